@@ -1,0 +1,791 @@
+/*
+ * analysis/store.c: writes runs into an SQLite file laid out as OMNeT++
+ * SQLite result files (omnetpp src/common/sqliteresultfileschema.cc, whose
+ * tables and columns are kept as they are).
+ *
+ * Differences from the OMNeT++ writer, and why:
+ *  - WAL + synchronous=NORMAL instead of TRUNCATE + synchronous=OFF: plots
+ *    and analysis may read while a sweep writes, and a crash must not
+ *    corrupt the runs already committed. NORMAL may lose the last commits
+ *    on power loss, which a resumable sweep redoes.
+ *  - one transaction per run (OMNeT++ commits every 100k INSERTs), so an
+ *    interrupted run leaves nothing half-written and resume can test
+ *    existence by runName alone;
+ *  - UNIQUE constraints on runName and on per-run names, so a merge or
+ *    resume that would record something twice fails loudly;
+ *  - PRAGMA user_version versions the schema; newer or foreign files are
+ *    refused before anything is written to them.
+ *
+ * Every statement is prepared once per store with SQLITE_PREPARE_PERSISTENT
+ * and reused through bind/step/reset.
+ */
+#include "analysis/store.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "sim/err.h"
+
+enum {
+    Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+    Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
+    Q_FIND_RUN, Q_RUN, Q_RUN_ATTR, Q_RUN_ITERVAR, Q_RUN_CONFIG,
+    Q_SCALAR, Q_SCALAR_ATTR, Q_STAT, Q_STAT_ATTR, Q_BIN,
+    Q_COUNT
+};
+
+static const char *const q_sql[Q_COUNT] = {
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SAVEPOINT] = "SAVEPOINT xs_stat",
+    [Q_RELEASE] = "RELEASE xs_stat",
+    [Q_ROLLBACK_TO] = "ROLLBACK TO xs_stat",
+    [Q_FIND_RUN] = "SELECT runId FROM run WHERE runName = ?1",
+    [Q_RUN] = "INSERT INTO run (runName, simtimeExp) VALUES (?1, ?2)",
+    [Q_RUN_ATTR] = "INSERT INTO runAttr (runId, attrName, attrValue) VALUES (?1, ?2, ?3)",
+    [Q_RUN_ITERVAR] = "INSERT INTO runItervar (runId, itervarName, itervarValue) "
+                      "VALUES (?1, ?2, ?3)",
+    [Q_RUN_CONFIG] = "INSERT INTO runConfig (runId, configKey, configValue, configOrder) "
+                     "VALUES (?1, ?2, ?3, ?4)",
+    [Q_SCALAR] = "INSERT INTO scalar (runId, moduleName, scalarName, scalarValue) "
+                 "VALUES (?1, ?2, ?3, ?4)",
+    [Q_SCALAR_ATTR] = "INSERT INTO scalarAttr (scalarId, attrName, attrValue) "
+                      "VALUES (?1, ?2, ?3)",
+    [Q_STAT] = "INSERT INTO statistic (runId, moduleName, statName, isHistogram, "
+               "isWeighted, statCount, statMean, statStddev, statSum, statSqrsum, "
+               "statMin, statMax, statWeights, statWeightedSum, statSqrSumWeights, "
+               "statWeightedSqrSum) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, "
+               "?10, ?11, NULL, NULL, NULL, NULL)",
+    [Q_STAT_ATTR] = "INSERT INTO statisticAttr (statId, attrName, attrValue) "
+                    "VALUES (?1, ?2, ?3)",
+    [Q_BIN] = "INSERT INTO histogramBin (statId, lowerEdge, binValue) VALUES (?1, ?2, ?3)",
+};
+
+/* Schema version 1: the OMNeT++ tables verbatim (plus UNIQUE on runName),
+ * then xensim's indexes and views. Created together with user_version in
+ * one transaction. */
+static const char schema_v1[] =
+    "CREATE TABLE run ("
+    " runId INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,"
+    " runName TEXT NOT NULL UNIQUE,"
+    " simtimeExp INTEGER NOT NULL);"
+    "CREATE TABLE runAttr ("
+    " runId INTEGER NOT NULL REFERENCES run(runId) ON DELETE CASCADE,"
+    " attrName TEXT NOT NULL,"
+    " attrValue TEXT NOT NULL);"
+    "CREATE TABLE runItervar ("
+    " runId INTEGER NOT NULL REFERENCES run(runId) ON DELETE CASCADE,"
+    " itervarName TEXT NOT NULL,"
+    " itervarValue TEXT NOT NULL);"
+    "CREATE TABLE runConfig ("
+    " runId INTEGER NOT NULL REFERENCES run(runId) ON DELETE CASCADE,"
+    " configKey TEXT NOT NULL,"
+    " configValue TEXT NOT NULL,"
+    " configOrder INTEGER NOT NULL);"
+    "CREATE TABLE scalar ("
+    " scalarId INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,"
+    " runId INTEGER NOT NULL REFERENCES run(runId) ON DELETE CASCADE,"
+    " moduleName TEXT NOT NULL,"
+    " scalarName TEXT NOT NULL,"
+    " scalarValue REAL);"               /* nullable: SQLite stores NaN as NULL */
+    "CREATE TABLE scalarAttr ("
+    " scalarId INTEGER NOT NULL REFERENCES scalar(scalarId) ON DELETE CASCADE,"
+    " attrName TEXT NOT NULL,"
+    " attrValue TEXT NOT NULL);"
+    "CREATE TABLE parameter ("
+    " paramId INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,"
+    " runId INTEGER NOT NULL REFERENCES run(runId) ON DELETE CASCADE,"
+    " moduleName TEXT NOT NULL,"
+    " paramName TEXT NOT NULL,"
+    " paramValue TEXT NOT NULL);"
+    "CREATE TABLE paramAttr ("
+    " paramId INTEGER NOT NULL REFERENCES parameter(paramId) ON DELETE CASCADE,"
+    " attrName TEXT NOT NULL,"
+    " attrValue TEXT NOT NULL);"
+    "CREATE TABLE statistic ("
+    " statId INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,"
+    " runId INTEGER NOT NULL REFERENCES run(runId) ON DELETE CASCADE,"
+    " moduleName TEXT NOT NULL,"
+    " statName TEXT NOT NULL,"
+    " isHistogram INTEGER NOT NULL,"
+    " isWeighted INTEGER NOT NULL,"
+    " statCount INTEGER NOT NULL,"
+    " statMean REAL,"
+    " statStddev REAL,"
+    " statSum REAL,"
+    " statSqrsum REAL,"
+    " statMin REAL,"
+    " statMax REAL,"
+    " statWeights REAL,"
+    " statWeightedSum REAL,"
+    " statSqrSumWeights REAL,"
+    " statWeightedSqrSum REAL);"
+    "CREATE TABLE statisticAttr ("
+    " statId INTEGER NOT NULL REFERENCES statistic(statId) ON DELETE CASCADE,"
+    " attrName TEXT NOT NULL,"
+    " attrValue TEXT NOT NULL);"
+    "CREATE TABLE histogramBin ("
+    " statId INTEGER NOT NULL REFERENCES statistic(statId) ON DELETE CASCADE,"
+    " lowerEdge REAL NOT NULL,"
+    " binValue REAL NOT NULL);"
+    "CREATE TABLE vector ("
+    " vectorId INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,"
+    " runId INTEGER NOT NULL REFERENCES run(runId) ON DELETE CASCADE,"
+    " moduleName TEXT NOT NULL,"
+    " vectorName TEXT NOT NULL,"
+    " vectorCount INTEGER,"
+    " vectorMin REAL,"
+    " vectorMax REAL,"
+    " vectorSum REAL,"
+    " vectorSumSqr REAL,"
+    " startEventNum INTEGER,"
+    " endEventNum INTEGER,"
+    " startSimtimeRaw INTEGER,"
+    " endSimtimeRaw INTEGER);"
+    "CREATE TABLE vectorAttr ("
+    " vectorId INTEGER NOT NULL REFERENCES vector(vectorId) ON DELETE CASCADE,"
+    " attrName TEXT NOT NULL,"
+    " attrValue TEXT NOT NULL);"
+    "CREATE TABLE vectorData ("
+    " vectorId INTEGER NOT NULL REFERENCES vector(vectorId) ON DELETE CASCADE,"
+    " eventNumber INTEGER NOT NULL,"
+    " simtimeRaw INTEGER NOT NULL,"
+    " value REAL);"
+    /* Per-run names are unique: a metric recorded twice is a bug. The
+     * indexes also serve the lookups by run and the ON DELETE CASCADE. */
+    "CREATE UNIQUE INDEX runAttr_idx ON runAttr(runId, attrName);"
+    "CREATE UNIQUE INDEX runItervar_idx ON runItervar(runId, itervarName);"
+    "CREATE INDEX runConfig_idx ON runConfig(runId, configOrder);"
+    "CREATE UNIQUE INDEX scalar_idx ON scalar(runId, moduleName, scalarName);"
+    "CREATE INDEX scalar_name_idx ON scalar(scalarName, moduleName);"
+    "CREATE UNIQUE INDEX scalarAttr_idx ON scalarAttr(scalarId, attrName);"
+    "CREATE UNIQUE INDEX parameter_idx ON parameter(runId, moduleName, paramName);"
+    "CREATE UNIQUE INDEX paramAttr_idx ON paramAttr(paramId, attrName);"
+    "CREATE UNIQUE INDEX statistic_idx ON statistic(runId, moduleName, statName);"
+    "CREATE UNIQUE INDEX statisticAttr_idx ON statisticAttr(statId, attrName);"
+    "CREATE UNIQUE INDEX histogramBin_idx ON histogramBin(statId, lowerEdge);"
+    "CREATE INDEX vector_idx ON vector(runId, moduleName, vectorName);"
+    "CREATE INDEX vectorAttr_idx ON vectorAttr(vectorId);"
+    "CREATE INDEX vectorData_idx ON vectorData(vectorId);"
+    "CREATE VIEW runs AS SELECT r.runId AS runId, r.runName AS runName,"
+    " (SELECT attrValue FROM runAttr a WHERE a.runId = r.runId"
+    "  AND a.attrName = '" STORE_ATTR_SCENARIO "') AS scenario,"
+    " (SELECT attrValue FROM runAttr a WHERE a.runId = r.runId"
+    "  AND a.attrName = '" STORE_ATTR_SCENARIO_HASH "') AS scenario_hash,"
+    " (SELECT attrValue FROM runAttr a WHERE a.runId = r.runId"
+    "  AND a.attrName = '" STORE_ATTR_SCHEDULER "') AS scheduler,"
+    " (SELECT attrValue FROM runAttr a WHERE a.runId = r.runId"
+    "  AND a.attrName = '" STORE_ATTR_SEED "') AS seed,"
+    " (SELECT attrValue FROM runAttr a WHERE a.runId = r.runId"
+    "  AND a.attrName = '" STORE_ATTR_REPLICATION "') AS replication,"
+    " (SELECT attrValue FROM runAttr a WHERE a.runId = r.runId"
+    "  AND a.attrName = '" STORE_ATTR_VERSION "') AS version,"
+    /* The ORDER BY in a FROM subquery of an aggregate is kept (SQLite
+     * does not flatten it), which makes the string deterministic. */
+    " (SELECT group_concat(n || '=' || v, ', ') FROM"
+    "  (SELECT itervarName AS n, itervarValue AS v FROM runItervar i"
+    "   WHERE i.runId = r.runId ORDER BY itervarName)) AS sweep_point"
+    " FROM run r;"
+    "CREATE VIEW runItervars AS SELECT r.runId AS runId, r.runName AS runName,"
+    " i.itervarName AS itervarName, i.itervarValue AS itervarValue"
+    " FROM run r JOIN runItervar i ON i.runId = r.runId;";
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+    char journal[16];           /* journal mode in effect */
+    bool in_run;                /* BEGIN IMMEDIATE issued, no COMMIT/ROLLBACK yet */
+    int64_t run_id;             /* run.runId of the open run */
+    int64_t last_scalar_id;     /* scalar.scalarId for store_scalar_attr; 0: none */
+    char errmsg[1024];
+};
+
+static void fmt(char *buf, size_t len, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fmt(char *buf, size_t len, const char *f, ...)
+{
+    if (!buf || !len)
+        return;
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf, len, f, ap);
+    va_end(ap);
+}
+
+/* Record a failed statement (its SQL and SQLite's text) and map the code:
+ * a uniqueness violation is the caller's duplicate, anything else is a
+ * database error. */
+static int db_fail(struct store *s, int rc, const char *sql)
+{
+    fmt(s->errmsg, sizeof s->errmsg, "%s (SQLite error %d) in: %s",
+        sqlite3_errmsg(s->db), rc, sql ? sql : "?");
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return -SIM_EEXIST;
+    return -SIM_EDB;
+}
+
+/* Step a bound statement that returns no rows, then make it reusable. The
+ * bindings point at caller memory (SQLITE_STATIC), so they are cleared. */
+static int run_stmt(struct store *s, int which)
+{
+    sqlite3_stmt *st = s->q[which];
+    int rc = sqlite3_step(st);
+    int ret = 0;
+    if (rc != SQLITE_DONE)
+        ret = db_fail(s, rc, q_sql[which]);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return ret;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* SQLite would turn NaN into NULL anyway; saying so keeps it explicit. */
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+    if (isnan(v))
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_double(st, i, v);
+}
+
+static int state_fail(struct store *s, int err, const char *why)
+{
+    fmt(s->errmsg, sizeof s->errmsg, "%s", why);
+    return err;
+}
+
+/* Writes are valid only inside a run whose transaction is still live: an
+ * I/O error can make SQLite roll back by itself, and later INSERTs would
+ * then autocommit one by one, outside the run's transaction. */
+static int in_live_run(struct store *s)
+{
+    if (!s->in_run)
+        return state_fail(s, -SIM_ESTATE, "no run is open (call store_run_begin first)");
+    if (sqlite3_get_autocommit(s->db))
+        return state_fail(s, -SIM_EDB,
+                          "the run's transaction was rolled back by an earlier error; "
+                          "abort the run");
+    return 0;
+}
+
+/* One integer from a one-row query (PRAGMA user_version, counts). */
+static int query_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Set the journal mode and return the mode SQLite reports (it answers with
+ * the old mode when it cannot switch). */
+static int set_journal(sqlite3 *db, const char *mode, char *got, size_t len)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", mode);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    got[0] = '\0';
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(got, len, "%s", t ? (const char *)t : "");
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Objects that are not SQLite's own: a version-0 file with any of these
+ * belongs to someone else. */
+static const char foreign_objects_sql[] =
+    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+
+/* Check the version and, for a fresh file, create schema v1. Runs inside
+ * BEGIN IMMEDIATE so two processes creating the same file cannot both
+ * build the schema: the second waits, then sees version 1. */
+static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    int64_t ver = 0, objects = 0;
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        fmt(err, errlen, "%s: cannot lock the results database: %s", path,
+            sqlite3_errmsg(db));
+        return -SIM_EDB;
+    }
+    if ((rc = query_int(db, "PRAGMA user_version", &ver)) != SQLITE_OK ||
+        (rc = query_int(db, foreign_objects_sql, &objects)) != SQLITE_OK) {
+        fmt(err, errlen, "%s: cannot read the schema: %s", path, sqlite3_errmsg(db));
+        goto fail;
+    }
+    if (ver > STORE_SCHEMA_VERSION) {
+        fmt(err, errlen, "%s: results schema version %lld is newer than version %d, "
+            "the newest this xensim knows; use a newer xensim", path,
+            (long long)ver, STORE_SCHEMA_VERSION);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -SIM_ESCHEMA;
+    }
+    if (ver == 0 && objects > 0) {
+        fmt(err, errlen, "%s: not a xensim results database (it has %lld tables or "
+            "indexes but schema version 0)", path, (long long)objects);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -SIM_ESCHEMA;
+    }
+    /* Ordered upgrade steps; each future version adds one `if`. */
+    if (ver < 1) {
+        char *msg = NULL;
+        rc = sqlite3_exec(db, schema_v1, NULL, NULL, &msg);
+        if (rc != SQLITE_OK) {
+            fmt(err, errlen, "%s: cannot create the schema: %s", path,
+                msg ? msg : sqlite3_errstr(rc));
+            sqlite3_free(msg);
+            goto fail;
+        }
+    }
+    if (ver < STORE_SCHEMA_VERSION) {
+        char sql[64];
+        /* A pragma takes no bound parameter; the value is a constant. */
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+        if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK) {
+            fmt(err, errlen, "%s: cannot set the schema version: %s", path,
+                sqlite3_errmsg(db));
+            goto fail;
+        }
+    }
+    if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+        fmt(err, errlen, "%s: cannot commit the schema: %s", path, sqlite3_errmsg(db));
+        goto fail;
+    }
+    return 0;
+fail:
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -SIM_EDB;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+    fmt(err, errlen, "%s", "");
+    if (!path) {
+        fmt(err, errlen, "no results database path given");
+        return NULL;
+    }
+    struct store *s = calloc(1, sizeof *s);
+    if (!s) {
+        fmt(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        fmt(err, errlen, "%s: cannot open: %s", path,
+            s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+
+    /* Inspect before changing anything: the pragmas below (WAL in
+     * particular) persist in the file, and a file we refuse must be left
+     * exactly as it was. */
+    int64_t ver = 0, objects = 0;
+    rc = query_int(s->db, "PRAGMA user_version", &ver);
+    if (rc == SQLITE_OK)
+        rc = query_int(s->db, foreign_objects_sql, &objects);
+    if (rc != SQLITE_OK) {
+        if ((rc & 0xff) == SQLITE_NOTADB)
+            fmt(err, errlen, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(s->db));
+        else
+            fmt(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    if (ver > STORE_SCHEMA_VERSION) {
+        fmt(err, errlen, "%s: results schema version %lld is newer than version %d, "
+            "the newest this xensim knows; use a newer xensim", path,
+            (long long)ver, STORE_SCHEMA_VERSION);
+        goto fail;
+    }
+    if (ver == 0 && objects > 0) {
+        fmt(err, errlen, "%s: not a xensim results database (it has %lld tables or "
+            "indexes but schema version 0)", path, (long long)objects);
+        goto fail;
+    }
+
+    rc = set_journal(s->db, "WAL", s->journal, sizeof s->journal);
+    if (rc == SQLITE_OK && strcmp(s->journal, "wal") != 0) {
+        /* No shared memory or locking for WAL on this file system (or an
+         * in-memory database): a rollback journal still keeps every run
+         * atomic, only concurrent readers block while a run commits. */
+        rc = set_journal(s->db, "DELETE", s->journal, sizeof s->journal);
+        if (rc == SQLITE_OK && strcmp(s->journal, "delete") != 0 &&
+            strcmp(s->journal, "memory") != 0) {
+            fmt(err, errlen, "%s: neither WAL nor DELETE journal mode available "
+                "(SQLite reports '%s')", path, s->journal);
+            goto fail;
+        }
+    }
+    if (rc != SQLITE_OK) {
+        fmt(err, errlen, "%s: cannot set the journal mode: %s", path, sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+                      NULL, NULL, NULL);
+    int64_t fk = 0;
+    if (rc == SQLITE_OK)
+        rc = query_int(s->db, "PRAGMA foreign_keys", &fk);
+    if (rc != SQLITE_OK || fk != 1) {
+        fmt(err, errlen, "%s: cannot enable foreign keys: %s", path,
+            rc != SQLITE_OK ? sqlite3_errmsg(s->db) : "SQLite built without them");
+        goto fail;
+    }
+
+    if (migrate(s->db, path, err, errlen) != 0)
+        goto fail;
+
+    for (int i = 0; i < Q_COUNT; i++) {
+        const char *tail = NULL;
+        rc = sqlite3_prepare_v3(s->db, q_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                &s->q[i], &tail);
+        if (rc != SQLITE_OK) {
+            fmt(err, errlen, "%s: cannot prepare '%s': %s", path, q_sql[i],
+                sqlite3_errmsg(s->db));
+            goto fail;
+        }
+        if (tail && *tail) {
+            fmt(err, errlen, "%s: unused SQL after statement: '%s'", path, tail);
+            goto fail;
+        }
+    }
+    return s;
+fail:
+    store_close(s);
+    return NULL;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    if (s->db && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(s->q[i]);      /* accepts NULL */
+    sqlite3_close(s->db);               /* accepts NULL */
+    free(s);
+}
+
+const char *store_journal_mode(const struct store *s)
+{
+    return s->journal;
+}
+
+const char *store_errmsg(const struct store *s)
+{
+    return s->errmsg;
+}
+
+int store_has_run(struct store *s, const char *run_name, bool *exists)
+{
+    if (!run_name || !exists)
+        return state_fail(s, -SIM_EINVAL, "run name or result pointer is NULL");
+    sqlite3_stmt *st = s->q[Q_FIND_RUN];
+    bind_text(st, 1, run_name);
+    int rc = sqlite3_step(st);
+    int ret = 0;
+    if (rc == SQLITE_ROW)
+        *exists = true;
+    else if (rc == SQLITE_DONE)
+        *exists = false;
+    else
+        ret = db_fail(s, rc, q_sql[Q_FIND_RUN]);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return ret;
+}
+
+static void rollback(struct store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) {
+        sqlite3_step(s->q[Q_ROLLBACK]);
+        sqlite3_reset(s->q[Q_ROLLBACK]);
+    }
+    s->in_run = false;
+    s->run_id = 0;
+    s->last_scalar_id = 0;
+}
+
+int store_run_begin(struct store *s, const char *run_name, int64_t *run_id)
+{
+    if (!run_name)
+        return state_fail(s, -SIM_EINVAL, "run name is NULL");
+    if (s->in_run)
+        return state_fail(s, -SIM_ESTATE, "a run is already open");
+    int ret = run_stmt(s, Q_BEGIN);
+    if (ret)
+        return -SIM_EDB;
+    bool exists = false;
+    if ((ret = store_has_run(s, run_name, &exists)) != 0)
+        goto fail;
+    if (exists) {
+        fmt(s->errmsg, sizeof s->errmsg, "run '%s' is already in the database", run_name);
+        ret = -SIM_EEXIST;
+        goto fail;
+    }
+    sqlite3_stmt *st = s->q[Q_RUN];
+    bind_text(st, 1, run_name);
+    sqlite3_bind_int(st, 2, STORE_SIMTIME_EXP);
+    if ((ret = run_stmt(s, Q_RUN)) != 0)
+        goto fail;
+    s->in_run = true;
+    s->run_id = sqlite3_last_insert_rowid(s->db);
+    s->last_scalar_id = 0;
+    if (run_id)
+        *run_id = s->run_id;
+    return 0;
+fail:
+    rollback(s);
+    return ret;
+}
+
+int store_run_end(struct store *s)
+{
+    if (!s->in_run)
+        return state_fail(s, -SIM_ESTATE, "no run is open");
+    int ret = in_live_run(s);
+    if (ret == 0) {
+        ret = run_stmt(s, Q_COMMIT);
+        if (ret)
+            ret = -SIM_EDB;
+    }
+    rollback(s);        /* no-op after a successful COMMIT */
+    return ret;
+}
+
+int store_run_abort(struct store *s)
+{
+    rollback(s);
+    return 0;
+}
+
+/* The three-column (id, name, value) inserts share this shape. */
+static int insert3(struct store *s, int which, int64_t id, const char *name,
+                   const char *value)
+{
+    int ret = in_live_run(s);
+    if (ret)
+        return ret;
+    if (!name || !value)
+        return state_fail(s, -SIM_EINVAL, "name or value is NULL");
+    sqlite3_stmt *st = s->q[which];
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, name);
+    bind_text(st, 3, value);
+    return run_stmt(s, which);
+}
+
+int store_run_attr(struct store *s, const char *name, const char *value)
+{
+    return insert3(s, Q_RUN_ATTR, s->run_id, name, value);
+}
+
+int store_run_itervar(struct store *s, const char *name, const char *value)
+{
+    return insert3(s, Q_RUN_ITERVAR, s->run_id, name, value);
+}
+
+int store_run_config(struct store *s, const char *key, const char *value, int order)
+{
+    int ret = in_live_run(s);
+    if (ret)
+        return ret;
+    if (!key || !value)
+        return state_fail(s, -SIM_EINVAL, "config key or value is NULL");
+    sqlite3_stmt *st = s->q[Q_RUN_CONFIG];
+    sqlite3_bind_int64(st, 1, s->run_id);
+    bind_text(st, 2, key);
+    bind_text(st, 3, value);
+    sqlite3_bind_int(st, 4, order);
+    return run_stmt(s, Q_RUN_CONFIG);
+}
+
+int store_scalar(struct store *s, const char *module, const char *name, double value)
+{
+    int ret = in_live_run(s);
+    if (ret)
+        return ret;
+    if (!module || !name)
+        return state_fail(s, -SIM_EINVAL, "module or scalar name is NULL");
+    sqlite3_stmt *st = s->q[Q_SCALAR];
+    sqlite3_bind_int64(st, 1, s->run_id);
+    bind_text(st, 2, module);
+    bind_text(st, 3, name);
+    bind_real(st, 4, value);
+    if ((ret = run_stmt(s, Q_SCALAR)) != 0)
+        return ret;
+    s->last_scalar_id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int store_scalar_attr(struct store *s, const char *name, const char *value)
+{
+    int ret = in_live_run(s);
+    if (ret)
+        return ret;
+    if (!s->last_scalar_id)
+        return state_fail(s, -SIM_ESTATE, "no scalar written in this run yet");
+    return insert3(s, Q_SCALAR_ATTR, s->last_scalar_id, name, value);
+}
+
+static const struct {
+    const char *suffix;
+    double p;
+} percentiles[] = {
+    { ":p50", 0.50 }, { ":p90", 0.90 }, { ":p99", 0.99 }, { ":p999", 0.999 },
+};
+
+/* OMNeT++ reads histogramBin as contiguous bins ordered by lowerEdge: a
+ * first row at -inf holding the underflow, each row's bin ending where the
+ * next row starts, and a last row holding the overflow. The recorder's
+ * buckets are sparse, so a zero row closes each gap. */
+static int write_bins(struct store *s, int64_t stat_id, const struct st_rec *rec)
+{
+    sqlite3_stmt *st = s->q[Q_BIN];
+    struct st_bin_iter it = ST_BIN_ITER_INIT;
+    int64_t lo, w, end = 0;
+    uint64_t c;
+    bool first = true;
+    int ret;
+
+#define BIN(edge, val)                                         \
+    do {                                                       \
+        sqlite3_bind_int64(st, 1, stat_id);                    \
+        sqlite3_bind_double(st, 2, (edge));                    \
+        sqlite3_bind_double(st, 3, (val));                     \
+        if ((ret = run_stmt(s, Q_BIN)) != 0)                   \
+            return ret;                                        \
+    } while (0)
+
+    BIN(-INFINITY, 0.0);        /* underflow: samples are never negative */
+    while (st_rec_bin_next(rec, &it, &lo, &w, &c)) {
+        if (!first && lo != end)
+            BIN((double)end, 0.0);
+        BIN((double)lo, (double)c);
+        end = lo + w;
+        first = false;
+    }
+    BIN((double)end, 0.0);      /* overflow: the histogram has no upper limit */
+#undef BIN
+    return 0;
+}
+
+static int stat_attr(struct store *s, int64_t stat_id, const char *name, const char *value)
+{
+    return insert3(s, Q_STAT_ATTR, stat_id, name, value);
+}
+
+static int write_statistic(struct store *s, const char *module, const char *name,
+                           struct st_rec *rec)
+{
+    struct st_summary sum;
+    st_rec_summary(rec, &sum);
+    bool has = sum.count > 0;
+    bool exact = st_rec_is_exact(rec);
+    const char *method = exact ? STORE_QMETHOD_EXACT : STORE_QMETHOD_LOGLINEAR;
+    char relerr[32];
+    snprintf(relerr, sizeof relerr, "%.17g", exact ? 0.0 : ST_HIST_REL_ERROR);
+
+    sqlite3_stmt *st = s->q[Q_STAT];
+    sqlite3_bind_int64(st, 1, s->run_id);
+    bind_text(st, 2, module);
+    bind_text(st, 3, name);
+    sqlite3_bind_int(st, 4, has);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)sum.count);
+    bind_real(st, 6, sum.mean);
+    bind_real(st, 7, sum.stddev);
+    sqlite3_bind_double(st, 8, sum.sum);
+    sqlite3_bind_double(st, 9, sum.sqrsum);
+    bind_real(st, 10, has ? (double)sum.min : NAN);
+    bind_real(st, 11, has ? (double)sum.max : NAN);
+    int ret = run_stmt(s, Q_STAT);
+    if (ret)
+        return ret;
+    int64_t stat_id = sqlite3_last_insert_rowid(s->db);
+
+    if ((ret = stat_attr(s, stat_id, STORE_SATTR_UNIT, "ns")) != 0)
+        return ret;
+    if (!has)
+        return 0;
+    char bins[96];
+    snprintf(bins, sizeof bins, "loglinear: width 1 below %d, %d per power of two above",
+             ST_HIST_EXACT_BELOW, ST_HIST_SUB);
+    if ((ret = stat_attr(s, stat_id, STORE_SATTR_QMETHOD, method)) != 0 ||
+        (ret = stat_attr(s, stat_id, STORE_SATTR_RELERR, relerr)) != 0 ||
+        (ret = stat_attr(s, stat_id, STORE_SATTR_BINS, bins)) != 0 ||
+        (ret = write_bins(s, stat_id, rec)) != 0)
+        return ret;
+
+    size_t len = strlen(name) + 8;
+    char *pname = malloc(len);
+    if (!pname)
+        return state_fail(s, -SIM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < sizeof percentiles / sizeof percentiles[0]; i++) {
+        double q;
+        snprintf(pname, len, "%s%s", name, percentiles[i].suffix);
+        if ((ret = st_rec_quantile(rec, percentiles[i].p, &q, NULL)) != 0 ||
+            (ret = store_scalar(s, module, pname, q)) != 0 ||
+            (ret = store_scalar_attr(s, STORE_SATTR_UNIT, "ns")) != 0 ||
+            (ret = store_scalar_attr(s, STORE_SATTR_QMETHOD, method)) != 0 ||
+            (ret = store_scalar_attr(s, STORE_SATTR_RELERR, relerr)) != 0)
+            break;
+    }
+    free(pname);
+    return ret;
+}
+
+int store_statistic(struct store *s, const char *module, const char *name,
+                    struct st_rec *rec)
+{
+    int ret = in_live_run(s);
+    if (ret)
+        return ret;
+    if (!module || !name || !rec)
+        return state_fail(s, -SIM_EINVAL, "module, statistic name or recorder is NULL");
+    if ((ret = run_stmt(s, Q_SAVEPOINT)) != 0)
+        return -SIM_EDB;
+    ret = write_statistic(s, module, name, rec);
+    if (ret) {
+        /* Keep the run going without this statistic's partial rows; the
+         * error text of the failure stays in errmsg. */
+        sqlite3_step(s->q[Q_ROLLBACK_TO]);
+        sqlite3_reset(s->q[Q_ROLLBACK_TO]);
+        if (!sqlite3_get_autocommit(s->db)) {
+            sqlite3_step(s->q[Q_RELEASE]);
+            sqlite3_reset(s->q[Q_RELEASE]);
+        }
+    } else if (run_stmt(s, Q_RELEASE) != 0) {
+        ret = -SIM_EDB;
+    }
+    /* The percentile scalars are internal; scalar attrs must not land on them. */
+    s->last_scalar_id = 0;
+    return ret;
+}

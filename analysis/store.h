@@ -1,0 +1,115 @@
+/*
+ * analysis/store.h: the SQLite results database.
+ *
+ * The layout is the OMNeT++ SQLite result file schema (omnetpp
+ * src/common/sqliteresultfileschema.cc): run, runAttr, runItervar,
+ * runConfig, scalar, scalarAttr, parameter, paramAttr, statistic,
+ * statisticAttr, histogramBin, vector, vectorAttr, vectorData, with the same
+ * columns, so OMNeT++'s readers and habits carry over. xensim adds a view
+ * `runs` (one row per run, the identifying run attributes as columns),
+ * uniqueness constraints and indexes, and PRAGMA user_version as the schema
+ * version. docs/results.md describes every table and column.
+ *
+ * One run is one transaction (BEGIN IMMEDIATE at store_run_begin, COMMIT at
+ * store_run_end): a run that fails or is interrupted leaves no rows. Several
+ * runs, and several processes, may share one file (WAL, 10 s busy timeout).
+ *
+ * Simplified against OMNeT++: times are always ns (simtimeExp -9); no
+ * weighted statistics; nothing writes parameter or vector rows yet (the
+ * tables exist so the file is complete); histograms are the sparse
+ * log-linear buckets of analysis/stats, written as contiguous bins.
+ */
+#ifndef XENSIM_ANALYSIS_STORE_H
+#define XENSIM_ANALYSIS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/stats.h"
+
+/* PRAGMA user_version of the files this code writes. Files with a newer
+ * version are refused; files with version 0 and tables are not ours. */
+#define STORE_SCHEMA_VERSION 1
+
+#define STORE_SIMTIME_EXP (-9)          /* run.simtimeExp: times in ns */
+#define STORE_BUSY_TIMEOUT_MS 10000     /* ms, as OMNeT++ */
+
+/* runAttr names that the `runs` view turns into columns. */
+#define STORE_ATTR_SCENARIO      "scenario"       /* scenario name */
+#define STORE_ATTR_SCENARIO_HASH "scenario_hash"  /* hash of the scenario file */
+#define STORE_ATTR_SCHEDULER     "scheduler"      /* scheduler name */
+#define STORE_ATTR_SEED          "seed"           /* master seed, decimal */
+#define STORE_ATTR_REPLICATION   "replication"    /* replication index, decimal */
+#define STORE_ATTR_VERSION       "version"        /* xensim version */
+
+/* Attributes store_statistic writes (statisticAttr, and scalarAttr on the
+ * percentile scalars). */
+#define STORE_SATTR_UNIT     "unit"             /* "ns" */
+#define STORE_SATTR_QMETHOD  "quantile_method"  /* STORE_QMETHOD_* */
+#define STORE_SATTR_RELERR   "rel_error"        /* bound on |error| / value */
+#define STORE_SATTR_BINS     "bins"             /* histogram layout */
+#define STORE_QMETHOD_EXACT     "exact"
+#define STORE_QMETHOD_LOGLINEAR "loglinear"
+
+struct store;
+
+/* Open or create the database at path and bring it to the current schema.
+ * Refuses (NULL, reason in err) a file that is not SQLite, an SQLite file
+ * of someone else (tables but user_version 0) and a newer schema; a refused
+ * file is not modified. Journal mode is WAL; if the file system cannot do
+ * WAL (the pragma does not answer "wal") the store falls back to DELETE,
+ * which store_journal_mode reports. err may be NULL. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+
+/* Close; a run still open is rolled back. Accepts NULL. */
+void store_close(struct store *s);
+
+/* "wal", or "delete" after the fallback ("memory" for ":memory:"). */
+const char *store_journal_mode(const struct store *s);
+
+/* Start a run: BEGIN IMMEDIATE and insert the run row (simtimeExp -9).
+ * *run_id (may be NULL) gets run.runId. -SIM_EEXIST (nothing written) if a
+ * run of that name exists; -SIM_ESTATE if a run is already open. */
+int store_run_begin(struct store *s, const char *run_name, int64_t *run_id);
+
+/* Rows of the open run. Strings are copied. -SIM_ESTATE outside a run,
+ * -SIM_EEXIST if the name is already set for this run, -SIM_EDB for a
+ * database error (the run should then be aborted). */
+int store_run_attr(struct store *s, const char *name, const char *value);
+int store_run_itervar(struct store *s, const char *name, const char *value);
+int store_run_config(struct store *s, const char *key, const char *value,
+                     int order);
+
+/* A scalar of the open run; NaN is stored as NULL. -SIM_EEXIST if
+ * (module, name) was already recorded in this run. */
+int store_scalar(struct store *s, const char *module, const char *name,
+                 double value);
+/* An attribute of the scalar most recently written by store_scalar in this
+ * run; -SIM_ESTATE if there is none. */
+int store_scalar_attr(struct store *s, const char *name, const char *value);
+
+/* A statistic of the open run, atomically (all its rows or none): the
+ * statistic row (isHistogram = 1 when count > 0), its histogramBin rows,
+ * statisticAttr rows (unit, quantile_method, rel_error, bins) and the
+ * scalars NAME:p50, NAME:p90, NAME:p99, NAME:p999 of the same module.
+ * With count 0 only the statistic row (statCount 0) and its unit.
+ * The recorder is not const because exact quantiles sort its samples. */
+int store_statistic(struct store *s, const char *module, const char *name,
+                    struct st_rec *rec);
+
+/* COMMIT the open run. If the commit fails the run is rolled back and
+ * -SIM_EDB returned; either way no run is open afterwards. */
+int store_run_end(struct store *s);
+
+/* ROLLBACK the open run; 0 if no run is open. */
+int store_run_abort(struct store *s);
+
+/* Whether a committed run (or the open one) has this name. */
+int store_has_run(struct store *s, const char *run_name, bool *exists);
+
+/* The last error: SQLite's text and the SQL that failed, or the reason for
+ * a state error. "" if none. Valid until the next call on the store. */
+const char *store_errmsg(const struct store *s);
+
+#endif

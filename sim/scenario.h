@@ -1,0 +1,230 @@
+/*
+ * sim/scenario.h: the scenario language (DESIGN.md section 4), loaded from
+ * YAML into validated structs.
+ *
+ * A scenario describes one simulated host (machine, scheduler, devices,
+ * domains and their workloads), how long to run it, and optionally a sweep:
+ * a set of paths and values whose cartesian product, times `replications`,
+ * makes a campaign of runs. The loader checks every key against the
+ * language: unknown keys (with the nearest valid key suggested), wrong
+ * types, missing units, out-of-range values, duplicate names, references to
+ * undefined devices, tabs and malformed YAML are all errors, reported as
+ * FILE:LINE:COL with the offending line and a caret. Nothing is silently
+ * defaulted except keys that are absent (their defaults are in docs/).
+ *
+ * Overrides (`--set PATH=VALUE`, and the values of one sweep point) are
+ * applied while the document is walked, so they meet exactly the same
+ * validation and their errors point into the command-line argument or the
+ * sweep entry that supplied them.
+ *
+ * Ownership: a struct scn owns every string and array it points to; free it
+ * with scn_free(). Diagnostics are owned by struct scn_diags.
+ */
+#ifndef XENSIM_SIM_SCENARIO_H
+#define XENSIM_SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "sim/dist.h"
+#include "sim/types.h"
+#include "sim/units.h"
+
+/* Where in a file (or --set argument) something was written; 1-based. */
+struct scn_loc {
+    const char *file;               /* borrowed from the owning struct scn */
+    int line;
+    int col;
+};
+
+struct scn_clock {
+    int64_t tsc_hz;                 /* Hz, nominal TSC frequency */
+    int64_t *tsc_ppb;               /* [pcpus] TSC frequency error, parts per billion */
+    int64_t *tsc_offset;            /* [pcpus] TSC count at time 0, cycles */
+    sim_time_t timer_slop;          /* ns, timers may run this early (Xen TIMER_SLOP) */
+    int64_t apic_timer_hz;          /* Hz, one-shot timer count rate */
+};
+
+/* Costs may be given in time or in cycles (struct quantity says which). */
+struct scn_costs {
+    struct quantity context_switch; /* per switch between vCPUs */
+    struct quantity hypercall;      /* per hypercall entry and exit */
+    struct quantity upcall;         /* per event-channel upcall into a guest */
+    struct quantity pte_validate;   /* per page-table entry validated */
+    struct quantity cache_refill;   /* after switching to a different domain */
+};
+
+struct scn_machine {
+    int pcpus;
+    struct scn_clock clock;
+    struct scn_costs costs;
+};
+
+/* Global scheduler parameters, one block per policy. */
+struct scn_sched_global {
+    char name[16];                  /* "rr", "bvt" or "atropos" */
+    struct scn_loc loc;             /* of scheduler.name (or the block) */
+    struct { sim_time_t slice; } rr;            /* ns, default 10ms */
+    struct { sim_time_t ctx_allow; } bvt;       /* ns, default 5ms */
+};
+
+enum scn_dev_kind { SCN_DEV_DISK, SCN_DEV_NIC };
+enum scn_queue { SCN_QUEUE_FIFO, SCN_QUEUE_ELEVATOR };
+
+struct scn_device {
+    char *name;
+    enum scn_dev_kind kind;
+    struct scn_loc loc;
+    sim_time_t seek;                /* ns, disk: average seek (0 for flash) */
+    int64_t rpm;                    /* rev/min, disk: spindle speed (0 for flash) */
+    sim_time_t latency;             /* ns, flash disk: access latency; nic: wire latency */
+    int64_t bandwidth;              /* bit/s, transfer rate */
+    enum scn_queue queue;           /* disk request queue policy */
+    int ring;                       /* slots in the front/back I/O ring */
+};
+
+/* Per-domain parameters of each policy; `set` says the block was given. */
+struct scn_bvt_dom {
+    bool set;
+    int64_t mcu_advance;            /* virtual-time units per 100us MCU (inverse weight) */
+    sim_time_t warp;                /* ns of virtual-time borrowing, 0 = none */
+    sim_time_t warpl;               /* ns, longest a warp may last (0 = unlimited) */
+    sim_time_t warpu;               /* ns, unwarped time required between warps */
+    struct scn_loc loc;
+};
+
+struct scn_atropos_dom {
+    bool set;
+    sim_time_t period;              /* ns */
+    sim_time_t slice;               /* ns guaranteed per period */
+    sim_time_t latency;             /* ns, latency hint for wake after a long block */
+    bool xtratime;                  /* may run in slack time */
+    struct scn_loc loc;
+};
+
+enum scn_wl_type {
+    SCN_WL_NONE, SCN_WL_CPU, SCN_WL_PERIODIC, SCN_WL_IO, SCN_WL_SERVER,
+    SCN_WL_MMU, SCN_WL_TRACE,
+};
+enum scn_io_op { SCN_IO_READ, SCN_IO_WRITE };
+enum scn_io_pattern { SCN_IO_RANDOM, SCN_IO_SEQUENTIAL };
+
+struct scn_workload {
+    enum scn_wl_type type;
+    struct scn_loc loc;
+    /* cpu */
+    sim_time_t yield_every;         /* ns of running between yields, 0 = never */
+    /* periodic */
+    sim_time_t period;              /* ns */
+    struct dist burst;              /* ns of CPU per period */
+    /* io, server */
+    char *device_name;              /* as written */
+    int device;                     /* index into scn.devices */
+    /* io */
+    enum scn_io_op op;
+    int64_t size;                   /* bytes per request */
+    struct dist think;              /* ns between completion and next request */
+    int depth;                      /* requests outstanding */
+    enum scn_io_pattern pattern;
+    /* server */
+    struct dist arrival;            /* ns between packet arrivals */
+    struct dist service;            /* ns of guest CPU per request */
+    int64_t reply_size;             /* bytes */
+    /* mmu */
+    struct dist interval;           /* ns between bursts */
+    int updates;                    /* page-table updates per burst */
+    int batch;                      /* updates per hypercall */
+    double invalid;                 /* fraction targeting frames not owned */
+    /* trace */
+    char *file;                     /* path of the trace, resolved against the scenario's directory */
+    bool loop;
+    struct scn_loc ref_loc;         /* where device or file was written */
+};
+
+struct scn_domain {
+    char *name;                     /* unique; "hog.2" for the third of a count */
+    char *group;                    /* the name as written ("hog") */
+    int index;                      /* position within the count group, -1 if no count */
+    struct scn_loc loc;
+    bool privileged;
+    int vcpus;
+    int64_t memory;                 /* bytes */
+    int *cpus;                      /* pCPUs the vCPUs may run on, NULL = any */
+    int ncpus;
+    sim_time_t backend_per_request; /* ns of CPU per backend request (driver domains) */
+    struct scn_bvt_dom bvt;
+    struct scn_atropos_dom atropos;
+    struct scn_workload wl;
+};
+
+struct scn_sweep_axis {
+    char *path;                     /* e.g. "domains.hog.count" */
+    char **values;                  /* each value's YAML text, for run names */
+    int nvalues;
+    struct scn_loc loc;
+};
+
+struct scn {
+    char *file;                     /* path the scenario was read from */
+    char *name;
+    char *description;              /* "" if none */
+    uint64_t seed;                  /* master seed */
+    sim_time_t duration;            /* ns measured, after the warm-up */
+    sim_time_t warmup;              /* ns excluded from metrics */
+    int replications;
+    struct scn_machine machine;
+    struct scn_sched_global sched;
+    struct scn_device *devices;
+    int ndevices;
+    struct scn_domain *domains;     /* after count expansion, in file order */
+    int ndomains;
+    struct scn_sweep_axis *sweep;
+    int nsweep;
+    uint64_t sweep_points;          /* product of the axes' lengths (1 if none) */
+    char hash[17];                  /* hex FNV-1a 64 of the canonical form */
+};
+
+/* Diagnostics collected by a failed load. */
+struct scn_diags;
+
+struct scn_load_opts {
+    const char *const *sets;        /* "PATH=VALUE" strings (--set), may be NULL */
+    size_t nsets;
+    const int *sweep_index;         /* one value index per sweep axis, or NULL */
+};
+
+/*
+ * Load and validate a scenario file. On success returns the scenario and
+ * leaves *diags NULL; on failure returns NULL and sets *diags (which the
+ * caller frees with scn_diags_free) to at least one message.
+ */
+struct scn *scn_load(const char *path, const struct scn_load_opts *opts,
+                     struct scn_diags **diags);
+
+/* The same from memory; name is used in messages and resolves relative
+ * trace paths against its directory. */
+struct scn *scn_load_buffer(const char *name, const char *text, size_t len,
+                            const struct scn_load_opts *opts,
+                            struct scn_diags **diags);
+
+void scn_free(struct scn *s);
+
+/* All diagnostics as text, each "FILE:LINE:COL: message" followed by the
+ * source line and a caret; malloc'ed, caller frees. NULL if out of memory. */
+char *scn_diags_text(const struct scn_diags *d);
+size_t scn_diags_count(const struct scn_diags *d);
+/* The first line ("FILE:LINE:COL: message") of diagnostic i. */
+const char *scn_diags_message(const struct scn_diags *d, size_t i);
+void scn_diags_free(struct scn_diags *d);
+
+/* Human summary as printed by `xensim check`. */
+void scn_print_summary(const struct scn *s, FILE *out);
+
+/* Canonical text of every resolved parameter (the input of scn.hash). */
+char *scn_canonical(const struct scn *s);
+
+/* Names of the known policies, for messages and the scheduler registry. */
+extern const char *const scn_sched_names[];
+
+#endif
