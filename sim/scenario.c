@@ -1110,6 +1110,9 @@ static int k_dist(struct ctx *c, const struct keydef *k, struct nref v, void *ds
         rc = err(c, &v, "%s: a lognormal distribution needs a median greater than zero", k->name);
     else if (sp->kind == DIST_PARETO && d->b <= 0)
         rc = err(c, &v, "%s: a pareto distribution needs a scale greater than zero", k->name);
+    else if (sp->kind == DIST_PARETO && d->a <= 1)
+        rc = err(c, &v, "%s: a pareto distribution needs a shape greater than 1 (with a "
+                 "shape of 1 or less its mean is infinite)", k->name);
     else if (d->kind != DIST_CONST && dist_mean(d) > (double)lim->max)
         rc = err(c, &v, "%s: the mean of this distribution is beyond the allowed maximum",
                  k->name);

@@ -9,13 +9,14 @@
  *
  *   time       ns        units: ns us ms s, and cycles where allowed
  *   size       bytes     units: B KiB MiB GiB (1024-based) KB MB GB (1000-based)
- *   rate       bit/s     units: bit/s Kbit/s Mbit/s Gbit/s B/s KB/s MB/s (1000-based)
+ *   rate       bit/s     units: bit/s Kbit/s Mbit/s Gbit/s B/s KB/s MB/s GB/s (1000-based)
  *   frequency  Hz        units: Hz kHz MHz GHz
  *
  * A value must be a whole number of base units after scaling ("0.5ns" is
  * refused), non-negative unless the caller allows a sign, and fit in int64.
  * Units are case-sensitive, as listed; a near miss gets a suggestion. One
- * space between number and unit is tolerated ("10 ms").
+ * space between number and unit is tolerated ("10 ms"). unit_parse may be
+ * given a NULL out to validate only.
  */
 #ifndef XENSIM_SIM_UNITS_H
 #define XENSIM_SIM_UNITS_H
