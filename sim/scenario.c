@@ -1384,25 +1384,6 @@ static int check_name(struct ctx *c, const struct entry *e, const char *what)
                SCN_NAME_MAX);
 }
 
-static const struct keydef disk_keys[] = {
-    { "kind", NULL, 0, NULL, 0 },
-    { "seek", k_qty, offsetof(struct scn_device, seek), &q_dev_time, 0 },
-    { "rpm", k_i64, offsetof(struct scn_device, rpm), &lim_rpm, 0 },
-    { "latency", k_qty, offsetof(struct scn_device, latency), &q_dev_time, 0 },
-    { "bandwidth", k_qty, offsetof(struct scn_device, bandwidth), &q_bandwidth, K_REQ },
-    { "queue", k_enum, offsetof(struct scn_device, queue), queue_names, 0 },
-    { "ring", k_int, offsetof(struct scn_device, ring), &lim_ring, 0 },
-    { NULL, NULL, 0, NULL, 0 },
-};
-
-static const struct keydef nic_keys[] = {
-    { "kind", NULL, 0, NULL, 0 },
-    { "bandwidth", k_qty, offsetof(struct scn_device, bandwidth), &q_bandwidth, K_REQ },
-    { "latency", k_qty, offsetof(struct scn_device, latency), &q_dev_time, 0 },
-    { "ring", k_int, offsetof(struct scn_device, ring), &lim_ring, 0 },
-    { NULL, NULL, 0, NULL, 0 },
-};
-
 static int set_loc(struct ctx *c, const struct nref *r, struct scn_loc *loc)
 {
     (void)c;
@@ -1412,6 +1393,39 @@ static int set_loc(struct ctx *c, const struct nref *r, struct scn_loc *loc)
     loc->file = r->src && !strcmp(r->src->name, "--set") ? "--set" : NULL;
     return 0;
 }
+
+/* driver: the domain whose back end serves the device, checked after the
+ * walk (domains come later in the file). */
+static int k_driver(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int rc = k_str(c, k, v, dst);
+    if (rc)
+        return rc;
+    struct scn_device *d = (struct scn_device *)((char *)dst - k->off);
+    return set_loc(c, &v, &d->driver_loc);
+}
+
+static const struct keydef disk_keys[] = {
+    { "kind", NULL, 0, NULL, 0 },
+    { "seek", k_qty, offsetof(struct scn_device, seek), &q_dev_time, 0 },
+    { "rpm", k_i64, offsetof(struct scn_device, rpm), &lim_rpm, 0 },
+    { "latency", k_qty, offsetof(struct scn_device, latency), &q_dev_time, 0 },
+    { "bandwidth", k_qty, offsetof(struct scn_device, bandwidth), &q_bandwidth, K_REQ },
+    { "queue", k_enum, offsetof(struct scn_device, queue), queue_names, 0 },
+    { "ring", k_int, offsetof(struct scn_device, ring), &lim_ring, 0 },
+    { "driver", k_driver, offsetof(struct scn_device, driver_name), NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef nic_keys[] = {
+    { "kind", NULL, 0, NULL, 0 },
+    { "bandwidth", k_qty, offsetof(struct scn_device, bandwidth), &q_bandwidth, K_REQ },
+    { "latency", k_qty, offsetof(struct scn_device, latency), &q_dev_time, 0 },
+    { "ring", k_int, offsetof(struct scn_device, ring), &lim_ring, 0 },
+    { "driver", k_driver, offsetof(struct scn_device, driver_name), NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
 
 /* Parse the selector key (kind, type) of a mapping; the caller has checked
  * that it is present. */
@@ -1956,6 +1970,45 @@ static int resolve_workload(struct ctx *c, struct scn *s, struct scn_domain *d, 
     return 0;
 }
 
+/* A device's back end runs in its named driver domain, or by default in the
+ * first privileged domain. */
+static int resolve_driver(struct ctx *c, struct scn *s, struct scn_device *dv)
+{
+    dv->driver = -1;
+    if (!dv->driver_name) {
+        for (int i = 0; i < s->ndomains && dv->driver < 0; i++)
+            if (s->domains[i].privileged)
+                dv->driver = i;
+        return 0;
+    }
+    const char *names[256];
+    size_t nn = 0;
+    int group = 0;
+    for (int i = 0; i < s->ndomains; i++) {
+        const struct scn_domain *d = &s->domains[i];
+        if (!strcmp(d->name, dv->driver_name)) {
+            if (!d->privileged)
+                return loc_err(c, &dv->driver_loc, "driver: domain '%s' is not privileged; a "
+                               "back end runs only in a domain with 'privileged: true'",
+                               d->name);
+            dv->driver = i;
+            return 0;
+        }
+        if (d->index >= 0 && !strcmp(d->group, dv->driver_name))
+            group++;
+        if (nn < 256)
+            names[nn++] = d->name;
+    }
+    if (group)
+        return loc_err(c, &dv->driver_loc, "driver: '%s' names a group of %d domains; name one "
+                       "of them, e.g. '%s.0'", dv->driver_name, group, dv->driver_name);
+    const char *near = nearest(dv->driver_name, names, nn);
+    if (near)
+        return loc_err(c, &dv->driver_loc, "driver: domain '%s' is not defined; did you mean "
+                       "'%s'?", dv->driver_name, near);
+    return loc_err(c, &dv->driver_loc, "driver: domain '%s' is not defined", dv->driver_name);
+}
+
 static int finish(struct ctx *c, struct walk *w)
 {
     struct scn *s = w->s;
@@ -2038,6 +2091,11 @@ static int finish(struct ctx *c, struct walk *w)
     if (uses_dev && !have_priv)
         rc = loc_err(c, &first_dev_user, "this workload uses a device, whose back end runs in a "
                      "driver domain: mark a domain 'privileged: true' (usually dom0)");
+    for (int i = 0; i < s->ndevices; i++) {
+        r = resolve_driver(c, s, &s->devices[i]);
+        if (r < 0)
+            rc = r;
+    }
     return rc;
 }
 
@@ -2450,8 +2508,10 @@ void scn_free(struct scn *s)
     free(s->description);
     free(s->machine.clock.tsc_ppb);
     free(s->machine.clock.tsc_offset);
-    for (int i = 0; i < s->ndevices; i++)
+    for (int i = 0; i < s->ndevices; i++) {
         free(s->devices[i].name);
+        free(s->devices[i].driver_name);
+    }
     free(s->devices);
     for (int i = 0; i < s->ndomains; i++)
         domain_free(&s->domains[i]);
@@ -2543,8 +2603,10 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         return NULL;
     }
     fix_loc(&s->sched.loc, s->file);
-    for (int i = 0; i < s->ndevices; i++)
+    for (int i = 0; i < s->ndevices; i++) {
         fix_loc(&s->devices[i].loc, s->file);
+        fix_loc(&s->devices[i].driver_loc, s->file);
+    }
     for (int i = 0; i < s->ndomains; i++) {
         struct scn_domain *d = &s->domains[i];
         fix_loc(&d->loc, s->file);
@@ -2901,8 +2963,9 @@ char *scn_canonical(const struct scn *s)
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
-                  " bandwidth %" PRId64 " queue %s ring %d\n", d->name, kind_names[d->kind],
-                  d->seek, d->rpm, d->latency, d->bandwidth, queue_names[d->queue], d->ring);
+                  " bandwidth %" PRId64 " queue %s ring %d driver %d\n", d->name,
+                  kind_names[d->kind], d->seek, d->rpm, d->latency, d->bandwidth,
+                  queue_names[d->queue], d->ring, d->driver);
     }
     for (int i = 0; i < s->ndomains; i++) {
         const struct scn_domain *d = &s->domains[i];
@@ -2973,19 +3036,22 @@ void scn_print_summary(const struct scn *s, FILE *out)
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *dv = &s->devices[i];
         if (dv->kind == SCN_DEV_NIC)
-            fprintf(out, "  %-10s nic, %s, latency %s, %d-slot ring\n", dv->name,
+            fprintf(out, "  %-10s nic, %s, latency %s, %d-slot ring", dv->name,
                     unit_format(dv->bandwidth, UNIT_RATE, a, sizeof a),
                     unit_format(dv->latency, UNIT_TIME, b, sizeof b), dv->ring);
         else if (dv->rpm)
-            fprintf(out, "  %-10s disk, seek %s, %" PRId64 " rpm, %s, %s queue, %d-slot ring\n",
+            fprintf(out, "  %-10s disk, seek %s, %" PRId64 " rpm, %s, %s queue, %d-slot ring",
                     dv->name, unit_format(dv->seek, UNIT_TIME, a, sizeof a), dv->rpm,
                     unit_format(dv->bandwidth, UNIT_RATE, b, sizeof b), queue_names[dv->queue],
                     dv->ring);
         else
-            fprintf(out, "  %-10s flash disk, latency %s, %s, %s queue, %d-slot ring\n", dv->name,
+            fprintf(out, "  %-10s flash disk, latency %s, %s, %s queue, %d-slot ring", dv->name,
                     unit_format(dv->latency, UNIT_TIME, a, sizeof a),
                     unit_format(dv->bandwidth, UNIT_RATE, b, sizeof b), queue_names[dv->queue],
                     dv->ring);
+        if (dv->driver >= 0)
+            fprintf(out, ", back end in %s", s->domains[dv->driver].name);
+        fprintf(out, "\n");
     }
     int vcpus = 0;
     for (int i = 0; i < s->ndomains; i++)

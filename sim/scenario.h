@@ -82,6 +82,10 @@ struct scn_device {
     int64_t bandwidth;              /* bit/s, transfer rate */
     enum scn_queue queue;           /* disk request queue policy */
     int ring;                       /* slots in the front/back I/O ring */
+    char *driver_name;              /* driver domain as written, NULL if not given */
+    int driver;                     /* index into scn.domains of the domain running
+                                       the back end; -1 if no domain is privileged */
+    struct scn_loc driver_loc;      /* where driver was written */
 };
 
 /* Per-domain parameters of each policy; `set` says the block was given. */

@@ -1,0 +1,499 @@
+/*
+ * sim/clock.c: the modelled x86 clock of a physical CPU (TSC, NOW(), epoch
+ * recalibration) and its one-shot software timers (ac_timer analogue).
+ *
+ * Source: Xen 2.0/3.0 behaviour from shared/facts/xen-schedulers.md 1.2,
+ * 1.3, 9.1 (facts only; this is independent code). The TSC-to-ns scaling is
+ * 32.32 fixed point rounding down, as in both versions; the per-CPU stamp
+ * and once-per-epoch recalibration against the platform timer are 3.0's;
+ * the one-shot count, the "past or zero count: run the softirq now" rule
+ * and the TIMER_SLOP batching are 2.0's.
+ *
+ * Simplified: see sim/clock.h and docs/clock.md (exact platform timer and
+ * APIC, lazy epochs, no cross-CPU TSC synchronisation, zero-time handlers).
+ *
+ * All fixed-point products are done in unsigned __int128 so that nothing is
+ * rounded except where Xen rounds (the final >> 32) or where the header
+ * says so; CLK_HZ_MAX keeps every product below 2^128.
+ */
+#include "sim/clock.h"
+
+#include <stdlib.h>
+
+#include "sim/err.h"
+
+typedef unsigned __int128 u128;
+typedef __int128 i128;
+
+#define NS_PER_S ((u128)1000000000u)
+#define NS2_PER_S2 (NS_PER_S * NS_PER_S)
+
+/*
+ * One calibration of NOW(): local(t) = stime_stamp + scale_delta(scale,
+ * tsc(t) - tsc_stamp), valid for engine times in [at, at + epoch). Stamps are
+ * only ever taken at epoch boundaries, so tsc_stamp is also the TSC at the
+ * start of the epoch just measured when the next boundary is processed.
+ */
+struct clk_cal {
+    sim_time_t at;              /* ns engine time of the stamp, a multiple of epoch */
+    uint64_t tsc_stamp;         /* cycles, TSC at `at` */
+    sim_time_t stime_stamp;     /* ns local time at `at` */
+    uint64_t scale;             /* ns per cycle, 32.32 fixed point */
+};
+
+struct clk_cpu {
+    struct ev_loop *loop;       /* engine the interrupts are queued on */
+    struct clk_params p;        /* validated copy */
+    struct clk_cal cal;         /* calibration in force at the last sync */
+    struct evq *timers;         /* pending clk_timer entries keyed on expires (ns local) */
+    ev_id irq_ev;               /* pending softirq/interrupt event in loop, or EV_NONE */
+    bool irq_is_apic;           /* irq_ev is an APIC expiry, not a directly raised softirq */
+    sim_time_t prog_for;        /* ns local, earliest deadline irq_ev was set up for */
+    bool in_softirq;            /* timer callbacks running: defer reprogramming to the end */
+    struct clk_stats st;
+};
+
+struct clk_params clk_params_default(void)
+{
+    return (struct clk_params){
+        .tsc_hz = CLK_DEFAULT_TSC_HZ,
+        .tsc_ppb = 0,
+        .tsc_offset = 0,
+        .timer_slop = CLK_DEFAULT_TIMER_SLOP,
+        .apic_hz = CLK_DEFAULT_APIC_HZ,
+        .epoch = CLK_DEFAULT_EPOCH,
+    };
+}
+
+int clk_params_check(const struct clk_params *p)
+{
+    if (!p)
+        return -SIM_EINVAL;
+    if (p->tsc_hz <= 0 || p->tsc_hz > CLK_HZ_MAX)
+        return -SIM_EINVAL;
+    if (p->tsc_ppb <= -CLK_PPB_LIMIT || p->tsc_ppb >= CLK_PPB_LIMIT)
+        return -SIM_EINVAL;
+    if (p->apic_hz <= 0 || p->apic_hz > CLK_HZ_MAX)
+        return -SIM_EINVAL;
+    if (p->timer_slop < 0 || p->epoch <= 0)
+        return -SIM_EINVAL;
+    return 0;
+}
+
+/* Actual TSC rate in cycles per 1e18 ns: tsc_hz * (1e9 + ppb). */
+static u128 tsc_rate(const struct clk_params *p)
+{
+    return (u128)p->tsc_hz * (u128)(1000000000 + p->tsc_ppb);
+}
+
+/*
+ * Cycles counted from engine time 0 to t, floor(t * rate / 1e18), exact.
+ * t * rate can exceed 2^128, so t is split into whole seconds and the rest:
+ * with s*rate = q*1e9 + a, the floor is q + floor((a*1e9 + r*rate) / 1e18),
+ * every term of which fits.
+ */
+static u128 ticks_since_zero(const struct clk_params *p, sim_time_t t)
+{
+    if (t <= 0)
+        return 0;
+    u128 rate = tsc_rate(p);
+    u128 s = (u128)t / NS_PER_S, r = (u128)t % NS_PER_S;
+    u128 a = s * rate;
+    return a / NS_PER_S + ((a % NS_PER_S) * NS_PER_S + r * rate) / NS2_PER_S2;
+}
+
+/*
+ * Smallest engine time t >= 0 with ticks_since_zero(t) >= d, i.e.
+ * ceil(d * 1e18 / rate), as u128 (may exceed SIM_TIME_MAX). d * 1e18 can
+ * exceed 2^128, so the division is done in three steps whose remainders stay
+ * below rate * 1e9.
+ */
+static u128 engine_for_ticks(const struct clk_params *p, u128 d)
+{
+    u128 rate = tsc_rate(p);
+    u128 q1 = d / rate, r1 = d % rate;
+    if (q1 > (u128)SIM_TIME_MAX / NS2_PER_S2)
+        return (u128)SIM_TIME_MAX + 1;
+    u128 x = r1 * NS_PER_S;
+    u128 q2 = x / rate, r2 = x % rate;
+    return q1 * NS2_PER_S2 + q2 * NS_PER_S + (r2 * NS_PER_S + rate - 1) / rate;
+}
+
+static uint64_t tsc_at(const struct clk_params *p, sim_time_t t)
+{
+    return p->tsc_offset + (uint64_t)ticks_since_zero(p, t);
+}
+
+sim_time_t clk_scale_delta(uint64_t scale_q32, uint64_t delta)
+{
+    u128 ns = ((u128)delta * scale_q32) >> 32;
+    return ns > (u128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)ns;
+}
+
+uint64_t clk_scale_for_hz(int64_t hz)
+{
+    if (hz <= 0)
+        return 0;
+    u128 s = (NS_PER_S << 32) / (u128)hz;
+    return s > UINT64_MAX ? UINT64_MAX : (uint64_t)s;
+}
+
+uint64_t clk_calib_scale(sim_time_t epoch, sim_time_t err, uint64_t dtsc, uint64_t old_scale)
+{
+    if (dtsc == 0)
+        return old_scale;
+    i128 lo = epoch / 2 > 0 ? epoch / 2 : 1;
+    i128 hi = 2 * (i128)epoch;
+    i128 adv = (i128)epoch - err;
+    if (adv < lo)
+        adv = lo;
+    if (adv > hi)
+        adv = hi;
+    u128 s = ((u128)adv << 32) / dtsc;
+    if (s == 0)
+        return 1;
+    return s > UINT64_MAX ? UINT64_MAX : (uint64_t)s;
+}
+
+static sim_time_t sat_add(sim_time_t a, sim_time_t b)
+{
+    return (b > 0 && a > SIM_TIME_MAX - b) ? SIM_TIME_MAX : a + b;
+}
+
+/* Local time at TSC value tsc under calibration cal. The subtraction is
+ * modulo 2^64, so a TSC that wraps keeps counting forward. */
+static sim_time_t cal_local(const struct clk_cal *cal, uint64_t tsc)
+{
+    return sat_add(cal->stime_stamp, clk_scale_delta(cal->scale, tsc - cal->tsc_stamp));
+}
+
+/*
+ * Apply every epoch boundary up to engine time t. At each boundary the new
+ * stamp is the old calibration's reading there, so NOW() is continuous, and
+ * the new slope aims local time at true time one epoch later (docs/clock.md
+ * derives the error bound).
+ */
+static void cal_advance(const struct clk_params *p, struct clk_cal *cal, sim_time_t t,
+                        uint64_t *count)
+{
+    while (cal->at <= t - p->epoch) {
+        sim_time_t b = cal->at + p->epoch;
+        uint64_t tsc_b = tsc_at(p, b);
+        sim_time_t local_b = cal_local(cal, tsc_b);
+        uint64_t scale = clk_calib_scale(p->epoch, local_b - b, tsc_b - cal->tsc_stamp,
+                                         cal->scale);
+        *cal = (struct clk_cal){ .at = b, .tsc_stamp = tsc_b, .stime_stamp = local_b,
+                                 .scale = scale };
+        if (count)
+            (*count)++;
+    }
+}
+
+struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
+{
+    struct clk_params def = clk_params_default();
+    if (!p)
+        p = &def;
+    if (!loop || clk_params_check(p) < 0)
+        return NULL;
+    struct clk_cpu *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->timers = evq_new();
+    if (!c->timers) {
+        free(c);
+        return NULL;
+    }
+    c->loop = loop;
+    c->p = *p;
+    /* Boot happens at engine time 0 with what calibration believed the TSC
+     * frequency to be; the TSC's real error shows up as drift. */
+    c->cal = (struct clk_cal){ .at = 0, .tsc_stamp = p->tsc_offset, .stime_stamp = 0,
+                               .scale = clk_scale_for_hz(p->tsc_hz) };
+    c->irq_ev = EV_NONE;
+    return c;
+}
+
+void clk_cpu_free(struct clk_cpu *c)
+{
+    if (!c)
+        return;
+    if (c->irq_ev != EV_NONE)
+        ev_cancel(c->loop, c->irq_ev);
+    int64_t key;
+    ev_fn *fn;
+    void *arg;
+    while (evq_pop(c->timers, &key, &fn, &arg) == 0)
+        ((struct clk_timer *)arg)->id = EV_NONE;
+    evq_free(c->timers);
+    free(c);
+}
+
+const struct clk_params *clk_cpu_params(const struct clk_cpu *c)
+{
+    return &c->p;
+}
+
+uint64_t clk_tsc(const struct clk_cpu *c, sim_time_t t)
+{
+    return tsc_at(&c->p, t);
+}
+
+sim_time_t clk_now(struct clk_cpu *c)
+{
+    sim_time_t t = ev_now(c->loop);
+    cal_advance(&c->p, &c->cal, t, &c->st.recalibrations);
+    return cal_local(&c->cal, tsc_at(&c->p, t));
+}
+
+int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local)
+{
+    if (t < c->cal.at)
+        return -SIM_ERANGE;
+    struct clk_cal cal = c->cal;
+    cal_advance(&c->p, &cal, t, NULL);
+    *local = cal_local(&cal, tsc_at(&c->p, t));
+    return 0;
+}
+
+/* Calibrations clk_engine_at() walks exactly before it extrapolates. */
+#define ENGINE_AT_EPOCHS 64
+
+/*
+ * Walk forward one calibration at a time: within a calibration, local time
+ * reaches L at the first cycle count d with (d * scale) >> 32 >= L - stamp,
+ * and the TSC reaches that count at an exactly invertible engine time. If
+ * that time lies past the next boundary, the recalibration there decides.
+ * After ENGINE_AT_EPOCHS boundaries the clock has long converged to true
+ * time (each epoch removes the error left by the previous one), so the rest
+ * is extrapolated at slope 1 from the last boundary instead of walked.
+ */
+int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
+{
+    const struct clk_params *p = &c->p;
+    sim_time_t now = ev_now(c->loop);
+    struct clk_cal cal = c->cal;
+    cal_advance(p, &cal, now, NULL);
+    if (cal_local(&cal, tsc_at(p, now)) >= local) {
+        *t = now;
+        return 0;
+    }
+    for (int walked = 0;; walked++) {
+        /* Reached exactly at the boundary just applied. */
+        if (local <= cal.stime_stamp) {
+            *t = cal.at > now ? cal.at : now;
+            return 0;
+        }
+        if (walked == ENGINE_AT_EPOCHS) {
+            i128 est = (i128)cal.at + ((i128)local - cal.stime_stamp);
+            if (est > SIM_TIME_MAX)
+                return -SIM_ERANGE;
+            *t = (sim_time_t)est;
+            return 0;
+        }
+        u128 need = (u128)((i128)local - cal.stime_stamp);
+        u128 d = ((need << 32) + cal.scale - 1) / cal.scale;
+        u128 target = (u128)(uint64_t)(cal.tsc_stamp - p->tsc_offset) + d;
+        u128 tc = engine_for_ticks(p, target);
+        bool last = cal.at > SIM_TIME_MAX - p->epoch;
+        if (last && tc > (u128)SIM_TIME_MAX)
+            return -SIM_ERANGE;
+        if (last || tc < (u128)(cal.at + p->epoch)) {
+            *t = (sim_time_t)tc > now ? (sim_time_t)tc : now;
+            return 0;
+        }
+        cal_advance(p, &cal, cal.at + p->epoch, NULL);
+    }
+}
+
+uint64_t clk_scale(struct clk_cpu *c)
+{
+    clk_now(c);
+    return c->cal.scale;
+}
+
+void clk_cpu_stats(const struct clk_cpu *c, struct clk_stats *out)
+{
+    *out = c->st;
+}
+
+size_t clk_timers_pending(const struct clk_cpu *c)
+{
+    return evq_len(c->timers);
+}
+
+/*
+ * The one-shot delay for a deadline `left` ns of local time away: the APIC
+ * counts floor(left * apic_hz / 1e9) ticks and expires after that many
+ * ticks of true time, truncated to whole ns. False if the count is 0 (the
+ * deadline is past or closer than one tick).
+ */
+static bool apic_delay(const struct clk_cpu *c, sim_time_t deadline, sim_time_t now_l,
+                       sim_time_t *delay)
+{
+    i128 left = (i128)deadline - now_l;
+    if (left <= 0)
+        return false;
+    u128 ticks = (u128)left * (u128)c->p.apic_hz / NS_PER_S;
+    if (ticks == 0)
+        return false;
+    u128 ns = ticks * NS_PER_S / (u128)c->p.apic_hz;
+    *delay = ns > (u128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)ns;
+    return true;
+}
+
+static bool is_due(const struct clk_cpu *c, sim_time_t expires, sim_time_t now_l)
+{
+    return (i128)expires < (i128)now_l + c->p.timer_slop;
+}
+
+static void softirq(void *arg);
+
+/* Point the CPU's single pending event at engine time `at`. */
+static int arm(struct clk_cpu *c, sim_time_t at, bool apic, sim_time_t deadline)
+{
+    int rc;
+    if (c->irq_ev != EV_NONE) {
+        rc = ev_move(c->loop, c->irq_ev, at);
+    } else {
+        rc = ev_at(c->loop, at, softirq, c, &c->irq_ev);
+        if (rc < 0)
+            c->irq_ev = EV_NONE;
+    }
+    if (rc < 0) {
+        c->st.program_failures++;
+        return rc;
+    }
+    c->irq_is_apic = apic;
+    c->prog_for = deadline;
+    if (apic)
+        c->st.apic_programs++;
+    return 0;
+}
+
+/*
+ * Outside the softirq, after the timer set changed. Xen raises the softirq
+ * whenever the earliest deadline changes, and the softirq runs what is due
+ * and reprograms the one-shot; doing the same directly here saves an engine
+ * event whenever nothing is due yet.
+ */
+static int reprogram(struct clk_cpu *c)
+{
+    int64_t first;
+    if (!evq_peek(c->timers, &first)) {
+        if (c->irq_ev != EV_NONE)
+            ev_cancel(c->loop, c->irq_ev);
+        c->irq_ev = EV_NONE;
+        return 0;
+    }
+    if (c->irq_ev != EV_NONE && first == c->prog_for)
+        return 0;
+    sim_time_t now_e = ev_now(c->loop);
+    sim_time_t now_l = clk_now(c);
+    sim_time_t delay;
+    if (is_due(c, first, now_l) || !apic_delay(c, first, now_l, &delay))
+        return arm(c, now_e, false, first);
+    return arm(c, sat_add(now_e, delay), true, first);
+}
+
+/*
+ * At the end of a softirq every remaining timer is at least the slop away,
+ * so it is not due at this engine time. When the one-shot cannot count the
+ * distance (zero ticks, or less than 1 ns), Xen's softirq loops re-reading
+ * NOW() until the deadline is within the slop; time does not pass inside a
+ * handler here, so the softirq is instead raised at the engine time that
+ * loop would have ended at.
+ */
+static void reprogram_after_softirq(struct clk_cpu *c, sim_time_t now_l)
+{
+    int64_t first;
+    if (!evq_peek(c->timers, &first))
+        return;
+    sim_time_t now_e = ev_now(c->loop);
+    sim_time_t delay;
+    if (apic_delay(c, first, now_l, &delay) && delay > 0) {
+        arm(c, sat_add(now_e, delay), true, first);
+        return;
+    }
+    sim_time_t at;
+    if (clk_engine_at(c, sat_add(first - c->p.timer_slop, 1), &at) < 0)
+        at = SIM_TIME_MAX;
+    arm(c, at > now_e ? at : now_e + 1, false, first);
+}
+
+/*
+ * The timer softirq (AC_TIMER_SOFTIRQ): run, in (expires, set order), every
+ * timer due within the slop of NOW(), including ones the callbacks add, then
+ * program the one-shot for the earliest left. NOW() is read once because
+ * callbacks take no engine time.
+ */
+static void softirq(void *arg)
+{
+    struct clk_cpu *c = arg;
+    c->irq_ev = EV_NONE;
+    if (c->irq_is_apic)
+        c->st.interrupts++;
+    c->st.softirqs++;
+    c->in_softirq = true;
+    sim_time_t now_l = clk_now(c);
+    int64_t key;
+    while (evq_peek(c->timers, &key) && is_due(c, key, now_l)) {
+        ev_fn *fn;
+        void *targ;
+        evq_pop(c->timers, &key, &fn, &targ);
+        struct clk_timer *t = targ;
+        t->id = EV_NONE;
+        c->st.timers_fired++;
+        t->fn(t->arg);
+    }
+    c->in_softirq = false;
+    reprogram_after_softirq(c, now_l);
+}
+
+void clk_timer_init(struct clk_timer *t, struct clk_cpu *c, ev_fn *fn, void *arg)
+{
+    *t = (struct clk_timer){ .cpu = c, .fn = fn, .arg = arg, .id = EV_NONE, .expires = 0 };
+}
+
+int clk_timer_set(struct clk_timer *t, sim_time_t expires)
+{
+    if (!t || !t->cpu || !t->fn)
+        return -SIM_EINVAL;
+    struct clk_cpu *c = t->cpu;
+    int rc;
+    if (t->id != EV_NONE)
+        rc = evq_move(c->timers, t->id, expires);
+    else
+        rc = evq_push(c->timers, expires, t->fn, t, &t->id);
+    if (rc < 0) {
+        t->id = EV_NONE;
+        return rc;
+    }
+    t->expires = expires;
+    if (c->in_softirq)
+        return 0;
+    rc = reprogram(c);
+    if (rc < 0) {
+        /* Only a fresh ev_at can fail, i.e. no interrupt was pending, so
+         * withdrawing t restores a consistent state for the others. */
+        evq_cancel(c->timers, t->id);
+        t->id = EV_NONE;
+    }
+    return rc;
+}
+
+void clk_timer_cancel(struct clk_timer *t)
+{
+    if (!t || t->id == EV_NONE)
+        return;
+    struct clk_cpu *c = t->cpu;
+    evq_cancel(c->timers, t->id);
+    t->id = EV_NONE;
+    if (!c->in_softirq)
+        reprogram(c);
+}
+
+bool clk_timer_pending(const struct clk_timer *t)
+{
+    return t && t->id != EV_NONE;
+}

@@ -1,0 +1,175 @@
+/*
+ * sim/clock.h: the modelled x86 clock of one physical CPU: its TSC, the
+ * hypervisor's NOW() derived from it, and the per-CPU one-shot software
+ * timers (Xen's ac_timer) driven by an APIC-like one-shot interrupt.
+ *
+ * Source: Xen 2.0/3.0 behaviour as recorded in shared/facts/xen-schedulers.md
+ * 1.2, 1.3 and 9.1 (facts and numbers only; no Xen code or comments): NOW()
+ * is a per-CPU stamp plus a 32.32 fixed-point scaled TSC delta rounded down,
+ * recalibrated every EPOCH (1 s) against the platform timer (3.0); the
+ * one-shot count is computed from the ns left to the earliest deadline and a
+ * past or zero count means "run the softirq now" (2.0 reprogram_ac_timer);
+ * the softirq runs every timer with expires < NOW() + TIMER_SLOP (50 us), so
+ * timers fire up to the slop early and timers due together are batched.
+ *
+ * Three timelines appear here:
+ *   engine time  ns of true time (sim_time_t of sim/ev.h), what the APIC and
+ *                the platform timer count;
+ *   TSC          cycles, a pure function of engine time:
+ *                tsc(t) = tsc_offset + floor(t * tsc_hz * (1e9 + tsc_ppb) / 1e18);
+ *   local time   NOW() of this CPU, ns since boot (engine time 0), what
+ *                schedulers see and what timer deadlines are written in.
+ *
+ * Recalibration is LAZY: it is performed for every epoch boundary k*epoch
+ * that engine time has passed whenever NOW() is read or a timer is set,
+ * cancelled or fires. Because the TSC is a pure function of engine time the
+ * result is bit-identical to an engine event per epoch, and it costs none.
+ * docs/clock.md gives the formulas and the error bound.
+ *
+ * Simplified: the platform timer is exact true time; the APIC counts true
+ * time at exactly apic_hz (its own calibration error is not modelled); CPUs
+ * differ only by their own TSC offset, frequency error and calibration, with
+ * no cross-CPU synchronisation; the TSC never stops or changes frequency;
+ * handling an interrupt takes no simulated time.
+ */
+#ifndef XENSIM_SIM_CLOCK_H
+#define XENSIM_SIM_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "sim/ev.h"
+#include "sim/evq.h"
+#include "sim/types.h"
+
+/* Largest tsc_hz and apic_hz accepted (1 THz): keeps every product of the
+ * fixed-point arithmetic inside 128 bits and the 32.32 scale above zero. */
+#define CLK_HZ_MAX ((int64_t)1000000000000)
+/* |tsc_ppb| must stay below this (10%): a clock that far off is a typo. */
+#define CLK_PPB_LIMIT ((int64_t)100000000)
+
+#define CLK_DEFAULT_TSC_HZ ((int64_t)2400000000)   /* 2.4 GHz */
+#define CLK_DEFAULT_TIMER_SLOP (50 * SIM_USEC)     /* Xen TIMER_SLOP */
+#define CLK_DEFAULT_APIC_HZ ((int64_t)100000000)   /* 100 MHz */
+#define CLK_DEFAULT_EPOCH SIM_SEC                  /* Xen 3.0 EPOCH */
+
+struct clk_params {
+    int64_t tsc_hz;             /* Hz, nominal TSC frequency (what boot calibration believed) */
+    int64_t tsc_ppb;            /* parts per 1e9, actual frequency error, may be negative */
+    uint64_t tsc_offset;        /* cycles, TSC count at engine time 0 */
+    sim_time_t timer_slop;      /* ns, timers run up to this early (Xen TIMER_SLOP) */
+    int64_t apic_hz;            /* Hz, count rate of the one-shot interrupt timer */
+    sim_time_t epoch;           /* ns of true time between recalibrations */
+};
+
+/* 2.4 GHz, no error, offset 0, 50 us slop, 100 MHz APIC, 1 s epoch. */
+struct clk_params clk_params_default(void);
+
+/* 0 if p is acceptable, else -SIM_EINVAL: tsc_hz and apic_hz in
+ * [1, CLK_HZ_MAX], |tsc_ppb| < CLK_PPB_LIMIT, timer_slop >= 0, epoch > 0. */
+int clk_params_check(const struct clk_params *p);
+
+/* Usage counters of one CPU's clock, for tests and metrics. */
+struct clk_stats {
+    uint64_t interrupts;        /* one-shot APIC expiries handled */
+    uint64_t softirqs;          /* timer softirq runs: interrupts + runs raised directly */
+    uint64_t timers_fired;      /* timer callbacks run */
+    uint64_t apic_programs;     /* one-shot programmings with a positive count */
+    uint64_t recalibrations;    /* epoch boundaries processed */
+    uint64_t program_failures;  /* interrupts the engine could not queue (out of memory) */
+};
+
+struct clk_cpu;
+
+/*
+ * A clock for one CPU whose engine is loop, with parameters p (NULL means
+ * clk_params_default()). NULL if loop is NULL, p fails clk_params_check(),
+ * or memory runs out. The loop must outlive the clock.
+ */
+struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p);
+
+/* Cancels its pending interrupt in the loop and leaves every timer still
+ * queued on it not pending; those timers must be re-initialised before
+ * reuse. Accepts NULL. Not to be called from one of its timer callbacks. */
+void clk_cpu_free(struct clk_cpu *c);
+
+const struct clk_params *clk_cpu_params(const struct clk_cpu *c);
+
+/* The TSC at engine time t (t < 0 is taken as 0); wraps modulo 2^64. */
+uint64_t clk_tsc(const struct clk_cpu *c, sim_time_t t);
+
+/* NOW(): this CPU's local time at the loop's current engine time. Never
+ * decreases from one call to the next. */
+sim_time_t clk_now(struct clk_cpu *c);
+
+/* The local time NOW() reads (or will read) at engine time t, without
+ * changing any state. t must not precede the last epoch boundary already
+ * applied (at most ev_now's), else -SIM_ERANGE. O(epochs from there to t). */
+int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local);
+
+/* The earliest engine time t >= ev_now at which NOW() >= local: the exact
+ * inverse of clk_local_at, future recalibrations included, for targets up
+ * to 64 epochs past ev_now; beyond that the converged clock is extrapolated
+ * at slope 1 (off by at most the steady-state tracking error, a few ns; see
+ * docs/clock.md). -SIM_ERANGE if t would lie beyond SIM_TIME_MAX. */
+int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t);
+
+/* The 32.32 ns-per-cycle factor in use at ev_now (recalibrating first). */
+uint64_t clk_scale(struct clk_cpu *c);
+
+/* (delta * scale_q32) >> 32, exact, rounding down; saturates at
+ * SIM_TIME_MAX. */
+sim_time_t clk_scale_delta(uint64_t scale_q32, uint64_t delta);
+
+/* floor(1e9 * 2^32 / hz): the scale a TSC of hz cycles/s gets; 0 if hz <= 0. */
+uint64_t clk_scale_for_hz(int64_t hz);
+
+/*
+ * The recalibration rule: the scale that makes local time advance by
+ * epoch - err over the next dtsc cycles, where err = local - true at the
+ * boundary and dtsc the cycles counted over the last epoch. The advance is
+ * clamped to [max(epoch/2, 1), 2 * epoch] so the slope stays positive and
+ * bounded however large err is; the result is rounded down, at least 1 and
+ * saturated at UINT64_MAX. dtsc == 0 (the TSC did not tick) keeps old_scale.
+ */
+uint64_t clk_calib_scale(sim_time_t epoch, sim_time_t err, uint64_t dtsc, uint64_t old_scale);
+
+void clk_cpu_stats(const struct clk_cpu *c, struct clk_stats *out);
+
+/* Number of timers pending on this CPU. */
+size_t clk_timers_pending(const struct clk_cpu *c);
+
+/*
+ * A one-shot software timer (ac_timer). Intrusive and caller-owned: it must
+ * stay valid while pending, so cancel it before freeing it. fn(arg) runs from
+ * the CPU's timer softirq, at an engine time where NOW() > expires - slop.
+ * A callback may set or cancel any timer, itself included, on any CPU; one
+ * that re-arms itself less than timer_slop ahead runs again in the same
+ * softirq, as in Xen, so periodic timers must advance by more than that.
+ */
+struct clk_timer {
+    struct clk_cpu *cpu;        /* CPU whose NOW() and softirq it uses */
+    ev_fn *fn;                  /* callback */
+    void *arg;                  /* passed to fn, never owned */
+    ev_id id;                   /* entry in the CPU's timer queue, or EV_NONE */
+    sim_time_t expires;         /* ns of local time; meaningful while pending */
+};
+
+/* Bind t to CPU c with callback fn(arg); t must not be pending. */
+void clk_timer_init(struct clk_timer *t, struct clk_cpu *c, ev_fn *fn, void *arg);
+
+/*
+ * Arm, or move if pending, to expire at local time expires (any value: one
+ * already within the slop runs from a softirq raised at the current engine
+ * time). Reprograms the CPU's one-shot when the earliest deadline changes.
+ * 0; -SIM_EINVAL if t is NULL or not initialised; -SIM_ENOMEM or -SIM_ENOSPC
+ * if the timer or the interrupt cannot be queued, in which case t is left
+ * not pending.
+ */
+int clk_timer_set(struct clk_timer *t, sim_time_t expires);
+
+/* Disarm; harmless if not pending. */
+void clk_timer_cancel(struct clk_timer *t);
+
+bool clk_timer_pending(const struct clk_timer *t);
+
+#endif
