@@ -42,6 +42,7 @@
  * seeds.
  */
 #include "sim/rng.h"
+#include "sim/hash.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -80,21 +81,11 @@ static uint64_t splitmix64_next(uint64_t *x)
     return mix64(*x);
 }
 
-static uint64_t fnv1a64(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 uint64_t rng_key(uint64_t master_seed, uint32_t replication, const char *name)
 {
     uint64_t k = mix64(master_seed + GOLDEN);
     k = mix64(k ^ ((uint64_t)replication + 2 * GOLDEN));
-    return mix64(k ^ (fnv1a64(name ? name : "") + 3 * GOLDEN));
+    return mix64(k ^ (hash_fnv1a64(name ? name : "") + 3 * GOLDEN));
 }
 
 /*

@@ -33,6 +33,7 @@
 #include <yaml.h>
 
 #include "sim/err.h"
+#include "sim/hash.h"
 
 #define SCN_MAX_DIAGS 20
 #define SCN_MAX_SWEEP_CHECK 4096   /* sweep points validated one by one */
@@ -855,32 +856,12 @@ static int k_str(struct ctx *c, const struct keydef *k, struct nref v, void *dst
     return 0;
 }
 
-/* The fraction of something, 0..1, written as a plain decimal. */
-static int k_fraction(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+/* A plain decimal number (no unit, no hex, no inf/nan); `what` names what
+ * was expected, for the message. */
+static int get_number(struct ctx *c, const struct keydef *k, const struct nref *v,
+                      const char *what, double *out)
 {
-    int rc = need_scalar(c, k, &v, "a fraction between 0 and 1");
-    if (rc)
-        return rc;
-    size_t n;
-    const char *s = sval(&v, &n);
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.*s", (int)(n < 63 ? n : 63), s);
-    char *end;
-    errno = 0;
-    double x = strtod(buf, &end);
-    if (n >= 63 || end == buf || *end || errno || !(x >= 0.0 && x <= 1.0) ||
-        strpbrk(buf, "xXnN"))
-        return err(c, &v, "%s: expected a fraction between 0 and 1, found '%.*s'", k->name,
-                   (int)(n > 40 ? 40 : n), s);
-    *(double *)dst = x;
-    return 0;
-}
-
-/* A plain positive number without unit (a shape, a sigma). */
-static int get_plain(struct ctx *c, const struct keydef *k, const struct nref *v,
-                     bool allow_zero, double *out)
-{
-    int rc = need_scalar(c, k, v, "a number");
+    int rc = need_scalar(c, k, v, what);
     if (rc)
         return rc;
     size_t n;
@@ -890,13 +871,43 @@ static int get_plain(struct ctx *c, const struct keydef *k, const struct nref *v
     char *end;
     errno = 0;
     double x = strtod(buf, &end);
-    if (n >= 63 || end == buf || *end || errno || !isfinite(x) || strpbrk(buf, "xXnN"))
-        return err(c, v, "%s: expected a plain number, found '%.*s'", k->name,
+    if (n >= 63 || end == buf || *end || errno || !isfinite(x) || strpbrk(buf, "xXnNiI"))
+        return err(c, v, "%s: expected %s, found '%.*s'", k->name, what,
                    (int)(n > 40 ? 40 : n), s);
-    if (x < 0 || (!allow_zero && x == 0))
+    *out = x;
+    return 0;
+}
+
+/* The fraction of something, 0..1, written as a plain decimal. */
+static int k_fraction(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    double x;
+    int rc = get_number(c, k, &v, "a fraction between 0 and 1", &x);
+    if (rc)
+        return rc;
+    if (x < 0.0 || x > 1.0) {
+        size_t n;
+        const char *s = sval(&v, &n);
+        return err(c, &v, "%s: expected a fraction between 0 and 1, found '%.*s'", k->name,
+                   (int)(n > 40 ? 40 : n), s);
+    }
+    *(double *)dst = x;
+    return 0;
+}
+
+/* A plain positive number without unit (a shape, a sigma). */
+static int get_plain(struct ctx *c, const struct keydef *k, const struct nref *v,
+                     bool allow_zero, double *out)
+{
+    int rc = get_number(c, k, v, "a plain number", out);
+    if (rc)
+        return rc;
+    if (*out < 0 || (!allow_zero && *out == 0)) {
+        size_t n;
+        const char *s = sval(v, &n);
         return err(c, v, "%s: must be %s (got %.*s)", k->name,
                    allow_zero ? "zero or more" : "greater than zero", (int)(n > 40 ? 40 : n), s);
-    *out = x;
+    }
     return 0;
 }
 
@@ -1207,22 +1218,16 @@ static struct machine_tmp *g_mtmp(struct ctx *c)
  * allowed, kept to the nearest part per billion). */
 static int get_ppm(struct ctx *c, const struct keydef *k, const struct nref *v, int64_t *ppb)
 {
-    int rc = need_scalar(c, k, v, "a number of parts per million");
+    double x;
+    int rc = get_number(c, k, v, "a number of parts per million", &x);
     if (rc)
         return rc;
-    size_t n;
-    const char *s = sval(v, &n);
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.*s", (int)(n < 63 ? n : 63), s);
-    char *end;
-    errno = 0;
-    double x = strtod(buf, &end);
-    if (n >= 63 || end == buf || *end || errno || !isfinite(x) || strpbrk(buf, "xXnN"))
-        return err(c, v, "%s: expected a number of parts per million, found '%.*s'", k->name,
-                   (int)(n > 40 ? 40 : n), s);
-    if (fabs(x) > 10000)
+    if (fabs(x) > 10000) {
+        size_t n;
+        const char *s = sval(v, &n);
         return err(c, v, "%s: must be between -10000 and 10000 ppm (got %.*s)", k->name,
                    (int)(n > 40 ? 40 : n), s);
+    }
     *ppb = llround(x * 1000.0);
     return 0;
 }
@@ -2636,16 +2641,6 @@ static void ctx_free(struct ctx *c)
     }
 }
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 /* Validate every sweep value on its own, then (if the campaign is small
  * enough) every point, so that `xensim check` finds a bad combination
  * before a long campaign does. */
@@ -2737,7 +2732,7 @@ struct scn *scn_load_buffer(const char *name, const char *text, size_t len,
         c.oom = true;
         goto out;
     }
-    snprintf(base->hash, sizeof base->hash, "%016" PRIx64, fnv1a(canon));
+    snprintf(base->hash, sizeof base->hash, "%016" PRIx64, hash_fnv1a64(canon));
     free(canon);
 
     if (!opts || !opts->sweep_index) {
@@ -2877,13 +2872,33 @@ static void fmt_dist(char *buf, size_t n, const struct dist *d, enum unit_kind k
         break;
     case DIST_LOGNORMAL:
         unit_format((int64_t)d->a, kind, a, sizeof a);
-        snprintf(buf, n, "lognormal(median %s, sigma %.17g)", a, d->b);
+        snprintf(buf, n, "lognormal(median %s, sigma %g)", a, d->b);
         break;
     case DIST_PARETO:
         unit_format((int64_t)d->b, kind, b, sizeof b);
-        snprintf(buf, n, "pareto(shape %.17g, scale %s)", d->a, b);
+        snprintf(buf, n, "pareto(shape %g, scale %s)", d->a, b);
         break;
     }
+}
+
+/* A disk's rate reads best in bytes per second, as it was most likely
+ * written; bits are kept where the rate is not a whole number of bytes. */
+static char *fmt_byte_rate(int64_t bits, char *buf, size_t n)
+{
+    static const struct { const char *unit; int64_t bytes; } u[] = {
+        { "GB/s", 1000000000 }, { "MB/s", 1000000 }, { "KB/s", 1000 }, { "B/s", 1 },
+    };
+    if (bits % 8)
+        return unit_format(bits, UNIT_RATE, buf, n);
+    /* The largest unit that shows the rate exactly with at most 3 decimals. */
+    int64_t b = bits / 8;
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
+        if (b >= u[i].bytes && (b * 1000) % u[i].bytes == 0) {
+            snprintf(buf, n, "%g%s", (double)b / (double)u[i].bytes, u[i].unit);
+            return buf;
+        }
+    }
+    return unit_format(bits, UNIT_RATE, buf, n);
 }
 
 static void fmt_qty(char *buf, size_t n, struct quantity q)
@@ -2927,7 +2942,7 @@ static void fmt_workload(struct sbuf *b, const struct scn *s, const struct scn_w
         break;
     case SCN_WL_MMU:
         fmt_dist(x, sizeof x, &wl->interval, UNIT_TIME);
-        sb_printf(b, "mmu: %d updates every %s, %d per hypercall, %.17g invalid", wl->updates, x,
+        sb_printf(b, "mmu: %d updates every %s, %d per hypercall, %g invalid", wl->updates, x,
                   wl->batch, wl->invalid);
         break;
     case SCN_WL_TRACE:
@@ -3042,12 +3057,12 @@ void scn_print_summary(const struct scn *s, FILE *out)
         else if (dv->rpm)
             fprintf(out, "  %-10s disk, seek %s, %" PRId64 " rpm, %s, %s queue, %d-slot ring",
                     dv->name, unit_format(dv->seek, UNIT_TIME, a, sizeof a), dv->rpm,
-                    unit_format(dv->bandwidth, UNIT_RATE, b, sizeof b), queue_names[dv->queue],
+                    fmt_byte_rate(dv->bandwidth, b, sizeof b), queue_names[dv->queue],
                     dv->ring);
         else
             fprintf(out, "  %-10s flash disk, latency %s, %s, %s queue, %d-slot ring", dv->name,
                     unit_format(dv->latency, UNIT_TIME, a, sizeof a),
-                    unit_format(dv->bandwidth, UNIT_RATE, b, sizeof b), queue_names[dv->queue],
+                    fmt_byte_rate(dv->bandwidth, b, sizeof b), queue_names[dv->queue],
                     dv->ring);
         if (dv->driver >= 0)
             fprintf(out, ", back end in %s", s->domains[dv->driver].name);
