@@ -19,8 +19,10 @@
  * worse heap.
  *
  * Each size runs a warm-up of N holds, then ROUNDS alternating timed rounds
- * of engine and baseline; the median round is reported, which is robust to a
- * shared machine stealing a round or two.
+ * of engine and baseline. The times printed are the median rounds; the ratio
+ * is the median of the per-pair ratios (an engine round over the baseline
+ * round right after it), which is robust to a shared machine stealing a
+ * round or two and to load that drifts over the run.
  *
  * Usage: bench/hold [SIZE...] [-n HOLDS]
  *   default sizes 1000 10000 100000 1000000, HOLDS = max(1e7, 10 N)
@@ -210,7 +212,7 @@ static int run_size(uint32_t n, uint64_t holds)
     baseline_holds(&b, n);
 
     uint64_t per = holds / ROUNDS ? holds / ROUNDS : 1;
-    double eng[ROUNDS], base[ROUNDS];
+    double eng[ROUNDS], base[ROUNDS], ratio[ROUNDS];
     int err = 0;
     for (int r = 0; r < ROUNDS; r++) {
         double t0 = now_s();
@@ -220,6 +222,7 @@ static int run_size(uint32_t n, uint64_t holds)
         double t2 = now_s();
         eng[r] = (t1 - t0) * 1e9 / per;
         base[r] = (t2 - t1) * 1e9 / per;
+        ratio[r] = eng[r] / base[r];
     }
     /* Both sides must have done the same work: same population, and the
      * same sequence of times (identical increments, identical order). */
@@ -232,10 +235,14 @@ static int run_size(uint32_t n, uint64_t holds)
         mem_free(b.a);
         return -1;
     }
+    /* The ratio is the median of the ratios of neighbouring rounds, which
+     * ran back to back under the same load; the times are the medians. */
     qsort(eng, ROUNDS, sizeof eng[0], cmp_double);
     qsort(base, ROUNDS, sizeof base[0], cmp_double);
+    qsort(ratio, ROUNDS, sizeof ratio[0], cmp_double);
     double e = eng[ROUNDS / 2], bl = base[ROUNDS / 2];
-    printf("pending=%u engine_ns=%.1f baseline_ns=%.1f ratio=%.2f\n", n, e, bl, e / bl);
+    printf("pending=%u engine_ns=%.1f baseline_ns=%.1f ratio=%.2f\n", n, e, bl,
+           ratio[ROUNDS / 2]);
     fflush(stdout);
     ev_loop_free(h.loop);
     mem_free(b.a);
