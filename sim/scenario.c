@@ -2817,19 +2817,21 @@ struct scn *scn_load(const char *path, const struct scn_load_opts *opts,
                 }
                 buf = nb;
             }
+            errno = 0;
             size_t got = fread(buf + len, 1, cap - len, f);
             len += got;
             if (got == 0)
                 break;
         }
         bool bad = ferror(f);
+        int read_errno = errno ? errno : EIO;
         fclose(f);
         if (!bad) {
             struct scn *s = scn_load_buffer(path, buf ? buf : "", len, opts, diags);
             free(buf);
             return s;
         }
-        errno = EIO;
+        errno = read_errno;
     }
     int e = errno;
     free(buf);
