@@ -1330,10 +1330,13 @@ static const struct keydef rr_global_keys[] = {
 
 static const struct keydef bvt_global_keys[] = {
     { "ctx_allow", k_qty, 0, &q_slice, 0 },
+    { "slice_units_quirk", k_bool, offsetof(struct scn_sched_global, bvt.slice_units_quirk) -
+      offsetof(struct scn_sched_global, bvt), NULL, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
 static const struct keydef atropos_global_keys[] = {
+    { "uncharged_block_quirk", k_bool, 0, NULL, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1356,7 +1359,8 @@ static const struct keydef sched_keys[] = {
     { "name", k_sched_name, 0, scn_sched_names, 0 },
     { "rr", k_map, offsetof(struct scn_sched_global, rr), rr_global_keys, 0 },
     { "bvt", k_map, offsetof(struct scn_sched_global, bvt), bvt_global_keys, 0 },
-    { "atropos", k_map, 0, atropos_global_keys, 0 },
+    { "atropos", k_map, offsetof(struct scn_sched_global, atropos.uncharged_block_quirk),
+      atropos_global_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -2558,6 +2562,8 @@ static void scn_defaults(struct scn *s)
     snprintf(s->sched.name, sizeof s->sched.name, "bvt");
     s->sched.rr.slice = MS(10);
     s->sched.bvt.ctx_allow = MS(5);
+    s->sched.bvt.slice_units_quirk = true;
+    s->sched.atropos.uncharged_block_quirk = true;
     s->sweep_points = 1;
 }
 
@@ -2975,8 +2981,10 @@ char *scn_canonical(const struct scn *s)
     fmt_qty(q[3], 64, m->costs.pte_validate);
     fmt_qty(q[4], 64, m->costs.cache_refill);
     sb_printf(&b, "costs %s|%s|%s|%s|%s\n", q[0], q[1], q[2], q[3], q[4]);
-    sb_printf(&b, "scheduler %s rr.slice %" PRId64 " bvt.ctx_allow %" PRId64 "\n", s->sched.name,
-              s->sched.rr.slice, s->sched.bvt.ctx_allow);
+    sb_printf(&b, "scheduler %s rr.slice %" PRId64 " bvt.ctx_allow %" PRId64
+              " bvt.slice_units_quirk %d atropos.uncharged_block_quirk %d\n", s->sched.name,
+              s->sched.rr.slice, s->sched.bvt.ctx_allow, s->sched.bvt.slice_units_quirk,
+              s->sched.atropos.uncharged_block_quirk);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -3045,10 +3053,12 @@ void scn_print_summary(const struct scn *s, FILE *out)
         fprintf(out, "scheduler  rr (slice %s)\n",
                 unit_format(s->sched.rr.slice, UNIT_TIME, a, sizeof a));
     else if (!strcmp(s->sched.name, "bvt"))
-        fprintf(out, "scheduler  bvt (ctx_allow %s)\n",
-                unit_format(s->sched.bvt.ctx_allow, UNIT_TIME, a, sizeof a));
+        fprintf(out, "scheduler  bvt (ctx_allow %s%s)\n",
+                unit_format(s->sched.bvt.ctx_allow, UNIT_TIME, a, sizeof a),
+                s->sched.bvt.slice_units_quirk ? "" : ", slice units quirk off");
     else
-        fprintf(out, "scheduler  %s\n", s->sched.name);
+        fprintf(out, "scheduler  atropos%s\n",
+                s->sched.atropos.uncharged_block_quirk ? "" : " (uncharged-block quirk off)");
     fprintf(out, "devices    %d\n", s->ndevices);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *dv = &s->devices[i];

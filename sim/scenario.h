@@ -66,7 +66,13 @@ struct scn_sched_global {
     char name[16];                  /* "rr", "bvt" or "atropos" */
     struct scn_loc loc;             /* of scheduler.name (or the block) */
     struct { sim_time_t slice; } rr;            /* ns, default 10ms */
-    struct { sim_time_t ctx_allow; } bvt;       /* ns, default 5ms */
+    struct {
+        sim_time_t ctx_allow;       /* ns, default 5ms */
+        bool slice_units_quirk;     /* Xen 2.0 adds MCUs to ns in the slice (default on) */
+    } bvt;
+    struct {
+        bool uncharged_block_quirk; /* a run that ends in a block is not charged (default on) */
+    } atropos;
 };
 
 enum scn_dev_kind { SCN_DEV_DISK, SCN_DEV_NIC };

@@ -1,0 +1,138 @@
+/*
+ * schedulers/sched.h: the scheduler interface. Only scheduler policies and
+ * the hypervisor core (models/hv.c) include this file.
+ *
+ * Modelled on Xen 2.0's `struct scheduler` (shared/facts/xen-schedulers.md
+ * 1.1-1.2; facts only, no Xen code): the policy decides, the core acts. A
+ * policy is a const struct sched_ops of hooks; it keeps its own per-vCPU
+ * and global state, chooses who runs next and for how long (do_schedule),
+ * and on a wake-up decides whether to preempt. Everything else is the
+ * core's: the per-pCPU slice timer (armed at now + the returned slice), the
+ * periodic 10 ms tick, the block, wake and yield paths, charging CPU time,
+ * context-switch and cache-refill costs, and the event queue, which a
+ * policy never touches. A policy sees time only as NOW() of a pCPU's
+ * modelled clock (sim/clock.h), never engine time.
+ *
+ * Scheduling entities are vCPUs. Xen 2.0 scheduled single-vCPU domains; a
+ * domain with several vCPUs here has each scheduled on its own, all with
+ * the domain's parameters. Each vCPU belongs to one pCPU's run queue for
+ * its whole life (Xen 2.0 had no migration in these policies); the core
+ * chooses that pCPU at creation (models/hv.c says how).
+ *
+ * Calling context: every hook runs inside an event dispatch of the core
+ * with the pCPU's state consistent; hooks may call the core services below
+ * but must not call back into the core's block/wake/yield paths.
+ */
+#ifndef XENSIM_SCHEDULERS_SCHED_H
+#define XENSIM_SCHEDULERS_SCHED_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "sim/clock.h"
+#include "sim/scenario.h"
+#include "sim/types.h"
+
+/* The core's view of a vCPU shared with the policy. The policy may read
+ * every field and owns only `priv`; the core writes the rest. */
+struct sched_vcpu {
+    int id;                         /* unique over the host, idle vCPUs included */
+    int domain;                     /* index into scn.domains; -1 for an idle vCPU */
+    int vcpu;                       /* index within its domain (0 for idle) */
+    int processor;                  /* pCPU whose run queue holds this vCPU */
+    bool is_idle;                   /* the idle vCPU of `processor` */
+    bool runnable;                  /* not blocked (the running vCPU is runnable) */
+    const struct scn_domain *dom;   /* the domain's parameters; NULL for idle */
+    sim_time_t lastschd;            /* ns NOW(): when last dispatched (set before
+                                       do_schedule returns to the core) */
+    void *priv;                     /* the policy's per-vCPU data (alloc_vdata) */
+};
+
+/* What do_schedule returns: who runs next on the pCPU, for how long (ns of
+ * NOW() time, relative; the core arms the slice timer at now + slice). */
+struct sched_slice {
+    struct sched_vcpu *next;
+    sim_time_t slice;
+};
+
+/* The hypervisor core, as policies see it (implemented in models/hv.c). */
+struct sched_core;
+
+/* NOW() of a pCPU (sim/clock.h): the only time a policy sees. */
+sim_time_t sched_now(struct sched_core *core, int pcpu);
+int sched_npcpus(const struct sched_core *core);
+/* The vCPU running on a pCPU (its idle vCPU if none), and its idle vCPU. */
+struct sched_vcpu *sched_curr(struct sched_core *core, int pcpu);
+struct sched_vcpu *sched_idle(struct sched_core *core, int pcpu);
+/* Raise SCHEDULE_SOFTIRQ on a pCPU: do_schedule runs there at once (after
+ * the current event), e.g. to preempt on wake. */
+void sched_tickle(struct sched_core *core, int pcpu);
+/* Move the pCPU's slice timer to expire at `expires` (NOW() time) if that
+ * is earlier than where it is now (BVT's wake path). */
+void sched_timer_earlier(struct sched_core *core, int pcpu, sim_time_t expires);
+
+/* One-shot timers of the policy's own (BVT's warp timers), run on a pCPU's
+ * modelled clock with its slop, deadlines in that pCPU's NOW() time. The
+ * struct is owned by the policy; cancel it before freeing. */
+struct sched_timer {
+    struct clk_timer ct;
+};
+void sched_timer_init(struct sched_core *core, struct sched_timer *t, int pcpu,
+                      void (*fn)(void *arg), void *arg);
+void sched_timer_set(struct sched_timer *t, sim_time_t expires);
+void sched_timer_cancel(struct sched_timer *t);
+
+/*
+ * The policy. Required hooks: init, alloc_vdata, insert, do_schedule. The
+ * others may be NULL (the core's wrappers then do nothing).
+ */
+struct sched_ops {
+    const char *name;               /* e.g. "Borrowed Virtual Time" */
+    const char *opt_name;           /* e.g. "bvt": the scenario's scheduler.name */
+
+    /* Set up global state for a host of sched_npcpus(core) pCPUs from the
+     * scenario's scheduler block (s->sched); store it in *priv. 0 or a
+     * negative sim_err. Called once, before any vCPU exists. */
+    int (*init)(struct sched_core *core, const struct scn *s, void **priv);
+    /* Free the global state; every vCPU has been freed first. */
+    void (*deinit)(void *priv);
+
+    /* Allocate v->priv for a new vCPU (idle vCPUs included) from its
+     * domain's parameters (v->dom->bvt, ->atropos, ...), validating them as
+     * Xen's adjdom did: -SIM_EINVAL for values Xen refused. */
+    int (*alloc_vdata)(void *priv, struct sched_vcpu *v);
+    /* Free v->priv; accepts a vCPU whose alloc failed (priv NULL). */
+    void (*free_vdata)(void *priv, struct sched_vcpu *v);
+
+    /* Put a new vCPU on its processor's queues (v->runnable says whether it
+     * starts runnable); remove takes it off for good. */
+    void (*insert)(void *priv, struct sched_vcpu *v);
+    void (*remove)(void *priv, struct sched_vcpu *v);
+
+    /* v stopped being runnable (it blocked). Called before do_schedule
+     * runs on v's pCPU if v was running. */
+    void (*sleep)(void *priv, struct sched_vcpu *v);
+    /* v became runnable. The policy decides whether v's pCPU should
+     * reschedule now (sched_tickle) or sooner than planned
+     * (sched_timer_earlier). */
+    void (*wake)(void *priv, struct sched_vcpu *v);
+
+    /* Choose what runs next on pcpu at NOW() = now. The previously running
+     * vCPU is sched_curr(core, pcpu) (runnable unless it blocked). Must
+     * return a vCPU of this pCPU, the idle vCPU if nothing else, and a
+     * slice > 0. */
+    struct sched_slice (*do_schedule)(void *priv, int pcpu, sim_time_t now);
+
+    /* Write the policy's state, human-readable (debugging). */
+    void (*dump)(void *priv, FILE *out);
+};
+
+/* The registry: every policy, NULL-terminated, in a fixed order. */
+extern const struct sched_ops *const sched_registry[];
+
+/* The policy whose opt_name is name, or NULL. */
+const struct sched_ops *sched_find(const char *name);
+
+/* Valid names joined by ", " (for messages), e.g. "rr, bvt, atropos". */
+const char *sched_names(void);
+
+#endif
