@@ -1337,6 +1337,8 @@ static const struct keydef bvt_global_keys[] = {
 
 static const struct keydef atropos_global_keys[] = {
     { "uncharged_block_quirk", k_bool, 0, NULL, 0 },
+    { "sticky_wait_quirk", k_bool, offsetof(struct scn_sched_global, atropos.sticky_wait_quirk) -
+      offsetof(struct scn_sched_global, atropos.uncharged_block_quirk), NULL, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -2564,6 +2566,7 @@ static void scn_defaults(struct scn *s)
     s->sched.bvt.ctx_allow = MS(5);
     s->sched.bvt.slice_units_quirk = true;
     s->sched.atropos.uncharged_block_quirk = true;
+    s->sched.atropos.sticky_wait_quirk = true;
     s->sweep_points = 1;
 }
 
@@ -2982,9 +2985,10 @@ char *scn_canonical(const struct scn *s)
     fmt_qty(q[4], 64, m->costs.cache_refill);
     sb_printf(&b, "costs %s|%s|%s|%s|%s\n", q[0], q[1], q[2], q[3], q[4]);
     sb_printf(&b, "scheduler %s rr.slice %" PRId64 " bvt.ctx_allow %" PRId64
-              " bvt.slice_units_quirk %d atropos.uncharged_block_quirk %d\n", s->sched.name,
-              s->sched.rr.slice, s->sched.bvt.ctx_allow, s->sched.bvt.slice_units_quirk,
-              s->sched.atropos.uncharged_block_quirk);
+              " bvt.slice_units_quirk %d atropos.uncharged_block_quirk %d"
+              " atropos.sticky_wait_quirk %d\n", s->sched.name, s->sched.rr.slice,
+              s->sched.bvt.ctx_allow, s->sched.bvt.slice_units_quirk,
+              s->sched.atropos.uncharged_block_quirk, s->sched.atropos.sticky_wait_quirk);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -3057,8 +3061,9 @@ void scn_print_summary(const struct scn *s, FILE *out)
                 unit_format(s->sched.bvt.ctx_allow, UNIT_TIME, a, sizeof a),
                 s->sched.bvt.slice_units_quirk ? "" : ", slice units quirk off");
     else
-        fprintf(out, "scheduler  atropos%s\n",
-                s->sched.atropos.uncharged_block_quirk ? "" : " (uncharged-block quirk off)");
+        fprintf(out, "scheduler  atropos%s%s\n",
+                s->sched.atropos.uncharged_block_quirk ? "" : " (uncharged-block quirk off)",
+                s->sched.atropos.sticky_wait_quirk ? "" : " (sticky-WAIT quirk off)");
     fprintf(out, "devices    %d\n", s->ndevices);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *dv = &s->devices[i];

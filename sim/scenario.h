@@ -72,6 +72,7 @@ struct scn_sched_global {
     } bvt;
     struct {
         bool uncharged_block_quirk; /* a run that ends in a block is not charged (default on) */
+        bool sticky_wait_quirk;     /* WAIT is left only by blocking, slack is charged (default on) */
     } atropos;
 };
 

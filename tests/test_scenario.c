@@ -56,7 +56,7 @@ static const struct scn_domain *dom(const struct scn *s, const char *name)
 
 START_TEST(default_scenario_values)
 {
-    struct scn *s = load_ok("scenarios/default.yaml", NULL, 0);
+    struct scn *s = load_ok("scenarios/io-vs-hogs.yaml", NULL, 0);
     ck_assert_str_eq(s->name, "io-vs-hogs");
     ck_assert_uint_eq(s->seed, 7);
     ck_assert_int_eq(s->duration, 10000000000LL);      /* 10s */
@@ -162,7 +162,7 @@ START_TEST(set_overrides)
         "machine.clock.tsc_ppm=[1.5, -2]",
         "domains.probe.workload.arrival={dist: uniform, min: 1ms, max: 3ms}",
     };
-    struct scn *s = load_ok("scenarios/default.yaml", sets, 6);
+    struct scn *s = load_ok("scenarios/io-vs-hogs.yaml", sets, 6);
     ck_assert_str_eq(s->sched.name, "rr");
     ck_assert_int_eq(s->ndomains, 3 + 5);
     ck_assert_str_eq(s->domains[7].name, "hog.4");
@@ -179,11 +179,11 @@ END_TEST
 
 START_TEST(set_changes_hash_and_later_set_wins)
 {
-    struct scn *a = load_ok("scenarios/default.yaml", NULL, 0);
+    struct scn *a = load_ok("scenarios/io-vs-hogs.yaml", NULL, 0);
     const char *one[] = { "scheduler.name=rr" };
-    struct scn *b = load_ok("scenarios/default.yaml", one, 1);
+    struct scn *b = load_ok("scenarios/io-vs-hogs.yaml", one, 1);
     const char *two[] = { "scheduler.name=rr", "scheduler.name=atropos" };
-    struct scn *c = load_ok("scenarios/default.yaml", two, 2);
+    struct scn *c = load_ok("scenarios/io-vs-hogs.yaml", two, 2);
     ck_assert_str_ne(a->hash, b->hash);
     ck_assert_str_eq(c->sched.name, "atropos");
     scn_free(a);
@@ -354,7 +354,7 @@ START_TEST(set_errors_point_into_the_argument)
     const char *sets[] = { "machine.pcpus=two" };
     struct scn_diags *d = NULL;
     struct scn_load_opts o = { .sets = sets, .nsets = 1 };
-    ck_assert_ptr_null(scn_load(path_of("scenarios/default.yaml"), &o, &d));
+    ck_assert_ptr_null(scn_load(path_of("scenarios/io-vs-hogs.yaml"), &o, &d));
     char *text = scn_diags_text(d);
     ck_assert_str_eq(text, "--set:1:15: pcpus: expected a whole number, found 'two'\n"
                            " 1 | machine.pcpus=two\n"
@@ -369,7 +369,7 @@ END_TEST
  * sanitizer build turns any memory error into a failure. */
 START_TEST(mutations_never_crash)
 {
-    FILE *f = fopen(path_of("scenarios/default.yaml"), "rb");
+    FILE *f = fopen(path_of("scenarios/io-vs-hogs.yaml"), "rb");
     ck_assert_ptr_nonnull(f);
     static char orig[16384];
     size_t n = fread(orig, 1, sizeof orig - 1, f);

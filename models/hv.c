@@ -1,0 +1,1000 @@
+/*
+ * models/hv.c: the hypervisor core: pCPUs, vCPUs, Xen 2.0's generic
+ * scheduling layer, cost charging, workload execution and accounting.
+ *
+ * Models (shared/facts/xen-schedulers.md 1.2, 1.3, 9; facts only, own code):
+ *  - __enter_scheduler: now = NOW(); remove s_timer; charge prev; {next,
+ *    slice} = do_schedule(now); next->lastschd = now; s_timer at now +
+ *    slice; prev == next is no switch (no cost, not counted).
+ *  - SCHEDULE_SOFTIRQ raised by sched_tickle and by the slice timer is an
+ *    engine event at the current time, at most one pending per pCPU. Block
+ *    and yield enter the scheduler directly, as do_block / SCHEDOP_yield do
+ *    in Xen 2.0, so a blocked vCPU is never left current.
+ *  - The slice timer, the 10 ms t_timer and the workloads' sleep timers are
+ *    clk_timers of the pCPU's modelled clock (sim/clock.h): they fire up to
+ *    timer_slop early, batched.
+ *  - Wake: mark runnable, then the policy's wake hook decides on preemption.
+ *
+ * Costs and time accounting. A switch at engine time T gives the pCPU the
+ * windows [T, T+sw) of switch overhead (costs.context_switch), then, if the
+ * incoming vCPU is of another domain than the last domain vCPU that ran
+ * here, [T+sw, T+sw+refill) of cache refill (costs.cache_refill), CPU time
+ * of the incoming vCPU that makes no progress on its work, then useful time.
+ * Each pCPU accounts lazily: the interval since its last accounting point is
+ * split over those windows whenever the core looks (a schedule, a
+ * completion, a read of the statistics), so busy + idle + switch equals the
+ * elapsed time exactly. A SCHEDULE_SOFTIRQ raised during the switch window
+ * runs when the switch is over (the switch completes before softirqs run);
+ * a preemption during the refill window simply cuts the refill short.
+ *
+ * Work progress. The running vCPU has `remaining` ns of its current COMPUTE;
+ * a completion event is queued at (start of useful time + remaining) and is
+ * cancelled and requeued when the vCPU is descheduled and dispatched again.
+ * A hog (WL_FOREVER) has no completion event at all.
+ *
+ * Simplified: see models/hv.h and docs/hypervisor.md.
+ */
+#include "models/hv.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schedulers/sched.h"
+#include "sim/clock.h"
+#include "sim/err.h"
+#include "workloads/wl.h"
+
+/* Xen 2.0's t_timer period. */
+#define HV_TICK (10 * SIM_MSEC)
+/* Raw sched_latency samples kept for exact quantiles per domain (beyond
+ * that the histogram, within 1/256): bounds memory at 64 KiB per domain. */
+#define HV_LATENCY_EXACT_CAP 8192
+/* Operations a workload may issue without any time passing (COMPUTE 0,
+ * sleeps into the past) before the core calls it a livelock. */
+#define HV_MAX_INSTANT_OPS 1024
+
+struct hv_pcpu;
+
+struct hv_vcpu {
+    struct sched_vcpu sv;           /* what the policy sees */
+    struct hv *h;
+    struct hv_pcpu *p;              /* where it is placed */
+    struct wl *wl;                  /* NULL for an idle vCPU */
+    bool vdata;                     /* alloc_vdata succeeded */
+    bool inserted;                  /* insert was called */
+    enum hv_runstate rs;
+    sim_time_t rs_since;            /* ns engine time rs was entered or last accounted */
+    int64_t rs_ns[HV_RS_COUNT];     /* ns per runstate since the reset */
+    int64_t cpu_ns;                 /* ns of CPU, refill included */
+    int64_t refill_ns;              /* ns of it spent refilling caches */
+    sim_time_t remaining;           /* ns of the current COMPUTE left; 0 = ask for the
+                                       next operation when dispatched; WL_FOREVER */
+    bool wake_pending;              /* woken, not dispatched since */
+    sim_time_t woke_at;             /* ns engine time of that wake */
+    struct clk_timer sleep_timer;   /* the workload's SLEEP deadline */
+    uint64_t dispatches, wakeups, blocks, preemptions, yields;
+};
+
+struct hv_pcpu {
+    struct hv *h;
+    int idx;
+    struct clk_cpu *clk;
+    struct hv_vcpu *idle;
+    struct hv_vcpu *curr;
+    struct clk_timer s_timer;       /* slice end */
+    struct clk_timer t_timer;       /* 10 ms tick */
+    ev_id softirq_ev;               /* pending SCHEDULE_SOFTIRQ, or EV_NONE */
+    ev_id done_ev;                  /* completion of curr's COMPUTE, or EV_NONE */
+    int last_dom;                   /* domain of the last non-idle vCPU run here, -1 */
+    sim_time_t disp_t;              /* ns engine time of the last switch */
+    sim_time_t sw_end;              /* ns, end of its switch overhead */
+    sim_time_t ref_end;             /* ns, end of its cache refill */
+    sim_time_t acct_t;              /* ns, accounted up to here */
+    sim_time_t sw_cost;             /* ns per context switch */
+    sim_time_t refill_cost;         /* ns per switch to another domain */
+    int64_t busy_ns, idle_ns, switch_ns;
+    uint64_t switches, schedules, ticks, slice_expiries;
+    int nvcpus;
+};
+
+struct hv_dom {
+    int first;                      /* index of its vCPU 0 in hv.vcpus */
+    int n;
+    struct st_rec *lat;             /* sched_latency */
+};
+
+/* The policy's handle on the core: the first member of struct hv, so the
+ * services below get from one to the other without a lookup. */
+struct sched_core {
+    struct hv *h;
+};
+
+struct hv {
+    struct sched_core core;
+    struct ev_loop *loop;
+    const struct scn *s;
+    const struct sched_ops *ops;
+    void *spriv;                    /* the policy's global state */
+    bool sched_inited;
+    bool started;
+    int np;                         /* pCPUs */
+    int nd;                         /* domains */
+    int nv;                         /* vCPUs, idle ones (first np) included */
+    struct hv_pcpu *pcpus;
+    struct hv_vcpu *vcpus;
+    struct hv_dom *doms;
+    sim_time_t reset_t;             /* ns engine time of the last reset */
+    uint64_t ev_at_reset;           /* ev_dispatched then */
+    sim_time_t synced_t;            /* ns, time of the last full sync */
+    uint64_t synced_ev;             /* ev_dispatched then */
+    int status;                     /* first error in a callback, or 0 */
+    char msg[256];
+};
+
+#define VCPU_OF(svp) ((struct hv_vcpu *)((char *)(svp) - offsetof(struct hv_vcpu, sv)))
+
+static void fail(struct hv *h, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct hv *h, int rc, const char *fmt, ...)
+{
+    if (h->status)
+        return;
+    h->status = rc < 0 ? rc : -SIM_ESTATE;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->msg, sizeof h->msg, fmt, ap);
+    va_end(ap);
+    ev_stop(h->loop);
+}
+
+static sim_time_t sat_add(sim_time_t a, sim_time_t b)
+{
+    return b > SIM_TIME_MAX - a ? SIM_TIME_MAX : a + b;
+}
+
+/* Length of [a, b) within [x, y). */
+static int64_t overlap(sim_time_t a, sim_time_t b, sim_time_t x, sim_time_t y)
+{
+    sim_time_t lo = a > x ? a : x;
+    sim_time_t hi = b < y ? b : y;
+    return hi > lo ? hi - lo : 0;
+}
+
+/* ns of a cost given in time or in cycles at the nominal TSC rate, rounded
+ * to nearest: what Xen's own cycle-to-ns conversion would believe. */
+static sim_time_t cost_ns(const struct quantity *q, int64_t tsc_hz)
+{
+    if (!q->is_cycles)
+        return q->value;
+    unsigned __int128 x = (unsigned __int128)q->value * 1000000000u + (uint64_t)tsc_hz / 2;
+    x /= (uint64_t)tsc_hz;
+    return x > (unsigned __int128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)x;
+}
+
+static const char *dom_name(const struct hv *h, const struct hv_vcpu *v)
+{
+    return v->sv.is_idle ? "idle" : h->s->domains[v->sv.domain].name;
+}
+
+/* --- accounting ------------------------------------------------------ */
+
+static void set_rs(struct hv_vcpu *v, enum hv_runstate rs, sim_time_t t)
+{
+    v->rs_ns[v->rs] += t - v->rs_since;
+    v->rs = rs;
+    v->rs_since = t;
+}
+
+/* Split [acct_t, t) over the current dispatch's windows. */
+static void pcpu_sync(struct hv_pcpu *p, sim_time_t t)
+{
+    sim_time_t a = p->acct_t;
+    if (t <= a)
+        return;
+    int64_t sw = overlap(a, t, p->disp_t, p->sw_end);
+    int64_t ref = overlap(a, t, p->sw_end, p->ref_end);
+    int64_t use = (t - a) - sw - ref;
+    struct hv_vcpu *v = p->curr;
+    p->switch_ns += sw;
+    if (v->sv.is_idle) {
+        p->idle_ns += ref + use;
+    } else {
+        p->busy_ns += ref + use;
+        v->cpu_ns += ref + use;
+        v->refill_ns += ref;
+        if (v->remaining != WL_FOREVER)
+            v->remaining = v->remaining > use ? v->remaining - use : 0;
+    }
+    p->acct_t = t;
+}
+
+void hv_stats_sync(struct hv *h)
+{
+    if (!h)
+        return;
+    sim_time_t t = ev_now(h->loop);
+    uint64_t n = ev_dispatched(h->loop);
+    if (t == h->synced_t && n == h->synced_ev)
+        return;
+    for (int i = 0; i < h->np; i++)
+        pcpu_sync(&h->pcpus[i], t);
+    for (int i = h->np; i < h->nv; i++)
+        set_rs(&h->vcpus[i], h->vcpus[i].rs, t);
+    h->synced_t = t;
+    h->synced_ev = n;
+}
+
+/* --- the scheduling core ----------------------------------------------- */
+
+static void softirq_fn(void *arg);
+static void done_fn(void *arg);
+static void enter_scheduler(struct hv_pcpu *p);
+
+/* SCHEDULE_SOFTIRQ: run do_schedule on p after the current event, or when
+ * its context switch is over if one is in progress. */
+static void raise_softirq(struct hv_pcpu *p)
+{
+    if (p->softirq_ev != EV_NONE)
+        return;
+    sim_time_t now = ev_now(p->h->loop);
+    sim_time_t at = p->sw_end > now ? p->sw_end : now;
+    int rc = ev_at(p->h->loop, at, softirq_fn, p, &p->softirq_ev);
+    if (rc < 0) {
+        p->softirq_ev = EV_NONE;
+        fail(p->h, rc, "pCPU %d: cannot queue SCHEDULE_SOFTIRQ (%s)", p->idx, sim_strerror(rc));
+    }
+}
+
+static void softirq_fn(void *arg)
+{
+    struct hv_pcpu *p = arg;
+    p->softirq_ev = EV_NONE;
+    enter_scheduler(p);
+}
+
+static void s_timer_fn(void *arg)
+{
+    struct hv_pcpu *p = arg;
+    p->slice_expiries++;
+    raise_softirq(p);
+}
+
+/* In Xen this sends VIRQ_TIMER to the current domain; the upcall and its
+ * cost come with the event-channel model, so it is only counted here. */
+static void t_timer_fn(void *arg)
+{
+    struct hv_pcpu *p = arg;
+    p->ticks++;
+    int rc = clk_timer_set(&p->t_timer, sat_add(p->t_timer.expires, HV_TICK));
+    if (rc < 0)
+        fail(p->h, rc, "pCPU %d: cannot re-arm the tick (%s)", p->idx, sim_strerror(rc));
+}
+
+/* Queue the completion of curr's COMPUTE, whose useful time starts at
+ * `start` (engine ns). */
+static void arm_done(struct hv_pcpu *p, struct hv_vcpu *v, sim_time_t start)
+{
+    if (v->remaining == WL_FOREVER || v->remaining > SIM_TIME_MAX - start)
+        return;
+    int rc = ev_at(p->h->loop, start + v->remaining, done_fn, p, &p->done_ev);
+    if (rc < 0) {
+        p->done_ev = EV_NONE;
+        fail(p->h, rc, "pCPU %d: cannot queue a completion (%s)", p->idx, sim_strerror(rc));
+    }
+}
+
+static bool is_ours(const struct hv *h, const struct sched_vcpu *sv)
+{
+    uintptr_t a = (uintptr_t)sv, lo = (uintptr_t)&h->vcpus[0].sv;
+    uintptr_t hi = (uintptr_t)&h->vcpus[h->nv - 1].sv;
+    return a >= lo && a <= hi && (a - lo) % sizeof(struct hv_vcpu) == 0;
+}
+
+static void enter_scheduler(struct hv_pcpu *p)
+{
+    struct hv *h = p->h;
+    sim_time_t t = ev_now(h->loop);
+    if (p->softirq_ev != EV_NONE) {
+        /* This run does what the pending softirq would have done. */
+        ev_cancel(h->loop, p->softirq_ev);
+        p->softirq_ev = EV_NONE;
+    }
+    sim_time_t now = clk_now(p->clk);
+    clk_timer_cancel(&p->s_timer);
+    pcpu_sync(p, t);
+    if (p->done_ev != EV_NONE) {
+        ev_cancel(h->loop, p->done_ev);
+        p->done_ev = EV_NONE;
+    }
+    struct hv_vcpu *prev = p->curr;
+    p->schedules++;
+
+    struct sched_slice sl = h->ops->do_schedule(h->spriv, p->idx, now);
+    struct hv_vcpu *next = NULL;
+    if (sl.next && is_ours(h, sl.next))
+        next = VCPU_OF(sl.next);
+    if (!next || next->p != p || (!next->sv.is_idle && !next->sv.runnable) || sl.slice <= 0) {
+        fail(h, -SIM_ESTATE, "scheduler %s broke its contract on pCPU %d: %s",
+             h->ops->opt_name,  p->idx,
+             !next ? "do_schedule returned no vCPU of this host"
+             : next->p != p ? "do_schedule returned a vCPU of another pCPU"
+             : sl.slice <= 0 ? "do_schedule returned a slice <= 0"
+                             : "do_schedule returned a blocked vCPU");
+        /* Keep the state consistent until the loop stops. */
+        next = p->idle;
+        sl.slice = HV_TICK;
+    }
+    next->sv.lastschd = now;
+    int rc = clk_timer_set(&p->s_timer, sat_add(now, sl.slice));
+    if (rc < 0)
+        fail(h, rc, "pCPU %d: cannot arm the slice timer (%s)", p->idx, sim_strerror(rc));
+
+    if (next == prev) {
+        if (!next->sv.is_idle)
+            arm_done(p, next, t > p->ref_end ? t : p->ref_end);
+        return;
+    }
+
+    if (!prev->sv.is_idle && prev->sv.runnable) {
+        set_rs(prev, HV_RS_RUNNABLE, t);
+        prev->preemptions++;
+    }
+    sim_time_t refill = 0;
+    if (!next->sv.is_idle) {
+        set_rs(next, HV_RS_RUNNING, t);
+        next->dispatches++;
+        if (next->wake_pending) {
+            next->wake_pending = false;
+            rc = st_rec_add(h->doms[next->sv.domain].lat, t - next->woke_at);
+            if (rc < 0)
+                fail(h, rc, "sched_latency: %s", sim_strerror(rc));
+        }
+        if (next->sv.domain != p->last_dom)
+            refill = p->refill_cost;
+        p->last_dom = next->sv.domain;
+    }
+    p->switches++;
+    p->curr = next;
+    p->disp_t = t;
+    p->sw_end = sat_add(t, p->sw_cost);
+    p->ref_end = sat_add(p->sw_end, refill);
+    if (!next->sv.is_idle)
+        arm_done(p, next, p->ref_end);
+    /* A softirq the policy raised on this pCPU from do_schedule waits for
+     * the switch, like any other. */
+    if (p->softirq_ev != EV_NONE && p->sw_end > t)
+        ev_move(h->loop, p->softirq_ev, p->sw_end);
+}
+
+/* v (current on p) stops being runnable: SCHEDOP_block. */
+static void do_block(struct hv_pcpu *p, struct hv_vcpu *v)
+{
+    struct hv *h = p->h;
+    v->sv.runnable = false;
+    set_rs(v, HV_RS_BLOCKED, ev_now(h->loop));
+    v->blocks++;
+    v->remaining = 0;
+    if (h->ops->sleep)
+        h->ops->sleep(h->spriv, &v->sv);
+    enter_scheduler(p);
+}
+
+/* curr's operation is over: run its workload until it computes, yields or
+ * blocks. */
+static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
+{
+    struct hv *h = p->h;
+    for (int i = 0; i < HV_MAX_INSTANT_OPS; i++) {
+        sim_time_t now = clk_now(p->clk);
+        struct wl_op op;
+        int rc = wl_next(v->wl, now, &op);
+        if (rc < 0) {
+            fail(h, rc, "domain '%s' vCPU %d: workload failed (%s)", dom_name(h, v),
+                 v->sv.vcpu, sim_strerror(rc));
+            return;
+        }
+        switch (op.kind) {
+        case WL_OP_COMPUTE:
+            if (op.ns <= 0)
+                continue;
+            v->remaining = op.ns;
+            arm_done(p, v, ev_now(h->loop));
+            return;
+        case WL_OP_YIELD:
+            v->yields++;
+            v->remaining = 0;
+            enter_scheduler(p);
+            return;
+        case WL_OP_SLEEP:
+            if (op.ns <= now)
+                continue;
+            rc = clk_timer_set(&v->sleep_timer, op.ns);
+            if (rc < 0) {
+                fail(h, rc, "domain '%s' vCPU %d: cannot arm its sleep timer (%s)",
+                     dom_name(h, v), v->sv.vcpu, sim_strerror(rc));
+                return;
+            }
+            do_block(p, v);
+            return;
+        case WL_OP_BLOCK:
+            do_block(p, v);
+            return;
+        }
+        fail(h, -SIM_EINVAL, "domain '%s' vCPU %d: workload returned an unknown operation",
+             dom_name(h, v), v->sv.vcpu);
+        return;
+    }
+    fail(h, -SIM_ESTATE, "domain '%s' vCPU %d: workload issued %d operations without "
+         "taking any time", dom_name(h, v), v->sv.vcpu, HV_MAX_INSTANT_OPS);
+}
+
+static void done_fn(void *arg)
+{
+    struct hv_pcpu *p = arg;
+    p->done_ev = EV_NONE;
+    struct hv_vcpu *v = p->curr;
+    pcpu_sync(p, ev_now(p->h->loop));
+    v->remaining = 0;
+    run_ops(p, v);
+}
+
+static void wake(struct hv_vcpu *v)
+{
+    struct hv *h = v->h;
+    if (v->sv.runnable)
+        return;
+    clk_timer_cancel(&v->sleep_timer);
+    sim_time_t t = ev_now(h->loop);
+    v->sv.runnable = true;
+    set_rs(v, HV_RS_RUNNABLE, t);
+    v->wakeups++;
+    v->wake_pending = true;
+    v->woke_at = t;
+    v->remaining = 0;
+    if (h->ops->wake)
+        h->ops->wake(h->spriv, &v->sv);
+}
+
+static void sleep_timer_fn(void *arg)
+{
+    wake(arg);
+}
+
+/* --- services for policies (schedulers/sched.h) ----------------------- */
+
+sim_time_t sched_now(struct sched_core *core, int pcpu)
+{
+    return clk_now(core->h->pcpus[pcpu].clk);
+}
+
+int sched_npcpus(const struct sched_core *core)
+{
+    return core->h->np;
+}
+
+struct sched_vcpu *sched_curr(struct sched_core *core, int pcpu)
+{
+    return &core->h->pcpus[pcpu].curr->sv;
+}
+
+struct sched_vcpu *sched_idle(struct sched_core *core, int pcpu)
+{
+    return &core->h->pcpus[pcpu].idle->sv;
+}
+
+void sched_tickle(struct sched_core *core, int pcpu)
+{
+    raise_softirq(&core->h->pcpus[pcpu]);
+}
+
+void sched_timer_earlier(struct sched_core *core, int pcpu, sim_time_t expires)
+{
+    struct hv_pcpu *p = &core->h->pcpus[pcpu];
+    if (clk_timer_pending(&p->s_timer) && p->s_timer.expires <= expires)
+        return;
+    int rc = clk_timer_set(&p->s_timer, expires);
+    if (rc < 0)
+        fail(p->h, rc, "pCPU %d: cannot move the slice timer (%s)", pcpu, sim_strerror(rc));
+}
+
+void sched_timer_init(struct sched_core *core, struct sched_timer *t, int pcpu,
+                      void (*fn)(void *arg), void *arg)
+{
+    clk_timer_init(&t->ct, core->h->pcpus[pcpu].clk, fn, arg);
+}
+
+/* A policy timer that cannot be queued (out of memory) stays unarmed: the
+ * interface has no way to report it, and the run is failing anyway. */
+void sched_timer_set(struct sched_timer *t, sim_time_t expires)
+{
+    (void)clk_timer_set(&t->ct, expires);
+}
+
+void sched_timer_cancel(struct sched_timer *t)
+{
+    clk_timer_cancel(&t->ct);
+}
+
+/* --- construction --------------------------------------------------- */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Where a refused parameter was written: the policy's block of the domain if
+ * it has one, else the domain. */
+static const struct scn_loc *param_loc(const struct hv *h, const struct scn_domain *d)
+{
+    const char *n = h->ops->opt_name ? h->ops->opt_name : "";
+    if (!strcmp(n, "bvt") && d->bvt.set)
+        return &d->bvt.loc;
+    if (!strcmp(n, "atropos") && d->atropos.set)
+        return &d->atropos.loc;
+    return &d->loc;
+}
+
+void hv_free(struct hv *h)
+{
+    if (!h)
+        return;
+    if (h->pcpus) {
+        for (int i = 0; i < h->np; i++) {
+            struct hv_pcpu *p = &h->pcpus[i];
+            if (p->softirq_ev != EV_NONE)
+                ev_cancel(h->loop, p->softirq_ev);
+            if (p->done_ev != EV_NONE)
+                ev_cancel(h->loop, p->done_ev);
+            if (p->clk) {
+                clk_timer_cancel(&p->s_timer);
+                clk_timer_cancel(&p->t_timer);
+            }
+        }
+    }
+    if (h->vcpus) {
+        for (int i = 0; i < h->nv; i++) {
+            struct hv_vcpu *v = &h->vcpus[i];
+            if (v->sleep_timer.cpu)
+                clk_timer_cancel(&v->sleep_timer);
+        }
+        /* The policy goes before the clocks: it cancels its own timers. */
+        for (int i = h->nv - 1; i >= 0; i--) {
+            struct hv_vcpu *v = &h->vcpus[i];
+            if (v->inserted && h->ops->remove)
+                h->ops->remove(h->spriv, &v->sv);
+            if (v->vdata && h->ops->free_vdata)
+                h->ops->free_vdata(h->spriv, &v->sv);
+            wl_free(v->wl);
+        }
+    }
+    if (h->sched_inited && h->ops->deinit)
+        h->ops->deinit(h->spriv);
+    if (h->pcpus)
+        for (int i = 0; i < h->np; i++)
+            clk_cpu_free(h->pcpus[i].clk);
+    if (h->doms)
+        for (int d = 0; d < h->nd; d++)
+            st_rec_free(h->doms[d].lat);
+    free(h->doms);
+    free(h->vcpus);
+    free(h->pcpus);
+    free(h);
+}
+
+static int build_pcpus(struct hv *h, char *err, size_t errlen)
+{
+    const struct scn_machine *m = &h->s->machine;
+    sim_time_t sw = cost_ns(&m->costs.context_switch, m->clock.tsc_hz);
+    sim_time_t refill = cost_ns(&m->costs.cache_refill, m->clock.tsc_hz);
+    for (int i = 0; i < h->np; i++) {
+        struct hv_pcpu *p = &h->pcpus[i];
+        p->h = h;
+        p->idx = i;
+        p->last_dom = -1;
+        p->sw_cost = sw;
+        p->refill_cost = refill;
+        struct clk_params cp = clk_params_default();
+        cp.tsc_hz = m->clock.tsc_hz;
+        cp.tsc_ppb = m->clock.tsc_ppb ? m->clock.tsc_ppb[i] : 0;
+        cp.tsc_offset = m->clock.tsc_offset ? (uint64_t)m->clock.tsc_offset[i] : 0;
+        cp.timer_slop = m->clock.timer_slop;
+        cp.apic_hz = m->clock.apic_timer_hz;
+        p->clk = clk_cpu_new(h->loop, &cp);
+        if (!p->clk) {
+            seterr(err, errlen, "pCPU %d: clock parameters refused or out of memory", i);
+            return -SIM_EINVAL;
+        }
+        clk_timer_init(&p->s_timer, p->clk, s_timer_fn, p);
+        clk_timer_init(&p->t_timer, p->clk, t_timer_fn, p);
+        struct hv_vcpu *v = &h->vcpus[i];
+        v->h = h;
+        v->p = p;
+        v->sv = (struct sched_vcpu){ .id = i, .domain = -1, .vcpu = 0, .processor = i,
+                                     .is_idle = true, .runnable = true };
+        v->rs = HV_RS_RUNNING;
+        p->idle = v;
+        p->curr = v;
+    }
+    return 0;
+}
+
+/* Fewest vCPUs placed so far among the allowed pCPUs, lowest index on ties. */
+static int place(const struct hv *h, const struct scn_domain *d)
+{
+    int best = -1;
+    int n = d->ncpus > 0 ? d->ncpus : h->np;
+    for (int j = 0; j < n; j++) {
+        int c = d->ncpus > 0 ? d->cpus[j] : j;
+        if (c < 0 || c >= h->np)
+            continue;
+        if (best < 0 || h->pcpus[c].nvcpus < h->pcpus[best].nvcpus
+            || (h->pcpus[c].nvcpus == h->pcpus[best].nvcpus && c < best))
+            best = c;
+    }
+    return best;
+}
+
+static int build_vcpus(struct hv *h, uint32_t replication, unsigned flags, char *err,
+                       size_t errlen)
+{
+    int id = h->np;
+    for (int d = 0; d < h->nd; d++) {
+        const struct scn_domain *dom = &h->s->domains[d];
+        h->doms[d].first = id;
+        h->doms[d].n = dom->vcpus;
+        h->doms[d].lat = st_rec_new(HV_LATENCY_EXACT_CAP);
+        if (!h->doms[d].lat) {
+            seterr(err, errlen, "out of memory");
+            return -SIM_ENOMEM;
+        }
+        for (int k = 0; k < dom->vcpus; k++, id++) {
+            struct hv_vcpu *v = &h->vcpus[id];
+            int c = place(h, dom);
+            if (c < 0) {
+                seterr(err, errlen, "domain '%s': no pCPU in its cpus list exists", dom->name);
+                return -SIM_EINVAL;
+            }
+            struct hv_pcpu *p = &h->pcpus[c];
+            p->nvcpus++;
+            v->h = h;
+            v->p = p;
+            v->sv = (struct sched_vcpu){ .id = id, .domain = d, .vcpu = k, .processor = c,
+                                         .is_idle = false, .runnable = true, .dom = dom };
+            v->rs = HV_RS_RUNNABLE;
+            clk_timer_init(&v->sleep_timer, p->clk, sleep_timer_fn, v);
+            struct wl_env env = { .s = h->s, .dom = d, .vcpu = k, .replication = replication };
+            v->wl = wl_new(&env, flags & HV_STUB_UNSUPPORTED, err, errlen);
+            if (!v->wl)
+                return -SIM_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int attach_policy(struct hv *h, const struct scn *s, char *err, size_t errlen)
+{
+    int rc = h->ops->init(&h->core, s, &h->spriv);
+    if (rc < 0) {
+        seterr(err, errlen, "scheduler %s: initialisation failed (%s)", h->ops->opt_name,
+               sim_strerror(rc));
+        return rc;
+    }
+    h->sched_inited = true;
+    /* Idle vCPUs first, one per pCPU, then the domains' in creation order;
+     * each is allocated and inserted before the next (Xen 2.0 set up the
+     * idle tasks before any domain existed). Policies keep the idle vCPU
+     * as their queue's sentinel or ignore it (v->is_idle). */
+    for (int i = 0; i < h->nv; i++) {
+        struct hv_vcpu *v = &h->vcpus[i];
+        v->sv.lastschd = clk_now(v->p->clk);
+        v->vdata = true;            /* free_vdata accepts a failed alloc */
+        rc = h->ops->alloc_vdata(h->spriv, &v->sv);
+        if (rc < 0) {
+            if (v->sv.is_idle) {
+                seterr(err, errlen, "scheduler %s: refused the idle vCPU of pCPU %d (%s)",
+                       h->ops->opt_name, i, sim_strerror(rc));
+            } else {
+                const struct scn_domain *d = v->sv.dom;
+                const struct scn_loc *l = param_loc(h, d);
+                seterr(err, errlen, "%s:%d:%d: domain '%s': the %s scheduler refused its "
+                       "parameters (%s)", l->file ? l->file : h->s->file, l->line, l->col,
+                       d->name, h->ops->opt_name, sim_strerror(rc));
+            }
+            return rc;
+        }
+        h->ops->insert(h->spriv, &v->sv);
+        v->inserted = true;
+    }
+    return 0;
+}
+
+struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replication,
+                  const struct sched_ops *ops, unsigned flags, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!loop || !s || !ops) {
+        seterr(err, errlen, "hv_new: missing loop, scenario or scheduler");
+        return NULL;
+    }
+    if (!ops->init || !ops->alloc_vdata || !ops->insert || !ops->do_schedule) {
+        seterr(err, errlen, "scheduler %s: a required hook is missing",
+               ops->opt_name ? ops->opt_name : "?");
+        return NULL;
+    }
+    if (s->machine.pcpus < 1) {
+        seterr(err, errlen, "the machine has no pCPU");
+        return NULL;
+    }
+    struct hv *h = calloc(1, sizeof *h);
+    if (!h) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->core.h = h;
+    h->loop = loop;
+    h->s = s;
+    h->ops = ops;
+    h->np = s->machine.pcpus;
+    h->nd = s->ndomains;
+    h->nv = h->np;
+    for (int d = 0; d < h->nd; d++)
+        h->nv += s->domains[d].vcpus;
+    h->pcpus = calloc((size_t)h->np, sizeof *h->pcpus);
+    h->vcpus = calloc((size_t)h->nv, sizeof *h->vcpus);
+    h->doms = calloc(h->nd > 0 ? (size_t)h->nd : 1, sizeof *h->doms);
+    if (!h->pcpus || !h->vcpus || !h->doms) {
+        seterr(err, errlen, "out of memory");
+        hv_free(h);
+        return NULL;
+    }
+    for (int i = 0; i < h->np; i++)
+        h->pcpus[i].softirq_ev = h->pcpus[i].done_ev = EV_NONE;
+    sim_time_t t = ev_now(loop);
+    if (build_pcpus(h, err, errlen) < 0 || build_vcpus(h, replication, flags, err, errlen) < 0
+        || attach_policy(h, s, err, errlen) < 0) {
+        hv_free(h);
+        return NULL;
+    }
+    for (int i = 0; i < h->np; i++)
+        h->pcpus[i].disp_t = h->pcpus[i].sw_end = h->pcpus[i].ref_end = h->pcpus[i].acct_t = t;
+    for (int i = 0; i < h->nv; i++)
+        h->vcpus[i].rs_since = t;
+    h->reset_t = t;
+    h->synced_t = -1;
+    return h;
+}
+
+int hv_start(struct hv *h)
+{
+    if (!h)
+        return -SIM_EINVAL;
+    if (h->started)
+        return -SIM_ESTATE;
+    h->started = true;
+    hv_stats_reset(h);
+    for (int i = 0; i < h->np; i++) {
+        struct hv_pcpu *p = &h->pcpus[i];
+        int rc = clk_timer_set(&p->t_timer, sat_add(clk_now(p->clk), HV_TICK));
+        if (rc < 0)
+            return rc;
+        rc = ev_at(h->loop, ev_now(h->loop), softirq_fn, p, &p->softirq_ev);
+        if (rc < 0) {
+            p->softirq_ev = EV_NONE;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int hv_status(const struct hv *h)
+{
+    return h ? h->status : -SIM_EINVAL;
+}
+
+const char *hv_status_msg(const struct hv *h)
+{
+    return h && h->status ? h->msg : "";
+}
+
+/* --- queries and statistics ----------------------------------------- */
+
+int hv_npcpus(const struct hv *h)
+{
+    return h ? h->np : 0;
+}
+
+int hv_ndomains(const struct hv *h)
+{
+    return h ? h->nd : 0;
+}
+
+int hv_domain_vcpus(const struct hv *h, int dom)
+{
+    if (!h || dom < 0 || dom >= h->nd)
+        return -SIM_EINVAL;
+    return h->doms[dom].n;
+}
+
+static struct hv_vcpu *find_vcpu(const struct hv *h, int dom, int vcpu)
+{
+    if (!h || dom < 0 || dom >= h->nd || vcpu < 0 || vcpu >= h->doms[dom].n)
+        return NULL;
+    return &h->vcpus[h->doms[dom].first + vcpu];
+}
+
+int hv_vcpu_pcpu(const struct hv *h, int dom, int vcpu)
+{
+    struct hv_vcpu *v = find_vcpu(h, dom, vcpu);
+    return v ? v->p->idx : -SIM_EINVAL;
+}
+
+int hv_vcpu_runstate(const struct hv *h, int dom, int vcpu)
+{
+    struct hv_vcpu *v = find_vcpu(h, dom, vcpu);
+    return v ? (int)v->rs : -SIM_EINVAL;
+}
+
+int hv_vcpu_wake(struct hv *h, int dom, int vcpu)
+{
+    struct hv_vcpu *v = find_vcpu(h, dom, vcpu);
+    if (!v || !h->started)
+        return -SIM_EINVAL;
+    wake(v);
+    return 0;
+}
+
+void hv_stats_reset(struct hv *h)
+{
+    if (!h)
+        return;
+    hv_stats_sync(h);
+    sim_time_t t = ev_now(h->loop);
+    for (int i = 0; i < h->np; i++) {
+        struct hv_pcpu *p = &h->pcpus[i];
+        p->busy_ns = p->idle_ns = p->switch_ns = 0;
+        p->switches = p->schedules = p->ticks = p->slice_expiries = 0;
+    }
+    for (int i = 0; i < h->nv; i++) {
+        struct hv_vcpu *v = &h->vcpus[i];
+        memset(v->rs_ns, 0, sizeof v->rs_ns);
+        v->cpu_ns = v->refill_ns = 0;
+        v->dispatches = v->wakeups = v->blocks = v->preemptions = v->yields = 0;
+        if (v->wl)
+            wl_stats_reset(v->wl);
+    }
+    for (int d = 0; d < h->nd; d++)
+        st_rec_reset(h->doms[d].lat);
+    h->reset_t = t;
+    h->ev_at_reset = ev_dispatched(h->loop);
+}
+
+sim_time_t hv_elapsed(const struct hv *h)
+{
+    return h ? ev_now(h->loop) - h->reset_t : 0;
+}
+
+uint64_t hv_events(const struct hv *h)
+{
+    return h ? ev_dispatched(h->loop) - h->ev_at_reset : 0;
+}
+
+static void vcpu_fill(const struct hv_vcpu *v, struct hv_vcpu_stats *o)
+{
+    o->pcpu = v->p->idx;
+    o->cpu_time_ns = v->cpu_ns;
+    o->refill_ns = v->refill_ns;
+    memcpy(o->runstate_ns, v->rs_ns, sizeof o->runstate_ns);
+    o->dispatches = v->dispatches;
+    o->wakeups = v->wakeups;
+    o->blocks = v->blocks;
+    o->preemptions = v->preemptions;
+    o->yields = v->yields;
+    o->periods = v->wl ? v->wl->st.periods : 0;
+    o->late_periods = v->wl ? v->wl->st.late_periods : 0;
+}
+
+int hv_vcpu_stats(struct hv *h, int dom, int vcpu, struct hv_vcpu_stats *out)
+{
+    struct hv_vcpu *v = find_vcpu(h, dom, vcpu);
+    if (!v || !out)
+        return -SIM_EINVAL;
+    hv_stats_sync(h);
+    vcpu_fill(v, out);
+    return 0;
+}
+
+int hv_dom_stats(struct hv *h, int dom, struct hv_dom_stats *out)
+{
+    if (!h || dom < 0 || dom >= h->nd || !out)
+        return -SIM_EINVAL;
+    hv_stats_sync(h);
+    *out = (struct hv_dom_stats){ .vcpus = h->doms[dom].n };
+    for (int k = 0; k < h->doms[dom].n; k++) {
+        struct hv_vcpu_stats vs;
+        vcpu_fill(&h->vcpus[h->doms[dom].first + k], &vs);
+        out->cpu_time_ns += vs.cpu_time_ns;
+        out->refill_ns += vs.refill_ns;
+        for (int r = 0; r < HV_RS_COUNT; r++)
+            out->runstate_ns[r] += vs.runstate_ns[r];
+        out->dispatches += vs.dispatches;
+        out->wakeups += vs.wakeups;
+        out->blocks += vs.blocks;
+        out->preemptions += vs.preemptions;
+        out->yields += vs.yields;
+        out->periods += vs.periods;
+        out->late_periods += vs.late_periods;
+    }
+    out->runnable_wait_ns = out->runstate_ns[HV_RS_RUNNABLE];
+    return 0;
+}
+
+int hv_pcpu_stats(struct hv *h, int pcpu, struct hv_pcpu_stats *out)
+{
+    if (!h || pcpu < 0 || pcpu >= h->np || !out)
+        return -SIM_EINVAL;
+    hv_stats_sync(h);
+    const struct hv_pcpu *p = &h->pcpus[pcpu];
+    *out = (struct hv_pcpu_stats){
+        .nvcpus = p->nvcpus,
+        .elapsed_ns = hv_elapsed(h),
+        .busy_ns = p->busy_ns,
+        .idle_ns = p->idle_ns,
+        .switch_ns = p->switch_ns,
+        .context_switches = p->switches,
+        .schedules = p->schedules,
+        .ticks = p->ticks,
+        .slice_expiries = p->slice_expiries,
+    };
+    for (int i = h->np; i < h->nv; i++)
+        if (h->vcpus[i].p == p)
+            out->runq_ns += h->vcpus[i].rs_ns[HV_RS_RUNNABLE];
+    out->runq_len_mean = out->elapsed_ns > 0 ? (double)out->runq_ns / (double)out->elapsed_ns : 0.0;
+    return 0;
+}
+
+struct st_rec *hv_dom_sched_latency(struct hv *h, int dom)
+{
+    if (!h || dom < 0 || dom >= h->nd)
+        return NULL;
+    return h->doms[dom].lat;
+}
+
+static const char *rs_name(enum hv_runstate rs)
+{
+    static const char *const n[HV_RS_COUNT] = { "running", "runnable", "blocked", "offline" };
+    return rs < HV_RS_COUNT ? n[rs] : "?";
+}
+
+void hv_dump(struct hv *h, FILE *out)
+{
+    if (!h || !out)
+        return;
+    hv_stats_sync(h);
+    fprintf(out, "hv at %" PRId64 " ns (window %" PRId64 " ns)\n", ev_now(h->loop), hv_elapsed(h));
+    for (int i = 0; i < h->np; i++) {
+        struct hv_pcpu *p = &h->pcpus[i];
+        fprintf(out, "pCPU %d: NOW %" PRId64 " curr %s/%d busy %" PRId64 " idle %" PRId64
+                " switch %" PRId64 " switches %" PRIu64 "\n", i, clk_now(p->clk),
+                dom_name(h, p->curr), p->curr->sv.vcpu, p->busy_ns, p->idle_ns, p->switch_ns,
+                p->switches);
+    }
+    for (int i = h->np; i < h->nv; i++) {
+        struct hv_vcpu *v = &h->vcpus[i];
+        fprintf(out, "  %s/%d on %d: %s, cpu %" PRId64 " remaining %" PRId64 "\n",
+                dom_name(h, v), v->sv.vcpu, v->p->idx, rs_name(v->rs), v->cpu_ns, v->remaining);
+    }
+    if (h->ops->dump)
+        h->ops->dump(h->spriv, out);
+}

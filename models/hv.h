@@ -1,0 +1,219 @@
+/*
+ * models/hv.h: the hypervisor core of a Xen-style host: pCPUs with their
+ * modelled clocks, domains and their vCPUs, the generic scheduling layer
+ * that drives a policy (schedulers/sched.h), and the workloads that give
+ * each vCPU something to do (workloads/wl.h).
+ *
+ * Source: Xen 2.0's generic scheduler layer (shared/facts/xen-schedulers.md
+ * 1.1, 1.2, 1.3 and 9; facts only, no Xen code): __enter_scheduler reads
+ * NOW(), removes the slice timer, charges prev, asks the policy for
+ * {next, slice}, stamps next->lastschd and arms the slice timer at
+ * now + slice; prev == next is no switch at all. Block and yield enter the
+ * scheduler directly, as SCHEDOP_block / SCHEDOP_yield do; a wake goes
+ * through the policy's wake hook, which may raise SCHEDULE_SOFTIRQ
+ * (sched_tickle) or pull the slice timer earlier. A periodic 10 ms tick
+ * (t_timer) runs on every pCPU. Costs: a context switch costs
+ * costs.context_switch of pure overhead, and a switch to a vCPU of another
+ * domain than the last one that ran on the pCPU also costs
+ * costs.cache_refill, charged to the incoming vCPU as CPU time that makes no
+ * progress (Barham et al. needed such a cost to reproduce their Fig. 6).
+ *
+ * Simplified (docs/hypervisor.md has the full list): no migration (a vCPU
+ * stays on the pCPU chosen at creation, as in Xen 2.0's per-CPU queues);
+ * the tick is counted but delivers nothing yet (its VIRQ_TIMER upcall cost
+ * comes with the event-channel model); no 500 ms fallback timer; handlers
+ * other than the switch itself take no simulated time.
+ *
+ * Time: every statistic is in ns of true (engine) time; policies and
+ * workloads see only NOW() of their pCPU's modelled clock.
+ *
+ * Usage (the run driver):
+ *   h = hv_new(loop, scn, replication, sched_find(scn->sched.name), 0, err, sizeof err);
+ *   hv_start(h);
+ *   ev_run(loop, scn->warmup);       hv_stats_reset(h);
+ *   ev_run(loop, scn->warmup + scn->duration);
+ *   if (hv_status(h) < 0) ...        (an error stopped the loop early)
+ *   hv_dom_stats(h, d, &ds); hv_pcpu_stats(h, p, &ps); hv_dom_sched_latency(h, d) ...
+ *   hv_free(h);
+ *
+ * Ownership: the hv borrows loop, scn and ops, which must outlive it; it owns
+ * its clocks, vCPUs, workloads, RNG streams and statistic recorders.
+ */
+#ifndef XENSIM_MODELS_HV_H
+#define XENSIM_MODELS_HV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "analysis/stats.h"
+#include "sim/ev.h"
+#include "sim/scenario.h"
+#include "sim/types.h"
+
+struct sched_ops;
+struct hv;
+
+/* A vCPU's runstate (Xen's RUNSTATE_*). The running vCPU of a pCPU is
+ * "running" from the instant it is dispatched, switch overhead included;
+ * "offline" is accounted but no path enters it yet (vCPUs come up at boot). */
+enum hv_runstate {
+    HV_RS_RUNNING,
+    HV_RS_RUNNABLE,
+    HV_RS_BLOCKED,
+    HV_RS_OFFLINE,
+    HV_RS_COUNT
+};
+
+/* hv_new flags. */
+/* Give a domain whose workload type is not implemented yet (io, server,
+ * mmu, trace: wl_type_supported() is false) no work at all: it blocks at
+ * once and only hv_vcpu_wake() wakes it. Without this flag such a scenario
+ * is refused. */
+#define HV_STUB_UNSUPPORTED 0x1u
+
+/*
+ * Build the host described by s: s->machine.pcpus pCPUs with their clocks
+ * (s->machine.clock), an idle vCPU each, every domain's vCPUs placed on
+ * pCPUs (see hv_vcpu_pcpu), the policy initialised (ops->init) and every
+ * vCPU allocated (ops->alloc_vdata) and inserted (ops->insert) runnable:
+ * the idle vCPUs first (ids 0 .. pcpus-1, one per pCPU), then the domains'
+ * vCPUs in scenario order (ids from pcpus up), each allocated and inserted
+ * before the next.
+ * Randomness comes from named streams seeded from (s->seed, replication).
+ * Nothing is scheduled on the loop until hv_start().
+ *
+ * Returns NULL on failure with a message in err (if err is not NULL and
+ * errlen > 0), e.g. "domain 'web': the bvt scheduler refused its
+ * parameters (Invalid argument)". The loop's current time is taken as boot
+ * (NOW() reads 0 there on a clock with zero offset).
+ */
+struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replication,
+                  const struct sched_ops *ops, unsigned flags, char *err, size_t errlen);
+
+/* Cancels everything the hv has pending on the loop, frees the policy's
+ * per-vCPU data (free_vdata) and global state (deinit). Accepts NULL. Not
+ * to be called from inside one of the hv's own event callbacks. */
+void hv_free(struct hv *h);
+
+/* Start the host at ev_now: arm every pCPU's 10 ms tick and raise
+ * SCHEDULE_SOFTIRQ on every pCPU so the first do_schedule runs at once.
+ * Call once, before ev_run. 0, -SIM_ESTATE if already started, or
+ * -SIM_ENOMEM / -SIM_ENOSPC if the loop cannot take the events. */
+int hv_start(struct hv *h);
+
+/* The first error met inside an event callback (an allocation failure, a
+ * policy breaking its contract, e.g. returning a vCPU of another pCPU or a
+ * slice <= 0), or 0. Such an error also stops the loop (ev_stop), so a
+ * driver checks this after ev_run. hv_status_msg describes it ("" if 0). */
+int hv_status(const struct hv *h);
+const char *hv_status_msg(const struct hv *h);
+
+/* Shape of the host. */
+int hv_npcpus(const struct hv *h);
+int hv_ndomains(const struct hv *h);
+int hv_domain_vcpus(const struct hv *h, int dom);     /* -SIM_EINVAL for a bad index */
+
+/*
+ * The pCPU vCPU `vcpu` of domain `dom` was placed on, or -SIM_EINVAL.
+ * Placement is fixed at creation (no migration, as Xen 2.0): vCPUs are
+ * placed in creation order (domains in scenario order, then vcpu index),
+ * each on the pCPU with the fewest vCPUs placed so far among the domain's
+ * allowed pCPUs (`cpus`, or all), ties broken by the lowest pCPU index.
+ */
+int hv_vcpu_pcpu(const struct hv *h, int dom, int vcpu);
+
+/* Current runstate of a vCPU, or -SIM_EINVAL. */
+int hv_vcpu_runstate(const struct hv *h, int dom, int vcpu);
+
+/*
+ * Wake a blocked vCPU from outside (an event for it arrived: I/O completion
+ * and the like, in later models): its workload's pending sleep or block
+ * ends (a pending sleep timer is cancelled), it becomes runnable, and the
+ * policy's wake hook decides whether to preempt. Waking a vCPU that is not
+ * blocked does nothing (as Xen's domain_wake). 0 or -SIM_EINVAL. Must be
+ * called from an event callback or between ev_run calls, after hv_start.
+ */
+int hv_vcpu_wake(struct hv *h, int dom, int vcpu);
+
+/*
+ * Statistics. All exclude what happened before the last hv_stats_reset()
+ * (or hv_start). Reading them accounts every interval in progress up to
+ * ev_now first (hv_stats_sync), so they may be read at any time between
+ * events, and conservation holds exactly in integer ns for every pCPU:
+ *     busy_ns + idle_ns + switch_ns == elapsed_ns
+ *     sum of cpu_time_ns of the vCPUs placed on it == busy_ns
+ */
+
+/* End of warm-up: account everything up to ev_now, then zero every
+ * counter, time and recorder (sched_latency, the workloads' late_periods),
+ * and start the measured window at ev_now. A vCPU woken before the reset
+ * and dispatched after it contributes its whole wake-to-dispatch latency. */
+void hv_stats_reset(struct hv *h);
+
+/* Account intervals in progress (running, idle, switching, runstates) up
+ * to ev_now. Idempotent; the getters call it. */
+void hv_stats_sync(struct hv *h);
+
+/* ns of true time since the last reset (or hv_start), as of ev_now. */
+sim_time_t hv_elapsed(const struct hv *h);
+
+/* Events the loop dispatched since the last reset (machine `events`). */
+uint64_t hv_events(const struct hv *h);
+
+struct hv_dom_stats {
+    int vcpus;                      /* vCPUs of the domain */
+    int64_t cpu_time_ns;            /* ns of CPU, cache refill included, switch
+                                       overhead excluded (metric cpu_time_ns) */
+    int64_t refill_ns;              /* ns of that spent refilling caches (no progress) */
+    int64_t runstate_ns[HV_RS_COUNT]; /* ns summed over the vCPUs, per runstate */
+    int64_t runnable_wait_ns;       /* ns runnable but not running (= runstate_ns[RUNNABLE]) */
+    uint64_t dispatches;            /* switches to one of its vCPUs */
+    uint64_t wakeups;               /* blocked -> runnable transitions */
+    uint64_t blocks;                /* running -> blocked transitions (sleep or block) */
+    uint64_t preemptions;           /* descheduled while still runnable (yields included) */
+    uint64_t yields;                /* of those, voluntary yields */
+    uint64_t periods;               /* periodic workload: bursts completed */
+    uint64_t late_periods;          /* of those, completed after the end of their period */
+};
+
+/* Statistics of domain dom (index into scn.domains). 0 or -SIM_EINVAL. */
+int hv_dom_stats(struct hv *h, int dom, struct hv_dom_stats *out);
+
+struct hv_vcpu_stats {
+    int pcpu;                       /* where it is placed */
+    int64_t cpu_time_ns;            /* ns, as hv_dom_stats */
+    int64_t refill_ns;              /* ns */
+    int64_t runstate_ns[HV_RS_COUNT]; /* ns per runstate; they sum to hv_elapsed */
+    uint64_t dispatches, wakeups, blocks, preemptions, yields;
+    uint64_t periods, late_periods;
+};
+
+int hv_vcpu_stats(struct hv *h, int dom, int vcpu, struct hv_vcpu_stats *out);
+
+struct hv_pcpu_stats {
+    int nvcpus;                     /* domain vCPUs placed on it (idle not counted) */
+    int64_t elapsed_ns;             /* ns since the last reset */
+    int64_t busy_ns;                /* ns a domain vCPU held it, refill included */
+    int64_t idle_ns;                /* ns the idle vCPU held it, after switching in */
+    int64_t switch_ns;              /* ns of context-switch overhead */
+    int64_t runq_ns;                /* vCPU-ns: integral of the run-queue length (runnable,
+                                       not running vCPUs placed here) over the window */
+    double runq_len_mean;           /* runq_ns / elapsed_ns (0 if elapsed is 0) */
+    uint64_t context_switches;      /* do_schedule results with next != prev */
+    uint64_t schedules;             /* do_schedule calls */
+    uint64_t ticks;                 /* 10 ms t_timer expiries */
+    uint64_t slice_expiries;        /* slice timer (s_timer) expiries */
+};
+
+int hv_pcpu_stats(struct hv *h, int pcpu, struct hv_pcpu_stats *out);
+
+/* The domain's wake-to-dispatch latency recorder (ns of true time from the
+ * wake to the do_schedule that switches to the vCPU). Borrowed; NULL for a
+ * bad index. */
+struct st_rec *hv_dom_sched_latency(struct hv *h, int dom);
+
+/* Human-readable state of every pCPU and vCPU, then the policy's dump. */
+void hv_dump(struct hv *h, FILE *out);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * sim/run.c: the run driver (see sim/run.h).
+ *
+ * The simulation runs in chunks of simulated time (1/100 of the run) so
+ * that progress can be reported and an interruption noticed between them,
+ * without adding events to the engine: the results (machine `events`
+ * included) do not depend on whether anyone watches.
+ *
+ * Metric names and meanings are DESIGN.md section 7's; the ones that need a
+ * definition:
+ *   cpu_share      CPU time over (window * pCPUs): the share of the machine;
+ *   cpu_util       CPU time over the window, in pCPUs;
+ *   jain_fairness  Jain's index (sum x)^2 / (n sum x^2) over the CPU times x
+ *                  of the domains that have a workload (equal entitlement
+ *                  assumed; NULL when there are none or none ran);
+ *   runq_len_mean  time-averaged number of runnable vCPUs waiting on the
+ *                  pCPU's queue (the running one not counted).
+ * pCPU modules are named "pcpu0", "pcpu1", ...; the host is "machine".
+ */
+#include "sim/run.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "models/hv.h"
+#include "schedulers/sched.h"
+#include "sim/err.h"
+#include "sim/ev.h"
+#include "sim/rng.h"
+
+#define CHUNKS 100
+
+void run_name(const struct scn *s, uint64_t seed, uint32_t replication, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s-%s-s%" PRIu64 "-r%" PRIu32, s->name, s->hash, seed, replication);
+}
+
+void run_result_free(struct run_result *r)
+{
+    if (!r)
+        return;
+    free(r->doms);
+    free(r->pcpus);
+    r->doms = NULL;
+    r->pcpus = NULL;
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Simulate to t_end in chunks; false if interrupted or the host failed. */
+static bool simulate(struct ev_loop *loop, struct hv *h, sim_time_t t_start, sim_time_t t_end,
+                     sim_time_t total, const struct run_opts *o)
+{
+    sim_time_t step = total / CHUNKS > 0 ? total / CHUNKS : 1;
+    for (sim_time_t t = t_start; t < t_end;) {
+        sim_time_t next = t_end - t > step ? t + step : t_end;
+        ev_run(loop, next);
+        if (hv_status(h) < 0)
+            return false;
+        if (o->interrupted && *o->interrupted)
+            return false;
+        t = next;
+        if (o->progress)
+            o->progress(o->progress_ctx, total > 0 ? (double)t / (double)total : 1.0);
+    }
+    return true;
+}
+
+/* Everything the run writes besides metrics: attributes and configuration. */
+static int record_run_info(struct store *db, const struct scn *s, uint64_t seed,
+                           uint32_t rep)
+{
+    char buf[64];
+    int rc = 0;
+    rc |= store_run_attr(db, STORE_ATTR_SCENARIO, s->name);
+    rc |= store_run_attr(db, STORE_ATTR_SCENARIO_HASH, s->hash);
+    rc |= store_run_attr(db, STORE_ATTR_SCHEDULER, s->sched.name);
+    snprintf(buf, sizeof buf, "%" PRIu64, seed);
+    rc |= store_run_attr(db, STORE_ATTR_SEED, buf);
+    snprintf(buf, sizeof buf, "%" PRIu32, rep);
+    rc |= store_run_attr(db, STORE_ATTR_REPLICATION, buf);
+    rc |= store_run_attr(db, STORE_ATTR_VERSION, PACKAGE_VERSION);
+    rc |= store_run_attr(db, "rng", rng_scheme());
+    rc |= store_run_attr(db, "scenario_file", s->file);
+    snprintf(buf, sizeof buf, "%" PRId64, s->warmup);
+    rc |= store_run_attr(db, "warmup_ns", buf);
+    snprintf(buf, sizeof buf, "%" PRId64, s->duration);
+    rc |= store_run_attr(db, "duration_ns", buf);
+    /* Wall-clock provenance: the only attribute that differs between two
+     * otherwise identical runs. */
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) && strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        rc |= store_run_attr(db, "datetime", buf);
+    if (rc)
+        return -SIM_EDB;
+    /* The fully resolved parameters, one per line, as the run's config. */
+    char *canon = scn_canonical(s);
+    if (!canon)
+        return -SIM_ENOMEM;
+    int order = 0;
+    for (char *line = canon, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        char *sp = strchr(line, ' ');
+        if (sp)
+            *sp = '\0';
+        if (store_run_config(db, line, sp ? sp + 1 : "", order++) < 0) {
+            free(canon);
+            return -SIM_EDB;
+        }
+    }
+    free(canon);
+    return 0;
+}
+
+static double jain(const struct run_result *r)
+{
+    double sum = 0, sq = 0;
+    int n = 0;
+    for (int i = 0; i < r->ndoms; i++) {
+        if (!r->doms[i].has_workload)
+            continue;
+        double x = (double)r->doms[i].cpu_time_ns;
+        sum += x;
+        sq += x * x;
+        n++;
+    }
+    return n && sq > 0 ? sum * sum / (n * sq) : NAN;
+}
+
+/* Collect the statistics of the measured window into out. */
+static int collect(struct hv *h, const struct scn *s, struct run_result *out)
+{
+    hv_stats_sync(h);
+    out->window_ns = hv_elapsed(h);
+    out->events = hv_events(h);
+    out->ndoms = hv_ndomains(h);
+    out->npcpus = hv_npcpus(h);
+    out->doms = calloc((size_t)(out->ndoms ? out->ndoms : 1), sizeof *out->doms);
+    out->pcpus = calloc((size_t)(out->npcpus ? out->npcpus : 1), sizeof *out->pcpus);
+    if (!out->doms || !out->pcpus)
+        return -SIM_ENOMEM;
+    double w = (double)out->window_ns;
+    for (int d = 0; d < out->ndoms; d++) {
+        struct hv_dom_stats ds;
+        if (hv_dom_stats(h, d, &ds) < 0)
+            return -SIM_EINVAL;
+        struct run_dom *rd = &out->doms[d];
+        rd->name = s->domains[d].name;
+        rd->has_workload = s->domains[d].wl.type != SCN_WL_NONE;
+        rd->cpu_time_ns = ds.cpu_time_ns;
+        rd->cpu_util = w > 0 ? (double)ds.cpu_time_ns / w : NAN;
+        rd->cpu_share = w > 0 ? (double)ds.cpu_time_ns / (w * out->npcpus) : NAN;
+        rd->dispatches = ds.dispatches;
+        rd->wakeups = ds.wakeups;
+        rd->blocks = ds.blocks;
+        rd->preemptions = ds.preemptions;
+        rd->late_periods = ds.late_periods;
+        rd->runnable_wait_ns = ds.runnable_wait_ns;
+        struct st_rec *lat = hv_dom_sched_latency(h, d);
+        rd->lat_count = lat ? st_rec_count(lat) : 0;
+        bool exact;
+        if (!lat || st_rec_quantile(lat, 0.5, &rd->lat_p50, &exact) < 0)
+            rd->lat_p50 = NAN;
+        if (!lat || st_rec_quantile(lat, 0.99, &rd->lat_p99, &exact) < 0)
+            rd->lat_p99 = NAN;
+    }
+    for (int p = 0; p < out->npcpus; p++) {
+        struct hv_pcpu_stats ps;
+        if (hv_pcpu_stats(h, p, &ps) < 0)
+            return -SIM_EINVAL;
+        out->pcpus[p] = (struct run_pcpu){ ps.busy_ns, ps.idle_ns, ps.switch_ns,
+                                           ps.context_switches, ps.runq_len_mean };
+    }
+    out->jain_fairness = jain(out);
+    return 0;
+}
+
+static int record_metrics(struct store *db, struct hv *h, const struct run_result *r)
+{
+    int rc = 0;
+    for (int d = 0; d < r->ndoms; d++) {
+        const struct run_dom *x = &r->doms[d];
+        const char *m = x->name;
+        rc |= store_scalar(db, m, "cpu_time_ns", (double)x->cpu_time_ns);
+        rc |= store_scalar(db, m, "cpu_share", x->cpu_share);
+        rc |= store_scalar(db, m, "cpu_util", x->cpu_util);
+        rc |= store_scalar(db, m, "dispatches", (double)x->dispatches);
+        rc |= store_scalar(db, m, "wakeups", (double)x->wakeups);
+        rc |= store_scalar(db, m, "blocks", (double)x->blocks);
+        rc |= store_scalar(db, m, "preemptions", (double)x->preemptions);
+        rc |= store_scalar(db, m, "runnable_wait_ns", (double)x->runnable_wait_ns);
+        rc |= store_scalar(db, m, "late_periods", (double)x->late_periods);
+        if (rc)
+            return -SIM_EDB;
+        if (store_statistic(db, m, "sched_latency", hv_dom_sched_latency(h, d)) < 0)
+            return -SIM_EDB;
+    }
+    for (int p = 0; p < r->npcpus; p++) {
+        char m[32];
+        snprintf(m, sizeof m, "pcpu%d", p);
+        const struct run_pcpu *x = &r->pcpus[p];
+        rc |= store_scalar(db, m, "busy_ns", (double)x->busy_ns);
+        rc |= store_scalar(db, m, "idle_ns", (double)x->idle_ns);
+        rc |= store_scalar(db, m, "switch_ns", (double)x->switch_ns);
+        rc |= store_scalar(db, m, "context_switches", (double)x->context_switches);
+        rc |= store_scalar(db, m, "runq_len_mean", x->runq_len_mean);
+    }
+    rc |= store_scalar(db, "machine", "events", (double)r->events);
+    rc |= store_scalar(db, "machine", "jain_fairness", r->jain_fairness);
+    return rc ? -SIM_EDB : 0;
+}
+
+int run_replication(const struct scn *s, const struct run_opts *o, struct run_result *out,
+                    char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    run_name(s, o->seed, o->replication, out->name, sizeof out->name);
+    if (o->db) {
+        bool exists = false;
+        if (store_has_run(o->db, out->name, &exists) < 0) {
+            snprintf(err, errlen, "results database: %s", store_errmsg(o->db));
+            return -SIM_EDB;
+        }
+        if (exists) {
+            out->skipped = true;
+            return 0;
+        }
+    }
+    const struct sched_ops *ops = sched_find(s->sched.name);
+    if (!ops) {
+        snprintf(err, errlen, "scheduler '%s' is not available (known: %s)", s->sched.name,
+                 sched_names());
+        return -SIM_EBADINPUT;
+    }
+    /* The seed may come from the command line: the host reads it from the
+     * scenario, so give it a shallow copy that says so. */
+    struct scn sc = *s;
+    sc.seed = o->seed;
+    struct ev_loop *loop = ev_loop_new();
+    if (!loop) {
+        snprintf(err, errlen, "out of memory");
+        return -SIM_ENOMEM;
+    }
+    char herr[512] = "";
+    struct hv *h = hv_new(loop, &sc, o->replication, ops, 0, herr, sizeof herr);
+    if (!h) {
+        snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the host");
+        ev_loop_free(loop);
+        return -SIM_EBADINPUT;
+    }
+    int rc = hv_start(h);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot start the host: %s", sim_strerror(rc));
+        goto fail;
+    }
+    sim_time_t total = s->warmup + s->duration;
+    double t0 = wall_now();
+    if (!simulate(loop, h, 0, s->warmup, total, o))
+        goto stopped;
+    hv_stats_reset(h);
+    if (!simulate(loop, h, s->warmup, total, total, o))
+        goto stopped;
+    out->wall_s = wall_now() - t0;
+    out->events_total = ev_dispatched(loop);
+    rc = collect(h, s, out);
+    if (rc < 0) {
+        snprintf(err, errlen, "collecting statistics: %s", sim_strerror(rc));
+        goto fail;
+    }
+    if (o->db) {
+        rc = store_run_begin(o->db, out->name, NULL);
+        if (rc == 0)
+            rc = record_run_info(o->db, &sc, o->seed, o->replication);
+        if (rc == 0)
+            rc = record_metrics(o->db, h, out);
+        if (rc == 0)
+            rc = store_run_end(o->db);
+        if (rc < 0) {
+            snprintf(err, errlen, "results database: %s", store_errmsg(o->db));
+            store_run_abort(o->db);
+            rc = rc == -SIM_ENOMEM ? rc : -SIM_EDB;
+            goto fail;
+        }
+    }
+    hv_free(h);
+    ev_loop_free(loop);
+    return 0;
+stopped:
+    if (hv_status(h) < 0) {
+        snprintf(err, errlen, "simulation failed: %s", hv_status_msg(h));
+        rc = hv_status(h);
+    } else {
+        snprintf(err, errlen, "interrupted");
+        rc = -SIM_ESTATE;
+    }
+fail:
+    run_result_free(out);
+    hv_free(h);
+    ev_loop_free(loop);
+    return rc;
+}

@@ -1,0 +1,87 @@
+/*
+ * sim/run.h: the run driver. One replication of a scenario, start to end:
+ * build the host (models/hv) with the scenario's policy, simulate the
+ * warm-up, reset the statistics, simulate `duration`, and write the run into
+ * the results database (analysis/store) under its deterministic name,
+ * inside one transaction, so an interrupted or failed run leaves nothing.
+ *
+ * Run names are a pure function of the scenario's hash (sim/scenario.h),
+ * the master seed, the sweep point (later) and the replication index:
+ * "<name>-<hash>-s<seed>-r<replication>". Running a run that is already in
+ * the database is skipped (a run is deterministic, so it would write the
+ * same rows), which also makes re-running a scenario after an interruption
+ * complete only what is missing.
+ *
+ * The driver never prints: it reports progress through a callback and
+ * returns a summary (struct run_result) that the command line formats.
+ */
+#ifndef XENSIM_SIM_RUN_H
+#define XENSIM_SIM_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "analysis/store.h"
+#include "sim/scenario.h"
+
+struct run_dom {
+    const char *name;               /* borrowed from the scenario */
+    bool has_workload;
+    int64_t cpu_time_ns;            /* ns over the measured window */
+    double cpu_share;               /* cpu time / (window * pcpus) */
+    double cpu_util;                /* cpu time / window, in pCPUs */
+    uint64_t dispatches, wakeups, blocks, preemptions, late_periods;
+    int64_t runnable_wait_ns;       /* ns */
+    uint64_t lat_count;             /* sched_latency samples */
+    double lat_p50, lat_p99;        /* ns; NAN without samples */
+};
+
+struct run_pcpu {
+    int64_t busy_ns, idle_ns, switch_ns; /* ns */
+    uint64_t context_switches;
+    double runq_len_mean;           /* vCPUs */
+};
+
+struct run_result {
+    char name[256];                 /* runName */
+    bool skipped;                   /* already in the database: nothing simulated */
+    sim_time_t window_ns;           /* measured window, ns */
+    int ndoms, npcpus;
+    struct run_dom *doms;
+    struct run_pcpu *pcpus;
+    uint64_t events;                /* engine events in the measured window */
+    uint64_t events_total;          /* engine events, warm-up included */
+    double jain_fairness;           /* over the CPU times of domains with a workload */
+    double wall_s;                  /* wall-clock seconds of the simulation */
+};
+
+/* Progress: fraction of simulated time done, 0..1. */
+typedef void run_progress_fn(void *ctx, double fraction);
+
+struct run_opts {
+    uint64_t seed;                  /* master seed (the scenario's, or --seed) */
+    uint32_t replication;
+    struct store *db;               /* NULL: simulate without recording */
+    run_progress_fn *progress;      /* may be NULL */
+    void *progress_ctx;
+    volatile sig_atomic_t *interrupted; /* set asynchronously to stop; may be NULL */
+};
+
+/* The deterministic name of a run. */
+void run_name(const struct scn *s, uint64_t seed, uint32_t replication, char *buf, size_t n);
+
+/*
+ * Simulate one replication and record it. 0 on success (out filled, and
+ * out->skipped if the run was already recorded); -SIM_EBADINPUT if the host
+ * cannot be built from the scenario (a policy refused a domain's
+ * parameters, a workload kind not modelled yet), -SIM_EDB for a database
+ * error, -SIM_ESTATE if interrupted, with a message in err. On any failure
+ * nothing is written. Free out with run_result_free.
+ */
+int run_replication(const struct scn *s, const struct run_opts *o, struct run_result *out,
+                    char *err, size_t errlen);
+
+void run_result_free(struct run_result *r);
+
+#endif

@@ -1,0 +1,801 @@
+/*
+ * tests/test_atropos.c: unit tests of the Atropos policy
+ * (schedulers/atropos.c), driven one scheduling decision at a time through
+ * the fake core (tests/sched_fake.h).
+ *
+ * Every expected number is worked by hand in the comments from the rules of
+ * shared/facts/xen-schedulers.md section 3 (summarised in docs/schedulers.md,
+ * "Atropos"): do_schedule = charge current, replenish the wait queue heads
+ * whose deadline passed, pick the run-queue head or else (idle at the head)
+ * the first UNBLOCKED waiter for its remain or else the next xtratime waiter
+ * of the global round robin for 5 ms, then slice = max(min(end, first
+ * waiting deadline), now + 5 ms).
+ *
+ * New vCPUs take Xen's at_add_task values: a non-privileged one has remain
+ * 0, period 10 s, slice 10 ms, deadline = creation time, so its first run
+ * is one 5 ms minimum slice, after which it is WAIT and its first
+ * replenishment clamps period and slice to the scenario's values.
+ *
+ * Xen 2.0's "sticky WAIT" is on by default (scheduler.atropos.sticky_wait_quirk);
+ * tests of the intended semantics turn it off through the scenario block.
+ *
+ * Internal values (remain, period, deadline) are read back from the
+ * policy's dump hook.
+ */
+#include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schedulers/policies.h"
+#include "schedulers/sched.h"
+#include "sim/err.h"
+#include "tests/check_util.h"
+#include "tests/sched_fake.h"
+
+#define MS SIM_MSEC
+#define SEC SIM_SEC
+
+/* ---------------------------------------------------------------------- */
+/* Helpers */
+
+static struct sched_core *core_new(int npcpus, bool uncharged_block_quirk,
+                                   bool sticky_wait_quirk)
+{
+    struct scn_sched_global g = fake_sched_defaults();
+    g.atropos.uncharged_block_quirk = uncharged_block_quirk;
+    g.atropos.sticky_wait_quirk = sticky_wait_quirk;
+    struct sched_core *c;
+    ck_assert_int_eq(fake_core_new(&sched_atropos_ops, npcpus, &g, &c), 0);
+    return c;
+}
+
+
+static struct scn_domain at_dom(sim_time_t period, sim_time_t slice, sim_time_t latency,
+                                bool xtratime)
+{
+    struct scn_domain d = fake_domain_defaults();
+    d.atropos.set = true;
+    d.atropos.period = period;
+    d.atropos.slice = slice;
+    d.atropos.latency = latency;
+    d.atropos.xtratime = xtratime;
+    return d;
+}
+
+/* A CPU hog with the scenario defaults of an unprivileged domain. */
+static struct scn_domain hog_dom(void)
+{
+    return fake_domain_defaults();
+}
+
+static struct sched_vcpu *vnew(struct sched_core *c, const struct scn_domain *d, int pcpu,
+                               bool runnable)
+{
+    struct sched_vcpu *v;
+    ck_assert_int_eq(fake_vcpu_new(c, d, pcpu, runnable, &v), 0);
+    return v;
+}
+
+/* One vCPU's line of the dump hook. */
+struct view {
+    char state[16];
+    int64_t deadline, prevddln, remain, period, nat_period, slice, nat_slice, latency;
+};
+
+static struct view view(struct sched_core *c, const struct sched_vcpu *v)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    sched_atropos_ops.dump(fake_policy(c), f);
+    fclose(f);
+
+    char key[32];
+    snprintf(key, sizeof key, "vcpu %d (", v->id);
+    const char *line = strstr(buf, key);
+    ck_assert_msg(line != NULL, "vcpu %d not in dump:\n%s", v->id, buf);
+    struct view w;
+    memset(&w, 0, sizeof w);
+    int n = sscanf(line,
+                   "vcpu %*d (dom %*d.%*d) %15s deadline %" SCNd64 " prevddln %" SCNd64
+                   " remain %" SCNd64 " period %" SCNd64 "/%" SCNd64 " slice %" SCNd64
+                   "/%" SCNd64 " latency %" SCNd64,
+                   w.state, &w.deadline, &w.prevddln, &w.remain, &w.period, &w.nat_period,
+                   &w.slice, &w.nat_slice, &w.latency);
+    ck_assert_int_eq(n, 9);
+    free(buf);
+    return w;
+}
+
+/* A record of who ran when on a pCPU, for CPU time inside a window. */
+#define MAX_SEGS 20000
+struct seg {
+    sim_time_t start, end;      /* ns NOW() */
+    int id;                     /* sched_vcpu.id */
+};
+static struct seg segs[MAX_SEGS];
+static int nsegs;
+
+/* One scheduling decision on pcpu, the chosen vCPU running its whole
+ * slice (every runnable vCPU is CPU-bound). */
+static struct sched_slice step(struct sched_core *c, int pcpu)
+{
+    struct sched_slice s = fake_schedule(c, pcpu);
+    sim_time_t now = sched_now(c, pcpu);
+    ck_assert_int_gt(s.slice, 0);
+    ck_assert_int_lt(nsegs, MAX_SEGS);
+    segs[nsegs++] = (struct seg){ now, now + s.slice, s.next->id };
+    fake_advance(c, pcpu, s.slice);
+    return s;
+}
+
+static void run_until(struct sched_core *c, int pcpu, sim_time_t until)
+{
+    while (sched_now(c, pcpu) < until)
+        step(c, pcpu);
+}
+
+/* ns that vCPU v ran inside [from, to), from the recorded slices. */
+static sim_time_t ran(const struct sched_vcpu *v, sim_time_t from, sim_time_t to)
+{
+    sim_time_t sum = 0;
+    for (int i = 0; i < nsegs; i++) {
+        if (segs[i].id != v->id)
+            continue;
+        sim_time_t a = segs[i].start > from ? segs[i].start : from;
+        sim_time_t b = segs[i].end < to ? segs[i].end : to;
+        if (b > a)
+            sum += b - a;
+    }
+    return sum;
+}
+
+static void trace_reset(void)
+{
+    nsegs = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Parameter validation (Xen's at_adjdom) */
+
+START_TEST(test_alloc_rejects)
+{
+    struct sched_core *c = core_new(1, true, true);
+    struct sched_vcpu *v;
+    struct scn_domain d;
+
+    d = at_dom(100 * MS, 20 * MS, 0, true);             /* latency 0 */
+    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, true, &v), -SIM_EINVAL);
+    ck_assert_ptr_null(v);
+    d = at_dom(100 * MS, 20 * MS, 100 * MS + 1, true);  /* latency > period */
+    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, true, &v), -SIM_EINVAL);
+    d = at_dom(100 * MS, 100 * MS + 1, 10 * MS, true);  /* slice > period */
+    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, true, &v), -SIM_EINVAL);
+    d = at_dom(100 * MS, -1, 10 * MS, true);            /* negative slice */
+    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, true, &v), -SIM_EINVAL);
+    d = at_dom(0, 0, 0, true);                          /* period 0 needs latency 0 */
+    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, true, &v), -SIM_EINVAL);
+
+    /* The limits themselves are accepted, as are a zero slice and the
+     * defaults. */
+    d = at_dom(100 * MS, 100 * MS, 100 * MS, false);
+    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, true, &v), 0);
+    d = at_dom(100 * MS, 0, 1, false);
+    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, true, &v), 0);
+    d = hog_dom();
+    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, true, &v), 0);
+    fake_core_free(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* EDF and the minimum slice */
+
+START_TEST(test_edf_order)
+{
+    struct sched_core *c = core_new(1, true, true);
+    trace_reset();
+    /* Both created blocked at 0 (deadline 0) and woken at 1 ms: long
+     * blocks. A: slice 20 ms / (100 / 40) = 10 ms, deadline 41 ms.
+     * B: 20 ms / (100 / 10) = 2 ms, deadline 11 ms. */
+    struct scn_domain da = at_dom(100 * MS, 20 * MS, 40 * MS, false);
+    struct scn_domain db = at_dom(100 * MS, 20 * MS, 10 * MS, false);
+    struct sched_vcpu *a = vnew(c, &da, 0, false);
+    struct sched_vcpu *b = vnew(c, &db, 0, false);
+    fake_set_now(c, 0, 1 * MS);
+    fake_wake(c, a);
+    fake_wake(c, b);
+    ck_assert_int_eq(view(c, a).deadline, 41 * MS);
+    ck_assert_int_eq(view(c, b).deadline, 11 * MS);
+
+    /* B first although A woke first: earlier deadline. Its remain of 2 ms
+     * is raised to the 5 ms minimum. */
+    struct sched_slice s = step(c, 0);
+    ck_assert_ptr_eq(s.next, b);
+    ck_assert_int_eq(s.slice, 5 * MS);
+    /* At 6 ms B is 2 - 5 = -3 ms in deficit, WAIT until 11 ms; A runs,
+     * cut from 6 + 10 = 16 ms to B's deadline at 11 ms. */
+    s = step(c, 0);
+    ck_assert_ptr_eq(s.next, a);
+    ck_assert_int_eq(s.slice, 5 * MS);
+    ck_assert_int_eq(view(c, b).remain, -3 * MS);
+    ck_assert_str_eq(view(c, b).state, "wait");
+    fake_core_free(c);
+}
+END_TEST
+
+START_TEST(test_min_slice_and_waitq_cut)
+{
+    struct sched_core *c = core_new(1, true, true);
+    trace_reset();
+    /* Q (15 ms / 1 ms, no xtratime) then a privileged P, both created
+     * at 0 with deadline 0; P starts with Xen's dom0 remain of 15 ms. */
+    struct scn_domain dq = at_dom(15 * MS, 1 * MS, 15 * MS, false);
+    struct scn_domain dp = at_dom(20 * MS, 15 * MS, 5 * MS, true);
+    dp.privileged = true;
+    struct sched_vcpu *q = vnew(c, &dq, 0, true);
+    struct sched_vcpu *p = vnew(c, &dp, 0, true);
+
+    /* 0: Q first (tie, created first), remain 0 -> the 5 ms minimum. */
+    struct sched_slice s = step(c, 0);
+    ck_assert_ptr_eq(s.next, q);
+    ck_assert_int_eq(s.slice, 5 * MS);
+    /* 5: Q at -5 ms is replenished at once (deadline 0): -5 + 1 = -4 ms,
+     * deadline 15 ms. P: min(5 + 15, 15) = 15 ms, i.e. 10 ms, less than
+     * its remain because Q's period starts then. */
+    s = step(c, 0);
+    ck_assert_ptr_eq(s.next, p);
+    ck_assert_int_eq(s.slice, 10 * MS);
+    ck_assert_int_eq(view(c, q).remain, -4 * MS);
+    ck_assert_int_eq(view(c, q).deadline, 15 * MS);
+    /* 15: P has 5 ms left; Q -4 + 1 = -3 ms, deadline 30. P for
+     * min(20, 30) = 20: 5 ms = its remain. */
+    s = step(c, 0);
+    ck_assert_ptr_eq(s.next, p);
+    ck_assert_int_eq(s.slice, 5 * MS);
+    /* 20: P exhausted: WAIT with deadline 0, so replenished twice in the
+     * same pass: 0 + 15 = 15 ms, deadline 20 (<= 20: again); remain > 0 is
+     * reset to the slice, 15 ms, deadline 40. Only idle is left on the run
+     * queue; Q has no xtratime, so the round robin gives P a 5 ms quantum
+     * (min(25, Q's deadline 30)). */
+    s = step(c, 0);
+    ck_assert_ptr_eq(s.next, p);
+    ck_assert_int_eq(s.slice, 5 * MS);
+    ck_assert_int_eq(view(c, p).deadline, 40 * MS);
+    ck_assert_int_eq(view(c, p).remain, 15 * MS);
+    fake_core_free(c);
+}
+END_TEST
+
+/* With nothing to run the idle vCPU gets 5 ms slices, even when a waiting
+ * deadline is nearer: the minimum wins over the cut. */
+START_TEST(test_idle_slice)
+{
+    struct sched_core *c = core_new(1, true, true);
+    trace_reset();
+    struct sched_slice s = step(c, 0);
+    ck_assert(s.next->is_idle);
+    ck_assert_int_eq(s.slice, 5 * MS);
+
+    /* A (10 ms / 1 ms, no xtratime) created blocked at 5 ms and woken at
+     * 6 ms: long block, slice 1 ms / (10 / 10) = 1 ms, deadline 16 ms.
+     * Dispatched at 10 ms for 5 ms (> remain), WAIT at 15 with -4 ms; at
+     * 15 the idle slice is min(15, 16) raised to 20. */
+    struct scn_domain da = at_dom(10 * MS, 1 * MS, 10 * MS, false);
+    struct sched_vcpu *a = vnew(c, &da, 0, false);
+    fake_set_now(c, 0, 6 * MS);
+    fake_wake(c, a);
+    fake_set_now(c, 0, 10 * MS);
+    s = step(c, 0);
+    ck_assert_ptr_eq(s.next, a);
+    ck_assert_int_eq(s.slice, 5 * MS);
+    s = step(c, 0);
+    ck_assert(s.next->is_idle);
+    ck_assert_int_eq(s.slice, 5 * MS);
+    ck_assert_int_eq(view(c, a).remain, -4 * MS);
+    fake_core_free(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Replenishment */
+
+START_TEST(test_deficit_carry_over)
+{
+    struct sched_core *c = core_new(1, true, false);
+    trace_reset();
+    /* A: 1 ms every 10 ms, latency 10 ms, no xtratime, woken at 1 ms from
+     * a long block: period 10, slice 1, remain 1, deadline 11.
+     * 1: runs 5 ms (minimum) -> remain -4 at 6.
+     * Replenishments add the slice to the deficit: 11: -3, 21: -2,
+     * 31: -1, 41: 0 (still WAIT), 51: +1 -> run queue, dispatched at 51.
+     * Had the deficit been forgiven it would run again at 11. */
+    struct scn_domain da = at_dom(10 * MS, 1 * MS, 10 * MS, false);
+    struct sched_vcpu *a = vnew(c, &da, 0, false);
+    fake_set_now(c, 0, 1 * MS);
+    fake_wake(c, a);
+    struct sched_slice s = step(c, 0);
+    ck_assert_ptr_eq(s.next, a);
+    run_until(c, 0, 12 * MS);       /* decisions at 6 and 11 */
+    ck_assert_int_eq(view(c, a).remain, -3 * MS);
+    ck_assert_int_eq(view(c, a).deadline, 21 * MS);
+    ck_assert_int_eq(view(c, a).prevddln, 11 * MS);
+    run_until(c, 0, 42 * MS);
+    ck_assert_int_eq(view(c, a).remain, 0);
+    ck_assert_str_eq(view(c, a).state, "wait");
+    ck_assert_int_eq(ran(a, 6 * MS, 51 * MS), 0);
+
+    /* The cycle repeats every 50 ms: 5 ms per 50 = 1 ms per 10 ms, the
+     * reservation exactly, the minimum slice's overrun paid back. Runs at
+     * 1, 51, ..., 951: 20 x 5 ms in [0, 1001 ms). */
+    run_until(c, 0, 1001 * MS);
+    ck_assert_int_eq(ran(a, 51 * MS, 56 * MS), 5 * MS);
+    ck_assert_int_eq(ran(a, 0, 1001 * MS), 100 * MS);
+    fake_core_free(c);
+}
+END_TEST
+
+/* Unused guaranteed time does not accumulate: remain > 0 at a new period
+ * is reset to the slice, not added to. */
+START_TEST(test_remain_reset)
+{
+    struct sched_core *c = core_new(1, true, true);
+    trace_reset();
+    /* A: 20 ms / 100 ms, latency 100 ms, created blocked, woken at 1 ms:
+     * slice 20 / (100 / 100) = 20 ms, remain 20, deadline 101 ms. */
+    struct scn_domain da = at_dom(100 * MS, 20 * MS, 100 * MS, false);
+    struct sched_vcpu *a = vnew(c, &da, 0, false);
+    fake_set_now(c, 0, 1 * MS);
+    fake_wake(c, a);
+    struct sched_slice s = fake_schedule(c, 0);
+    ck_assert_ptr_eq(s.next, a);
+    ck_assert_int_eq(s.slice, 20 * MS);
+    /* It blocks 5 ms in: not charged (quirk), remain 20; idle runs. */
+    fake_advance(c, 0, 5 * MS);
+    fake_block(c, a);
+    s = fake_schedule(c, 0);
+    ck_assert(s.next->is_idle);
+    ck_assert_int_eq(view(c, a).remain, 20 * MS);
+    /* Woken at 50 ms: short block (101 > 50), UNBLOCKED, remain 20. With
+     * no decision before 101 ms, the replenishment then finds remain
+     * 20 > 0: remain = slice = 20 (not 40), deadline 201. */
+    fake_set_now(c, 0, 50 * MS);
+    fake_wake(c, a);
+    ck_assert_str_eq(view(c, a).state, "unblocked");
+    fake_set_now(c, 0, 101 * MS);
+    fake_schedule(c, 0);
+    ck_assert_int_eq(view(c, a).remain, 20 * MS);
+    ck_assert_int_eq(view(c, a).deadline, 201 * MS);
+    ck_assert_int_eq(view(c, a).prevddln, 101 * MS);
+    /* Xen 2.0: still UNBLOCKED (nothing resets it); it is preferred for
+     * slack with its fresh 20 ms. */
+    ck_assert_str_eq(view(c, a).state, "unblocked");
+    fake_core_free(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Wake after a long block: latency scaling and doubling back */
+
+START_TEST(test_long_block_scaling)
+{
+    struct sched_core *c = core_new(1, true, true);
+    trace_reset();
+    /* nat 100 ms / 20 ms, latency 10 ms: period 10 ms, slice
+     * 20 / (100 / 10) = 2 ms, remain 2 ms, deadline now + 10 ms. */
+    struct scn_domain dl = at_dom(100 * MS, 20 * MS, 10 * MS, false);
+    struct sched_vcpu *l = vnew(c, &dl, 0, false);
+    fake_set_now(c, 0, 1 * SEC);
+    fake_wake(c, l);
+    struct view w = view(c, l);
+    ck_assert_int_eq(w.period, 10 * MS);
+    ck_assert_int_eq(w.slice, 2 * MS);
+    ck_assert_int_eq(w.remain, 2 * MS);
+    ck_assert_int_eq(w.deadline, 1 * SEC + 10 * MS);
+    ck_assert_int_eq(w.prevddln, 1 * SEC);
+    ck_assert_int_eq(w.nat_period, 100 * MS);
+    ck_assert_int_eq(w.nat_slice, 20 * MS);
+
+    /* Each replenishment doubles both until the period would pass the
+     * natural one, then both are clamped: deadlines step by the new
+     * period. 1.010: 20/4 -> 1.030; 1.030: 40/8 -> 1.070; 1.070: 80/16
+     * -> 1.150; 1.150: 160 > 100 -> 100/20 -> 1.250; then 100/20. */
+    static const int64_t want[][3] = {  /* period, slice, deadline (ms) */
+        { 10, 2, 1010 }, { 20, 4, 1030 }, { 40, 8, 1070 },
+        { 80, 16, 1150 }, { 100, 20, 1250 }, { 100, 20, 1350 },
+    };
+    int seen = 1;
+    int64_t last = w.deadline;
+    while (sched_now(c, 0) < 1300 * MS) {
+        step(c, 0);
+        w = view(c, l);
+        if (w.deadline == last)
+            continue;
+        ck_assert_int_lt(seen, 6);
+        ck_assert_int_eq(w.period, want[seen][0] * MS);
+        ck_assert_int_eq(w.slice, want[seen][1] * MS);
+        ck_assert_int_eq(w.deadline, want[seen][2] * MS);
+        ck_assert_int_eq(w.prevddln, last);
+        last = w.deadline;
+        seen++;
+    }
+    ck_assert_int_eq(seen, 6);
+    fake_core_free(c);
+}
+END_TEST
+
+/* A latency that does not divide the period: integer division twice. */
+START_TEST(test_long_block_scaling_rounding)
+{
+    struct sched_core *c = core_new(1, true, true);
+    /* nat 100 ms / 20 ms, latency 30 ms: 100 / 30 = 3, slice
+     * 20 ms / 3 = 6666666 ns; period 30 -> 60 -> 120 > 100: 100/20. */
+    struct scn_domain dl = at_dom(100 * MS, 20 * MS, 30 * MS, false);
+    struct sched_vcpu *l = vnew(c, &dl, 0, false);
+    fake_set_now(c, 0, 1 * SEC);
+    fake_wake(c, l);
+    struct view w = view(c, l);
+    ck_assert_int_eq(w.period, 30 * MS);
+    ck_assert_int_eq(w.slice, 6666666);
+    ck_assert_int_eq(w.remain, 6666666);
+    fake_core_free(c);
+}
+END_TEST
+
+/* The issue's bound: dispatched within the latency hint plus the 5 ms
+ * minimum slice of whoever runs. Two CPU hogs live on slack (5 ms quanta);
+ * the woken vCPU waits on the run queue for the current quantum to end
+ * (wake does not preempt) and is then the run queue's head. */
+START_TEST(test_long_block_dispatch)
+{
+    struct sched_core *c = core_new(1, true, true);
+    trace_reset();
+    struct scn_domain dh = hog_dom();
+    vnew(c, &dh, 0, true);
+    vnew(c, &dh, 0, true);
+    struct scn_domain dl = at_dom(100 * MS, 20 * MS, 10 * MS, false);
+    struct sched_vcpu *l = vnew(c, &dl, 0, false);
+    run_until(c, 0, 1 * SEC);
+
+    /* Wake instants at various points of the 5 ms quantum grid. */
+    static const sim_time_t offs[] = { 0, 300 * SIM_USEC, 1700 * SIM_USEC, 2500 * SIM_USEC,
+                                       4100 * SIM_USEC, 4999 * SIM_USEC };
+    for (size_t k = 0; k < sizeof offs / sizeof offs[0]; k++) {
+        sim_time_t tw = (1 + (sim_time_t)k) * SEC + offs[k];
+        /* Run up to the decision that covers tw. */
+        struct sched_slice s;
+        for (;;) {
+            s = fake_schedule(c, 0);
+            ck_assert_ptr_ne(s.next, l);
+            if (sched_now(c, 0) + s.slice > tw)
+                break;
+            fake_advance(c, 0, s.slice);
+        }
+        sim_time_t end = sched_now(c, 0) + s.slice;
+        fake_set_now(c, 0, tw);
+        int tickles = fake_ntickles(c, 0);
+        fake_wake(c, l);
+        ck_assert_int_eq(fake_ntickles(c, 0), tickles);         /* no preemption */
+        ck_assert_int_eq(fake_nearlier(c, 0, NULL), 0);
+        fake_set_now(c, 0, end);
+        s = fake_schedule(c, 0);
+        ck_assert_ptr_eq(s.next, l);
+        ck_assert_int_le(end - tw, 5 * MS);
+        ck_assert_int_le(end - tw, dl.atropos.latency + 5 * MS);
+        /* Its 2 ms are raised to the minimum; then it blocks (uncharged)
+         * until well after its deadline. */
+        ck_assert_int_eq(s.slice, 5 * MS);
+        fake_advance(c, 0, s.slice);
+        fake_block(c, l);
+    }
+    fake_core_free(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Wake after a short block: UNBLOCKED, first in line for slack; and the
+ * uncharged-block quirk */
+
+/*
+ * S (50 ms / 100 ms, xtratime) and hog H, created at 0 in that order.
+ * 0: S (tie, first) 5 ms -> -5, replenished at once: 45 ms, deadline 100.
+ * 5: H 5 ms -> -5, replenished: 5 ms, deadline 10 s. Both WAIT.
+ * 10: idle heads the run queue; no UNBLOCKED; round robin from 0: S, 5 ms.
+ * 12: S blocks (quirk on: not charged, remain 45; off: 43).
+ * 12: round robin, index 1 >= length 1 -> 0: H for 5 ms.
+ * 14: S wakes; 100 > 14: short block, remain > 0: UNBLOCKED. No tickle.
+ * 17: S is first for slack although the round robin points past it:
+ *     slice = remain = 45 ms (quirk off: 43), below its deadline 100.
+ */
+static sim_time_t short_block_slice(bool quirk)
+{
+    struct sched_core *c = core_new(1, quirk, true);
+    trace_reset();
+    struct scn_domain ds = at_dom(100 * MS, 50 * MS, 100 * MS, true);
+    struct scn_domain dh = hog_dom();
+    struct sched_vcpu *s = vnew(c, &ds, 0, true);
+    struct sched_vcpu *h = vnew(c, &dh, 0, true);
+
+    ck_assert_ptr_eq(step(c, 0).next, s);
+    ck_assert_ptr_eq(step(c, 0).next, h);
+    struct sched_slice sl = fake_schedule(c, 0);
+    ck_assert_ptr_eq(sl.next, s);
+    ck_assert_int_eq(sl.slice, 5 * MS);
+    ck_assert_int_eq(view(c, s).remain, 45 * MS);
+
+    fake_advance(c, 0, 2 * MS);
+    fake_block(c, s);
+    ck_assert_int_eq(fake_ntickles(c, 0), 1);   /* it was running */
+    sl = fake_schedule(c, 0);
+    ck_assert_ptr_eq(sl.next, h);
+    ck_assert_int_eq(sl.slice, 5 * MS);
+    ck_assert_str_eq(view(c, s).state, "blocked");
+
+    fake_advance(c, 0, 2 * MS);
+    fake_wake(c, s);
+    ck_assert_str_eq(view(c, s).state, "unblocked");
+    ck_assert_int_eq(fake_ntickles(c, 0), 1);
+    ck_assert_int_eq(fake_nearlier(c, 0, NULL), 0);
+
+    fake_advance(c, 0, 3 * MS);
+    sl = fake_schedule(c, 0);
+    ck_assert_ptr_eq(sl.next, s);
+    sim_time_t got = sl.slice;
+    /* Its run is charged (UNBLOCKED): at 17 + slice, remain 0 -> WAIT, and
+     * the round robin (index 1 after H) gives H the next quantum. */
+    fake_advance(c, 0, sl.slice);
+    sl = fake_schedule(c, 0);
+    ck_assert_ptr_eq(sl.next, h);
+    ck_assert_int_eq(view(c, s).remain, 0);
+    ck_assert_str_eq(view(c, s).state, "wait");
+    fake_core_free(c);
+    return got;
+}
+
+START_TEST(test_short_block_unblocked_first)
+{
+    ck_assert_int_eq(short_block_slice(true), 45 * MS);
+}
+END_TEST
+
+START_TEST(test_uncharged_block_quirk_off)
+{
+    ck_assert_int_eq(short_block_slice(false), 43 * MS);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Shares against CPU hogs, with the what-if semantics (sticky WAIT off) */
+
+/*
+ * M: 20 ms every 100 ms, no xtratime; one hog H. Sticky WAIT off.
+ * 0: M 5 ms (-5), replenished: 15, deadline 100, back on the run queue.
+ * 5: H 5 ms (-5), replenished: 5, deadline 10 s, run queue.
+ * 10: M (deadline 100) for its 15 ms -> 0 at 25, WAIT.
+ * 25: H for min(30, 100): 5 ms -> 0, WAIT. 30..100: H's slack quanta,
+ *     cut at M's deadline (100 is on the 5 ms grid).
+ * 100: M replenished 0 + 20, runs 100-120; H's slack to 200; and so on.
+ * So M gets exactly 20 ms in every [100k, 100k + 100), and no more.
+ */
+START_TEST(test_reservation_no_xtratime)
+{
+    struct sched_core *c = core_new(1, true, false);
+    trace_reset();
+    struct scn_domain dm = at_dom(100 * MS, 20 * MS, 100 * MS, false);
+    struct scn_domain dh = hog_dom();
+    struct sched_vcpu *m = vnew(c, &dm, 0, true);
+    struct sched_vcpu *h = vnew(c, &dh, 0, true);
+    run_until(c, 0, 2 * SEC);
+    for (int k = 0; k < 20; k++) {
+        sim_time_t t0 = k * 100 * MS, t1 = t0 + 100 * MS;
+        ck_assert_msg(ran(m, t0, t1) == 20 * MS, "period %d: M ran %" PRId64 " ns", k,
+                      ran(m, t0, t1));
+        ck_assert_int_eq(ran(h, t0, t1), 80 * MS);
+    }
+    fake_core_free(c);
+}
+END_TEST
+
+/*
+ * M (20 ms / 100 ms, xtratime) against three hogs, sticky WAIT off: in
+ * every period M has its 20 ms from the run queue (slack runs are free, so
+ * they leave no deficit) plus a share of the slack.
+ */
+START_TEST(test_reservation_with_hogs)
+{
+    struct sched_core *c = core_new(1, true, false);
+    trace_reset();
+    struct scn_domain dm = at_dom(100 * MS, 20 * MS, 100 * MS, true);
+    struct scn_domain dh = hog_dom();
+    struct sched_vcpu *m = vnew(c, &dm, 0, true);
+    for (int i = 0; i < 3; i++)
+        vnew(c, &dh, 0, true);
+    run_until(c, 0, 2 * SEC);
+    sim_time_t total = 0;
+    for (int k = 0; k < 20; k++) {
+        sim_time_t got = ran(m, k * 100 * MS, (k + 1) * 100 * MS);
+        ck_assert_msg(got >= 20 * MS, "period %d: M ran %" PRId64 " ns", k, got);
+        total += got;
+    }
+    /* And more than the reservation overall: 20 ms plus about a quarter
+     * of the other 80 ms per period. */
+    ck_assert_int_gt(total, 20 * 20 * MS + 20 * 10 * MS);
+    fake_core_free(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Xen 2.0's own semantics (the default) */
+
+/*
+ * Sticky WAIT: the same M (no xtratime) and hog as
+ * test_reservation_no_xtratime. 0: M 5 ms -> -5, replenished to 15 but left
+ * WAIT; nothing ever sets another state, and the slack round robin skips
+ * it (no xtratime). M gets its first 5 ms and nothing after.
+ */
+START_TEST(test_sticky_wait_starves)
+{
+    struct sched_core *c = core_new(1, true, true);
+    trace_reset();
+    struct scn_domain dm = at_dom(100 * MS, 20 * MS, 100 * MS, false);
+    struct scn_domain dh = hog_dom();
+    struct sched_vcpu *m = vnew(c, &dm, 0, true);
+    struct sched_vcpu *h = vnew(c, &dh, 0, true);
+    run_until(c, 0, 1 * SEC);
+    ck_assert_int_eq(ran(m, 0, 1 * SEC), 5 * MS);
+    ck_assert_int_eq(ran(h, 0, 1 * SEC), 995 * MS);
+    /* It is replenished all the same: remain 20 (> 0 is reset to the
+     * slice); the last decision was at 995 ms, so the last replenishment
+     * was at 900 ms, deadline 1 s. */
+    struct view w = view(c, m);
+    ck_assert_str_eq(w.state, "wait");
+    ck_assert_int_eq(w.remain, 20 * MS);
+    ck_assert_int_eq(w.deadline, 1000 * MS);
+    fake_core_free(c);
+}
+END_TEST
+
+/*
+ * Sticky WAIT with xtratime: M (20 ms / 100 ms) and five hogs all end on
+ * the wait queue and share slack in 5 ms quanta. M's deadline keeps it at
+ * the head of the wait queue and the round-robin index takes one quantum
+ * per position, so M gets one quantum in six: from 30 ms (after the six
+ * first 5 ms runs) every 30 ms. In [0, 2 s): 5 + 66 x 5 = 335 ms, i.e.
+ * about 1/6 and less than its 20% in some periods.
+ */
+START_TEST(test_sticky_wait_shares_slack)
+{
+    struct sched_core *c = core_new(1, true, true);
+    trace_reset();
+    struct scn_domain dm = at_dom(100 * MS, 20 * MS, 100 * MS, true);
+    struct scn_domain dh = hog_dom();
+    struct sched_vcpu *m = vnew(c, &dm, 0, true);
+    for (int i = 0; i < 5; i++)
+        vnew(c, &dh, 0, true);
+    run_until(c, 0, 2 * SEC);
+    ck_assert_int_eq(ran(m, 0, 2 * SEC), 335 * MS);
+    int short_periods = 0;
+    for (int k = 0; k < 20; k++)
+        if (ran(m, k * 100 * MS, (k + 1) * 100 * MS) < 20 * MS)
+            short_periods++;
+    ck_assert_int_gt(short_periods, 0);
+    fake_core_free(c);
+}
+END_TEST
+
+/*
+ * The slack round robin has no wrap-around search. X (10 ms / 100 ms,
+ * xtratime) and Y (the defaults but no xtratime), created in that order.
+ * 0: X 5 ms -> -5, replenished: 5, deadline 100. 5: Y 5 ms -> -5,
+ * replenished: 5, deadline 10 s. Wait queue [X, Y].
+ * 10: round robin from 0: X (index 1). 15: X (-> 0, WAIT) back at the
+ * head; from index 1 only Y, without xtratime: nothing, the pCPU idles,
+ * and keeps idling (X stays first, the index stays 1).
+ */
+START_TEST(test_slack_rr_no_wrap)
+{
+    struct sched_core *c = core_new(1, true, true);
+    trace_reset();
+    struct scn_domain dx = at_dom(100 * MS, 10 * MS, 100 * MS, true);
+    struct scn_domain dy = hog_dom();
+    dy.atropos.xtratime = false;
+    struct sched_vcpu *x = vnew(c, &dx, 0, true);
+    struct sched_vcpu *y = vnew(c, &dy, 0, true);
+    run_until(c, 0, 1 * SEC);
+    ck_assert_int_eq(ran(x, 0, 1 * SEC), 10 * MS);
+    ck_assert_int_eq(ran(y, 0, 1 * SEC), 5 * MS);
+    fake_core_free(c);
+}
+END_TEST
+
+/*
+ * The round-robin index is one global, as Xen's function-static was.
+ * pCPU 0 has hogs A, B; pCPU 1 hogs C, D; after their first runs all four
+ * are WAIT with equal deadlines (10 s), queues [A, B] and [C, D], index 0.
+ * Decisions alternate pCPU 0, pCPU 1:
+ *   p0: index 0 -> A (index 1).   p1: index 1 -> D (2).
+ *   p0: A requeued after B: [B, A]; 2 >= 2 -> 0: B (1).
+ *   p1: D requeued: [C, D]; index 1 -> D (2).  ... and so on:
+ * pCPU 1 runs D only, C starves. Alone, pCPU 1 runs both.
+ */
+static void rr_setup(struct sched_core *c, struct sched_vcpu **v)
+{
+    struct scn_domain dh = hog_dom();
+    for (int i = 0; i < 4; i++)
+        v[i] = vnew(c, &dh, i / 2, true);
+    for (int p = 0; p < 2; p++)
+        run_until(c, p, 10 * MS);           /* both first runs */
+}
+
+START_TEST(test_global_rr_index)
+{
+    struct sched_core *c = core_new(2, true, true);
+    trace_reset();
+    struct sched_vcpu *v[4];
+    rr_setup(c, v);
+    int ran_c = 0, ran_d = 0, ran_a = 0, ran_b = 0;
+    for (int i = 0; i < 40; i++) {
+        struct sched_vcpu *n0 = step(c, 0).next;
+        struct sched_vcpu *n1 = step(c, 1).next;
+        ran_a += n0 == v[0];
+        ran_b += n0 == v[1];
+        ran_c += n1 == v[2];
+        ran_d += n1 == v[3];
+    }
+    ck_assert_int_eq(ran_a, 20);
+    ck_assert_int_eq(ran_b, 20);
+    ck_assert_int_eq(ran_c, 0);
+    ck_assert_int_eq(ran_d, 40);
+    fake_core_free(c);
+
+    c = core_new(2, true, true);
+    trace_reset();
+    rr_setup(c, v);
+    ran_c = ran_d = 0;
+    for (int i = 0; i < 40; i++) {
+        struct sched_vcpu *n1 = step(c, 1).next;
+        ran_c += n1 == v[2];
+        ran_d += n1 == v[3];
+    }
+    ck_assert_int_eq(ran_c, 20);
+    ck_assert_int_eq(ran_d, 20);
+    fake_core_free(c);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+
+static Suite *atropos_suite(void)
+{
+    Suite *s = suite_create("atropos");
+    TCase *tc = xs_tcase(s, "params", 5);
+    tcase_add_test(tc, test_alloc_rejects);
+    tc = xs_tcase(s, "edf", 5);
+    tcase_add_test(tc, test_edf_order);
+    tcase_add_test(tc, test_min_slice_and_waitq_cut);
+    tcase_add_test(tc, test_idle_slice);
+    tc = xs_tcase(s, "replenish", 5);
+    tcase_add_test(tc, test_deficit_carry_over);
+    tcase_add_test(tc, test_remain_reset);
+    tc = xs_tcase(s, "long_block", 5);
+    tcase_add_test(tc, test_long_block_scaling);
+    tcase_add_test(tc, test_long_block_scaling_rounding);
+    tcase_add_test(tc, test_long_block_dispatch);
+    tc = xs_tcase(s, "short_block", 5);
+    tcase_add_test(tc, test_short_block_unblocked_first);
+    tcase_add_test(tc, test_uncharged_block_quirk_off);
+    tc = xs_tcase(s, "shares", 10);
+    tcase_add_test(tc, test_reservation_no_xtratime);
+    tcase_add_test(tc, test_reservation_with_hogs);
+    tc = xs_tcase(s, "xen20", 10);
+    tcase_add_test(tc, test_sticky_wait_starves);
+    tcase_add_test(tc, test_sticky_wait_shares_slack);
+    tcase_add_test(tc, test_slack_rr_no_wrap);
+    tcase_add_test(tc, test_global_rr_index);
+    return s;
+}
+
+XS_CHECK_MAIN(atropos_suite)

@@ -1,0 +1,951 @@
+/*
+ * tests/test_hv.c: the hypervisor core (models/hv.c) and the cpu and
+ * periodic workloads, driven by a tiny FIFO policy defined here so that the
+ * core is tested on its own, whatever the real policies do.
+ *
+ * The FIFO policy: one queue per pCPU of runnable vCPUs that are not
+ * running; do_schedule puts a still-runnable prev at the tail and runs the
+ * head (idle if none) for a fixed slice; wake appends and preempts only the
+ * idle vCPU. Scenarios name a real scheduler (the loader wants rr, bvt or
+ * atropos) but the FIFO ops are passed to hv_new directly.
+ *
+ * Expected numbers are derived by hand in the comments, usually with a
+ * zero or 3 us switch cost and the default 50 us slop, on exact clocks.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/hv.h"
+#include "schedulers/sched.h"
+#include "sim/err.h"
+#include "sim/ev.h"
+#include "sim/scenario.h"
+#include "tests/check_util.h"
+#include "workloads/wl.h"
+
+#define MS SIM_MSEC
+#define US SIM_USEC
+
+/* --- the FIFO test policy ------------------------------------------- */
+
+struct fifo_v {
+    struct sched_vcpu *v;
+    struct fifo_v *next;
+    bool queued;
+};
+
+#define FIFO_MAX_PCPUS 16
+#define WAKE_LOG_MAX 4096
+
+struct fifo {
+    struct sched_core *core;
+    struct fifo_v *head[FIFO_MAX_PCPUS];
+    struct fifo_v *tail[FIFO_MAX_PCPUS];
+};
+
+/* Knobs and observations of the test policy (one test at a time). */
+static sim_time_t fifo_slice = 10 * MS;
+static const char *fifo_refuse;            /* refuse this domain's parameters */
+static bool fifo_bad_slice;                /* return a slice of 0 */
+static struct fifo *fifo_last;
+static struct { int id; sim_time_t now; } wake_log[WAKE_LOG_MAX];
+static int wake_n;
+
+static void fifo_reset_knobs(void)
+{
+    fifo_slice = 10 * MS;
+    fifo_refuse = NULL;
+    fifo_bad_slice = false;
+    wake_n = 0;
+}
+
+static int fifo_init(struct sched_core *core, const struct scn *s, void **priv)
+{
+    (void)s;
+    if (sched_npcpus(core) > FIFO_MAX_PCPUS)
+        return -SIM_EINVAL;
+    struct fifo *f = calloc(1, sizeof *f);
+    if (!f)
+        return -SIM_ENOMEM;
+    f->core = core;
+    fifo_last = f;
+    *priv = f;
+    return 0;
+}
+
+static void fifo_deinit(void *priv)
+{
+    free(priv);
+}
+
+static int fifo_alloc(void *priv, struct sched_vcpu *v)
+{
+    (void)priv;
+    if (fifo_refuse && v->dom && !strcmp(v->dom->name, fifo_refuse))
+        return -SIM_EINVAL;
+    struct fifo_v *fv = calloc(1, sizeof *fv);
+    if (!fv)
+        return -SIM_ENOMEM;
+    fv->v = v;
+    v->priv = fv;
+    return 0;
+}
+
+static void fifo_free(void *priv, struct sched_vcpu *v)
+{
+    (void)priv;
+    free(v->priv);
+    v->priv = NULL;
+}
+
+static void enq(struct fifo *f, struct sched_vcpu *v)
+{
+    struct fifo_v *fv = v->priv;
+    ck_assert(!fv->queued);
+    int p = v->processor;
+    fv->next = NULL;
+    fv->queued = true;
+    if (f->tail[p])
+        f->tail[p]->next = fv;
+    else
+        f->head[p] = fv;
+    f->tail[p] = fv;
+}
+
+static struct sched_vcpu *deq(struct fifo *f, int p)
+{
+    struct fifo_v *fv = f->head[p];
+    if (!fv)
+        return NULL;
+    f->head[p] = fv->next;
+    if (!f->head[p])
+        f->tail[p] = NULL;
+    fv->queued = false;
+    return fv->v;
+}
+
+static void fifo_insert(void *priv, struct sched_vcpu *v)
+{
+    if (!v->is_idle && v->runnable)
+        enq(priv, v);
+}
+
+static void fifo_sleep(void *priv, struct sched_vcpu *v)
+{
+    (void)priv;
+    /* The core only blocks the running vCPU, which is never queued. */
+    ck_assert(!((struct fifo_v *)v->priv)->queued);
+    ck_assert(!v->runnable);
+}
+
+static void fifo_wake(void *priv, struct sched_vcpu *v)
+{
+    struct fifo *f = priv;
+    ck_assert(v->runnable);
+    if (wake_n < WAKE_LOG_MAX) {
+        wake_log[wake_n].id = v->id;
+        wake_log[wake_n].now = sched_now(f->core, v->processor);
+        wake_n++;
+    }
+    enq(f, v);
+    if (sched_curr(f->core, v->processor)->is_idle)
+        sched_tickle(f->core, v->processor);
+}
+
+static struct sched_slice fifo_do_schedule(void *priv, int pcpu, sim_time_t now)
+{
+    struct fifo *f = priv;
+    ck_assert_int_eq(now, sched_now(f->core, pcpu));
+    struct sched_vcpu *prev = sched_curr(f->core, pcpu);
+    if (!prev->is_idle && prev->runnable)
+        enq(f, prev);
+    struct sched_vcpu *next = deq(f, pcpu);
+    if (!next)
+        next = sched_idle(f->core, pcpu);
+    return (struct sched_slice){ next, fifo_bad_slice ? 0 : fifo_slice };
+}
+
+static const struct sched_ops fifo_ops = {
+    .name = "FIFO (test)",
+    .opt_name = "fifo",
+    .init = fifo_init,
+    .deinit = fifo_deinit,
+    .alloc_vdata = fifo_alloc,
+    .free_vdata = fifo_free,
+    .insert = fifo_insert,
+    .sleep = fifo_sleep,
+    .wake = fifo_wake,
+    .do_schedule = fifo_do_schedule,
+};
+
+/* --- helpers ----------------------------------------------------------- */
+
+struct rig {
+    struct scn *s;
+    struct ev_loop *loop;
+    struct hv *h;
+};
+
+static struct scn *load(const char *yaml)
+{
+    struct scn_diags *d = NULL;
+    struct scn *s = scn_load_buffer("test.yaml", yaml, strlen(yaml), NULL, &d);
+    if (!s) {
+        char *t = scn_diags_text(d);
+        ck_abort_msg("scenario refused: %s", t ? t : "?");
+    }
+    return s;
+}
+
+static void rig_up(struct rig *r, const char *yaml)
+{
+    char err[256];
+    r->s = load(yaml);
+    r->loop = ev_loop_new();
+    ck_assert_ptr_nonnull(r->loop);
+    r->h = hv_new(r->loop, r->s, 0, &fifo_ops, 0, err, sizeof err);
+    ck_assert_msg(r->h != NULL, "hv_new: %s", err);
+    ck_assert_int_eq(hv_start(r->h), 0);
+}
+
+static void rig_run(struct rig *r, sim_time_t until)
+{
+    ev_run(r->loop, until);
+    ck_assert_msg(hv_status(r->h) == 0, "hv: %s", hv_status_msg(r->h));
+}
+
+static void rig_down(struct rig *r)
+{
+    hv_free(r->h);
+    ev_loop_free(r->loop);
+    scn_free(r->s);
+}
+
+static int dom_index(const struct scn *s, const char *name)
+{
+    for (int i = 0; i < s->ndomains; i++)
+        if (!strcmp(s->domains[i].name, name))
+            return i;
+    ck_abort_msg("no domain %s", name);
+    return -1;
+}
+
+static struct hv_dom_stats dstats(struct rig *r, const char *name)
+{
+    struct hv_dom_stats ds;
+    ck_assert_int_eq(hv_dom_stats(r->h, dom_index(r->s, name), &ds), 0);
+    return ds;
+}
+
+static struct hv_pcpu_stats pstats(struct rig *r, int p)
+{
+    struct hv_pcpu_stats ps;
+    ck_assert_int_eq(hv_pcpu_stats(r->h, p, &ps), 0);
+    return ps;
+}
+
+/* The conservation laws, exactly, at the current time. */
+static void check_conservation(struct rig *r)
+{
+    struct hv *h = r->h;
+    sim_time_t el = hv_elapsed(h);
+    int np = hv_npcpus(h);
+    int64_t *cpu_on = calloc((size_t)np, sizeof *cpu_on);
+    ck_assert_ptr_nonnull(cpu_on);
+    for (int d = 0; d < hv_ndomains(h); d++) {
+        for (int k = 0; k < hv_domain_vcpus(h, d); k++) {
+            struct hv_vcpu_stats vs;
+            ck_assert_int_eq(hv_vcpu_stats(h, d, k, &vs), 0);
+            cpu_on[vs.pcpu] += vs.cpu_time_ns;
+            int64_t sum = 0;
+            for (int i = 0; i < HV_RS_COUNT; i++)
+                sum += vs.runstate_ns[i];
+            ck_assert_int_eq(sum, el);
+            ck_assert_int_ge(vs.runstate_ns[HV_RS_RUNNING], vs.cpu_time_ns);
+            ck_assert_int_ge(vs.cpu_time_ns, vs.refill_ns);
+        }
+    }
+    for (int p = 0; p < np; p++) {
+        struct hv_pcpu_stats ps = pstats(r, p);
+        ck_assert_int_eq(ps.elapsed_ns, el);
+        ck_assert_int_eq(ps.busy_ns + ps.idle_ns + ps.switch_ns, el);
+        ck_assert_int_eq(cpu_on[p], ps.busy_ns);
+        ck_assert_int_ge(ps.busy_ns, 0);
+        ck_assert_int_ge(ps.idle_ns, 0);
+    }
+    free(cpu_on);
+}
+
+/* --- conservation ----------------------------------------------------- */
+
+static const char *cons_yaml[] = {
+    /* Three hogs on one pCPU. */
+    "name: c1\nduration: 1s\n"
+    "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+    "domains:\n  hog: { count: 3, workload: { type: cpu } }\n",
+    /* Mixed workloads on two pCPUs, costs in cycles, cache refill, drifting clocks. */
+    "name: c2\nduration: 1s\n"
+    "machine:\n  pcpus: 2\n"
+    "  clock: { tsc_hz: 2GHz, tsc_ppm: [120, -75], tsc_offset: [12345cycles, 999999cycles] }\n"
+    "  costs: { context_switch: 5000cycles, cache_refill: 40us }\n"
+    "domains:\n"
+    "  hog: { count: 2, workload: { type: cpu } }\n"
+    "  y: { vcpus: 2, workload: { type: cpu, yield_every: 700us } }\n"
+    "  p: { count: 3, workload: { type: periodic, period: 7ms, "
+    "burst: { dist: exponential, mean: 2ms } } }\n"
+    "  quiet: { }\n",
+    /* Mostly idle: periodic guests only, four pCPUs, one pinned. */
+    "name: c3\nduration: 1s\n"
+    "machine:\n  pcpus: 4\n  clock: { timer_slop: 20us, apic_timer_hz: 1MHz }\n"
+    "  costs: { context_switch: 2us, cache_refill: 10us }\n"
+    "domains:\n"
+    "  p: { count: 5, workload: { type: periodic, period: 3ms, "
+    "burst: { dist: uniform, min: 100us, max: 900us } } }\n"
+    "  pin: { cpus: [3], vcpus: 2, workload: { type: periodic, period: 1ms, burst: 300us } }\n",
+};
+
+START_TEST(test_conservation)
+{
+    fifo_reset_knobs();
+    fifo_slice = 3 * MS + 7;
+    struct rig r;
+    rig_up(&r, cons_yaml[_i]);
+    /* Read at awkward instants, mid-slice and mid-switch included. */
+    const sim_time_t at[] = { 1, 3 * US - 1, 12345678, 100 * MS + 1, 333333333, 500 * MS };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        rig_run(&r, at[i]);
+        check_conservation(&r);
+        check_conservation(&r);   /* reading twice changes nothing */
+    }
+    hv_stats_reset(r.h);
+    check_conservation(&r);
+    rig_run(&r, 777777777);
+    check_conservation(&r);
+    ck_assert_int_eq(hv_elapsed(r.h), 777777777 - 500 * MS);
+    rig_down(&r);
+}
+END_TEST
+
+/* --- costs ----------------------------------------------------------- */
+
+/*
+ * Two hogs A and B on one pCPU, 10 ms FIFO slices, 3 us switches, read at
+ * 995 ms. Switches at 0 (idle -> A), 10, 20, ..., 990 ms: 100 of them,
+ * 300 us of overhead. A runs the slices at 0, 20, ..., 980 (50, each 10 ms
+ * - 3 us); B at 10, ..., 970 (49) plus [990 ms + 3 us, 995 ms).
+ */
+START_TEST(test_switch_cost)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: sw\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n");
+    rig_run(&r, 995 * MS);
+    struct hv_pcpu_stats ps = pstats(&r, 0);
+    ck_assert_uint_eq(ps.context_switches, 100);
+    ck_assert_int_eq(ps.switch_ns, (int64_t)ps.context_switches * 3000);
+    ck_assert_int_eq(ps.idle_ns, 0);
+    ck_assert_int_eq(ps.busy_ns, 995 * MS - 300 * US);
+    struct hv_dom_stats a = dstats(&r, "a"), b = dstats(&r, "b");
+    ck_assert_int_eq(a.cpu_time_ns, 50 * (10 * MS - 3 * US));
+    ck_assert_int_eq(b.cpu_time_ns, 49 * (10 * MS - 3 * US) + 5 * MS - 3 * US);
+    ck_assert_uint_eq(a.dispatches, 50);
+    ck_assert_uint_eq(b.dispatches, 50);
+    ck_assert_uint_eq(a.preemptions, 50);
+    ck_assert_uint_eq(b.preemptions, 49);
+    ck_assert_int_eq(a.refill_ns, 0);
+    /* A waits [10, 20), ..., [970, 980) and [990, 995): 49 * 10 + 5 ms. */
+    ck_assert_int_eq(a.runnable_wait_ns, 495 * MS);
+    ck_assert_int_eq(a.runstate_ns[HV_RS_RUNNING], 500 * MS);
+    /* One of A and B always waits: mean queue length 1 (B waits the first 10 ms). */
+    ck_assert_int_eq(ps.runq_ns, 995 * MS);
+    ck_assert_uint_eq(ps.schedules, 100);
+    ck_assert_uint_eq(ps.slice_expiries, 99);
+    ck_assert_uint_eq(ps.ticks, 99);
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
+/* A switch cost given in cycles is converted at the nominal TSC rate:
+ * 7200 cycles at 2.4 GHz are 3 us. */
+START_TEST(test_switch_cost_cycles)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: cy\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2.4GHz, tsc_ppm: [100] }, "
+               "costs: { context_switch: 7200cycles } }\n"
+               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n");
+    rig_run(&r, 100 * MS);
+    struct hv_pcpu_stats ps = pstats(&r, 0);
+    ck_assert_uint_ge(ps.context_switches, 9);
+    ck_assert_int_eq(ps.switch_ns, (int64_t)ps.context_switches * 3000);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * Cache refill is charged only when the incoming vCPU's domain differs from
+ * the last domain that ran on the pCPU. Same switching pattern as above with
+ * a 100 us refill: every switch between A and B refills; between the two
+ * vCPUs of one domain only the very first dispatch (after idle) does.
+ */
+START_TEST(test_cache_refill)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: rf\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 100us } }\n"
+               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n");
+    rig_run(&r, 995 * MS);
+    struct hv_dom_stats a = dstats(&r, "a"), b = dstats(&r, "b");
+    ck_assert_int_eq(a.refill_ns, 50 * 100 * US);
+    ck_assert_int_eq(b.refill_ns, 50 * 100 * US);
+    /* Refill is CPU time of the domain: the totals are as without it. */
+    ck_assert_int_eq(a.cpu_time_ns, 50 * (10 * MS - 3 * US));
+    ck_assert_int_eq(pstats(&r, 0).switch_ns, 100 * 3 * US);
+    check_conservation(&r);
+    rig_down(&r);
+
+    rig_up(&r, "name: rf2\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 100us } }\n"
+               "domains:\n  a: { vcpus: 2, workload: { type: cpu } }\n");
+    rig_run(&r, 995 * MS);
+    a = dstats(&r, "a");
+    ck_assert_int_eq(a.refill_ns, 100 * US);
+    ck_assert_uint_eq(pstats(&r, 0).context_switches, 100);
+    ck_assert_int_eq(a.cpu_time_ns, 995 * MS - 300 * US);
+    check_conservation(&r);
+    rig_down(&r);
+
+    /* A then idle then A again: idle does not count as another domain.
+     * Periodic, 1 ms burst every 10 ms, alone: one refill in 100 ms. */
+    rig_up(&r, "name: rf3\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 100us } }\n"
+               "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: 1ms } }\n");
+    rig_run(&r, 99 * MS);
+    struct hv_dom_stats p = dstats(&r, "p");
+    ck_assert_int_eq(p.refill_ns, 100 * US);
+    ck_assert_uint_eq(p.dispatches, 10);
+    /* Dispatches at 0, 10, ..., 90 ms; bursts done at 1.103 ms (after the
+     * one refill), then 11.003, ..., 91.003 ms: cpu = 10 ms + refill. */
+    ck_assert_uint_eq(p.periods, 10);
+    ck_assert_int_eq(p.cpu_time_ns, 10 * MS + 100 * US);
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
+/* A hog alone: every slice expiry returns prev again: no switch, no cost,
+ * not counted; only the first dispatch (idle -> hog) is a switch. */
+START_TEST(test_prev_eq_next)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: pn\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 50us } }\n"
+               "domains:\n  a: { workload: { type: cpu } }\n");
+    rig_run(&r, 995 * MS);
+    struct hv_pcpu_stats ps = pstats(&r, 0);
+    ck_assert_uint_eq(ps.context_switches, 1);
+    ck_assert_uint_eq(ps.schedules, 100);
+    ck_assert_int_eq(ps.switch_ns, 3 * US);
+    ck_assert_int_eq(ps.busy_ns, 995 * MS - 3 * US);
+    struct hv_dom_stats a = dstats(&r, "a");
+    ck_assert_uint_eq(a.dispatches, 1);
+    ck_assert_uint_eq(a.preemptions, 0);
+    ck_assert_int_eq(a.refill_ns, 50 * US);
+    rig_down(&r);
+}
+END_TEST
+
+/* --- placement ----------------------------------------------------------- */
+
+/*
+ * Four pCPUs. a0 -> 0, a1 -> 1, a2 -> 2 (fewest, lowest index); b (cpus
+ * [2, 3]): b0 -> 3 (0 placed < 1), b1 -> 2 (tie 1:1, lowest); c (cpus [1])
+ * -> 1; d0 -> 0 (counts 1,2,2,1: lowest of the 1s), d1 -> 3.
+ */
+START_TEST(test_placement)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: pl\nduration: 1s\nmachine: { pcpus: 4, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+               "domains:\n"
+               "  a: { vcpus: 3, workload: { type: cpu } }\n"
+               "  b: { vcpus: 2, cpus: [2, 3], workload: { type: cpu } }\n"
+               "  c: { cpus: [1], workload: { type: cpu } }\n"
+               "  d: { vcpus: 2, workload: { type: cpu } }\n");
+    const int want[][3] = { { 0, 0, 0 }, { 0, 1, 1 }, { 0, 2, 2 }, { 1, 0, 3 }, { 1, 1, 2 },
+                            { 2, 0, 1 }, { 3, 0, 0 }, { 3, 1, 3 } };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_int_eq(hv_vcpu_pcpu(r.h, want[i][0], want[i][1]), want[i][2]);
+    ck_assert_int_eq(hv_vcpu_pcpu(r.h, 2, 1), -SIM_EINVAL);
+    ck_assert_int_eq(hv_vcpu_pcpu(r.h, 4, 0), -SIM_EINVAL);
+    for (int p = 0; p < 4; p++)
+        ck_assert_int_eq(pstats(&r, p).nvcpus, 2);
+    /* Everything runs where it was placed: two hogs share each pCPU. */
+    rig_run(&r, 200 * MS);
+    for (int d = 0; d < 4; d++)
+        for (int k = 0; k < hv_domain_vcpus(r.h, d); k++) {
+            struct hv_vcpu_stats vs;
+            hv_vcpu_stats(r.h, d, k, &vs);
+            ck_assert_int_eq(vs.pcpu, want[d == 0 ? k : d == 1 ? 3 + k : d == 2 ? 5 : 6 + k][2]);
+            ck_assert_int_eq(vs.cpu_time_ns, 100 * MS);
+        }
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
+/* --- timers, wake-ups, workloads ------------------------------------------------ */
+
+/*
+ * Two periodic guests on one pCPU with drifting clock: a (10 ms) and
+ * b (10.03 ms), 100 us bursts, so never late. Each wake is the modelled
+ * timer's: never before deadline - slop (50 us), and late only by the
+ * one-shot's error (it counts true time for a NOW() interval: 250 ppm of
+ * 10 ms is 2.5 us). b's k-th deadline is 30k us after a's: while that is
+ * inside the slop, b fires in a's batch, early.
+ */
+START_TEST(test_sleep_wakes_through_timer)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: tm\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_ppm: [250], tsc_offset: [777cycles], "
+               "timer_slop: 50us }, costs: { context_switch: 1us } }\n"
+               "domains:\n"
+               "  a: { workload: { type: periodic, period: 10ms, burst: 100us } }\n"
+               "  b: { workload: { type: periodic, period: 10030us, burst: 100us } }\n");
+    rig_run(&r, 195 * MS);
+    int seen[2] = { 0, 0 }, early_b = 0;
+    for (int i = 0; i < wake_n; i++) {
+        int d = wake_log[i].id - 1;   /* idle is id 0, then a, b */
+        ck_assert(d == 0 || d == 1);
+        sim_time_t period = d == 0 ? 10 * MS : 10030 * US;
+        sim_time_t deadline = (sim_time_t)++seen[d] * period;
+        ck_assert_int_ge(wake_log[i].now, deadline - 50 * US);
+        ck_assert_int_le(wake_log[i].now, deadline + 5 * US);
+        if (d == 1 && wake_log[i].now < deadline - 5 * US)
+            early_b++;
+    }
+    ck_assert_int_eq(seen[0], 19);
+    ck_assert_int_eq(seen[1], 19);
+    ck_assert_int_ge(early_b, 1);
+    struct hv_dom_stats a = dstats(&r, "a");
+    ck_assert_uint_eq(a.wakeups, 19);
+    ck_assert_uint_eq(a.late_periods, 0);
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * yield_every 1 ms against a hog, no switch cost, 10 ms slices: y runs 1 ms
+ * and yields, the hog runs a 10 ms slice: an 11 ms cycle. In 1100 ms: 100
+ * cycles, y gets 100 ms and yields 100 times. Alone, y yields every 1 ms and
+ * keeps the pCPU (prev == next).
+ */
+START_TEST(test_yield_every)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: y\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+               "domains:\n  y: { workload: { type: cpu, yield_every: 1ms } }\n"
+               "  h: { workload: { type: cpu } }\n");
+    rig_run(&r, 1100 * MS);
+    struct hv_dom_stats y = dstats(&r, "y"), h = dstats(&r, "h");
+    ck_assert_int_eq(y.cpu_time_ns, 100 * MS);
+    ck_assert_int_eq(h.cpu_time_ns, 1000 * MS);
+    ck_assert_uint_eq(y.yields, 100);
+    ck_assert_uint_eq(y.preemptions, 100);
+    ck_assert_uint_eq(h.preemptions, 100);
+    ck_assert_uint_eq(y.blocks, 0);
+    rig_down(&r);
+
+    /* Alone with 3 us switches: useful time from 3 us; yields at 1.003 ms,
+     * 2.003 ms, ..., 99.003 ms before 100 ms. */
+    rig_up(&r, "name: y2\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+               "domains:\n  y: { workload: { type: cpu, yield_every: 1ms } }\n");
+    rig_run(&r, 100 * MS);
+    y = dstats(&r, "y");
+    ck_assert_uint_eq(y.yields, 99);
+    ck_assert_uint_eq(y.preemptions, 0);
+    ck_assert_uint_eq(pstats(&r, 0).context_switches, 1);
+    ck_assert_int_eq(y.cpu_time_ns, 100 * MS - 3 * US);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * Late periods, alone, no switch cost. Burst 12 ms per 10 ms: bursts end at
+ * 12, 24, ..., 120 ms, each after its period's end: 10 of 10 late, and the
+ * vCPU never blocks (the next release has always passed). Burst exactly
+ * 10 ms: ends exactly at the period's end, on time, and the next release
+ * is now: no sleep. Burst 8 ms: 12 bursts end by 120 ms (8, 18, ..., 118),
+ * none late, each followed by a block. (A 2 GHz TSC makes NOW() exact.)
+ */
+START_TEST(test_late_periods)
+{
+    fifo_reset_knobs();
+    const struct { const char *burst; uint64_t periods, late, blocks; } c[] = {
+        { "12ms", 10, 10, 0 }, { "10ms", 12, 0, 0 }, { "8ms", 12, 0, 12 },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 "name: late\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+                 "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: %s } }\n",
+                 c[i].burst);
+        struct rig r;
+        rig_up(&r, yaml);
+        rig_run(&r, 120 * MS);
+        struct hv_dom_stats p = dstats(&r, "p");
+        ck_assert_uint_eq(p.periods, c[i].periods);
+        ck_assert_uint_eq(p.late_periods, c[i].late);
+        ck_assert_uint_eq(p.blocks, c[i].blocks);
+        check_conservation(&r);
+        rig_down(&r);
+    }
+}
+END_TEST
+
+/*
+ * sched_latency: periodic p (1 ms every 10 ms) behind a hog h, FIFO 10 ms
+ * slices that preempt only idle, no switch cost. p runs [0, 1), h [1, 11),
+ * p [11, 12), h [12, 22), ...: p's k-th wake at 10k ms waits for the slice
+ * ending at 11k ms, so latencies 1, 2, 3, 4, 5 ms up to 55 ms.
+ */
+START_TEST(test_sched_latency)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: lat\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+               "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: 1ms } }\n"
+               "  h: { workload: { type: cpu } }\n");
+    rig_run(&r, 55 * MS);
+    int dp = dom_index(r.s, "p");
+    struct st_summary sum;
+    st_rec_summary(hv_dom_sched_latency(r.h, dp), &sum);
+    ck_assert_uint_eq(sum.count, 5);
+    ck_assert_int_eq(sum.min, 1 * MS);
+    ck_assert_int_eq(sum.max, 5 * MS);
+    ck_assert(sum.sum == 15.0 * MS);
+    struct hv_dom_stats p = dstats(&r, "p"), h = dstats(&r, "h");
+    ck_assert_uint_eq(p.wakeups, 5);
+    ck_assert_uint_eq(p.blocks, 5);
+    ck_assert_uint_eq(p.dispatches, 6);
+    ck_assert_uint_eq(h.preemptions, 5);
+    ck_assert_uint_eq(p.preemptions, 0);
+    ck_assert_int_eq(p.runnable_wait_ns, 15 * MS);
+    ck_assert_int_eq(h.runnable_wait_ns, 5 * MS);
+    struct hv_pcpu_stats ps = pstats(&r, 0);
+    ck_assert_int_eq(ps.runq_ns, 20 * MS);
+    ck_assert(ps.runq_len_mean == 20.0 / 55.0);
+    ck_assert_ptr_null(hv_dom_sched_latency(r.h, 2));
+    rig_down(&r);
+}
+END_TEST
+
+/* The end of the warm-up zeroes everything; the window then starts. */
+START_TEST(test_stats_reset)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: rs\nduration: 1s\nmachine: { pcpus: 2, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+               "domains:\n  p: { count: 2, workload: { type: periodic, period: 5ms, burst: 2ms } }\n"
+               "  h: { workload: { type: cpu } }\n");
+    rig_run(&r, 100 * MS + 1234);
+    hv_stats_reset(r.h);
+    ck_assert_int_eq(hv_elapsed(r.h), 0);
+    ck_assert_uint_eq(hv_events(r.h), 0);
+    for (int d = 0; d < 3; d++) {
+        struct hv_dom_stats ds;
+        hv_dom_stats(r.h, d, &ds);
+        ck_assert_int_eq(ds.cpu_time_ns, 0);
+        ck_assert_uint_eq(ds.dispatches + ds.wakeups + ds.blocks + ds.periods, 0);
+        ck_assert_uint_eq(st_rec_count(hv_dom_sched_latency(r.h, d)), 0);
+    }
+    for (int p = 0; p < 2; p++) {
+        struct hv_pcpu_stats ps = pstats(&r, p);
+        ck_assert_int_eq(ps.busy_ns + ps.idle_ns + ps.switch_ns + ps.runq_ns, 0);
+        ck_assert_uint_eq(ps.context_switches + ps.ticks, 0);
+    }
+    uint64_t ev0 = ev_dispatched(r.loop);
+    rig_run(&r, 200 * MS + 1234);
+    ck_assert_int_eq(hv_elapsed(r.h), 100 * MS);
+    ck_assert_uint_eq(hv_events(r.h), ev_dispatched(r.loop) - ev0);
+    ck_assert_uint_gt(hv_events(r.h), 0);
+    /* p.0 and p.1 (2 ms every 5 ms) sit on pCPUs 0 and 1, h on 0. */
+    struct hv_dom_stats p1 = dstats(&r, "p.1");
+    ck_assert_uint_eq(p1.periods, 20);
+    ck_assert_int_eq(hv_vcpu_pcpu(r.h, dom_index(r.s, "p.1"), 0), 1);
+    ck_assert_uint_eq(pstats(&r, 0).ticks, 10);
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
+/* The same scenario and seed twice: identical statistics. */
+static const char *det_yaml =
+    "name: det\nseed: 42\nduration: 1s\n"
+    "machine: { pcpus: 3, clock: { tsc_ppm: [10, -20, 30] }, "
+    "costs: { context_switch: 3us, cache_refill: 20us } }\n"
+    "domains:\n"
+    "  p: { count: 6, workload: { type: periodic, period: 4ms, "
+    "burst: { dist: exponential, mean: 1ms } } }\n"
+    "  h: { count: 2, vcpus: 2, workload: { type: cpu, yield_every: 3ms } }\n";
+
+struct snap {
+    struct hv_dom_stats d[8];
+    struct hv_pcpu_stats p[3];
+    struct st_summary lat[8];
+    uint64_t events;
+};
+
+static void take(struct snap *sn, sim_time_t until)
+{
+    fifo_reset_knobs();
+    fifo_slice = 2 * MS;
+    struct rig r;
+    rig_up(&r, det_yaml);
+    rig_run(&r, until / 4);
+    hv_stats_reset(r.h);
+    rig_run(&r, until);
+    memset(sn, 0, sizeof *sn);
+    for (int d = 0; d < 8; d++) {
+        hv_dom_stats(r.h, d, &sn->d[d]);
+        st_rec_summary(hv_dom_sched_latency(r.h, d), &sn->lat[d]);
+    }
+    for (int p = 0; p < 3; p++)
+        hv_pcpu_stats(r.h, p, &sn->p[p]);
+    sn->events = hv_events(r.h);
+    check_conservation(&r);
+    rig_down(&r);
+}
+
+START_TEST(test_determinism)
+{
+    static struct snap a, b;
+    take(&a, 400 * MS);
+    take(&b, 400 * MS);
+    ck_assert_uint_gt(a.events, 1000);
+    ck_assert_uint_gt(a.d[0].periods, 50);
+    for (int d = 0; d < 8; d++) {
+        const struct hv_dom_stats *x = &a.d[d], *y = &b.d[d];
+        ck_assert_int_eq(x->cpu_time_ns, y->cpu_time_ns);
+        ck_assert_int_eq(x->refill_ns, y->refill_ns);
+        for (int i = 0; i < HV_RS_COUNT; i++)
+            ck_assert_int_eq(x->runstate_ns[i], y->runstate_ns[i]);
+        ck_assert_int_eq(x->runnable_wait_ns, y->runnable_wait_ns);
+        ck_assert_uint_eq(x->dispatches, y->dispatches);
+        ck_assert_uint_eq(x->wakeups, y->wakeups);
+        ck_assert_uint_eq(x->blocks, y->blocks);
+        ck_assert_uint_eq(x->preemptions, y->preemptions);
+        ck_assert_uint_eq(x->yields, y->yields);
+        ck_assert_uint_eq(x->periods, y->periods);
+        ck_assert_uint_eq(x->late_periods, y->late_periods);
+        ck_assert_uint_eq(a.lat[d].count, b.lat[d].count);
+        ck_assert_int_eq(a.lat[d].min, b.lat[d].min);
+        ck_assert_int_eq(a.lat[d].max, b.lat[d].max);
+        ck_assert_int_eq(memcmp(&a.lat[d].sum, &b.lat[d].sum, sizeof(double)), 0);
+        ck_assert_int_eq(memcmp(&a.lat[d].sqrsum, &b.lat[d].sqrsum, sizeof(double)), 0);
+    }
+    for (int p = 0; p < 3; p++) {
+        const struct hv_pcpu_stats *x = &a.p[p], *y = &b.p[p];
+        ck_assert_int_eq(x->busy_ns, y->busy_ns);
+        ck_assert_int_eq(x->idle_ns, y->idle_ns);
+        ck_assert_int_eq(x->switch_ns, y->switch_ns);
+        ck_assert_int_eq(x->runq_ns, y->runq_ns);
+        ck_assert_uint_eq(x->context_switches, y->context_switches);
+        ck_assert_uint_eq(x->schedules, y->schedules);
+        ck_assert_uint_eq(x->ticks, y->ticks);
+    }
+    ck_assert_uint_eq(a.events, b.events);
+    /* Contention is real: somebody waited and some period was late. */
+    ck_assert_int_gt(a.d[0].runnable_wait_ns, 0);
+}
+END_TEST
+
+/* A domain's bursts depend only on (seed, replication, its name, vCPU):
+ * not on other domains, and not on when it asks. */
+START_TEST(test_demand_streams)
+{
+    struct scn *s1 = load("name: s1\nseed: 9\nduration: 1s\ndomains:\n"
+                          "  x: { workload: { type: periodic, period: 1ms, "
+                          "burst: { dist: exponential, mean: 1ms } } }\n"
+                          "  w: { vcpus: 2, workload: { type: periodic, period: 5ms, "
+                          "burst: { dist: uniform, min: 1us, max: 1ms } } }\n");
+    struct scn *s2 = load("name: s2\nseed: 9\nduration: 1s\ndomains:\n"
+                          "  w: { vcpus: 2, workload: { type: periodic, period: 5ms, "
+                          "burst: { dist: uniform, min: 1us, max: 1ms } } }\n");
+    char err[128];
+    struct wl_env e1 = { s1, 1, 1, 3 }, e2 = { s2, 0, 1, 3 }, e3 = { s2, 0, 0, 3 },
+                  e4 = { s2, 0, 1, 4 };
+    struct wl *w1 = wl_new(&e1, false, err, sizeof err), *w2 = wl_new(&e2, false, err, sizeof err);
+    struct wl *w3 = wl_new(&e3, false, err, sizeof err), *w4 = wl_new(&e4, false, err, sizeof err);
+    ck_assert(w1 && w2 && w3 && w4);
+    int differ3 = 0, differ4 = 0, n = 0;
+    for (int i = 0; i < 300; i++) {
+        struct wl_op o1, o2, o3, o4;
+        /* Different "now"s: the first asks late every time. */
+        ck_assert_int_eq(wl_next(w1, (sim_time_t)i * 7 * MS, &o1), 0);
+        ck_assert_int_eq(wl_next(w2, (sim_time_t)i * 1 * MS, &o2), 0);
+        wl_next(w3, (sim_time_t)i * 1 * MS, &o3);
+        wl_next(w4, (sim_time_t)i * 1 * MS, &o4);
+        ck_assert_int_eq(o1.kind, o2.kind);
+        if (o1.kind == WL_OP_COMPUTE) {
+            n++;
+            ck_assert_int_eq(o1.ns, o2.ns);
+            ck_assert(o1.ns >= 1 * US && o1.ns <= 1 * MS);
+            differ3 += o3.ns != o2.ns;
+            differ4 += o4.ns != o2.ns;
+        } else {
+            ck_assert_int_eq(o1.kind, WL_OP_SLEEP);
+        }
+    }
+    ck_assert_int_eq(n, 150);
+    ck_assert_int_gt(differ3, 140);   /* another vCPU: another stream */
+    ck_assert_int_gt(differ4, 140);   /* another replication: another stream */
+    /* w1 asked late every time (job j ends at 14j ms, its period at 5j ms):
+     * all late; w2 (2j ms) none. */
+    ck_assert_uint_eq(w1->st.periods, 149);
+    ck_assert_uint_eq(w1->st.late_periods, 149);
+    ck_assert_uint_eq(w2->st.periods, 149);
+    ck_assert_uint_eq(w2->st.late_periods, 0);
+    wl_free(w1);
+    wl_free(w2);
+    wl_free(w3);
+    wl_free(w4);
+    wl_free(NULL);
+    scn_free(s1);
+    scn_free(s2);
+}
+END_TEST
+
+/* --- construction, errors, external wake ------------------------------------------- */
+
+START_TEST(test_errors)
+{
+    fifo_reset_knobs();
+    char err[256];
+    struct scn *s = load("name: e\nduration: 1s\nmachine: { pcpus: 2 }\n"
+                         "domains:\n  good: { workload: { type: cpu } }\n"
+                         "  bad: { workload: { type: cpu } }\n");
+    struct ev_loop *loop = ev_loop_new();
+    fifo_refuse = "bad";
+    struct hv *h = hv_new(loop, s, 0, &fifo_ops, 0, err, sizeof err);
+    ck_assert_ptr_null(h);
+    ck_assert_msg(strstr(err, "domain 'bad'") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "test.yaml:6:") != NULL, "%s", err);
+    fifo_refuse = NULL;
+    hv_free(NULL);
+
+    struct sched_ops broken = fifo_ops;
+    broken.do_schedule = NULL;
+    ck_assert_ptr_null(hv_new(loop, s, 0, &broken, 0, err, sizeof err));
+    ck_assert_ptr_null(hv_new(NULL, s, 0, &fifo_ops, 0, err, sizeof err));
+
+    /* A policy breaking its contract stops the run with a message. */
+    fifo_bad_slice = true;
+    h = hv_new(loop, s, 0, &fifo_ops, 0, err, sizeof err);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(hv_start(h), 0);
+    ck_assert_int_eq(hv_start(h), -SIM_ESTATE);
+    ev_run(loop, 10 * MS);
+    ck_assert_int_eq(hv_status(h), -SIM_ESTATE);
+    ck_assert_msg(strstr(hv_status_msg(h), "slice") != NULL, "%s", hv_status_msg(h));
+    ck_assert_int_lt(ev_now(loop), 10 * MS);
+    hv_free(h);
+    fifo_bad_slice = false;
+    ev_loop_free(loop);
+    scn_free(s);
+
+    /* Workload kinds of later issues: refused, or stubbed on request. */
+    s = load("name: io\nduration: 1s\n"
+             "devices: { disk0: { kind: disk, seek: 4ms, rpm: 10000, bandwidth: 80MB/s } }\n"
+             "domains:\n  dom0: { privileged: true }\n"
+             "  io: { workload: { type: io, device: disk0, size: 4KiB } }\n");
+    loop = ev_loop_new();
+    ck_assert_ptr_null(hv_new(loop, s, 0, &fifo_ops, 0, err, sizeof err));
+    ck_assert_msg(strstr(err, "domain 'io'") && strstr(err, "not implemented"), "%s", err);
+    ck_assert(!wl_type_supported(SCN_WL_IO));
+    ck_assert(wl_type_supported(SCN_WL_PERIODIC));
+    h = hv_new(loop, s, 0, &fifo_ops, HV_STUB_UNSUPPORTED, err, sizeof err);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(hv_vcpu_wake(h, 1, 0), -SIM_EINVAL);   /* not started */
+    hv_start(h);
+    ev_run(loop, 10 * MS);
+    ck_assert_int_eq(hv_status(h), 0);
+    ck_assert_int_eq(hv_vcpu_runstate(h, 1, 0), HV_RS_BLOCKED);
+    hv_free(h);
+    ev_loop_free(loop);
+    scn_free(s);
+}
+END_TEST
+
+/*
+ * A domain without a workload blocks at its first dispatch and runs only
+ * when woken from outside (hv_vcpu_wake). Two such wakes, the second while
+ * a hog holds the pCPU: it waits for the hog's slice to end.
+ */
+START_TEST(test_external_wake)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: ew\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+               "domains:\n  q: { }\n");
+    rig_run(&r, 1 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_BLOCKED);
+    ck_assert_int_eq(hv_vcpu_wake(r.h, 0, 0), 0);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_RUNNABLE);
+    ck_assert_int_eq(hv_vcpu_wake(r.h, 0, 0), 0);   /* not blocked: nothing */
+    rig_run(&r, 2 * MS);
+    struct hv_dom_stats q = dstats(&r, "q");
+    ck_assert_uint_eq(q.wakeups, 1);
+    ck_assert_uint_eq(q.blocks, 2);
+    ck_assert_uint_eq(q.dispatches, 2);
+    ck_assert_int_eq(q.cpu_time_ns, 0);
+    struct st_summary sum;
+    st_rec_summary(hv_dom_sched_latency(r.h, 0), &sum);
+    ck_assert_uint_eq(sum.count, 1);
+    ck_assert_int_eq(sum.max, 0);
+    ck_assert_int_eq(hv_vcpu_wake(r.h, 0, 1), -SIM_EINVAL);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_BLOCKED);
+    rig_down(&r);
+}
+END_TEST
+
+static Suite *hv_suite(void)
+{
+    Suite *s = suite_create("hv");
+    TCase *tc = xs_tcase(s, "conservation", 30);
+    tcase_add_loop_test(tc, test_conservation, 0, (int)(sizeof cons_yaml / sizeof cons_yaml[0]));
+    tc = xs_tcase(s, "costs", 20);
+    tcase_add_test(tc, test_switch_cost);
+    tcase_add_test(tc, test_switch_cost_cycles);
+    tcase_add_test(tc, test_cache_refill);
+    tcase_add_test(tc, test_prev_eq_next);
+    tc = xs_tcase(s, "placement", 20);
+    tcase_add_test(tc, test_placement);
+    tc = xs_tcase(s, "workloads", 20);
+    tcase_add_test(tc, test_sleep_wakes_through_timer);
+    tcase_add_test(tc, test_yield_every);
+    tcase_add_test(tc, test_late_periods);
+    tcase_add_test(tc, test_sched_latency);
+    tcase_add_test(tc, test_external_wake);
+    tc = xs_tcase(s, "stats", 30);
+    tcase_add_test(tc, test_stats_reset);
+    tcase_add_test(tc, test_determinism);
+    tcase_add_test(tc, test_demand_streams);
+    tc = xs_tcase(s, "errors", 20);
+    tcase_add_test(tc, test_errors);
+    return s;
+}
+
+XS_CHECK_MAIN(hv_suite)

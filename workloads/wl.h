@@ -1,0 +1,122 @@
+/*
+ * workloads/wl.h: what a vCPU does, as a stream of operations.
+ *
+ * The hypervisor core (models/hv.c) executes a vCPU's workload one
+ * operation at a time and asks for the next one (wl_next) when the current
+ * one is over:
+ *
+ *   COMPUTE ns   run for ns of CPU time (progress is made only while the vCPU
+ *                runs, after any switch or cache-refill overhead); WL_FOREVER
+ *                never completes. 0 is over at once.
+ *   YIELD        give up the pCPU but stay runnable (SCHEDOP_yield); the next
+ *                operation is asked for when the vCPU runs again.
+ *   SLEEP t      block until NOW() of the vCPU's pCPU reaches t (a guest's
+ *                set_timer_op + SCHEDOP_block): the core arms a modelled
+ *                timer, so the wake comes up to timer_slop early and is
+ *                batched with other timers. A deadline already reached
+ *                (t <= NOW()) is no sleep at all. hv_vcpu_wake ends it early.
+ *   BLOCK        block until woken from outside (hv_vcpu_wake: an event for
+ *                the vCPU, e.g. an I/O completion in later models).
+ *
+ * wl_next is called in the vCPU's context (it is running on its pCPU, at the
+ * end of its current operation, or at its first dispatch after a wake or a
+ * yield) with now = NOW() of that pCPU; a workload sees no other time.
+ *
+ * Kinds (this file's constructors): `cpu` (always runnable; with yield_every
+ * Y, compute Y then yield, repeatedly), `periodic` (bursts released every
+ * period; counts late periods), and `idle` (blocks at once and for good; the
+ * domains without a workload, and the stand-in for kinds not implemented
+ * yet). New kinds (I/O, server, ...) embed struct wl first and provide a
+ * struct wl_ops; what they need from other models goes into struct wl_env.
+ *
+ * Randomness: only from named streams (sim/rng.h) keyed by stable names such
+ * as "dom:<domain>/vcpu<k>/burst", seeded from (scn.seed, replication), so
+ * one domain's demand does not depend on the scheduler or on other domains.
+ */
+#ifndef XENSIM_WORKLOADS_WL_H
+#define XENSIM_WORKLOADS_WL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "sim/scenario.h"
+#include "sim/types.h"
+
+/* Compute that never completes (an always-runnable hog). */
+#define WL_FOREVER SIM_TIME_MAX
+
+enum wl_op_kind {
+    WL_OP_COMPUTE,
+    WL_OP_YIELD,
+    WL_OP_SLEEP,
+    WL_OP_BLOCK,
+};
+
+struct wl_op {
+    enum wl_op_kind kind;
+    sim_time_t ns;          /* COMPUTE: ns of CPU time (>= 0, or WL_FOREVER);
+                               SLEEP: deadline, ns of the pCPU's NOW(); else 0 */
+};
+
+/* What a workload is built from. */
+struct wl_env {
+    const struct scn *s;    /* borrowed; outlives the workload */
+    int dom;                /* index into s->domains */
+    int vcpu;               /* index within the domain */
+    uint32_t replication;   /* for RNG seeding */
+};
+
+/* Counters the core reports per vCPU; reset at the end of the warm-up. */
+struct wl_stats {
+    uint64_t periods;       /* periodic: bursts completed */
+    uint64_t late_periods;  /* periodic: bursts completed after their period ended */
+};
+
+struct wl;
+
+struct wl_ops {
+    const char *name;       /* "cpu", "periodic", ... */
+    /* The next operation at NOW() = now: 0 or a negative sim_err. */
+    int (*next)(struct wl *w, sim_time_t now, struct wl_op *op);
+    /* Free the whole workload (the struct embedding w). */
+    void (*free)(struct wl *w);
+};
+
+/* The common head of every workload. */
+struct wl {
+    const struct wl_ops *ops;
+    struct wl_stats st;
+};
+
+/* Whether wl_new implements the scenario's workload type. SCN_WL_NONE is
+ * supported (an idle workload). */
+bool wl_type_supported(enum scn_wl_type type);
+
+/*
+ * The workload of vCPU env->vcpu of domain env->dom. A type that is not
+ * implemented yet gets the idle workload if stub_unsupported, else NULL with
+ * a message naming the domain. NULL with a message also on allocation
+ * failure.
+ */
+struct wl *wl_new(const struct wl_env *env, bool stub_unsupported, char *err, size_t errlen);
+
+static inline int wl_next(struct wl *w, sim_time_t now, struct wl_op *op)
+{
+    return w->ops->next(w, now, op);
+}
+
+/* Accepts NULL. */
+void wl_free(struct wl *w);
+
+static inline void wl_stats_reset(struct wl *w)
+{
+    w->st = (struct wl_stats){ 0 };
+}
+
+/* The kinds (wl_new dispatches on the scenario's type). Each returns NULL
+ * with a message on failure. */
+struct wl *wl_cpu_new(const struct wl_env *env, char *err, size_t errlen);
+struct wl *wl_periodic_new(const struct wl_env *env, char *err, size_t errlen);
+struct wl *wl_idle_new(const struct wl_env *env, char *err, size_t errlen);
+
+#endif
