@@ -242,6 +242,10 @@ static int cmd_run(int argc, char **argv)
     if (!s)
         return EXIT_BADINPUT;
     const char *db_path = a.db ? a.db : DEFAULT_DB;
+    if (s->nsweep && !a.quiet)
+        fprintf(stderr, "xensim: note: %s has a sweep of %" PRIu64 " points; `run` simulates "
+                "the scenario without it (use --set to pick a point)\n", a.path,
+                s->sweep_points);
     char err[512] = "";
     struct store *db = store_open(db_path, err, sizeof err);
     if (!db) {
