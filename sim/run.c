@@ -63,6 +63,8 @@ static bool simulate(struct ev_loop *loop, struct hv *h, sim_time_t t_start, sim
 {
     sim_time_t step = total / CHUNKS > 0 ? total / CHUNKS : 1;
     for (sim_time_t t = t_start; t < t_end;) {
+        if (o->interrupted && *o->interrupted)
+            return false;
         sim_time_t next = t_end - t > step ? t + step : t_end;
         ev_run(loop, next);
         if (hv_status(h) < 0)

@@ -231,6 +231,11 @@ static void print_table(const struct scn *s, const struct run_result *r)
 
 static int cmd_run(int argc, char **argv)
 {
+    /* Installed first: an interruption at any point leaves no half run. */
+    struct sigaction sa = { .sa_handler = on_sigint };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     struct scn_args a;
     int rc = parse_scn_args(argc, argv, &a, true);
     if (rc) {
@@ -253,10 +258,6 @@ static int cmd_run(int argc, char **argv)
         scn_free(s);
         return EXIT_BADINPUT;
     }
-    struct sigaction sa = { .sa_handler = on_sigint };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     bool tty = isatty(STDERR_FILENO) && !a.quiet;
     int status = 0;
     for (int r = 0; r < s->replications; r++) {

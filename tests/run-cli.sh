@@ -1,0 +1,142 @@
+#!/bin/sh
+# End-to-end `xensim run`: run scenarios/default.yaml into results databases
+# in a temporary directory and read them back with the sqlite3 CLI
+# (scripts/deps installs it). Checks: one run per replication, -q prints
+# nothing, a rerun is skipped and adds nothing, --set scheduler.name and
+# --seed make new runs, a workload type that is not modelled yet and a bad
+# --seed exit 2 and write no run, and SIGINT during a long run exits 130
+# leaving no run rows and an intact file. Prints "N passed, N failed".
+set -u
+srcdir=${abs_top_srcdir:-.}
+xensim=${XENSIM:-./xensim}
+scn="$srcdir/scenarios/default.yaml"
+if ! command -v sqlite3 >/dev/null 2>&1; then
+    echo "SKIP: the sqlite3 command-line tool is not installed (scripts/deps installs it)"
+    exit 77
+fi
+tmp=$(mktemp -d)
+pid=
+trap 'if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+# check DESCRIPTION COMMAND...: one test, passing if COMMAND succeeds.
+check() {
+    desc=$1
+    shift
+    if "$@"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: $desc"
+    fi
+}
+
+# sql DB QUERY: the query's output, or "error" (a missing file is 0 runs
+# for `runs_in`).
+sql() {
+    sqlite3 "$1" "$2" 2>/dev/null || echo error
+}
+
+runs_in() {
+    if [ -f "$1" ]; then sql "$1" 'SELECT count(*) FROM run'; else echo 0; fi
+}
+
+eq() {
+    if [ "$1" = "$2" ]; then return 0; fi
+    echo "  got '$1', want '$2'"
+    return 1
+}
+
+status_is() {
+    eq "$1" "$2"
+}
+
+# ---- one run per replication, quiet, skip on rerun ----
+db="$tmp/a.db"
+"$xensim" run "$scn" --db "$db" -q >"$tmp/out" 2>"$tmp/err"
+check "run default.yaml exits 0" status_is $? 0
+check "-q prints nothing on stdout" test ! -s "$tmp/out"
+check "one run for one replication" eq "$(runs_in "$db")" 1
+check "runs view names scenario, scheduler, seed, replication" eq \
+    "$(sql "$db" 'SELECT scenario, scheduler, seed, replication FROM runs')" \
+    "cpu-probe-vs-hogs|bvt|7|0"
+check "run name is scenario-hash-seed-replication" eq \
+    "$(sql "$db" "SELECT count(*) FROM runs WHERE runName = scenario || '-' || scenario_hash || '-s7-r0'")" 1
+check "metrics were written" test "$(sql "$db" \
+    "SELECT count(*) FROM scalar WHERE moduleName = 'probe' AND scalarName = 'cpu_time_ns'")" = 1
+
+rows_before=$(sql "$db" 'SELECT (SELECT count(*) FROM scalar) + (SELECT count(*) FROM statistic)')
+"$xensim" run "$scn" --db "$db" -q >"$tmp/out" 2>"$tmp/err"
+check "rerun exits 0" status_is $? 0
+check "rerun adds no run" eq "$(runs_in "$db")" 1
+check "rerun adds no rows" eq \
+    "$(sql "$db" 'SELECT (SELECT count(*) FROM scalar) + (SELECT count(*) FROM statistic)')" \
+    "$rows_before"
+"$xensim" run "$scn" --db "$db" >"$tmp/out" 2>"$tmp/err"
+check "rerun says it skipped" grep -q 'already in .*: skipped' "$tmp/out"
+
+"$xensim" run "$scn" --db "$db" -q --set scheduler.name=rr >/dev/null 2>"$tmp/err"
+check "--set scheduler.name=rr exits 0" status_is $? 0
+check "--set scheduler.name=rr makes another run" eq "$(runs_in "$db")" 2
+check "that run is rr's" eq "$(sql "$db" "SELECT count(*) FROM runs WHERE scheduler = 'rr'")" 1
+
+"$xensim" run "$scn" --db "$db" -q --seed 9 >/dev/null 2>"$tmp/err"
+check "--seed 9 exits 0" status_is $? 0
+check "--seed 9 makes another run" eq "$(runs_in "$db")" 3
+check "that run has seed 9 in its name and attributes" eq \
+    "$(sql "$db" "SELECT count(*) FROM runs WHERE seed = '9' AND runName LIKE '%-s9-r0'")" 1
+check "the file is intact" eq "$(sql "$db" 'PRAGMA integrity_check')" ok
+
+db="$tmp/reps.db"
+"$xensim" run "$scn" --db "$db" -q --set replications=3 --set duration=1s >/dev/null 2>"$tmp/err"
+check "replications=3 exits 0" status_is $? 0
+check "three replications make three runs" eq \
+    "$(sql "$db" 'SELECT group_concat(replication) FROM (SELECT replication FROM runs ORDER BY 1)')" \
+    "0,1,2"
+
+# ---- refusals: exit 2, a message, no run ----
+db="$tmp/io.db"
+"$xensim" run "$srcdir/scenarios/io-vs-hogs.yaml" --db "$db" -q >"$tmp/out" 2>"$tmp/err"
+check "io-vs-hogs.yaml exits 2" status_is $? 2
+check "the message names the unsupported workload type" \
+    grep -Eq "workload type (io|server) is not" "$tmp/err"
+check "io-vs-hogs.yaml writes no run" eq "$(runs_in "$db")" 0
+
+db="$tmp/seed.db"
+for seed in -1 abc 1.5 18446744073709551616 ''; do
+    "$xensim" run "$scn" --db "$db" -q --seed "$seed" >"$tmp/out" 2>"$tmp/err"
+    check "--seed '$seed' exits 2" status_is $? 2
+    check "--seed '$seed' explains itself" grep -q -- '--seed' "$tmp/err"
+done
+"$xensim" run "$scn" --db "$db" -q --seed >"$tmp/out" 2>"$tmp/err"
+check "--seed without a value exits 2" status_is $? 2
+check "bad seeds write no run" eq "$(runs_in "$db")" 0
+
+# ---- SIGINT during a long run (about 10 s uninterrupted) ----
+db="$tmp/int.db"
+"$xensim" run "$scn" --db "$db" -q --set duration=100000s >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+n=0
+while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null
+    echo "  xensim did not stop within 10 s of SIGINT"
+fi
+wait "$pid"
+status=$?
+pid=
+check "SIGINT exits 130" status_is "$status" 130
+check "SIGINT says the run was interrupted" grep -q 'interrupted' "$tmp/err"
+check "SIGINT leaves no run rows" eq "$(runs_in "$db")" 0
+check "SIGINT leaves no rows at all" eq "$(sql "$db" \
+    'SELECT (SELECT count(*) FROM runAttr) + (SELECT count(*) FROM scalar) + (SELECT count(*) FROM statistic) + (SELECT count(*) FROM histogramBin)')" 0
+check "the file is intact after SIGINT" eq "$(sql "$db" 'PRAGMA integrity_check')" ok
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,633 @@
+/*
+ * tests/test_run.c: the run driver (sim/run.c) end to end, as seen in the
+ * results database.
+ *
+ * A small host (2 pCPUs; an idle dom0, a periodic probe with exponential
+ * bursts, two hogs and a hog that yields) is loaded from YAML in memory and
+ * simulated by run_replication into SQLite files in a mkdtemp directory.
+ * Every check reads the file back with plain SQL on its own connection, as
+ * another tool would: the run's rows under its exact name, the `runs` view,
+ * every CPU-scheduling metric name of DESIGN.md section 7 for every domain,
+ * pCPU and the machine, conservation in the stored numbers, determinism
+ * (two fresh files, full sorted row sets compared bit for bit, only the
+ * wall-clock `datetime` attribute left out), skip of a run already
+ * recorded, --seed and replications changing the numbers, and an
+ * interrupted run leaving nothing behind.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "analysis/store.h"
+#include "sim/err.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
+#include "tests/check_util.h"
+
+static const char scenario_yaml[] =
+    "name: run-test\n"
+    "seed: 7\n"
+    "duration: 2s\n"
+    "warmup: 200ms\n"
+    "replications: 2\n"
+    "machine:\n"
+    "  pcpus: 2\n"
+    "  clock: { tsc_hz: 2.4GHz, timer_slop: 50us, apic_timer_hz: 100MHz }\n"
+    "  costs: { context_switch: 3us, cache_refill: 0us }\n"
+    "scheduler:\n"
+    "  name: bvt\n"
+    "domains:\n"
+    "  dom0:\n"
+    "    privileged: true\n"
+    "  probe:\n"
+    "    workload: { type: periodic, period: 10ms, burst: { dist: exponential, mean: 1ms } }\n"
+    "    sched:\n"
+    "      bvt: { mcu_advance: 10, warp: 5ms, warpl: 50ms, warpu: 200ms }\n"
+    "      atropos: { period: 10ms, slice: 2ms, latency: 5ms, xtratime: true }\n"
+    "  hog:\n"
+    "    count: 2\n"
+    "    workload: { type: cpu }\n"
+    "  yhog:\n"
+    "    workload: { type: cpu, yield_every: 2ms }\n";
+
+/* Domain scalars of DESIGN.md section 7 that apply to CPU scheduling. */
+static const char *const dom_scalars[] = {
+    "cpu_time_ns", "cpu_share", "cpu_util", "dispatches", "wakeups", "blocks",
+    "preemptions", "runnable_wait_ns", "late_periods",
+};
+static const char *const pcpu_scalars[] = {
+    "busy_ns", "idle_ns", "context_switches", "runq_len_mean",
+};
+static const char *const machine_scalars[] = { "events", "jain_fairness" };
+static const char *const pct_suffix[] = { ":p50", ":p90", ":p99", ":p999" };
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- temporary directory: made and removed by the parent (unchecked
+ * fixture), so it goes even when a test fails ---- */
+
+static char tmpdir[512];
+
+static void setup(void)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/xs_run_XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+    DIR *d = opendir(tmpdir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(tmpdir);
+}
+
+static const char *path_of(const char *name)
+{
+    static char p[4][1024];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof p[k], "%s/%s", tmpdir, name);
+    return p[k];
+}
+
+/* ---- scenario and runs ---- */
+
+static struct scn *load(const char *set)
+{
+    const char *sets[1] = { set };
+    struct scn_load_opts opts = { .sets = set ? sets : NULL, .nsets = set ? 1 : 0 };
+    struct scn_diags *d = NULL;
+    struct scn *s = scn_load_buffer("run-test.yaml", scenario_yaml, strlen(scenario_yaml),
+                                    &opts, &d);
+    if (!s) {
+        char *t = d ? scn_diags_text(d) : NULL;
+        ck_abort_msg("scenario refused: %s", t ? t : "?");
+    }
+    return s;
+}
+
+static struct store *open_store(const char *path)
+{
+    char err[512];
+    struct store *db = store_open(path, err, sizeof err);
+    ck_assert_msg(db != NULL, "store_open(%s): %s", path, err);
+    return db;
+}
+
+/* One replication into the file at path (NULL: no database); out filled. */
+static void run_into(const char *path, const struct scn *s, uint64_t seed, uint32_t rep,
+                     struct run_result *out)
+{
+    struct store *db = path ? open_store(path) : NULL;
+    struct run_opts o = { .seed = seed, .replication = rep, .db = db };
+    char err[512] = "";
+    int rc = run_replication(s, &o, out, err, sizeof err);
+    ck_assert_msg(rc == 0, "run_replication: %s (%s)", sim_strerror(rc), err);
+    store_close(db);
+}
+
+/* ---- plain SQL on a separate connection ---- */
+
+static sqlite3 *ro(const char *path)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    return db;
+}
+
+static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+    return st;
+}
+
+static int64_t count_of(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = prep(db, sql);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Rows in every table of the file (views excluded), summed. */
+static int64_t all_rows(sqlite3 *db)
+{
+    sqlite3_stmt *st = prep(db, "SELECT name FROM sqlite_master WHERE type = 'table'");
+    int64_t total = 0;
+    int tables = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"",
+                 (const char *)sqlite3_column_text(st, 0));
+        total += count_of(db, sql);
+        tables++;
+    }
+    sqlite3_finalize(st);
+    ck_assert_int_ge(tables, 14);       /* the schema is there */
+    return total;
+}
+
+static void integrity_ok(sqlite3 *db)
+{
+    sqlite3_stmt *st = prep(db, "PRAGMA integrity_check");
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+}
+
+/* A scalar of the named run; *present false if there is no such row. */
+static double scalar_of(sqlite3 *db, const char *run, const char *module, const char *name,
+                        bool *present)
+{
+    sqlite3_stmt *st = prep(db, "SELECT s.scalarValue FROM scalar s JOIN run r"
+                                " ON r.runId = s.runId WHERE r.runName = ?1"
+                                " AND s.moduleName = ?2 AND s.scalarName = ?3");
+    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, module, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    double v = NAN;
+    *present = sqlite3_step(st) == SQLITE_ROW;
+    if (*present && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static double must_scalar(sqlite3 *db, const char *run, const char *module, const char *name)
+{
+    bool present;
+    double v = scalar_of(db, run, module, name, &present);
+    ck_assert_msg(present, "run %s: no scalar %s.%s", run, module, name);
+    return v;
+}
+
+/* statCount of a statistic, -1 if there is no such row. */
+static int64_t stat_count(sqlite3 *db, const char *run, const char *module, const char *name)
+{
+    sqlite3_stmt *st = prep(db, "SELECT s.statCount FROM statistic s JOIN run r"
+                                " ON r.runId = s.runId WHERE r.runName = ?1"
+                                " AND s.moduleName = ?2 AND s.statName = ?3");
+    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, module, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Every row of a query as text, one line per row, doubles in %a (exact),
+ * so two dumps are equal only if every value is bit for bit the same. */
+static char *dump(sqlite3 *db, const char *sql)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    sqlite3_stmt *st = prep(db, sql);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_INTEGER:
+                fprintf(f, "%lld", (long long)sqlite3_column_int64(st, c));
+                break;
+            case SQLITE_FLOAT:
+                fprintf(f, "%a", sqlite3_column_double(st, c));
+                break;
+            case SQLITE_NULL:
+                fputs("NULL", f);
+                break;
+            default:
+                fprintf(f, "'%s'", (const char *)sqlite3_column_text(st, c));
+                break;
+            }
+            fputc(c + 1 < sqlite3_column_count(st) ? '|' : '\n', f);
+        }
+    }
+    ck_assert_int_eq(rc, SQLITE_DONE);
+    sqlite3_finalize(st);
+    fclose(f);
+    return buf;
+}
+
+/* The full sorted row sets of a file's only run, by names rather than ids,
+ * without the wall-clock datetime attribute. */
+static const char *const row_sets[] = {
+    "SELECT runName, simtimeExp FROM run ORDER BY 1",
+    "SELECT attrName, attrValue FROM runAttr WHERE attrName != 'datetime' ORDER BY 1, 2",
+    "SELECT itervarName, itervarValue FROM runItervar ORDER BY 1, 2",
+    "SELECT configKey, configValue, configOrder FROM runConfig ORDER BY 3, 1, 2",
+    "SELECT moduleName, scalarName, scalarValue FROM scalar ORDER BY 1, 2, 3",
+    "SELECT s.moduleName, s.scalarName, a.attrName, a.attrValue FROM scalarAttr a"
+    " JOIN scalar s ON s.scalarId = a.scalarId ORDER BY 1, 2, 3, 4",
+    "SELECT moduleName, statName, isHistogram, isWeighted, statCount, statMean, statStddev,"
+    " statSum, statSqrsum, statMin, statMax, statWeights, statWeightedSum,"
+    " statSqrSumWeights, statWeightedSqrSum FROM statistic ORDER BY 1, 2",
+    "SELECT s.moduleName, s.statName, a.attrName, a.attrValue FROM statisticAttr a"
+    " JOIN statistic s ON s.statId = a.statId ORDER BY 1, 2, 3, 4",
+    "SELECT s.moduleName, s.statName, h.lowerEdge, h.binValue FROM histogramBin h"
+    " JOIN statistic s ON s.statId = h.statId ORDER BY 1, 2, 3, 4",
+    "SELECT count(*) FROM parameter",
+    "SELECT count(*) FROM vector",
+};
+
+/* ---- tests ---- */
+
+START_TEST(rows_under_run_name)
+{
+    struct scn *s = load(NULL);
+    const char *path = path_of("a.db");
+    struct run_result r;
+    run_into(path, s, 7, 0, &r);
+    char name[256];
+    run_name(s, 7, 0, name, sizeof name);
+    ck_assert_str_eq(r.name, name);
+    char want[256];
+    snprintf(want, sizeof want, "run-test-%s-s7-r0", s->hash);
+    ck_assert_str_eq(name, want);
+    ck_assert(!r.skipped);
+
+    sqlite3 *db = ro(path);
+    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM run"), 1);
+    sqlite3_stmt *st = prep(db, "SELECT runName, simtimeExp FROM run");
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), name);
+    ck_assert_int_eq(sqlite3_column_int(st, 1), -9);
+    sqlite3_finalize(st);
+
+    st = prep(db, "SELECT scenario, scenario_hash, scheduler, seed, replication, version"
+                  " FROM runs WHERE runName = ?1");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "run-test");
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), s->hash);
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 2), "bvt");
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 3), "7");
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 4), "0");
+    ck_assert_ptr_nonnull(sqlite3_column_text(st, 5));
+    ck_assert_int_ne(sqlite3_step(st), SQLITE_ROW);
+    sqlite3_finalize(st);
+
+    /* Every metric row hangs off that run. */
+    ck_assert_int_gt(count_of(db, "SELECT count(*) FROM scalar"), 0);
+    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM scalar s JOIN run r"
+                                  " ON r.runId = s.runId WHERE r.runName LIKE 'run-test-%-s7-r0'"),
+                     count_of(db, "SELECT count(*) FROM scalar"));
+    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM runAttr WHERE attrName = 'datetime'"),
+                     1);
+    integrity_ok(db);
+    sqlite3_close(db);
+    run_result_free(&r);
+    scn_free(s);
+}
+END_TEST
+
+/* Loop index: 0 rr, 1 bvt, 2 atropos. */
+static const char *const sched_sets[] = {
+    "scheduler.name=rr", "scheduler.name=bvt", "scheduler.name=atropos",
+};
+
+START_TEST(metrics_and_conservation)
+{
+    struct scn *s = load(sched_sets[_i]);
+    char file[32];
+    snprintf(file, sizeof file, "m%d.db", _i);
+    const char *path = path_of(file);
+    struct run_result r;
+    run_into(path, s, 7, 0, &r);
+    sqlite3 *db = ro(path);
+    const char *run = r.name;
+
+    /* Every domain: the scalars, and sched_latency with its percentiles
+     * exactly when it has samples. */
+    int with_samples = 0;
+    double dom_cpu = 0;
+    ck_assert_int_eq(r.ndoms, s->ndomains);
+    for (int d = 0; d < s->ndomains; d++) {
+        const char *m = s->domains[d].name;
+        for (size_t k = 0; k < N_OF(dom_scalars); k++)
+            must_scalar(db, run, m, dom_scalars[k]);
+        double cpu = must_scalar(db, run, m, "cpu_time_ns");
+        ck_assert_double_eq(cpu, (double)r.doms[d].cpu_time_ns);
+        dom_cpu += cpu;
+        ck_assert_double_eq_tol(must_scalar(db, run, m, "cpu_share"),
+                                cpu / ((double)s->duration * s->machine.pcpus), 1e-12);
+        ck_assert_double_eq_tol(must_scalar(db, run, m, "cpu_util"),
+                                cpu / (double)s->duration, 1e-12);
+        int64_t n = stat_count(db, run, m, "sched_latency");
+        ck_assert_msg(n >= 0, "%s: no sched_latency statistic", m);
+        ck_assert_int_eq(n, (int64_t)r.doms[d].lat_count);
+        for (size_t k = 0; k < N_OF(pct_suffix); k++) {
+            char name[64];
+            snprintf(name, sizeof name, "sched_latency%s", pct_suffix[k]);
+            bool present;
+            double v = scalar_of(db, run, m, name, &present);
+            ck_assert_msg(present == (n > 0), "%s.%s present=%d with %lld samples", m, name,
+                          present, (long long)n);
+            if (present)
+                ck_assert_msg(v >= 0, "%s.%s = %g", m, name, v);
+        }
+        with_samples += n > 0;
+    }
+    /* The probe wakes every period; the idle dom0 and the hogs never wake. */
+    ck_assert_int_gt(stat_count(db, run, "probe", "sched_latency"), 100);
+    ck_assert_int_eq(stat_count(db, run, "dom0", "sched_latency"), 0);
+    ck_assert_int_ge(with_samples, 1);
+    ck_assert_double_eq(must_scalar(db, run, "dom0", "cpu_time_ns"), 0);
+    ck_assert_double_gt(must_scalar(db, run, "probe", "wakeups"), 100);
+
+    /* Every pCPU: the scalars, and busy + idle + switch == window. */
+    double busy = 0;
+    ck_assert_int_eq(r.npcpus, 2);
+    for (int p = 0; p < s->machine.pcpus; p++) {
+        char m[32];
+        snprintf(m, sizeof m, "pcpu%d", p);
+        for (size_t k = 0; k < N_OF(pcpu_scalars); k++)
+            must_scalar(db, run, m, pcpu_scalars[k]);
+        double b = must_scalar(db, run, m, "busy_ns");
+        double i = must_scalar(db, run, m, "idle_ns");
+        double sw = must_scalar(db, run, m, "switch_ns");
+        ck_assert_msg(b + i + sw == (double)s->duration,
+                      "%s: busy %.0f + idle %.0f + switch %.0f != window %lld", m, b, i, sw,
+                      (long long)s->duration);
+        ck_assert_double_gt(b, 0);
+        ck_assert_double_gt(sw, 0);
+        ck_assert_double_gt(must_scalar(db, run, m, "context_switches"), 0);
+        busy += b;
+    }
+    ck_assert_msg(dom_cpu == busy, "domains' cpu_time_ns %.0f != pCPUs' busy_ns %.0f",
+                  dom_cpu, busy);
+    for (size_t k = 0; k < N_OF(machine_scalars); k++)
+        must_scalar(db, run, "machine", machine_scalars[k]);
+    ck_assert_double_eq(must_scalar(db, run, "machine", "events"), (double)r.events);
+    ck_assert_uint_gt(r.events, 1000);
+    double j = must_scalar(db, run, "machine", "jain_fairness");
+    ck_assert_msg(j > 0 && j <= 1, "jain_fairness %g", j);
+    /* The window recorded with the run is the one conserved. */
+    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM runAttr WHERE attrName = 'duration_ns'"
+                                  " AND attrValue = '2000000000'"), 1);
+    sqlite3_close(db);
+    run_result_free(&r);
+    scn_free(s);
+}
+END_TEST
+
+START_TEST(deterministic_rows)
+{
+    struct scn *s1 = load(NULL), *s2 = load(NULL);
+    const char *p1 = path_of("d1.db"), *p2 = path_of("d2.db");
+    struct run_result r1, r2;
+    run_into(p1, s1, 7, 0, &r1);
+    run_into(p2, s2, 7, 0, &r2);
+    ck_assert_str_eq(r1.name, r2.name);
+    sqlite3 *a = ro(p1), *b = ro(p2);
+    ck_assert_int_gt(count_of(a, "SELECT count(*) FROM histogramBin"), 0);
+    for (size_t k = 0; k < N_OF(row_sets); k++) {
+        char *x = dump(a, row_sets[k]), *y = dump(b, row_sets[k]);
+        /* Only the sweep point is empty here (no sweep). */
+        ck_assert_msg(strlen(x) > 0 || strstr(row_sets[k], "runItervar"), "empty: %s",
+                      row_sets[k]);
+        ck_assert_msg(!strcmp(x, y), "rows differ: %s", row_sets[k]);
+        free(x);
+        free(y);
+    }
+    /* The datetime attribute exists in both (it is the only one left out). */
+    ck_assert_int_eq(count_of(a, "SELECT count(*) FROM runAttr WHERE attrName = 'datetime'"), 1);
+    ck_assert_int_eq(count_of(b, "SELECT count(*) FROM runAttr WHERE attrName = 'datetime'"), 1);
+    sqlite3_close(a);
+    sqlite3_close(b);
+    run_result_free(&r1);
+    run_result_free(&r2);
+    scn_free(s1);
+    scn_free(s2);
+}
+END_TEST
+
+START_TEST(second_run_skipped)
+{
+    struct scn *s = load(NULL);
+    const char *path = path_of("k.db");
+    struct run_result r;
+    run_into(path, s, 7, 0, &r);
+    run_result_free(&r);
+    sqlite3 *db = ro(path);
+    int64_t before = all_rows(db);
+    char *rows = dump(db, row_sets[4]);
+    sqlite3_close(db);
+    ck_assert_int_gt(before, 0);
+
+    run_into(path, s, 7, 0, &r);
+    ck_assert(r.skipped);
+    char name[256];
+    run_name(s, 7, 0, name, sizeof name);
+    ck_assert_str_eq(r.name, name);
+    run_result_free(&r);
+
+    db = ro(path);
+    ck_assert_int_eq(all_rows(db), before);
+    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM run"), 1);
+    char *again = dump(db, row_sets[4]);
+    ck_assert_str_eq(again, rows);
+    integrity_ok(db);
+    sqlite3_close(db);
+    free(rows);
+    free(again);
+    scn_free(s);
+}
+END_TEST
+
+START_TEST(other_seed_other_run)
+{
+    struct scn *s = load(NULL);
+    const char *path = path_of("s.db");
+    struct run_result r7, r9;
+    run_into(path, s, 7, 0, &r7);
+    run_into(path, s, 9, 0, &r9);
+    ck_assert(!r9.skipped);
+    ck_assert_str_ne(r7.name, r9.name);
+    char want[256];
+    snprintf(want, sizeof want, "run-test-%s-s9-r0", s->hash);
+    ck_assert_str_eq(r9.name, want);
+    sqlite3 *db = ro(path);
+    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM run"), 2);
+    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM runs WHERE seed = '9'"), 1);
+    /* The probe's bursts are exponential: another seed, other demand. */
+    double c7 = must_scalar(db, r7.name, "probe", "cpu_time_ns");
+    double c9 = must_scalar(db, r9.name, "probe", "cpu_time_ns");
+    ck_assert_msg(c7 != c9, "probe cpu_time_ns %.0f under both seeds", c7);
+    sqlite3_close(db);
+    run_result_free(&r7);
+    run_result_free(&r9);
+    scn_free(s);
+}
+END_TEST
+
+START_TEST(replications_differ)
+{
+    struct scn *s = load(NULL);
+    const char *path = path_of("r.db");
+    struct run_result r0, r1;
+    run_into(path, s, 7, 0, &r0);
+    run_into(path, s, 7, 1, &r1);
+    ck_assert_str_ne(r0.name, r1.name);
+    sqlite3 *db = ro(path);
+    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM runs WHERE replication = '1'"
+                                  " AND seed = '7'"), 1);
+    double c0 = must_scalar(db, r0.name, "probe", "cpu_time_ns");
+    double c1 = must_scalar(db, r1.name, "probe", "cpu_time_ns");
+    ck_assert_msg(c0 != c1, "probe cpu_time_ns %.0f in both replications", c0);
+    sqlite3_close(db);
+    run_result_free(&r0);
+    run_result_free(&r1);
+    scn_free(s);
+}
+END_TEST
+
+/* Progress callback that raises the interrupt flag halfway. */
+struct stopper {
+    volatile sig_atomic_t flag;
+    double at;                          /* fraction at which to stop */
+    int calls;
+};
+
+static void stop_at(void *ctx, double fraction)
+{
+    struct stopper *st = ctx;
+    st->calls++;
+    if (fraction >= st->at)
+        st->flag = 1;
+}
+
+/* Loop index: 0 interrupted before the start, 1 during the warm-up,
+ * 2 during the measured window. */
+START_TEST(interrupted_leaves_nothing)
+{
+    static const double at[] = { -1, 0.05, 0.5 };
+    struct scn *s = load(NULL);
+    char file[32];
+    snprintf(file, sizeof file, "i%d.db", _i);
+    const char *path = path_of(file);
+    struct store *db = open_store(path);
+    struct stopper stp = { .flag = _i == 0, .at = at[_i] };
+    struct run_opts o = { .seed = 7, .replication = 0, .db = db, .progress = stop_at,
+                          .progress_ctx = &stp, .interrupted = &stp.flag };
+    struct run_result r;
+    char err[512] = "";
+    int rc = run_replication(s, &o, &r, err, sizeof err);
+    ck_assert_int_eq(rc, -SIM_ESTATE);
+    ck_assert_msg(strstr(err, "interrupted"), "message: %s", err);
+    if (_i > 0)
+        ck_assert_int_gt(stp.calls, 0);
+    run_result_free(&r);
+    /* The store stays usable: nothing is open. */
+    ck_assert_int_eq(store_run_abort(db), 0);
+    store_close(db);
+
+    sqlite3 *q = ro(path);
+    ck_assert_int_eq(all_rows(q), 0);
+    integrity_ok(q);
+    sqlite3_close(q);
+
+    /* And the same run completes afterwards. */
+    run_into(path, s, 7, 0, &r);
+    ck_assert(!r.skipped);
+    q = ro(path);
+    ck_assert_int_eq(count_of(q, "SELECT count(*) FROM run"), 1);
+    sqlite3_close(q);
+    run_result_free(&r);
+    scn_free(s);
+}
+END_TEST
+
+START_TEST(no_database)
+{
+    /* db = NULL simulates and fills the summary, writing nothing. */
+    struct scn *s = load(NULL);
+    struct run_result r;
+    run_into(NULL, s, 7, 0, &r);
+    ck_assert(!r.skipped);
+    ck_assert_int_eq(r.window_ns, s->duration);
+    ck_assert_int_eq(r.ndoms, s->ndomains);
+    ck_assert_uint_gt(r.events, 0);
+    ck_assert_uint_ge(r.events_total, r.events);
+    run_result_free(&r);
+    scn_free(s);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("run");
+    TCase *tc = xs_tcase(s, "database", 60);
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, rows_under_run_name);
+    tcase_add_loop_test(tc, metrics_and_conservation, 0, (int)N_OF(sched_sets));
+    tcase_add_test(tc, deterministic_rows);
+    tcase_add_test(tc, second_run_skipped);
+    tcase_add_test(tc, other_seed_other_run);
+    tcase_add_test(tc, replications_differ);
+    tcase_add_loop_test(tc, interrupted_leaves_nothing, 0, 3);
+    tcase_add_test(tc, no_database);
+    return s;
+}
+
+XS_CHECK_MAIN(make_suite)
