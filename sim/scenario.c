@@ -1328,17 +1328,28 @@ static const struct keydef rr_global_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
 
+#define BVT_Q(f) { #f, k_bool, offsetof(struct scn_sched_global, bvt.f) - \
+                   offsetof(struct scn_sched_global, bvt), NULL, 0 }
+#define AT_Q(f) { #f, k_bool, offsetof(struct scn_sched_global, atropos.f) - \
+                  offsetof(struct scn_sched_global, atropos), NULL, 0 }
+
 static const struct keydef bvt_global_keys[] = {
     { "ctx_allow", k_qty, 0, &q_slice, 0 },
-    { "slice_units_quirk", k_bool, offsetof(struct scn_sched_global, bvt.slice_units_quirk) -
-      offsetof(struct scn_sched_global, bvt), NULL, 0 },
+    BVT_Q(slice_units_quirk),
+    BVT_Q(u32_runtime_quirk),
+    BVT_Q(u32_warp_quirk),
+    BVT_Q(warp_per_dispatch_quirk),
+    BVT_Q(stale_warp_evt_quirk),
+    BVT_Q(insert_unwarped_quirk),
+    BVT_Q(wrap_blocked_quirk),
     { NULL, NULL, 0, NULL, 0 },
 };
 
 static const struct keydef atropos_global_keys[] = {
-    { "uncharged_block_quirk", k_bool, 0, NULL, 0 },
-    { "sticky_wait_quirk", k_bool, offsetof(struct scn_sched_global, atropos.sticky_wait_quirk) -
-      offsetof(struct scn_sched_global, atropos.uncharged_block_quirk), NULL, 0 },
+    AT_Q(uncharged_block_quirk),
+    AT_Q(sticky_wait_quirk),
+    AT_Q(global_slack_index_quirk),
+    AT_Q(slack_search_wrap_quirk),
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1361,8 +1372,7 @@ static const struct keydef sched_keys[] = {
     { "name", k_sched_name, 0, scn_sched_names, 0 },
     { "rr", k_map, offsetof(struct scn_sched_global, rr), rr_global_keys, 0 },
     { "bvt", k_map, offsetof(struct scn_sched_global, bvt), bvt_global_keys, 0 },
-    { "atropos", k_map, offsetof(struct scn_sched_global, atropos.uncharged_block_quirk),
-      atropos_global_keys, 0 },
+    { "atropos", k_map, offsetof(struct scn_sched_global, atropos), atropos_global_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -2565,8 +2575,16 @@ static void scn_defaults(struct scn *s)
     s->sched.rr.slice = MS(10);
     s->sched.bvt.ctx_allow = MS(5);
     s->sched.bvt.slice_units_quirk = true;
+    s->sched.bvt.u32_runtime_quirk = true;
+    s->sched.bvt.u32_warp_quirk = true;
+    s->sched.bvt.warp_per_dispatch_quirk = true;
+    s->sched.bvt.stale_warp_evt_quirk = true;
+    s->sched.bvt.insert_unwarped_quirk = true;
+    s->sched.bvt.wrap_blocked_quirk = true;
     s->sched.atropos.uncharged_block_quirk = true;
     s->sched.atropos.sticky_wait_quirk = true;
+    s->sched.atropos.global_slack_index_quirk = true;
+    s->sched.atropos.slack_search_wrap_quirk = true;
     s->sweep_points = 1;
 }
 
@@ -2984,11 +3002,15 @@ char *scn_canonical(const struct scn *s)
     fmt_qty(q[3], 64, m->costs.pte_validate);
     fmt_qty(q[4], 64, m->costs.cache_refill);
     sb_printf(&b, "costs %s|%s|%s|%s|%s\n", q[0], q[1], q[2], q[3], q[4]);
+    const struct scn_sched_global *g = &s->sched;
     sb_printf(&b, "scheduler %s rr.slice %" PRId64 " bvt.ctx_allow %" PRId64
-              " bvt.slice_units_quirk %d atropos.uncharged_block_quirk %d"
-              " atropos.sticky_wait_quirk %d\n", s->sched.name, s->sched.rr.slice,
-              s->sched.bvt.ctx_allow, s->sched.bvt.slice_units_quirk,
-              s->sched.atropos.uncharged_block_quirk, s->sched.atropos.sticky_wait_quirk);
+              " bvt.quirks %d%d%d%d%d%d%d atropos.quirks %d%d%d%d\n", g->name, g->rr.slice,
+              g->bvt.ctx_allow, g->bvt.slice_units_quirk, g->bvt.u32_runtime_quirk,
+              g->bvt.u32_warp_quirk, g->bvt.warp_per_dispatch_quirk,
+              g->bvt.stale_warp_evt_quirk, g->bvt.insert_unwarped_quirk,
+              g->bvt.wrap_blocked_quirk, g->atropos.uncharged_block_quirk,
+              g->atropos.sticky_wait_quirk, g->atropos.global_slack_index_quirk,
+              g->atropos.slack_search_wrap_quirk);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -3027,6 +3049,38 @@ char *scn_canonical(const struct scn *s)
     return sb_take(&b);
 }
 
+/* "Xen 2.0 quirks on", or which of the chosen policy's quirks are off. */
+static const char *quirks_off(const struct scn *s, char *buf, size_t n)
+{
+    const struct scn_sched_global *g = &s->sched;
+    struct { const char *name; bool on; } q[8];
+    int nq = 0;
+    if (!strcmp(g->name, "bvt")) {
+        q[nq++] = (typeof(q[0])){ "slice_units", g->bvt.slice_units_quirk };
+        q[nq++] = (typeof(q[0])){ "u32_runtime", g->bvt.u32_runtime_quirk };
+        q[nq++] = (typeof(q[0])){ "u32_warp", g->bvt.u32_warp_quirk };
+        q[nq++] = (typeof(q[0])){ "warp_per_dispatch", g->bvt.warp_per_dispatch_quirk };
+        q[nq++] = (typeof(q[0])){ "stale_warp_evt", g->bvt.stale_warp_evt_quirk };
+        q[nq++] = (typeof(q[0])){ "insert_unwarped", g->bvt.insert_unwarped_quirk };
+        q[nq++] = (typeof(q[0])){ "wrap_blocked", g->bvt.wrap_blocked_quirk };
+    } else {
+        q[nq++] = (typeof(q[0])){ "uncharged_block", g->atropos.uncharged_block_quirk };
+        q[nq++] = (typeof(q[0])){ "sticky_wait", g->atropos.sticky_wait_quirk };
+        q[nq++] = (typeof(q[0])){ "global_slack_index", g->atropos.global_slack_index_quirk };
+        q[nq++] = (typeof(q[0])){ "slack_search_wrap", g->atropos.slack_search_wrap_quirk };
+    }
+    size_t used = (size_t)snprintf(buf, n, "quirks off:");
+    int off = 0;
+    for (int i = 0; i < nq; i++)
+        if (!q[i].on && used < n) {
+            used += (size_t)snprintf(buf + used, n - used, " %s", q[i].name);
+            off++;
+        }
+    if (!off)
+        snprintf(buf, n, "Xen 2.0 quirks on");
+    return buf;
+}
+
 void scn_print_summary(const struct scn *s, FILE *out)
 {
     const struct scn_machine *m = &s->machine;
@@ -3057,13 +3111,11 @@ void scn_print_summary(const struct scn *s, FILE *out)
         fprintf(out, "scheduler  rr (slice %s)\n",
                 unit_format(s->sched.rr.slice, UNIT_TIME, a, sizeof a));
     else if (!strcmp(s->sched.name, "bvt"))
-        fprintf(out, "scheduler  bvt (ctx_allow %s%s)\n",
+        fprintf(out, "scheduler  bvt (ctx_allow %s; %s)\n",
                 unit_format(s->sched.bvt.ctx_allow, UNIT_TIME, a, sizeof a),
-                s->sched.bvt.slice_units_quirk ? "" : ", slice units quirk off");
+                quirks_off(s, b, sizeof b));
     else
-        fprintf(out, "scheduler  atropos%s%s\n",
-                s->sched.atropos.uncharged_block_quirk ? "" : " (uncharged-block quirk off)",
-                s->sched.atropos.sticky_wait_quirk ? "" : " (sticky-WAIT quirk off)");
+        fprintf(out, "scheduler  atropos (%s)\n", quirks_off(s, b, sizeof b));
     fprintf(out, "devices    %d\n", s->ndevices);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *dv = &s->devices[i];

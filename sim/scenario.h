@@ -66,13 +66,23 @@ struct scn_sched_global {
     char name[16];                  /* "rr", "bvt" or "atropos" */
     struct scn_loc loc;             /* of scheduler.name (or the block) */
     struct { sim_time_t slice; } rr;            /* ns, default 10ms */
+    /* Quirks: Xen 2.0 behaviour that departs from the algorithm's intent;
+     * all default on (faithful), docs/schedulers.md describes each. */
     struct {
         sim_time_t ctx_allow;       /* ns, default 5ms */
-        bool slice_units_quirk;     /* Xen 2.0 adds MCUs to ns in the slice (default on) */
+        bool slice_units_quirk;     /* MCUs added to ns in the slice */
+        bool u32_runtime_quirk;     /* run time charged as u32 ns (wraps after ~4.29 s) */
+        bool u32_warp_quirk;        /* warped evt = avt - warp_value wraps below 0 */
+        bool warp_per_dispatch_quirk; /* warpl counted per dispatch, not per warp */
+        bool stale_warp_evt_quirk;  /* warp/unwarp timers leave evt as it was */
+        bool insert_unwarped_quirk; /* a new vCPU's first evt ignores its warp */
+        bool wrap_blocked_quirk;    /* wrap-around also pulls back blocked vCPUs */
     } bvt;
     struct {
-        bool uncharged_block_quirk; /* a run that ends in a block is not charged (default on) */
-        bool sticky_wait_quirk;     /* WAIT is left only by blocking, slack is charged (default on) */
+        bool uncharged_block_quirk; /* a run that ends in a block is not charged */
+        bool sticky_wait_quirk;     /* WAIT is left only by blocking, slack is charged */
+        bool global_slack_index_quirk; /* one slack round-robin index for all pCPUs */
+        bool slack_search_wrap_quirk;  /* the slack search does not wrap around */
     } atropos;
 };
 

@@ -172,8 +172,16 @@ struct scn_sched_global fake_sched_defaults(void)
     g.rr.slice = 10 * SIM_MSEC;
     g.bvt.ctx_allow = 5 * SIM_MSEC;
     g.bvt.slice_units_quirk = true;
+    g.bvt.u32_runtime_quirk = true;
+    g.bvt.u32_warp_quirk = true;
+    g.bvt.warp_per_dispatch_quirk = true;
+    g.bvt.stale_warp_evt_quirk = true;
+    g.bvt.insert_unwarped_quirk = true;
+    g.bvt.wrap_blocked_quirk = true;
     g.atropos.uncharged_block_quirk = true;
     g.atropos.sticky_wait_quirk = true;
+    g.atropos.global_slack_index_quirk = true;
+    g.atropos.slack_search_wrap_quirk = true;
     return g;
 }
 
