@@ -37,7 +37,13 @@
  *    out of guaranteed time lives on slack until it blocks), and a slack
  *    run is charged against the guarantee. Off, as in Xen's first port of
  *    Atropos (2004-03): replenishment with time left returns the vCPU to
- *    the run queue and slack runs are free. No scenario key yet.
+ *    the run queue and slack runs are free.
+ *  - `global_slack_index`: Xen's slack round-robin index was a function
+ *    static shared by every pCPU; off, each pCPU keeps its own.
+ *  - `slack_search_wrap`: Xen's slack search looked only at positions >=
+ *    the index; off, it wraps around to the start of the wait queue.
+ *  These three and `uncharged_block` (at_deschedule) are the scenario keys
+ *  `scheduler.atropos.<name>_quirk`, default on (Xen 2.0).
  *
  * Cost: queue insertion and the slack scans are O(n) in the vCPUs of one
  * pCPU, as in Xen; n is tens at most.
@@ -88,18 +94,26 @@ struct at_pcpu {
     struct at_link runq;        /* by deadline; the idle vCPU is always last */
     struct at_link waitq;       /* by deadline */
     int waitq_len;              /* entries on waitq (Xen's q_len) */
+    /* Slack round-robin position in waitq (0-based) when the index is per
+     * pCPU (global_slack_index off); unused otherwise. */
+    int waitq_rrobin;
 };
 
 struct at_global {
     bool sticky_wait;           /* Xen 2.0: WAIT is left only by blocking,
                                    slack runs are charged */
     bool uncharged_block;       /* Xen 2.0: a run ending in a block is free */
+    bool global_slack_index;    /* Xen 2.0: one slack round-robin index for
+                                   every pCPU (else at_pcpu.waitq_rrobin) */
+    bool slack_search_wrap;     /* Xen 2.0: the slack search stops at the end
+                                   of the wait queue (no wrap-around) */
     struct sched_core *core;
     int npcpus;
     struct at_pcpu *pcpu;       /* [npcpus] */
     struct at_link all;         /* every inserted non-idle vCPU, for dump */
     /* Xen's `static waitq_rrobin` of ksched_scheduler: one slack
-     * round-robin position shared by every pCPU's wait queue. */
+     * round-robin position (0-based) shared by every pCPU's wait queue;
+     * used only with global_slack_index. */
     int waitq_rrobin;
 };
 
@@ -192,6 +206,8 @@ static int at_init(struct sched_core *core, const struct scn *s, void **priv)
     g->core = core;
     g->uncharged_block = s->sched.atropos.uncharged_block_quirk;
     g->sticky_wait = s->sched.atropos.sticky_wait_quirk;
+    g->global_slack_index = s->sched.atropos.global_slack_index_quirk;
+    g->slack_search_wrap = s->sched.atropos.slack_search_wrap_quirk;
     *priv = g;
     return 0;
 }
@@ -394,19 +410,38 @@ static struct sched_slice at_do_schedule(void *priv, int pcpu, sim_time_t now)
             }
         }
         /* Xen's approximate round robin: the index is a position in a
-         * queue whose order changes, and there is no wrap-around search,
-         * so the pCPU can idle although an xtratime vCPU waits. */
-        if (g->waitq_rrobin >= p->waitq_len)
-            g->waitq_rrobin = 0;
+         * queue whose order changes. With the global-index quirk every
+         * pCPU moves the same index, so one pCPU's decisions skip vCPUs
+         * of another; without it each pCPU keeps its own. */
+        int *rrobin = g->global_slack_index ? &g->waitq_rrobin : &p->waitq_rrobin;
+        if (*rrobin >= p->waitq_len)
+            *rrobin = 0;
         int i = 0;
         for (pos = p->waitq.next; pos != &p->waitq; pos = pos->next, i++) {
             struct at_vcpu *a = AT_OF(pos, waitq);
-            if (a->xtratime && i >= g->waitq_rrobin) {
+            if (a->xtratime && i >= *rrobin) {
                 next = a;
                 newtime = now + AT_QUANTUM;
-                g->waitq_rrobin = i + 1;
+                *rrobin = i + 1;
                 slack = true;
                 goto found;
+            }
+        }
+        /* Xen searched only from the index to the end, so the pCPU could
+         * idle although an xtratime vCPU waited before the index. Without
+         * the quirk the search wraps around to the queue's start (the
+         * positions < index, which the loop above skipped). */
+        if (!g->slack_search_wrap) {
+            i = 0;
+            for (pos = p->waitq.next; i < *rrobin; pos = pos->next, i++) {
+                struct at_vcpu *a = AT_OF(pos, waitq);
+                if (a->xtratime) {
+                    next = a;
+                    newtime = now + AT_QUANTUM;
+                    *rrobin = i + 1;
+                    slack = true;
+                    goto found;
+                }
             }
         }
     }
@@ -453,15 +488,23 @@ static void at_dump_vcpu(const struct at_vcpu *a, FILE *out)
 static void at_dump(void *priv, FILE *out)
 {
     const struct at_global *g = priv;
-    fprintf(out, "atropos: sticky_wait %d uncharged_block %d waitq_rrobin %d\n",
-            g->sticky_wait, g->uncharged_block, g->waitq_rrobin);
+    fprintf(out,
+            "atropos: sticky_wait %d uncharged_block %d global_slack_index %d"
+            " slack_search_wrap %d",
+            g->sticky_wait, g->uncharged_block, g->global_slack_index, g->slack_search_wrap);
+    if (g->global_slack_index)
+        fprintf(out, " waitq_rrobin %d", g->waitq_rrobin);
+    fprintf(out, "\n");
     for (int c = 0; c < g->npcpus; c++) {
         const struct at_pcpu *p = &g->pcpu[c];
         const struct at_link *pos;
         fprintf(out, "  pcpu %d runq:\n", c);
         for (pos = p->runq.next; pos != &p->runq; pos = pos->next)
             at_dump_vcpu(AT_OF(pos, runq), out);
-        fprintf(out, "  pcpu %d waitq (%d):\n", c, p->waitq_len);
+        fprintf(out, "  pcpu %d waitq (%d)", c, p->waitq_len);
+        if (!g->global_slack_index)
+            fprintf(out, " waitq_rrobin %d", p->waitq_rrobin);
+        fprintf(out, ":\n");
         for (pos = p->waitq.next; pos != &p->waitq; pos = pos->next)
             at_dump_vcpu(AT_OF(pos, waitq), out);
     }

@@ -34,6 +34,11 @@
  * vCPU that is runnable when created joins the tail of the queue (Xen's new
  * domains entered at the head through wake when first unpaused).
  *
+ * Quirks. Every Xen 2.0 behaviour that departs from the algorithm's intent
+ * has a scenario option (scheduler.bvt.*_quirk, struct bvt below), default
+ * on = faithful; off gives the intended behaviour. docs/schedulers.md lists
+ * them with their effect.
+ *
  * Complexity: do_schedule scans the whole queue, O(n) per decision, as Xen
  * did ("we expect n to be small"); wrap-around walks all vCPUs of the pCPU.
  */
@@ -75,10 +80,16 @@ struct bvt_vcpu {
     int32_t warp_value;             /* virtual-time units subtracted while warped */
     bool warpback;                  /* configured to warp (Xen's warpback) */
     bool warp;                      /* warped now: evt computations subtract warp_value */
-    sim_time_t warpl;               /* ns a warp may last per dispatch, 0 = unlimited */
+    sim_time_t warpl;               /* ns a warp may last (per dispatch with
+                                       warp_per_dispatch_quirk), 0 = unlimited */
+    sim_time_t warp_used;           /* ns of warped running in the current warp, summed
+                                       over dispatches; only without
+                                       warp_per_dispatch_quirk */
+    sim_time_t warp_since;          /* ns NOW() from which the current dispatch ran
+                                       warped (dispatch or re-warp, if later) */
     sim_time_t warpu;               /* ns unwarped before warping again */
     bool timers_ready;              /* warp_timer and unwarp_timer initialised */
-    struct sched_timer warp_timer;  /* ends a warp warpl after dispatch */
+    struct sched_timer warp_timer;  /* ends a warp once warpl is used up */
     struct sched_timer unwarp_timer;/* re-warps warpu after that */
 };
 
@@ -91,7 +102,14 @@ struct bvt_cpu {
 struct bvt {
     struct sched_core *core;
     sim_time_t ctx_allow;           /* ns, context-switch allowance */
-    bool slice_units_quirk;         /* Xen 2.0: MCU counts added to ns unscaled */
+    /* Xen 2.0 quirks, true = reproduced (sim/scenario.h, docs/schedulers.md). */
+    bool slice_units_quirk;         /* MCU counts added to ns unscaled */
+    bool u32_runtime_quirk;         /* run time taken as u32 ns, wraps after ~4.29 s */
+    bool u32_warp_quirk;            /* warped evt = avt - warp_value wraps below 0 */
+    bool warp_per_dispatch_quirk;   /* warpl restarts at every dispatch */
+    bool stale_warp_evt_quirk;      /* warp/unwarp timers leave evt unchanged */
+    bool insert_unwarped_quirk;     /* a new vCPU's first evt ignores its warp */
+    bool wrap_blocked_quirk;        /* wrap-around wraps low avts to huge ones */
     int npcpus;
     struct bvt_cpu *cpus;           /* [npcpus] */
 };
@@ -133,21 +151,33 @@ static bool bvt_on(const struct bvt_link *l)
 }
 
 /*
- * avt as of now for a vCPU dispatched at v->lastschd. Run time is taken as
- * u32 ns (it wraps after ~4.29 s, as in Xen) and rounded up to MCUs, so a
- * run of 1 ns costs a whole MCU.
+ * avt as of now for a vCPU dispatched at v->lastschd. Run time is rounded
+ * up to MCUs, so a run of 1 ns costs a whole MCU. With u32_runtime_quirk it
+ * is taken as u32 ns as in Xen (a run over ~4.29 s loses 2^32 ns); without,
+ * from the 64-bit ns count. Virtual time itself stays u32 either way.
  */
 static uint32_t bvt_calc_avt(const struct bvt_vcpu *bv, sim_time_t now)
 {
+    if (!bv->b->u32_runtime_quirk) {
+        uint64_t ranfor = (uint64_t)(now - bv->v->lastschd);
+        uint64_t mcus = (ranfor + (uint64_t)BVT_MCU - 1u) / (uint64_t)BVT_MCU;
+        return bv->avt + (uint32_t)(mcus * bv->mcu_advance);
+    }
     uint32_t ranfor = (uint32_t)(now - bv->v->lastschd);
     uint32_t mcus = (ranfor + (uint32_t)BVT_MCU - 1u) / (uint32_t)BVT_MCU;
     return bv->avt + mcus * bv->mcu_advance;
 }
 
-/* u32: a warped vCPU whose avt is below warp_value wraps to near 2^32. */
+/* With u32_warp_quirk a warped vCPU whose avt is below warp_value wraps to
+ * near 2^32 (and loses to everyone); without, its evt stops at 0, the most
+ * a warp can favour it. */
 static uint32_t bvt_calc_evt(const struct bvt_vcpu *bv, uint32_t avt)
 {
-    return bv->warp ? avt - (uint32_t)bv->warp_value : avt;
+    if (!bv->warp)
+        return avt;
+    if (!bv->b->u32_warp_quirk && avt < (uint32_t)bv->warp_value)
+        return 0;
+    return avt - (uint32_t)bv->warp_value;
 }
 
 /* The run time an evt gap buys a vCPU, in ns, before ctx_allow is added. */
@@ -160,28 +190,52 @@ static sim_time_t bvt_gap_time(const struct bvt *b, uint32_t gap, uint32_t mcu_a
 
 /* ---- timers ---- */
 
+/* End bv's warp at `now`: the warp timer's work, also done by do_schedule
+ * when accumulated warped time reaches warpl (without
+ * warp_per_dispatch_quirk) just as the vCPU is descheduled. */
+static void bvt_end_warp(struct bvt_vcpu *bv, sim_time_t now, bool tickle)
+{
+    struct bvt *b = bv->b;
+    int cpu = bv->v->processor;
+    bool resched = false;
+    bv->warp = false;
+    bv->warp_used = 0;              /* the next warp gets a full warpl */
+    if (!b->stale_warp_evt_quirk) {
+        /* The unwarped evt takes effect now, not at the next charge; the
+         * running vCPU is charged (and its evt redone) by do_schedule. */
+        bv->evt = bvt_calc_evt(bv, bv->avt);
+        resched = true;
+    }
+    /* With the quirk, evt is not recomputed: the vCPU keeps its warped
+     * evt, and the CPU, until its next do_schedule (unless warpu is 0). */
+    if (bv->warpu == 0) {
+        bv->warpback = false;
+        resched = true;
+    }
+    if (resched && tickle)
+        sched_tickle(b->core, cpu);
+    sched_timer_set(&bv->unwarp_timer, now + bv->warpu);
+}
+
 static void bvt_warp_timer_fn(void *arg)
 {
     struct bvt_vcpu *bv = arg;
-    struct bvt *b = bv->b;
-    int cpu = bv->v->processor;
-    /* evt is not recomputed: the vCPU keeps its warped evt, and the CPU,
-     * until its next do_schedule (unless warpu is 0). */
-    bv->warp = false;
-    if (bv->warpu == 0) {
-        bv->warpback = false;
-        sched_tickle(b->core, cpu);
-    }
-    sched_timer_set(&bv->unwarp_timer, sched_now(b->core, cpu) + bv->warpu);
+    bvt_end_warp(bv, sched_now(bv->b->core, bv->v->processor), true);
 }
 
 static void bvt_unwarp_timer_fn(void *arg)
 {
     struct bvt_vcpu *bv = arg;
-    /* Again no evt update: a queued vCPU's evt drops only when it is next
-     * charged (do_schedule) or woken. */
+    /* With stale_warp_evt_quirk no evt update: a queued vCPU's evt drops
+     * only when it is next charged (do_schedule) or woken. Without, the
+     * warped evt counts at once (the tickle makes the pCPU re-decide). */
     if (bv->warpback) {
         bv->warp = true;
+        bv->warp_used = 0;
+        /* If it is running, only what it runs from now on is warped. */
+        bv->warp_since = sched_now(bv->b->core, bv->v->processor);
+        if (!bv->b->stale_warp_evt_quirk)
+            bv->evt = bvt_calc_evt(bv, bv->avt);
         sched_tickle(bv->b->core, bv->v->processor);
     }
 }
@@ -199,6 +253,12 @@ static int bvt_init(struct sched_core *core, const struct scn *s, void **priv)
     b->core = core;
     b->ctx_allow = s->sched.bvt.ctx_allow;
     b->slice_units_quirk = s->sched.bvt.slice_units_quirk;
+    b->u32_runtime_quirk = s->sched.bvt.u32_runtime_quirk;
+    b->u32_warp_quirk = s->sched.bvt.u32_warp_quirk;
+    b->warp_per_dispatch_quirk = s->sched.bvt.warp_per_dispatch_quirk;
+    b->stale_warp_evt_quirk = s->sched.bvt.stale_warp_evt_quirk;
+    b->insert_unwarped_quirk = s->sched.bvt.insert_unwarped_quirk;
+    b->wrap_blocked_quirk = s->sched.bvt.wrap_blocked_quirk;
     b->npcpus = sched_npcpus(core);
     b->cpus = calloc((size_t)b->npcpus, sizeof *b->cpus);
     if (!b->cpus) {
@@ -288,8 +348,12 @@ static void bvt_insert(void *priv, struct sched_vcpu *v)
             bvt_add_head(&c->runq, &bv->rq);
         return;
     }
-    /* A newcomer starts level with the pCPU, neither owed nor owing. */
+    /* A newcomer starts level with the pCPU, neither owed nor owing. With
+     * insert_unwarped_quirk its first evt ignores its warp (Xen set evt =
+     * svt); without, a vCPU that starts warped is chosen as warped. */
     bv->avt = bv->evt = c->svt;
+    if (!b->insert_unwarped_quirk)
+        bv->evt = bvt_calc_evt(bv, bv->avt);
     if (!bv->timers_ready) {
         sched_timer_init(b->core, &bv->warp_timer, v->processor, bvt_warp_timer_fn, bv);
         sched_timer_init(b->core, &bv->unwarp_timer, v->processor, bvt_unwarp_timer_fn, bv);
@@ -365,11 +429,19 @@ static void bvt_wake(void *priv, struct sched_vcpu *v)
 }
 
 /* Subtract BVT_WRAP_BY from the pCPU's virtual times, blocked vCPUs
- * included; idle is not in `all` and keeps ~0U so it still loses to all. */
-static void bvt_wrap(struct bvt_cpu *c)
+ * included; idle is not in `all` and keeps ~0U so it still loses to all.
+ * With wrap_blocked_quirk a time below BVT_WRAP_BY (a long sleeper's)
+ * wraps to a huge value and the vCPU is starved after waking; without, it
+ * stops at 0 and waking raises it to svt as for any sleeper. */
+static void bvt_wrap(const struct bvt *b, struct bvt_cpu *c)
 {
     for (struct bvt_link *l = c->all.next; l != &c->all; l = l->next) {
         struct bvt_vcpu *bv = BVT_OF(l, all);
+        if (!b->wrap_blocked_quirk) {
+            bv->avt = bv->avt < BVT_WRAP_BY ? 0 : bv->avt - BVT_WRAP_BY;
+            bv->evt = bv->evt < BVT_WRAP_BY ? 0 : bv->evt - BVT_WRAP_BY;
+            continue;
+        }
         bv->avt -= BVT_WRAP_BY;
         bv->evt -= BVT_WRAP_BY;
     }
@@ -386,10 +458,19 @@ static struct sched_slice bvt_do_schedule(void *priv, int pcpu, sim_time_t now)
     if (!prev->is_idle) {
         struct bvt_vcpu *pb = prev->priv;
         pb->avt = bvt_calc_avt(pb, now);
-        pb->evt = bvt_calc_evt(pb, pb->avt);
-        /* The warp limit counts from each dispatch (re-armed below). */
-        if (pb->warpback && pb->warpl > 0)
+        /* With warp_per_dispatch_quirk the warp limit counts from each
+         * dispatch (re-armed below). Without, the warped run time is
+         * summed, and a warp whose limit is reached right now (its timer
+         * due but not yet fired) ends here. */
+        if (pb->warpback && pb->warpl > 0) {
             sched_timer_cancel(&pb->warp_timer);
+            if (!b->warp_per_dispatch_quirk && pb->warp) {
+                pb->warp_used += now - pb->warp_since;
+                if (pb->warp_used >= pb->warpl)
+                    bvt_end_warp(pb, now, false);
+            }
+        }
+        pb->evt = bvt_calc_evt(pb, pb->avt);
         if (bvt_on(&pb->rq))
             bvt_del(&pb->rq);
         if (prev->runnable)
@@ -415,14 +496,17 @@ static struct sched_slice bvt_do_schedule(void *priv, int pcpu, sim_time_t now)
             min_avt = bv->avt;
     }
 
+    next->warp_since = now;
     if (next->warp && next->warpl > 0)
-        sched_timer_set(&next->warp_timer, now + next->warpl);
+        sched_timer_set(&next->warp_timer, now + (b->warp_per_dispatch_quirk ?
+                                                  next->warpl :
+                                                  next->warpl - next->warp_used));
 
     /* With only idle queued there is no avt to follow: svt stays. */
     if (min_avt != BVT_VT_MAX)
         c->svt = min_avt;
     if (c->svt >= BVT_WRAP_AT)
-        bvt_wrap(c);
+        bvt_wrap(b, c);
 
     struct sched_slice s = { next->v, b->ctx_allow };
     if (next->v->is_idle)
@@ -443,6 +527,11 @@ static void bvt_dump(void *priv, FILE *out)
     fprintf(out, "bvt: mcu %lld ns, ctx_allow %lld ns, slice_units_quirk %s\n",
             (long long)BVT_MCU, (long long)b->ctx_allow,
             b->slice_units_quirk ? "on" : "off");
+    fprintf(out, "  quirks: u32_runtime %s, u32_warp %s, warp_per_dispatch %s, "
+            "stale_warp_evt %s, insert_unwarped %s, wrap_blocked %s\n",
+            b->u32_runtime_quirk ? "on" : "off", b->u32_warp_quirk ? "on" : "off",
+            b->warp_per_dispatch_quirk ? "on" : "off", b->stale_warp_evt_quirk ? "on" : "off",
+            b->insert_unwarped_quirk ? "on" : "off", b->wrap_blocked_quirk ? "on" : "off");
     for (int p = 0; p < b->npcpus; p++) {
         struct bvt_cpu *c = &b->cpus[p];
         fprintf(out, "  cpu %d svt 0x%08" PRIx32 " curr %d\n", p, c->svt,

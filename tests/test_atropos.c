@@ -18,6 +18,9 @@
  *
  * Xen 2.0's "sticky WAIT" is on by default (scheduler.atropos.sticky_wait_quirk);
  * tests of the intended semantics turn it off through the scenario block.
+ * So are the global slack index and the slack search without wrap-around
+ * (global_slack_index_quirk, slack_search_wrap_quirk); the "xen20" tests
+ * show each on and off.
  *
  * Internal values (remain, period, deadline) are read back from the
  * policy's dump hook.
@@ -40,15 +43,26 @@
 /* ---------------------------------------------------------------------- */
 /* Helpers */
 
-static struct sched_core *core_new(int npcpus, bool uncharged_block_quirk,
-                                   bool sticky_wait_quirk)
+/* A fake core with the given quirk settings (true = Xen 2.0). */
+static struct sched_core *core_new_q(int npcpus, bool uncharged_block_quirk,
+                                     bool sticky_wait_quirk, bool global_slack_index_quirk,
+                                     bool slack_search_wrap_quirk)
 {
     struct scn_sched_global g = fake_sched_defaults();
     g.atropos.uncharged_block_quirk = uncharged_block_quirk;
     g.atropos.sticky_wait_quirk = sticky_wait_quirk;
+    g.atropos.global_slack_index_quirk = global_slack_index_quirk;
+    g.atropos.slack_search_wrap_quirk = slack_search_wrap_quirk;
     struct sched_core *c;
     ck_assert_int_eq(fake_core_new(&sched_atropos_ops, npcpus, &g, &c), 0);
     return c;
+}
+
+/* The slack round-robin quirks on, as Xen 2.0. */
+static struct sched_core *core_new(int npcpus, bool uncharged_block_quirk,
+                                   bool sticky_wait_quirk)
+{
+    return core_new_q(npcpus, uncharged_block_quirk, sticky_wait_quirk, true, true);
 }
 
 
@@ -693,11 +707,15 @@ END_TEST
  * replenished: 5, deadline 10 s. Wait queue [X, Y].
  * 10: round robin from 0: X (index 1). 15: X (-> 0, WAIT) back at the
  * head; from index 1 only Y, without xtratime: nothing, the pCPU idles,
- * and keeps idling (X stays first, the index stays 1).
+ * and keeps idling (X stays first, its replenishments keep its deadline
+ * below Y's 10 s, the index stays 1): X 10 ms, Y 5 ms in [0, 1 s).
+ * Quirk off: at 15 the search wraps to position 0: X again (index 1), and
+ * so at every decision from 10 ms on (all on the 5 ms grid, X's deadlines
+ * 100, 200, ... among them): X 5 + 990 = 995 ms, Y 5 ms, no idle time.
  */
-START_TEST(test_slack_rr_no_wrap)
+static void slack_wrap(bool quirk, sim_time_t want_x)
 {
-    struct sched_core *c = core_new(1, true, true);
+    struct sched_core *c = core_new_q(1, true, true, true, quirk);
     trace_reset();
     struct scn_domain dx = at_dom(100 * MS, 10 * MS, 100 * MS, true);
     struct scn_domain dy = hog_dom();
@@ -705,9 +723,21 @@ START_TEST(test_slack_rr_no_wrap)
     struct sched_vcpu *x = vnew(c, &dx, 0, true);
     struct sched_vcpu *y = vnew(c, &dy, 0, true);
     run_until(c, 0, 1 * SEC);
-    ck_assert_int_eq(ran(x, 0, 1 * SEC), 10 * MS);
+    ck_assert_int_eq(ran(x, 0, 1 * SEC), want_x);
     ck_assert_int_eq(ran(y, 0, 1 * SEC), 5 * MS);
+    ck_assert_int_eq(ran(sched_idle(c, 0), 0, 1 * SEC), 1 * SEC - want_x - 5 * MS);
     fake_core_free(c);
+}
+
+START_TEST(test_slack_rr_no_wrap)
+{
+    slack_wrap(true, 10 * MS);
+}
+END_TEST
+
+START_TEST(test_slack_search_wrap_quirk_off)
+{
+    slack_wrap(false, 995 * MS);
 }
 END_TEST
 
@@ -730,31 +760,39 @@ static void rr_setup(struct sched_core *c, struct sched_vcpu **v)
         run_until(c, p, 10 * MS);           /* both first runs */
 }
 
+/* Slack quanta each hog got in 40 alternating decisions per pCPU. */
+static void rr_alternate(struct sched_core *c, struct sched_vcpu **v, int *n)
+{
+    for (int i = 0; i < 4; i++)
+        n[i] = 0;
+    for (int i = 0; i < 40; i++) {
+        struct sched_vcpu *n0 = step(c, 0).next;
+        struct sched_vcpu *n1 = step(c, 1).next;
+        n[0] += n0 == v[0];
+        n[1] += n0 == v[1];
+        n[2] += n1 == v[2];
+        n[3] += n1 == v[3];
+    }
+}
+
 START_TEST(test_global_rr_index)
 {
     struct sched_core *c = core_new(2, true, true);
     trace_reset();
     struct sched_vcpu *v[4];
+    int n[4];
     rr_setup(c, v);
-    int ran_c = 0, ran_d = 0, ran_a = 0, ran_b = 0;
-    for (int i = 0; i < 40; i++) {
-        struct sched_vcpu *n0 = step(c, 0).next;
-        struct sched_vcpu *n1 = step(c, 1).next;
-        ran_a += n0 == v[0];
-        ran_b += n0 == v[1];
-        ran_c += n1 == v[2];
-        ran_d += n1 == v[3];
-    }
-    ck_assert_int_eq(ran_a, 20);
-    ck_assert_int_eq(ran_b, 20);
-    ck_assert_int_eq(ran_c, 0);
-    ck_assert_int_eq(ran_d, 40);
+    rr_alternate(c, v, n);
+    ck_assert_int_eq(n[0], 20);
+    ck_assert_int_eq(n[1], 20);
+    ck_assert_int_eq(n[2], 0);
+    ck_assert_int_eq(n[3], 40);
     fake_core_free(c);
 
     c = core_new(2, true, true);
     trace_reset();
     rr_setup(c, v);
-    ran_c = ran_d = 0;
+    int ran_c = 0, ran_d = 0;
     for (int i = 0; i < 40; i++) {
         struct sched_vcpu *n1 = step(c, 1).next;
         ran_c += n1 == v[2];
@@ -762,6 +800,27 @@ START_TEST(test_global_rr_index)
     }
     ck_assert_int_eq(ran_c, 20);
     ck_assert_int_eq(ran_d, 20);
+    fake_core_free(c);
+}
+END_TEST
+
+/*
+ * Quirk off: each pCPU has its own index, so the alternation no longer
+ * matters and each pCPU behaves as pCPU 1 alone above. pCPU 0: [A, B]
+ * index 0 -> A (1); [B, A] 1 -> A (2); [B, A] 2 -> 0: B (1); [A, B]
+ * 1 -> B (2); [A, B] 2 -> 0: A ... so A, A, B, B, ...: 20 quanta each,
+ * and the same for C and D on pCPU 1.
+ */
+START_TEST(test_global_slack_index_quirk_off)
+{
+    struct sched_core *c = core_new_q(2, true, true, false, true);
+    trace_reset();
+    struct sched_vcpu *v[4];
+    int n[4];
+    rr_setup(c, v);
+    rr_alternate(c, v, n);
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(n[i] == 20, "hog %d: %d quanta", i, n[i]);
     fake_core_free(c);
 }
 END_TEST
@@ -794,7 +853,9 @@ static Suite *atropos_suite(void)
     tcase_add_test(tc, test_sticky_wait_starves);
     tcase_add_test(tc, test_sticky_wait_shares_slack);
     tcase_add_test(tc, test_slack_rr_no_wrap);
+    tcase_add_test(tc, test_slack_search_wrap_quirk_off);
     tcase_add_test(tc, test_global_rr_index);
+    tcase_add_test(tc, test_global_slack_index_quirk_off);
     return s;
 }
 

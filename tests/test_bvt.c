@@ -32,6 +32,14 @@ static struct sched_core *core_with(bool quirk)
     return c;
 }
 
+/* A core with the scheduler block *g (for the quirk options). */
+static struct sched_core *core_g(const struct scn_sched_global *g)
+{
+    struct sched_core *c;
+    ck_assert_int_eq(fake_core_new(&sched_bvt_ops, 1, g, &c), 0);
+    return c;
+}
+
 static struct sched_vcpu *vcpu_adv(struct sched_core *c, int64_t mcu_advance, bool runnable)
 {
     struct scn_domain d = fake_domain_defaults();
@@ -537,8 +545,214 @@ START_TEST(test_dump)
     fclose(f);
     ck_assert_ptr_nonnull(strstr(buf, "ctx_allow 5000000 ns"));
     ck_assert_ptr_nonnull(strstr(buf, "avt 0x00001234"));
+    ck_assert_ptr_nonnull(strstr(buf, "wrap_blocked on"));
     free(buf);
     fake_core_free(c);
+}
+END_TEST
+
+/* ---- the quirk options: each test runs quirk on (Xen 2.0), then off ---- */
+
+START_TEST(test_u32_runtime_quirk)
+{
+    for (int quirk = 1; quirk >= 0; quirk--) {
+        struct scn_sched_global g = fake_sched_defaults();
+        g.bvt.ctx_allow = 500 * MS;                  /* alone: 10 * 500 ms = 5 s */
+        g.bvt.u32_runtime_quirk = quirk;
+        struct sched_core *c = core_g(&g);
+        struct sched_vcpu *a = vcpu_adv(c, 10, true);
+        struct sched_slice s = fake_schedule(c, 0);
+        ck_assert_ptr_eq(s.next, a);
+        ck_assert_int_eq(s.slice, 5 * SIM_SEC);
+        fake_advance(c, 0, s.slice);
+        fake_schedule(c, 0);
+        /* On: 5e9 mod 2^32 = 705,032,704 ns = 7050.33 MCUs -> 7051,
+         * avt += 70,510. Off: 5e9 ns = 50,000 MCUs, avt += 500,000. */
+        ck_assert_uint_eq(BV(a)->avt, VT(quirk ? 70510 : 500000));
+        ck_assert_uint_eq(BV(a)->evt, BV(a)->avt);
+        fake_core_free(c);
+    }
+}
+END_TEST
+
+START_TEST(test_u32_warp_quirk)
+{
+    for (int quirk = 1; quirk >= 0; quirk--) {
+        struct scn_sched_global g = fake_sched_defaults();
+        g.bvt.u32_warp_quirk = quirk;
+        struct sched_core *c = core_g(&g);
+        struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);   /* warp_value 200 */
+        struct sched_vcpu *b = vcpu_adv(c, 10, true);
+        /* As if virtual time had started at 0 (Xen's boot value). */
+        CPU0(c)->svt = 0;
+        BV(a)->avt = BV(a)->evt = 0;
+        BV(b)->avt = BV(b)->evt = 50;
+        ck_assert_ptr_eq(fake_schedule(c, 0).next, a);           /* 0 < 50 */
+        /* a runs 1 ms: avt 100 < warp_value 200. On: evt = 100 - 200
+         * mod 2^32 = 0xffffff9c, b (50) runs. Off: evt 0, a still beats
+         * b (50): gap 50 / 10 = 5 MCUs -> 5 ms + 5 ns. */
+        fake_advance(c, 0, 1 * MS);
+        struct sched_slice s = fake_schedule(c, 0);
+        ck_assert_uint_eq(BV(a)->avt, 100);
+        ck_assert_uint_eq(BV(a)->evt, quirk ? 0xffffff9cu : 0u);
+        ck_assert_ptr_eq(s.next, quirk ? b : a);
+        if (!quirk)
+            ck_assert_int_eq(s.slice, 5 * MS + 5);
+        fake_core_free(c);
+    }
+}
+END_TEST
+
+START_TEST(test_warp_per_dispatch_quirk)
+{
+    for (int quirk = 1; quirk >= 0; quirk--) {
+        struct scn_sched_global g = fake_sched_defaults();
+        g.bvt.warp_per_dispatch_quirk = quirk;
+        struct sched_core *c = core_g(&g);
+        struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
+        /* a alone is re-dispatched at every do_schedule; each dispatch
+         * lasts 2 ms, less than warpl = 3 ms. */
+        ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
+        ck_assert_int_eq(fake_timer_expires(c, &BV(a)->warp_timer), 3 * MS);
+        /* t=2ms: on, the warp timer is re-armed at 2 + 3 = 5 ms; off, 2 ms
+         * of the 3 are used, so it is re-armed at 2 + 1 = 3 ms. */
+        ck_assert_int_eq(fake_fire_until(c, 0, 2 * MS), 0);
+        fake_set_now(c, 0, 2 * MS);
+        fake_schedule(c, 0);
+        ck_assert(BV(a)->warp);
+        ck_assert_int_eq(fake_timer_expires(c, &BV(a)->warp_timer), quirk ? 5 * MS : 3 * MS);
+        /* t=4ms: on, nothing fired, still warped, re-armed at 7 ms (and so
+         * on for ever). Off, the warp ended at 3 ms, during the second
+         * dispatch: 3 ms of warped running in all; unwarp at 3 + 20. */
+        ck_assert_int_eq(fake_fire_until(c, 0, 4 * MS), quirk ? 0 : 1);
+        fake_set_now(c, 0, 4 * MS);
+        fake_schedule(c, 0);
+        ck_assert(BV(a)->warp == (bool)quirk);
+        if (quirk) {
+            ck_assert_int_eq(fake_timer_expires(c, &BV(a)->warp_timer), 7 * MS);
+            ck_assert(!fake_timer_pending(c, &BV(a)->unwarp_timer));
+        } else {
+            ck_assert(!fake_timer_pending(c, &BV(a)->warp_timer));
+            ck_assert_int_eq(fake_timer_expires(c, &BV(a)->unwarp_timer), 23 * MS);
+            /* Charged 2 + 2 ms = 40 MCUs: avt 400, evt unwarped. */
+            ck_assert_uint_eq(BV(a)->evt, VT(400));
+        }
+        fake_core_free(c);
+    }
+
+    /* Off, and the limit is reached exactly at a deschedule whose timer
+     * has not fired yet: do_schedule ends the warp itself. 2 ms, then 1 ms. */
+    struct scn_sched_global g = fake_sched_defaults();
+    g.bvt.warp_per_dispatch_quirk = false;
+    struct sched_core *c = core_g(&g);
+    struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
+    fake_schedule(c, 0);
+    fake_set_now(c, 0, 2 * MS);
+    fake_schedule(c, 0);
+    fake_set_now(c, 0, 3 * MS);
+    fake_schedule(c, 0);
+    ck_assert(!BV(a)->warp && BV(a)->warpback);
+    ck_assert_uint_eq(BV(a)->evt, VT(300));
+    ck_assert(!fake_timer_pending(c, &BV(a)->warp_timer));
+    ck_assert_int_eq(fake_timer_expires(c, &BV(a)->unwarp_timer), 23 * MS);
+    ck_assert_int_eq(fake_ntickles(c, 0), 0);
+    /* A re-warp gives a fresh warpl: at 23 ms, warped again, and the next
+     * dispatch arms the warp timer a full 3 ms on. */
+    ck_assert(fake_fire_next(c, 0));
+    ck_assert(BV(a)->warp);
+    fake_schedule(c, 0);
+    ck_assert_int_eq(fake_timer_expires(c, &BV(a)->warp_timer), 26 * MS);
+    fake_core_free(c);
+}
+END_TEST
+
+START_TEST(test_stale_warp_evt_quirk)
+{
+    for (int quirk = 1; quirk >= 0; quirk--) {
+        struct scn_sched_global g = fake_sched_defaults();
+        g.bvt.stale_warp_evt_quirk = quirk;
+        struct sched_core *c = core_g(&g);
+        struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
+        /* a alone. t=1ms: charged 10 MCUs, avt 100, warped evt 100 - 200;
+         * re-dispatched with the warp timer at 1 + 3 = 4 ms. */
+        fake_schedule(c, 0);
+        fake_advance(c, 0, 1 * MS);
+        fake_schedule(c, 0);
+        ck_assert_uint_eq(BV(a)->evt, VT(100) - 200u);
+        /* The warp timer fires at 4 ms. On: evt left warped, no
+         * reschedule (warpu != 0). Off: evt = avt = VT(100), reschedule. */
+        ck_assert(fake_fire_next(c, 0));
+        ck_assert(!BV(a)->warp);
+        ck_assert_uint_eq(BV(a)->evt, quirk ? VT(100) - 200u : VT(100));
+        ck_assert_int_eq(fake_ntickles(c, 0), quirk ? 0 : 1);
+        /* Charged 3 ms more at 4 ms: avt 400 = evt either way (unwarped). */
+        fake_schedule(c, 0);
+        ck_assert_uint_eq(BV(a)->evt, VT(400));
+        /* The unwarp timer at 24 ms, a running: warped again and a
+         * reschedule either way. On: evt still 400 until the charge.
+         * Off: evt = 400 - 200 = 200 at once. */
+        ck_assert(fake_fire_next(c, 0));
+        ck_assert_int_eq(sched_now(c, 0), 24 * MS);
+        ck_assert(BV(a)->warp);
+        ck_assert_uint_eq(BV(a)->evt, quirk ? VT(400) : VT(200));
+        ck_assert_int_eq(fake_ntickles(c, 0), quirk ? 1 : 2);
+        fake_core_free(c);
+    }
+}
+END_TEST
+
+START_TEST(test_insert_unwarped_quirk)
+{
+    for (int quirk = 1; quirk >= 0; quirk--) {
+        struct scn_sched_global g = fake_sched_defaults();
+        g.bvt.insert_unwarped_quirk = quirk;
+        struct sched_core *c = core_g(&g);
+        struct sched_vcpu *a = vcpu_adv(c, 10, true);
+        struct sched_vcpu *w = warped_vcpu(c, 3 * MS, 20 * MS);
+        /* Both start at avt = svt. On: w's evt = svt too, a tie that a
+         * (first in queue) wins. Off: w's evt = svt - 200, w first; the
+         * gap 200 / 10 = 20 MCUs -> 5 ms + 20 ns. */
+        ck_assert_uint_eq(BV(w)->avt, VT(0));
+        ck_assert_uint_eq(BV(w)->evt, quirk ? VT(0) : VT(0) - 200u);
+        struct sched_slice s = fake_schedule(c, 0);
+        ck_assert_ptr_eq(s.next, quirk ? a : w);
+        ck_assert_int_eq(s.slice, quirk ? 5 * MS : 5 * MS + 20);
+        fake_core_free(c);
+    }
+}
+END_TEST
+
+START_TEST(test_wrap_blocked_quirk)
+{
+    for (int quirk = 1; quirk >= 0; quirk--) {
+        struct scn_sched_global g = fake_sched_defaults();
+        g.bvt.wrap_blocked_quirk = quirk;
+        struct sched_core *c = core_g(&g);
+        struct sched_vcpu *a = vcpu_adv(c, 10, true), *b = vcpu_adv(c, 10, true);
+        struct sched_vcpu *z = vcpu_adv(c, 10, false), *old = vcpu_adv(c, 10, false);
+        BV(a)->avt = BV(a)->evt = 0xf0000000u;
+        BV(b)->avt = BV(b)->evt = 0xf0000100u;
+        BV(z)->avt = BV(z)->evt = 0xefffff00u;   /* blocked, a little behind */
+        BV(old)->avt = BV(old)->evt = 0x0f000000u;   /* blocked for ages */
+        ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
+        /* Wrap by 0xe0000000. z (above that) moves the same either way. */
+        ck_assert_uint_eq(CPU0(c)->svt, 0x10000000u);
+        ck_assert_uint_eq(BV(a)->avt, 0x10000000u);
+        ck_assert_uint_eq(BV(z)->avt, 0x0fffff00u);
+        /* old: on, 0x0f000000 - 0xe0000000 wraps to 0x2f000000 and stays
+         * above svt after waking (starved until svt catches up). Off: 0,
+         * and waking raises it to svt 0x10000000: level with a. */
+        ck_assert_uint_eq(BV(old)->avt, quirk ? 0x2f000000u : 0u);
+        ck_assert_uint_eq(BV(old)->evt, quirk ? 0x2f000000u : 0u);
+        fake_wake(c, old);
+        ck_assert_uint_eq(BV(old)->avt, quirk ? 0x2f000000u : 0x10000000u);
+        ck_assert_uint_eq(BV(old)->evt, BV(old)->avt);
+        /* a was dispatched at this instant, so its evt as of now is
+         * 0x10000000: off, old (<=) preempts; on, it does not. */
+        ck_assert_int_eq(fake_ntickles(c, 0), quirk ? 0 : 1);
+        (void)b;
+        fake_core_free(c);
+    }
 }
 END_TEST
 
@@ -562,6 +776,13 @@ static Suite *bvt_suite(void)
     tcase_add_test(tc, test_warp_warpu_zero_stops_warping);
     tcase_add_test(tc, test_warp_below_value_wraps);
     tcase_add_test(tc, test_wrap_around);
+    tc = xs_tcase(s, "quirk options", 10);
+    tcase_add_test(tc, test_u32_runtime_quirk);
+    tcase_add_test(tc, test_u32_warp_quirk);
+    tcase_add_test(tc, test_warp_per_dispatch_quirk);
+    tcase_add_test(tc, test_stale_warp_evt_quirk);
+    tcase_add_test(tc, test_insert_unwarped_quirk);
+    tcase_add_test(tc, test_wrap_blocked_quirk);
     tc = xs_tcase(s, "shares", 20);
     tcase_add_test(tc, test_shares_quirk_on);
     tcase_add_test(tc, test_shares_quirk_off);
