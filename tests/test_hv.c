@@ -23,6 +23,7 @@
 #include "sim/ev.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
+#include "tests/hv_rig.h"
 #include "workloads/wl.h"
 
 #define MS SIM_MSEC
@@ -182,102 +183,6 @@ static const struct sched_ops fifo_ops = {
 
 /* --- helpers ----------------------------------------------------------- */
 
-struct rig {
-    struct scn *s;
-    struct ev_loop *loop;
-    struct hv *h;
-};
-
-static struct scn *load(const char *yaml)
-{
-    struct scn_diags *d = NULL;
-    struct scn *s = scn_load_buffer("test.yaml", yaml, strlen(yaml), NULL, &d);
-    if (!s) {
-        char *t = scn_diags_text(d);
-        ck_abort_msg("scenario refused: %s", t ? t : "?");
-    }
-    return s;
-}
-
-static void rig_up(struct rig *r, const char *yaml)
-{
-    char err[256];
-    r->s = load(yaml);
-    r->loop = ev_loop_new();
-    ck_assert_ptr_nonnull(r->loop);
-    r->h = hv_new(r->loop, r->s, 0, &fifo_ops, 0, err, sizeof err);
-    ck_assert_msg(r->h != NULL, "hv_new: %s", err);
-    ck_assert_int_eq(hv_start(r->h), 0);
-}
-
-static void rig_run(struct rig *r, sim_time_t until)
-{
-    ev_run(r->loop, until);
-    ck_assert_msg(hv_status(r->h) == 0, "hv: %s", hv_status_msg(r->h));
-}
-
-static void rig_down(struct rig *r)
-{
-    hv_free(r->h);
-    ev_loop_free(r->loop);
-    scn_free(r->s);
-}
-
-static int dom_index(const struct scn *s, const char *name)
-{
-    for (int i = 0; i < s->ndomains; i++)
-        if (!strcmp(s->domains[i].name, name))
-            return i;
-    ck_abort_msg("no domain %s", name);
-    return -1;
-}
-
-static struct hv_dom_stats dstats(struct rig *r, const char *name)
-{
-    struct hv_dom_stats ds;
-    ck_assert_int_eq(hv_dom_stats(r->h, dom_index(r->s, name), &ds), 0);
-    return ds;
-}
-
-static struct hv_pcpu_stats pstats(struct rig *r, int p)
-{
-    struct hv_pcpu_stats ps;
-    ck_assert_int_eq(hv_pcpu_stats(r->h, p, &ps), 0);
-    return ps;
-}
-
-/* The conservation laws, exactly, at the current time. */
-static void check_conservation(struct rig *r)
-{
-    struct hv *h = r->h;
-    sim_time_t el = hv_elapsed(h);
-    int np = hv_npcpus(h);
-    int64_t *cpu_on = calloc((size_t)np, sizeof *cpu_on);
-    ck_assert_ptr_nonnull(cpu_on);
-    for (int d = 0; d < hv_ndomains(h); d++) {
-        for (int k = 0; k < hv_domain_vcpus(h, d); k++) {
-            struct hv_vcpu_stats vs;
-            ck_assert_int_eq(hv_vcpu_stats(h, d, k, &vs), 0);
-            cpu_on[vs.pcpu] += vs.cpu_time_ns;
-            int64_t sum = 0;
-            for (int i = 0; i < HV_RS_COUNT; i++)
-                sum += vs.runstate_ns[i];
-            ck_assert_int_eq(sum, el);
-            ck_assert_int_ge(vs.runstate_ns[HV_RS_RUNNING], vs.cpu_time_ns);
-            ck_assert_int_ge(vs.cpu_time_ns, vs.refill_ns);
-        }
-    }
-    for (int p = 0; p < np; p++) {
-        struct hv_pcpu_stats ps = pstats(r, p);
-        ck_assert_int_eq(ps.elapsed_ns, el);
-        ck_assert_int_eq(ps.busy_ns + ps.idle_ns + ps.switch_ns, el);
-        ck_assert_int_eq(cpu_on[p], ps.busy_ns);
-        ck_assert_int_ge(ps.busy_ns, 0);
-        ck_assert_int_ge(ps.idle_ns, 0);
-    }
-    free(cpu_on);
-}
-
 /* --- conservation ----------------------------------------------------- */
 
 static const char *cons_yaml[] = {
@@ -311,7 +216,7 @@ START_TEST(test_conservation)
     fifo_reset_knobs();
     fifo_slice = 3 * MS + 7;
     struct rig r;
-    rig_up(&r, cons_yaml[_i]);
+    rig_up(&r, cons_yaml[_i], &fifo_ops);
     /* Read at awkward instants, mid-slice and mid-switch included. */
     const sim_time_t at[] = { 1, 3 * US - 1, 12345678, 100 * MS + 1, 333333333, 500 * MS };
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
@@ -342,7 +247,7 @@ START_TEST(test_switch_cost)
     struct rig r;
     rig_up(&r, "name: sw\nduration: 1s\n"
                "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
-               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n");
+               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 995 * MS);
     struct hv_pcpu_stats ps = pstats(&r, 0);
     ck_assert_uint_eq(ps.context_switches, 100);
@@ -379,7 +284,7 @@ START_TEST(test_switch_cost_cycles)
     rig_up(&r, "name: cy\nduration: 1s\n"
                "machine: { pcpus: 1, clock: { tsc_hz: 2.4GHz, tsc_ppm: [100] }, "
                "costs: { context_switch: 7200cycles } }\n"
-               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n");
+               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 100 * MS);
     struct hv_pcpu_stats ps = pstats(&r, 0);
     ck_assert_uint_ge(ps.context_switches, 9);
@@ -400,7 +305,7 @@ START_TEST(test_cache_refill)
     struct rig r;
     rig_up(&r, "name: rf\nduration: 1s\n"
                "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 100us } }\n"
-               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n");
+               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 995 * MS);
     struct hv_dom_stats a = dstats(&r, "a"), b = dstats(&r, "b");
     ck_assert_int_eq(a.refill_ns, 50 * 100 * US);
@@ -413,7 +318,7 @@ START_TEST(test_cache_refill)
 
     rig_up(&r, "name: rf2\nduration: 1s\n"
                "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 100us } }\n"
-               "domains:\n  a: { vcpus: 2, workload: { type: cpu } }\n");
+               "domains:\n  a: { vcpus: 2, workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 995 * MS);
     a = dstats(&r, "a");
     ck_assert_int_eq(a.refill_ns, 100 * US);
@@ -426,7 +331,7 @@ START_TEST(test_cache_refill)
      * Periodic, 1 ms burst every 10 ms, alone: one refill in 100 ms. */
     rig_up(&r, "name: rf3\nduration: 1s\n"
                "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 100us } }\n"
-               "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: 1ms } }\n");
+               "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: 1ms } }\n", &fifo_ops);
     rig_run(&r, 99 * MS);
     struct hv_dom_stats p = dstats(&r, "p");
     ck_assert_int_eq(p.refill_ns, 100 * US);
@@ -448,7 +353,7 @@ START_TEST(test_prev_eq_next)
     struct rig r;
     rig_up(&r, "name: pn\nduration: 1s\n"
                "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 50us } }\n"
-               "domains:\n  a: { workload: { type: cpu } }\n");
+               "domains:\n  a: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 995 * MS);
     struct hv_pcpu_stats ps = pstats(&r, 0);
     ck_assert_uint_eq(ps.context_switches, 1);
@@ -479,7 +384,7 @@ START_TEST(test_placement)
                "  a: { vcpus: 3, workload: { type: cpu } }\n"
                "  b: { vcpus: 2, cpus: [2, 3], workload: { type: cpu } }\n"
                "  c: { cpus: [1], workload: { type: cpu } }\n"
-               "  d: { vcpus: 2, workload: { type: cpu } }\n");
+               "  d: { vcpus: 2, workload: { type: cpu } }\n", &fifo_ops);
     const int want[][3] = { { 0, 0, 0 }, { 0, 1, 1 }, { 0, 2, 2 }, { 1, 0, 3 }, { 1, 1, 2 },
                             { 2, 0, 1 }, { 3, 0, 0 }, { 3, 1, 3 } };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
@@ -521,7 +426,7 @@ START_TEST(test_sleep_wakes_through_timer)
                "timer_slop: 50us }, costs: { context_switch: 1us } }\n"
                "domains:\n"
                "  a: { workload: { type: periodic, period: 10ms, burst: 100us } }\n"
-               "  b: { workload: { type: periodic, period: 10030us, burst: 100us } }\n");
+               "  b: { workload: { type: periodic, period: 10030us, burst: 100us } }\n", &fifo_ops);
     rig_run(&r, 195 * MS);
     int seen[2] = { 0, 0 }, early_b = 0;
     for (int i = 0; i < wake_n; i++) {
@@ -557,7 +462,7 @@ START_TEST(test_yield_every)
     struct rig r;
     rig_up(&r, "name: y\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
                "domains:\n  y: { workload: { type: cpu, yield_every: 1ms } }\n"
-               "  h: { workload: { type: cpu } }\n");
+               "  h: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 1100 * MS);
     struct hv_dom_stats y = dstats(&r, "y"), h = dstats(&r, "h");
     ck_assert_int_eq(y.cpu_time_ns, 100 * MS);
@@ -571,7 +476,7 @@ START_TEST(test_yield_every)
     /* Alone with 3 us switches: useful time from 3 us; yields at 1.003 ms,
      * 2.003 ms, ..., 99.003 ms before 100 ms. */
     rig_up(&r, "name: y2\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
-               "domains:\n  y: { workload: { type: cpu, yield_every: 1ms } }\n");
+               "domains:\n  y: { workload: { type: cpu, yield_every: 1ms } }\n", &fifo_ops);
     rig_run(&r, 100 * MS);
     y = dstats(&r, "y");
     ck_assert_uint_eq(y.yields, 99);
@@ -603,7 +508,7 @@ START_TEST(test_late_periods)
                  "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: %s } }\n",
                  c[i].burst);
         struct rig r;
-        rig_up(&r, yaml);
+        rig_up(&r, yaml, &fifo_ops);
         rig_run(&r, 120 * MS);
         struct hv_dom_stats p = dstats(&r, "p");
         ck_assert_uint_eq(p.periods, c[i].periods);
@@ -627,7 +532,7 @@ START_TEST(test_sched_latency)
     struct rig r;
     rig_up(&r, "name: lat\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
                "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: 1ms } }\n"
-               "  h: { workload: { type: cpu } }\n");
+               "  h: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 55 * MS);
     int dp = dom_index(r.s, "p");
     struct st_summary sum;
@@ -659,7 +564,7 @@ START_TEST(test_stats_reset)
     struct rig r;
     rig_up(&r, "name: rs\nduration: 1s\nmachine: { pcpus: 2, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
                "domains:\n  p: { count: 2, workload: { type: periodic, period: 5ms, burst: 2ms } }\n"
-               "  h: { workload: { type: cpu } }\n");
+               "  h: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 100 * MS + 1234);
     hv_stats_reset(r.h);
     ck_assert_int_eq(hv_elapsed(r.h), 0);
@@ -713,7 +618,7 @@ static void take(struct snap *sn, sim_time_t until)
     fifo_reset_knobs();
     fifo_slice = 2 * MS;
     struct rig r;
-    rig_up(&r, det_yaml);
+    rig_up(&r, det_yaml, &fifo_ops);
     rig_run(&r, until / 4);
     hv_stats_reset(r.h);
     rig_run(&r, until);
@@ -776,12 +681,12 @@ END_TEST
  * not on other domains, and not on when it asks. */
 START_TEST(test_demand_streams)
 {
-    struct scn *s1 = load("name: s1\nseed: 9\nduration: 1s\ndomains:\n"
+    struct scn *s1 = rig_load("name: s1\nseed: 9\nduration: 1s\ndomains:\n"
                           "  x: { workload: { type: periodic, period: 1ms, "
                           "burst: { dist: exponential, mean: 1ms } } }\n"
                           "  w: { vcpus: 2, workload: { type: periodic, period: 5ms, "
                           "burst: { dist: uniform, min: 1us, max: 1ms } } }\n");
-    struct scn *s2 = load("name: s2\nseed: 9\nduration: 1s\ndomains:\n"
+    struct scn *s2 = rig_load("name: s2\nseed: 9\nduration: 1s\ndomains:\n"
                           "  w: { vcpus: 2, workload: { type: periodic, period: 5ms, "
                           "burst: { dist: uniform, min: 1us, max: 1ms } } }\n");
     char err[128];
@@ -834,7 +739,7 @@ START_TEST(test_errors)
 {
     fifo_reset_knobs();
     char err[256];
-    struct scn *s = load("name: e\nduration: 1s\nmachine: { pcpus: 2 }\n"
+    struct scn *s = rig_load("name: e\nduration: 1s\nmachine: { pcpus: 2 }\n"
                          "domains:\n  good: { workload: { type: cpu } }\n"
                          "  bad: { workload: { type: cpu } }\n");
     struct ev_loop *loop = ev_loop_new();
@@ -867,7 +772,7 @@ START_TEST(test_errors)
     scn_free(s);
 
     /* Workload kinds of later issues: refused, or stubbed on request. */
-    s = load("name: io\nduration: 1s\n"
+    s = rig_load("name: io\nduration: 1s\n"
              "devices: { disk0: { kind: disk, seek: 4ms, rpm: 10000, bandwidth: 80MB/s } }\n"
              "domains:\n  dom0: { privileged: true }\n"
              "  io: { workload: { type: io, device: disk0, size: 4KiB } }\n");
@@ -899,7 +804,7 @@ START_TEST(test_external_wake)
     fifo_reset_knobs();
     struct rig r;
     rig_up(&r, "name: ew\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
-               "domains:\n  q: { }\n");
+               "domains:\n  q: { }\n", &fifo_ops);
     rig_run(&r, 1 * MS);
     ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_BLOCKED);
     ck_assert_int_eq(hv_vcpu_wake(r.h, 0, 0), 0);

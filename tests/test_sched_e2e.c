@@ -40,79 +40,12 @@
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
+#include "tests/hv_rig.h"
 
 #define MS SIM_MSEC
 #define US SIM_USEC
 
 /* --- helpers ----------------------------------------------------------- */
-
-struct rig {
-    struct scn *s;
-    struct ev_loop *loop;
-    struct hv *h;
-};
-
-static struct scn *load(const char *yaml)
-{
-    struct scn_diags *d = NULL;
-    struct scn *s = scn_load_buffer("e2e.yaml", yaml, strlen(yaml), NULL, &d);
-    if (!s) {
-        char *t = scn_diags_text(d);
-        ck_abort_msg("scenario refused: %s", t ? t : "?");
-    }
-    return s;
-}
-
-/* Build and start the host of a scenario with the policy it names. */
-static void rig_up(struct rig *r, const char *yaml)
-{
-    char err[512];
-    r->s = load(yaml);
-    const struct sched_ops *ops = sched_find(r->s->sched.name);
-    ck_assert_ptr_nonnull(ops);
-    r->loop = ev_loop_new();
-    ck_assert_ptr_nonnull(r->loop);
-    r->h = hv_new(r->loop, r->s, 0, ops, 0, err, sizeof err);
-    ck_assert_msg(r->h != NULL, "hv_new: %s", err);
-    ck_assert_int_eq(hv_start(r->h), 0);
-}
-
-static void rig_run(struct rig *r, sim_time_t until)
-{
-    ev_run(r->loop, until);
-    ck_assert_msg(hv_status(r->h) == 0, "hv: %s", hv_status_msg(r->h));
-    ck_assert_int_eq(ev_now(r->loop), until);
-}
-
-static void rig_down(struct rig *r)
-{
-    hv_free(r->h);
-    ev_loop_free(r->loop);
-    scn_free(r->s);
-}
-
-static int dom_index(const struct scn *s, const char *name)
-{
-    for (int i = 0; i < s->ndomains; i++)
-        if (!strcmp(s->domains[i].name, name))
-            return i;
-    ck_abort_msg("no domain %s", name);
-    return -1;
-}
-
-static struct hv_dom_stats dstats(struct rig *r, const char *name)
-{
-    struct hv_dom_stats ds;
-    ck_assert_int_eq(hv_dom_stats(r->h, dom_index(r->s, name), &ds), 0);
-    return ds;
-}
-
-static struct hv_pcpu_stats pstats(struct rig *r, int p)
-{
-    struct hv_pcpu_stats ps;
-    ck_assert_int_eq(hv_pcpu_stats(r->h, p, &ps), 0);
-    return ps;
-}
 
 static struct st_rec *lat(struct rig *r, const char *name)
 {
@@ -136,37 +69,6 @@ static double quant(struct st_rec *l, double p)
         ck_assert_msg(fabs(x_ / w_ - 1.0) <= (rel), "%s = %.6g, want %.6g +- %g%%", \
                       #x, x_, w_, 100.0 * (rel));                                 \
     } while (0)
-
-/* The conservation laws, exactly, at the current instant: per pCPU busy +
- * idle + switch == elapsed, and the CPU times of the vCPUs placed on a pCPU
- * (hv_vcpu_stats.pcpu) sum to its busy time; per vCPU the runstates sum to
- * elapsed. */
-static void check_conservation(struct rig *r)
-{
-    struct hv *h = r->h;
-    sim_time_t el = hv_elapsed(h);
-    int np = hv_npcpus(h);
-    int64_t cpu_on[8] = { 0 };
-    ck_assert_int_le(np, 8);
-    for (int d = 0; d < hv_ndomains(h); d++) {
-        for (int k = 0; k < hv_domain_vcpus(h, d); k++) {
-            struct hv_vcpu_stats vs;
-            ck_assert_int_eq(hv_vcpu_stats(h, d, k, &vs), 0);
-            ck_assert_int_eq(vs.pcpu, hv_vcpu_pcpu(h, d, k));
-            cpu_on[vs.pcpu] += vs.cpu_time_ns;
-            int64_t sum = 0;
-            for (int i = 0; i < HV_RS_COUNT; i++)
-                sum += vs.runstate_ns[i];
-            ck_assert_int_eq(sum, el);
-        }
-    }
-    for (int p = 0; p < np; p++) {
-        struct hv_pcpu_stats ps = pstats(r, p);
-        ck_assert_int_eq(ps.elapsed_ns, el);
-        ck_assert_int_eq(ps.busy_ns + ps.idle_ns + ps.switch_ns, el);
-        ck_assert_int_eq(cpu_on[p], ps.busy_ns);
-    }
-}
 
 /* --- RR ---------------------------------------------------------------- */
 
@@ -193,7 +95,7 @@ START_TEST(test_rr_equal_shares)
              "scheduler: { name: rr }\n"
              "domains:\n  hog: { count: %d, workload: { type: cpu } }\n", n);
     struct rig r;
-    rig_up(&r, y);
+    rig_up(&r, y, NULL);
     const int K = 20;
     sim_time_t w = (sim_time_t)K * n * 10 * MS;
     rig_run(&r, w);
@@ -248,7 +150,7 @@ START_TEST(test_rr_wake_latency)
                "scheduler: { name: rr }\n"
                "domains:\n"
                "  p: { workload: { type: periodic, period: 25ms, burst: 1ms } }\n"
-               "  hog: { count: 3, workload: { type: cpu } }\n");
+               "  hog: { count: 3, workload: { type: cpu } }\n", NULL);
     rig_run(&r, 126 * MS);
     struct st_summary sum;
     st_rec_summary(lat(&r, "p"), &sum);
@@ -304,7 +206,7 @@ START_TEST(test_bvt_weighted_shares)
              "  c: { sched: { bvt: { mcu_advance: 4 } }, workload: { type: cpu } }\n",
              quirk ? "true" : "false");
     struct rig r;
-    rig_up(&r, y);
+    rig_up(&r, y, NULL);
     rig_run(&r, r.s->warmup);
     hv_stats_reset(r.h);
     rig_run(&r, r.s->warmup + r.s->duration);
@@ -352,7 +254,7 @@ START_TEST(test_bvt_quirk_slices_ctx_allow)
              "  b: { sched: { bvt: { mcu_advance: %d } }, workload: { type: cpu } }\n",
              equal ? 10 : 1, equal ? 10 : 2);
     struct rig r;
-    rig_up(&r, y);
+    rig_up(&r, y, NULL);
     rig_run(&r, r.s->warmup);
     hv_stats_reset(r.h);
     rig_run(&r, r.s->warmup + r.s->duration);
@@ -391,7 +293,7 @@ START_TEST(test_bvt_paper_slices)
                "scheduler: { name: bvt, bvt: { slice_units_quirk: false } }\n"
                "domains:\n"
                "  a: { sched: { bvt: { mcu_advance: 1 } }, workload: { type: cpu } }\n"
-               "  b: { sched: { bvt: { mcu_advance: 2 } }, workload: { type: cpu } }\n");
+               "  b: { sched: { bvt: { mcu_advance: 2 } }, workload: { type: cpu } }\n", NULL);
     rig_run(&r, 12500 * US);
     hv_stats_reset(r.h);
     rig_run(&r, 912500 * US);
@@ -469,7 +371,7 @@ static void warp_run(struct rig *r, int scen, bool warp)
     snprintf(y, sizeof y, warp_yaml, scen == 0 ? "1s" : "5s",
              warp ? ", warp: 50ms, warpl: 10ms, warpu: 20ms" : "",
              scen == 0 ? "1100us" : "{ dist: uniform, min: 500us, max: 1500us }");
-    rig_up(r, y);
+    rig_up(r, y, NULL);
 }
 
 START_TEST(test_bvt_warp_latency)
@@ -550,7 +452,7 @@ START_TEST(test_bvt_wake_no_credit)
                "scheduler: { name: bvt }\n"
                "domains:\n"
                "  h: { workload: { type: cpu } }\n"
-               "  s: { workload: { type: periodic, period: 1s, burst: 200ms } }\n");
+               "  s: { workload: { type: periodic, period: 1s, burst: 200ms } }\n", NULL);
     int ds = dom_index(r.s, "s");
     sim_time_t longest = 0, start = -1;
     for (sim_time_t t = 100 * US; t <= 3000 * MS; t += 100 * US) {
@@ -623,7 +525,7 @@ START_TEST(test_atropos_reservation)
              "    workload: { type: cpu }\n"
              "  hog: { count: 3, workload: { type: cpu } }\n", v[_i].sticky, v[_i].xtra);
     struct rig r;
-    rig_up(&r, y);
+    rig_up(&r, y, NULL);
     rig_run(&r, 200 * MS);
     hv_stats_reset(r.h);
     rig_run(&r, 1200 * MS);
@@ -667,7 +569,7 @@ START_TEST(test_atropos_sticky_wait_starves)
                "  r:\n"
                "    sched: { atropos: { period: 20ms, slice: 8ms, latency: 20ms, xtratime: false } }\n"
                "    workload: { type: cpu }\n"
-               "  hog: { count: 3, workload: { type: cpu } }\n");
+               "  hog: { count: 3, workload: { type: cpu } }\n", NULL);
     rig_run(&r, 20 * MS);
     struct hv_dom_stats d = dstats(&r, "r");
     ck_assert_int_eq(d.runstate_ns[HV_RS_RUNNING], 5 * MS);
@@ -743,7 +645,7 @@ START_TEST(test_atropos_long_block)
                "  l:\n"
                "    sched: { atropos: { period: 100ms, slice: 20ms, latency: 10ms, xtratime: false } }\n"
                "    workload: { type: periodic, period: 2002500us, burst: 100ms }\n"
-               "  hog: { count: 2, workload: { type: cpu } }\n");
+               "  hog: { count: 2, workload: { type: cpu } }\n", NULL);
     int dl = dom_index(r.s, "l");
     rig_run(&r, 2002 * MS);
     ck_assert_int_eq(hv_vcpu_runstate(r.h, dl, 0), HV_RS_BLOCKED);
@@ -812,7 +714,7 @@ static void mixed_up(struct rig *r, const char *policy, int seed)
 {
     char y[2048];
     snprintf(y, sizeof y, mixed_yaml, seed, policy);
-    rig_up(r, y);
+    rig_up(r, y, NULL);
 }
 
 /*
@@ -979,7 +881,7 @@ START_TEST(test_determinism)
 
     char y[2048];
     snprintf(y, sizeof y, mixed_yaml, 7, policies[_i]);
-    struct scn *s = load(y);
+    struct scn *s = rig_load(y);
     ck_assert_str_eq(s->domains[4].name, "p.0");
     struct run_opts o = { .seed = s->seed, .replication = 0 };
     struct run_result ra, rb;
@@ -1029,7 +931,7 @@ START_TEST(test_demand_independent_of_policy)
              "burst: { dist: uniform, min: 200us, max: 3ms } } }\n",
              variants[_i], _i == 3 ? "false" : "true");
     struct rig r;
-    rig_up(&r, y);
+    rig_up(&r, y, NULL);
     rig_run(&r, 1999 * MS);
     int checked = 0;
     for (int d = 0; d < r.s->ndomains; d++) {
