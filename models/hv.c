@@ -377,8 +377,7 @@ static void do_block(struct hv_pcpu *p, struct hv_vcpu *v)
     set_rs(v, HV_RS_BLOCKED, ev_now(h->loop));
     v->blocks++;
     v->remaining = 0;
-    if (h->ops->sleep)
-        h->ops->sleep(h->spriv, &v->sv);
+    sched_op_sleep(h->ops, h->spriv, &v->sv);
     enter_scheduler(p);
 }
 
@@ -454,8 +453,7 @@ static void wake(struct hv_vcpu *v)
     v->wake_pending = true;
     v->woke_at = t;
     v->remaining = 0;
-    if (h->ops->wake)
-        h->ops->wake(h->spriv, &v->sv);
+    sched_op_wake(h->ops, h->spriv, &v->sv);
 }
 
 static void sleep_timer_fn(void *arg)
@@ -571,15 +569,15 @@ void hv_free(struct hv *h)
         /* The policy goes before the clocks: it cancels its own timers. */
         for (int i = h->nv - 1; i >= 0; i--) {
             struct hv_vcpu *v = &h->vcpus[i];
-            if (v->inserted && h->ops->remove)
-                h->ops->remove(h->spriv, &v->sv);
-            if (v->vdata && h->ops->free_vdata)
-                h->ops->free_vdata(h->spriv, &v->sv);
+            if (v->inserted)
+                sched_op_remove(h->ops, h->spriv, &v->sv);
+            if (v->vdata)
+                sched_op_free_vdata(h->ops, h->spriv, &v->sv);
             wl_free(v->wl);
         }
     }
-    if (h->sched_inited && h->ops->deinit)
-        h->ops->deinit(h->spriv);
+    if (h->sched_inited)
+        sched_op_deinit(h->ops, h->spriv);
     if (h->pcpus)
         for (int i = 0; i < h->np; i++)
             clk_cpu_free(h->pcpus[i].clk);
@@ -995,6 +993,5 @@ void hv_dump(struct hv *h, FILE *out)
         fprintf(out, "  %s/%d on %d: %s, cpu %" PRId64 " remaining %" PRId64 "\n",
                 dom_name(h, v), v->sv.vcpu, v->p->idx, rs_name(v->rs), v->cpu_ns, v->remaining);
     }
-    if (h->ops->dump)
-        h->ops->dump(h->spriv, out);
+    sched_op_dump(h->ops, h->spriv, out);
 }

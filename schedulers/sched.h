@@ -126,6 +126,48 @@ struct sched_ops {
     void (*dump)(void *priv, FILE *out);
 };
 
+/*
+ * How the core calls a policy: required hooks directly, optional ones
+ * through these wrappers, which do nothing when the hook is NULL (Xen's
+ * SCHED_OP, without its silent zero for required hooks).
+ */
+static inline void sched_op_deinit(const struct sched_ops *o, void *priv)
+{
+    if (o->deinit)
+        o->deinit(priv);
+}
+
+static inline void sched_op_free_vdata(const struct sched_ops *o, void *priv,
+                                       struct sched_vcpu *v)
+{
+    if (o->free_vdata)
+        o->free_vdata(priv, v);
+}
+
+static inline void sched_op_remove(const struct sched_ops *o, void *priv, struct sched_vcpu *v)
+{
+    if (o->remove)
+        o->remove(priv, v);
+}
+
+static inline void sched_op_sleep(const struct sched_ops *o, void *priv, struct sched_vcpu *v)
+{
+    if (o->sleep)
+        o->sleep(priv, v);
+}
+
+static inline void sched_op_wake(const struct sched_ops *o, void *priv, struct sched_vcpu *v)
+{
+    if (o->wake)
+        o->wake(priv, v);
+}
+
+static inline void sched_op_dump(const struct sched_ops *o, void *priv, FILE *out)
+{
+    if (o->dump)
+        o->dump(priv, out);
+}
+
 /* The registry: every policy, NULL-terminated, in a fixed order. */
 extern const struct sched_ops *const sched_registry[];
 
