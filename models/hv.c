@@ -853,6 +853,18 @@ int hv_vcpu_wake(struct hv *h, int dom, int vcpu)
     return 0;
 }
 
+int hv_set_workload(struct hv *h, int dom, int vcpu, struct wl *w)
+{
+    struct hv_vcpu *v = find_vcpu(h, dom, vcpu);
+    if (!v || !w)
+        return -SIM_EINVAL;
+    if (h->started)
+        return -SIM_ESTATE;
+    wl_free(v->wl);
+    v->wl = w;
+    return 0;
+}
+
 void hv_stats_reset(struct hv *h)
 {
     if (!h)

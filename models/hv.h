@@ -137,6 +137,16 @@ int hv_vcpu_runstate(const struct hv *h, int dom, int vcpu);
 int hv_vcpu_wake(struct hv *h, int dom, int vcpu);
 
 /*
+ * Give vCPU `vcpu` of domain `dom` the workload w instead of the one wl_new
+ * chose (the hv takes w over and frees the old one): the hook for models
+ * that build workloads needing more than the scenario, e.g. the split
+ * drivers (models/blk) for io domains and driver domains. Before hv_start
+ * only. 0, -SIM_EINVAL, or -SIM_ESTATE once started (w is then not taken).
+ */
+struct wl;
+int hv_set_workload(struct hv *h, int dom, int vcpu, struct wl *w);
+
+/*
  * Statistics. All exclude what happened before the last hv_stats_reset()
  * (or hv_start). Reading them accounts every interval in progress up to
  * ev_now first (hv_stats_sync), so they may be read at any time between

@@ -27,11 +27,13 @@
 #include <time.h>
 
 #include "config.h"
+#include "models/blk.h"
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/err.h"
 #include "sim/ev.h"
 #include "sim/rng.h"
+#include "workloads/wl.h"
 
 #define CHUNKS 100
 
@@ -190,6 +192,35 @@ static int collect(struct hv *h, const struct scn *s, struct run_result *out)
     return 0;
 }
 
+/* The I/O metrics of the split drivers (models/blk): per io domain and per
+ * disk in use. */
+static int record_io_metrics(struct store *db, struct blk *b, const struct scn *s)
+{
+    int rc = 0;
+    for (int d = 0; b && d < s->ndomains; d++) {
+        struct blk_dom_stats st;
+        if (blk_dom_stats(b, d, &st) < 0 || !st.has_io)
+            continue;
+        const char *m = s->domains[d].name;
+        rc |= store_scalar(db, m, "io_ops", (double)st.io_ops);
+        rc |= store_scalar(db, m, "io_bytes", (double)st.io_bytes);
+        rc |= store_scalar(db, m, "io_ops_per_s", st.io_ops_per_s);
+        rc |= store_scalar(db, m, "ring_full_stalls", (double)st.ring_full_stalls);
+        if (rc || store_statistic(db, m, "io_latency", blk_dom_io_latency(b, d)) < 0)
+            return -SIM_EDB;
+    }
+    for (int k = 0; b && k < s->ndevices; k++) {
+        struct disk_stats ds;
+        if (blk_dev_stats(b, k, &ds) < 0)
+            continue;
+        const char *m = s->devices[k].name;
+        rc |= store_scalar(db, m, "utilization", ds.utilization);
+        rc |= store_scalar(db, m, "queue_depth_mean", ds.queue_depth_mean);
+        rc |= store_scalar(db, m, "queue_depth_max", (double)ds.queue_depth_max);
+    }
+    return rc ? -SIM_EDB : 0;
+}
+
 static int record_metrics(struct store *db, struct hv *h, const struct run_result *r)
 {
     int rc = 0;
@@ -257,11 +288,30 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         return -SIM_ENOMEM;
     }
     char herr[512] = "";
-    struct hv *h = hv_new(loop, &sc, o->replication, ops, 0, herr, sizeof herr);
+    /* io domains get their workloads from the split drivers (models/blk):
+     * let the core stub them only if nothing else is unsupported. */
+    unsigned flags = 0;
+    if (blk_needed(&sc)) {
+        flags = HV_STUB_UNSUPPORTED;
+        for (int d = 0; d < sc.ndomains; d++)
+            if (sc.domains[d].wl.type != SCN_WL_IO && !wl_type_supported(sc.domains[d].wl.type))
+                flags = 0;
+    }
+    struct hv *h = hv_new(loop, &sc, o->replication, ops, flags, herr, sizeof herr);
     if (!h) {
         snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the host");
         ev_loop_free(loop);
         return -SIM_EBADINPUT;
+    }
+    struct blk *b = NULL;
+    if (blk_needed(&sc)) {
+        b = blk_new(loop, h, &sc, o->replication, herr, sizeof herr);
+        if (!b) {
+            snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the I/O path");
+            hv_free(h);
+            ev_loop_free(loop);
+            return -SIM_EBADINPUT;
+        }
     }
     int rc = hv_start(h);
     if (rc < 0) {
@@ -273,6 +323,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     if (!simulate(loop, h, 0, s->warmup, total, o))
         goto stopped;
     hv_stats_reset(h);
+    blk_stats_reset(b);
     if (!simulate(loop, h, s->warmup, total, total, o))
         goto stopped;
     out->wall_s = wall_now() - t0;
@@ -289,6 +340,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         if (rc == 0)
             rc = record_metrics(o->db, h, out);
         if (rc == 0)
+            rc = record_io_metrics(o->db, b, &sc);
+        if (rc == 0)
             rc = store_run_end(o->db);
         if (rc < 0) {
             snprintf(err, errlen, "results database: %s", store_errmsg(o->db));
@@ -298,6 +351,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         }
     }
     hv_free(h);
+    blk_free(b);
     ev_loop_free(loop);
     return 0;
 stopped:
@@ -311,6 +365,7 @@ stopped:
 fail:
     run_result_free(out);
     hv_free(h);
+    blk_free(b);
     ev_loop_free(loop);
     return rc;
 }

@@ -119,4 +119,10 @@ struct wl *wl_cpu_new(const struct wl_env *env, char *err, size_t errlen);
 struct wl *wl_periodic_new(const struct wl_env *env, char *err, size_t errlen);
 struct wl *wl_idle_new(const struct wl_env *env, char *err, size_t errlen);
 
+/* The io workload (workloads/io.c) of vCPU 0 of an io domain, against its
+ * block front end; built by models/blk, not by wl_new (which leaves io
+ * unsupported: the core alone cannot give it a device). */
+struct blk_front;
+struct wl *wl_io_new(const struct wl_env *env, struct blk_front *f, char *err, size_t errlen);
+
 #endif
