@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "models/blk.h"
+#include "models/mm.h"
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/err.h"
@@ -221,6 +222,23 @@ static int record_io_metrics(struct store *db, struct blk *b, const struct scn *
     return rc ? -SIM_EDB : 0;
 }
 
+/* The memory metrics of the mmu domains (models/mm). */
+static int record_mm_metrics(struct store *db, struct mm *mm, const struct scn *s)
+{
+    int rc = 0;
+    for (int d = 0; mm && d < s->ndomains; d++) {
+        struct mm_dom_stats st;
+        if (mm_dom_stats(mm, d, &st) < 0 || !st.has_mmu)
+            continue;
+        const char *m = s->domains[d].name;
+        rc |= store_scalar(db, m, "mmu_updates", (double)st.updates);
+        rc |= store_scalar(db, m, "mmu_batches", (double)st.batches);
+        rc |= store_scalar(db, m, "mmu_rejected", (double)st.rejected);
+        rc |= store_scalar(db, m, "mmu_validate_ns", (double)st.validate_ns);
+    }
+    return rc ? -SIM_EDB : 0;
+}
+
 static int record_metrics(struct store *db, struct hv *h, const struct run_result *r)
 {
     int rc = 0;
@@ -288,13 +306,15 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         return -SIM_ENOMEM;
     }
     char herr[512] = "";
-    /* io domains get their workloads from the split drivers (models/blk):
-     * let the core stub them only if nothing else is unsupported. */
+    /* io domains get their workloads from the split drivers (models/blk),
+     * mmu domains from the memory model (models/mm): let the core stub them
+     * only if nothing else is unsupported. */
     unsigned flags = 0;
-    if (blk_needed(&sc)) {
+    if (blk_needed(&sc) || mm_needed(&sc)) {
         flags = HV_STUB_UNSUPPORTED;
         for (int d = 0; d < sc.ndomains; d++)
-            if (sc.domains[d].wl.type != SCN_WL_IO && !wl_type_supported(sc.domains[d].wl.type))
+            if (sc.domains[d].wl.type != SCN_WL_IO && sc.domains[d].wl.type != SCN_WL_MMU
+                && !wl_type_supported(sc.domains[d].wl.type))
                 flags = 0;
     }
     struct hv *h = hv_new(loop, &sc, o->replication, ops, flags, herr, sizeof herr);
@@ -313,6 +333,18 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             return -SIM_EBADINPUT;
         }
     }
+    struct mm *mm = NULL;
+    if (mm_needed(&sc)) {
+        mm = mm_new(&sc, herr, sizeof herr);
+        if (!mm || mm_install(mm, h, &sc, o->replication, herr, sizeof herr) < 0) {
+            snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the memory model");
+            hv_free(h);
+            mm_free(mm);
+            blk_free(b);
+            ev_loop_free(loop);
+            return -SIM_EBADINPUT;
+        }
+    }
     int rc = hv_start(h);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the host: %s", sim_strerror(rc));
@@ -324,6 +356,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         goto stopped;
     hv_stats_reset(h);
     blk_stats_reset(b);
+    mm_stats_reset(mm);
     if (!simulate(loop, h, s->warmup, total, total, o))
         goto stopped;
     out->wall_s = wall_now() - t0;
@@ -342,6 +375,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         if (rc == 0)
             rc = record_io_metrics(o->db, b, &sc);
         if (rc == 0)
+            rc = record_mm_metrics(o->db, mm, &sc);
+        if (rc == 0)
             rc = store_run_end(o->db);
         if (rc < 0) {
             snprintf(err, errlen, "results database: %s", store_errmsg(o->db));
@@ -352,6 +387,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     }
     hv_free(h);
     blk_free(b);
+    mm_free(mm);
     ev_loop_free(loop);
     return 0;
 stopped:
@@ -366,6 +402,7 @@ fail:
     run_result_free(out);
     hv_free(h);
     blk_free(b);
+    mm_free(mm);
     ev_loop_free(loop);
     return rc;
 }
