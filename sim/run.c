@@ -29,6 +29,7 @@
 #include "config.h"
 #include "models/blk.h"
 #include "models/mm.h"
+#include "models/net.h"
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/err.h"
@@ -222,6 +223,24 @@ static int record_io_metrics(struct store *db, struct blk *b, const struct scn *
     return rc ? -SIM_EDB : 0;
 }
 
+/* The network metrics of the server domains (models/net). */
+static int record_net_metrics(struct store *db, struct net *n, const struct scn *s)
+{
+    int rc = 0;
+    for (int d = 0; n && d < s->ndomains; d++) {
+        struct net_dom_stats st;
+        if (net_dom_stats(n, d, &st) < 0 || !st.has_server)
+            continue;
+        const char *m = s->domains[d].name;
+        rc |= store_scalar(db, m, "net_packets", (double)st.net_packets);
+        rc |= store_scalar(db, m, "requests_completed", (double)st.requests_completed);
+        rc |= store_scalar(db, m, "requests_per_s", st.requests_per_s);
+        if (rc || store_statistic(db, m, "net_latency", net_dom_latency(n, d)) < 0)
+            return -SIM_EDB;
+    }
+    return 0;
+}
+
 /* The memory metrics of the mmu domains (models/mm). */
 static int record_mm_metrics(struct store *db, struct mm *mm, const struct scn *s)
 {
@@ -310,10 +329,11 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
      * mmu domains from the memory model (models/mm): let the core stub them
      * only if nothing else is unsupported. */
     unsigned flags = 0;
-    if (blk_needed(&sc) || mm_needed(&sc)) {
+    if (blk_needed(&sc) || mm_needed(&sc) || net_needed(&sc)) {
         flags = HV_STUB_UNSUPPORTED;
         for (int d = 0; d < sc.ndomains; d++)
             if (sc.domains[d].wl.type != SCN_WL_IO && sc.domains[d].wl.type != SCN_WL_MMU
+                && sc.domains[d].wl.type != SCN_WL_SERVER
                 && !wl_type_supported(sc.domains[d].wl.type))
                 flags = 0;
     }
@@ -333,6 +353,17 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             return -SIM_EBADINPUT;
         }
     }
+    struct net *net = NULL;
+    if (net_needed(&sc)) {
+        net = net_new(loop, h, &sc, o->replication, herr, sizeof herr);
+        if (!net) {
+            snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the network path");
+            hv_free(h);
+            blk_free(b);
+            ev_loop_free(loop);
+            return -SIM_EBADINPUT;
+        }
+    }
     struct mm *mm = NULL;
     if (mm_needed(&sc)) {
         mm = mm_new(&sc, herr, sizeof herr);
@@ -340,6 +371,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the memory model");
             hv_free(h);
             mm_free(mm);
+            net_free(net);
             blk_free(b);
             ev_loop_free(loop);
             return -SIM_EBADINPUT;
@@ -352,12 +384,13 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     }
     sim_time_t total = s->warmup + s->duration;
     double t0 = wall_now();
-    if (!simulate(loop, h, 0, s->warmup, total, o))
+    if (!simulate(loop, h, 0, s->warmup, total, o) || net_status(net) < 0)
         goto stopped;
     hv_stats_reset(h);
     blk_stats_reset(b);
+    net_stats_reset(net);
     mm_stats_reset(mm);
-    if (!simulate(loop, h, s->warmup, total, total, o))
+    if (!simulate(loop, h, s->warmup, total, total, o) || net_status(net) < 0)
         goto stopped;
     out->wall_s = wall_now() - t0;
     out->events_total = ev_dispatched(loop);
@@ -375,6 +408,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         if (rc == 0)
             rc = record_io_metrics(o->db, b, &sc);
         if (rc == 0)
+            rc = record_net_metrics(o->db, net, &sc);
+        if (rc == 0)
             rc = record_mm_metrics(o->db, mm, &sc);
         if (rc == 0)
             rc = store_run_end(o->db);
@@ -387,6 +422,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     }
     hv_free(h);
     blk_free(b);
+    net_free(net);
     mm_free(mm);
     ev_loop_free(loop);
     return 0;
@@ -394,6 +430,9 @@ stopped:
     if (hv_status(h) < 0) {
         snprintf(err, errlen, "simulation failed: %s", hv_status_msg(h));
         rc = hv_status(h);
+    } else if (net_status(net) < 0) {
+        rc = net_status(net);
+        snprintf(err, errlen, "simulation failed: network path: %s", sim_strerror(rc));
     } else {
         snprintf(err, errlen, "interrupted");
         rc = -SIM_ESTATE;
@@ -402,6 +441,7 @@ fail:
     run_result_free(out);
     hv_free(h);
     blk_free(b);
+    net_free(net);
     mm_free(mm);
     ev_loop_free(loop);
     return rc;

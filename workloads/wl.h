@@ -125,4 +125,10 @@ struct wl *wl_idle_new(const struct wl_env *env, char *err, size_t errlen);
 struct blk_front;
 struct wl *wl_io_new(const struct wl_env *env, struct blk_front *f, char *err, size_t errlen);
 
+/* The server workload (workloads/server.c) of vCPU 0 of a server domain,
+ * against its network front end; built by models/net. */
+struct net_front;
+struct wl *wl_server_new(const struct wl_env *env, struct net_front *f, char *err,
+                         size_t errlen);
+
 #endif

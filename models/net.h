@@ -1,0 +1,117 @@
+/*
+ * models/net.h: the network split driver: netfront in each guest that runs
+ * a `server` workload, netback in the driver domain of its NIC, coupled by
+ * two I/O rings (models/ioring: rx and tx) and one interdomain event
+ * channel (models/evtchn), with the device a models/nic.
+ *
+ * What is modelled (issue 4): open-loop request packets arrive at the NIC
+ * (gaps from the server's `arrival` distribution, stream "dom:<d>/arrival")
+ * and are serialised into the host (nic_rx_inject); the end of the receive
+ * raises the NIC's physical IRQ, routed to the driver domain, whose vCPU 0
+ * is kicked. When scheduled, its netback workload takes the upcall
+ * (costs.upcall), spends backend.per_request of CPU per packet, fills one
+ * of the rx buffers the guest posted on its rx ring (the response carries
+ * the buffer's id; the packet's NIC arrival time is written into the
+ * guest's buffer, standing for the granted page), pushes it and notifies
+ * the guest if the ring says so. The guest (workloads/server.c) takes its
+ * upcall, consumes the packet, re-posts the buffer, computes `service` of
+ * CPU (stream "dom:<d>/service"), then puts the reply (reply_size bytes) on
+ * its tx ring and notifies netback, which (upcall, per_request CPU) hands
+ * it to the NIC's transmit path and answers the tx request at once (the
+ * NIC has copied the packet). The reply's arrival at the far end of the
+ * wire completes the request: net_latency = that instant - the request's
+ * arrival at the NIC (ns of engine time).
+ *
+ * Source: Xen's netfront/netback protocol as described in Barham et al.,
+ * "Xen and the Art of Virtualization" (SOSP 2003) section 3.2 (rx buffers
+ * posted by the guest, tx descriptors, one event channel per interface);
+ * facts only, no Xen code.
+ *
+ * Simplified: request packets are NET_REQUEST_BYTES (a minimum Ethernet
+ * frame) and a reply is max(reply_size, NET_REQUEST_BYTES) bytes; netback
+ * keeps an unbounded backlog of received packets waiting for an rx buffer
+ * (no drops); a packet costs backend.per_request in each direction, once;
+ * events go to vCPU 0 and the server runs on vCPU 0 (models/evtchn.h); the
+ * net path owns its own event-channel table (disjoint from models/blk's),
+ * and a driver domain may serve NICs or disks but not both (refused: the
+ * back-end workloads are not merged yet); the guest spends no CPU beyond
+ * its upcall and `service`.
+ *
+ * Usage (the run driver), as models/blk.h:
+ *   h = hv_new(...HV_STUB_UNSUPPORTED...); n = net_new(loop, h, s, repl, err, n);
+ *   hv_start(h); ev_run ...; hv_stats_reset(h); net_stats_reset(n); ev_run ...
+ *   net_dom_stats(n, d, &st); net_dom_latency(n, d); hv_free(h); net_free(n);
+ *
+ * Ownership: borrows loop, h and s; owns the NICs, rings, event channels,
+ * arrival events and recorders. Free the hv first (its workloads point
+ * here), then the net, then the loop.
+ * Errors: 0 or a negative enum sim_err (sim/err.h).
+ */
+#ifndef XENSIM_MODELS_NET_H
+#define XENSIM_MODELS_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "analysis/stats.h"
+#include "sim/ev.h"
+#include "sim/scenario.h"
+#include "sim/types.h"
+
+#define NET_REQUEST_BYTES 64u   /* B of an arriving request packet */
+
+struct hv;
+struct net;
+struct net_front;
+
+/* Whether the scenario has a server domain. */
+bool net_needed(const struct scn *s);
+
+/* Build front and back ends, the NICs and arrival sources, and install the
+ * server and netback workloads (hv_set_workload). After hv_new, before
+ * hv_start (the first arrival is scheduled at ev_now + one gap). NULL with
+ * a message on failure. */
+struct net *net_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
+                    uint32_t replication, char *err, size_t errlen);
+void net_free(struct net *n);               /* accepts NULL */
+
+/* 0, or the first error met in one of the net's engine callbacks (it
+ * also stopped the loop). */
+int net_status(const struct net *n);
+
+/* Start a new statistics window at ev_now. */
+void net_stats_reset(struct net *n);
+
+struct net_dom_stats {
+    bool has_server;
+    uint64_t net_packets;           /* the domain's packets through the NIC in the
+                                       window: requests received + replies on the wire */
+    uint64_t requests_completed;    /* replies delivered on the wire */
+    double requests_per_s;          /* requests_completed / window */
+    uint64_t arrived_total;         /* requests injected since creation */
+    uint64_t completed_total;       /* replies delivered since creation */
+    uint64_t in_system;             /* requests now at some stage of the path */
+    uint64_t ring_full_stalls;      /* replies that found the tx ring full */
+};
+int net_dom_stats(struct net *n, int dom, struct net_dom_stats *out);
+/* NIC arrival to reply on the wire, ns; NULL if dom has no server. */
+struct st_rec *net_dom_latency(struct net *n, int dom);
+
+/* ---- the front-end interface of the server workload ---- */
+bool net_front_upcall_pending(const struct net_front *f);
+int net_front_upcall(struct net_front *f);
+sim_time_t net_front_upcall_ns(const struct net_front *f);
+/* Take one received packet: its NIC arrival time (ns) in *arrival; the
+ * buffer is re-posted. -SIM_ENOENT if none. */
+int net_front_recv(struct net_front *f, sim_time_t *arrival);
+/* Put and push the reply of the request that arrived at `arrival`; consumes
+ * tx responses first. -SIM_ENOSPC on a full tx ring (nothing put). */
+int net_front_reply(struct net_front *f, sim_time_t arrival);
+/* Re-arm both rings' response events; *more if work arrived meanwhile. */
+int net_front_final_check(struct net_front *f, bool *more);
+void net_front_stalled(struct net_front *f);
+/* The guest's own queue of received requests not yet replied (for the
+ * in_system count). */
+void net_front_set_queued(struct net_front *f, uint64_t queued);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * workloads/server.c: the `server` workload: requests arriving open loop
+ * through the guest's network front end (models/net.h) are served one at
+ * a time, FIFO.
+ *
+ * Models: each time the vCPU runs it first takes its event upcall (COMPUTE
+ * costs.upcall) if one is pending; a request whose service has just been
+ * computed is replied to (its reply put on the tx ring; a full ring makes
+ * it wait for a slot, one ring_full_stall); every received packet is queued
+ * (its rx buffer re-posted); the oldest queued request then costs COMPUTE
+ * `service` (stream "dom:<domain>/service"); with nothing queued, the rings
+ * are re-armed and the vCPU blocks until an event.
+ *
+ * Source: the open-loop server generator of DESIGN.md section 4 (server keys).
+ *
+ * Simplified: one request in service at a time on vCPU 0; no CPU spent
+ * beyond the upcall and `service`; the queue in the guest is unbounded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "models/net.h"
+#include "sim/dist.h"
+#include "sim/err.h"
+#include "sim/rng.h"
+#include "workloads/wl.h"
+
+struct wl_server {
+    struct wl base;
+    struct net_front *f;
+    struct dist service;            /* ns of CPU per request */
+    struct rng *rng;
+    sim_time_t *q;                  /* FIFO of ns NIC arrival times */
+    size_t head, n, cap;
+    bool served;                    /* the head's service has been computed */
+    bool stalled;                   /* its reply found the tx ring full */
+    bool upcall_done;
+};
+
+static int enqueue(struct wl_server *x, sim_time_t t)
+{
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 64;
+        sim_time_t *q = malloc(cap * sizeof *q);
+        if (!q)
+            return -SIM_ENOMEM;
+        for (size_t i = 0; i < x->n; i++)
+            q[i] = x->q[(x->head + i) % x->cap];
+        free(x->q);
+        x->q = q;
+        x->head = 0;
+        x->cap = cap;
+    }
+    x->q[(x->head + x->n) % x->cap] = t;
+    x->n++;
+    return 0;
+}
+
+static int server_next(struct wl *w, sim_time_t now, struct wl_op *op)
+{
+    struct wl_server *x = (struct wl_server *)w;
+    int rc;
+    (void)now;
+    if (!x->upcall_done && net_front_upcall_pending(x->f)) {
+        x->upcall_done = true;
+        sim_time_t c = net_front_upcall_ns(x->f);
+        if (c > 0) {
+            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = c };
+            return 0;
+        }
+    }
+    x->upcall_done = false;
+    if ((rc = net_front_upcall(x->f)) < 0)
+        return rc;
+    for (;;) {
+        if (x->served) {
+            rc = net_front_reply(x->f, x->q[x->head]);
+            if (rc == 0) {
+                x->served = x->stalled = false;
+                x->head = (x->head + 1) % x->cap;
+                x->n--;
+            } else if (rc == -SIM_ENOSPC) {
+                if (!x->stalled)
+                    net_front_stalled(x->f);
+                x->stalled = true;
+            } else {
+                return rc;
+            }
+        }
+        sim_time_t t;
+        while ((rc = net_front_recv(x->f, &t)) == 0)
+            if ((rc = enqueue(x, t)) < 0)
+                return rc;
+        if (rc != -SIM_ENOENT)
+            return rc;
+        net_front_set_queued(x->f, x->n);
+        if (!x->served && x->n) {
+            x->served = true;
+            int64_t s = dist_sample_i64(&x->service, x->rng);
+            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = s > 0 ? s : 0 };
+            return 0;
+        }
+        bool more = false;
+        if ((rc = net_front_final_check(x->f, &more)) < 0)
+            return rc;
+        if (!more)
+            break;
+    }
+    *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
+    return 0;
+}
+
+static void server_free(struct wl *w)
+{
+    struct wl_server *x = (struct wl_server *)w;
+    rng_free(x->rng);
+    free(x->q);
+    free(x);
+}
+
+static const struct wl_ops server_ops = { "server", server_next, server_free };
+
+struct wl *wl_server_new(const struct wl_env *env, struct net_front *f, char *err,
+                         size_t errlen)
+{
+    const struct scn_domain *d = &env->s->domains[env->dom];
+    struct wl_server *x = calloc(1, sizeof *x);
+    char name[256];
+    snprintf(name, sizeof name, "dom:%s/service", d->name);
+    if (x)
+        x->rng = rng_new(env->s->seed, env->replication, name);
+    if (!f || !x || !x->rng) {
+        if (x)
+            server_free(&x->base);
+        if (err && errlen)
+            snprintf(err, errlen, "domain '%s': cannot build its server workload", d->name);
+        return NULL;
+    }
+    x->base.ops = &server_ops;
+    x->f = f;
+    x->service = d->wl.service;
+    return &x->base;
+}
