@@ -24,6 +24,7 @@
 #include "models/evtchn.h"
 #include "models/hv.h"
 #include "sim/err.h"
+#include "sim/units.h"
 #include "workloads/wl.h"
 
 /* Raw io_latency samples kept for exact quantiles per domain. */
@@ -75,14 +76,6 @@ static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
         snprintf(err, errlen, fmt, a);
 }
 
-static sim_time_t cost_ns(const struct quantity *q, int64_t tsc_hz)
-{
-    if (!q->is_cycles)
-        return q->value;
-    unsigned __int128 x = (unsigned __int128)q->value * 1000000000u + (uint64_t)tsc_hz / 2;
-    x /= (uint64_t)tsc_hz;
-    return x > (unsigned __int128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)x;
-}
 
 bool blk_needed(const struct scn *s)
 {
@@ -434,7 +427,7 @@ struct blk *blk_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
     b->loop = loop;
     b->h = h;
     b->s = s;
-    b->upcall_ns = cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
+    b->upcall_ns = unit_cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
     b->reset_t = ev_now(loop);
     if (build(b, replication, err, errlen) < 0 || install(b, replication, err, errlen) < 0) {
         blk_free(b);

@@ -44,6 +44,7 @@
 #include "schedulers/sched.h"
 #include "sim/clock.h"
 #include "sim/err.h"
+#include "sim/units.h"
 #include "workloads/wl.h"
 
 /* Xen 2.0's t_timer period. */
@@ -163,16 +164,6 @@ static int64_t overlap(sim_time_t a, sim_time_t b, sim_time_t x, sim_time_t y)
     return hi > lo ? hi - lo : 0;
 }
 
-/* ns of a cost given in time or in cycles at the nominal TSC rate, rounded
- * to nearest: what Xen's own cycle-to-ns conversion would believe. */
-static sim_time_t cost_ns(const struct quantity *q, int64_t tsc_hz)
-{
-    if (!q->is_cycles)
-        return q->value;
-    unsigned __int128 x = (unsigned __int128)q->value * 1000000000u + (uint64_t)tsc_hz / 2;
-    x /= (uint64_t)tsc_hz;
-    return x > (unsigned __int128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)x;
-}
 
 static const char *dom_name(const struct hv *h, const struct hv_vcpu *v)
 {
@@ -593,8 +584,8 @@ void hv_free(struct hv *h)
 static int build_pcpus(struct hv *h, char *err, size_t errlen)
 {
     const struct scn_machine *m = &h->s->machine;
-    sim_time_t sw = cost_ns(&m->costs.context_switch, m->clock.tsc_hz);
-    sim_time_t refill = cost_ns(&m->costs.cache_refill, m->clock.tsc_hz);
+    sim_time_t sw = unit_cost_ns(&m->costs.context_switch, m->clock.tsc_hz);
+    sim_time_t refill = unit_cost_ns(&m->costs.cache_refill, m->clock.tsc_hz);
     for (int i = 0; i < h->np; i++) {
         struct hv_pcpu *p = &h->pcpus[i];
         p->h = h;

@@ -29,6 +29,7 @@
 #include "models/nic.h"
 #include "sim/dist.h"
 #include "sim/err.h"
+#include "sim/units.h"
 #include "sim/rng.h"
 #include "workloads/wl.h"
 
@@ -89,14 +90,6 @@ static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
         snprintf(err, errlen, fmt, a);
 }
 
-static sim_time_t cost_ns(const struct quantity *q, int64_t tsc_hz)
-{
-    if (!q->is_cycles)
-        return q->value;
-    unsigned __int128 x = (unsigned __int128)q->value * 1000000000u + (uint64_t)tsc_hz / 2;
-    x /= (uint64_t)tsc_hz;
-    return x > (unsigned __int128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)x;
-}
 
 static void fail(struct net *n, int rc)
 {
@@ -570,7 +563,7 @@ struct net *net_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
     n->loop = loop;
     n->h = h;
     n->s = s;
-    n->upcall_ns = cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
+    n->upcall_ns = unit_cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
     n->reset_t = ev_now(loop);
     if (build(n, replication, err, errlen) < 0 || install(n, replication, err, errlen) < 0) {
         net_free(n);

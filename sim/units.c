@@ -568,3 +568,12 @@ char *unit_format(int64_t value, enum unit_kind kind, char *buf, size_t n)
     }
     return buf;     /* not reached: the last output unit has factor 1 */
 }
+
+int64_t unit_cost_ns(const struct quantity *q, int64_t hz)
+{
+    if (!q->is_cycles)
+        return q->value;
+    unsigned __int128 x = (unsigned __int128)q->value * 1000000000u + (uint64_t)hz / 2;
+    x /= (uint64_t)hz;
+    return x > (unsigned __int128)INT64_MAX ? INT64_MAX : (int64_t)x;
+}

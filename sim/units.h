@@ -64,6 +64,12 @@ const char *unit_kind_example(enum unit_kind kind);
 const char *unit_kind_units(enum unit_kind kind);
 
 /*
+ * A time-or-cycles quantity in ns: cycles are converted at hz (a CPU's
+ * nominal frequency), rounded to nearest; saturates at INT64_MAX. hz > 0.
+ */
+int64_t unit_cost_ns(const struct quantity *q, int64_t hz);
+
+/*
  * Format a base-unit value with the largest unit that keeps it exact, e.g.
  * 5000000 ns -> "5ms", 1536 B -> "1536B" or "1.5KiB"; writes at most n bytes
  * including the NUL and returns buf.

@@ -40,6 +40,7 @@
 #include "models/mm.h"
 #include "sim/dist.h"
 #include "sim/err.h"
+#include "sim/units.h"
 #include "sim/rng.h"
 #include "workloads/wl.h"
 
@@ -65,14 +66,6 @@ struct wl_mmu {
     bool sleeping;                  /* a SLEEP between bursts was asked for */
 };
 
-static sim_time_t cost_ns(const struct quantity *q, int64_t tsc_hz)
-{
-    if (!q->is_cycles)
-        return q->value;
-    unsigned __int128 x = (unsigned __int128)q->value * 1000000000u + (uint64_t)tsc_hz / 2;
-    x /= (uint64_t)tsc_hz;
-    return x > (unsigned __int128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)x;
-}
 
 static uint64_t foreign_mfn(struct wl_mmu *x)
 {
@@ -195,8 +188,8 @@ struct wl *wl_mmu_new(const struct wl_env *env, struct mm *m, char *err, size_t 
     x->updates = wl->updates;
     x->batch = wl->batch;
     x->invalid = wl->invalid;
-    x->hypercall_ns = cost_ns(&mc->costs.hypercall, mc->clock.tsc_hz);
-    x->pte_ns = cost_ns(&mc->costs.pte_validate, mc->clock.tsc_hz);
+    x->hypercall_ns = unit_cost_ns(&mc->costs.hypercall, mc->clock.tsc_hz);
+    x->pte_ns = unit_cost_ns(&mc->costs.pte_validate, mc->clock.tsc_hz);
     x->first = (uint64_t)mm_dom_first_mfn(m, env->dom);
     x->frames = (uint64_t)frames;
     x->tables = x->frames - 1 < MM_WL_TABLES ? x->frames - 1 : MM_WL_TABLES;
