@@ -1,19 +1,15 @@
 /*
  * models/blk.c: the block split driver (blkfront/blkback) over models/ioring,
- * models/evtchn and models/disk, and the driver domain's back-end workload.
+ * models/evtchn (the host's table, hv_evtchn) and models/disk, with blkback
+ * served by the driver domain's back-end loop (models/backend).
  *
  * See models/blk.h for what is modelled, the sources and the
- * simplifications. The back-end workload of a driver domain, each time the
- * core asks it for an operation:
- *   1. if its upcall is pending: COMPUTE costs.upcall, then clear it and
- *      discard the pending ports (it rescans every back end it serves);
- *   2. a request whose per_request CPU has just been spent goes to the disk;
- *   3. completed disk requests become responses, pushed per ring, with a
- *      notify of the guest when the ring says so;
- *   4. the next unconsumed request (back ends in round-robin order) is taken
- *      and costs COMPUTE backend.per_request;
- *   5. with nothing left, each ring's final check re-arms its event index,
- *      and the vCPU BLOCKs until a notify or physical IRQ kicks it.
+ * simplifications. blkback's part of the loop, per (guest, disk) pair:
+ *   flush   completed disk requests become responses, pushed, with a
+ *           notify of the guest when the ring says so;
+ *   take    the next unconsumed request on the ring;
+ *   finish  the request, its per_request CPU spent, goes to the disk;
+ *   final   the ring's request event is re-armed.
  */
 #include "models/blk.h"
 
@@ -21,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/backend.h"
 #include "models/evtchn.h"
 #include "models/hv.h"
 #include "sim/err.h"
-#include "sim/units.h"
 #include "workloads/wl.h"
 
 /* Raw io_latency samples kept for exact quantiles per domain. */
@@ -49,25 +45,12 @@ struct blk {
     struct ev_loop *loop;
     struct hv *h;
     const struct scn *s;
-    struct evtchn *ev;
+    struct evtchn *ev;              /* the host's, borrowed */
     struct disk **disks;            /* [ndevices], NULL if unused */
     struct blk_front **fronts;      /* [nfronts] */
     int nfronts;
     int *dom_front;                 /* [ndomains] index into fronts or -1 */
-    sim_time_t upcall_ns;           /* costs.upcall */
     sim_time_t reset_t;             /* ns engine time of the last reset */
-};
-
-struct blk_drv {                    /* the driver domain's back-end workload */
-    struct wl base;
-    struct blk *b;
-    int dom;
-    sim_time_t per_request;         /* ns of CPU per request */
-    bool upcall_done;               /* the upcall's cost has been paid */
-    bool have_req;                  /* req (of front f) was paid for, not submitted */
-    struct blk_front *f;
-    struct ring_req req;
-    int rr;                         /* next front to take a request from */
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
@@ -85,13 +68,6 @@ bool blk_needed(const struct scn *s)
     return false;
 }
 
-static void kick(void *ctx, int dom, int vcpu)
-{
-    struct blk *b = ctx;
-    (void)vcpu;
-    hv_vcpu_wake(b->h, dom, 0);
-}
-
 /* ---- disk completion: the physical IRQ to the driver domain ---- */
 
 static void disk_done(const struct disk_req *req, void *arg)
@@ -104,107 +80,54 @@ static void disk_done(const struct disk_req *req, void *arg)
     evtchn_send_pirq(f->b->ev, f->dev, ev_now(f->b->loop));
 }
 
-/* ---- the back-end workload ---- */
+/* ---- blkback ---- */
 
-static int drv_next(struct wl *w, sim_time_t now, struct wl_op *op)
+static int back_flush(void *be)
 {
-    struct blk_drv *x = (struct blk_drv *)w;
-    struct blk *b = x->b;
-    (void)now;
-    if (!x->upcall_done && evtchn_upcall_pending(b->ev, x->dom)) {
-        x->upcall_done = true;
-        if (b->upcall_ns > 0) {
-            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = b->upcall_ns };
-            return 0;
-        }
-    }
-    x->upcall_done = false;
-    struct evtchn_fired fired[16];
+    struct blk_front *f = be;
+    if (!f->done_n)
+        return 0;
     int rc;
-    do {
-        rc = evtchn_consume(b->ev, x->dom, ev_now(b->loop), fired, 16);
-    } while (rc == 16);
-    if (rc < 0)
-        return rc;
-    if (x->have_req) {
-        x->have_req = false;
-        struct disk_req dr = { .id = x->req.id,
-                               .op = (x->req.payload & 1) ? DISK_WRITE : DISK_READ,
-                               .sector = x->req.payload >> 1, .bytes = x->req.size_bytes,
-                               .done = disk_done, .arg = x->f };
-        rc = disk_submit(x->f->disk, &dr);
-        if (rc < 0)
+    while (f->done_n) {
+        struct ring_rsp r = { .id = f->done[f->done_head], .status = 0 };
+        f->done_head = (f->done_head + 1) % f->done_cap;
+        f->done_n--;
+        if ((rc = ring_rsp_put(f->ring, &r)) < 0)
             return rc;
     }
-    for (;;) {
-        /* Responses of completed requests. */
-        for (int i = 0; i < b->nfronts; i++) {
-            struct blk_front *f = b->fronts[i];
-            if (f->drv != x->dom || !f->done_n)
-                continue;
-            while (f->done_n) {
-                struct ring_rsp r = { .id = f->done[f->done_head], .status = 0 };
-                f->done_head = (f->done_head + 1) % f->done_cap;
-                f->done_n--;
-                if ((rc = ring_rsp_put(f->ring, &r)) < 0)
-                    return rc;
-            }
-            bool notify = false;
-            if ((rc = ring_rsp_push(f->ring, &notify)) < 0)
-                return rc;
-            if (notify && (rc = evtchn_notify(b->ev, x->dom, f->dport, ev_now(b->loop))) < 0)
-                return rc;
-        }
-        /* The next request, round robin over the rings served. */
-        for (int k = 0; k < b->nfronts; k++) {
-            int i = (x->rr + k) % b->nfronts;
-            struct blk_front *f = b->fronts[i];
-            if (f->drv != x->dom || ring_req_get(f->ring, &x->req) < 0)
-                continue;
-            x->rr = (i + 1) % b->nfronts;
-            x->f = f;
-            x->have_req = true;
-            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = x->per_request };
-            return 0;
-        }
-        bool more = false;
-        for (int i = 0; i < b->nfronts; i++) {
-            struct blk_front *f = b->fronts[i];
-            bool m = false;
-            if (f->drv == x->dom && (rc = ring_req_final_check(f->ring, &m)) < 0)
-                return rc;
-            more = more || m;
-        }
-        if (!more)
-            break;
-    }
-    *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
-    return 0;
+    bool notify = false;
+    if ((rc = ring_rsp_push(f->ring, &notify)) < 0)
+        return rc;
+    return notify ? evtchn_notify(f->b->ev, f->drv, f->dport, ev_now(f->b->loop)) : 0;
 }
 
-static void drv_free(struct wl *w)
+static int back_take(void *be, struct be_work *w)
 {
-    free(w);
+    struct blk_front *f = be;
+    return ring_req_get(f->ring, &w->req) == 0 ? 1 : 0;
 }
 
-static const struct wl_ops drv_ops = { "blkback", drv_next, drv_free };
+static int back_finish(void *be, const struct be_work *w)
+{
+    struct blk_front *f = be;
+    struct disk_req dr = { .id = w->req.id,
+                           .op = (w->req.payload & 1) ? DISK_WRITE : DISK_READ,
+                           .sector = w->req.payload >> 1, .bytes = w->req.size_bytes,
+                           .done = disk_done, .arg = f };
+    return disk_submit(f->disk, &dr);
+}
+
+static int back_final_check(void *be, bool *more)
+{
+    struct blk_front *f = be;
+    return ring_req_final_check(f->ring, more);
+}
+
+static const struct be_ops blkback_ops = {
+    "blkback", back_flush, back_take, back_finish, back_final_check
+};
 
 /* ---- the front-end interface ---- */
-
-bool blk_front_upcall_pending(const struct blk_front *f)
-{
-    return evtchn_upcall_pending(f->b->ev, f->guest);
-}
-
-int blk_front_upcall(struct blk_front *f)
-{
-    struct evtchn_fired fired[16];
-    int rc;
-    do {
-        rc = evtchn_consume(f->b->ev, f->guest, ev_now(f->b->loop), fired, 16);
-    } while (rc == 16);
-    return rc < 0 ? rc : 0;
-}
 
 int blk_front_put(struct blk_front *f, uint32_t id, enum disk_op op, uint64_t sector,
                   uint32_t bytes)
@@ -260,11 +183,6 @@ uint64_t blk_front_capacity(const struct blk_front *f)
     return disk_capacity(f->disk);
 }
 
-sim_time_t blk_front_upcall_ns(const struct blk_front *f)
-{
-    return f->b->upcall_ns;
-}
-
 /* ---- construction ---- */
 
 static void front_free(struct blk_front *f)
@@ -290,19 +208,17 @@ void blk_free(struct blk *b)
         disk_free(b->disks[k]);
     free(b->disks);
     free(b->dom_front);
-    evtchn_free(b->ev);
     free(b);
 }
 
-static int build(struct blk *b, uint32_t replication, char *err, size_t errlen)
+static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *err,
+                 size_t errlen)
 {
     const struct scn *s = b->s;
-    int nports = 2 + s->ndomains + s->ndevices;
-    if (nports > EVTCHN_MAX_PORTS || s->ndevices > EVTCHN_NR_PIRQS) {
-        seterr(err, errlen, "%s: too many domains or devices for the event channels", s->name);
+    if (s->ndevices > EVTCHN_NR_PIRQS) {
+        seterr(err, errlen, "%s: more devices than physical IRQ lines", s->name);
         return -SIM_EINVAL;
     }
-    b->ev = evtchn_new(s->ndomains, nports, kick, b);
     b->disks = calloc((size_t)s->ndevices + 1, sizeof *b->disks);
     b->fronts = calloc((size_t)s->ndomains + 1, sizeof *b->fronts);
     b->dom_front = malloc(((size_t)s->ndomains + 1) * sizeof *b->dom_front);
@@ -364,42 +280,26 @@ static int build(struct blk *b, uint32_t replication, char *err, size_t errlen)
                    s->domains[d].name);
             return -SIM_ENOSPC;
         }
+        if (be_attach(bh, f->drv, &blkback_ops, f) < 0) {
+            seterr(err, errlen, "%s", "out of memory");
+            return -SIM_ENOMEM;
+        }
     }
     return 0;
 }
 
+/* The io workload of every io domain (driver domains get theirs from
+ * be_install). */
 static int install(struct blk *b, uint32_t replication, char *err, size_t errlen)
 {
     const struct scn *s = b->s;
     for (int d = 0; d < s->ndomains; d++) {
-        bool serves = false;
-        for (int i = 0; i < b->nfronts; i++)
-            serves = serves || b->fronts[i]->drv == d;
-        struct wl *w = NULL;
-        if (serves) {
-            if (s->domains[d].wl.type != SCN_WL_NONE) {
-                seterr(err, errlen, "driver domain '%s': a domain that runs a back end "
-                       "cannot have a workload of its own", s->domains[d].name);
-                return -SIM_EINVAL;
-            }
-            struct blk_drv *x = calloc(1, sizeof *x);
-            if (!x) {
-                seterr(err, errlen, "%s", "out of memory");
-                return -SIM_ENOMEM;
-            }
-            x->base.ops = &drv_ops;
-            x->b = b;
-            x->dom = d;
-            x->per_request = s->domains[d].backend_per_request;
-            w = &x->base;
-        } else if (b->dom_front[d] >= 0) {
-            struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
-            w = wl_io_new(&env, b->fronts[b->dom_front[d]], err, errlen);
-            if (!w)
-                return -SIM_EINVAL;
-        } else {
+        if (b->dom_front[d] < 0)
             continue;
-        }
+        struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
+        struct wl *w = wl_io_new(&env, b->fronts[b->dom_front[d]], err, errlen);
+        if (!w)
+            return -SIM_EINVAL;
         int rc = hv_set_workload(b->h, d, 0, w);
         if (rc < 0) {
             wl_free(w);
@@ -411,12 +311,12 @@ static int install(struct blk *b, uint32_t replication, char *err, size_t errlen
 }
 
 struct blk *blk_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
-                    uint32_t replication, char *err, size_t errlen)
+                    struct be_host *bh, uint32_t replication, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
-    if (!loop || !h || !s) {
-        seterr(err, errlen, "%s", "blk_new: missing loop, host or scenario");
+    if (!loop || !h || !s || !bh || !hv_evtchn(h)) {
+        seterr(err, errlen, "%s", "blk_new: missing loop, host, back ends or scenario");
         return NULL;
     }
     struct blk *b = calloc(1, sizeof *b);
@@ -427,9 +327,9 @@ struct blk *blk_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
     b->loop = loop;
     b->h = h;
     b->s = s;
-    b->upcall_ns = unit_cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
+    b->ev = hv_evtchn(h);
     b->reset_t = ev_now(loop);
-    if (build(b, replication, err, errlen) < 0 || install(b, replication, err, errlen) < 0) {
+    if (build(b, bh, replication, err, errlen) < 0 || install(b, replication, err, errlen) < 0) {
         blk_free(b);
         return NULL;
     }

@@ -6,12 +6,13 @@
  *
  * What is modelled (issue 4): a guest's front end puts a request on the
  * ring of its (guest, device) pair and pushes it; if the ring's event index
- * says so it notifies the back end over an interdomain event channel. The
- * notify kicks the driver domain's vCPU 0 (hv_vcpu_wake), which must then be
- * scheduled: its back-end workload takes the upcall (costs.upcall of CPU),
- * consumes each request at backend.per_request of its own CPU and submits it
- * to the disk. The disk's completion raises the device's physical IRQ, routed
- * to the driver domain; when that domain next runs (upcall cost again) it
+ * says so it notifies the back end over an interdomain event channel of
+ * the host's table (hv_evtchn). The notify kicks the driver domain's
+ * vCPU 0, which must then be scheduled: the core takes its upcall
+ * (costs.upcall of CPU), then its back-end loop (models/backend.h)
+ * consumes each request at backend.per_request of its own CPU and submits
+ * it to the disk. The disk's completion raises the device's physical IRQ,
+ * routed to the driver domain; when that domain next runs (upcall again) it
  * puts the response on the ring, pushes it and, if the ring says so,
  * notifies the guest, whose vCPU wakes, takes its upcall and consumes the
  * response. io_latency is guest issue (the request put on the ring) to
@@ -23,26 +24,27 @@
  * and the Art of Virtualization" (SOSP 2003) section 3.2 and Xen's public
  * io/ring.h and event-channel semantics (facts only, no Xen code).
  *
- * Simplified: the back end of every device runs on vCPU 0 of the driver
- * domain and events go to vCPU 0 of each domain (models/evtchn.h); a
+ * Simplified: the back end runs on vCPU 0 of the driver domain and events
+ * go to vCPU 0 of each domain (models/evtchn.h, models/backend.h); a
  * request costs backend.per_request once, when blkback consumes it (pushing
  * its response costs nothing beyond the upcall that announced the
  * completion); the io workload runs on vCPU 0 of its domain (other vCPUs
- * idle); a driver domain serving a device has no workload of its own (its
- * back-end workload replaces the idle one; a scenario that gives it one is
- * refused); no grant tables or data copies (the transfer is the disk's);
+ * idle); no grant tables or data copies (the transfer is the disk's);
  * the guest's own CPU cost of building a request is not modelled.
  *
  * Usage (the run driver):
  *   h = hv_new(loop, s, repl, ops, flags, ...);    (io domains stubbed)
- *   b = blk_new(loop, h, s, repl, err, errlen);     (installs the workloads)
+ *   bh = be_new(h, s);
+ *   b = blk_new(loop, h, s, bh, repl, err, errlen); (io workloads, blkbacks)
+ *   be_install(bh, err, errlen);                     (driver domains' loops)
  *   hv_start(h); ev_run ...; hv_stats_reset(h); blk_stats_reset(b); ev_run ...
  *   blk_dom_stats(b, d, &st); blk_dev_stats(b, k, &ds);
- *   hv_free(h); blk_free(b);
+ *   hv_free(h); blk_free(b); be_free(bh);
  *
- * Ownership: borrows loop, h and s (they outlive it); owns the event
- * channels, rings, disks and recorders. The workloads it installs belong to
- * the hv and touch the blk only while the simulation runs.
+ * Ownership: borrows loop, h, s and bh (they outlive it) and the host's
+ * event channels; owns its ports' fronts, rings, disks and recorders. The
+ * workloads it installs belong to the hv and touch the blk only while the
+ * simulation runs.
  * Errors: 0 or a negative enum sim_err (sim/err.h).
  */
 #ifndef XENSIM_MODELS_BLK_H
@@ -59,17 +61,19 @@
 #include "sim/types.h"
 
 struct hv;
+struct be_host;
 struct blk;
 struct blk_front;
 
 /* Whether the scenario has anything for blk_new to build (an io domain). */
 bool blk_needed(const struct scn *s);
 
-/* Build the front and back ends of every io domain and device, and give
- * the io domains and driver domains their workloads (hv_set_workload).
- * Call after hv_new, before hv_start. NULL with a message on failure. */
+/* Build the front and back ends of every io domain and disk, give the io
+ * domains their workloads (hv_set_workload) and attach each blkback to its
+ * driver domain in bh. Call after hv_new, before be_install and hv_start.
+ * NULL with a message on failure. */
 struct blk *blk_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
-                    uint32_t replication, char *err, size_t errlen);
+                    struct be_host *bh, uint32_t replication, char *err, size_t errlen);
 void blk_free(struct blk *b);               /* accepts NULL */
 
 /* Start a new statistics window at ev_now (after the warm-up). */
@@ -93,10 +97,6 @@ int blk_dev_stats(struct blk *b, int dev, struct disk_stats *out);
 
 /* ---- the front-end interface of the io workload (workloads/io.c) ---- */
 
-/* True if the guest has events waiting (its upcall is pending). */
-bool blk_front_upcall_pending(const struct blk_front *f);
-/* The upcall: clear and discard the guest's pending ports. */
-int blk_front_upcall(struct blk_front *f);
 /* Put a request with tag id (0 .. depth-1) on the ring, stamped with the
  * engine time for io_latency; -SIM_ENOSPC on a full ring. */
 int blk_front_put(struct blk_front *f, uint32_t id, enum disk_op op, uint64_t sector,
@@ -110,8 +110,7 @@ int blk_front_get(struct blk_front *f, uint32_t *id);
 int blk_front_final_check(struct blk_front *f, bool *more);
 /* Count a request that found the ring full. */
 void blk_front_stalled(struct blk_front *f);
-/* Device capacity in sectors, the upcall cost in ns. */
+/* Device capacity in sectors. */
 uint64_t blk_front_capacity(const struct blk_front *f);
-sim_time_t blk_front_upcall_ns(const struct blk_front *f);
 
 #endif

@@ -25,14 +25,15 @@ struct port {
 };
 
 struct dom {
-    struct port *port;          /* nports entries */
+    struct port *port;          /* cap entries, grown on demand up to nports */
+    int cap;
     int virq_port[EVTCHN_NR_VIRQS];     /* 0 = not bound */
     bool upcall_pending;        /* of vCPU 0 */
     struct evtchn_stats st;
 };
 
 struct evtchn {
-    int ndoms, nports;
+    int ndoms, nports;          /* nports: the most ports a domain may have */
     evtchn_kick_fn kick;
     void *ctx;
     struct dom *dom;
@@ -55,13 +56,6 @@ struct evtchn *evtchn_new(int ndoms, int nports, evtchn_kick_fn kick, void *ctx)
     e->nports = nports;
     e->kick = kick;
     e->ctx = ctx;
-    for (int d = 0; d < ndoms; d++) {
-        e->dom[d].port = calloc((size_t)nports, sizeof *e->dom[d].port);
-        if (!e->dom[d].port) {
-            evtchn_free(e);
-            return NULL;
-        }
-    }
     return e;
 }
 
@@ -83,18 +77,35 @@ static bool dom_ok(const struct evtchn *e, int dom)
 /* The port, or NULL if dom/port are out of range (port 0 is reserved). */
 static struct port *port_at(const struct evtchn *e, int dom, int port)
 {
-    if (!dom_ok(e, dom) || port < 1 || port >= e->nports)
+    if (!dom_ok(e, dom) || port < 1 || port >= e->dom[dom].cap)
         return NULL;
     return &e->dom[dom].port[port];
 }
 
+/* A free port of dom. Tables start empty and double when full, so a host
+ * of many guests with a port or two each does not pay for the driver
+ * domain's hundreds. */
 static int alloc_port(struct evtchn *e, int dom)
 {
-    struct port *p = e->dom[dom].port;
-    for (int i = 1; i < e->nports; i++)
-        if (p[i].state == EVTCHN_FREE)
+    struct dom *d = &e->dom[dom];
+    for (int i = 1; i < d->cap; i++)
+        if (d->port[i].state == EVTCHN_FREE)
             return i;
-    return -SIM_ENOSPC;
+    if (d->cap >= e->nports)
+        return -SIM_ENOSPC;
+    int cap = d->cap ? 2 * d->cap : 8;
+    if (cap > e->nports)
+        cap = e->nports;
+    struct port *p = realloc(d->port, (size_t)cap * sizeof *p);
+    if (!p)
+        return -SIM_ENOMEM;
+    for (int i = d->cap; i < cap; i++)
+        p[i] = (struct port){ .state = EVTCHN_FREE, .remote_dom = -1, .remote_port = -1,
+                              .irq = -1 };
+    int first = d->cap > 1 ? d->cap : 1;
+    d->port = p;
+    d->cap = cap;
+    return first;
 }
 
 static void reset_port(struct port *p)
@@ -301,7 +312,7 @@ int evtchn_consume(struct evtchn *e, int dom, sim_time_t now,
     struct dom *d = &e->dom[dom];
     d->upcall_pending = false;
     int n = 0;
-    for (int i = 1; i < e->nports; i++) {
+    for (int i = 1; i < d->cap; i++) {
         struct port *p = &d->port[i];
         if (!p->pending || p->masked)
             continue;

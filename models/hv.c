@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/evtchn.h"
 #include "schedulers/sched.h"
 #include "sim/clock.h"
 #include "sim/err.h"
@@ -70,12 +71,18 @@ struct hv_vcpu {
     int64_t rs_ns[HV_RS_COUNT];     /* ns per runstate since the reset */
     int64_t cpu_ns;                 /* ns of CPU, refill included */
     int64_t refill_ns;              /* ns of it spent refilling caches */
+    int64_t upcall_cpu_ns;          /* ns of it spent in event upcalls */
     sim_time_t remaining;           /* ns of the current COMPUTE left; 0 = ask for the
                                        next operation when dispatched; WL_FOREVER */
+    bool entering;                  /* dispatched, guest code not entered yet: the
+                                       next completion event is that entry */
+    bool in_upcall;                 /* remaining is the event upcall's */
+    sim_time_t saved;               /* ns: remaining of the interrupted operation */
+    bool in_ops;                    /* the core is asking the workload (run_ops) */
     bool wake_pending;              /* woken, not dispatched since */
     sim_time_t woke_at;             /* ns engine time of that wake */
     struct clk_timer sleep_timer;   /* the workload's SLEEP deadline */
-    uint64_t dispatches, wakeups, blocks, preemptions, yields;
+    uint64_t dispatches, wakeups, blocks, preemptions, yields, upcalls;
 };
 
 struct hv_pcpu {
@@ -104,6 +111,7 @@ struct hv_dom {
     int first;                      /* index of its vCPU 0 in hv.vcpus */
     int n;
     struct st_rec *lat;             /* sched_latency */
+    struct st_rec *evlat;           /* evtchn_latency */
 };
 
 /* The policy's handle on the core: the first member of struct hv, so the
@@ -118,6 +126,8 @@ struct hv {
     const struct scn *s;
     const struct sched_ops *ops;
     void *spriv;                    /* the policy's global state */
+    struct evtchn *ev;              /* every domain's event channels */
+    sim_time_t upcall_ns;           /* costs.upcall */
     bool sched_inited;
     bool started;
     int np;                         /* pCPUs */
@@ -196,6 +206,8 @@ static void pcpu_sync(struct hv_pcpu *p, sim_time_t t)
         p->busy_ns += ref + use;
         v->cpu_ns += ref + use;
         v->refill_ns += ref;
+        if (v->in_upcall)
+            v->upcall_cpu_ns += use;
         if (v->remaining != WL_FOREVER)
             v->remaining = v->remaining > use ? v->remaining - use : 0;
     }
@@ -253,12 +265,24 @@ static void s_timer_fn(void *arg)
     raise_softirq(p);
 }
 
-/* In Xen this sends VIRQ_TIMER to the current domain; the upcall and its
- * cost come with the event-channel model, so it is only counted here. */
+static void send_timer_virq(struct hv *h, int dom)
+{
+    int rc = evtchn_send_virq(h->ev, dom, EVTCHN_VIRQ_TIMER, ev_now(h->loop));
+    if (rc < 0)
+        fail(h, rc, "domain '%s': cannot raise VIRQ_TIMER (%s)", h->s->domains[dom].name,
+             sim_strerror(rc));
+}
+
+/* The 10 ms tick: VIRQ_TIMER to the domain running here, as Xen 2.0's
+ * t_timer does (its time-info update is not modelled). Events reach a
+ * domain through its vCPU 0 only, so a tick on another of its vCPUs sends
+ * nothing (it would wake vCPU 0 from a sleep for nothing). */
 static void t_timer_fn(void *arg)
 {
     struct hv_pcpu *p = arg;
     p->ticks++;
+    if (!p->curr->sv.is_idle && p->curr->sv.vcpu == 0)
+        send_timer_virq(p->h, p->curr->sv.domain);
     int rc = clk_timer_set(&p->t_timer, sat_add(p->t_timer.expires, HV_TICK));
     if (rc < 0)
         fail(p->h, rc, "pCPU %d: cannot re-arm the tick (%s)", p->idx, sim_strerror(rc));
@@ -352,8 +376,27 @@ static void enter_scheduler(struct hv_pcpu *p)
     p->disp_t = t;
     p->sw_end = sat_add(t, p->sw_cost);
     p->ref_end = sat_add(p->sw_end, refill);
-    if (!next->sv.is_idle)
-        arm_done(p, next, p->ref_end);
+    if (!next->sv.is_idle) {
+        /* Xen 2.0 sends VIRQ_TIMER to every domain it switches to. The
+         * guest's code is entered when the switch and refill are over:
+         * that entry is an event of its own, where a pending upcall is
+         * taken before the interrupted work resumes. */
+        if (!next->in_upcall && !next->entering) {
+            next->entering = true;
+            next->saved = next->remaining;
+            next->remaining = 0;
+            rc = ev_at(h->loop, p->ref_end, done_fn, p, &p->done_ev);
+            if (rc < 0) {
+                p->done_ev = EV_NONE;
+                fail(h, rc, "pCPU %d: cannot queue a guest entry (%s)", p->idx,
+                     sim_strerror(rc));
+            }
+        } else {
+            arm_done(p, next, p->ref_end);
+        }
+        if (next->sv.vcpu == 0)
+            send_timer_virq(h, next->sv.domain);
+    }
     /* A softirq the policy raised on this pCPU from do_schedule waits for
      * the switch, like any other. */
     if (p->softirq_ev != EV_NONE && p->sw_end > t)
@@ -372,15 +415,102 @@ static void do_block(struct hv_pcpu *p, struct hv_vcpu *v)
     enter_scheduler(p);
 }
 
+/* Whether v receives its domain's events and has an upcall pending. */
+static bool upcall_due(const struct hv_vcpu *v)
+{
+    return !v->sv.is_idle && v->sv.vcpu == 0 && !v->in_upcall
+           && evtchn_upcall_pending(v->h->ev, v->sv.domain);
+}
+
+/*
+ * The guest's upcall handler, entered when v (about to run guest code) has
+ * its upcall pending: it takes every pending port at once (each an
+ * evtchn_latency sample: raised to taken), then spends costs.upcall of CPU
+ * before the interrupted operation (v->remaining) resumes. Ports raised
+ * meanwhile make the upcall pending again, for another round. True if an
+ * upcall COMPUTE now stands in v->remaining.
+ */
+static bool upcall_begin(struct hv_vcpu *v)
+{
+    struct hv *h = v->h;
+    if (!upcall_due(v))
+        return false;
+    struct hv_dom *d = &h->doms[v->sv.domain];
+    struct evtchn_fired fired[32];
+    int n;
+    do {
+        n = evtchn_consume(h->ev, v->sv.domain, ev_now(h->loop), fired, 32);
+        for (int i = 0; i < n; i++) {
+            int rc = st_rec_add(d->evlat, fired[i].latency_ns);
+            if (rc < 0)
+                fail(h, rc, "evtchn_latency: %s", sim_strerror(rc));
+        }
+    } while (n == 32);
+    if (n < 0)
+        fail(h, n, "domain '%s': event upcall failed (%s)", dom_name(h, v), sim_strerror(n));
+    v->upcalls++;
+    if (h->upcall_ns <= 0)
+        return false;
+    v->saved = v->remaining;
+    v->remaining = h->upcall_ns;
+    v->in_upcall = true;
+    return true;
+}
+
+static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v);
+
+/* v, current on p, goes on with v->remaining (the workload's next
+ * operation if 0), after an upcall if one is due. */
+static void resume(struct hv_pcpu *p, struct hv_vcpu *v)
+{
+    if (v->remaining == 0) {
+        run_ops(p, v);
+        return;
+    }
+    upcall_begin(v);
+    sim_time_t t = ev_now(p->h->loop);
+    arm_done(p, v, t > p->ref_end ? t : p->ref_end);
+}
+
+/* An event for v while it runs guest code: the upcall interrupts it at
+ * once. (While it is being dispatched, or the core is asking its workload,
+ * the upcall waits for the guest entry or the next operation.) */
+static void upcall_now(struct hv_vcpu *v)
+{
+    struct hv_pcpu *p = v->p;
+    if (p->curr != v || v->entering || v->in_ops || v->remaining == 0 || !upcall_due(v))
+        return;
+    pcpu_sync(p, ev_now(p->h->loop));
+    if (p->done_ev != EV_NONE) {
+        ev_cancel(p->h->loop, p->done_ev);
+        p->done_ev = EV_NONE;
+    }
+    if (v->remaining == 0) {
+        /* Its operation ended this very instant: the completion, withdrawn
+         * above, would have asked for the next one. */
+        run_ops(p, v);
+        return;
+    }
+    resume(p, v);
+}
+
 /* curr's operation is over: run its workload until it computes, yields or
- * blocks. */
+ * blocks. A pending upcall comes first; a vCPU with one pending does not
+ * block or sleep (as do_block's check of pending events), it takes the
+ * upcall and its workload is asked again. */
 static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
 {
     struct hv *h = p->h;
     for (int i = 0; i < HV_MAX_INSTANT_OPS; i++) {
+        if (upcall_begin(v)) {
+            arm_done(p, v, ev_now(h->loop));
+            return;
+        }
         sim_time_t now = clk_now(p->clk);
         struct wl_op op;
+        v->in_ops = true;
         int rc = wl_next(v->wl, now, &op);
+        v->in_ops = false;
         if (rc < 0) {
             fail(h, rc, "domain '%s' vCPU %d: workload failed (%s)", dom_name(h, v),
                  v->sv.vcpu, sim_strerror(rc));
@@ -399,7 +529,7 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
             enter_scheduler(p);
             return;
         case WL_OP_SLEEP:
-            if (op.ns <= now)
+            if (op.ns <= now || upcall_due(v))
                 continue;
             rc = clk_timer_set(&v->sleep_timer, op.ns);
             if (rc < 0) {
@@ -410,6 +540,8 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
             do_block(p, v);
             return;
         case WL_OP_BLOCK:
+            if (upcall_due(v))
+                continue;
             do_block(p, v);
             return;
         }
@@ -427,8 +559,13 @@ static void done_fn(void *arg)
     p->done_ev = EV_NONE;
     struct hv_vcpu *v = p->curr;
     pcpu_sync(p, ev_now(p->h->loop));
-    v->remaining = 0;
-    run_ops(p, v);
+    if (v->in_upcall || v->entering) {
+        v->in_upcall = v->entering = false;
+        v->remaining = v->saved;
+    } else {
+        v->remaining = 0;
+    }
+    resume(p, v);
 }
 
 static void wake(struct hv_vcpu *v)
@@ -447,9 +584,29 @@ static void wake(struct hv_vcpu *v)
     sched_op_wake(h->ops, h->spriv, &v->sv);
 }
 
+/* The timer of set_timer_op: its expiry ends the sleep of the vCPU that
+ * armed it, through VIRQ_TIMER for the vCPU that receives the domain's
+ * events (vCPU 0: the kick wakes it), directly for the others. */
 static void sleep_timer_fn(void *arg)
 {
-    wake(arg);
+    struct hv_vcpu *v = arg;
+    if (v->sv.vcpu == 0)
+        send_timer_virq(v->h, v->sv.domain);
+    wake(v);
+}
+
+/* An event channel's kick: the domain's receiving vCPU (0) is woken if
+ * blocked, or interrupted by the upcall if running. */
+static void kick_fn(void *ctx, int dom, int vcpu)
+{
+    struct hv *h = ctx;
+    struct hv_vcpu *v = &h->vcpus[h->doms[dom].first + vcpu];
+    if (!h->started)
+        return;
+    if (!v->sv.runnable)
+        wake(v);
+    else
+        upcall_now(v);
 }
 
 /* --- services for policies (schedulers/sched.h) ----------------------- */
@@ -572,9 +729,13 @@ void hv_free(struct hv *h)
     if (h->pcpus)
         for (int i = 0; i < h->np; i++)
             clk_cpu_free(h->pcpus[i].clk);
-    if (h->doms)
-        for (int d = 0; d < h->nd; d++)
+    if (h->doms) {
+        for (int d = 0; d < h->nd; d++) {
             st_rec_free(h->doms[d].lat);
+            st_rec_free(h->doms[d].evlat);
+        }
+    }
+    evtchn_free(h->ev);
     free(h->doms);
     free(h->vcpus);
     free(h->pcpus);
@@ -643,7 +804,10 @@ static int build_vcpus(struct hv *h, uint32_t replication, unsigned flags, char 
         h->doms[d].first = id;
         h->doms[d].n = dom->vcpus;
         h->doms[d].lat = st_rec_new(HV_LATENCY_EXACT_CAP);
-        if (!h->doms[d].lat) {
+        h->doms[d].evlat = st_rec_new(HV_LATENCY_EXACT_CAP);
+        int port;
+        if (!h->doms[d].lat || !h->doms[d].evlat
+            || evtchn_bind_virq(h->ev, d, EVTCHN_VIRQ_TIMER, &port) < 0) {
             seterr(err, errlen, "out of memory");
             return -SIM_ENOMEM;
         }
@@ -743,7 +907,11 @@ struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replicatio
     h->pcpus = calloc((size_t)h->np, sizeof *h->pcpus);
     h->vcpus = calloc((size_t)h->nv, sizeof *h->vcpus);
     h->doms = calloc(h->nd > 0 ? (size_t)h->nd : 1, sizeof *h->doms);
-    if (!h->pcpus || !h->vcpus || !h->doms) {
+    /* Every guest kernel binds VIRQ_TIMER at boot; split drivers add
+     * their channels (hv_evtchn). */
+    h->ev = h->nd > 0 ? evtchn_new(h->nd, EVTCHN_MAX_PORTS, kick_fn, h) : NULL;
+    h->upcall_ns = unit_cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
+    if (!h->pcpus || !h->vcpus || !h->doms || (h->nd > 0 && !h->ev)) {
         seterr(err, errlen, "out of memory");
         hv_free(h);
         return NULL;
@@ -870,13 +1038,16 @@ void hv_stats_reset(struct hv *h)
     for (int i = 0; i < h->nv; i++) {
         struct hv_vcpu *v = &h->vcpus[i];
         memset(v->rs_ns, 0, sizeof v->rs_ns);
-        v->cpu_ns = v->refill_ns = 0;
+        v->cpu_ns = v->refill_ns = v->upcall_cpu_ns = 0;
         v->dispatches = v->wakeups = v->blocks = v->preemptions = v->yields = 0;
+        v->upcalls = 0;
         if (v->wl)
             wl_stats_reset(v->wl);
     }
-    for (int d = 0; d < h->nd; d++)
+    for (int d = 0; d < h->nd; d++) {
         st_rec_reset(h->doms[d].lat);
+        st_rec_reset(h->doms[d].evlat);
+    }
     h->reset_t = t;
     h->ev_at_reset = ev_dispatched(h->loop);
 }
@@ -896,12 +1067,14 @@ static void vcpu_fill(const struct hv_vcpu *v, struct hv_vcpu_stats *o)
     o->pcpu = v->p->idx;
     o->cpu_time_ns = v->cpu_ns;
     o->refill_ns = v->refill_ns;
+    o->upcall_ns = v->upcall_cpu_ns;
     memcpy(o->runstate_ns, v->rs_ns, sizeof o->runstate_ns);
     o->dispatches = v->dispatches;
     o->wakeups = v->wakeups;
     o->blocks = v->blocks;
     o->preemptions = v->preemptions;
     o->yields = v->yields;
+    o->upcalls = v->upcalls;
     o->periods = v->wl ? v->wl->st.periods : 0;
     o->late_periods = v->wl ? v->wl->st.late_periods : 0;
 }
@@ -927,6 +1100,7 @@ int hv_dom_stats(struct hv *h, int dom, struct hv_dom_stats *out)
         vcpu_fill(&h->vcpus[h->doms[dom].first + k], &vs);
         out->cpu_time_ns += vs.cpu_time_ns;
         out->refill_ns += vs.refill_ns;
+        out->upcall_ns += vs.upcall_ns;
         for (int r = 0; r < HV_RS_COUNT; r++)
             out->runstate_ns[r] += vs.runstate_ns[r];
         out->dispatches += vs.dispatches;
@@ -934,6 +1108,7 @@ int hv_dom_stats(struct hv *h, int dom, struct hv_dom_stats *out)
         out->blocks += vs.blocks;
         out->preemptions += vs.preemptions;
         out->yields += vs.yields;
+        out->upcalls += vs.upcalls;
         out->periods += vs.periods;
         out->late_periods += vs.late_periods;
     }
@@ -970,6 +1145,18 @@ struct st_rec *hv_dom_sched_latency(struct hv *h, int dom)
     if (!h || dom < 0 || dom >= h->nd)
         return NULL;
     return h->doms[dom].lat;
+}
+
+struct st_rec *hv_dom_evtchn_latency(struct hv *h, int dom)
+{
+    if (!h || dom < 0 || dom >= h->nd)
+        return NULL;
+    return h->doms[dom].evlat;
+}
+
+struct evtchn *hv_evtchn(struct hv *h)
+{
+    return h ? h->ev : NULL;
 }
 
 static const char *rs_name(enum hv_runstate rs)

@@ -176,6 +176,8 @@ struct hv_dom_stats {
     int64_t cpu_time_ns;            /* ns of CPU, cache refill included, switch
                                        overhead excluded (metric cpu_time_ns) */
     int64_t refill_ns;              /* ns of that spent refilling caches (no progress) */
+    int64_t upcall_ns;              /* ns of that spent in event upcalls (the guest
+                                       kernel's handler, costs.upcall each) */
     int64_t runstate_ns[HV_RS_COUNT]; /* ns summed over the vCPUs, per runstate */
     int64_t runnable_wait_ns;       /* ns runnable but not running (= runstate_ns[RUNNABLE]) */
     uint64_t dispatches;            /* switches to one of its vCPUs */
@@ -183,6 +185,7 @@ struct hv_dom_stats {
     uint64_t blocks;                /* running -> blocked transitions (sleep or block) */
     uint64_t preemptions;           /* descheduled while still runnable (yields included) */
     uint64_t yields;                /* of those, voluntary yields */
+    uint64_t upcalls;               /* event upcalls taken (rounds of the handler) */
     uint64_t periods;               /* periodic workload: bursts completed */
     uint64_t late_periods;          /* of those, completed after the end of their period */
 };
@@ -194,8 +197,9 @@ struct hv_vcpu_stats {
     int pcpu;                       /* where it is placed */
     int64_t cpu_time_ns;            /* ns, as hv_dom_stats */
     int64_t refill_ns;              /* ns */
+    int64_t upcall_ns;              /* ns */
     int64_t runstate_ns[HV_RS_COUNT]; /* ns per runstate; they sum to hv_elapsed */
-    uint64_t dispatches, wakeups, blocks, preemptions, yields;
+    uint64_t dispatches, wakeups, blocks, preemptions, yields, upcalls;
     uint64_t periods, late_periods;
 };
 
@@ -222,6 +226,18 @@ int hv_pcpu_stats(struct hv *h, int pcpu, struct hv_pcpu_stats *out);
  * wake to the do_schedule that switches to the vCPU). Borrowed; NULL for a
  * bad index. */
 struct st_rec *hv_dom_sched_latency(struct hv *h, int dom);
+
+/* The domain's event latency recorder (ns of true time from a port being
+ * raised to the upcall that takes it: metric evtchn_latency). Borrowed;
+ * NULL for a bad index. */
+struct st_rec *hv_dom_evtchn_latency(struct hv *h, int dom);
+
+/* The host's event channels (models/evtchn.h), one table per domain, with
+ * VIRQ_TIMER bound in every domain; the split drivers bind their channels
+ * here. Kicks wake or interrupt the domain's vCPU 0. Borrowed; NULL if the
+ * scenario has no domain. */
+struct evtchn;
+struct evtchn *hv_evtchn(struct hv *h);
 
 /* Human-readable state of every pCPU and vCPU, then the policy's dump. */
 void hv_dump(struct hv *h, FILE *out);

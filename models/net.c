@@ -4,18 +4,16 @@
  * sources, and the driver domain's netback workload.
  *
  * See models/net.h for what is modelled, the sources and the
- * simplifications. The netback workload, each time the core asks it for an
- * operation:
- *   1. if its upcall is pending: COMPUTE costs.upcall, then consume it;
- *   2. a tx request whose per_request was just spent goes to the NIC and is
- *      answered on the tx ring; a received packet whose per_request was
- *      just spent fills the rx buffer taken for it, answered on the rx
- *      ring (each push notifies the guest if the ring says so);
- *   3. the next work, fronts in round-robin order, tx before rx: a tx
- *      request, or a backlogged packet for which an rx buffer is posted,
- *      costs COMPUTE backend.per_request;
- *   4. with nothing left, the final checks re-arm the tx rings (and the rx
- *      rings of fronts with a backlog), and the vCPU BLOCKs.
+ * simplifications. netback's part of the driver domain's back-end loop
+ * (models/backend.h), per (guest, NIC) pair:
+ *   take    a tx request, else a backlogged received packet for which an
+ *           rx buffer is posted (tx before rx);
+ *   finish  a tx request, its per_request CPU spent, goes to the NIC and is
+ *           answered on the tx ring; a received packet fills the rx buffer
+ *           taken for it, answered on the rx ring (each push notifies the
+ *           guest if the ring says so);
+ *   final   the tx ring's request event is re-armed, and the rx ring's if
+ *           packets wait for buffers.
  */
 #include "models/net.h"
 
@@ -23,13 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/backend.h"
 #include "models/evtchn.h"
 #include "models/hv.h"
 #include "models/ioring.h"
 #include "models/nic.h"
 #include "sim/dist.h"
 #include "sim/err.h"
-#include "sim/units.h"
 #include "sim/rng.h"
 #include "workloads/wl.h"
 
@@ -61,28 +59,16 @@ struct net {
     struct ev_loop *loop;
     struct hv *h;
     const struct scn *s;
-    struct evtchn *ev;
+    struct evtchn *ev;              /* the host's, borrowed */
     struct nic **nics;              /* [ndevices], NULL if unused */
     struct net_front **fronts;
     int nfronts;
     int *dom_front;                 /* [ndomains] index or -1 */
-    sim_time_t upcall_ns;
     sim_time_t reset_t;
     int status;                     /* first error in an engine callback */
 };
 
-struct net_drv {
-    struct wl base;
-    struct net *n;
-    int dom;
-    sim_time_t per_request;         /* ns of CPU per packet */
-    bool upcall_done;
-    struct net_front *f;            /* front of the held packet */
-    bool have_tx, have_rx;
-    struct ring_req req;            /* the tx request, or the rx buffer */
-    sim_time_t rx_t;                /* ns arrival of the held rx packet */
-    int rr;
-};
+enum { NET_WORK_TX, NET_WORK_RX };  /* be_work.kind */
 
 static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
 {
@@ -105,13 +91,6 @@ bool net_needed(const struct scn *s)
         if (s->domains[d].wl.type == SCN_WL_SERVER)
             return true;
     return false;
-}
-
-static void kick(void *ctx, int dom, int vcpu)
-{
-    struct net *n = ctx;
-    (void)vcpu;
-    hv_vcpu_wake(n->h, dom, 0);
 }
 
 /* ---- the NIC side ---- */
@@ -182,122 +161,65 @@ static int push_rsp(struct net *n, struct net_front *f, struct ring *r)
     return rc;
 }
 
-static int drv_next(struct wl *w, sim_time_t now, struct wl_op *op)
+static int back_take(void *be, struct be_work *w)
 {
-    struct net_drv *x = (struct net_drv *)w;
-    struct net *n = x->n;
-    int rc;
-    (void)now;
-    if (!x->upcall_done && evtchn_upcall_pending(n->ev, x->dom)) {
-        x->upcall_done = true;
-        if (n->upcall_ns > 0) {
-            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = n->upcall_ns };
-            return 0;
-        }
+    struct net_front *f = be;
+    if (ring_req_get(f->tx, &w->req) == 0) {
+        w->kind = NET_WORK_TX;
+    } else if (f->bl_n && ring_req_get(f->rx, &w->req) == 0) {
+        w->kind = NET_WORK_RX;
+        w->t = f->backlog[f->bl_head];
+        f->bl_head = (f->bl_head + 1) % f->bl_cap;
+        f->bl_n--;
+    } else {
+        return 0;
     }
-    x->upcall_done = false;
-    struct evtchn_fired fired[16];
-    do {
-        rc = evtchn_consume(n->ev, x->dom, ev_now(n->loop), fired, 16);
-    } while (rc == 16);
-    if (rc < 0)
-        return rc;
-    if (x->have_tx) {
-        struct net_front *f = x->f;
-        x->have_tx = false;
-        f->held--;
-        struct nic_pkt p = { .id = x->req.payload, .bytes = x->req.size_bytes,
+    f->held++;
+    return 1;
+}
+
+static int back_finish(void *be, const struct be_work *w)
+{
+    struct net_front *f = be;
+    struct net *n = f->n;
+    int rc;
+    f->held--;
+    struct ring_rsp r = { .id = w->req.id, .status = 0 };
+    if (w->kind == NET_WORK_TX) {
+        struct nic_pkt p = { .id = w->req.payload, .bytes = w->req.size_bytes,
                              .done = tx_done, .arg = f };
         if ((rc = nic_tx_submit(f->nic, &p)) < 0)
             return rc;
         f->nic_tx_n++;
-        struct ring_rsp r = { .id = x->req.id, .status = 0 };
-        if ((rc = ring_rsp_put(f->tx, &r)) < 0 || (rc = push_rsp(n, f, f->tx)) < 0)
+        if ((rc = ring_rsp_put(f->tx, &r)) < 0)
             return rc;
+        return push_rsp(n, f, f->tx);
     }
-    if (x->have_rx) {
-        struct net_front *f = x->f;
-        x->have_rx = false;
-        f->held--;
-        if (x->req.id >= f->rx_slots)
-            return -SIM_ESTATE;
-        f->rxbuf[x->req.id] = x->rx_t;
-        struct ring_rsp r = { .id = x->req.id, .status = 0 };
-        if ((rc = ring_rsp_put(f->rx, &r)) < 0 || (rc = push_rsp(n, f, f->rx)) < 0)
-            return rc;
-    }
-    for (;;) {
-        for (int k = 0; k < n->nfronts; k++) {
-            int i = (x->rr + k) % n->nfronts;
-            struct net_front *f = n->fronts[i];
-            if (f->drv != x->dom)
-                continue;
-            if (ring_req_get(f->tx, &x->req) == 0) {
-                x->have_tx = true;
-            } else if (f->bl_n && ring_req_get(f->rx, &x->req) == 0) {
-                x->have_rx = true;
-                x->rx_t = f->backlog[f->bl_head];
-                f->bl_head = (f->bl_head + 1) % f->bl_cap;
-                f->bl_n--;
-            } else {
-                continue;
-            }
-            f->held++;
-            x->f = f;
-            x->rr = (i + 1) % n->nfronts;
-            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = x->per_request };
-            return 0;
-        }
-        bool more = false;
-        for (int i = 0; i < n->nfronts; i++) {
-            struct net_front *f = n->fronts[i];
-            bool m = false;
-            if (f->drv != x->dom)
-                continue;
-            if ((rc = ring_req_final_check(f->tx, &m)) < 0)
-                return rc;
-            more = more || m;
-            if (f->bl_n) {
-                if ((rc = ring_req_final_check(f->rx, &m)) < 0)
-                    return rc;
-                more = more || m;
-            }
-        }
-        if (!more)
-            break;
-    }
-    *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
-    return 0;
+    if (w->req.id >= f->rx_slots)
+        return -SIM_ESTATE;
+    f->rxbuf[w->req.id] = w->t;
+    if ((rc = ring_rsp_put(f->rx, &r)) < 0)
+        return rc;
+    return push_rsp(n, f, f->rx);
 }
 
-static void drv_free(struct wl *w)
+static int back_final_check(void *be, bool *more)
 {
-    free(w);
+    struct net_front *f = be;
+    bool m = false;
+    int rc = ring_req_final_check(f->tx, more);
+    if (rc == 0 && f->bl_n) {
+        rc = ring_req_final_check(f->rx, &m);
+        *more = *more || m;
+    }
+    return rc;
 }
 
-static const struct wl_ops drv_ops = { "netback", drv_next, drv_free };
+static const struct be_ops netback_ops = {
+    "netback", NULL, back_take, back_finish, back_final_check
+};
 
 /* ---- the front-end interface ---- */
-
-bool net_front_upcall_pending(const struct net_front *f)
-{
-    return evtchn_upcall_pending(f->n->ev, f->guest);
-}
-
-int net_front_upcall(struct net_front *f)
-{
-    struct evtchn_fired fired[16];
-    int rc;
-    do {
-        rc = evtchn_consume(f->n->ev, f->guest, ev_now(f->n->loop), fired, 16);
-    } while (rc == 16);
-    return rc < 0 ? rc : 0;
-}
-
-sim_time_t net_front_upcall_ns(const struct net_front *f)
-{
-    return f->n->upcall_ns;
-}
 
 static int front_push_req(struct net_front *f, struct ring *r)
 {
@@ -386,11 +308,11 @@ void net_free(struct net *n)
         nic_free(n->nics[k]);
     free(n->nics);
     free(n->dom_front);
-    evtchn_free(n->ev);
     free(n);
 }
 
-static int build_front(struct net *n, int d, uint32_t replication, char *err, size_t errlen)
+static int build_front(struct net *n, struct be_host *bh, int d, uint32_t replication,
+                       char *err, size_t errlen)
 {
     const struct scn *s = n->s;
     const struct scn_workload *wl = &s->domains[d].wl;
@@ -445,6 +367,10 @@ static int build_front(struct net *n, int d, uint32_t replication, char *err, si
         seterr(err, errlen, "domain '%s': cannot connect its event channel", s->domains[d].name);
         return -SIM_ENOSPC;
     }
+    if (be_attach(bh, f->drv, &netback_ops, f) < 0) {
+        seterr(err, errlen, "%s", "out of memory");
+        return -SIM_ENOMEM;
+    }
     /* The guest posts every rx buffer up front (published, not notified:
      * netback looks at the rx ring when it has a backlog). */
     for (uint32_t i = 0; i < f->rx_slots; i++) {
@@ -461,15 +387,14 @@ static int build_front(struct net *n, int d, uint32_t replication, char *err, si
     return 0;
 }
 
-static int build(struct net *n, uint32_t replication, char *err, size_t errlen)
+static int build(struct net *n, struct be_host *bh, uint32_t replication, char *err,
+                 size_t errlen)
 {
     const struct scn *s = n->s;
-    int nports = 2 + s->ndomains + s->ndevices;
-    if (nports > EVTCHN_MAX_PORTS || s->ndevices > EVTCHN_NR_PIRQS) {
-        seterr(err, errlen, "%s: too many domains or devices for the event channels", s->name);
+    if (s->ndevices > EVTCHN_NR_PIRQS) {
+        seterr(err, errlen, "%s: more devices than physical IRQ lines", s->name);
         return -SIM_EINVAL;
     }
-    n->ev = evtchn_new(s->ndomains, nports, kick, n);
     n->nics = calloc((size_t)s->ndevices + 1, sizeof *n->nics);
     n->fronts = calloc((size_t)s->ndomains + 1, sizeof *n->fronts);
     n->dom_front = malloc(((size_t)s->ndomains + 1) * sizeof *n->dom_front);
@@ -482,60 +407,25 @@ static int build(struct net *n, uint32_t replication, char *err, size_t errlen)
     for (int d = 0; d < s->ndomains; d++) {
         if (s->domains[d].wl.type != SCN_WL_SERVER)
             continue;
-        int rc = build_front(n, d, replication, err, errlen);
+        int rc = build_front(n, bh, d, replication, err, errlen);
         if (rc < 0)
             return rc;
     }
     return 0;
 }
 
-static bool serves_disk(const struct scn *s, int d)
-{
-    for (int g = 0; g < s->ndomains; g++) {
-        const struct scn_workload *wl = &s->domains[g].wl;
-        if (wl->type == SCN_WL_IO && s->devices[wl->device].driver == d)
-            return true;
-    }
-    return false;
-}
-
+/* The server workload of every server domain (driver domains get theirs
+ * from be_install). */
 static int install(struct net *n, uint32_t replication, char *err, size_t errlen)
 {
     const struct scn *s = n->s;
     for (int d = 0; d < s->ndomains; d++) {
-        bool serves = false;
-        for (int i = 0; i < n->nfronts; i++)
-            serves = serves || n->fronts[i]->drv == d;
-        struct wl *w = NULL;
-        if (serves) {
-            if (s->domains[d].wl.type != SCN_WL_NONE) {
-                seterr(err, errlen, "driver domain '%s': a domain that runs a back end "
-                       "cannot have a workload of its own", s->domains[d].name);
-                return -SIM_EINVAL;
-            }
-            if (serves_disk(s, d)) {
-                seterr(err, errlen, "driver domain '%s': serving both disks and NICs "
-                       "is not supported yet", s->domains[d].name);
-                return -SIM_EINVAL;
-            }
-            struct net_drv *x = calloc(1, sizeof *x);
-            if (!x) {
-                seterr(err, errlen, "%s", "out of memory");
-                return -SIM_ENOMEM;
-            }
-            x->base.ops = &drv_ops;
-            x->n = n;
-            x->dom = d;
-            x->per_request = s->domains[d].backend_per_request;
-            w = &x->base;
-        } else if (n->dom_front[d] >= 0) {
-            struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
-            w = wl_server_new(&env, n->fronts[n->dom_front[d]], err, errlen);
-            if (!w)
-                return -SIM_EINVAL;
-        } else {
+        if (n->dom_front[d] < 0)
             continue;
-        }
+        struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
+        struct wl *w = wl_server_new(&env, n->fronts[n->dom_front[d]], err, errlen);
+        if (!w)
+            return -SIM_EINVAL;
         int rc = hv_set_workload(n->h, d, 0, w);
         if (rc < 0) {
             wl_free(w);
@@ -547,12 +437,12 @@ static int install(struct net *n, uint32_t replication, char *err, size_t errlen
 }
 
 struct net *net_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
-                    uint32_t replication, char *err, size_t errlen)
+                    struct be_host *bh, uint32_t replication, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
-    if (!loop || !h || !s) {
-        seterr(err, errlen, "%s", "net_new: missing loop, host or scenario");
+    if (!loop || !h || !s || !bh || !hv_evtchn(h)) {
+        seterr(err, errlen, "%s", "net_new: missing loop, host, back ends or scenario");
         return NULL;
     }
     struct net *n = calloc(1, sizeof *n);
@@ -563,9 +453,9 @@ struct net *net_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
     n->loop = loop;
     n->h = h;
     n->s = s;
-    n->upcall_ns = unit_cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
+    n->ev = hv_evtchn(h);
     n->reset_t = ev_now(loop);
-    if (build(n, replication, err, errlen) < 0 || install(n, replication, err, errlen) < 0) {
+    if (build(n, bh, replication, err, errlen) < 0 || install(n, replication, err, errlen) < 0) {
         net_free(n);
         return NULL;
     }

@@ -8,8 +8,9 @@
  * (gaps from the server's `arrival` distribution, stream "dom:<d>/arrival")
  * and are serialised into the host (nic_rx_inject); the end of the receive
  * raises the NIC's physical IRQ, routed to the driver domain, whose vCPU 0
- * is kicked. When scheduled, its netback workload takes the upcall
- * (costs.upcall), spends backend.per_request of CPU per packet, fills one
+ * is kicked. When scheduled, it takes the upcall (the core charges
+ * costs.upcall, models/hv.h) and its back-end loop (models/backend.h)
+ * spends backend.per_request of CPU per packet in netback, fills one
  * of the rx buffers the guest posted on its rx ring (the response carries
  * the buffer's id; the packet's NIC arrival time is written into the
  * guest's buffer, standing for the granted page), pushes it and notifies
@@ -32,19 +33,18 @@
  * keeps an unbounded backlog of received packets waiting for an rx buffer
  * (no drops); a packet costs backend.per_request in each direction, once;
  * events go to vCPU 0 and the server runs on vCPU 0 (models/evtchn.h); the
- * net path owns its own event-channel table (disjoint from models/blk's),
- * and a driver domain may serve NICs or disks but not both (refused: the
- * back-end workloads are not merged yet); the guest spends no CPU beyond
- * its upcall and `service`.
+ * guest spends no CPU beyond its upcall and `service`.
  *
  * Usage (the run driver), as models/blk.h:
- *   h = hv_new(...HV_STUB_UNSUPPORTED...); n = net_new(loop, h, s, repl, err, n);
+ *   h = hv_new(...HV_STUB_UNSUPPORTED...); bh = be_new(h, s);
+ *   n = net_new(loop, h, s, bh, repl, err, n); be_install(bh, err, n);
  *   hv_start(h); ev_run ...; hv_stats_reset(h); net_stats_reset(n); ev_run ...
- *   net_dom_stats(n, d, &st); net_dom_latency(n, d); hv_free(h); net_free(n);
+ *   net_dom_stats(n, d, &st); net_dom_latency(n, d);
+ *   hv_free(h); net_free(n); be_free(bh);
  *
- * Ownership: borrows loop, h and s; owns the NICs, rings, event channels,
- * arrival events and recorders. Free the hv first (its workloads point
- * here), then the net, then the loop.
+ * Ownership: borrows loop, h, s and bh and the host's event channels; owns
+ * the NICs, rings, arrival events and recorders. Free the hv first (its
+ * workloads point here), then the net, then the back ends, then the loop.
  * Errors: 0 or a negative enum sim_err (sim/err.h).
  */
 #ifndef XENSIM_MODELS_NET_H
@@ -61,18 +61,20 @@
 #define NET_REQUEST_BYTES 64u   /* B of an arriving request packet */
 
 struct hv;
+struct be_host;
 struct net;
 struct net_front;
 
 /* Whether the scenario has a server domain. */
 bool net_needed(const struct scn *s);
 
-/* Build front and back ends, the NICs and arrival sources, and install the
- * server and netback workloads (hv_set_workload). After hv_new, before
- * hv_start (the first arrival is scheduled at ev_now + one gap). NULL with
- * a message on failure. */
+/* Build front and back ends, the NICs and arrival sources, install the
+ * server workloads (hv_set_workload) and attach each netback to its driver
+ * domain in bh. After hv_new, before be_install and hv_start (the first
+ * arrival is scheduled at ev_now + one gap). NULL with a message on
+ * failure. */
 struct net *net_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
-                    uint32_t replication, char *err, size_t errlen);
+                    struct be_host *bh, uint32_t replication, char *err, size_t errlen);
 void net_free(struct net *n);               /* accepts NULL */
 
 /* 0, or the first error met in one of the net's engine callbacks (it
@@ -98,9 +100,6 @@ int net_dom_stats(struct net *n, int dom, struct net_dom_stats *out);
 struct st_rec *net_dom_latency(struct net *n, int dom);
 
 /* ---- the front-end interface of the server workload ---- */
-bool net_front_upcall_pending(const struct net_front *f);
-int net_front_upcall(struct net_front *f);
-sim_time_t net_front_upcall_ns(const struct net_front *f);
 /* Take one received packet: its NIC arrival time (ns) in *arrival; the
  * buffer is re-posted. -SIM_ENOENT if none. */
 int net_front_recv(struct net_front *f, sim_time_t *arrival);

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "models/backend.h"
 #include "models/blk.h"
 #include "models/mm.h"
 #include "models/net.h"
@@ -147,7 +148,44 @@ static double jain(const struct run_result *r)
 }
 
 /* Collect the statistics of the measured window into out. */
-static int collect(struct hv *h, const struct scn *s, struct run_result *out)
+static double quantile(struct st_rec *r, double q)
+{
+    double v;
+    bool exact;
+    if (!r || st_rec_quantile(r, q, &v, &exact) < 0)
+        return NAN;
+    return v;
+}
+
+/* The I/O line of domain d, from whichever model drives it. */
+static void collect_io(struct run_dom *rd, int d, struct blk *b, struct net *net,
+                       struct mm *mm, double window_ns)
+{
+    struct blk_dom_stats bs;
+    struct net_dom_stats ns;
+    struct mm_dom_stats ms;
+    rd->io_p50 = rd->io_p99 = NAN;
+    if (b && blk_dom_stats(b, d, &bs) == 0 && bs.has_io) {
+        rd->io_kind = "io";
+        rd->io_rate = bs.io_ops_per_s;
+        rd->io_p50 = quantile(blk_dom_io_latency(b, d), 0.5);
+        rd->io_p99 = quantile(blk_dom_io_latency(b, d), 0.99);
+        rd->io_stalls = bs.ring_full_stalls;
+    } else if (net && net_dom_stats(net, d, &ns) == 0 && ns.has_server) {
+        rd->io_kind = "server";
+        rd->io_rate = ns.requests_per_s;
+        rd->io_p50 = quantile(net_dom_latency(net, d), 0.5);
+        rd->io_p99 = quantile(net_dom_latency(net, d), 0.99);
+        rd->io_stalls = ns.ring_full_stalls;
+    } else if (mm && mm_dom_stats(mm, d, &ms) == 0 && ms.has_mmu) {
+        rd->io_kind = "mmu";
+        rd->io_rate = window_ns > 0 ? (double)ms.updates * 1e9 / window_ns : 0;
+        rd->mmu_rejected = ms.rejected;
+    }
+}
+
+static int collect(struct hv *h, const struct scn *s, struct blk *b, struct net *net,
+                   struct mm *mm, struct run_result *out)
 {
     hv_stats_sync(h);
     out->window_ns = hv_elapsed(h);
@@ -177,11 +215,11 @@ static int collect(struct hv *h, const struct scn *s, struct run_result *out)
         rd->runnable_wait_ns = ds.runnable_wait_ns;
         struct st_rec *lat = hv_dom_sched_latency(h, d);
         rd->lat_count = lat ? st_rec_count(lat) : 0;
-        bool exact;
-        if (!lat || st_rec_quantile(lat, 0.5, &rd->lat_p50, &exact) < 0)
-            rd->lat_p50 = NAN;
-        if (!lat || st_rec_quantile(lat, 0.99, &rd->lat_p99, &exact) < 0)
-            rd->lat_p99 = NAN;
+        rd->lat_p50 = quantile(lat, 0.5);
+        rd->lat_p99 = quantile(lat, 0.99);
+        rd->evt_p50 = quantile(hv_dom_evtchn_latency(h, d), 0.5);
+        rd->evt_p99 = quantile(hv_dom_evtchn_latency(h, d), 0.99);
+        collect_io(rd, d, b, net, mm, w);
     }
     for (int p = 0; p < out->npcpus; p++) {
         struct hv_pcpu_stats ps;
@@ -275,7 +313,8 @@ static int record_metrics(struct store *db, struct hv *h, const struct run_resul
         rc |= store_scalar(db, m, "late_periods", (double)x->late_periods);
         if (rc)
             return -SIM_EDB;
-        if (store_statistic(db, m, "sched_latency", hv_dom_sched_latency(h, d)) < 0)
+        if (store_statistic(db, m, "sched_latency", hv_dom_sched_latency(h, d)) < 0
+            || store_statistic(db, m, "evtchn_latency", hv_dom_evtchn_latency(h, d)) < 0)
             return -SIM_EDB;
     }
     for (int p = 0; p < r->npcpus; p++) {
@@ -343,41 +382,32 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         ev_loop_free(loop);
         return -SIM_EBADINPUT;
     }
+    /* The split drivers' back ends run in driver domains (models/backend),
+     * whose loops are installed once both drivers have attached theirs. */
+    struct be_host *bh = NULL;
     struct blk *b = NULL;
-    if (blk_needed(&sc)) {
-        b = blk_new(loop, h, &sc, o->replication, herr, sizeof herr);
-        if (!b) {
-            snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the I/O path");
-            hv_free(h);
-            ev_loop_free(loop);
-            return -SIM_EBADINPUT;
-        }
-    }
     struct net *net = NULL;
-    if (net_needed(&sc)) {
-        net = net_new(loop, h, &sc, o->replication, herr, sizeof herr);
-        if (!net) {
-            snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the network path");
-            hv_free(h);
-            blk_free(b);
-            ev_loop_free(loop);
-            return -SIM_EBADINPUT;
+    struct mm *mm = NULL;
+    int rc = -SIM_EBADINPUT;
+    if (blk_needed(&sc) || net_needed(&sc)) {
+        bh = be_new(h, &sc);
+        if (!bh) {
+            snprintf(herr, sizeof herr, "out of memory");
+            goto build_failed;
         }
     }
-    struct mm *mm = NULL;
+    if (blk_needed(&sc) && !(b = blk_new(loop, h, &sc, bh, o->replication, herr, sizeof herr)))
+        goto build_failed;
+    if (net_needed(&sc) && !(net = net_new(loop, h, &sc, bh, o->replication, herr, sizeof herr)))
+        goto build_failed;
+    if (bh && be_install(bh, herr, sizeof herr) < 0)
+        goto build_failed;
     if (mm_needed(&sc)) {
         mm = mm_new(&sc, herr, sizeof herr);
-        if (!mm || mm_install(mm, h, &sc, o->replication, herr, sizeof herr) < 0) {
-            snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the memory model");
-            hv_free(h);
-            mm_free(mm);
-            net_free(net);
-            blk_free(b);
-            ev_loop_free(loop);
-            return -SIM_EBADINPUT;
-        }
+        if (!mm || mm_install(mm, h, &sc, o->replication, herr, sizeof herr) < 0)
+            goto build_failed;
     }
-    int rc = hv_start(h);
+    rc = hv_start(h);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the host: %s", sim_strerror(rc));
         goto fail;
@@ -394,7 +424,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         goto stopped;
     out->wall_s = wall_now() - t0;
     out->events_total = ev_dispatched(loop);
-    rc = collect(h, s, out);
+    rc = collect(h, s, b, net, mm, out);
     if (rc < 0) {
         snprintf(err, errlen, "collecting statistics: %s", sim_strerror(rc));
         goto fail;
@@ -420,12 +450,10 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             goto fail;
         }
     }
-    hv_free(h);
-    blk_free(b);
-    net_free(net);
-    mm_free(mm);
-    ev_loop_free(loop);
-    return 0;
+    goto done;
+build_failed:
+    snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the host's devices");
+    goto done;
 stopped:
     if (hv_status(h) < 0) {
         snprintf(err, errlen, "simulation failed: %s", hv_status_msg(h));
@@ -439,10 +467,13 @@ stopped:
     }
 fail:
     run_result_free(out);
+done:
+    /* The hv first: its workloads point into the models below. */
     hv_free(h);
     blk_free(b);
     net_free(net);
     mm_free(mm);
+    be_free(bh);
     ev_loop_free(loop);
     return rc;
 }

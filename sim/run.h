@@ -35,6 +35,16 @@ struct run_dom {
     int64_t runnable_wait_ns;       /* ns */
     uint64_t lat_count;             /* sched_latency samples */
     double lat_p50, lat_p99;        /* ns; NAN without samples */
+    double evt_p50, evt_p99;        /* ns, evtchn_latency; NAN without samples */
+    /* The domain's I/O, by workload kind: io (block requests), server
+     * (network requests) or mmu (page-table updates); io_kind NULL for
+     * the others. */
+    const char *io_kind;
+    double io_rate;                 /* per s: io_ops_per_s, requests_per_s, or
+                                       mmu_updates per s */
+    double io_p50, io_p99;          /* ns, io_latency or net_latency; NAN for mmu */
+    uint64_t io_stalls;             /* ring_full_stalls (0 for mmu) */
+    uint64_t mmu_rejected;          /* mmu: forbidden updates refused */
 };
 
 struct run_pcpu {

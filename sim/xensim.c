@@ -217,6 +217,24 @@ static void print_table(const struct scn *s, const struct run_result *r)
                "\n", x->name, 100.0 * x->cpu_share, cpu, x->dispatches, x->wakeups,
                x->preemptions, p50, p99, x->late_periods);
     }
+    bool io = false;
+    for (int d = 0; d < r->ndoms; d++)
+        io = io || r->doms[d].io_kind;
+    if (io) {
+        printf("  %-12s %-7s %10s %9s %9s %8s %8s %9s\n", "I/O", "kind", "rate/s", "lat p50",
+               "lat p99", "stalls", "rejected", "evt p99");
+        for (int d = 0; d < r->ndoms; d++) {
+            const struct run_dom *x = &r->doms[d];
+            if (!x->io_kind)
+                continue;
+            char p50[32], p99[32], e99[32];
+            fmt_ns(x->io_p50, p50, sizeof p50);
+            fmt_ns(x->io_p99, p99, sizeof p99);
+            fmt_ns(x->evt_p99, e99, sizeof e99);
+            printf("  %-12s %-7s %10.1f %9s %9s %8" PRIu64 " %8" PRIu64 " %9s\n", x->name,
+                   x->io_kind, x->io_rate, p50, p99, x->io_stalls, x->mmu_rejected, e99);
+        }
+    }
     for (int p = 0; p < r->npcpus; p++) {
         const struct run_pcpu *x = &r->pcpus[p];
         double w = (double)r->window_ns;

@@ -188,13 +188,13 @@ static const struct sched_ops fifo_ops = {
 static const char *cons_yaml[] = {
     /* Three hogs on one pCPU. */
     "name: c1\nduration: 1s\n"
-    "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+    "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 3us } }\n"
     "domains:\n  hog: { count: 3, workload: { type: cpu } }\n",
     /* Mixed workloads on two pCPUs, costs in cycles, cache refill, drifting clocks. */
     "name: c2\nduration: 1s\n"
     "machine:\n  pcpus: 2\n"
     "  clock: { tsc_hz: 2GHz, tsc_ppm: [120, -75], tsc_offset: [12345cycles, 999999cycles] }\n"
-    "  costs: { context_switch: 5000cycles, cache_refill: 40us }\n"
+    "  costs: { upcall: 0, context_switch: 5000cycles, cache_refill: 40us }\n"
     "domains:\n"
     "  hog: { count: 2, workload: { type: cpu } }\n"
     "  y: { vcpus: 2, workload: { type: cpu, yield_every: 700us } }\n"
@@ -204,7 +204,7 @@ static const char *cons_yaml[] = {
     /* Mostly idle: periodic guests only, four pCPUs, one pinned. */
     "name: c3\nduration: 1s\n"
     "machine:\n  pcpus: 4\n  clock: { timer_slop: 20us, apic_timer_hz: 1MHz }\n"
-    "  costs: { context_switch: 2us, cache_refill: 10us }\n"
+    "  costs: { upcall: 0, context_switch: 2us, cache_refill: 10us }\n"
     "domains:\n"
     "  p: { count: 5, workload: { type: periodic, period: 3ms, "
     "burst: { dist: uniform, min: 100us, max: 900us } } }\n"
@@ -246,7 +246,7 @@ START_TEST(test_switch_cost)
     fifo_reset_knobs();
     struct rig r;
     rig_up(&r, "name: sw\nduration: 1s\n"
-               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 3us } }\n"
                "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 995 * MS);
     struct hv_pcpu_stats ps = pstats(&r, 0);
@@ -283,7 +283,7 @@ START_TEST(test_switch_cost_cycles)
     struct rig r;
     rig_up(&r, "name: cy\nduration: 1s\n"
                "machine: { pcpus: 1, clock: { tsc_hz: 2.4GHz, tsc_ppm: [100] }, "
-               "costs: { context_switch: 7200cycles } }\n"
+               "costs: { upcall: 0, context_switch: 7200cycles } }\n"
                "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 100 * MS);
     struct hv_pcpu_stats ps = pstats(&r, 0);
@@ -304,7 +304,7 @@ START_TEST(test_cache_refill)
     fifo_reset_knobs();
     struct rig r;
     rig_up(&r, "name: rf\nduration: 1s\n"
-               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 100us } }\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 3us, cache_refill: 100us } }\n"
                "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 995 * MS);
     struct hv_dom_stats a = dstats(&r, "a"), b = dstats(&r, "b");
@@ -317,7 +317,7 @@ START_TEST(test_cache_refill)
     rig_down(&r);
 
     rig_up(&r, "name: rf2\nduration: 1s\n"
-               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 100us } }\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 3us, cache_refill: 100us } }\n"
                "domains:\n  a: { vcpus: 2, workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 995 * MS);
     a = dstats(&r, "a");
@@ -330,7 +330,7 @@ START_TEST(test_cache_refill)
     /* A then idle then A again: idle does not count as another domain.
      * Periodic, 1 ms burst every 10 ms, alone: one refill in 100 ms. */
     rig_up(&r, "name: rf3\nduration: 1s\n"
-               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 100us } }\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 3us, cache_refill: 100us } }\n"
                "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: 1ms } }\n", &fifo_ops);
     rig_run(&r, 99 * MS);
     struct hv_dom_stats p = dstats(&r, "p");
@@ -352,7 +352,7 @@ START_TEST(test_prev_eq_next)
     fifo_reset_knobs();
     struct rig r;
     rig_up(&r, "name: pn\nduration: 1s\n"
-               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, cache_refill: 50us } }\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 3us, cache_refill: 50us } }\n"
                "domains:\n  a: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 995 * MS);
     struct hv_pcpu_stats ps = pstats(&r, 0);
@@ -379,7 +379,7 @@ START_TEST(test_placement)
 {
     fifo_reset_knobs();
     struct rig r;
-    rig_up(&r, "name: pl\nduration: 1s\nmachine: { pcpus: 4, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+    rig_up(&r, "name: pl\nduration: 1s\nmachine: { pcpus: 4, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 0 } }\n"
                "domains:\n"
                "  a: { vcpus: 3, workload: { type: cpu } }\n"
                "  b: { vcpus: 2, cpus: [2, 3], workload: { type: cpu } }\n"
@@ -423,7 +423,7 @@ START_TEST(test_sleep_wakes_through_timer)
     struct rig r;
     rig_up(&r, "name: tm\nduration: 1s\n"
                "machine: { pcpus: 1, clock: { tsc_ppm: [250], tsc_offset: [777cycles], "
-               "timer_slop: 50us }, costs: { context_switch: 1us } }\n"
+               "timer_slop: 50us }, costs: { upcall: 0, context_switch: 1us } }\n"
                "domains:\n"
                "  a: { workload: { type: periodic, period: 10ms, burst: 100us } }\n"
                "  b: { workload: { type: periodic, period: 10030us, burst: 100us } }\n", &fifo_ops);
@@ -460,7 +460,7 @@ START_TEST(test_yield_every)
 {
     fifo_reset_knobs();
     struct rig r;
-    rig_up(&r, "name: y\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+    rig_up(&r, "name: y\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 0 } }\n"
                "domains:\n  y: { workload: { type: cpu, yield_every: 1ms } }\n"
                "  h: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 1100 * MS);
@@ -475,7 +475,7 @@ START_TEST(test_yield_every)
 
     /* Alone with 3 us switches: useful time from 3 us; yields at 1.003 ms,
      * 2.003 ms, ..., 99.003 ms before 100 ms. */
-    rig_up(&r, "name: y2\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+    rig_up(&r, "name: y2\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 3us } }\n"
                "domains:\n  y: { workload: { type: cpu, yield_every: 1ms } }\n", &fifo_ops);
     rig_run(&r, 100 * MS);
     y = dstats(&r, "y");
@@ -504,7 +504,7 @@ START_TEST(test_late_periods)
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char yaml[512];
         snprintf(yaml, sizeof yaml,
-                 "name: late\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+                 "name: late\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 0 } }\n"
                  "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: %s } }\n",
                  c[i].burst);
         struct rig r;
@@ -530,7 +530,7 @@ START_TEST(test_sched_latency)
 {
     fifo_reset_knobs();
     struct rig r;
-    rig_up(&r, "name: lat\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+    rig_up(&r, "name: lat\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 0 } }\n"
                "domains:\n  p: { workload: { type: periodic, period: 10ms, burst: 1ms } }\n"
                "  h: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 55 * MS);
@@ -562,7 +562,7 @@ START_TEST(test_stats_reset)
 {
     fifo_reset_knobs();
     struct rig r;
-    rig_up(&r, "name: rs\nduration: 1s\nmachine: { pcpus: 2, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+    rig_up(&r, "name: rs\nduration: 1s\nmachine: { pcpus: 2, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 3us } }\n"
                "domains:\n  p: { count: 2, workload: { type: periodic, period: 5ms, burst: 2ms } }\n"
                "  h: { workload: { type: cpu } }\n", &fifo_ops);
     rig_run(&r, 100 * MS + 1234);
@@ -600,7 +600,7 @@ END_TEST
 static const char *det_yaml =
     "name: det\nseed: 42\nduration: 1s\n"
     "machine: { pcpus: 3, clock: { tsc_ppm: [10, -20, 30] }, "
-    "costs: { context_switch: 3us, cache_refill: 20us } }\n"
+    "costs: { upcall: 0, context_switch: 3us, cache_refill: 20us } }\n"
     "domains:\n"
     "  p: { count: 6, workload: { type: periodic, period: 4ms, "
     "burst: { dist: exponential, mean: 1ms } } }\n"
@@ -803,7 +803,7 @@ START_TEST(test_external_wake)
 {
     fifo_reset_knobs();
     struct rig r;
-    rig_up(&r, "name: ew\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0 } }\n"
+    rig_up(&r, "name: ew\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { upcall: 0, context_switch: 0 } }\n"
                "domains:\n  q: { }\n", &fifo_ops);
     rig_run(&r, 1 * MS);
     ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_BLOCKED);

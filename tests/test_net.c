@@ -12,6 +12,7 @@
 
 #include "analysis/stats.h"
 #include "models/hv.h"
+#include "models/backend.h"
 #include "models/net.h"
 #include "schedulers/sched.h"
 #include "sim/ev.h"
@@ -23,6 +24,7 @@
 struct nrig {
     struct rig r;
     struct net *n;
+    struct be_host *bh;
 };
 
 static void nrig_up(struct nrig *x, const char *yaml)
@@ -36,8 +38,11 @@ static void nrig_up(struct nrig *x, const char *yaml)
                   sizeof err);
     ck_assert_msg(r->h != NULL, "hv_new: %s", err);
     ck_assert(net_needed(r->s));
-    x->n = net_new(r->loop, r->h, r->s, 0, err, sizeof err);
+    x->bh = be_new(r->h, r->s);
+    ck_assert_ptr_nonnull(x->bh);
+    x->n = net_new(r->loop, r->h, r->s, x->bh, 0, err, sizeof err);
     ck_assert_msg(x->n != NULL, "net_new: %s", err);
+    ck_assert_int_eq(be_install(x->bh, err, sizeof err), 0);
     ck_assert_int_eq(hv_start(r->h), 0);
 }
 
@@ -45,6 +50,7 @@ static void nrig_down(struct nrig *x)
 {
     hv_free(x->r.h);
     net_free(x->n);
+    be_free(x->bh);
     ev_loop_free(x->r.loop);
     scn_free(x->r.s);
 }

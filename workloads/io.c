@@ -8,8 +8,8 @@
  * of `size` bytes, `op` read or write, at a sector chosen at random
  * (uniform over the device, stream "dom:<domain>/vcpu0/io") or sequentially
  * (each request starts where the previous one ended, wrapping at the end of
- * the device). Each time the vCPU runs it first takes its event upcall
- * (COMPUTE costs.upcall) if one is pending, consumes every response, issues
+ * the device). Each time the vCPU runs (the core has taken any event
+ * upcall first, models/hv.h) it consumes every response, issues
  * every tag whose think is over (a tag that finds the ring full waits for a
  * response: one ring_full_stall per waiting request; tags are issued
  * oldest-ready first, so a waiting tag is never overtaken), pushes them (the front end notifies the
@@ -49,7 +49,6 @@ struct wl_io {
     sim_time_t *ready;              /* [depth] ns NOW(): end of each tag's think */
     bool *stalled;                  /* [depth] found the ring full, not issued yet */
     bool started;
-    bool upcall_done;               /* the pending upcall's cost has been paid */
 };
 
 static sim_time_t think_ns(struct wl_io *x)
@@ -80,17 +79,6 @@ static int io_next(struct wl *w, sim_time_t now, struct wl_op *op)
         for (int i = 0; i < x->depth; i++)
             x->ready[i] = now + think_ns(x);
     }
-    if (!x->upcall_done && blk_front_upcall_pending(x->f)) {
-        x->upcall_done = true;
-        sim_time_t c = blk_front_upcall_ns(x->f);
-        if (c > 0) {
-            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = c };
-            return 0;
-        }
-    }
-    x->upcall_done = false;
-    if ((rc = blk_front_upcall(x->f)) < 0)
-        return rc;
     for (;;) {
         uint32_t id;
         while ((rc = blk_front_get(x->f, &id)) == 0) {

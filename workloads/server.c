@@ -3,8 +3,8 @@
  * through the guest's network front end (models/net.h) are served one at
  * a time, FIFO.
  *
- * Models: each time the vCPU runs it first takes its event upcall (COMPUTE
- * costs.upcall) if one is pending; a request whose service has just been
+ * Models: each time the vCPU runs (the core has taken any event upcall
+ * first, models/hv.h), a request whose service has just been
  * computed is replied to (its reply put on the tx ring; a full ring makes
  * it wait for a slot, one ring_full_stall); every received packet is queued
  * (its rx buffer re-posted); the oldest queued request then costs COMPUTE
@@ -34,7 +34,6 @@ struct wl_server {
     size_t head, n, cap;
     bool served;                    /* the head's service has been computed */
     bool stalled;                   /* its reply found the tx ring full */
-    bool upcall_done;
 };
 
 static int enqueue(struct wl_server *x, sim_time_t t)
@@ -61,17 +60,6 @@ static int server_next(struct wl *w, sim_time_t now, struct wl_op *op)
     struct wl_server *x = (struct wl_server *)w;
     int rc;
     (void)now;
-    if (!x->upcall_done && net_front_upcall_pending(x->f)) {
-        x->upcall_done = true;
-        sim_time_t c = net_front_upcall_ns(x->f);
-        if (c > 0) {
-            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = c };
-            return 0;
-        }
-    }
-    x->upcall_done = false;
-    if ((rc = net_front_upcall(x->f)) < 0)
-        return rc;
     for (;;) {
         if (x->served) {
             rc = net_front_reply(x->f, x->q[x->head]);
