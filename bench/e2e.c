@@ -16,7 +16,8 @@
  * The scenario is generated as YAML in memory and read by scn_load_buffer,
  * then simulated by the real run driver (run_replication, db = NULL: no
  * results database), so the figures include everything `xensim run` does
- * except writing SQLite rows.
+ * except writing SQLite rows. The child, rounds and median machinery is
+ * bench/bench_util.c, shared with the I/O-heavy benchmark bench/io.
  *
  * Figures, one line per scheduler:
  *   scheduler=S events=N sim_s=D wall_s=X events_per_s=Y peak_rss_kb=Z
@@ -60,21 +61,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 
-#include "sim/err.h"
+#include "bench/bench_util.h"
 #include "sim/ev.h"
-#include "sim/run.h"
-#include "sim/scenario.h"
 
 #define MAX_SCHEDS 8
-#define MAX_ROUNDS 101
 
 /* ---- the scenario ---- */
 
@@ -132,116 +125,13 @@ static char *make_yaml(const char *sched, double dur_s)
     return y;
 }
 
-static struct scn *load_scenario(const char *sched, double dur_s)
-{
-    char *y = make_yaml(sched, dur_s);
-    if (!y) {
-        fprintf(stderr, "e2e: cannot build the scenario text\n");
-        return NULL;
-    }
-    struct scn_load_opts opts = { 0 };
-    struct scn_diags *d = NULL;
-    struct scn *s = scn_load_buffer("e2e.yaml", y, strlen(y), &opts, &d);
-    if (!s) {
-        char *t = d ? scn_diags_text(d) : NULL;
-        fprintf(stderr, "e2e: generated scenario refused:\n%s", t ? t : "(out of memory)\n");
-        free(t);
-        scn_diags_free(d);
-    }
-    free(y);
-    return s;
-}
-
-static long peak_rss_kb(void)
-{
-    struct rusage ru;
-    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
-}
-
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
-/* `rounds` identical replications through the run driver; prints the
- * scheduler line, or the memory line if mem_only. 0 or -1. Runs inside a
- * child. */
-static int simulate(const char *sched, double dur_s, int rounds, bool mem_only)
-{
-    struct scn *s = load_scenario(sched, dur_s);
-    if (!s)
-        return -1;
-    double wall[MAX_ROUNDS];
-    uint64_t events = 0;
-    for (int k = 0; k < rounds; k++) {
-        struct run_opts o = { .seed = s->seed, .replication = 0, .db = NULL };
-        struct run_result r;
-        char err[512] = "";
-        int rc = run_replication(s, &o, &r, err, sizeof err);
-        if (rc < 0) {
-            fprintf(stderr, "e2e: %s: %s\n", sched, err);
-            scn_free(s);
-            return -1;
-        }
-        if (k > 0 && r.events_total != events) {
-            fprintf(stderr, "e2e: %s: round %d dispatched %llu events, round 0 %llu\n", sched,
-                    k, (unsigned long long)r.events_total, (unsigned long long)events);
-            run_result_free(&r);
-            scn_free(s);
-            return -1;
-        }
-        events = r.events_total;
-        wall[k] = r.wall_s;
-        run_result_free(&r);
-    }
-    scn_free(s);
-    long rss = peak_rss_kb();
-    qsort(wall, (size_t)rounds, sizeof wall[0], cmp_double);
-    double med = wall[rounds / 2];
-    if (mem_only)
-        printf("memory scheduler=%s sim_s=%g peak_rss_kb=%ld\n", sched, dur_s, rss);
-    else
-        printf("scheduler=%s events=%llu sim_s=%g wall_s=%.3f events_per_s=%.0f "
-               "peak_rss_kb=%ld rounds=%d events_per_s_min=%.0f events_per_s_max=%.0f\n",
-               sched, (unsigned long long)events, dur_s, med,
-               med > 0 ? (double)events / med : 0.0, rss, rounds,
-               wall[rounds - 1] > 0 ? (double)events / wall[rounds - 1] : 0.0,
-               wall[0] > 0 ? (double)events / wall[0] : 0.0);
-    fflush(stdout);
-    return 0;
-}
-
-/* Run one simulation in a forked child, so that its peak RSS is its own.
- * sched NULL: a child that only reports its peak (the floor). */
+/* One simulation of the host in its own child (bench/bench_util.h); sched
+ * NULL: the empty child, the memory floor. */
 static int in_child(const char *sched, double dur_s, int rounds, bool mem_only)
 {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("e2e: fork");
-        return -1;
-    }
-    if (pid == 0) {
-        int rc = 0;
-        if (sched)
-            rc = simulate(sched, dur_s, rounds, mem_only);
-        else
-            printf("memory empty peak_rss_kb=%ld\n", peak_rss_kb());
-        fflush(stdout);
-        _exit(rc ? 1 : 0);
-    }
-    int st;
-    if (waitpid(pid, &st, 0) < 0) {
-        perror("e2e: waitpid");
-        return -1;
-    }
-    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-        fprintf(stderr, "e2e: the %s run failed (status 0x%x)\n", sched ? sched : "empty", st);
-        return -1;
-    }
-    return 0;
+    struct bench_sim sim = { .yaml = make_yaml, .file = "e2e.yaml", .sched = sched,
+                             .dur_s = dur_s, .rounds = rounds, .mem_only = mem_only };
+    return bench_in_child(&sim);
 }
 
 /* ---- hold-model baseline (bench/hold.c's method) ---- */
@@ -268,13 +158,6 @@ static void hold_cb(void *arg)
         h->err = rc;
     if (--h->left == 0)
         ev_stop(h->loop);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int baseline(uint32_t pending, uint64_t per_round)
@@ -305,9 +188,9 @@ static int baseline(uint32_t pending, uint64_t per_round)
     double ns[HOLD_ROUNDS];
     for (int r = 0; r < HOLD_ROUNDS; r++) {
         h.left = per_round;
-        double t0 = now_s();
+        double t0 = bench_now_s();
         ev_run(h.loop, SIM_TIME_MAX);
-        ns[r] = (now_s() - t0) * 1e9 / (double)per_round;
+        ns[r] = (bench_now_s() - t0) * 1e9 / (double)per_round;
     }
     int err = h.err || ev_pending(h.loop) != pending;
     ev_loop_free(h.loop);
@@ -315,7 +198,7 @@ static int baseline(uint32_t pending, uint64_t per_round)
         fprintf(stderr, "e2e: hold baseline lost events\n");
         return -1;
     }
-    qsort(ns, HOLD_ROUNDS, sizeof ns[0], cmp_double);
+    qsort(ns, HOLD_ROUNDS, sizeof ns[0], bench_cmp_double);
     double med = ns[HOLD_ROUNDS / 2];
     printf("baseline hold pending=%u ns_per_event=%.1f events_per_s=%.0f\n", pending, med,
            1e9 / med);
@@ -341,6 +224,7 @@ int main(int argc, char **argv)
     int rounds = 5;
     bool mem_series = true, print = false;
 
+    bench_prog = "e2e";
     gsl_set_error_handler_off();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-d") && i + 1 < argc) {
@@ -351,7 +235,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "-r") && i + 1 < argc) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > MAX_ROUNDS)
+            if (*end || v < 1 || v > BENCH_MAX_ROUNDS)
                 return usage(argv[0]);
             rounds = (int)v;
         } else if (!strcmp(argv[i], "-s") && i + 1 < argc) {

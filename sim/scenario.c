@@ -1461,8 +1461,9 @@ static int selector(struct ctx *c, struct entries *es, const char *key,
     return rc;
 }
 
-static int one_device(struct ctx *c, struct entry *e, struct scn_device *d)
+static int one_device(struct ctx *c, struct entry *e, void *elem)
 {
+    struct scn_device *d = elem;
     int rc = check_name(c, e, "device");
     d->name = strdup(e->key);
     if (!d->name)
@@ -1527,6 +1528,39 @@ out:
     return rc;
 }
 
+/* Build one named entity (a device or a domain) from its entry into *elem. */
+typedef int one_named_fn(struct ctx *c, struct entry *e, void *elem);
+
+/*
+ * The mapping v of names to entities (`entity` names them in messages):
+ * collect its entries, then build each with one() into a new array of
+ * elements of `size` bytes, starting at index *n and counting each element
+ * in *n even when it fails (so that the caller frees all it holds). Returns
+ * the array, or NULL out of memory (*rc -SIM_ENOMEM); *rc is 0 or the last
+ * error.
+ */
+static void *named_map(struct ctx *c, struct nref v, const char *entity, size_t size,
+                       one_named_fn *one, int *n, int *rc)
+{
+    struct entries es;
+    *rc = collect(c, v, false, entity, &es);
+    char *arr = calloc((size_t)(es.n ? es.n : 1), size);
+    if (!arr) {
+        entries_free(&es);
+        c->oom = true;
+        *rc = -SIM_ENOMEM;
+        return NULL;
+    }
+    for (int i = 0; i < es.n; i++) {
+        int r = one(c, &es.v[i], arr + (size_t)*n * size);
+        (*n)++;
+        if (r < 0)
+            *rc = r;
+    }
+    entries_free(&es);
+    return arr;
+}
+
 static int k_devices(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
     (void)dst;
@@ -1534,21 +1568,9 @@ static int k_devices(struct ctx *c, const struct keydef *k, struct nref v, void 
         return 0;
     if (!is_map(&v))
         return err(c, &v, "%s: expected a mapping of device names, found %s", k->name, found(&v));
-    struct entries es;
-    int rc = collect(c, v, false, "device", &es);
     struct scn *s = c->w->s;
-    s->devices = calloc((size_t)(es.n ? es.n : 1), sizeof *s->devices);
-    if (!s->devices) {
-        entries_free(&es);
-        return c->oom = true, -SIM_ENOMEM;
-    }
-    for (int i = 0; i < es.n; i++) {
-        int r = one_device(c, &es.v[i], &s->devices[s->ndevices]);
-        s->ndevices++;
-        if (r < 0)
-            rc = r;
-    }
-    entries_free(&es);
+    int rc;
+    s->devices = named_map(c, v, "device", sizeof *s->devices, one_device, &s->ndevices, &rc);
     return rc;
 }
 
@@ -1796,8 +1818,9 @@ static bool peek_privileged(struct ctx *c, struct entries *es)
     return n == 4 && !memcmp(s, "true", 4);
 }
 
-static int one_domain(struct ctx *c, struct entry *e, struct dom_tmp *t)
+static int one_domain(struct ctx *c, struct entry *e, void *elem)
 {
+    struct dom_tmp *t = elem;
     int rc = check_name(c, e, "domain");
     t->count = -1;
     if (!is_map(&e->val) && !is_null(&e->val))
@@ -1837,21 +1860,9 @@ static int k_domains(struct ctx *c, const struct keydef *k, struct nref v, void 
     if (!is_map(&v) || is_null(&v))
         return err(c, &v, "%s: expected a mapping of domain names, found %s", k->name,
                    found(&v));
-    struct entries es;
-    int rc = collect(c, v, false, "domain", &es);
     struct walk *w = c->w;
-    w->doms = calloc((size_t)(es.n ? es.n : 1), sizeof *w->doms);
-    if (!w->doms) {
-        entries_free(&es);
-        return c->oom = true, -SIM_ENOMEM;
-    }
-    for (int i = 0; i < es.n; i++) {
-        int r = one_domain(c, &es.v[i], &w->doms[w->ndoms]);
-        w->ndoms++;
-        if (r < 0)
-            rc = r;
-    }
-    entries_free(&es);
+    int rc;
+    w->doms = named_map(c, v, "domain", sizeof *w->doms, one_domain, &w->ndoms, &rc);
     return rc;
 }
 

@@ -14,7 +14,6 @@
  * recorded, --seed and replications changing the numbers, and an
  * interrupted run leaving nothing behind.
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
+#include "tests/tmpdb.h"
 
 static const char scenario_yaml[] =
     "name: run-test\n"
@@ -71,39 +71,9 @@ static const char *const pct_suffix[] = { ":p50", ":p90", ":p99", ":p999" };
 /* ---- temporary directory: made and removed by the parent (unchecked
  * fixture), so it goes even when a test fails ---- */
 
-static char tmpdir[512];
-
 static void setup(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/xs_run_XXXXXX", base && *base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
-
-static const char *path_of(const char *name)
-{
-    static char p[4][1024];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(p[k], sizeof p[k], "%s/%s", tmpdir, name);
-    return p[k];
+    tmpdb_make("xs_run");
 }
 
 /* ---- scenario and runs ---- */
@@ -295,7 +265,7 @@ static const char *const row_sets[] = {
 START_TEST(rows_under_run_name)
 {
     struct scn *s = load(NULL);
-    const char *path = path_of("a.db");
+    const char *path = tmpdb_path("a.db");
     struct run_result r;
     run_into(path, s, 7, 0, &r);
     char name[256];
@@ -351,7 +321,7 @@ START_TEST(metrics_and_conservation)
     struct scn *s = load(sched_sets[_i]);
     char file[32];
     snprintf(file, sizeof file, "m%d.db", _i);
-    const char *path = path_of(file);
+    const char *path = tmpdb_path(file);
     struct run_result r;
     run_into(path, s, 7, 0, &r);
     sqlite3 *db = ro(path);
@@ -434,7 +404,7 @@ END_TEST
 START_TEST(deterministic_rows)
 {
     struct scn *s1 = load(NULL), *s2 = load(NULL);
-    const char *p1 = path_of("d1.db"), *p2 = path_of("d2.db");
+    const char *p1 = tmpdb_path("d1.db"), *p2 = tmpdb_path("d2.db");
     struct run_result r1, r2;
     run_into(p1, s1, 7, 0, &r1);
     run_into(p2, s2, 7, 0, &r2);
@@ -465,7 +435,7 @@ END_TEST
 START_TEST(second_run_skipped)
 {
     struct scn *s = load(NULL);
-    const char *path = path_of("k.db");
+    const char *path = tmpdb_path("k.db");
     struct run_result r;
     run_into(path, s, 7, 0, &r);
     run_result_free(&r);
@@ -498,7 +468,7 @@ END_TEST
 START_TEST(other_seed_other_run)
 {
     struct scn *s = load(NULL);
-    const char *path = path_of("s.db");
+    const char *path = tmpdb_path("s.db");
     struct run_result r7, r9;
     run_into(path, s, 7, 0, &r7);
     run_into(path, s, 9, 0, &r9);
@@ -524,7 +494,7 @@ END_TEST
 START_TEST(replications_differ)
 {
     struct scn *s = load(NULL);
-    const char *path = path_of("r.db");
+    const char *path = tmpdb_path("r.db");
     struct run_result r0, r1;
     run_into(path, s, 7, 0, &r0);
     run_into(path, s, 7, 1, &r1);
@@ -565,7 +535,7 @@ START_TEST(interrupted_leaves_nothing)
     struct scn *s = load(NULL);
     char file[32];
     snprintf(file, sizeof file, "i%d.db", _i);
-    const char *path = path_of(file);
+    const char *path = tmpdb_path(file);
     struct store *db = open_store(path);
     struct stopper stp = { .flag = _i == 0, .at = at[_i] };
     struct run_opts o = { .seed = 7, .replication = 0, .db = db, .progress = stop_at,
@@ -618,7 +588,7 @@ static Suite *make_suite(void)
 {
     Suite *s = suite_create("run");
     TCase *tc = xs_tcase(s, "database", 60);
-    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_unchecked_fixture(tc, setup, tmpdb_remove);
     tcase_add_test(tc, rows_under_run_name);
     tcase_add_loop_test(tc, metrics_and_conservation, 0, (int)N_OF(sched_sets));
     tcase_add_test(tc, deterministic_rows);

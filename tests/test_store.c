@@ -7,7 +7,6 @@
  * the runs view, atomicity of runs and statistics, duplicates, reopening,
  * and refusal of newer, foreign and non-SQLite files (left unmodified).
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,43 +19,14 @@
 #include "analysis/store.h"
 #include "sim/err.h"
 #include "tests/check_util.h"
+#include "tests/tmpdb.h"
 
 /* One directory per test case, made and removed by the parent process
  * (unchecked fixture) so that it is removed even when a test fails; the
  * tests of a case use distinct file names. */
-static char tmpdir[512];
-
 static void setup(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/xs_store_XXXXXX", base && *base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
-
-static const char *path_of(const char *name)
-{
-    static char p[4][1024];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(p[k], sizeof p[k], "%s/%s", tmpdir, name);
-    return p[k];
+    tmpdb_make("xs_store");
 }
 
 static struct store *open_ok(const char *path)
@@ -184,7 +154,7 @@ static void write_run(struct store *s, const char *name)
 
 START_TEST(round_trip)
 {
-    const char *path = path_of("r.db");
+    const char *path = tmpdb_path("r.db");
     struct store *s = open_ok(path);
     ck_assert_str_eq(store_journal_mode(s), "wal");
 
@@ -360,7 +330,7 @@ END_TEST
 
 START_TEST(abort_leaves_nothing)
 {
-    const char *path = path_of("a.db");
+    const char *path = tmpdb_path("a.db");
     struct store *s = open_ok(path);
     ck_assert_int_eq(store_run_abort(s), 0);      /* no run: fine */
     ck_assert_int_eq(store_run_begin(s, "doomed", NULL), 0);
@@ -392,7 +362,7 @@ END_TEST
 
 START_TEST(two_runs_one_file)
 {
-    const char *path = path_of("two.db");
+    const char *path = tmpdb_path("two.db");
     struct store *a = open_ok(path);
     struct store *b = open_ok(path);         /* a second writer on the same file */
     write_run(a, "run-a");
@@ -418,7 +388,7 @@ END_TEST
 
 START_TEST(duplicate_run_refused)
 {
-    const char *path = path_of("dup.db");
+    const char *path = tmpdb_path("dup.db");
     struct store *s = open_ok(path);
     write_run(s, "r1");
     ck_assert_int_eq(store_run_begin(s, "r1", NULL), -SIM_EEXIST);
@@ -440,7 +410,7 @@ END_TEST
 
 START_TEST(duplicates_within_run)
 {
-    const char *path = path_of("dupin.db");
+    const char *path = tmpdb_path("dupin.db");
     struct store *s = open_ok(path);
     struct st_rec *r = st_rec_new(0);
     ck_assert_int_eq(st_rec_add(r, 300), 0);
@@ -474,7 +444,7 @@ END_TEST
 
 START_TEST(state_errors)
 {
-    struct store *s = open_ok(path_of("st.db"));
+    struct store *s = open_ok(tmpdb_path("st.db"));
     struct st_rec *r = st_rec_new(0);
     ck_assert_int_eq(store_run_attr(s, "a", "b"), -SIM_ESTATE);
     ck_assert(store_errmsg(s)[0] != '\0');
@@ -499,7 +469,7 @@ END_TEST
 
 START_TEST(reopen_existing)
 {
-    const char *path = path_of("re.db");
+    const char *path = tmpdb_path("re.db");
     struct store *s = open_ok(path);
     write_run(s, "first");
     store_close(s);
@@ -548,10 +518,10 @@ static void refused_unchanged(const char *path, const char *needle1, const char 
 
 START_TEST(newer_schema_refused)
 {
-    const char *path = path_of("new.db");
+    const char *path = tmpdb_path("new.db");
     make_db(path, "CREATE TABLE run (runId INTEGER PRIMARY KEY); PRAGMA user_version = 99");
     refused_unchanged(path, "version 99", "version 1,");
-    const char *bare = path_of("new_empty.db");
+    const char *bare = tmpdb_path("new_empty.db");
     make_db(bare, "PRAGMA user_version = 99");
     refused_unchanged(bare, "99", NULL);
 }
@@ -559,7 +529,7 @@ END_TEST
 
 START_TEST(foreign_sqlite_refused)
 {
-    const char *path = path_of("foreign.db");
+    const char *path = tmpdb_path("foreign.db");
     make_db(path, "CREATE TABLE accounts (id INTEGER, owner TEXT);"
                   "INSERT INTO accounts VALUES (1, 'x')");
     refused_unchanged(path, "not a xensim results database", "version 0");
@@ -568,7 +538,7 @@ END_TEST
 
 START_TEST(garbage_refused)
 {
-    const char *path = path_of("garbage.db");
+    const char *path = tmpdb_path("garbage.db");
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
     for (int i = 0; i < 200; i++)
@@ -577,7 +547,7 @@ START_TEST(garbage_refused)
     refused_unchanged(path, "not an SQLite database", NULL);
 
     char err[512] = "";
-    ck_assert_ptr_null(store_open(path_of("no/such/dir/x.db"), err, sizeof err));
+    ck_assert_ptr_null(store_open(tmpdb_path("no/such/dir/x.db"), err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "cannot open"));
     ck_assert_ptr_null(store_open(NULL, err, sizeof err));
 }
@@ -587,7 +557,7 @@ START_TEST(empty_file_is_initialised)
 {
     /* A zero-length file is a valid empty SQLite database (e.g. from
      * mktemp): it gets the schema. */
-    const char *path = path_of("zero.db");
+    const char *path = tmpdb_path("zero.db");
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
     fclose(f);
@@ -602,7 +572,7 @@ static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
     TCase *tc = xs_tcase(s, "runs", 20);
-    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_unchecked_fixture(tc, setup, tmpdb_remove);
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, abort_leaves_nothing);
     tcase_add_test(tc, two_runs_one_file);
@@ -611,7 +581,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, state_errors);
     tcase_add_test(tc, reopen_existing);
     tc = xs_tcase(s, "open", 20);
-    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_unchecked_fixture(tc, setup, tmpdb_remove);
     tcase_add_test(tc, newer_schema_refused);
     tcase_add_test(tc, foreign_sqlite_refused);
     tcase_add_test(tc, garbage_refused);

@@ -1,0 +1,64 @@
+/*
+ * bench/bench_util.h: what the end-to-end benchmarks (bench/e2e, bench/io)
+ * share: load a scenario generated as YAML in memory, simulate it through
+ * the real run driver (run_replication, db = NULL) for a number of
+ * identical rounds, take the median wall time, and do each such simulation
+ * in a forked child so that its getrusage peak RSS is its own.
+ *
+ * Lines printed (the formats docs/performance.md documents):
+ *   [PREFIX ]scheduler=S events=N sim_s=D wall_s=X events_per_s=Y
+ *       peak_rss_kb=Z rounds=R events_per_s_min=A events_per_s_max=B
+ *   [PREFIX ]memory scheduler=S sim_s=D peak_rss_kb=Z
+ *   memory empty peak_rss_kb=Z
+ * events are ev_dispatched (run_result.events_total), wall_s the median of
+ * the rounds' run_result.wall_s (the simulation proper: building the host
+ * and collecting statistics excluded), events_per_s = events / wall_s.
+ * Every round must dispatch the same number of events (runs are
+ * deterministic), or the simulation fails.
+ */
+#ifndef XENSIM_BENCH_BENCH_UTIL_H
+#define XENSIM_BENCH_BENCH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BENCH_MAX_ROUNDS 101
+
+/* The program's name in messages on stderr ("e2e", "io"). */
+extern const char *bench_prog;
+
+/* A scenario generator: the YAML text of a host simulated for dur_s
+ * seconds under scheduler sched, malloc'ed; NULL if out of memory. */
+typedef char *bench_yaml_fn(const char *sched, double dur_s);
+
+/* What one child simulates. */
+struct bench_sim {
+    bench_yaml_fn *yaml;            /* the host */
+    const char *file;               /* its name in loader messages, e.g. "e2e.yaml" */
+    const char *prefix;             /* NULL, or a word put before each line */
+    const char *sched;              /* rr | bvt | atropos; NULL: the empty child */
+    double dur_s;                   /* s simulated */
+    int rounds;                     /* 1 .. BENCH_MAX_ROUNDS */
+    bool mem_only;                  /* print the memory line only */
+};
+
+/* Run sim in a forked child, which prints its line; 0, or -1 if the child
+ * failed (its reason is on stderr). */
+int bench_in_child(const struct bench_sim *sim);
+
+/* This process's peak RSS in KiB (getrusage ru_maxrss), -1 on error. */
+long bench_peak_rss_kb(void);
+
+/* Monotonic wall clock, s. */
+double bench_now_s(void);
+
+/* qsort comparator of doubles, ascending. */
+int bench_cmp_double(const void *x, const void *y);
+
+/* Append printf-formatted text to a malloc'ed buffer *buf of *len bytes
+ * used (kept NUL-terminated), growing it as needed. 0, or -1 if out of
+ * memory (then *buf is freed and NULL). */
+int bench_appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * tests/db_util.h: helpers for end-to-end tests that drive the run driver
+ * (sim/run.c) from a YAML scenario in memory into a SQLite results file in
+ * a mkdtemp directory and read it back with plain SQL on a separate,
+ * read-only connection, as another tool would (docs/results.md).
+ *
+ * Every helper fails the current Check test (ck_assert) on error, so a
+ * test reads as a list of runs and queries. xs_db_dump's string is the
+ * caller's to free. The directory itself comes from tests/tmpdb.h.
+ */
+#ifndef XENSIM_TESTS_DB_UTIL_H
+#define XENSIM_TESTS_DB_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "sim/run.h"
+#include "sim/scenario.h"
+
+/* ---- scenarios and runs ---- */
+
+/* Load a scenario from YAML text with nsets `--set PATH=VALUE` overrides;
+ * fails the test with the loader's messages if it is refused. */
+struct scn *xs_db_load(const char *file, const char *yaml, const char *const *sets,
+                       int nsets);
+/* One replication into a new database at path (NULL: no database); out
+ * filled (free it with run_result_free). */
+void xs_db_run(const char *path, const struct scn *s, uint64_t seed, uint32_t rep,
+               struct run_result *out);
+
+/* ---- plain SQL ---- */
+
+sqlite3 *xs_db_open_ro(const char *path);
+/* The first column of the first row of sql as an integer. */
+int64_t xs_db_count(sqlite3 *db, const char *sql);
+/* A scalar of the named run; *present false (and NAN) without the row. */
+double xs_db_scalar(sqlite3 *db, const char *run, const char *module, const char *name,
+                    bool *present);
+/* The same, failing the test without the row. */
+double xs_db_must_scalar(sqlite3 *db, const char *run, const char *module, const char *name);
+/* One numeric column of a statistic row (column: statCount, statMean,
+ * statStddev, statSum, statMin or statMax); fails the test without the
+ * row. */
+double xs_db_must_stat(sqlite3 *db, const char *run, const char *module, const char *name,
+                       const char *column);
+/* Every row of sql, one line per row, doubles as %a (exact): two dumps
+ * are equal only if every value is bit for bit the same. */
+char *xs_db_dump(sqlite3 *db, const char *sql);
+
+/* The full sorted row sets of a file's runs by names rather than ids,
+ * without the wall-clock `datetime` attribute (the only value that differs
+ * between two runs of the same scenario). */
+extern const char *const xs_db_row_sets[];
+extern const size_t xs_db_nrow_sets;
+
+#endif
