@@ -387,3 +387,10 @@ int blk_dev_stats(struct blk *b, int dev, struct disk_stats *out)
     disk_stats(b->disks[dev], out);
     return 0;
 }
+
+struct st_rec *blk_dev_time_in_system(struct blk *b, int dev)
+{
+    if (!b || dev < 0 || dev >= b->s->ndevices || !b->disks[dev])
+        return NULL;
+    return disk_time_in_system(b->disks[dev]);
+}

@@ -94,6 +94,9 @@ struct st_rec *blk_dom_io_latency(struct blk *b, int dom);
 /* The disk of device dev (models/disk statistics), -SIM_ENOENT if it is
  * not a disk in use. */
 int blk_dev_stats(struct blk *b, int dev, struct disk_stats *out);
+/* Time in system (ns, queue + service) of the disk's requests completed in
+ * the window; borrowed; NULL if dev is not a disk in use. */
+struct st_rec *blk_dev_time_in_system(struct blk *b, int dev);
 
 /* ---- the front-end interface of the io workload (workloads/io.c) ---- */
 

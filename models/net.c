@@ -511,3 +511,13 @@ struct st_rec *net_dom_latency(struct net *n, int dom)
         return NULL;
     return n->fronts[n->dom_front[dom]]->lat;
 }
+
+int net_dev_stats(struct net *n, int dev, struct nic_stats *out)
+{
+    if (!n || !out || dev < 0 || dev >= n->s->ndevices)
+        return -SIM_EINVAL;
+    if (!n->nics[dev])
+        return -SIM_ENOENT;
+    nic_stats(n->nics[dev], out);
+    return 0;
+}

@@ -99,6 +99,11 @@ int net_dom_stats(struct net *n, int dom, struct net_dom_stats *out);
 /* NIC arrival to reply on the wire, ns; NULL if dom has no server. */
 struct st_rec *net_dom_latency(struct net *n, int dom);
 
+/* The NIC of device dev (models/nic statistics, both directions),
+ * -SIM_ENOENT if it is not a NIC in use. */
+struct nic_stats;
+int net_dev_stats(struct net *n, int dev, struct nic_stats *out);
+
 /* ---- the front-end interface of the server workload ---- */
 /* Take one received packet: its NIC arrival time (ns) in *arrival; the
  * buffer is re-posted. -SIM_ENOENT if none. */

@@ -31,6 +31,7 @@
 #include "models/blk.h"
 #include "models/mm.h"
 #include "models/net.h"
+#include "models/nic.h"
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/err.h"
@@ -276,7 +277,18 @@ static int record_net_metrics(struct store *db, struct net *n, const struct scn 
         if (rc || store_statistic(db, m, "net_latency", net_dom_latency(n, d)) < 0)
             return -SIM_EDB;
     }
-    return 0;
+    /* A NIC's device scalars are those of its transmit line, the queue the
+     * host controls (the receive side is the far end's wire). */
+    for (int k = 0; n && k < s->ndevices; k++) {
+        struct nic_stats ns;
+        if (net_dev_stats(n, k, &ns) < 0)
+            continue;
+        const char *m = s->devices[k].name;
+        rc |= store_scalar(db, m, "utilization", ns.tx.utilization);
+        rc |= store_scalar(db, m, "queue_depth_mean", ns.tx.queue_depth_mean);
+        rc |= store_scalar(db, m, "queue_depth_max", (double)ns.tx.queue_depth_max);
+    }
+    return rc ? -SIM_EDB : 0;
 }
 
 /* The memory metrics of the mmu domains (models/mm). */

@@ -60,7 +60,7 @@ check "-q prints nothing on stdout" test ! -s "$tmp/out"
 check "one run for one replication" eq "$(runs_in "$db")" 1
 check "runs view names scenario, scheduler, seed, replication" eq \
     "$(sql "$db" 'SELECT scenario, scheduler, seed, replication FROM runs')" \
-    "cpu-probe-vs-hogs|bvt|7|0"
+    "mixed-host|bvt|7|0"
 check "run name is scenario-hash-seed-replication" eq \
     "$(sql "$db" "SELECT count(*) FROM runs WHERE runName = scenario || '-' || scenario_hash || '-s7-r0'")" 1
 check "metrics were written" test "$(sql "$db" \

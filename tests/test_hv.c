@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/evtchn.h"
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/err.h"
@@ -826,6 +827,89 @@ START_TEST(test_external_wake)
 }
 END_TEST
 
+
+/*
+ * Event upcalls (the core's part of models/evtchn): a hog alone, no switch
+ * cost, upcall 10 us, exact clock (slop 0). It is dispatched at 0 with the
+ * VIRQ_TIMER Xen 2.0 sends on a switch: one upcall before its first
+ * operation. Each 10 ms tick then sends VIRQ_TIMER to it while it runs: the
+ * upcall interrupts its computation at once (latency 0). By 995 ms: 99
+ * ticks, 100 upcalls, 1 ms of upcall CPU inside its 995 ms, and 100
+ * evtchn_latency samples, all 0.
+ */
+START_TEST(test_upcall_ticks)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: up\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz, "
+               "timer_slop: 0ns }, costs: { upcall: 10us, context_switch: 0 } }\n"
+               "domains:\n  h: { workload: { type: cpu } }\n", &fifo_ops);
+    rig_run(&r, 995 * MS);
+    struct hv_dom_stats h = dstats(&r, "h");
+    ck_assert_uint_eq(pstats(&r, 0).ticks, 99);
+    ck_assert_uint_eq(h.upcalls, 100);
+    ck_assert_int_eq(h.upcall_ns, 100 * 10 * US);
+    ck_assert_int_eq(h.cpu_time_ns, 995 * MS);
+    struct st_summary sum;
+    st_rec_summary(hv_dom_evtchn_latency(r.h, 0), &sum);
+    ck_assert_uint_eq(sum.count, 100);
+    ck_assert_int_eq(sum.max, 0);
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * An event for a blocked domain: q has no workload (blocks at once). At
+ * 1 ms the test raises VIRQ_DEBUG in q (bound here like a guest would):
+ * the kick wakes q, the FIFO policy preempts idle, the switch costs 5 us,
+ * then q takes the upcall (both ports at once: the VIRQ_DEBUG raised at
+ * 1 ms, latency 5 us, and the switch's VIRQ_TIMER raised at 1 ms, latency
+ * 5 us), spends 2 us in it, and blocks again. A second raise while q
+ * sleeps does the same; a raise of a masked port neither wakes nor
+ * delivers.
+ */
+START_TEST(test_upcall_wakes_blocked)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: ev\nduration: 1s\nmachine: { pcpus: 1, clock: { tsc_hz: 2GHz }, "
+               "costs: { upcall: 2us, context_switch: 5us } }\n"
+               "domains:\n  q: { }\n", &fifo_ops);
+    struct evtchn *e = hv_evtchn(r.h);
+    ck_assert_ptr_nonnull(e);
+    int port;
+    ck_assert_int_eq(evtchn_bind_virq(e, 0, EVTCHN_VIRQ_DEBUG, &port), 0);
+    rig_run(&r, 1 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_BLOCKED);
+    hv_stats_reset(r.h);
+    ck_assert_int_eq(evtchn_send_virq(e, 0, EVTCHN_VIRQ_DEBUG, 1 * MS), 0);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_RUNNABLE);
+    rig_run(&r, 2 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_BLOCKED);
+    struct hv_dom_stats q = dstats(&r, "q");
+    ck_assert_uint_eq(q.wakeups, 1);
+    ck_assert_uint_eq(q.upcalls, 1);
+    ck_assert_int_eq(q.cpu_time_ns, 2 * US);
+    ck_assert_int_eq(q.upcall_ns, 2 * US);
+    struct st_summary sum;
+    st_rec_summary(hv_dom_evtchn_latency(r.h, 0), &sum);
+    ck_assert_uint_eq(sum.count, 2);
+    ck_assert_int_eq(sum.min, 5 * US);
+    ck_assert_int_eq(sum.max, 5 * US);
+    ck_assert_int_eq(evtchn_mask(e, 0, port), 0);
+    ck_assert_int_eq(evtchn_send_virq(e, 0, EVTCHN_VIRQ_DEBUG, 2 * MS), 0);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_BLOCKED);
+    ck_assert_int_eq(evtchn_unmask(e, 0, port), 0);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_RUNNABLE);
+    rig_run(&r, 3 * MS);
+    q = dstats(&r, "q");
+    ck_assert_uint_eq(q.upcalls, 2);
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *hv_suite(void)
 {
     Suite *s = suite_create("hv");
@@ -844,6 +928,9 @@ static Suite *hv_suite(void)
     tcase_add_test(tc, test_late_periods);
     tcase_add_test(tc, test_sched_latency);
     tcase_add_test(tc, test_external_wake);
+    tc = xs_tcase(s, "upcalls", 20);
+    tcase_add_test(tc, test_upcall_ticks);
+    tcase_add_test(tc, test_upcall_wakes_blocked);
     tc = xs_tcase(s, "stats", 30);
     tcase_add_test(tc, test_stats_reset);
     tcase_add_test(tc, test_determinism);
