@@ -50,7 +50,7 @@ sqlite3 *xs_db_open_ro(const char *path)
     return db;
 }
 
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
+sqlite3_stmt *xs_db_prep(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -60,7 +60,7 @@ static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
 
 int64_t xs_db_count(sqlite3 *db, const char *sql)
 {
-    sqlite3_stmt *st = prep(db, sql);
+    sqlite3_stmt *st = xs_db_prep(db, sql);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     int64_t n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -70,7 +70,7 @@ int64_t xs_db_count(sqlite3 *db, const char *sql)
 double xs_db_scalar(sqlite3 *db, const char *run, const char *module, const char *name,
                     bool *present)
 {
-    sqlite3_stmt *st = prep(db, "SELECT s.scalarValue FROM scalar s JOIN run r"
+    sqlite3_stmt *st = xs_db_prep(db, "SELECT s.scalarValue FROM scalar s JOIN run r"
                                 " ON r.runId = s.runId WHERE r.runName = ?1"
                                 " AND s.moduleName = ?2 AND s.scalarName = ?3");
     sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
@@ -106,7 +106,7 @@ double xs_db_must_stat(sqlite3 *db, const char *run, const char *module, const c
              "SELECT s.%s FROM statistic s JOIN run r ON r.runId = s.runId"
              " WHERE r.runName = ?1 AND s.moduleName = ?2 AND s.statName = ?3",
              column);
-    sqlite3_stmt *st = prep(db, sql);
+    sqlite3_stmt *st = xs_db_prep(db, sql);
     sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, module, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
@@ -125,7 +125,7 @@ char *xs_db_dump(sqlite3 *db, const char *sql)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     ck_assert_ptr_nonnull(f);
-    sqlite3_stmt *st = prep(db, sql);
+    sqlite3_stmt *st = xs_db_prep(db, sql);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         for (int c = 0; c < sqlite3_column_count(st); c++) {

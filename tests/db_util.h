@@ -34,6 +34,8 @@ void xs_db_run(const char *path, const struct scn *s, uint64_t seed, uint32_t re
 /* ---- plain SQL ---- */
 
 sqlite3 *xs_db_open_ro(const char *path);
+/* A prepared statement (fails the test if sql does not compile). */
+sqlite3_stmt *xs_db_prep(sqlite3 *db, const char *sql);
 /* The first column of the first row of sql as an integer. */
 int64_t xs_db_count(sqlite3 *db, const char *sql);
 /* A scalar of the named run; *present false (and NAN) without the row. */

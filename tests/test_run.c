@@ -27,6 +27,7 @@
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
+#include "tests/db_util.h"
 #include "tests/tmpdb.h"
 
 static const char scenario_yaml[] =
@@ -81,15 +82,7 @@ static void setup(void)
 static struct scn *load(const char *set)
 {
     const char *sets[1] = { set };
-    struct scn_load_opts opts = { .sets = set ? sets : NULL, .nsets = set ? 1 : 0 };
-    struct scn_diags *d = NULL;
-    struct scn *s = scn_load_buffer("run-test.yaml", scenario_yaml, strlen(scenario_yaml),
-                                    &opts, &d);
-    if (!s) {
-        char *t = d ? scn_diags_text(d) : NULL;
-        ck_abort_msg("scenario refused: %s", t ? t : "?");
-    }
-    return s;
+    return xs_db_load("run-test.yaml", scenario_yaml, sets, set ? 1 : 0);
 }
 
 static struct store *open_store(const char *path)
@@ -114,41 +107,17 @@ static void run_into(const char *path, const struct scn *s, uint64_t seed, uint3
 
 /* ---- plain SQL on a separate connection ---- */
 
-static sqlite3 *ro(const char *path)
-{
-    sqlite3 *db = NULL;
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    return db;
-}
-
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
-    return st;
-}
-
-static int64_t count_of(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = prep(db, sql);
-    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 /* Rows in every table of the file (views excluded), summed. */
 static int64_t all_rows(sqlite3 *db)
 {
-    sqlite3_stmt *st = prep(db, "SELECT name FROM sqlite_master WHERE type = 'table'");
+    sqlite3_stmt *st = xs_db_prep(db, "SELECT name FROM sqlite_master WHERE type = 'table'");
     int64_t total = 0;
     int tables = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         char sql[256];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"",
                  (const char *)sqlite3_column_text(st, 0));
-        total += count_of(db, sql);
+        total += xs_db_count(db, sql);
         tables++;
     }
     sqlite3_finalize(st);
@@ -158,42 +127,16 @@ static int64_t all_rows(sqlite3 *db)
 
 static void integrity_ok(sqlite3 *db)
 {
-    sqlite3_stmt *st = prep(db, "PRAGMA integrity_check");
+    sqlite3_stmt *st = xs_db_prep(db, "PRAGMA integrity_check");
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "ok");
     sqlite3_finalize(st);
 }
 
-/* A scalar of the named run; *present false if there is no such row. */
-static double scalar_of(sqlite3 *db, const char *run, const char *module, const char *name,
-                        bool *present)
-{
-    sqlite3_stmt *st = prep(db, "SELECT s.scalarValue FROM scalar s JOIN run r"
-                                " ON r.runId = s.runId WHERE r.runName = ?1"
-                                " AND s.moduleName = ?2 AND s.scalarName = ?3");
-    sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, module, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-    double v = NAN;
-    *present = sqlite3_step(st) == SQLITE_ROW;
-    if (*present && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-static double must_scalar(sqlite3 *db, const char *run, const char *module, const char *name)
-{
-    bool present;
-    double v = scalar_of(db, run, module, name, &present);
-    ck_assert_msg(present, "run %s: no scalar %s.%s", run, module, name);
-    return v;
-}
-
 /* statCount of a statistic, -1 if there is no such row. */
 static int64_t stat_count(sqlite3 *db, const char *run, const char *module, const char *name)
 {
-    sqlite3_stmt *st = prep(db, "SELECT s.statCount FROM statistic s JOIN run r"
+    sqlite3_stmt *st = xs_db_prep(db, "SELECT s.statCount FROM statistic s JOIN run r"
                                 " ON r.runId = s.runId WHERE r.runName = ?1"
                                 " AND s.moduleName = ?2 AND s.statName = ?3");
     sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
@@ -203,62 +146,6 @@ static int64_t stat_count(sqlite3 *db, const char *run, const char *module, cons
     sqlite3_finalize(st);
     return n;
 }
-
-/* Every row of a query as text, one line per row, doubles in %a (exact),
- * so two dumps are equal only if every value is bit for bit the same. */
-static char *dump(sqlite3 *db, const char *sql)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_ptr_nonnull(f);
-    sqlite3_stmt *st = prep(db, sql);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            switch (sqlite3_column_type(st, c)) {
-            case SQLITE_INTEGER:
-                fprintf(f, "%lld", (long long)sqlite3_column_int64(st, c));
-                break;
-            case SQLITE_FLOAT:
-                fprintf(f, "%a", sqlite3_column_double(st, c));
-                break;
-            case SQLITE_NULL:
-                fputs("NULL", f);
-                break;
-            default:
-                fprintf(f, "'%s'", (const char *)sqlite3_column_text(st, c));
-                break;
-            }
-            fputc(c + 1 < sqlite3_column_count(st) ? '|' : '\n', f);
-        }
-    }
-    ck_assert_int_eq(rc, SQLITE_DONE);
-    sqlite3_finalize(st);
-    fclose(f);
-    return buf;
-}
-
-/* The full sorted row sets of a file's only run, by names rather than ids,
- * without the wall-clock datetime attribute. */
-static const char *const row_sets[] = {
-    "SELECT runName, simtimeExp FROM run ORDER BY 1",
-    "SELECT attrName, attrValue FROM runAttr WHERE attrName != 'datetime' ORDER BY 1, 2",
-    "SELECT itervarName, itervarValue FROM runItervar ORDER BY 1, 2",
-    "SELECT configKey, configValue, configOrder FROM runConfig ORDER BY 3, 1, 2",
-    "SELECT moduleName, scalarName, scalarValue FROM scalar ORDER BY 1, 2, 3",
-    "SELECT s.moduleName, s.scalarName, a.attrName, a.attrValue FROM scalarAttr a"
-    " JOIN scalar s ON s.scalarId = a.scalarId ORDER BY 1, 2, 3, 4",
-    "SELECT moduleName, statName, isHistogram, isWeighted, statCount, statMean, statStddev,"
-    " statSum, statSqrsum, statMin, statMax, statWeights, statWeightedSum,"
-    " statSqrSumWeights, statWeightedSqrSum FROM statistic ORDER BY 1, 2",
-    "SELECT s.moduleName, s.statName, a.attrName, a.attrValue FROM statisticAttr a"
-    " JOIN statistic s ON s.statId = a.statId ORDER BY 1, 2, 3, 4",
-    "SELECT s.moduleName, s.statName, h.lowerEdge, h.binValue FROM histogramBin h"
-    " JOIN statistic s ON s.statId = h.statId ORDER BY 1, 2, 3, 4",
-    "SELECT count(*) FROM parameter",
-    "SELECT count(*) FROM vector",
-};
 
 /* ---- tests ---- */
 
@@ -276,15 +163,15 @@ START_TEST(rows_under_run_name)
     ck_assert_str_eq(name, want);
     ck_assert(!r.skipped);
 
-    sqlite3 *db = ro(path);
-    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM run"), 1);
-    sqlite3_stmt *st = prep(db, "SELECT runName, simtimeExp FROM run");
+    sqlite3 *db = xs_db_open_ro(path);
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM run"), 1);
+    sqlite3_stmt *st = xs_db_prep(db, "SELECT runName, simtimeExp FROM run");
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), name);
     ck_assert_int_eq(sqlite3_column_int(st, 1), -9);
     sqlite3_finalize(st);
 
-    st = prep(db, "SELECT scenario, scenario_hash, scheduler, seed, replication, version"
+    st = xs_db_prep(db, "SELECT scenario, scenario_hash, scheduler, seed, replication, version"
                   " FROM runs WHERE runName = ?1");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
@@ -298,11 +185,11 @@ START_TEST(rows_under_run_name)
     sqlite3_finalize(st);
 
     /* Every metric row hangs off that run. */
-    ck_assert_int_gt(count_of(db, "SELECT count(*) FROM scalar"), 0);
-    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM scalar s JOIN run r"
+    ck_assert_int_gt(xs_db_count(db, "SELECT count(*) FROM scalar"), 0);
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM scalar s JOIN run r"
                                   " ON r.runId = s.runId WHERE r.runName LIKE 'run-test-%-s7-r0'"),
-                     count_of(db, "SELECT count(*) FROM scalar"));
-    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM runAttr WHERE attrName = 'datetime'"),
+                     xs_db_count(db, "SELECT count(*) FROM scalar"));
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM runAttr WHERE attrName = 'datetime'"),
                      1);
     integrity_ok(db);
     sqlite3_close(db);
@@ -324,7 +211,7 @@ START_TEST(metrics_and_conservation)
     const char *path = tmpdb_path(file);
     struct run_result r;
     run_into(path, s, 7, 0, &r);
-    sqlite3 *db = ro(path);
+    sqlite3 *db = xs_db_open_ro(path);
     const char *run = r.name;
 
     /* Every domain: the scalars, and sched_latency with its percentiles
@@ -335,13 +222,13 @@ START_TEST(metrics_and_conservation)
     for (int d = 0; d < s->ndomains; d++) {
         const char *m = s->domains[d].name;
         for (size_t k = 0; k < N_OF(dom_scalars); k++)
-            must_scalar(db, run, m, dom_scalars[k]);
-        double cpu = must_scalar(db, run, m, "cpu_time_ns");
+            xs_db_must_scalar(db, run, m, dom_scalars[k]);
+        double cpu = xs_db_must_scalar(db, run, m, "cpu_time_ns");
         ck_assert_double_eq(cpu, (double)r.doms[d].cpu_time_ns);
         dom_cpu += cpu;
-        ck_assert_double_eq_tol(must_scalar(db, run, m, "cpu_share"),
+        ck_assert_double_eq_tol(xs_db_must_scalar(db, run, m, "cpu_share"),
                                 cpu / ((double)s->duration * s->machine.pcpus), 1e-12);
-        ck_assert_double_eq_tol(must_scalar(db, run, m, "cpu_util"),
+        ck_assert_double_eq_tol(xs_db_must_scalar(db, run, m, "cpu_util"),
                                 cpu / (double)s->duration, 1e-12);
         int64_t n = stat_count(db, run, m, "sched_latency");
         ck_assert_msg(n >= 0, "%s: no sched_latency statistic", m);
@@ -350,7 +237,7 @@ START_TEST(metrics_and_conservation)
             char name[64];
             snprintf(name, sizeof name, "sched_latency%s", pct_suffix[k]);
             bool present;
-            double v = scalar_of(db, run, m, name, &present);
+            double v = xs_db_scalar(db, run, m, name, &present);
             ck_assert_msg(present == (n > 0), "%s.%s present=%d with %lld samples", m, name,
                           present, (long long)n);
             if (present)
@@ -362,8 +249,8 @@ START_TEST(metrics_and_conservation)
     ck_assert_int_gt(stat_count(db, run, "probe", "sched_latency"), 100);
     ck_assert_int_eq(stat_count(db, run, "dom0", "sched_latency"), 0);
     ck_assert_int_ge(with_samples, 1);
-    ck_assert_double_eq(must_scalar(db, run, "dom0", "cpu_time_ns"), 0);
-    ck_assert_double_gt(must_scalar(db, run, "probe", "wakeups"), 100);
+    ck_assert_double_eq(xs_db_must_scalar(db, run, "dom0", "cpu_time_ns"), 0);
+    ck_assert_double_gt(xs_db_must_scalar(db, run, "probe", "wakeups"), 100);
 
     /* Every pCPU: the scalars, and busy + idle + switch == window. */
     double busy = 0;
@@ -372,28 +259,28 @@ START_TEST(metrics_and_conservation)
         char m[32];
         snprintf(m, sizeof m, "pcpu%d", p);
         for (size_t k = 0; k < N_OF(pcpu_scalars); k++)
-            must_scalar(db, run, m, pcpu_scalars[k]);
-        double b = must_scalar(db, run, m, "busy_ns");
-        double i = must_scalar(db, run, m, "idle_ns");
-        double sw = must_scalar(db, run, m, "switch_ns");
+            xs_db_must_scalar(db, run, m, pcpu_scalars[k]);
+        double b = xs_db_must_scalar(db, run, m, "busy_ns");
+        double i = xs_db_must_scalar(db, run, m, "idle_ns");
+        double sw = xs_db_must_scalar(db, run, m, "switch_ns");
         ck_assert_msg(b + i + sw == (double)s->duration,
                       "%s: busy %.0f + idle %.0f + switch %.0f != window %lld", m, b, i, sw,
                       (long long)s->duration);
         ck_assert_double_gt(b, 0);
         ck_assert_double_gt(sw, 0);
-        ck_assert_double_gt(must_scalar(db, run, m, "context_switches"), 0);
+        ck_assert_double_gt(xs_db_must_scalar(db, run, m, "context_switches"), 0);
         busy += b;
     }
     ck_assert_msg(dom_cpu == busy, "domains' cpu_time_ns %.0f != pCPUs' busy_ns %.0f",
                   dom_cpu, busy);
     for (size_t k = 0; k < N_OF(machine_scalars); k++)
-        must_scalar(db, run, "machine", machine_scalars[k]);
-    ck_assert_double_eq(must_scalar(db, run, "machine", "events"), (double)r.events);
+        xs_db_must_scalar(db, run, "machine", machine_scalars[k]);
+    ck_assert_double_eq(xs_db_must_scalar(db, run, "machine", "events"), (double)r.events);
     ck_assert_uint_gt(r.events, 1000);
-    double j = must_scalar(db, run, "machine", "jain_fairness");
+    double j = xs_db_must_scalar(db, run, "machine", "jain_fairness");
     ck_assert_msg(j > 0 && j <= 1, "jain_fairness %g", j);
     /* The window recorded with the run is the one conserved. */
-    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM runAttr WHERE attrName = 'duration_ns'"
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM runAttr WHERE attrName = 'duration_ns'"
                                   " AND attrValue = '2000000000'"), 1);
     sqlite3_close(db);
     run_result_free(&r);
@@ -409,20 +296,20 @@ START_TEST(deterministic_rows)
     run_into(p1, s1, 7, 0, &r1);
     run_into(p2, s2, 7, 0, &r2);
     ck_assert_str_eq(r1.name, r2.name);
-    sqlite3 *a = ro(p1), *b = ro(p2);
-    ck_assert_int_gt(count_of(a, "SELECT count(*) FROM histogramBin"), 0);
-    for (size_t k = 0; k < N_OF(row_sets); k++) {
-        char *x = dump(a, row_sets[k]), *y = dump(b, row_sets[k]);
+    sqlite3 *a = xs_db_open_ro(p1), *b = xs_db_open_ro(p2);
+    ck_assert_int_gt(xs_db_count(a, "SELECT count(*) FROM histogramBin"), 0);
+    for (size_t k = 0; k < xs_db_nrow_sets; k++) {
+        char *x = xs_db_dump(a, xs_db_row_sets[k]), *y = xs_db_dump(b, xs_db_row_sets[k]);
         /* Only the sweep point is empty here (no sweep). */
-        ck_assert_msg(strlen(x) > 0 || strstr(row_sets[k], "runItervar"), "empty: %s",
-                      row_sets[k]);
-        ck_assert_msg(!strcmp(x, y), "rows differ: %s", row_sets[k]);
+        ck_assert_msg(strlen(x) > 0 || strstr(xs_db_row_sets[k], "runItervar"), "empty: %s",
+                      xs_db_row_sets[k]);
+        ck_assert_msg(!strcmp(x, y), "rows differ: %s", xs_db_row_sets[k]);
         free(x);
         free(y);
     }
     /* The datetime attribute exists in both (it is the only one left out). */
-    ck_assert_int_eq(count_of(a, "SELECT count(*) FROM runAttr WHERE attrName = 'datetime'"), 1);
-    ck_assert_int_eq(count_of(b, "SELECT count(*) FROM runAttr WHERE attrName = 'datetime'"), 1);
+    ck_assert_int_eq(xs_db_count(a, "SELECT count(*) FROM runAttr WHERE attrName = 'datetime'"), 1);
+    ck_assert_int_eq(xs_db_count(b, "SELECT count(*) FROM runAttr WHERE attrName = 'datetime'"), 1);
     sqlite3_close(a);
     sqlite3_close(b);
     run_result_free(&r1);
@@ -439,9 +326,9 @@ START_TEST(second_run_skipped)
     struct run_result r;
     run_into(path, s, 7, 0, &r);
     run_result_free(&r);
-    sqlite3 *db = ro(path);
+    sqlite3 *db = xs_db_open_ro(path);
     int64_t before = all_rows(db);
-    char *rows = dump(db, row_sets[4]);
+    char *rows = xs_db_dump(db, xs_db_row_sets[4]);
     sqlite3_close(db);
     ck_assert_int_gt(before, 0);
 
@@ -452,10 +339,10 @@ START_TEST(second_run_skipped)
     ck_assert_str_eq(r.name, name);
     run_result_free(&r);
 
-    db = ro(path);
+    db = xs_db_open_ro(path);
     ck_assert_int_eq(all_rows(db), before);
-    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM run"), 1);
-    char *again = dump(db, row_sets[4]);
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM run"), 1);
+    char *again = xs_db_dump(db, xs_db_row_sets[4]);
     ck_assert_str_eq(again, rows);
     integrity_ok(db);
     sqlite3_close(db);
@@ -477,12 +364,12 @@ START_TEST(other_seed_other_run)
     char want[256];
     snprintf(want, sizeof want, "run-test-%s-s9-r0", s->hash);
     ck_assert_str_eq(r9.name, want);
-    sqlite3 *db = ro(path);
-    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM run"), 2);
-    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM runs WHERE seed = '9'"), 1);
+    sqlite3 *db = xs_db_open_ro(path);
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM run"), 2);
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM runs WHERE seed = '9'"), 1);
     /* The probe's bursts are exponential: another seed, other demand. */
-    double c7 = must_scalar(db, r7.name, "probe", "cpu_time_ns");
-    double c9 = must_scalar(db, r9.name, "probe", "cpu_time_ns");
+    double c7 = xs_db_must_scalar(db, r7.name, "probe", "cpu_time_ns");
+    double c9 = xs_db_must_scalar(db, r9.name, "probe", "cpu_time_ns");
     ck_assert_msg(c7 != c9, "probe cpu_time_ns %.0f under both seeds", c7);
     sqlite3_close(db);
     run_result_free(&r7);
@@ -499,11 +386,11 @@ START_TEST(replications_differ)
     run_into(path, s, 7, 0, &r0);
     run_into(path, s, 7, 1, &r1);
     ck_assert_str_ne(r0.name, r1.name);
-    sqlite3 *db = ro(path);
-    ck_assert_int_eq(count_of(db, "SELECT count(*) FROM runs WHERE replication = '1'"
+    sqlite3 *db = xs_db_open_ro(path);
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM runs WHERE replication = '1'"
                                   " AND seed = '7'"), 1);
-    double c0 = must_scalar(db, r0.name, "probe", "cpu_time_ns");
-    double c1 = must_scalar(db, r1.name, "probe", "cpu_time_ns");
+    double c0 = xs_db_must_scalar(db, r0.name, "probe", "cpu_time_ns");
+    double c1 = xs_db_must_scalar(db, r1.name, "probe", "cpu_time_ns");
     ck_assert_msg(c0 != c1, "probe cpu_time_ns %.0f in both replications", c0);
     sqlite3_close(db);
     run_result_free(&r0);
@@ -552,7 +439,7 @@ START_TEST(interrupted_leaves_nothing)
     ck_assert_int_eq(store_run_abort(db), 0);
     store_close(db);
 
-    sqlite3 *q = ro(path);
+    sqlite3 *q = xs_db_open_ro(path);
     ck_assert_int_eq(all_rows(q), 0);
     integrity_ok(q);
     sqlite3_close(q);
@@ -560,8 +447,8 @@ START_TEST(interrupted_leaves_nothing)
     /* And the same run completes afterwards. */
     run_into(path, s, 7, 0, &r);
     ck_assert(!r.skipped);
-    q = ro(path);
-    ck_assert_int_eq(count_of(q, "SELECT count(*) FROM run"), 1);
+    q = xs_db_open_ro(path);
+    ck_assert_int_eq(xs_db_count(q, "SELECT count(*) FROM run"), 1);
     sqlite3_close(q);
     run_result_free(&r);
     scn_free(s);
