@@ -19,33 +19,10 @@ pid=
 trap 'if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
 pass=0
 fail=0
-
-# check DESCRIPTION COMMAND...: one test, passing if COMMAND succeeds.
-check() {
-    desc=$1
-    shift
-    if "$@"; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        echo "FAIL: $desc"
-    fi
-}
-
-# sql DB QUERY: the query's output, or "error" (a missing file is 0 runs
-# for `runs_in`).
-sql() {
-    sqlite3 "$1" "$2" 2>/dev/null || echo error
-}
+. "$srcdir/tests/shlib.sh"
 
 runs_in() {
     if [ -f "$1" ]; then sql "$1" 'SELECT count(*) FROM run'; else echo 0; fi
-}
-
-eq() {
-    if [ "$1" = "$2" ]; then return 0; fi
-    echo "  got '$1', want '$2'"
-    return 1
 }
 
 status_is() {
@@ -143,5 +120,4 @@ check "SIGINT leaves no rows at all" eq "$(sql "$db" \
     'SELECT (SELECT count(*) FROM runAttr) + (SELECT count(*) FROM scalar) + (SELECT count(*) FROM statistic) + (SELECT count(*) FROM histogramBin)')" 0
 check "the file is intact after SIGINT" eq "$(sql "$db" 'PRAGMA integrity_check')" ok
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -16,28 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
-
-# check DESCRIPTION COMMAND...: one test, passing if COMMAND succeeds.
-check() {
-    desc=$1
-    shift
-    if "$@"; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        echo "FAIL: $desc"
-    fi
-}
-
-sql() {
-    sqlite3 "$1" "$2" 2>/dev/null || echo error
-}
-
-eq() {
-    if [ "$1" = "$2" ]; then return 0; fi
-    echo "  got '$1', want '$2'"
-    return 1
-}
+. "$srcdir/tests/shlib.sh"
 
 positive() {
     case $1 in
@@ -84,5 +63,4 @@ for s in rr bvt atropos; do
          AND scalarValue > 0"
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -1,0 +1,33 @@
+# tests/shlib.sh: what the shell tests share (sourced, not run). A test
+# sets pass=0 fail=0, counts its cases with `check`, and ends with `finish`,
+# which prints "N passed, N failed" (scripts/test collects that line) and
+# gives the exit status.
+
+# check DESCRIPTION COMMAND...: one case, passing if COMMAND succeeds.
+check() {
+    desc=$1
+    shift
+    if "$@"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL: $desc"
+    fi
+}
+
+# sql DB QUERY: the query's output, or "error".
+sql() {
+    sqlite3 "$1" "$2" 2>/dev/null || echo error
+}
+
+# eq GOT WANT: equal strings, or say what differed.
+eq() {
+    if [ "$1" = "$2" ]; then return 0; fi
+    echo "  got '$1', want '$2'"
+    return 1
+}
+
+finish() {
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+}
