@@ -1,0 +1,68 @@
+/*
+ * sim/cli.h: what the commands of the xensim command line share
+ * (DESIGN.md section 5). Each command is a function of (argc, argv) after
+ * the command word, in its own file sim/cmd_<name>.c, listed in the table
+ * of sim/xensim.c. Commands are the only code that prints diagnostics and
+ * chooses exit statuses: 0 success, 1 a regression found (regress), 2 bad
+ * input or usage, 130 interrupted.
+ */
+#ifndef XENSIM_SIM_CLI_H
+#define XENSIM_SIM_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/scenario.h"
+
+#define EXIT_REGRESSION 1
+#define EXIT_BADINPUT 2
+#define EXIT_INTERRUPTED 130
+#define DEFAULT_DB "xensim-results.db"
+
+/* The commands (sim/cmd_*.c). */
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_regress(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+
+/* Print "xensim: MESSAGE" (fmt with one %s) and the pointer to --help;
+ * returns EXIT_BADINPUT. */
+int cli_usage_error(const char *fmt, const char *arg);
+
+/* Options shared by the commands that load a scenario. */
+struct scn_args {
+    const char *path;
+    const char **sets;
+    size_t nsets;
+    bool quiet;
+    const char *db;                 /* run: --db */
+    bool have_seed;                 /* run: --seed given */
+    uint64_t seed;
+};
+
+/* A whole number from 0 to 2^64-1. */
+bool cli_parse_seed(const char *s, uint64_t *out);
+
+/* Parse SCENARIO [--set PATH=VALUE]... [-q], plus --db FILE and --seed N
+ * if run; a usage error returns EXIT_BADINPUT (free a->sets either way). */
+int cli_parse_scn_args(int argc, char **argv, struct scn_args *a, bool run);
+
+/* Load a scenario; on failure print every diagnostic and return NULL. */
+struct scn *cli_load(const struct scn_args *a);
+
+/* SIGINT and SIGTERM set cli_interrupted (install before any work, so an
+ * interruption at any point leaves no half-written run). */
+extern volatile sig_atomic_t cli_interrupted;
+void cli_catch_signals(void);
+
+/* A latency in ns as "812ns", "3.4us", "1.25ms", "2.000s"; "-" for NaN. */
+void cli_fmt_ns(double ns, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * sim/cmd_run.c: `xensim run` (simulate every replication of a scenario
+ * into the results database and print a table per run) and `xensim check`
+ * (validate a scenario and print its summary).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "analysis/store.h"
+#include "sim/cli.h"
+#include "sim/err.h"
+#include "sim/run.h"
+
+int cmd_check(int argc, char **argv)
+{
+    struct scn_args a;
+    int rc = cli_parse_scn_args(argc, argv, &a, false);
+    if (rc) {
+        free(a.sets);
+        return rc;
+    }
+    struct scn *s = cli_load(&a);
+    free(a.sets);
+    if (!s)
+        return EXIT_BADINPUT;
+    if (!a.quiet) {
+        scn_print_summary(s, stdout);
+        printf("ok: %s is valid\n", a.path);
+    }
+    scn_free(s);
+    return 0;
+}
+
+struct progress {
+    int rep, reps;
+    int last;                       /* last percentage drawn */
+};
+
+static void draw_progress(void *ctx, double f)
+{
+    struct progress *p = ctx;
+    int pct = (int)(f * 100.0);
+    if (pct == p->last)
+        return;
+    p->last = pct;
+    fprintf(stderr, "\r  replication %d/%d: %3d%% simulated", p->rep + 1, p->reps, pct);
+    fflush(stderr);
+}
+
+static void print_table(const struct scn *s, const struct run_result *r)
+{
+    printf("run %s (scheduler %s): %.3fs simulated in %.2fs wall, %" PRIu64
+           " events (%.2f M/s)\n", r->name, s->sched.name, (double)r->window_ns / 1e9,
+           r->wall_s, r->events_total,
+           r->wall_s > 0 ? (double)r->events_total / r->wall_s / 1e6 : 0.0);
+    printf("  %-12s %7s %10s %9s %8s %8s %9s %9s %6s\n", "domain", "share", "cpu", "dispatch",
+           "wakeups", "preempt", "lat p50", "lat p99", "late");
+    for (int d = 0; d < r->ndoms; d++) {
+        const struct run_dom *x = &r->doms[d];
+        char cpu[32], p50[32], p99[32];
+        cli_fmt_ns((double)x->cpu_time_ns, cpu, sizeof cpu);
+        cli_fmt_ns(x->lat_p50, p50, sizeof p50);
+        cli_fmt_ns(x->lat_p99, p99, sizeof p99);
+        printf("  %-12s %6.2f%% %10s %9" PRIu64 " %8" PRIu64 " %8" PRIu64 " %9s %9s %6" PRIu64
+               "\n", x->name, 100.0 * x->cpu_share, cpu, x->dispatches, x->wakeups,
+               x->preemptions, p50, p99, x->late_periods);
+    }
+    bool io = false;
+    for (int d = 0; d < r->ndoms; d++)
+        io = io || r->doms[d].io_kind;
+    if (io) {
+        printf("  %-12s %-7s %10s %9s %9s %8s %8s %9s\n", "I/O", "kind", "rate/s", "lat p50",
+               "lat p99", "stalls", "rejected", "evt p99");
+        for (int d = 0; d < r->ndoms; d++) {
+            const struct run_dom *x = &r->doms[d];
+            if (!x->io_kind)
+                continue;
+            char p50[32], p99[32], e99[32];
+            cli_fmt_ns(x->io_p50, p50, sizeof p50);
+            cli_fmt_ns(x->io_p99, p99, sizeof p99);
+            cli_fmt_ns(x->evt_p99, e99, sizeof e99);
+            printf("  %-12s %-7s %10.1f %9s %9s %8" PRIu64 " %8" PRIu64 " %9s\n", x->name,
+                   x->io_kind, x->io_rate, p50, p99, x->io_stalls, x->mmu_rejected, e99);
+        }
+    }
+    for (int p = 0; p < r->npcpus; p++) {
+        const struct run_pcpu *x = &r->pcpus[p];
+        double w = (double)r->window_ns;
+        printf("  pcpu%-8d busy %.2f%%, idle %.2f%%, switching %.3f%%, %" PRIu64
+               " context switches, run queue %.2f\n", p, w > 0 ? 100.0 * x->busy_ns / w : 0.0,
+               w > 0 ? 100.0 * x->idle_ns / w : 0.0, w > 0 ? 100.0 * x->switch_ns / w : 0.0,
+               x->context_switches, x->runq_len_mean);
+    }
+    if (!isnan(r->jain_fairness))
+        printf("  Jain fairness over domains with a workload: %.4f\n", r->jain_fairness);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    cli_catch_signals();
+    struct scn_args a;
+    int rc = cli_parse_scn_args(argc, argv, &a, true);
+    if (rc) {
+        free(a.sets);
+        return rc;
+    }
+    struct scn *s = cli_load(&a);
+    free(a.sets);
+    if (!s)
+        return EXIT_BADINPUT;
+    const char *db_path = a.db ? a.db : DEFAULT_DB;
+    if (s->nsweep && !a.quiet)
+        fprintf(stderr, "xensim: note: %s has a sweep of %" PRIu64 " points; `run` simulates "
+                "the scenario without it (use --set to pick a point)\n", a.path,
+                s->sweep_points);
+    char err[512] = "";
+    struct store *db = store_open(db_path, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "xensim: %s: %s\n", db_path, err);
+        scn_free(s);
+        return EXIT_BADINPUT;
+    }
+    bool tty = isatty(STDERR_FILENO) && !a.quiet;
+    int status = 0;
+    for (int r = 0; r < s->replications; r++) {
+        struct progress pg = { r, s->replications, -1 };
+        struct run_opts o = {
+            .seed = a.have_seed ? a.seed : s->seed,
+            .replication = (uint32_t)r,
+            .db = db,
+            .progress = tty ? draw_progress : NULL,
+            .progress_ctx = &pg,
+            .interrupted = &cli_interrupted,
+        };
+        struct run_result res;
+        rc = run_replication(s, &o, &res, err, sizeof err);
+        if (tty)
+            fprintf(stderr, "\r%*s\r", 48, "");
+        if (rc < 0) {
+            fprintf(stderr, "xensim: %s: %s%s\n", a.path, err,
+                    rc == -SIM_ESTATE ? " (nothing of this run was recorded)" : "");
+            status = rc == -SIM_ESTATE ? EXIT_INTERRUPTED : EXIT_BADINPUT;
+            break;
+        }
+        if (res.skipped) {
+            if (!a.quiet)
+                printf("run %s is already in %s: skipped\n", res.name, db_path);
+        } else if (!a.quiet) {
+            print_table(s, &res);
+        }
+        run_result_free(&res);
+    }
+    if (status == 0 && !a.quiet)
+        printf("results in %s\n", db_path);
+    store_close(db);
+    scn_free(s);
+    return status;
+}
