@@ -37,6 +37,21 @@ static const struct command commands[] = {
       "(default " DEFAULT_DB ")" },
     { "check", cmd_check, "check SCENARIO [--set PATH=VALUE]... [-q]",
       "validate a scenario (and every point of its sweep) and print its summary" },
+    { "sweep", cmd_sweep, "sweep SCENARIO [-j N] [--db FILE] [--resume] [-q]",
+      "simulate every point of the scenario's sweep times its replications" },
+    { "compare", cmd_compare,
+      "compare SCENARIO [--schedulers rr,bvt,atropos] [--replications N] [--db FILE] "
+      "[--plots DIR] [-j N]",
+      "run a scenario under each scheduler and compare the metrics with confidence intervals" },
+    { "report", cmd_report, "report DB [--run ID] [--format text|csv|json]",
+      "print the runs and metrics of a results database" },
+    { "plot", cmd_plot, "plot DB --out DIR [--format png|svg]",
+      "write gnuplot scripts and data for the standard figures, and render them" },
+    { "regress", cmd_regress,
+      "regress --baseline DB --current DB [--tolerance PCT] [--alpha A]",
+      "compare a results database against a baseline; exit 1 on a regression" },
+    { "merge", cmd_merge, "merge OUT.db SHARD.db...",
+      "merge results databases, skipping runs already present" },
     { NULL, NULL, NULL, NULL },
 };
 
