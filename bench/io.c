@@ -59,10 +59,10 @@
  *       D/3, D and 10 D, each in its own child: memory against duration)
  * events are the engine's events dispatched (ev_dispatched), wall_s the
  * wall-clock time of the simulation proper (run_result.wall_s),
- * events_per_s = events / wall_s. The I/O host's peak RSS (~175 MB) is
- * almost all the memory model's frame tables, 28 B per 4 KiB of every
- * domain's memory (models/mm builds them because mmu domains exist): it
- * depends on the modelled memory, not on the duration.
+ * events_per_s = events / wall_s. The I/O host's peak RSS (~30 MB)
+ * includes the memory model's frame tables of the mmu domains, 28 B per
+ * 4 KiB of their memory (models/mm builds them only for domains whose
+ * frames change): it depends on the modelled memory, not on the duration.
  *
  * Usage: bench/io [-d SECONDS] [-r ROUNDS] [-s SCHED]... [-C] [-M] [-p|-P]
  *   -d  simulated seconds (default 5); -r  rounds per scheduler (default 5);

@@ -3,12 +3,19 @@
  * and the validated mmu_update hypercall (models/mm.h has the model, its
  * source and its simplifications).
  *
- * Representation: one struct mm_frame per machine frame (owner, pfn: the
- * M2P; type, type count, reference count; the slot of its entry table if
- * it is a page table), one uint32_t P2M array per domain, and one array
- * of MM_PT_ENTRIES encoded entries per pinned page table (0 = empty, else
- * ((mfn + 1) << 1) | writable). Memory: about 24 B per machine frame plus
- * 4 KiB per page table.
+ * Representation: per domain, one struct mm_frame per frame it owns (owner,
+ * pfn: its M2P entries; type, type count, reference count; the slot of its
+ * entry table if it is a page table) and a uint32_t P2M array; and one
+ * array of MM_PT_ENTRIES encoded entries per pinned page table (0 = empty,
+ * else ((mfn + 1) << 1) | writable). Memory: 24 B per frame plus 4 KiB
+ * per page table, but only for the domains whose frames ever change: a
+ * domain's arrays are built the first time one of its frames is pinned or
+ * mapped (in practice, the mmu domains). Until then its frames are in the
+ * state construction gives them (owned in its contiguous range, untyped,
+ * unmapped), which is what the lookups return; a host of many large
+ * guests thus pays for the memory of the few that update page tables.
+ * The owner of a machine frame is found by binary search over the
+ * domains' contiguous ranges.
  */
 #include "models/mm.h"
 
@@ -33,13 +40,13 @@ struct mm_frame {
 struct mm_dom {
     uint64_t first;                 /* first mfn (contiguous layout) */
     uint64_t frames;                /* frames owned */
-    uint32_t *p2m;                  /* [frames] pfn -> mfn */
+    uint32_t *p2m;                  /* [frames] pfn -> mfn; NULL until built */
+    struct mm_frame *f;             /* [frames] its frames; NULL until built */
     struct mm_dom_stats st;
 };
 
 struct mm {
     uint64_t nframes;
-    struct mm_frame *f;             /* [nframes] */
     int ndoms;
     struct mm_dom *d;               /* [ndoms] */
     uint64_t **tables;              /* [ntables] entry arrays, NULL if free */
@@ -90,24 +97,15 @@ struct mm *mm_new(const struct scn *s, char *err, size_t errlen)
         goto oom;
     m->nframes = total;
     m->ndoms = s->ndomains;
-    m->f = calloc(total ? total : 1, sizeof *m->f);
     m->d = calloc(s->ndomains ? (size_t)s->ndomains : 1, sizeof *m->d);
-    if (!m->f || !m->d)
+    if (!m->d)
         goto oom;
     uint64_t next = 0;
     for (int d = 0; d < s->ndomains; d++) {
         struct mm_dom *x = &m->d[d];
         x->first = next;
         x->frames = (uint64_t)s->domains[d].memory / MM_PAGE_BYTES;
-        x->p2m = malloc(x->frames * sizeof *x->p2m);
-        if (!x->p2m)
-            goto oom;
         x->st.has_mmu = s->domains[d].wl.type == SCN_WL_MMU;
-        for (uint64_t k = 0; k < x->frames; k++) {
-            uint64_t mfn = next + k;
-            x->p2m[k] = (uint32_t)mfn;
-            m->f[mfn] = (struct mm_frame){ .owner = d, .pfn = (uint32_t)k };
-        }
         next += x->frames;
     }
     return m;
@@ -121,14 +119,71 @@ void mm_free(struct mm *m)
 {
     if (!m)
         return;
-    for (int d = 0; m->d && d < m->ndoms; d++)
+    for (int d = 0; m->d && d < m->ndoms; d++) {
         free(m->d[d].p2m);
+        free(m->d[d].f);
+    }
     for (uint32_t t = 0; t < m->ntables; t++)
         free(m->tables[t]);
     free(m->tables);
     free(m->d);
-    free(m->f);
     free(m);
+}
+
+/* The domain owning mfn (< nframes): binary search of the ranges. */
+static int owner_of(const struct mm *m, uint64_t mfn)
+{
+    int lo = 0, hi = m->ndoms - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if (m->d[mid].first <= mfn)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;          /* every domain owns at least one frame (mm_new) */
+}
+
+/* Build dom's frame and P2M arrays in their construction state. */
+static int materialise(struct mm *m, int dom)
+{
+    struct mm_dom *x = &m->d[dom];
+    if (x->f)
+        return 0;
+    size_t n = x->frames ? (size_t)x->frames : 1;
+    uint32_t *p2m = malloc(n * sizeof *p2m);
+    struct mm_frame *f = calloc(n, sizeof *f);
+    if (!p2m || !f) {
+        free(p2m);
+        free(f);
+        return -SIM_ENOMEM;
+    }
+    for (uint64_t k = 0; k < x->frames; k++) {
+        p2m[k] = (uint32_t)(x->first + k);
+        f[k] = (struct mm_frame){ .owner = dom, .pfn = (uint32_t)k };
+    }
+    x->p2m = p2m;
+    x->f = f;
+    return 0;
+}
+
+/* The state of machine frame mfn (< nframes): its domain's entry, or, for
+ * a domain not built yet, the construction state in *tmp. */
+static const struct mm_frame *frame_of(const struct mm *m, uint64_t mfn, struct mm_frame *tmp)
+{
+    int d = owner_of(m, mfn);
+    const struct mm_dom *x = &m->d[d];
+    if (x->f)
+        return &x->f[mfn - x->first];
+    *tmp = (struct mm_frame){ .owner = d, .pfn = (uint32_t)(mfn - x->first) };
+    return tmp;
+}
+
+/* The writable state of a frame of a domain already built. */
+static struct mm_frame *frame_rw(struct mm *m, uint64_t mfn)
+{
+    struct mm_dom *x = &m->d[owner_of(m, mfn)];
+    return &x->f[mfn - x->first];
 }
 
 uint64_t mm_nframes(const struct mm *m)
@@ -159,17 +214,19 @@ uint64_t mm_p2m(const struct mm *m, int dom, uint64_t pfn)
 {
     if (dom < 0 || dom >= m->ndoms || pfn >= m->d[dom].frames)
         return MM_MFN_NONE;
-    return m->d[dom].p2m[pfn];
+    return m->d[dom].p2m ? m->d[dom].p2m[pfn] : m->d[dom].first + pfn;
 }
 
 int mm_m2p(const struct mm *m, uint64_t mfn, int *dom, uint64_t *pfn)
 {
     if (mfn >= m->nframes)
         return -SIM_EINVAL;
+    struct mm_frame tmp;
+    const struct mm_frame *f = frame_of(m, mfn, &tmp);
     if (dom)
-        *dom = m->f[mfn].owner;
+        *dom = f->owner;
     if (pfn)
-        *pfn = m->f[mfn].pfn;
+        *pfn = f->pfn;
     return 0;
 }
 
@@ -178,7 +235,8 @@ int mm_frame_info(const struct mm *m, uint64_t mfn, enum mm_type *type, uint32_t
 {
     if (mfn >= m->nframes)
         return -SIM_EINVAL;
-    const struct mm_frame *f = &m->f[mfn];
+    struct mm_frame tmp;
+    const struct mm_frame *f = frame_of(m, mfn, &tmp);
     if (type)
         *type = (enum mm_type)f->type;
     if (type_count)
@@ -193,14 +251,28 @@ static inline uint64_t pte_mfn(uint64_t pte)
     return pte ? (pte >> 1) - 1 : MM_MFN_NONE;
 }
 
+/* The entries of page-table frame mfn (its domain is built: it pinned it). */
 static inline uint64_t *table_of(const struct mm *m, uint64_t mfn)
 {
-    return m->tables[m->f[mfn].table - 1];
+    struct mm_frame tmp;
+    return m->tables[frame_of(m, mfn, &tmp)->table - 1];
+}
+
+/* Whether mfn exists and is owned by dom. */
+static bool owned(const struct mm *m, int dom, uint64_t mfn)
+{
+    return mfn < m->nframes && owner_of(m, mfn) == dom;
+}
+
+static uint8_t type_of(const struct mm *m, uint64_t mfn)
+{
+    struct mm_frame tmp;
+    return frame_of(m, mfn, &tmp)->type;
 }
 
 int mm_pte(const struct mm *m, uint64_t table, uint32_t index, uint64_t *mfn, bool *writable)
 {
-    if (table >= m->nframes || m->f[table].type != MM_TYPE_PT || index >= MM_PT_ENTRIES)
+    if (table >= m->nframes || type_of(m, table) != MM_TYPE_PT || index >= MM_PT_ENTRIES)
         return -SIM_EINVAL;
     uint64_t pte = table_of(m, table)[index];
     if (mfn)
@@ -212,9 +284,11 @@ int mm_pte(const struct mm *m, uint64_t table, uint32_t index, uint64_t *mfn, bo
 
 int mm_pin_table(struct mm *m, int dom, uint64_t mfn)
 {
-    if (dom < 0 || dom >= m->ndoms || mfn >= m->nframes || m->f[mfn].owner != dom)
+    if (dom < 0 || dom >= m->ndoms || !owned(m, dom, mfn))
         return -SIM_EINVAL;
-    struct mm_frame *f = &m->f[mfn];
+    if (materialise(m, dom) < 0)
+        return -SIM_ENOMEM;
+    struct mm_frame *f = frame_rw(m, mfn);
     /* Validating a new L1 table: it must not be writable (type rule) and,
      * as it starts empty here, must not be mapped at all (a read-only
      * mapping would let the guest read a table it thinks is empty; kept
@@ -249,7 +323,7 @@ static void put_pte(struct mm *m, uint64_t pte)
 {
     if (!pte)
         return;
-    struct mm_frame *g = &m->f[pte_mfn(pte)];
+    struct mm_frame *g = frame_rw(m, pte_mfn(pte));
     g->ref_count--;
     if (pte & 1u) {
         if (--g->type_count == 0)
@@ -259,10 +333,9 @@ static void put_pte(struct mm *m, uint64_t pte)
 
 int mm_unpin_table(struct mm *m, int dom, uint64_t mfn)
 {
-    if (dom < 0 || dom >= m->ndoms || mfn >= m->nframes || m->f[mfn].owner != dom
-        || m->f[mfn].type != MM_TYPE_PT)
+    if (dom < 0 || dom >= m->ndoms || !owned(m, dom, mfn) || type_of(m, mfn) != MM_TYPE_PT)
         return -SIM_EINVAL;
-    struct mm_frame *f = &m->f[mfn];
+    struct mm_frame *f = frame_rw(m, mfn);
     uint64_t *t = table_of(m, mfn);
     for (uint32_t i = 0; i < MM_PT_ENTRIES; i++)
         put_pte(m, t[i]);
@@ -276,14 +349,14 @@ int mm_unpin_table(struct mm *m, int dom, uint64_t mfn)
 
 enum mm_verdict mm_validate(const struct mm *m, int dom, const struct mm_entry *e)
 {
-    if (e->table >= m->nframes || m->f[e->table].owner != dom
-        || m->f[e->table].type != MM_TYPE_PT || e->index >= MM_PT_ENTRIES)
+    if (!owned(m, dom, e->table) || type_of(m, e->table) != MM_TYPE_PT
+        || e->index >= MM_PT_ENTRIES)
         return MM_REJ_TABLE;
     if (e->mfn == MM_MFN_NONE)
         return MM_OK;
-    if (e->mfn >= m->nframes || m->f[e->mfn].owner != dom)
+    if (!owned(m, dom, e->mfn))
         return MM_REJ_FOREIGN;
-    if (e->writable && m->f[e->mfn].type == MM_TYPE_PT)
+    if (e->writable && type_of(m, e->mfn) == MM_TYPE_PT)
         return MM_REJ_TYPE;
     return MM_OK;
 }
@@ -297,7 +370,7 @@ static void apply(struct mm *m, const struct mm_entry *e)
     uint64_t old = t[e->index];
     uint64_t pte = 0;
     if (e->mfn != MM_MFN_NONE) {
-        struct mm_frame *g = &m->f[e->mfn];
+        struct mm_frame *g = frame_rw(m, e->mfn);
         g->ref_count++;
         if (e->writable) {
             g->type = MM_TYPE_WRITABLE;
@@ -314,6 +387,8 @@ int mm_update(struct mm *m, int dom, const struct mm_entry *e, int n,
 {
     if (!m || dom < 0 || dom >= m->ndoms || n < 0 || (n > 0 && !e))
         return -SIM_EINVAL;
+    if (materialise(m, dom) < 0)
+        return -SIM_ENOMEM;
     struct mm_batch_result r = { 0 };
     struct mm_dom_stats *st = &m->d[dom].st;
     for (int i = 0; i < n; i++) {
@@ -346,11 +421,13 @@ void mm_set_batch_hook(struct mm *m, mm_batch_hook fn, void *arg)
 
 int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
 {
+    struct mm_frame tmp;
     for (int d = 0; d < m->ndoms; d++) {
         const struct mm_dom *x = &m->d[d];
-        for (uint64_t k = 0; k < x->frames; k++) {
+        for (uint64_t k = 0; x->p2m && k < x->frames; k++) {
             uint64_t mfn = x->p2m[k];
-            if (mfn >= m->nframes || m->f[mfn].owner != d || m->f[mfn].pfn != k) {
+            if (mfn >= m->nframes || frame_of(m, mfn, &tmp)->owner != d
+                || frame_of(m, mfn, &tmp)->pfn != k) {
                 seterr(msg, msglen, "P2M of domain %d pfn %llu -> mfn %llu is not inverted by M2P",
                        d, (unsigned long long)k, (unsigned long long)mfn);
                 return -SIM_ESTATE;
@@ -366,9 +443,9 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
         goto out;
     }
     for (uint64_t mfn = 0; mfn < m->nframes; mfn++) {
-        const struct mm_frame *f = &m->f[mfn];
+        const struct mm_frame *f = frame_of(m, mfn, &tmp);
         if (f->owner < 0 || f->owner >= m->ndoms || f->pfn >= m->d[f->owner].frames
-            || m->d[f->owner].p2m[f->pfn] != mfn) {
+            || mm_p2m(m, f->owner, f->pfn) != mfn) {
             seterr(msg, msglen, "M2P of mfn %llu is not inverted by P2M", (unsigned long long)mfn);
             rc = -SIM_ESTATE;
             goto out;
@@ -386,7 +463,7 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
             if (!t[i])
                 continue;
             uint64_t g = pte_mfn(t[i]);
-            if (g >= m->nframes || m->f[g].owner != f->owner) {
+            if (!owned(m, f->owner, g)) {
                 seterr(msg, msglen, "table mfn %llu entry %u maps mfn %llu not of its owner",
                        (unsigned long long)mfn, i, (unsigned long long)g);
                 rc = -SIM_ESTATE;
@@ -398,7 +475,7 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
         }
     }
     for (uint64_t mfn = 0; mfn < m->nframes; mfn++) {
-        const struct mm_frame *f = &m->f[mfn];
+        const struct mm_frame *f = frame_of(m, mfn, &tmp);
         bool ok = f->ref_count == refs[mfn];
         switch (f->type) {
         case MM_TYPE_NONE: ok = ok && f->type_count == 0 && wr[mfn] == 0; break;
@@ -460,7 +537,7 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
             return -SIM_EINVAL;
         }
         for (uint64_t k = 0; k < nt; k++) {
-            int rc = mm_pin_table(m, d, x->p2m[k]);
+            int rc = mm_pin_table(m, d, mm_p2m(m, d, k));
             if (rc < 0) {
                 seterr(err, errlen, "domain '%s': cannot pin its page tables",
                        s->domains[d].name);
