@@ -178,3 +178,49 @@ int bench_in_child(const struct bench_sim *sim)
     }
     return 0;
 }
+
+static const char *const all_scheds[] = { "rr", "bvt", "atropos" };
+
+int bench_parse_opt(int argc, char **argv, int *i, struct bench_opts *o, double max_dur_s)
+{
+    const char *a = argv[*i];
+    bool has_value = *i + 1 < argc;
+    if (!strcmp(a, "-M")) {
+        o->mem_series = false;
+        return 1;
+    }
+    if (strcmp(a, "-d") && strcmp(a, "-r") && strcmp(a, "-s"))
+        return 0;
+    if (!has_value)
+        return -1;
+    const char *v = argv[++*i];
+    char *end;
+    if (!strcmp(a, "-d")) {
+        o->dur_s = strtod(v, &end);
+        return *end || !(o->dur_s >= 0.001) || o->dur_s > max_dur_s ? -1 : 1;
+    }
+    if (!strcmp(a, "-r")) {
+        long r = strtol(v, &end, 10);
+        if (*end || r < 1 || r > BENCH_MAX_ROUNDS)
+            return -1;
+        o->rounds = (int)r;
+        return 1;
+    }
+    for (size_t k = 0; k < sizeof all_scheds / sizeof all_scheds[0]; k++) {
+        if (!strcmp(v, all_scheds[k])) {
+            if (o->nscheds == (int)(sizeof o->scheds / sizeof o->scheds[0]))
+                return -1;
+            o->scheds[o->nscheds++] = all_scheds[k];
+            return 1;
+        }
+    }
+    return -1;
+}
+
+void bench_default_scheds(struct bench_opts *o)
+{
+    if (o->nscheds)
+        return;
+    for (size_t k = 0; k < sizeof all_scheds / sizeof all_scheds[0]; k++)
+        o->scheds[o->nscheds++] = all_scheds[k];
+}

@@ -42,6 +42,24 @@ struct bench_sim {
     bool mem_only;                  /* print the memory line only */
 };
 
+/* The options both benchmarks take: -d SECONDS, -r ROUNDS, -s SCHED
+ * (repeatable), -M (no memory-against-duration series). */
+struct bench_opts {
+    const char *scheds[3];          /* rr | bvt | atropos, in the order given */
+    int nscheds;
+    double dur_s;                   /* s simulated (the program's default) */
+    int rounds;                     /* 1 .. BENCH_MAX_ROUNDS */
+    bool mem_series;
+};
+
+/* Take argv[*i] (and its value) if it is one of those options: 1 if taken
+ * (*i moved past it), 0 if it is not one of them, -1 if its value is bad.
+ * max_dur_s bounds -d. */
+int bench_parse_opt(int argc, char **argv, int *i, struct bench_opts *o, double max_dur_s);
+
+/* After parsing: all three schedulers if none was named. */
+void bench_default_scheds(struct bench_opts *o);
+
 /* Run sim in a forked child, which prints its line; 0, or -1 if the child
  * failed (its reason is on stderr). */
 int bench_in_child(const struct bench_sim *sim);

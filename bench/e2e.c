@@ -67,7 +67,6 @@
 #include "bench/bench_util.h"
 #include "sim/ev.h"
 
-#define MAX_SCHEDS 8
 
 /* ---- the scenario ---- */
 
@@ -217,48 +216,25 @@ static int usage(const char *argv0)
 
 int main(int argc, char **argv)
 {
-    static const char *const all[] = { "rr", "bvt", "atropos" };
-    const char *scheds[MAX_SCHEDS];
-    int nscheds = 0;
-    double dur_s = 60;
-    int rounds = 5;
-    bool mem_series = true, print = false;
+    struct bench_opts o = { .dur_s = 60, .rounds = 5, .mem_series = true };
+    bool print = false;
 
     bench_prog = "e2e";
     gsl_set_error_handler_off();
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-d") && i + 1 < argc) {
-            char *end;
-            dur_s = strtod(argv[++i], &end);
-            if (*end || !(dur_s >= 0.001) || dur_s > 1e6)
-                return usage(argv[0]);
-        } else if (!strcmp(argv[i], "-r") && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > BENCH_MAX_ROUNDS)
-                return usage(argv[0]);
-            rounds = (int)v;
-        } else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
-            const char *s = argv[++i];
-            bool known = false;
-            for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
-                known |= !strcmp(s, all[k]);
-            if (!known || nscheds == MAX_SCHEDS)
-                return usage(argv[0]);
-            scheds[nscheds++] = s;
-        } else if (!strcmp(argv[i], "-M")) {
-            mem_series = false;
-        } else if (!strcmp(argv[i], "-p")) {
-            print = true;
-        } else {
+        int rc = bench_parse_opt(argc, argv, &i, &o, 1e6);
+        if (rc < 0)
             return usage(argv[0]);
-        }
+        if (rc > 0)
+            continue;
+        if (!strcmp(argv[i], "-p"))
+            print = true;
+        else
+            return usage(argv[0]);
     }
-    if (!nscheds)
-        for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
-            scheds[nscheds++] = all[k];
+    bench_default_scheds(&o);
     if (print) {
-        char *y = make_yaml(scheds[0], dur_s);
+        char *y = make_yaml(o.scheds[0], o.dur_s);
         if (!y)
             return 1;
         fputs(y, stdout);
@@ -268,12 +244,12 @@ int main(int argc, char **argv)
 
     int failed = 0;
     failed |= in_child(NULL, 0, 0, true);
-    for (int i = 0; i < nscheds; i++)
-        failed |= in_child(scheds[i], dur_s, rounds, false);
-    if (mem_series) {
-        failed |= in_child("bvt", dur_s / 3, 1, true);
-        failed |= in_child("bvt", dur_s, 1, true);
-        failed |= in_child("bvt", dur_s * 10, 1, true);
+    for (int i = 0; i < o.nscheds; i++)
+        failed |= in_child(o.scheds[i], o.dur_s, o.rounds, false);
+    if (o.mem_series) {
+        failed |= in_child("bvt", o.dur_s / 3, 1, true);
+        failed |= in_child("bvt", o.dur_s, 1, true);
+        failed |= in_child("bvt", o.dur_s * 10, 1, true);
     }
     /* The engine alone at the sizes issue 3 names. The host itself keeps
      * only ~24 events pending on the engine (the clock queues each pCPU's

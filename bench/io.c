@@ -85,7 +85,6 @@
 
 #include "bench/bench_util.h"
 
-#define MAX_SCHEDS 8
 #define NSSD 4                      /* flash disks ssd0 .. ssd3 */
 /* The CPU-only host dispatches 4-8x fewer events per simulated second than
  * the I/O host; simulating it 10x longer gives both a few million events
@@ -270,53 +269,30 @@ static int usage(const char *argv0)
 
 int main(int argc, char **argv)
 {
-    static const char *const all[] = { "rr", "bvt", "atropos" };
-    const char *scheds[MAX_SCHEDS];
-    int nscheds = 0;
-    double dur_s = 5;
-    int rounds = 5;
-    bool cpu_host = true, mem_series = true;
+    struct bench_opts o = { .dur_s = 5, .rounds = 5, .mem_series = true };
+    bool cpu_host = true;
     bench_yaml_fn *print = NULL;
 
     bench_prog = "io";
     gsl_set_error_handler_off();
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-d") && i + 1 < argc) {
-            char *end;
-            dur_s = strtod(argv[++i], &end);
-            if (*end || !(dur_s >= 0.001) || dur_s > 1e5)
-                return usage(argv[0]);
-        } else if (!strcmp(argv[i], "-r") && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > BENCH_MAX_ROUNDS)
-                return usage(argv[0]);
-            rounds = (int)v;
-        } else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
-            const char *s = argv[++i];
-            bool known = false;
-            for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
-                known |= !strcmp(s, all[k]);
-            if (!known || nscheds == MAX_SCHEDS)
-                return usage(argv[0]);
-            scheds[nscheds++] = s;
-        } else if (!strcmp(argv[i], "-C")) {
-            cpu_host = false;
-        } else if (!strcmp(argv[i], "-M")) {
-            mem_series = false;
-        } else if (!strcmp(argv[i], "-p")) {
-            print = io_yaml;
-        } else if (!strcmp(argv[i], "-P")) {
-            print = cpu_yaml;
-        } else {
+        int rc = bench_parse_opt(argc, argv, &i, &o, 1e5);
+        if (rc < 0)
             return usage(argv[0]);
-        }
+        if (rc > 0)
+            continue;
+        if (!strcmp(argv[i], "-C"))
+            cpu_host = false;
+        else if (!strcmp(argv[i], "-p"))
+            print = io_yaml;
+        else if (!strcmp(argv[i], "-P"))
+            print = cpu_yaml;
+        else
+            return usage(argv[0]);
     }
-    if (!nscheds)
-        for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
-            scheds[nscheds++] = all[k];
+    bench_default_scheds(&o);
     if (print) {
-        char *y = print(scheds[0], dur_s);
+        char *y = print(o.scheds[0], o.dur_s);
         if (!y)
             return 1;
         fputs(y, stdout);
@@ -326,14 +302,15 @@ int main(int argc, char **argv)
 
     int failed = 0;
     failed |= bench_in_child(&(struct bench_sim){ .sched = NULL });
-    for (int i = 0; i < nscheds; i++)
-        failed |= run_one(io_yaml, NULL, scheds[i], dur_s, rounds, false);
-    for (int i = 0; cpu_host && i < nscheds; i++)
-        failed |= run_one(cpu_yaml, "cpu", scheds[i], dur_s * CPU_DUR_FACTOR, rounds, false);
-    if (mem_series) {
-        failed |= run_one(io_yaml, NULL, "bvt", dur_s / 3, 1, true);
-        failed |= run_one(io_yaml, NULL, "bvt", dur_s, 1, true);
-        failed |= run_one(io_yaml, NULL, "bvt", dur_s * 10, 1, true);
+    for (int i = 0; i < o.nscheds; i++)
+        failed |= run_one(io_yaml, NULL, o.scheds[i], o.dur_s, o.rounds, false);
+    for (int i = 0; cpu_host && i < o.nscheds; i++)
+        failed |= run_one(cpu_yaml, "cpu", o.scheds[i], o.dur_s * CPU_DUR_FACTOR, o.rounds,
+                          false);
+    if (o.mem_series) {
+        failed |= run_one(io_yaml, NULL, "bvt", o.dur_s / 3, 1, true);
+        failed |= run_one(io_yaml, NULL, "bvt", o.dur_s, 1, true);
+        failed |= run_one(io_yaml, NULL, "bvt", o.dur_s * 10, 1, true);
     }
     return failed ? 1 : 0;
 }
