@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -36,6 +37,7 @@ enum {
     Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_FIND_RUN, Q_RUN, Q_RUN_ATTR, Q_RUN_ITERVAR, Q_RUN_CONFIG,
     Q_SCALAR, Q_SCALAR_ATTR, Q_STAT, Q_STAT_ATTR, Q_BIN,
+    Q_VECTOR, Q_VECTOR_ATTR, Q_VECTOR_DATA,
     Q_COUNT
 };
 
@@ -65,6 +67,14 @@ static const char *const q_sql[Q_COUNT] = {
     [Q_STAT_ATTR] = "INSERT INTO statisticAttr (statId, attrName, attrValue) "
                     "VALUES (?1, ?2, ?3)",
     [Q_BIN] = "INSERT INTO histogramBin (statId, lowerEdge, binValue) VALUES (?1, ?2, ?3)",
+    [Q_VECTOR] = "INSERT INTO vector (runId, moduleName, vectorName, vectorCount, vectorMin, "
+                 "vectorMax, vectorSum, vectorSumSqr, startEventNum, endEventNum, "
+                 "startSimtimeRaw, endSimtimeRaw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                 "?9, ?10, ?11, ?12)",
+    [Q_VECTOR_ATTR] = "INSERT INTO vectorAttr (vectorId, attrName, attrValue) "
+                      "VALUES (?1, ?2, ?3)",
+    [Q_VECTOR_DATA] = "INSERT INTO vectorData (vectorId, eventNumber, simtimeRaw, value) "
+                      "VALUES (?1, ?2, ?3, ?4)",
 };
 
 /* Schema version 1: the OMNeT++ tables verbatim (plus UNIQUE on runName),
@@ -203,6 +213,7 @@ struct store {
     bool in_run;                /* BEGIN IMMEDIATE issued, no COMMIT/ROLLBACK yet */
     int64_t run_id;             /* run.runId of the open run */
     int64_t last_scalar_id;     /* scalar.scalarId for store_scalar_attr; 0: none */
+    int64_t last_vector_id;     /* vector.vectorId for store_vector_attr; 0: none */
     char errmsg[1024];
 };
 
@@ -296,8 +307,24 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 }
 
 /* Set the journal mode and return the mode SQLite reports (it answers with
- * the old mode when it cannot switch). */
+ * the old mode when it cannot switch). SQLite answers SQLITE_BUSY at once,
+ * without its busy handler, when another connection holds a lock on the
+ * file (several processes opening a fresh file together), so retry for up
+ * to the busy timeout. */
+static int set_journal_once(sqlite3 *db, const char *mode, char *got, size_t len);
+
 static int set_journal(sqlite3 *db, const char *mode, char *got, size_t len)
+{
+    const struct timespec pause = { 0, 5 * 1000 * 1000 };  /* 5 ms */
+    for (int waited_ms = 0;; waited_ms += 5) {
+        int rc = set_journal_once(db, mode, got, len);
+        if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= STORE_BUSY_TIMEOUT_MS)
+            return rc;
+        nanosleep(&pause, NULL);
+    }
+}
+
+static int set_journal_once(sqlite3 *db, const char *mode, char *got, size_t len)
 {
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", mode);
@@ -409,9 +436,15 @@ struct store *store_open(const char *path, char *err, size_t errlen)
      * particular) persist in the file, and a file we refuse must be left
      * exactly as it was. */
     int64_t ver = 0, objects = 0;
-    rc = query_int(s->db, "PRAGMA user_version", &ver);
+    /* Both from one snapshot: another process may be creating the schema
+     * and setting the version meanwhile (one transaction). */
+    rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = query_int(s->db, "PRAGMA user_version", &ver);
     if (rc == SQLITE_OK)
         rc = query_int(s->db, foreign_objects_sql, &objects);
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         if ((rc & 0xff) == SQLITE_NOTADB)
             fmt(err, errlen, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(s->db));
@@ -532,6 +565,7 @@ static void rollback(struct store *s)
     s->in_run = false;
     s->run_id = 0;
     s->last_scalar_id = 0;
+    s->last_vector_id = 0;
 }
 
 int store_run_begin(struct store *s, const char *run_name, int64_t *run_id)
@@ -559,6 +593,7 @@ int store_run_begin(struct store *s, const char *run_name, int64_t *run_id)
     s->in_run = true;
     s->run_id = sqlite3_last_insert_rowid(s->db);
     s->last_scalar_id = 0;
+    s->last_vector_id = 0;
     if (run_id)
         *run_id = s->run_id;
     return 0;
@@ -788,4 +823,91 @@ int store_statistic(struct store *s, const char *module, const char *name,
     /* The percentile scalars are internal; scalar attrs must not land on them. */
     s->last_scalar_id = 0;
     return ret;
+}
+
+/* The vector row with its summary, then the points. */
+static int write_vector(struct store *s, const char *module, const char *name,
+                        const struct store_vpoint *pts, size_t n)
+{
+    double min = NAN, max = NAN, sum = 0, sqr = 0;
+    int64_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = pts[i].value;
+        if (isnan(v))
+            continue;
+        min = count == 0 || v < min ? v : min;
+        max = count == 0 || v > max ? v : max;
+        sum += v;
+        sqr += v * v;
+        count++;
+    }
+    sqlite3_stmt *st = s->q[Q_VECTOR];
+    sqlite3_bind_int64(st, 1, s->run_id);
+    bind_text(st, 2, module);
+    bind_text(st, 3, name);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)n);
+    bind_real(st, 5, min);
+    bind_real(st, 6, max);
+    sqlite3_bind_double(st, 7, sum);
+    sqlite3_bind_double(st, 8, sqr);
+    if (n) {
+        sqlite3_bind_int64(st, 9, pts[0].event);
+        sqlite3_bind_int64(st, 10, pts[n - 1].event);
+        sqlite3_bind_int64(st, 11, pts[0].t_ns);
+        sqlite3_bind_int64(st, 12, pts[n - 1].t_ns);
+    }                           /* else NULL: cleared bindings */
+    int ret = run_stmt(s, Q_VECTOR);
+    if (ret)
+        return ret;
+    int64_t id = sqlite3_last_insert_rowid(s->db);
+    st = s->q[Q_VECTOR_DATA];
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, pts[i].event);
+        sqlite3_bind_int64(st, 3, pts[i].t_ns);
+        bind_real(st, 4, pts[i].value);
+        if ((ret = run_stmt(s, Q_VECTOR_DATA)) != 0)
+            return ret;
+    }
+    s->last_vector_id = id;
+    return 0;
+}
+
+int store_vector(struct store *s, const char *module, const char *name,
+                 const struct store_vpoint *pts, size_t n, int64_t *vector_id)
+{
+    int ret = in_live_run(s);
+    if (ret)
+        return ret;
+    if (!module || !name || (n && !pts))
+        return state_fail(s, -SIM_EINVAL, "module, vector name or points are NULL");
+    s->last_vector_id = 0;
+    if ((ret = run_stmt(s, Q_SAVEPOINT)) != 0)
+        return -SIM_EDB;
+    ret = write_vector(s, module, name, pts, n);
+    if (ret) {
+        s->last_vector_id = 0;
+        sqlite3_step(s->q[Q_ROLLBACK_TO]);
+        sqlite3_reset(s->q[Q_ROLLBACK_TO]);
+        if (!sqlite3_get_autocommit(s->db)) {
+            sqlite3_step(s->q[Q_RELEASE]);
+            sqlite3_reset(s->q[Q_RELEASE]);
+        }
+        return ret;
+    }
+    if (run_stmt(s, Q_RELEASE) != 0)
+        return -SIM_EDB;
+    if (vector_id)
+        *vector_id = s->last_vector_id;
+    return 0;
+}
+
+int store_vector_attr(struct store *s, const char *name, const char *value)
+{
+    int ret = in_live_run(s);
+    if (ret)
+        return ret;
+    if (!s->last_vector_id)
+        return state_fail(s, -SIM_ESTATE, "no vector written in this run yet");
+    return insert3(s, Q_VECTOR_ATTR, s->last_vector_id, name, value);
 }

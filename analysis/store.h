@@ -15,9 +15,10 @@
  * runs, and several processes, may share one file (WAL, 10 s busy timeout).
  *
  * Simplified against OMNeT++: times are always ns (simtimeExp -9); no
- * weighted statistics; nothing writes parameter or vector rows yet (the
- * tables exist so the file is complete); histograms are the sparse
- * log-linear buckets of analysis/stats, written as contiguous bins.
+ * weighted statistics; nothing writes parameter rows yet (the table exists
+ * so the file is complete); vectors are written whole from a buffer
+ * (store_vector) rather than streamed; histograms are the sparse log-linear
+ * buckets of analysis/stats, written as contiguous bins.
  */
 #ifndef XENSIM_ANALYSIS_STORE_H
 #define XENSIM_ANALYSIS_STORE_H
@@ -97,6 +98,24 @@ int store_scalar_attr(struct store *s, const char *name, const char *value);
  * The recorder is not const because exact quantiles sort its samples. */
 int store_statistic(struct store *s, const char *module, const char *name,
                     struct st_rec *rec);
+
+/* One point of a vector (a vectorData row). */
+struct store_vpoint {
+    int64_t event;                  /* eventNumber: engine events dispatched so far */
+    int64_t t_ns;                   /* simtimeRaw, ns */
+    double value;                   /* NaN is stored as NULL */
+};
+
+/* A vector of the open run, atomically: the vector row (count, min, max,
+ * sum, sum of squares over the non-NaN values; start/end event and time
+ * of the first and last point, NULL if n is 0) and its n vectorData rows,
+ * in the order given. Names need not be unique (OMNeT++ allows repeats).
+ * *vector_id (may be NULL) gets vector.vectorId. */
+int store_vector(struct store *s, const char *module, const char *name,
+                 const struct store_vpoint *pts, size_t n, int64_t *vector_id);
+/* An attribute of the vector most recently written by store_vector in this
+ * run; -SIM_ESTATE if there is none. */
+int store_vector_attr(struct store *s, const char *name, const char *value);
 
 /* COMMIT the open run. If the commit fails the run is rolled back and
  * -SIM_EDB returned; either way no run is open afterwards. */

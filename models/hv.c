@@ -142,6 +142,8 @@ struct hv {
     uint64_t synced_ev;             /* ev_dispatched then */
     int status;                     /* first error in a callback, or 0 */
     char msg[256];
+    hv_obs_fn *obs;                 /* schedule observer, or NULL */
+    void *obs_ctx;
 };
 
 #define VCPU_OF(svp) ((struct hv_vcpu *)((char *)(svp) - offsetof(struct hv_vcpu, sv)))
@@ -308,6 +310,20 @@ static bool is_ours(const struct hv *h, const struct sched_vcpu *sv)
     return a >= lo && a <= hi && (a - lo) % sizeof(struct hv_vcpu) == 0;
 }
 
+/* Tell the observer (the caller has tested h->obs). */
+static void observe(struct hv *h, const struct hv_pcpu *p, const struct hv_vcpu *v,
+                    enum hv_obs_kind kind)
+{
+    struct hv_obs o = {
+        .t = ev_now(h->loop),
+        .pcpu = p->idx,
+        .dom = v->sv.is_idle ? -1 : v->sv.domain,
+        .vcpu = v->sv.is_idle ? p->idx : v->sv.vcpu,
+        .kind = kind,
+    };
+    h->obs(h->obs_ctx, &o);
+}
+
 static void enter_scheduler(struct hv_pcpu *p)
 {
     struct hv *h = p->h;
@@ -350,6 +366,8 @@ static void enter_scheduler(struct hv_pcpu *p)
     if (next == prev) {
         if (!next->sv.is_idle)
             arm_done(p, next, t > p->ref_end ? t : p->ref_end);
+        if (h->obs)
+            observe(h, p, next, HV_OBS_RESCHED);
         return;
     }
 
@@ -401,6 +419,8 @@ static void enter_scheduler(struct hv_pcpu *p)
      * the switch, like any other. */
     if (p->softirq_ev != EV_NONE && p->sw_end > t)
         ev_move(h->loop, p->softirq_ev, p->sw_end);
+    if (h->obs)
+        observe(h, p, next, HV_OBS_SWITCH);
 }
 
 /* v (current on p) stops being runnable: SCHEDOP_block. */
@@ -582,6 +602,8 @@ static void wake(struct hv_vcpu *v)
     v->woke_at = t;
     v->remaining = 0;
     sched_op_wake(h->ops, h->spriv, &v->sv);
+    if (h->obs)
+        observe(h, v->p, v, HV_OBS_WAKE);
 }
 
 /* The timer of set_timer_op: its expiry ends the sleep of the vCPU that
@@ -970,6 +992,32 @@ const char *hv_status_msg(const struct hv *h)
 int hv_npcpus(const struct hv *h)
 {
     return h ? h->np : 0;
+}
+
+void hv_set_switch_observer(struct hv *h, hv_obs_fn *fn, void *ctx)
+{
+    if (!h)
+        return;
+    h->obs = fn;
+    h->obs_ctx = fn ? ctx : NULL;
+}
+
+int hv_pcpu_now(const struct hv *h, int pcpu, int *dom, int *vcpu, int *runq)
+{
+    if (!h || pcpu < 0 || pcpu >= h->np)
+        return -SIM_EINVAL;
+    const struct hv_pcpu *p = &h->pcpus[pcpu];
+    if (dom)
+        *dom = p->curr->sv.is_idle ? -1 : p->curr->sv.domain;
+    if (vcpu)
+        *vcpu = p->curr->sv.is_idle ? pcpu : p->curr->sv.vcpu;
+    if (runq) {
+        int n = 0;
+        for (int i = h->np; i < h->nv; i++)
+            n += h->vcpus[i].p == p && h->vcpus[i].rs == HV_RS_RUNNABLE;
+        *runq = n;
+    }
+    return 0;
 }
 
 int hv_ndomains(const struct hv *h)

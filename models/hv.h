@@ -239,6 +239,45 @@ struct st_rec *hv_dom_evtchn_latency(struct hv *h, int dom);
 struct evtchn;
 struct evtchn *hv_evtchn(struct hv *h);
 
+/*
+ * Schedule observer: a read-only view of what the scheduling core does, for
+ * recorders such as `xensim run --timeline` (sim/run.c). fn(ctx, o) is
+ * called synchronously:
+ *  - HV_OBS_SWITCH after every context switch (exactly the switches counted
+ *    in context_switches), o->dom/o->vcpu being the vCPU now running;
+ *  - HV_OBS_RESCHED after a do_schedule that kept the current vCPU;
+ *  - HV_OBS_WAKE after a blocked vCPU became runnable (and its policy's
+ *    wake hook ran), o->dom/o->vcpu being the woken vCPU.
+ * The run queue of a pCPU (runnable, not running vCPUs placed there)
+ * changes only at these points. dom is -1 (and vcpu the pCPU's index) for
+ * the idle vCPU. The observer must not change the host; it may call
+ * hv_pcpu_now and the getters of the shape. With no observer set (the
+ * default; fn NULL removes it) the core pays one NULL test per schedule
+ * and per wake.
+ */
+enum hv_obs_kind {
+    HV_OBS_SWITCH,
+    HV_OBS_RESCHED,
+    HV_OBS_WAKE
+};
+
+struct hv_obs {
+    sim_time_t t;                   /* ns engine time */
+    int pcpu;
+    int dom;                        /* domain index, -1 for idle */
+    int vcpu;                       /* vCPU index within the domain */
+    enum hv_obs_kind kind;
+};
+
+typedef void hv_obs_fn(void *ctx, const struct hv_obs *o);
+
+void hv_set_switch_observer(struct hv *h, hv_obs_fn *fn, void *ctx);
+
+/* The vCPU running on pCPU pcpu now (*dom -1 for idle) and its run-queue
+ * length (runnable, not running vCPUs placed there). Any out pointer may
+ * be NULL. 0 or -SIM_EINVAL. Costs O(vCPUs of the host). */
+int hv_pcpu_now(const struct hv *h, int pcpu, int *dom, int *vcpu, int *runq);
+
 /* Human-readable state of every pCPU and vCPU, then the policy's dump. */
 void hv_dump(struct hv *h, FILE *out);
 

@@ -2,13 +2,20 @@
  * sim/cmd_run.c: `xensim run` (simulate every replication of a scenario
  * into the results database and print a table per run) and `xensim check`
  * (validate a scenario and print its summary).
+ *
+ * `run --timeline[=START:END]` also records the schedule of that window of
+ * the measured time (default the first 100 ms) into the vector tables
+ * (sim/run.h, docs/results.md); the option is taken out of argv here
+ * before the shared scenario options are parsed.
  */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "analysis/plot.h"
 #include "analysis/store.h"
 #include "sim/cli.h"
 #include "sim/err.h"
@@ -98,11 +105,51 @@ static void print_table(const struct scn *s, const struct run_result *r)
         printf("  Jain fairness over domains with a workload: %.4f\n", r->jain_fairness);
 }
 
+struct timeline_arg {
+    bool on;
+    int64_t start, end;             /* ns from the start of the measured window */
+};
+
+/* Take --timeline, --timeline=START:END and --timeline START:END (the next
+ * argument counts as the window when it contains ':' and is not a file)
+ * out of argv; *argc shrinks. EXIT_BADINPUT on a bad window. */
+static int take_timeline(int *argc, char **argv, struct timeline_arg *tl)
+{
+    *tl = (struct timeline_arg){ false, 0, RUN_TIMELINE_DEFAULT_NS };
+    int n = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *arg = argv[i], *win = NULL;
+        if (!strcmp(arg, "--timeline")) {
+            if (i + 1 < *argc && strchr(argv[i + 1], ':') && access(argv[i + 1], F_OK) != 0)
+                win = argv[++i];
+        } else if (!strncmp(arg, "--timeline=", 11)) {
+            win = arg + 11;
+        } else {
+            argv[n++] = argv[i];
+            continue;
+        }
+        tl->on = true;
+        if (win) {
+            char err[256];
+            if (plot_parse_window(win, &tl->start, &tl->end, err, sizeof err) < 0) {
+                fprintf(stderr, "xensim: --timeline: %s\n", err);
+                return cli_usage_error("%s", "--timeline takes START:END, e.g. 0:100ms");
+            }
+        }
+    }
+    *argc = n;
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     cli_catch_signals();
+    struct timeline_arg tla;
+    int rc = take_timeline(&argc, argv, &tla);
+    if (rc)
+        return rc;
     struct scn_args a;
-    int rc = cli_parse_scn_args(argc, argv, &a, true);
+    rc = cli_parse_scn_args(argc, argv, &a, true);
     if (rc) {
         free(a.sets);
         return rc;
@@ -134,6 +181,9 @@ int cmd_run(int argc, char **argv)
             .progress = tty ? draw_progress : NULL,
             .progress_ctx = &pg,
             .interrupted = &cli_interrupted,
+            .timeline = tla.on,
+            .timeline_start = tla.start,
+            .timeline_end = tla.end,
         };
         struct run_result res;
         rc = run_replication(s, &o, &res, err, sizeof err);

@@ -16,6 +16,12 @@
  *   runq_len_mean  time-averaged number of runnable vCPUs waiting on the
  *                  pCPU's queue (the running one not counted).
  * pCPU modules are named "pcpu0", "pcpu1", ...; the host is "machine".
+ *
+ * --timeline (run_opts.timeline): a schedule observer (models/hv.h) keeps,
+ * per pCPU, the vCPU switched to at each context switch and the run-queue
+ * length at each change, within the window only, in memory; both go into
+ * the vector tables inside the run's transaction (docs/results.md,
+ * "vector"). Without it no observer is set and nothing is buffered.
  */
 #include "sim/run.h"
 
@@ -36,6 +42,7 @@
 #include "schedulers/sched.h"
 #include "sim/err.h"
 #include "sim/ev.h"
+#include "sim/hash.h"
 #include "sim/rng.h"
 #include "workloads/wl.h"
 
@@ -44,6 +51,45 @@
 void run_name(const struct scn *s, uint64_t seed, uint32_t replication, char *buf, size_t n)
 {
     snprintf(buf, n, "%s-%s-s%" PRIu64 "-r%" PRIu32, s->name, s->hash, seed, replication);
+}
+
+void run_name_at(const struct scn *s, uint64_t seed, uint32_t replication,
+                 const struct run_itervar *point, size_t npoint, char *buf, size_t n)
+{
+    if (!point || npoint == 0) {
+        run_name(s, seed, replication, buf, n);
+        return;
+    }
+    /* "path=value,path=value"; a point too long for a readable name is
+     * replaced by the hash of the same text. */
+    char pt[RUN_POINT_MAX + 1];
+    size_t len = 0;
+    char *full = NULL;
+    size_t flen = 0;
+    FILE *f = open_memstream(&full, &flen);
+    for (size_t i = 0; f && i < npoint; i++)
+        fprintf(f, "%s%s=%s", i ? "," : "", point[i].name, point[i].value);
+    if (f)
+        fclose(f);
+    if (full && flen <= RUN_POINT_MAX) {
+        len = flen;
+        memcpy(pt, full, len);
+    } else {
+        len = (size_t)snprintf(pt, sizeof pt, "pt%016" PRIx64, hash_fnv1a64(full ? full : ""));
+    }
+    pt[len] = '\0';
+    free(full);
+    snprintf(buf, n, "%s-%s-%s-s%" PRIu64 "-r%" PRIu32, s->name, s->hash, pt, seed,
+             replication);
+}
+
+/* The sweep point of the run as runItervar rows. */
+static int record_point(struct store *db, const struct run_opts *o)
+{
+    for (size_t i = 0; o->point && i < o->npoint; i++)
+        if (store_run_itervar(db, o->point[i].name, o->point[i].value) < 0)
+            return -SIM_EDB;
+    return 0;
 }
 
 void run_result_free(struct run_result *r)
@@ -344,11 +390,203 @@ static int record_metrics(struct store *db, struct hv *h, const struct run_resul
     return rc ? -SIM_EDB : 0;
 }
 
+/* --- --timeline recording ------------------------------------------- */
+
+struct tl_series {
+    struct store_vpoint *pts;
+    size_t n, cap;
+};
+
+struct tl {
+    struct ev_loop *loop;
+    const struct hv *h;
+    sim_time_t w0, w1;              /* ns engine time: record (w0, w1] */
+    bool started;                   /* the state at w0 was sampled */
+    int np;
+    int *first;                     /* per domain: global number of its vCPU 0 */
+    struct tl_series *sw;           /* per pCPU: switches */
+    struct tl_series *rq;           /* per pCPU: run-queue length */
+    size_t total;                   /* points kept, all series */
+    bool truncated;                 /* RUN_TIMELINE_MAX_POINTS reached */
+    int err;                        /* first allocation failure, or 0 */
+};
+
+static void tl_free(struct tl *t)
+{
+    if (!t)
+        return;
+    for (int p = 0; p < t->np; p++) {
+        if (t->sw)
+            free(t->sw[p].pts);
+        if (t->rq)
+            free(t->rq[p].pts);
+    }
+    free(t->sw);
+    free(t->rq);
+    free(t->first);
+    free(t);
+}
+
+static struct tl *tl_new(struct ev_loop *loop, const struct hv *h, sim_time_t w0,
+                         sim_time_t w1)
+{
+    struct tl *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->loop = loop;
+    t->h = h;
+    t->w0 = w0;
+    t->w1 = w1;
+    t->np = hv_npcpus(h);
+    int nd = hv_ndomains(h);
+    t->first = calloc((size_t)(nd ? nd : 1), sizeof *t->first);
+    t->sw = calloc((size_t)t->np, sizeof *t->sw);
+    t->rq = calloc((size_t)t->np, sizeof *t->rq);
+    if (!t->first || !t->sw || !t->rq) {
+        tl_free(t);
+        return NULL;
+    }
+    for (int d = 1; d < nd; d++)
+        t->first[d] = t->first[d - 1] + hv_domain_vcpus(h, d - 1);
+    return t;
+}
+
+/* The timeline value of a vCPU: its global number, -1 for idle. */
+static double tl_value(const struct tl *t, int dom, int vcpu)
+{
+    return dom < 0 ? -1.0 : (double)(t->first[dom] + vcpu);
+}
+
+static void tl_push(struct tl *t, struct tl_series *s, sim_time_t at, double v)
+{
+    if (t->err)
+        return;
+    if (t->total >= RUN_TIMELINE_MAX_POINTS) {
+        t->truncated = true;
+        return;
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        struct store_vpoint *np = realloc(s->pts, cap * sizeof *np);
+        if (!np) {
+            t->err = -SIM_ENOMEM;
+            return;
+        }
+        s->pts = np;
+        s->cap = cap;
+    }
+    s->pts[s->n++] = (struct store_vpoint){ (int64_t)ev_dispatched(t->loop), at, v };
+    t->total++;
+}
+
+/* A run-queue sample: kept only when the length changed; two changes at
+ * one instant leave one point (the later value). */
+static void tl_runq(struct tl *t, int p, sim_time_t at)
+{
+    int q = 0;
+    hv_pcpu_now(t->h, p, NULL, NULL, &q);
+    struct tl_series *s = &t->rq[p];
+    if (s->n && s->pts[s->n - 1].value == (double)q)
+        return;
+    if (s->n > 1 && s->pts[s->n - 1].t_ns == at) {
+        s->pts[s->n - 1].value = (double)q;
+        s->pts[s->n - 1].event = (int64_t)ev_dispatched(t->loop);
+        if (s->pts[s->n - 2].value == (double)q) {
+            s->n--;
+            t->total--;
+        }
+        return;
+    }
+    tl_push(t, s, at, (double)q);
+}
+
+/* The state of every pCPU at w0: the first point of each vector. */
+static void tl_start(struct tl *t)
+{
+    for (int p = 0; p < t->np; p++) {
+        int dom = -1, vcpu = 0, q = 0;
+        hv_pcpu_now(t->h, p, &dom, &vcpu, &q);
+        tl_push(t, &t->sw[p], t->w0, tl_value(t, dom, vcpu));
+        tl_push(t, &t->rq[p], t->w0, (double)q);
+    }
+    t->started = true;
+}
+
+static void tl_observe(void *ctx, const struct hv_obs *o)
+{
+    struct tl *t = ctx;
+    if (!t->started || o->t <= t->w0 || o->t > t->w1)
+        return;
+    if (o->kind == HV_OBS_SWITCH)
+        tl_push(t, &t->sw[o->pcpu], o->t, tl_value(t, o->dom, o->vcpu));
+    tl_runq(t, o->pcpu, o->t);
+}
+
+/* "idle=-1,dom0=0,web/v0=1,web/v1=2": the OMNeT++ `enum` attribute. */
+static char *tl_enum(const struct tl *t, const struct scn *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "idle=-1");
+    for (int d = 0; d < s->ndomains; d++) {
+        int nv = hv_domain_vcpus(t->h, d);
+        for (int v = 0; v < nv; v++) {
+            if (nv == 1)
+                fprintf(f, ",%s=%d", s->domains[d].name, t->first[d]);
+            else
+                fprintf(f, ",%s/v%d=%d", s->domains[d].name, v, t->first[d] + v);
+        }
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int tl_write(struct store *db, const struct tl *t, const struct scn *s)
+{
+    if (t->err)
+        return t->err;
+    char *en = tl_enum(t, s);
+    if (!en)
+        return -SIM_ENOMEM;
+    char w0[32], w1[32];
+    snprintf(w0, sizeof w0, "%" PRId64, t->w0);
+    snprintf(w1, sizeof w1, "%" PRId64, t->w1);
+    int rc = 0;
+    for (int p = 0; p < t->np && rc == 0; p++) {
+        char m[32];
+        snprintf(m, sizeof m, "pcpu%d", p);
+        for (int k = 0; k < 2 && rc == 0; k++) {
+            const struct tl_series *ser = k ? &t->rq[p] : &t->sw[p];
+            rc = store_vector(db, m, k ? "runq" : "timeline", ser->pts, ser->n, NULL);
+            if (rc == 0)
+                rc = store_vector_attr(db, "window_start_ns", w0);
+            if (rc == 0)
+                rc = store_vector_attr(db, "window_end_ns", w1);
+            if (rc == 0)
+                rc = store_vector_attr(db, "interpolationmode", "sample-hold");
+            if (rc == 0 && !k)
+                rc = store_vector_attr(db, "enum", en);
+            if (rc == 0 && k)
+                rc = store_vector_attr(db, "unit", "vCPUs");
+            if (rc == 0 && t->truncated)
+                rc = store_vector_attr(db, "truncated", "1");
+        }
+    }
+    free(en);
+    return rc;
+}
+
 int run_replication(const struct scn *s, const struct run_opts *o, struct run_result *out,
                     char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    run_name(s, o->seed, o->replication, out->name, sizeof out->name);
+    run_name_at(s, o->seed, o->replication, o->point, o->npoint, out->name, sizeof out->name);
     if (o->db) {
         bool exists = false;
         if (store_has_run(o->db, out->name, &exists) < 0) {
@@ -400,6 +638,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     struct blk *b = NULL;
     struct net *net = NULL;
     struct mm *mm = NULL;
+    struct tl *tl = NULL;           /* --timeline recorder */
     int rc = -SIM_EBADINPUT;
     if (blk_needed(&sc) || net_needed(&sc)) {
         bh = be_new(h, &sc);
@@ -419,12 +658,26 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         if (!mm || mm_install(mm, h, &sc, o->replication, herr, sizeof herr) < 0)
             goto build_failed;
     }
+    sim_time_t total = s->warmup + s->duration;
+    /* The timeline window in engine time, within the measured window. */
+    sim_time_t tl_w0 = s->warmup + (o->timeline_start > 0 ? o->timeline_start : 0);
+    if (o->timeline && o->db) {
+        sim_time_t w1 = o->timeline_end > s->duration ? total : s->warmup + o->timeline_end;
+        if (tl_w0 > total)
+            tl_w0 = total;
+        tl = tl_new(loop, h, tl_w0, w1 > tl_w0 ? w1 : tl_w0);
+        if (!tl) {
+            snprintf(err, errlen, "out of memory");
+            rc = -SIM_ENOMEM;
+            goto fail;
+        }
+        hv_set_switch_observer(h, tl_observe, tl);
+    }
     rc = hv_start(h);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the host: %s", sim_strerror(rc));
         goto fail;
     }
-    sim_time_t total = s->warmup + s->duration;
     double t0 = wall_now();
     if (!simulate(loop, h, 0, s->warmup, total, o) || net_status(net) < 0)
         goto stopped;
@@ -432,7 +685,14 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     blk_stats_reset(b);
     net_stats_reset(net);
     mm_stats_reset(mm);
-    if (!simulate(loop, h, s->warmup, total, total, o) || net_status(net) < 0)
+    /* With --timeline the loop stops once more at the window's start to
+     * sample every pCPU (no event is added, so nothing else changes). */
+    if (tl && tl_w0 > s->warmup
+        && (!simulate(loop, h, s->warmup, tl_w0, total, o) || net_status(net) < 0))
+        goto stopped;
+    if (tl)
+        tl_start(tl);
+    if (!simulate(loop, h, tl ? tl_w0 : s->warmup, total, total, o) || net_status(net) < 0)
         goto stopped;
     out->wall_s = wall_now() - t0;
     out->events_total = ev_dispatched(loop);
@@ -446,6 +706,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         if (rc == 0)
             rc = record_run_info(o->db, &sc, o->seed, o->replication);
         if (rc == 0)
+            rc = record_point(o->db, o);
+        if (rc == 0)
             rc = record_metrics(o->db, h, out);
         if (rc == 0)
             rc = record_io_metrics(o->db, b, &sc);
@@ -453,6 +715,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             rc = record_net_metrics(o->db, net, &sc);
         if (rc == 0)
             rc = record_mm_metrics(o->db, mm, &sc);
+        if (rc == 0 && tl)
+            rc = tl_write(o->db, tl, &sc);
         if (rc == 0)
             rc = store_run_end(o->db);
         if (rc < 0) {
@@ -482,6 +746,7 @@ fail:
 done:
     /* The hv first: its workloads point into the models below. */
     hv_free(h);
+    tl_free(tl);
     blk_free(b);
     net_free(net);
     mm_free(mm);

@@ -6,8 +6,13 @@
  * inside one transaction, so an interrupted or failed run leaves nothing.
  *
  * Run names are a pure function of the scenario's hash (sim/scenario.h),
- * the master seed, the sweep point (later) and the replication index:
- * "<name>-<hash>-s<seed>-r<replication>". Running a run that is already in
+ * the master seed, the sweep point and the replication index:
+ * "<name>-<hash>-s<seed>-r<replication>" without a sweep point, and
+ * "<name>-<hash>-<path=value,...>-s<seed>-r<replication>" at one (the hash
+ * is then that of the base scenario, the same for every point; a point
+ * longer than RUN_POINT_MAX characters is written as "pt" and the hex
+ * FNV-1a 64 of its text). The point is also recorded as runItervar rows.
+ * Running a run that is already in
  * the database is skipped (a run is deterministic, so it would write the
  * same rows), which also makes re-running a scenario after an interruption
  * complete only what is missing.
@@ -66,6 +71,16 @@ struct run_result {
     double wall_s;                  /* wall-clock seconds of the simulation */
 };
 
+/* One coordinate of a sweep point: a swept path and its value as written
+ * in the scenario (struct scn_sweep_axis.values). */
+struct run_itervar {
+    const char *name;               /* e.g. "scheduler.name"; borrowed */
+    const char *value;              /* e.g. "rr"; borrowed */
+};
+
+/* Longest sweep point (characters) written out in a run name. */
+#define RUN_POINT_MAX 96
+
 /* Progress: fraction of simulated time done, 0..1. */
 typedef void run_progress_fn(void *ctx, double fraction);
 
@@ -76,10 +91,27 @@ struct run_opts {
     run_progress_fn *progress;      /* may be NULL */
     void *progress_ctx;
     volatile sig_atomic_t *interrupted; /* set asynchronously to stop; may be NULL */
+    const struct run_itervar *point; /* the sweep point, in axis order; NULL: none */
+    size_t npoint;                  /* coordinates in point */
+    /* --timeline: record the schedule of (start, end] (ns from the start of
+     * the measured window; end clamped to the run's end) as the vectors
+     * "timeline" and "runq" of every pCPU (docs/results.md). Only with db. */
+    bool timeline;
+    sim_time_t timeline_start, timeline_end;
 };
 
-/* The deterministic name of a run. */
+/* The --timeline window when none is given: the first 100 ms measured. */
+#define RUN_TIMELINE_DEFAULT_NS (100 * (sim_time_t)1000000)
+/* At most this many timeline and runq points are kept per run (about 24 B
+ * each); later changes are dropped and the vectors say so (attribute
+ * "truncated"). */
+#define RUN_TIMELINE_MAX_POINTS ((size_t)1 << 22)
+
+/* The deterministic name of a run (no sweep point). */
 void run_name(const struct scn *s, uint64_t seed, uint32_t replication, char *buf, size_t n);
+/* The same at a sweep point (npoint 0: exactly run_name's). */
+void run_name_at(const struct scn *s, uint64_t seed, uint32_t replication,
+                 const struct run_itervar *point, size_t npoint, char *buf, size_t n);
 
 /*
  * Simulate one replication and record it. 0 on success (out filled, and

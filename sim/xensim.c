@@ -32,26 +32,33 @@ static void usage(FILE *out)
 }
 
 static const struct command commands[] = {
-    { "run", cmd_run, "run SCENARIO [--set PATH=VALUE]... [--seed N] [--db FILE] [-q]",
+    { "run", cmd_run, "run SCENARIO [--set PATH=VALUE]... [--seed N] [--db FILE] "
+      "[--timeline[=START:END]] [-q]",
       "simulate every replication of a scenario and record it in the results database "
-      "(default " DEFAULT_DB ")" },
+      "(default " DEFAULT_DB "); --timeline also records the schedule of a window of the "
+      "measured time (default 0:100ms) for `plot`" },
     { "check", cmd_check, "check SCENARIO [--set PATH=VALUE]... [-q]",
       "validate a scenario (and every point of its sweep) and print its summary" },
-    { "sweep", cmd_sweep, "sweep SCENARIO [-j N] [--db FILE] [--resume] [-q]",
+    { "sweep", cmd_sweep, "sweep SCENARIO [-j N] [--db FILE] [--resume] [--set PATH=VALUE]... "
+      "[--seed N] [-q]",
       "simulate every point of the scenario's sweep times its replications" },
     { "compare", cmd_compare,
       "compare SCENARIO [--schedulers rr,bvt,atropos] [--replications N] [--db FILE] "
-      "[--plots DIR] [-j N]",
+      "[--plots DIR] [-j N] [--metric NAME]... [--set PATH=VALUE]... [-q]",
       "run a scenario under each scheduler and compare the metrics with confidence intervals" },
-    { "report", cmd_report, "report DB [--run ID] [--format text|csv|json]",
-      "print the runs and metrics of a results database" },
-    { "plot", cmd_plot, "plot DB --out DIR [--format png|svg]",
-      "write gnuplot scripts and data for the standard figures, and render them" },
+    { "report", cmd_report,
+      "report DB [--run ID|NAME]... [--scenario NAME] [--scheduler NAME] [--metric NAME]... "
+      "[--format text|csv|json]",
+      "print the runs and metrics of a results database as text, CSV or JSON" },
+    { "plot", cmd_plot, "plot DB --out DIR [--format png|svg] [--run ID|NAME]... "
+      "[--window START:END] [--no-render] [-q]",
+      "write a gnuplot script with its data per standard figure into DIR and render it "
+      "(docs/plots.md)" },
     { "regress", cmd_regress,
-      "regress --baseline DB --current DB [--tolerance PCT] [--alpha A]",
+      "regress --baseline DB --current DB [--tolerance PCT] [--alpha A] [--metric NAME]...",
       "compare a results database against a baseline; exit 1 on a regression" },
-    { "merge", cmd_merge, "merge OUT.db SHARD.db...",
-      "merge results databases, skipping runs already present" },
+    { "merge", cmd_merge, "merge OUT.db SHARD.db... [-q]",
+      "merge results databases into OUT.db, skipping runs already present" },
     { NULL, NULL, NULL, NULL },
 };
 

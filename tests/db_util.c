@@ -43,6 +43,22 @@ void xs_db_run(const char *path, const struct scn *s, uint64_t seed, uint32_t re
     store_close(db);
 }
 
+void xs_db_run_opts(const char *path, const struct scn *s, struct run_opts *o,
+                    struct run_result *out)
+{
+    char err[512] = "";
+    o->db = NULL;
+    if (path) {
+        o->db = store_open(path, err, sizeof err);
+        ck_assert_msg(o->db != NULL, "store_open(%s): %s", path, err);
+    }
+    int rc = run_replication(s, o, out, err, sizeof err);
+    ck_assert_msg(rc == 0, "run_replication(%s): %s (%s)", s->name, sim_strerror(rc), err);
+    ck_assert(!out->skipped);
+    store_close(o->db);
+    o->db = NULL;
+}
+
 sqlite3 *xs_db_open_ro(const char *path)
 {
     sqlite3 *db = NULL;
@@ -171,3 +187,64 @@ const char *const xs_db_row_sets[] = {
     "SELECT count(*) FROM vector",
 };
 const size_t xs_db_nrow_sets = sizeof xs_db_row_sets / sizeof xs_db_row_sets[0];
+
+void xs_db_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+    sqlite3_free(msg);
+    ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+const char *const xs_db_named_row_sets[] = {
+    "SELECT runName, simtimeExp FROM run ORDER BY 1",
+    "SELECT r.runName, a.attrName, a.attrValue FROM runAttr a JOIN run r USING (runId)"
+    " WHERE a.attrName != 'datetime' ORDER BY 1, 2, 3",
+    "SELECT r.runName, i.itervarName, i.itervarValue FROM runItervar i"
+    " JOIN run r USING (runId) ORDER BY 1, 2, 3",
+    "SELECT r.runName, c.configOrder, c.configKey, c.configValue FROM runConfig c"
+    " JOIN run r USING (runId) ORDER BY 1, 2, 3, 4",
+    "SELECT r.runName, s.moduleName, s.scalarName, s.scalarValue FROM scalar s"
+    " JOIN run r USING (runId) ORDER BY 1, 2, 3, 4",
+    "SELECT r.runName, s.moduleName, s.scalarName, a.attrName, a.attrValue FROM scalarAttr a"
+    " JOIN scalar s ON s.scalarId = a.scalarId JOIN run r ON r.runId = s.runId"
+    " ORDER BY 1, 2, 3, 4, 5",
+    "SELECT r.runName, s.moduleName, s.statName, s.isHistogram, s.isWeighted, s.statCount,"
+    " s.statMean, s.statStddev, s.statSum, s.statSqrsum, s.statMin, s.statMax, s.statWeights,"
+    " s.statWeightedSum, s.statSqrSumWeights, s.statWeightedSqrSum FROM statistic s"
+    " JOIN run r USING (runId) ORDER BY 1, 2, 3",
+    "SELECT r.runName, s.moduleName, s.statName, a.attrName, a.attrValue FROM statisticAttr a"
+    " JOIN statistic s ON s.statId = a.statId JOIN run r ON r.runId = s.runId"
+    " ORDER BY 1, 2, 3, 4, 5",
+    "SELECT r.runName, s.moduleName, s.statName, h.lowerEdge, h.binValue FROM histogramBin h"
+    " JOIN statistic s ON s.statId = h.statId JOIN run r ON r.runId = s.runId"
+    " ORDER BY 1, 2, 3, 4, 5",
+    "SELECT count(*) FROM parameter",
+    "SELECT r.runName, v.moduleName, v.vectorName, v.vectorCount, v.vectorMin, v.vectorMax,"
+    " v.vectorSum, v.vectorSumSqr, v.startEventNum, v.endEventNum, v.startSimtimeRaw,"
+    " v.endSimtimeRaw FROM vector v JOIN run r USING (runId) ORDER BY 1, 2, 3",
+    "SELECT r.runName, v.moduleName, v.vectorName, d.eventNumber, d.simtimeRaw, d.value"
+    " FROM vectorData d JOIN vector v ON v.vectorId = d.vectorId"
+    " JOIN run r ON r.runId = v.runId ORDER BY 1, 2, 3, 4, 5, 6",
+};
+const size_t xs_db_nnamed_row_sets =
+    sizeof xs_db_named_row_sets / sizeof xs_db_named_row_sets[0];
+
+void xs_db_assert_same_rows(const char *a, const char *b)
+{
+    sqlite3 *da = xs_db_open_ro(a), *dbb = xs_db_open_ro(b);
+    for (size_t i = 0; i < xs_db_nnamed_row_sets; i++) {
+        char *x = xs_db_dump(da, xs_db_named_row_sets[i]);
+        char *y = xs_db_dump(dbb, xs_db_named_row_sets[i]);
+        ck_assert_msg(!strcmp(x, y), "%s and %s differ in: %s", a, b,
+                      xs_db_named_row_sets[i]);
+        free(x);
+        free(y);
+    }
+    sqlite3_close(da);
+    sqlite3_close(dbb);
+}

@@ -31,6 +31,11 @@ struct scn *xs_db_load(const char *file, const char *yaml, const char *const *se
 void xs_db_run(const char *path, const struct scn *s, uint64_t seed, uint32_t rep,
                struct run_result *out);
 
+/* The same with options (sweep point, --timeline, ...): o->db is set from
+ * path (NULL: no database), the rest of *o is used as given. */
+void xs_db_run_opts(const char *path, const struct scn *s, struct run_opts *o,
+                    struct run_result *out);
+
 /* ---- plain SQL ---- */
 
 sqlite3 *xs_db_open_ro(const char *path);
@@ -48,6 +53,9 @@ double xs_db_must_scalar(sqlite3 *db, const char *run, const char *module, const
  * row. */
 double xs_db_must_stat(sqlite3 *db, const char *run, const char *module, const char *name,
                        const char *column);
+/* Run sql (one or more statements) on a read-write connection to the
+ * file at path, e.g. to inject a change into a results database. */
+void xs_db_exec(const char *path, const char *sql);
 /* Every row of sql, one line per row, doubles as %a (exact): two dumps
  * are equal only if every value is bit for bit the same. */
 char *xs_db_dump(sqlite3 *db, const char *sql);
@@ -57,5 +65,15 @@ char *xs_db_dump(sqlite3 *db, const char *sql);
  * between two runs of the same scenario). */
 extern const char *const xs_db_row_sets[];
 extern const size_t xs_db_nrow_sets;
+
+/* The same row sets with every row keyed by its run's name and fully
+ * ordered, for files whose runs were written in different orders (a sweep
+ * with several workers). */
+extern const char *const xs_db_named_row_sets[];
+extern const size_t xs_db_nnamed_row_sets;
+
+/* Fail the test unless the files at paths a and b hold the same
+ * xs_db_named_row_sets (bit for bit, datetime aside). */
+void xs_db_assert_same_rows(const char *a, const char *b);
 
 #endif
