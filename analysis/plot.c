@@ -1018,6 +1018,16 @@ static int fig_sweep(struct pc *c)
         fprintf(f, ")");
     } else {
         fprintf(f, "\nset offsets graph 0.05, graph 0.05, 0, 0");
+        /* Values spanning two decades or more (weights, slices) read
+         * better on a log axis. */
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
+        for (int i = 0; i < xcat.n; i++) {
+            double v = strtod(xcat.v[i], NULL);
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if (lo > 0 && hi / lo >= 100)
+            fprintf(f, "\nset logscale x 10");
         if (xcat.n <= 15) {
             fprintf(f, "\nset xtics (");
             for (int i = 0; i < xcat.n; i++) {
@@ -1028,11 +1038,11 @@ static int fig_sweep(struct pc *c)
             fprintf(f, ")");
         }
     }
-    fprintf(f, "\nset yrange [0:*]\nset key tmargin center horizontal box font \",9\"\nset tmargin 5\n"
+    fprintf(f, "\nset yrange [0:*]\nset key tmargin center horizontal box font \",9\"\nset tmargin 6\n"
             "set bars small\nset multiplot layout 1,2 title ");
     char t[512];
-    snprintf(t, sizeof t, "Throughput and latency against %s: mean over replications, "
-             "Student-t 95%% confidence bars", var);
+    snprintf(t, sizeof t, "Throughput and latency against %s\n"
+             "(mean over replications, Student-t 95%% confidence bars)", var);
     put_str(f, t);
     fprintf(f, " font \",12\"\n");
     const int ns[2] = { n1, n2 };
