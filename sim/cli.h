@@ -31,6 +31,11 @@ int cmd_report(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+/* The subcommands of `trace` (sim/cmd_trace*.c). */
+int cmd_trace_info(int argc, char **argv);
+int cmd_trace_convert(int argc, char **argv);
+int cmd_trace_import_strace(int argc, char **argv);
 
 /* Print "xensim: MESSAGE" (fmt with one %s) and the pointer to --help;
  * returns EXIT_BADINPUT. */

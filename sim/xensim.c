@@ -59,6 +59,9 @@ static const struct command commands[] = {
       "compare a results database against a baseline; exit 1 on a regression" },
     { "merge", cmd_merge, "merge OUT.db SHARD.db... [-q]",
       "merge results databases into OUT.db, skipping runs already present" },
+    { "trace", cmd_trace,
+      "trace {info FILE | convert IN -o OUT [--text] | import strace FILE -o OUT}",
+      "inspect, convert and import workload traces (docs/traces.md)" },
     { NULL, NULL, NULL, NULL },
 };
 
