@@ -127,6 +127,8 @@ struct hv {
     const struct sched_ops *ops;
     void *spriv;                    /* the policy's global state */
     struct evtchn *ev;              /* every domain's event channels */
+    hv_op_fn *op_obs;               /* operation observer (run --record-trace), or NULL */
+    void *op_obs_ctx;
     sim_time_t upcall_ns;           /* costs.upcall */
     bool sched_inited;
     bool started;
@@ -531,6 +533,8 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
         v->in_ops = true;
         int rc = wl_next(v->wl, now, &op);
         v->in_ops = false;
+        if (rc == 0 && h->op_obs)
+            h->op_obs(h->op_obs_ctx, ev_now(h->loop), v->sv.domain, v->sv.vcpu, now, &op);
         if (rc < 0) {
             fail(h, rc, "domain '%s' vCPU %d: workload failed (%s)", dom_name(h, v),
                  v->sv.vcpu, sim_strerror(rc));
@@ -1020,6 +1024,11 @@ int hv_pcpu_now(const struct hv *h, int pcpu, int *dom, int *vcpu, int *runq)
     return 0;
 }
 
+const struct clk_cpu *hv_pcpu_clock(const struct hv *h, int pcpu)
+{
+    return h && pcpu >= 0 && pcpu < h->np ? h->pcpus[pcpu].clk : NULL;
+}
+
 int hv_ndomains(const struct hv *h)
 {
     return h ? h->nd : 0;
@@ -1205,6 +1214,14 @@ struct st_rec *hv_dom_evtchn_latency(struct hv *h, int dom)
 struct evtchn *hv_evtchn(struct hv *h)
 {
     return h ? h->ev : NULL;
+}
+
+void hv_set_op_observer(struct hv *h, hv_op_fn *fn, void *ctx)
+{
+    if (!h)
+        return;
+    h->op_obs = fn;
+    h->op_obs_ctx = fn ? ctx : NULL;
 }
 
 static const char *rs_name(enum hv_runstate rs)

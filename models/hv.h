@@ -240,6 +240,20 @@ struct evtchn;
 struct evtchn *hv_evtchn(struct hv *h);
 
 /*
+ * Operation observer: fn(ctx, t, dom, vcpu, now, op) is called with every
+ * operation a domain's workload returns, before the core acts on it (t:
+ * engine ns; now: NOW() of the vCPU's pCPU, the time the workload saw), in
+ * engine-time order: what `xensim run --record-trace` writes. Operations a
+ * vCPU takes back (a sleep or block refused because an upcall is pending)
+ * are reported as returned. One observer; fn NULL removes it; unset, the
+ * core pays one NULL test per operation.
+ */
+struct wl_op;
+typedef void hv_op_fn(void *ctx, sim_time_t t, int dom, int vcpu, sim_time_t now,
+                      const struct wl_op *op);
+void hv_set_op_observer(struct hv *h, hv_op_fn *fn, void *ctx);
+
+/*
  * Schedule observer: a read-only view of what the scheduling core does, for
  * recorders such as `xensim run --timeline` (sim/run.c). fn(ctx, o) is
  * called synchronously:
@@ -251,7 +265,11 @@ struct evtchn *hv_evtchn(struct hv *h);
  * The run queue of a pCPU (runnable, not running vCPUs placed there)
  * changes only at these points. dom is -1 (and vcpu the pCPU's index) for
  * the idle vCPU. The observer must not change the host; it may call
- * hv_pcpu_now and the getters of the shape. With no observer set (the
+ * hv_pcpu_now, hv_pcpu_clock, hv_vcpu_runstate and the getters of the
+ * shape. At HV_OBS_SWITCH the vCPU switched away from is in its new
+ * runstate already (runnable if preempted or yielding, blocked if it
+ * blocked: a block always ends in a switch at the same instant). With no
+ * observer set (the
  * default; fn NULL removes it) the core pays one NULL test per schedule
  * and per wake.
  */
@@ -277,6 +295,12 @@ void hv_set_switch_observer(struct hv *h, hv_obs_fn *fn, void *ctx);
  * length (runnable, not running vCPUs placed there). Any out pointer may
  * be NULL. 0 or -SIM_EINVAL. Costs O(vCPUs of the host). */
 int hv_pcpu_now(const struct hv *h, int pcpu, int *dom, int *vcpu, int *runq);
+
+/* The modelled clock of pCPU pcpu (sim/clock.h: clk_tsc gives its TSC at
+ * any engine time), for recorders such as `run --xentrace`. Borrowed; NULL
+ * for a bad index. */
+struct clk_cpu;
+const struct clk_cpu *hv_pcpu_clock(const struct hv *h, int pcpu);
 
 /* Human-readable state of every pCPU and vCPU, then the policy's dump. */
 void hv_dump(struct hv *h, FILE *out);

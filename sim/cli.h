@@ -36,6 +36,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_trace_info(int argc, char **argv);
 int cmd_trace_convert(int argc, char **argv);
 int cmd_trace_import_strace(int argc, char **argv);
+int cmd_trace_import_xentrace(int argc, char **argv);
 
 /* Print "xensim: MESSAGE" (fmt with one %s) and the pointer to --help;
  * returns EXIT_BADINPUT. */

@@ -7,6 +7,12 @@
  * the measured time (default the first 100 ms) into the vector tables
  * (sim/run.h, docs/results.md); the option is taken out of argv here
  * before the shared scenario options are parsed.
+ *
+ * `run --xentrace FILE` (or --xentrace=FILE) writes the measured window of
+ * replication 0 as a xentrace file (traces/xentrace.h, docs/traces.md);
+ * taken out of argv the same way, as is `--record-trace FILE`, which
+ * writes the demand of replication 0's workloads as a native trace
+ * (traces/record.h) that `workload: { type: trace }` replays.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -141,11 +147,41 @@ static int take_timeline(int *argc, char **argv, struct timeline_arg *tl)
     return 0;
 }
 
+/* Take OPT FILE and OPT=FILE (opt: "--xentrace", "--record-trace") out of
+ * argv; *argc shrinks. EXIT_BADINPUT without a file name. */
+static int take_file_opt(int *argc, char **argv, const char *opt, const char **path)
+{
+    size_t len = strlen(opt);
+    *path = NULL;
+    int n = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (!strcmp(argv[i], opt)) {
+            if (i + 1 >= *argc || !argv[i + 1][0])
+                return cli_usage_error("%s takes a file name", opt);
+            *path = argv[++i];
+        } else if (!strncmp(argv[i], opt, len) && argv[i][len] == '=') {
+            if (!argv[i][len + 1])
+                return cli_usage_error("%s takes a file name", opt);
+            *path = argv[i] + len + 1;
+        } else {
+            argv[n++] = argv[i];
+        }
+    }
+    *argc = n;
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     cli_catch_signals();
     struct timeline_arg tla;
     int rc = take_timeline(&argc, argv, &tla);
+    if (rc)
+        return rc;
+    const char *xentrace = NULL, *record = NULL;
+    rc = take_file_opt(&argc, argv, "--xentrace", &xentrace);
+    if (rc == 0)
+        rc = take_file_opt(&argc, argv, "--record-trace", &record);
     if (rc)
         return rc;
     struct scn_args a;
@@ -184,6 +220,8 @@ int cmd_run(int argc, char **argv)
             .timeline = tla.on,
             .timeline_start = tla.start,
             .timeline_end = tla.end,
+            .xentrace = r == 0 ? xentrace : NULL,
+            .record_trace = r == 0 ? record : NULL,
         };
         struct run_result res;
         rc = run_replication(s, &o, &res, err, sizeof err);
@@ -201,6 +239,12 @@ int cmd_run(int argc, char **argv)
         } else if (!a.quiet) {
             print_table(s, &res);
         }
+        if (r == 0 && record && !a.quiet)
+            printf("trace: %s (the demand of replication 0, from the start of the run)\n",
+                   record);
+        if (r == 0 && xentrace && !a.quiet)
+            printf("xentrace: %s (%" PRIu64 " records, measured window of replication 0)\n",
+                   xentrace, res.xentrace_records);
         run_result_free(&res);
     }
     if (status == 0 && !a.quiet)

@@ -4,7 +4,7 @@
  *   trace info FILE                      sim/cmd_trace_info.c
  *   trace convert IN -o OUT [--text]     sim/cmd_trace_info.c
  *   trace import strace FILE -o OUT      sim/cmd_trace_strace.c
- *   trace import xentrace FILE -o OUT    (issue 6, to come)
+ *   trace import xentrace FILE -o OUT    sim/cmd_trace_xentrace.c
  */
 #include <string.h>
 
@@ -21,10 +21,13 @@ int cmd_trace(int argc, char **argv)
         return cmd_trace_convert(argc - 1, argv + 1);
     if (!strcmp(sub, "import")) {
         if (argc < 2)
-            return cli_usage_error("%s", "trace import: missing format (strace)");
+            return cli_usage_error("%s", "trace import: missing format (strace, xentrace)");
         if (!strcmp(argv[1], "strace"))
             return cmd_trace_import_strace(argc - 2, argv + 2);
-        return cli_usage_error("trace import: unknown format '%s' (known: strace)", argv[1]);
+        if (!strcmp(argv[1], "xentrace"))
+            return cmd_trace_import_xentrace(argc - 2, argv + 2);
+        return cli_usage_error("trace import: unknown format '%s' (known: strace, xentrace)",
+                               argv[1]);
     }
     return cli_usage_error("trace: unknown subcommand '%s' (info, convert, import)", sub);
 }

@@ -22,6 +22,12 @@
  * length at each change, within the window only, in memory; both go into
  * the vector tables inside the run's transaction (docs/results.md,
  * "vector"). Without it no observer is set and nothing is buffered.
+ *
+ * --xentrace (run_opts.xentrace): a recorder (traces/xentrace.h) observes
+ * the schedule from the end of the warm-up (chained with the --timeline
+ * observer when both are on) and its file is renamed into place after the
+ * run has been recorded; a run already in the database is simulated again
+ * for it without being recorded again.
  */
 #include "sim/run.h"
 
@@ -44,6 +50,8 @@
 #include "sim/ev.h"
 #include "sim/hash.h"
 #include "sim/rng.h"
+#include "traces/record.h"
+#include "traces/xentrace.h"
 #include "workloads/wl.h"
 
 #define CHUNKS 100
@@ -522,6 +530,19 @@ static void tl_observe(void *ctx, const struct hv_obs *o)
     tl_runq(t, o->pcpu, o->t);
 }
 
+/* Both schedule observers, when --timeline and --xentrace are on. */
+struct obs_pair {
+    struct tl *tl;
+    struct xt_host *xt;
+};
+
+static void obs_both(void *ctx, const struct hv_obs *o)
+{
+    struct obs_pair *op = ctx;
+    tl_observe(op->tl, o);
+    xt_host_observe(op->xt, o);
+}
+
 /* "idle=-1,dom0=0,web/v0=1,web/v1=2": the OMNeT++ `enum` attribute. */
 static char *tl_enum(const struct tl *t, const struct scn *s)
 {
@@ -595,7 +616,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         }
         if (exists) {
             out->skipped = true;
-            return 0;
+            if (!o->xentrace && !o->record_trace)
+                return 0;
         }
     }
     const struct sched_ops *ops = sched_find(s->sched.name);
@@ -639,6 +661,9 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     struct net *net = NULL;
     struct mm *mm = NULL;
     struct tl *tl = NULL;           /* --timeline recorder */
+    struct xt_host *xt = NULL;      /* --xentrace recorder */
+    struct trec *rec = NULL;        /* --record-trace recorder */
+    struct obs_pair both;
     int rc = -SIM_EBADINPUT;
     if (blk_needed(&sc) || net_needed(&sc)) {
         bh = be_new(h, &sc);
@@ -673,6 +698,24 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         }
         hv_set_switch_observer(h, tl_observe, tl);
     }
+    if (o->xentrace) {
+        xt = xt_host_new(h, o->xentrace, 0, err, errlen);
+        if (!xt) {
+            rc = -SIM_EIO;
+            goto fail;
+        }
+        both = (struct obs_pair){ tl, xt };
+        if (tl)
+            hv_set_switch_observer(h, obs_both, &both);
+        else
+            hv_set_switch_observer(h, xt_host_observe, xt);
+    }
+    if (o->record_trace) {
+        rec = trec_new(o->record_trace, &sc, herr, sizeof herr);
+        if (!rec)
+            goto build_failed;
+        trec_attach(rec, h);
+    }
     rc = hv_start(h);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the host: %s", sim_strerror(rc));
@@ -685,6 +728,10 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     blk_stats_reset(b);
     net_stats_reset(net);
     mm_stats_reset(mm);
+    if (xt && (rc = xt_host_start(xt, ev_now(loop))) < 0) {
+        snprintf(err, errlen, "%s: cannot write (%s)", o->xentrace, sim_strerror(rc));
+        goto fail;
+    }
     /* With --timeline the loop stops once more at the window's start to
      * sample every pCPU (no event is added, so nothing else changes). */
     if (tl && tl_w0 > s->warmup
@@ -701,7 +748,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         snprintf(err, errlen, "collecting statistics: %s", sim_strerror(rc));
         goto fail;
     }
-    if (o->db) {
+    if (o->db && !out->skipped) {
         rc = store_run_begin(o->db, out->name, NULL);
         if (rc == 0)
             rc = record_run_info(o->db, &sc, o->seed, o->replication);
@@ -726,6 +773,21 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             goto fail;
         }
     }
+    if (xt) {
+        rc = xt_host_finish(xt, ev_now(loop), &out->xentrace_records, err, errlen);
+        xt = NULL;
+        if (rc < 0)
+            goto fail;
+    }
+    if (rec) {
+        rc = trec_close(rec);
+        rec = NULL;
+        if (rc < 0) {
+            snprintf(err, errlen, "%s: cannot write the trace (%s)", o->record_trace,
+                     sim_strerror(rc));
+            goto fail;
+        }
+    }
     goto done;
 build_failed:
     snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the host's devices");
@@ -747,6 +809,8 @@ done:
     /* The hv first: its workloads point into the models below. */
     hv_free(h);
     tl_free(tl);
+    xt_host_free(xt);
+    trec_abort(rec);
     blk_free(b);
     net_free(net);
     mm_free(mm);

@@ -69,6 +69,7 @@ struct run_result {
     uint64_t events_total;          /* engine events, warm-up included */
     double jain_fairness;           /* over the CPU times of domains with a workload */
     double wall_s;                  /* wall-clock seconds of the simulation */
+    uint64_t xentrace_records;      /* records written with run_opts.xentrace */
 };
 
 /* One coordinate of a sweep point: a swept path and its value as written
@@ -98,6 +99,17 @@ struct run_opts {
      * "timeline" and "runq" of every pCPU (docs/results.md). Only with db. */
     bool timeline;
     sim_time_t timeline_start, timeline_end;
+    /* --xentrace: write the measured window's scheduling events as a
+     * xentrace file (traces/xentrace.h) at this path, renamed into place
+     * only if the run succeeds; NULL: none. A run already in the database
+     * is then simulated again (to write the file) but not recorded again
+     * (out->skipped is still set). */
+    const char *xentrace;
+    /* --record-trace: write the demand of every domain's workload, from the
+     * start of the run, as a native trace at this path (traces/record.h);
+     * NULL: none. The file is removed if the run fails. Like xentrace, a
+     * run already in the database is simulated again (not recorded again). */
+    const char *record_trace;
 };
 
 /* The --timeline window when none is given: the first 100 ms measured. */

@@ -33,10 +33,12 @@ static void usage(FILE *out)
 
 static const struct command commands[] = {
     { "run", cmd_run, "run SCENARIO [--set PATH=VALUE]... [--seed N] [--db FILE] "
-      "[--timeline[=START:END]] [-q]",
+      "[--timeline[=START:END]] [--xentrace FILE] [--record-trace FILE] [-q]",
       "simulate every replication of a scenario and record it in the results database "
       "(default " DEFAULT_DB "); --timeline also records the schedule of a window of the "
-      "measured time (default 0:100ms) for `plot`" },
+      "measured time (default 0:100ms) for `plot`; --xentrace writes the measured window "
+      "of replication 0 as a xentrace file and --record-trace its workloads' demand as a "
+      "native trace (docs/traces.md)" },
     { "check", cmd_check, "check SCENARIO [--set PATH=VALUE]... [-q]",
       "validate a scenario (and every point of its sweep) and print its summary" },
     { "sweep", cmd_sweep, "sweep SCENARIO [-j N] [--db FILE] [--resume] [--set PATH=VALUE]... "
@@ -60,7 +62,8 @@ static const struct command commands[] = {
     { "merge", cmd_merge, "merge OUT.db SHARD.db... [-q]",
       "merge results databases into OUT.db, skipping runs already present" },
     { "trace", cmd_trace,
-      "trace {info FILE | convert IN -o OUT [--text] | import strace FILE -o OUT}",
+      "trace {info FILE | convert IN -o OUT [--text] | import strace FILE -o OUT | "
+      "import xentrace FILE -o OUT [--cpu-hz HZ] [--layout L] [--text]}",
       "inspect, convert and import workload traces (docs/traces.md)" },
     { NULL, NULL, NULL, NULL },
 };

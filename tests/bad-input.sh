@@ -1,21 +1,28 @@
 #!/bin/sh
 # End-to-end bad input: run `xensim check` on every fixture of
-# tests/bad-input/messages.tsv and require exit status 2, nothing on stdout,
-# and the table's exact message as the first line of stderr. A run that
-# crashes (status > 128) or accepts the input fails the test.
+# tests/bad-input/messages.tsv (and `xensim trace info` on every fixture of
+# tests/bad-input/trace-messages.tsv, `xensim trace import strace` on every
+# fixture of tests/bad-input/strace-messages.tsv) and require exit status 2,
+# nothing on stdout, and the table's exact message as the first line of
+# stderr. A run that crashes (status > 128) or accepts the input fails the
+# test.
 set -u
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
-table="$srcdir/tests/bad-input/messages.tsv"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 tab=$(printf '\t')
+# run_table TABLE 'COMMAND WORDS': every row of TABLE through `xensim COMMAND WORDS FIXTURE`.
+run_table() {
+table=$1
+cmd=$2
 while IFS="$tab" read -r fixture sets expect; do
     case "$fixture" in ''|'#'*) continue ;; esac
     file="$srcdir/tests/bad-input/$fixture"
-    set -- check "$file"
+    # shellcheck disable=SC2086
+    set -- $cmd "$file"
     if [ "$sets" != "-" ]; then
         rest=$sets
         while [ -n "$rest" ]; do
@@ -37,9 +44,15 @@ while IFS="$tab" read -r fixture sets expect; do
         echo "  got:  $got"
     fi
 done <"$table"
+}
+run_table "$srcdir/tests/bad-input/messages.tsv" check
+run_table "$srcdir/tests/bad-input/trace-messages.tsv" "trace info"
+run_table "$srcdir/tests/bad-input/strace-messages.tsv" "trace import strace -q -o $tmp/strace.xst"
 
 # Usage errors are bad input too.
-for args in "" "check" "frobnicate x.yaml" "check --bogus $srcdir/scenarios/default.yaml"; do
+for args in "" "check" "frobnicate x.yaml" "check --bogus $srcdir/scenarios/default.yaml" \
+    "trace info" "trace convert $srcdir/tests/fuzz/corpus-trace/hand.xst" \
+    "trace import strace" "trace import strace $srcdir/traces/gzip.strace"; do
     # shellcheck disable=SC2086
     "$xensim" $args >/dev/null 2>"$tmp/err"
     status=$?

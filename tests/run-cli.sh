@@ -73,16 +73,16 @@ check "three replications make three runs" eq \
     "0,1,2"
 
 # ---- refusals: exit 2, a message, no run ----
-# A workload kind that is not modelled yet (trace replay comes with the
-# traces issue) is refused, not silently idled.
+# A trace workload whose trace is not a trace is refused before the run,
+# with the reader's message, and writes nothing.
 db="$tmp/trace.db"
 : >"$tmp/empty.xtr"
 printf '%s\n' 'name: trace-refused' 'duration: 1s' 'domains:' \
     '  t: { workload: { type: trace, file: empty.xtr } }' >"$tmp/trace.yaml"
 "$xensim" run "$tmp/trace.yaml" --db "$db" -q >"$tmp/out" 2>"$tmp/err"
-check "a trace workload exits 2" status_is $? 2
-check "the message names the unsupported workload type" \
-    grep -Eq "workload type trace is not" "$tmp/err"
+check "a trace workload on an empty file exits 2" status_is $? 2
+check "the message names the domain and the empty trace" \
+    grep -Eq "domain 't': .*empty" "$tmp/err"
 check "the refused scenario writes no run" eq "$(runs_in "$db")" 0
 
 db="$tmp/seed.db"

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim/types.h"
 
@@ -124,5 +125,20 @@ int tr_rewind(struct tr_reader *r);
 /* Names of the ops as the text form writes them ("compute", "block_io",
  * ...); NULL for an unknown op. */
 const char *tr_op_name(int op);
+
+/* ---- additions (beyond the agreed interface) ---- */
+
+/* What the last tr_write or tr_writer_close failure was (a record index and
+ * the rule it broke, or the I/O error); "" if none. */
+const char *tr_writer_error(const struct tr_writer *w);
+
+/* tr_reader_open on an open stream (which must support fseek, e.g. from
+ * fmemopen), named `name` in messages; the reader owns f and closes it,
+ * also on failure. */
+struct tr_reader *tr_reader_open_file(FILE *f, const char *name, char *err, size_t errlen);
+
+/* Bytes of memory the reader holds; constant from open to close, whatever
+ * the trace's length (the streaming guarantee, checked by the tests). */
+size_t tr_reader_footprint(const struct tr_reader *r);
 
 #endif

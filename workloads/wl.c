@@ -37,7 +37,8 @@ static const char *type_name(enum scn_wl_type t)
 
 bool wl_type_supported(enum scn_wl_type type)
 {
-    return type == SCN_WL_NONE || type == SCN_WL_CPU || type == SCN_WL_PERIODIC;
+    return type == SCN_WL_NONE || type == SCN_WL_CPU || type == SCN_WL_PERIODIC
+           || type == SCN_WL_TRACE;
 }
 
 struct wl *wl_new(const struct wl_env *env, bool stub_unsupported, char *err, size_t errlen)
@@ -53,6 +54,8 @@ struct wl *wl_new(const struct wl_env *env, bool stub_unsupported, char *err, si
         return wl_cpu_new(env, err, errlen);
     case SCN_WL_PERIODIC:
         return wl_periodic_new(env, err, errlen);
+    case SCN_WL_TRACE:
+        return wl_trace_new(env, err, errlen);
     case SCN_WL_NONE:
         return wl_idle_new(env, err, errlen);
     default:

@@ -118,6 +118,9 @@ static inline void wl_stats_reset(struct wl *w)
 struct wl *wl_cpu_new(const struct wl_env *env, char *err, size_t errlen);
 struct wl *wl_periodic_new(const struct wl_env *env, char *err, size_t errlen);
 struct wl *wl_idle_new(const struct wl_env *env, char *err, size_t errlen);
+/* The trace workload (workloads/trace.c): replays the domain's records of
+ * a native trace; refuses a damaged trace or records it cannot replay. */
+struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen);
 
 /* The io workload (workloads/io.c) of vCPU 0 of an io domain, against its
  * block front end; built by models/blk, not by wl_new (which leaves io

@@ -1,0 +1,232 @@
+/*
+ * tests/test_record.c: `run --record-trace` and the `trace` workload
+ * (traces/record.c, workloads/trace.c): a run's demand, recorded and
+ * replayed under the same scenario and seed, gives identical results.
+ *
+ * Method: a host of one idle dom0, a periodic probe with exponential
+ * bursts, a hog and a hog that yields every 2 ms, on 2 pCPUs, is run under
+ * each scheduler with record_trace set. The same scenario with every
+ * workload replaced by `{ type: trace, file: RECORDED }` is then run, and
+ * every scheduling result of the two runs is compared for equality (CPU
+ * time, dispatches, wakeups, blocks, preemptions, the sched_latency and
+ * evtchn_latency counts and percentiles, per-pCPU busy/idle/switch time,
+ * context switches and the number of engine events). Only late_periods
+ * differs by design (the trace workload does not know about periods).
+ * Also: a scenario with an io domain cannot be recorded; a trace with a
+ * record the replay cannot perform, or a damaged trace, is refused when
+ * the host is built, with the reader's message.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/err.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
+#include "tests/check_util.h"
+#include "tests/db_util.h"
+#include "tests/tmpdb.h"
+#include "traces/trace.h"
+
+static const char *const scheds[] = { "rr", "bvt", "atropos" };
+
+static const char *const host_fmt =
+    "name: rec\nseed: 5\nduration: 1s\nwarmup: 100ms\n"
+    "machine: { pcpus: 2, costs: { context_switch: 3us, upcall: 1us } }\n"
+    "scheduler: { name: %s }\n"
+    "domains:\n"
+    "  dom0: { privileged: true }\n"
+    "  probe:\n"
+    "    workload: %s\n"
+    "    sched: { bvt: { mcu_advance: 10, warp: 2ms, warpl: 20ms, warpu: 100ms },"
+    " atropos: { period: 10ms, slice: 2ms, latency: 5ms, xtratime: true } }\n"
+    "  hog:\n"
+    "    workload: %s\n"
+    "  yhog:\n"
+    "    workload: %s\n";
+
+static struct scn *host(const char *sched, const char *trace)
+{
+    char w[3][1200], y[4096];
+    if (trace) {
+        for (int i = 0; i < 3; i++)
+            snprintf(w[i], sizeof w[i], "{ type: trace, file: \"%s\" }", trace);
+    } else {
+        snprintf(w[0], sizeof w[0],
+                 "{ type: periodic, period: 10ms, burst: { dist: exponential, mean: 2ms } }");
+        snprintf(w[1], sizeof w[1], "{ type: cpu }");
+        snprintf(w[2], sizeof w[2], "{ type: cpu, yield_every: 2ms }");
+    }
+    snprintf(y, sizeof y, host_fmt, sched, w[0], w[1], w[2]);
+    return xs_db_load(trace ? "replay.yaml" : "record.yaml", y, NULL, 0);
+}
+
+static void setup(void)
+{
+    tmpdb_make("xs_rec");
+}
+
+static void same_results(const struct run_result *a, const struct run_result *b)
+{
+    ck_assert_int_eq(a->ndoms, b->ndoms);
+    ck_assert_int_eq(a->npcpus, b->npcpus);
+    ck_assert_uint_eq(a->events, b->events);
+    for (int d = 0; d < a->ndoms; d++) {
+        const struct run_dom *x = &a->doms[d], *y = &b->doms[d];
+        ck_assert_str_eq(x->name, y->name);
+        ck_assert_int_eq(x->cpu_time_ns, y->cpu_time_ns);
+        ck_assert_uint_eq(x->dispatches, y->dispatches);
+        ck_assert_uint_eq(x->wakeups, y->wakeups);
+        ck_assert_uint_eq(x->blocks, y->blocks);
+        ck_assert_uint_eq(x->preemptions, y->preemptions);
+        ck_assert_int_eq(x->runnable_wait_ns, y->runnable_wait_ns);
+        ck_assert_uint_eq(x->lat_count, y->lat_count);
+        ck_assert(x->lat_p50 == y->lat_p50 || (isnan(x->lat_p50) && isnan(y->lat_p50)));
+        ck_assert(x->lat_p99 == y->lat_p99 || (isnan(x->lat_p99) && isnan(y->lat_p99)));
+        ck_assert(x->evt_p99 == y->evt_p99 || (isnan(x->evt_p99) && isnan(y->evt_p99)));
+    }
+    for (int p = 0; p < a->npcpus; p++) {
+        ck_assert_int_eq(a->pcpus[p].busy_ns, b->pcpus[p].busy_ns);
+        ck_assert_int_eq(a->pcpus[p].idle_ns, b->pcpus[p].idle_ns);
+        ck_assert_int_eq(a->pcpus[p].switch_ns, b->pcpus[p].switch_ns);
+        ck_assert_uint_eq(a->pcpus[p].context_switches, b->pcpus[p].context_switches);
+    }
+}
+
+START_TEST(record_then_replay_is_identical)
+{
+    const char *sched = scheds[_i];
+    char file[64];
+    snprintf(file, sizeof file, "rec-%s.xst", sched);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tmpdb_path(file));
+
+    struct scn *s = host(sched, NULL);
+    struct run_opts o = { .seed = s->seed, .record_trace = path };
+    struct run_result a, b;
+    char err[512] = "";
+    int rc = run_replication(s, &o, &a, err, sizeof err);
+    ck_assert_msg(rc == 0, "record: %s", err);
+
+    /* The trace holds the recorded domains' operations, time-ordered. */
+    char e[512];
+    struct tr_reader *r = tr_reader_open(path, e, sizeof e);
+    ck_assert_msg(r != NULL, "%s", e);
+    const struct tr_header *h = tr_reader_header(r);
+    ck_assert_uint_eq(h->ndomains, 4);
+    ck_assert_str_eq(h->domains[1].name, "probe");
+    struct tr_record rec;
+    uint64_t n = 0, per_dom[4] = { 0 };
+    sim_time_t last = 0;
+    while ((rc = tr_read(r, &rec)) > 0) {
+        ck_assert_int_ge(rec.t, last);
+        last = rec.t;
+        ck_assert_uint_lt(rec.dom, 4);
+        per_dom[rec.dom]++;
+        n++;
+    }
+    ck_assert_msg(rc == 0, "%s", tr_reader_error(r));
+    tr_reader_close(r);
+    ck_assert_uint_eq(per_dom[0], 0);           /* dom0 has no workload */
+    ck_assert_uint_gt(per_dom[1], 100);         /* a burst and a sleep per period */
+    ck_assert_uint_ge(per_dom[2], 1);           /* one endless compute */
+    ck_assert_uint_gt(per_dom[3], 100);         /* compute 2 ms, yield, ... */
+    ck_assert_uint_eq(n, per_dom[1] + per_dom[2] + per_dom[3]);
+
+    struct scn *t = host(sched, path);
+    struct run_opts p = { .seed = s->seed };
+    rc = run_replication(t, &p, &b, err, sizeof err);
+    ck_assert_msg(rc == 0, "replay: %s", err);
+    same_results(&a, &b);
+    run_result_free(&a);
+    run_result_free(&b);
+    scn_free(s);
+    scn_free(t);
+}
+END_TEST
+
+/* Workloads whose demand goes through devices cannot be recorded yet. */
+START_TEST(io_domain_not_recordable)
+{
+    struct scn *s = xs_db_load("io.yaml",
+        "name: io\nduration: 100ms\n"
+        "devices: { ssd: { kind: disk, latency: 100us, bandwidth: 125MB/s } }\n"
+        "domains:\n"
+        "  dom0: { privileged: true }\n"
+        "  g: { workload: { type: io, device: ssd, size: 4KiB } }\n", NULL, 0);
+    struct run_opts o = { .seed = 1, .record_trace = tmpdb_path("io.xst") };
+    struct run_result r;
+    char err[512] = "";
+    ck_assert_int_eq(run_replication(s, &o, &r, err, sizeof err), -SIM_EBADINPUT);
+    ck_assert_msg(strstr(err, "'g'") != NULL, "%s", err);
+    FILE *f = fopen(tmpdb_path("io.xst"), "rb");
+    ck_assert_ptr_null(f);
+    scn_free(s);
+}
+END_TEST
+
+/* A trace with a block I/O record for the domain, or a damaged trace, is
+ * refused when the host is built, naming the domain or the damage. */
+START_TEST(unreplayable_traces_refused)
+{
+    const char *path = tmpdb_path("io-rec.xst");
+    struct tr_domain dom = { .name = "g", .vcpus = 1 };
+    struct tr_header h = { .version = TR_VERSION, .ndomains = 1, .domains = &dom };
+    snprintf(h.source, sizeof h.source, "hand");
+    char e[512];
+    struct tr_writer *w = tr_writer_open(path, &h, TR_TEXT, e, sizeof e);
+    ck_assert_msg(w != NULL, "%s", e);
+    struct tr_record c = { .t = 0, .op = TR_COMPUTE, .a = 1000 };
+    struct tr_record io = { .t = 10, .op = TR_BLOCK_IO, .a = 4096, .b = 8 };
+    ck_assert_int_eq(tr_write(w, &c), 0);
+    ck_assert_int_eq(tr_write(w, &io), 0);
+    ck_assert_int_eq(tr_writer_close(w), 0);
+    char y[512];
+    snprintf(y, sizeof y, "name: t\nduration: 10ms\ndomains:\n"
+             "  g: { workload: { type: trace, file: \"%s\" } }\n", path);
+    struct scn *s = xs_db_load("t.yaml", y, NULL, 0);
+    struct run_opts o = { .seed = 1 };
+    struct run_result r;
+    char err[512] = "";
+    ck_assert_int_eq(run_replication(s, &o, &r, err, sizeof err), -SIM_EBADINPUT);
+    ck_assert_msg(strstr(err, "block_io") && strstr(err, "'g'"), "%s", err);
+    scn_free(s);
+
+    /* Damaged: cut the binary form of a good trace in the middle. */
+    const char *bin = tmpdb_path("cut.xst");
+    w = tr_writer_open(bin, &h, TR_BINARY, e, sizeof e);
+    ck_assert_msg(w != NULL, "%s", e);
+    for (int i = 0; i < 1000; i++) {
+        struct tr_record x = { .t = i, .op = TR_COMPUTE, .a = 1000 + (uint64_t)i };
+        ck_assert_int_eq(tr_write(w, &x), 0);
+    }
+    ck_assert_int_eq(tr_writer_close(w), 0);
+    FILE *f = fopen(bin, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    fclose(f);
+    ck_assert_int_eq(truncate(bin, size / 2), 0);
+    snprintf(y, sizeof y, "name: t\nduration: 10ms\ndomains:\n"
+             "  g: { workload: { type: trace, file: \"%s\" } }\n", bin);
+    s = xs_db_load("t.yaml", y, NULL, 0);
+    err[0] = '\0';
+    ck_assert_int_eq(run_replication(s, &o, &r, err, sizeof err), -SIM_EBADINPUT);
+    ck_assert_msg(strstr(err, "byte") != NULL, "%s", err);
+    scn_free(s);
+}
+END_TEST
+
+static Suite *record_suite(void)
+{
+    Suite *s = suite_create("record");
+    TCase *tc = xs_tcase(s, "replay", 120);
+    tcase_add_unchecked_fixture(tc, setup, tmpdb_remove);
+    tcase_add_loop_test(tc, record_then_replay_is_identical, 0, 3);
+    tcase_add_test(tc, io_domain_not_recordable);
+    tcase_add_test(tc, unreplayable_traces_refused);
+    return s;
+}
+
+XS_CHECK_MAIN(record_suite)

@@ -1,0 +1,202 @@
+#!/bin/sh
+# End-to-end `xensim run --xentrace FILE` (docs/traces.md, "xentrace
+# export"). A 2-pCPU scenario (a periodic probe and two hogs on pCPU 0, a
+# periodic 2-vCPU guest and an idle dom0 on pCPU 1, so pCPU 1 idles and
+# vCPUs block and wake; context_switch 0 so that a vCPU's "running" time is
+# exactly xensim's cpu_time_ns) is run with --xentrace, and the file is
+# decoded by tests/xentrace_decode.py, an independent reader that follows
+# the record layout of the facts file and shares no code with xensim.
+# Checks: windows and records parse to the end of the file exactly, TSCs
+# never decrease per CPU, every runstate change starts from the state the
+# vCPU was left in; per domain the running time equals cpu_time_ns, the
+# runnable time runnable_wait_ns and the blocked time the rest of
+# vcpus * window (within one TSC cycle per accounted interval, counted as
+# 1 ns), the runnable->running, blocked->runnable and running->blocked
+# changes equal dispatches, wakeups and blocks; every pCPU's vCPUs (idle
+# included) run for exactly the window. Also: the file appears only after a
+# successful run, a run already in the database is simulated again for the
+# file without a second run row, --timeline still works beside it, and a
+# file that cannot be created exits 2 and records nothing. With
+# scenarios/default.yaml (3us context switches) running time is
+# cpu_time_ns plus 3us per dispatch.
+# Then Xen's own xenalyze (built by scripts/xenalyze from Debian's Xen
+# source; skipped with a message if that fails) must read the file with
+# --summary and report per-domain running time within 1% of cpu_time_ns.
+# Prints "N passed, N failed".
+set -u
+srcdir=${abs_top_srcdir:-.}
+xensim=${XENSIM:-./xensim}
+for tool in sqlite3 python3; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "SKIP: $tool is not installed (scripts/deps installs it)"
+        exit 77
+    fi
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+. "$srcdir/tests/shlib.sh"
+
+HZ=2400000000
+cat >"$tmp/s.yaml" <<'EOF'
+name: xentrace-export
+seed: 3
+duration: 1500ms
+warmup: 300ms
+machine:
+  pcpus: 2
+  clock: { tsc_hz: 2.4GHz, tsc_offset: [5000cycles, 12000cycles] }
+  costs: { context_switch: 0us, cache_refill: 2us, upcall: 1us }
+scheduler:
+  name: bvt
+domains:
+  dom0:
+    privileged: true
+    cpus: [1]
+  probe:
+    cpus: [0]
+    workload: { type: periodic, period: 2ms, burst: { dist: exponential, mean: 300us } }
+    sched:
+      bvt: { mcu_advance: 10, warp: 5ms, warpl: 50ms, warpu: 200ms }
+  hog:
+    count: 2
+    cpus: [0]
+    workload: { type: cpu }
+  wide:
+    vcpus: 2
+    cpus: [1]
+    workload: { type: periodic, period: 1ms, burst: { dist: exponential, mean: 200us } }
+EOF
+# Domain index -> name and vCPU count, in scenario order.
+doms="0:dom0:1 1:probe:1 2:hog.0:1 3:hog.1:1 4:wide:2"
+window=1500000000
+
+db="$tmp/r.db"
+xt="$tmp/out.xt"
+"$xensim" run "$tmp/s.yaml" --db "$db" --xentrace "$xt" --timeline >"$tmp/out" 2>"$tmp/err"
+check "run --xentrace exits 0" eq "$?" 0
+check "the file exists" test -s "$xt"
+check "run says where the file is" grep -q "^xentrace: $xt ([0-9]* records" "$tmp/out"
+check "no temporary file is left" eq "$(ls "$tmp" | grep -c '^out\.xt\.')" 0
+check "--timeline still records beside --xentrace" eq \
+    "$(sql "$db" "SELECT count(*) FROM vector WHERE vectorName = 'timeline'")" 2
+
+python3 "$srcdir/tests/xentrace_decode.py" "$xt" --hz "$HZ" >"$tmp/dec" 2>"$tmp/dec.err"
+check "the independent reader parses the whole file" eq "$?" 0
+cat "$tmp/dec.err"
+check "records counted by xensim and by the reader agree" eq \
+    "$(awk '/^file/ { print $6 }' "$tmp/dec")" \
+    "$(sed -n 's/^xentrace: .* (\([0-9]*\) records.*/\1/p' "$tmp/out")"
+check "several windows per CPU" test "$(awk '/^file/ { print $4 }' "$tmp/dec")" -gt 4
+
+scalar() {   # scalar MODULE NAME: the value as an integer
+    sql "$db" "SELECT printf('%.0f', scalarValue) FROM scalar WHERE moduleName = '$1' AND scalarName = '$2'"
+}
+
+# near GOT WANT TOL: |GOT - WANT| <= TOL.
+near() {
+    if awk -v g="$1" -v w="$2" -v t="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= t) }'
+    then return 0; fi
+    echo "  got $1, want $2 (tolerance $3)"
+    return 1
+}
+
+for e in $doms; do
+    i=${e%%:*}
+    rest=${e#*:}
+    name=${rest%:*}
+    nv=${rest#*:}
+    line=$(grep "^dom $i " "$tmp/dec")
+    field() { echo "$line" | awk -v k="$1" '{ for (j = 1; j < NF; j++) if ($j == k) print $(j + 1) }'; }
+    tol=$(( $(field intervals) + 2 ))
+    run=$(field running_ns)
+    rbl=$(field runnable_ns)
+    blk=$(field blocked_ns)
+    cpu=$(scalar "$name" cpu_time_ns)
+    wait=$(scalar "$name" runnable_wait_ns)
+    check "$name: running time = cpu_time_ns" near "$run" "$cpu" "$tol"
+    check "$name: runnable time = runnable_wait_ns" near "$rbl" "$wait" "$tol"
+    check "$name: blocked time = vcpus * window - the rest" near "$blk" \
+        "$((nv * window - cpu - wait))" "$tol"
+    check "$name: runnable->running changes = dispatches" eq "$(field dispatches)" \
+        "$(scalar "$name" dispatches)"
+    check "$name: blocked->runnable changes = wakeups" eq "$(field wakeups)" \
+        "$(scalar "$name" wakeups)"
+    check "$name: running->blocked changes = blocks" eq "$(field blocks)" \
+        "$(scalar "$name" blocks)"
+done
+check "some vCPU blocked and woke" test "$(scalar probe wakeups)" -gt 100
+check "pCPU 1 idled" test "$(scalar pcpu1 idle_ns)" -gt 100000000
+for p in 0 1; do
+    check "pcpu$p: its vCPUs, idle included, run for the whole window" near \
+        "$(awk -v p="$p" '$1 == "cpu" && $2 == p { print $10 }' "$tmp/dec")" "$window" 1
+done
+
+# With a context-switch cost (scenarios/default.yaml: 3us, one pCPU, I/O
+# through dom0), a vCPU's running time also holds the overhead of its
+# dispatches: cpu_time_ns + dispatches * 3us (one switch may straddle the
+# window's start).
+ddb="$tmp/default.db"
+"$xensim" run "$srcdir/scenarios/default.yaml" --set duration=2s --db "$ddb" \
+    --xentrace "$tmp/default.xt" -q >/dev/null 2>"$tmp/err"
+check "default.yaml with --xentrace exits 0" eq "$?" 0
+python3 "$srcdir/tests/xentrace_decode.py" "$tmp/default.xt" --hz "$HZ" >"$tmp/ddec" 2>&1
+check "the reader parses default.yaml's file" eq "$?" 0
+i=0
+for name in dom0 probe web db hog.0 hog.1; do
+    line=$(grep "^dom $i " "$tmp/ddec")
+    c=$(sql "$ddb" "SELECT printf('%.0f', scalarValue) FROM scalar WHERE moduleName = '$name' AND scalarName = 'cpu_time_ns'")
+    n=$(sql "$ddb" "SELECT printf('%.0f', scalarValue) FROM scalar WHERE moduleName = '$name' AND scalarName = 'dispatches'")
+    check "default.yaml $name: running = cpu_time_ns + dispatches * 3us" near \
+        "$(echo "$line" | awk '{ print $4 }')" "$((c + n * 3000))" \
+        "$(( $(echo "$line" | awk '{ print $10 }') + 3002 ))"
+    i=$((i + 1))
+done
+
+# A run already recorded is simulated again for the file, not recorded again.
+"$xensim" run "$tmp/s.yaml" --db "$db" --xentrace "$tmp/again.xt" >"$tmp/out2" 2>"$tmp/err"
+check "rerun with --xentrace exits 0" eq "$?" 0
+check "rerun says it skipped the database" grep -q 'already in .*: skipped' "$tmp/out2"
+check "rerun adds no run" eq "$(sql "$db" 'SELECT count(*) FROM run')" 1
+check "rerun writes the same file" cmp -s "$xt" "$tmp/again.xt"
+
+# A file that cannot be created: exit 2, nothing recorded.
+"$xensim" run "$tmp/s.yaml" --db "$tmp/bad.db" --xentrace "$tmp/no/such/dir/x.xt" -q \
+    >/dev/null 2>"$tmp/err"
+check "an uncreatable file exits 2" eq "$?" 2
+check "its error names the file" grep -q "no/such/dir/x.xt" "$tmp/err"
+check "and nothing is recorded" eq "$(sql "$tmp/bad.db" 'SELECT count(*) FROM run')" 0
+"$xensim" run "$tmp/s.yaml" --db "$tmp/bad.db" --xentrace >/dev/null 2>"$tmp/err"
+check "--xentrace without a file exits 2" eq "$?" 2
+
+# ---- Xen's own xenalyze ----
+if xa=$("$srcdir/scripts/xenalyze" 2>"$tmp/xa.err"); then
+    "$xa" --summary --cpu-hz="$HZ" "$xt" >"$tmp/xa.out" 2>"$tmp/xa.log"
+    check "xenalyze --summary reads the file" eq "$?" 0
+    check "xenalyze's total time is the window" grep -q '^Total time: 1.50 seconds' "$tmp/xa.out"
+    # Per domain: the sum over its vCPUs of "running: COUNT SECONDS AVG":
+    # COUNT * AVG cycles (AVG is rounded down: within COUNT cycles).
+    awk '/^\|-- Domain / { d = $3; v = 0; next }
+         /^-- v[0-9]+ --/ { v = 1; next }
+         v && $1 == "running:" { run[d] += $2 * $4 }
+         END { for (d in run) printf "%s %.0f\n", d, run[d] }' "$tmp/xa.out" >"$tmp/xa.run"
+    for e in $doms; do
+        i=${e%%:*}
+        rest=${e#*:}
+        name=${rest%:*}
+        cpu=$(scalar "$name" cpu_time_ns)
+        got=$(awk -v d="$i" -v hz="$HZ" '$1 == d { printf "%.0f", $2 * 1e9 / hz }' "$tmp/xa.run")
+        check "xenalyze: $name runs $cpu ns within 1%" near "${got:-0}" "$cpu" \
+            "$(awk -v c="$cpu" 'BEGIN { printf "%.0f", c / 100 + 1 }')"
+    done
+    check "xenalyze: the probe's blocked time agrees within 1%" near \
+        "$(awk '/^\|-- Domain 1 --/ { d = 1 } /^-- v0 --/ && d { v = 1 }
+                v && $1 == "blocked:" { printf "%.0f", $2 * $4 * 1e9 / 2400000000; exit }' \
+                "$tmp/xa.out")" \
+        "$(awk '/^dom 1 / { print $8 }' "$tmp/dec")" \
+        "$(awk '/^dom 1 / { printf "%.0f", $8 / 100 }' "$tmp/dec")"
+else
+    echo "SKIP: xenalyze checks: $(cat "$tmp/xa.err")"
+fi
+finish
