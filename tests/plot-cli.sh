@@ -12,17 +12,12 @@ set -u
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
 scn="$srcdir/scenarios/default.yaml"
-for tool in gnuplot sqlite3; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "SKIP: $tool is not installed (scripts/deps installs it)"
-        exit 77
-    fi
-done
+. "$srcdir/tests/shlib.sh"
+require_tools gnuplot sqlite3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
-. "$srcdir/tests/shlib.sh"
 
 nonempty() {
     if [ -s "$1" ]; then return 0; fi

@@ -16,10 +16,8 @@ set -u
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
 scn="$srcdir/scenarios/default.yaml"
-if ! command -v sqlite3 >/dev/null 2>&1; then
-    echo "SKIP: the sqlite3 command-line tool is not installed (scripts/deps installs it)"
-    exit 77
-fi
+. "$srcdir/tests/shlib.sh"
+require_tools sqlite3
 python=
 for p in /usr/bin/python3 python3; do
     if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import csv, json' 2>/dev/null; then
@@ -31,7 +29,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
-. "$srcdir/tests/shlib.sh"
 
 status_is() {
     eq "$1" "$2"

@@ -3,6 +3,16 @@
 # which prints "N passed, N failed" (scripts/test collects that line) and
 # gives the exit status.
 
+# require_tools TOOL...: skip the whole test (exit 77) if a tool is missing.
+require_tools() {
+    for tool in "$@"; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "SKIP: $tool is not installed (scripts/deps installs it)"
+            exit 77
+        fi
+    done
+}
+
 # check DESCRIPTION COMMAND...: one case, passing if COMMAND succeeds.
 check() {
     desc=$1

@@ -12,16 +12,13 @@
 set -u
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
-if ! command -v sqlite3 >/dev/null 2>&1; then
-    echo "SKIP: the sqlite3 command-line tool is not installed (scripts/deps installs it)"
-    exit 77
-fi
+. "$srcdir/tests/shlib.sh"
+require_tools sqlite3
 tmp=$(mktemp -d)
 pid=
 trap 'if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
 pass=0
 fail=0
-. "$srcdir/tests/shlib.sh"
 
 status_is() {
     eq "$1" "$2"

@@ -16,17 +16,12 @@
 set -u
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
-for tool in sqlite3; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "SKIP: $tool is not installed (scripts/deps installs it)"
-        exit 77
-    fi
-done
+. "$srcdir/tests/shlib.sh"
+require_tools sqlite3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
-. "$srcdir/tests/shlib.sh"
 
 HZ=2400000000
 cat >"$tmp/small.yaml" <<'EOF2'
