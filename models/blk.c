@@ -60,10 +60,16 @@ static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
 }
 
 
+/* An io domain, or a trace domain with a disk for its block_io records. */
+static bool uses_blk(const struct scn_workload *wl)
+{
+    return wl->type == SCN_WL_IO || (wl->type == SCN_WL_TRACE && wl->device >= 0);
+}
+
 bool blk_needed(const struct scn *s)
 {
     for (int d = 0; s && d < s->ndomains; d++)
-        if (s->domains[d].wl.type == SCN_WL_IO)
+        if (uses_blk(&s->domains[d].wl))
             return true;
     return false;
 }
@@ -230,7 +236,7 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
         b->dom_front[d] = -1;
     for (int d = 0; d < s->ndomains; d++) {
         const struct scn_workload *wl = &s->domains[d].wl;
-        if (wl->type != SCN_WL_IO)
+        if (!uses_blk(wl))
             continue;
         int k = wl->device;
         const struct scn_device *dev = &s->devices[k];
@@ -239,7 +245,8 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
             return -SIM_EINVAL;
         }
         if (dev->driver == d) {
-            seterr(err, errlen, "domain '%s': a driver domain cannot run an io workload",
+            seterr(err, errlen, "domain '%s': a driver domain cannot run an io or trace workload "
+                   "on its own disk",
                    s->domains[d].name);
             return -SIM_EINVAL;
         }
@@ -263,7 +270,7 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
         f->dev = k;
         f->drv = dev->driver;
         f->disk = b->disks[k];
-        f->depth = wl->depth;
+        f->depth = wl->type == SCN_WL_IO ? wl->depth : 1;
         f->done_cap = (uint32_t)dev->ring;
         f->ring = ring_new((uint32_t)dev->ring, 0);
         f->issue_t = calloc((size_t)f->depth, sizeof *f->issue_t);
@@ -296,6 +303,14 @@ static int install(struct blk *b, uint32_t replication, char *err, size_t errlen
     for (int d = 0; d < s->ndomains; d++) {
         if (b->dom_front[d] < 0)
             continue;
+        if (s->domains[d].wl.type == SCN_WL_TRACE) {
+            if (wl_trace_attach_blk(hv_workload(b->h, d, 0), b->fronts[b->dom_front[d]]) < 0) {
+                seterr(err, errlen, "domain '%s': cannot attach its block front end",
+                       s->domains[d].name);
+                return -SIM_EINVAL;
+            }
+            continue;
+        }
         struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
         struct wl *w = wl_io_new(&env, b->fronts[b->dom_front[d]], err, errlen);
         if (!w)

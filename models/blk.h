@@ -1,6 +1,8 @@
 /*
  * models/blk.h: the block split driver: blkfront in each guest that runs an
- * `io` workload, blkback in the driver domain of the device, coupled by an
+ * `io` workload (or a `trace` workload with a `device`: depth 1, attached
+ * to its vCPU 0 with wl_trace_attach_blk), blkback in the driver domain of
+ * the device, coupled by an
  * I/O ring (models/ioring) and event channels (models/evtchn), with the
  * device itself a models/disk.
  *
@@ -65,7 +67,8 @@ struct be_host;
 struct blk;
 struct blk_front;
 
-/* Whether the scenario has anything for blk_new to build (an io domain). */
+/* Whether the scenario has anything for blk_new to build (an io domain or
+ * a trace domain with a device). */
 bool blk_needed(const struct scn *s);
 
 /* Build the front and back ends of every io domain and disk, give the io

@@ -1081,6 +1081,12 @@ int hv_set_workload(struct hv *h, int dom, int vcpu, struct wl *w)
     return 0;
 }
 
+struct wl *hv_workload(struct hv *h, int dom, int vcpu)
+{
+    struct hv_vcpu *v = find_vcpu(h, dom, vcpu);
+    return v ? v->wl : NULL;
+}
+
 void hv_stats_reset(struct hv *h)
 {
     if (!h)

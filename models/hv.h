@@ -145,6 +145,10 @@ int hv_vcpu_wake(struct hv *h, int dom, int vcpu);
  */
 struct wl;
 int hv_set_workload(struct hv *h, int dom, int vcpu, struct wl *w);
+/* The workload of a vCPU (owned by the hv), for models that attach what it
+ * needs to the one wl_new built (e.g. a trace workload's block front end);
+ * NULL for a bad dom or vcpu. */
+struct wl *hv_workload(struct hv *h, int dom, int vcpu);
 
 /*
  * Statistics. All exclude what happened before the last hv_stats_reset()

@@ -73,6 +73,27 @@ bool mm_needed(const struct scn *s)
     return false;
 }
 
+/* A vCPU of a trace domain whose records have page-table batches. */
+static bool trace_needs_mm(const struct scn *s, struct hv *h, int d)
+{
+    if (s->domains[d].wl.type != SCN_WL_TRACE)
+        return false;
+    for (int v = 0; v < s->domains[d].vcpus; v++)
+        if (wl_trace_needs_mm(hv_workload(h, d, v)))
+            return true;
+    return false;
+}
+
+bool mm_host_needed(const struct scn *s, struct hv *h)
+{
+    if (mm_needed(s))
+        return true;
+    for (int d = 0; s && h && d < s->ndomains; d++)
+        if (trace_needs_mm(s, h, d))
+            return true;
+    return false;
+}
+
 struct mm *mm_new(const struct scn *s, char *err, size_t errlen)
 {
     if (!s || s->ndomains < 0) {
@@ -527,12 +548,13 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
         return -SIM_EINVAL;
     }
     for (int d = 0; d < s->ndomains; d++) {
-        if (s->domains[d].wl.type != SCN_WL_MMU)
+        bool trace = trace_needs_mm(s, h, d);
+        if (s->domains[d].wl.type != SCN_WL_MMU && !trace)
             continue;
         struct mm_dom *x = &m->d[d];
         uint64_t nt = x->frames - 1 < MM_WL_TABLES ? x->frames - 1 : MM_WL_TABLES;
         if (nt < 1) {
-            seterr(err, errlen, "domain '%s': an mmu workload needs at least 2 frames",
+            seterr(err, errlen, "domain '%s': page-table updates need at least 2 frames",
                    s->domains[d].name);
             return -SIM_EINVAL;
         }
@@ -543,6 +565,18 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
                        s->domains[d].name);
                 return rc;
             }
+        }
+        if (trace) {
+            /* The trace workloads hv_new built get the memory. */
+            x->st.has_mmu = true;
+            for (int v = 0; v < s->domains[d].vcpus; v++) {
+                struct wl *w = hv_workload(h, d, v);
+                if (wl_trace_needs_mm(w) && wl_trace_attach_mm(w, m) < 0) {
+                    seterr(err, errlen, "domain '%s': out of memory", s->domains[d].name);
+                    return -SIM_ENOMEM;
+                }
+            }
+            continue;
         }
         struct wl_env env = { s, d, 0, replication };
         struct wl *w = wl_mmu_new(&env, m, err, errlen);

@@ -104,6 +104,9 @@ struct mm_batch_result {
 
 /* Whether the scenario has an mmu domain (then run.c builds an mm). */
 bool mm_needed(const struct scn *s);
+/* mm_needed, or a trace domain of host h (built by hv_new) has page-table
+ * batches to replay. */
+bool mm_host_needed(const struct scn *s, struct hv *h);
 
 /* The machine memory of the scenario's domains (memory / 4 KiB frames
  * each, contiguous in scenario order). NULL with a message on failure
@@ -189,7 +192,9 @@ void mm_account_cpu(struct mm *m, int dom, int64_t ns);
 
 /*
  * Give every mmu domain's vCPU 0 the mmu workload (its other vCPUs keep
- * the idle workload hv_new gave them under HV_STUB_UNSUPPORTED): it pins
+ * the idle workload hv_new gave them under HV_STUB_UNSUPPORTED), and the
+ * memory to the trace workloads with page-table batches
+ * (wl_trace_attach_mm; mm_dom_stats then has has_mmu); each such domain pins
  * its first MM_WL_TABLES frames as page tables (fewer if the domain is
  * small; at least one frame is kept for data). Call after hv_new, before
  * hv_start. 0, or a negative sim_err with a message.
@@ -204,5 +209,38 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
 struct wl;
 struct wl_env;
 struct wl *wl_mmu_new(const struct wl_env *env, struct mm *m, char *err, size_t errlen);
+
+/*
+ * One guest's mmu_update batches (workloads/mmu.c), shared by the mmu and
+ * trace workloads: mm_batcher_build fills a batch of n entries (random
+ * entries of the domain's pinned tables, from the stream "dom:<domain>/
+ * vcpu<k>/mmu"; an entry targets a frame the domain does not own if it is
+ * one of the first `forced` entries or, after those, with probability p)
+ * and returns its CPU cost (costs.hypercall + n * costs.pte_validate, in
+ * ns); the workload computes that long, then mm_batcher_finish submits the
+ * batch (mm_update) and accounts the cost (mm_account_cpu).
+ */
+struct rng;
+struct mm_batcher {
+    struct mm *m;
+    int dom;
+    struct rng *rng;                /* entry choices */
+    sim_time_t hypercall_ns;        /* ns per hypercall entry and exit */
+    sim_time_t pte_ns;              /* ns per entry validated */
+    uint64_t first, frames, tables; /* own mfns: first .. first+frames-1, tables first */
+    uint64_t nframes;               /* machine frames in all */
+    struct mm_entry *e;             /* [cap] the hypercall in progress */
+    int cap;                        /* entries allocated */
+    int npending;                   /* its entries (0: none in progress) */
+    sim_time_t pending_ns;          /* ns, its cost */
+};
+/* 0, or -SIM_EINVAL (fewer than 2 frames) / -SIM_ENOMEM. */
+int mm_batcher_init(struct mm_batcher *b, const struct wl_env *env, struct mm *m);
+void mm_batcher_fini(struct mm_batcher *b);
+/* Build a batch of n >= 1 entries (growing the array as needed); returns
+ * its cost in ns, or a negative sim_err. */
+sim_time_t mm_batcher_build(struct mm_batcher *b, int n, int forced, double p);
+/* Submit the batch built, if any; 0 or a negative sim_err. */
+int mm_batcher_finish(struct mm_batcher *b);
 
 #endif

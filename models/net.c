@@ -1,7 +1,9 @@
 /*
  * models/net.c: the network split driver (netfront/netback) over
  * models/ioring, models/evtchn and models/nic, the open-loop arrival
- * sources, and the driver domain's netback workload.
+ * sources (a server's gap distribution, or a trace domain's arrival
+ * records through struct net_arrivals, one event pending at a time), and
+ * the driver domain's netback workload.
  *
  * See models/net.h for what is modelled, the sources and the
  * simplifications. netback's part of the driver domain's back-end loop
@@ -44,8 +46,11 @@ struct net_front {
     sim_time_t *backlog;            /* FIFO of ns arrival times awaiting netback */
     size_t bl_head, bl_n, bl_cap;
     uint32_t reply_bytes;           /* B per reply */
-    struct dist arrival;            /* ns between arrivals */
-    struct rng *arr_rng;
+    struct dist arrival;            /* ns between arrivals (server) */
+    struct rng *arr_rng;            /* server only */
+    bool trace;                     /* a trace domain: arrivals from src, no latency */
+    struct net_arrivals src;        /* trace only */
+    uint64_t next_bytes;            /* B of the scheduled trace arrival */
     ev_id arr_ev;
     uint64_t nic_rx_n, nic_tx_n;    /* packets in the NIC for this front */
     uint64_t held;                  /* packets netback has paid for, not passed on */
@@ -85,10 +90,16 @@ static void fail(struct net *n, int rc)
     }
 }
 
+/* A server domain, or a trace domain with a NIC. */
+static bool uses_net(const struct scn_workload *wl)
+{
+    return wl->type == SCN_WL_SERVER || (wl->type == SCN_WL_TRACE && wl->nic >= 0);
+}
+
 bool net_needed(const struct scn *s)
 {
     for (int d = 0; s && d < s->ndomains; d++)
-        if (s->domains[d].wl.type == SCN_WL_SERVER)
+        if (uses_net(&s->domains[d].wl))
             return true;
     return false;
 }
@@ -125,7 +136,8 @@ static void tx_done(const struct nic_pkt *pkt, void *arg)
     f->nic_tx_n--;
     f->w_tx++;
     f->completed++;
-    fail(f->n, st_rec_add(f->lat, ev_now(f->n->loop) - (sim_time_t)pkt->id));
+    if (!f->trace)
+        fail(f->n, st_rec_add(f->lat, ev_now(f->n->loop) - (sim_time_t)pkt->id));
 }
 
 static sim_time_t gap_ns(struct net_front *f)
@@ -134,20 +146,49 @@ static sim_time_t gap_ns(struct net_front *f)
     return g > 1 ? g : 1;       /* at least 1 ns: the source always advances */
 }
 
-static void arrive(void *arg)
+/* One packet of bytes arrives at the NIC for f now. */
+static void inject(struct net_front *f, uint64_t bytes)
 {
-    struct net_front *f = arg;
-    struct net *n = f->n;
-    sim_time_t now = ev_now(n->loop);
-    struct nic_pkt p = { .id = (uint64_t)now, .bytes = NET_REQUEST_BYTES,
-                         .done = rx_done, .arg = f };
+    sim_time_t now = ev_now(f->n->loop);
+    struct nic_pkt p = { .id = (uint64_t)now, .bytes = bytes, .done = rx_done, .arg = f };
     int rc = nic_rx_inject(f->nic, &p);
     if (rc == 0) {
         f->nic_rx_n++;
         f->arrived++;
     }
-    fail(n, rc);
-    fail(n, ev_at(n->loop, now + gap_ns(f), arrive, f, &f->arr_ev));
+    fail(f->n, rc);
+}
+
+static void arrive(void *arg)
+{
+    struct net_front *f = arg;
+    inject(f, NET_REQUEST_BYTES);
+    fail(f->n, ev_at(f->n->loop, ev_now(f->n->loop) + gap_ns(f), arrive, f, &f->arr_ev));
+}
+
+/* Trace domains: schedule the source's next arrival, if any (not before
+ * now). */
+static int trace_schedule(struct net_front *f);
+
+static void trace_arrive(void *arg)
+{
+    struct net_front *f = arg;
+    inject(f, f->next_bytes);
+    fail(f->n, trace_schedule(f));
+}
+
+static int trace_schedule(struct net_front *f)
+{
+    if (!f->src.next)
+        return 0;
+    sim_time_t t;
+    uint64_t bytes;
+    int rc = f->src.next(f->src.arg, &t, &bytes);
+    if (rc <= 0)
+        return rc;
+    sim_time_t now = ev_now(f->n->loop);
+    f->next_bytes = bytes;
+    return ev_at(f->n->loop, t > now ? t : now, trace_arrive, f, &f->arr_ev);
 }
 
 /* ---- netback ---- */
@@ -245,16 +286,29 @@ int net_front_recv(struct net_front *f, sim_time_t *arrival)
     return front_push_req(f, f->rx);
 }
 
-int net_front_reply(struct net_front *f, sim_time_t arrival)
+/* Put and push a tx packet of bytes, tagged payload. */
+static int front_tx(struct net_front *f, uint32_t bytes, uint64_t payload)
 {
     struct ring_rsp r;
     while (ring_rsp_get(f->tx, &r) == 0)
         ;
-    struct ring_req q = { .id = 0, .size_bytes = f->reply_bytes, .payload = (uint64_t)arrival };
+    struct ring_req q = { .id = 0, .size_bytes = bytes, .payload = payload };
     int rc = ring_req_put(f->tx, &q);
     if (rc < 0)
         return rc;
     return front_push_req(f, f->tx);
+}
+
+int net_front_reply(struct net_front *f, sim_time_t arrival)
+{
+    return front_tx(f, f->reply_bytes, (uint64_t)arrival);
+}
+
+int net_front_send(struct net_front *f, uint64_t bytes)
+{
+    if (bytes == 0 || bytes > UINT32_MAX)
+        return -SIM_EINVAL;
+    return front_tx(f, (uint32_t)bytes, (uint64_t)ev_now(f->n->loop));
 }
 
 int net_front_final_check(struct net_front *f, bool *more)
@@ -291,6 +345,8 @@ static void front_free(struct net_front *f)
     free(f->rxbuf);
     free(f->backlog);
     rng_free(f->arr_rng);
+    if (f->src.free)
+        f->src.free(f->src.arg);
     st_rec_free(f->lat);
     free(f);
 }
@@ -316,15 +372,16 @@ static int build_front(struct net *n, struct be_host *bh, int d, uint32_t replic
 {
     const struct scn *s = n->s;
     const struct scn_workload *wl = &s->domains[d].wl;
-    int k = wl->device;
+    bool trace = wl->type == SCN_WL_TRACE;
+    int k = trace ? wl->nic : wl->device;
     const struct scn_device *dev = &s->devices[k];
     if (dev->kind != SCN_DEV_NIC || dev->driver < 0) {
         seterr(err, errlen, "domain '%s': its device has no driver domain", s->domains[d].name);
         return -SIM_EINVAL;
     }
     if (dev->driver == d) {
-        seterr(err, errlen, "domain '%s': a driver domain cannot run a server workload",
-               s->domains[d].name);
+        seterr(err, errlen, "domain '%s': a driver domain cannot run a server or trace "
+               "workload on its own NIC", s->domains[d].name);
         return -SIM_EINVAL;
     }
     if (!n->nics[k]) {
@@ -350,15 +407,22 @@ static int build_front(struct net *n, struct be_host *bh, int d, uint32_t replic
     f->rx_slots = (uint32_t)dev->ring;
     f->reply_bytes = wl->reply_size > NET_REQUEST_BYTES ? (uint32_t)wl->reply_size
                                                         : NET_REQUEST_BYTES;
-    f->arrival = wl->arrival;
-    char name[256];
-    snprintf(name, sizeof name, "dom:%s/arrival", s->domains[d].name);
-    f->arr_rng = rng_new(s->seed, replication, name);
+    f->trace = trace;
+    if (trace) {
+        struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
+        if (wl_trace_arrivals(&env, &f->src, err, errlen) < 0)
+            return -SIM_EINVAL;
+    } else {
+        f->arrival = wl->arrival;
+        char name[256];
+        snprintf(name, sizeof name, "dom:%s/arrival", s->domains[d].name);
+        f->arr_rng = rng_new(s->seed, replication, name);
+    }
     f->rx = ring_new(f->rx_slots, 0);
     f->tx = ring_new(f->rx_slots, 0);
     f->rxbuf = calloc(f->rx_slots, sizeof *f->rxbuf);
     f->lat = st_rec_new(NET_LATENCY_EXACT_CAP);
-    if (!f->arr_rng || !f->rx || !f->tx || !f->rxbuf || !f->lat) {
+    if ((!trace && !f->arr_rng) || !f->rx || !f->tx || !f->rxbuf || !f->lat) {
         seterr(err, errlen, "%s", "out of memory");
         return -SIM_ENOMEM;
     }
@@ -380,7 +444,9 @@ static int build_front(struct net *n, struct be_host *bh, int d, uint32_t replic
     }
     if (ring_req_push(f->rx, NULL) < 0)
         return -SIM_ESTATE;
-    if (ev_at(n->loop, ev_now(n->loop) + gap_ns(f), arrive, f, &f->arr_ev) < 0) {
+    int rc = trace ? trace_schedule(f)
+                   : ev_at(n->loop, ev_now(n->loop) + gap_ns(f), arrive, f, &f->arr_ev);
+    if (rc < 0) {
         seterr(err, errlen, "%s", "out of memory");
         return -SIM_ENOMEM;
     }
@@ -405,7 +471,7 @@ static int build(struct net *n, struct be_host *bh, uint32_t replication, char *
     for (int d = 0; d < s->ndomains; d++)
         n->dom_front[d] = -1;
     for (int d = 0; d < s->ndomains; d++) {
-        if (s->domains[d].wl.type != SCN_WL_SERVER)
+        if (!uses_net(&s->domains[d].wl))
             continue;
         int rc = build_front(n, bh, d, replication, err, errlen);
         if (rc < 0)
@@ -422,6 +488,14 @@ static int install(struct net *n, uint32_t replication, char *err, size_t errlen
     for (int d = 0; d < s->ndomains; d++) {
         if (n->dom_front[d] < 0)
             continue;
+        if (s->domains[d].wl.type == SCN_WL_TRACE) {
+            if (wl_trace_attach_net(hv_workload(n->h, d, 0), n->fronts[n->dom_front[d]]) < 0) {
+                seterr(err, errlen, "domain '%s': cannot attach its network front end",
+                       s->domains[d].name);
+                return -SIM_EINVAL;
+            }
+            continue;
+        }
         struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
         struct wl *w = wl_server_new(&env, n->fronts[n->dom_front[d]], err, errlen);
         if (!w)

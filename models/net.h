@@ -1,6 +1,7 @@
 /*
  * models/net.h: the network split driver: netfront in each guest that runs
- * a `server` workload, netback in the driver domain of its NIC, coupled by
+ * a `server` workload (or a `trace` workload with a `nic`), netback in the
+ * driver domain of its NIC, coupled by
  * two I/O rings (models/ioring: rx and tx) and one interdomain event
  * channel (models/evtchn), with the device a models/nic.
  *
@@ -27,6 +28,8 @@
  * "Xen and the Art of Virtualization" (SOSP 2003) section 3.2 (rx buffers
  * posted by the guest, tx descriptors, one event channel per interface);
  * facts only, no Xen code.
+ *
+ * Trace domains: see net_arrivals below.
  *
  * Simplified: request packets are NET_REQUEST_BYTES (a minimum Ethernet
  * frame) and a reply is max(reply_size, NET_REQUEST_BYTES) bytes; netback
@@ -65,7 +68,8 @@ struct be_host;
 struct net;
 struct net_front;
 
-/* Whether the scenario has a server domain. */
+/* Whether the scenario has a server domain, or a trace domain with a
+ * `nic` (its net_send and arrival records). */
 bool net_needed(const struct scn *s);
 
 /* Build front and back ends, the NICs and arrival sources, install the
@@ -117,5 +121,23 @@ void net_front_stalled(struct net_front *f);
 /* The guest's own queue of received requests not yet replied (for the
  * in_system count). */
 void net_front_set_queued(struct net_front *f, uint64_t queued);
+
+/* ---- trace domains (workloads/trace.c) ----
+ * A trace domain with a `nic` gets a front end like a server's, but its
+ * arrivals come from a net_arrivals source instead of the `arrival`
+ * distribution (one ev event scheduled at a time: the next arrival), and
+ * its sends (net_front_send) carry no request: net_latency is not recorded
+ * for it; net_packets counts its packets through the NIC both ways and
+ * requests_completed its sends delivered on the wire. */
+struct net_arrivals {
+    /* The next arrival: 1 with its engine time (ns, non-decreasing) and size
+     * (B, > 0), 0 when there are no more, or a negative sim_err. */
+    int (*next)(void *arg, sim_time_t *t, uint64_t *bytes);
+    void (*free)(void *arg);
+    void *arg;
+};
+/* Put and push a packet of bytes (> 0) on the tx ring (consuming tx
+ * responses first); -SIM_ENOSPC on a full ring (nothing put). */
+int net_front_send(struct net_front *f, uint64_t bytes);
 
 #endif

@@ -678,7 +678,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         goto build_failed;
     if (bh && be_install(bh, herr, sizeof herr) < 0)
         goto build_failed;
-    if (mm_needed(&sc)) {
+    if (mm_host_needed(&sc, h)) {
         mm = mm_new(&sc, herr, sizeof herr);
         if (!mm || mm_install(mm, h, &sc, o->replication, herr, sizeof herr) < 0)
             goto build_failed;

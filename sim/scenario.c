@@ -1581,14 +1581,16 @@ static int k_devices(struct ctx *c, const struct keydef *k, struct nref v, void 
 #define WL(f) offsetof(struct scn_workload, f)
 
 /* A string that refers to something checked after the walk (a device, a
- * trace file); its location is kept for that check's message. */
+ * trace file); its location is kept for that check's message, in ref_loc
+ * (device), file_loc (file) or nic_loc (nic). */
 static int k_ref(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
     int rc = k_str(c, k, v, dst);
     if (rc)
         return rc;
     struct scn_workload *wl = (struct scn_workload *)((char *)dst - k->off);
-    return set_loc(c, &v, &wl->ref_loc);
+    return set_loc(c, &v, k->off == WL(file) ? &wl->file_loc
+                          : k->off == WL(nic_name) ? &wl->nic_loc : &wl->ref_loc);
 }
 
 static const struct keydef wl_cpu_keys[] = {
@@ -1637,6 +1639,8 @@ static const struct keydef wl_trace_keys[] = {
     { "type", NULL, 0, NULL, 0 },
     { "file", k_ref, WL(file), NULL, K_REQ },
     { "loop", k_bool, WL(loop), NULL, 0 },
+    { "device", k_ref, WL(device_name), NULL, 0 },
+    { "nic", k_ref, WL(nic_name), NULL, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1797,6 +1801,7 @@ static void dom_defaults(struct scn_domain *d, bool privileged)
     d->atropos.xtratime = true;
     d->wl.type = SCN_WL_NONE;
     d->wl.device = -1;
+    d->wl.nic = -1;
     d->wl.op = SCN_IO_READ;
     d->wl.depth = 1;
     d->wl.pattern = SCN_IO_RANDOM;
@@ -1943,42 +1948,64 @@ static int loc_err(struct ctx *c, const struct scn_loc *loc, const char *fmt, ..
     return -SIM_EBADINPUT;
 }
 
+/* The device an io, server or trace workload names under key (name, at
+ * loc): it must exist and be of kind want; its index goes to *out. */
+static int resolve_device(struct ctx *c, struct scn *s, const struct scn_workload *wl,
+                          const char *key, const char *name, const struct scn_loc *loc,
+                          enum scn_dev_kind want, int *out, bool *uses_dev)
+{
+    for (int i = 0; i < s->ndevices; i++) {
+        if (strcmp(s->devices[i].name, name) != 0)
+            continue;
+        if (s->devices[i].kind != want && wl->type == SCN_WL_TRACE)
+            return loc_err(c, loc, "%s: '%s' is a %s; a trace workload replays its %s records "
+                           "on a %s", key, name, kind_names[s->devices[i].kind],
+                           want == SCN_DEV_DISK ? "block_io" : "net_send and arrival",
+                           kind_names[want]);
+        if (s->devices[i].kind != want)
+            return loc_err(c, loc, "%s: '%s' is a %s; an %s workload needs a %s", key, name,
+                           kind_names[s->devices[i].kind],
+                           wl->type == SCN_WL_IO ? "io" : "server", kind_names[want]);
+        *out = i;
+        *uses_dev = true;
+        return 0;
+    }
+    char list[512] = "";
+    size_t used = 0;
+    const char *names[256];
+    size_t nn = 0;
+    for (int i = 0; i < s->ndevices; i++) {
+        if (nn < 256)
+            names[nn++] = s->devices[i].name;
+        int w = snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
+                         s->devices[i].name);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
+    }
+    const char *near = nearest(name, names, nn);
+    if (near)
+        return loc_err(c, loc, "%s: '%s' is not defined; did you mean '%s'?", key, name, near);
+    return loc_err(c, loc, "%s: '%s' is not defined (%s%s)", key, name,
+                   s->ndevices ? "devices: " : "the scenario has no devices",
+                   s->ndevices ? list : "");
+}
+
 static int resolve_workload(struct ctx *c, struct scn *s, struct scn_domain *d, bool *uses_dev)
 {
     struct scn_workload *wl = &d->wl;
-    if (wl->type == SCN_WL_IO || wl->type == SCN_WL_SERVER) {
-        enum scn_dev_kind want = wl->type == SCN_WL_IO ? SCN_DEV_DISK : SCN_DEV_NIC;
-        for (int i = 0; i < s->ndevices; i++) {
-            if (strcmp(s->devices[i].name, wl->device_name) != 0)
-                continue;
-            if (s->devices[i].kind != want)
-                return loc_err(c, &wl->ref_loc, "device: '%s' is a %s; an %s workload needs a %s",
-                               wl->device_name, kind_names[s->devices[i].kind],
-                               wl->type == SCN_WL_IO ? "io" : "server", kind_names[want]);
-            wl->device = i;
-            *uses_dev = true;
-            return 0;
-        }
-        char list[512] = "";
-        size_t used = 0;
-        const char *names[256];
-        size_t nn = 0;
-        for (int i = 0; i < s->ndevices; i++) {
-            if (nn < 256)
-                names[nn++] = s->devices[i].name;
-            int w = snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
-                             s->devices[i].name);
-            if (w > 0 && (size_t)w < sizeof list - used)
-                used += (size_t)w;
-        }
-        const char *near = nearest(wl->device_name, names, nn);
-        if (near)
-            return loc_err(c, &wl->ref_loc, "device: '%s' is not defined; did you mean '%s'?",
-                           wl->device_name, near);
-        return loc_err(c, &wl->ref_loc, "device: '%s' is not defined (%s%s)", wl->device_name,
-                       s->ndevices ? "devices: " : "the scenario has no devices",
-                       s->ndevices ? list : "");
-    }
+    if (wl->type == SCN_WL_IO || wl->type == SCN_WL_SERVER)
+        return resolve_device(c, s, wl, "device", wl->device_name, &wl->ref_loc,
+                              wl->type == SCN_WL_IO ? SCN_DEV_DISK : SCN_DEV_NIC, &wl->device,
+                              uses_dev);
+    int rc;
+    if (wl->type == SCN_WL_TRACE && wl->device_name
+        && (rc = resolve_device(c, s, wl, "device", wl->device_name, &wl->ref_loc,
+                                SCN_DEV_DISK, &wl->device, uses_dev)) < 0)
+        return rc;
+    if (wl->type == SCN_WL_TRACE && wl->nic_name
+        && (rc = resolve_device(c, s, wl, "nic", wl->nic_name, &wl->nic_loc, SCN_DEV_NIC,
+                                &wl->nic, uses_dev)) < 0)
+        return rc;
     if (wl->type == SCN_WL_TRACE) {
         char dir[4096], written[256];
         bool relative = wl->file[0] != '/';
@@ -1994,7 +2021,7 @@ static int resolve_workload(struct ctx *c, struct scn *s, struct scn_domain *d, 
         }
         FILE *f = fopen(wl->file, "rb");
         if (!f)
-            return loc_err(c, &wl->ref_loc, "file: cannot open trace '%s'%s: %s", written,
+            return loc_err(c, &wl->file_loc, "file: cannot open trace '%s'%s: %s", written,
                            relative ? " (relative to the scenario's directory)" : "",
                            strerror(errno));
         fclose(f);
@@ -2095,6 +2122,7 @@ static int finish(struct ctx *c, struct walk *w)
             d->name = NULL;
             d->group = strdup(t->d.group);
             d->wl.device_name = t->d.wl.device_name ? strdup(t->d.wl.device_name) : NULL;
+            d->wl.nic_name = t->d.wl.nic_name ? strdup(t->d.wl.nic_name) : NULL;
             d->wl.file = t->d.wl.file ? strdup(t->d.wl.file) : NULL;
             d->cpus = NULL;
             d->ncpus = 0;
@@ -2116,6 +2144,7 @@ static int finish(struct ctx *c, struct walk *w)
                 }
             }
             if (!d->name || !d->group || (t->d.wl.device_name && !d->wl.device_name) ||
+                (t->d.wl.nic_name && !d->wl.nic_name) ||
                 (t->d.wl.file && !d->wl.file) || (t->cpus.n && !d->cpus))
                 return c->oom = true, -SIM_ENOMEM;
         }
@@ -2528,6 +2557,7 @@ static void domain_free(struct scn_domain *d)
     free(d->group);
     free(d->cpus);
     free(d->wl.device_name);
+    free(d->wl.nic_name);
     free(d->wl.file);
 }
 
@@ -2657,6 +2687,8 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&d->atropos.loc, s->file);
         fix_loc(&d->wl.loc, s->file);
         fix_loc(&d->wl.ref_loc, s->file);
+        fix_loc(&d->wl.file_loc, s->file);
+        fix_loc(&d->wl.nic_loc, s->file);
     }
     return s;
 }
@@ -2986,7 +3018,10 @@ static void fmt_workload(struct sbuf *b, const struct scn *s, const struct scn_w
                   wl->batch, wl->invalid);
         break;
     case SCN_WL_TRACE:
-        sb_printf(b, "trace %s%s", wl->file, wl->loop ? " (looped)" : "");
+        sb_printf(b, "trace %s%s%s%s%s%s", wl->file, wl->device >= 0 ? ", block I/O on " : "",
+                  wl->device >= 0 ? s->devices[wl->device].name : "",
+                  wl->nic >= 0 ? ", network on " : "", wl->nic >= 0 ? s->devices[wl->nic].name : "",
+                  wl->loop ? " (looped)" : "");
         break;
     }
 }
@@ -3050,6 +3085,8 @@ char *scn_canonical(const struct scn *s)
                   wl->yield_every, wl->period, wl->device, wl->op, wl->depth, wl->size,
                   wl->reply_size, wl->updates, wl->batch, wl->invalid, wl->file ? wl->file : "-",
                   wl->loop);
+        if (wl->nic >= 0)           /* only then: the other scenarios' hashes stay */
+            sb_printf(&b, " nic %d\n", wl->nic);
     }
     for (int i = 0; i < s->nsweep; i++) {
         sb_printf(&b, "sweep %s", s->sweep[i].path);

@@ -139,9 +139,9 @@ struct scn_workload {
     /* periodic */
     sim_time_t period;              /* ns */
     struct dist burst;              /* ns of CPU per period */
-    /* io, server */
-    char *device_name;              /* as written */
-    int device;                     /* index into scn.devices */
+    /* io, server, trace (optional for trace: its disk for block_io records) */
+    char *device_name;              /* as written, NULL if not */
+    int device;                     /* index into scn.devices, -1 if none */
     /* io */
     enum scn_io_op op;
     int64_t size;                   /* bytes per request */
@@ -160,7 +160,11 @@ struct scn_workload {
     /* trace */
     char *file;                     /* path of the trace, resolved against the scenario's directory */
     bool loop;
-    struct scn_loc ref_loc;         /* where device or file was written */
+    struct scn_loc ref_loc;         /* where device was written */
+    struct scn_loc file_loc;        /* where file was written */
+    char *nic_name;                 /* as written, NULL if not (net_send, arrival records) */
+    int nic;                        /* index into scn.devices, -1 if none */
+    struct scn_loc nic_loc;         /* where nic was written */
 };
 
 struct scn_domain {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The example scenarios: `xensim check` accepts every scenarios/*.yaml (exit
 # 0), and the I/O and memory examples (driver-starvation.yaml,
-# page-table-storm.yaml) run briefly under rr, bvt and atropos, each
+# page-table-storm.yaml, strace-replay.yaml: real captures replayed with
+# their block I/O) run briefly under rr, bvt and atropos, each
 # writing one run with its metrics into a results database in a temporary
 # directory, read back with the sqlite3 CLI (scripts/deps installs it).
 # Prints "N passed, N failed".
@@ -58,6 +59,9 @@ for s in rr bvt atropos; do
     run_short page-table-storm.yaml "$s" "mmu updates and rejections" \
         "SELECT count(*) FROM scalar WHERE moduleName = 'storm-bad' AND scalarName = 'mmu_rejected'
          AND scalarValue > 0"
+    run_short strace-replay.yaml "$s" "io_ops of the gzip and sqlite replays" \
+        "SELECT count(*) FROM scalar WHERE scalarName = 'io_ops' AND scalarValue > 0
+         AND moduleName IN ('gzip', 'sqlite') HAVING count(*) = 2"
 done
 
 finish

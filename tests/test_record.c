@@ -146,7 +146,8 @@ START_TEST(record_then_replay_is_identical)
 }
 END_TEST
 
-/* Workloads whose demand goes through devices cannot be recorded yet. */
+/* Workloads whose demand goes through devices cannot be recorded yet:
+ * an io domain, a trace domain with a device. */
 START_TEST(io_domain_not_recordable)
 {
     struct scn *s = xs_db_load("io.yaml",
@@ -163,11 +164,37 @@ START_TEST(io_domain_not_recordable)
     FILE *f = fopen(tmpdb_path("io.xst"), "rb");
     ck_assert_ptr_null(f);
     scn_free(s);
+
+    /* Nor a trace domain replaying block I/O on a disk (here a trace of
+     * one compute). */
+    char y[1024];
+    snprintf(y, sizeof y, "name: io\nduration: 100ms\n"
+             "devices: { ssd: { kind: disk, latency: 100us, bandwidth: 125MB/s } }\n"
+             "domains:\n"
+             "  dom0: { privileged: true }\n"
+             "  g: { workload: { type: trace, device: ssd, file: \"%s\" } }\n",
+             tmpdb_path("io-rec.xst"));
+    struct tr_domain dom = { .name = "g", .vcpus = 1 };
+    struct tr_header h = { .version = TR_VERSION, .ndomains = 1, .domains = &dom };
+    char e[512];
+    struct tr_writer *w = tr_writer_open(tmpdb_path("io-rec.xst"), &h, TR_TEXT, e, sizeof e);
+    ck_assert_msg(w != NULL, "%s", e);
+    struct tr_record c = { .t = 0, .op = TR_COMPUTE, .a = 1000 };
+    ck_assert_int_eq(tr_write(w, &c), 0);
+    ck_assert_int_eq(tr_writer_close(w), 0);
+    s = xs_db_load("io.yaml", y, NULL, 0);
+    err[0] = '\0';
+    ck_assert_int_eq(run_replication(s, &o, &r, err, sizeof err), -SIM_EBADINPUT);
+    ck_assert_msg(strstr(err, "'g'") && strstr(err, "record"), "%s", err);
+    f = fopen(tmpdb_path("io.xst"), "rb");
+    ck_assert_ptr_null(f);
+    scn_free(s);
 }
 END_TEST
 
-/* A trace with a block I/O record for the domain, or a damaged trace, is
- * refused when the host is built, naming the domain or the damage. */
+/* A trace with a block I/O record for a domain without a `device`, or a
+ * damaged trace, is refused when the host is built, naming the domain or
+ * the damage (tests/test_replay.c has the other refusals). */
 START_TEST(unreplayable_traces_refused)
 {
     const char *path = tmpdb_path("io-rec.xst");

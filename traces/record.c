@@ -18,9 +18,13 @@ struct trec {
     int status;                     /* first error, or 0 */
 };
 
-static bool recordable(enum scn_wl_type t)
+/* A trace workload with a disk or a NIC replays I/O, which is not recorded
+ * as such. */
+static bool recordable(const struct scn_workload *wl)
 {
-    return t == SCN_WL_NONE || t == SCN_WL_CPU || t == SCN_WL_PERIODIC || t == SCN_WL_TRACE;
+    enum scn_wl_type t = wl->type;
+    return t == SCN_WL_NONE || t == SCN_WL_CPU || t == SCN_WL_PERIODIC
+           || (t == SCN_WL_TRACE && wl->device < 0 && wl->nic < 0);
 }
 
 struct trec *trec_new(const char *path, const struct scn *s, char *err, size_t errlen)
@@ -31,10 +35,10 @@ struct trec *trec_new(const char *path, const struct scn *s, char *err, size_t e
     }
     for (int d = 0; d < s->ndomains; d++) {
         const struct scn_domain *dom = &s->domains[d];
-        if (!recordable(dom->wl.type)) {
+        if (!recordable(&dom->wl)) {
             snprintf(err, errlen, "--record-trace: domain '%s' runs a workload whose requests "
                      "go through devices or the memory model; only cpu, periodic and trace "
-                     "workloads can be recorded for now", dom->name);
+                     "workloads (without device or nic) can be recorded for now", dom->name);
             return NULL;
         }
         if (strlen(dom->name) > TR_NAME_MAX || dom->vcpus > TR_MAX_VCPUS) {

@@ -46,28 +46,20 @@
 
 struct wl_mmu {
     struct wl base;
-    struct mm *m;
-    int dom;
+    struct mm_batcher mb;           /* the hypercall in progress and its choices */
     struct dist interval;           /* ns between bursts */
     struct rng *interval_rng;
-    struct rng *rng;                /* entry choices */
     int updates;                    /* per burst */
     int batch;                      /* entries per hypercall */
     double invalid;                 /* fraction of forbidden entries */
-    sim_time_t hypercall_ns;        /* ns per hypercall entry and exit */
-    sim_time_t pte_ns;              /* ns per entry validated */
-    uint64_t first, frames, tables; /* own mfns: first .. first+frames-1, tables first */
-    uint64_t nframes;               /* machine frames in all */
-    struct mm_entry *e;             /* [batch] the hypercall in progress */
-    int npending;                   /* its entries (0: none in progress) */
-    sim_time_t pending_ns;          /* its cost */
     int remaining;                  /* updates left in the burst */
     sim_time_t burst_ns;            /* CPU cost of the current (or last) burst */
     bool sleeping;                  /* a SLEEP between bursts was asked for */
 };
 
+/* ---- the batcher (models/mm.h), shared with the trace workload ---- */
 
-static uint64_t foreign_mfn(struct wl_mmu *x)
+static uint64_t foreign_mfn(struct mm_batcher *x)
 {
     uint64_t others = x->nframes - x->frames;
     if (others == 0)
@@ -76,24 +68,66 @@ static uint64_t foreign_mfn(struct wl_mmu *x)
     return r < x->first ? r : r + x->frames;
 }
 
-static void build(struct wl_mmu *x, int n)
+int mm_batcher_init(struct mm_batcher *b, const struct wl_env *env, struct mm *m)
 {
+    *b = (struct mm_batcher){ 0 };
+    int64_t frames = m ? mm_dom_frames(m, env->dom) : -1;
+    if (frames < 2)
+        return -SIM_EINVAL;
+    char mn[256];
+    snprintf(mn, sizeof mn, "dom:%s/vcpu%d/mmu", env->s->domains[env->dom].name, env->vcpu);
+    b->rng = rng_new(env->s->seed, env->replication, mn);
+    if (!b->rng)
+        return -SIM_ENOMEM;
+    const struct scn_machine *mc = &env->s->machine;
+    b->m = m;
+    b->dom = env->dom;
+    b->hypercall_ns = unit_cost_ns(&mc->costs.hypercall, mc->clock.tsc_hz);
+    b->pte_ns = unit_cost_ns(&mc->costs.pte_validate, mc->clock.tsc_hz);
+    b->first = (uint64_t)mm_dom_first_mfn(m, env->dom);
+    b->frames = (uint64_t)frames;
+    b->tables = b->frames - 1 < MM_WL_TABLES ? b->frames - 1 : MM_WL_TABLES;
+    b->nframes = mm_nframes(m);
+    return 0;
+}
+
+void mm_batcher_fini(struct mm_batcher *b)
+{
+    rng_free(b->rng);
+    free(b->e);
+    *b = (struct mm_batcher){ 0 };
+}
+
+sim_time_t mm_batcher_build(struct mm_batcher *x, int n, int forced, double p)
+{
+    if (n < 1)
+        return -SIM_EINVAL;
+    if (n > x->cap) {
+        struct mm_entry *e = realloc(x->e, (size_t)n * sizeof *e);
+        if (!e)
+            return -SIM_ENOMEM;
+        x->e = e;
+        x->cap = n;
+    }
     for (int i = 0; i < n; i++) {
         struct mm_entry *e = &x->e[i];
         e->table = x->first + rng_below(x->rng, x->tables);
         e->index = (uint32_t)rng_below(x->rng, MM_PT_ENTRIES);
         e->writable = true;
-        if (x->invalid > 0 && rng_uniform(x->rng) < x->invalid)
+        if (i < forced || (p > 0 && rng_uniform(x->rng) < p))
             e->mfn = foreign_mfn(x);
         else
             e->mfn = x->first + x->tables + rng_below(x->rng, x->frames - x->tables);
     }
     x->npending = n;
     x->pending_ns = x->hypercall_ns + (sim_time_t)n * x->pte_ns;
+    return x->pending_ns;
 }
 
-static int finish(struct wl_mmu *x)
+int mm_batcher_finish(struct mm_batcher *x)
 {
+    if (x->npending <= 0)
+        return 0;
     int rc = mm_update(x->m, x->dom, x->e, x->npending, NULL);
     if (rc < 0)
         return rc;
@@ -102,20 +136,24 @@ static int finish(struct wl_mmu *x)
     return 0;
 }
 
+/* ---- the mmu workload ---- */
+
 static int mmu_next(struct wl *w, sim_time_t now, struct wl_op *op)
 {
     struct wl_mmu *x = (struct wl_mmu *)w;
     int rc;
     for (;;) {
-        if (x->npending > 0 && (rc = finish(x)) < 0)
+        if ((rc = mm_batcher_finish(&x->mb)) < 0)
             return rc;
         if (x->remaining > 0) {
             int n = x->remaining < x->batch ? x->remaining : x->batch;
             x->remaining -= n;
-            build(x, n);
-            x->burst_ns += x->pending_ns;
-            if (x->pending_ns > 0) {
-                *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = x->pending_ns };
+            sim_time_t ns = mm_batcher_build(&x->mb, n, 0, x->invalid);
+            if (ns < 0)
+                return (int)ns;
+            x->burst_ns += ns;
+            if (ns > 0) {
+                *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = ns };
                 return 0;
             }
             continue;
@@ -145,8 +183,7 @@ static void mmu_free(struct wl *w)
 {
     struct wl_mmu *x = (struct wl_mmu *)w;
     rng_free(x->interval_rng);
-    rng_free(x->rng);
-    free(x->e);
+    mm_batcher_fini(&x->mb);
     free(x);
 }
 
@@ -165,34 +202,22 @@ struct wl *wl_mmu_new(const struct wl_env *env, struct mm *m, char *err, size_t 
         return NULL;
     }
     struct wl_mmu *x = calloc(1, sizeof *x);
-    char in[256], mn[256];
+    char in[256];
     snprintf(in, sizeof in, "dom:%s/vcpu%d/interval", d->name, env->vcpu);
-    snprintf(mn, sizeof mn, "dom:%s/vcpu%d/mmu", d->name, env->vcpu);
-    if (x) {
+    int rc = x ? mm_batcher_init(&x->mb, env, m) : -SIM_ENOMEM;
+    if (x)
         x->interval_rng = rng_new(env->s->seed, env->replication, in);
-        x->rng = rng_new(env->s->seed, env->replication, mn);
-        x->e = calloc((size_t)wl->batch, sizeof *x->e);
-    }
-    if (!x || !x->interval_rng || !x->rng || !x->e) {
+    if (!x || rc < 0 || !x->interval_rng) {
         if (x)
             mmu_free(&x->base);
         if (err && errlen)
             snprintf(err, errlen, "workload: out of memory");
         return NULL;
     }
-    const struct scn_machine *mc = &env->s->machine;
     x->base.ops = &mmu_ops;
-    x->m = m;
-    x->dom = env->dom;
     x->interval = wl->interval;
     x->updates = wl->updates;
     x->batch = wl->batch;
     x->invalid = wl->invalid;
-    x->hypercall_ns = unit_cost_ns(&mc->costs.hypercall, mc->clock.tsc_hz);
-    x->pte_ns = unit_cost_ns(&mc->costs.pte_validate, mc->clock.tsc_hz);
-    x->first = (uint64_t)mm_dom_first_mfn(m, env->dom);
-    x->frames = (uint64_t)frames;
-    x->tables = x->frames - 1 < MM_WL_TABLES ? x->frames - 1 : MM_WL_TABLES;
-    x->nframes = mm_nframes(m);
     return &x->base;
 }

@@ -1,6 +1,8 @@
 /*
  * workloads/trace.c: the `trace` workload: a vCPU replays the closed-loop
- * demand recorded for it in a native trace (traces/trace.h).
+ * demand recorded for it in a native trace (traces/trace.h), through the
+ * models for its I/O and page-table records, and the domain's open-loop
+ * arrivals reach its NIC at their timestamps.
  *
  * Mapping: the scenario domain replays the trace's domain of the same
  * name, or, if the trace has only one domain, that one; vCPU k replays the
@@ -8,28 +10,66 @@
  *   compute a   COMPUTE a ns (it takes as long as the scheduler lets it);
  *   sleep a     SLEEP until NOW() + a (relative, so a replay that is
  *               delayed stays delayed, as a real guest's timer would);
- *   yield       YIELD.
+ *   yield       YIELD;
+ *   block_io    (vCPU 0, with `device: DISK`) a request of a bytes at
+ *               sector b (modulo the disk's size), read or write, put on
+ *               the domain's block front end (models/blk.h: depth 1, the
+ *               ring of the disk) and pushed; the vCPU BLOCKs until its
+ *               response is consumed, then goes on (io_ops, io_bytes and
+ *               io_latency are the front end's, as for an io domain);
+ *   pt_batch    one mmu_update of a entries, the first b of them mapping
+ *               a frame the domain does not own (rejected), built and
+ *               costed by the mm batcher the mmu workload uses
+ *               (models/mm.h): COMPUTE hypercall + a * pte_validate, then
+ *               the batch is validated and applied;
+ *   net_send    (vCPU 0, with `nic: NIC`) a packet of a bytes put on the
+ *               domain's netfront tx ring and pushed (models/net.h); the
+ *               vCPU goes on at once, or BLOCKs while the tx ring is full;
+ *   arrival     not a vCPU operation: models/net reads the domain's
+ *               arrivals through wl_trace_arrivals (its own streamed
+ *               reader) and injects each at the NIC at its timestamp
+ *               (plus, when looping, the trace's last record time per
+ *               pass). vCPU 0 consumes every received packet at each of
+ *               its operations and re-arms the rings before returning, so
+ *               a packet wakes it; a sleep ended early by a packet is
+ *               resumed to its deadline (unless within the timer slop).
  * At the end of the trace the vCPU loops back to the first record if
  * `loop: true`, else it blocks for good. The whole trace is read once when
  * the workload is built, so a damaged file, a domain that is not in it, or
- * records this replay cannot perform are refused before the run starts,
- * with the reader's message (byte offset or line).
+ * records this replay cannot perform (block_io without a device, network
+ * records without a nic, block_io or net_send on a vCPU other than 0,
+ * oversized requests or packets) are refused before the run starts, with
+ * the reader's message (byte offset or line) or the record's time, vCPU
+ * and kind. The models attach what the records need after hv_new has
+ * built the workload: models/blk the block front end
+ * (wl_trace_attach_blk), models/net the network front end
+ * (wl_trace_attach_net) and the arrival source (wl_trace_arrivals),
+ * models/mm the memory (wl_trace_attach_mm); this file knows their
+ * front-end interfaces, they do not know the trace format.
  *
  * Source: DESIGN.md section 4 (`trace` workload) and issue 6.
  *
- * Simplified (this stage): the closed-loop CPU operations only. Traces
- * whose records for the domain include block I/O, network sends, page-table
- * batches or open-loop arrivals are refused (their replay through the split
- * drivers and the memory model comes next); the time stamps of closed-loop
- * records are not used (only their order).
+ * Simplified: the time stamps of closed-loop records are not used (only
+ * their order); block I/O and sends go through vCPU 0 only; the guest's
+ * CPU cost of building a block request or a packet, or of receiving one,
+ * is not modelled (as for the io and server workloads); net_latency is not
+ * recorded for a trace domain.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/blk.h"
+#include "models/mm.h"
+#include "models/net.h"
 #include "sim/err.h"
 #include "traces/trace.h"
 #include "workloads/wl.h"
+
+/* Largest pt_batch replayed (entries in one mmu_update). */
+#define TRACE_PT_MAX (1 << 20)
+/* Largest packet sent or received (B). */
+#define TRACE_NET_MAX 65536
 
 struct wl_trace {
     struct wl base;
@@ -39,14 +79,129 @@ struct wl_trace {
     bool loop;
     uint64_t mine;                  /* records for this vCPU in the whole trace */
     bool done;                      /* end of a non-looping trace */
+    struct wl_env env;              /* for the mm batcher's stream */
+    bool has_io, has_pt;            /* this vCPU has block_io / pt_batch records */
+    struct blk_front *f;            /* block front end (vCPU 0), attached by models/blk */
+    bool io_out;                    /* a block request is waiting for its response */
+    struct mm_batcher mb;           /* page-table batches, attached by models/mm */
+    bool mm_ready;
+    struct net_front *nf;           /* network front end (vCPU 0), attached by models/net */
+    bool send_out;                  /* a net_send waits for a tx slot */
+    uint64_t send_bytes;            /* B of that send */
+    sim_time_t sleep_until;         /* ns NOW(): end of the current sleep (with nf) */
+    uint64_t received;              /* packets consumed from the rx ring */
 };
+
+/* Consume every received packet and re-arm the rings' events (so that a
+ * blocked or sleeping vCPU is woken by the next one). */
+static int net_drain(struct wl_trace *x)
+{
+    if (!x->nf)
+        return 0;
+    for (;;) {
+        sim_time_t t;
+        int rc;
+        while ((rc = net_front_recv(x->nf, &t)) == 0)
+            x->received++;
+        if (rc != -SIM_ENOENT)
+            return rc;
+        bool more = false;
+        if ((rc = net_front_final_check(x->nf, &more)) < 0)
+            return rc;
+        if (!more)
+            return 0;
+    }
+}
+
+/* Try the pending send: 1 if the tx ring is still full, 0 if sent. */
+static int net_send(struct wl_trace *x)
+{
+    int rc = net_front_send(x->nf, x->send_bytes);
+    if (rc == -SIM_ENOSPC) {
+        if (!x->send_out)
+            net_front_stalled(x->nf);
+        x->send_out = true;
+        return 1;
+    }
+    x->send_out = false;
+    return rc;
+}
+
+/* Consume the response of the request in flight, if it is there: 1 if the
+ * vCPU must still wait (block), 0 if not, or a negative sim_err. */
+static int io_wait(struct wl_trace *x)
+{
+    for (;;) {
+        uint32_t id;
+        int rc = blk_front_get(x->f, &id);
+        if (rc == 0) {
+            x->io_out = false;
+            return 0;
+        }
+        if (rc != -SIM_ENOENT)
+            return rc;
+        bool more = false;
+        if ((rc = blk_front_final_check(x->f, &more)) < 0)
+            return rc;
+        if (!more)
+            return 1;
+    }
+}
+
+static int io_issue(struct wl_trace *x, const struct tr_record *rec)
+{
+    uint64_t sectors = (rec->a + DISK_SECTOR_BYTES - 1) / DISK_SECTOR_BYTES;
+    uint64_t cap = blk_front_capacity(x->f);
+    uint64_t span = cap > sectors ? cap - sectors + 1 : 1;
+    enum disk_op op = rec->flags & TR_F_WRITE ? DISK_WRITE : DISK_READ;
+    int rc = blk_front_put(x->f, 0, op, rec->b % span, (uint32_t)rec->a);
+    if (rc < 0)
+        return rc;          /* -SIM_ENOSPC cannot happen at depth 1 */
+    x->io_out = true;
+    return blk_front_push(x->f);
+}
+
+static int replay_next(struct wl_trace *x, sim_time_t now, struct wl_op *op);
 
 static int trace_next(struct wl *w, sim_time_t now, struct wl_op *op)
 {
     struct wl_trace *x = (struct wl_trace *)w;
+    int rc = net_drain(x);
+    if (rc < 0)
+        return rc;
+    /* A packet's event may end a sleep early: sleep on (unless the rest
+     * is within the timer slop, as the timer's own early wake). */
+    if (x->nf && now + x->env.s->machine.clock.timer_slop < x->sleep_until) {
+        *op = (struct wl_op){ .kind = WL_OP_SLEEP, .ns = x->sleep_until };
+        return 0;
+    }
+    if ((rc = replay_next(x, now, op)) < 0)
+        return rc;
+    if (x->nf && op->kind == WL_OP_SLEEP)
+        x->sleep_until = op->ns;
+    return net_drain(x);        /* re-armed after the packets consumed */
+}
+
+static int replay_next(struct wl_trace *x, sim_time_t now, struct wl_op *op)
+{
     struct tr_record rec;
+    int rc;
+    if (x->send_out && (rc = net_send(x)) != 0) {
+        if (rc < 0)
+            return rc;
+        *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
+        return 0;
+    }
+    if ((x->io_out && (rc = io_wait(x)) != 0)) {
+        if (rc < 0)
+            return rc;
+        *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
+        return 0;
+    }
+    if (x->mm_ready && (rc = mm_batcher_finish(&x->mb)) < 0)
+        return rc;
     while (!x->done) {
-        int rc = tr_read(x->r, &rec);
+        rc = tr_read(x->r, &rec);
         if (rc < 0)
             return rc;
         if (rc == 0) {
@@ -58,8 +213,8 @@ static int trace_next(struct wl *w, sim_time_t now, struct wl_op *op)
                 return rc;
             continue;
         }
-        if (rec.dom != x->tdom || rec.vcpu != x->vcpu)
-            continue;
+        if (rec.dom != x->tdom || rec.vcpu != x->vcpu || rec.op == TR_ARRIVAL)
+            continue;           /* arrivals: models/net's source */
         switch (rec.op) {
         case TR_COMPUTE:
             *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = (sim_time_t)rec.a };
@@ -70,6 +225,39 @@ static int trace_next(struct wl *w, sim_time_t now, struct wl_op *op)
         case TR_YIELD:
             *op = (struct wl_op){ .kind = WL_OP_YIELD, .ns = 0 };
             return 0;
+        case TR_BLOCK_IO:
+            if (!x->f)
+                return -SIM_ESTATE;             /* no front end attached */
+            if ((rc = io_issue(x, &rec)) < 0 || (rc = io_wait(x)) < 0)
+                return rc;
+            if (rc == 0)
+                continue;                       /* done already (not in practice) */
+            *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
+            return 0;
+        case TR_NET_SEND:
+            if (!x->nf)
+                return -SIM_ESTATE;             /* no front end attached */
+            x->send_bytes = rec.a;
+            if ((rc = net_send(x)) < 0)
+                return rc;
+            if (rc == 0)
+                continue;                       /* handed to netfront: go on */
+            *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
+            return 0;
+        case TR_PT_BATCH: {
+            if (!x->mm_ready)
+                return -SIM_ESTATE;             /* no memory attached */
+            sim_time_t ns = mm_batcher_build(&x->mb, (int)rec.a, (int)rec.b, 0);
+            if (ns < 0)
+                return (int)ns;
+            if (ns == 0) {
+                if ((rc = mm_batcher_finish(&x->mb)) < 0)
+                    return rc;
+                continue;
+            }
+            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = ns };
+            return 0;
+        }
         default:
             return -SIM_EBADINPUT;      /* refused when built */
         }
@@ -82,6 +270,8 @@ static void trace_free(struct wl *w)
 {
     struct wl_trace *x = (struct wl_trace *)w;
     tr_reader_close(x->r);
+    if (x->mm_ready)
+        mm_batcher_fini(&x->mb);
     free(x);
 }
 
@@ -96,9 +286,45 @@ static int pick_domain(const struct tr_header *h, const char *name)
     return h->ndomains == 1 ? 0 : -1;
 }
 
+/* Why the replay cannot perform rec, or NULL if it can. */
+static const char *refuse(const struct wl_trace *x, const struct scn_domain *d,
+                          const struct tr_record *rec)
+{
+    switch (rec->op) {
+    case TR_COMPUTE:
+    case TR_SLEEP:
+    case TR_YIELD:
+        return NULL;
+    case TR_BLOCK_IO:
+        if (d->wl.device < 0)
+            return "block I/O needs the workload's `device:` (a disk)";
+        if (x->vcpu != 0)
+            return "block I/O is replayed on vCPU 0 only (events go to vCPU 0)";
+        if (rec->a == 0 || rec->a > DISK_REQ_MAX_BYTES)
+            return "block I/O must be of 1 B to 1 GiB";
+        return NULL;
+    case TR_PT_BATCH:
+        if (rec->a == 0 || rec->a > TRACE_PT_MAX || rec->b > rec->a)
+            return "a page-table batch must have 1 to 1048576 entries, at most all of them "
+                   "invalid";
+        return NULL;
+    case TR_NET_SEND:
+    case TR_ARRIVAL:
+        if (d->wl.nic < 0)
+            return "network records need the workload's `nic:` (a NIC)";
+        if (rec->op == TR_NET_SEND && x->vcpu != 0)
+            return "network sends are replayed on vCPU 0 only (events go to vCPU 0)";
+        if (rec->a == 0 || rec->a > TRACE_NET_MAX)
+            return "a packet must be of 1 to 65536 B";
+        return NULL;
+    default:
+        return "unknown record";
+    }
+}
+
 /* Read the whole trace once: count this vCPU's records and refuse what
  * the replay cannot do. */
-static int validate(struct wl_trace *x, const char *dname, char *err, size_t errlen)
+static int validate(struct wl_trace *x, const struct scn_domain *d, char *err, size_t errlen)
 {
     struct tr_record rec;
     int rc;
@@ -106,13 +332,16 @@ static int validate(struct wl_trace *x, const char *dname, char *err, size_t err
         /* Arrivals are the domain's, whatever vCPU reads them. */
         if (rec.dom != x->tdom || (rec.vcpu != x->vcpu && rec.op != TR_ARRIVAL))
             continue;
-        if (rec.op != TR_COMPUTE && rec.op != TR_SLEEP && rec.op != TR_YIELD) {
-            snprintf(err, errlen, "domain '%s': trace record at %lld ns is a %s, which the "
-                     "trace workload cannot replay yet (compute, sleep and yield only)",
-                     dname, (long long)rec.t, tr_op_name(rec.op));
+        const char *why = refuse(x, d, &rec);
+        if (why) {
+            snprintf(err, errlen, "domain '%s': trace record at %lld ns (vCPU %u), %s: %s",
+                     d->name, (long long)rec.t, (unsigned)rec.vcpu, tr_op_name(rec.op), why);
             return -SIM_EBADINPUT;
         }
-        x->mine++;
+        x->has_io |= rec.op == TR_BLOCK_IO;
+        x->has_pt |= rec.op == TR_PT_BATCH;
+        if (rec.op != TR_ARRIVAL)
+            x->mine++;
     }
     if (rc < 0) {
         snprintf(err, errlen, "%s", tr_reader_error(x->r));
@@ -154,9 +383,118 @@ struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen)
         trace_free(&x->base);
         return NULL;
     }
-    if (validate(x, d->name, err, errlen) < 0) {
+    x->env = *env;
+    if (validate(x, d, err, errlen) < 0) {
         trace_free(&x->base);
         return NULL;
     }
     return &x->base;
+}
+
+/* The trace workload of a vCPU, or NULL if w is another kind. */
+static struct wl_trace *as_trace(struct wl *w)
+{
+    return w && w->ops == &trace_ops ? (struct wl_trace *)w : NULL;
+}
+
+int wl_trace_attach_blk(struct wl *w, struct blk_front *f)
+{
+    struct wl_trace *x = as_trace(w);
+    if (!x || !f || x->vcpu != 0)
+        return -SIM_EINVAL;
+    x->f = f;
+    return 0;
+}
+
+int wl_trace_attach_net(struct wl *w, struct net_front *f)
+{
+    struct wl_trace *x = as_trace(w);
+    if (!x || !f || x->vcpu != 0)
+        return -SIM_EINVAL;
+    x->nf = f;
+    return 0;
+}
+
+bool wl_trace_needs_mm(const struct wl *w)
+{
+    return w && w->ops == &trace_ops && ((const struct wl_trace *)w)->has_pt;
+}
+
+int wl_trace_attach_mm(struct wl *w, struct mm *m)
+{
+    struct wl_trace *x = as_trace(w);
+    if (!x || !m || x->mm_ready)
+        return -SIM_EINVAL;
+    int rc = mm_batcher_init(&x->mb, &x->env, m);
+    if (rc < 0)
+        return rc;
+    x->mm_ready = true;
+    return 0;
+}
+
+/* ---- the open-loop arrivals of a trace domain (models/net's source) ---- */
+
+struct trace_arrivals {
+    struct tr_reader *r;            /* its own: one block in memory */
+    int tdom;
+    bool loop;
+    sim_time_t shift;               /* ns added to trace times: passes * period */
+    sim_time_t last;                /* ns, the last record's time seen (any domain) */
+    bool any;                       /* an arrival found in this pass */
+};
+
+static int arrivals_next(void *arg, sim_time_t *t, uint64_t *bytes)
+{
+    struct trace_arrivals *a = arg;
+    struct tr_record rec;
+    for (;;) {
+        int rc = tr_read(a->r, &rec);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            /* The next pass starts one period (the trace's last time) later;
+             * a pass without arrivals, or of zero length, ends the source. */
+            if (!a->loop || !a->any || a->last <= 0)
+                return 0;
+            a->shift += a->last;
+            a->any = false;
+            if ((rc = tr_rewind(a->r)) < 0)
+                return rc;
+            continue;
+        }
+        a->last = rec.t;
+        if (rec.dom != a->tdom || rec.op != TR_ARRIVAL)
+            continue;
+        a->any = true;
+        *t = rec.t + a->shift;
+        *bytes = rec.a;
+        return 1;
+    }
+}
+
+static void arrivals_free(void *arg)
+{
+    struct trace_arrivals *a = arg;
+    tr_reader_close(a->r);
+    free(a);
+}
+
+int wl_trace_arrivals(const struct wl_env *env, struct net_arrivals *src, char *err,
+                      size_t errlen)
+{
+    const struct scn_domain *d = &env->s->domains[env->dom];
+    struct trace_arrivals *a = calloc(1, sizeof *a);
+    char e[512] = "";
+    if (a)
+        a->r = tr_reader_open(d->wl.file, e, sizeof e);
+    if (!a || !a->r) {
+        snprintf(err, errlen, "domain '%s': %s", d->name, a ? e : "out of memory");
+        free(a);
+        return -SIM_EBADINPUT;
+    }
+    /* wl_trace_new has validated the trace and the domain already. */
+    a->tdom = pick_domain(tr_reader_header(a->r), d->name);
+    a->loop = d->wl.loop;
+    *src = (struct net_arrivals){ arrivals_next, arrivals_free, a };
+    return 0;
 }

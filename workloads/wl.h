@@ -121,6 +121,27 @@ struct wl *wl_idle_new(const struct wl_env *env, char *err, size_t errlen);
 /* The trace workload (workloads/trace.c): replays the domain's records of
  * a native trace; refuses a damaged trace or records it cannot replay. */
 struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen);
+/* What the models attach to a trace workload after hv_new built it (before
+ * hv_start): models/blk the block front end of the domain's `device` to
+ * vCPU 0's (its block_io records), models/mm the memory to each vCPU whose
+ * records have pt_batch (wl_trace_needs_mm). -SIM_EINVAL if w is not a
+ * trace workload (or not vCPU 0's, for the front end). */
+struct mm;
+struct blk_front;
+struct net_front;
+struct net_arrivals;
+int wl_trace_attach_blk(struct wl *w, struct blk_front *f);
+/* models/net: the network front end of the domain's `nic` to vCPU 0's (its
+ * net_send records; it consumes the received packets). */
+int wl_trace_attach_net(struct wl *w, struct net_front *f);
+/* models/net: the domain's open-loop arrivals (its arrival records, at
+ * their timestamps, shifted by the trace's last time per loop), read by
+ * their own streamed reader of the trace. 0 or a negative sim_err with a
+ * message. */
+int wl_trace_arrivals(const struct wl_env *env, struct net_arrivals *src, char *err,
+                      size_t errlen);
+bool wl_trace_needs_mm(const struct wl *w);
+int wl_trace_attach_mm(struct wl *w, struct mm *m);
 
 /* The io workload (workloads/io.c) of vCPU 0 of an io domain, against its
  * block front end; built by models/blk, not by wl_new (which leaves io

@@ -1,0 +1,380 @@
+/*
+ * tests/test_replay.c: the trace workload (workloads/trace.c) replaying
+ * I/O records through the models: block_io through the block split driver
+ * (models/blk.h) to a flash disk, pt_batch through the validated
+ * mmu_update of the memory model (models/mm.h), net_send and open-loop
+ * arrivals through the network split driver (models/net.h) and a NIC, on
+ * the real hypervisor
+ * core and the RR scheduler; and what the replay refuses when the host is
+ * built.
+ *
+ * Traces are written by hand in the text form (tr_writer, TR_TEXT) into a
+ * temporary directory. Expected numbers are derived beside each test, as
+ * in tests/test_blk.c. Scenarios use tsc_hz 2 GHz (NOW() equals true time,
+ * 1 cycle = 0.5 ns) and one pCPU.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis/stats.h"
+#include "models/backend.h"
+#include "models/blk.h"
+#include "models/hv.h"
+#include "models/mm.h"
+#include "models/net.h"
+#include "models/nic.h"
+#include "schedulers/sched.h"
+#include "sim/err.h"
+#include "sim/ev.h"
+#include "sim/scenario.h"
+#include "tests/check_util.h"
+#include "tests/hv_rig.h"
+#include "tests/tmpdb.h"
+#include "traces/trace.h"
+
+#define US 1000LL
+#define MS 1000000LL
+
+static void setup(void)
+{
+    tmpdb_make("xs_replay");
+}
+
+/* Write a one-domain trace ("g", vcpus vCPUs) of n records to name in the
+ * temporary directory; its path. */
+static const char *write_trace(const char *name, uint32_t vcpus, const struct tr_record *r,
+                               int n)
+{
+    const char *path = tmpdb_path(name);
+    struct tr_domain dom = { .name = "g", .vcpus = vcpus };
+    struct tr_header h = { .version = TR_VERSION, .ndomains = 1, .domains = &dom };
+    snprintf(h.source, sizeof h.source, "hand");
+    char e[512];
+    struct tr_writer *w = tr_writer_open(path, &h, TR_TEXT, e, sizeof e);
+    ck_assert_msg(w != NULL, "%s", e);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(tr_write(w, &r[i]) == 0, "%s", tr_writer_error(w));
+    ck_assert_int_eq(tr_writer_close(w), 0);
+    return path;
+}
+
+/* A host with the split drivers and the memory model, as sim/run.c builds
+ * it. */
+struct xrig {
+    struct rig r;
+    struct be_host *bh;
+    struct blk *b;
+    struct net *n;
+    struct mm *m;
+};
+
+static int xrig_up(struct xrig *x, const char *yaml, char *err, size_t errlen)
+{
+    struct rig *r = &x->r;
+    *x = (struct xrig){ 0 };
+    r->s = rig_load(yaml);
+    r->loop = ev_loop_new();
+    ck_assert_ptr_nonnull(r->loop);
+    r->h = hv_new(r->loop, r->s, 0, sched_find(r->s->sched.name), 0, err, errlen);
+    if (!r->h)
+        return -SIM_EBADINPUT;
+    if (blk_needed(r->s) || net_needed(r->s)) {
+        x->bh = be_new(r->h, r->s);
+        ck_assert_ptr_nonnull(x->bh);
+    }
+    if (blk_needed(r->s)) {
+        x->b = blk_new(r->loop, r->h, r->s, x->bh, 0, err, errlen);
+        ck_assert_msg(x->b != NULL, "blk_new: %s", err);
+    }
+    if (net_needed(r->s)) {
+        x->n = net_new(r->loop, r->h, r->s, x->bh, 0, err, errlen);
+        ck_assert_msg(x->n != NULL, "net_new: %s", err);
+    }
+    if (x->bh)
+        ck_assert_int_eq(be_install(x->bh, err, errlen), 0);
+    if (mm_host_needed(r->s, r->h)) {
+        x->m = mm_new(r->s, err, errlen);
+        ck_assert_msg(x->m != NULL, "mm_new: %s", err);
+        ck_assert_msg(mm_install(x->m, r->h, r->s, 0, err, errlen) == 0, "%s", err);
+    }
+    ck_assert_int_eq(hv_start(r->h), 0);
+    return 0;
+}
+
+static void xrig_down(struct xrig *x)
+{
+    hv_free(x->r.h);
+    blk_free(x->b);
+    net_free(x->n);
+    be_free(x->bh);
+    mm_free(x->m);
+    if (x->r.loop)
+        ev_loop_free(x->r.loop);
+    scn_free(x->r.s);
+}
+
+/* A flash disk: latency 100us, 1 Gbit/s (125MB/s); 4 KiB requests transfer
+ * in 4096 * 8 / 1e9 s = 32768 ns, so one service is 132768 ns. */
+static const char *host_yaml(char *y, size_t n, const char *costs, const char *gopts,
+                             const char *wl)
+{
+    snprintf(y, n,
+             "name: replay\nduration: 1s\n"
+             "machine: { pcpus: 1, clock: { tsc_hz: 2GHz, timer_slop: 0ns }, costs: { %s } }\n"
+             "scheduler: { name: rr }\n"
+             "devices: { ssd: { kind: disk, latency: 100us, bandwidth: 125MB/s },\n"
+             "           eth: { kind: nic, bandwidth: 1Gbit/s, latency: 10us } }\n"
+             "domains:\n"
+             "  dom0: { privileged: true, backend: { per_request: 20us } }\n"
+             "  g: { %sworkload: %s }\n", costs, gopts, wl);
+    return y;
+}
+
+#define ZERO_COSTS "context_switch: 0ns, cache_refill: 0ns, upcall: 0ns"
+
+/*
+ * 100 block_io records of 4 KiB (reads, every third a write), each after a
+ * compute of 50 us, on an otherwise idle host with zero costs. Each
+ * request goes as in tests/test_blk.c's solo_latency_exact: put and
+ * notify, dom0 runs blkback (per_request 20 us), the disk serves it
+ * (132768 ns), dom0 pushes the response, the guest consumes it: every
+ * io_latency sample is exactly 20000 + 132768 = 152768 ns, and the 100
+ * records are replayed by 100 * (50000 + 152768) = 20.2768 ms. The trace
+ * does not loop: after it the guest blocks for good.
+ */
+START_TEST(block_io_exact)
+{
+    struct tr_record r[200];
+    int n = 0;
+    for (int i = 0; i < 100; i++) {
+        r[n++] = (struct tr_record){ .t = i * 10, .op = TR_COMPUTE, .a = 50 * US };
+        r[n++] = (struct tr_record){ .t = i * 10 + 5, .op = TR_BLOCK_IO, .a = 4096,
+                                     .b = (uint64_t)i * 8, .flags = i % 3 == 0 ? TR_F_WRITE : 0 };
+    }
+    char w[1024], y[2048], err[512];
+    snprintf(w, sizeof w, "{ type: trace, device: ssd, file: \"%s\" }",
+             write_trace("io.txt", 1, r, n));
+    struct xrig x;
+    ck_assert_msg(xrig_up(&x, host_yaml(y, sizeof y, ZERO_COSTS, "", w), err, sizeof err) == 0,
+                  "%s", err);
+    ck_assert_ptr_null(x.m);                /* no pt_batch: no memory model */
+    int g = dom_index(x.r.s, "g");
+    rig_run(&x.r, 100 * (50 * US + 152768) - 1);
+    struct blk_dom_stats st;
+    ck_assert_int_eq(blk_dom_stats(x.b, g, &st), 0);
+    ck_assert(st.has_io);
+    ck_assert_uint_eq(st.io_ops, 99);       /* the last response is 1 ns away */
+    rig_run(&x.r, 200 * MS);
+    ck_assert_int_eq(blk_dom_stats(x.b, g, &st), 0);
+    ck_assert_uint_eq(st.io_ops, 100);
+    ck_assert_uint_eq(st.io_bytes, 100 * 4096);
+    ck_assert_uint_eq(st.ring_full_stalls, 0);
+    struct st_summary sm;
+    st_rec_summary(blk_dom_io_latency(x.b, g), &sm);
+    ck_assert_uint_eq(sm.count, 100);
+    ck_assert_int_eq(sm.min, 152768);
+    ck_assert_int_eq(sm.max, 152768);
+    /* The guest computed 100 * 50 us, dom0 100 * 20 us. */
+    ck_assert_int_eq(dstats(&x.r, "g").cpu_time_ns, 100 * 50 * US);
+    ck_assert_int_eq(dstats(&x.r, "dom0").cpu_time_ns, 100 * 20 * US);
+    struct disk_stats ds;
+    ck_assert_int_eq(blk_dev_stats(x.b, 0, &ds), 0);
+    ck_assert_uint_eq(ds.completed, 100);
+    ck_assert_uint_eq(ds.queue_depth_max, 1);
+    check_conservation(&x.r);
+    xrig_down(&x);
+}
+END_TEST
+
+/*
+ * pt_batch records: 5 batches of 10 entries with 3 invalid, 2 of 4 with
+ * none, looped off. mmu_updates 58, mmu_batches 7, mmu_rejected 15 (each
+ * invalid entry maps a frame of dom0, MM_REJ_FOREIGN). CPU: hypercall 300
+ * cycles = 150 ns, pte_validate 150 cycles = 75 ns at 2 GHz, so
+ * mmu_validate_ns = 7 * 150 + 58 * 75 = 5400 ns, all of it guest CPU.
+ */
+START_TEST(pt_batch_exact)
+{
+    struct tr_record r[7];
+    for (int i = 0; i < 7; i++)
+        r[i] = (struct tr_record){ .t = i, .op = TR_PT_BATCH, .a = i < 5 ? 10 : 4,
+                                   .b = i < 5 ? 3 : 0 };
+    char w[1024], y[2048], err[512];
+    snprintf(w, sizeof w, "{ type: trace, file: \"%s\" }", write_trace("pt.txt", 1, r, 7));
+    struct xrig x;
+    host_yaml(y, sizeof y, ZERO_COSTS ", hypercall: 300cycles, pte_validate: 150cycles", "", w);
+    ck_assert_msg(xrig_up(&x, y, err, sizeof err) == 0, "%s", err);
+    ck_assert_ptr_null(x.b);
+    ck_assert_ptr_nonnull(x.m);
+    rig_run(&x.r, 10 * MS);
+    struct mm_dom_stats st;
+    ck_assert_int_eq(mm_dom_stats(x.m, dom_index(x.r.s, "g"), &st), 0);
+    ck_assert(st.has_mmu);
+    ck_assert_uint_eq(st.updates, 58);
+    ck_assert_uint_eq(st.batches, 7);
+    ck_assert_uint_eq(st.rejected, 15);
+    ck_assert_uint_eq(st.rejected_by[MM_REJ_FOREIGN], 15);
+    ck_assert_uint_eq(st.applied, 43);
+    ck_assert_int_eq(st.validate_ns, 5400);
+    ck_assert_int_eq(dstats(&x.r, "g").cpu_time_ns, 5400);
+    char msg[256];
+    ck_assert_msg(mm_check_consistency(x.m, msg, sizeof msg) == 0, "%s", msg);
+    xrig_down(&x);
+}
+END_TEST
+
+/* The NIC's receive statistics of the host. */
+static struct nic_stats nics(struct xrig *x)
+{
+    struct nic_stats ns;
+    ck_assert_int_eq(net_dev_stats(x->n, 1, &ns), 0);
+    return ns;
+}
+
+/*
+ * Network records: the guest computes 100 us, sends 1500 B, sleeps 10 ms,
+ * sends 500 B; packets of 1000 B arrive at 1, 2 and 5 ms. An arrival is
+ * injected into the NIC at its timestamp and serialised at 1 Gbit/s in
+ * 8000 ns, so the NIC has received i packets at t_i + 7999 and i + 1 at
+ * t_i + 8000 exactly. Each passes netback and wakes the sleeping guest,
+ * which consumes it and sleeps on (its sleep is not cut short): the second
+ * send is put at 10.1 ms, not before (dom0 then spends 20 us on it and the
+ * NIC 4000 ns). net_packets = 3 received + 2 sent, requests_completed = 2
+ * sends on the wire, no net_latency samples, nothing left in the system.
+ */
+START_TEST(network_exact)
+{
+    struct tr_record r[] = {
+        { .t = 0, .op = TR_COMPUTE, .a = 100 * US },
+        { .t = 100 * US, .op = TR_NET_SEND, .a = 1500 },
+        { .t = 200 * US, .op = TR_SLEEP, .a = 10 * MS },
+        { .t = 1 * MS, .op = TR_ARRIVAL, .a = 1000 },
+        { .t = 2 * MS, .op = TR_ARRIVAL, .a = 1000 },
+        { .t = 5 * MS, .op = TR_ARRIVAL, .a = 1000 },
+        { .t = 10200 * US, .op = TR_NET_SEND, .a = 500 },
+    };
+    char w[1024], y[2048], err[512];
+    snprintf(w, sizeof w, "{ type: trace, nic: eth, file: \"%s\" }",
+             write_trace("net.txt", 1, r, 7));
+    struct xrig x;
+    ck_assert_msg(xrig_up(&x, host_yaml(y, sizeof y, ZERO_COSTS, "", w), err, sizeof err) == 0,
+                  "%s", err);
+    ck_assert_ptr_null(x.b);
+    const sim_time_t at[3] = { 1 * MS, 2 * MS, 5 * MS };
+    for (int i = 0; i < 3; i++) {
+        rig_run(&x.r, at[i] + 7999);
+        ck_assert_uint_eq(nics(&x).rx.packets, (uint64_t)i);
+        rig_run(&x.r, at[i] + 8000);
+        ck_assert_uint_eq(nics(&x).rx.packets, (uint64_t)i + 1);
+    }
+    rig_run(&x.r, 10100 * US - 1);
+    ck_assert_uint_eq(nics(&x).tx.packets, 1);
+    rig_run(&x.r, 20 * MS);
+    struct nic_stats ns = nics(&x);
+    ck_assert_uint_eq(ns.rx.packets, 3);
+    ck_assert_uint_eq(ns.rx.bytes, 3000);
+    ck_assert_uint_eq(ns.tx.packets, 2);
+    ck_assert_uint_eq(ns.tx.bytes, 2000);
+    struct net_dom_stats st;
+    ck_assert_int_eq(net_dom_stats(x.n, dom_index(x.r.s, "g"), &st), 0);
+    ck_assert(st.has_server);
+    ck_assert_uint_eq(st.net_packets, 5);
+    ck_assert_uint_eq(st.requests_completed, 2);
+    ck_assert_uint_eq(st.arrived_total, 3);
+    ck_assert_uint_eq(st.in_system, 0);
+    struct st_summary sm;
+    st_rec_summary(net_dom_latency(x.n, dom_index(x.r.s, "g")), &sm);
+    ck_assert_uint_eq(sm.count, 0);
+    /* The guest computed only its 100 us. */
+    ck_assert_int_eq(dstats(&x.r, "g").cpu_time_ns, 100 * US);
+    check_conservation(&x.r);
+    xrig_down(&x);
+}
+END_TEST
+
+/*
+ * A looped trace of 2 ms whose only record for the domain's arrivals is
+ * one at 500 us (vCPU 0 just sleeps): arrivals at 0.5, 2.5, 4.5, ... ms
+ * (the period is the trace's last time, 2 ms), so 5 in the first 10 ms.
+ */
+START_TEST(arrivals_loop)
+{
+    struct tr_record r[] = {
+        { .t = 0, .op = TR_SLEEP, .a = 1 * MS },
+        { .t = 500 * US, .op = TR_ARRIVAL, .a = 100 },
+        { .t = 2 * MS, .op = TR_YIELD },
+    };
+    char w[1024], y[2048], err[512];
+    snprintf(w, sizeof w, "{ type: trace, nic: eth, loop: true, file: \"%s\" }",
+             write_trace("loop.txt", 1, r, 3));
+    struct xrig x;
+    ck_assert_msg(xrig_up(&x, host_yaml(y, sizeof y, ZERO_COSTS, "", w), err, sizeof err) == 0,
+                  "%s", err);
+    rig_run(&x.r, 10 * MS);
+    ck_assert_uint_eq(nics(&x).rx.packets, 5);
+    struct net_dom_stats st;
+    ck_assert_int_eq(net_dom_stats(x.n, dom_index(x.r.s, "g"), &st), 0);
+    ck_assert_uint_eq(st.arrived_total, 5);
+    xrig_down(&x);
+}
+END_TEST
+
+/* What the replay refuses when the host is built: block_io without a
+ * device, on vCPU 1 or of more than 1 GiB, an arrival without a nic, a
+ * net_send on vCPU 1; each message names the
+ * domain, the record and the reason. */
+START_TEST(refused_records)
+{
+    struct tr_record io = { .t = 0, .op = TR_BLOCK_IO, .a = 4096, .b = 0 };
+    struct tr_record io1 = { .t = 0, .vcpu = 1, .op = TR_BLOCK_IO, .a = 4096, .b = 0 };
+    struct tr_record net = { .t = 0, .op = TR_ARRIVAL, .a = 1500 };
+    struct tr_record send1 = { .t = 0, .vcpu = 1, .op = TR_NET_SEND, .a = 1500 };
+    struct tr_record big = { .t = 0, .op = TR_BLOCK_IO, .a = 2ull << 30, .b = 0 };
+    struct {
+        struct tr_record *rec;
+        uint32_t vcpus;
+        const char *dev, *want;
+    } c[] = {
+        { &io, 1, "", "block I/O needs the workload's `device:` (a disk)" },
+        { &io1, 2, ", device: ssd", "(vCPU 1), block_io: block I/O is replayed on vCPU 0 "
+                                    "only" },
+        { &net, 1, ", device: ssd", "(vCPU 0), arrival: network records need the workload's "
+                                    "`nic:` (a NIC)" },
+        { &send1, 2, ", nic: eth", "(vCPU 1), net_send: network sends are replayed on vCPU 0" },
+        { &big, 1, ", device: ssd", "block I/O must be of 1 B to 1 GiB" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char w[1024], y[2048], err[512] = "";
+        snprintf(w, sizeof w, "{ type: trace, file: \"%s\"%s }",
+                 write_trace("bad.txt", c[i].vcpus, c[i].rec, 1), c[i].dev);
+        host_yaml(y, sizeof y, ZERO_COSTS, "", w);
+        if (c[i].vcpus > 1) {
+            char *p = strstr(y, "  g: {");
+            ck_assert_ptr_nonnull(p);
+            memmove(p + 16, p + 6, strlen(p + 6) + 1);
+            memcpy(p + 6, " vcpus: 2, ", 10);
+        }
+        struct xrig x;
+        ck_assert_int_eq(xrig_up(&x, y, err, sizeof err), -SIM_EBADINPUT);
+        ck_assert_msg(strstr(err, "domain 'g'") && strstr(err, c[i].want), "%s", err);
+        xrig_down(&x);
+    }
+}
+END_TEST
+
+static Suite *replay_suite(void)
+{
+    Suite *s = suite_create("replay");
+    TCase *tc = xs_tcase(s, "models", 60);
+    tcase_add_unchecked_fixture(tc, setup, tmpdb_remove);
+    tcase_add_test(tc, block_io_exact);
+    tcase_add_test(tc, pt_batch_exact);
+    tcase_add_test(tc, network_exact);
+    tcase_add_test(tc, arrivals_loop);
+    tcase_add_test(tc, refused_records);
+    return s;
+}
+
+XS_CHECK_MAIN(replay_suite)
