@@ -22,6 +22,20 @@
 
 /* ---- scenarios and runs ---- */
 
+/* A small host for tests that need a few runs with every kind of CPU
+ * metric: one pCPU under BVT, an idle dom0, a periodic probe with
+ * exponential bursts and two hogs, 300 ms after a 50 ms warm-up. NAME is
+ * the scenario's name (a string literal). */
+#define XS_DB_SMALL_HOST(NAME)                                                             \
+    "name: " NAME "\n"                                                                     \
+    "seed: 7\nduration: 300ms\nwarmup: 50ms\n"                                             \
+    "machine:\n  pcpus: 1\n  costs: { context_switch: 3us, cache_refill: 0us }\n"          \
+    "scheduler:\n  name: bvt\n"                                                           \
+    "domains:\n  dom0:\n    privileged: true\n"                                            \
+    "  probe:\n"                                                                          \
+    "    workload: { type: periodic, period: 10ms, burst: { dist: exponential, mean: 1ms } }\n" \
+    "  hog:\n    count: 2\n    workload: { type: cpu }\n"
+
 /* Load a scenario from YAML text with nsets `--set PATH=VALUE` overrides;
  * fails the test with the loader's messages if it is refused. */
 struct scn *xs_db_load(const char *file, const char *yaml, const char *const *sets,

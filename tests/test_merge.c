@@ -35,24 +35,7 @@
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char scenario_yaml[] =
-    "name: merge-test\n"
-    "seed: 7\n"
-    "duration: 300ms\n"
-    "warmup: 50ms\n"
-    "machine:\n"
-    "  pcpus: 1\n"
-    "  costs: { context_switch: 3us, cache_refill: 0us }\n"
-    "scheduler:\n"
-    "  name: bvt\n"
-    "domains:\n"
-    "  dom0:\n"
-    "    privileged: true\n"
-    "  probe:\n"
-    "    workload: { type: periodic, period: 10ms, burst: { dist: exponential, mean: 1ms } }\n"
-    "  hog:\n"
-    "    count: 2\n"
-    "    workload: { type: cpu }\n";
+static const char scenario_yaml[] = XS_DB_SMALL_HOST("merge-test");
 
 static void setup(void)
 {
