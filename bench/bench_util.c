@@ -224,3 +224,13 @@ void bench_default_scheds(struct bench_opts *o)
     for (size_t k = 0; k < sizeof all_scheds / sizeof all_scheds[0]; k++)
         o->scheds[o->nscheds++] = all_scheds[k];
 }
+
+int bench_print_yaml(bench_yaml_fn *yaml, const struct bench_opts *o)
+{
+    char *y = yaml(o->scheds[0], o->dur_s);
+    if (!y)
+        return 1;
+    fputs(y, stdout);
+    free(y);
+    return 0;
+}

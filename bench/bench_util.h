@@ -60,6 +60,10 @@ int bench_parse_opt(int argc, char **argv, int *i, struct bench_opts *o, double 
 /* After parsing: all three schedulers if none was named. */
 void bench_default_scheds(struct bench_opts *o);
 
+/* -p: print the host the benchmark would simulate (its first scheduler,
+ * its duration) on stdout, to run it with `xensim run`; 0 or 1. */
+int bench_print_yaml(bench_yaml_fn *yaml, const struct bench_opts *o);
+
 /* Run sim in a forked child, which prints its line; 0, or -1 if the child
  * failed (its reason is on stderr). */
 int bench_in_child(const struct bench_sim *sim);

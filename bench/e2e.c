@@ -233,14 +233,8 @@ int main(int argc, char **argv)
             return usage(argv[0]);
     }
     bench_default_scheds(&o);
-    if (print) {
-        char *y = make_yaml(o.scheds[0], o.dur_s);
-        if (!y)
-            return 1;
-        fputs(y, stdout);
-        free(y);
-        return 0;
-    }
+    if (print)
+        return bench_print_yaml(make_yaml, &o);
 
     int failed = 0;
     failed |= in_child(NULL, 0, 0, true);

@@ -291,14 +291,8 @@ int main(int argc, char **argv)
             return usage(argv[0]);
     }
     bench_default_scheds(&o);
-    if (print) {
-        char *y = print(o.scheds[0], o.dur_s);
-        if (!y)
-            return 1;
-        fputs(y, stdout);
-        free(y);
-        return 0;
-    }
+    if (print)
+        return bench_print_yaml(print, &o);
 
     int failed = 0;
     failed |= bench_in_child(&(struct bench_sim){ .sched = NULL });
