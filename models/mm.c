@@ -200,13 +200,6 @@ static const struct mm_frame *frame_of(const struct mm *m, uint64_t mfn, struct 
     return tmp;
 }
 
-/* The writable state of a frame of a domain already built. */
-static struct mm_frame *frame_rw(struct mm *m, uint64_t mfn)
-{
-    struct mm_dom *x = &m->d[owner_of(m, mfn)];
-    return &x->f[mfn - x->first];
-}
-
 uint64_t mm_nframes(const struct mm *m)
 {
     return m->nframes;
@@ -279,10 +272,20 @@ static inline uint64_t *table_of(const struct mm *m, uint64_t mfn)
     return m->tables[frame_of(m, mfn, &tmp)->table - 1];
 }
 
-/* Whether mfn exists and is owned by dom. */
+/* Whether mfn exists and is owned by dom: a range check, since the layout
+ * is contiguous (the hot path of validation: no search). */
 static bool owned(const struct mm *m, int dom, uint64_t mfn)
 {
-    return mfn < m->nframes && owner_of(m, mfn) == dom;
+    const struct mm_dom *x = &m->d[dom];
+    return mfn >= x->first && mfn - x->first < x->frames;
+}
+
+/* The state of frame mfn of dom (owned(m, dom, mfn)), NULL while dom is
+ * not built (its frames are then untyped and unmapped). */
+static struct mm_frame *own_frame(const struct mm *m, int dom, uint64_t mfn)
+{
+    const struct mm_dom *x = &m->d[dom];
+    return x->f ? &x->f[mfn - x->first] : NULL;
 }
 
 static uint8_t type_of(const struct mm *m, uint64_t mfn)
@@ -309,7 +312,7 @@ int mm_pin_table(struct mm *m, int dom, uint64_t mfn)
         return -SIM_EINVAL;
     if (materialise(m, dom) < 0)
         return -SIM_ENOMEM;
-    struct mm_frame *f = frame_rw(m, mfn);
+    struct mm_frame *f = own_frame(m, dom, mfn);
     /* Validating a new L1 table: it must not be writable (type rule) and,
      * as it starts empty here, must not be mapped at all (a read-only
      * mapping would let the guest read a table it thinks is empty; kept
@@ -339,12 +342,13 @@ int mm_pin_table(struct mm *m, int dom, uint64_t mfn)
     return 0;
 }
 
-/* Drop the references an entry holds. */
-static void put_pte(struct mm *m, uint64_t pte)
+/* Drop the references an entry of a table of dom holds (entries map only
+ * dom's own frames). */
+static void put_pte(struct mm *m, int dom, uint64_t pte)
 {
     if (!pte)
         return;
-    struct mm_frame *g = frame_rw(m, pte_mfn(pte));
+    struct mm_frame *g = own_frame(m, dom, pte_mfn(pte));
     g->ref_count--;
     if (pte & 1u) {
         if (--g->type_count == 0)
@@ -356,10 +360,10 @@ int mm_unpin_table(struct mm *m, int dom, uint64_t mfn)
 {
     if (dom < 0 || dom >= m->ndoms || !owned(m, dom, mfn) || type_of(m, mfn) != MM_TYPE_PT)
         return -SIM_EINVAL;
-    struct mm_frame *f = frame_rw(m, mfn);
-    uint64_t *t = table_of(m, mfn);
+    struct mm_frame *f = own_frame(m, dom, mfn);
+    uint64_t *t = m->tables[f->table - 1];
     for (uint32_t i = 0; i < MM_PT_ENTRIES; i++)
-        put_pte(m, t[i]);
+        put_pte(m, dom, t[i]);
     free(t);
     m->tables[f->table - 1] = NULL;
     f->table = 0;
@@ -370,14 +374,16 @@ int mm_unpin_table(struct mm *m, int dom, uint64_t mfn)
 
 enum mm_verdict mm_validate(const struct mm *m, int dom, const struct mm_entry *e)
 {
-    if (!owned(m, dom, e->table) || type_of(m, e->table) != MM_TYPE_PT
-        || e->index >= MM_PT_ENTRIES)
+    if (dom < 0 || dom >= m->ndoms)
+        return MM_REJ_TABLE;
+    const struct mm_frame *t = owned(m, dom, e->table) ? own_frame(m, dom, e->table) : NULL;
+    if (!t || t->type != MM_TYPE_PT || e->index >= MM_PT_ENTRIES)
         return MM_REJ_TABLE;
     if (e->mfn == MM_MFN_NONE)
         return MM_OK;
     if (!owned(m, dom, e->mfn))
         return MM_REJ_FOREIGN;
-    if (e->writable && type_of(m, e->mfn) == MM_TYPE_PT)
+    if (e->writable && own_frame(m, dom, e->mfn)->type == MM_TYPE_PT)
         return MM_REJ_TYPE;
     return MM_OK;
 }
@@ -385,13 +391,13 @@ enum mm_verdict mm_validate(const struct mm *m, int dom, const struct mm_entry *
 /* Apply a validated entry: take the new mapping's references first, then
  * drop the old one's (so remapping the same frame never passes through a
  * count of zero). */
-static void apply(struct mm *m, const struct mm_entry *e)
+static void apply(struct mm *m, int dom, const struct mm_entry *e)
 {
-    uint64_t *t = table_of(m, e->table);
+    uint64_t *t = m->tables[own_frame(m, dom, e->table)->table - 1];
     uint64_t old = t[e->index];
     uint64_t pte = 0;
     if (e->mfn != MM_MFN_NONE) {
-        struct mm_frame *g = frame_rw(m, e->mfn);
+        struct mm_frame *g = own_frame(m, dom, e->mfn);
         g->ref_count++;
         if (e->writable) {
             g->type = MM_TYPE_WRITABLE;
@@ -400,7 +406,7 @@ static void apply(struct mm *m, const struct mm_entry *e)
         pte = ((e->mfn + 1) << 1) | (e->writable ? 1u : 0u);
     }
     t[e->index] = pte;
-    put_pte(m, old);
+    put_pte(m, dom, old);
 }
 
 int mm_update(struct mm *m, int dom, const struct mm_entry *e, int n,
@@ -416,7 +422,7 @@ int mm_update(struct mm *m, int dom, const struct mm_entry *e, int n,
         enum mm_verdict v = mm_validate(m, dom, &e[i]);
         r.by_verdict[v]++;
         if (v == MM_OK) {
-            apply(m, &e[i]);
+            apply(m, dom, &e[i]);
             r.applied++;
         } else {
             r.rejected++;
