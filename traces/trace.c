@@ -10,8 +10,9 @@
  *   blocks   "XSBK", u32 records, u32 payload bytes (<= TR_BLOCK_MAX),
  *            u64 base time (ns: the time of the last record before the
  *            block), u32 CRC-32 of the 20 bytes before it and the payload;
- *            the payload is the records, each a tag byte (op in bits 0-2,
- *            TR_F_WRITE in bit 3) then LEB128 varints: the time delta (ns)
+ *            the payload is the records, each a tag byte (version 2: op
+ *            in bits 0-3, TR_F_WRITE in bit 4; version 1: op in bits
+ *            0-2, TR_F_WRITE in bit 3) then LEB128 varints: the time delta (ns)
  *            from the previous record, dom, vcpu, and a and b where the op
  *            has them;
  *   end      "XSEN", u64 records in the trace, u32 blocks, u32 CRC-32 of
@@ -55,19 +56,34 @@
 #define TR_TEXT_BUF 65536                   /* text reader's buffer, bytes */
 #define TR_ERR_LEN 512
 
-/* Which ops carry a and b (the text form lists exactly these). */
-static const uint8_t op_nargs[TR_OP_COUNT] = {
+/* Which ops carry a and b (the text form lists exactly these); sized for
+ * every value of a version 2 tag's op field. */
+static const uint8_t op_nargs[16] = {
     [TR_COMPUTE] = 1, [TR_BLOCK_IO] = 2, [TR_NET_SEND] = 1, [TR_SLEEP] = 1,
     [TR_PT_BATCH] = 2, [TR_YIELD] = 0, [TR_ARRIVAL] = 1,
+    [TR_WAIT] = 1, [TR_BLOCK_SUBMIT] = 2, [TR_NET_REPLY] = 1,
 };
 
 static const char *const op_names[TR_OP_COUNT] = {
     [TR_COMPUTE] = "compute", [TR_BLOCK_IO] = "block_io", [TR_NET_SEND] = "net_send",
     [TR_SLEEP] = "sleep", [TR_PT_BATCH] = "pt_batch", [TR_YIELD] = "yield",
-    [TR_ARRIVAL] = "arrival",
+    [TR_ARRIVAL] = "arrival", [TR_WAIT] = "wait", [TR_BLOCK_SUBMIT] = "block_submit",
+    [TR_NET_REPLY] = "net_reply",
 };
 
-#define OP_LIST "compute, block_io, net_send, sleep, pt_batch, yield, arrival"
+#define OP_LIST "compute, block_io, net_send, sleep, pt_batch, yield, arrival, wait, " \
+                "block_submit, net_reply"
+
+/* The ops a version knows: 1..7 in version 1, all in version 2. */
+static int ops_of_version(uint32_t version)
+{
+    return version >= 2 ? TR_OP_COUNT : TR_ARRIVAL + 1;
+}
+
+static bool is_block_op(unsigned op)
+{
+    return op == TR_BLOCK_IO || op == TR_BLOCK_SUBMIT;
+}
 
 const char *tr_op_name(int op)
 {
@@ -324,7 +340,7 @@ static int check_record(const struct tr_header *h, const struct tr_record *r, ch
         snprintf(msg, n, "arrival: vCPU must be 0 (got %u)", (unsigned)r->vcpu);
         return -SIM_EINVAL;
     }
-    if (r->flags & ~(r->op == TR_BLOCK_IO ? TR_F_WRITE : 0u)) {
+    if (r->flags & ~(is_block_op(r->op) ? TR_F_WRITE : 0u)) {
         snprintf(msg, n, "%s: flags 0x%x not allowed", op_names[r->op], (unsigned)r->flags);
         return -SIM_EINVAL;
     }
@@ -517,9 +533,10 @@ int tr_write(struct tr_writer *w, const struct tr_record *r)
     if (w->enc == TR_TEXT) {
         const char *dn = w->h.domains[r->dom].name;
         int na = op_nargs[r->op];
-        if (r->op == TR_BLOCK_IO)
-            fprintf(w->f, "%" PRId64 " %s %u block_io %s %" PRIu64 " %" PRIu64 "\n", r->t, dn,
-                    (unsigned)r->vcpu, r->flags & TR_F_WRITE ? "write" : "read", r->a, r->b);
+        if (is_block_op(r->op))
+            fprintf(w->f, "%" PRId64 " %s %u %s %s %" PRIu64 " %" PRIu64 "\n", r->t, dn,
+                    (unsigned)r->vcpu, op_names[r->op], r->flags & TR_F_WRITE ? "write" : "read",
+                    r->a, r->b);
         else if (na == 2)
             fprintf(w->f, "%" PRId64 " %s %u %s %" PRIu64 " %" PRIu64 "\n", r->t, dn,
                     (unsigned)r->vcpu, op_names[r->op], r->a, r->b);
@@ -538,7 +555,7 @@ int tr_write(struct tr_writer *w, const struct tr_record *r)
         if (w->block_len + TR_REC_MAX > TR_BLOCK_MAX && flush_block(w))
             return -SIM_EIO;
         uint8_t *p = w->buf + TR_BLOCK_HDR + w->block_len, *p0 = p;
-        *p++ = (uint8_t)(r->op | (r->flags & TR_F_WRITE) << 3);
+        *p++ = (uint8_t)(r->op | (r->flags & TR_F_WRITE) << 4);
         p = put_varint(p, (uint64_t)(r->t - w->last_t));
         p = put_varint(p, r->dom);
         p = put_varint(p, r->vcpu);
@@ -690,11 +707,11 @@ static int bin_open(struct tr_reader *r)
         return rfail(r, -SIM_EBADINPUT, "%s: byte %zu: truncated header (the file ends there)",
                      r->name, n);
     uint32_t version = get_u32(fixed + 8);
-    if (version != TR_VERSION)
+    if (version < TR_VERSION_MIN || version > TR_VERSION)
         return rfail(r, -SIM_EBADINPUT,
                      "%s: byte 8: unsupported trace version %" PRIu32
-                     " (this build reads version %d)",
-                     r->name, version, TR_VERSION);
+                     " (this build reads versions %d to %d)",
+                     r->name, version, TR_VERSION_MIN, TR_VERSION);
     uint32_t hlen = get_u32(fixed + 12);
     if (hlen < TR_HDR_FIXED + 1 + 1 + 2 + 4 || hlen > TR_HDR_MAX)
         return rfail(r, -SIM_EBADINPUT,
@@ -883,7 +900,11 @@ static int bin_read(struct tr_reader *r, struct tr_record *out)
     if (p >= r->end)
         return bin_bad_record(r, rec, "the block ends before its last record");
     unsigned tag = *p++;
-    unsigned op = tag & 7;
+    /* Version 1: op in bits 0-2, TR_F_WRITE in bit 3; version 2: op in bits
+     * 0-3, TR_F_WRITE in bit 4. Higher bits are zero. */
+    unsigned v2 = r->h.version >= 2;
+    unsigned op = tag & (v2 ? 15u : 7u);
+    unsigned wr = (tag >> (3 + v2)) & 1, high = tag >> (4 + v2);
     int bad = 0;
     uint64_t dt, dom, vcpu, a = 0, b = 0;
     p = get_varint(p, &dt, &bad);
@@ -894,8 +915,8 @@ static int bin_read(struct tr_reader *r, struct tr_record *out)
         p = get_varint(p, &a, &bad);
     if (na >= 2)
         p = get_varint(p, &b, &bad);
-    if (__builtin_expect(bad || p > r->end || op == 0 || (tag >> 4) ||
-                         ((tag & 8) && op != TR_BLOCK_IO) || dom >= r->h.ndomains ||
+    if (__builtin_expect(bad || p > r->end || op == 0 || op >= TR_OP_COUNT || high ||
+                         (wr && !is_block_op(op)) || dom >= r->h.ndomains ||
                          vcpu >= r->h.domains[dom].vcpus ||
                          dt > (uint64_t)(INT64_MAX - r->last_t) ||
                          (op == TR_ARRIVAL && vcpu) || (op == TR_PT_BATCH && b > a),
@@ -903,7 +924,7 @@ static int bin_read(struct tr_reader *r, struct tr_record *out)
         char msg[200];
         if (bad || p > r->end)
             snprintf(msg, sizeof msg, "malformed record");
-        else if (op == 0 || (tag >> 4) || ((tag & 8) && op != TR_BLOCK_IO))
+        else if (op == 0 || op >= TR_OP_COUNT || high || (wr && !is_block_op(op)))
             snprintf(msg, sizeof msg, "invalid op byte 0x%02x", tag);
         else if (dom >= r->h.ndomains)
             snprintf(msg, sizeof msg, "domain %" PRIu64 " out of range (the header has %" PRIu32 ")",
@@ -927,7 +948,7 @@ static int bin_read(struct tr_reader *r, struct tr_record *out)
     out->dom = (uint16_t)dom;
     out->vcpu = (uint16_t)vcpu;
     out->op = (uint8_t)op;
-    out->flags = (uint8_t)((tag >> 3) & 1);
+    out->flags = (uint8_t)wr;
     out->a = a;
     out->b = b;
     r->nrec++;
@@ -1081,13 +1102,13 @@ static int text_open(struct tr_reader *r)
     if (!t || !parse_u64(t, tl, &v))
         return TFAIL(t ? (size_t)(t - line) + 1 : len + 1, "expected a format version, found %s",
                      quote(t, tl, q, sizeof q));
-    if (v != TR_VERSION)
+    if (v < TR_VERSION_MIN || v > TR_VERSION)
         return TFAIL((size_t)(t - line) + 1,
-                     "unsupported trace version %" PRIu64 " (this build reads version %d)", v,
-                     TR_VERSION);
+                     "unsupported trace version %" PRIu64 " (this build reads versions %d to %d)",
+                     v, TR_VERSION_MIN, TR_VERSION);
     if (len != ml + 2 || line[ml] != ' ')
-        return TFAIL(1, "expected exactly '%s %d'", TR_TEXT_MAGIC, TR_VERSION);
-    r->h.version = TR_VERSION;
+        return TFAIL(1, "expected exactly '%s %d'", TR_TEXT_MAGIC, (int)v);
+    r->h.version = (uint32_t)v;
     uint32_t cap = 0;
     int have_clock = 0, have_source = 0;
     for (;;) {
@@ -1243,23 +1264,27 @@ static int text_read(struct tr_reader *r, struct tr_record *out)
     if (!op)
         return TFAIL(COL(t), "%s op %s (expected one of " OP_LIST ")", t ? "unknown" : "missing",
                      quote(t, tl, q, sizeof q));
+    if (op >= ops_of_version(r->h.version))
+        return TFAIL(COL(t), "op %s needs trace format version 2 (the header says %" PRIu32 ")",
+                     op_names[op], r->h.version);
     if (op == TR_ARRIVAL && vcpu != 0)
         return TFAIL(COL(vt), "arrival: the vCPU must be 0 (arrivals are for the domain)");
     const char *opn = op_names[op];
     uint8_t flags = 0;
-    if (op == TR_BLOCK_IO) {
+    if (is_block_op((unsigned)op)) {
         t = token(line, len, &pos, &tl);
         if (t && tl == 5 && !memcmp(t, "write", 5))
             flags = TR_F_WRITE;
         else if (!t || tl != 4 || memcmp(t, "read", 4))
-            return TFAIL(COL(t), "block_io: expected read or write, found %s",
+            return TFAIL(COL(t), "%s: expected read or write, found %s", op_names[op],
                          quote(t, tl, q, sizeof q));
     }
     static const char *const what[TR_OP_COUNT][2] = {
         [TR_COMPUTE] = { "ns of CPU", NULL }, [TR_BLOCK_IO] = { "bytes", "a sector" },
         [TR_NET_SEND] = { "bytes", NULL },    [TR_SLEEP] = { "ns to sleep", NULL },
         [TR_PT_BATCH] = { "a number of page-table entries", "a number of forbidden entries" },
-        [TR_ARRIVAL] = { "bytes", NULL },
+        [TR_ARRIVAL] = { "bytes", NULL },     [TR_WAIT] = { "ns of timeout (0: none)", NULL },
+        [TR_BLOCK_SUBMIT] = { "bytes", "a sector" }, [TR_NET_REPLY] = { "bytes", NULL },
     };
     uint64_t args[2] = { 0, 0 };
     for (int i = 0; i < op_nargs[op]; i++) {

@@ -16,11 +16,13 @@
  *
  * Records (struct tr_record): times are ns since the start of the trace,
  * non-decreasing in file order. Closed-loop operations (COMPUTE, BLOCK_IO,
- * NET_SEND, SLEEP, PT_BATCH, YIELD) are the demand of one vCPU, in the
+ * NET_SEND, SLEEP, PT_BATCH, YIELD, and since version 2 WAIT,
+ * BLOCK_SUBMIT and NET_REPLY) are the demand of one vCPU, in the
  * order that vCPU issued them; their time is when the source issued them
  * (replay takes as long as the simulated scheduler lets it, so only their
- * order and arguments matter, except SLEEP, which is relative: sleep `a`
- * ns). Open-loop ARRIVALs (a packet or request arriving for the domain from
+ * order and arguments matter, except SLEEP and WAIT, which are relative:
+ * `a` ns). Version 1 files (without the three later ops) are still read;
+ * this build writes version 2. Open-loop ARRIVALs (a packet or request arriving for the domain from
  * outside) keep their timestamps on replay.
  *
  * Errors: functions return 0 or a negative enum sim_err (sim/err.h);
@@ -37,7 +39,8 @@
 
 #include "sim/types.h"
 
-#define TR_VERSION 1                /* format version this build writes and reads */
+#define TR_VERSION 2                /* format version this build writes; it reads 1 and 2 */
+#define TR_VERSION_MIN 1
 #define TR_NAME_MAX 63              /* bytes of a domain name, NUL excluded */
 #define TR_MAX_DOMAINS 4096
 #define TR_MAX_VCPUS 256            /* per domain */
@@ -52,10 +55,17 @@ enum tr_op {
                                        many of them target forbidden frames */
     TR_YIELD = 6,                   /* give up the CPU, stay runnable */
     TR_ARRIVAL = 7,                 /* open loop: a: bytes arriving at the domain's NIC */
+    /* Version 2 (what the synthetic generators' recordings need): */
+    TR_WAIT = 8,                    /* block until an event reaches the vCPU (an I/O
+                                       response, a packet) or, if a > 0, a ns have passed */
+    TR_BLOCK_SUBMIT = 9,            /* as BLOCK_IO, but do not wait: the request stays in
+                                       flight while the vCPU goes on */
+    TR_NET_REPLY = 10,              /* a: bytes sent on the domain's NIC in answer to the
+                                       oldest received packet not answered yet */
     TR_OP_COUNT
 };
 
-#define TR_F_WRITE 0x1u             /* BLOCK_IO: a write (else a read) */
+#define TR_F_WRITE 0x1u             /* BLOCK_IO, BLOCK_SUBMIT: a write (else a read) */
 
 struct tr_record {
     sim_time_t t;                   /* ns since the start of the trace */
