@@ -184,6 +184,11 @@ void blk_front_stalled(struct blk_front *f)
     f->stalls++;
 }
 
+uint32_t blk_front_depth(const struct blk_front *f)
+{
+    return (uint32_t)f->depth;
+}
+
 uint64_t blk_front_capacity(const struct blk_front *f)
 {
     return disk_capacity(f->disk);
@@ -270,7 +275,8 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
         f->dev = k;
         f->drv = dev->driver;
         f->disk = b->disks[k];
-        f->depth = wl->type == SCN_WL_IO ? wl->depth : 1;
+        /* A trace vCPU may keep as many requests in flight as the ring holds. */
+        f->depth = wl->type == SCN_WL_IO ? wl->depth : dev->ring;
         f->done_cap = (uint32_t)dev->ring;
         f->ring = ring_new((uint32_t)dev->ring, 0);
         f->issue_t = calloc((size_t)f->depth, sizeof *f->issue_t);

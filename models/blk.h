@@ -116,6 +116,9 @@ int blk_front_get(struct blk_front *f, uint32_t *id);
 int blk_front_final_check(struct blk_front *f, bool *more);
 /* Count a request that found the ring full. */
 void blk_front_stalled(struct blk_front *f);
+/* Tags: 0 .. depth-1 (the io workload's depth; a trace domain's: the ring's
+ * slots). */
+uint32_t blk_front_depth(const struct blk_front *f);
 /* Device capacity in sectors. */
 uint64_t blk_front_capacity(const struct blk_front *f);
 

@@ -232,6 +232,7 @@ struct mm_batcher {
     struct mm_entry *e;             /* [cap] the hypercall in progress */
     int cap;                        /* entries allocated */
     int npending;                   /* its entries (0: none in progress) */
+    int nforeign;                   /* of those, how many map a frame of another owner */
     sim_time_t pending_ns;          /* ns, its cost */
 };
 /* 0, or -SIM_EINVAL (fewer than 2 frames) / -SIM_ENOMEM. */

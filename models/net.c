@@ -71,6 +71,8 @@ struct net {
     int *dom_front;                 /* [ndomains] index or -1 */
     sim_time_t reset_t;
     int status;                     /* first error in an engine callback */
+    net_arrival_fn *arr_obs;        /* arrival observer (--record-trace), or NULL */
+    void *arr_obs_ctx;
 };
 
 enum { NET_WORK_TX, NET_WORK_RX };  /* be_work.kind */
@@ -136,7 +138,7 @@ static void tx_done(const struct nic_pkt *pkt, void *arg)
     f->nic_tx_n--;
     f->w_tx++;
     f->completed++;
-    if (!f->trace)
+    if (pkt->id != NET_NO_REQUEST)
         fail(f->n, st_rec_add(f->lat, ev_now(f->n->loop) - (sim_time_t)pkt->id));
 }
 
@@ -150,6 +152,8 @@ static sim_time_t gap_ns(struct net_front *f)
 static void inject(struct net_front *f, uint64_t bytes)
 {
     sim_time_t now = ev_now(f->n->loop);
+    if (f->n->arr_obs)
+        f->n->arr_obs(f->n->arr_obs_ctx, f->guest, bytes);
     struct nic_pkt p = { .id = (uint64_t)now, .bytes = bytes, .done = rx_done, .arg = f };
     int rc = nic_rx_inject(f->nic, &p);
     if (rc == 0) {
@@ -304,11 +308,17 @@ int net_front_reply(struct net_front *f, sim_time_t arrival)
     return front_tx(f, f->reply_bytes, (uint64_t)arrival);
 }
 
-int net_front_send(struct net_front *f, uint64_t bytes)
+uint32_t net_front_reply_bytes(const struct net_front *f)
 {
-    if (bytes == 0 || bytes > UINT32_MAX)
+    return f->reply_bytes;
+}
+
+int net_front_send(struct net_front *f, uint64_t bytes, uint64_t answers)
+{
+    if (bytes == 0 || bytes > UINT32_MAX
+        || (answers != NET_NO_REQUEST && answers > (uint64_t)ev_now(f->n->loop)))
         return -SIM_EINVAL;
-    return front_tx(f, (uint32_t)bytes, (uint64_t)ev_now(f->n->loop));
+    return front_tx(f, (uint32_t)bytes, answers);
 }
 
 int net_front_final_check(struct net_front *f, bool *more)
@@ -349,6 +359,14 @@ static void front_free(struct net_front *f)
         f->src.free(f->src.arg);
     st_rec_free(f->lat);
     free(f);
+}
+
+void net_set_arrival_observer(struct net *n, net_arrival_fn *fn, void *ctx)
+{
+    if (!n)
+        return;
+    n->arr_obs = fn;
+    n->arr_obs_ctx = fn ? ctx : NULL;
 }
 
 void net_free(struct net *n)

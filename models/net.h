@@ -126,8 +126,8 @@ void net_front_set_queued(struct net_front *f, uint64_t queued);
  * A trace domain with a `nic` gets a front end like a server's, but its
  * arrivals come from a net_arrivals source instead of the `arrival`
  * distribution (one ev event scheduled at a time: the next arrival), and
- * its sends (net_front_send) carry no request: net_latency is not recorded
- * for it; net_packets counts its packets through the NIC both ways and
+ * its plain sends carry no request, its replies (net_front_send with
+ * `answers`) give net_latency samples as a server's do; net_packets counts its packets through the NIC both ways and
  * requests_completed its sends delivered on the wire. */
 struct net_arrivals {
     /* The next arrival: 1 with its engine time (ns, non-decreasing) and size
@@ -137,7 +137,19 @@ struct net_arrivals {
     void *arg;
 };
 /* Put and push a packet of bytes (> 0) on the tx ring (consuming tx
- * responses first); -SIM_ENOSPC on a full ring (nothing put). */
-int net_front_send(struct net_front *f, uint64_t bytes);
+ * responses first); -SIM_ENOSPC on a full ring (nothing put). `answers`
+ * is NET_NO_REQUEST for a packet that answers nothing, or the NIC arrival
+ * time (ns, not in the future) of the request it replies to: then its
+ * time on the wire minus that is a net_latency sample. */
+#define NET_NO_REQUEST UINT64_MAX
+int net_front_send(struct net_front *f, uint64_t bytes, uint64_t answers);
+/* B of the domain's replies (the server's reply_size, at least a request). */
+uint32_t net_front_reply_bytes(const struct net_front *f);
+
+/* Arrival observer (run --record-trace): fn(ctx, dom, bytes) for every
+ * packet that reaches a NIC for domain dom from outside, when it arrives
+ * (engine time ev_now). One observer; NULL removes it. */
+typedef void net_arrival_fn(void *ctx, int dom, uint64_t bytes);
+void net_set_arrival_observer(struct net *n, net_arrival_fn *fn, void *ctx);
 
 #endif

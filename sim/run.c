@@ -714,7 +714,11 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         rec = trec_new(o->record_trace, &sc, herr, sizeof herr);
         if (!rec)
             goto build_failed;
-        trec_attach(rec, h);
+        if (trec_attach(rec, loop, h, net) < 0) {
+            snprintf(err, errlen, "out of memory");
+            rc = -SIM_ENOMEM;
+            goto fail;
+        }
     }
     rc = hv_start(h);
     if (rc < 0) {

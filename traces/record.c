@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "models/hv.h"
+#include "models/net.h"
+#include "sim/ev.h"
 #include "sim/err.h"
 #include "traces/trace.h"
 #include "workloads/wl.h"
@@ -15,17 +17,11 @@
 struct trec {
     struct tr_writer *w;
     char *path;
+    const struct scn *s;            /* borrowed: the run's scenario */
+    struct ev_loop *loop;
+    struct wl_tap *taps;            /* one per vCPU of a domain with a workload */
     int status;                     /* first error, or 0 */
 };
-
-/* A trace workload with a disk or a NIC replays I/O, which is not recorded
- * as such. */
-static bool recordable(const struct scn_workload *wl)
-{
-    enum scn_wl_type t = wl->type;
-    return t == SCN_WL_NONE || t == SCN_WL_CPU || t == SCN_WL_PERIODIC
-           || (t == SCN_WL_TRACE && wl->device < 0 && wl->nic < 0);
-}
 
 struct trec *trec_new(const char *path, const struct scn *s, char *err, size_t errlen)
 {
@@ -35,12 +31,6 @@ struct trec *trec_new(const char *path, const struct scn *s, char *err, size_t e
     }
     for (int d = 0; d < s->ndomains; d++) {
         const struct scn_domain *dom = &s->domains[d];
-        if (!recordable(&dom->wl)) {
-            snprintf(err, errlen, "--record-trace: domain '%s' runs a workload whose requests "
-                     "go through devices or the memory model; only cpu, periodic and trace "
-                     "workloads (without device or nic) can be recorded for now", dom->name);
-            return NULL;
-        }
         if (strlen(dom->name) > TR_NAME_MAX || dom->vcpus > TR_MAX_VCPUS) {
             snprintf(err, errlen, "--record-trace: domain '%s': name longer than %d bytes or "
                      "more than %d vCPUs", dom->name, TR_NAME_MAX, TR_MAX_VCPUS);
@@ -59,6 +49,7 @@ struct trec *trec_new(const char *path, const struct scn *s, char *err, size_t e
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    r->s = s;
     for (int d = 0; d < s->ndomains; d++) {
         snprintf(doms[d].name, sizeof doms[d].name, "%s", s->domains[d].name);
         doms[d].vcpus = (uint32_t)s->domains[d].vcpus;
@@ -78,12 +69,18 @@ struct trec *trec_new(const char *path, const struct scn *s, char *err, size_t e
     return r;
 }
 
+static void put(struct trec *r, struct tr_record *rec)
+{
+    if (!r->status)
+        r->status = tr_write(r->w, rec);
+}
+
 static void on_op(void *ctx, sim_time_t t, int dom, int vcpu, sim_time_t now,
                   const struct wl_op *op)
 {
     struct trec *r = ctx;
-    if (r->status)
-        return;
+    if (op->rec == WL_REC_NONE || r->s->domains[dom].wl.type == SCN_WL_NONE)
+        return;     /* implied by other records; or a domain without a workload */
     struct tr_record rec = { .t = t, .dom = (uint16_t)dom, .vcpu = (uint16_t)vcpu };
     switch (op->kind) {
     case WL_OP_COMPUTE:
@@ -91,21 +88,67 @@ static void on_op(void *ctx, sim_time_t t, int dom, int vcpu, sim_time_t now,
         rec.a = op->ns > 0 ? (uint64_t)op->ns : 0;
         break;
     case WL_OP_SLEEP:
-        rec.op = TR_SLEEP;
         rec.a = op->ns > now ? (uint64_t)(op->ns - now) : 0;
+        rec.op = TR_SLEEP;
+        if (op->rec == WL_REC_WAIT) {
+            rec.op = TR_WAIT;
+            rec.a = rec.a ? rec.a : 1;      /* `wait 0` would mean no timeout */
+        }
         break;
     case WL_OP_YIELD:
         rec.op = TR_YIELD;
         break;
     case WL_OP_BLOCK:
-        return;         /* domains without a workload: nothing to replay */
+        rec.op = TR_WAIT;
+        break;
     }
-    r->status = tr_write(r->w, &rec);
+    put(r, &rec);
 }
 
-void trec_attach(struct trec *r, struct hv *h)
+static void on_demand(void *ctx, int dom, int vcpu, const struct wl_demand *d)
 {
+    struct trec *r = ctx;
+    static const uint8_t ops[] = { [WL_DEM_BLOCK_SUBMIT] = TR_BLOCK_SUBMIT,
+                                   [WL_DEM_NET_SEND] = TR_NET_SEND,
+                                   [WL_DEM_NET_REPLY] = TR_NET_REPLY,
+                                   [WL_DEM_PT_BATCH] = TR_PT_BATCH };
+    struct tr_record rec = { .t = ev_now(r->loop), .dom = (uint16_t)dom, .vcpu = (uint16_t)vcpu,
+                             .op = ops[d->kind], .flags = d->write ? TR_F_WRITE : 0,
+                             .a = d->a, .b = d->b };
+    put(r, &rec);
+}
+
+static void on_arrival(void *ctx, int dom, uint64_t bytes)
+{
+    struct trec *r = ctx;
+    struct tr_record rec = { .t = ev_now(r->loop), .dom = (uint16_t)dom, .op = TR_ARRIVAL,
+                             .a = bytes };
+    put(r, &rec);
+}
+
+int trec_attach(struct trec *r, struct ev_loop *loop, struct hv *h, struct net *net)
+{
+    const struct scn *s = r->s;
+    size_t n = 0;
+    for (int d = 0; d < s->ndomains; d++)
+        n += (size_t)s->domains[d].vcpus;
+    r->taps = calloc(n ? n : 1, sizeof *r->taps);
+    if (!r->taps)
+        return -SIM_ENOMEM;
+    r->loop = loop;
+    struct wl_tap *t = r->taps;
+    for (int d = 0; d < s->ndomains; d++) {
+        for (int v = 0; v < s->domains[d].vcpus; v++, t++) {
+            struct wl *w = hv_workload(h, d, v);
+            if (!w || s->domains[d].wl.type == SCN_WL_NONE)
+                continue;
+            *t = (struct wl_tap){ on_demand, r, d, v };
+            w->tap = t;
+        }
+    }
     hv_set_op_observer(h, on_op, r);
+    net_set_arrival_observer(net, on_arrival, r);
+    return 0;
 }
 
 int trec_status(const struct trec *r)
@@ -121,6 +164,7 @@ int trec_close(struct trec *r)
     if (r->status < 0 || rc < 0)
         remove(r->path);
     rc = r->status < 0 ? r->status : rc;
+    free(r->taps);
     free(r->path);
     free(r);
     return rc;
@@ -132,6 +176,7 @@ void trec_abort(struct trec *r)
         return;
     tr_writer_close(r->w);
     remove(r->path);
+    free(r->taps);
     free(r->path);
     free(r);
 }

@@ -98,7 +98,8 @@ static int io_next(struct wl *w, sim_time_t now, struct wl_op *op)
                     i = j;
             if (i < 0)
                 break;
-            rc = blk_front_put(x->f, (uint32_t)i, x->op, pick_sector(x), x->bytes);
+            uint64_t sector = pick_sector(x);
+            rc = blk_front_put(x->f, (uint32_t)i, x->op, sector, x->bytes);
             if (rc == -SIM_ENOSPC) {
                 /* The sequential position was not used: take it back. Every
                  * tag ready now waits for a slot: one stall each. */
@@ -114,6 +115,7 @@ static int io_next(struct wl *w, sim_time_t now, struct wl_op *op)
             }
             if (rc < 0)
                 return rc;
+            wl_note(&x->base, WL_DEM_BLOCK_SUBMIT, x->op == DISK_WRITE, x->bytes, sector);
             x->stalled[i] = false;
             x->state[i] = IO_OUT;
             put = true;
@@ -131,7 +133,7 @@ static int io_next(struct wl *w, sim_time_t now, struct wl_op *op)
         if (x->state[i] == IO_THINK && x->ready[i] > now && x->ready[i] < wake)
             wake = x->ready[i];
     if (wake != SIM_TIME_MAX)
-        *op = (struct wl_op){ .kind = WL_OP_SLEEP, .ns = wake };
+        *op = (struct wl_op){ .kind = WL_OP_SLEEP, .rec = WL_REC_WAIT, .ns = wake };
     else
         *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
     return 0;

@@ -109,15 +109,18 @@ sim_time_t mm_batcher_build(struct mm_batcher *x, int n, int forced, double p)
         x->e = e;
         x->cap = n;
     }
+    x->nforeign = 0;
     for (int i = 0; i < n; i++) {
         struct mm_entry *e = &x->e[i];
         e->table = x->first + rng_below(x->rng, x->tables);
         e->index = (uint32_t)rng_below(x->rng, MM_PT_ENTRIES);
         e->writable = true;
-        if (i < forced || (p > 0 && rng_uniform(x->rng) < p))
+        if (i < forced || (p > 0 && rng_uniform(x->rng) < p)) {
             e->mfn = foreign_mfn(x);
-        else
+            x->nforeign++;
+        } else {
             e->mfn = x->first + x->tables + rng_below(x->rng, x->frames - x->tables);
+        }
     }
     x->npending = n;
     x->pending_ns = x->hypercall_ns + (sim_time_t)n * x->pte_ns;
@@ -151,9 +154,10 @@ static int mmu_next(struct wl *w, sim_time_t now, struct wl_op *op)
             sim_time_t ns = mm_batcher_build(&x->mb, n, 0, x->invalid);
             if (ns < 0)
                 return (int)ns;
+            wl_note(&x->base, WL_DEM_PT_BATCH, false, (uint64_t)n, (uint64_t)x->mb.nforeign);
             x->burst_ns += ns;
             if (ns > 0) {
-                *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = ns };
+                *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .rec = WL_REC_NONE, .ns = ns };
                 return 0;
             }
             continue;

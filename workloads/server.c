@@ -64,6 +64,7 @@ static int server_next(struct wl *w, sim_time_t now, struct wl_op *op)
         if (x->served) {
             rc = net_front_reply(x->f, x->q[x->head]);
             if (rc == 0) {
+                wl_note(&x->base, WL_DEM_NET_REPLY, false, net_front_reply_bytes(x->f), 0);
                 x->served = x->stalled = false;
                 x->head = (x->head + 1) % x->cap;
                 x->n--;

@@ -80,85 +80,159 @@ struct wl_trace {
     uint64_t mine;                  /* records for this vCPU in the whole trace */
     bool done;                      /* end of a non-looping trace */
     struct wl_env env;              /* for the mm batcher's stream */
-    bool has_io, has_pt;            /* this vCPU has block_io / pt_batch records */
-    struct blk_front *f;            /* block front end (vCPU 0), attached by models/blk */
-    bool io_out;                    /* a block request is waiting for its response */
-    struct mm_batcher mb;           /* page-table batches, attached by models/mm */
+    bool has_io, has_pt, has_reply; /* this vCPU has block / pt_batch / net_reply records */
+    /* Block I/O (vCPU 0, attached by models/blk): tags 0 .. depth-1. */
+    struct blk_front *f;
+    uint32_t depth;
+    bool *busy;                     /* [depth] tag in flight */
+    uint32_t inflight;
+    bool pushed;                    /* every request put has been pushed */
+    bool sync;                      /* a block_io waits for tag sync_id */
+    uint32_t sync_id;
+    bool io_out;                    /* a block request found the ring full: io_rec */
+    struct tr_record io_rec;
+    /* Page tables (attached by models/mm). */
+    struct mm_batcher mb;
     bool mm_ready;
-    struct net_front *nf;           /* network front end (vCPU 0), attached by models/net */
-    bool send_out;                  /* a net_send waits for a tx slot */
-    uint64_t send_bytes;            /* B of that send */
-    sim_time_t sleep_until;         /* ns NOW(): end of the current sleep (with nf) */
+    /* Network (vCPU 0, attached by models/net). */
+    struct net_front *nf;
+    bool send_out;                  /* a send or reply waits for a tx slot: send_rec */
+    struct tr_record send_rec;
+    sim_time_t *rq;                 /* FIFO of ns NIC arrival times not replied (has_reply) */
+    size_t rq_head, rq_n, rq_cap;
     uint64_t received;              /* packets consumed from the rx ring */
+    /* An uninterruptible sleep (a `sleep` record) in progress. */
+    bool sleeping;
+    sim_time_t sleep_until;         /* ns NOW() */
 };
 
-/* Consume every received packet and re-arm the rings' events (so that a
- * blocked or sleeping vCPU is woken by the next one). */
-static int net_drain(struct wl_trace *x)
+static int rq_push(struct wl_trace *x, sim_time_t t)
 {
-    if (!x->nf)
-        return 0;
-    for (;;) {
-        sim_time_t t;
-        int rc;
-        while ((rc = net_front_recv(x->nf, &t)) == 0)
-            x->received++;
+    if (x->rq_n == x->rq_cap) {
+        size_t cap = x->rq_cap ? 2 * x->rq_cap : 64;
+        sim_time_t *q = malloc(cap * sizeof *q);
+        if (!q)
+            return -SIM_ENOMEM;
+        for (size_t i = 0; i < x->rq_n; i++)
+            q[i] = x->rq[(x->rq_head + i) % x->rq_cap];
+        free(x->rq);
+        x->rq = q;
+        x->rq_head = 0;
+        x->rq_cap = cap;
+    }
+    x->rq[(x->rq_head + x->rq_n) % x->rq_cap] = t;
+    x->rq_n++;
+    return 0;
+}
+
+/* Take every block response and received packet there is. */
+static int take_events(struct wl_trace *x)
+{
+    int rc;
+    if (x->f) {
+        uint32_t id;
+        while ((rc = blk_front_get(x->f, &id)) == 0) {
+            if (id >= x->depth || !x->busy[id])
+                return -SIM_ESTATE;
+            x->busy[id] = false;
+            x->inflight--;
+            if (x->sync && id == x->sync_id)
+                x->sync = false;
+        }
         if (rc != -SIM_ENOENT)
             return rc;
-        bool more = false;
-        if ((rc = net_front_final_check(x->nf, &more)) < 0)
+    }
+    if (x->nf) {
+        sim_time_t t;
+        while ((rc = net_front_recv(x->nf, &t)) == 0) {
+            x->received++;
+            if (x->has_reply && (rc = rq_push(x, t)) < 0)
+                return rc;
+        }
+        if (rc != -SIM_ENOENT)
             return rc;
-        if (!more)
+    }
+    return 0;
+}
+
+/* Before the vCPU goes idle: re-arm the rings' response events, taking
+ * what came meanwhile; *got if anything did. */
+static int rearm(struct wl_trace *x, bool *got)
+{
+    *got = false;
+    for (;;) {
+        bool a = false, b = false;
+        int rc;
+        if (x->f && (rc = blk_front_final_check(x->f, &a)) < 0)
+            return rc;
+        if (x->nf && (rc = net_front_final_check(x->nf, &b)) < 0)
+            return rc;
+        if (!a && !b)
             return 0;
+        *got = true;
+        if ((rc = take_events(x)) < 0)
+            return rc;
     }
 }
 
-/* Try the pending send: 1 if the tx ring is still full, 0 if sent. */
-static int net_send(struct wl_trace *x)
+/* Try the pending send (a net_send or net_reply record): 1 if the tx ring
+ * is still full, 0 if sent. */
+static int try_send(struct wl_trace *x)
 {
-    int rc = net_front_send(x->nf, x->send_bytes);
+    const struct tr_record *rec = &x->send_rec;
+    bool reply = rec->op == TR_NET_REPLY;
+    /* A reply with no request waiting answers nothing. */
+    uint64_t answers = reply && x->rq_n ? (uint64_t)x->rq[x->rq_head] : NET_NO_REQUEST;
+    int rc = net_front_send(x->nf, rec->a, answers);
     if (rc == -SIM_ENOSPC) {
         if (!x->send_out)
             net_front_stalled(x->nf);
         x->send_out = true;
         return 1;
     }
+    if (rc < 0)
+        return rc;
     x->send_out = false;
-    return rc;
-}
-
-/* Consume the response of the request in flight, if it is there: 1 if the
- * vCPU must still wait (block), 0 if not, or a negative sim_err. */
-static int io_wait(struct wl_trace *x)
-{
-    for (;;) {
-        uint32_t id;
-        int rc = blk_front_get(x->f, &id);
-        if (rc == 0) {
-            x->io_out = false;
-            return 0;
-        }
-        if (rc != -SIM_ENOENT)
-            return rc;
-        bool more = false;
-        if ((rc = blk_front_final_check(x->f, &more)) < 0)
-            return rc;
-        if (!more)
-            return 1;
+    if (reply && x->rq_n) {
+        x->rq_head = (x->rq_head + 1) % x->rq_cap;
+        x->rq_n--;
     }
+    wl_note(&x->base, reply ? WL_DEM_NET_REPLY : WL_DEM_NET_SEND, false, rec->a, 0);
+    return 0;
 }
 
-static int io_issue(struct wl_trace *x, const struct tr_record *rec)
+/* Try the pending block request (block_io or block_submit): 1 if the ring
+ * is still full, 0 if put (pushed before the vCPU gives up the CPU). */
+static int try_submit(struct wl_trace *x)
 {
+    const struct tr_record *rec = &x->io_rec;
+    uint32_t id = 0;
+    while (id < x->depth && x->busy[id])
+        id++;
     uint64_t sectors = (rec->a + DISK_SECTOR_BYTES - 1) / DISK_SECTOR_BYTES;
     uint64_t cap = blk_front_capacity(x->f);
     uint64_t span = cap > sectors ? cap - sectors + 1 : 1;
     enum disk_op op = rec->flags & TR_F_WRITE ? DISK_WRITE : DISK_READ;
-    int rc = blk_front_put(x->f, 0, op, rec->b % span, (uint32_t)rec->a);
+    int rc = id < x->depth ? blk_front_put(x->f, id, op, rec->b % span, (uint32_t)rec->a)
+                           : -SIM_ENOSPC;
+    if (rc == -SIM_ENOSPC) {
+        if (!x->io_out)
+            blk_front_stalled(x->f);
+        x->io_out = true;
+        return 1;
+    }
     if (rc < 0)
-        return rc;          /* -SIM_ENOSPC cannot happen at depth 1 */
-    x->io_out = true;
-    return blk_front_push(x->f);
+        return rc;
+    x->io_out = false;
+    x->busy[id] = true;
+    x->inflight++;
+    x->pushed = false;
+    if (rec->op == TR_BLOCK_IO) {
+        x->sync = true;
+        x->sync_id = id;
+    }
+    wl_note(&x->base, WL_DEM_BLOCK_SUBMIT, op == DISK_WRITE, rec->a, rec->b % span);
+    return 0;
 }
 
 static int replay_next(struct wl_trace *x, sim_time_t now, struct wl_op *op);
@@ -166,35 +240,51 @@ static int replay_next(struct wl_trace *x, sim_time_t now, struct wl_op *op);
 static int trace_next(struct wl *w, sim_time_t now, struct wl_op *op)
 {
     struct wl_trace *x = (struct wl_trace *)w;
-    int rc = net_drain(x);
-    if (rc < 0)
-        return rc;
-    /* A packet's event may end a sleep early: sleep on (unless the rest
-     * is within the timer slop, as the timer's own early wake). */
-    if (x->nf && now + x->env.s->machine.clock.timer_slop < x->sleep_until) {
-        *op = (struct wl_op){ .kind = WL_OP_SLEEP, .ns = x->sleep_until };
-        return 0;
+    int rc;
+    for (;;) {
+        if ((rc = take_events(x)) < 0)
+            return rc;
+        if (x->sleeping && now + x->env.s->machine.clock.timer_slop < x->sleep_until) {
+            /* An event ended a `sleep` early: the guest sleeps on (unless the
+             * rest is within the timer slop, as the timer's own early wake). */
+            *op = (struct wl_op){ .kind = WL_OP_SLEEP, .rec = WL_REC_NONE, .ns = x->sleep_until };
+        } else {
+            x->sleeping = false;
+            if ((rc = replay_next(x, now, op)) < 0)
+                return rc;
+            if (op->kind == WL_OP_SLEEP && op->rec == WL_REC_AS_IS) {
+                x->sleeping = true;
+                x->sleep_until = op->ns;
+            }
+        }
+        if (!x->pushed) {
+            if ((rc = blk_front_push(x->f)) < 0)
+                return rc;
+            x->pushed = true;
+        }
+        bool got = false, for_sync = op->kind == WL_OP_BLOCK && x->sync;
+        if ((op->kind == WL_OP_SLEEP || op->kind == WL_OP_BLOCK) && (rc = rearm(x, &got)) < 0)
+            return rc;
+        if (x->has_reply)
+            net_front_set_queued(x->nf, x->rq_n);
+        /* A block_io whose response came while re-arming: go on. */
+        if (!(got && for_sync && !x->sync))
+            return 0;
     }
-    if ((rc = replay_next(x, now, op)) < 0)
-        return rc;
-    if (x->nf && op->kind == WL_OP_SLEEP)
-        x->sleep_until = op->ns;
-    return net_drain(x);        /* re-armed after the packets consumed */
 }
 
 static int replay_next(struct wl_trace *x, sim_time_t now, struct wl_op *op)
 {
     struct tr_record rec;
     int rc;
-    if (x->send_out && (rc = net_send(x)) != 0) {
+    /* Waiting for a tx slot, a ring slot, or a block_io's response. */
+    if ((x->send_out && (rc = try_send(x)) != 0) || (x->io_out && (rc = try_submit(x)) != 0)) {
         if (rc < 0)
             return rc;
         *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
         return 0;
     }
-    if ((x->io_out && (rc = io_wait(x)) != 0)) {
-        if (rc < 0)
-            return rc;
+    if (x->sync) {
         *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
         return 0;
     }
@@ -225,20 +315,30 @@ static int replay_next(struct wl_trace *x, sim_time_t now, struct wl_op *op)
         case TR_YIELD:
             *op = (struct wl_op){ .kind = WL_OP_YIELD, .ns = 0 };
             return 0;
+        case TR_WAIT:
+            if (rec.a)
+                *op = (struct wl_op){ .kind = WL_OP_SLEEP, .rec = WL_REC_WAIT,
+                                      .ns = now + (sim_time_t)rec.a };
+            else
+                *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
+            return 0;
         case TR_BLOCK_IO:
+        case TR_BLOCK_SUBMIT:
             if (!x->f)
                 return -SIM_ESTATE;             /* no front end attached */
-            if ((rc = io_issue(x, &rec)) < 0 || (rc = io_wait(x)) < 0)
+            x->io_rec = rec;
+            if ((rc = try_submit(x)) < 0)
                 return rc;
-            if (rc == 0)
-                continue;                       /* done already (not in practice) */
+            if (rc == 0 && !x->sync)
+                continue;                       /* in flight: go on */
             *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
             return 0;
         case TR_NET_SEND:
+        case TR_NET_REPLY:
             if (!x->nf)
                 return -SIM_ESTATE;             /* no front end attached */
-            x->send_bytes = rec.a;
-            if ((rc = net_send(x)) < 0)
+            x->send_rec = rec;
+            if ((rc = try_send(x)) < 0)
                 return rc;
             if (rc == 0)
                 continue;                       /* handed to netfront: go on */
@@ -250,12 +350,13 @@ static int replay_next(struct wl_trace *x, sim_time_t now, struct wl_op *op)
             sim_time_t ns = mm_batcher_build(&x->mb, (int)rec.a, (int)rec.b, 0);
             if (ns < 0)
                 return (int)ns;
+            wl_note(&x->base, WL_DEM_PT_BATCH, false, rec.a, (uint64_t)x->mb.nforeign);
             if (ns == 0) {
                 if ((rc = mm_batcher_finish(&x->mb)) < 0)
                     return rc;
                 continue;
             }
-            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = ns };
+            *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .rec = WL_REC_NONE, .ns = ns };
             return 0;
         }
         default:
@@ -272,6 +373,8 @@ static void trace_free(struct wl *w)
     tr_reader_close(x->r);
     if (x->mm_ready)
         mm_batcher_fini(&x->mb);
+    free(x->busy);
+    free(x->rq);
     free(x);
 }
 
@@ -295,7 +398,10 @@ static const char *refuse(const struct wl_trace *x, const struct scn_domain *d,
     case TR_SLEEP:
     case TR_YIELD:
         return NULL;
+    case TR_WAIT:
+        return NULL;
     case TR_BLOCK_IO:
+    case TR_BLOCK_SUBMIT:
         if (d->wl.device < 0)
             return "block I/O needs the workload's `device:` (a disk)";
         if (x->vcpu != 0)
@@ -309,10 +415,11 @@ static const char *refuse(const struct wl_trace *x, const struct scn_domain *d,
                    "invalid";
         return NULL;
     case TR_NET_SEND:
+    case TR_NET_REPLY:
     case TR_ARRIVAL:
         if (d->wl.nic < 0)
             return "network records need the workload's `nic:` (a NIC)";
-        if (rec->op == TR_NET_SEND && x->vcpu != 0)
+        if (rec->op != TR_ARRIVAL && x->vcpu != 0)
             return "network sends are replayed on vCPU 0 only (events go to vCPU 0)";
         if (rec->a == 0 || rec->a > TRACE_NET_MAX)
             return "a packet must be of 1 to 65536 B";
@@ -338,7 +445,8 @@ static int validate(struct wl_trace *x, const struct scn_domain *d, char *err, s
                      d->name, (long long)rec.t, (unsigned)rec.vcpu, tr_op_name(rec.op), why);
             return -SIM_EBADINPUT;
         }
-        x->has_io |= rec.op == TR_BLOCK_IO;
+        x->has_io |= rec.op == TR_BLOCK_IO || rec.op == TR_BLOCK_SUBMIT;
+        x->has_reply |= rec.op == TR_NET_REPLY;
         x->has_pt |= rec.op == TR_PT_BATCH;
         if (rec.op != TR_ARRIVAL)
             x->mine++;
@@ -361,6 +469,7 @@ struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen)
     }
     x->base.ops = &trace_ops;
     x->vcpu = env->vcpu;
+    x->pushed = true;
     x->loop = d->wl.loop;
     x->r = tr_reader_open(d->wl.file, e, sizeof e);
     if (!x->r) {
@@ -400,8 +509,12 @@ static struct wl_trace *as_trace(struct wl *w)
 int wl_trace_attach_blk(struct wl *w, struct blk_front *f)
 {
     struct wl_trace *x = as_trace(w);
-    if (!x || !f || x->vcpu != 0)
+    if (!x || !f || x->vcpu != 0 || x->f)
         return -SIM_EINVAL;
+    x->depth = blk_front_depth(f);
+    x->busy = calloc(x->depth ? x->depth : 1, sizeof *x->busy);
+    if (!x->busy)
+        return -SIM_ENOMEM;
     x->f = f;
     return 0;
 }

@@ -52,10 +52,41 @@ enum wl_op_kind {
     WL_OP_BLOCK,
 };
 
+/* How `xensim run --record-trace` (traces/record.h) writes an operation. */
+enum wl_rec {
+    WL_REC_AS_IS = 0,       /* as itself (compute, sleep, yield; BLOCK as `wait`) */
+    WL_REC_WAIT,            /* a SLEEP that any event for the vCPU may end early (the
+                               io workload's think): a `wait` with a timeout */
+    WL_REC_NONE,            /* follows from demand written otherwise (a page-table
+                               batch's cost, a sleep resumed after an early wake) */
+};
+
 struct wl_op {
     enum wl_op_kind kind;
+    enum wl_rec rec;
     sim_time_t ns;          /* COMPUTE: ns of CPU time (>= 0, or WL_FOREVER);
                                SLEEP: deadline, ns of the pCPU's NOW(); else 0 */
+};
+
+/*
+ * Demand a workload puts on the models rather than on the CPU, told to an
+ * optional tap as it happens (the recorder of --record-trace is the one
+ * tap): a block request put on the ring (a: bytes, b: 512 B sector), a
+ * packet sent (a: bytes), a reply sent in answer to the oldest received
+ * request (a: bytes), a page-table batch built (a: entries, b: how many map
+ * a frame the domain does not own). Told only when it took effect (a put
+ * that found the ring full is not demand yet).
+ */
+enum wl_demand_kind { WL_DEM_BLOCK_SUBMIT, WL_DEM_NET_SEND, WL_DEM_NET_REPLY, WL_DEM_PT_BATCH };
+struct wl_demand {
+    enum wl_demand_kind kind;
+    bool write;             /* BLOCK_SUBMIT: a write */
+    uint64_t a, b;
+};
+struct wl_tap {
+    void (*fn)(void *ctx, int dom, int vcpu, const struct wl_demand *d);
+    void *ctx;
+    int dom, vcpu;          /* whose workload this tap is set on */
 };
 
 /* What a workload is built from. */
@@ -86,7 +117,18 @@ struct wl_ops {
 struct wl {
     const struct wl_ops *ops;
     struct wl_stats st;
+    const struct wl_tap *tap;   /* borrowed, or NULL: nobody records */
 };
+
+/* Tell the tap, if any, of demand d. */
+static inline void wl_note(const struct wl *w, enum wl_demand_kind kind, bool write, uint64_t a,
+                           uint64_t b)
+{
+    if (w->tap) {
+        struct wl_demand d = { kind, write, a, b };
+        w->tap->fn(w->tap->ctx, w->tap->dom, w->tap->vcpu, &d);
+    }
+}
 
 /* Whether wl_new implements the scenario's workload type. SCN_WL_NONE is
  * supported (an idle workload). */
