@@ -6,33 +6,46 @@
  *
  * Mapping: the scenario domain replays the trace's domain of the same
  * name, or, if the trace has only one domain, that one; vCPU k replays the
- * records of the trace vCPU k, in file order, one operation per record:
+ * records of the trace vCPU k, in file order. Each time the vCPU asks for
+ * its next operation it first takes every block response and received
+ * packet there is, then performs records until one hands the CPU back:
  *   compute a   COMPUTE a ns (it takes as long as the scheduler lets it);
  *   sleep a     SLEEP until NOW() + a (relative, so a replay that is
- *               delayed stays delayed, as a real guest's timer would);
+ *               delayed stays delayed, as a real guest's timer would); an
+ *               event that wakes the vCPU earlier is taken and the vCPU
+ *               sleeps on to the deadline (unless within the timer slop);
+ *   wait a      BLOCK until an event (a block response, a packet), or, if
+ *               a > 0, SLEEP until NOW() + a, which any event ends early;
  *   yield       YIELD;
- *   block_io    (vCPU 0, with `device: DISK`) a request of a bytes at
+ *   block_submit  (vCPU 0, with `device: DISK`) a request of a bytes at
  *               sector b (modulo the disk's size), read or write, put on
- *               the domain's block front end (models/blk.h: depth 1, the
- *               ring of the disk) and pushed; the vCPU BLOCKs until its
- *               response is consumed, then goes on (io_ops, io_bytes and
- *               io_latency are the front end's, as for an io domain);
+ *               the domain's block front end (models/blk.h: tags up to the
+ *               ring's slots) and left in flight: the vCPU goes on (io_ops,
+ *               io_bytes and io_latency are the front end's, as for an io
+ *               domain); a full ring makes it BLOCK until a slot frees;
+ *   block_io    the same, then BLOCK until that request's response;
  *   pt_batch    one mmu_update of a entries, the first b of them mapping
  *               a frame the domain does not own (rejected), built and
  *               costed by the mm batcher the mmu workload uses
  *               (models/mm.h): COMPUTE hypercall + a * pte_validate, then
  *               the batch is validated and applied;
  *   net_send    (vCPU 0, with `nic: NIC`) a packet of a bytes put on the
- *               domain's netfront tx ring and pushed (models/net.h); the
- *               vCPU goes on at once, or BLOCKs while the tx ring is full;
+ *               domain's netfront tx ring (models/net.h); the vCPU goes on
+ *               at once, or BLOCKs while the tx ring is full;
+ *   net_reply   the same, answering the oldest received packet not
+ *               answered yet: its time on the wire minus that packet's
+ *               NIC arrival is a net_latency sample, as a server's reply;
  *   arrival     not a vCPU operation: models/net reads the domain's
  *               arrivals through wl_trace_arrivals (its own streamed
  *               reader) and injects each at the NIC at its timestamp
  *               (plus, when looping, the trace's last record time per
- *               pass). vCPU 0 consumes every received packet at each of
- *               its operations and re-arms the rings before returning, so
- *               a packet wakes it; a sleep ended early by a packet is
- *               resumed to its deadline (unless within the timer slop).
+ *               pass).
+ * Requests put are pushed (the back end notified if the ring asks) once,
+ * before the vCPU gives up the CPU. The rings' response events are re-armed
+ * only when the vCPU goes idle (sleep, wait, block), as the io and server
+ * workloads do: a packet or response that comes while the vCPU computes is
+ * taken at its next operation, without an upcall. With this, a recording
+ * of the io, server and mmu workloads (traces/record.h) replays exactly.
  * At the end of the trace the vCPU loops back to the first record if
  * `loop: true`, else it blocks for good. The whole trace is read once when
  * the workload is built, so a damaged file, a domain that is not in it, or
@@ -52,8 +65,10 @@
  * Simplified: the time stamps of closed-loop records are not used (only
  * their order); block I/O and sends go through vCPU 0 only; the guest's
  * CPU cost of building a block request or a packet, or of receiving one,
- * is not modelled (as for the io and server workloads); net_latency is not
- * recorded for a trace domain.
+ * is not modelled (as for the io and server workloads); a net_reply with
+ * no packet waiting answers nothing (no net_latency sample); the guest's
+ * queue of received packets is kept only if the trace has net_reply
+ * records, and is unbounded, as the server's.
  */
 #include <stdio.h>
 #include <stdlib.h>
