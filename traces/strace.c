@@ -202,6 +202,7 @@ struct stc_parser {
     stc_diag_fn diag;
     void *ctx;
     struct stc_stats st;
+    uint64_t unanswered;            /* data received on sockets and not answered yet */
 
     char *line;                     /* the line being assembled */
     size_t len, cap;
@@ -861,6 +862,32 @@ static sim_time_t compute_until(struct stc_parser *p, struct proc *q, sim_time_t
     return t;
 }
 
+/* n bytes sent on a socket at t: the answer to data received earlier, if
+ * some is not answered yet (net_reply: the replay measures net_latency from
+ * that arrival), else a plain send. Every receive counts as one request,
+ * however many sends answer it. */
+static void net_send(struct stc_parser *p, struct proc *q, sim_time_t t, uint64_t n)
+{
+    int op = TR_NET_SEND;
+    if (p->unanswered) {
+        p->unanswered--;
+        op = TR_NET_REPLY;
+    }
+    put(p, t, q->vcpu, op, 0, n, 0);
+    p->st.send_bytes += n;
+}
+
+/* n bytes received on a socket by a call from t to te that took dur. */
+static void net_recv(struct stc_parser *p, struct proc *q, sim_time_t t, sim_time_t te,
+                     sim_time_t dur, uint64_t n)
+{
+    if (dur > 0)
+        put(p, t, q->vcpu, TR_SLEEP, 0, (uint64_t)dur, 0);
+    put(p, te > t ? te : t, 0, TR_ARRIVAL, 0, n, 0);
+    p->st.recv_bytes += n;
+    p->unanswered++;
+}
+
 /* A complete call of q that started at ts. */
 static void do_call(struct stc_parser *p, struct proc *q, sim_time_t ts, const struct call *c)
 {
@@ -917,15 +944,10 @@ static void do_call(struct stc_parser *p, struct proc *q, sim_time_t ts, const s
             mapped = true;
         } else if (kind == FD_SOCKET) {
             sim_time_t t = compute_until(p, q, ts);
-            if (wr) {
-                put(p, t, q->vcpu, TR_NET_SEND, 0, n, 0);
-                p->st.send_bytes += n;
-            } else {
-                if (dur > 0)
-                    put(p, t, q->vcpu, TR_SLEEP, 0, (uint64_t)dur, 0);
-                put(p, te > t ? te : t, 0, TR_ARRIVAL, 0, n, 0);
-                p->st.recv_bytes += n;
-            }
+            if (wr)
+                net_send(p, q, t, n);
+            else
+                net_recv(p, q, t, te, dur, n);
             mapped = true;
         }
         break;
@@ -946,15 +968,10 @@ static void do_call(struct stc_parser *p, struct proc *q, sim_time_t ts, const s
         if (ok && c->result > 0) {
             uint64_t n = (uint64_t)c->result;
             sim_time_t t = compute_until(p, q, ts);
-            if (cls == C_SEND) {
-                put(p, t, q->vcpu, TR_NET_SEND, 0, n, 0);
-                p->st.send_bytes += n;
-            } else {
-                if (dur > 0)
-                    put(p, t, q->vcpu, TR_SLEEP, 0, (uint64_t)dur, 0);
-                put(p, te > t ? te : t, 0, TR_ARRIVAL, 0, n, 0);
-                p->st.recv_bytes += n;
-            }
+            if (cls == C_SEND)
+                net_send(p, q, t, n);
+            else
+                net_recv(p, q, t, te, dur, n);
             mapped = true;
         }
         break;

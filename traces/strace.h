@@ -11,7 +11,8 @@
  *   fsync/fdatasync/sync_file_range on a regular file -> BLOCK_IO write of
  *       512 bytes at the file's first sector (the flush)
  *   recv*, read on a socket, accept  -> SLEEP (the wait) + ARRIVAL at return
- *   send*, write on a socket         -> NET_SEND
+ *   send*, write on a socket         -> NET_REPLY if some data received
+ *       is not answered yet (one answer per receive), else NET_SEND
  *   read/write on a pipe             -> SLEEP of the measured duration
  *   nanosleep, clock_nanosleep, poll, select, epoll_wait, futex waits,
  *       wait4, waitid, pause, sigsuspend -> SLEEP of the measured duration
@@ -67,7 +68,7 @@ struct stc_stats {
                                        output in order (out-of-order lines) */
     uint64_t records[TR_OP_COUNT];  /* records emitted, per op */
     uint64_t read_bytes, write_bytes;   /* BLOCK_IO totals */
-    uint64_t recv_bytes, send_bytes;    /* ARRIVAL and NET_SEND totals */
+    uint64_t recv_bytes, send_bytes;    /* ARRIVAL and NET_SEND + NET_REPLY totals */
     uint32_t pids;                  /* distinct pids seen */
     uint32_t vcpus;                 /* vCPUs used: min(pids, TR_MAX_VCPUS), at least 1 */
     sim_time_t span;                /* ns from the first to the last timestamp */
