@@ -577,9 +577,8 @@ static void expect_open_error(const char *content, long n, const char *want_suff
  * (traces/README.md: gzip made 112 block I/O records, the rest compute). */
 START_TEST(reads_version_1)
 {
-    const char *top = getenv("abs_top_srcdir");
     char path[4096];
-    snprintf(path, sizeof path, "%s/traces/gzip.xst", top ? top : "..");
+    snprintf(path, sizeof path, "%s/traces/gzip.xst", xs_srcdir());
     char err[512] = "";
     struct tr_reader *r = tr_reader_open(path, err, sizeof err);
     ck_assert_msg(r, "%s", err);

@@ -23,6 +23,7 @@
 #include "sim/dist.h"
 #include "sim/err.h"
 #include "sim/rng.h"
+#include "sim/tfifo.h"
 #include "workloads/wl.h"
 
 struct wl_server {
@@ -30,30 +31,10 @@ struct wl_server {
     struct net_front *f;
     struct dist service;            /* ns of CPU per request */
     struct rng *rng;
-    sim_time_t *q;                  /* FIFO of ns NIC arrival times */
-    size_t head, n, cap;
+    struct tfifo q;                 /* ns NIC arrival times of the requests queued */
     bool served;                    /* the head's service has been computed */
     bool stalled;                   /* its reply found the tx ring full */
 };
-
-static int enqueue(struct wl_server *x, sim_time_t t)
-{
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? 2 * x->cap : 64;
-        sim_time_t *q = malloc(cap * sizeof *q);
-        if (!q)
-            return -SIM_ENOMEM;
-        for (size_t i = 0; i < x->n; i++)
-            q[i] = x->q[(x->head + i) % x->cap];
-        free(x->q);
-        x->q = q;
-        x->head = 0;
-        x->cap = cap;
-    }
-    x->q[(x->head + x->n) % x->cap] = t;
-    x->n++;
-    return 0;
-}
 
 static int server_next(struct wl *w, sim_time_t now, struct wl_op *op)
 {
@@ -62,12 +43,11 @@ static int server_next(struct wl *w, sim_time_t now, struct wl_op *op)
     (void)now;
     for (;;) {
         if (x->served) {
-            rc = net_front_reply(x->f, x->q[x->head]);
+            rc = net_front_reply(x->f, tfifo_front(&x->q));
             if (rc == 0) {
                 wl_note(&x->base, WL_DEM_NET_REPLY, false, net_front_reply_bytes(x->f), 0);
                 x->served = x->stalled = false;
-                x->head = (x->head + 1) % x->cap;
-                x->n--;
+                tfifo_pop(&x->q);
             } else if (rc == -SIM_ENOSPC) {
                 if (!x->stalled)
                     net_front_stalled(x->f);
@@ -78,12 +58,12 @@ static int server_next(struct wl *w, sim_time_t now, struct wl_op *op)
         }
         sim_time_t t;
         while ((rc = net_front_recv(x->f, &t)) == 0)
-            if ((rc = enqueue(x, t)) < 0)
+            if ((rc = tfifo_push(&x->q, t)) < 0)
                 return rc;
         if (rc != -SIM_ENOENT)
             return rc;
-        net_front_set_queued(x->f, x->n);
-        if (!x->served && x->n) {
+        net_front_set_queued(x->f, x->q.n);
+        if (!x->served && x->q.n) {
             x->served = true;
             int64_t s = dist_sample_i64(&x->service, x->rng);
             *op = (struct wl_op){ .kind = WL_OP_COMPUTE, .ns = s > 0 ? s : 0 };
@@ -103,7 +83,7 @@ static void server_free(struct wl *w)
 {
     struct wl_server *x = (struct wl_server *)w;
     rng_free(x->rng);
-    free(x->q);
+    tfifo_free(&x->q);
     free(x);
 }
 

@@ -78,6 +78,7 @@
 #include "models/mm.h"
 #include "models/net.h"
 #include "sim/err.h"
+#include "sim/tfifo.h"
 #include "traces/trace.h"
 #include "workloads/wl.h"
 
@@ -113,32 +114,12 @@ struct wl_trace {
     struct net_front *nf;
     bool send_out;                  /* a send or reply waits for a tx slot: send_rec */
     struct tr_record send_rec;
-    sim_time_t *rq;                 /* FIFO of ns NIC arrival times not replied (has_reply) */
-    size_t rq_head, rq_n, rq_cap;
+    struct tfifo rq;                /* ns NIC arrival times not replied (has_reply) */
     uint64_t received;              /* packets consumed from the rx ring */
     /* An uninterruptible sleep (a `sleep` record) in progress. */
     bool sleeping;
     sim_time_t sleep_until;         /* ns NOW() */
 };
-
-static int rq_push(struct wl_trace *x, sim_time_t t)
-{
-    if (x->rq_n == x->rq_cap) {
-        size_t cap = x->rq_cap ? 2 * x->rq_cap : 64;
-        sim_time_t *q = malloc(cap * sizeof *q);
-        if (!q)
-            return -SIM_ENOMEM;
-        for (size_t i = 0; i < x->rq_n; i++)
-            q[i] = x->rq[(x->rq_head + i) % x->rq_cap];
-        free(x->rq);
-        x->rq = q;
-        x->rq_head = 0;
-        x->rq_cap = cap;
-    }
-    x->rq[(x->rq_head + x->rq_n) % x->rq_cap] = t;
-    x->rq_n++;
-    return 0;
-}
 
 /* Take every block response and received packet there is. */
 static int take_events(struct wl_trace *x)
@@ -161,7 +142,7 @@ static int take_events(struct wl_trace *x)
         sim_time_t t;
         while ((rc = net_front_recv(x->nf, &t)) == 0) {
             x->received++;
-            if (x->has_reply && (rc = rq_push(x, t)) < 0)
+            if (x->has_reply && (rc = tfifo_push(&x->rq, t)) < 0)
                 return rc;
         }
         if (rc != -SIM_ENOENT)
@@ -197,7 +178,7 @@ static int try_send(struct wl_trace *x)
     const struct tr_record *rec = &x->send_rec;
     bool reply = rec->op == TR_NET_REPLY;
     /* A reply with no request waiting answers nothing. */
-    uint64_t answers = reply && x->rq_n ? (uint64_t)x->rq[x->rq_head] : NET_NO_REQUEST;
+    uint64_t answers = reply && x->rq.n ? (uint64_t)tfifo_front(&x->rq) : NET_NO_REQUEST;
     int rc = net_front_send(x->nf, rec->a, answers);
     if (rc == -SIM_ENOSPC) {
         if (!x->send_out)
@@ -208,10 +189,8 @@ static int try_send(struct wl_trace *x)
     if (rc < 0)
         return rc;
     x->send_out = false;
-    if (reply && x->rq_n) {
-        x->rq_head = (x->rq_head + 1) % x->rq_cap;
-        x->rq_n--;
-    }
+    if (reply && x->rq.n)
+        tfifo_pop(&x->rq);
     wl_note(&x->base, reply ? WL_DEM_NET_REPLY : WL_DEM_NET_SEND, false, rec->a, 0);
     return 0;
 }
@@ -281,7 +260,7 @@ static int trace_next(struct wl *w, sim_time_t now, struct wl_op *op)
         if ((op->kind == WL_OP_SLEEP || op->kind == WL_OP_BLOCK) && (rc = rearm(x, &got)) < 0)
             return rc;
         if (x->has_reply)
-            net_front_set_queued(x->nf, x->rq_n);
+            net_front_set_queued(x->nf, x->rq.n);
         /* A block_io whose response came while re-arming: go on. */
         if (!(got && for_sync && !x->sync))
             return 0;
@@ -389,7 +368,7 @@ static void trace_free(struct wl *w)
     if (x->mm_ready)
         mm_batcher_fini(&x->mb);
     free(x->busy);
-    free(x->rq);
+    tfifo_free(&x->rq);
     free(x);
 }
 
