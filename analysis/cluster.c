@@ -195,8 +195,11 @@ int cl_mark_present(const char *path, const char *const *names, size_t n, bool *
         fmt(err, errlen, "%s: %s", path, strerror(errno));
         return errno == ENOENT ? -SIM_ENOENT : -SIM_EIO;
     }
+    /* Only reads; but a read-only connection to a WAL file leaves its -wal
+     * and -shm files behind, which a writable one removes on closing. */
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    int flags = access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         fmt(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         return -SIM_EDB;
@@ -421,6 +424,7 @@ void cl_dir_free(struct cl_dir *d)
     free((char *)d->c.name);
     free((char *)d->c.hash);
     free((char *)d->c.origin);
+    free((char *)d->c.cwd);
     free((char *)d->c.xensim);
     for (size_t i = 0; i < d->c.nargs; i++)
         free((char *)d->c.args[i]);
@@ -460,8 +464,8 @@ static char *campaign_text(const struct cl_campaign *c)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return NULL;
-    fprintf(f, "name\t%s\nhash\t%s\norigin\t%s\nxensim\t%s\n", c->name, c->hash, c->origin,
-            c->xensim);
+    fprintf(f, "name\t%s\nhash\t%s\norigin\t%s\ncwd\t%s\nxensim\t%s\n", c->name, c->hash,
+            c->origin, c->cwd, c->xensim);
     for (size_t i = 0; i < c->nargs; i++)
         fprintf(f, "arg\t%s\n", c->args[i]);
     if (fclose(f) != 0) {
@@ -530,7 +534,7 @@ struct cl_dir *cl_dir_create(const char *path, const char *text, size_t len,
         return NULL;
     }
     if (!one_field(c->name) || !one_field(c->hash) || !one_field(c->origin) ||
-        !one_field(c->xensim)) {
+        !one_field(c->cwd) || !one_field(c->xensim)) {
         fmt(err, errlen, "a name or path with a tab or newline cannot be recorded");
         return NULL;
     }
@@ -607,6 +611,7 @@ static int campaign_line(void *ctx, size_t lineno, char *key, char *value)
     const char **slot = !strcmp(key, "name")     ? &d->c.name
                         : !strcmp(key, "hash")   ? &d->c.hash
                         : !strcmp(key, "origin") ? &d->c.origin
+                        : !strcmp(key, "cwd")    ? &d->c.cwd
                         : !strcmp(key, "xensim") ? &d->c.xensim
                                                  : NULL;
     char *v = strdup(value);
@@ -846,7 +851,7 @@ struct cl_dir *cl_dir_open(const char *path, char *err, size_t errlen)
     while (l > 1 && d->path[l - 1] == '/')
         d->path[--l] = '\0';
     int rc = read_lines(d->path, "campaign.tsv", campaign_line, d, err, errlen);
-    if (rc == 0 && (!d->c.name || !d->c.hash || !d->c.origin || !d->c.xensim)) {
+    if (rc == 0 && (!d->c.name || !d->c.hash || !d->c.origin || !d->c.cwd || !d->c.xensim)) {
         fmt(err, errlen, "%s/campaign.tsv: incomplete", d->path);
         rc = -SIM_EBADINPUT;
     }
@@ -964,9 +969,23 @@ int cl_job_script(const struct cl_dir *d, int sub, size_t ntasks,
             "    report failed 2\n"
             "    exit 2\n"
             "fi\n", dirq, sub);
+    int rc = 0;
+    if (d->c.origin[0] != '/') {
+        /* The run records the scenario path as given, as a local sweep
+         * from the same directory would, and resolves traces from there. */
+        char *cq = cl_shell_quote(d->c.cwd);
+        if (!cq)
+            rc = -SIM_ENOMEM;
+        else
+            fprintf(f, "if ! cd %s; then\n"
+                    "    echo \"xensim job: the scenario path %s is relative to %s\" >&2\n"
+                    "    report failed 2\n"
+                    "    exit 2\n"
+                    "fi\n", cq, oq, cq);
+        free(cq);
+    }
     fprintf(f, "%s sweep \"$dir/scenario.yaml\" --origin %s --index \"$list\" "
             "--db \"$scratch/shard.db\"", xq, oq);
-    int rc = 0;
     for (size_t i = 0; i < d->c.nargs; i++) {
         char *q = cl_shell_quote(d->c.args[i]);
         if (!q)

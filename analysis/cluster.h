@@ -14,9 +14,10 @@
  * A Slurm campaign directory DIR holds:
  *   scenario.yaml     the exact scenario text the plan was made from
  *   campaign.tsv      "key<TAB>value" lines: name, hash (the base scenario
- *                     hash every run carries), origin (the scenario's
- *                     original path), xensim (the binary), and one "arg" line
- *                     per word of the --set/--seed options
+ *                     hash every run carries), origin (the scenario's path
+ *                     as given, recorded as scenario_file), cwd (what a
+ *                     relative origin is relative to), xensim (the binary),
+ *                     and one "arg" line per word of the --set/--seed options
  *   runs.tsv          "INDEX<TAB>RUNNAME", the plan (as --list)
  *   tasks-N.tsv       submission N: "TASK<TAB>INDEX-LIST", one line a task
  *   job-N.sh          submission N's sbatch script; job-N.id its job id
@@ -56,7 +57,7 @@ char *cl_format_index(const size_t *idx, size_t n);
 /* ---- which runs a results database holds ---- */
 
 /* Set present[i] for every names[i] recorded in the results database at
- * path, read-only (present[] is not cleared first, so several shards add
+ * path, which is only read (present[] is not cleared first, so several shards add
  * up). -SIM_ENOENT if there is no such file; -SIM_ESCHEMA if it is not a
  * results database of this schema version; -SIM_EDB if it is corrupt
  * (quick_check) or unreadable. A refused file sets nothing. */
@@ -75,7 +76,9 @@ char *cl_shell_quote(const char *s);
 struct cl_campaign {
     const char *name;               /* scenario name (job name) */
     const char *hash;               /* base scenario hash (merge --scenario-hash) */
-    const char *origin;             /* absolute path of the scenario as given */
+    const char *origin;             /* the scenario's path as given (--origin) */
+    const char *cwd;                /* absolute working directory a relative origin
+                                       is relative to (the job enters it) */
     const char *xensim;             /* absolute path of the xensim binary */
     const char *const *args;        /* --set/--seed words for `xensim sweep` */
     size_t nargs;

@@ -507,20 +507,18 @@ static int slurm_new(const struct sweep_args *sa, const struct scn_args *a, cons
                 "written. With --no-submit the directory is written without submitting\n");
         return EXIT_BADINPUT;
     }
-    char *origin = absolute(sa->origin ? sa->origin : a->path);
-    char self[4096];
+    const char *origin = sa->origin ? sa->origin : a->path;
+    char self[4096], cwd[4096];
     ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (!origin || sl <= 0) {
-        free(origin);
-        fprintf(stderr, "xensim: cannot find the path of the xensim binary or the scenario\n");
+    if (sl <= 0 || !getcwd(cwd, sizeof cwd)) {
+        fprintf(stderr, "xensim: cannot find the path of the xensim binary or the working "
+                "directory\n");
         return EXIT_BADINPUT;
     }
     self[sl] = '\0';
     struct sweep_plan *p = load_plan(a, origin);
-    if (!p) {
-        free(origin);
+    if (!p)
         return EXIT_BADINPUT;
-    }
     size_t n = sweep_plan_runs(p);
     const char **names = calloc(n + 1, sizeof *names);
     size_t *idx = calloc(n + 1, sizeof *idx);
@@ -532,7 +530,7 @@ static int slurm_new(const struct sweep_args *sa, const struct scn_args *a, cons
         idx[i] = i;
     }
     const struct scn *s = sweep_plan_scn(p);
-    struct cl_campaign c = { .name = s->name, .hash = s->hash, .origin = origin,
+    struct cl_campaign c = { .name = s->name, .hash = s->hash, .origin = origin, .cwd = cwd,
                              .xensim = self, .args = words, .nargs = nw };
     size_t len;
     const char *text = sweep_plan_text(p, &len);
@@ -550,7 +548,6 @@ static int slurm_new(const struct sweep_args *sa, const struct scn_args *a, cons
     cl_dir_free(d);
     free(names);
     free(idx);
-    free(origin);
     sweep_plan_free(p);
     return status;
 }

@@ -237,7 +237,8 @@ static struct cl_dir *make_dir(const char *sub, const char *const *args, size_t 
     char p[600];
     snprintf(p, sizeof p, "%s/%s", tmpdb_dir, sub);
     struct cl_campaign c = { .name = "t", .hash = "0123456789abcdef",
-                             .origin = "/data/my scenarios/t.yaml", .xensim = "/opt/x/xensim",
+                             .origin = "/data/my scenarios/t.yaml", .cwd = "/home/u",
+                             .xensim = "/opt/x/xensim",
                              .args = args, .nargs = nargs };
     struct cl_dir *d = cl_dir_create(p, scn_text, sizeof scn_text - 1, &c, names12, 12, err,
                                      sizeof err);
@@ -257,7 +258,7 @@ START_TEST(dir_create)
                      "8\tr8\n9\tr9\n10\tr10\n11\tr11\n");
     snprintf(p, sizeof p, "%s/c1/deep/campaign.tsv", tmpdb_dir);
     ck_assert_str_eq(read_file(p), "name\tt\nhash\t0123456789abcdef\norigin\t/data/my "
-                     "scenarios/t.yaml\nxensim\t/opt/x/xensim\narg\t--set\narg\ta b=c\n"
+                     "scenarios/t.yaml\ncwd\t/home/u\nxensim\t/opt/x/xensim\narg\t--set\narg\ta b=c\n"
                      "arg\t--seed\narg\t5\n");
     struct stat st;
     snprintf(p, sizeof p, "%s/c1/deep/shards", tmpdb_dir);
@@ -272,8 +273,8 @@ START_TEST(dir_create)
     cl_dir_free(d);
 
     /* Refusals leave nothing. */
-    struct cl_campaign c = { .name = "t", .hash = "0123456789abcdef", .origin = "/o.yaml",
-                             .xensim = "/x" };
+    struct cl_campaign c = { .name = "t", .hash = "0123456789abcdef", .origin = "o.yaml",
+                             .cwd = "/w d", .xensim = "/x" };
     snprintf(p, sizeof p, "%s/c1/deep", tmpdb_dir);
     ck_assert_ptr_null(cl_dir_create(p, "x", 1, &c, names12, 12, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "not empty"));
@@ -294,7 +295,21 @@ START_TEST(dir_create)
     c.nargs = 0;
     struct cl_dir *e = cl_dir_create(p, "x", 1, &c, names12, 12, err, sizeof err);
     ck_assert_msg(e != NULL, "%s", err);
+    /* A relative scenario path: the job enters the directory it is relative
+     * to, and records it as given; an absolute one needs no cd. */
+    char *script = NULL;
+    struct cl_submit_opts so = { .per_task = 1 };
+    ck_assert_int_eq(cl_job_script(e, 1, 12, &so, &script, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(script, "\nif ! cd '/w d'; then\n"));
+    ck_assert_ptr_nonnull(strstr(script, "\n/x sweep \"$dir/scenario.yaml\" --origin o.yaml "));
+    ck_assert_ptr_nonnull(strstr(script, "\n#SBATCH --array=0-11\n"));
+    free(script);
     cl_dir_free(e);
+    d = make_dir("abs", NULL, 0);
+    ck_assert_int_eq(cl_job_script(d, 1, 1, &so, &script, err, sizeof err), 0);
+    ck_assert_ptr_null(strstr(script, "cd "));
+    free(script);
+    cl_dir_free(d);
 }
 END_TEST
 
