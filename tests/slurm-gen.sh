@@ -10,13 +10,15 @@
 # leaves its shard (and no scratch) and an "ok" status, and the merged
 # shards equal a local `sweep -j 2`; a task that fails is reported with its
 # exit status and its runs by name; --resume after losing a shard submits
-# exactly the missing runs, and with nothing missing submits nothing;
-# option and directory errors exit 2. Prints "N passed, N failed".
+# exactly the missing runs, and with nothing missing submits nothing; the
+# task runs the copy of the scenario with the campaign's --set/--seed; a
+# task cancelled mid-way (SIGTERM) keeps its finished runs and reports
+# failed 130; option and directory errors exit 2. Prints "N passed, N failed".
 set -u
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
 . "$srcdir/tests/shlib.sh"
-require_tools sqlite3
+require_tools sqlite3 setsid
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -203,6 +205,31 @@ check "the same runs as a local sweep with them" eq \
     >"$tmp/out" 2>"$tmp/err"
 check "--resume after the file changed exits 0" status_is $? 0
 check "and notes the change" grep -q "does not load any more" "$tmp/err"
+
+# ---- a task cancelled mid-way (SIGTERM to its process group, as Slurm does) ----
+"$xensim" sweep "$scn" --slurm "$tmp/term" --no-submit --runs-per-task 12 >/dev/null
+SLURM_ARRAY_JOB_ID=701 SLURM_ARRAY_TASK_ID=0 TMPDIR=$tmp/scratch \
+    setsid sh "$tmp/term/job-1.sh" >"$tmp/task.out" 2>"$tmp/task.err" &
+spid=$!
+n=0
+while [ $n -lt 400 ]; do
+    got=$(sql "$tmp/scratch/xensim-701-0/shard.db" 'SELECT count(*) FROM run' 2>/dev/null)
+    case $got in ''|error) got=0 ;; esac
+    if [ "$got" -ge 1 ]; then break; fi
+    sleep 0.05
+    n=$((n + 1))
+done
+kill -TERM "-$spid" 2>/dev/null
+wait "$spid"
+check "a cancelled task exits non-zero" test $? -ne 0
+check "a cancelled task reports failed 130" grep -q "^failed 130 701 " \
+    "$tmp/term/logs/s1-t0.status"
+kept=$(runs_in "$tmp/term/shards/s1-t0.db")
+check "its finished runs are moved out ($kept of 12)" test "$kept" -ge 1 -a "$kept" -lt 12
+check "and its scratch is removed" test ! -e "$tmp/scratch/xensim-701-0"
+"$xensim" sweep "$scn" --slurm "$tmp/term" --resume --no-submit >"$tmp/out" 2>"$tmp/err"
+check "--resume then submits the other $((12 - kept)) runs" grep -q \
+    "^submission 2: $((12 - kept)) runs in $((12 - kept)) array tasks" "$tmp/out"
 
 # ---- option and directory errors: exit 2 ----
 for args in "--runs-per-task 0" "--runs-per-task x" "--array-throttle 0" \
