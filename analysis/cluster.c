@@ -39,17 +39,6 @@
 
 #define CL_SBATCH_OUT_MAX 4096      /* bytes of sbatch output read */
 
-static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t n, const char *f, ...)
-{
-    if (!buf || !n)
-        return;
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, n, f, ap);
-    va_end(ap);
-}
-
 /* A malloc'ed formatted string; NULL if out of memory. */
 static char *strf(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *strf(const char *f, ...)
@@ -99,7 +88,7 @@ int cl_parse_index(const char *spec, size_t nruns, size_t **out, size_t *n, char
     *n = 0;
     bool *want = calloc(nruns + 1, sizeof *want);
     if (!want) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     int rc = 0;
@@ -128,7 +117,7 @@ int cl_parse_index(const char *spec, size_t nruns, size_t **out, size_t *n, char
             rc = -SIM_EBADINPUT;
         }
         if (rc == 0 && hi >= nruns) {
-            fmt(err, errlen, "run index %zu out of range: the sweep has %zu runs (0 to %zu)",
+            sim_errmsg(err, errlen, "run index %zu out of range: the sweep has %zu runs (0 to %zu)",
                 hi, nruns, nruns ? nruns - 1 : 0);
             rc = -SIM_ERANGE;
         }
@@ -136,13 +125,13 @@ int cl_parse_index(const char *spec, size_t nruns, size_t **out, size_t *n, char
             want[i] = true;
     }
     if (rc == -SIM_EBADINPUT)
-        fmt(err, errlen, "'%s' is not a run index list (I, I-J, or a comma list of those)",
+        sim_errmsg(err, errlen, "'%s' is not a run index list (I, I-J, or a comma list of those)",
             spec);
     size_t cnt = 0;
     for (size_t i = 0; rc == 0 && i < nruns; i++)
         cnt += want[i];
     if (rc == 0 && !(*out = malloc((cnt + 1) * sizeof **out))) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         rc = -SIM_ENOMEM;
     }
     for (size_t i = 0; rc == 0 && i < nruns; i++)
@@ -192,7 +181,7 @@ int cl_mark_present(const char *path, const char *const *names, size_t n, bool *
 {
     struct stat stt;
     if (stat(path, &stt) != 0) {
-        fmt(err, errlen, "%s: %s", path, strerror(errno));
+        sim_errmsg(err, errlen, "%s: %s", path, strerror(errno));
         return errno == ENOENT ? -SIM_ENOENT : -SIM_EIO;
     }
     /* Only reads; but a read-only connection to a WAL file leaves its -wal
@@ -200,7 +189,7 @@ int cl_mark_present(const char *path, const char *const *names, size_t n, bool *
     sqlite3 *db = NULL;
     int flags = access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-        fmt(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sim_errmsg(err, errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         return -SIM_EDB;
     }
@@ -210,7 +199,7 @@ int cl_mark_present(const char *path, const char *const *names, size_t n, bool *
     sqlite3_stmt *st = NULL;
     int rc = 0;
     if (!order || !found) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         rc = -SIM_ENOMEM;
         goto out;
     }
@@ -222,9 +211,9 @@ int cl_mark_present(const char *path, const char *const *names, size_t n, bool *
     st = NULL;
     if (ver != STORE_SCHEMA_VERSION) {
         if (ver < 0)
-            fmt(err, errlen, "%s: not readable as SQLite: %s", path, sqlite3_errmsg(db));
+            sim_errmsg(err, errlen, "%s: not readable as SQLite: %s", path, sqlite3_errmsg(db));
         else
-            fmt(err, errlen, "%s: not a xensim results database of schema version %d "
+            sim_errmsg(err, errlen, "%s: not a xensim results database of schema version %d "
                 "(user_version %" PRId64 ")", path, STORE_SCHEMA_VERSION, ver);
         rc = ver < 0 ? -SIM_EDB : -SIM_ESCHEMA;
         goto out;
@@ -235,7 +224,7 @@ int cl_mark_present(const char *path, const char *const *names, size_t n, bool *
         sqlite3_step(st) == SQLITE_ROW)
         qc = (const char *)sqlite3_column_text(st, 0);
     if (!qc || strcmp(qc, "ok") != 0) {
-        fmt(err, errlen, "%s: corrupt (quick_check: %s)", path, qc ? qc : sqlite3_errmsg(db));
+        sim_errmsg(err, errlen, "%s: corrupt (quick_check: %s)", path, qc ? qc : sqlite3_errmsg(db));
         rc = -SIM_EDB;
         goto out;
     }
@@ -246,7 +235,7 @@ int cl_mark_present(const char *path, const char *const *names, size_t n, bool *
     sort_names = names;
     qsort(order, n, sizeof *order, cmp_by_name);
     if (sqlite3_prepare_v2(db, "SELECT runName FROM run", -1, &st, NULL) != SQLITE_OK) {
-        fmt(err, errlen, "%s: cannot read its runs: %s", path, sqlite3_errmsg(db));
+        sim_errmsg(err, errlen, "%s: cannot read its runs: %s", path, sqlite3_errmsg(db));
         rc = -SIM_EDB;
         goto out;
     }
@@ -268,7 +257,7 @@ int cl_mark_present(const char *path, const char *const *names, size_t n, bool *
         }
     }
     if (step != SQLITE_DONE) {
-        fmt(err, errlen, "%s: cannot read its runs: %s", path, sqlite3_errmsg(db));
+        sim_errmsg(err, errlen, "%s: cannot read its runs: %s", path, sqlite3_errmsg(db));
         rc = -SIM_EDB;
         goto out;
     }
@@ -329,7 +318,7 @@ static int write_whole(const char *path, const char *text, size_t len, char *err
 {
     char *tmp = strf("%s.tmp.%ld", path, (long)getpid());
     if (!tmp) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     FILE *f = fopen(tmp, "wb");
@@ -339,7 +328,7 @@ static int write_whole(const char *path, const char *text, size_t len, char *err
     if (ok && rename(tmp, path) != 0)
         ok = false;
     if (!ok) {
-        fmt(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        sim_errmsg(err, errlen, "%s: cannot write: %s", path, strerror(errno));
         unlink(tmp);
     }
     free(tmp);
@@ -497,7 +486,7 @@ static int write_in(const char *dir, const char *name, const char *text, size_t 
 {
     char *p = strf("%s/%s", dir, name);
     if (!p) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     int rc = write_whole(p, text, len, err, errlen);
@@ -527,32 +516,32 @@ struct cl_dir *cl_dir_create(const char *path, const char *text, size_t len,
                              const struct cl_campaign *c, const char *const *names,
                              size_t nruns, char *err, size_t errlen)
 {
-    fmt(err, errlen, "%s", "");
+    sim_errmsg(err, errlen, "%s", "");
     if (path[0] != '/' || !sbatch_path_ok(path)) {
-        fmt(err, errlen, "%s: the campaign directory must be an absolute path without "
+        sim_errmsg(err, errlen, "%s: the campaign directory must be an absolute path without "
             "spaces, quotes, '%%' or '\\' (they cannot go into #SBATCH lines)", path);
         return NULL;
     }
     if (!one_field(c->name) || !one_field(c->hash) || !one_field(c->origin) ||
         !one_field(c->cwd) || !one_field(c->xensim)) {
-        fmt(err, errlen, "a name or path with a tab or newline cannot be recorded");
+        sim_errmsg(err, errlen, "a name or path with a tab or newline cannot be recorded");
         return NULL;
     }
     for (size_t i = 0; i < c->nargs; i++)
         if (!one_field(c->args[i])) {
-            fmt(err, errlen, "'%s': an option value with a tab or newline cannot be "
+            sim_errmsg(err, errlen, "'%s': an option value with a tab or newline cannot be "
                 "recorded", c->args[i]);
             return NULL;
         }
     if (cl_dir_in_use(path)) {
-        fmt(err, errlen, "%s already exists and is not empty: pass --resume to complete "
+        sim_errmsg(err, errlen, "%s already exists and is not empty: pass --resume to complete "
             "its campaign, or choose a new directory", path);
         return NULL;
     }
     struct stat st;
     bool made = stat(path, &st) != 0;
     if (make_dirs(path) != 0) {
-        fmt(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        sim_errmsg(err, errlen, "%s: cannot create: %s", path, strerror(errno));
         return NULL;
     }
     char *ct = campaign_text(c);
@@ -560,9 +549,9 @@ struct cl_dir *cl_dir_create(const char *path, const char *text, size_t len,
     char *sh = strf("%s/shards", path), *lg = strf("%s/logs", path);
     int rc = ct && rt && sh && lg ? 0 : -SIM_ENOMEM;
     if (rc)
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
     if (rc == 0 && (mkdir(sh, 0777) != 0 || mkdir(lg, 0777) != 0)) {
-        fmt(err, errlen, "%s: cannot create its subdirectories: %s", path, strerror(errno));
+        sim_errmsg(err, errlen, "%s: cannot create its subdirectories: %s", path, strerror(errno));
         rc = -SIM_EIO;
     }
     if (rc == 0)
@@ -685,20 +674,20 @@ static int read_lines(const char *dir, const char *name, line_fn *fn, void *ctx,
 {
     char *p = strf("%s/%s", dir, name);
     if (!p) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     char *text = read_whole(p, NULL);
     int rc;
     if (!text) {
         rc = errno == ENOENT ? -SIM_ENOENT : -SIM_EIO;
-        fmt(err, errlen, "%s: %s", p, strerror(errno));
+        sim_errmsg(err, errlen, "%s: %s", p, strerror(errno));
     } else {
         rc = each_line(text, fn, ctx);
         if (rc == -SIM_EBADINPUT || rc == -SIM_ERANGE)
-            fmt(err, errlen, "%s: not as `xensim sweep --slurm` writes it", p);
+            sim_errmsg(err, errlen, "%s: not as `xensim sweep --slurm` writes it", p);
         else if (rc)
-            fmt(err, errlen, "out of memory");
+            sim_errmsg(err, errlen, "out of memory");
     }
     free(text);
     free(p);
@@ -740,7 +729,7 @@ static int read_submissions(struct cl_dir *d, char *err, size_t errlen)
         snprintf(name, sizeof name, "tasks-%d.tsv", n);
         struct cl_submission *ns = realloc(d->subs, (d->nsubs + 1) * sizeof *ns);
         if (!ns) {
-            fmt(err, errlen, "out of memory");
+            sim_errmsg(err, errlen, "out of memory");
             return -SIM_ENOMEM;
         }
         d->subs = ns;
@@ -751,7 +740,7 @@ static int read_submissions(struct cl_dir *d, char *err, size_t errlen)
         int rc = read_lines(d->path, name, tasks_line, &tc, err, errlen);
         if (rc == -SIM_ENOENT) {
             free(s->tasks);
-            fmt(err, errlen, "%s", "");
+            sim_errmsg(err, errlen, "%s", "");
             return 0;
         }
         d->nsubs++;
@@ -784,12 +773,12 @@ static int read_shards(struct cl_dir *d, char *err, size_t errlen)
 {
     char *sp = strf("%s/shards", d->path);
     if (!sp) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     DIR *dir = opendir(sp);
     if (!dir) {
-        fmt(err, errlen, "%s: %s", sp, strerror(errno));
+        sim_errmsg(err, errlen, "%s: %s", sp, strerror(errno));
         free(sp);
         return -SIM_EIO;
     }
@@ -830,7 +819,7 @@ static int read_shards(struct cl_dir *d, char *err, size_t errlen)
         d->nbad++;
     }
     if (rc)
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
     for (size_t i = 0; i < nfiles; i++)
         free(files[i]);
     free(files);
@@ -840,10 +829,10 @@ static int read_shards(struct cl_dir *d, char *err, size_t errlen)
 
 struct cl_dir *cl_dir_open(const char *path, char *err, size_t errlen)
 {
-    fmt(err, errlen, "%s", "");
+    sim_errmsg(err, errlen, "%s", "");
     struct cl_dir *d = calloc(1, sizeof *d);
     if (!d || !(d->path = strdup(path))) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         cl_dir_free(d);
         return NULL;
     }
@@ -852,16 +841,16 @@ struct cl_dir *cl_dir_open(const char *path, char *err, size_t errlen)
         d->path[--l] = '\0';
     int rc = read_lines(d->path, "campaign.tsv", campaign_line, d, err, errlen);
     if (rc == 0 && (!d->c.name || !d->c.hash || !d->c.origin || !d->c.cwd || !d->c.xensim)) {
-        fmt(err, errlen, "%s/campaign.tsv: incomplete", d->path);
+        sim_errmsg(err, errlen, "%s/campaign.tsv: incomplete", d->path);
         rc = -SIM_EBADINPUT;
     }
     if (rc == -SIM_ENOENT)
-        fmt(err, errlen, "%s is not a campaign directory of `xensim sweep --slurm` (no "
+        sim_errmsg(err, errlen, "%s is not a campaign directory of `xensim sweep --slurm` (no "
             "campaign.tsv)", d->path);
     if (rc == 0)
         rc = read_lines(d->path, "runs.tsv", runs_line, d, err, errlen);
     if (rc == 0 && !(d->present = calloc(d->nruns + 1, sizeof *d->present))) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         rc = -SIM_ENOMEM;
     }
     if (rc == 0)
@@ -901,12 +890,12 @@ int cl_job_script(const struct cl_dir *d, int sub, size_t ntasks,
 {
     *out = NULL;
     if (ntasks == 0) {
-        fmt(err, errlen, "a job array needs at least one task");
+        sim_errmsg(err, errlen, "a job array needs at least one task");
         return -SIM_EINVAL;
     }
     for (size_t i = 0; i < o->nsbatch; i++)
         if (strpbrk(o->sbatch_args[i], "\n\r") || o->sbatch_args[i][0] != '-') {
-            fmt(err, errlen, "--sbatch-arg '%s': one sbatch option on one line, starting "
+            sim_errmsg(err, errlen, "--sbatch-arg '%s': one sbatch option on one line, starting "
                 "with '-'", o->sbatch_args[i]);
             return -SIM_EBADINPUT;
         }
@@ -920,7 +909,7 @@ int cl_job_script(const struct cl_dir *d, int sub, size_t ntasks,
         free(dirq);
         free(xq);
         free(oq);
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     fprintf(f, "#!/bin/sh\n"
@@ -1016,7 +1005,7 @@ int cl_job_script(const struct cl_dir *d, int sub, size_t ntasks,
         rc = -SIM_ENOMEM;
     if (rc) {
         free(buf);
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return rc;
     }
     *out = buf;
@@ -1028,14 +1017,14 @@ int cl_dir_add_submission(struct cl_dir *d, const size_t *idx, size_t n,
                           char *err, size_t errlen)
 {
     if (n == 0 || o->per_task == 0) {
-        fmt(err, errlen, "nothing to submit");
+        sim_errmsg(err, errlen, "nothing to submit");
         return -SIM_EINVAL;
     }
     int s = (int)d->nsubs + 1;
     size_t nt = (n + o->per_task - 1) / o->per_task;
     struct cl_submission *ns = realloc(d->subs, (d->nsubs + 1) * sizeof *ns);
     if (!ns) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     d->subs = ns;
@@ -1067,7 +1056,7 @@ int cl_dir_add_submission(struct cl_dir *d, const size_t *idx, size_t n,
     if (f && fclose(f) != 0)
         rc = -SIM_ENOMEM;
     if (rc)
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
     char *script = NULL;
     if (rc == 0)
         rc = cl_job_script(d, s, nt, o, &script, err, errlen);
@@ -1127,19 +1116,19 @@ bool cl_sbatch_found(void)
 int cl_sbatch(struct cl_dir *d, int sub, char *err, size_t errlen)
 {
     if (sub < 1 || (size_t)sub > d->nsubs) {
-        fmt(err, errlen, "no submission %d", sub);
+        sim_errmsg(err, errlen, "no submission %d", sub);
         return -SIM_EINVAL;
     }
     char *sbatch = find_on_path("sbatch");
     if (!sbatch) {
-        fmt(err, errlen, "sbatch is not on PATH (is Slurm installed here?); the job script "
+        sim_errmsg(err, errlen, "sbatch is not on PATH (is Slurm installed here?); the job script "
             "is %s/job-%d.sh", d->path, sub);
         return -SIM_ENOENT;
     }
     char *script = strf("%s/job-%d.sh", d->path, sub);
     int fds[2] = { -1, -1 };
     if (!script || pipe(fds) != 0) {
-        fmt(err, errlen, "cannot run sbatch: %s", script ? strerror(errno) : "out of memory");
+        sim_errmsg(err, errlen, "cannot run sbatch: %s", script ? strerror(errno) : "out of memory");
         free(sbatch);
         free(script);
         return -SIM_EIO;
@@ -1171,17 +1160,17 @@ int cl_sbatch(struct cl_dir *d, int sub, char *err, size_t errlen)
         ;
     int rc = 0;
     if (pid < 0) {
-        fmt(err, errlen, "cannot run sbatch: %s", strerror(errno));
+        sim_errmsg(err, errlen, "cannot run sbatch: %s", strerror(errno));
         rc = -SIM_EIO;
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fmt(err, errlen, "%s --parsable %s failed (exit status %d); nothing was submitted",
+        sim_errmsg(err, errlen, "%s --parsable %s failed (exit status %d); nothing was submitted",
             sbatch, script, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         rc = -SIM_EIO;
     } else {
         /* "JOBID" or "JOBID;CLUSTER" */
         size_t l = strspn(out, "0123456789");
         if (l == 0 || l >= sizeof d->subs[0].jobid) {
-            fmt(err, errlen, "sbatch answered '%.60s', not a job id", out);
+            sim_errmsg(err, errlen, "sbatch answered '%.60s', not a job id", out);
             rc = -SIM_EIO;
         } else {
             struct cl_submission *s = &d->subs[sub - 1];

@@ -38,17 +38,6 @@ struct merge {
     ino_t ino;
 };
 
-static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t n, const char *f, ...)
-{
-    if (!buf || !n)
-        return;
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, n, f, ap);
-    va_end(ap);
-}
-
 void merge_close(struct merge *m)
 {
     if (!m)
@@ -62,9 +51,9 @@ void merge_close(struct merge *m)
 
 struct merge *merge_open(const char *out_path, char *err, size_t errlen)
 {
-    fmt(err, errlen, "%s", "");
+    sim_errmsg(err, errlen, "%s", "");
     if (!out_path) {
-        fmt(err, errlen, "no output database given");
+        sim_errmsg(err, errlen, "no output database given");
         return NULL;
     }
     /* Create it, or check it is ours and bring it to the current schema. */
@@ -75,13 +64,13 @@ struct merge *merge_open(const char *out_path, char *err, size_t errlen)
 
     struct merge *m = calloc(1, sizeof *m);
     if (!m || !(m->path = strdup(out_path))) {
-        fmt(err, errlen, "%s: out of memory", out_path);
+        sim_errmsg(err, errlen, "%s: out of memory", out_path);
         merge_close(m);
         return NULL;
     }
     struct stat st;
     if (stat(out_path, &st) != 0) {
-        fmt(err, errlen, "%s: %s", out_path, strerror(errno));
+        sim_errmsg(err, errlen, "%s: %s", out_path, strerror(errno));
         merge_close(m);
         return NULL;
     }
@@ -96,7 +85,7 @@ struct merge *merge_open(const char *out_path, char *err, size_t errlen)
                           NULL, NULL);
     }
     if (rc != SQLITE_OK) {
-        fmt(err, errlen, "%s: cannot open: %s", out_path,
+        sim_errmsg(err, errlen, "%s: cannot open: %s", out_path,
             m->db ? sqlite3_errmsg(m->db) : sqlite3_errstr(rc));
         merge_close(m);
         return NULL;
@@ -174,23 +163,23 @@ static int check_shard(struct merge *m, const char *path, const struct merge_opt
     int rc = query_i64(db, "PRAGMA shard.user_version", NULL, &ver);
     if (rc != SQLITE_OK) {
         if (is_notadb(db, rc))
-            fmt(err, errlen, "%s: not an SQLite database", path);
+            sim_errmsg(err, errlen, "%s: not an SQLite database", path);
         else
-            fmt(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(db));
+            sim_errmsg(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(db));
         return -SIM_EIO;
     }
     if (ver == 0) {
         rc = query_i64(db, "SELECT count(*) FROM shard.sqlite_master", NULL, &n);
         if (rc != SQLITE_OK) {
-            fmt(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(db));
+            sim_errmsg(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(db));
             return is_notadb(db, rc) ? -SIM_EIO : -SIM_EDB;
         }
-        fmt(err, errlen, "%s: not a xensim results database (%s)", path,
+        sim_errmsg(err, errlen, "%s: not a xensim results database (%s)", path,
             n ? "SQLite tables but schema version 0" : "an empty SQLite file");
         return -SIM_ESCHEMA;
     }
     if (ver != STORE_SCHEMA_VERSION) {
-        fmt(err, errlen, "%s: results schema version %" PRId64 ", but %s has version %d; "
+        sim_errmsg(err, errlen, "%s: results schema version %" PRId64 ", but %s has version %d; "
             "merge only shards written with the same schema version", path, ver, m->path,
             STORE_SCHEMA_VERSION);
         return -SIM_ESCHEMA;
@@ -203,12 +192,12 @@ static int check_shard(struct merge *m, const char *path, const struct merge_opt
                                 tables[i]);
     snprintf(sql + len, sizeof sql - len, ")");
     if ((rc = query_i64(db, sql, NULL, &n)) != SQLITE_OK) {
-        fmt(err, errlen, "%s: %s its schema: %s", path,
+        sim_errmsg(err, errlen, "%s: %s its schema: %s", path,
             is_corrupt(db, rc) ? "corrupt, cannot read" : "cannot read", sqlite3_errmsg(db));
         return -SIM_EDB;
     }
     if (n != (int64_t)NTABLES) {
-        fmt(err, errlen, "%s: not a xensim results database (schema version %" PRId64
+        sim_errmsg(err, errlen, "%s: not a xensim results database (schema version %" PRId64
             " but %" PRId64 " of the %zu result tables)", path, ver, n, NTABLES);
         return -SIM_ESCHEMA;
     }
@@ -221,12 +210,12 @@ static int check_shard(struct merge *m, const char *path, const struct merge_opt
     if (rc == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(st, 0);
         if (!t || strcmp(t, "ok") != 0) {
-            fmt(err, errlen, "%s: corrupt (quick_check: %s)", path, t ? t : "?");
+            sim_errmsg(err, errlen, "%s: corrupt (quick_check: %s)", path, t ? t : "?");
             sqlite3_finalize(st);
             return -SIM_EDB;
         }
     } else {
-        fmt(err, errlen, "%s: corrupt (quick_check failed: %s)", path, sqlite3_errmsg(db));
+        sim_errmsg(err, errlen, "%s: corrupt (quick_check failed: %s)", path, sqlite3_errmsg(db));
         sqlite3_finalize(st);
         return -SIM_EDB;
     }
@@ -243,14 +232,14 @@ static int check_shard(struct merge *m, const char *path, const struct merge_opt
         }
         if (rc == SQLITE_ROW) {
             const char *h = (const char *)sqlite3_column_text(st, 1);
-            fmt(err, errlen, "%s: run %s has scenario hash %s, not %s; the shard belongs "
+            sim_errmsg(err, errlen, "%s: run %s has scenario hash %s, not %s; the shard belongs "
                 "to another scenario", path, (const char *)sqlite3_column_text(st, 0),
                 h ? h : "(none)", o->scenario_hash);
             sqlite3_finalize(st);
             return -SIM_EBADINPUT;
         }
         if (rc != SQLITE_DONE) {
-            fmt(err, errlen, "%s: cannot read its runs: %s", path, sqlite3_errmsg(db));
+            sim_errmsg(err, errlen, "%s: cannot read its runs: %s", path, sqlite3_errmsg(db));
             sqlite3_finalize(st);
             return -SIM_EDB;
         }
@@ -334,7 +323,7 @@ static int copy_family(sqlite3 *db, const struct family *f, int64_t old_id, int6
         rc = sqlite3_step(st);
     }
     if (rc != SQLITE_ROW) {
-        fmt(why, whylen, "%s", sqlite3_errmsg(db));
+        sim_errmsg(why, whylen, "%s", sqlite3_errmsg(db));
         sqlite3_finalize(st);
         return -SIM_EDB;
     }
@@ -348,13 +337,13 @@ static int copy_family(sqlite3 *db, const struct family *f, int64_t old_id, int6
              f->table, f->id, f->table);
     int64_t top = 0;
     if ((rc = query_i64(db, sql, NULL, &top)) != SQLITE_OK) {
-        fmt(why, whylen, "%s", sqlite3_errmsg(db));
+        sim_errmsg(why, whylen, "%s", sqlite3_errmsg(db));
         return -SIM_EDB;
     }
     int64_t span, base, off;
     if (__builtin_sub_overflow(hi, lo, &span) || __builtin_add_overflow(top, 1, &base) ||
         base > INT64_MAX - span || __builtin_sub_overflow(base, lo, &off)) {
-        fmt(why, whylen, "%s ids out of range", f->table);
+        sim_errmsg(why, whylen, "%s ids out of range", f->table);
         return -SIM_ERANGE;
     }
     snprintf(sql, sizeof sql, "INSERT INTO main.%s (%s, runId, %s) SELECT %s + ?3, ?2, %s "
@@ -374,7 +363,7 @@ static int copy_family(sqlite3 *db, const struct family *f, int64_t old_id, int6
     }
     return 0;
 fail:
-    fmt(why, whylen, "%s", sqlite3_errmsg(db));
+    sim_errmsg(why, whylen, "%s", sqlite3_errmsg(db));
     return -SIM_EDB;
 }
 
@@ -384,14 +373,14 @@ static int copy_run(sqlite3 *db, int64_t old_id, const char *name, char *why, si
 {
     int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        fmt(why, whylen, "%s", sqlite3_errmsg(db));
+        sim_errmsg(why, whylen, "%s", sqlite3_errmsg(db));
         return -SIM_EDB;
     }
     int64_t present = 0;
     int ret = 0;
     if ((rc = query_i64(db, "SELECT count(*) FROM main.run WHERE runName = ?1", name,
                         &present)) != SQLITE_OK) {
-        fmt(why, whylen, "%s", sqlite3_errmsg(db));
+        sim_errmsg(why, whylen, "%s", sqlite3_errmsg(db));
         ret = -SIM_EDB;
         goto fail;
     }
@@ -401,7 +390,7 @@ static int copy_run(sqlite3 *db, int64_t old_id, const char *name, char *why, si
     }
     if ((rc = exec3(db, "INSERT INTO main.run (runName, simtimeExp) SELECT runName, "
                     "simtimeExp FROM shard.run WHERE runId = ?1", old_id, 0, 0)) != SQLITE_OK) {
-        fmt(why, whylen, "%s", sqlite3_errmsg(db));
+        sim_errmsg(why, whylen, "%s", sqlite3_errmsg(db));
         ret = -SIM_EDB;
         goto fail;
     }
@@ -417,7 +406,7 @@ static int copy_run(sqlite3 *db, int64_t old_id, const char *name, char *why, si
     };
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
         if ((rc = exec3(db, simple[i], old_id, new_id, 0)) != SQLITE_OK) {
-            fmt(why, whylen, "%s", sqlite3_errmsg(db));
+            sim_errmsg(why, whylen, "%s", sqlite3_errmsg(db));
             ret = -SIM_EDB;
             goto fail;
         }
@@ -425,7 +414,7 @@ static int copy_run(sqlite3 *db, int64_t old_id, const char *name, char *why, si
         if ((ret = copy_family(db, &families[i], old_id, new_id, why, whylen)) != 0)
             goto fail;
     if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
-        fmt(why, whylen, "cannot commit: %s", sqlite3_errmsg(db));
+        sim_errmsg(why, whylen, "cannot commit: %s", sqlite3_errmsg(db));
         ret = -SIM_EDB;
         goto fail;
     }
@@ -490,29 +479,29 @@ int merge_shard(struct merge *m, const char *path, const struct merge_opts *o,
                 struct merge_result *res, char *err, size_t errlen)
 {
     struct merge_result r = { 0 };
-    fmt(err, errlen, "%s", "");
+    sim_errmsg(err, errlen, "%s", "");
     if (res)
         *res = r;
     if (!m || !path) {
-        fmt(err, errlen, "merge: no output or shard given");
+        sim_errmsg(err, errlen, "merge: no output or shard given");
         return -SIM_EINVAL;
     }
     struct stat sb;
     if (stat(path, &sb) != 0) {
-        fmt(err, errlen, "%s: %s", path, errno == ENOENT ? "no such file" : strerror(errno));
+        sim_errmsg(err, errlen, "%s: %s", path, errno == ENOENT ? "no such file" : strerror(errno));
         return errno == ENOENT ? -SIM_ENOENT : -SIM_EIO;
     }
     if (!S_ISREG(sb.st_mode)) {
-        fmt(err, errlen, "%s: not a regular file", path);
+        sim_errmsg(err, errlen, "%s: not a regular file", path);
         return -SIM_EIO;
     }
     if (sb.st_dev == m->dev && sb.st_ino == m->ino) {
-        fmt(err, errlen, "%s: is the output database itself", path);
+        sim_errmsg(err, errlen, "%s: is the output database itself", path);
         return -SIM_EBADINPUT;
     }
     char *uri = shard_uri(path);
     if (!uri) {
-        fmt(err, errlen, "%s: out of memory", path);
+        sim_errmsg(err, errlen, "%s: out of memory", path);
         return -SIM_ENOMEM;
     }
     sqlite3_stmt *st = NULL;
@@ -528,21 +517,21 @@ int merge_shard(struct merge *m, const char *path, const struct merge_opts *o,
     if (rc != SQLITE_OK) {
         /* ATTACH reads the shard's schema: a damaged one fails here. */
         if (is_notadb(m->db, rc)) {
-            fmt(err, errlen, "%s: not an SQLite database", path);
+            sim_errmsg(err, errlen, "%s: not an SQLite database", path);
             return -SIM_EIO;
         }
         if (is_corrupt(m->db, rc)) {
-            fmt(err, errlen, "%s: corrupt (%s)", path, sqlite3_errstr(SQLITE_CORRUPT));
+            sim_errmsg(err, errlen, "%s: corrupt (%s)", path, sqlite3_errstr(SQLITE_CORRUPT));
             return -SIM_EDB;
         }
-        fmt(err, errlen, "%s: cannot open: %s", path, sqlite3_errmsg(m->db));
+        sim_errmsg(err, errlen, "%s: cannot open: %s", path, sqlite3_errmsg(m->db));
         return -SIM_EIO;
     }
     struct run_id *runs = NULL;
     size_t nruns = 0;
     int ret = check_shard(m, path, o, err, errlen);
     if (!ret && (ret = list_runs(m->db, &runs, &nruns)) != 0)
-        fmt(err, errlen, "%s: cannot read its runs: %s", path,
+        sim_errmsg(err, errlen, "%s: cannot read its runs: %s", path,
             ret == -SIM_ENOMEM ? "out of memory" : sqlite3_errmsg(m->db));
     for (size_t i = 0; !ret && i < nruns; i++) {
         char why[512] = "";
@@ -553,7 +542,7 @@ int merge_shard(struct merge *m, const char *path, const struct merge_opts *o,
             r.present++;
         } else {
             if (r.failed++ == 0)
-                fmt(err, errlen, "%s: run %s: %s (rolled back, nothing of it merged)", path,
+                sim_errmsg(err, errlen, "%s: run %s: %s (rolled back, nothing of it merged)", path,
                     runs[i].name, why);
         }
     }
@@ -562,7 +551,7 @@ int merge_shard(struct merge *m, const char *path, const struct merge_opts *o,
         if (r.failed > 1) {
             size_t l = err ? strlen(err) : 0;
             if (err && l < errlen)
-                fmt(err + l, errlen - l, "; %" PRId64 " runs failed in all", r.failed);
+                sim_errmsg(err + l, errlen - l, "; %" PRId64 " runs failed in all", r.failed);
         }
     }
     for (size_t i = 0; i < nruns; i++)

@@ -32,17 +32,6 @@
 
 /* ---- small helpers ---- */
 
-static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t n, const char *f, ...)
-{
-    if (!buf || !n)
-        return;
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, n, f, ap);
-    va_end(ap);
-}
-
 /* A growing string; on allocation failure `oom` is set and appends stop. */
 struct sb {
     char *s;
@@ -169,7 +158,7 @@ struct ctx {
 static int db_fail(struct ctx *c, const char *what)
 {
     bool corrupt = (sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CORRUPT;
-    fmt(c->err, c->errlen, "%s: %s%s: %s", c->path, corrupt ? "corrupt file, " : "", what,
+    sim_errmsg(c->err, c->errlen, "%s: %s%s: %s", c->path, corrupt ? "corrupt file, " : "", what,
         sqlite3_errmsg(c->db));
     return -SIM_EDB;
 }
@@ -251,17 +240,17 @@ static int open_db(struct ctx *c)
 {
     struct stat sbuf;
     if (stat(c->path, &sbuf) != 0) {
-        fmt(c->err, c->errlen, "%s: %s", c->path,
+        sim_errmsg(c->err, c->errlen, "%s: %s", c->path,
             errno == ENOENT ? "no such file" : strerror(errno));
         return errno == ENOENT ? -SIM_ENOENT : -SIM_EIO;
     }
     if (!S_ISREG(sbuf.st_mode)) {
-        fmt(c->err, c->errlen, "%s: not a regular file", c->path);
+        sim_errmsg(c->err, c->errlen, "%s: not a regular file", c->path);
         return -SIM_EIO;
     }
     int rc = sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READONLY, NULL);
     if (rc != SQLITE_OK) {
-        fmt(c->err, c->errlen, "%s: cannot open: %s", c->path,
+        sim_errmsg(c->err, c->errlen, "%s: cannot open: %s", c->path,
             c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
         return -SIM_EIO;
     }
@@ -283,20 +272,20 @@ static int open_db(struct ctx *c)
     if (rc != SQLITE_OK) {
         if ((rc & 0xff) == SQLITE_NOTADB || (sqlite3_extended_errcode(c->db) & 0xff) ==
             SQLITE_NOTADB)
-            fmt(c->err, c->errlen, "%s: not an SQLite database, so not a xensim results "
+            sim_errmsg(c->err, c->errlen, "%s: not an SQLite database, so not a xensim results "
                 "database", c->path);
         else
-            fmt(c->err, c->errlen, "%s: cannot read: %s", c->path, sqlite3_errmsg(c->db));
+            sim_errmsg(c->err, c->errlen, "%s: cannot read: %s", c->path, sqlite3_errmsg(c->db));
         return -SIM_EIO;
     }
     if (ver > STORE_SCHEMA_VERSION) {
-        fmt(c->err, c->errlen, "%s: results schema version %" PRId64 " is newer than version "
+        sim_errmsg(c->err, c->errlen, "%s: results schema version %" PRId64 " is newer than version "
             "%d, the newest this xensim knows; use a newer xensim", c->path, ver,
             STORE_SCHEMA_VERSION);
         return -SIM_ESCHEMA;
     }
     if (ver < 1) {
-        fmt(c->err, c->errlen, "%s: not a xensim results database (SQLite, but schema "
+        sim_errmsg(c->err, c->errlen, "%s: not a xensim results database (SQLite, but schema "
             "version %" PRId64 ")", c->path, ver);
         return -SIM_ESCHEMA;
     }
@@ -309,7 +298,7 @@ static int open_db(struct ctx *c)
     if (rc != SQLITE_OK)
         return db_fail(c, "cannot read the schema");
     if (tables != 6) {
-        fmt(c->err, c->errlen, "%s: not a xensim results database (schema version %" PRId64
+        sim_errmsg(c->err, c->errlen, "%s: not a xensim results database (schema version %" PRId64
             " but tables or the runs view missing)", c->path, ver);
         return -SIM_ESCHEMA;
     }
@@ -333,7 +322,7 @@ static int load_runs(struct ctx *c, struct run_row **out, size_t *nout)
            " version, sweep_point FROM runs WHERE %s ORDER BY runId", c->run_where);
     if (q.oom) {
         free(q.s);
-        fmt(c->err, c->errlen, "out of memory");
+        sim_errmsg(c->err, c->errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     sqlite3_stmt *st;
@@ -370,7 +359,7 @@ static int load_runs(struct ctx *c, struct run_row **out, size_t *nout)
     if (!ret && rc != SQLITE_DONE)
         ret = db_fail(c, "cannot read the runs");
     else if (ret == -SIM_ENOMEM)
-        fmt(c->err, c->errlen, "out of memory");
+        sim_errmsg(c->err, c->errlen, "out of memory");
     sqlite3_finalize(st);
     if (ret) {
         free_runs(v, n);
@@ -451,7 +440,7 @@ static int load_metrics(struct ctx *c, int64_t run_id, struct metric_row **out, 
         sqlite3_finalize(st);
     }
     if (ret == -SIM_ENOMEM)
-        fmt(c->err, c->errlen, "out of memory");
+        sim_errmsg(c->err, c->errlen, "out of memory");
     if (ret) {
         free_metrics(v, n);
         return ret;
@@ -478,17 +467,17 @@ static int check_selection(struct ctx *c, size_t nsel)
         if (k < 0)
             return db_fail(c, "cannot read the runs");
         if (k == 0) {
-            fmt(c->err, c->errlen, "%s: no run with id or name '%s'", c->path, o->runs[i]);
+            sim_errmsg(c->err, c->errlen, "%s: no run with id or name '%s'", c->path, o->runs[i]);
             return -SIM_ENOENT;
         }
     }
     if (nsel == 0) {
         char what[512];
-        fmt(what, sizeof what, "%s%s%s%s%s%s", o->nruns ? " --run" : "",
+        sim_errmsg(what, sizeof what, "%s%s%s%s%s%s", o->nruns ? " --run" : "",
             o->scenario ? " --scenario " : "", o->scenario ? o->scenario : "",
             o->scheduler ? " --scheduler " : "", o->scheduler ? o->scheduler : "",
             o->nruns || o->scenario || o->scheduler ? "" : " (the database has no runs)");
-        fmt(c->err, c->errlen, "%s: no runs match the selection:%s", c->path, what);
+        sim_errmsg(c->err, c->errlen, "%s: no runs match the selection:%s", c->path, what);
         return -SIM_ENOENT;
     }
     for (size_t i = 0; i < o->nmetrics; i++) {
@@ -504,7 +493,7 @@ static int check_selection(struct ctx *c, size_t nsel)
         free(wt);
         if (!ws || !wt || q.oom) {
             free(q.s);
-            fmt(c->err, c->errlen, "out of memory");
+            sim_errmsg(c->err, c->errlen, "out of memory");
             return -SIM_ENOMEM;
         }
         ret = prep(c, q.s, &st);
@@ -518,7 +507,7 @@ static int check_selection(struct ctx *c, size_t nsel)
         if (k < 0)
             return db_fail(c, "cannot read the metrics");
         if (k == 0) {
-            fmt(c->err, c->errlen, "%s: no metric '%s' in the selected runs", c->path,
+            sim_errmsg(c->err, c->errlen, "%s: no metric '%s' in the selected runs", c->path,
                 o->metrics[i]);
             return -SIM_ENOENT;
         }
@@ -649,7 +638,7 @@ static int text_run(struct ctx *c, const struct run_row *r, FILE *out)
         }
     }
     if (ts.oom || tt.oom) {
-        fmt(c->err, c->errlen, "out of memory");
+        sim_errmsg(c->err, c->errlen, "out of memory");
         ret = -SIM_ENOMEM;
     } else {
         if (ts.nrows > 1)
@@ -913,21 +902,21 @@ int report_parse_format(const char *name, enum report_format *out)
 int report_write(const char *db_path, const struct report_opts *o, FILE *out, char *err,
                  size_t errlen)
 {
-    fmt(err, errlen, "%s", "");
+    sim_errmsg(err, errlen, "%s", "");
     if (!db_path || !o || !out || (o->nruns && !o->runs) || (o->nmetrics && !o->metrics)) {
-        fmt(err, errlen, "report: missing database path, options or output");
+        sim_errmsg(err, errlen, "report: missing database path, options or output");
         return -SIM_EINVAL;
     }
     if (o->format != REPORT_TEXT && o->format != REPORT_CSV && o->format != REPORT_JSON) {
-        fmt(err, errlen, "report: unknown format %d", (int)o->format);
+        sim_errmsg(err, errlen, "report: unknown format %d", (int)o->format);
         return -SIM_EINVAL;
     }
     for (size_t i = 0; i < o->nruns; i++)
         if (!o->runs[i])
-            return fmt(err, errlen, "report: a run selector is NULL"), -SIM_EINVAL;
+            return sim_errmsg(err, errlen, "report: a run selector is NULL"), -SIM_EINVAL;
     for (size_t i = 0; i < o->nmetrics; i++)
         if (!o->metrics[i])
-            return fmt(err, errlen, "report: a metric selector is NULL"), -SIM_EINVAL;
+            return sim_errmsg(err, errlen, "report: a metric selector is NULL"), -SIM_EINVAL;
     struct ctx c = { .path = db_path, .o = o, .err = err, .errlen = errlen };
     struct run_row *runs = NULL;
     size_t nruns = 0;
@@ -938,7 +927,7 @@ int report_write(const char *db_path, const struct report_opts *o, FILE *out, ch
     c.metric_where_s = build_metric_where("scalarName", o->nmetrics, 2);
     c.metric_where_t = build_metric_where("statName", o->nmetrics, 2);
     if (!c.run_where || !c.metric_where_s || !c.metric_where_t) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         ret = -SIM_ENOMEM;
         goto done;
     }
@@ -967,7 +956,7 @@ int report_write(const char *db_path, const struct report_opts *o, FILE *out, ch
         fputs("\n  ]\n}\n", out);
     }
     if (!ret && (fflush(out) != 0 || ferror(out))) {
-        fmt(err, errlen, "cannot write the report: %s", strerror(errno));
+        sim_errmsg(err, errlen, "cannot write the report: %s", strerror(errno));
         ret = -SIM_EIO;
     }
 done:

@@ -217,25 +217,12 @@ struct store {
     char errmsg[1024];
 };
 
-static void fmt(char *buf, size_t len, const char *f, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fmt(char *buf, size_t len, const char *f, ...)
-{
-    if (!buf || !len)
-        return;
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, len, f, ap);
-    va_end(ap);
-}
-
 /* Record a failed statement (its SQL and SQLite's text) and map the code:
  * a uniqueness violation is the caller's duplicate, anything else is a
  * database error. */
 static int db_fail(struct store *s, int rc, const char *sql)
 {
-    fmt(s->errmsg, sizeof s->errmsg, "%s (SQLite error %d) in: %s",
+    sim_errmsg(s->errmsg, sizeof s->errmsg, "%s (SQLite error %d) in: %s",
         sqlite3_errmsg(s->db), rc, sql ? sql : "?");
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return -SIM_EEXIST;
@@ -272,7 +259,7 @@ static void bind_real(sqlite3_stmt *st, int i, double v)
 
 static int state_fail(struct store *s, int err, const char *why)
 {
-    fmt(s->errmsg, sizeof s->errmsg, "%s", why);
+    sim_errmsg(s->errmsg, sizeof s->errmsg, "%s", why);
     return err;
 }
 
@@ -356,24 +343,24 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
     int64_t ver = 0, objects = 0;
     int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        fmt(err, errlen, "%s: cannot lock the results database: %s", path,
+        sim_errmsg(err, errlen, "%s: cannot lock the results database: %s", path,
             sqlite3_errmsg(db));
         return -SIM_EDB;
     }
     if ((rc = query_int(db, "PRAGMA user_version", &ver)) != SQLITE_OK ||
         (rc = query_int(db, foreign_objects_sql, &objects)) != SQLITE_OK) {
-        fmt(err, errlen, "%s: cannot read the schema: %s", path, sqlite3_errmsg(db));
+        sim_errmsg(err, errlen, "%s: cannot read the schema: %s", path, sqlite3_errmsg(db));
         goto fail;
     }
     if (ver > STORE_SCHEMA_VERSION) {
-        fmt(err, errlen, "%s: results schema version %lld is newer than version %d, "
+        sim_errmsg(err, errlen, "%s: results schema version %lld is newer than version %d, "
             "the newest this xensim knows; use a newer xensim", path,
             (long long)ver, STORE_SCHEMA_VERSION);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -SIM_ESCHEMA;
     }
     if (ver == 0 && objects > 0) {
-        fmt(err, errlen, "%s: not a xensim results database (it has %lld tables or "
+        sim_errmsg(err, errlen, "%s: not a xensim results database (it has %lld tables or "
             "indexes but schema version 0)", path, (long long)objects);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -SIM_ESCHEMA;
@@ -383,7 +370,7 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
         char *msg = NULL;
         rc = sqlite3_exec(db, schema_v1, NULL, NULL, &msg);
         if (rc != SQLITE_OK) {
-            fmt(err, errlen, "%s: cannot create the schema: %s", path,
+            sim_errmsg(err, errlen, "%s: cannot create the schema: %s", path,
                 msg ? msg : sqlite3_errstr(rc));
             sqlite3_free(msg);
             goto fail;
@@ -394,13 +381,13 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
         /* A pragma takes no bound parameter; the value is a constant. */
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
         if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK) {
-            fmt(err, errlen, "%s: cannot set the schema version: %s", path,
+            sim_errmsg(err, errlen, "%s: cannot set the schema version: %s", path,
                 sqlite3_errmsg(db));
             goto fail;
         }
     }
     if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
-        fmt(err, errlen, "%s: cannot commit the schema: %s", path, sqlite3_errmsg(db));
+        sim_errmsg(err, errlen, "%s: cannot commit the schema: %s", path, sqlite3_errmsg(db));
         goto fail;
     }
     return 0;
@@ -412,20 +399,20 @@ fail:
 
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
-    fmt(err, errlen, "%s", "");
+    sim_errmsg(err, errlen, "%s", "");
     if (!path) {
-        fmt(err, errlen, "no results database path given");
+        sim_errmsg(err, errlen, "no results database path given");
         return NULL;
     }
     struct store *s = calloc(1, sizeof *s);
     if (!s) {
-        fmt(err, errlen, "%s: out of memory", path);
+        sim_errmsg(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                              NULL);
     if (rc != SQLITE_OK) {
-        fmt(err, errlen, "%s: cannot open: %s", path,
+        sim_errmsg(err, errlen, "%s: cannot open: %s", path,
             s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         goto fail;
     }
@@ -447,19 +434,19 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         if ((rc & 0xff) == SQLITE_NOTADB)
-            fmt(err, errlen, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(s->db));
+            sim_errmsg(err, errlen, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(s->db));
         else
-            fmt(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(s->db));
+            sim_errmsg(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(s->db));
         goto fail;
     }
     if (ver > STORE_SCHEMA_VERSION) {
-        fmt(err, errlen, "%s: results schema version %lld is newer than version %d, "
+        sim_errmsg(err, errlen, "%s: results schema version %lld is newer than version %d, "
             "the newest this xensim knows; use a newer xensim", path,
             (long long)ver, STORE_SCHEMA_VERSION);
         goto fail;
     }
     if (ver == 0 && objects > 0) {
-        fmt(err, errlen, "%s: not a xensim results database (it has %lld tables or "
+        sim_errmsg(err, errlen, "%s: not a xensim results database (it has %lld tables or "
             "indexes but schema version 0)", path, (long long)objects);
         goto fail;
     }
@@ -472,13 +459,13 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         rc = set_journal(s->db, "DELETE", s->journal, sizeof s->journal);
         if (rc == SQLITE_OK && strcmp(s->journal, "delete") != 0 &&
             strcmp(s->journal, "memory") != 0) {
-            fmt(err, errlen, "%s: neither WAL nor DELETE journal mode available "
+            sim_errmsg(err, errlen, "%s: neither WAL nor DELETE journal mode available "
                 "(SQLite reports '%s')", path, s->journal);
             goto fail;
         }
     }
     if (rc != SQLITE_OK) {
-        fmt(err, errlen, "%s: cannot set the journal mode: %s", path, sqlite3_errmsg(s->db));
+        sim_errmsg(err, errlen, "%s: cannot set the journal mode: %s", path, sqlite3_errmsg(s->db));
         goto fail;
     }
     rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
@@ -487,7 +474,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     if (rc == SQLITE_OK)
         rc = query_int(s->db, "PRAGMA foreign_keys", &fk);
     if (rc != SQLITE_OK || fk != 1) {
-        fmt(err, errlen, "%s: cannot enable foreign keys: %s", path,
+        sim_errmsg(err, errlen, "%s: cannot enable foreign keys: %s", path,
             rc != SQLITE_OK ? sqlite3_errmsg(s->db) : "SQLite built without them");
         goto fail;
     }
@@ -500,12 +487,12 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         rc = sqlite3_prepare_v3(s->db, q_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                 &s->q[i], &tail);
         if (rc != SQLITE_OK) {
-            fmt(err, errlen, "%s: cannot prepare '%s': %s", path, q_sql[i],
+            sim_errmsg(err, errlen, "%s: cannot prepare '%s': %s", path, q_sql[i],
                 sqlite3_errmsg(s->db));
             goto fail;
         }
         if (tail && *tail) {
-            fmt(err, errlen, "%s: unused SQL after statement: '%s'", path, tail);
+            sim_errmsg(err, errlen, "%s: unused SQL after statement: '%s'", path, tail);
             goto fail;
         }
     }
@@ -581,7 +568,7 @@ int store_run_begin(struct store *s, const char *run_name, int64_t *run_id)
     if ((ret = store_has_run(s, run_name, &exists)) != 0)
         goto fail;
     if (exists) {
-        fmt(s->errmsg, sizeof s->errmsg, "run '%s' is already in the database", run_name);
+        sim_errmsg(s->errmsg, sizeof s->errmsg, "run '%s' is already in the database", run_name);
         ret = -SIM_EEXIST;
         goto fail;
     }

@@ -78,18 +78,6 @@ struct sweep_plan {
     size_t nruns;
 };
 
-static void fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
-
-static void fmt(char *buf, size_t len, const char *f, ...)
-{
-    if (!buf || !len)
-        return;
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, len, f, ap);
-    va_end(ap);
-}
-
 static double wall_now(void)
 {
     struct timespec ts;
@@ -172,7 +160,7 @@ static int check_unique(struct sweep_plan *p, char *err, size_t errlen)
 {
     const struct plan_run **v = malloc((p->nruns + 1) * sizeof *v);
     if (!v) {
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     for (size_t i = 0; i < p->nruns; i++)
@@ -181,7 +169,7 @@ static int check_unique(struct sweep_plan *p, char *err, size_t errlen)
     int rc = 0;
     for (size_t i = 1; i < p->nruns && rc == 0; i++)
         if (!strcmp(v[i - 1]->name, v[i]->name)) {
-            fmt(err, errlen, "sweep points %" PRIu64 " and %" PRIu64 " give the same run "
+            sim_errmsg(err, errlen, "sweep points %" PRIu64 " and %" PRIu64 " give the same run "
                 "name '%s' (a value is listed twice?)", v[i - 1]->point, v[i]->point,
                 v[i]->name);
             rc = -SIM_EBADINPUT;
@@ -210,7 +198,7 @@ static int plan_runs(struct sweep_plan *p, struct scn_diags **diags, char *err, 
             goto oom;
         }
         if (p->nruns + (size_t)s->replications > SWEEP_MAX_RUNS) {
-            fmt(err, errlen, "the sweep has more than %d runs", SWEEP_MAX_RUNS);
+            sim_errmsg(err, errlen, "the sweep has more than %d runs", SWEEP_MAX_RUNS);
             scn_free(s);
             free(pt);
             return -SIM_ERANGE;
@@ -238,7 +226,7 @@ static int plan_runs(struct sweep_plan *p, struct scn_diags **diags, char *err, 
 oom:
     free(pt);
 oom_nofree:
-    fmt(err, errlen, "out of memory");
+    sim_errmsg(err, errlen, "out of memory");
     return -SIM_ENOMEM;
 }
 
@@ -247,7 +235,7 @@ struct sweep_plan *sweep_plan_new(const char *name, const char *text, size_t len
                                   char *err, size_t errlen)
 {
     *diags = NULL;
-    fmt(err, errlen, "%s", "");
+    sim_errmsg(err, errlen, "%s", "");
     struct sweep_plan *p = calloc(1, sizeof *p);
     if (!p)
         goto oom;
@@ -292,7 +280,7 @@ struct sweep_plan *sweep_plan_new(const char *name, const char *text, size_t len
         p->axes[p->naxes++] = a;
         uint64_t n = (uint64_t)p->base->sweep[a].nvalues;
         if (p->npoints > SWEEP_MAX_RUNS / n) {
-            fmt(err, errlen, "the sweep has more than %d points", SWEEP_MAX_RUNS);
+            sim_errmsg(err, errlen, "the sweep has more than %d points", SWEEP_MAX_RUNS);
             sweep_plan_free(p);
             return NULL;
         }
@@ -304,7 +292,7 @@ struct sweep_plan *sweep_plan_new(const char *name, const char *text, size_t len
     }
     return p;
 oom:
-    fmt(err, errlen, "out of memory");
+    sim_errmsg(err, errlen, "out of memory");
     sweep_plan_free(p);
     return NULL;
 }
@@ -342,7 +330,7 @@ struct sweep_plan *sweep_plan_load(const char *path, const struct sweep_plan_opt
         struct scn *s = scn_load(path, NULL, diags);
         if (s) {
             scn_free(s);
-            fmt(err, errlen, "%s: cannot read the scenario", path);
+            sim_errmsg(err, errlen, "%s: cannot read the scenario", path);
         }
         return NULL;
     }
@@ -584,7 +572,7 @@ static int run_one(struct exec *x, size_t i, struct store *db, struct worker_ctx
     struct scn_diags *d = NULL;
     struct scn *s = sweep_plan_load_run(p, i, &d);
     if (!s) {
-        fmt(err, errlen, "%s", d && scn_diags_count(d) ? scn_diags_message(d, 0)
+        sim_errmsg(err, errlen, "%s", d && scn_diags_count(d) ? scn_diags_message(d, 0)
                                                       : "out of memory loading the scenario");
         scn_diags_free(d);
         return d ? -SIM_EBADINPUT : -SIM_ENOMEM;
@@ -593,7 +581,7 @@ static int run_one(struct exec *x, size_t i, struct store *db, struct worker_ctx
     if (!pt || sweep_plan_point(p, p->runs[i].point, pt, p->naxes) < 0) {
         free(pt);
         scn_free(s);
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     struct run_opts ro = {
@@ -708,14 +696,14 @@ static int exec_forked(struct exec *x, char *err, size_t errlen)
 {
     int fds[2];
     if (pipe(fds) < 0) {
-        fmt(err, errlen, "cannot create a pipe: %s", strerror(errno));
+        sim_errmsg(err, errlen, "cannot create a pipe: %s", strerror(errno));
         return -SIM_EIO;
     }
     pid_t *pids = calloc((size_t)x->jobs, sizeof *pids);
     if (!pids) {
         close(fds[0]);
         close(fds[1]);
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     pid_t parent = getpid();
@@ -726,7 +714,7 @@ static int exec_forked(struct exec *x, char *err, size_t errlen)
         if (pid == 0)
             worker_main(x, w, fds[0], fds[1], parent);
         if (pid < 0) {
-            fmt(err, errlen, "cannot start worker %d: %s", w + 1, strerror(errno));
+            sim_errmsg(err, errlen, "cannot start worker %d: %s", w + 1, strerror(errno));
             break;
         }
         pids[started++] = pid;
@@ -767,9 +755,9 @@ static int exec_forked(struct exec *x, char *err, size_t errlen)
         if (run >= 0) {
             char why[128];
             if (WIFSIGNALED(status))
-                fmt(why, sizeof why, "worker process killed by signal %d", WTERMSIG(status));
+                sim_errmsg(why, sizeof why, "worker process killed by signal %d", WTERMSIG(status));
             else
-                fmt(why, sizeof why, "worker process exited with status %d",
+                sim_errmsg(why, sizeof why, "worker process exited with status %d",
                     WEXITSTATUS(status));
             add_failure(x, (size_t)run, -SIM_EIO, why);
             __atomic_fetch_add(&x->sh->failed, 1, __ATOMIC_SEQ_CST);
@@ -792,14 +780,14 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
     memset(out, 0, sizeof *out);
     size_t ntotal = o->only ? o->nonly : p->nruns;
     out->st.total = ntotal;
-    fmt(err, errlen, "%s", "");
+    sim_errmsg(err, errlen, "%s", "");
     if (!o->db_path || o->jobs < 1 || o->jobs > SWEEP_MAX_JOBS) {
-        fmt(err, errlen, "jobs must be 1 .. %d and a database given", SWEEP_MAX_JOBS);
+        sim_errmsg(err, errlen, "jobs must be 1 .. %d and a database given", SWEEP_MAX_JOBS);
         return -SIM_EINVAL;
     }
     for (size_t k = 0; o->only && k < o->nonly; k++)
         if (o->only[k] >= p->nruns) {
-            fmt(err, errlen, "run index %zu out of range (the plan has %zu runs)", o->only[k],
+            sim_errmsg(err, errlen, "run index %zu out of range (the plan has %zu runs)", o->only[k],
                 p->nruns);
             return -SIM_EINVAL;
         }
@@ -815,14 +803,14 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
     x.pending = malloc((ntotal + 1) * sizeof *x.pending);
     if (!x.pending) {
         store_close(db);
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     for (size_t k = 0; k < ntotal; k++) {
         size_t i = o->only ? o->only[k] : k;
         bool exists = false;
         if (store_has_run(db, p->runs[i].name, &exists) < 0) {
-            fmt(err, errlen, "%s: %s", o->db_path, store_errmsg(db));
+            sim_errmsg(err, errlen, "%s: %s", o->db_path, store_errmsg(db));
             store_close(db);
             free(x.pending);
             return -SIM_EDB;
@@ -834,7 +822,7 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
     }
     out->st.existing = x.existing;
     if (x.existing && !o->resume) {
-        fmt(err, errlen, "%s already holds %zu of the %zu runs of this sweep", o->db_path,
+        sim_errmsg(err, errlen, "%s already holds %zu of the %zu runs of this sweep", o->db_path,
             x.existing, ntotal);
         store_close(db);
         free(x.pending);
@@ -852,7 +840,7 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
     if (!x.sh) {
         store_close(db);
         free(x.pending);
-        fmt(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     for (int w = 0; w < x.jobs; w++)
@@ -882,17 +870,17 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
     if (rc < 0)
         return rc;
     if (x.oom) {
-        fmt(err, errlen, "out of memory recording failures");
+        sim_errmsg(err, errlen, "out of memory recording failures");
         return -SIM_ENOMEM;
     }
     if (out->not_run && interrupted(&x)) {
-        fmt(err, errlen, "interrupted");
+        sim_errmsg(err, errlen, "interrupted");
         return -SIM_ESTATE;
     }
     if (out->nfailures)
         return out->failures[0].rc < 0 ? out->failures[0].rc : -SIM_EIO;
     if (out->not_run) {
-        fmt(err, errlen, "%zu runs were not run", out->not_run);
+        sim_errmsg(err, errlen, "%zu runs were not run", out->not_run);
         return -SIM_ESTATE;
     }
     return 0;

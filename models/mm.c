@@ -55,16 +55,6 @@ struct mm {
     void *hook_arg;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 bool mm_needed(const struct scn *s)
 {
     for (int d = 0; s && d < s->ndomains; d++)
@@ -97,19 +87,19 @@ bool mm_host_needed(const struct scn *s, struct hv *h)
 struct mm *mm_new(const struct scn *s, char *err, size_t errlen)
 {
     if (!s || s->ndomains < 0) {
-        seterr(err, errlen, "memory: no scenario");
+        sim_errmsg(err, errlen, "memory: no scenario");
         return NULL;
     }
     uint64_t total = 0;
     for (int d = 0; d < s->ndomains; d++) {
         int64_t mem = s->domains[d].memory;
         if (mem < MM_PAGE_BYTES) {
-            seterr(err, errlen, "domain '%s': memory must be at least 4KiB", s->domains[d].name);
+            sim_errmsg(err, errlen, "domain '%s': memory must be at least 4KiB", s->domains[d].name);
             return NULL;
         }
         total += (uint64_t)mem / MM_PAGE_BYTES;
         if (total > UINT32_MAX - 1u) {
-            seterr(err, errlen, "memory: more than 2^32 - 2 machine frames in all");
+            sim_errmsg(err, errlen, "memory: more than 2^32 - 2 machine frames in all");
             return NULL;
         }
     }
@@ -132,7 +122,7 @@ struct mm *mm_new(const struct scn *s, char *err, size_t errlen)
     return m;
 oom:
     mm_free(m);
-    seterr(err, errlen, "memory: out of memory for the frame tables");
+    sim_errmsg(err, errlen, "memory: out of memory for the frame tables");
     return NULL;
 }
 
@@ -455,7 +445,7 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
             uint64_t mfn = x->p2m[k];
             if (mfn >= m->nframes || frame_of(m, mfn, &tmp)->owner != d
                 || frame_of(m, mfn, &tmp)->pfn != k) {
-                seterr(msg, msglen, "P2M of domain %d pfn %llu -> mfn %llu is not inverted by M2P",
+                sim_errmsg(msg, msglen, "P2M of domain %d pfn %llu -> mfn %llu is not inverted by M2P",
                        d, (unsigned long long)k, (unsigned long long)mfn);
                 return -SIM_ESTATE;
             }
@@ -465,7 +455,7 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
     uint32_t *wr = calloc(m->nframes ? m->nframes : 1, sizeof *wr);
     int rc = 0;
     if (!refs || !wr) {
-        seterr(msg, msglen, "consistency check: out of memory");
+        sim_errmsg(msg, msglen, "consistency check: out of memory");
         rc = -SIM_ENOMEM;
         goto out;
     }
@@ -473,12 +463,12 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
         const struct mm_frame *f = frame_of(m, mfn, &tmp);
         if (f->owner < 0 || f->owner >= m->ndoms || f->pfn >= m->d[f->owner].frames
             || mm_p2m(m, f->owner, f->pfn) != mfn) {
-            seterr(msg, msglen, "M2P of mfn %llu is not inverted by P2M", (unsigned long long)mfn);
+            sim_errmsg(msg, msglen, "M2P of mfn %llu is not inverted by P2M", (unsigned long long)mfn);
             rc = -SIM_ESTATE;
             goto out;
         }
         if ((f->type == MM_TYPE_PT) != (f->table != 0)) {
-            seterr(msg, msglen, "mfn %llu: page-table type and entry table disagree",
+            sim_errmsg(msg, msglen, "mfn %llu: page-table type and entry table disagree",
                    (unsigned long long)mfn);
             rc = -SIM_ESTATE;
             goto out;
@@ -491,7 +481,7 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
                 continue;
             uint64_t g = pte_mfn(t[i]);
             if (!owned(m, f->owner, g)) {
-                seterr(msg, msglen, "table mfn %llu entry %u maps mfn %llu not of its owner",
+                sim_errmsg(msg, msglen, "table mfn %llu entry %u maps mfn %llu not of its owner",
                        (unsigned long long)mfn, i, (unsigned long long)g);
                 rc = -SIM_ESTATE;
                 goto out;
@@ -511,7 +501,7 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
         default: ok = false; break;
         }
         if (!ok) {
-            seterr(msg, msglen, "mfn %llu: type %d type_count %u ref_count %u but %u mappings, "
+            sim_errmsg(msg, msglen, "mfn %llu: type %d type_count %u ref_count %u but %u mappings, "
                    "%u writable", (unsigned long long)mfn, f->type, f->type_count, f->ref_count,
                    refs[mfn], wr[mfn]);
             rc = -SIM_ESTATE;
@@ -550,7 +540,7 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
                char *err, size_t errlen)
 {
     if (!m || !h || !s || s->ndomains != m->ndoms) {
-        seterr(err, errlen, "memory: bad arguments");
+        sim_errmsg(err, errlen, "memory: bad arguments");
         return -SIM_EINVAL;
     }
     for (int d = 0; d < s->ndomains; d++) {
@@ -560,14 +550,14 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
         struct mm_dom *x = &m->d[d];
         uint64_t nt = x->frames - 1 < MM_WL_TABLES ? x->frames - 1 : MM_WL_TABLES;
         if (nt < 1) {
-            seterr(err, errlen, "domain '%s': page-table updates need at least 2 frames",
+            sim_errmsg(err, errlen, "domain '%s': page-table updates need at least 2 frames",
                    s->domains[d].name);
             return -SIM_EINVAL;
         }
         for (uint64_t k = 0; k < nt; k++) {
             int rc = mm_pin_table(m, d, mm_p2m(m, d, k));
             if (rc < 0) {
-                seterr(err, errlen, "domain '%s': cannot pin its page tables",
+                sim_errmsg(err, errlen, "domain '%s': cannot pin its page tables",
                        s->domains[d].name);
                 return rc;
             }
@@ -578,7 +568,7 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
             for (int v = 0; v < s->domains[d].vcpus; v++) {
                 struct wl *w = hv_workload(h, d, v);
                 if (wl_trace_needs_mm(w) && wl_trace_attach_mm(w, m) < 0) {
-                    seterr(err, errlen, "domain '%s': out of memory", s->domains[d].name);
+                    sim_errmsg(err, errlen, "domain '%s': out of memory", s->domains[d].name);
                     return -SIM_ENOMEM;
                 }
             }
@@ -591,7 +581,7 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
         int rc = hv_set_workload(h, d, 0, w);
         if (rc < 0) {
             wl_free(w);
-            seterr(err, errlen, "domain '%s': cannot install its workload", s->domains[d].name);
+            sim_errmsg(err, errlen, "domain '%s': cannot install its workload", s->domains[d].name);
             return rc;
         }
     }

@@ -3,6 +3,9 @@
  */
 #include "sim/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static const char *const err_text[SIM_ERR_COUNT] = {
     [SIM_OK] = "success",
     [SIM_ENOMEM] = "out of memory",
@@ -25,4 +28,14 @@ const char *sim_strerror(int err)
     if (err >= SIM_ERR_COUNT || !err_text[err])
         return "unknown error";
     return err_text[err];
+}
+
+void sim_errmsg(char *buf, size_t n, const char *f, ...)
+{
+    if (!buf || !n)
+        return;
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf, n, f, ap);
+    va_end(ap);
 }

@@ -10,6 +10,8 @@
 #ifndef XENSIM_SIM_ERR_H
 #define XENSIM_SIM_ERR_H
 
+#include <stddef.h>
+
 enum sim_err {
     SIM_OK = 0,
     SIM_ENOMEM,         /* allocation failed */
@@ -28,5 +30,9 @@ enum sim_err {
 
 /* Text for an error code; accepts the code with either sign. Never NULL. */
 const char *sim_strerror(int err);
+
+/* Write a message into a caller's error buffer, printf-style, truncating
+ * to n bytes; nothing if buf is NULL or n is 0. */
+void sim_errmsg(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

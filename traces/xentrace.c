@@ -84,19 +84,6 @@ struct xt_file {
     int err;                        /* first write error (errno), or 0 */
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static void file_free(struct xt_file *f)
 {
     if (!f)
@@ -115,14 +102,14 @@ struct xt_file *xt_file_open(const char *path, int ncpus, size_t window_max, cha
 {
     if (!path || !*path || ncpus <= 0 || (window_max && window_max < XT_REC_MAX)
         || window_max > ((size_t)1 << 31)) {
-        seterr(err, errlen, "invalid xentrace file parameters");
+        sim_errmsg(err, errlen, "invalid xentrace file parameters");
         return NULL;
     }
     struct xt_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path)) || !(f->tmp = malloc(strlen(path) + 8))
         || !(f->cpu = calloc((size_t)ncpus, sizeof *f->cpu))) {
         file_free(f);
-        seterr(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return NULL;
     }
     f->ncpus = ncpus;
@@ -135,7 +122,7 @@ struct xt_file *xt_file_open(const char *path, int ncpus, size_t window_max, cha
             close(fd);
             unlink(f->tmp);
         }
-        seterr(err, errlen, "%s: cannot create (%s)", path, strerror(e));
+        sim_errmsg(err, errlen, "%s: cannot create (%s)", path, strerror(e));
         file_free(f);
         return NULL;
     }
@@ -204,7 +191,7 @@ int xt_file_close(struct xt_file *f, char *err, size_t errlen)
     if (!f->err && rename(f->tmp, f->path) != 0)
         f->err = errno ? errno : EIO;
     if (f->err) {
-        seterr(err, errlen, "%s: cannot write (%s)", f->path, strerror(f->err));
+        sim_errmsg(err, errlen, "%s: cannot write (%s)", f->path, strerror(f->err));
         unlink(f->tmp);
         file_free(f);
         return -SIM_EIO;
@@ -243,13 +230,13 @@ struct xt_host *xt_host_new(const struct hv *h, const char *path, size_t window_
                             char *err, size_t errlen)
 {
     if (!h || hv_npcpus(h) <= 0) {
-        seterr(err, errlen, "no host to record");
+        sim_errmsg(err, errlen, "no host to record");
         return NULL;
     }
     /* Domain ids are 16 bits in runstate records and must stay below the
      * idle domain's. */
     if (hv_ndomains(h) > (int)XT_IDLE_DOMID || hv_npcpus(h) > 0xffff) {
-        seterr(err, errlen, "%s: xentrace has room for %u domains and 65535 pCPUs, the "
+        sim_errmsg(err, errlen, "%s: xentrace has room for %u domains and 65535 pCPUs, the "
                "scenario has %d and %d", path, XT_IDLE_DOMID, hv_ndomains(h), hv_npcpus(h));
         return NULL;
     }
@@ -260,7 +247,7 @@ struct xt_host *xt_host_new(const struct hv *h, const char *path, size_t window_
         if (x)
             free(x->cur);
         free(x);
-        seterr(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return NULL;
     }
     x->h = h;
@@ -405,7 +392,7 @@ int xt_host_finish(struct xt_host *x, sim_time_t t, uint64_t *nrec, char *err, s
         rc = x->err;
     }
     if (rc < 0 && rc != -SIM_EIO) {
-        seterr(err, errlen, "xentrace: %s",
+        sim_errmsg(err, errlen, "xentrace: %s",
                rc == -SIM_ESTATE ? "the recording was never started" : sim_strerror(rc));
         xt_file_abort(x->f);
     } else {
