@@ -617,6 +617,44 @@ START_TEST(skew_bounds_and_conflicts)
 }
 END_TEST
 
+/* Switch records only (no runstate changes): d1.0 runs on CPU 0
+ * 1000-3000, then with no gap on CPU 1 3000-5000, whose TSC is 700 behind;
+ * it never comes back, so the range is open below. Uncorrected, its second
+ * period is lost (the switch-out on CPU 1 finds it runnable). */
+START_TEST(skew_switch_records)
+{
+    struct buf f = { .n = 0 }, a = { .n = 0 }, b = { .n = 0 };
+    uint32_t in0[4] = { 32767, 0, 1, 0 }, out0[4] = { 1, 0, 32767, 0 };
+    uint32_t in1[4] = { 32767, 1, 1, 0 }, out1[4] = { 1, 0, 32767, 1 };
+    rec(&a, 0x0002800au, 11000, 4, in0);
+    rec(&a, 0x0002800au, 13000, 4, out0);
+    rec(&b, 0x0002800au, 13000 - 700, 4, in1);
+    rec(&b, 0x0002800au, 15000 - 700, 4, out1);
+    window(&f, 0, &a);
+    window(&f, 1, &b);
+    struct got g;
+    struct xti_import *x = import_skew(&f, XTI_SKEW_REPORT, NULL, 0, &g);
+    const struct xti_stats *s = xti_stats(x);
+    ck_assert(!s->runstate_mode);
+    ck_assert_uint_eq(s->inconsistent, 1);
+    ck_assert_int_eq(total(&g, TR_COMPUTE, 0, 0), 2000);
+    ck_assert_uint_eq(s->skew.violations, 1);
+    struct xti_cpu c;
+    ck_assert(xti_cpu_get(x, 1, &c));
+    ck_assert_int_eq(c.estimate, -700);
+    ck_assert(!c.has_lo);
+    ck_assert(c.has_hi);
+    ck_assert_int_eq(c.hi, -700);
+    xti_close(x);
+    x = import_skew(&f, XTI_SKEW_AUTO, NULL, 0, &g);
+    ck_assert_uint_eq(xti_stats(x)->inconsistent, 0);
+    ck_assert_int_eq(g.n, 2);
+    ck_assert_int_eq(g.r[1].t, 2000);
+    ck_assert_int_eq(total(&g, TR_COMPUTE, 0, 0), 4000);
+    xti_close(x);
+}
+END_TEST
+
 /* Through a pipe (no seeking: copied to a temporary file first) the
  * import is the same as from memory. */
 START_TEST(from_pipe)
@@ -689,6 +727,7 @@ static Suite *suite(void)
     tc = xs_tcase(s, "skew", 10);
     tcase_add_test(tc, skew_detected_and_corrected);
     tcase_add_test(tc, skew_bounds_and_conflicts);
+    tcase_add_test(tc, skew_switch_records);
     return s;
 }
 

@@ -159,7 +159,9 @@ rc=$(sql "$tmp/r.db" "SELECT printf('%.0f', scalarValue) FROM scalar WHERE modul
 echo "replay: d1 cpu_time_ns $rc"
 check "the replayed probe computed" test "${rc:-0}" -gt 1000000
 
-# Non-seekable input: stdin from a pipe, and a FIFO by name.
+# Non-seekable input: stdin from a pipe (cat, not a redirect, which could
+# seek), and a FIFO by name.
+# shellcheck disable=SC2002
 cat "$tmp/x.bin" | "$xensim" trace import xentrace - -o "$tmp/p.txt" --cpu-hz "$HZ" --text \
     >"$tmp/psum" 2>"$tmp/err"
 check "a pipe on stdin (-) imports" eq "$?" 0
@@ -228,11 +230,12 @@ check "the unskewed file imports" eq "$?" 0
 xt "$tmp/m7.bin" -o "$tmp/m7.txt" >"$tmp/msum" 2>"$tmp/err"
 check "the skewed file imports (report)" eq "$?" 0
 cat "$tmp/msum"
-check "a warning: 1 of 2 migrations backwards by 700" \
-    grep -q 'warning: .*m7.bin: 1 of 2 migrations go backwards in TSC by up to 700 cycles' "$tmp/err"
+check "a warning: 1 of 2 migrations backwards by 700" grep -q \
+    'warning: .*m7.bin: 1 of 2 migrations go backwards in TSC by up to 700 cycles' "$tmp/err"
 check "the summary estimates CPU 1 at -700 in -2200..-700" \
     grep -Eq '^  1 +0 +-700 +-2200\.\.-700 vs CPU 0$' "$tmp/msum"
-check "uncorrected, the records differ" test "$(cmp -s "$tmp/m0.txt" "$tmp/m7.txt"; echo $?)" = 1
+check "uncorrected, the records differ" \
+    test "$(cmp -s "$tmp/m0.txt" "$tmp/m7.txt"; echo $?)" = 1
 xt "$tmp/m7.bin" -o "$tmp/ma.txt" --tsc-skew auto >"$tmp/asum" 2>"$tmp/err"
 check "--tsc-skew auto exits 0" eq "$?" 0
 check "without a warning" test ! -s "$tmp/err"
@@ -242,14 +245,15 @@ check "and that nothing goes backwards after" \
     grep -q 'TSC skew after correction: 2 migrations between 2 CPU pairs, 0 going' "$tmp/asum"
 xt "$tmp/m7.bin" -o "$tmp/mo.txt" --tsc-offset 1=-700 --tsc-skew none >/dev/null 2>&1
 check "--tsc-offset 1=-700 gives the unskewed import" cmp -s "$tmp/m0.txt" "$tmp/mo.txt"
+# shellcheck disable=SC2002
 cat "$tmp/m7.bin" | xt - -o "$tmp/mp.txt" --tsc-skew auto >/dev/null 2>&1
 check "so does --tsc-skew auto from a pipe" cmp -s "$tmp/m0.txt" "$tmp/mp.txt"
 xt "$tmp/m7.bin" -o "$tmp/mx.txt" --tsc-offset 3=5 >/dev/null 2>"$tmp/err"
 check "an offset for a CPU not in the file exits 2" eq "$?" 2
 check "saying so" grep -q 'CPU 3, which has no records' "$tmp/err"
 check "and writes nothing" test ! -e "$tmp/mx.txt"
-for bad in "--tsc-offset 1" "--tsc-offset x=5" "--tsc-offset 1=5s" "--tsc-offset 1=2 --tsc-offset 1=3" \
-    "--tsc-skew maybe"; do
+for bad in "--tsc-offset 1" "--tsc-offset x=5" "--tsc-offset 1=5s" \
+    "--tsc-offset 1=2 --tsc-offset 1=3" "--tsc-offset -1=2" "--tsc-skew maybe"; do
     # shellcheck disable=SC2086
     "$xensim" trace import xentrace "$tmp/m7.bin" -o "$tmp/mx.txt" $bad >/dev/null 2>&1
     check "usage error: $bad" eq "$?" 2

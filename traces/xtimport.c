@@ -134,7 +134,7 @@ struct cursor {
     struct raw head;
     int cur_dom;                    /* 2.0 switches: domain running here, -1 unknown */
     uint64_t raw_min, raw_max;      /* cycles: this CPU's TSCs as recorded (pass 1) */
-    int64_t given, off;             /* cycles: given offset; the one applied */
+    int64_t off;                    /* cycles: the offset applied */
     int64_t est, lo, hi;            /* cycles: detected offset and its range */
     bool has_lo, has_hi;
     uint32_t ref;                   /* index of the CPU est is relative to */
@@ -716,7 +716,7 @@ static int give_offsets(struct xti_import *x, const struct xti_opts *o)
                          PRIu32, x->name, o->offsets[i].cpu);
                 return -SIM_EBADINPUT;
             }
-        c->given = c->off = o->offsets[i].cycles;
+        c->off = o->offsets[i].cycles;
     }
     return 0;
 }

@@ -6,8 +6,9 @@
  * byte picks the layout option (auto, windows, fixed32, fixed64), a small
  * or default bound on the ordering buffer, the TSC rate, the skew mode
  * (report, auto, none) and whether CPU 0 is given an offset of -1000
- * cycles; the rest is the file, read from memory. The importer must refuse it with a message naming a byte
- * offset, or import it, and never crash, hang or leak. When it imports,
+ * cycles; the rest is the file, read from memory. The importer must
+ * refuse it with a message naming the file (and a byte offset if it is
+ * damaged), or import it, and never crash, hang or leak. When it imports,
  * every record it emits must be one tr_write accepts for its header (known
  * op, domain and vCPU in range, time never negative nor going backwards,
  * a positive length) and the per-vCPU totals it reports must equal the
