@@ -66,7 +66,8 @@ static const struct command commands[] = {
       "merge results databases into OUT.db, skipping runs already present" },
     { "trace", cmd_trace,
       "trace {info FILE | convert IN -o OUT [--text] | import strace FILE -o OUT | "
-      "import xentrace FILE -o OUT [--cpu-hz HZ] [--layout L] [--text]}",
+      "import xentrace FILE|- -o OUT [--cpu-hz HZ] [--layout L] [--tsc-offset CPU=CYCLES]... "
+      "[--tsc-skew report|auto|none] [--text]}",
       "inspect, convert and import workload traces (docs/traces.md)" },
     { NULL, NULL, NULL, NULL },
 };

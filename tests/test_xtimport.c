@@ -5,10 +5,15 @@
  * windows with records with and without a TSC and with extra words, two
  * CPUs merged by TSC, a lost-records marker, a wrap marker, the 2.0 fixed
  * layout (switch records) and the 64-bit 3.0 one, the bounded ordering
- * buffer (periods split, totals kept), a corrupt window header, and a file
+ * buffer (periods split, totals kept), a corrupt window header, a file
  * truncated at every offset (an error naming a byte offset unless the cut
- * falls between windows or records).
+ * falls between windows or records), a vCPU migrating between two CPUs
+ * whose TSCs are skewed (the damage without correction, the offsets
+ * detected, bounded and applied, given offsets, contradictory migrations),
+ * and input through a pipe and a stream that fails.
  */
+#define _GNU_SOURCE                 /* fopencookie: a stream that fails on demand */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +89,8 @@ static int collect(void *ctx, const struct tr_record *r)
 static struct xti_import *import(const struct buf *b, enum xti_layout l, size_t pend,
                                  struct got *g)
 {
-    struct xti_opts o = { l, 1000000000u, pend };   /* 1 GHz: a cycle is a ns */
+    /* 1 GHz: a cycle is a ns */
+    struct xti_opts o = { .layout = l, .cpu_hz = 1000000000u, .max_pending = pend };
     char err[512];
     struct xti_import *x = xti_open_mem(b->b, b->n, "t.bin", &o, err, sizeof err);
     ck_assert_msg(x != NULL, "%s", err);
@@ -281,7 +287,7 @@ START_TEST(fixed64_layout)
     ck_assert_int_eq(total(&g, TR_SLEEP, 0, 1), 400);
     xti_close(x);
     /* The same bytes forced into the 36-byte layout are refused. */
-    struct xti_opts o = { XTI_FIXED32, 0, 0 };
+    struct xti_opts o = { .layout = XTI_FIXED32 };
     char err[512];
     ck_assert_ptr_null(xti_open_mem(f.b, f.n, "t.bin", &o, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "t.bin: byte "));
@@ -322,7 +328,7 @@ START_TEST(corrupt)
     memcpy(two.b + two.n, f.b, f.n);
     two.n += f.n;
     two.b[f.n] ^= 0x40;                       /* second window's header */
-    struct xti_opts o = { XTI_WINDOWS, 0, 0 };
+    struct xti_opts o = { .layout = XTI_WINDOWS };
     char err[512];
     ck_assert_ptr_null(xti_open_mem(two.b, two.n, "t.bin", &o, err, sizeof err));
     char want[64];
@@ -353,7 +359,7 @@ START_TEST(truncated_everywhere)
     w.n = 0;
     rs(&w, 30, 2, 1, 1, 1);
     window(&f, 3, &w);
-    struct xti_opts o = { XTI_AUTO, 0, 0 };
+    struct xti_opts o = { .layout = XTI_AUTO };
     char err[512];
     for (size_t k = 0; k < f.n; k++) {
         struct xti_import *x = xti_open_mem(f.b, k, "t.bin", &o, err, sizeof err);
@@ -409,6 +415,300 @@ START_TEST(from_file)
 }
 END_TEST
 
+/* Two CPUs at 1 GHz, all TSCs + 10000 (true time, CPU 0's clock), CPU 1's
+ * + skew on top. d1.0 runs on CPU 0 1000-3000, moves with no gap to CPU 1
+ * and runs 3000-5000, blocks, is woken on CPU 1 at 6000 and runs on CPU 0
+ * 6500-8000, then blocks. d2.0, on CPU 1 only, runs 500-2900 and
+ * 5000-9000. */
+static void migrating(struct buf *f, int64_t skew)
+{
+    struct buf a = { .n = 0 }, b = { .n = 0 };
+    uint64_t t0 = 10000, t1 = (uint64_t)(10000 + skew);
+    rs(&a, t0 + 1000, 1, 0, 1, 0);
+    rs(&a, t0 + 3000, 0, 1, 1, 0);
+    rs(&a, t0 + 6500, 1, 0, 1, 0);
+    rs(&a, t0 + 8000, 0, 2, 1, 0);
+    rs(&b, t1 + 500, 1, 0, 2, 0);
+    rs(&b, t1 + 2900, 0, 1, 2, 0);
+    rs(&b, t1 + 3000, 1, 0, 1, 0);
+    rs(&b, t1 + 5000, 0, 2, 1, 0);
+    rs(&b, t1 + 5000, 1, 0, 2, 0);
+    rs(&b, t1 + 6000, 2, 1, 1, 0);
+    rs(&b, t1 + 9000, 0, 1, 2, 0);
+    f->n = 0;
+    window(f, 0, &a);
+    window(f, 1, &b);
+}
+
+static struct xti_import *import_skew(const struct buf *b, enum xti_skew mode,
+                                      const struct xti_offset *off, size_t noff, struct got *g)
+{
+    struct xti_opts o = { .cpu_hz = 1000000000u, .skew = mode, .offsets = off,
+                          .noffsets = noff };
+    char err[512];
+    struct xti_import *x = xti_open_mem(b->b, b->n, "t.bin", &o, err, sizeof err);
+    ck_assert_msg(x != NULL, "%s", err);
+    memset(g, 0, sizeof *g);
+    ck_assert_int_eq(xti_run(x, collect, g), 0);
+    return x;
+}
+
+static void same_records(const struct got *a, const struct got *b)
+{
+    ck_assert_int_eq(a->n, b->n);
+    for (int i = 0; i < a->n; i++) {
+        ck_assert_int_eq(a->r[i].t, b->r[i].t);
+        ck_assert_int_eq(a->r[i].op, b->r[i].op);
+        ck_assert_int_eq(a->r[i].dom, b->r[i].dom);
+        ck_assert_int_eq(a->r[i].vcpu, b->r[i].vcpu);
+        ck_assert_uint_eq(a->r[i].a, b->r[i].a);
+    }
+}
+
+/* CPU 1's TSC 700 cycles behind CPU 0's. */
+START_TEST(skew_detected_and_corrected)
+{
+    struct buf good, bad;
+    migrating(&good, 0);
+    migrating(&bad, -700);
+    struct got gg, gb, ga, gn;
+    /* The true import: d1 runs 2000 + 2000 + 1500, blocked 1000, runnable
+     * 500; d2 runs 2400 + 4000; from base 10500: d1's computes at 500,
+     * 2500 and 6000, its sleep at 4500. The 0->1 move has no gap (a bound
+     * of 0), the 1->0 one a gap of 1500. */
+    struct xti_import *x = import_skew(&good, XTI_SKEW_REPORT, NULL, 0, &gg);
+    const struct xti_stats *s = xti_stats(x);
+    ck_assert_uint_eq(s->skew.migrations, 2);
+    ck_assert_uint_eq(s->skew.violations, 0);
+    ck_assert_uint_eq(s->skew.pairs, 2);
+    ck_assert(s->skew_estimated);
+    struct xti_cpu c;
+    ck_assert(xti_cpu_get(x, 1, &c));
+    ck_assert_uint_eq(c.cpu, 1);
+    ck_assert_uint_eq(c.ref, 0);
+    ck_assert_int_eq(c.estimate, 0);
+    ck_assert(c.has_lo && c.has_hi);
+    ck_assert_int_eq(c.lo, -1500);
+    ck_assert_int_eq(c.hi, 0);
+    struct xti_vcpu v;
+    ck_assert(xti_vcpu_get(x, 0, &v));
+    ck_assert_int_eq(v.run, 5500);
+    ck_assert_int_eq(v.block, 1000);
+    ck_assert_int_eq(v.runnable, 500);
+    ck_assert(xti_vcpu_get(x, 1, &v));
+    ck_assert_int_eq(v.run, 6400);
+    ck_assert_int_eq(total(&gg, TR_COMPUTE, 0, 0), 5500);
+    xti_close(x);
+
+    /* Uncorrected: d1 appears on CPU 1 at 2300 while it runs on CPU 0 to
+     * 3000, so its first 2000 on CPU 0 are lost (closed at their last
+     * confirmation, 1000), the overlap 2300-3000 counts as running, the
+     * block at 4300 comes while it is runnable: run 700 + 1500, runnable
+     * 15300-16500 = 1200, two inconsistent changes. */
+    x = import_skew(&bad, XTI_SKEW_REPORT, NULL, 0, &gb);
+    s = xti_stats(x);
+    ck_assert_uint_eq(s->inconsistent, 2);
+    ck_assert(xti_vcpu_get(x, 0, &v));
+    ck_assert_int_eq(v.run, 2200);
+    ck_assert_int_eq(v.runnable, 1200);
+    ck_assert_int_eq(total(&gb, TR_COMPUTE, 0, 0), 2200);
+    /* Detected: the 0->1 move goes back 700 (off1 - off0 <= -700), the
+     * 1->0 one forward 2200 (off0 - off1 <= 2200): CPU 1's offset is in
+     * -2200..-700, the smallest correction -700, the true skew. */
+    ck_assert_uint_eq(s->skew.migrations, 2);
+    ck_assert_uint_eq(s->skew.violations, 1);
+    ck_assert_uint_eq(s->skew.worst, 700);
+    ck_assert(!s->skew.conflict);
+    ck_assert(s->skew_estimated);
+    ck_assert(xti_cpu_get(x, 0, &c));
+    ck_assert_int_eq(c.estimate, 0);
+    ck_assert_int_eq(c.offset, 0);
+    ck_assert(xti_cpu_get(x, 1, &c));
+    ck_assert_int_eq(c.estimate, -700);
+    ck_assert_int_eq(c.lo, -2200);
+    ck_assert_int_eq(c.hi, -700);
+    ck_assert_int_eq(c.offset, 0);            /* report: not applied */
+    ck_assert(!xti_cpu_get(x, 2, &c));
+    xti_close(x);
+
+    /* Applied: the same records as the true import, no violation left. */
+    x = import_skew(&bad, XTI_SKEW_AUTO, NULL, 0, &ga);
+    s = xti_stats(x);
+    ck_assert_uint_eq(s->skew.violations, 1);
+    ck_assert_uint_eq(s->skew_after.migrations, 2);
+    ck_assert_uint_eq(s->skew_after.violations, 0);
+    ck_assert_uint_eq(s->inconsistent, 0);
+    ck_assert(xti_cpu_get(x, 1, &c));
+    ck_assert_int_eq(c.offset, -700);
+    ck_assert_uint_eq(s->tsc_first, 10500);
+    same_records(&ga, &gg);
+    xti_close(x);
+
+    /* Given: the same, without detection. */
+    struct xti_offset off = { 1, -700 };
+    x = import_skew(&bad, XTI_SKEW_NONE, &off, 1, &gn);
+    ck_assert_uint_eq(xti_stats(x)->skew.migrations, 0);
+    ck_assert(xti_cpu_get(x, 1, &c));
+    ck_assert_int_eq(c.offset, -700);
+    same_records(&gn, &gg);
+    xti_close(x);
+}
+END_TEST
+
+/* CPU 1 ahead by 3000: only the 1->0 move binds (off1 >= 3000 - 1500),
+ * and the estimate is the smallest correction, 1500, not the truth; given
+ * part of it (1000), detection adds the rest. Then moves that go back both
+ * ways contradict any offsets; offsets out of range or for a CPU not in
+ * the file are refused. */
+START_TEST(skew_bounds_and_conflicts)
+{
+    struct buf f;
+    migrating(&f, 3000);
+    struct got g;
+    struct xti_import *x = import_skew(&f, XTI_SKEW_REPORT, NULL, 0, &g);
+    struct xti_cpu c;
+    ck_assert(xti_cpu_get(x, 1, &c));
+    ck_assert_int_eq(c.estimate, 1500);
+    ck_assert_int_eq(c.lo, 1500);
+    ck_assert_int_eq(c.hi, 3000);
+    ck_assert_uint_eq(xti_stats(x)->skew.worst, 1500);
+    xti_close(x);
+    struct xti_offset off = { 1, 1000 };
+    x = import_skew(&f, XTI_SKEW_AUTO, &off, 1, &g);
+    ck_assert(xti_cpu_get(x, 1, &c));
+    ck_assert_int_eq(c.estimate, 500);
+    ck_assert_int_eq(c.offset, 1500);
+    ck_assert_uint_eq(xti_stats(x)->skew.worst, 500);
+    ck_assert_uint_eq(xti_stats(x)->skew_after.violations, 0);
+    xti_close(x);
+
+    /* d1.0 runs on CPU 0 1000-3000 but on CPU 1 from 2000 (off1 - off0 <=
+     * -1000); d3.0 runs on CPU 1 100-4000 but on CPU 0 from 3500 (off0 -
+     * off1 <= -500): the two sum to -1500 < 0, no offsets fit. */
+    struct buf h = { .n = 0 }, a = { .n = 0 }, b = { .n = 0 };
+    rs(&a, 1000, 1, 0, 1, 0);
+    rs(&a, 3000, 0, 1, 1, 0);
+    rs(&a, 3500, 1, 0, 3, 0);
+    rs(&a, 3800, 0, 1, 3, 0);
+    rs(&b, 100, 1, 0, 3, 0);
+    rs(&b, 2000, 1, 0, 1, 0);
+    rs(&b, 2500, 0, 1, 1, 0);
+    rs(&b, 4000, 0, 1, 3, 0);
+    window(&h, 0, &a);
+    window(&h, 1, &b);
+    x = import_skew(&h, XTI_SKEW_REPORT, NULL, 0, &g);
+    ck_assert(xti_stats(x)->skew.conflict);
+    ck_assert(!xti_stats(x)->skew_estimated);
+    ck_assert_uint_eq(xti_stats(x)->skew.violations, 2);
+    ck_assert_uint_eq(xti_stats(x)->skew.worst, 1000);
+    xti_close(x);
+    struct xti_opts o = { .skew = XTI_SKEW_AUTO };
+    char err[512];
+    ck_assert_ptr_null(xti_open_mem(h.b, h.n, "t.bin", &o, err, sizeof err));
+    ck_assert_msg(strstr(err, "t.bin: the TSC offsets cannot be estimated") != NULL, "%s", err);
+    struct xti_offset bad[2] = { { 1, 20000 }, { 5, 0 } };
+    o = (struct xti_opts){ .offsets = bad, .noffsets = 1 };
+    ck_assert_ptr_null(xti_open_mem(f.b, f.n, "t.bin", &o, err, sizeof err));
+    ck_assert_msg(strstr(err, "t.bin: CPU 1: its TSCs (13500 to 22000) minus the offset "
+                          "20000 cycles leave") != NULL, "%s", err);
+    o.offsets = bad + 1;
+    ck_assert_ptr_null(xti_open_mem(f.b, f.n, "t.bin", &o, err, sizeof err));
+    ck_assert_msg(strstr(err, "for CPU 5, which has no records") != NULL, "%s", err);
+}
+END_TEST
+
+/* Switch records only (no runstate changes): d1.0 runs on CPU 0
+ * 1000-3000, then with no gap on CPU 1 3000-5000, whose TSC is 700 behind;
+ * it never comes back, so the range is open below. Uncorrected, its second
+ * period is lost (the switch-out on CPU 1 finds it runnable). */
+START_TEST(skew_switch_records)
+{
+    struct buf f = { .n = 0 }, a = { .n = 0 }, b = { .n = 0 };
+    uint32_t in0[4] = { 32767, 0, 1, 0 }, out0[4] = { 1, 0, 32767, 0 };
+    uint32_t in1[4] = { 32767, 1, 1, 0 }, out1[4] = { 1, 0, 32767, 1 };
+    rec(&a, 0x0002800au, 11000, 4, in0);
+    rec(&a, 0x0002800au, 13000, 4, out0);
+    rec(&b, 0x0002800au, 13000 - 700, 4, in1);
+    rec(&b, 0x0002800au, 15000 - 700, 4, out1);
+    window(&f, 0, &a);
+    window(&f, 1, &b);
+    struct got g;
+    struct xti_import *x = import_skew(&f, XTI_SKEW_REPORT, NULL, 0, &g);
+    const struct xti_stats *s = xti_stats(x);
+    ck_assert(!s->runstate_mode);
+    ck_assert_uint_eq(s->inconsistent, 1);
+    ck_assert_int_eq(total(&g, TR_COMPUTE, 0, 0), 2000);
+    ck_assert_uint_eq(s->skew.violations, 1);
+    struct xti_cpu c;
+    ck_assert(xti_cpu_get(x, 1, &c));
+    ck_assert_int_eq(c.estimate, -700);
+    ck_assert(!c.has_lo);
+    ck_assert(c.has_hi);
+    ck_assert_int_eq(c.hi, -700);
+    xti_close(x);
+    x = import_skew(&f, XTI_SKEW_AUTO, NULL, 0, &g);
+    ck_assert_uint_eq(xti_stats(x)->inconsistent, 0);
+    ck_assert_int_eq(g.n, 2);
+    ck_assert_int_eq(g.r[1].t, 2000);
+    ck_assert_int_eq(total(&g, TR_COMPUTE, 0, 0), 4000);
+    xti_close(x);
+}
+END_TEST
+
+/* Through a pipe (no seeking: copied to a temporary file first) the
+ * import is the same as from memory. */
+START_TEST(from_pipe)
+{
+    struct buf f;
+    migrating(&f, -700);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(write(p[1], f.b, f.n), (ssize_t)f.n);  /* < the pipe's buffer */
+    close(p[1]);
+    FILE *fp = fdopen(p[0], "rb");
+    ck_assert_ptr_nonnull(fp);
+    struct xti_opts o = { .cpu_hz = 1000000000u, .skew = XTI_SKEW_AUTO };
+    char err[512];
+    struct xti_import *x = xti_open_file(fp, "pipe", &o, err, sizeof err);
+    ck_assert_msg(x != NULL, "%s", err);
+    ck_assert_uint_eq(xti_stats(x)->bytes, f.n);
+    struct got g, m;
+    memset(&g, 0, sizeof g);
+    ck_assert_int_eq(xti_run(x, collect, &g), 0);
+    xti_close(x);
+    struct buf good;
+    migrating(&good, 0);
+    xti_close(import_skew(&good, XTI_SKEW_NONE, NULL, 0, &m));
+    same_records(&g, &m);
+}
+END_TEST
+
+/* A stream that cannot seek and fails after 40 bytes. */
+static ssize_t failing_read(void *cookie, char *buf, size_t n)
+{
+    size_t *left = cookie;
+    if (*left == 0) {
+        errno = EIO;
+        return -1;
+    }
+    size_t k = n < *left ? n : *left;
+    memset(buf, 0, k);
+    *left -= k;
+    return (ssize_t)k;
+}
+
+START_TEST(read_error)
+{
+    size_t left = 40;
+    FILE *fp = fopencookie(&left, "rb", (cookie_io_functions_t){ .read = failing_read });
+    ck_assert_ptr_nonnull(fp);
+    char err[512];
+    ck_assert_ptr_null(xti_open_file(fp, "flaky", NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "flaky: byte 40: read error: ") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, strerror(EIO)) != NULL, "%s", err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("xtimport");
@@ -422,6 +722,12 @@ static Suite *suite(void)
     tcase_add_test(tc, corrupt);
     tcase_add_test(tc, truncated_everywhere);
     tcase_add_test(tc, from_file);
+    tcase_add_test(tc, from_pipe);
+    tcase_add_test(tc, read_error);
+    tc = xs_tcase(s, "skew", 10);
+    tcase_add_test(tc, skew_detected_and_corrected);
+    tcase_add_test(tc, skew_bounds_and_conflicts);
+    tcase_add_test(tc, skew_switch_records);
     return s;
 }
 

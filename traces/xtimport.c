@@ -52,12 +52,32 @@
  * TSC frequency: cpu_hz comes from the caller (default 2.4 GHz, as
  * xenalyze).
  *
- * Simplified: no per-CPU TSC skew correction; the TSCs of different CPUs
- * are compared as they are (per-vCPU totals do not depend on it unless a
- * vCPU migrates between CPUs with skewed TSCs).
+ * TSC skew (xtimport.h gives the model): offsets are subtracted as each
+ * record is decoded, so the first TSC, the span and the merge all use the
+ * corrected TSCs; an offset that takes a CPU's TSCs out of the 64-bit range
+ * is refused. The observation runs on the same merged stream as the
+ * demand, from the records' own old and new states (not the state
+ * machine's), on the CPU whose stream holds them. Constraint bounds are
+ * capped at +-2^52 cycles (weeks at any real clock rate) so that sums along
+ * chains of up to 1024 CPUs stay in 64 bits; a chain going below -2^62 can
+ * only come from a cycle that goes backwards, reported as a conflict.
+ * What it cannot detect:
+ *   - skew between CPUs that no vCPU migrates between (then it changes no
+ *     vCPU's totals, only how the vCPUs' operations interleave); such groups
+ *     of CPUs are each corrected relative to their own lowest CPU;
+ *   - skew smaller than the gaps: a constraint only bounds the offset, so
+ *     the estimate is the smallest correction that removes the violations,
+ *     which is the true offset only when some migration had no gap
+ *     (between switch-out and switch-in) in the direction that binds;
+ *   - skew larger than the time between a vCPU's successive stints on
+ *     different CPUs: pairing by TSC order then pairs the wrong stints
+ *     (a stint overlapping two others is counted as unpaired);
+ *   - drift (TSCs at different rates): a constant offset per CPU is
+ *     assumed; drift shows as conflicting constraints over a long trace.
  */
 #include "traces/xtimport.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -113,6 +133,11 @@ struct cursor {
     bool have, done;
     struct raw head;
     int cur_dom;                    /* 2.0 switches: domain running here, -1 unknown */
+    uint64_t raw_min, raw_max;      /* cycles: this CPU's TSCs as recorded (pass 1) */
+    int64_t off;                    /* cycles: the offset applied */
+    int64_t est, lo, hi;            /* cycles: detected offset and its range */
+    bool has_lo, has_hi;
+    uint32_t ref;                   /* index of the CPU est is relative to */
     struct cache c;
 };
 
@@ -130,6 +155,20 @@ struct pend {
     uint64_t seq;
 };
 
+/* A vCPU's stints (running periods) for the skew observation, in the order
+ * of their starts by TSC: the last one, and one that started on another CPU
+ * while the last one was still open. */
+struct mig {
+    int32_t cpu, pcpu;              /* cursor indices; -1: none */
+    bool open, popen;
+    uint64_t out, pin, pout;        /* cycles: end of the last; start and end of the other */
+};
+
+struct edge {
+    uint32_t from, to;              /* cursor indices */
+    int64_t w;                      /* cycles: off_to - off_from <= w */
+};
+
 struct xti_import {
     FILE *f;
     const uint8_t *mem;
@@ -141,8 +180,7 @@ struct xti_import {
     uint64_t hz;
     size_t max_pending;
     struct xti_stats st;
-    uint64_t base;                  /* smallest TSC */
-    bool have_base;
+    uint64_t base;                  /* smallest TSC, offsets subtracted */
     uint32_t *domids;               /* [ndomains]: the Xen domain id */
     struct cursor *cpu;             /* [ncpus], room for capcpus */
     uint32_t ncpus, capcpus;
@@ -157,6 +195,12 @@ struct xti_import {
     uint64_t seq, now;
     sim_time_t last_out;
     bool ran;
+    bool demand;                    /* this pass derives the demand (else it only observes) */
+    struct mig *mig;                /* [nv], NULL: no skew observation */
+    struct xti_skew_obs *obs;       /* where this pass's observations go */
+    uint32_t *edge_at;              /* [ncpus * ncpus]: 1 + index into edges, 0: none */
+    struct edge *edges;
+    size_t nedges, capedges;
 };
 
 static void fail(struct xti_import *x, uint64_t off, const char *fmt, ...)
@@ -192,12 +236,21 @@ static int cread(struct xti_import *x, struct cache *c, uint64_t off, size_t n, 
         memcpy(out, c->buf + (off - c->off), n);
         return 0;
     }
-    size_t want = x->size - off < CACHE ? (size_t)(x->size - off) : CACHE;
+    size_t want = x->size - off < CACHE ? (size_t)(x->size - off) : CACHE, got;
     if (x->mem) {
         memcpy(c->buf, x->mem + off, want);
-    } else if (fseeko(x->f, (off_t)off, SEEK_SET) != 0 || fread(c->buf, 1, want, x->f) != want) {
+    } else if (fseeko(x->f, (off_t)off, SEEK_SET) != 0) {
         c->len = 0;
-        fail(x, off, "cannot read");
+        fail(x, off, "cannot seek: %s", strerror(errno));
+        return -SIM_EIO;
+    } else if ((got = fread(c->buf, 1, want, x->f)) != want) {
+        c->len = 0;
+        if (ferror(x->f))
+            fail(x, off + got, "read error: %s", strerror(errno));
+        else
+            fail(x, off + got, "unexpected end of file, %" PRIu64 " bytes were expected (did "
+                 "the file shrink while it was read?)", x->size);
+        clearerr(x->f);
         return -SIM_EIO;
     }
     c->off = off;
@@ -375,12 +428,11 @@ static void scan_rec(struct xti_import *x, struct cursor *c, const struct raw *r
         if (c->have_tsc && r->tsc < c->tsc)
             s->backwards++;
         c->tsc = r->tsc;
+        if (!c->have_tsc || r->tsc < c->raw_min)
+            c->raw_min = r->tsc;
+        if (!c->have_tsc || r->tsc > c->raw_max)
+            c->raw_max = r->tsc;
         c->have_tsc = true;
-        if (!x->have_base || r->tsc < x->base)
-            x->base = r->tsc;
-        x->have_base = true;
-        if (r->tsc > s->tsc_last)
-            s->tsc_last = r->tsc;
     }
     uint32_t ev = r->event;
     if (ev == EV_LOST) {
@@ -601,6 +653,113 @@ static int build_header(struct xti_import *x)
     return x->v ? 0 : -SIM_ENOMEM;
 }
 
+/* Copy the unseekable stream x->f to an unlinked temporary file, which
+ * becomes x->f: the passes need the size first and read the file twice. */
+static int spool(struct xti_import *x, const char *name, char *err, size_t errlen)
+{
+    clearerr(x->f);
+    FILE *t = tmpfile();
+    if (!t) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: cannot create a temporary file to hold the input (it "
+                     "cannot seek, and it is read twice): %s", name, strerror(errno));
+        return -SIM_EIO;
+    }
+    uint8_t *buf = malloc(CACHE * 16);
+    uint64_t n = 0;
+    int rc = buf ? 0 : -SIM_ENOMEM;
+    if (rc < 0 && err && errlen)
+        snprintf(err, errlen, "%s: out of memory", name);
+    while (rc == 0) {
+        size_t k = fread(buf, 1, CACHE * 16, x->f);
+        if (k < CACHE * 16 && ferror(x->f)) {
+            if (err && errlen)
+                snprintf(err, errlen, "%s: byte %" PRIu64 ": read error: %s", name, n + k,
+                         strerror(errno));
+            rc = -SIM_EIO;
+        } else if (k && fwrite(buf, 1, k, t) != k) {
+            if (err && errlen)
+                snprintf(err, errlen, "%s: cannot write the temporary copy of the input "
+                         "after %" PRIu64 " bytes: %s", name, n, strerror(errno));
+            rc = -SIM_EIO;
+        }
+        n += k;
+        if (k < CACHE * 16)
+            break;
+    }
+    free(buf);
+    if (rc == 0 && fflush(t) != 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: cannot write the temporary copy of the input: %s",
+                     name, strerror(errno));
+        rc = -SIM_EIO;
+    }
+    fclose(x->f);
+    x->f = t;
+    x->size = n;
+    return rc;
+}
+
+/* The given offsets onto their CPUs' cursors. */
+static int give_offsets(struct xti_import *x, const struct xti_opts *o)
+{
+    for (size_t i = 0; o && i < o->noffsets; i++) {
+        struct cursor *c = cpu_find(x, o->offsets[i].cpu);
+        if (!c) {
+            snprintf(x->msg, sizeof x->msg, "%s: a TSC offset is given for CPU %" PRIu32
+                     ", which has no records in the file", x->name, o->offsets[i].cpu);
+            return -SIM_EBADINPUT;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (o->offsets[j].cpu == o->offsets[i].cpu) {
+                snprintf(x->msg, sizeof x->msg, "%s: two TSC offsets are given for CPU %"
+                         PRIu32, x->name, o->offsets[i].cpu);
+                return -SIM_EBADINPUT;
+            }
+        c->off = o->offsets[i].cycles;
+    }
+    return 0;
+}
+
+/* The first and last corrected TSC and the span between them; refused if
+ * an offset takes a CPU's TSCs out of the 64-bit range or the span is too
+ * long for ns. */
+static int set_span(struct xti_import *x)
+{
+    bool have = false;
+    uint64_t first = 0, last = 0;
+    for (uint32_t i = 0; i < x->ncpus; i++) {
+        const struct cursor *c = &x->cpu[i];
+        if (!c->have_tsc)
+            continue;
+        __int128 lo = (__int128)c->raw_min - c->off, hi = (__int128)c->raw_max - c->off;
+        if (lo < 0 || hi > (__int128)UINT64_MAX) {
+            snprintf(x->msg, sizeof x->msg, "%s: CPU %" PRIu32 ": its TSCs (%" PRIu64 " to %"
+                     PRIu64 ") minus the offset %" PRId64 " cycles leave the range of 0 to "
+                     "2^64-1", x->name, c->cpu, c->raw_min, c->raw_max, c->off);
+            return -SIM_EBADINPUT;
+        }
+        if (!have || (uint64_t)lo < first)
+            first = (uint64_t)lo;
+        if (!have || (uint64_t)hi > last)
+            last = (uint64_t)hi;
+        have = true;
+    }
+    x->base = x->st.tsc_first = first;
+    x->st.tsc_last = last;
+    unsigned __int128 span = (unsigned __int128)(last - first) * 1000000000u / x->hz;
+    if (span > (unsigned __int128)(INT64_MAX / 4)) {
+        fail(x, 0, "the TSCs span %" PRIu64 " cycles, too long at %" PRIu64 " Hz",
+             last - first, x->hz);
+        return -SIM_EBADINPUT;
+    }
+    x->st.span = (sim_time_t)span;
+    return 0;
+}
+
+static int skew_setup(struct xti_import *x);
+static int skew_auto(struct xti_import *x);
+
 static struct xti_import *open_common(struct xti_import *x, const char *name,
                                       const struct xti_opts *o, char *err, size_t errlen)
 {
@@ -631,21 +790,17 @@ static struct xti_import *open_common(struct xti_import *x, const char *name,
     }
     if (rc == 0) {
         x->st.ncpus = x->ncpus;
-        x->st.tsc_first = x->base;
-        if (x->st.tsc_last < x->base)
-            x->st.tsc_last = x->base;
-        unsigned __int128 span = (unsigned __int128)(x->st.tsc_last - x->base) * 1000000000u
-                                 / x->hz;
-        if (span > (unsigned __int128)(INT64_MAX / 4)) {
-            fail(x, 0, "the TSCs span %" PRIu64 " cycles, too long at %" PRIu64 " Hz",
-                 x->st.tsc_last - x->base, x->hz);
-            rc = -SIM_EBADINPUT;
-        } else {
-            x->st.span = (sim_time_t)span;
-        }
+        rc = give_offsets(x, o);
     }
     if (rc == 0)
+        rc = set_span(x);
+    if (rc == 0)
         rc = build_header(x);
+    x->st.skew_mode = o ? o->skew : XTI_SKEW_REPORT;
+    if (rc == 0 && x->ncpus > 1 && x->st.skew_mode != XTI_SKEW_NONE)
+        rc = skew_setup(x);
+    if (rc == 0 && x->mig && x->st.skew_mode == XTI_SKEW_AUTO)
+        rc = skew_auto(x);
     if (rc < 0) {
         if (rc == -SIM_ENOMEM)
             snprintf(x->msg, sizeof x->msg, "%s: out of memory", x->name);
@@ -671,14 +826,12 @@ struct xti_import *xti_open_file(FILE *f, const char *name, const struct xti_opt
     }
     x->f = f;
     off_t end;
-    if (fseeko(f, 0, SEEK_END) != 0 || (end = ftello(f)) < 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: cannot seek (a regular file is needed: it is read "
-                     "twice)", name ? name : "xentrace");
+    if (fseeko(f, 0, SEEK_END) == 0 && (end = ftello(f)) >= 0) {
+        x->size = (uint64_t)end;
+    } else if (spool(x, name ? name : "xentrace", err, errlen) < 0) {
         xti_close(x);
         return NULL;
     }
-    x->size = (uint64_t)end;
     return open_common(x, name, o, err, errlen);
 }
 
@@ -711,6 +864,9 @@ void xti_close(struct xti_import *x)
     free(x->v);
     free(x->h.domains);
     free(x->heap);
+    free(x->mig);
+    free(x->edge_at);
+    free(x->edges);
     free(x);
 }
 
@@ -764,7 +920,7 @@ static int cur_next(struct xti_import *x, struct cursor *c)
             break;
     }
     if (c->head.has_tsc)
-        c->tsc = c->head.tsc;
+        c->tsc = c->head.tsc -= (uint64_t)c->off;   /* in range: set_span checked */
     else
         c->head.tsc = c->tsc;
     c->have = true;
@@ -967,15 +1123,118 @@ static int vs_of(unsigned rs)
            : rs == 3 ? VS_OFFLINE : -1;
 }
 
-static void do_switch(struct xti_import *x, struct vst *prev, struct vst *next, uint64_t tsc)
+/* ---- TSC skew ------------------------------------------------------------- */
+
+#define WCAP (INT64_C(1) << 52)    /* cycles: cap on a constraint's bound */
+#define DFLOOR (-(INT64_C(1) << 62)) /* below: only a cycle going backwards */
+#define NO_PATH INT64_MAX
+
+/* The vCPU left CPU `from` at tsc a and reached CPU `to` at tsc b. */
+static int constrain(struct xti_import *x, int32_t from, int32_t to, uint64_t a, uint64_t b)
 {
-    if (prev && prev != next) {
-        int nw = prev->block_pending ? VS_BLOCKED : VS_RUNNABLE;
-        prev->block_pending = false;
-        set_state(x, prev, VS_RUNNING, nw, tsc);
+    struct xti_skew_obs *o = x->obs;
+    o->migrations++;
+    int64_t w;
+    if (b >= a) {
+        w = b - a > (uint64_t)WCAP ? WCAP : (int64_t)(b - a);
+    } else {
+        o->violations++;
+        if (a - b > o->worst)
+            o->worst = a - b;
+        w = a - b > (uint64_t)WCAP ? -WCAP : -(int64_t)(a - b);
     }
-    if (next)
-        set_state(x, next, VS_UNKNOWN, VS_RUNNING, tsc);
+    uint32_t *at = &x->edge_at[(size_t)from * x->ncpus + (size_t)to];
+    if (*at) {
+        if (w < x->edges[*at - 1].w)
+            x->edges[*at - 1].w = w;
+        return 0;
+    }
+    if (x->nedges == x->capedges) {
+        size_t cap = x->capedges ? 2 * x->capedges : 16;
+        struct edge *n = realloc(x->edges, cap * sizeof *n);
+        if (!n)
+            return -SIM_ENOMEM;
+        x->edges = n;
+        x->capedges = cap;
+    }
+    x->edges[x->nedges++] = (struct edge){ (uint32_t)from, (uint32_t)to, w };
+    *at = (uint32_t)x->nedges;
+    o->pairs++;
+    return 0;
+}
+
+static int mig_in(struct xti_import *x, const struct vst *v, const struct cursor *c,
+                  uint64_t tsc)
+{
+    if (!x->mig)
+        return 0;
+    struct mig *m = &x->mig[v - x->v];
+    int32_t ci = (int32_t)(c - x->cpu);
+    if (m->pcpu >= 0) {
+        /* A third stint before the first one ended: pairing is lost. */
+        x->obs->unpaired++;
+        *m = (struct mig){ .cpu = ci, .pcpu = -1, .open = true };
+    } else if (m->cpu < 0 || m->cpu == ci) {
+        m->cpu = ci;
+        m->open = true;
+    } else if (m->open) {
+        m->pcpu = ci;
+        m->pin = tsc;
+        m->popen = true;
+    } else {
+        int32_t from = m->cpu;
+        m->cpu = ci;
+        m->open = true;
+        return constrain(x, from, ci, m->out, tsc);
+    }
+    return 0;
+}
+
+static int mig_out(struct xti_import *x, const struct vst *v, const struct cursor *c,
+                   uint64_t tsc)
+{
+    if (!x->mig)
+        return 0;
+    struct mig *m = &x->mig[v - x->v];
+    int32_t ci = (int32_t)(c - x->cpu);
+    if (m->pcpu >= 0 && ci == m->cpu) {
+        /* The older stint ends after the newer one began: a violation. */
+        int32_t from = m->cpu, to = m->pcpu;
+        uint64_t in = m->pin;
+        *m = (struct mig){ .cpu = to, .pcpu = -1, .open = m->popen, .out = m->pout };
+        return constrain(x, from, to, tsc, in);
+    }
+    if (m->pcpu >= 0 && ci == m->pcpu) {
+        m->popen = false;
+        m->pout = tsc;
+    } else if (ci == m->cpu || m->cpu < 0) {
+        /* (A vCPU's first record can be the end of a stint.) */
+        m->cpu = ci;
+        m->open = false;
+        m->out = tsc;
+    }
+    return 0;
+}
+
+static int do_switch(struct xti_import *x, const struct cursor *c, struct vst *prev,
+                     struct vst *next, uint64_t tsc)
+{
+    int rc = 0;
+    if (prev && prev != next) {
+        rc = mig_out(x, prev, c, tsc);
+        if (x->demand) {
+            int nw = prev->block_pending ? VS_BLOCKED : VS_RUNNABLE;
+            prev->block_pending = false;
+            set_state(x, prev, VS_RUNNING, nw, tsc);
+        }
+    }
+    if (next) {
+        if (prev != next && rc == 0)
+            rc = mig_in(x, next, c, tsc);
+        if (x->demand)
+            set_state(x, next, VS_UNKNOWN, VS_RUNNING, tsc);
+    }
+    return rc;
 }
 
 static void do_block(struct vst *v)
@@ -993,45 +1252,224 @@ static void do_wake(struct xti_import *x, struct vst *v, uint64_t tsc)
         set_state(x, v, VS_BLOCKED, VS_RUNNABLE, tsc);
 }
 
-static void process(struct xti_import *x, struct cursor *c, const struct raw *r)
+/* One record: the skew observation (if x->mig), and the demand if
+ * x->demand. */
+static int process(struct xti_import *x, struct cursor *c, const struct raw *r)
 {
     uint32_t ev = r->event;
     uint64_t tsc = r->tsc;
     if (tsc > x->now)
         x->now = tsc;
     if (x->st.runstate_mode) {
+        int rc = 0;
         if (is_runstate(ev) && r->n >= 1) {
             struct vst *v = vfind(x, r->d[0] >> 16, r->d[0] & 0xffffu);
             int old = vs_of((ev >> 8) & 0xfu), nw = vs_of((ev >> 4) & 0xfu);
             if (!v)
-                return;
+                return 0;
             if (old < 0 || nw < 0) {
-                x->st.ignored++;
-                return;
+                if (x->demand)
+                    x->st.ignored++;
+                return 0;
             }
-            set_state(x, v, old, nw, tsc);
-        } else if (ev == EV_CONTINUE && r->n >= 1) {
+            if (old == VS_RUNNING && nw != VS_RUNNING)
+                rc = mig_out(x, v, c, tsc);
+            else if (old != VS_RUNNING && nw == VS_RUNNING)
+                rc = mig_in(x, v, c, tsc);
+            if (x->demand)
+                set_state(x, v, old, nw, tsc);
+        } else if (ev == EV_CONTINUE && r->n >= 1 && x->demand) {
             struct vst *v = vfind(x, r->d[0] >> 16, r->d[0] & 0xffffu);
             if (v)
                 set_state(x, v, VS_RUNNING, VS_RUNNING, tsc);
         }
-        return;
+        return rc;
     }
-    if ((ev == EV_SWITCH || ev == EV30_SWITCH) && r->n >= 4) {
-        do_switch(x, vfind(x, r->d[0], r->d[1]), vfind(x, r->d[2], r->d[3]), tsc);
-    } else if ((ev == EV_BLOCK || ev == EV30_BLOCK) && r->n >= 2) {
-        do_block(vfind(x, r->d[0], r->d[1]));
-    } else if ((ev == EV_WAKE || ev == EV30_WAKE) && r->n >= 2) {
-        do_wake(x, vfind(x, r->d[0], r->d[1]), tsc);
-    } else if (fixed(x) && ev == EV20_SWITCH) {
+    if ((ev == EV_SWITCH || ev == EV30_SWITCH) && r->n >= 4)
+        return do_switch(x, c, vfind(x, r->d[0], r->d[1]), vfind(x, r->d[2], r->d[3]), tsc);
+    if (fixed(x) && ev == EV20_SWITCH) {
         struct vst *prev = c->cur_dom >= 0 ? vfind(x, (uint32_t)c->cur_dom, 0) : NULL;
-        do_switch(x, prev, vfind(x, r->d[0], 0), tsc);
         c->cur_dom = r->d[0] < NDOMID ? (int)r->d[0] : -1;
-    } else if (fixed(x) && ev == EV20_BLOCK) {
-        do_block(vfind(x, r->d[0], 0));
-    } else if (fixed(x) && ev == EV20_WAKE) {
-        do_wake(x, vfind(x, r->d[0], 0), tsc);
+        return do_switch(x, c, prev, vfind(x, r->d[0], 0), tsc);
     }
+    if (!x->demand)
+        return 0;
+    if ((ev == EV_BLOCK || ev == EV30_BLOCK) && r->n >= 2)
+        do_block(vfind(x, r->d[0], r->d[1]));
+    else if ((ev == EV_WAKE || ev == EV30_WAKE) && r->n >= 2)
+        do_wake(x, vfind(x, r->d[0], r->d[1]), tsc);
+    else if (fixed(x) && ev == EV20_BLOCK)
+        do_block(vfind(x, r->d[0], 0));
+    else if (fixed(x) && ev == EV20_WAKE)
+        do_wake(x, vfind(x, r->d[0], 0), tsc);
+    return 0;
+}
+
+/* Every cursor back at its CPU's first record, and the observation (if
+ * any) reset, writing into obs. */
+static int rewind_all(struct xti_import *x, struct xti_skew_obs *obs)
+{
+    x->now = x->base;
+    x->obs = obs;
+    if (x->mig) {
+        for (size_t i = 0; i < x->nv; i++)
+            x->mig[i] = (struct mig){ .cpu = -1, .pcpu = -1 };
+        for (size_t e = 0; e < x->nedges; e++)
+            x->edge_at[(size_t)x->edges[e].from * x->ncpus + x->edges[e].to] = 0;
+        x->nedges = 0;
+    }
+    int rc = 0;
+    for (uint32_t i = 0; i < x->ncpus && rc == 0; i++) {
+        struct cursor *c = &x->cpu[i];
+        c->scan = c->first;
+        c->pos = c->end = 0;
+        c->tsc = x->base;
+        c->cur_dom = -1;
+        c->c.len = 0;
+        c->done = false;
+        rc = cur_next(x, c);
+    }
+    return rc;
+}
+
+/* The cursor holding the earliest record (ties: the CPU the file names
+ * first), NULL at the end of every CPU's stream. */
+static struct cursor *earliest(struct xti_import *x)
+{
+    struct cursor *best = NULL;
+    for (uint32_t i = 0; i < x->ncpus; i++) {
+        struct cursor *c = &x->cpu[i];
+        if (c->have && (!best || c->head.tsc < best->head.tsc))
+            best = c;
+    }
+    return best;
+}
+
+/* Shortest paths over the constraints (reversed if rev) from the finite
+ * entries of d; false if they keep shrinking (a cycle going backwards). */
+static bool relax(const struct xti_import *x, int64_t *d, bool rev)
+{
+    for (uint32_t it = 0; it <= x->ncpus; it++) {
+        bool changed = false;
+        for (size_t e = 0; e < x->nedges; e++) {
+            const struct edge *g = &x->edges[e];
+            uint32_t a = rev ? g->to : g->from, b = rev ? g->from : g->to;
+            if (d[a] == NO_PATH || d[a] + g->w >= d[b])
+                continue;
+            d[b] = d[a] + g->w;
+            if (d[b] < DFLOOR)
+                return false;
+            changed = true;
+        }
+        if (!changed)
+            return true;
+    }
+    return false;
+}
+
+/* The offsets that the collected constraints call for, into the cursors
+ * (est, its range, ref); -SIM_ENOMEM, or 0 with obs->conflict set if there
+ * are none. */
+static int solve(struct xti_import *x)
+{
+    uint32_t n = x->ncpus;
+    int64_t *d = malloc(n * sizeof *d);
+    uint32_t *up = malloc(n * sizeof *up);
+    if (!d || !up) {
+        free(d);
+        free(up);
+        return -SIM_ENOMEM;
+    }
+    /* Groups of CPUs linked by migrations (union-find), each led by its
+     * lowest-numbered CPU. */
+    for (uint32_t i = 0; i < n; i++)
+        up[i] = i;
+    for (size_t e = 0; e < x->nedges; e++) {
+        uint32_t a = x->edges[e].from, b = x->edges[e].to;
+        while (up[a] != a)
+            a = up[a] = up[up[a]];
+        while (up[b] != b)
+            b = up[b] = up[up[b]];
+        if (x->cpu[b].cpu < x->cpu[a].cpu)
+            up[a] = b;
+        else
+            up[b] = a;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = i;
+        while (up[r] != r)
+            r = up[r];
+        x->cpu[i].ref = r;
+        x->cpu[i].est = 0;
+        x->cpu[i].has_lo = x->cpu[i].has_hi = false;
+    }
+    /* From no correction, lower each offset only as far as a chain of
+     * constraints forces it. */
+    for (uint32_t i = 0; i < n; i++)
+        d[i] = 0;
+    bool ok = relax(x, d, false);
+    x->obs->conflict = !ok;
+    for (uint32_t i = 0; ok && i < n; i++)
+        x->cpu[i].est = d[i] - d[x->cpu[i].ref];
+    /* The range each offset may take with its reference's fixed at 0:
+     * up to the shortest path from the reference, down to minus the
+     * shortest path back to it. */
+    for (int rev = 0; ok && rev < 2; rev++) {
+        for (uint32_t i = 0; i < n; i++)
+            d[i] = x->cpu[i].ref == i ? 0 : NO_PATH;
+        relax(x, d, rev);
+        for (uint32_t i = 0; i < n; i++) {
+            struct cursor *c = &x->cpu[i];
+            if (d[i] == NO_PATH)
+                continue;
+            if (rev) {
+                c->has_lo = true;
+                c->lo = -d[i];
+            } else {
+                c->has_hi = true;
+                c->hi = d[i];
+            }
+        }
+    }
+    x->st.skew_estimated = ok;
+    free(d);
+    free(up);
+    return 0;
+}
+
+static int skew_setup(struct xti_import *x)
+{
+    x->mig = calloc(x->nv ? x->nv : 1, sizeof *x->mig);
+    x->edge_at = calloc((size_t)x->ncpus * x->ncpus, sizeof *x->edge_at);
+    return x->mig && x->edge_at ? 0 : -SIM_ENOMEM;
+}
+
+/* XTI_SKEW_AUTO: a merged pass that only observes, the offsets solved and
+ * applied. */
+static int skew_auto(struct xti_import *x)
+{
+    x->demand = false;
+    int rc = rewind_all(x, &x->st.skew);
+    struct cursor *c;
+    while (rc == 0 && (c = earliest(x))) {
+        struct raw r = c->head;
+        if ((rc = process(x, c, &r)) == 0)
+            rc = cur_next(x, c);
+    }
+    if (rc == 0)
+        rc = solve(x);
+    if (rc < 0)
+        return rc;
+    if (x->st.skew.conflict) {
+        snprintf(x->msg, sizeof x->msg, "%s: the TSC offsets cannot be estimated: the "
+                 "migrations contradict each other (a cycle of them goes backwards for "
+                 "any offsets: TSC drift, or lost records?); give --tsc-offset, or "
+                 "--tsc-skew report to see them", x->name);
+        return -SIM_EBADINPUT;
+    }
+    for (uint32_t i = 0; i < x->ncpus; i++)
+        x->cpu[i].off += x->cpu[i].est;
+    return set_span(x);
 }
 
 int xti_run(struct xti_import *x, int (*emit)(void *ctx, const struct tr_record *r), void *ctx)
@@ -1051,33 +1489,20 @@ int xti_run(struct xti_import *x, int (*emit)(void *ctx, const struct tr_record 
         return -SIM_ENOMEM;
     }
     x->check_at = 64 < x->max_pending ? 64 : x->max_pending;
-    x->now = x->base;
+    x->demand = true;
+    bool auto_ = x->st.skew_mode == XTI_SKEW_AUTO;
     struct sink s = { emit, ctx };
-    int rc = 0;
-    for (uint32_t i = 0; i < x->ncpus && rc == 0; i++) {
-        struct cursor *c = &x->cpu[i];
-        c->scan = c->first;
-        c->pos = c->end = 0;
-        c->tsc = x->base;
-        c->cur_dom = -1;
-        c->c.len = 0;
-        c->done = false;
-        rc = cur_next(x, c);
-    }
-    while (rc == 0) {
-        struct cursor *best = NULL;
-        for (uint32_t i = 0; i < x->ncpus; i++) {
-            struct cursor *c = &x->cpu[i];
-            if (c->have && (!best || c->head.tsc < best->head.tsc))
-                best = c;
-        }
-        if (!best)
+    int rc = rewind_all(x, auto_ ? &x->st.skew_after : &x->st.skew);
+    struct cursor *c;
+    while (rc == 0 && (c = earliest(x))) {
+        struct raw r = c->head;
+        if ((rc = process(x, c, &r)) < 0) {
+            snprintf(x->msg, sizeof x->msg, "%s: out of memory", x->name);
             break;
-        struct raw r = best->head;
-        process(x, best, &r);
+        }
         if (x->nheap && (rc = settle(x, &s)) < 0)
             break;
-        rc = cur_next(x, best);
+        rc = cur_next(x, c);
     }
     if (rc == 0) {
         for (size_t i = 0; i < x->nv; i++)
@@ -1085,6 +1510,8 @@ int xti_run(struct xti_import *x, int (*emit)(void *ctx, const struct tr_record 
                 close_period(x, &x->v[i], x->v[i].seen);
         rc = drain(x, &s, INT64_MAX);
     }
+    if (rc == 0 && x->mig && !auto_ && (rc = solve(x)) < 0)
+        snprintf(x->msg, sizeof x->msg, "%s: out of memory", x->name);
     return rc;
 }
 
@@ -1125,6 +1552,17 @@ bool xti_vcpu_get(const struct xti_import *x, size_t i, struct xti_vcpu *out)
     out->run = x->v[i].run;
     out->block = x->v[i].block;
     out->runnable = x->v[i].runnable;
+    return true;
+}
+
+bool xti_cpu_get(const struct xti_import *x, size_t i, struct xti_cpu *out)
+{
+    if (i >= x->ncpus)
+        return false;
+    const struct cursor *c = &x->cpu[i];
+    *out = (struct xti_cpu){ .cpu = c->cpu, .ref = x->cpu[c->ref].cpu, .offset = c->off,
+                             .estimate = c->est, .has_lo = c->has_lo, .has_hi = c->has_hi,
+                             .lo = c->lo, .hi = c->hi };
     return true;
 }
 

@@ -27,8 +27,29 @@
  * written, with the byte offset), finds the CPUs, domains and vCPUs (the
  * native header needs them first) and the smallest TSC; the second merges
  * the per-CPU streams by TSC with one cursor per CPU (as xenalyze does) and
- * derives the demand. Memory: a cursor per CPU, a state per vCPU and at
- * most max_pending finished operations waiting for time order.
+ * derives the demand. A stream that cannot seek (a pipe, stdin) is first
+ * copied to an unlinked temporary file (tmpfile()), which the passes read:
+ * the layout checks need the total size before the first record. Memory: a
+ * cursor per CPU, a state per vCPU, at most max_pending finished operations
+ * waiting for time order, and with TSC skew detection a CPU-by-CPU table.
+ *
+ * Per-CPU TSC skew: each CPU c has an offset off_c (cycles), subtracted from
+ * its TSCs before anything else (times, merge order). Given offsets
+ * (xti_opts.offsets) are applied as they are. Detection (xti_opts.skew) uses
+ * causality: a vCPU that stops running on CPU A (a runstate change from
+ * running, or a switch away from it) at TSC a and next starts running on
+ * CPU B at TSC b left A before it reached B, so b - off_B >= a - off_A, i.e.
+ * off_B - off_A <= b - a (the tightest such bound per pair of CPUs is
+ * kept). b < a is a violation. "Next" is taken in TSC order: a stint that
+ * starts on B while the vCPU still runs on A is paired with A's end. The
+ * offsets are a solution of these difference constraints (Bellman-Ford):
+ * starting from no correction, a CPU's offset is lowered only as far as a
+ * chain of constraints forces it (the greatest solution <= 0), then taken
+ * relative to the lowest-numbered CPU of its group of CPUs linked by
+ * migrations (the reference, offset 0). For two CPUs that is the smallest
+ * correction that removes every violation. Each estimate comes with the
+ * range the constraints allow given the reference (one end is open when
+ * the vCPUs migrated only one way). xtimport.c says what it cannot detect.
  *
  * Errors: 0 or a negative enum sim_err (-SIM_EBADINPUT for a damaged file,
  * -SIM_EIO, -SIM_ENOMEM); constructors return NULL with a message in err.
@@ -50,6 +71,17 @@
 
 enum xti_layout { XTI_AUTO, XTI_WINDOWS, XTI_FIXED32, XTI_FIXED64 };
 
+/* TSC skew detection: REPORT observes the migrations in the import pass and
+ * estimates offsets without applying them; AUTO runs an extra merged pass
+ * first, applies the estimates, and observes again in the import pass;
+ * NONE observes nothing. */
+enum xti_skew { XTI_SKEW_REPORT, XTI_SKEW_AUTO, XTI_SKEW_NONE };
+
+struct xti_offset {
+    uint32_t cpu;
+    int64_t cycles;                 /* subtracted from the CPU's TSCs */
+};
+
 /* Event classes counted in the summary. */
 enum xti_class {
     XTI_C_TRACE,                    /* 0x0001f: lost records, wrap, CPU change */
@@ -66,6 +98,22 @@ struct xti_opts {
     enum xti_layout layout;         /* XTI_AUTO: detected (xtimport.c says how) */
     uint64_t cpu_hz;                /* TSC Hz; 0: XTI_DEFAULT_HZ */
     size_t max_pending;             /* 0: XTI_DEFAULT_PENDING */
+    enum xti_skew skew;             /* 0: XTI_SKEW_REPORT */
+    const struct xti_offset *offsets; /* [noffsets]: given per-CPU TSC offsets, each
+                                       CPU at most once and present in the file */
+    size_t noffsets;
+};
+
+/* What one merged pass saw of the vCPUs' migrations. */
+struct xti_skew_obs {
+    uint64_t migrations;            /* a vCPU stopped on one CPU, next ran on another */
+    uint64_t violations;            /* of which it started on the new CPU, by the
+                                       TSCs, before it stopped on the old one */
+    uint64_t worst;                 /* cycles: the largest such overlap */
+    uint64_t unpaired;              /* stints overlapping two others: not paired */
+    uint64_t pairs;                 /* distinct (from, to) CPU pairs constrained */
+    bool conflict;                  /* no offsets satisfy every constraint (a cycle
+                                       of migrations goes backwards) */
 };
 
 struct xti_stats {
@@ -82,8 +130,24 @@ struct xti_stats {
                                        a payload too short */
     uint64_t splits;                /* periods split to bound the ordering buffer */
     uint64_t ops[TR_OP_COUNT];      /* records written, per op */
-    uint64_t tsc_first, tsc_last;
+    uint64_t tsc_first, tsc_last;   /* cycles, offsets subtracted */
     sim_time_t span;                /* ns from the first to the last TSC */
+    enum xti_skew skew_mode;
+    struct xti_skew_obs skew;       /* with the given offsets only: AUTO's detection
+                                       pass, else the import pass (after xti_run) */
+    struct xti_skew_obs skew_after; /* AUTO: the import pass, estimates applied */
+    bool skew_estimated;            /* xti_cpu_get's estimates are valid */
+};
+
+struct xti_cpu {
+    uint32_t cpu;
+    uint32_t ref;                   /* the CPU estimate and bounds are relative to */
+    int64_t offset;                 /* cycles subtracted from this CPU's TSCs: given,
+                                       plus estimate under XTI_SKEW_AUTO */
+    int64_t estimate;               /* cycles: detected offset on top of the given
+                                       one (0: none needed) */
+    bool has_lo, has_hi;            /* false: that end is open */
+    int64_t lo, hi;                 /* cycles: what the constraints allow for estimate */
 };
 
 struct xti_vcpu {
@@ -93,10 +157,12 @@ struct xti_vcpu {
 
 struct xti_import;
 
-/* Open a file (read twice, so it must be seekable; the importer owns f and
- * closes it, also on failure) or a memory buffer (not copied: it must
- * outlive the importer), run the first pass. NULL with a message naming
- * `name` and the byte offset for a damaged file. */
+/* Open a file (read twice; one that cannot seek is copied to a temporary
+ * file first; the importer owns f and closes it, also on failure) or a
+ * memory buffer (not copied: it must outlive the importer), run the first
+ * pass, and under XTI_SKEW_AUTO the detection pass. NULL with a message
+ * naming `name` and the byte offset for a damaged file, or why the given or
+ * detected offsets cannot be applied. */
 struct xti_import *xti_open_file(FILE *f, const char *name, const struct xti_opts *o,
                                  char *err, size_t errlen);
 struct xti_import *xti_open_mem(const void *data, size_t size, const char *name,
@@ -118,6 +184,9 @@ const struct xti_stats *xti_stats(const struct xti_import *x);
 size_t xti_nvcpus(const struct xti_import *x);
 /* The i-th vCPU (domain id order, then vCPU): false if i is out of range. */
 bool xti_vcpu_get(const struct xti_import *x, size_t i, struct xti_vcpu *out);
+/* The i-th CPU (in the order the file first names them; i < stats ncpus):
+ * its offsets, and the estimate when stats skew_estimated. */
+bool xti_cpu_get(const struct xti_import *x, size_t i, struct xti_cpu *out);
 
 const char *xti_layout_name(enum xti_layout l);  /* "windows", "fixed32", ... */
 const char *xti_class_name(enum xti_class c);

@@ -3,14 +3,18 @@
  * (traces/xtimport.{c,h}).
  *
  * libFuzzer calls LLVMFuzzerTestOneInput with arbitrary bytes. The first
- * byte picks the layout option (auto, windows, fixed32, fixed64) and a
- * small or default bound on the ordering buffer; the rest is the file, read
- * from memory. The importer must refuse it with a message naming a byte
- * offset, or import it, and never crash, hang or leak. When it imports,
+ * byte picks the layout option (auto, windows, fixed32, fixed64), a small
+ * or default bound on the ordering buffer, the TSC rate, the skew mode
+ * (report, auto, none) and whether CPU 0 is given an offset of -1000
+ * cycles; the rest is the file, read from memory. The importer must
+ * refuse it with a message naming the file (and a byte offset if it is
+ * damaged), or import it, and never crash, hang or leak. When it imports,
  * every record it emits must be one tr_write accepts for its header (known
  * op, domain and vCPU in range, time never negative nor going backwards,
  * a positive length) and the per-vCPU totals it reports must equal the
- * sums of the emitted COMPUTE and SLEEP records (abort() otherwise, which
+ * sums of the emitted COMPUTE and SLEEP records, and each CPU's estimated
+ * TSC offset must lie in the range it reports, be 0 for its reference CPU
+ * and, under auto, be what was applied (abort() otherwise, which
  * the fuzzer reports as a crash). Built two ways: with clang
  * -fsanitize=fuzzer by scripts/fuzz, and with tests/fuzz/corpus_main.c
  * into a plain program that `make check` runs over
@@ -56,9 +60,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 1 << 16)
         return 0;
-    struct xti_opts o = { (enum xti_layout)(data[0] & 3), 0, (data[0] & 4) ? 3 : 0 };
+    static const struct xti_offset off0 = { 0, -1000 };
+    static const enum xti_skew skew[4] = { XTI_SKEW_REPORT, XTI_SKEW_AUTO, XTI_SKEW_NONE,
+                                           XTI_SKEW_AUTO };
+    struct xti_opts o = { .layout = (enum xti_layout)(data[0] & 3),
+                          .max_pending = (data[0] & 4) ? 3 : 0,
+                          .skew = skew[(data[0] >> 4) & 3] };
     if (data[0] & 8)
         o.cpu_hz = 1000000000u;
+    if (data[0] & 64) {
+        o.offsets = &off0;
+        o.noffsets = 1;
+    }
     char err[1024];
     err[0] = 0;
     struct xti_import *x = xti_open_mem(data + 1, size - 1, "fuzz", &o, err, sizeof err);
@@ -92,6 +105,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!xti_vcpu_get(x, i, &v) || v.run != st.run[i] || v.block != st.block[i])
                 abort();
         }
+        for (size_t i = 0; i < s->ncpus; i++) {
+            struct xti_cpu c;
+            if (!xti_cpu_get(x, i, &c))
+                abort();
+            int64_t given = o.noffsets && c.cpu == 0 ? off0.cycles : 0;
+            if (c.offset != given + (o.skew == XTI_SKEW_AUTO ? c.estimate : 0))
+                abort();
+            if (!s->skew_estimated)
+                continue;
+            if ((c.has_lo && c.lo > c.estimate) || (c.has_hi && c.hi < c.estimate) ||
+                (c.cpu == c.ref && c.estimate != 0))
+                abort();
+        }
+        if (xti_cpu_get(x, s->ncpus, &(struct xti_cpu){ 0 }))
+            abort();
     } else if (!xti_error(x)[0]) {
         abort();
     }
