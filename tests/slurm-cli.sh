@@ -1,4 +1,229 @@
 #!/bin/sh
-# placeholder while issue 7 is built
-echo "SKIP: not written yet"
-exit 77
+# A campaign on a real Slurm cluster (docs/cluster.md). The test starts its
+# own single-node cluster (tests/slurm/cluster.sh: munged, slurmctld and
+# slurmd of the Debian packages, everything in a temporary directory, free
+# ports, two CPUs) and stops it on any exit. A sweep of 2 x 2 points x 3
+# replications = 12 runs goes out with `xensim sweep --slurm` as a job array
+# of 2 runs a task, at most 3 tasks at once; once every task has ended, the
+# merged shards must equal a local `xensim sweep -j 2`, run by run (every
+# table keyed by run name, datetime aside).
+#
+# The fault: a second campaign in which one array task is cancelled while
+# it runs. To cancel a task that certainly runs, without guessing at
+# timings, the cluster's TaskProlog (tests/slurm/task-prolog.sh) holds array
+# task 2 for as long as the test's hold file exists: the test waits until
+# the task says it is held (Slurm shows it RUNNING), scancels JOBID_2 and
+# lifts the hold. The campaign is then mid-way: the other tasks ran, this
+# one left no shard. The test checks that the task is CANCELLED, that the
+# shards hold exactly the other 10 runs, that `--resume` names the 2 missing
+# runs and submits a new array for them only (no run is simulated twice),
+# and that the merge of all shards again equals the local sweep.
+#
+# Skips (77) unless root (slurmd starts jobs as their owner) with the Slurm
+# and munge programs installed (scripts/deps). Prints the time of each part
+# and "N passed, N failed".
+set -u
+srcdir=${abs_top_srcdir:-.}
+xensim=${XENSIM:-./xensim}
+. "$srcdir/tests/shlib.sh"
+# The daemons live in sbin, which a non-login PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: needs root: slurmd starts jobs as their owner"
+    exit 77
+fi
+require_tools sqlite3 munged munge unmunge slurmctld slurmd sbatch squeue scancel sinfo scontrol hostname
+. "$srcdir/tests/slurm/cluster.sh"
+# Jobs start in another process tree: they need the absolute path.
+xensim=$(cd "$(dirname "$xensim")" && pwd)/$(basename "$xensim")
+tmp=$(mktemp -d)
+# munged wants every directory above its socket searchable by all.
+chmod 711 "$tmp"
+trap 'cluster_stop; rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+pass=0
+fail=0
+
+status_is() {
+    eq "$1" "$2"
+}
+
+runs_in() {
+    if [ -f "$1" ]; then sql "$1" 'SELECT count(*) FROM run'; else echo 0; fi
+}
+
+started=$(date +%s.%N)
+mark=$started
+# Seconds since the last call, for the timings.
+lap() {
+    now=$(date +%s.%N)
+    awk -v a="$mark" -v b="$now" 'BEGIN { printf "%.1f s", b - a }'
+    mark=$now
+}
+
+# The newest array job of this cluster (squeue keeps ended jobs: MinJobAge).
+newest_job() {
+    squeue -h -t all -o %F | sort -n | tail -n 1
+}
+
+# The job's array tasks that have not ended.
+job_active() {
+    squeue -h -r -t all -j "$1" -o %T 2>/dev/null | grep -v -x -E \
+        'COMPLETED|CANCELLED|FAILED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED'
+}
+
+job_ended() {
+    [ -z "$(job_active "$waited")" ]
+}
+
+# wait_job JOB: until every task of the array has ended, at most 120 s.
+wait_job() {
+    waited=$1
+    if [ -z "$waited" ]; then
+        echo "  no job to wait for"
+        return 1
+    fi
+    if cluster_wait 1200 job_ended; then return 0; fi
+    echo "  job $1 still active after 120 s:"
+    squeue -r -t all -j "$1"
+    cluster_logs
+    return 1
+}
+
+# TASK STATE lines of a job, by task.
+task_states() {
+    squeue -h -r -t all -j "$1" -o '%K %T' | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+# The runs of all shards of a campaign directory, added up.
+shard_runs() {
+    total=0
+    for shard in "$1"/shards/*.db; do
+        [ -f "$shard" ] || continue
+        total=$((total + $(runs_in "$shard")))
+    done
+    echo "$total"
+}
+
+count_files() {
+    n=0
+    for f in "$@"; do
+        [ -e "$f" ] && n=$((n + 1))
+    done
+    echo "$n"
+}
+
+# 2 x 2 points x 3 replications; 2 s of simulated time a run (milliseconds
+# of wall clock each).
+scn="$tmp/campaign.yaml"
+cat >"$scn" <<'EOF'
+name: slurm-cli
+seed: 11
+duration: 2s
+replications: 3
+domains:
+  p: { workload: { type: periodic, period: 200us, burst: { dist: exponential, mean: 50us } } }
+  hog: { count: 2, workload: { type: cpu } }
+sweep:
+  scheduler.name: [rr, bvt]
+  scheduler.rr.slice: [1ms, 2ms]
+EOF
+
+# ---- the reference: a local sweep ----
+"$xensim" sweep "$scn" --db "$tmp/local.db" -j 2 -q >"$tmp/out" 2>"$tmp/err"
+check "the local sweep exits 0" status_is $? 0
+check "the local sweep records 12 runs" eq "$(runs_in "$tmp/local.db")" 12
+hash=$(sql "$tmp/local.db" 'SELECT DISTINCT scenario_hash FROM runs')
+sql "$tmp/local.db" 'SELECT runName FROM run ORDER BY 1' >"$tmp/names"
+
+"$xensim" sweep "$scn" --list >"$tmp/list" 2>"$tmp/err"
+check "--list exits 0" status_is $? 0
+check "--list names the local sweep's 12 runs" eq \
+    "$(cut -f2 "$tmp/list" | sort | tr '\n' ' ')" "$(tr '\n' ' ' <"$tmp/names")"
+check "--list numbers them with 12 distinct indices" eq \
+    "$(cut -f1 "$tmp/list" | grep -c -x -E '[0-9]+') $(cut -f1 "$tmp/list" | sort -u | wc -l)" "12 12"
+echo "local sweep and list: $(lap)"
+
+# ---- the cluster ----
+if ! cluster_start "$tmp/cluster"; then
+    check "the cluster starts" false
+    finish
+    exit 1
+fi
+echo "cluster up: $(lap)"
+
+# ---- a whole campaign as a job array ----
+camp=$tmp/a
+"$xensim" sweep "$scn" --slurm "$camp" --runs-per-task 2 --array-throttle 3 >"$tmp/out" 2>"$tmp/err"
+check "--slurm exits 0" status_is $? 0
+job=$(newest_job)
+check "--slurm submitted an array job" test -n "$job"
+check "--slurm prints the job id" grep -q -w "$job" "$tmp/out"
+check "--slurm prints the merge command" grep -q "xensim merge .*$camp/shards/" "$tmp/out"
+check "with the scenario hash" grep -q -F -- "--scenario-hash $hash" "$tmp/out"
+for f in scenario.yaml runs.tsv logs shards; do
+    check "--slurm writes $f" test -e "$camp/$f"
+done
+check "--slurm writes one job script" eq "$(count_files "$camp"/job-*.sh)" 1
+scontrol show job "$job" >"$tmp/show" 2>&1
+check "the array is throttled to 3 tasks" grep -q 'ArrayTaskThrottle=3' "$tmp/show"
+wait_job "$job"
+check "the array has 6 tasks of 2 runs, all completed" eq "$(task_states "$job")" \
+    "0 COMPLETED 1 COMPLETED 2 COMPLETED 3 COMPLETED 4 COMPLETED 5 COMPLETED"
+check "one shard a task" eq "$(count_files "$camp"/shards/*.db)" 6
+check "the shards hold the 12 runs once each" eq "$(shard_runs "$camp")" 12
+echo "campaign of 12 runs on the cluster: $(lap)"
+"$xensim" merge "$tmp/a.db" "$camp"/shards/*.db --scenario-hash "$hash" -q >"$tmp/out" 2>"$tmp/err"
+check "the merge exits 0" status_is $? 0
+check "the merge holds 12 runs" eq "$(runs_in "$tmp/a.db")" 12
+check "the merged campaign equals the local sweep" same_db "$tmp/local.db" "$tmp/a.db"
+
+# ---- one task cancelled while it runs, then --resume ----
+camp=$tmp/b
+gate=$cluster_dir/gate
+: >"$gate/hold-2"
+"$xensim" sweep "$scn" --slurm "$camp" --runs-per-task 2 --array-throttle 3 >"$tmp/out" 2>"$tmp/err"
+check "the second campaign is submitted" status_is $? 0
+job=$(newest_job)
+if [ -n "$job" ] && cluster_wait 600 test -f "$gate/held-2"; then
+    check "task 2 runs while held" eq "$(squeue -h -j "${job}_2" -o %T)" RUNNING
+    scancel "${job}_2"
+    check "task 2 is cancelled" status_is $? 0
+else
+    check "task 2 starts within 60 s" false
+fi
+rm -f "$gate/hold-2"
+wait_job "$job"
+check "only task 2 failed" eq "$(task_states "$job")" \
+    "0 COMPLETED 1 COMPLETED 2 CANCELLED 3 COMPLETED 4 COMPLETED 5 COMPLETED"
+check "the cancelled task left no shard" eq "$(count_files "$camp"/shards/*.db)" 5
+check "the shards hold the other 10 runs" eq "$(shard_runs "$camp")" 10
+"$xensim" merge "$tmp/b.db" "$camp"/shards/*.db --scenario-hash "$hash" -q >"$tmp/out" 2>"$tmp/err"
+check "the partial merge exits 0" status_is $? 0
+sql "$tmp/b.db" 'SELECT runName FROM run ORDER BY 1' | comm -23 "$tmp/names" - >"$tmp/missing"
+check "2 runs are missing" eq "$(wc -l <"$tmp/missing")" 2
+echo "campaign with a cancelled task: $(lap)"
+
+"$xensim" sweep "$scn" --slurm "$camp" --resume --runs-per-task 2 --array-throttle 3 \
+    >"$tmp/out" 2>"$tmp/err"
+check "--resume exits 0" status_is $? 0
+while read -r name; do
+    check "--resume names the missing run $name" grep -q -F "$name" "$tmp/out" "$tmp/err"
+done <"$tmp/missing"
+resumed=$(newest_job)
+check "--resume submits a new array" test "$resumed" != "$job"
+wait_job "$resumed"
+check "the new array is one task for the 2 missing runs" eq \
+    "$(squeue -h -r -t all -j "$resumed" -o %T | tr '\n' ' ')" "COMPLETED "
+check "no run was simulated twice" eq "$(shard_runs "$camp")" 12
+"$xensim" merge "$tmp/b.db" "$camp"/shards/*.db --scenario-hash "$hash" -q >"$tmp/out" 2>"$tmp/err"
+check "the merge after --resume exits 0" status_is $? 0
+check "the resumed campaign equals the local sweep" same_db "$tmp/local.db" "$tmp/b.db"
+echo "resume: $(lap)"
+
+cluster_stop
+check "no daemon or job outlives the cluster" eq "$(cluster_procs)" ""
+echo "cluster stopped: $(lap); total $(mark=$started; lap)"
+finish

@@ -28,40 +28,6 @@ runs_in() {
     if [ -f "$1" ]; then sql "$1" 'SELECT count(*) FROM run'; else echo 0; fi
 }
 
-# Every row of every table, keyed by run name, fully ordered; doubles with
-# 17 significant digits; without the wall-clock datetime attribute.
-dump() {
-    sqlite3 "$1" "
-SELECT runName, simtimeExp FROM run ORDER BY 1;
-SELECT r.runName, a.attrName, a.attrValue FROM runAttr a JOIN run r USING (runId)
-  WHERE a.attrName != 'datetime' ORDER BY 1, 2, 3;
-SELECT r.runName, i.itervarName, i.itervarValue FROM runItervar i JOIN run r USING (runId)
-  ORDER BY 1, 2, 3;
-SELECT r.runName, c.configOrder, c.configKey, c.configValue FROM runConfig c
-  JOIN run r USING (runId) ORDER BY 1, 2, 3, 4;
-SELECT r.runName, s.moduleName, s.scalarName, printf('%!.17g', s.scalarValue) FROM scalar s
-  JOIN run r USING (runId) ORDER BY 1, 2, 3;
-SELECT r.runName, s.moduleName, s.scalarName, a.attrName, a.attrValue FROM scalarAttr a
-  JOIN scalar s ON s.scalarId = a.scalarId JOIN run r ON r.runId = s.runId ORDER BY 1, 2, 3, 4;
-SELECT r.runName, s.moduleName, s.statName, s.statCount, printf('%!.17g', s.statMean),
-  printf('%!.17g', s.statStddev), printf('%!.17g', s.statSum), printf('%!.17g', s.statSqrsum),
-  s.statMin, s.statMax FROM statistic s JOIN run r USING (runId) ORDER BY 1, 2, 3;
-SELECT r.runName, s.moduleName, s.statName, a.attrName, a.attrValue FROM statisticAttr a
-  JOIN statistic s ON s.statId = a.statId JOIN run r ON r.runId = s.runId ORDER BY 1, 2, 3, 4;
-SELECT r.runName, s.moduleName, s.statName, h.lowerEdge, h.binValue FROM histogramBin h
-  JOIN statistic s ON s.statId = h.statId JOIN run r ON r.runId = s.runId ORDER BY 1, 2, 3, 4;
-" 2>&1
-}
-
-same_db() {
-    dump "$1" >"$tmp/dump1"
-    dump "$2" >"$tmp/dump2"
-    if cmp -s "$tmp/dump1" "$tmp/dump2" && [ -s "$tmp/dump1" ]; then return 0; fi
-    echo "  $1 and $2 differ:"
-    diff "$tmp/dump1" "$tmp/dump2" | head -5
-    return 1
-}
-
 # Whole runs only: every run has its attributes, configuration and metrics.
 whole_runs() {
     eq "$(sql "$1" "SELECT count(*) FROM run r WHERE
