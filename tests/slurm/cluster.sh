@@ -99,6 +99,10 @@ cluster_start() {
     (umask 077 && dd if=/dev/urandom of="$cluster_dir/munge/munge.key" bs=1024 count=1 \
         2>/dev/null) || return 1
     sock=$cluster_dir/munge/munged.sock
+    if [ ${#sock} -gt 100 ]; then
+        echo "cluster: $sock is too long for a Unix socket; set TMPDIR to a shorter directory"
+        return 1
+    fi
     XENSIM_TEST_CLUSTER=$cluster_dir munged -F --socket="$sock" \
         --key-file="$cluster_dir/munge/munge.key" --log-file="$cluster_dir/log/munged.log" \
         --pid-file="$cluster_dir/run/munged.pid" --seed-file="$cluster_dir/munge/munged.seed" \
@@ -124,6 +128,7 @@ cluster_start() {
         slurmd_port=$(cluster_free_port "$ctld_port")
         sed -e "s|@DIR@|$cluster_dir|g" -e "s|@NODE@|$cluster_node|g" \
             -e "s|@CTLD_PORT@|$ctld_port|g" -e "s|@SLURMD_PORT@|$slurmd_port|g" \
+            -e "s|@FIRST_JOB_ID@|$(( $(od -An -N4 -tu4 /dev/urandom) % 60000000 + 1000 ))|g" \
             "$srcdir/tests/slurm/slurm.conf.in" >"$SLURM_CONF" || return 1
         XENSIM_TEST_CLUSTER=$cluster_dir slurmctld -D -f "$SLURM_CONF" \
             >>"$cluster_dir/log/slurmctld.out" 2>&1 &
