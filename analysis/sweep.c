@@ -22,7 +22,8 @@
  * killing the sweep kills its workers and loses only the runs in flight.
  *
  * Simplified: the ETA assumes every remaining run costs what the finished
- * ones did on average; no cost model, no Slurm, no per-worker shards.
+ * ones did on average; no cost model. Shards and clusters are
+ * analysis/cluster.c's, through sweep_opts.only.
  */
 #define _DEFAULT_SOURCE 1       /* MAP_ANONYMOUS */
 
@@ -345,7 +346,8 @@ struct sweep_plan *sweep_plan_load(const char *path, const struct sweep_plan_opt
         }
         return NULL;
     }
-    struct sweep_plan *p = sweep_plan_new(path, buf ? buf : "", len, o, diags, err, errlen);
+    struct sweep_plan *p = sweep_plan_new(o && o->origin ? o->origin : path, buf ? buf : "",
+                                          len, o, diags, err, errlen);
     free(buf);
     return p;
 }
@@ -417,6 +419,13 @@ int sweep_plan_run(const struct sweep_plan *p, size_t i, uint64_t *point, uint32
     return 0;
 }
 
+const char *sweep_plan_text(const struct sweep_plan *p, size_t *len)
+{
+    if (len)
+        *len = p->len;
+    return p->text;
+}
+
 struct scn *sweep_plan_load_run(const struct sweep_plan *p, size_t i, struct scn_diags **diags)
 {
     *diags = NULL;
@@ -452,6 +461,7 @@ struct msg {
 struct exec {
     const struct sweep_plan *p;
     const struct sweep_opts *o;
+    size_t ntotal;                  /* runs to do, recorded ones included */
     size_t *pending;                /* plan indices of the runs to do */
     size_t npending;
     size_t existing;
@@ -475,7 +485,7 @@ struct worker_ctx {
 static void status_now(struct exec *x, struct sweep_status *st)
 {
     memset(st, 0, sizeof *st);
-    st->total = x->p->nruns;
+    st->total = x->ntotal;
     st->existing = x->existing;
     st->done = (size_t)__atomic_load_n(&x->sh->done, __ATOMIC_SEQ_CST);
     st->skipped = (size_t)__atomic_load_n(&x->sh->skipped, __ATOMIC_SEQ_CST);
@@ -780,13 +790,20 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
                char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    out->st.total = p->nruns;
+    size_t ntotal = o->only ? o->nonly : p->nruns;
+    out->st.total = ntotal;
     fmt(err, errlen, "%s", "");
     if (!o->db_path || o->jobs < 1 || o->jobs > SWEEP_MAX_JOBS) {
         fmt(err, errlen, "jobs must be 1 .. %d and a database given", SWEEP_MAX_JOBS);
         return -SIM_EINVAL;
     }
-    struct exec x = { .p = p, .o = o, .msg_fd = -1 };
+    for (size_t k = 0; o->only && k < o->nonly; k++)
+        if (o->only[k] >= p->nruns) {
+            fmt(err, errlen, "run index %zu out of range (the plan has %zu runs)", o->only[k],
+                p->nruns);
+            return -SIM_EINVAL;
+        }
+    struct exec x = { .p = p, .o = o, .msg_fd = -1, .ntotal = ntotal };
     x.t0 = wall_now();
     x.last = x.t0;
     /* The parent creates the file and its schema before any worker opens
@@ -795,13 +812,14 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
     if (!db) {
         return -SIM_EDB;
     }
-    x.pending = malloc((p->nruns + 1) * sizeof *x.pending);
+    x.pending = malloc((ntotal + 1) * sizeof *x.pending);
     if (!x.pending) {
         store_close(db);
         fmt(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
-    for (size_t i = 0; i < p->nruns; i++) {
+    for (size_t k = 0; k < ntotal; k++) {
+        size_t i = o->only ? o->only[k] : k;
         bool exists = false;
         if (store_has_run(db, p->runs[i].name, &exists) < 0) {
             fmt(err, errlen, "%s: %s", o->db_path, store_errmsg(db));
@@ -817,7 +835,7 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
     out->st.existing = x.existing;
     if (x.existing && !o->resume) {
         fmt(err, errlen, "%s already holds %zu of the %zu runs of this sweep", o->db_path,
-            x.existing, p->nruns);
+            x.existing, ntotal);
         store_close(db);
         free(x.pending);
         return -SIM_EEXIST;

@@ -19,9 +19,15 @@
  * serialise and a killed worker loses only its run in flight). Results do
  * not depend on the number of workers: a run's rows depend only on the run.
  *
- * Simplified: one machine only (no Slurm or shards), the workers claim runs
- * in plan order (no cost-aware scheduling), and the ETA assumes runs of
- * equal cost.
+ * A sweep can also execute a subset of the plan's runs (sweep_opts.only),
+ * by plan index: that is how a campaign is cut into shards, one results
+ * database per Slurm array task or GNU parallel job, merged afterwards
+ * (analysis/cluster.h, analysis/merge.h, docs/cluster.md). A run's rows do
+ * not depend on which subset it was executed in.
+ *
+ * Simplified: the forked workers share one machine (other machines are
+ * reached through shards, not from here), they claim runs in plan order (no
+ * cost-aware scheduling), and the ETA assumes runs of equal cost.
  *
  * Never prints; the command line (sim/cmd_sweep.c) formats the status,
  * progress and failures.
@@ -46,6 +52,11 @@ struct sweep_plan_opts {
     size_t nsets;
     bool have_seed;                 /* seed replaces every point's seed (--seed) */
     uint64_t seed;
+    /* sweep_plan_load: the scenario's name in messages, in the run
+     * attribute scenario_file and for relative trace paths, instead of the
+     * path read (--origin: a copy of the file stands in for it); NULL: the
+     * path. */
+    const char *origin;
 };
 
 /*
@@ -83,13 +94,17 @@ int sweep_plan_run(const struct sweep_plan *p, size_t i, uint64_t *point, uint32
 int sweep_plan_point(const struct sweep_plan *p, uint64_t point, struct run_itervar *out,
                      size_t nout);
 
+/* The scenario text the plan was made from (len bytes, NUL-terminated);
+ * owned by the plan. */
+const char *sweep_plan_text(const struct sweep_plan *p, size_t *len);
+
 /* Load the scenario of run i (the point applied, full validation); NULL
  * with *diags on failure. */
 struct scn *sweep_plan_load_run(const struct sweep_plan *p, size_t i, struct scn_diags **diags);
 
 /* What the progress callback sees (in the calling process). */
 struct sweep_status {
-    size_t total;                   /* runs in the plan */
+    size_t total;                   /* runs to do: the plan's, or sweep_opts.only's */
     size_t existing;                /* already in the database at the start */
     size_t done;                    /* simulated and recorded */
     size_t skipped;                 /* found in the database when their turn came */
@@ -104,6 +119,9 @@ struct sweep_opts {
     const char *db_path;
     int jobs;                       /* worker processes, 1 .. SWEEP_MAX_JOBS; 1: in process */
     bool resume;                    /* complete a sweep whose runs are partly recorded */
+    const size_t *only;             /* plan indices of the runs to do (ascending, each
+                                       once); NULL: every run of the plan */
+    size_t nonly;
     sweep_progress_fn *progress;    /* may be NULL; at most ~5 calls per s, and at the end */
     void *progress_ctx;
     volatile sig_atomic_t *interrupted; /* set asynchronously to stop; may be NULL */
@@ -124,8 +142,9 @@ struct sweep_result {
 };
 
 /*
- * Execute the plan into the database at o->db_path. Returns 0 when every
- * run of the plan is in the database; -SIM_EEXIST (nothing run) if some runs
+ * Execute the plan (or the runs o->only) into the database at o->db_path.
+ * Returns 0 when every run to do is in the database; -SIM_EINVAL if o->only
+ * holds an index out of range; -SIM_EEXIST (nothing run) if some runs
  * are already there and o->resume is false (out->st.existing says how
  * many); -SIM_ESTATE if interrupted (runs in flight leave nothing); the
  * first failed run's error if any run failed (all others are still run,

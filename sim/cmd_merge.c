@@ -1,9 +1,12 @@
 /*
- * sim/cmd_merge.c: `xensim merge OUT.db SHARD.db... [-q]`: copy the runs of
- * shard results databases into OUT (created if missing), skipping runs
- * already there (analysis/merge.h does the work). A shard that cannot be
- * merged is reported and skipped, the others are merged, and the exit
- * status is then 2; a bad OUT stops everything before any shard.
+ * sim/cmd_merge.c: `xensim merge OUT.db SHARD.db... [--scenario-hash HASH]
+ * [-q]`: copy the runs of shard results databases into OUT (created if
+ * missing), skipping runs already there (analysis/merge.h does the work).
+ * With --scenario-hash, a shard holding a run of another scenario hash (the
+ * base hash of the campaign, as in run names; docs/cluster.md) is refused.
+ * A shard that cannot be merged is reported and skipped, the others are
+ * merged, and the exit status is then 2; a bad OUT stops everything before
+ * any shard.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,10 +27,19 @@ int cmd_merge(int argc, char **argv)
         return cli_usage_error("%s", "out of memory");
     int status = 0;
     bool opts_done = false;
+    struct merge_opts mo = { .scenario_hash = NULL };
     for (int i = 0; i < argc && !status; i++) {
         const char *arg = argv[i];
         if (!opts_done && !strcmp(arg, "--")) {
             opts_done = true;
+        } else if (!opts_done && (!strcmp(arg, "--scenario-hash") ||
+                                  !strncmp(arg, "--scenario-hash=", 16))) {
+            const char *h = arg[15] == '=' ? arg + 16 : i + 1 < argc ? argv[++i] : NULL;
+            if (!h || strlen(h) != 16 || strspn(h, "0123456789abcdef") != 16)
+                status = cli_usage_error("merge: --scenario-hash needs the 16 hex digits of a "
+                                         "scenario hash, not '%s'", h ? h : "");
+            else
+                mo.scenario_hash = h;
         } else if (!opts_done && (!strcmp(arg, "-q") || !strcmp(arg, "--quiet"))) {
             quiet = true;
         } else if (!opts_done && arg[0] == '-' && arg[1]) {
@@ -54,7 +66,7 @@ int cmd_merge(int argc, char **argv)
     int64_t copied = 0, present = 0, bad = 0;
     for (size_t i = 0; i < nshards; i++) {
         struct merge_result r;
-        int rc = merge_shard(m, shards[i], NULL, &r, err, sizeof err);
+        int rc = merge_shard(m, shards[i], &mo, &r, err, sizeof err);
         copied += r.copied;
         present += r.present;
         if (rc < 0) {

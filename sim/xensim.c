@@ -42,8 +42,11 @@ static const struct command commands[] = {
     { "check", cmd_check, "check SCENARIO [--set PATH=VALUE]... [-q]",
       "validate a scenario (and every point of its sweep) and print its summary" },
     { "sweep", cmd_sweep, "sweep SCENARIO [-j N] [--db FILE] [--resume] [--set PATH=VALUE]... "
-      "[--seed N] [-q]",
-      "simulate every point of the scenario's sweep times its replications" },
+      "[--seed N] [-q] | --list [--db FILE --missing] | --index I[-J][,...] --db SHARD | "
+      "--slurm DIR [--runs-per-task K] [--array-throttle N] [--sbatch-arg ARG]... "
+      "[--no-submit] [--resume] [--status]",
+      "simulate every point of the scenario's sweep times its replications; list its runs, "
+      "run some into a shard, or run it as a Slurm job array (docs/cluster.md)" },
     { "compare", cmd_compare,
       "compare SCENARIO [--schedulers rr,bvt,atropos] [--replications N] [--db FILE] "
       "[--plots DIR] [-j N] [--metric NAME]... [--set PATH=VALUE]... [-q]",
@@ -59,7 +62,7 @@ static const struct command commands[] = {
     { "regress", cmd_regress,
       "regress --baseline DB --current DB [--tolerance PCT] [--alpha A] [--metric NAME]...",
       "compare a results database against a baseline; exit 1 on a regression" },
-    { "merge", cmd_merge, "merge OUT.db SHARD.db... [-q]",
+    { "merge", cmd_merge, "merge OUT.db SHARD.db... [--scenario-hash HASH] [-q]",
       "merge results databases into OUT.db, skipping runs already present" },
     { "trace", cmd_trace,
       "trace {info FILE | convert IN -o OUT [--text] | import strace FILE -o OUT | "

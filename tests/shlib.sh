@@ -37,8 +37,14 @@ eq() {
     return 1
 }
 
-# Every row of every table, keyed by run name, fully ordered; doubles with
-# 17 significant digits; without the wall-clock datetime attribute.
+finish() {
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+}
+
+# dump DB: every row of every table, keyed by run name, fully ordered;
+# doubles with 17 significant digits; without the wall-clock datetime
+# attribute (the one value two runs of the same scenario differ in).
 dump() {
     sqlite3 "$1" "
 SELECT runName, simtimeExp FROM run ORDER BY 1;
@@ -62,7 +68,8 @@ SELECT r.runName, s.moduleName, s.statName, h.lowerEdge, h.binValue FROM histogr
 " 2>&1
 }
 
-# same_db DB1 DB2: the same rows, by dump (writes two files into $tmp).
+# same_db A B: A and B hold the same rows run by run (not empty); the test
+# sets $tmp, a scratch directory, where the two dumps go.
 same_db() {
     dump "$1" >"$tmp/dump1"
     dump "$2" >"$tmp/dump2"
@@ -70,9 +77,4 @@ same_db() {
     echo "  $1 and $2 differ:"
     diff "$tmp/dump1" "$tmp/dump2" | head -5
     return 1
-}
-
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
 }
