@@ -13,16 +13,22 @@
 # timings, the cluster's TaskProlog (tests/slurm/task-prolog.sh) holds array
 # task 2 for as long as the test's hold file exists: the test waits until
 # the task says it is held (Slurm shows it RUNNING), scancels JOBID_2 and
-# lifts the hold. The campaign is then mid-way: the other tasks ran, this
-# one left no shard. The test checks that the task is CANCELLED, that the
-# shards hold exactly the other 10 runs, that `--resume` names the 2 missing
-# runs and submits a new array for them only (no run is simulated twice),
-# and that the merge of all shards again equals the local sweep.
+# lifts the hold. The campaign is then mid-way: the other tasks ran, the
+# cancelled one never reached its xensim (so it reports nothing and leaves
+# no shard; a task stopped inside xensim is tests/slurm-gen.sh's case). The
+# test checks that Slurm shows it CANCELLED, that the shards hold exactly
+# the other 10 runs, that `--status` and `--resume` name the 2 missing runs,
+# that the resume is one new array task of exactly those runs (no run is
+# simulated twice), and that the merge of all shards again equals the local
+# sweep; a resume with nothing missing submits nothing.
 #
 # Skips (77) unless root (slurmd starts jobs as their owner) with the Slurm
 # and munge programs installed (scripts/deps). Prints the time of each part
 # and "N passed, N failed".
 set -u
+# sort and comm order run names as SQLite does.
+LC_ALL=C
+export LC_ALL
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
 . "$srcdir/tests/shlib.sh"
@@ -56,10 +62,10 @@ runs_in() {
 
 started=$(date +%s.%N)
 mark=$started
-# Seconds since the last call, for the timings.
+# lap WHAT: print the time since the last lap.
 lap() {
     now=$(date +%s.%N)
-    awk -v a="$mark" -v b="$now" 'BEGIN { printf "%.1f s", b - a }'
+    awk -v what="$1" -v a="$mark" -v b="$now" 'BEGIN { printf "time: %s: %.1f s\n", what, b - a }'
     mark=$now
 }
 
@@ -144,7 +150,7 @@ check "--list names the local sweep's 12 runs" eq \
     "$(cut -f2 "$tmp/list" | sort | tr '\n' ' ')" "$(tr '\n' ' ' <"$tmp/names")"
 check "--list numbers them with 12 distinct indices" eq \
     "$(cut -f1 "$tmp/list" | grep -c -x -E '[0-9]+') $(cut -f1 "$tmp/list" | sort -u | wc -l)" "12 12"
-echo "local sweep and list: $(lap)"
+lap "local sweep and list"
 
 # ---- the cluster ----
 if ! cluster_start "$tmp/cluster"; then
@@ -152,33 +158,79 @@ if ! cluster_start "$tmp/cluster"; then
     finish
     exit 1
 fi
-echo "cluster up: $(lap)"
+lap "cluster up"
+
+# Node-local scratch of the tasks (the job script honours TMPDIR; sbatch
+# passes the environment on), so that nothing is left outside $tmp.
+TMPDIR=$tmp/scratch
+export TMPDIR
+mkdir "$TMPDIR"
+
+# submitted OUT: the job id that `xensim sweep --slurm` printed.
+submitted() {
+    sed -n 's/^submitted job \([0-9][0-9]*\)$/\1/p' "$1"
+}
+
+# Lines "TASK STATUS" of a submission's status files (logs/sN-tT.status:
+# "ok 0 JOBID HOST"), checked to name the job and this node.
+statuses() {
+    for f in "$1"/logs/s"$2"-t*.status; do
+        [ -f "$f" ] || continue
+        t=${f##*-t}
+        read -r word code jobid host <"$f"
+        if [ "$jobid" = "$3" ] && [ "$host" = "$(uname -n)" ]; then
+            echo "${t%.status} $word $code"
+        else
+            echo "${t%.status} $word $code job $jobid on $host"
+        fi
+    done | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+# The indices of runs named in file $1, by --list.
+indices_of() {
+    while read -r name; do
+        awk -F'\t' -v n="$name" '$2 == n { print $1 }' "$tmp/list"
+    done <"$1" | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+# The indices of an index list ("0-2,5" -> "0 1 2 5").
+expand() {
+    for part in $(echo "$1" | tr ',' ' '); do
+        i=${part%-*}
+        while [ "$i" -le "${part#*-}" ]; do
+            echo "$i"
+            i=$((i + 1))
+        done
+    done | tr '\n' ' ' | sed 's/ $//'
+}
 
 # ---- a whole campaign as a job array ----
 camp=$tmp/a
 "$xensim" sweep "$scn" --slurm "$camp" --runs-per-task 2 --array-throttle 3 >"$tmp/out" 2>"$tmp/err"
 check "--slurm exits 0" status_is $? 0
-job=$(newest_job)
-check "--slurm submitted an array job" test -n "$job"
-check "--slurm prints the job id" grep -q -w "$job" "$tmp/out"
-check "--slurm prints the merge command" grep -q "xensim merge .*$camp/shards/" "$tmp/out"
-check "with the scenario hash" grep -q -F -- "--scenario-hash $hash" "$tmp/out"
-for f in scenario.yaml runs.tsv logs shards; do
+job=$(submitted "$tmp/out")
+check "--slurm prints the job id" test -n "$job"
+check "which is the cluster's new array job" eq "$(newest_job)" "$job"
+check "--slurm prints the merge command" grep -q -F -x \
+    "  $xensim merge $camp/results.db $camp/shards/*.db --scenario-hash $hash" "$tmp/out"
+for f in scenario.yaml campaign.tsv runs.tsv tasks-1.tsv job-1.sh logs shards; do
     check "--slurm writes $f" test -e "$camp/$f"
 done
-check "--slurm writes one job script" eq "$(count_files "$camp"/job-*.sh)" 1
 scontrol show job "$job" >"$tmp/show" 2>&1
 check "the array is throttled to 3 tasks" grep -q 'ArrayTaskThrottle=3' "$tmp/show"
 wait_job "$job"
 check "the array has 6 tasks of 2 runs, all completed" eq "$(task_states "$job")" \
     "0 COMPLETED 1 COMPLETED 2 COMPLETED 3 COMPLETED 4 COMPLETED 5 COMPLETED"
-check "one shard a task" eq "$(count_files "$camp"/shards/*.db)" 6
+check "every task reports ok with its job id and node" eq "$(statuses "$camp" 1 "$job")" \
+    "0 ok 0 1 ok 0 2 ok 0 3 ok 0 4 ok 0 5 ok 0"
+check "one shard a task" eq "$(count_files "$camp"/shards/s1-t*.db)" 6
 check "the shards hold the 12 runs once each" eq "$(shard_runs "$camp")" 12
-echo "campaign of 12 runs on the cluster: $(lap)"
-"$xensim" merge "$tmp/a.db" "$camp"/shards/*.db --scenario-hash "$hash" -q >"$tmp/out" 2>"$tmp/err"
+check "no scratch is left on the node" eq "$(ls -A "$TMPDIR")" ""
+lap "campaign of 12 runs on the cluster"
+"$xensim" merge "$camp/results.db" "$camp"/shards/*.db --scenario-hash "$hash" -q \
+    >"$tmp/out" 2>"$tmp/err"
 check "the merge exits 0" status_is $? 0
-check "the merge holds 12 runs" eq "$(runs_in "$tmp/a.db")" 12
-check "the merged campaign equals the local sweep" same_db "$tmp/local.db" "$tmp/a.db"
+check "the merged campaign equals the local sweep" same_db "$tmp/local.db" "$camp/results.db"
 
 # ---- one task cancelled while it runs, then --resume ----
 camp=$tmp/b
@@ -186,44 +238,68 @@ gate=$cluster_dir/gate
 : >"$gate/hold-2"
 "$xensim" sweep "$scn" --slurm "$camp" --runs-per-task 2 --array-throttle 3 >"$tmp/out" 2>"$tmp/err"
 check "the second campaign is submitted" status_is $? 0
-job=$(newest_job)
+job=$(submitted "$tmp/out")
 if [ -n "$job" ] && cluster_wait 600 test -f "$gate/held-2"; then
     check "task 2 runs while held" eq "$(squeue -h -j "${job}_2" -o %T)" RUNNING
     scancel "${job}_2"
-    check "task 2 is cancelled" status_is $? 0
+    check "scancel of task 2 exits 0" status_is $? 0
 else
     check "task 2 starts within 60 s" false
 fi
 rm -f "$gate/hold-2"
 wait_job "$job"
-check "only task 2 failed" eq "$(task_states "$job")" \
+check "task 2 was cancelled, the others completed" eq "$(task_states "$job")" \
     "0 COMPLETED 1 COMPLETED 2 CANCELLED 3 COMPLETED 4 COMPLETED 5 COMPLETED"
-check "the cancelled task left no shard" eq "$(count_files "$camp"/shards/*.db)" 5
-check "the shards hold the other 10 runs" eq "$(shard_runs "$camp")" 10
-"$xensim" merge "$tmp/b.db" "$camp"/shards/*.db --scenario-hash "$hash" -q >"$tmp/out" 2>"$tmp/err"
-check "the partial merge exits 0" status_is $? 0
-sql "$tmp/b.db" 'SELECT runName FROM run ORDER BY 1' | comm -23 "$tmp/names" - >"$tmp/missing"
-check "2 runs are missing" eq "$(wc -l <"$tmp/missing")" 2
-echo "campaign with a cancelled task: $(lap)"
-
-"$xensim" sweep "$scn" --slurm "$camp" --resume --runs-per-task 2 --array-throttle 3 \
+check "task 2 did not report" eq "$(statuses "$camp" 1 "$job")" \
+    "0 ok 0 1 ok 0 3 ok 0 4 ok 0 5 ok 0"
+check "task 2 left no shard" eq "$(count_files "$camp"/shards/*.db)" 5
+check "the other shards hold 10 runs" eq "$(shard_runs "$camp")" 10
+"$xensim" merge "$tmp/partial.db" "$camp"/shards/*.db --scenario-hash "$hash" -q \
     >"$tmp/out" 2>"$tmp/err"
+check "the partial merge exits 0" status_is $? 0
+sql "$tmp/partial.db" 'SELECT runName FROM run ORDER BY 1' | comm -23 "$tmp/names" - >"$tmp/missing"
+check "2 runs are missing" eq "$(wc -l <"$tmp/missing" | tr -d ' ')" 2
+# Task 2 of 2 runs a task: plan indices 4 and 5 (docs/cluster.md).
+check "they are the runs of task 2" eq "$(indices_of "$tmp/missing")" "4 5"
+lap "campaign with a cancelled task"
+
+"$xensim" sweep "$scn" --slurm "$camp" --status >"$tmp/out" 2>"$tmp/err"
+check "--status exits 0" status_is $? 0
+check "--status counts the tasks" grep -q -F \
+    "submission 1 (job $job): 6 tasks: 5 ok, 0 failed, 1 not reported" "$tmp/out"
+check "--status lists 2 missing runs" eq "$(grep -c '^missing: ' "$tmp/out")" 2
+while read -r name; do
+    check "--status names $name, of task 2" grep -q -F "missing: $name (run " "$tmp/out"
+done <"$tmp/missing"
+check "--status submits nothing" eq "$(newest_job)" "$job"
+
+"$xensim" sweep "$scn" --slurm "$camp" --resume --runs-per-task 2 >"$tmp/out" 2>"$tmp/err"
 check "--resume exits 0" status_is $? 0
 while read -r name; do
-    check "--resume names the missing run $name" grep -q -F "$name" "$tmp/out" "$tmp/err"
+    check "--resume names $name" grep -q -F "missing: $name (run " "$tmp/out"
 done <"$tmp/missing"
-resumed=$(newest_job)
-check "--resume submits a new array" test "$resumed" != "$job"
+resumed=$(submitted "$tmp/out")
+check "--resume submits a new array job" eq "$(newest_job)" "${resumed:-none}"
+check "it is not the cancelled one" test "$resumed" != "$job"
+check "its one task has exactly the missing runs" eq \
+    "$(cut -f1 "$camp/tasks-2.tsv" | tr '\n' ' ')/$(expand "$(cut -f2 "$camp/tasks-2.tsv")")" "0 /4 5"
 wait_job "$resumed"
-check "the new array is one task for the 2 missing runs" eq \
-    "$(squeue -h -r -t all -j "$resumed" -o %T | tr '\n' ' ')" "COMPLETED "
+check "the new array completed" eq "$(task_states "$resumed")" "0 COMPLETED"
+check "and reports ok" eq "$(statuses "$camp" 2 "$resumed")" "0 ok 0"
 check "no run was simulated twice" eq "$(shard_runs "$camp")" 12
-"$xensim" merge "$tmp/b.db" "$camp"/shards/*.db --scenario-hash "$hash" -q >"$tmp/out" 2>"$tmp/err"
+"$xensim" merge "$camp/results.db" "$camp"/shards/*.db --scenario-hash "$hash" -q \
+    >"$tmp/out" 2>"$tmp/err"
 check "the merge after --resume exits 0" status_is $? 0
-check "the resumed campaign equals the local sweep" same_db "$tmp/local.db" "$tmp/b.db"
-echo "resume: $(lap)"
+check "the resumed campaign equals the local sweep" same_db "$tmp/local.db" "$camp/results.db"
+"$xensim" sweep "$scn" --slurm "$camp" --resume >"$tmp/out" 2>"$tmp/err"
+check "--resume of a complete campaign exits 0" status_is $? 0
+check "and submits nothing" eq "$(newest_job)" "$resumed"
+check "no scratch is left after the cancel" eq "$(ls -A "$TMPDIR")" ""
+lap "status and resume"
 
 cluster_stop
 check "no daemon or job outlives the cluster" eq "$(cluster_procs)" ""
-echo "cluster stopped: $(lap); total $(mark=$started; lap)"
+lap "stopping the cluster"
+mark=$started
+lap "the whole test"
 finish

@@ -161,21 +161,15 @@ cluster_start() {
 # job programs carry this SLURM_CONF, and a slurmstepd (started with an
 # empty environment) holds this slurmd's log open.
 cluster_procs() {
-    for proc in /proc/[0-9]*; do
-        pid=${proc#/proc/}
-        [ "$pid" = $$ ] && continue
-        if grep -qsxz -e "XENSIM_TEST_CLUSTER=$cluster_dir" \
-                -e "SLURM_CONF=$cluster_dir/slurm.conf" "$proc/environ"; then
-            echo "$pid"
-            continue
-        fi
-        for fd in "$proc"/fd/*; do
-            if [ "$(readlink "$fd" 2>/dev/null)" = "$cluster_dir/log/slurmd.log" ]; then
-                echo "$pid"
-                break
-            fi
-        done
-    done
+    (
+        # Not the mark of this search's own programs.
+        unset SLURM_CONF
+        {
+            grep -lsxz -e "XENSIM_TEST_CLUSTER=$cluster_dir" \
+                -e "SLURM_CONF=$cluster_dir/slurm.conf" /proc/[0-9]*/environ
+            find /proc/[0-9]*/fd -maxdepth 1 -lname "$cluster_dir/log/slurmd.log" 2>/dev/null
+        } | cut -d/ -f3 | sort -un
+    )
 }
 
 cluster_stop_daemons() {
