@@ -12,15 +12,16 @@
 # it runs. To cancel a task that certainly runs, without guessing at
 # timings, the cluster's TaskProlog (tests/slurm/task-prolog.sh) holds array
 # task 2 for as long as the test's hold file exists: the test waits until
-# the task says it is held (Slurm shows it RUNNING), scancels JOBID_2 and
-# lifts the hold. The campaign is then mid-way: the other tasks ran, the
-# cancelled one never reached its xensim (so it reports nothing and leaves
-# no shard; a task stopped inside xensim is tests/slurm-gen.sh's case). The
-# test checks that Slurm shows it CANCELLED, that the shards hold exactly
-# the other 10 runs, that `--status` and `--resume` name the 2 missing runs,
-# that the resume is one new array task of exactly those runs (no run is
-# simulated twice), and that the merge of all shards again equals the local
-# sweep; a resume with nothing missing submits nothing.
+# the task says it is held (Slurm shows it RUNNING), scancels JOBID_2, and
+# lifts the hold only once the array has ended. The campaign is then
+# mid-way: the other tasks ran, the cancelled one never reached its xensim
+# (so it reports nothing and leaves no shard; a task stopped inside xensim
+# is tests/slurm-gen.sh's case). The test checks that Slurm shows it
+# CANCELLED, that the shards hold exactly the other 10 runs, that `--status`
+# and `--resume` name the 2 missing runs, that the resume is one new array
+# task of exactly those runs (no run is simulated twice), and that the merge
+# of all shards again equals the local sweep; a resume with nothing missing
+# submits nothing.
 #
 # Skips (77) unless root (slurmd starts jobs as their owner) with the Slurm
 # and munge programs installed (scripts/deps). Prints the time of each part
@@ -246,8 +247,10 @@ if [ -n "$job" ] && cluster_wait 600 test -f "$gate/held-2"; then
 else
     check "task 2 starts within 60 s" false
 fi
-rm -f "$gate/hold-2"
 wait_job "$job"
+# Only now: a hold lifted before the cancel has reached the task would let
+# its program start.
+rm -f "$gate/hold-2"
 check "task 2 was cancelled, the others completed" eq "$(task_states "$job")" \
     "0 COMPLETED 1 COMPLETED 2 CANCELLED 3 COMPLETED 4 COMPLETED 5 COMPLETED"
 check "task 2 did not report" eq "$(statuses "$camp" 1 "$job")" \
