@@ -92,7 +92,7 @@ wait_job() {
         echo "  no job to wait for"
         return 1
     fi
-    if cluster_wait 1200 job_ended; then return 0; fi
+    if cluster_wait 120 job_ended; then return 0; fi
     echo "  job $1 still active after 120 s:"
     squeue -r -t all -j "$1"
     cluster_logs
@@ -240,7 +240,7 @@ gate=$cluster_dir/gate
 "$xensim" sweep "$scn" --slurm "$camp" --runs-per-task 2 --array-throttle 3 >"$tmp/out" 2>"$tmp/err"
 check "the second campaign is submitted" status_is $? 0
 job=$(submitted "$tmp/out")
-if [ -n "$job" ] && cluster_wait 600 test -f "$gate/held-2"; then
+if [ -n "$job" ] && cluster_wait 60 test -f "$gate/held-2"; then
     check "task 2 runs while held" eq "$(squeue -h -j "${job}_2" -o %T)" RUNNING
     scancel "${job}_2"
     check "scancel of task 2 exits 0" status_is $? 0

@@ -16,6 +16,7 @@
 
 : "${srcdir:?the test sets srcdir before sourcing cluster.sh}"
 cluster_node=
+cluster_node_state=
 cluster_munged=
 cluster_ctld=
 cluster_slurmd=
@@ -36,21 +37,23 @@ cluster_free_port() {
     done
 }
 
-# cluster_wait TENTHS COMMAND...: poll COMMAND every 0.1 s until it
-# succeeds, at most TENTHS times.
+# cluster_wait SECONDS COMMAND...: poll COMMAND every 0.1 s until it
+# succeeds, for SECONDS of wall clock at most (a client command can itself
+# wait seconds for a daemon that does not answer).
 cluster_wait() {
-    tries=$1
+    deadline=$(( $(date +%s) + $1 ))
     shift
-    while [ "$tries" -gt 0 ]; do
+    while :; do
         if "$@"; then return 0; fi
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
         sleep 0.1
-        tries=$((tries - 1))
     done
-    return 1
 }
 
-cluster_node_idle() {
-    [ "$(sinfo -h -n "$cluster_node" -o %T 2>/dev/null)" = idle ]
+# The node is idle, or a daemon has exited (cluster_node_state tells).
+cluster_idle_or_dead() {
+    cluster_node_state=$(sinfo -h -n "$cluster_node" -o %T 2>&1)
+    [ "$cluster_node_state" = idle ] || ! cluster_running "$cluster_ctld" "$cluster_slurmd"
 }
 
 # cluster_running PID...: all of them run (a daemon that has exited stays
@@ -90,10 +93,13 @@ cluster_start() {
     chmod 711 "$cluster_dir" || return 1
     up=${cluster_dir%/*}
     while [ -n "$up" ]; do
-        if [ "$(stat -c %A "$up" | cut -c10)" != x ] && [ "$(stat -c %A "$up" | cut -c10)" != t ]; then
-            echo "cluster: $up is not searchable by others, which munged requires"
-            return 1
-        fi
+        case $(stat -c %A "$up") in
+            *x|*t) ;;
+            *)
+                echo "cluster: $up is not searchable by others, which munged requires"
+                return 1
+                ;;
+        esac
         up=${up%/*}
     done
     (umask 077 && dd if=/dev/urandom of="$cluster_dir/munge/munge.key" bs=1024 count=1 \
@@ -108,7 +114,7 @@ cluster_start() {
         --pid-file="$cluster_dir/run/munged.pid" --seed-file="$cluster_dir/munge/munged.seed" \
         >>"$cluster_dir/log/munged.out" 2>&1 &
     cluster_munged=$!
-    if ! cluster_wait 100 test -S "$sock"; then
+    if ! cluster_wait 10 test -S "$sock"; then
         echo "munged did not create its socket within 10 s"
         cluster_logs
         return 1
@@ -136,20 +142,20 @@ cluster_start() {
         XENSIM_TEST_CLUSTER=$cluster_dir slurmd -D -f "$SLURM_CONF" -N "$cluster_node" \
             >>"$cluster_dir/log/slurmd.out" 2>&1 &
         cluster_slurmd=$!
-        if cluster_wait 300 cluster_node_idle; then
+        cluster_wait 30 cluster_idle_or_dead
+        if [ "$cluster_node_state" = idle ]; then
             echo "cluster: node $cluster_node idle (ports $ctld_port, $slurmd_port)"
             return 0
         fi
         # A port taken between the choice and the bind: stop, choose again.
-        if [ $attempt -lt 3 ] && grep -qs 'Address already in use' "$cluster_dir"/log/*; then
+        if [ $attempt -lt 3 ] && grep -qs "Address already in use" "$cluster_dir/log/slurmctld.log" "$cluster_dir/log/slurmd.log"; then
             echo "cluster: port $ctld_port or $slurmd_port was taken meanwhile; new ports"
             cluster_stop_daemons
             for log in "$cluster_dir"/log/slurm*; do mv "$log" "$log.$attempt"; done
             attempt=$((attempt + 1))
             continue
         fi
-        echo "cluster: node $cluster_node not idle within 30 s:" \
-            "$(sinfo -h -n "$cluster_node" -o %T 2>&1)"
+        echo "cluster: node $cluster_node not idle within 30 s: $cluster_node_state"
         cluster_running "$cluster_ctld" || echo "slurmctld has exited"
         cluster_running "$cluster_slurmd" || echo "slurmd has exited"
         cluster_logs
@@ -172,16 +178,21 @@ cluster_procs() {
     )
 }
 
-cluster_stop_daemons() {
-    for p in $cluster_slurmd $cluster_ctld; do
+# cluster_end PID...: SIGTERM, then SIGKILL what still runs after 10 s.
+cluster_end() {
+    for p in "$@"; do
         kill -TERM "$p" 2>/dev/null
     done
-    # shellcheck disable=SC2086
-    cluster_wait 100 cluster_none_running $cluster_slurmd $cluster_ctld
-    for p in $cluster_slurmd $cluster_ctld; do
+    cluster_wait 10 cluster_none_running "$@"
+    for p in "$@"; do
         kill -KILL "$p" 2>/dev/null
         wait "$p" 2>/dev/null
     done
+}
+
+cluster_stop_daemons() {
+    # shellcheck disable=SC2086
+    cluster_end $cluster_slurmd $cluster_ctld
     cluster_slurmd=
     cluster_ctld=
 }
@@ -197,14 +208,12 @@ cluster_stop() {
     [ -n "${cluster_dir:-}" ] || return 0
     if [ -n "$cluster_ctld" ] && cluster_running "$cluster_ctld"; then
         scancel --quiet --user="$(id -un)" 2>/dev/null
-        cluster_wait 150 cluster_no_jobs || echo "cluster: jobs left after 15 s: $(squeue -h 2>&1)"
+        cluster_wait 15 cluster_no_jobs || echo "cluster: jobs left after 15 s: $(squeue -h 2>&1)"
     fi
     cluster_stop_daemons
-    if [ -n "$cluster_munged" ]; then
-        kill -TERM "$cluster_munged" 2>/dev/null
-        wait "$cluster_munged" 2>/dev/null
-        cluster_munged=
-    fi
+    # shellcheck disable=SC2086
+    cluster_end $cluster_munged
+    cluster_munged=
     left=$(cluster_procs)
     if [ -n "$left" ]; then
         echo "cluster: killing leftover processes" "$(echo "$left" | tr '\n' ' ')"
