@@ -139,8 +139,6 @@ static int take_sweep_args(int *argc, char **argv, struct sweep_args *sa)
         } else {
             argv[n++] = argv[i];
         }
-        if (missing)
-            return cli_usage_error("%s needs a value", a);
     }
     *argc = n;
     int modes = (sa->list ? 1 : 0) + (sa->index ? 1 : 0) + (sa->slurm ? 1 : 0);
@@ -485,8 +483,8 @@ static int slurm_existing(const struct sweep_args *sa, const struct scn_args *a,
         if (!idx) {
             status = cli_usage_error("%s", "out of memory");
         } else {
-            const struct cl_submission *last = &d->subs[d->nsubs - 1];
-            if (d->nsubs && last->not_reported && last->jobid[0])
+            const struct cl_submission *last = d->nsubs ? &d->subs[d->nsubs - 1] : NULL;
+            if (last && last->not_reported && last->jobid[0])
                 fprintf(stderr, "xensim: note: %zu tasks of job %s have not reported; if it "
                         "still runs, their runs run twice (merge keeps one)\n",
                         last->not_reported, last->jobid);

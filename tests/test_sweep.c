@@ -410,6 +410,10 @@ START_TEST(interrupted_records_nothing)
 {
     struct sweep_plan *p = plan(yaml_with(sweep_block), NULL, 0);
     static volatile sig_atomic_t stop = 1;
+    /* The workers inherit Check's SIGTERM handler, which answers the
+     * parent's SIGTERM by killing the whole test process group (this test
+     * included) when a worker is still alive to receive it. */
+    signal(SIGTERM, SIG_DFL);
     for (int j = 1; j <= 2; j++) {
         const char *name = j == 1 ? "int1.db" : "int2.db";
         struct sweep_opts o = { .db_path = tmpdb_path(name), .jobs = j, .interrupted = &stop };
