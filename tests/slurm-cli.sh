@@ -8,20 +8,26 @@
 # merged shards must equal a local `xensim sweep -j 2`, run by run (every
 # table keyed by run name, datetime aside).
 #
-# The fault: a second campaign in which one array task is cancelled while
-# it runs. To cancel a task that certainly runs, without guessing at
-# timings, the cluster's TaskProlog (tests/slurm/task-prolog.sh) holds array
-# task 2 for as long as the test's hold file exists: the test waits until
-# the task says it is held (Slurm shows it RUNNING), scancels JOBID_2, and
-# lifts the hold only once the array has ended. The campaign is then
-# mid-way: the other tasks ran, the cancelled one never reached its xensim
-# (so it reports nothing and leaves no shard; a task stopped inside xensim
-# is tests/slurm-gen.sh's case). The test checks that Slurm shows it
-# CANCELLED, that the shards hold exactly the other 10 runs, that `--status`
-# and `--resume` name the 2 missing runs, that the resume is one new array
-# task of exactly those runs (no run is simulated twice), and that the merge
-# of all shards again equals the local sweep; a resume with nothing missing
-# submits nothing.
+# Two faults, each in a campaign of its own:
+# - One array task cancelled while it runs, before its program starts. To
+#   cancel a task that certainly runs, without guessing at timings, the
+#   cluster's TaskProlog (tests/slurm/task-prolog.sh) holds array task 2 for
+#   as long as the test's hold file exists: the test waits until the task
+#   says it is held (Slurm shows it RUNNING), scancels JOBID_2, and lifts
+#   the hold only once the array has ended. The other tasks ran; this one
+#   reports nothing and leaves no shard. `--status` and `--resume` must name
+#   its 2 runs, the resume must be one new task of exactly those runs (no
+#   run simulated twice), and the merged shards must again equal the local
+#   sweep; a resume with nothing missing submits nothing.
+# - One array task cancelled inside xensim: a campaign of 4 runs, 2 a task,
+#   whose last run simulates 2000 s (seconds of wall clock) while the others
+#   take milliseconds. The test watches task 1's scratch shard and scancels
+#   the task as soon as its first run is recorded there, that is inside its
+#   long second run. Slurm's SIGTERM must make xensim stop, the job script
+#   must still move the finished run into the campaign's shards and report
+#   "failed 130", `--status` must name the long run with that reason, and
+#   the resume must run it alone, after which the merge equals the local
+#   sweep of that campaign.
 #
 # Skips (77) unless root (slurmd starts jobs as their owner) with the Slurm
 # and munge programs installed (scripts/deps). Prints the time of each part
@@ -299,6 +305,75 @@ check "--resume of a complete campaign exits 0" status_is $? 0
 check "and submits nothing" eq "$(newest_job)" "$resumed"
 check "no scratch is left after the cancel" eq "$(ls -A "$TMPDIR")" ""
 lap "status and resume"
+
+# ---- a task cancelled inside xensim ----
+# 4 runs, 2 a task; run 3 simulates 2000 s, about 2 s of wall clock (4 s
+# under ASan), the others 1-3 s in milliseconds. So task 1 records run 2 in
+# its scratch shard at once and is then inside run 3 for seconds: the test
+# cancels it as soon as run 2 is there.
+slow="$tmp/slow.yaml"
+cat >"$slow" <<'EOF'
+name: slurm-cli-slow
+seed: 5
+duration: 1s
+domains:
+  p: { workload: { type: periodic, period: 200us, burst: { dist: exponential, mean: 50us } } }
+  hog: { count: 2, workload: { type: cpu } }
+sweep:
+  duration: [1s, 2s, 3s, 2000s]
+EOF
+"$xensim" sweep "$slow" --db "$tmp/slow.db" -j 2 -q >"$tmp/out" 2>"$tmp/err"
+check "the local sweep of 4 runs exits 0" status_is $? 0
+slow_hash=$(sql "$tmp/slow.db" 'SELECT DISTINCT scenario_hash FROM runs')
+"$xensim" sweep "$slow" --list >"$tmp/slow.list"
+long=$(awk -F'\t' '$1 == 3 { print $2 }' "$tmp/slow.list")
+check "run 3 is the long one" eq "${long#*-duration=}" 2000s-s5-r0
+lap "local sweep with a long run"
+
+camp=$tmp/c
+"$xensim" sweep "$slow" --slurm "$camp" --runs-per-task 2 >"$tmp/out" 2>"$tmp/err"
+check "the campaign with a long run is submitted" status_is $? 0
+job=$(submitted "$tmp/out")
+# The scratch shard of task 1 (docs/cluster.md); not opened before it exists,
+# as sqlite3 would create it.
+scratch=$TMPDIR/xensim-$job-1/shard.db
+scratch_has_a_run() {
+    [ -f "$scratch" ] || return 1
+    n=$(sql "$scratch" 'SELECT count(*) FROM run')
+    [ "$n" != error ] && [ "$n" -ge 1 ]
+}
+if [ -n "$job" ] && cluster_wait 60 scratch_has_a_run; then
+    scancel "${job}_1"
+    check "scancel of task 1 exits 0" status_is $? 0
+else
+    check "task 1 records its first run within 60 s" false
+fi
+wait_job "$job"
+check "task 1 was cancelled, task 0 completed" eq "$(task_states "$job")" "0 COMPLETED 1 CANCELLED"
+check "task 1 reports that xensim was interrupted" eq "$(statuses "$camp" 1 "$job")" \
+    "0 ok 0 1 failed 130"
+check "task 1's shard keeps the run it finished" eq "$(runs_in "$camp/shards/s1-t1.db")" 1
+check "the shards hold 3 runs" eq "$(shard_runs "$camp")" 3
+"$xensim" sweep "$slow" --slurm "$camp" --status >"$tmp/out" 2>"$tmp/err"
+check "--status exits 0" status_is $? 0
+check "--status counts a failed task" grep -q -F \
+    "submission 1 (job $job): 2 tasks: 1 ok, 1 failed, 0 not reported" "$tmp/out"
+check "--status names the long run and why it is missing" grep -q -F \
+    "missing: $long (run 3; task 1 of submission 1 failed with exit status 130" "$tmp/out"
+check "--status names no other run" eq "$(grep -c '^missing: ' "$tmp/out")" 1
+"$xensim" sweep "$slow" --slurm "$camp" --resume --runs-per-task 2 >"$tmp/out" 2>"$tmp/err"
+check "--resume exits 0" status_is $? 0
+resumed=$(submitted "$tmp/out")
+check "--resume submits run 3 alone" eq "$(cat "$camp/tasks-2.tsv" 2>&1)" "0	3"
+wait_job "$resumed"
+check "and it reports ok" eq "$(statuses "$camp" 2 "$resumed")" "0 ok 0"
+check "no run was simulated twice" eq "$(shard_runs "$camp")" 4
+"$xensim" merge "$camp/results.db" "$camp"/shards/*.db --scenario-hash "$slow_hash" -q \
+    >"$tmp/out" 2>"$tmp/err"
+check "the merge exits 0" status_is $? 0
+check "the campaign equals its local sweep" same_db "$tmp/slow.db" "$camp/results.db"
+check "no scratch is left" eq "$(ls -A "$TMPDIR")" ""
+lap "campaign with a task cancelled inside xensim"
 
 cluster_stop
 check "no daemon or job outlives the cluster" eq "$(cluster_procs)" ""
