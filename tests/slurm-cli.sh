@@ -56,6 +56,8 @@ trap 'cluster_stop; rm -rf "$tmp"' EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# Output into a closed pipe must not end the test before its EXIT trap.
+trap 'exit 141' PIPE
 pass=0
 fail=0
 
