@@ -11,10 +11,10 @@
  *   sleep a     SLEEP until NOW() + a (relative, so a replay that is
  *               delayed stays delayed, as a real guest's timer would);
  *   yield       YIELD;
- *   block_io    (vCPU 0, with `device: DISK`) a request of a bytes at
- *               sector b (modulo the disk's size), read or write, put on
- *               the domain's block front end (models/blk.h: depth 1, the
- *               ring of the disk) and pushed; the vCPU BLOCKs until its
+ *   block_io    (with `device: DISK`) a request of a bytes at sector b
+ *               (modulo the disk's size), read or write, put on the
+ *               vCPU's queue of the domain's block front end (models/blk.h:
+ *               depth 1, the ring of the disk) and pushed; the vCPU BLOCKs until its
  *               response is consumed, then goes on (io_ops, io_bytes and
  *               io_latency are the front end's, as for an io domain);
  *   pt_batch    one mmu_update of a entries, the first b of them mapping
@@ -22,9 +22,10 @@
  *               costed by the mm batcher the mmu workload uses
  *               (models/mm.h): COMPUTE hypercall + a * pte_validate, then
  *               the batch is validated and applied;
- *   net_send    (vCPU 0, with `nic: NIC`) a packet of a bytes put on the
- *               domain's netfront tx ring and pushed (models/net.h); the
- *               vCPU goes on at once, or BLOCKs while the tx ring is full;
+ *   net_send    (with `nic: NIC`) a packet of a bytes put on the tx ring
+ *               of the vCPU's netfront queue and pushed (models/net.h);
+ *               the vCPU goes on at once, or BLOCKs while the tx ring is
+ *               full;
  *   arrival     not a vCPU operation: models/net reads the domain's
  *               arrivals through wl_trace_arrivals (its own streamed
  *               reader) and injects each at the NIC at its timestamp
@@ -37,20 +38,20 @@
  * `loop: true`, else it blocks for good. The whole trace is read once when
  * the workload is built, so a damaged file, a domain that is not in it, or
  * records this replay cannot perform (block_io without a device, network
- * records without a nic, block_io or net_send on a vCPU other than 0,
- * oversized requests or packets) are refused before the run starts, with
- * the reader's message (byte offset or line) or the record's time, vCPU
- * and kind. The models attach what the records need after hv_new has
- * built the workload: models/blk the block front end
- * (wl_trace_attach_blk), models/net the network front end
- * (wl_trace_attach_net) and the arrival source (wl_trace_arrivals),
+ * records without a nic, oversized requests or packets) are refused before
+ * the run starts, with the reader's message (byte offset or line) or the
+ * record's time, vCPU and kind. The models attach what the records need
+ * after hv_new has built the workload: models/blk a block queue per vCPU
+ * that issues block I/O, and vCPU 0's (wl_trace_attach_blk), models/net a
+ * network queue per vCPU that sends, and vCPU 0's, which receives
+ * (wl_trace_attach_net), and the arrival source (wl_trace_arrivals),
  * models/mm the memory (wl_trace_attach_mm); this file knows their
  * front-end interfaces, they do not know the trace format.
  *
  * Source: DESIGN.md section 4 (`trace` workload) and issue 6.
  *
  * Simplified: the time stamps of closed-loop records are not used (only
- * their order); block I/O and sends go through vCPU 0 only; the guest's
+ * their order); arrivals are received by vCPU 0 only; the guest's
  * CPU cost of building a block request or a packet, or of receiving one,
  * is not modelled (as for the io and server workloads); net_latency is not
  * recorded for a trace domain.
@@ -80,12 +81,12 @@ struct wl_trace {
     uint64_t mine;                  /* records for this vCPU in the whole trace */
     bool done;                      /* end of a non-looping trace */
     struct wl_env env;              /* for the mm batcher's stream */
-    bool has_io, has_pt;            /* this vCPU has block_io / pt_batch records */
-    struct blk_front *f;            /* block front end (vCPU 0), attached by models/blk */
+    bool has_io, has_pt, has_send;  /* this vCPU has block_io / pt_batch / net_send records */
+    struct blk_front *f;            /* its block queue, attached by models/blk */
     bool io_out;                    /* a block request is waiting for its response */
     struct mm_batcher mb;           /* page-table batches, attached by models/mm */
     bool mm_ready;
-    struct net_front *nf;           /* network front end (vCPU 0), attached by models/net */
+    struct net_front *nf;           /* its network queue, attached by models/net */
     bool send_out;                  /* a net_send waits for a tx slot */
     uint64_t send_bytes;            /* B of that send */
     sim_time_t sleep_until;         /* ns NOW(): end of the current sleep (with nf) */
@@ -287,8 +288,7 @@ static int pick_domain(const struct tr_header *h, const char *name)
 }
 
 /* Why the replay cannot perform rec, or NULL if it can. */
-static const char *refuse(const struct wl_trace *x, const struct scn_domain *d,
-                          const struct tr_record *rec)
+static const char *refuse(const struct scn_domain *d, const struct tr_record *rec)
 {
     switch (rec->op) {
     case TR_COMPUTE:
@@ -298,8 +298,6 @@ static const char *refuse(const struct wl_trace *x, const struct scn_domain *d,
     case TR_BLOCK_IO:
         if (d->wl.device < 0)
             return "block I/O needs the workload's `device:` (a disk)";
-        if (x->vcpu != 0)
-            return "block I/O is replayed on vCPU 0 only (events go to vCPU 0)";
         if (rec->a == 0 || rec->a > DISK_REQ_MAX_BYTES)
             return "block I/O must be of 1 B to 1 GiB";
         return NULL;
@@ -312,8 +310,6 @@ static const char *refuse(const struct wl_trace *x, const struct scn_domain *d,
     case TR_ARRIVAL:
         if (d->wl.nic < 0)
             return "network records need the workload's `nic:` (a NIC)";
-        if (rec->op == TR_NET_SEND && x->vcpu != 0)
-            return "network sends are replayed on vCPU 0 only (events go to vCPU 0)";
         if (rec->a == 0 || rec->a > TRACE_NET_MAX)
             return "a packet must be of 1 to 65536 B";
         return NULL;
@@ -332,7 +328,7 @@ static int validate(struct wl_trace *x, const struct scn_domain *d, char *err, s
         /* Arrivals are the domain's, whatever vCPU reads them. */
         if (rec.dom != x->tdom || (rec.vcpu != x->vcpu && rec.op != TR_ARRIVAL))
             continue;
-        const char *why = refuse(x, d, &rec);
+        const char *why = refuse(d, &rec);
         if (why) {
             snprintf(err, errlen, "domain '%s': trace record at %lld ns (vCPU %u), %s: %s",
                      d->name, (long long)rec.t, (unsigned)rec.vcpu, tr_op_name(rec.op), why);
@@ -340,6 +336,7 @@ static int validate(struct wl_trace *x, const struct scn_domain *d, char *err, s
         }
         x->has_io |= rec.op == TR_BLOCK_IO;
         x->has_pt |= rec.op == TR_PT_BATCH;
+        x->has_send |= rec.op == TR_NET_SEND;
         if (rec.op != TR_ARRIVAL)
             x->mine++;
     }
@@ -400,19 +397,29 @@ static struct wl_trace *as_trace(struct wl *w)
 int wl_trace_attach_blk(struct wl *w, struct blk_front *f)
 {
     struct wl_trace *x = as_trace(w);
-    if (!x || !f || x->vcpu != 0)
+    if (!x || !f)
         return -SIM_EINVAL;
     x->f = f;
     return 0;
 }
 
+bool wl_trace_needs_blk(const struct wl *w)
+{
+    return w && w->ops == &trace_ops && ((const struct wl_trace *)w)->has_io;
+}
+
 int wl_trace_attach_net(struct wl *w, struct net_front *f)
 {
     struct wl_trace *x = as_trace(w);
-    if (!x || !f || x->vcpu != 0)
+    if (!x || !f)
         return -SIM_EINVAL;
     x->nf = f;
     return 0;
+}
+
+bool wl_trace_needs_net(const struct wl *w)
+{
+    return w && w->ops == &trace_ops && ((const struct wl_trace *)w)->has_send;
 }
 
 bool wl_trace_needs_mm(const struct wl *w)
