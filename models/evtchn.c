@@ -257,7 +257,7 @@ int evtchn_close(struct evtchn *e, int dom, int port)
 int evtchn_bind_vcpu(struct evtchn *e, int dom, int port, int vcpu)
 {
     struct port *p = port_at(e, dom, port);
-    if (!p || vcpu < 0 || vcpu >= EVTCHN_MAX_VCPUS)
+    if (!p || (unsigned)vcpu >= EVTCHN_MAX_VCPUS)
         return -SIM_EINVAL;
     if (p->state == EVTCHN_FREE || p->state == EVTCHN_VIRQ)
         return -SIM_ESTATE;
@@ -323,8 +323,7 @@ int evtchn_unmask(struct evtchn *e, int dom, int port)
 int evtchn_consume(struct evtchn *e, int dom, int vcpu, sim_time_t now,
                    struct evtchn_fired *out, int max)
 {
-    if (!dom_ok(e, dom) || vcpu < 0 || vcpu >= EVTCHN_MAX_VCPUS || max < 0
-        || (max > 0 && !out))
+    if (!dom_ok(e, dom) || (unsigned)vcpu >= EVTCHN_MAX_VCPUS || max < 0 || (max > 0 && !out))
         return -SIM_EINVAL;
     struct dom *d = &e->dom[dom];
     uint64_t bit = UINT64_C(1) << vcpu;
@@ -353,7 +352,7 @@ int evtchn_consume(struct evtchn *e, int dom, int vcpu, sim_time_t now,
 
 bool evtchn_upcall_pending(const struct evtchn *e, int dom, int vcpu)
 {
-    return dom_ok(e, dom) && vcpu >= 0 && vcpu < EVTCHN_MAX_VCPUS
+    return dom_ok(e, dom) && (unsigned)vcpu < EVTCHN_MAX_VCPUS
            && (e->dom[dom].upcall_pending >> vcpu & 1);
 }
 
