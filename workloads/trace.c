@@ -13,10 +13,11 @@
  *   yield       YIELD;
  *   block_io    (with `device: DISK`) a request of a bytes at sector b
  *               (modulo the disk's size), read or write, put on the
- *               vCPU's queue of the domain's block front end (models/blk.h:
- *               depth 1, the ring of the disk) and pushed; the vCPU BLOCKs until its
- *               response is consumed, then goes on (io_ops, io_bytes and
- *               io_latency are the front end's, as for an io domain);
+ *               vCPU's queue of the domain's block front end
+ *               (models/blk.h: depth 1, the ring of the disk) and pushed;
+ *               the vCPU BLOCKs until its response is consumed, then goes
+ *               on (io_ops, io_bytes and io_latency are the front end's,
+ *               summed over its queues, as for an io domain);
  *   pt_batch    one mmu_update of a entries, the first b of them mapping
  *               a frame the domain does not own (rejected), built and
  *               costed by the mm batcher the mmu workload uses
