@@ -4,7 +4,9 @@
  * served by the driver domain's back-end loop (models/backend).
  *
  * See models/blk.h for what is modelled, the sources and the
- * simplifications. blkback's part of the loop, per (guest, disk) pair:
+ * simplifications. A trace domain has a queue (ring + channel) per vCPU
+ * with block_io records, consecutive in fronts; blkback's part of the
+ * loop, per queue:
  *   flush   completed disk requests become responses, pushed, with a
  *           notify of the guest when the ring says so;
  *   take    the next unconsumed request on the ring;
@@ -26,9 +28,10 @@
 /* Raw io_latency samples kept for exact quantiles per domain. */
 #define BLK_LATENCY_EXACT_CAP 8192
 
-struct blk_front {                  /* one (guest, device) pair, both ends */
+struct blk_front {                  /* one queue of a (guest, device) pair, both ends */
     struct blk *b;
     int guest, dev, drv;            /* domain, device, driver-domain indices */
+    int vcpu;                       /* the guest vCPU the queue's port is bound to */
     struct ring *ring;
     struct disk *disk;              /* borrowed from b */
     int gport, dport;               /* the guest's and the driver's channel ports */
@@ -38,7 +41,7 @@ struct blk_front {                  /* one (guest, device) pair, both ends */
     uint32_t *done;                 /* FIFO of completed tags, [ring slots] */
     uint32_t done_head, done_n, done_cap;
     uint64_t io_ops, io_bytes, stalls, notifies;
-    struct st_rec *lat;             /* io_latency, ns */
+    struct st_rec *lat;             /* io_latency, ns: queue 0's, shared by the others */
 };
 
 struct blk {
@@ -49,7 +52,8 @@ struct blk {
     struct disk **disks;            /* [ndevices], NULL if unused */
     struct blk_front **fronts;      /* [nfronts] */
     int nfronts;
-    int *dom_front;                 /* [ndomains] index into fronts or -1 */
+    int *dom_front;                 /* [ndomains] index of its queue 0 in fronts or -1 */
+    int *dom_nq;                    /* [ndomains] its queues, consecutive in fronts */
     sim_time_t reset_t;             /* ns engine time of the last reset */
 };
 
@@ -204,7 +208,8 @@ static void front_free(struct blk_front *f)
     free(f->issue_t);
     free(f->issue_bytes);
     free(f->done);
-    st_rec_free(f->lat);
+    if (f->vcpu == 0)
+        st_rec_free(f->lat);
     free(f);
 }
 
@@ -219,7 +224,65 @@ void blk_free(struct blk *b)
         disk_free(b->disks[k]);
     free(b->disks);
     free(b->dom_front);
+    free(b->dom_nq);
     free(b);
+}
+
+/* Whether vCPU k of domain d gets a queue of its own: vCPU 0 always (the
+ * domain's queue 0), another vCPU of a trace domain if it has block_io
+ * records (multi-queue blkfront, docs/split-drivers.md). */
+static bool has_queue(const struct blk *b, int d, int k)
+{
+    return k == 0 || (b->s->domains[d].wl.type == SCN_WL_TRACE
+                      && wl_trace_needs_blk(hv_workload(b->h, d, k)));
+}
+
+/* The queue of domain d bound to its vCPU vcpu, after the domain's queues
+ * built so far: its ring, its channel (the guest's end bound to vcpu) and
+ * its place in the driver domain's back ends. */
+static int build_queue(struct blk *b, struct be_host *bh, int d, int vcpu, char *err,
+                       size_t errlen)
+{
+    const struct scn *s = b->s;
+    const struct scn_workload *wl = &s->domains[d].wl;
+    int k = wl->device;
+    const struct scn_device *dev = &s->devices[k];
+    struct blk_front *f = calloc(1, sizeof *f);
+    if (!f) {
+        seterr(err, errlen, "%s", "out of memory");
+        return -SIM_ENOMEM;
+    }
+    b->fronts[b->nfronts++] = f;
+    f->b = b;
+    f->guest = d;
+    f->vcpu = vcpu;
+    f->dev = k;
+    f->drv = dev->driver;
+    f->disk = b->disks[k];
+    /* A trace vCPU may keep as many requests in flight as the ring holds. */
+    f->depth = wl->type == SCN_WL_IO ? wl->depth : dev->ring;
+    f->done_cap = (uint32_t)dev->ring;
+    f->ring = ring_new((uint32_t)dev->ring, 0);
+    f->issue_t = calloc((size_t)f->depth, sizeof *f->issue_t);
+    f->issue_bytes = calloc((size_t)f->depth, sizeof *f->issue_bytes);
+    f->done = calloc(f->done_cap, sizeof *f->done);
+    f->lat = vcpu == 0 ? st_rec_new(BLK_LATENCY_EXACT_CAP) : b->fronts[b->dom_front[d]]->lat;
+    if (!f->ring || !f->issue_t || !f->issue_bytes || !f->done || !f->lat) {
+        seterr(err, errlen, "%s", "out of memory");
+        return -SIM_ENOMEM;
+    }
+    if (evtchn_alloc_unbound(b->ev, d, f->drv, &f->gport) < 0
+        || evtchn_bind_interdomain(b->ev, f->drv, d, f->gport, &f->dport) < 0
+        || (vcpu > 0 && evtchn_bind_vcpu(b->ev, d, f->gport, vcpu) < 0)) {
+        seterr(err, errlen, "domain '%s': cannot connect its event channel",
+               s->domains[d].name);
+        return -SIM_ENOSPC;
+    }
+    if (be_attach(bh, f->drv, &blkback_ops, f) < 0) {
+        seterr(err, errlen, "%s", "out of memory");
+        return -SIM_ENOMEM;
+    }
+    return 0;
 }
 
 static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *err,
@@ -230,10 +293,15 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
         seterr(err, errlen, "%s: more devices than physical IRQ lines", s->name);
         return -SIM_EINVAL;
     }
+    size_t nq = 1;
+    for (int d = 0; d < s->ndomains; d++)
+        for (int k = 0; uses_blk(&s->domains[d].wl) && k < s->domains[d].vcpus; k++)
+            nq += has_queue(b, d, k);
     b->disks = calloc((size_t)s->ndevices + 1, sizeof *b->disks);
-    b->fronts = calloc((size_t)s->ndomains + 1, sizeof *b->fronts);
+    b->fronts = calloc(nq, sizeof *b->fronts);
     b->dom_front = malloc(((size_t)s->ndomains + 1) * sizeof *b->dom_front);
-    if (!b->ev || !b->disks || !b->fronts || !b->dom_front) {
+    b->dom_nq = calloc((size_t)s->ndomains + 1, sizeof *b->dom_nq);
+    if (!b->ev || !b->disks || !b->fronts || !b->dom_front || !b->dom_nq) {
         seterr(err, errlen, "%s", "out of memory");
         return -SIM_ENOMEM;
     }
@@ -263,39 +331,14 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
                 return -SIM_EINVAL;
             }
         }
-        struct blk_front *f = calloc(1, sizeof *f);
-        if (!f) {
-            seterr(err, errlen, "%s", "out of memory");
-            return -SIM_ENOMEM;
-        }
-        b->fronts[b->nfronts] = f;
-        b->dom_front[d] = b->nfronts++;
-        f->b = b;
-        f->guest = d;
-        f->dev = k;
-        f->drv = dev->driver;
-        f->disk = b->disks[k];
-        /* A trace vCPU may keep as many requests in flight as the ring holds. */
-        f->depth = wl->type == SCN_WL_IO ? wl->depth : dev->ring;
-        f->done_cap = (uint32_t)dev->ring;
-        f->ring = ring_new((uint32_t)dev->ring, 0);
-        f->issue_t = calloc((size_t)f->depth, sizeof *f->issue_t);
-        f->issue_bytes = calloc((size_t)f->depth, sizeof *f->issue_bytes);
-        f->done = calloc(f->done_cap, sizeof *f->done);
-        f->lat = st_rec_new(BLK_LATENCY_EXACT_CAP);
-        if (!f->ring || !f->issue_t || !f->issue_bytes || !f->done || !f->lat) {
-            seterr(err, errlen, "%s", "out of memory");
-            return -SIM_ENOMEM;
-        }
-        if (evtchn_alloc_unbound(b->ev, d, f->drv, &f->gport) < 0
-            || evtchn_bind_interdomain(b->ev, f->drv, d, f->gport, &f->dport) < 0) {
-            seterr(err, errlen, "domain '%s': cannot connect its event channel",
-                   s->domains[d].name);
-            return -SIM_ENOSPC;
-        }
-        if (be_attach(bh, f->drv, &blkback_ops, f) < 0) {
-            seterr(err, errlen, "%s", "out of memory");
-            return -SIM_ENOMEM;
+        b->dom_front[d] = b->nfronts;
+        for (int v = 0; v < s->domains[d].vcpus; v++) {
+            if (!has_queue(b, d, v))
+                continue;
+            int rc = build_queue(b, bh, d, v, err, errlen);
+            if (rc < 0)
+                return rc;
+            b->dom_nq[d]++;
         }
     }
     return 0;
@@ -310,10 +353,13 @@ static int install(struct blk *b, uint32_t replication, char *err, size_t errlen
         if (b->dom_front[d] < 0)
             continue;
         if (s->domains[d].wl.type == SCN_WL_TRACE) {
-            if (wl_trace_attach_blk(hv_workload(b->h, d, 0), b->fronts[b->dom_front[d]]) < 0) {
-                seterr(err, errlen, "domain '%s': cannot attach its block front end",
-                       s->domains[d].name);
-                return -SIM_EINVAL;
+            for (int q = 0; q < b->dom_nq[d]; q++) {
+                struct blk_front *f = b->fronts[b->dom_front[d] + q];
+                if (wl_trace_attach_blk(hv_workload(b->h, d, f->vcpu), f) < 0) {
+                    seterr(err, errlen, "domain '%s': cannot attach its block front end",
+                           s->domains[d].name);
+                    return -SIM_EINVAL;
+                }
             }
             continue;
         }
@@ -367,7 +413,8 @@ void blk_stats_reset(struct blk *b)
     for (int i = 0; i < b->nfronts; i++) {
         struct blk_front *f = b->fronts[i];
         f->io_ops = f->io_bytes = f->stalls = f->notifies = 0;
-        st_rec_reset(f->lat);
+        if (f->vcpu == 0)
+            st_rec_reset(f->lat);
     }
     for (int k = 0; k < b->s->ndevices; k++)
         if (b->disks[k])
@@ -381,14 +428,16 @@ int blk_dom_stats(struct blk *b, int dom, struct blk_dom_stats *out)
     *out = (struct blk_dom_stats){ 0 };
     if (b->dom_front[dom] < 0)
         return 0;
-    const struct blk_front *f = b->fronts[b->dom_front[dom]];
-    sim_time_t w = ev_now(b->loop) - b->reset_t;
     out->has_io = true;
-    out->io_ops = f->io_ops;
-    out->io_bytes = f->io_bytes;
-    out->io_ops_per_s = w > 0 ? (double)f->io_ops * 1e9 / (double)w : 0;
-    out->ring_full_stalls = f->stalls;
-    out->notifies = f->notifies;
+    for (int q = 0; q < b->dom_nq[dom]; q++) {
+        const struct blk_front *f = b->fronts[b->dom_front[dom] + q];
+        out->io_ops += f->io_ops;
+        out->io_bytes += f->io_bytes;
+        out->ring_full_stalls += f->stalls;
+        out->notifies += f->notifies;
+    }
+    sim_time_t w = ev_now(b->loop) - b->reset_t;
+    out->io_ops_per_s = w > 0 ? (double)out->io_ops * 1e9 / (double)w : 0;
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * models/blk.h: the block split driver: blkfront in each guest that runs an
- * `io` workload (or a `trace` workload with a `device`: depth 1, attached
- * to its vCPU 0 with wl_trace_attach_blk), blkback in the driver domain of
+ * `io` workload (or a `trace` workload with a `device`: one queue of depth
+ * 1 per vCPU that has block_io records, and one for vCPU 0, each attached
+ * to its vCPU with wl_trace_attach_blk), blkback in the driver domain of
  * the device, coupled by an
  * I/O ring (models/ioring) and event channels (models/evtchn), with the
  * device itself a models/disk.
@@ -22,12 +23,21 @@
  * ring stalls the front end until a response frees a slot
  * (ring_full_stalls counts the requests that had to wait).
  *
+ * Multi-queue (trace domains), after Linux's multi-queue xen-blkfront
+ * (Xen's public io/blkif.h: a ring and an event channel per queue): each
+ * queue has its own ring and interdomain channel, the guest's end bound to
+ * the queue's vCPU (evtchn_bind_vcpu), so a response kicks that vCPU; the
+ * driver domain serves each queue as a back end of its own, all on the one
+ * disk. Statistics stay per domain, summed over its queues (io_latency:
+ * one recorder for all of them).
+ *
  * Source: Xen's split-driver protocol as described in Barham et al., "Xen
  * and the Art of Virtualization" (SOSP 2003) section 3.2 and Xen's public
  * io/ring.h and event-channel semantics (facts only, no Xen code).
  *
- * Simplified: the back end runs on vCPU 0 of the driver domain and events
- * go to vCPU 0 of each domain (models/evtchn.h, models/backend.h); a
+ * Simplified: the back end runs on vCPU 0 of the driver domain, and a
+ * guest's channels are bound to vCPU 0 except a trace domain's queues of
+ * other vCPUs (models/evtchn.h, models/backend.h); a
  * request costs backend.per_request once, when blkback consumes it (pushing
  * its response costs nothing beyond the upcall that announced the
  * completion); the io workload runs on vCPU 0 of its domain (other vCPUs
@@ -82,7 +92,7 @@ void blk_free(struct blk *b);               /* accepts NULL */
 /* Start a new statistics window at ev_now (after the warm-up). */
 void blk_stats_reset(struct blk *b);
 
-struct blk_dom_stats {
+struct blk_dom_stats {              /* summed over the domain's queues */
     bool has_io;                    /* the domain runs an io workload */
     uint64_t io_ops;                /* requests completed (response consumed) */
     uint64_t io_bytes;              /* B of those */

@@ -6,8 +6,8 @@
  * on its 0 -> 1 transition, unmask redelivers); written from that
  * description, not from Xen's code.
  *
- * Simplified: vCPU 0 receives everything; a flat scan replaces the
- * two-level pending selector.
+ * Simplified: VIRQ ports stay on vCPU 0; a flat scan of the ports bound
+ * to the vCPU replaces the two-level pending selector.
  */
 #include "models/evtchn.h"
 
@@ -18,6 +18,7 @@
 struct port {
     uint8_t state;              /* enum evtchn_state */
     bool pending, masked;
+    uint8_t vcpu;               /* notify vCPU */
     int16_t remote_dom;         /* UNBOUND, INTERDOMAIN */
     int16_t remote_port;        /* INTERDOMAIN */
     int16_t irq;                /* virq or pirq number */
@@ -28,7 +29,7 @@ struct dom {
     struct port *port;          /* cap entries, grown on demand up to nports */
     int cap;
     int virq_port[EVTCHN_NR_VIRQS];     /* 0 = not bound */
-    bool upcall_pending;        /* of vCPU 0 */
+    uint64_t upcall_pending;    /* bit k: vCPU k's evtchn_upcall_pending */
     struct evtchn_stats st;
 };
 
@@ -112,20 +113,22 @@ static void reset_port(struct port *p)
 {
     p->state = EVTCHN_FREE;
     p->pending = p->masked = false;
+    p->vcpu = 0;
     p->remote_dom = p->remote_port = p->irq = -1;
     p->pending_since = 0;
 }
 
-/* Set upcall_pending of dom's vCPU 0; kick on its 0 -> 1 transition. */
-static void mark_upcall(struct evtchn *e, int dom)
+/* Set upcall_pending of vCPU vcpu of dom; kick on its 0 -> 1 transition. */
+static void mark_upcall(struct evtchn *e, int dom, int vcpu)
 {
     struct dom *d = &e->dom[dom];
-    if (d->upcall_pending)
+    uint64_t bit = UINT64_C(1) << vcpu;
+    if (d->upcall_pending & bit)
         return;
-    d->upcall_pending = true;
+    d->upcall_pending |= bit;
     d->st.kicks++;
     if (e->kick)
-        e->kick(e->ctx, dom, 0);
+        e->kick(e->ctx, dom, vcpu);
 }
 
 static void set_pending(struct evtchn *e, int dom, int port, sim_time_t now)
@@ -143,7 +146,7 @@ static void set_pending(struct evtchn *e, int dom, int port, sim_time_t now)
         d->st.masked++;
         return;
     }
-    mark_upcall(e, dom);
+    mark_upcall(e, dom, p->vcpu);
 }
 
 int evtchn_alloc_unbound(struct evtchn *e, int dom, int remote_dom, int *port)
@@ -251,6 +254,19 @@ int evtchn_close(struct evtchn *e, int dom, int port)
     return 0;
 }
 
+int evtchn_bind_vcpu(struct evtchn *e, int dom, int port, int vcpu)
+{
+    struct port *p = port_at(e, dom, port);
+    if (!p || (unsigned)vcpu >= EVTCHN_MAX_VCPUS)
+        return -SIM_EINVAL;
+    if (p->state == EVTCHN_FREE || p->state == EVTCHN_VIRQ)
+        return -SIM_ESTATE;
+    p->vcpu = (uint8_t)vcpu;
+    if (p->pending && !p->masked)
+        mark_upcall(e, dom, vcpu);
+    return 0;
+}
+
 int evtchn_notify(struct evtchn *e, int dom, int port, sim_time_t now)
 {
     struct port *p = port_at(e, dom, port);
@@ -300,24 +316,25 @@ int evtchn_unmask(struct evtchn *e, int dom, int port)
     bool was = p->masked;
     p->masked = false;
     if (was && p->pending)
-        mark_upcall(e, dom);
+        mark_upcall(e, dom, p->vcpu);
     return 0;
 }
 
-int evtchn_consume(struct evtchn *e, int dom, sim_time_t now,
+int evtchn_consume(struct evtchn *e, int dom, int vcpu, sim_time_t now,
                    struct evtchn_fired *out, int max)
 {
-    if (!dom_ok(e, dom) || max < 0 || (max > 0 && !out))
+    if (!dom_ok(e, dom) || (unsigned)vcpu >= EVTCHN_MAX_VCPUS || max < 0 || (max > 0 && !out))
         return -SIM_EINVAL;
     struct dom *d = &e->dom[dom];
-    d->upcall_pending = false;
+    uint64_t bit = UINT64_C(1) << vcpu;
+    d->upcall_pending &= ~bit;
     int n = 0;
     for (int i = 1; i < d->cap; i++) {
         struct port *p = &d->port[i];
-        if (!p->pending || p->masked)
+        if (!p->pending || p->masked || p->vcpu != vcpu)
             continue;
         if (n == max) {
-            d->upcall_pending = true;   /* more to do; no kick: it is running */
+            d->upcall_pending |= bit;   /* more to do; no kick: it is running */
             break;
         }
         sim_time_t lat = now - p->pending_since;
@@ -333,9 +350,10 @@ int evtchn_consume(struct evtchn *e, int dom, sim_time_t now,
     return n;
 }
 
-bool evtchn_upcall_pending(const struct evtchn *e, int dom)
+bool evtchn_upcall_pending(const struct evtchn *e, int dom, int vcpu)
 {
-    return dom_ok(e, dom) && e->dom[dom].upcall_pending;
+    return dom_ok(e, dom) && (unsigned)vcpu < EVTCHN_MAX_VCPUS
+           && (e->dom[dom].upcall_pending >> vcpu & 1);
 }
 
 int evtchn_port_info(const struct evtchn *e, int dom, int port,
@@ -354,6 +372,7 @@ int evtchn_port_info(const struct evtchn *e, int dom, int port,
         out->virq = p->irq;
     if (p->state == EVTCHN_PIRQ)
         out->pirq = p->irq;
+    out->vcpu = p->vcpu;
     out->pending = p->pending;
     out->masked = p->masked;
     return 0;

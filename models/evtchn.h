@@ -7,19 +7,25 @@
  * for a named remote domain to bind it), interdomain (connected to a port
  * of another domain), bound to a virtual IRQ (e.g. VIRQ_TIMER) or to a
  * physical IRQ routed to the domain (the driver domain's devices). Each port
- * has a pending bit and a mask bit in the domain's shared page, and each
- * vCPU an evtchn_upcall_pending flag. Raising a port sets its pending bit;
- * if the bit was clear and the port is unmasked, the vCPU's upcall_pending
- * is set and, on that flag's 0 -> 1 transition, the vCPU is kicked (woken
- * if blocked; it takes the upcall when it next runs). Unmasking a port that
- * is pending delivers it in the same way. The guest's upcall handler
- * clears upcall_pending, then scans the pending-and-unmasked ports, clears
- * each pending bit and handles it. Notify on an interdomain port raises the
- * remote end. Port 0 is never allocated (reserved, as in Xen).
+ * has a pending bit and a mask bit in the domain's shared page, and a
+ * notify vCPU (vCPU 0 when bound; EVTCHNOP_bind_vcpu moves it, Xen's
+ * public event_channel.h); each vCPU has its own evtchn_upcall_pending
+ * flag in its vcpu_info. Raising a port sets its pending bit; if the bit
+ * was clear and the port is unmasked, the notify vCPU's upcall_pending is
+ * set and, on that flag's 0 -> 1 transition, that vCPU is kicked (woken if
+ * blocked; it takes the upcall when it next runs). Unmasking a port that
+ * is pending delivers it in the same way. A vCPU's upcall handler clears
+ * its upcall_pending, then scans the pending-and-unmasked ports bound to
+ * it, clears each pending bit and handles it. Notify on an interdomain port
+ * raises the remote end. Port 0 is never allocated (reserved, as in Xen).
  *
- * Simplified: one vCPU per domain receives every event (vCPU 0; no
- * per-port vCPU binding); the two-level pending selector word is flattened
- * into one scan in port order; closing an interdomain port returns the
+ * Simplified: VIRQ ports stay on vCPU 0 (Xen binds a per-vCPU VIRQ such
+ * as VIRQ_TIMER once per vCPU and lets only global VIRQs move; the core
+ * sends the tick to vCPU 0 only); rebinding a pending, unmasked port
+ * delivers it to its new vCPU at once (the effect of Linux masking the
+ * port around the rebind and unmasking it after); the two-level pending
+ * selector word is flattened into one scan in port order; closing an
+ * interdomain port returns the
  * remote end to the unbound state (as Xen does) but there is no
  * EVTCHNOP_status or per-port reset; nothing here takes simulated time: the
  * kick callback lets the core wake the vCPU and charge the upcall cost.
@@ -40,6 +46,7 @@
 
 #define EVTCHN_MAX_PORTS 1024   /* ports per domain, upper bound */
 #define EVTCHN_NR_PIRQS  256    /* physical IRQ lines */
+#define EVTCHN_MAX_VCPUS 64     /* vCPUs per domain (the scenario's limit) */
 
 /* Virtual IRQs, numbered as Xen's public headers do. */
 enum evtchn_virq {
@@ -64,6 +71,7 @@ struct evtchn_port_info {
     int remote_port;            /* INTERDOMAIN; else -1 */
     int virq;                   /* VIRQ; else -1 */
     int pirq;                   /* PIRQ; else -1 */
+    int vcpu;                   /* the notify vCPU (0 unless rebound) */
     bool pending, masked;
 };
 
@@ -77,13 +85,13 @@ struct evtchn_stats {           /* per domain, as the receiving side */
     uint64_t raised;            /* raises of this domain's ports (notify, virq, pirq) */
     uint64_t already_pending;   /* raises that found the port pending (merged) */
     uint64_t masked;            /* raises that found the port masked (no upcall) */
-    uint64_t kicks;             /* upcall_pending 0 -> 1: vCPU kicked */
+    uint64_t kicks;             /* a vCPU's upcall_pending 0 -> 1: it was kicked */
     uint64_t delivered;         /* ports returned by evtchn_consume */
     sim_time_t latency_sum_ns;  /* sum of delivered latencies */
     sim_time_t latency_max_ns;
 };
 
-/* Called when a domain's vCPU must be kicked (its upcall_pending went
+/* Called when vCPU vcpu of dom must be kicked (its upcall_pending went
  * 0 -> 1). The core maps it to hv_vcpu_wake and an upcall cost. */
 typedef void (*evtchn_kick_fn)(void *ctx, int dom, int vcpu);
 
@@ -109,9 +117,16 @@ int evtchn_bind_virq(struct evtchn *e, int dom, int virq, int *port);
 /* Route physical IRQ pirq to a new port of dom; -SIM_EEXIST if any domain
  * has pirq bound. */
 int evtchn_bind_pirq(struct evtchn *e, int dom, int pirq, int *port);
-/* Close a port (pending and mask bits cleared). An interdomain peer goes
- * back to unbound, awaiting dom. -SIM_ESTATE if the port is free. */
+/* Close a port (pending and mask bits cleared, notify vCPU back to 0). An
+ * interdomain peer goes back to unbound, awaiting dom. -SIM_ESTATE if the
+ * port is free. */
 int evtchn_close(struct evtchn *e, int dom, int port);
+/* Make vcpu (0 .. EVTCHN_MAX_VCPUS-1) the notify vCPU of dom's port
+ * (EVTCHNOP_bind_vcpu): its later raises kick that vCPU, and if the port
+ * is pending and unmasked now, that vCPU's upcall is marked pending.
+ * -SIM_EINVAL for a bad port or vcpu, -SIM_ESTATE if the port is free or
+ * bound to a VIRQ. */
+int evtchn_bind_vcpu(struct evtchn *e, int dom, int port, int vcpu);
 
 /* ---- raising ---- */
 
@@ -128,21 +143,25 @@ int evtchn_send_pirq(struct evtchn *e, int pirq, sim_time_t now);
 /* ---- guest side ---- */
 
 int evtchn_mask(struct evtchn *e, int dom, int port);
-/* Clear the mask; if the port is pending, deliver it (may kick). */
+/* Clear the mask; if the port is pending, deliver it to its notify vCPU
+ * (may kick). */
 int evtchn_unmask(struct evtchn *e, int dom, int port);
 
 /*
- * The upcall handler of dom: clear upcall_pending, then take up to max
- * pending, unmasked ports in port order, clear their pending bits and
- * write them with their latency to out. Returns the number taken (>= 0) or
- * a negative sim_err. If more remained than max, upcall_pending stays set
- * (no new kick: the vCPU is running). Masked pending ports stay pending.
+ * The upcall handler of vCPU vcpu of dom: clear its upcall_pending, then
+ * take up to max pending, unmasked ports bound to it, in port order, clear
+ * their pending bits and write them with their latency to out. Returns the
+ * number taken (>= 0) or a negative sim_err. If more remained than max,
+ * upcall_pending stays set (no new kick: the vCPU is running). Masked
+ * pending ports, and those of other vCPUs, stay pending.
  */
-int evtchn_consume(struct evtchn *e, int dom, sim_time_t now,
+int evtchn_consume(struct evtchn *e, int dom, int vcpu, sim_time_t now,
                    struct evtchn_fired *out, int max);
 
 /* ---- queries ---- */
-bool evtchn_upcall_pending(const struct evtchn *e, int dom);
+/* Whether vCPU vcpu of dom has its upcall pending (false for bad
+ * arguments). */
+bool evtchn_upcall_pending(const struct evtchn *e, int dom, int vcpu);
 int evtchn_port_info(const struct evtchn *e, int dom, int port,
                      struct evtchn_port_info *out);
 int evtchn_get_stats(const struct evtchn *e, int dom, struct evtchn_stats *out);

@@ -278,9 +278,9 @@ static void send_timer_virq(struct hv *h, int dom)
 }
 
 /* The 10 ms tick: VIRQ_TIMER to the domain running here, as Xen 2.0's
- * t_timer does (its time-info update is not modelled). Events reach a
- * domain through its vCPU 0 only, so a tick on another of its vCPUs sends
- * nothing (it would wake vCPU 0 from a sleep for nothing). */
+ * t_timer does (its time-info update is not modelled). VIRQ_TIMER is
+ * bound to vCPU 0 only (models/evtchn.h), so a tick on another of its
+ * vCPUs sends nothing (it would wake vCPU 0 from a sleep for nothing). */
 static void t_timer_fn(void *arg)
 {
     struct hv_pcpu *p = arg;
@@ -437,11 +437,12 @@ static void do_block(struct hv_pcpu *p, struct hv_vcpu *v)
     enter_scheduler(p);
 }
 
-/* Whether v receives its domain's events and has an upcall pending. */
+/* Whether v has an upcall pending (events of ports bound to it) and is
+ * not in its handler already. */
 static bool upcall_due(const struct hv_vcpu *v)
 {
-    return !v->sv.is_idle && v->sv.vcpu == 0 && !v->in_upcall
-           && evtchn_upcall_pending(v->h->ev, v->sv.domain);
+    return !v->sv.is_idle && !v->in_upcall
+           && evtchn_upcall_pending(v->h->ev, v->sv.domain, v->sv.vcpu);
 }
 
 /*
@@ -461,7 +462,7 @@ static bool upcall_begin(struct hv_vcpu *v)
     struct evtchn_fired fired[32];
     int n;
     do {
-        n = evtchn_consume(h->ev, v->sv.domain, ev_now(h->loop), fired, 32);
+        n = evtchn_consume(h->ev, v->sv.domain, v->sv.vcpu, ev_now(h->loop), fired, 32);
         for (int i = 0; i < n; i++) {
             int rc = st_rec_add(d->evlat, fired[i].latency_ns);
             if (rc < 0)
@@ -611,8 +612,8 @@ static void wake(struct hv_vcpu *v)
 }
 
 /* The timer of set_timer_op: its expiry ends the sleep of the vCPU that
- * armed it, through VIRQ_TIMER for the vCPU that receives the domain's
- * events (vCPU 0: the kick wakes it), directly for the others. */
+ * armed it, through VIRQ_TIMER for vCPU 0 (the port's vCPU: the kick
+ * wakes it), directly for the others. */
 static void sleep_timer_fn(void *arg)
 {
     struct hv_vcpu *v = arg;
@@ -621,8 +622,8 @@ static void sleep_timer_fn(void *arg)
     wake(v);
 }
 
-/* An event channel's kick: the domain's receiving vCPU (0) is woken if
- * blocked, or interrupted by the upcall if running. */
+/* An event channel's kick: the port's notify vCPU is woken if blocked, or
+ * interrupted by the upcall if running. */
 static void kick_fn(void *ctx, int dom, int vcpu)
 {
     struct hv *h = ctx;

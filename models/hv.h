@@ -237,9 +237,10 @@ struct st_rec *hv_dom_sched_latency(struct hv *h, int dom);
 struct st_rec *hv_dom_evtchn_latency(struct hv *h, int dom);
 
 /* The host's event channels (models/evtchn.h), one table per domain, with
- * VIRQ_TIMER bound in every domain; the split drivers bind their channels
- * here. Kicks wake or interrupt the domain's vCPU 0. Borrowed; NULL if the
- * scenario has no domain. */
+ * VIRQ_TIMER bound in every domain (to vCPU 0); the split drivers bind
+ * their channels here, to vCPU 0 unless they move a port
+ * (evtchn_bind_vcpu). A kick wakes or interrupts the port's vCPU.
+ * Borrowed; NULL if the scenario has no domain. */
 struct evtchn;
 struct evtchn *hv_evtchn(struct hv *h);
 

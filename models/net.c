@@ -6,8 +6,10 @@
  * the driver domain's netback workload.
  *
  * See models/net.h for what is modelled, the sources and the
- * simplifications. netback's part of the driver domain's back-end loop
- * (models/backend.h), per (guest, NIC) pair:
+ * simplifications. A trace domain has a queue (rx and tx rings + channel)
+ * per vCPU with net_send records, consecutive in fronts; queue 0 (vCPU 0)
+ * alone receives. netback's part of the driver domain's back-end loop
+ * (models/backend.h), per queue:
  *   take    a tx request, else a backlogged received packet for which an
  *           rx buffer is posted (tx before rx);
  *   finish  a tx request, its per_request CPU spent, goes to the NIC and is
@@ -35,9 +37,10 @@
 
 #define NET_LATENCY_EXACT_CAP 8192
 
-struct net_front {
+struct net_front {                  /* one queue of a (guest, NIC) pair, both ends */
     struct net *n;
     int guest, dev, drv;            /* domain, device, driver-domain indices */
+    int vcpu;                       /* the guest vCPU the queue's port is bound to */
     struct nic *nic;                /* borrowed from n */
     struct ring *rx, *tx;
     int gport, dport;               /* guest's and driver's channel ports */
@@ -49,7 +52,7 @@ struct net_front {
     struct dist arrival;            /* ns between arrivals (server) */
     struct rng *arr_rng;            /* server only */
     bool trace;                     /* a trace domain: arrivals from src, no latency */
-    struct net_arrivals src;        /* trace only */
+    struct net_arrivals src;        /* trace queue 0 only */
     uint64_t next_bytes;            /* B of the scheduled trace arrival */
     ev_id arr_ev;
     uint64_t nic_rx_n, nic_tx_n;    /* packets in the NIC for this front */
@@ -57,7 +60,7 @@ struct net_front {
     uint64_t queued;                /* requests in the guest, not replied */
     uint64_t arrived, completed;    /* since creation */
     uint64_t w_rx, w_tx, stalls;    /* in the window */
-    struct st_rec *lat;             /* net_latency, ns */
+    struct st_rec *lat;             /* net_latency, ns (queue 0; NULL for the others) */
 };
 
 struct net {
@@ -68,7 +71,8 @@ struct net {
     struct nic **nics;              /* [ndevices], NULL if unused */
     struct net_front **fronts;
     int nfronts;
-    int *dom_front;                 /* [ndomains] index or -1 */
+    int *dom_front;                 /* [ndomains] index of its queue 0 or -1 */
+    int *dom_nq;                    /* [ndomains] its queues, consecutive in fronts */
     sim_time_t reset_t;
     int status;                     /* first error in an engine callback */
     net_arrival_fn *arr_obs;        /* arrival observer (--record-trace), or NULL */
@@ -382,43 +386,39 @@ void net_free(struct net *n)
         nic_free(n->nics[k]);
     free(n->nics);
     free(n->dom_front);
+    free(n->dom_nq);
     free(n);
 }
 
-static int build_front(struct net *n, struct be_host *bh, int d, uint32_t replication,
-                       char *err, size_t errlen)
+/* Whether vCPU v of domain d gets a queue of its own: vCPU 0 always (the
+ * domain's queue 0), another vCPU of a trace domain if it has net_send
+ * records (multi-queue netfront, docs/split-drivers.md). */
+static bool has_queue(const struct net *n, int d, int v)
+{
+    return v == 0 || (n->s->domains[d].wl.type == SCN_WL_TRACE
+                      && wl_trace_needs_net(hv_workload(n->h, d, v)));
+}
+
+/* The queue of domain d bound to its vCPU vcpu (its NIC built already):
+ * rings, channel (the guest's end bound to vcpu), back end, and, for
+ * queue 0, the arrival source. */
+static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
+                       uint32_t replication, char *err, size_t errlen)
 {
     const struct scn *s = n->s;
     const struct scn_workload *wl = &s->domains[d].wl;
     bool trace = wl->type == SCN_WL_TRACE;
     int k = trace ? wl->nic : wl->device;
     const struct scn_device *dev = &s->devices[k];
-    if (dev->kind != SCN_DEV_NIC || dev->driver < 0) {
-        seterr(err, errlen, "domain '%s': its device has no driver domain", s->domains[d].name);
-        return -SIM_EINVAL;
-    }
-    if (dev->driver == d) {
-        seterr(err, errlen, "domain '%s': a driver domain cannot run a server or trace "
-               "workload on its own NIC", s->domains[d].name);
-        return -SIM_EINVAL;
-    }
-    if (!n->nics[k]) {
-        int port;
-        n->nics[k] = nic_new(n->loop, dev, NULL);
-        if (!n->nics[k] || evtchn_bind_pirq(n->ev, dev->driver, k, &port) < 0) {
-            seterr(err, errlen, "device '%s': cannot build its NIC", dev->name);
-            return -SIM_EINVAL;
-        }
-    }
     struct net_front *f = calloc(1, sizeof *f);
     if (!f) {
         seterr(err, errlen, "%s", "out of memory");
         return -SIM_ENOMEM;
     }
-    n->fronts[n->nfronts] = f;
-    n->dom_front[d] = n->nfronts++;
+    n->fronts[n->nfronts++] = f;
     f->n = n;
     f->guest = d;
+    f->vcpu = vcpu;
     f->dev = k;
     f->drv = dev->driver;
     f->nic = n->nics[k];
@@ -426,7 +426,7 @@ static int build_front(struct net *n, struct be_host *bh, int d, uint32_t replic
     f->reply_bytes = wl->reply_size > NET_REQUEST_BYTES ? (uint32_t)wl->reply_size
                                                         : NET_REQUEST_BYTES;
     f->trace = trace;
-    if (trace) {
+    if (trace && vcpu == 0) {
         struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
         if (wl_trace_arrivals(&env, &f->src, err, errlen) < 0)
             return -SIM_EINVAL;
@@ -439,13 +439,14 @@ static int build_front(struct net *n, struct be_host *bh, int d, uint32_t replic
     f->rx = ring_new(f->rx_slots, 0);
     f->tx = ring_new(f->rx_slots, 0);
     f->rxbuf = calloc(f->rx_slots, sizeof *f->rxbuf);
-    f->lat = st_rec_new(NET_LATENCY_EXACT_CAP);
-    if ((!trace && !f->arr_rng) || !f->rx || !f->tx || !f->rxbuf || !f->lat) {
+    f->lat = vcpu == 0 ? st_rec_new(NET_LATENCY_EXACT_CAP) : NULL;
+    if ((!trace && !f->arr_rng) || !f->rx || !f->tx || !f->rxbuf || (vcpu == 0 && !f->lat)) {
         seterr(err, errlen, "%s", "out of memory");
         return -SIM_ENOMEM;
     }
     if (evtchn_alloc_unbound(n->ev, d, f->drv, &f->gport) < 0
-        || evtchn_bind_interdomain(n->ev, f->drv, d, f->gport, &f->dport) < 0) {
+        || evtchn_bind_interdomain(n->ev, f->drv, d, f->gport, &f->dport) < 0
+        || (vcpu > 0 && evtchn_bind_vcpu(n->ev, d, f->gport, vcpu) < 0)) {
         seterr(err, errlen, "domain '%s': cannot connect its event channel", s->domains[d].name);
         return -SIM_ENOSPC;
     }
@@ -454,7 +455,8 @@ static int build_front(struct net *n, struct be_host *bh, int d, uint32_t replic
         return -SIM_ENOMEM;
     }
     /* The guest posts every rx buffer up front (published, not notified:
-     * netback looks at the rx ring when it has a backlog). */
+     * netback looks at the rx ring when it has a backlog; only queue 0's
+     * ever has one). */
     for (uint32_t i = 0; i < f->rx_slots; i++) {
         struct ring_req b = { .id = i, .size_bytes = 0, .payload = 0 };
         if (ring_req_put(f->rx, &b) < 0)
@@ -480,20 +482,52 @@ static int build(struct net *n, struct be_host *bh, uint32_t replication, char *
         return -SIM_EINVAL;
     }
     n->nics = calloc((size_t)s->ndevices + 1, sizeof *n->nics);
-    n->fronts = calloc((size_t)s->ndomains + 1, sizeof *n->fronts);
+    size_t nq = 1;
+    for (int d = 0; d < s->ndomains; d++)
+        for (int v = 0; uses_net(&s->domains[d].wl) && v < s->domains[d].vcpus; v++)
+            nq += has_queue(n, d, v);
+    n->fronts = calloc(nq, sizeof *n->fronts);
     n->dom_front = malloc(((size_t)s->ndomains + 1) * sizeof *n->dom_front);
-    if (!n->ev || !n->nics || !n->fronts || !n->dom_front) {
+    n->dom_nq = calloc((size_t)s->ndomains + 1, sizeof *n->dom_nq);
+    if (!n->ev || !n->nics || !n->fronts || !n->dom_front || !n->dom_nq) {
         seterr(err, errlen, "%s", "out of memory");
         return -SIM_ENOMEM;
     }
     for (int d = 0; d < s->ndomains; d++)
         n->dom_front[d] = -1;
     for (int d = 0; d < s->ndomains; d++) {
-        if (!uses_net(&s->domains[d].wl))
+        const struct scn_workload *wl = &s->domains[d].wl;
+        if (!uses_net(wl))
             continue;
-        int rc = build_front(n, bh, d, replication, err, errlen);
-        if (rc < 0)
-            return rc;
+        int k = wl->type == SCN_WL_TRACE ? wl->nic : wl->device;
+        const struct scn_device *dev = &s->devices[k];
+        if (dev->kind != SCN_DEV_NIC || dev->driver < 0) {
+            seterr(err, errlen, "domain '%s': its device has no driver domain",
+                   s->domains[d].name);
+            return -SIM_EINVAL;
+        }
+        if (dev->driver == d) {
+            seterr(err, errlen, "domain '%s': a driver domain cannot run a server or trace "
+                   "workload on its own NIC", s->domains[d].name);
+            return -SIM_EINVAL;
+        }
+        if (!n->nics[k]) {
+            int port;
+            n->nics[k] = nic_new(n->loop, dev, NULL);
+            if (!n->nics[k] || evtchn_bind_pirq(n->ev, dev->driver, k, &port) < 0) {
+                seterr(err, errlen, "device '%s': cannot build its NIC", dev->name);
+                return -SIM_EINVAL;
+            }
+        }
+        n->dom_front[d] = n->nfronts;
+        for (int v = 0; v < s->domains[d].vcpus; v++) {
+            if (!has_queue(n, d, v))
+                continue;
+            int rc = build_front(n, bh, d, v, replication, err, errlen);
+            if (rc < 0)
+                return rc;
+            n->dom_nq[d]++;
+        }
     }
     return 0;
 }
@@ -507,10 +541,13 @@ static int install(struct net *n, uint32_t replication, char *err, size_t errlen
         if (n->dom_front[d] < 0)
             continue;
         if (s->domains[d].wl.type == SCN_WL_TRACE) {
-            if (wl_trace_attach_net(hv_workload(n->h, d, 0), n->fronts[n->dom_front[d]]) < 0) {
-                seterr(err, errlen, "domain '%s': cannot attach its network front end",
-                       s->domains[d].name);
-                return -SIM_EINVAL;
+            for (int q = 0; q < n->dom_nq[d]; q++) {
+                struct net_front *f = n->fronts[n->dom_front[d] + q];
+                if (wl_trace_attach_net(hv_workload(n->h, d, f->vcpu), f) < 0) {
+                    seterr(err, errlen, "domain '%s': cannot attach its network front end",
+                           s->domains[d].name);
+                    return -SIM_EINVAL;
+                }
             }
             continue;
         }
@@ -569,7 +606,8 @@ void net_stats_reset(struct net *n)
     for (int i = 0; i < n->nfronts; i++) {
         struct net_front *f = n->fronts[i];
         f->w_rx = f->w_tx = f->stalls = 0;
-        st_rec_reset(f->lat);
+        if (f->lat)
+            st_rec_reset(f->lat);
     }
     for (int k = 0; k < n->s->ndevices; k++)
         if (n->nics[k])
@@ -583,17 +621,19 @@ int net_dom_stats(struct net *n, int dom, struct net_dom_stats *out)
     *out = (struct net_dom_stats){ 0 };
     if (n->dom_front[dom] < 0)
         return 0;
-    const struct net_front *f = n->fronts[n->dom_front[dom]];
-    sim_time_t w = ev_now(n->loop) - n->reset_t;
     out->has_server = true;
-    out->net_packets = f->w_rx + f->w_tx;
-    out->requests_completed = f->w_tx;
-    out->requests_per_s = w > 0 ? (double)f->w_tx * 1e9 / (double)w : 0;
-    out->arrived_total = f->arrived;
-    out->completed_total = f->completed;
-    out->in_system = f->nic_rx_n + f->bl_n + f->held + ring_rsps_unconsumed(f->rx) + f->queued
-                     + ring_reqs_unconsumed(f->tx) + f->nic_tx_n;
-    out->ring_full_stalls = f->stalls;
+    for (int q = 0; q < n->dom_nq[dom]; q++) {
+        const struct net_front *f = n->fronts[n->dom_front[dom] + q];
+        out->net_packets += f->w_rx + f->w_tx;
+        out->requests_completed += f->w_tx;
+        out->arrived_total += f->arrived;
+        out->completed_total += f->completed;
+        out->in_system += f->nic_rx_n + f->bl_n + f->held + ring_rsps_unconsumed(f->rx)
+                          + f->queued + ring_reqs_unconsumed(f->tx) + f->nic_tx_n;
+        out->ring_full_stalls += f->stalls;
+    }
+    sim_time_t w = ev_now(n->loop) - n->reset_t;
+    out->requests_per_s = w > 0 ? (double)out->requests_completed * 1e9 / (double)w : 0;
     return 0;
 }
 

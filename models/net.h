@@ -29,13 +29,18 @@
  * posted by the guest, tx descriptors, one event channel per interface);
  * facts only, no Xen code.
  *
- * Trace domains: see net_arrivals below.
+ * Trace domains: see net_arrivals below. A trace domain has one queue (rx
+ * and tx rings and a channel) for vCPU 0 and one more for each vCPU with
+ * net_send records, its channel's guest end bound to that vCPU (Linux's
+ * multi-queue xen-netfront, Xen's public io/netif.h); netback serves each
+ * as a back end of its own; arrivals reach queue 0 only. Statistics are
+ * summed over the queues.
  *
  * Simplified: request packets are NET_REQUEST_BYTES (a minimum Ethernet
  * frame) and a reply is max(reply_size, NET_REQUEST_BYTES) bytes; netback
  * keeps an unbounded backlog of received packets waiting for an rx buffer
  * (no drops); a packet costs backend.per_request in each direction, once;
- * events go to vCPU 0 and the server runs on vCPU 0 (models/evtchn.h); the
+ * the server runs on vCPU 0, its channel bound to it (models/evtchn.h); the
  * guest spends no CPU beyond its upcall and `service`.
  *
  * Usage (the run driver), as models/blk.h:

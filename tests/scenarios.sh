@@ -59,9 +59,9 @@ for s in rr bvt atropos; do
     run_short page-table-storm.yaml "$s" "mmu updates and rejections" \
         "SELECT count(*) FROM scalar WHERE moduleName = 'storm-bad' AND scalarName = 'mmu_rejected'
          AND scalarValue > 0"
-    run_short strace-replay.yaml "$s" "io_ops of the gzip and sqlite replays" \
+    run_short strace-replay.yaml "$s" "io_ops of the gzip, sqlite and pipeline replays" \
         "SELECT count(*) FROM scalar WHERE scalarName = 'io_ops' AND scalarValue > 0
-         AND moduleName IN ('gzip', 'sqlite') HAVING count(*) = 2"
+         AND moduleName IN ('gzip', 'sqlite', 'pipeline') HAVING count(*) = 3"
 done
 
 finish

@@ -7,7 +7,9 @@
  * notify sets the remote port pending and kicks once (a second notify while
  * pending merges); masking suppresses the kick and unmasking a pending port
  * kicks; the upcall consumes pending unmasked ports in port order, clears
- * them and upcall_pending; notify-to-upcall latency bookkeeping; close.
+ * them and upcall_pending; notify-to-upcall latency bookkeeping; close;
+ * ports bound to another vCPU (evtchn_bind_vcpu) kick and are consumed by
+ * that vCPU only, masked or not.
  */
 #include "models/evtchn.h"
 #include "sim/err.h"
@@ -118,8 +120,8 @@ START_TEST(notify_pending_once)
     ck_assert(in.pending);
     evtchn_port_info(e, 0, p0, &in);
     ck_assert(!in.pending);                 /* only the remote end */
-    ck_assert(evtchn_upcall_pending(e, 1));
-    ck_assert(!evtchn_upcall_pending(e, 0));
+    ck_assert(evtchn_upcall_pending(e, 1, 0));
+    ck_assert(!evtchn_upcall_pending(e, 0, 0));
     ck_assert_int_eq(k.n, 1);
     ck_assert_int_eq(k.last_dom, 1);
     ck_assert_int_eq(k.last_vcpu, 0);
@@ -135,11 +137,11 @@ START_TEST(notify_pending_once)
 
     /* the upcall takes it once, latency from the first notify */
     struct evtchn_fired f[4];
-    ck_assert_int_eq(evtchn_consume(e, 1, 5000, f, 4), 1);
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 5000, f, 4), 1);
     ck_assert_int_eq(f[0].port, p1);
     ck_assert(f[0].latency_ns == 4000);
-    ck_assert(!evtchn_upcall_pending(e, 1));
-    ck_assert_int_eq(evtchn_consume(e, 1, 6000, f, 4), 0);
+    ck_assert(!evtchn_upcall_pending(e, 1, 0));
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 6000, f, 4), 0);
 
     /* after consumption a notify kicks again; the other direction works */
     evtchn_notify(e, 0, p0, 7000);
@@ -164,7 +166,7 @@ START_TEST(upcall_pending_merges_ports)
     evtchn_notify(e, 0, p0, 300);
     ck_assert_int_eq(k.n, 1);
     struct evtchn_fired f[4];
-    ck_assert_int_eq(evtchn_consume(e, 1, 1000, f, 4), 2);
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 1000, f, 4), 2);
     ck_assert_int_eq(f[0].port, p1);        /* port order: 1 then 2 */
     ck_assert(f[0].latency_ns == 700);
     ck_assert_int_eq(f[1].port, t);
@@ -187,17 +189,17 @@ START_TEST(masking)
     evtchn_port_info(e, 1, p1, &in);
     ck_assert(in.pending && in.masked);
     ck_assert_int_eq(k.n, 0);               /* masked: no kick */
-    ck_assert(!evtchn_upcall_pending(e, 1));
+    ck_assert(!evtchn_upcall_pending(e, 1, 0));
     /* the upcall does not take a masked port; it stays pending */
-    ck_assert_int_eq(evtchn_consume(e, 1, 200, f, 4), 0);
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 200, f, 4), 0);
     evtchn_port_info(e, 1, p1, &in);
     ck_assert(in.pending);
 
     /* unmasking the pending port kicks */
     ck_assert_int_eq(evtchn_unmask(e, 1, p1), 0);
     ck_assert_int_eq(k.n, 1);
-    ck_assert(evtchn_upcall_pending(e, 1));
-    ck_assert_int_eq(evtchn_consume(e, 1, 500, f, 4), 1);
+    ck_assert(evtchn_upcall_pending(e, 1, 0));
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 500, f, 4), 1);
     ck_assert(f[0].latency_ns == 400);     /* from the notify at 100 */
 
     /* unmasking a port that is not pending, or not masked, does nothing */
@@ -230,22 +232,22 @@ START_TEST(consume_order_and_clearing)
     evtchn_mask(e, 1, fp[2]);                       /* port 3 masked after raise */
 
     struct evtchn_fired f[8];
-    ck_assert_int_eq(evtchn_consume(e, 1, 100, f, 3), 3);
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 100, f, 3), 3);
     ck_assert_int_eq(f[0].port, 1);
     ck_assert_int_eq(f[1].port, 2);
     ck_assert_int_eq(f[2].port, 4);                 /* 3 is masked */
     ck_assert(f[0].latency_ns == 40);
     ck_assert(f[1].latency_ns == 50);
     ck_assert(f[2].latency_ns == 70);
-    ck_assert(evtchn_upcall_pending(e, 1));         /* 5 and 6 left */
+    ck_assert(evtchn_upcall_pending(e, 1, 0));         /* 5 and 6 left */
     ck_assert_int_eq(k.n, 1);
 
-    ck_assert_int_eq(evtchn_consume(e, 1, 200, f, 8), 2);
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 200, f, 8), 2);
     ck_assert_int_eq(f[0].port, 5);
     ck_assert_int_eq(f[1].port, 6);
     ck_assert(f[1].latency_ns == 190);
-    ck_assert(!evtchn_upcall_pending(e, 1));
-    ck_assert_int_eq(evtchn_consume(e, 1, 300, f, 8), 0);
+    ck_assert(!evtchn_upcall_pending(e, 1, 0));
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 300, f, 8), 0);
 
     /* latency bookkeeping: 40+50+70+180+190 = 530 over 5, max 190 */
     struct evtchn_stats st;
@@ -255,8 +257,8 @@ START_TEST(consume_order_and_clearing)
     ck_assert(st.latency_max_ns == 190);
     ck_assert_uint_eq(st.raised, 6);
 
-    ck_assert_int_eq(evtchn_consume(e, 1, 300, NULL, 1), -SIM_EINVAL);
-    ck_assert_int_eq(evtchn_consume(e, 2, 300, f, 1), -SIM_EINVAL);
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 300, NULL, 1), -SIM_EINVAL);
+    ck_assert_int_eq(evtchn_consume(e, 2, 0, 300, f, 1), -SIM_EINVAL);
     evtchn_free(e);
 }
 END_TEST
@@ -279,12 +281,12 @@ START_TEST(pirq_virq_latency)
     ck_assert_int_eq(k.last_dom, 2);
 
     struct evtchn_fired f[2];
-    ck_assert_int_eq(evtchn_consume(e, 0, 8 * SIM_MSEC, f, 2), 1);
+    ck_assert_int_eq(evtchn_consume(e, 0, 0, 8 * SIM_MSEC, f, 2), 1);
     ck_assert_int_eq(f[0].port, dp);
     ck_assert(f[0].latency_ns == 3 * SIM_MSEC);
-    ck_assert_int_eq(evtchn_consume(e, 2, 10 * SIM_MSEC + 250 * SIM_USEC, f, 2), 1);
+    ck_assert_int_eq(evtchn_consume(e, 2, 0, 10 * SIM_MSEC + 250 * SIM_USEC, f, 2), 1);
     ck_assert(f[0].latency_ns == 250 * SIM_USEC);
-    ck_assert_int_eq(evtchn_consume(e, 1, 0, f, 2), 0);
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 0, f, 2), 0);
     evtchn_free(e);
 }
 END_TEST
@@ -323,6 +325,96 @@ START_TEST(close_ports)
 }
 END_TEST
 
+/*
+ * Two front-end ports of dom 1, p1 on vCPU 0 and q1 moved to vCPU 1: a
+ * notify of q1 kicks (1, 1) and marks vCPU 1's upcall only; vCPU 0's
+ * handler takes nothing (q1 stays pending), vCPU 1's takes q1 with latency
+ * 700 - 200 = 500 ns. p1 raised meanwhile goes to vCPU 0. Masked, q1 stays
+ * silent (no kick, no upcall on either vCPU); unmasking kicks vCPU 1.
+ * Rebinding a pending port moves its delivery to the new vCPU at once.
+ */
+START_TEST(bound_to_vcpu)
+{
+    struct kicks k = { 0, -1, -1 };
+    struct evtchn *e = evtchn_new(2, 16, kick, &k);
+    int p0, p1, q0, q1;
+    connect(e, &p0, &p1);
+    connect(e, &q0, &q1);
+    ck_assert_int_eq(evtchn_bind_vcpu(e, 1, q1, 1), 0);
+    struct evtchn_port_info in;
+    evtchn_port_info(e, 1, q1, &in);
+    ck_assert_int_eq(in.vcpu, 1);
+    evtchn_port_info(e, 1, p1, &in);
+    ck_assert_int_eq(in.vcpu, 0);
+
+    ck_assert_int_eq(evtchn_notify(e, 0, q0, 200), 0);
+    ck_assert_int_eq(k.n, 1);
+    ck_assert_int_eq(k.last_dom, 1);
+    ck_assert_int_eq(k.last_vcpu, 1);
+    ck_assert(evtchn_upcall_pending(e, 1, 1));
+    ck_assert(!evtchn_upcall_pending(e, 1, 0));
+    struct evtchn_fired f[4];
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 600, f, 4), 0);
+    evtchn_port_info(e, 1, q1, &in);
+    ck_assert(in.pending);                  /* not vCPU 0's to take */
+    ck_assert_int_eq(evtchn_notify(e, 0, p0, 650), 0);
+    ck_assert_int_eq(k.n, 2);
+    ck_assert_int_eq(k.last_vcpu, 0);
+    ck_assert_int_eq(evtchn_consume(e, 1, 1, 700, f, 4), 1);
+    ck_assert_int_eq(f[0].port, q1);
+    ck_assert_int_eq(f[0].latency_ns, 500);
+    ck_assert(!evtchn_upcall_pending(e, 1, 1));
+    ck_assert(evtchn_upcall_pending(e, 1, 0));      /* p1, untouched */
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 800, f, 4), 1);
+    ck_assert_int_eq(f[0].port, p1);
+    ck_assert_int_eq(f[0].latency_ns, 150);
+
+    /* masked: silent on both vCPUs */
+    ck_assert_int_eq(evtchn_mask(e, 1, q1), 0);
+    ck_assert_int_eq(evtchn_notify(e, 0, q0, 1000), 0);
+    ck_assert_int_eq(k.n, 2);
+    ck_assert(!evtchn_upcall_pending(e, 1, 0));
+    ck_assert(!evtchn_upcall_pending(e, 1, 1));
+    ck_assert_int_eq(evtchn_consume(e, 1, 1, 1100, f, 4), 0);
+    ck_assert_int_eq(evtchn_unmask(e, 1, q1), 0);
+    ck_assert_int_eq(k.n, 3);
+    ck_assert_int_eq(k.last_vcpu, 1);
+    ck_assert(evtchn_upcall_pending(e, 1, 1));
+    ck_assert(!evtchn_upcall_pending(e, 1, 0));
+
+    /* rebound while pending: vCPU 3 gets it (kick), with its first raise time */
+    ck_assert_int_eq(evtchn_bind_vcpu(e, 1, q1, 3), 0);
+    ck_assert_int_eq(k.n, 4);
+    ck_assert_int_eq(k.last_vcpu, 3);
+    ck_assert_int_eq(evtchn_consume(e, 1, 1, 1200, f, 4), 0);
+    ck_assert_int_eq(evtchn_consume(e, 1, 3, 1300, f, 4), 1);
+    ck_assert_int_eq(f[0].latency_ns, 300);
+    struct evtchn_stats st;
+    evtchn_get_stats(e, 1, &st);
+    ck_assert_uint_eq(st.kicks, 4);
+    ck_assert_uint_eq(st.delivered, 3);
+
+    /* what cannot be moved */
+    int t;
+    ck_assert_int_eq(evtchn_bind_virq(e, 1, EVTCHN_VIRQ_TIMER, &t), 0);
+    ck_assert_int_eq(evtchn_bind_vcpu(e, 1, t, 1), -SIM_ESTATE);
+    ck_assert_int_eq(evtchn_bind_vcpu(e, 1, q1, EVTCHN_MAX_VCPUS), -SIM_EINVAL);
+    ck_assert_int_eq(evtchn_bind_vcpu(e, 1, q1, -1), -SIM_EINVAL);
+    ck_assert_int_eq(evtchn_bind_vcpu(e, 1, 7, 1), -SIM_ESTATE);   /* free */
+    ck_assert_int_eq(evtchn_bind_vcpu(e, 1, 16, 1), -SIM_EINVAL);
+    ck_assert(!evtchn_upcall_pending(e, 1, EVTCHN_MAX_VCPUS));
+    ck_assert_int_eq(evtchn_consume(e, 1, EVTCHN_MAX_VCPUS, 0, f, 4), -SIM_EINVAL);
+    /* closing forgets the binding: the port comes back on vCPU 0 */
+    ck_assert_int_eq(evtchn_close(e, 1, q1), 0);
+    int r;
+    ck_assert_int_eq(evtchn_bind_interdomain(e, 1, 0, q0, &r), 0);
+    ck_assert_int_eq(r, q1);
+    evtchn_port_info(e, 1, r, &in);
+    ck_assert_int_eq(in.vcpu, 0);
+    evtchn_free(e);
+}
+END_TEST
+
 static Suite *evtchn_suite(void)
 {
     Suite *s = suite_create("evtchn");
@@ -335,6 +427,7 @@ static Suite *evtchn_suite(void)
     tcase_add_test(tc, consume_order_and_clearing);
     tcase_add_test(tc, pirq_virq_latency);
     tcase_add_test(tc, close_ports);
+    tcase_add_test(tc, bound_to_vcpu);
     return s;
 }
 

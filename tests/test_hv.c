@@ -910,6 +910,127 @@ START_TEST(test_upcall_wakes_blocked)
 }
 END_TEST
 
+/* An interdomain channel from d to q with q's end bound to q's vCPU 1:
+ * d's port (to notify) in *dport, q's in *qport. */
+static void bind_to_vcpu1(struct rig *r, int *dport, int *qport)
+{
+    struct evtchn *e = hv_evtchn(r->h);
+    int q = dom_index(r->s, "q"), d = dom_index(r->s, "d");
+    ck_assert_int_eq(evtchn_alloc_unbound(e, q, d, qport), 0);
+    ck_assert_int_eq(evtchn_bind_interdomain(e, d, q, *qport, dport), 0);
+    ck_assert_int_eq(evtchn_bind_vcpu(e, q, *qport, 1), 0);
+}
+
+static struct hv_vcpu_stats vstats(struct rig *r, const char *dom, int vcpu)
+{
+    struct hv_vcpu_stats vs;
+    ck_assert_int_eq(hv_vcpu_stats(r->h, dom_index(r->s, dom), vcpu, &vs), 0);
+    return vs;
+}
+
+/*
+ * A port bound to vCPU 1 of a blocked two-vCPU domain q (vCPU 0 on pCPU 0,
+ * vCPU 1 on pCPU 1; d, the notifier, on pCPU 0; nobody has work). The
+ * notify at 1 ms kicks vCPU 1 only: it wakes, pCPU 1 switches to it (5 us),
+ * it takes the upcall (2 us of its CPU) and blocks again; vCPU 0 stays
+ * blocked throughout. The switch to a vCPU other than 0 sends no
+ * VIRQ_TIMER, so the one evtchn_latency sample is the port's: 5 us, the
+ * switch. Masked, the port wakes nobody; unmasking wakes vCPU 1 again.
+ */
+START_TEST(test_port_on_vcpu1_wakes_it)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: ev1\nduration: 1s\nmachine: { pcpus: 2, clock: { tsc_hz: 2GHz }, "
+               "costs: { upcall: 2us, context_switch: 5us } }\n"
+               "domains:\n  q: { vcpus: 2 }\n  d: { }\n", &fifo_ops);
+    int q = dom_index(r.s, "q"), d = dom_index(r.s, "d"), dport, qport;
+    ck_assert_int_eq(hv_vcpu_pcpu(r.h, q, 0), 0);
+    ck_assert_int_eq(hv_vcpu_pcpu(r.h, q, 1), 1);
+    bind_to_vcpu1(&r, &dport, &qport);
+    struct evtchn *e = hv_evtchn(r.h);
+    rig_run(&r, 1 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, q, 0), HV_RS_BLOCKED);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, q, 1), HV_RS_BLOCKED);
+    hv_stats_reset(r.h);
+    ck_assert_int_eq(evtchn_notify(e, d, dport, 1 * MS), 0);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, q, 1), HV_RS_RUNNABLE);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, q, 0), HV_RS_BLOCKED);
+    rig_run(&r, 2 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, q, 1), HV_RS_BLOCKED);
+    struct hv_vcpu_stats v0 = vstats(&r, "q", 0), v1 = vstats(&r, "q", 1);
+    ck_assert_uint_eq(v1.wakeups, 1);
+    ck_assert_uint_eq(v1.dispatches, 1);
+    ck_assert_uint_eq(v1.upcalls, 1);
+    ck_assert_int_eq(v1.upcall_ns, 2 * US);
+    ck_assert_int_eq(v1.cpu_time_ns, 2 * US);
+    ck_assert_uint_eq(v0.wakeups, 0);
+    ck_assert_uint_eq(v0.dispatches, 0);
+    ck_assert_uint_eq(v0.upcalls, 0);
+    ck_assert_uint_eq(pstats(&r, 1).context_switches, 2);   /* to vCPU 1, back to idle */
+    ck_assert_uint_eq(pstats(&r, 0).context_switches, 0);
+    struct st_summary sum;
+    st_rec_summary(hv_dom_evtchn_latency(r.h, q), &sum);
+    ck_assert_uint_eq(sum.count, 1);
+    ck_assert_int_eq(sum.min, 5 * US);
+    ck_assert_int_eq(sum.max, 5 * US);
+    /* masked: silent */
+    ck_assert_int_eq(evtchn_mask(e, q, qport), 0);
+    ck_assert_int_eq(evtchn_notify(e, d, dport, 2 * MS), 0);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, q, 0), HV_RS_BLOCKED);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, q, 1), HV_RS_BLOCKED);
+    rig_run(&r, 3 * MS);
+    ck_assert_uint_eq(vstats(&r, "q", 1).wakeups, 1);
+    ck_assert_int_eq(evtchn_unmask(e, q, qport), 0);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, q, 1), HV_RS_RUNNABLE);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, q, 0), HV_RS_BLOCKED);
+    rig_run(&r, 4 * MS);
+    v0 = vstats(&r, "q", 0);
+    v1 = vstats(&r, "q", 1);
+    ck_assert_uint_eq(v1.upcalls, 2);
+    ck_assert_uint_eq(v0.upcalls, 0);
+    ck_assert_uint_eq(v0.wakeups, 0);
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * A port bound to vCPU 1 of a domain whose two vCPUs hog their pCPUs
+ * (exact clock, no switch cost, upcall 10 us): the notify at 5 ms
+ * interrupts vCPU 1 at once (latency 0) and it spends 10 us in the upcall;
+ * vCPU 0 has only its dispatch-time VIRQ_TIMER upcall by 6 ms (the first
+ * tick is at 10 ms, and ticks on pCPU 1 send nothing to vCPU 1).
+ */
+START_TEST(test_port_on_vcpu1_interrupts_it)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: ev2\nduration: 1s\nmachine: { pcpus: 2, clock: { tsc_hz: 2GHz, "
+               "timer_slop: 0ns }, costs: { upcall: 10us, context_switch: 0 } }\n"
+               "domains:\n  q: { vcpus: 2, workload: { type: cpu } }\n  d: { }\n", &fifo_ops);
+    int q = dom_index(r.s, "q"), d = dom_index(r.s, "d"), dport, qport;
+    bind_to_vcpu1(&r, &dport, &qport);
+    rig_run(&r, 5 * MS);
+    ck_assert_uint_eq(vstats(&r, "q", 1).upcalls, 0);
+    ck_assert_int_eq(evtchn_notify(hv_evtchn(r.h), d, dport, 5 * MS), 0);
+    rig_run(&r, 6 * MS);
+    struct hv_vcpu_stats v0 = vstats(&r, "q", 0), v1 = vstats(&r, "q", 1);
+    ck_assert_uint_eq(v1.upcalls, 1);
+    ck_assert_int_eq(v1.upcall_ns, 10 * US);
+    ck_assert_int_eq(v1.cpu_time_ns, 6 * MS);
+    ck_assert_uint_eq(v1.preemptions, 0);
+    ck_assert_uint_eq(v0.upcalls, 1);
+    ck_assert_int_eq(v0.upcall_ns, 10 * US);
+    struct st_summary sum;
+    st_rec_summary(hv_dom_evtchn_latency(r.h, q), &sum);
+    ck_assert_uint_eq(sum.count, 2);
+    ck_assert_int_eq(sum.max, 0);
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *hv_suite(void)
 {
     Suite *s = suite_create("hv");
@@ -931,6 +1052,8 @@ static Suite *hv_suite(void)
     tc = xs_tcase(s, "upcalls", 20);
     tcase_add_test(tc, test_upcall_ticks);
     tcase_add_test(tc, test_upcall_wakes_blocked);
+    tcase_add_test(tc, test_port_on_vcpu1_wakes_it);
+    tcase_add_test(tc, test_port_on_vcpu1_interrupts_it);
     tc = xs_tcase(s, "stats", 30);
     tcase_add_test(tc, test_stats_reset);
     tcase_add_test(tc, test_determinism);

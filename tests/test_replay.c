@@ -21,6 +21,7 @@
 #include "analysis/stats.h"
 #include "models/backend.h"
 #include "models/blk.h"
+#include "models/evtchn.h"
 #include "models/hv.h"
 #include "models/mm.h"
 #include "models/net.h"
@@ -116,20 +117,27 @@ static void xrig_down(struct xrig *x)
 }
 
 /* A flash disk: latency 100us, 1 Gbit/s (125MB/s); 4 KiB requests transfer
- * in 4096 * 8 / 1e9 s = 32768 ns, so one service is 132768 ns. */
-static const char *host_yaml(char *y, size_t n, const char *costs, const char *gopts,
-                             const char *wl)
+ * in 4096 * 8 / 1e9 s = 32768 ns, so one service is 132768 ns. pcpus
+ * pCPUs: dom0's vCPU is placed on pCPU 0, g's vCPUs on the next ones. */
+static const char *host_yaml_p(char *y, size_t n, int pcpus, const char *costs,
+                               const char *gopts, const char *wl)
 {
     snprintf(y, n,
              "name: replay\nduration: 1s\n"
-             "machine: { pcpus: 1, clock: { tsc_hz: 2GHz, timer_slop: 0ns }, costs: { %s } }\n"
+             "machine: { pcpus: %d, clock: { tsc_hz: 2GHz, timer_slop: 0ns }, costs: { %s } }\n"
              "scheduler: { name: rr }\n"
              "devices: { ssd: { kind: disk, latency: 100us, bandwidth: 125MB/s },\n"
              "           eth: { kind: nic, bandwidth: 1Gbit/s, latency: 10us } }\n"
              "domains:\n"
              "  dom0: { privileged: true, backend: { per_request: 20us } }\n"
-             "  g: { %sworkload: %s }\n", costs, gopts, wl);
+             "  g: { %sworkload: %s }\n", pcpus, costs, gopts, wl);
     return y;
+}
+
+static const char *host_yaml(char *y, size_t n, const char *costs, const char *gopts,
+                             const char *wl)
+{
+    return host_yaml_p(y, n, 1, costs, gopts, wl);
 }
 
 #define ZERO_COSTS "context_switch: 0ns, cache_refill: 0ns, upcall: 0ns"
@@ -322,45 +330,175 @@ START_TEST(arrivals_loop)
 END_TEST
 
 /* What the replay refuses when the host is built: block_io without a
- * device, on vCPU 1 or of more than 1 GiB, an arrival without a nic, a
- * net_send on vCPU 1; each message names the
- * domain, the record and the reason. */
+ * device or of more than 1 GiB, an arrival without a nic; each message
+ * names the domain, the record and the reason. */
 START_TEST(refused_records)
 {
     struct tr_record io = { .t = 0, .op = TR_BLOCK_IO, .a = 4096, .b = 0 };
-    struct tr_record io1 = { .t = 0, .vcpu = 1, .op = TR_BLOCK_IO, .a = 4096, .b = 0 };
     struct tr_record net = { .t = 0, .op = TR_ARRIVAL, .a = 1500 };
-    struct tr_record send1 = { .t = 0, .vcpu = 1, .op = TR_NET_SEND, .a = 1500 };
     struct tr_record big = { .t = 0, .op = TR_BLOCK_IO, .a = 2ull << 30, .b = 0 };
     struct {
         struct tr_record *rec;
-        uint32_t vcpus;
         const char *dev, *want;
     } c[] = {
-        { &io, 1, "", "block I/O needs the workload's `device:` (a disk)" },
-        { &io1, 2, ", device: ssd", "(vCPU 1), block_io: block I/O is replayed on vCPU 0 "
-                                    "only" },
-        { &net, 1, ", device: ssd", "(vCPU 0), arrival: network records need the workload's "
-                                    "`nic:` (a NIC)" },
-        { &send1, 2, ", nic: eth", "(vCPU 1), net_send: network sends are replayed on vCPU 0" },
-        { &big, 1, ", device: ssd", "block I/O must be of 1 B to 1 GiB" },
+        { &io, "", "block I/O needs the workload's `device:` (a disk)" },
+        { &net, ", device: ssd", "(vCPU 0), arrival: network records need the workload's "
+                                 "`nic:` (a NIC)" },
+        { &big, ", device: ssd", "block I/O must be of 1 B to 1 GiB" },
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char w[1024], y[2048], err[512] = "";
         snprintf(w, sizeof w, "{ type: trace, file: \"%s\"%s }",
-                 write_trace("bad.txt", c[i].vcpus, c[i].rec, 1), c[i].dev);
+                 write_trace("bad.txt", 1, c[i].rec, 1), c[i].dev);
         host_yaml(y, sizeof y, ZERO_COSTS, "", w);
-        if (c[i].vcpus > 1) {
-            char *p = strstr(y, "  g: {");
-            ck_assert_ptr_nonnull(p);
-            memmove(p + 16, p + 6, strlen(p + 6) + 1);
-            memcpy(p + 6, " vcpus: 2, ", 10);
-        }
         struct xrig x;
         ck_assert_int_eq(xrig_up(&x, y, err, sizeof err), -SIM_EBADINPUT);
         ck_assert_msg(strstr(err, "domain 'g'") && strstr(err, c[i].want), "%s", err);
         xrig_down(&x);
     }
+}
+END_TEST
+
+static struct hv_vcpu_stats vstats(struct xrig *x, int vcpu)
+{
+    struct hv_vcpu_stats vs;
+    ck_assert_int_eq(hv_vcpu_stats(x->r.h, dom_index(x->r.s, "g"), vcpu, &vs), 0);
+    return vs;
+}
+
+/*
+ * Block I/O from two vCPUs at once (multi-queue blkfront): g has 2 vCPUs
+ * on pCPUs 1 and 2 (dom0 on pCPU 0), each replays N = 50 block_io records
+ * of 4 KiB back to back, through its own queue (ring + channel bound to it)
+ * to the one flash disk (FIFO, service S = 132768 ns), with dom0's blkback
+ * spending P = 20 us per request and zero other costs. Both issue at 0;
+ * dom0 hands one request to the disk at P and the other at 2P, so the
+ * first completes at P + S (latency P + S) and the second waits: P + 2S.
+ * From then on each vCPU issues its next request the instant its response
+ * is consumed, i.e. when the disk finishes its own request, and the
+ * request reaches the disk P later, while the other vCPU's is still in
+ * service (P < S): the disk never idles and every later request waits for
+ * one service of the other vCPU's plus its own, latency 2S. The 2N
+ * requests end at P + 2N * S = 13.2968 ms (the same records on one vCPU,
+ * one at a time, would take 2N * (P + S) = 15.2768 ms): io_ops 100, disk
+ * busy 2N * S, queue depth max 2, latency min P + S, max P + 2S, sum
+ * (P + S) + (P + 2S) + 98 * 2S. Each vCPU was woken by its 50 responses.
+ */
+#define S_DISK 132768LL
+START_TEST(block_io_two_vcpus)
+{
+    enum { N = 50 };
+    struct tr_record r[2 * N];
+    for (int i = 0; i < 2 * N; i++)
+        r[i] = (struct tr_record){ .t = i, .vcpu = (uint16_t)(i % 2), .op = TR_BLOCK_IO,
+                                   .a = 4096, .b = (uint64_t)i * 8 };
+    char w[1024], y[2048], err[512];
+    snprintf(w, sizeof w, "{ type: trace, device: ssd, file: \"%s\" }",
+             write_trace("io2.txt", 2, r, 2 * N));
+    struct xrig x;
+    host_yaml_p(y, sizeof y, 3, ZERO_COSTS, "vcpus: 2, ", w);
+    ck_assert_msg(xrig_up(&x, y, err, sizeof err) == 0, "%s", err);
+    int g = dom_index(x.r.s, "g");
+    ck_assert_int_eq(hv_vcpu_pcpu(x.r.h, g, 0), 1);
+    ck_assert_int_eq(hv_vcpu_pcpu(x.r.h, g, 1), 2);
+    const sim_time_t end = 20 * US + 2 * N * S_DISK;
+    rig_run(&x.r, end - 1);
+    struct blk_dom_stats st;
+    ck_assert_int_eq(blk_dom_stats(x.b, g, &st), 0);
+    ck_assert_uint_eq(st.io_ops, 2 * N - 1);
+    rig_run(&x.r, end);
+    ck_assert_int_eq(blk_dom_stats(x.b, g, &st), 0);
+    ck_assert_uint_eq(st.io_ops, 2 * N);
+    rig_run(&x.r, 100 * MS);
+    ck_assert_int_eq(blk_dom_stats(x.b, g, &st), 0);
+    ck_assert_uint_eq(st.io_ops, 2 * N);
+    ck_assert_uint_eq(st.io_bytes, 2 * N * 4096);
+    ck_assert_uint_eq(st.ring_full_stalls, 0);
+    struct st_summary sm;
+    st_rec_summary(blk_dom_io_latency(x.b, g), &sm);
+    ck_assert_uint_eq(sm.count, 2 * N);
+    ck_assert_int_eq(sm.min, 20 * US + S_DISK);
+    ck_assert_int_eq(sm.max, 20 * US + 2 * S_DISK);
+    ck_assert(sm.sum == (double)(40 * US + 3 * S_DISK + (2 * N - 2) * 2 * S_DISK));
+    struct disk_stats ds;
+    ck_assert_int_eq(blk_dev_stats(x.b, 0, &ds), 0);
+    ck_assert_uint_eq(ds.completed, 2 * N);
+    ck_assert_uint_eq(ds.queue_depth_max, 2);
+    ck_assert_int_eq(ds.busy, 2 * N * S_DISK);
+    ck_assert_uint_eq(vstats(&x, 0).wakeups, N);
+    ck_assert_uint_eq(vstats(&x, 1).wakeups, N);
+    ck_assert_int_eq(dstats(&x.r, "dom0").cpu_time_ns, 2 * N * 20 * US);
+    check_conservation(&x.r);
+    xrig_down(&x);
+}
+END_TEST
+
+/*
+ * A net_send from vCPU 2 of a three-vCPU trace domain (its own netfront
+ * queue, port bound to vCPU 2; vCPU 1 has no records and no queue), each
+ * vCPU on its own pCPU: vCPU 2 computes 100 us and sends 1500 B, computes
+ * 1 ms and sends 500 B; vCPU 0 sleeps 10 ms and receives the arrival of
+ * 1000 B at 1 ms. The first send reaches dom0 at 100 us, which spends
+ * 20 us on it; the NIC serialises it in 12000 ns: on the wire at 132 us.
+ * The arrival is received by 1008 us (8000 ns) and handed to vCPU 0 by
+ * dom0 at 1028 us; the second send is on the wire at 1100 + 20 + 4 us.
+ * Domain totals: net_packets 3, requests_completed 2, nothing left.
+ */
+START_TEST(net_send_vcpu2)
+{
+    struct tr_record r[] = {
+        { .t = 0, .vcpu = 0, .op = TR_SLEEP, .a = 10 * MS },
+        { .t = 0, .vcpu = 2, .op = TR_COMPUTE, .a = 100 * US },
+        { .t = 100 * US, .vcpu = 2, .op = TR_NET_SEND, .a = 1500 },
+        { .t = 100 * US, .vcpu = 2, .op = TR_COMPUTE, .a = 1 * MS },
+        { .t = 1 * MS, .op = TR_ARRIVAL, .a = 1000 },
+        { .t = 1100 * US, .vcpu = 2, .op = TR_NET_SEND, .a = 500 },
+    };
+    char w[1024], y[2048], err[512];
+    snprintf(w, sizeof w, "{ type: trace, nic: eth, file: \"%s\" }",
+             write_trace("send2.txt", 3, r, 6));
+    struct xrig x;
+    host_yaml_p(y, sizeof y, 4, ZERO_COSTS, "vcpus: 3, ", w);
+    ck_assert_msg(xrig_up(&x, y, err, sizeof err) == 0, "%s", err);
+    int g = dom_index(x.r.s, "g");
+    ck_assert_int_eq(hv_vcpu_pcpu(x.r.h, g, 2), 3);
+    /* g's ports: 1 VIRQ_TIMER, 2 queue 0 (vCPU 0), 3 queue of vCPU 2 */
+    struct evtchn_port_info pi;
+    ck_assert_int_eq(evtchn_port_info(hv_evtchn(x.r.h), g, 2, &pi), 0);
+    ck_assert_int_eq(pi.state, EVTCHN_INTERDOMAIN);
+    ck_assert_int_eq(pi.vcpu, 0);
+    ck_assert_int_eq(evtchn_port_info(hv_evtchn(x.r.h), g, 3, &pi), 0);
+    ck_assert_int_eq(pi.state, EVTCHN_INTERDOMAIN);
+    ck_assert_int_eq(pi.vcpu, 2);
+    rig_run(&x.r, 132 * US - 1);
+    ck_assert_uint_eq(nics(&x).tx.packets, 0);
+    rig_run(&x.r, 132 * US);
+    ck_assert_uint_eq(nics(&x).tx.packets, 1);
+    rig_run(&x.r, 1008 * US - 1);
+    ck_assert_uint_eq(nics(&x).rx.packets, 0);
+    rig_run(&x.r, 1028 * US - 1);
+    ck_assert_uint_eq(vstats(&x, 0).wakeups, 0);
+    rig_run(&x.r, 1028 * US);
+    ck_assert_uint_eq(vstats(&x, 0).wakeups, 1);
+    rig_run(&x.r, 1124 * US - 1);
+    ck_assert_uint_eq(nics(&x).tx.packets, 1);
+    rig_run(&x.r, 1124 * US);
+    ck_assert_uint_eq(nics(&x).tx.packets, 2);
+    rig_run(&x.r, 20 * MS);
+    struct nic_stats ns = nics(&x);
+    ck_assert_uint_eq(ns.rx.packets, 1);
+    ck_assert_uint_eq(ns.tx.packets, 2);
+    ck_assert_uint_eq(ns.tx.bytes, 2000);
+    struct net_dom_stats st;
+    ck_assert_int_eq(net_dom_stats(x.n, g, &st), 0);
+    ck_assert_uint_eq(st.net_packets, 3);
+    ck_assert_uint_eq(st.requests_completed, 2);
+    ck_assert_uint_eq(st.arrived_total, 1);
+    ck_assert_uint_eq(st.in_system, 0);
+    ck_assert_int_eq(vstats(&x, 2).cpu_time_ns, 1100 * US);
+    ck_assert_int_eq(vstats(&x, 1).cpu_time_ns, 0);
+    check_conservation(&x.r);
+    xrig_down(&x);
 }
 END_TEST
 
@@ -374,6 +512,8 @@ static Suite *replay_suite(void)
     tcase_add_test(tc, network_exact);
     tcase_add_test(tc, arrivals_loop);
     tcase_add_test(tc, refused_records);
+    tcase_add_test(tc, block_io_two_vcpus);
+    tcase_add_test(tc, net_send_vcpu2);
     return s;
 }
 

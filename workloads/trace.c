@@ -17,24 +17,26 @@
  *   wait a      BLOCK until an event (a block response, a packet), or, if
  *               a > 0, SLEEP until NOW() + a, which any event ends early;
  *   yield       YIELD;
- *   block_submit  (vCPU 0, with `device: DISK`) a request of a bytes at
- *               sector b (modulo the disk's size), read or write, put on
- *               the domain's block front end (models/blk.h: tags up to the
- *               ring's slots) and left in flight: the vCPU goes on (io_ops,
- *               io_bytes and io_latency are the front end's, as for an io
- *               domain); a full ring makes it BLOCK until a slot frees;
+ *   block_submit  (with `device: DISK`) a request of a bytes at sector b
+ *               (modulo the disk's size), read or write, put on the vCPU's
+ *               queue of the domain's block front end (models/blk.h: tags
+ *               up to the ring's slots) and left in flight: the vCPU goes
+ *               on (io_ops, io_bytes and io_latency are the front end's,
+ *               summed over its queues, as for an io domain); a full ring
+ *               makes it BLOCK until a slot frees;
  *   block_io    the same, then BLOCK until that request's response;
  *   pt_batch    one mmu_update of a entries, the first b of them mapping
  *               a frame the domain does not own (rejected), built and
  *               costed by the mm batcher the mmu workload uses
  *               (models/mm.h): COMPUTE hypercall + a * pte_validate, then
  *               the batch is validated and applied;
- *   net_send    (vCPU 0, with `nic: NIC`) a packet of a bytes put on the
- *               domain's netfront tx ring (models/net.h); the vCPU goes on
- *               at once, or BLOCKs while the tx ring is full;
- *   net_reply   the same, answering the oldest received packet not
- *               answered yet: its time on the wire minus that packet's
- *               NIC arrival is a net_latency sample, as a server's reply;
+ *   net_send    (with `nic: NIC`) a packet of a bytes put on the tx ring
+ *               of the vCPU's netfront queue (models/net.h); the vCPU goes
+ *               on at once, or BLOCKs while the tx ring is full;
+ *   net_reply   the same, answering the oldest packet this vCPU received
+ *               and has not answered yet (arrivals reach vCPU 0): its time
+ *               on the wire minus that packet's NIC arrival is a
+ *               net_latency sample, as a server's reply;
  *   arrival     not a vCPU operation: models/net reads the domain's
  *               arrivals through wl_trace_arrivals (its own streamed
  *               reader) and injects each at the NIC at its timestamp
@@ -50,20 +52,20 @@
  * `loop: true`, else it blocks for good. The whole trace is read once when
  * the workload is built, so a damaged file, a domain that is not in it, or
  * records this replay cannot perform (block_io without a device, network
- * records without a nic, block_io or net_send on a vCPU other than 0,
- * oversized requests or packets) are refused before the run starts, with
- * the reader's message (byte offset or line) or the record's time, vCPU
- * and kind. The models attach what the records need after hv_new has
- * built the workload: models/blk the block front end
- * (wl_trace_attach_blk), models/net the network front end
- * (wl_trace_attach_net) and the arrival source (wl_trace_arrivals),
+ * records without a nic, oversized requests or packets) are refused before
+ * the run starts, with the reader's message (byte offset or line) or the
+ * record's time, vCPU and kind. The models attach what the records need
+ * after hv_new has built the workload: models/blk a block queue per vCPU
+ * that issues block I/O, and vCPU 0's (wl_trace_attach_blk), models/net a
+ * network queue per vCPU that sends, and vCPU 0's, which receives
+ * (wl_trace_attach_net), and the arrival source (wl_trace_arrivals),
  * models/mm the memory (wl_trace_attach_mm); this file knows their
  * front-end interfaces, they do not know the trace format.
  *
  * Source: DESIGN.md section 4 (`trace` workload) and issue 6.
  *
  * Simplified: the time stamps of closed-loop records are not used (only
- * their order); block I/O and sends go through vCPU 0 only; the guest's
+ * their order); arrivals are received by vCPU 0 only; the guest's
  * CPU cost of building a block request or a packet, or of receiving one,
  * is not modelled (as for the io and server workloads); a net_reply with
  * no packet waiting answers nothing (no net_latency sample); the guest's
@@ -96,8 +98,9 @@ struct wl_trace {
     uint64_t mine;                  /* records for this vCPU in the whole trace */
     bool done;                      /* end of a non-looping trace */
     struct wl_env env;              /* for the mm batcher's stream */
-    bool has_io, has_pt, has_reply; /* this vCPU has block / pt_batch / net_reply records */
-    /* Block I/O (vCPU 0, attached by models/blk): tags 0 .. depth-1. */
+    bool has_io, has_pt;            /* this vCPU has block / pt_batch records */
+    bool has_send, has_reply;       /* ... net_send or net_reply / net_reply records */
+    /* Block I/O (its queue, attached by models/blk): tags 0 .. depth-1. */
     struct blk_front *f;
     uint32_t depth;
     bool *busy;                     /* [depth] tag in flight */
@@ -110,7 +113,7 @@ struct wl_trace {
     /* Page tables (attached by models/mm). */
     struct mm_batcher mb;
     bool mm_ready;
-    /* Network (vCPU 0, attached by models/net). */
+    /* Network (its queue, attached by models/net). */
     struct net_front *nf;
     bool send_out;                  /* a send or reply waits for a tx slot: send_rec */
     struct tr_record send_rec;
@@ -384,8 +387,7 @@ static int pick_domain(const struct tr_header *h, const char *name)
 }
 
 /* Why the replay cannot perform rec, or NULL if it can. */
-static const char *refuse(const struct wl_trace *x, const struct scn_domain *d,
-                          const struct tr_record *rec)
+static const char *refuse(const struct scn_domain *d, const struct tr_record *rec)
 {
     switch (rec->op) {
     case TR_COMPUTE:
@@ -398,8 +400,6 @@ static const char *refuse(const struct wl_trace *x, const struct scn_domain *d,
     case TR_BLOCK_SUBMIT:
         if (d->wl.device < 0)
             return "block I/O needs the workload's `device:` (a disk)";
-        if (x->vcpu != 0)
-            return "block I/O is replayed on vCPU 0 only (events go to vCPU 0)";
         if (rec->a == 0 || rec->a > DISK_REQ_MAX_BYTES)
             return "block I/O must be of 1 B to 1 GiB";
         return NULL;
@@ -413,8 +413,6 @@ static const char *refuse(const struct wl_trace *x, const struct scn_domain *d,
     case TR_ARRIVAL:
         if (d->wl.nic < 0)
             return "network records need the workload's `nic:` (a NIC)";
-        if (rec->op != TR_ARRIVAL && x->vcpu != 0)
-            return "network sends are replayed on vCPU 0 only (events go to vCPU 0)";
         if (rec->a == 0 || rec->a > TRACE_NET_MAX)
             return "a packet must be of 1 to 65536 B";
         return NULL;
@@ -433,7 +431,7 @@ static int validate(struct wl_trace *x, const struct scn_domain *d, char *err, s
         /* Arrivals are the domain's, whatever vCPU reads them. */
         if (rec.dom != x->tdom || (rec.vcpu != x->vcpu && rec.op != TR_ARRIVAL))
             continue;
-        const char *why = refuse(x, d, &rec);
+        const char *why = refuse(d, &rec);
         if (why) {
             snprintf(err, errlen, "domain '%s': trace record at %lld ns (vCPU %u), %s: %s",
                      d->name, (long long)rec.t, (unsigned)rec.vcpu, tr_op_name(rec.op), why);
@@ -442,6 +440,7 @@ static int validate(struct wl_trace *x, const struct scn_domain *d, char *err, s
         x->has_io |= rec.op == TR_BLOCK_IO || rec.op == TR_BLOCK_SUBMIT;
         x->has_reply |= rec.op == TR_NET_REPLY;
         x->has_pt |= rec.op == TR_PT_BATCH;
+        x->has_send |= rec.op == TR_NET_SEND || rec.op == TR_NET_REPLY;
         if (rec.op != TR_ARRIVAL)
             x->mine++;
     }
@@ -503,7 +502,7 @@ static struct wl_trace *as_trace(struct wl *w)
 int wl_trace_attach_blk(struct wl *w, struct blk_front *f)
 {
     struct wl_trace *x = as_trace(w);
-    if (!x || !f || x->vcpu != 0 || x->f)
+    if (!x || !f || x->f)
         return -SIM_EINVAL;
     x->depth = blk_front_depth(f);
     x->busy = calloc(x->depth ? x->depth : 1, sizeof *x->busy);
@@ -513,13 +512,23 @@ int wl_trace_attach_blk(struct wl *w, struct blk_front *f)
     return 0;
 }
 
+bool wl_trace_needs_blk(const struct wl *w)
+{
+    return w && w->ops == &trace_ops && ((const struct wl_trace *)w)->has_io;
+}
+
 int wl_trace_attach_net(struct wl *w, struct net_front *f)
 {
     struct wl_trace *x = as_trace(w);
-    if (!x || !f || x->vcpu != 0)
+    if (!x || !f)
         return -SIM_EINVAL;
     x->nf = f;
     return 0;
+}
+
+bool wl_trace_needs_net(const struct wl *w)
+{
+    return w && w->ops == &trace_ops && ((const struct wl_trace *)w)->has_send;
 }
 
 bool wl_trace_needs_mm(const struct wl *w)

@@ -164,18 +164,22 @@ struct wl *wl_idle_new(const struct wl_env *env, char *err, size_t errlen);
  * a native trace; refuses a damaged trace or records it cannot replay. */
 struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen);
 /* What the models attach to a trace workload after hv_new built it (before
- * hv_start): models/blk the block front end of the domain's `device` to
- * vCPU 0's (its block_io records), models/mm the memory to each vCPU whose
- * records have pt_batch (wl_trace_needs_mm). -SIM_EINVAL if w is not a
- * trace workload (or not vCPU 0's, for the front end). */
+ * hv_start): models/blk a queue of the block front end of the domain's
+ * `device` to vCPU 0's and to each other vCPU whose records have block_io
+ * (wl_trace_needs_blk), models/mm the memory to each vCPU whose records
+ * have pt_batch (wl_trace_needs_mm). -SIM_EINVAL if w is not a trace
+ * workload. */
 struct mm;
 struct blk_front;
 struct net_front;
 struct net_arrivals;
 int wl_trace_attach_blk(struct wl *w, struct blk_front *f);
-/* models/net: the network front end of the domain's `nic` to vCPU 0's (its
- * net_send records; it consumes the received packets). */
+bool wl_trace_needs_blk(const struct wl *w);
+/* models/net: a queue of the network front end of the domain's `nic` to
+ * vCPU 0's (it consumes the received packets) and to each other vCPU whose
+ * records have net_send (wl_trace_needs_net). */
 int wl_trace_attach_net(struct wl *w, struct net_front *f);
+bool wl_trace_needs_net(const struct wl *w);
 /* models/net: the domain's open-loop arrivals (its arrival records, at
  * their timestamps, shifted by the trace's last time per loop), read by
  * their own streamed reader of the trace. 0 or a negative sim_err with a
