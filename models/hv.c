@@ -693,19 +693,6 @@ void sched_timer_cancel(struct sched_timer *t)
 
 /* --- construction --------------------------------------------------- */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Where a refused parameter was written: the policy's block of the domain if
  * it has one, else the domain. */
 static const struct scn_loc *param_loc(const struct hv *h, const struct scn_domain *d)
@@ -789,7 +776,7 @@ static int build_pcpus(struct hv *h, char *err, size_t errlen)
         cp.apic_hz = m->clock.apic_timer_hz;
         p->clk = clk_cpu_new(h->loop, &cp);
         if (!p->clk) {
-            seterr(err, errlen, "pCPU %d: clock parameters refused or out of memory", i);
+            sim_errmsg(err, errlen, "pCPU %d: clock parameters refused or out of memory", i);
             return -SIM_EINVAL;
         }
         clk_timer_init(&p->s_timer, p->clk, s_timer_fn, p);
@@ -835,14 +822,14 @@ static int build_vcpus(struct hv *h, uint32_t replication, unsigned flags, char 
         int port;
         if (!h->doms[d].lat || !h->doms[d].evlat
             || evtchn_bind_virq(h->ev, d, EVTCHN_VIRQ_TIMER, &port) < 0) {
-            seterr(err, errlen, "out of memory");
+            sim_errmsg(err, errlen, "out of memory");
             return -SIM_ENOMEM;
         }
         for (int k = 0; k < dom->vcpus; k++, id++) {
             struct hv_vcpu *v = &h->vcpus[id];
             int c = place(h, dom);
             if (c < 0) {
-                seterr(err, errlen, "domain '%s': no pCPU in its cpus list exists", dom->name);
+                sim_errmsg(err, errlen, "domain '%s': no pCPU in its cpus list exists", dom->name);
                 return -SIM_EINVAL;
             }
             struct hv_pcpu *p = &h->pcpus[c];
@@ -866,7 +853,7 @@ static int attach_policy(struct hv *h, const struct scn *s, char *err, size_t er
 {
     int rc = h->ops->init(&h->core, s, &h->spriv);
     if (rc < 0) {
-        seterr(err, errlen, "scheduler %s: initialisation failed (%s)", h->ops->opt_name,
+        sim_errmsg(err, errlen, "scheduler %s: initialisation failed (%s)", h->ops->opt_name,
                sim_strerror(rc));
         return rc;
     }
@@ -882,12 +869,12 @@ static int attach_policy(struct hv *h, const struct scn *s, char *err, size_t er
         rc = h->ops->alloc_vdata(h->spriv, &v->sv);
         if (rc < 0) {
             if (v->sv.is_idle) {
-                seterr(err, errlen, "scheduler %s: refused the idle vCPU of pCPU %d (%s)",
+                sim_errmsg(err, errlen, "scheduler %s: refused the idle vCPU of pCPU %d (%s)",
                        h->ops->opt_name, i, sim_strerror(rc));
             } else {
                 const struct scn_domain *d = v->sv.dom;
                 const struct scn_loc *l = param_loc(h, d);
-                seterr(err, errlen, "%s:%d:%d: domain '%s': the %s scheduler refused its "
+                sim_errmsg(err, errlen, "%s:%d:%d: domain '%s': the %s scheduler refused its "
                        "parameters (%s)", l->file ? l->file : h->s->file, l->line, l->col,
                        d->name, h->ops->opt_name, sim_strerror(rc));
             }
@@ -905,21 +892,21 @@ struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replicatio
     if (err && errlen)
         err[0] = '\0';
     if (!loop || !s || !ops) {
-        seterr(err, errlen, "hv_new: missing loop, scenario or scheduler");
+        sim_errmsg(err, errlen, "hv_new: missing loop, scenario or scheduler");
         return NULL;
     }
     if (!ops->init || !ops->alloc_vdata || !ops->insert || !ops->do_schedule) {
-        seterr(err, errlen, "scheduler %s: a required hook is missing",
+        sim_errmsg(err, errlen, "scheduler %s: a required hook is missing",
                ops->opt_name ? ops->opt_name : "?");
         return NULL;
     }
     if (s->machine.pcpus < 1) {
-        seterr(err, errlen, "the machine has no pCPU");
+        sim_errmsg(err, errlen, "the machine has no pCPU");
         return NULL;
     }
     struct hv *h = calloc(1, sizeof *h);
     if (!h) {
-        seterr(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return NULL;
     }
     h->core.h = h;
@@ -939,7 +926,7 @@ struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replicatio
     h->ev = h->nd > 0 ? evtchn_new(h->nd, EVTCHN_MAX_PORTS, kick_fn, h) : NULL;
     h->upcall_ns = unit_cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
     if (!h->pcpus || !h->vcpus || !h->doms || (h->nd > 0 && !h->ev)) {
-        seterr(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         hv_free(h);
         return NULL;
     }

@@ -32,6 +32,7 @@
 #include "models/nic.h"
 #include "sim/dist.h"
 #include "sim/err.h"
+#include "sim/tfifo.h"
 #include "sim/rng.h"
 #include "workloads/wl.h"
 
@@ -46,8 +47,7 @@ struct net_front {                  /* one queue of a (guest, NIC) pair, both en
     int gport, dport;               /* guest's and driver's channel ports */
     sim_time_t *rxbuf;              /* [rx slots] ns NIC arrival written per buffer */
     uint32_t rx_slots;
-    sim_time_t *backlog;            /* FIFO of ns arrival times awaiting netback */
-    size_t bl_head, bl_n, bl_cap;
+    struct tfifo backlog;           /* ns arrival times of packets awaiting netback */
     uint32_t reply_bytes;           /* B per reply */
     struct dist arrival;            /* ns between arrivals (server) */
     struct rng *arr_rng;            /* server only */
@@ -117,22 +117,10 @@ static void rx_done(const struct nic_pkt *pkt, void *arg)
     struct net_front *f = arg;
     f->nic_rx_n--;
     f->w_rx++;
-    if (f->bl_n == f->bl_cap) {
-        size_t cap = f->bl_cap ? 2 * f->bl_cap : 64;
-        sim_time_t *b = malloc(cap * sizeof *b);
-        if (!b) {
-            fail(f->n, -SIM_ENOMEM);
-            return;
-        }
-        for (size_t i = 0; i < f->bl_n; i++)
-            b[i] = f->backlog[(f->bl_head + i) % f->bl_cap];
-        free(f->backlog);
-        f->backlog = b;
-        f->bl_head = 0;
-        f->bl_cap = cap;
+    if (tfifo_push(&f->backlog, (sim_time_t)pkt->id) < 0) {
+        fail(f->n, -SIM_ENOMEM);
+        return;
     }
-    f->backlog[(f->bl_head + f->bl_n) % f->bl_cap] = (sim_time_t)pkt->id;
-    f->bl_n++;
     fail(f->n, evtchn_send_pirq(f->n->ev, f->dev, ev_now(f->n->loop)));
 }
 
@@ -215,11 +203,9 @@ static int back_take(void *be, struct be_work *w)
     struct net_front *f = be;
     if (ring_req_get(f->tx, &w->req) == 0) {
         w->kind = NET_WORK_TX;
-    } else if (f->bl_n && ring_req_get(f->rx, &w->req) == 0) {
+    } else if (f->backlog.n && ring_req_get(f->rx, &w->req) == 0) {
         w->kind = NET_WORK_RX;
-        w->t = f->backlog[f->bl_head];
-        f->bl_head = (f->bl_head + 1) % f->bl_cap;
-        f->bl_n--;
+        w->t = tfifo_pop(&f->backlog);
     } else {
         return 0;
     }
@@ -257,7 +243,7 @@ static int back_final_check(void *be, bool *more)
     struct net_front *f = be;
     bool m = false;
     int rc = ring_req_final_check(f->tx, more);
-    if (rc == 0 && f->bl_n) {
+    if (rc == 0 && f->backlog.n) {
         rc = ring_req_final_check(f->rx, &m);
         *more = *more || m;
     }
@@ -357,7 +343,7 @@ static void front_free(struct net_front *f)
     ring_free(f->rx);
     ring_free(f->tx);
     free(f->rxbuf);
-    free(f->backlog);
+    tfifo_free(&f->backlog);
     rng_free(f->arr_rng);
     if (f->src.free)
         f->src.free(f->src.arg);
@@ -628,7 +614,7 @@ int net_dom_stats(struct net *n, int dom, struct net_dom_stats *out)
         out->requests_completed += f->w_tx;
         out->arrived_total += f->arrived;
         out->completed_total += f->completed;
-        out->in_system += f->nic_rx_n + f->bl_n + f->held + ring_rsps_unconsumed(f->rx)
+        out->in_system += f->nic_rx_n + f->backlog.n + f->held + ring_rsps_unconsumed(f->rx)
                           + f->queued + ring_reqs_unconsumed(f->tx) + f->nic_tx_n;
         out->ring_full_stalls += f->stalls;
     }
