@@ -30,20 +30,9 @@ runs_in() {
 
 # 4 points x 3 replications, each run about 0.1 s of wall clock.
 scn="$tmp/par.yaml"
-cat >"$scn" <<'EOF'
-name: par-cli
-seed: 3
-duration: 60s
-replications: 3
-domains:
-  p: { workload: { type: periodic, period: 200us, burst: { dist: exponential, mean: 50us } } }
-  hog: { count: 2, workload: { type: cpu } }
-sweep:
-  scheduler.name: [rr, bvt]
-  scheduler.rr.slice: [1ms, 2ms]
-EOF
+campaign_yaml par-cli 60s "$scn"
 # The base scenario hash as `xensim check` reports it.
-hash=$("$xensim" check "$scn" | sed -n 's/^scenario .*hash \([0-9a-f]*\))$/\1/p')
+hash=$(scenario_hash "$scn")
 check "xensim check reports a 16-digit hash" test "${#hash}" -eq 16
 
 "$xensim" sweep "$scn" -j 2 --db "$tmp/local.db" -q
@@ -119,8 +108,7 @@ check "and simulates nothing" grep -q '0 simulated, 1 already in' "$tmp/out"
 
 # ---- a shard of another scenario hash is refused, the others merge ----
 "$xensim" sweep "$scn" --set duration=30s --index 0 --db "$tmp/other.db" -q
-other_hash=$("$xensim" check "$scn" --set duration=30s |
-    sed -n 's/^scenario .*hash \([0-9a-f]*\))$/\1/p')
+other_hash=$(scenario_hash "$scn" --set duration=30s)
 check "--set changes the base hash" test "$other_hash" != "$hash" -a "${#other_hash}" -eq 16
 other_run=$("$xensim" sweep "$scn" --set duration=30s --list | sed -n '1s/^0	//p')
 "$xensim" merge "$tmp/mixed.db" "$tmp/shards/0.db" "$tmp/other.db" "$tmp/shards/1.db" \

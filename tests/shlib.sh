@@ -78,3 +78,27 @@ same_db() {
     diff "$tmp/dump1" "$tmp/dump2" | head -5
     return 1
 }
+
+# campaign_yaml NAME DURATION FILE: the small campaign the sweep and cluster
+# tests share: 2 x 2 points (scheduler rr|bvt x rr slice 1|2 ms) x 3
+# replications = 12 runs of a periodic probe and two hogs.
+campaign_yaml() {
+    cat >"$3" <<EOF2
+name: $1
+seed: 3
+duration: $2
+replications: 3
+domains:
+  p: { workload: { type: periodic, period: 200us, burst: { dist: exponential, mean: 50us } } }
+  hog: { count: 2, workload: { type: cpu } }
+sweep:
+  scheduler.name: [rr, bvt]
+  scheduler.rr.slice: [1ms, 2ms]
+EOF2
+}
+
+# scenario_hash SCENARIO [ARGS...]: the base scenario hash `xensim check`
+# prints (the one in run names and in `merge --scenario-hash`).
+scenario_hash() {
+    "$xensim" check "$@" | sed -n 's/^scenario .*hash \([0-9a-f]*\))$/\1/p'
+}

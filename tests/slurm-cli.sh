@@ -133,18 +133,7 @@ count_files() {
 # 2 x 2 points x 3 replications; 2 s of simulated time a run (milliseconds
 # of wall clock each).
 scn="$tmp/campaign.yaml"
-cat >"$scn" <<'EOF'
-name: slurm-cli
-seed: 11
-duration: 2s
-replications: 3
-domains:
-  p: { workload: { type: periodic, period: 200us, burst: { dist: exponential, mean: 50us } } }
-  hog: { count: 2, workload: { type: cpu } }
-sweep:
-  scheduler.name: [rr, bvt]
-  scheduler.rr.slice: [1ms, 2ms]
-EOF
+campaign_yaml slurm-cli 2s "$scn"
 
 # ---- the reference: a local sweep ----
 "$xensim" sweep "$scn" --db "$tmp/local.db" -j 2 -q >"$tmp/out" 2>"$tmp/err"

@@ -54,19 +54,8 @@ run_task() {
 }
 
 scn="$tmp/gen.yaml"
-cat >"$scn" <<'EOF'
-name: slurm-gen
-seed: 3
-duration: 60s
-replications: 3
-domains:
-  p: { workload: { type: periodic, period: 200us, burst: { dist: exponential, mean: 50us } } }
-  hog: { count: 2, workload: { type: cpu } }
-sweep:
-  scheduler.name: [rr, bvt]
-  scheduler.rr.slice: [1ms, 2ms]
-EOF
-hash=$("$xensim" check "$scn" | sed -n 's/^scenario .*hash \([0-9a-f]*\))$/\1/p')
+campaign_yaml slurm-gen 60s "$scn"
+hash=$(scenario_hash "$scn")
 "$xensim" sweep "$scn" --list >"$tmp/list"
 "$xensim" sweep "$scn" -j 2 --db "$tmp/local.db" -q
 mkdir "$tmp/scratch" "$tmp/empty" "$tmp/bin"

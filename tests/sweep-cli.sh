@@ -39,18 +39,7 @@ whole_runs() {
 # 4 points x 3 replications; each run simulates 60 s of a busy host
 # (about 0.1 s of wall clock natively).
 scn="$tmp/sweep.yaml"
-cat >"$scn" <<'EOF'
-name: sweep-cli
-seed: 3
-duration: 60s
-replications: 3
-domains:
-  p: { workload: { type: periodic, period: 200us, burst: { dist: exponential, mean: 50us } } }
-  hog: { count: 2, workload: { type: cpu } }
-sweep:
-  scheduler.name: [rr, bvt]
-  scheduler.rr.slice: [1ms, 2ms]
-EOF
+campaign_yaml sweep-cli 60s "$scn"
 
 # ---- -j 1 and -j 2 give the same rows ----
 "$xensim" sweep "$scn" --db "$tmp/j1.db" -j 1 >"$tmp/out" 2>"$tmp/err"
