@@ -34,6 +34,7 @@
 
 #include <sqlite3.h>
 
+#include "analysis/merge.h"
 #include "analysis/store.h"
 #include "sim/err.h"
 
@@ -203,33 +204,9 @@ int cl_mark_present(const char *path, const char *const *names, size_t n, bool *
         rc = -SIM_ENOMEM;
         goto out;
     }
-    int64_t ver = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        ver = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (ver != STORE_SCHEMA_VERSION) {
-        if (ver < 0)
-            sim_errmsg(err, errlen, "%s: not readable as SQLite: %s", path, sqlite3_errmsg(db));
-        else
-            sim_errmsg(err, errlen, "%s: not a xensim results database of schema version %d "
-                "(user_version %" PRId64 ")", path, STORE_SCHEMA_VERSION, ver);
-        rc = ver < 0 ? -SIM_EDB : -SIM_ESCHEMA;
+    /* What merge checks: a shard merge would refuse holds nothing. */
+    if ((rc = merge_check_db(db, "main", path, NULL, err, errlen)) < 0)
         goto out;
-    }
-    /* What merge checks too: a shard merge would refuse holds nothing. */
-    const char *qc = NULL;
-    if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        qc = (const char *)sqlite3_column_text(st, 0);
-    if (!qc || strcmp(qc, "ok") != 0) {
-        sim_errmsg(err, errlen, "%s: corrupt (quick_check: %s)", path, qc ? qc : sqlite3_errmsg(db));
-        rc = -SIM_EDB;
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     sort_names = names;

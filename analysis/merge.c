@@ -155,12 +155,13 @@ static const char *const tables[] = {
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
-static int check_shard(struct merge *m, const char *path, const struct merge_opts *o,
-                       char *err, size_t errlen)
+int merge_check_db(sqlite3 *db, const char *schema, const char *path, const char *out,
+                   char *err, size_t errlen)
 {
-    sqlite3 *db = m->db;
     int64_t ver = 0, n = 0;
-    int rc = query_i64(db, "PRAGMA shard.user_version", NULL, &ver);
+    char sql[512];
+    snprintf(sql, sizeof sql, "PRAGMA %s.user_version", schema);
+    int rc = query_i64(db, sql, NULL, &ver);
     if (rc != SQLITE_OK) {
         if (is_notadb(db, rc))
             sim_errmsg(err, errlen, "%s: not an SQLite database", path);
@@ -169,7 +170,8 @@ static int check_shard(struct merge *m, const char *path, const struct merge_opt
         return -SIM_EIO;
     }
     if (ver == 0) {
-        rc = query_i64(db, "SELECT count(*) FROM shard.sqlite_master", NULL, &n);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.sqlite_master", schema);
+        rc = query_i64(db, sql, NULL, &n);
         if (rc != SQLITE_OK) {
             sim_errmsg(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(db));
             return is_notadb(db, rc) ? -SIM_EIO : -SIM_EDB;
@@ -180,13 +182,12 @@ static int check_shard(struct merge *m, const char *path, const struct merge_opt
     }
     if (ver != STORE_SCHEMA_VERSION) {
         sim_errmsg(err, errlen, "%s: results schema version %" PRId64 ", but %s has version %d; "
-            "merge only shards written with the same schema version", path, ver, m->path,
-            STORE_SCHEMA_VERSION);
+            "merge only shards written with the same schema version", path, ver,
+            out ? out : "this build", STORE_SCHEMA_VERSION);
         return -SIM_ESCHEMA;
     }
-    char sql[512];
-    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT count(*) FROM shard.sqlite_master "
-                                  "WHERE type = 'table' AND name IN (");
+    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.sqlite_master "
+                                  "WHERE type = 'table' AND name IN (", schema);
     for (size_t i = 0; i < NTABLES; i++)
         len += (size_t)snprintf(sql + len, sizeof sql - len, "%s'%s'", i ? ", " : "",
                                 tables[i]);
@@ -204,7 +205,8 @@ static int check_shard(struct merge *m, const char *path, const struct merge_opt
     /* quick_check: the b-trees and records are well formed (O(N), no index
      * cross-check); the first row is "ok" or the first problem. */
     sqlite3_stmt *st = NULL;
-    rc = sqlite3_prepare_v2(db, "PRAGMA shard.quick_check", -1, &st, NULL);
+    snprintf(sql, sizeof sql, "PRAGMA %s.quick_check", schema);
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -220,6 +222,17 @@ static int check_shard(struct merge *m, const char *path, const struct merge_opt
         return -SIM_EDB;
     }
     sqlite3_finalize(st);
+    return 0;
+}
+
+static int check_shard(struct merge *m, const char *path, const struct merge_opts *o,
+                       char *err, size_t errlen)
+{
+    sqlite3 *db = m->db;
+    sqlite3_stmt *st = NULL;
+    int rc = merge_check_db(db, "shard", path, m->path, err, errlen);
+    if (rc < 0)
+        return rc;
     if (o && o->scenario_hash) {
         rc = sqlite3_prepare_v2(db, "SELECT r.runName, (SELECT attrValue FROM shard.runAttr a"
                                 " WHERE a.runId = r.runId AND a.attrName = '"

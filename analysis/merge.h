@@ -62,6 +62,17 @@ struct merge *merge_open(const char *out_path, char *err, size_t errlen);
 int merge_shard(struct merge *m, const char *shard_path, const struct merge_opts *o,
                 struct merge_result *res, char *err, size_t errlen);
 
+/* The checks a shard passes before anything of it is copied, on the
+ * database attached (or opened) as `schema` ("shard", "main") on db: an
+ * SQLite file, a xensim results database of this build's schema version
+ * with every result table, and PRAGMA quick_check "ok". 0, or -SIM_EIO /
+ * -SIM_ESCHEMA / -SIM_EDB with a message starting with path (a version
+ * mismatch names `out`, the database it is merged into, if not NULL).
+ * Also used by analysis/cluster before reading the runs a shard holds. */
+struct sqlite3;
+int merge_check_db(struct sqlite3 *db, const char *schema, const char *path, const char *out,
+                   char *err, size_t errlen);
+
 /* Close the output. Accepts NULL. */
 void merge_close(struct merge *m);
 
