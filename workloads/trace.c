@@ -104,7 +104,6 @@ struct wl_trace {
     struct blk_front *f;
     uint32_t depth;
     bool *busy;                     /* [depth] tag in flight */
-    uint32_t inflight;
     bool pushed;                    /* every request put has been pushed */
     bool sync;                      /* a block_io waits for tag sync_id */
     uint32_t sync_id;
@@ -118,7 +117,6 @@ struct wl_trace {
     bool send_out;                  /* a send or reply waits for a tx slot: send_rec */
     struct tr_record send_rec;
     struct tfifo rq;                /* ns NIC arrival times not replied (has_reply) */
-    uint64_t received;              /* packets consumed from the rx ring */
     /* An uninterruptible sleep (a `sleep` record) in progress. */
     bool sleeping;
     sim_time_t sleep_until;         /* ns NOW() */
@@ -134,7 +132,6 @@ static int take_events(struct wl_trace *x)
             if (id >= x->depth || !x->busy[id])
                 return -SIM_ESTATE;
             x->busy[id] = false;
-            x->inflight--;
             if (x->sync && id == x->sync_id)
                 x->sync = false;
         }
@@ -143,11 +140,9 @@ static int take_events(struct wl_trace *x)
     }
     if (x->nf) {
         sim_time_t t;
-        while ((rc = net_front_recv(x->nf, &t)) == 0) {
-            x->received++;
+        while ((rc = net_front_recv(x->nf, &t)) == 0)
             if (x->has_reply && (rc = tfifo_push(&x->rq, t)) < 0)
                 return rc;
-        }
         if (rc != -SIM_ENOENT)
             return rc;
     }
@@ -222,7 +217,6 @@ static int try_submit(struct wl_trace *x)
         return rc;
     x->io_out = false;
     x->busy[id] = true;
-    x->inflight++;
     x->pushed = false;
     if (rec->op == TR_BLOCK_IO) {
         x->sync = true;
