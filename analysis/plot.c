@@ -1239,20 +1239,47 @@ static void run_title(struct pc *c, int64_t run, char *buf, size_t len)
     sqlite3_finalize(st);
 }
 
+/* What the figures of a --timeline window start from: the run's vectors
+ * of one name, one per pCPU, and the part of them to draw. */
+struct tl_fig {
+    struct pvec *pv;
+    int n;
+    int64_t warm;                   /* ns, the run's warm-up */
+    int64_t a, b;                   /* ns engine time, the window drawn */
+    char name[64];                  /* the figure's file name */
+};
+
+/* Load run's vectors `vec` into g: 1 if there is something to draw, 0 if
+ * not (none recorded, or --window misses them: a note says which `what`
+ * was skipped), or a negative sim_err. The caller frees g->pv in every
+ * case. */
+static int tl_fig_load(struct pc *c, int64_t run, const char *vec, const char *prefix,
+                       const char *what, struct tl_fig *g)
+{
+    *g = (struct tl_fig){ 0 };
+    int rc = load_vectors(c, run, vec, &g->pv, &g->n);
+    if (rc < 0 || g->n == 0)
+        return rc;
+    g->warm = run_warmup(c, run);
+    snprintf(g->name, sizeof g->name, "%s-run%" PRId64, prefix, run);
+    if (!draw_window(c, g->warm, g->pv, g->n, &g->a, &g->b)) {
+        note(c, "%s: --window does not overlap the recorded %s, figure skipped", g->name, what);
+        return 0;
+    }
+    return 1;
+}
+
 static int fig_gantt(struct pc *c, int64_t run)
 {
-    struct pvec *pv = NULL;
-    int n = 0;
-    int rc = load_vectors(c, run, "timeline", &pv, &n);
-    if (rc < 0 || n == 0)
-        return rc;
-    int64_t warm = run_warmup(c, run), a, b;
-    char name[64];
-    snprintf(name, sizeof name, "gantt-run%" PRId64, run);
-    if (!draw_window(c, warm, pv, n, &a, &b)) {
-        note(c, "%s: --window does not overlap the recorded timeline, figure skipped", name);
+    struct tl_fig g;
+    int rc = tl_fig_load(c, run, "timeline", "gantt", "timeline", &g);
+    if (rc <= 0)
         goto out;
-    }
+    rc = 0;
+    const struct pvec *pv = g.pv;
+    int n = g.n;
+    int64_t warm = g.warm, a = g.a, b = g.b;
+    const char *name = g.name;
     if ((rc = script_open(c, name, "which vCPU ran on which pCPU (Gantt chart)",
                           "vector and vectorData (timeline), runAttr (warmup_ns)",
                           n * 60 + 260 > 400 ? n * 60 + 260 : 400)) != 0)
@@ -1314,24 +1341,21 @@ static int fig_gantt(struct pc *c, int64_t run)
     else
         script_drop(c);
 out:
-    pvecs_free(pv, n);
+    pvecs_free(g.pv, g.n);
     return rc;
 }
 
 static int fig_runq(struct pc *c, int64_t run)
 {
-    struct pvec *pv = NULL;
-    int n = 0;
-    int rc = load_vectors(c, run, "runq", &pv, &n);
-    if (rc < 0 || n == 0)
-        return rc;
-    int64_t warm = run_warmup(c, run), a, b;
-    char name[64];
-    snprintf(name, sizeof name, "runq-run%" PRId64, run);
-    if (!draw_window(c, warm, pv, n, &a, &b)) {
-        note(c, "%s: --window does not overlap the recorded run queue, figure skipped", name);
+    struct tl_fig g;
+    int rc = tl_fig_load(c, run, "runq", "runq", "run queue", &g);
+    if (rc <= 0)
         goto out;
-    }
+    rc = 0;
+    const struct pvec *pv = g.pv;
+    int n = g.n;
+    int64_t warm = g.warm, a = g.a, b = g.b;
+    const char *name = g.name;
     int nc = n < PLOT_MAX_CURVES ? n : PLOT_MAX_CURVES;
     if (n > nc)
         note(c, "%s: %d pCPUs; the first %d are drawn", name, n, nc);
@@ -1384,7 +1408,7 @@ static int fig_runq(struct pc *c, int64_t run)
     fprintf(f, "\n");
     rc = script_close(c);
 out:
-    pvecs_free(pv, n);
+    pvecs_free(g.pv, g.n);
     return rc;
 }
 
