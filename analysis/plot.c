@@ -1276,24 +1276,20 @@ static int fig_gantt(struct pc *c, int64_t run)
     if (rc <= 0)
         goto out;
     rc = 0;
-    const struct pvec *pv = g.pv;
-    int n = g.n;
-    int64_t warm = g.warm, a = g.a, b = g.b;
-    const char *name = g.name;
-    if ((rc = script_open(c, name, "which vCPU ran on which pCPU (Gantt chart)",
+    if ((rc = script_open(c, g.name, "which vCPU ran on which pCPU (Gantt chart)",
                           "vector and vectorData (timeline), runAttr (warmup_ns)",
-                          n * 60 + 260 > 400 ? n * 60 + 260 : 400)) != 0)
+                          g.n * 60 + 260 > 400 ? g.n * 60 + 260 : 400)) != 0)
         goto out;
     FILE *f = c->f;
     struct names labels = { 0 };
     fprintf(f, "# pCPU, start and end (ms since the measured window began), colour, vCPU\n"
             "$g << EOD\n");
-    for (int i = 0; i < n && rc == 0; i++) {
-        const struct pvec *v = &pv[i];
+    for (int i = 0; i < g.n && rc == 0; i++) {
+        const struct pvec *v = &g.pv[i];
         for (size_t k = 0; k < v->n; k++) {
             int64_t s = v->p[k].t, e = k + 1 < v->n ? v->p[k + 1].t : v->w1;
-            s = s > a ? s : a;
-            e = e < b ? e : b;
+            s = s > g.a ? s : g.a;
+            e = e < g.b ? e : g.b;
             if (e <= s || v->p[k].v < 0)
                 continue;               /* outside, or the idle vCPU */
             char buf[128], fb[32];
@@ -1307,7 +1303,7 @@ static int fig_gantt(struct pc *c, int64_t run)
                 rc = -SIM_ENOMEM;
                 break;
             }
-            fprintf(f, "%d %.6f %.6f %d ", i, (double)(s - warm) / 1e6, (double)(e - warm) / 1e6,
+            fprintf(f, "%d %.6f %.6f %d ", i, (double)(s - g.warm) / 1e6, (double)(e - g.warm) / 1e6,
                     li % PLOT_NCOLORS + 1);
             put_word(f, lab);
             fprintf(f, "\n");
@@ -1320,10 +1316,10 @@ static int fig_gantt(struct pc *c, int64_t run)
     put_str(f, t);
     fprintf(f, "\nset xlabel \"time since the start of the measured window (ms)\"\n"
             "set ylabel \"pCPU\"\nset xrange [%.6f:%.6f]\nset yrange [%d.6:-0.6]\n"
-            "set ytics (", (double)(a - warm) / 1e6, (double)(b - warm) / 1e6, n - 1);
-    for (int i = 0; i < n; i++) {
+            "set ytics (", (double)(g.a - g.warm) / 1e6, (double)(g.b - g.warm) / 1e6, g.n - 1);
+    for (int i = 0; i < g.n; i++) {
         fprintf(f, "%s", i ? ", " : "");
-        put_str(f, pv[i].module);
+        put_str(f, g.pv[i].module);
         fprintf(f, " %d", i);
     }
     fprintf(f, ")\nset grid xtics noytics\nset style fill solid 1.0 noborder\n"
@@ -1352,42 +1348,38 @@ static int fig_runq(struct pc *c, int64_t run)
     if (rc <= 0)
         goto out;
     rc = 0;
-    const struct pvec *pv = g.pv;
-    int n = g.n;
-    int64_t warm = g.warm, a = g.a, b = g.b;
-    const char *name = g.name;
-    int nc = n < PLOT_MAX_CURVES ? n : PLOT_MAX_CURVES;
-    if (n > nc)
-        note(c, "%s: %d pCPUs; the first %d are drawn", name, n, nc);
-    if ((rc = script_open(c, name, "run-queue length over time per pCPU",
+    int nc = g.n < PLOT_MAX_CURVES ? g.n : PLOT_MAX_CURVES;
+    if (g.n > nc)
+        note(c, "%s: %d pCPUs; the first %d are drawn", g.name, g.n, nc);
+    if ((rc = script_open(c, g.name, "run-queue length over time per pCPU",
                           "vector and vectorData (runq), runAttr (warmup_ns)", 640)) != 0)
         goto out;
     FILE *f = c->f;
     double ymax = 1;
     for (int i = 0; i < nc; i++) {
-        const struct pvec *v = &pv[i];
+        const struct pvec *v = &g.pv[i];
         fprintf(f, "# %s: ms since the measured window began, runnable vCPUs waiting\n"
                 "$q%d << EOD\n", v->module, i);
         double last = v->n ? v->p[0].v : 0;
         bool started = false;
         for (size_t k = 0; k < v->n; k++) {
-            if (v->p[k].t <= a) {
+            if (v->p[k].t <= g.a) {
                 last = v->p[k].v;
                 continue;
             }
-            if (v->p[k].t > b)
+            if (v->p[k].t > g.b)
                 break;
             if (!started) {
-                fprintf(f, "%.6f %g\n", (double)(a - warm) / 1e6, last);
+                fprintf(f, "%.6f %g\n", (double)(g.a - g.warm) / 1e6, last);
                 started = true;
             }
-            fprintf(f, "%.6f %g\n", (double)(v->p[k].t - warm) / 1e6, v->p[k].v);
+            fprintf(f, "%.6f %g\n", (double)(v->p[k].t - g.warm) / 1e6, v->p[k].v);
             last = v->p[k].v;
             ymax = last > ymax ? last : ymax;
         }
         if (!started)
-            fprintf(f, "%.6f %g\n", (double)(a - warm) / 1e6, last);
-        fprintf(f, "%.6f %g\nEOD\n", (double)(b - warm) / 1e6, last);
+            fprintf(f, "%.6f %g\n", (double)(g.a - g.warm) / 1e6, last);
+        fprintf(f, "%.6f %g\nEOD\n", (double)(g.b - g.warm) / 1e6, last);
         ymax = last > ymax ? last : ymax;
     }
     fprintf(f, "\nset title ");
@@ -1399,11 +1391,11 @@ static int fig_runq(struct pc *c, int64_t run)
     fprintf(f, "\nset xlabel \"time since the start of the measured window (ms)\"\n"
             "set ylabel \"runnable vCPUs waiting\"\nset xrange [%.6f:%.6f]\n"
             "set yrange [0:%g]\nset ytics 1\nset key top right box opaque\nplot ",
-            (double)(a - warm) / 1e6, (double)(b - warm) / 1e6, ymax + 0.5);
+            (double)(g.a - g.warm) / 1e6, (double)(g.b - g.warm) / 1e6, ymax + 0.5);
     for (int i = 0; i < nc; i++) {
         fprintf(f, "%s$q%d using 1:2 with steps lt %d title ", i ? ", \\\n     " : "", i,
                 i % PLOT_NCOLORS + 1);
-        put_str(f, pv[i].module);
+        put_str(f, g.pv[i].module);
     }
     fprintf(f, "\n");
     rc = script_close(c);
