@@ -56,6 +56,11 @@
 /* Operations a workload may issue without any time passing (COMPUTE 0,
  * sleeps into the past) before the core calls it a livelock. */
 #define HV_MAX_INSTANT_OPS 1024
+/* NOW() as policies read it while the idle vCPUs are set up: Xen 2.0 set
+ * up every idle domain (cpu_init -> init_idle_task, and do_createdomain
+ * for the secondary pCPUs) before init_xen_time started system time, so
+ * anything a policy stamps then is earlier than every later NOW(). */
+#define HV_BOOT_NOW ((sim_time_t)-1)
 
 struct hv_pcpu;
 
@@ -66,6 +71,9 @@ struct hv_vcpu {
     struct wl *wl;                  /* NULL for an idle vCPU */
     bool vdata;                     /* alloc_vdata succeeded */
     bool inserted;                  /* insert was called */
+    bool paused;                    /* paused by the domain builder (Xen's
+                                       DF_CTRLPAUSE): not runnable */
+    bool blocked;                   /* blocked until an event (DF_BLOCKED) */
     enum hv_runstate rs;
     sim_time_t rs_since;            /* ns engine time rs was entered or last accounted */
     int64_t rs_ns[HV_RS_COUNT];     /* ns per runstate since the reset */
@@ -108,6 +116,7 @@ struct hv_pcpu {
 };
 
 struct hv_dom {
+    struct hv *h;
     int first;                      /* index of its vCPU 0 in hv.vcpus */
     int n;
     struct st_rec *lat;             /* sched_latency */
@@ -132,6 +141,7 @@ struct hv {
     sim_time_t upcall_ns;           /* costs.upcall */
     bool sched_inited;
     bool started;
+    bool booting;                   /* idle vCPUs being set up: NOW() reads HV_BOOT_NOW */
     int np;                         /* pCPUs */
     int nd;                         /* domains */
     int nv;                         /* vCPUs, idle ones (first np) included */
@@ -146,6 +156,7 @@ struct hv {
     char msg[256];
     hv_obs_fn *obs;                 /* schedule observer, or NULL */
     void *obs_ctx;
+    ev_id *unpause_ev;              /* [nd] pending unpause of each domain, or EV_NONE */
 };
 
 #define VCPU_OF(svp) ((struct hv_vcpu *)((char *)(svp) - offsetof(struct hv_vcpu, sv)))
@@ -287,7 +298,10 @@ static void t_timer_fn(void *arg)
     p->ticks++;
     if (!p->curr->sv.is_idle && p->curr->sv.vcpu == 0)
         send_timer_virq(p->h, p->curr->sv.domain);
-    int rc = clk_timer_set(&p->t_timer, sat_add(p->t_timer.expires, HV_TICK));
+    /* Re-armed from NOW(), not from the expiry, as Xen 2.0's t_timer_fn
+     * did: each tick's lateness (interrupt resolution, the slop) carries
+     * into the next, so the tick drifts. */
+    int rc = clk_timer_set(&p->t_timer, sat_add(clk_now(p->clk), HV_TICK));
     if (rc < 0)
         fail(p->h, rc, "pCPU %d: cannot re-arm the tick (%s)", p->idx, sim_strerror(rc));
 }
@@ -376,6 +390,8 @@ static void enter_scheduler(struct hv_pcpu *p)
     if (!prev->sv.is_idle && prev->sv.runnable) {
         set_rs(prev, HV_RS_RUNNABLE, t);
         prev->preemptions++;
+    } else if (!prev->sv.is_idle && prev->paused) {
+        set_rs(prev, HV_RS_OFFLINE, t);
     }
     sim_time_t refill = 0;
     if (!next->sv.is_idle) {
@@ -425,15 +441,29 @@ static void enter_scheduler(struct hv_pcpu *p)
         observe(h, p, next, HV_OBS_SWITCH);
 }
 
-/* v (current on p) stops being runnable: SCHEDOP_block. */
+static bool upcall_due(const struct hv_vcpu *v);
+
+/*
+ * v (current on p) blocks: SCHEDOP_block, as Xen 2.0's do_block and
+ * __enter_scheduler ran it. The scheduler is entered in any case. With an
+ * event already pending the block is cancelled there and v stays runnable:
+ * do_schedule requeues it like any preempted vCPU (at the tail of RR's and
+ * BVT's queues) and may switch away; its workload is asked again, after
+ * the upcall, when it next runs. Otherwise v is blocked and the policy's
+ * do_block hook (if any) runs before do_schedule. The sleep hook is not
+ * called: Xen 2.0 reached it only from the pause paths.
+ */
 static void do_block(struct hv_pcpu *p, struct hv_vcpu *v)
 {
     struct hv *h = p->h;
-    v->sv.runnable = false;
-    set_rs(v, HV_RS_BLOCKED, ev_now(h->loop));
-    v->blocks++;
     v->remaining = 0;
-    sched_op_sleep(h->ops, h->spriv, &v->sv);
+    if (!upcall_due(v)) {
+        v->blocked = true;
+        v->sv.runnable = false;
+        set_rs(v, v->paused ? HV_RS_OFFLINE : HV_RS_BLOCKED, ev_now(h->loop));
+        v->blocks++;
+        sched_op_do_block(h->ops, h->spriv, &v->sv);
+    }
     enter_scheduler(p);
 }
 
@@ -554,7 +584,9 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
             enter_scheduler(p);
             return;
         case WL_OP_SLEEP:
-            if (op.ns <= now || upcall_due(v))
+            /* set_timer_op then SCHEDOP_block: the timer stays armed even
+             * if an event pending cancels the block. */
+            if (op.ns <= now)
                 continue;
             rc = clk_timer_set(&v->sleep_timer, op.ns);
             if (rc < 0) {
@@ -565,8 +597,6 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
             do_block(p, v);
             return;
         case WL_OP_BLOCK:
-            if (upcall_due(v))
-                continue;
             do_block(p, v);
             return;
         }
@@ -593,22 +623,79 @@ static void done_fn(void *arg)
     resume(p, v);
 }
 
-static void wake(struct hv_vcpu *v)
+/* v, neither blocked nor paused now, becomes runnable: Xen 2.0's
+ * domain_wake, whose wake hook decides on preemption. */
+static void make_runnable(struct hv_vcpu *v)
 {
     struct hv *h = v->h;
-    if (v->sv.runnable)
-        return;
-    clk_timer_cancel(&v->sleep_timer);
     sim_time_t t = ev_now(h->loop);
     v->sv.runnable = true;
     set_rs(v, HV_RS_RUNNABLE, t);
-    v->wakeups++;
     v->wake_pending = true;
     v->woke_at = t;
-    v->remaining = 0;
     sched_op_wake(h->ops, h->spriv, &v->sv);
     if (h->obs)
         observe(h, v->p, v, HV_OBS_WAKE);
+}
+
+/* An event for a blocked v (domain_unblock): it wakes, unless it is also
+ * paused, in which case it becomes runnable only when unpaused. */
+static void wake(struct hv_vcpu *v)
+{
+    if (!v->blocked)
+        return;
+    clk_timer_cancel(&v->sleep_timer);
+    v->blocked = false;
+    v->wakeups++;
+    v->remaining = 0;
+    if (!v->paused)
+        make_runnable(v);
+}
+
+/* The domain builder's unpause (domain_unpause_by_systemcontroller): a
+ * vCPU that is not blocked goes through wake. A domain's first unpause
+ * is its admission to the scheduler. */
+static void unpause_vcpu(struct hv_vcpu *v)
+{
+    if (!v->paused)
+        return;
+    v->paused = false;
+    if (v->blocked)
+        set_rs(v, HV_RS_BLOCKED, ev_now(v->h->loop));
+    else
+        make_runnable(v);
+}
+
+/* domain_pause_by_systemcontroller: a runnable vCPU stops being runnable
+ * and the policy's sleep hook runs (domain_sleep). A running vCPU is
+ * descheduled at once (Xen's pause waited for that synchronously). */
+static void pause_vcpu(struct hv_vcpu *v)
+{
+    struct hv *h = v->h;
+    if (v->paused)
+        return;
+    v->paused = true;
+    if (v->p->curr == v) {
+        v->sv.runnable = false;
+        sched_op_sleep(h->ops, h->spriv, &v->sv);
+        raise_softirq(v->p);
+        return;
+    }
+    if (v->sv.runnable) {
+        v->sv.runnable = false;
+        v->wake_pending = false;
+        sched_op_sleep(h->ops, h->spriv, &v->sv);
+    }
+    set_rs(v, HV_RS_OFFLINE, ev_now(h->loop));
+}
+
+static void unpause_fn(void *arg)
+{
+    struct hv_dom *d = arg;
+    struct hv *h = d->h;
+    h->unpause_ev[d - h->doms] = EV_NONE;
+    for (int k = 0; k < d->n; k++)
+        unpause_vcpu(&h->vcpus[d->first + k]);
 }
 
 /* The timer of set_timer_op: its expiry ends the sleep of the vCPU that
@@ -630,7 +717,7 @@ static void kick_fn(void *ctx, int dom, int vcpu)
     struct hv_vcpu *v = &h->vcpus[h->doms[dom].first + vcpu];
     if (!h->started)
         return;
-    if (!v->sv.runnable)
+    if (v->blocked)
         wake(v);
     else
         upcall_now(v);
@@ -640,6 +727,8 @@ static void kick_fn(void *ctx, int dom, int vcpu)
 
 sim_time_t sched_now(struct sched_core *core, int pcpu)
 {
+    if (core->h->booting)
+        return HV_BOOT_NOW;
     return clk_now(core->h->pcpus[pcpu].clk);
 }
 
@@ -709,6 +798,10 @@ void hv_free(struct hv *h)
 {
     if (!h)
         return;
+    if (h->unpause_ev)
+        for (int d = 0; d < h->nd; d++)
+            if (h->unpause_ev[d] != EV_NONE)
+                ev_cancel(h->loop, h->unpause_ev[d]);
     if (h->pcpus) {
         for (int i = 0; i < h->np; i++) {
             struct hv_pcpu *p = &h->pcpus[i];
@@ -750,6 +843,7 @@ void hv_free(struct hv *h)
         }
     }
     evtchn_free(h->ev);
+    free(h->unpause_ev);
     free(h->doms);
     free(h->vcpus);
     free(h->pcpus);
@@ -815,6 +909,7 @@ static int build_vcpus(struct hv *h, uint32_t replication, unsigned flags, char 
     int id = h->np;
     for (int d = 0; d < h->nd; d++) {
         const struct scn_domain *dom = &h->s->domains[d];
+        h->doms[d].h = h;
         h->doms[d].first = id;
         h->doms[d].n = dom->vcpus;
         h->doms[d].lat = st_rec_new(HV_LATENCY_EXACT_CAP);
@@ -836,9 +931,12 @@ static int build_vcpus(struct hv *h, uint32_t replication, unsigned flags, char 
             p->nvcpus++;
             v->h = h;
             v->p = p;
+            /* Created paused (Xen's sched_add_domain sets DF_CTRLPAUSE);
+             * hv_start schedules the unpause. */
             v->sv = (struct sched_vcpu){ .id = id, .domain = d, .vcpu = k, .processor = c,
-                                         .is_idle = false, .runnable = true, .dom = dom };
-            v->rs = HV_RS_RUNNABLE;
+                                         .is_idle = false, .runnable = false, .dom = dom };
+            v->paused = true;
+            v->rs = HV_RS_OFFLINE;
             clk_timer_init(&v->sleep_timer, p->clk, sleep_timer_fn, v);
             struct wl_env env = { .s = h->s, .dom = d, .vcpu = k, .replication = replication };
             v->wl = wl_new(&env, flags & HV_STUB_UNSUPPORTED, err, errlen);
@@ -860,9 +958,11 @@ static int attach_policy(struct hv *h, const struct scn *s, char *err, size_t er
     h->sched_inited = true;
     /* Idle vCPUs first, one per pCPU, then the domains' in creation order;
      * each is allocated and inserted before the next (Xen 2.0 set up the
-     * idle tasks before any domain existed). Policies keep the idle vCPU
-     * as their queue's sentinel or ignore it (v->is_idle). */
+     * idle tasks before any domain existed, and before system time began:
+     * see HV_BOOT_NOW). Policies keep the idle vCPU as their queue's
+     * sentinel or ignore it (v->is_idle). */
     for (int i = 0; i < h->nv; i++) {
+        h->booting = i < h->np;
         struct hv_vcpu *v = &h->vcpus[i];
         v->sv.lastschd = clk_now(v->p->clk);
         v->vdata = true;            /* free_vdata accepts a failed alloc */
@@ -883,6 +983,7 @@ static int attach_policy(struct hv *h, const struct scn *s, char *err, size_t er
         h->ops->insert(h->spriv, &v->sv);
         v->inserted = true;
     }
+    h->booting = false;
     return 0;
 }
 
@@ -921,17 +1022,20 @@ struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replicatio
     h->pcpus = calloc((size_t)h->np, sizeof *h->pcpus);
     h->vcpus = calloc((size_t)h->nv, sizeof *h->vcpus);
     h->doms = calloc(h->nd > 0 ? (size_t)h->nd : 1, sizeof *h->doms);
+    h->unpause_ev = malloc((h->nd > 0 ? (size_t)h->nd : 1) * sizeof *h->unpause_ev);
     /* Every guest kernel binds VIRQ_TIMER at boot; split drivers add
      * their channels (hv_evtchn). */
     h->ev = h->nd > 0 ? evtchn_new(h->nd, EVTCHN_MAX_PORTS, kick_fn, h) : NULL;
     h->upcall_ns = unit_cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
-    if (!h->pcpus || !h->vcpus || !h->doms || (h->nd > 0 && !h->ev)) {
+    if (!h->pcpus || !h->vcpus || !h->doms || !h->unpause_ev || (h->nd > 0 && !h->ev)) {
         sim_errmsg(err, errlen, "out of memory");
         hv_free(h);
         return NULL;
     }
     for (int i = 0; i < h->np; i++)
         h->pcpus[i].softirq_ev = h->pcpus[i].done_ev = EV_NONE;
+    for (int d = 0; d < h->nd; d++)
+        h->unpause_ev[d] = EV_NONE;
     sim_time_t t = ev_now(loop);
     if (build_pcpus(h, err, errlen) < 0 || build_vcpus(h, replication, flags, err, errlen) < 0
         || attach_policy(h, s, err, errlen) < 0) {
@@ -955,14 +1059,36 @@ int hv_start(struct hv *h)
         return -SIM_ESTATE;
     h->started = true;
     hv_stats_reset(h);
+    sim_time_t t = ev_now(h->loop);
+    /* Xen 2.0's boot: each pCPU but 0 unpauses its own idle domain as it
+     * enters its idle loop (startup_cpu_idle_loop), a wake like any other;
+     * schedulers_start then has every pCPU schedule and arms the ticks. */
+    for (int i = 1; i < h->np; i++)
+        sched_op_wake(h->ops, h->spriv, &h->pcpus[i].idle->sv);
     for (int i = 0; i < h->np; i++) {
         struct hv_pcpu *p = &h->pcpus[i];
         int rc = clk_timer_set(&p->t_timer, sat_add(clk_now(p->clk), HV_TICK));
         if (rc < 0)
             return rc;
-        rc = ev_at(h->loop, ev_now(h->loop), softirq_fn, p, &p->softirq_ev);
+        if (p->softirq_ev == EV_NONE) {
+            rc = ev_at(h->loop, t, softirq_fn, p, &p->softirq_ev);
+            if (rc < 0) {
+                p->softirq_ev = EV_NONE;
+                return rc;
+            }
+        }
+    }
+    /* The domain builder unpauses each domain at its time, after the boot
+     * schedule; domains due at the same instant go in creation order, or
+     * in reverse (machine.unpause_order), one engine event each so that
+     * equal times keep that order. */
+    bool rev = h->s->machine.unpause_order == SCN_UNPAUSE_REVERSE;
+    for (int k = 0; k < h->nd; k++) {
+        int d = rev ? h->nd - 1 - k : k;
+        sim_time_t at = h->s->domains[d].unpause;
+        int rc = ev_at(h->loop, at > t ? at : t, unpause_fn, &h->doms[d], &h->unpause_ev[d]);
         if (rc < 0) {
-            p->softirq_ev = EV_NONE;
+            h->unpause_ev[d] = EV_NONE;
             return rc;
         }
     }
@@ -1054,6 +1180,28 @@ int hv_vcpu_wake(struct hv *h, int dom, int vcpu)
     if (!v || !h->started)
         return -SIM_EINVAL;
     wake(v);
+    return 0;
+}
+
+int hv_domain_pause(struct hv *h, int dom)
+{
+    if (!h || dom < 0 || dom >= h->nd || !h->started)
+        return -SIM_EINVAL;
+    for (int k = 0; k < h->doms[dom].n; k++)
+        pause_vcpu(&h->vcpus[h->doms[dom].first + k]);
+    return 0;
+}
+
+int hv_domain_unpause(struct hv *h, int dom)
+{
+    if (!h || dom < 0 || dom >= h->nd || !h->started)
+        return -SIM_EINVAL;
+    if (h->unpause_ev[dom] != EV_NONE) {
+        ev_cancel(h->loop, h->unpause_ev[dom]);
+        h->unpause_ev[dom] = EV_NONE;
+    }
+    for (int k = 0; k < h->doms[dom].n; k++)
+        unpause_vcpu(&h->vcpus[h->doms[dom].first + k]);
     return 0;
 }
 

@@ -56,7 +56,8 @@ struct hv;
 
 /* A vCPU's runstate (Xen's RUNSTATE_*). The running vCPU of a pCPU is
  * "running" from the instant it is dispatched, switch overhead included;
- * "offline" is accounted but no path enters it yet (vCPUs come up at boot). */
+ * "offline" is a paused vCPU (a domain before its unpause, or paused with
+ * hv_domain_pause), whether or not it is also blocked. */
 enum hv_runstate {
     HV_RS_RUNNING,
     HV_RS_RUNNABLE,
@@ -96,8 +97,11 @@ struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replicatio
  * to be called from inside one of the hv's own event callbacks. */
 void hv_free(struct hv *h);
 
-/* Start the host at ev_now: arm every pCPU's 10 ms tick and raise
- * SCHEDULE_SOFTIRQ on every pCPU so the first do_schedule runs at once.
+/* Start the host at ev_now: wake the idle vCPU of every pCPU but 0 (Xen
+ * 2.0 unpaused those as each pCPU came up), arm every pCPU's 10 ms tick,
+ * raise SCHEDULE_SOFTIRQ on every pCPU so the first do_schedule runs at
+ * once (idle), and queue each domain's unpause at its `unpause` time
+ * (after that first do_schedule when it is ev_now).
  * Call once, before ev_run. 0, -SIM_ESTATE if already started, or
  * -SIM_ENOMEM / -SIM_ENOSPC if the loop cannot take the events. */
 int hv_start(struct hv *h);
@@ -135,6 +139,21 @@ int hv_vcpu_runstate(const struct hv *h, int dom, int vcpu);
  * called from an event callback or between ev_run calls, after hv_start.
  */
 int hv_vcpu_wake(struct hv *h, int dom, int vcpu);
+
+/*
+ * The domain builder's pause and unpause of a whole domain (Xen 2.0's
+ * domain_pause_by_systemcontroller / domain_unpause_by_systemcontroller).
+ * Every domain is created paused; hv_start schedules its first unpause at
+ * the scenario's `unpause` time (domains due together in
+ * machine.unpause_order), which admits it to the policy through wake.
+ * Pausing a runnable vCPU calls the policy's sleep hook, the only path
+ * that does, and deschedules it if it is running; an unpause of a vCPU
+ * that is not blocked goes through wake. Unpausing a domain whose first
+ * unpause is still pending does it now instead. Both are idempotent.
+ * 0 or -SIM_EINVAL (bad index, or before hv_start).
+ */
+int hv_domain_pause(struct hv *h, int dom);
+int hv_domain_unpause(struct hv *h, int dom);
 
 /*
  * Give vCPU `vcpu` of domain `dom` the workload w instead of the one wl_new

@@ -18,16 +18,24 @@
  *  - Xen's uninitialised `state` from at_alloc_task is modelled as 0, as if
  *    the allocator returned zeroed memory: none of UNBLOCKED, WAIT or
  *    BLOCKED, which Xen's requeue treats like a runnable vCPU (run queue).
- *  - The domain builder's unpause, which in Xen went through the wake hook
- *    some time after add_task, is modelled by `insert` putting a runnable
- *    vCPU straight on its queue; a vCPU created blocked takes the long-block
- *    path on its first wake, as a Xen domain unpaused late would.
- *  - The current period/slice/remain of a new vCPU are Xen's at_add_task
- *    constants (20 ms/15 ms/15 ms for a privileged domain, 10 s/10 ms/0 for
- *    others); the scenario's values are the natural ones, as Xen's adjdom
- *    set them, and the first replenishment clamps the current ones to them.
- *  - The sleep hook is the block path (sched.h): every block sets BLOCKED.
- *    Xen 2.0 called it only on pause; its block path left `state` alone.
+ *  - Admission is Xen's: `insert` is at_add_task (the current period,
+ *    slice and remain are its constants, 20 ms/15 ms/15 ms for a privileged
+ *    domain, 10 s/10 ms/0 for others, deadline = NOW()) and queues nothing;
+ *    the core's first unpause is a wake, i.e. unblock(): the short-block
+ *    path when unpaused at the instant of creation (a best-effort domain,
+ *    remain 0, starts in WAIT on the wait queue), the long-block path with
+ *    latency scaling when unpaused later. The scenario's values are the
+ *    natural ones, as Xen's adjdom set them; the first replenishment clamps
+ *    the current ones to them.
+ *  - Idle vCPUs are set up as Xen's at_init_idle_task did (at_add_task's
+ *    best-effort constants, on the run queue); the core then wakes the idle
+ *    vCPU of every pCPU but 0 at boot, and since Xen set it up before system
+ *    time started that wake takes the long-block path: remain 10 ms there,
+ *    so idle slices on those pCPUs last 10 ms rather than the 5 ms minimum.
+ *  - Blocking calls no hook (Xen 2.0's Atropos had no do_block), so a
+ *    blocked vCPU keeps its state: one in WAIT returns to the wait queue
+ *    after a long block, one in UNBLOCKED is charged when it blocks. The
+ *    sleep hook (Xen's block(): state BLOCKED) runs only on pause.
  *  - wake never preempts (no tickle, no earlier timer): Xen 2.0's unblock
  *    only requeued, and domain_wake raised nothing either, so a woken vCPU
  *    waits for the end of the current slice, at most 5 ms on an idle pCPU.
@@ -256,28 +264,33 @@ static void at_free_vdata(void *priv, struct sched_vcpu *v)
     v->priv = NULL;
 }
 
-/* Xen's at_add_task: its constants for the current values (see top). */
+/* Xen's at_add_task: its constants for the current values (see top). A
+ * domain's vCPU is queued by its first wake; an idle vCPU goes on the run
+ * queue at once, as at_init_idle_task put it. */
 static void at_insert(void *priv, struct sched_vcpu *v)
 {
     struct at_global *g = priv;
     struct at_vcpu *a = at_of(v);
     sim_time_t now = sched_now(g->core, v->processor);
+    bool dom0 = !v->is_idle && v->dom->privileged;
 
-    if (v->is_idle) {
-        /* remain 0 makes every idle slice the 5 ms minimum, so an idle
-         * pCPU looks at its queues at least that often. */
-        a->deadline = now;
-        at_link_before(&a->runq, &g->pcpu[v->processor].runq);
-        return;
-    }
-    bool dom0 = v->dom->privileged;
     a->remain = dom0 ? 15 * SIM_MSEC : 0;
     a->period = dom0 ? 20 * SIM_MSEC : 10 * SIM_SEC;
     a->slice = dom0 ? 15 * SIM_MSEC : 10 * SIM_MSEC;
     a->deadline = now;
     a->prevddln = dom0 ? now : 0;
+    if (v->is_idle) {
+        /* The idle domain got the best-effort constants in full (it never
+         * had adjdom). remain 0 makes every idle slice the 5 ms minimum,
+         * so an idle pCPU looks at its queues at least that often. */
+        a->nat_period = a->period;
+        a->nat_slice = a->slice;
+        a->latency = 10 * SIM_SEC;
+        a->xtratime = true;
+        at_requeue(g, a);
+        return;
+    }
     at_link_before(&a->all, &g->all);
-    at_requeue(g, a);
 }
 
 static void at_remove(void *priv, struct sched_vcpu *v)
@@ -294,16 +307,14 @@ static void at_remove(void *priv, struct sched_vcpu *v)
         at_unlink(&a->all);
 }
 
+/* Xen's block(), its sleep hook: reached only when the vCPU is paused.
+ * It raises nothing; the core deschedules a paused running vCPU. */
 static void at_sleep(void *priv, struct sched_vcpu *v)
 {
     struct at_global *g = priv;
     struct at_vcpu *a = at_of(v);
     a->state = AT_BLOCKED;
     at_dequeue(g, a);
-    /* The core reschedules after a block anyway; this covers a running
-     * vCPU stopped by other means. */
-    if (sched_curr(g->core, v->processor) == v)
-        sched_tickle(g->core, v->processor);
 }
 
 static void at_wake(void *priv, struct sched_vcpu *v)
@@ -316,8 +327,9 @@ static void at_wake(void *priv, struct sched_vcpu *v)
     if (a->deadline < now) {
         /* Long block: a short period (the latency hint) with the same
          * share, so the vCPU is served soon without taking more than its
-         * reservation. `state` is left as it was (Xen quirk); after a
-         * block it is BLOCKED, which requeue sends to the run queue. */
+         * reservation. `state` is left as it was: WAIT or UNBLOCKED send
+         * it back to the wait queue; only BLOCKED (after a pause) or the
+         * initial 0 reach the run queue. */
         a->prevddln = now;
         a->deadline = now + a->latency;
         a->slice = a->nat_slice / (a->nat_period / a->latency);
@@ -340,14 +352,13 @@ static void at_deschedule(struct at_global *g, struct sched_vcpu *cur, sim_time_
     if (a->slack_run && !g->sticky_wait) {
         /* What-if: slack is a gift, as when WAIT was a task state that
          * the charging test excluded. */
-    } else if (cur->runnable || a->state == AT_UNBLOCKED) {
+    } else if (cur->runnable || a->state == AT_UNBLOCKED || !g->uncharged_block) {
+        /* Xen charges a runnable vCPU, and one in UNBLOCKED even if it
+         * has just blocked; with uncharged_block off every run is
+         * charged. */
         a->remain -= ranfor;
         if (a->remain <= 0)
             a->state = AT_WAIT;
-    } else if (!g->uncharged_block) {
-        /* What-if: charge the run that ended in the block; it stays
-         * BLOCKED, so the next wake decides its queue. */
-        a->remain -= ranfor;
     }
     at_requeue(g, a);
 }

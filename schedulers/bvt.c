@@ -31,8 +31,8 @@
  * warp state. There is no migration, so Xen's "migrated" case of wake
  * (avt = svt) never arises. Xen's slice arithmetic was s32 and could wrap
  * negative on absurd evt gaps; slices here are 64-bit and always > 0. A
- * vCPU that is runnable when created joins the tail of the queue (Xen's new
- * domains entered at the head through wake when first unpaused).
+ * new vCPU enters the queue as Xen's new domains did: at the head, through
+ * wake, when the core first unpauses it.
  *
  * Quirks. Every Xen 2.0 behaviour that departs from the algorithm's intent
  * has a scenario option (scheduler.bvt.*_quirk, struct bvt below), default
@@ -108,7 +108,6 @@ struct bvt {
     bool u32_warp_quirk;            /* warped evt = avt - warp_value wraps below 0 */
     bool warp_per_dispatch_quirk;   /* warpl restarts at every dispatch */
     bool stale_warp_evt_quirk;      /* warp/unwarp timers leave evt unchanged */
-    bool insert_unwarped_quirk;     /* a new vCPU's first evt ignores its warp */
     bool wrap_blocked_quirk;        /* wrap-around wraps low avts to huge ones */
     int npcpus;
     struct bvt_cpu *cpus;           /* [npcpus] */
@@ -257,7 +256,6 @@ static int bvt_init(struct sched_core *core, const struct scn *s, void **priv)
     b->u32_warp_quirk = s->sched.bvt.u32_warp_quirk;
     b->warp_per_dispatch_quirk = s->sched.bvt.warp_per_dispatch_quirk;
     b->stale_warp_evt_quirk = s->sched.bvt.stale_warp_evt_quirk;
-    b->insert_unwarped_quirk = s->sched.bvt.insert_unwarped_quirk;
     b->wrap_blocked_quirk = s->sched.bvt.wrap_blocked_quirk;
     b->npcpus = sched_npcpus(core);
     b->cpus = calloc((size_t)b->npcpus, sizeof *b->cpus);
@@ -348,12 +346,10 @@ static void bvt_insert(void *priv, struct sched_vcpu *v)
             bvt_add_head(&c->runq, &bv->rq);
         return;
     }
-    /* A newcomer starts level with the pCPU, neither owed nor owing. With
-     * insert_unwarped_quirk its first evt ignores its warp (Xen set evt =
-     * svt); without, a vCPU that starts warped is chosen as warped. */
+    /* A newcomer starts level with the pCPU, neither owed nor owing; it is
+     * created paused and joins the queue through wake (its admission),
+     * which recomputes evt with the warp. */
     bv->avt = bv->evt = c->svt;
-    if (!b->insert_unwarped_quirk)
-        bv->evt = bvt_calc_evt(bv, bv->avt);
     if (!bv->timers_ready) {
         sched_timer_init(b->core, &bv->warp_timer, v->processor, bvt_warp_timer_fn, bv);
         sched_timer_init(b->core, &bv->unwarp_timer, v->processor, bvt_unwarp_timer_fn, bv);
@@ -361,8 +357,6 @@ static void bvt_insert(void *priv, struct sched_vcpu *v)
     }
     if (!bvt_on(&bv->all))
         bvt_add_tail(&c->all, &bv->all);
-    if (v->runnable && !bvt_on(&bv->rq))
-        bvt_add_tail(&c->runq, &bv->rq);
 }
 
 static void bvt_remove(void *priv, struct sched_vcpu *v)
@@ -528,10 +522,10 @@ static void bvt_dump(void *priv, FILE *out)
             (long long)BVT_MCU, (long long)b->ctx_allow,
             b->slice_units_quirk ? "on" : "off");
     fprintf(out, "  quirks: u32_runtime %s, u32_warp %s, warp_per_dispatch %s, "
-            "stale_warp_evt %s, insert_unwarped %s, wrap_blocked %s\n",
+            "stale_warp_evt %s, wrap_blocked %s\n",
             b->u32_runtime_quirk ? "on" : "off", b->u32_warp_quirk ? "on" : "off",
             b->warp_per_dispatch_quirk ? "on" : "off", b->stale_warp_evt_quirk ? "on" : "off",
-            b->insert_unwarped_quirk ? "on" : "off", b->wrap_blocked_quirk ? "on" : "off");
+            b->wrap_blocked_quirk ? "on" : "off");
     for (int p = 0; p < b->npcpus; p++) {
         struct bvt_cpu *c = &b->cpus[p];
         fprintf(out, "  cpu %d svt 0x%08" PRIx32 " curr %d\n", p, c->svt,

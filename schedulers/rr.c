@@ -14,9 +14,9 @@
  *
  * Simplified: Xen anchored the queue on the idle domain's own list node so
  * an empty queue "resolved" to idle; here idle is never queued and an empty
- * queue returns it explicitly, which is the same choice. A vCPU that is
- * runnable when created joins the tail (Xen's new domains entered through
- * the wake path when first unpaused). No quirk of RR has an option.
+ * queue returns it explicitly, which is the same choice. A new vCPU
+ * enters through wake (at the head) when the core first unpauses it, as
+ * Xen's new domains did. No quirk of RR has an option.
  */
 #include "schedulers/policies.h"
 
@@ -126,12 +126,12 @@ static void rr_free_vdata(void *priv, struct sched_vcpu *v)
     v->priv = NULL;
 }
 
+/* Xen's rr_add_task only records the owner: a new vCPU is paused and
+ * joins the queue through wake when the core unpauses it. */
 static void rr_insert(void *priv, struct sched_vcpu *v)
 {
-    struct rr *r = priv;
-    struct rr_vcpu *rv = v->priv;
-    if (!v->is_idle && v->runnable && !rr_queued(rv))
-        rr_add_tail(&r->cpus[v->processor].runq, rv);
+    (void)priv;
+    (void)v;
 }
 
 static void rr_remove(void *priv, struct sched_vcpu *v)

@@ -40,7 +40,8 @@ struct sched_vcpu {
     int vcpu;                       /* index within its domain (0 for idle) */
     int processor;                  /* pCPU whose run queue holds this vCPU */
     bool is_idle;                   /* the idle vCPU of `processor` */
-    bool runnable;                  /* not blocked (the running vCPU is runnable) */
+    bool runnable;                  /* neither blocked nor paused (the running vCPU is
+                                       runnable unless it blocked or was paused) */
     const struct scn_domain *dom;   /* the domain's parameters; NULL for idle */
     sim_time_t lastschd;            /* ns NOW(): when last dispatched (set before
                                        do_schedule returns to the core) */
@@ -103,15 +104,29 @@ struct sched_ops {
     /* Free v->priv; accepts a vCPU whose alloc failed (priv NULL). */
     void (*free_vdata)(void *priv, struct sched_vcpu *v);
 
-    /* Put a new vCPU on its processor's queues (v->runnable says whether it
-     * starts runnable); remove takes it off for good. */
+    /* A new vCPU (Xen 2.0's add_task). A domain's vCPU is created paused
+     * (v->runnable false) and reaches the policy's queues only through
+     * wake, when the core unpauses it. An idle vCPU is runnable from the
+     * start and is set up as Xen's init_idle_task did (queued if the
+     * policy keeps idle on its queue). remove takes a vCPU off for good. */
     void (*insert)(void *priv, struct sched_vcpu *v);
     void (*remove)(void *priv, struct sched_vcpu *v);
 
-    /* v stopped being runnable (it blocked). Called before do_schedule
-     * runs on v's pCPU if v was running. */
+    /* v, the running vCPU of its pCPU, blocked (SCHEDOP_block with no
+     * event pending): Xen 2.0's do_block hook, called by the core just
+     * before do_schedule on that pCPU. Optional; none of Xen 2.0's three
+     * policies had one, so they see a block only as a previous vCPU that
+     * do_schedule finds not runnable. */
+    void (*do_block)(void *priv, struct sched_vcpu *v);
+    /* v stopped being runnable because it was paused (Xen 2.0's
+     * domain_sleep, reached only from the pause paths). v may be running
+     * on its pCPU; the core reschedules that pCPU whatever the policy
+     * does. Never called for a block. */
     void (*sleep)(void *priv, struct sched_vcpu *v);
-    /* v became runnable. The policy decides whether v's pCPU should
+    /* v became runnable: unblocked, or unpaused (the first unpause is a
+     * new domain's admission). Also called once at boot for the idle vCPU
+     * of every pCPU but 0, which Xen 2.0 unpaused when that pCPU entered
+     * its idle loop. The policy decides whether v's pCPU should
      * reschedule now (sched_tickle) or sooner than planned
      * (sched_timer_earlier). */
     void (*wake)(void *priv, struct sched_vcpu *v);
@@ -148,6 +163,13 @@ static inline void sched_op_remove(const struct sched_ops *o, void *priv, struct
 {
     if (o->remove)
         o->remove(priv, v);
+}
+
+static inline void sched_op_do_block(const struct sched_ops *o, void *priv,
+                                     struct sched_vcpu *v)
+{
+    if (o->do_block)
+        o->do_block(priv, v);
 }
 
 static inline void sched_op_sleep(const struct sched_ops *o, void *priv, struct sched_vcpu *v)

@@ -1312,8 +1312,12 @@ static const struct keydef cost_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
 
+static const char *const unpause_order_names[] = { "creation", "reverse", NULL };
+
 static const struct keydef machine_keys[] = {
     { "pcpus", k_int, offsetof(struct scn_machine, pcpus), &lim_pcpus, 0 },
+    { "unpause_order", k_enum, offsetof(struct scn_machine, unpause_order),
+      unpause_order_names, 0 },
     { "clock", k_map, offsetof(struct scn_machine, clock), clock_keys, 0 },
     { "costs", k_map, offsetof(struct scn_machine, costs), cost_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
@@ -1340,7 +1344,6 @@ static const struct keydef bvt_global_keys[] = {
     BVT_Q(u32_warp_quirk),
     BVT_Q(warp_per_dispatch_quirk),
     BVT_Q(stale_warp_evt_quirk),
-    BVT_Q(insert_unwarped_quirk),
     BVT_Q(wrap_blocked_quirk),
     { NULL, NULL, 0, NULL, 0 },
 };
@@ -1780,6 +1783,7 @@ static const struct keydef domain_keys[] = {
     { "sched", k_dom_sched, DOM(bvt), dom_sched_keys, 0 },
     { "workload", k_workload, DOM(wl), NULL, 0 },
     { "backend", k_map, DOM(backend_per_request), backend_keys, 0 },
+    { "unpause", k_qty, DOM(unpause), &q_warmup, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -2620,7 +2624,6 @@ static void scn_defaults(struct scn *s)
     s->sched.bvt.u32_warp_quirk = true;
     s->sched.bvt.warp_per_dispatch_quirk = true;
     s->sched.bvt.stale_warp_evt_quirk = true;
-    s->sched.bvt.insert_unwarped_quirk = true;
     s->sched.bvt.wrap_blocked_quirk = true;
     s->sched.atropos.uncharged_block_quirk = true;
     s->sched.atropos.sticky_wait_quirk = true;
@@ -3048,13 +3051,13 @@ char *scn_canonical(const struct scn *s)
     fmt_qty(q[3], 64, m->costs.pte_validate);
     fmt_qty(q[4], 64, m->costs.cache_refill);
     sb_printf(&b, "costs %s|%s|%s|%s|%s\n", q[0], q[1], q[2], q[3], q[4]);
+    sb_printf(&b, "unpause_order %s\n", unpause_order_names[m->unpause_order]);
     const struct scn_sched_global *g = &s->sched;
     sb_printf(&b, "scheduler %s rr.slice %" PRId64 " bvt.ctx_allow %" PRId64
-              " bvt.quirks %d%d%d%d%d%d%d atropos.quirks %d%d%d%d\n", g->name, g->rr.slice,
+              " bvt.quirks %d%d%d%d%d%d atropos.quirks %d%d%d%d\n", g->name, g->rr.slice,
               g->bvt.ctx_allow, g->bvt.slice_units_quirk, g->bvt.u32_runtime_quirk,
               g->bvt.u32_warp_quirk, g->bvt.warp_per_dispatch_quirk,
-              g->bvt.stale_warp_evt_quirk, g->bvt.insert_unwarped_quirk,
-              g->bvt.wrap_blocked_quirk, g->atropos.uncharged_block_quirk,
+              g->bvt.stale_warp_evt_quirk, g->bvt.wrap_blocked_quirk, g->atropos.uncharged_block_quirk,
               g->atropos.sticky_wait_quirk, g->atropos.global_slack_index_quirk,
               g->atropos.slack_search_wrap_quirk);
     for (int i = 0; i < s->ndevices; i++) {
@@ -3067,7 +3070,8 @@ char *scn_canonical(const struct scn *s)
     for (int i = 0; i < s->ndomains; i++) {
         const struct scn_domain *d = &s->domains[i];
         sb_printf(&b, "domain %s privileged %d vcpus %d memory %" PRId64 " backend %" PRId64
-                  " cpus", d->name, d->privileged, d->vcpus, d->memory, d->backend_per_request);
+                  " unpause %" PRId64 " cpus", d->name, d->privileged, d->vcpus, d->memory,
+                  d->backend_per_request, d->unpause);
         for (int j = 0; j < d->ncpus; j++)
             sb_printf(&b, " %d", d->cpus[j]);
         sb_printf(&b, "\n bvt %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n atropos %" PRId64
@@ -3109,7 +3113,6 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
         q[nq++] = (typeof(q[0])){ "u32_warp", g->bvt.u32_warp_quirk };
         q[nq++] = (typeof(q[0])){ "warp_per_dispatch", g->bvt.warp_per_dispatch_quirk };
         q[nq++] = (typeof(q[0])){ "stale_warp_evt", g->bvt.stale_warp_evt_quirk };
-        q[nq++] = (typeof(q[0])){ "insert_unwarped", g->bvt.insert_unwarped_quirk };
         q[nq++] = (typeof(q[0])){ "wrap_blocked", g->bvt.wrap_blocked_quirk };
     } else {
         q[nq++] = (typeof(q[0])){ "uncharged_block", g->atropos.uncharged_block_quirk };

@@ -55,8 +55,14 @@ struct scn_costs {
     struct quantity cache_refill;   /* after switching to a different domain */
 };
 
+/* The order in which domains unpaused at the same instant are unpaused
+ * (each unpause is a wake, and Xen 2.0's RR and BVT wakes queue at the
+ * head, so this decides who runs first). */
+enum scn_unpause_order { SCN_UNPAUSE_CREATION, SCN_UNPAUSE_REVERSE };
+
 struct scn_machine {
     int pcpus;
+    int unpause_order;              /* enum scn_unpause_order, default creation */
     struct scn_clock clock;
     struct scn_costs costs;
 };
@@ -75,7 +81,6 @@ struct scn_sched_global {
         bool u32_warp_quirk;        /* warped evt = avt - warp_value wraps below 0 */
         bool warp_per_dispatch_quirk; /* warpl counted per dispatch, not per warp */
         bool stale_warp_evt_quirk;  /* warp/unwarp timers leave evt as it was */
-        bool insert_unwarped_quirk; /* a new vCPU's first evt ignores its warp */
         bool wrap_blocked_quirk;    /* wrap-around also pulls back blocked vCPUs */
     } bvt;
     struct {
@@ -178,6 +183,8 @@ struct scn_domain {
     int *cpus;                      /* pCPUs the vCPUs may run on, NULL = any */
     int ncpus;
     sim_time_t backend_per_request; /* ns of CPU per backend request (driver domains) */
+    sim_time_t unpause;             /* ns engine time at which it is unpaused (admitted
+                                       to its scheduler through wake); 0 = at boot */
     struct scn_bvt_dom bvt;
     struct scn_atropos_dom atropos;
     struct scn_workload wl;

@@ -31,6 +31,7 @@ struct fake_timer {
 };
 
 struct sched_core {
+    bool booting;                   /* idle vCPUs being set up: NOW() reads -1 */
     const struct sched_ops *ops;
     void *priv;                     /* the policy's global state */
     struct scn scn;                 /* only .sched and .machine.pcpus are set */
@@ -85,7 +86,7 @@ static void fake_record(struct sched_core *c, enum fake_call_kind kind, int pcpu
 sim_time_t sched_now(struct sched_core *core, int pcpu)
 {
     fake_check_pcpu(core, pcpu);
-    return core->now[pcpu];
+    return core->booting ? -1 : core->now[pcpu];
 }
 
 int sched_npcpus(const struct sched_core *core)
@@ -176,7 +177,6 @@ struct scn_sched_global fake_sched_defaults(void)
     g.bvt.u32_warp_quirk = true;
     g.bvt.warp_per_dispatch_quirk = true;
     g.bvt.stale_warp_evt_quirk = true;
-    g.bvt.insert_unwarped_quirk = true;
     g.bvt.wrap_blocked_quirk = true;
     g.atropos.uncharged_block_quirk = true;
     g.atropos.sticky_wait_quirk = true;
@@ -250,9 +250,15 @@ int fake_core_new(const struct sched_ops *ops, int npcpus,
             free(c);
             return err;
         }
+        c->booting = true;
         ops->insert(c->priv, v);
+        c->booting = false;
         c->curr[p] = v;
     }
+    /* As the real core's boot: every pCPU but 0 wakes its idle vCPU. */
+    for (int p = 1; p < npcpus; p++)
+        if (ops->wake)
+            ops->wake(c->priv, &c->idle[p].v);
     *out = c;
     return 0;
 }
@@ -304,7 +310,7 @@ int fake_vcpu_new(struct sched_core *c, const struct scn_domain *dom, int pcpu,
     v->vcpu = 0;
     v->processor = pcpu;
     v->is_idle = false;
-    v->runnable = runnable;
+    v->runnable = false;
     v->dom = &fv->dom;
     v->lastschd = c->now[pcpu];
     int err = c->ops->alloc_vdata(c->priv, v);
@@ -317,6 +323,8 @@ int fake_vcpu_new(struct sched_core *c, const struct scn_domain *dom, int pcpu,
     c->ops->insert(c->priv, v);
     c->vcpus[c->nvcpus++] = fv;
     *out = v;
+    if (runnable)
+        fake_wake(c, v);
     return 0;
 }
 
@@ -358,6 +366,13 @@ struct sched_slice fake_schedule(struct sched_core *c, int pcpu)
 }
 
 void fake_block(struct sched_core *c, struct sched_vcpu *v)
+{
+    v->runnable = false;
+    if (c->ops->do_block)
+        c->ops->do_block(c->priv, v);
+}
+
+void fake_pause(struct sched_core *c, struct sched_vcpu *v)
 {
     v->runnable = false;
     if (c->ops->sleep)

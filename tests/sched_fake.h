@@ -75,8 +75,9 @@ struct scn_domain fake_domain_defaults(void);
 /*
  * Create the fake core with npcpus (1..FAKE_MAX_PCPUS) pCPUs: calls
  * ops->init with a scenario whose sched block is *g (copied), then creates
- * each pCPU's idle vCPU (alloc_vdata + insert, runnable) and makes it
- * current. NOW() starts at 0 on every pCPU. 0 or the negative sim_err of
+ * each pCPU's idle vCPU (alloc_vdata + insert, runnable, with NOW() reading
+ * -1 during the insert as the real core's boot) and makes it current, then
+ * wakes the idle vCPU of every pCPU but 0. NOW() starts at 0 on every pCPU. 0 or the negative sim_err of
  * the policy (or -SIM_EINVAL / -SIM_ENOMEM); *out is NULL on failure.
  */
 int fake_core_new(const struct sched_ops *ops, int npcpus,
@@ -88,9 +89,12 @@ void *fake_policy(struct sched_core *c);
 
 /*
  * Create a vCPU of a domain with parameters *dom (copied; the vCPU's dom
- * points at the copy) on pcpu: alloc_vdata, then insert. Each call makes a
- * new domain (index = creation order, 0-based), vcpu 0. On an alloc_vdata
- * error returns it (e.g. -SIM_EINVAL), after free_vdata, and *out is NULL.
+ * points at the copy) on pcpu: alloc_vdata, then insert (paused, as the
+ * real core creates it), then, if runnable, its unpause: fake_wake at the
+ * pCPU's NOW(). A vCPU created not runnable is admitted by its first
+ * fake_wake. Each call makes a new domain (index = creation order,
+ * 0-based), vcpu 0. On an alloc_vdata error returns it (e.g. -SIM_EINVAL),
+ * after free_vdata, and *out is NULL.
  */
 int fake_vcpu_new(struct sched_core *c, const struct scn_domain *dom, int pcpu,
                   bool runnable, struct sched_vcpu **out);
@@ -110,9 +114,12 @@ void fake_set_curr(struct sched_core *c, struct sched_vcpu *v);
  */
 struct sched_slice fake_schedule(struct sched_core *c, int pcpu);
 
-/* The block and wake paths: set v->runnable, then call the policy's sleep
- * or wake hook (if any). Block does not reschedule: call fake_schedule. */
+/* The block, pause and wake paths: set v->runnable, then call the
+ * policy's do_block, sleep or wake hook (if any), as the real core does
+ * (a block calls do_block, a pause sleep). None reschedules: call
+ * fake_schedule. */
 void fake_block(struct sched_core *c, struct sched_vcpu *v);
+void fake_pause(struct sched_core *c, struct sched_vcpu *v);
 void fake_wake(struct sched_core *c, struct sched_vcpu *v);
 
 /* ns charged to v by fake_schedule (and fake_run) so far. */

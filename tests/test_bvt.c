@@ -62,10 +62,10 @@ static struct bvt_cpu *CPU0(struct sched_core *c)
 START_TEST(test_charging_rounds_up)
 {
     struct sched_core *c = core_with(true);
-    struct sched_vcpu *a = vcpu_adv(c, 10, true), *b = vcpu_adv(c, 10, true);
-    /* Queue [idle, a, b], all new avt = evt = svt = 0: a is the first of
-     * the lowest evt; b is next_prime with the same evt, so the slice is
-     * 0 / 10 + ctx_allow = 5 ms. */
+    struct sched_vcpu *b = vcpu_adv(c, 10, true), *a = vcpu_adv(c, 10, true);
+    /* Admitted b then a, each at the head: queue [a, b, idle], all new avt
+     * = evt = svt: a is the first of the lowest evt; b is next_prime with
+     * the same evt, so the slice is 0 / 10 + ctx_allow = 5 ms. */
     struct sched_slice s = fake_schedule(c, 0);
     ck_assert_ptr_eq(s.next, a);
     ck_assert_int_eq(s.slice, 5 * MS);
@@ -123,7 +123,7 @@ START_TEST(test_contended_slice_after_a_run)
 {
     for (int quirk = 1; quirk >= 0; quirk--) {
         struct sched_core *c = core_with(quirk);
-        struct sched_vcpu *a = vcpu_adv(c, 10, true), *b = vcpu_adv(c, 10, true);
+        struct sched_vcpu *b = vcpu_adv(c, 10, true), *a = vcpu_adv(c, 10, true);
         ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
         /* a runs 5 ms = 50 MCUs: avt 500. b (0) runs; the gap 500 / 10 =
          * 50 MCUs: quirk on 5 ms + 50 ns, off 5 ms + 50 * 100 us = 10 ms. */
@@ -179,10 +179,12 @@ END_TEST
 START_TEST(test_wake_catches_up_with_svt)
 {
     struct sched_core *c = core_with(true);
-    struct sched_vcpu *a = vcpu_adv(c, 10, true), *b = vcpu_adv(c, 10, true),
+    struct sched_vcpu *b = vcpu_adv(c, 10, true), *a = vcpu_adv(c, 10, true),
                       *w = vcpu_adv(c, 10, false);
+    fake_clear_log(c);
     /* t=0 a runs; t=5ms a has 500, b runs; t=10ms b has 500: queue
-     * [idle, a, b] both 500, a first; svt = 500. w sleeps at avt 0. */
+     * [idle, a, b] both 500, a first; svt = 500. w, never admitted, is
+     * at the avt it was created with, 0. */
     ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
     fake_advance(c, 0, 5 * MS);
     ck_assert_ptr_eq(fake_schedule(c, 0).next, b);
@@ -191,7 +193,7 @@ START_TEST(test_wake_catches_up_with_svt)
     ck_assert_uint_eq(CPU0(c)->svt, VT(500));
     ck_assert_uint_eq(BV(w)->avt, VT(0));
     fake_wake(c, w);
-    /* avt 0 < svt 500: raised to 500. a was dispatched just now, so its
+    /* Its admission: avt 0 < svt 500: raised to 500. a was dispatched just now, so its
      * evt as of now is 500 too, and w.evt <= curr_evt preempts. */
     ck_assert_uint_eq(BV(w)->avt, VT(500));
     ck_assert_uint_eq(BV(w)->evt, VT(500));
@@ -211,7 +213,8 @@ START_TEST(test_wake_no_preempt_timer_earlier)
 {
     for (int quirk = 1; quirk >= 0; quirk--) {
         struct sched_core *c = core_with(quirk);
-        struct sched_vcpu *a = vcpu_adv(c, 10, true), *w = vcpu_adv(c, 40, true);
+        struct sched_vcpu *w = vcpu_adv(c, 40, true), *a = vcpu_adv(c, 10, true);
+        fake_clear_log(c);
         /* t=0: a (first of two zeros) for 5 ms -> avt 500. t=5ms: w. */
         ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
         fake_advance(c, 0, 5 * MS);
@@ -219,8 +222,8 @@ START_TEST(test_wake_no_preempt_timer_earlier)
         /* t=10ms: w blocks after 50 MCUs: avt 50 * 40 = 2000; a runs alone
          * (svt = 500), dispatched at 10 ms with a 50 ms slice. */
         fake_advance(c, 0, 5 * MS);
-        fake_block(c, w);
-        ck_assert_int_eq(fake_ntickles(c, 0), 1);
+        fake_block(c, w);                        /* no hook: the core reschedules */
+        ck_assert_int_eq(fake_ntickles(c, 0), 0);
         struct sched_slice s = fake_schedule(c, 0);
         ck_assert_ptr_eq(s.next, a);
         ck_assert_int_eq(s.slice, 50 * MS);
@@ -233,7 +236,7 @@ START_TEST(test_wake_no_preempt_timer_earlier)
          * 130 MCUs = 13 ms: 10 + 13 + 5 = 28 ms. */
         fake_advance(c, 0, 2 * MS);
         fake_wake(c, w);
-        ck_assert_int_eq(fake_ntickles(c, 0), 1);
+        ck_assert_int_eq(fake_ntickles(c, 0), 0);
         sim_time_t when = 0;
         ck_assert_int_eq(fake_nearlier(c, 0, &when), 1);
         ck_assert_int_eq(when, quirk ? 15 * MS + 130 : 28 * MS);
@@ -265,18 +268,20 @@ END_TEST
 
 START_TEST(test_sleep)
 {
+    /* The sleep hook, which the core calls only for a pause. */
     struct sched_core *c = core_with(true);
-    struct sched_vcpu *a = vcpu_adv(c, 10, true), *b = vcpu_adv(c, 10, true),
-                      *d = vcpu_adv(c, 10, true);
+    struct sched_vcpu *d = vcpu_adv(c, 10, true), *b = vcpu_adv(c, 10, true),
+                      *a = vcpu_adv(c, 10, true);
     ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
-    /* A queued vCPU that blocks leaves the queue without a reschedule. */
-    fake_block(c, b);
+    fake_clear_log(c);
+    /* A queued vCPU that is paused leaves the queue without a reschedule. */
+    fake_pause(c, b);
     ck_assert_int_eq(fake_ntickles(c, 0), 0);
     ck_assert(!bvt_on(&BV(b)->rq));
     /* The running one asks for one and leaves the queue there, charged:
      * 1 ms = 10 MCUs -> avt 100. */
     fake_advance(c, 0, 1 * MS);
-    fake_block(c, a);
+    fake_pause(c, a);
     ck_assert_int_eq(fake_ntickles(c, 0), 1);
     struct sched_slice s = fake_schedule(c, 0);
     ck_assert_ptr_eq(s.next, d);
@@ -302,17 +307,18 @@ static struct sched_vcpu *warped_vcpu(struct sched_core *c, sim_time_t warpl, si
 START_TEST(test_warp_cycle)
 {
     struct sched_core *c = core_with(true);
-    struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
     struct sched_vcpu *b = vcpu_adv(c, 10, true);
+    struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
+    fake_clear_log(c);
     ck_assert_int_eq(BV(a)->warp_value, 200);
     ck_assert(BV(a)->warp && BV(a)->warpback);
-    /* Insertion sets evt = svt = 0 (no warp applied yet): a is first. It
+    /* Admitted at avt = svt, a's evt is svt - 200 (warped): a is first. It
      * is warped with warpl 3 ms, so its warp timer is armed at 0 + 3 ms. */
     ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
     ck_assert(fake_timer_pending(c, &BV(a)->warp_timer));
     ck_assert_int_eq(fake_timer_expires(c, &BV(a)->warp_timer), 3 * MS);
     /* t=2ms: a charged 20 MCUs -> avt 200, evt 200 - 200 = 0; the warp
-     * timer is removed on deschedule. Queue [idle, b(0), a(0)]: b first. */
+     * timer is removed on deschedule. Queue [b(0), idle, a(0)]: b first. */
     fake_advance(c, 0, 2 * MS);
     struct sched_slice s = fake_schedule(c, 0);
     ck_assert_uint_eq(BV(a)->avt, VT(200));
@@ -367,6 +373,7 @@ START_TEST(test_warp_warpu_zero_stops_warping)
 {
     struct sched_core *c = core_with(true);
     struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 0);
+    fake_clear_log(c);
     ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
     /* warpu 0: the warp timer ends warping for good and reschedules; the
      * unwarp timer then fires at once and does nothing. */
@@ -390,8 +397,8 @@ START_TEST(test_warp_below_value_wraps)
      * evt = avt - warp_value modulo 2^32, near the top, so it loses to
      * every unwarped vCPU (it still beats idle's ~0U). */
     struct sched_core *c = core_with(true);
-    struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
     struct sched_vcpu *b = vcpu_adv(c, 10, true);
+    struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
     /* As if virtual time had started at 0 (Xen's boot value). */
     CPU0(c)->svt = 0;
     BV(a)->avt = 0;
@@ -610,6 +617,7 @@ START_TEST(test_warp_per_dispatch_quirk)
         g.bvt.warp_per_dispatch_quirk = quirk;
         struct sched_core *c = core_g(&g);
         struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
+        fake_clear_log(c);
         /* a alone is re-dispatched at every do_schedule; each dispatch
          * lasts 2 ms, less than warpl = 3 ms. */
         ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
@@ -646,6 +654,7 @@ START_TEST(test_warp_per_dispatch_quirk)
     g.bvt.warp_per_dispatch_quirk = false;
     struct sched_core *c = core_g(&g);
     struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
+    fake_clear_log(c);
     fake_schedule(c, 0);
     fake_set_now(c, 0, 2 * MS);
     fake_schedule(c, 0);
@@ -673,6 +682,7 @@ START_TEST(test_stale_warp_evt_quirk)
         g.bvt.stale_warp_evt_quirk = quirk;
         struct sched_core *c = core_g(&g);
         struct sched_vcpu *a = warped_vcpu(c, 3 * MS, 20 * MS);
+        fake_clear_log(c);
         /* a alone. t=1ms: charged 10 MCUs, avt 100, warped evt 100 - 200;
          * re-dispatched with the warp timer at 1 + 3 = 4 ms. */
         fake_schedule(c, 0);
@@ -701,24 +711,24 @@ START_TEST(test_stale_warp_evt_quirk)
 }
 END_TEST
 
-START_TEST(test_insert_unwarped_quirk)
+START_TEST(test_admission_warped)
 {
-    for (int quirk = 1; quirk >= 0; quirk--) {
-        struct scn_sched_global g = fake_sched_defaults();
-        g.bvt.insert_unwarped_quirk = quirk;
-        struct sched_core *c = core_g(&g);
-        struct sched_vcpu *a = vcpu_adv(c, 10, true);
-        struct sched_vcpu *w = warped_vcpu(c, 3 * MS, 20 * MS);
-        /* Both start at avt = svt. On: w's evt = svt too, a tie that a
-         * (first in queue) wins. Off: w's evt = svt - 200, w first; the
-         * gap 200 / 10 = 20 MCUs -> 5 ms + 20 ns. */
-        ck_assert_uint_eq(BV(w)->avt, VT(0));
-        ck_assert_uint_eq(BV(w)->evt, quirk ? VT(0) : VT(0) - 200u);
-        struct sched_slice s = fake_schedule(c, 0);
-        ck_assert_ptr_eq(s.next, quirk ? a : w);
-        ck_assert_int_eq(s.slice, quirk ? 5 * MS : 5 * MS + 20);
-        fake_core_free(c);
-    }
+    struct scn_sched_global g = fake_sched_defaults();
+    struct sched_core *c = core_g(&g);
+    struct sched_vcpu *a = vcpu_adv(c, 10, true);
+    struct sched_vcpu *w = warped_vcpu(c, 3 * MS, 20 * MS);
+    /* Both are created at avt = evt = svt and admitted by their first
+     * wake (Xen 2.0's unpause), which recomputes evt with the warp that
+     * adjdom set: w's warp of 2 ms at 10 units per 100 us is 200 units,
+     * so its evt is svt - 200 and it runs first; the gap 200 / 10 = 20
+     * MCUs, added in ns (the units quirk), gives 5 ms + 20 ns. */
+    ck_assert_uint_eq(BV(a)->evt, VT(0));
+    ck_assert_uint_eq(BV(w)->avt, VT(0));
+    ck_assert_uint_eq(BV(w)->evt, VT(0) - 200u);
+    struct sched_slice s = fake_schedule(c, 0);
+    ck_assert_ptr_eq(s.next, w);
+    ck_assert_int_eq(s.slice, 5 * MS + 20);
+    fake_core_free(c);
 }
 END_TEST
 
@@ -728,8 +738,9 @@ START_TEST(test_wrap_blocked_quirk)
         struct scn_sched_global g = fake_sched_defaults();
         g.bvt.wrap_blocked_quirk = quirk;
         struct sched_core *c = core_g(&g);
-        struct sched_vcpu *a = vcpu_adv(c, 10, true), *b = vcpu_adv(c, 10, true);
+        struct sched_vcpu *b = vcpu_adv(c, 10, true), *a = vcpu_adv(c, 10, true);
         struct sched_vcpu *z = vcpu_adv(c, 10, false), *old = vcpu_adv(c, 10, false);
+        fake_clear_log(c);
         BV(a)->avt = BV(a)->evt = 0xf0000000u;
         BV(b)->avt = BV(b)->evt = 0xf0000100u;
         BV(z)->avt = BV(z)->evt = 0xefffff00u;   /* blocked, a little behind */
@@ -781,7 +792,7 @@ static Suite *bvt_suite(void)
     tcase_add_test(tc, test_u32_warp_quirk);
     tcase_add_test(tc, test_warp_per_dispatch_quirk);
     tcase_add_test(tc, test_stale_warp_evt_quirk);
-    tcase_add_test(tc, test_insert_unwarped_quirk);
+    tcase_add_test(tc, test_admission_warped);
     tcase_add_test(tc, test_wrap_blocked_quirk);
     tc = xs_tcase(s, "shares", 20);
     tcase_add_test(tc, test_shares_quirk_on);

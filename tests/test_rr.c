@@ -43,9 +43,12 @@ START_TEST(test_tail_requeue_order)
 {
     struct sched_core *c = core_with(10 * SIM_MSEC);
     struct sched_vcpu *a = vcpu(c, true), *b = vcpu(c, true), *d = vcpu(c, true);
-    /* Created runnable in order a, b, d: they join the tail in that order,
-     * and each descheduled vCPU goes back to the tail. */
-    struct sched_vcpu *want[] = { a, b, d, a, b, d, a };
+    /* Admitted (unpaused through wake) in order a, b, d: each goes to the
+     * head, so the queue is [d, b, a]; every admission found idle running
+     * and asked for a reschedule. Each descheduled vCPU goes back to the
+     * tail, so the order repeats. */
+    ck_assert_int_eq(fake_ntickles(c, 0), 3);
+    struct sched_vcpu *want[] = { d, b, a, d, b, a, d };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         ck_assert_ptr_eq(step(c), want[i]);
     fake_core_free(c);
@@ -76,19 +79,21 @@ START_TEST(test_wake_head_no_preempt)
 {
     struct sched_core *c = core_with(10 * SIM_MSEC);
     struct sched_vcpu *a = vcpu(c, true), *b = vcpu(c, true), *w = vcpu(c, false);
-    ck_assert_ptr_eq(fake_schedule(c, 0).next, a);      /* queue now [b] */
+    /* Admissions: queue [b, a]; b runs. */
+    ck_assert_ptr_eq(fake_schedule(c, 0).next, b);      /* queue now [a] */
+    fake_clear_log(c);
     fake_advance(c, 0, 4 * SIM_MSEC);
-    fake_wake(c, w);                                    /* queue [w, b] */
+    fake_wake(c, w);                                    /* queue [w, a] */
     /* a is not idle: no preemption, no timer change. */
     ck_assert_int_eq(fake_ntickles(c, 0), 0);
     ck_assert_int_eq(fake_nearlier(c, 0, NULL), 0);
     ck_assert_int_eq(fake_slice_timer(c, 0), 10 * SIM_MSEC);
     fake_set_now(c, 0, 10 * SIM_MSEC);
-    /* a requeues at the tail behind [w, b]: the woken vCPU runs next,
-     * ahead of b, which had waited longer. */
+    /* b requeues at the tail behind [w, a]: the woken vCPU runs next,
+     * ahead of a, which had waited longer. */
     ck_assert_ptr_eq(step(c), w);
-    ck_assert_ptr_eq(step(c), b);
     ck_assert_ptr_eq(step(c), a);
+    ck_assert_ptr_eq(step(c), b);
     ck_assert_ptr_eq(step(c), w);
     fake_core_free(c);
 }
@@ -112,23 +117,45 @@ END_TEST
 
 START_TEST(test_sleep)
 {
+    /* The sleep hook, which the core calls only for a pause. */
     struct sched_core *c = core_with(10 * SIM_MSEC);
-    struct sched_vcpu *a = vcpu(c, true), *b = vcpu(c, true), *d = vcpu(c, true);
+    struct sched_vcpu *d = vcpu(c, true), *b = vcpu(c, true), *a = vcpu(c, true);
     ck_assert_ptr_eq(fake_schedule(c, 0).next, a);      /* queue [b, d] */
-    /* A queued vCPU that blocks leaves the queue at once, no resched. */
-    fake_block(c, b);
+    fake_clear_log(c);
+    /* A queued vCPU that is paused leaves the queue at once, no resched. */
+    fake_pause(c, b);
     ck_assert_int_eq(fake_ntickles(c, 0), 0);
     /* The running one asks for a reschedule and is dropped there. */
     fake_advance(c, 0, 2 * SIM_MSEC);
-    fake_block(c, a);
+    fake_pause(c, a);
     ck_assert_int_eq(fake_ntickles(c, 0), 1);
     ck_assert_ptr_eq(step(c), d);
     ck_assert_ptr_eq(step(c), d);                       /* alone now */
-    fake_block(c, d);
+    fake_pause(c, d);
     ck_assert(step(c)->is_idle);
     fake_wake(c, b);
-    ck_assert_int_eq(fake_ntickles(c, 0), 3);   /* a and d blocking running, b waking */
+    ck_assert_int_eq(fake_ntickles(c, 0), 3);   /* a and d pausing running, b waking */
     ck_assert_ptr_eq(step(c), b);
+    fake_core_free(c);
+}
+END_TEST
+
+START_TEST(test_block_calls_no_hook)
+{
+    /* Xen 2.0's RR had no do_block: a block reaches the policy only as a
+     * previous vCPU that do_schedule finds not runnable and drops. */
+    struct sched_core *c = core_with(10 * SIM_MSEC);
+    struct sched_vcpu *b = vcpu(c, true), *a = vcpu(c, true);
+    ck_assert_ptr_eq(fake_schedule(c, 0).next, a);      /* queue [b] */
+    fake_clear_log(c);
+    fake_advance(c, 0, 2 * SIM_MSEC);
+    fake_block(c, a);
+    ck_assert_int_eq(fake_ntickles(c, 0), 0);
+    ck_assert_ptr_eq(step(c), b);
+    ck_assert_ptr_eq(step(c), b);                       /* a is not requeued */
+    fake_wake(c, a);                                    /* head, no preemption */
+    ck_assert_int_eq(fake_ntickles(c, 0), 0);
+    ck_assert_ptr_eq(step(c), a);
     fake_core_free(c);
 }
 END_TEST
@@ -163,6 +190,7 @@ START_TEST(test_two_pcpus_independent)
     ck_assert_int_eq(fake_vcpu_new(c, &d, 1, false, &b), 0);
     ck_assert_ptr_eq(fake_schedule(c, 0).next, a);
     ck_assert(fake_schedule(c, 1).next->is_idle);
+    fake_clear_log(c);
     fake_wake(c, b);                            /* pCPU 1 is idle: preempt there */
     ck_assert_int_eq(fake_ntickles(c, 0), 0);
     ck_assert_int_eq(fake_ntickles(c, 1), 1);
@@ -230,6 +258,7 @@ static Suite *rr_suite(void)
     tcase_add_test(tc, test_wake_head_no_preempt);
     tcase_add_test(tc, test_wake_preempts_idle);
     tcase_add_test(tc, test_sleep);
+    tcase_add_test(tc, test_block_calls_no_hook);
     tcase_add_test(tc, test_equal_shares);
     tcase_add_test(tc, test_two_pcpus_independent);
     tcase_add_test(tc, test_dump);
