@@ -624,14 +624,15 @@ static void done_fn(void *arg)
 }
 
 /* v, neither blocked nor paused now, becomes runnable: Xen 2.0's
- * domain_wake, whose wake hook decides on preemption. */
-static void make_runnable(struct hv_vcpu *v)
+ * domain_wake, whose wake hook decides on preemption. Only a wake from a
+ * block starts a sched_latency sample (an unpause is not a wakeup). */
+static void make_runnable(struct hv_vcpu *v, bool from_block)
 {
     struct hv *h = v->h;
     sim_time_t t = ev_now(h->loop);
     v->sv.runnable = true;
     set_rs(v, HV_RS_RUNNABLE, t);
-    v->wake_pending = true;
+    v->wake_pending = from_block;
     v->woke_at = t;
     sched_op_wake(h->ops, h->spriv, &v->sv);
     if (h->obs)
@@ -649,7 +650,7 @@ static void wake(struct hv_vcpu *v)
     v->wakeups++;
     v->remaining = 0;
     if (!v->paused)
-        make_runnable(v);
+        make_runnable(v, true);
 }
 
 /* The domain builder's unpause (domain_unpause_by_systemcontroller): a
@@ -663,7 +664,7 @@ static void unpause_vcpu(struct hv_vcpu *v)
     if (v->blocked)
         set_rs(v, HV_RS_BLOCKED, ev_now(v->h->loop));
     else
-        make_runnable(v);
+        make_runnable(v, false);
 }
 
 /* domain_pause_by_systemcontroller: a runnable vCPU stops being runnable

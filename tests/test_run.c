@@ -253,7 +253,7 @@ START_TEST(metrics_and_conservation)
     ck_assert_double_gt(xs_db_must_scalar(db, run, "probe", "wakeups"), 100);
 
     /* Every pCPU: the scalars, and busy + idle + switch == window. */
-    double busy = 0;
+    double busy = 0, switching = 0;
     ck_assert_int_eq(r.npcpus, 2);
     for (int p = 0; p < s->machine.pcpus; p++) {
         char m[32];
@@ -267,10 +267,13 @@ START_TEST(metrics_and_conservation)
                       "%s: busy %.0f + idle %.0f + switch %.0f != window %lld", m, b, i, sw,
                       (long long)s->duration);
         ck_assert_double_gt(b, 0);
-        ck_assert_double_gt(sw, 0);
-        ck_assert_double_gt(xs_db_must_scalar(db, run, m, "context_switches"), 0);
+        ck_assert_double_ge(sw, 0);
         busy += b;
+        switching += sw;
     }
+    /* Some pCPU switches (under Atropos, Xen 2.0's shared slack index can
+     * leave one pCPU running one hog for good). */
+    ck_assert_double_gt(switching, 0);
     ck_assert_msg(dom_cpu == busy, "domains' cpu_time_ns %.0f != pCPUs' busy_ns %.0f",
                   dom_cpu, busy);
     for (size_t k = 0; k < N_OF(machine_scalars); k++)

@@ -76,12 +76,14 @@ static double quant(struct st_rec *l, double p)
  * N CPU-bound domains on one pCPU under RR (10 ms slice, 3 us switches).
  * Every slice timer is armed at a dispatch at a multiple of 10 ms and fires
  * exactly 10 ms later (1e7 ns is a whole number of APIC ticks; the 10 ms
- * tick is due at the same instant, so batching moves nothing). Each slice
- * starts with one switch (idle -> hog.0 at 0, then hog to hog), so after K
- * rounds of N slices, at K*N*10 ms, every hog has had exactly K slices of
- * 10 ms - 3 us of CPU: share (10 ms - 3 us) / (N * 10 ms) = 1/N * 0.9997,
- * within 1% of 1/N; K * N + 1 switches (the last at K*N*10 ms itself) and
- * no idle time. K = 20 rounds.
+ * tick is due at the same instant, so batching moves nothing). The hogs
+ * are admitted at 0 in creation order, each to the head of the queue, so
+ * the last created, hog.N-1, runs first. Each slice starts with one switch
+ * (idle -> hog.N-1 at 0, then hog to hog), so after K rounds of N slices,
+ * at K*N*10 ms, every hog has had exactly K slices of 10 ms - 3 us of CPU:
+ * share (10 ms - 3 us) / (N * 10 ms) = 1/N * 0.9997, within 1% of 1/N;
+ * K * N + 1 switches (the last at K*N*10 ms itself) and no idle time.
+ * K = 20 rounds.
  */
 static const int rr_n[] = { 2, 3, 5 };
 
@@ -105,9 +107,9 @@ START_TEST(test_rr_equal_shares)
         struct hv_dom_stats d = dstats(&r, name);
         ck_assert_int_eq(d.cpu_time_ns, K * (10 * MS - 3 * US));
         ck_assert_rel((double)d.cpu_time_ns / (double)w, 1.0 / n, 0.01);
-        /* hog.0 is dispatched once more at w itself (events at the end
+        /* hog.N-1 is dispatched once more at w itself (events at the end
          * instant run), with no time to use yet. */
-        ck_assert_uint_eq(d.dispatches, (uint64_t)K + (i == 0));
+        ck_assert_uint_eq(d.dispatches, (uint64_t)K + (i == n - 1));
     }
     struct hv_pcpu_stats ps = pstats(&r, 0);
     ck_assert_uint_eq(ps.context_switches, (uint64_t)(K * n + 1));
@@ -122,18 +124,19 @@ END_TEST
  * for the rest of the slice in progress: at most one slice (10 ms), and the
  * slice timer is armed at a dispatch that precedes the wake.
  *
- * Exact start, p first in the queue, 3 us switches (times in ms):
+ * Exact start, 3 us switches (times in ms). p is created last, so its
+ * admission at 0 puts it at the head, before hog.2, hog.1, hog.0:
  *   0      p runs its release-0 job: switch, 1 ms, blocks at 1.003
- *   1.003  hog.0 until 11.003, hog.1 until 21.003, hog.2 from 21.003
- *   25     p wakes (head); hog.2's slice ends at 31.003: latency 6.003
- *   31.003 p runs to 32.006; hog.0 to 42.006; hog.1 from 42.006
+ *   1.003  hog.2 until 11.003, hog.1 until 21.003, hog.0 from 21.003
+ *   25     p wakes (head); hog.0's slice ends at 31.003: latency 6.003
+ *   31.003 p runs to 32.006; hog.2 to 42.006; hog.1 from 42.006
  *   50     p wakes; dispatched at 52.006: latency 2.006
- *   53.009 hog.2 to 63.009, hog.0 to 73.009, hog.1 from 73.009
+ *   53.009 hog.0 to 63.009, hog.2 to 73.009, hog.1 from 73.009
  *   75     p wakes; dispatched at 83.009: latency 8.009
- *   84.012 hog.2 to 94.012, hog.0 from 94.012
+ *   84.012 hog.0 to 94.012, hog.2 from 94.012
  *   100    p wakes; dispatched at 104.012: latency 4.012
- *   105.015 hog.1 to 115.015, hog.2 from 115.015 (slice end 125.015)
- *   125    p's sleep timer fires; hog.2's slice timer, due 15 us later, is
+ *   105.015 hog.1 to 115.015, hog.0 from 115.015 (slice end 125.015)
+ *   125    p's sleep timer fires; hog.0's slice timer, due 15 us later, is
  *          within the 50 us slop and fires in the same batch, after the
  *          wake: p is dispatched at once, latency 0.
  * So by 126 ms: 5 samples, min 0, max 8.009 ms, sum 20.030 ms. Had a wake
@@ -149,8 +152,8 @@ START_TEST(test_rr_wake_latency)
                "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, upcall: 0 } }\n"
                "scheduler: { name: rr }\n"
                "domains:\n"
-               "  p: { workload: { type: periodic, period: 25ms, burst: 1ms } }\n"
-               "  hog: { count: 3, workload: { type: cpu } }\n", NULL);
+               "  hog: { count: 3, workload: { type: cpu } }\n"
+               "  p: { workload: { type: periodic, period: 25ms, burst: 1ms } }\n", NULL);
     rig_run(&r, 126 * MS);
     struct st_summary sum;
     st_rec_summary(lat(&r, "p"), &sum);
@@ -330,21 +333,22 @@ END_TEST
  * 10 ms, charged 12 MCUs * 40 = 480 units per burst (switch included,
  * rounded up) while svt advances by about 445 (each hog runs ~4.45 ms per
  * period): d's avt runs ahead of svt from its first burst. Unwarped, exactly
- * (V = start of virtual time, times in ms):
+ * (V = start of virtual time, times in ms; d is created after the hogs,
+ * so the admissions at 0 queue it first, then hog.1, then hog.0):
  *   0       d (V) runs to 1.103, blocks: d = V+480
- *   1.103   hog.0 (V) 5 ms to 6.103: hog.0 = V+500
- *   6.103   hog.1 (V), gap 500 -> slice 5 ms + 50 ns; svt = V
- *   10      d wakes: avt V+480 > svt stays; hog.1's evt now is V +
+ *   1.103   hog.1 (V) 5 ms to 6.103: hog.1 = V+500
+ *   6.103   hog.0 (V), gap 500 -> slice 5 ms + 50 ns; svt = V
+ *   10      d wakes: avt V+480 > svt stays; hog.0's evt now is V +
  *           ceil(3.897 / 0.1) * 10 = V+390 < 480: no preemption; the
  *           timer moves to 6.103 + (480 - 390) / 10 ns + 5 ms = 11.103009,
- *           which the 100 MHz APIC reaches at 11.103000: hog.1 charged
+ *           which the 100 MHz APIC reaches at 11.103000: hog.0 charged
  *           50 MCUs (V+500), d (V+480) is the lowest: latency 1.103 ms
  *   11.103  d runs to 12.206: d = V+960; svt = V+480
- *   12.206  hog.0 (V+500, first of the tie) to 17.206: V+1000
- *   17.206  hog.1 (V+500), slice 5 ms + 50 ns; svt = V+500
- *   20      d wakes: V+960 > hog.1's V + 500 + ceil(2.794/0.1)*10 = V+780;
+ *   12.206  hog.1 (V+500, first of the tie) to 17.206: V+1000
+ *   17.206  hog.0 (V+500), slice 5 ms + 50 ns; svt = V+500
+ *   20      d wakes: V+960 > hog.0's V + 500 + ceil(2.794/0.1)*10 = V+780;
  *           timer to 17.206 + 18 ns + 5 ms, fires at 22.206010 (APIC):
- *           hog.1 charged 51 MCUs (V+1010); d (V+960) lowest: 2.206010 ms
+ *           hog.0 charged 51 MCUs (V+1010); d (V+960) lowest: 2.206010 ms
  * and the lead only grows: over 1 s the median wait is above 2 ms and some
  * periods are late. Warped: 100 wakes, every latency 0, none late.
  *
@@ -360,10 +364,10 @@ static const char *warp_yaml =
     "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us, upcall: 0 } }\n"
     "scheduler: { name: bvt }\n"
     "domains:\n"
+    "  hog: { count: 2, workload: { type: cpu } }\n"
     "  d:\n"
     "    sched: { bvt: { mcu_advance: 40%s } }\n"
-    "    workload: { type: periodic, period: 10ms, burst: %s }\n"
-    "  hog: { count: 2, workload: { type: cpu } }\n";
+    "    workload: { type: periodic, period: 10ms, burst: %s }\n";
 
 static void warp_run(struct rig *r, int scen, bool warp)
 {
@@ -552,13 +556,21 @@ END_TEST
 
 /*
  * Xen 2.0's sticky WAIT (the default): r (8 ms every 20 ms, no xtratime)
- * CPU-bound among three hogs. At 0, r is first on the run queue (all
- * deadlines 0, arrival order) with remain 0 (at_add_task), runs the 5 ms
- * minimum slice, is charged to remain -5 ms and enters WAIT; replenishment
- * clamps it to 20/8 ms and gives remain 3 ms, but leaves it in WAIT, and
- * only a block would end that. Without xtratime it never runs again: 5 ms
- * running (CPU 5 ms - 3 us) in the whole second, nothing after 20 ms.
+ * CPU-bound among three hogs, all admitted at 0, the instant of their
+ * creation: unblock()'s short-block path with at_add_task's remain 0, so
+ * every one starts in WAIT on the wait queue (deadline 0, arrival order r,
+ * hog.0, hog.1, hog.2). Atropos's wake raises nothing, so idle runs its
+ * 5 ms boot slice. At 5 ms every deadline has passed: r is replenished to
+ * 20/8 ms (the doubling of at_add_task's 10 s period clamps to the natural
+ * one), remain 0 + 8 = 8 ms, deadline 20 ms; the hogs to remain 10 ms,
+ * deadline 10 s; all stay in WAIT, which only a pause (BLOCKED) would end.
+ * The run queue holds only idle, so the slack round robin runs, and skips
+ * r (no xtratime): r never runs although its remain is 8 ms every period,
+ * and the hogs share the CPU in 5 ms quanta (cut at r's deadlines).
  */
+static void at_params(struct rig *r, int dom, int64_t *period, int64_t *slice,
+                      int64_t nat_period, int64_t nat_slice);
+
 START_TEST(test_atropos_sticky_wait_starves)
 {
     struct rig r;
@@ -572,22 +584,32 @@ START_TEST(test_atropos_sticky_wait_starves)
                "  hog: { count: 3, workload: { type: cpu } }\n", NULL);
     rig_run(&r, 20 * MS);
     struct hv_dom_stats d = dstats(&r, "r");
-    ck_assert_int_eq(d.runstate_ns[HV_RS_RUNNING], 5 * MS);
-    ck_assert_int_eq(d.cpu_time_ns, 5 * MS - 3 * US);
-    ck_assert_uint_eq(d.dispatches, 1);
+    ck_assert_int_eq(d.runstate_ns[HV_RS_RUNNING], 0);
+    ck_assert_uint_eq(d.dispatches, 0);
+    ck_assert_int_eq(d.runnable_wait_ns, 20 * MS);
+    struct hv_pcpu_stats ps = pstats(&r, 0);
+    ck_assert_int_eq(ps.idle_ns, 5 * MS);            /* the boot slice of idle */
+    int64_t period, slice;
+    at_params(&r, 0, &period, &slice, 20 * MS, 8 * MS);
+    ck_assert_int_eq(period, 20 * MS);
+    ck_assert_int_eq(slice, 8 * MS);
     hv_stats_reset(r.h);
     rig_run(&r, 1000 * MS);
     d = dstats(&r, "r");
     ck_assert_int_eq(d.cpu_time_ns, 0);
     ck_assert_uint_eq(d.dispatches, 0);
     ck_assert_int_eq(d.runnable_wait_ns, 980 * MS);
+    ps = pstats(&r, 0);
+    ck_assert_int_eq(ps.idle_ns, 0);
     rig_down(&r);
 }
 END_TEST
 
-/* From hv_dump's Atropos section: the current and natural period and slice
- * of the vCPU of domain dom ("(dom D.0) ... period P/NP slice S/NS"). */
-static void at_params(struct rig *r, int dom, int64_t *period, int64_t *slice)
+/* From hv_dump's Atropos section: the current period and slice of the vCPU
+ * of domain dom ("(dom D.0) ... period P/NP slice S/NS"), whose natural
+ * ones must be nat_period and nat_slice. */
+static void at_params(struct rig *r, int dom, int64_t *period, int64_t *slice,
+                      int64_t nat_period, int64_t nat_slice)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -604,8 +626,8 @@ static void at_params(struct rig *r, int dom, int64_t *period, int64_t *slice)
     int64_t np, ns;
     ck_assert_int_eq(sscanf(pp, " period %" SCNd64 "/%" SCNd64 " slice %" SCNd64 "/%" SCNd64,
                             period, &np, slice, &ns), 4);
-    ck_assert_int_eq(np, 100 * MS);
-    ck_assert_int_eq(ns, 20 * MS);
+    ck_assert_int_eq(np, nat_period);
+    ck_assert_int_eq(ns, nat_slice);
     free(buf);
 }
 
@@ -658,7 +680,7 @@ START_TEST(test_atropos_long_block)
     for (sim_time_t t = 2002 * MS; t <= 2400 * MS; t += 500 * US) {
         rig_run(&r, t);
         int64_t per, sl;
-        at_params(&r, dl, &per, &sl);
+        at_params(&r, dl, &per, &sl, 100 * MS, 20 * MS);
         if (nseen == 0 || seen[nseen - 1][0] != per || seen[nseen - 1][1] != sl) {
             ck_assert_int_lt(nseen, 16);
             seen[nseen][0] = per;
