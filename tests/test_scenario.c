@@ -206,6 +206,20 @@ START_TEST(tsc_offset_default)
     struct scn *same = load_text(text, NULL, 0, &d);
     ck_assert_ptr_nonnull(same);
     ck_assert_str_eq(same->hash, dflt->hash);
+    /* The summary flags offsets other than the default, not the default. */
+    char *sum[2] = { NULL, NULL };
+    size_t len;
+    const struct scn *pair[2] = { dflt, zero };
+    for (int i = 0; i < 2; i++) {
+        FILE *f = open_memstream(&sum[i], &len);
+        ck_assert_ptr_nonnull(f);
+        scn_print_summary(pair[i], f);
+        fclose(f);
+    }
+    ck_assert_ptr_null(strstr(sum[0], "offset set"));
+    ck_assert_ptr_nonnull(strstr(sum[1], "(per-pCPU error/offset set)"));
+    free(sum[0]);
+    free(sum[1]);
     scn_free(dflt);
     scn_free(slow);
     scn_free(zero);
