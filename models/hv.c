@@ -866,7 +866,8 @@ static int build_pcpus(struct hv *h, char *err, size_t errlen)
         struct clk_params cp = clk_params_default();
         cp.tsc_hz = m->clock.tsc_hz;
         cp.tsc_ppb = m->clock.tsc_ppb ? m->clock.tsc_ppb[i] : 0;
-        cp.tsc_offset = m->clock.tsc_offset ? (uint64_t)m->clock.tsc_offset[i] : 0;
+        cp.tsc_offset = m->clock.tsc_offset ? (uint64_t)m->clock.tsc_offset[i]
+                                            : clk_default_tsc_offset(m->clock.tsc_hz);
         cp.timer_slop = m->clock.timer_slop;
         cp.apic_hz = m->clock.apic_timer_hz;
         p->clk = clk_cpu_new(h->loop, &cp);

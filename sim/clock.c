@@ -53,12 +53,17 @@ struct clk_cpu {
     struct clk_stats st;
 };
 
+uint64_t clk_default_tsc_offset(int64_t tsc_hz)
+{
+    return tsc_hz > 0 ? (uint64_t)tsc_hz * CLK_DEFAULT_UPTIME_S : 0;
+}
+
 struct clk_params clk_params_default(void)
 {
     return (struct clk_params){
         .tsc_hz = CLK_DEFAULT_TSC_HZ,
         .tsc_ppb = 0,
-        .tsc_offset = 0,
+        .tsc_offset = clk_default_tsc_offset(CLK_DEFAULT_TSC_HZ),
         .timer_slop = CLK_DEFAULT_TIMER_SLOP,
         .apic_hz = CLK_DEFAULT_APIC_HZ,
         .epoch = CLK_DEFAULT_EPOCH,

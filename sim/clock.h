@@ -51,17 +51,29 @@
 #define CLK_DEFAULT_TIMER_SLOP (50 * SIM_USEC)     /* Xen TIMER_SLOP */
 #define CLK_DEFAULT_APIC_HZ ((int64_t)100000000)   /* 100 MHz */
 #define CLK_DEFAULT_EPOCH SIM_SEC                  /* Xen 3.0 EPOCH */
+/* Seconds the TSC has been counting when the hypervisor's clock starts
+ * (engine time 0, NOW() = 0) unless told otherwise: a TSC counts from
+ * power-on, through firmware and boot loader, so a real one never reads 0
+ * at boot. A stated round figure, not a measurement; the SMP TSCs are reset
+ * together, so every pCPU gets the same count. */
+#define CLK_DEFAULT_UPTIME_S 60
 
 struct clk_params {
     int64_t tsc_hz;             /* Hz, nominal TSC frequency (what boot calibration believed) */
     int64_t tsc_ppb;            /* parts per 1e9, actual frequency error, may be negative */
-    uint64_t tsc_offset;        /* cycles, TSC count at engine time 0 */
+    uint64_t tsc_offset;        /* cycles, TSC count at engine time 0 (NOW() does not depend on it) */
     sim_time_t timer_slop;      /* ns, timers run up to this early (Xen TIMER_SLOP) */
     int64_t apic_hz;            /* Hz, count rate of the one-shot interrupt timer */
     sim_time_t epoch;           /* ns of true time between recalibrations */
 };
 
-/* 2.4 GHz, no error, offset 0, 50 us slop, 100 MHz APIC, 1 s epoch. */
+/* The TSC count at engine time 0 of a TSC of nominal frequency tsc_hz
+ * when no offset is given: CLK_DEFAULT_UPTIME_S seconds of its cycles
+ * (144e9 at 2.4 GHz). 0 if tsc_hz <= 0. */
+uint64_t clk_default_tsc_offset(int64_t tsc_hz);
+
+/* 2.4 GHz, no error, offset clk_default_tsc_offset(2.4 GHz), 50 us slop,
+ * 100 MHz APIC, 1 s epoch. */
 struct clk_params clk_params_default(void);
 
 /* 0 if p is acceptable, else -SIM_EINVAL: tsc_hz and apic_hz in

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "sim/clock.h"
 #include "sim/err.h"
 #include "sim/hash.h"
 
@@ -2080,7 +2081,10 @@ static int finish(struct ctx *c, struct walk *w)
     int r = expand_list(c, &w->mtmp.ppb, pcpus, 0, "tsc_ppm", &s->machine.clock.tsc_ppb);
     if (r < 0)
         rc = r;
-    r = expand_list(c, &w->mtmp.offset, pcpus, 0, "tsc_offset", &s->machine.clock.tsc_offset);
+    /* No tsc_offset: the TSCs have counted since power-on (sim/clock.h). */
+    r = expand_list(c, &w->mtmp.offset, pcpus,
+                    (int64_t)clk_default_tsc_offset(s->machine.clock.tsc_hz), "tsc_offset",
+                    &s->machine.clock.tsc_offset);
     if (r < 0)
         rc = r;
 
@@ -3144,8 +3148,9 @@ void scn_print_summary(const struct scn *s, FILE *out)
             unit_format(s->warmup, UNIT_TIME, b, sizeof b), s->replications,
             s->replications == 1 ? "" : "s", s->seed);
     bool drift = false;
+    int64_t dflt_offset = (int64_t)clk_default_tsc_offset(m->clock.tsc_hz);
     for (int i = 0; i < m->pcpus; i++)
-        drift |= m->clock.tsc_ppb[i] != 0 || m->clock.tsc_offset[i] != 0;
+        drift |= m->clock.tsc_ppb[i] != 0 || m->clock.tsc_offset[i] != dflt_offset;
     fprintf(out, "machine    %d pCPU%s, TSC %s%s, timer slop %s, APIC timer %s\n", m->pcpus,
             m->pcpus == 1 ? "" : "s", unit_format(m->clock.tsc_hz, UNIT_FREQ, a, sizeof a),
             drift ? " (per-pCPU error/offset set)" : "",

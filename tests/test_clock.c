@@ -158,7 +158,11 @@ START_TEST(test_params)
     struct clk_params d = clk_params_default();
     ck_assert_int_eq(d.tsc_hz, 2400000000);
     ck_assert_int_eq(d.tsc_ppb, 0);
-    ck_assert_uint_eq(d.tsc_offset, 0);
+    /* The TSC has counted 60 s at 2.4 GHz when the clock starts. */
+    ck_assert_uint_eq(d.tsc_offset, 144000000000u);
+    ck_assert_uint_eq(clk_default_tsc_offset(1000000000), 60000000000u);
+    ck_assert_uint_eq(clk_default_tsc_offset(CLK_HZ_MAX), 60000000000000u);
+    ck_assert_uint_eq(clk_default_tsc_offset(0), 0);
     ck_assert_int_eq(d.timer_slop, 50000);
     ck_assert_int_eq(d.apic_hz, 100000000);
     ck_assert_int_eq(d.epoch, 1000000000);
@@ -226,6 +230,43 @@ START_TEST(test_now_exact)
     clk_cpu_stats(c, &st);
     ck_assert_uint_eq(st.recalibrations, 3); /* boundaries at 1, 2, 3 s */
     clk_cpu_free(c);
+    ev_loop_free(loop);
+}
+END_TEST
+
+/* The offset shifts the TSC only: NOW() and the inverse conversion are the
+ * same, to the ns, for offset 0, the default and one that wraps the 64-bit
+ * counter within the first epoch, through four recalibrations of a clock
+ * with a frequency error (so the scale changes at every boundary). */
+START_TEST(test_now_offset_invisible)
+{
+    const uint64_t offs[] = { 0, clk_default_tsc_offset(2400000000), UINT64_MAX - 1000000u };
+    enum { NOFF = sizeof offs / sizeof offs[0] };
+    struct ev_loop *loop = ev_loop_new();
+    struct clk_cpu *c[NOFF];
+    for (int i = 0; i < NOFF; i++) {
+        struct clk_params p = params(2400000000, 73000, offs[i]);
+        c[i] = clk_cpu_new(loop, &p);
+        ck_assert_uint_eq(clk_tsc(c[i], 0), offs[i]);
+    }
+    for (sim_time_t t = 0; t < 4 * SIM_SEC + 10 * SIM_MSEC; t += 7654321) {
+        ev_run(loop, t);
+        sim_time_t now0 = clk_now(c[0]), eng0;
+        ck_assert_int_eq(clk_engine_at(c[0], now0 + 5 * SIM_MSEC, &eng0), 0);
+        for (int i = 1; i < NOFF; i++) {
+            sim_time_t eng;
+            ck_assert_int_eq(clk_now(c[i]), now0);
+            ck_assert_uint_eq(clk_tsc(c[i], t) - offs[i], clk_tsc(c[0], t));
+            ck_assert_int_eq(clk_engine_at(c[i], now0 + 5 * SIM_MSEC, &eng), 0);
+            ck_assert_int_eq(eng, eng0);
+        }
+    }
+    for (int i = 0; i < NOFF; i++) {
+        struct clk_stats st;
+        clk_cpu_stats(c[i], &st);
+        ck_assert_uint_eq(st.recalibrations, 4);
+        clk_cpu_free(c[i]);
+    }
     ev_loop_free(loop);
 }
 END_TEST
@@ -982,6 +1023,7 @@ static Suite *clock_suite(void)
 
     tc = xs_tcase(s, "now", 30);
     tcase_add_test(tc, test_now_exact);
+    tcase_add_test(tc, test_now_offset_invisible);
     tcase_add_test(tc, test_now_drift);
     tcase_add_test(tc, test_recal);
     tcase_add_test(tc, test_recal_large);

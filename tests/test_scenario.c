@@ -65,6 +65,7 @@ START_TEST(default_scenario_values)
     ck_assert_int_eq(s->machine.pcpus, 1);
     ck_assert_int_eq(s->machine.clock.tsc_hz, 2400000000LL);
     ck_assert_int_eq(s->machine.clock.tsc_ppb[0], 0);
+    ck_assert_int_eq(s->machine.clock.tsc_offset[0], 0);   /* given as [0] */
     ck_assert_int_eq(s->machine.clock.timer_slop, 50000);
     ck_assert_int_eq(s->machine.clock.apic_timer_hz, 100000000LL);
     ck_assert_int_eq(s->machine.costs.context_switch.value, 3000);
@@ -174,6 +175,55 @@ START_TEST(set_overrides)
     ck_assert_int_eq(dom(s, "probe")->wl.arrival.kind, DIST_UNIFORM);
     ck_assert_double_eq(dom(s, "probe")->wl.arrival.b, 3e6);
     scn_free(s);
+}
+END_TEST
+
+/* tsc_offset: without the key every pCPU's TSC starts at the cycles of
+ * CLK_DEFAULT_UPTIME_S (60 s) at the scenario's tsc_hz; a given offset,
+ * 0 included, is kept as written; the offset is part of the hash. */
+START_TEST(tsc_offset_default)
+{
+    const char *base = "name: t\nduration: 1s\nmachine: { pcpus: 2, clock: { tsc_hz: %s%s } }\n"
+                       "domains: {a: {workload: {type: cpu}}}\n";
+    char text[256];
+    struct scn_diags *d = NULL;
+    snprintf(text, sizeof text, base, "2.4GHz", "");
+    struct scn *dflt = load_text(text, NULL, 0, &d);
+    ck_assert_ptr_nonnull(dflt);
+    ck_assert_int_eq(dflt->machine.clock.tsc_offset[0], 144000000000LL);
+    ck_assert_int_eq(dflt->machine.clock.tsc_offset[1], 144000000000LL);
+    snprintf(text, sizeof text, base, "1GHz", "");
+    struct scn *slow = load_text(text, NULL, 0, &d);
+    ck_assert_ptr_nonnull(slow);
+    ck_assert_int_eq(slow->machine.clock.tsc_offset[1], 60000000000LL);
+    snprintf(text, sizeof text, base, "2.4GHz", ", tsc_offset: [0]");
+    struct scn *zero = load_text(text, NULL, 0, &d);
+    ck_assert_ptr_nonnull(zero);
+    ck_assert_int_eq(zero->machine.clock.tsc_offset[0], 0);
+    ck_assert_int_eq(zero->machine.clock.tsc_offset[1], 0);
+    ck_assert_str_ne(zero->hash, dflt->hash);
+    snprintf(text, sizeof text, base, "2.4GHz", ", tsc_offset: 144000000000cycles");
+    struct scn *same = load_text(text, NULL, 0, &d);
+    ck_assert_ptr_nonnull(same);
+    ck_assert_str_eq(same->hash, dflt->hash);
+    /* The summary flags offsets other than the default, not the default. */
+    char *sum[2] = { NULL, NULL };
+    size_t len;
+    const struct scn *pair[2] = { dflt, zero };
+    for (int i = 0; i < 2; i++) {
+        FILE *f = open_memstream(&sum[i], &len);
+        ck_assert_ptr_nonnull(f);
+        scn_print_summary(pair[i], f);
+        fclose(f);
+    }
+    ck_assert_ptr_null(strstr(sum[0], "offset set"));
+    ck_assert_ptr_nonnull(strstr(sum[1], "(per-pCPU error/offset set)"));
+    free(sum[0]);
+    free(sum[1]);
+    scn_free(dflt);
+    scn_free(slow);
+    scn_free(zero);
+    scn_free(same);
 }
 END_TEST
 
@@ -419,6 +469,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, default_scenario_values);
     tcase_add_test(tc, defaults_for_absent_keys);
     tcase_add_test(tc, set_overrides);
+    tcase_add_test(tc, tsc_offset_default);
     tcase_add_test(tc, set_changes_hash_and_later_set_wins);
     tcase_add_test(tc, hash_ignores_formatting);
     tcase_add_test(tc, sweep_axes_and_points);

@@ -19,9 +19,15 @@
 # file that cannot be created exits 2 and records nothing. With
 # scenarios/default.yaml (3us context switches) running time is
 # cpu_time_ns plus 3us per dispatch.
+# The default clock: the same scenario without tsc_offset and without
+# warm-up writes every pCPU's first TSC as 60 s of cycles at 2.4 GHz
+# (docs/clock.md), and its records span exactly the window's cycles.
 # Then Xen's own xenalyze (built by scripts/xenalyze from Debian's Xen
-# source; skipped with a message if that fails) must read the file with
-# --summary and report per-domain running time within 1% of cpu_time_ns.
+# source; skipped with a message if that fails) must read both files with
+# --summary, exit 0 without a "Strange" complaint (a TSC of 0 at the start,
+# what the default clock wrote before, makes it stop with "Strange, pN
+# first_tsc 0!"), give the window as the total time and report per-domain
+# running time within 1% of cpu_time_ns.
 # Prints "N passed, N failed".
 set -u
 srcdir=${abs_top_srcdir:-.}
@@ -165,11 +171,42 @@ check "and nothing is recorded" eq "$(sql "$tmp/bad.db" 'SELECT count(*) FROM ru
 "$xensim" run "$tmp/s.yaml" --db "$tmp/bad.db" --xentrace >/dev/null 2>"$tmp/err"
 check "--xentrace without a file exits 2" eq "$?" 2
 
+# ---- the default clock ----
+# The same scenario without tsc_offset and without warm-up, so that the file
+# starts at engine time 0: every pCPU's TSC then starts at the documented
+# default, 60 s of cycles at tsc_hz (sim/clock.h), 60 * 2.4e9 = 144e9.
+sed -e 's/, tsc_offset: \[[^]]*\]//' -e 's/^warmup: .*/warmup: 0s/' "$tmp/s.yaml" >"$tmp/s0.yaml"
+check "the default-clock scenario gives no tsc_offset" eq "$(grep -c tsc_offset "$tmp/s0.yaml")" 0
+db0="$tmp/r0.db"
+xt0="$tmp/out0.xt"
+"$xensim" run "$tmp/s0.yaml" --db "$db0" --xentrace "$xt0" -q >/dev/null 2>"$tmp/err"
+check "run --xentrace with the default clock exits 0" eq "$?" 0
+python3 "$srcdir/tests/xentrace_decode.py" "$xt0" --hz "$HZ" >"$tmp/dec0" 2>&1
+check "the reader parses the default-clock file" eq "$?" 0
+for p in 0 1; do
+    check "default clock: pCPU $p's first TSC is 60 s of cycles" eq \
+        "$(awk -v p="$p" '$1 == "cpu" && $2 == p { print $6 }' "$tmp/dec0")" 144000000000
+    check "default clock: pCPU $p's records span the window" eq \
+        "$(awk -v p="$p" '$1 == "cpu" && $2 == p { printf "%.0f", $8 - $6 }' "$tmp/dec0")" \
+        "$((window / 1000000000 * HZ + window % 1000000000 * HZ / 1000000000))"
+done
+
 # ---- Xen's own xenalyze ----
-if xa=$("$srcdir/scripts/xenalyze" 2>"$tmp/xa.err"); then
-    "$xa" --summary --cpu-hz="$HZ" "$xt" >"$tmp/xa.out" 2>"$tmp/xa.log"
-    check "xenalyze --summary reads the file" eq "$?" 0
-    check "xenalyze's total time is the window" grep -q '^Total time: 1.50 seconds' "$tmp/xa.out"
+# xenalyze_checks LABEL FILE DB DECODED: xenalyze --summary reads FILE
+# (exit 0, none of its "Strange" complaints), its total time is the window,
+# and per domain the running time it reports is cpu_time_ns of DB within
+# 1%, and the probe's blocked time the reader's (DECODED) within 1%.
+xenalyze_checks() {
+    xl=$1
+    xf=$2
+    db=$3
+    xd=$4
+    "$xa" --summary --cpu-hz="$HZ" "$xf" >"$tmp/xa.out" 2>"$tmp/xa.log"
+    rc=$?
+    check "$xl: xenalyze --summary reads the file" eq "$rc" 0
+    check "$xl: xenalyze finds nothing strange" eq "$(grep -c '^Strange' "$tmp/xa.log")" 0
+    grep '^Strange' "$tmp/xa.log" | head -n 3
+    check "$xl: xenalyze's total time is the window" grep -q '^Total time: 1.50 seconds' "$tmp/xa.out"
     # Per domain: the sum over its vCPUs of "running: COUNT SECONDS AVG":
     # COUNT * AVG cycles (AVG is rounded down: within COUNT cycles).
     awk '/^\|-- Domain / { d = $3; v = 0; next }
@@ -182,15 +219,19 @@ if xa=$("$srcdir/scripts/xenalyze" 2>"$tmp/xa.err"); then
         name=${rest%:*}
         cpu=$(scalar "$name" cpu_time_ns)
         got=$(awk -v d="$i" -v hz="$HZ" '$1 == d { printf "%.0f", $2 * 1e9 / hz }' "$tmp/xa.run")
-        check "xenalyze: $name runs $cpu ns within 1%" near "${got:-0}" "$cpu" \
+        check "$xl: xenalyze: $name runs $cpu ns within 1%" near "${got:-0}" "$cpu" \
             "$(awk -v c="$cpu" 'BEGIN { printf "%.0f", c / 100 + 1 }')"
     done
-    check "xenalyze: the probe's blocked time agrees within 1%" near \
+    check "$xl: xenalyze: the probe's blocked time agrees within 1%" near \
         "$(awk '/^\|-- Domain 1 --/ { d = 1 } /^-- v0 --/ && d { v = 1 }
                 v && $1 == "blocked:" { printf "%.0f", $2 * $4 * 1e9 / 2400000000; exit }' \
                 "$tmp/xa.out")" \
-        "$(awk '/^dom 1 / { print $8 }' "$tmp/dec")" \
-        "$(awk '/^dom 1 / { printf "%.0f", $8 / 100 }' "$tmp/dec")"
+        "$(awk '/^dom 1 / { print $8 }' "$xd")" \
+        "$(awk '/^dom 1 / { printf "%.0f", $8 / 100 }' "$xd")"
+}
+if xa=$("$srcdir/scripts/xenalyze" 2>"$tmp/xa.err"); then
+    xenalyze_checks "tsc_offset [5000, 12000]" "$xt" "$db" "$tmp/dec"
+    xenalyze_checks "default clock" "$xt0" "$db0" "$tmp/dec0"
 else
     echo "SKIP: xenalyze checks: $(cat "$tmp/xa.err")"
 fi

@@ -13,7 +13,8 @@
 # domain) and must run. The same file read from a pipe (FILE `-`) and a
 # FIFO gives the same trace. TSC skew: the run's pCPUs have TSC offsets
 # 5000 and 12000 cycles but no vCPU migrates, so nothing is detected and a
-# given --tsc-offset shifts times without changing any total; a small file
+# given --tsc-offset shifts times without changing any total; the default
+# clock's file and tsc_offset [0]'s import to the same records; a small file
 # built here (printf) in which a vCPU moves between two CPUs whose TSCs
 # differ by 700 cycles gets a warning and the estimate -700 (allowed
 # -2200..-700, derived in tests/test_xtimport.c), and --tsc-skew auto or
@@ -180,6 +181,25 @@ head -c 1000 "$tmp/x.bin" | "$xensim" trace import xentrace - -o "$tmp/pc.xst" \
 check "a truncated pipe exits 2" eq "$?" 2
 check "naming (stdin) and a byte offset" grep -q '^(stdin): byte [0-9]*: ' "$tmp/err"
 check "and writes nothing" test ! -e "$tmp/pc.xst"
+
+# The default clock (no tsc_offset: every pCPU's TSC starts at 60 s of
+# cycles, docs/clock.md) and tsc_offset [0] give files that differ only in
+# their TSCs, all by the same amount, which the import subtracts: the same
+# records.
+sed -e 's/, tsc_offset: \[[^]]*\]//' "$tmp/small.yaml" >"$tmp/dflt.yaml"
+sed -e 's/tsc_offset: \[[^]]*\]/tsc_offset: [0]/' "$tmp/small.yaml" >"$tmp/zero.yaml"
+for c in dflt zero; do
+    "$xensim" run "$tmp/$c.yaml" --db "$tmp/$c.db" --xentrace "$tmp/$c.bin" -q \
+        >/dev/null 2>"$tmp/err"
+    check "run --xentrace ($c clock) exits 0" eq "$?" 0
+    "$xensim" trace import xentrace "$tmp/$c.bin" -o "$tmp/$c.txt" --cpu-hz "$HZ" --text -q \
+        >/dev/null 2>"$tmp/err"
+    check "import ($c clock) exits 0" eq "$?" 0
+done
+check "the default clock's file has other TSCs than offset 0's" \
+    test "$(cmp -s "$tmp/dflt.bin" "$tmp/zero.bin"; echo $?)" = 1
+check "their files are the same size" eq "$(wc -c <"$tmp/dflt.bin")" "$(wc -c <"$tmp/zero.bin")"
+check "and import to the same records" cmp -s "$tmp/dflt.txt" "$tmp/zero.txt"
 
 # TSC skew without migrations: nothing detected; a given offset moves CPU
 # 1's times but no vCPU's totals. (CPU 1's TSC is 7000 cycles ahead; 6000
