@@ -774,6 +774,7 @@ static int build_pcpus(struct hv *h, char *err, size_t errlen)
         cp.tsc_offset = m->clock.tsc_offset ? (uint64_t)m->clock.tsc_offset[i] : 0;
         cp.timer_slop = m->clock.timer_slop;
         cp.apic_hz = m->clock.apic_timer_hz;
+        cp.timer_order = m->clock.timer_order;
         p->clk = clk_cpu_new(h->loop, &cp);
         if (!p->clk) {
             sim_errmsg(err, errlen, "pCPU %d: clock parameters refused or out of memory", i);

@@ -7,7 +7,9 @@
  * 32.32 fixed point rounding down, as in both versions; the per-CPU stamp
  * and once-per-epoch recalibration against the platform timer are 3.0's;
  * the one-shot count, the "past or zero count: run the softirq now" rule
- * and the TIMER_SLOP batching are 2.0's.
+ * and the TIMER_SLOP batching are 2.0's. The timer heap follows the layout
+ * and sift rules of RELEASE-2.0.0 xen/common/ac_timer.c (read for its
+ * behaviour), so timers with equal expiries can run in Xen 2.0's order.
  *
  * Simplified: see sim/clock.h and docs/clock.md (exact platform timer and
  * APIC, lazy epochs, no cross-CPU TSC synchronisation, zero-time handlers).
@@ -45,7 +47,10 @@ struct clk_cpu {
     struct ev_loop *loop;       /* engine the interrupts are queued on */
     struct clk_params p;        /* validated copy */
     struct clk_cal cal;         /* calibration in force at the last sync */
-    struct evq *timers;         /* pending clk_timer entries keyed on expires (ns local) */
+    struct clk_timer **heap;    /* pending timers, a binary min-heap in heap[1..nheap] */
+    size_t nheap;               /* timers pending */
+    size_t cap;                 /* slots allocated in heap, slot 0 unused */
+    uint64_t sets;              /* clk_timer_set calls so far: the next timer's seq */
     ev_id irq_ev;               /* pending softirq/interrupt event in loop, or EV_NONE */
     bool irq_is_apic;           /* irq_ev is an APIC expiry, not a directly raised softirq */
     sim_time_t prog_for;        /* ns local, earliest deadline irq_ev was set up for */
@@ -62,6 +67,7 @@ struct clk_params clk_params_default(void)
         .timer_slop = CLK_DEFAULT_TIMER_SLOP,
         .apic_hz = CLK_DEFAULT_APIC_HZ,
         .epoch = CLK_DEFAULT_EPOCH,
+        .timer_order = CLK_ORDER_FIFO,
     };
 }
 
@@ -76,6 +82,8 @@ int clk_params_check(const struct clk_params *p)
     if (p->apic_hz <= 0 || p->apic_hz > CLK_HZ_MAX)
         return -SIM_EINVAL;
     if (p->timer_slop < 0 || p->epoch <= 0)
+        return -SIM_EINVAL;
+    if (p->timer_order != CLK_ORDER_FIFO && p->timer_order != CLK_ORDER_XEN)
         return -SIM_EINVAL;
     return 0;
 }
@@ -199,11 +207,6 @@ struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
     struct clk_cpu *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->timers = evq_new();
-    if (!c->timers) {
-        free(c);
-        return NULL;
-    }
     c->loop = loop;
     c->p = *p;
     /* Boot happens at engine time 0 with what calibration believed the TSC
@@ -220,12 +223,9 @@ void clk_cpu_free(struct clk_cpu *c)
         return;
     if (c->irq_ev != EV_NONE)
         ev_cancel(c->loop, c->irq_ev);
-    int64_t key;
-    ev_fn *fn;
-    void *arg;
-    while (evq_pop(c->timers, &key, &fn, &arg) == 0)
-        ((struct clk_timer *)arg)->id = EV_NONE;
-    evq_free(c->timers);
+    for (size_t i = 1; i <= c->nheap; i++)
+        c->heap[i]->pos = 0;
+    free(c->heap);
     free(c);
 }
 
@@ -319,7 +319,98 @@ void clk_cpu_stats(const struct clk_cpu *c, struct clk_stats *out)
 
 size_t clk_timers_pending(const struct clk_cpu *c)
 {
-    return evq_len(c->timers);
+    return c->nheap;
+}
+
+/*
+ * The per-CPU timer heap, with Xen 2.0's layout and sift rules (ac_timer.c:
+ * add_entry, remove_entry, up_heap, down_heap): 1-based, children of i at 2i
+ * and 2i+1; a timer rises while it sorts strictly before its parent; one
+ * sinking takes the right child only if that sorts strictly before the left,
+ * and keeps sinking past a child that does not sort strictly after it.
+ * Under CLK_ORDER_XEN "sorts before" compares expires alone, exactly as Xen,
+ * so timers with equal expires end wherever those rules leave them. Under
+ * CLK_ORDER_FIFO it compares (expires, seq), a total order, so the top is
+ * always the earliest-set of the earliest timers whatever the layout.
+ */
+static bool before(const struct clk_cpu *c, const struct clk_timer *a,
+                   const struct clk_timer *b)
+{
+    if (a->expires != b->expires)
+        return a->expires < b->expires;
+    return c->p.timer_order == CLK_ORDER_FIFO && a->seq < b->seq;
+}
+
+static void heap_place(struct clk_cpu *c, size_t pos, struct clk_timer *t)
+{
+    c->heap[pos] = t;
+    t->pos = pos;
+}
+
+static void heap_up(struct clk_cpu *c, size_t pos)
+{
+    struct clk_timer *t = c->heap[pos];
+    while (pos > 1 && before(c, t, c->heap[pos / 2])) {
+        heap_place(c, pos, c->heap[pos / 2]);
+        pos /= 2;
+    }
+    heap_place(c, pos, t);
+}
+
+static void heap_down(struct clk_cpu *c, size_t pos)
+{
+    struct clk_timer *t = c->heap[pos];
+    size_t nxt;
+    while ((nxt = 2 * pos) <= c->nheap) {
+        if (nxt + 1 <= c->nheap && before(c, c->heap[nxt + 1], c->heap[nxt]))
+            nxt++;
+        if (before(c, t, c->heap[nxt]))
+            break;
+        heap_place(c, pos, c->heap[nxt]);
+        pos = nxt;
+    }
+    heap_place(c, pos, t);
+}
+
+/* Xen's remove_entry: the last entry fills the hole, then rises if it sorts
+ * before the hole's parent, else sinks. */
+static void heap_remove(struct clk_cpu *c, struct clk_timer *t)
+{
+    size_t pos = t->pos;
+    t->pos = 0;
+    struct clk_timer *last = c->heap[c->nheap--];
+    if (pos == c->nheap + 1)
+        return;
+    heap_place(c, pos, last);
+    if (pos > 1 && before(c, last, c->heap[pos / 2]))
+        heap_up(c, pos);
+    else
+        heap_down(c, pos);
+}
+
+/* Xen's add_entry: append, then rise. Storage grows by doubling (Xen's
+ * starts at 127 entries); growth moves no entry, so it cannot change order. */
+static int heap_add(struct clk_cpu *c, struct clk_timer *t)
+{
+    if (c->nheap == CLK_MAX_TIMERS)
+        return -SIM_ENOSPC;
+    if (c->nheap + 1 >= c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 128;
+        struct clk_timer **h = realloc(c->heap, cap * sizeof *h);
+        if (!h)
+            return -SIM_ENOMEM;
+        c->heap = h;
+        c->cap = cap;
+    }
+    c->heap[++c->nheap] = t;
+    t->pos = c->nheap;
+    heap_up(c, c->nheap);
+    return 0;
+}
+
+static struct clk_timer *heap_top(const struct clk_cpu *c)
+{
+    return c->nheap ? c->heap[1] : NULL;
 }
 
 /*
@@ -379,13 +470,14 @@ static int arm(struct clk_cpu *c, sim_time_t at, bool apic, sim_time_t deadline)
  */
 static int reprogram(struct clk_cpu *c)
 {
-    int64_t first;
-    if (!evq_peek(c->timers, &first)) {
+    struct clk_timer *top = heap_top(c);
+    if (!top) {
         if (c->irq_ev != EV_NONE)
             ev_cancel(c->loop, c->irq_ev);
         c->irq_ev = EV_NONE;
         return 0;
     }
+    sim_time_t first = top->expires;
     if (c->irq_ev != EV_NONE && first == c->prog_for)
         return 0;
     sim_time_t now_e = ev_now(c->loop);
@@ -406,9 +498,10 @@ static int reprogram(struct clk_cpu *c)
  */
 static void reprogram_after_softirq(struct clk_cpu *c, sim_time_t now_l)
 {
-    int64_t first;
-    if (!evq_peek(c->timers, &first))
+    struct clk_timer *top = heap_top(c);
+    if (!top)
         return;
+    sim_time_t first = top->expires;
     sim_time_t now_e = ev_now(c->loop);
     sim_time_t delay;
     if (apic_delay(c, first, now_l, &delay) && delay > 0) {
@@ -422,10 +515,11 @@ static void reprogram_after_softirq(struct clk_cpu *c, sim_time_t now_l)
 }
 
 /*
- * The timer softirq (AC_TIMER_SOFTIRQ): run, in (expires, set order), every
- * timer due within the slop of NOW(), including ones the callbacks add, then
- * program the one-shot for the earliest left. NOW() is read once because
- * callbacks take no engine time.
+ * The timer softirq (AC_TIMER_SOFTIRQ), as Xen 2.0's softirq loop: while the
+ * heap top is due within the slop of NOW(), remove it and run its callback,
+ * then look at the top again, so a timer a callback adds or re-arms is seen
+ * at once if due; finally program the one-shot for the earliest left. NOW()
+ * is read once because callbacks take no engine time.
  */
 static void softirq(void *arg)
 {
@@ -436,13 +530,9 @@ static void softirq(void *arg)
     c->st.softirqs++;
     c->in_softirq = true;
     sim_time_t now_l = clk_now(c);
-    int64_t key;
-    while (evq_peek(c->timers, &key) && is_due(c, key, now_l)) {
-        ev_fn *fn;
-        void *targ;
-        evq_pop(c->timers, &key, &fn, &targ);
-        struct clk_timer *t = targ;
-        t->id = EV_NONE;
+    struct clk_timer *t;
+    while ((t = heap_top(c)) && is_due(c, t->expires, now_l)) {
+        heap_remove(c, t);
         c->st.timers_fired++;
         t->fn(t->arg);
     }
@@ -452,7 +542,7 @@ static void softirq(void *arg)
 
 void clk_timer_init(struct clk_timer *t, struct clk_cpu *c, ev_fn *fn, void *arg)
 {
-    *t = (struct clk_timer){ .cpu = c, .fn = fn, .arg = arg, .id = EV_NONE, .expires = 0 };
+    *t = (struct clk_timer){ .cpu = c, .fn = fn, .arg = arg };
 }
 
 int clk_timer_set(struct clk_timer *t, sim_time_t expires)
@@ -460,40 +550,35 @@ int clk_timer_set(struct clk_timer *t, sim_time_t expires)
     if (!t || !t->cpu || !t->fn)
         return -SIM_EINVAL;
     struct clk_cpu *c = t->cpu;
-    int rc;
-    if (t->id != EV_NONE)
-        rc = evq_move(c->timers, t->id, expires);
-    else
-        rc = evq_push(c->timers, expires, t->fn, t, &t->id);
-    if (rc < 0) {
-        t->id = EV_NONE;
-        return rc;
-    }
+    if (t->pos)
+        heap_remove(c, t);
     t->expires = expires;
+    t->seq = c->sets++;
+    int rc = heap_add(c, t);
+    if (rc < 0)
+        return rc;
     if (c->in_softirq)
         return 0;
     rc = reprogram(c);
     if (rc < 0) {
         /* Only a fresh ev_at can fail, i.e. no interrupt was pending, so
          * withdrawing t restores a consistent state for the others. */
-        evq_cancel(c->timers, t->id);
-        t->id = EV_NONE;
+        heap_remove(c, t);
     }
     return rc;
 }
 
 void clk_timer_cancel(struct clk_timer *t)
 {
-    if (!t || t->id == EV_NONE)
+    if (!t || !t->pos)
         return;
     struct clk_cpu *c = t->cpu;
-    evq_cancel(c->timers, t->id);
-    t->id = EV_NONE;
+    heap_remove(c, t);
     if (!c->in_softirq)
         reprogram(c);
 }
 
 bool clk_timer_pending(const struct clk_timer *t)
 {
-    return t && t->id != EV_NONE;
+    return t && t->pos != 0;
 }

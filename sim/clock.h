@@ -11,6 +11,8 @@
  * past or zero count means "run the softirq now" (2.0 reprogram_ac_timer);
  * the softirq runs every timer with expires < NOW() + TIMER_SLOP (50 us), so
  * timers fire up to the slop early and timers due together are batched.
+ * Timers sit in a per-CPU binary heap with Xen 2.0's sift rules
+ * (xen/common/ac_timer.c), which fixes the order of equal expiries.
  *
  * Three timelines appear here:
  *   engine time  ns of true time (sim_time_t of sim/ev.h), what the APIC and
@@ -52,6 +54,23 @@
 #define CLK_DEFAULT_APIC_HZ ((int64_t)100000000)   /* 100 MHz */
 #define CLK_DEFAULT_EPOCH SIM_SEC                  /* Xen 3.0 EPOCH */
 
+/* Most timers one CPU can hold pending (clk_timer_set fails with
+ * -SIM_ENOSPC beyond it). */
+#define CLK_MAX_TIMERS ((size_t)1 << 24)
+
+/*
+ * Which of several timers with the SAME expires runs first (distinct
+ * expiries always run in expiry order).
+ *   CLK_ORDER_XEN   the order Xen 2.0's per-CPU ac_timer binary heap gives
+ *                   (RELEASE-2.0.0 xen/common/ac_timer.c): the heap is kept
+ *                   with the same sift rules, and set, cancel and the softirq
+ *                   perform the operations of mod/add_ac_timer, rem_ac_timer
+ *                   and the softirq loop, so ties fall as Xen's layout puts
+ *                   them (a function of the operation sequence);
+ *   CLK_ORDER_FIFO  the order in which the timers were last set.
+ */
+enum clk_timer_order { CLK_ORDER_FIFO, CLK_ORDER_XEN };
+
 struct clk_params {
     int64_t tsc_hz;             /* Hz, nominal TSC frequency (what boot calibration believed) */
     int64_t tsc_ppb;            /* parts per 1e9, actual frequency error, may be negative */
@@ -59,13 +78,16 @@ struct clk_params {
     sim_time_t timer_slop;      /* ns, timers run up to this early (Xen TIMER_SLOP) */
     int64_t apic_hz;            /* Hz, count rate of the one-shot interrupt timer */
     sim_time_t epoch;           /* ns of true time between recalibrations */
+    enum clk_timer_order timer_order; /* tie rule among equal expiries */
 };
 
-/* 2.4 GHz, no error, offset 0, 50 us slop, 100 MHz APIC, 1 s epoch. */
+/* 2.4 GHz, no error, offset 0, 50 us slop, 100 MHz APIC, 1 s epoch, fifo
+ * ties (the scenario loader picks the tie rule per scheduler). */
 struct clk_params clk_params_default(void);
 
 /* 0 if p is acceptable, else -SIM_EINVAL: tsc_hz and apic_hz in
- * [1, CLK_HZ_MAX], |tsc_ppb| < CLK_PPB_LIMIT, timer_slop >= 0, epoch > 0. */
+ * [1, CLK_HZ_MAX], |tsc_ppb| < CLK_PPB_LIMIT, timer_slop >= 0, epoch > 0,
+ * timer_order one of the enum. */
 int clk_params_check(const struct clk_params *p);
 
 /* Usage counters of one CPU's clock, for tests and metrics. */
@@ -150,7 +172,8 @@ struct clk_timer {
     struct clk_cpu *cpu;        /* CPU whose NOW() and softirq it uses */
     ev_fn *fn;                  /* callback */
     void *arg;                  /* passed to fn, never owned */
-    ev_id id;                   /* entry in the CPU's timer queue, or EV_NONE */
+    size_t pos;                 /* index in the CPU's timer heap (from 1), 0 = not pending */
+    uint64_t seq;               /* when it was last set, in the CPU's set count (fifo ties) */
     sim_time_t expires;         /* ns of local time; meaningful while pending */
 };
 
@@ -160,7 +183,8 @@ void clk_timer_init(struct clk_timer *t, struct clk_cpu *c, ev_fn *fn, void *arg
 /*
  * Arm, or move if pending, to expire at local time expires (any value: one
  * already within the slop runs from a softirq raised at the current engine
- * time). Reprograms the CPU's one-shot when the earliest deadline changes.
+ * time). Moving is a removal then an insertion, as Xen 2.0's mod_ac_timer.
+ * Reprograms the CPU's one-shot when the earliest deadline changes.
  * 0; -SIM_EINVAL if t is NULL or not initialised; -SIM_ENOMEM or -SIM_ENOSPC
  * if the timer or the interrupt cannot be queued, in which case t is left
  * not pending.

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "sim/clock.h"
 #include "sim/dist.h"
 #include "sim/types.h"
 #include "sim/units.h"
@@ -44,6 +45,9 @@ struct scn_clock {
     int64_t *tsc_offset;            /* [pcpus] TSC count at time 0, cycles */
     sim_time_t timer_slop;          /* ns, timers may run this early (Xen TIMER_SLOP) */
     int64_t apic_timer_hz;          /* Hz, one-shot timer count rate */
+    enum clk_timer_order timer_order; /* tie rule of equal expiries; when not given,
+                                       scn_default_timer_order(scheduler) */
+    bool timer_order_given;         /* timer_order was written (file, --set or sweep) */
 };
 
 /* Costs may be given in time or in cycles (struct quantity says which). */
@@ -54,6 +58,11 @@ struct scn_costs {
     struct quantity pte_validate;   /* per page-table entry validated */
     struct quantity cache_refill;   /* after switching to a different domain */
 };
+
+/* The timer tie rule a policy runs with when machine.clock.timer_order is
+ * not given: CLK_ORDER_XEN for the Xen 2.0 policies (rr, bvt, atropos),
+ * CLK_ORDER_FIFO for any policy not in the table. */
+enum clk_timer_order scn_default_timer_order(const char *sched);
 
 struct scn_machine {
     int pcpus;

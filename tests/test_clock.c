@@ -166,7 +166,8 @@ START_TEST(test_params)
     ck_assert_int_eq(clk_params_check(NULL), -SIM_EINVAL);
 
     struct ev_loop *loop = ev_loop_new();
-    struct clk_params bad[] = { d, d, d, d, d, d, d, d, d, d };
+    ck_assert_int_eq(d.timer_order, CLK_ORDER_FIFO);
+    struct clk_params bad[] = { d, d, d, d, d, d, d, d, d, d, d };
     bad[0].tsc_hz = 0;
     bad[1].tsc_hz = -2400000000;
     bad[2].tsc_ppb = 100000000;       /* +10% */
@@ -177,6 +178,7 @@ START_TEST(test_params)
     bad[7].epoch = -SIM_SEC;
     bad[8].tsc_hz = CLK_HZ_MAX + 1;
     bad[9].apic_hz = -1;
+    bad[10].timer_order = (enum clk_timer_order)7;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_msg(clk_params_check(&bad[i]) == -SIM_EINVAL, "bad[%zu] accepted", i);
         ck_assert_msg(clk_cpu_new(loop, &bad[i]) == NULL, "bad[%zu] built a clock", i);
@@ -970,6 +972,243 @@ START_TEST(test_free_pending)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------- */
+/* Order of timers with equal expiries: fifo vs Xen 2.0's heap */
+
+/*
+ * The hand derivations below follow Xen 2.0's ac_timer.c rules. The heap is
+ * written [h1, h2, ...] (1-based; children of i are 2i and 2i+1). With every
+ * expiry equal, "x sorts before y" is never true, so:
+ *   add     appends at the end and never rises;
+ *   remove  of slot p (not the last) moves the last entry L into p; it
+ *           cannot rise, so it sinks: at each step the LEFT child is taken
+ *           (the right one would need to be strictly smaller) and L goes
+ *           below it unless that child is strictly larger, i.e. always;
+ *   set of a pending timer is remove + add (mod_ac_timer);
+ *   the softirq removes the top, runs it, and looks at the top again.
+ */
+#define TIES_MAX 6
+
+struct ties {
+    struct fixture f;
+    struct probe pr[TIES_MAX];
+};
+
+static void ties_init(struct ties *x, enum clk_timer_order order)
+{
+    struct clk_params p = exact();
+    p.timer_order = order;
+    fx_init(&x->f, &p);
+    for (int i = 0; i < TIES_MAX; i++)
+        probe_init(&x->pr[i], &x->f, i);
+}
+
+/* Run to 1 s and compare the firing order with want[0..n-1]. */
+static void ties_expect(struct ties *x, const int *want, int n, const char *what)
+{
+    ev_run(x->f.loop, SIM_SEC);
+    ck_assert_msg(x->f.n == n, "%s: %d timers ran, expected %d", what, x->f.n, n);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(x->f.who[i] == want[i], "%s: run %d was timer %d, expected %d", what, i,
+                      x->f.who[i], want[i]);
+    ck_assert_uint_eq(clk_timers_pending(x->f.c), 0);
+    fx_done(&x->f);
+}
+
+/*
+ * Four adds A B C D (0..3) at the same 1 ms: heap [A B C D].
+ *   pop A: D fills slot 1 and sinks below B (slot 2)     -> [B D C]
+ *   pop B: C fills slot 1 and sinks below D              -> [D C]
+ *   pop D, then C.
+ * Xen: A B D C; fifo: A B C D. (Three timers give A B C either way.)
+ */
+START_TEST(test_ties_adds)
+{
+    static const int xen[] = { 0, 1, 3, 2 }, fifo[] = { 0, 1, 2, 3 };
+    static const int xen3[] = { 0, 1, 2 };
+    for (int o = 0; o < 2; o++) {
+        struct ties x;
+        ties_init(&x, o ? CLK_ORDER_XEN : CLK_ORDER_FIFO);
+        for (int i = 0; i < 4; i++)
+            ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC), 0);
+        ties_expect(&x, o ? xen : fifo, 4, o ? "xen" : "fifo");
+    }
+    struct ties x;
+    ties_init(&x, CLK_ORDER_XEN);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC), 0);
+    ties_expect(&x, xen3, 3, "xen, three");
+}
+END_TEST
+
+/*
+ * Five adds A B C D E (0..4) at 1 ms: [A B C D E]. Cancel B (slot 2): E
+ * fills it, is not below A, sinks below D (slot 4)        -> [A D C E]
+ *   pop A: E fills slot 1, sinks below D (left child)     -> [D E C]
+ *   pop D: C fills slot 1, sinks below E                  -> [E C]
+ *   pop E, then C.
+ * Xen: A D E C; fifo: A C D E.
+ */
+START_TEST(test_ties_cancel)
+{
+    static const int xen[] = { 0, 3, 4, 2 }, fifo[] = { 0, 2, 3, 4 };
+    for (int o = 0; o < 2; o++) {
+        struct ties x;
+        ties_init(&x, o ? CLK_ORDER_XEN : CLK_ORDER_FIFO);
+        for (int i = 0; i < 5; i++)
+            ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC), 0);
+        clk_timer_cancel(&x.pr[1].t);
+        ties_expect(&x, o ? xen : fifo, 4, o ? "xen" : "fifo");
+    }
+}
+END_TEST
+
+/*
+ * Four adds A B C D (0..3) at 1 ms, then B set again to the same 1 ms
+ * (remove + add): removing B moves D into slot 2, which has no children
+ * -> [A D C]; B is appended -> [A D C B].
+ *   pop A: B fills slot 1, sinks below D                  -> [D B C]
+ *   pop D: C fills slot 1, sinks below B                  -> [B C]
+ *   pop B, then C.
+ * Xen: A D B C; fifo (B now set last): A C D B.
+ */
+START_TEST(test_ties_rearm)
+{
+    static const int xen[] = { 0, 3, 1, 2 }, fifo[] = { 0, 2, 3, 1 };
+    for (int o = 0; o < 2; o++) {
+        struct ties x;
+        ties_init(&x, o ? CLK_ORDER_XEN : CLK_ORDER_FIFO);
+        for (int i = 0; i < 4; i++)
+            ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC), 0);
+        ck_assert_int_eq(clk_timer_set(&x.pr[1].t, SIM_MSEC), 0);
+        ties_expect(&x, o ? xen : fifo, 4, o ? "xen" : "fifo");
+    }
+}
+END_TEST
+
+/*
+ * A (0) at 1 ms, B C D (1..3) at 1 ms + 10 us; all run in the softirq at
+ * 1 ms (within the 50 us slop). A's callback re-arms A at 1 ms + 10 us.
+ * Adds leave [A B C D] (nothing is strictly below A's parent chain).
+ *   pop A: D fills slot 1, sinks below B                  -> [B D C]
+ *   A runs and re-arms: appended under D                  -> [B D C A]
+ *   pop B: A fills slot 1, sinks below D                  -> [D A C]
+ *   pop D: C fills slot 1, sinks below A                  -> [A C]
+ *   pop A (second run), then C.
+ * Xen: A B D A C; fifo: A B C D A.
+ */
+START_TEST(test_ties_rearm_in_callback)
+{
+    static const int xen[] = { 0, 1, 3, 0, 2 }, fifo[] = { 0, 1, 2, 3, 0 };
+    for (int o = 0; o < 2; o++) {
+        struct ties x;
+        ties_init(&x, o ? CLK_ORDER_XEN : CLK_ORDER_FIFO);
+        x.pr[0].period = 10 * SIM_USEC;
+        x.pr[0].until = SIM_MSEC + 10 * SIM_USEC;
+        ck_assert_int_eq(clk_timer_set(&x.pr[0].t, SIM_MSEC), 0);
+        for (int i = 1; i < 4; i++)
+            ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC + 10 * SIM_USEC), 0);
+        ck_assert_uint_eq(stats(&x.f).softirqs, 0);
+        uint64_t before = stats(&x.f).softirqs;
+        ev_run(x.f.loop, SIM_MSEC);
+        ck_assert_uint_eq(stats(&x.f).softirqs, before + 1);
+        ties_expect(&x, o ? xen : fifo, 5, o ? "xen" : "fifo");
+    }
+}
+END_TEST
+
+/* A fixed script of sets, moves and cancels over six timers, with expiries
+ * both equal and distinct; returns the firing order in who[]. */
+static int ties_script(enum clk_timer_order order, int *who)
+{
+    struct ties x;
+    ties_init(&x, order);
+    static const sim_time_t at[] = { 3, 1, 3, 2, 3, 1 };
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(clk_timer_set(&x.pr[i].t, at[i] * SIM_MSEC), 0);
+    clk_timer_cancel(&x.pr[2].t);
+    ck_assert_int_eq(clk_timer_set(&x.pr[3].t, 3 * SIM_MSEC), 0);
+    ck_assert_int_eq(clk_timer_set(&x.pr[2].t, SIM_MSEC), 0);
+    ck_assert_int_eq(clk_timer_set(&x.pr[1].t, 3 * SIM_MSEC), 0);
+    ev_run(x.f.loop, SIM_SEC);
+    int n = x.f.n;
+    for (int i = 0; i < n; i++)
+        who[i] = x.f.who[i];
+    /* Whatever the tie rule, expiries never run out of order. */
+    for (int i = 1; i < n; i++)
+        ck_assert_int_le(x.pr[who[i - 1]].t.expires, x.pr[who[i]].t.expires);
+    fx_done(&x.f);
+    return n;
+}
+
+/* The same operations give the same order every time (nothing depends on
+ * addresses): the script is run twice per rule. */
+START_TEST(test_ties_deterministic)
+{
+    for (int o = 0; o < 2; o++) {
+        int a[MAX_LOG], b[MAX_LOG];
+        int na = ties_script(o ? CLK_ORDER_XEN : CLK_ORDER_FIFO, a);
+        int nb = ties_script(o ? CLK_ORDER_XEN : CLK_ORDER_FIFO, b);
+        ck_assert_int_eq(na, 6);
+        ck_assert_int_eq(nb, 6);
+        for (int i = 0; i < na; i++)
+            ck_assert_int_eq(a[i], b[i]);
+    }
+}
+END_TEST
+
+/* A timer that logs its expiry into a shared array. */
+struct stamp {
+    struct clk_timer t;
+    sim_time_t *log;
+    int *n;
+};
+
+static void stamp_fn(void *arg)
+{
+    struct stamp *st = arg;
+    st->log[(*st->n)++] = st->t.expires;
+}
+
+/* Distinct expiries run in expiry order under both rules, through a heap
+ * large enough to grow its storage: 300 timers 100 us apart set in a
+ * scrambled order (k = i * 7 mod 300), every third cancelled and every
+ * fifth still pending moved 33 us later. */
+START_TEST(test_ties_distinct)
+{
+    enum { N = 300 };
+    static struct stamp st[N];
+    static sim_time_t log[N];
+    for (int o = 0; o < 2; o++) {
+        struct clk_params p = exact();
+        p.timer_order = o ? CLK_ORDER_XEN : CLK_ORDER_FIFO;
+        struct fixture f;
+        fx_init(&f, &p);
+        int n = 0;
+        for (int k = 0; k < N; k++) {
+            st[k] = (struct stamp){ .log = log, .n = &n };
+            clk_timer_init(&st[k].t, f.c, stamp_fn, &st[k]);
+        }
+        for (int i = 0; i < N; i++) {
+            int k = i * 7 % N;
+            ck_assert_int_eq(clk_timer_set(&st[k].t, (k + 1) * 100 * SIM_USEC), 0);
+        }
+        ck_assert_uint_eq(clk_timers_pending(f.c), N);
+        for (int k = 0; k < N; k += 3)
+            clk_timer_cancel(&st[k].t);
+        for (int k = 1; k < N; k += 5)
+            if (clk_timer_pending(&st[k].t))
+                ck_assert_int_eq(clk_timer_set(&st[k].t, st[k].t.expires + 33 * SIM_USEC), 0);
+        ck_assert_uint_eq(clk_timers_pending(f.c), N - 100);
+        ev_run(f.loop, SIM_SEC);
+        ck_assert_int_eq(n, N - 100);
+        for (int i = 1; i < n; i++)
+            ck_assert_int_lt(log[i - 1], log[i]);
+        fx_done(&f);
+    }
+}
+END_TEST
+
 static Suite *clock_suite(void)
 {
     Suite *s = suite_create("clock");
@@ -1002,6 +1241,14 @@ static Suite *clock_suite(void)
     tcase_add_test(tc, test_timer_drift);
     tcase_add_test(tc, test_timer_drift_many);
     tcase_add_test(tc, test_free_pending);
+
+    tc = xs_tcase(s, "ties", 20);
+    tcase_add_test(tc, test_ties_adds);
+    tcase_add_test(tc, test_ties_cancel);
+    tcase_add_test(tc, test_ties_rearm);
+    tcase_add_test(tc, test_ties_rearm_in_callback);
+    tcase_add_test(tc, test_ties_deterministic);
+    tcase_add_test(tc, test_ties_distinct);
     return s;
 }
 
