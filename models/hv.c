@@ -775,6 +775,8 @@ static int build_pcpus(struct hv *h, char *err, size_t errlen)
         cp.timer_slop = m->clock.timer_slop;
         cp.apic_hz = m->clock.apic_timer_hz;
         cp.timer_order = m->clock.timer_order;
+        cp.time = m->clock.system_time;
+        cp.pit_cpu = i ? h->pcpus[0].clk : NULL;
         p->clk = clk_cpu_new(h->loop, &cp);
         if (!p->clk) {
             sim_errmsg(err, errlen, "pCPU %d: clock parameters refused or out of memory", i);

@@ -7,9 +7,11 @@
  * 32.32 fixed point rounding down, as in both versions; the per-CPU stamp
  * and once-per-epoch recalibration against the platform timer are 3.0's;
  * the one-shot count, the "past or zero count: run the softirq now" rule
- * and the TIMER_SLOP batching are 2.0's. The timer heap follows the layout
- * and sift rules of RELEASE-2.0.0 xen/common/ac_timer.c (read for its
- * behaviour), so timers with equal expiries can run in Xen 2.0's order.
+ * and the TIMER_SLOP batching are 2.0's. The CLK_TIME_XEN2 system time
+ * follows RELEASE-2.0.0 xen/arch/x86/time.c, and the timer heap the layout
+ * and sift rules of RELEASE-2.0.0 xen/common/ac_timer.c (both read for
+ * their behaviour), so timers with equal expiries can run in Xen 2.0's
+ * order.
  *
  * Simplified: see sim/clock.h and docs/clock.md (exact platform timer and
  * APIC, lazy epochs, no cross-CPU TSC synchronisation, zero-time handlers).
@@ -46,7 +48,11 @@ struct clk_cal {
 struct clk_cpu {
     struct ev_loop *loop;       /* engine the interrupts are queued on */
     struct clk_params p;        /* validated copy */
-    struct clk_cal cal;         /* calibration in force at the last sync */
+    struct clk_cal cal;         /* CLK_TIME_XEN3: calibration in force at the last sync */
+    struct clk_cpu *pit;        /* CLK_TIME_XEN2: the CPU whose TSC is latched (maybe itself) */
+    struct clk_xen2_cal x2;     /* CLK_TIME_XEN2: the PIT CPU's boot calibration */
+    sim_time_t x2_last;         /* ns, CLK_TIME_XEN2 on the PIT CPU: the last NOW() returned
+                                   on any CPU sharing it (Xen's monotonic clamp) */
     struct clk_timer **heap;    /* pending timers, a binary min-heap in heap[1..nheap] */
     size_t nheap;               /* timers pending */
     size_t cap;                 /* slots allocated in heap, slot 0 unused */
@@ -68,6 +74,8 @@ struct clk_params clk_params_default(void)
         .apic_hz = CLK_DEFAULT_APIC_HZ,
         .epoch = CLK_DEFAULT_EPOCH,
         .timer_order = CLK_ORDER_FIFO,
+        .time = CLK_TIME_XEN3,
+        .pit_cpu = NULL,
     };
 }
 
@@ -85,6 +93,14 @@ int clk_params_check(const struct clk_params *p)
         return -SIM_EINVAL;
     if (p->timer_order != CLK_ORDER_FIFO && p->timer_order != CLK_ORDER_XEN)
         return -SIM_EINVAL;
+    if (p->time != CLK_TIME_XEN3 && p->time != CLK_TIME_XEN2)
+        return -SIM_EINVAL;
+    if (p->time == CLK_TIME_XEN2) {
+        struct clk_xen2_cal x2;
+        clk_xen2_calibrate(p->tsc_hz, p->tsc_ppb, &x2);
+        if (x2.cpu_freq == 0)
+            return -SIM_EINVAL;
+    }
     return 0;
 }
 
@@ -197,12 +213,143 @@ static void cal_advance(const struct clk_params *p, struct clk_cal *cal, sim_tim
     }
 }
 
+/* ------------------------------------------------------------------------
+ * Xen 2.0 system time (CLK_TIME_XEN2). Facts from RELEASE-2.0.0
+ * xen/arch/x86/time.c (timer_interrupt, calibrate_tsc, time_init,
+ * init_xen_time, get_time_delta, get_s_time) and i8259.c (the PIT's LATCH):
+ * at PIT interrupt k, taken on the PIT CPU, system time becomes k * 10 ms
+ * and that CPU's TSC is latched; a read on any CPU adds its own TSC's
+ * progress past the latch, in shifted cycles as a signed 32-bit count
+ * (negative counts as 0), times the boot scale. The PIT is exact: interrupt
+ * k comes at k * LATCH / CLOCK_TICK_RATE s of true time, 10.0001676 ms
+ * apart, while system time adds exactly 10 ms each.
+ */
+
+void clk_xen2_calibrate(int64_t tsc_hz, int64_t tsc_ppb, struct clk_xen2_cal *out)
+{
+    *out = (struct clk_xen2_cal){ 0 };
+    if (tsc_hz <= 0)
+        return;
+    struct clk_params p = { .tsc_hz = tsc_hz, .tsc_ppb = tsc_ppb };
+    /* Cycles in CAL_LATCH PIT periods: rate/1e18 cycles per ns times
+     * CAL_LATCH * 1e9 / PIT_HZ ns. */
+    u128 frac = tsc_rate(&p) * CLK_XEN2_CAL_LATCH / ((u128)CLK_PIT_HZ * NS_PER_S);
+    out->cpu_freq = (uint64_t)frac * CLK_XEN2_CAL_FRAC;
+    if (out->cpu_freq == 0)
+        return;
+    for (uint64_t ghz = out->cpu_freq / 1000000000u; ghz; ghz >>= 1)
+        out->shift++;
+    uint64_t num = (uint64_t)1000000000u << (32 + out->shift);  /* wraps as Xen's does */
+    out->scale = num / out->cpu_freq;
+}
+
+/* Index of the last PIT interrupt at or before engine time t (0 = boot). */
+static int64_t x2_tick_index(sim_time_t t)
+{
+    if (t <= 0)
+        return 0;
+    return (int64_t)((u128)t * CLK_PIT_HZ / ((u128)CLK_XEN2_LATCH * NS_PER_S));
+}
+
+sim_time_t clk_xen2_tick_time(int64_t k)
+{
+    if (k <= 0)
+        return 0;
+    u128 den = CLK_PIT_HZ;
+    u128 t = ((u128)k * CLK_XEN2_LATCH * NS_PER_S + den - 1) / den;
+    return t > (u128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)t;
+}
+
+/* The TSC of CPU p shifted right by `shift`, without the 64-bit wrap: its
+ * low 32 bits are what Xen's (u32)(tsc >> shift) reads, wrap or not. */
+static u128 x2_shifted(const struct clk_params *p, unsigned shift, sim_time_t t)
+{
+    return ((u128)p->tsc_offset + ticks_since_zero(p, t)) >> shift;
+}
+
+/* The PIT CPU's shifted TSC latched at interrupt k, low 32 bits. */
+static uint32_t x2_latch(const struct clk_cpu *c, int64_t k)
+{
+    return (uint32_t)x2_shifted(&c->pit->p, c->x2.shift, clk_xen2_tick_time(k));
+}
+
+/* get_s_time() before the monotonic clamp, on CPU c at engine time t. */
+static sim_time_t x2_raw(const struct clk_cpu *c, sim_time_t t)
+{
+    int64_t k = x2_tick_index(t);
+    uint32_t low = (uint32_t)x2_shifted(&c->p, c->x2.shift, t);
+    int32_t delta = (int32_t)(low - x2_latch(c, k));
+    if (delta < 0)
+        delta = 0;
+    return sat_add((sim_time_t)k * CLK_XEN2_TICK, clk_scale_delta(c->x2.scale, (uint64_t)delta));
+}
+
+/*
+ * Earliest t >= ev_now with x2_raw(t) >= local (or ev_now if the clamp
+ * already reads that far). Within PIT interval k, [tick k, tick k+1), the
+ * reading is k * 10 ms plus the scaled delta, so it reaches `local` once
+ * the delta reaches d, the smallest count whose scaled value covers the
+ * rest; the delta is the reading CPU's shifted TSC (low 32 bits) minus the
+ * latch, as a signed 32-bit number, so it lies in [d, 2^31) exactly from
+ * the first engine time the shifted TSC reaches latch + d (mod 2^32) until
+ * 2^31 - d counts later. Intervals whose largest possible reading, k * 10 ms
+ * + scale_delta(2^31 - 1), stays below `local` are skipped unseen.
+ */
+static int x2_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
+{
+    const struct clk_params *p = &c->p;
+    sim_time_t now = ev_now(c->loop);
+    if (c->pit->x2_last >= local || x2_raw(c, now) >= local) {
+        *t = now;
+        return 0;
+    }
+    int64_t k = x2_tick_index(now);
+    sim_time_t reach = clk_scale_delta(c->x2.scale, INT32_MAX);
+    i128 kmin = ((i128)local - reach + CLK_XEN2_TICK - 1) / CLK_XEN2_TICK;
+    if (kmin > k)
+        k = (int64_t)kmin;
+    for (;; k++) {
+        i128 base = (i128)k * CLK_XEN2_TICK;
+        sim_time_t start = clk_xen2_tick_time(k);
+        if (start < now)
+            start = now;
+        if (start == SIM_TIME_MAX || base > SIM_TIME_MAX)
+            return -SIM_ERANGE;
+        if (base >= local) {
+            *t = start;
+            return 0;
+        }
+        u128 need = (u128)((i128)local - base);
+        if (c->x2.scale == 0)
+            continue;
+        u128 d = ((need << 32) + c->x2.scale - 1) / c->x2.scale;
+        if (d > INT32_MAX)
+            continue;
+        uint32_t latch = x2_latch(c, k);
+        u128 v0 = x2_shifted(p, c->x2.shift, start);
+        if ((int32_t)((uint32_t)v0 - latch) >= (int32_t)d) {
+            *t = start;
+            return 0;
+        }
+        uint32_t m = latch + (uint32_t)d - (uint32_t)v0;   /* counts until latch + d */
+        u128 target = ((v0 + m) << c->x2.shift) - p->tsc_offset;
+        u128 te = engine_for_ticks(p, target);
+        if (te < (u128)clk_xen2_tick_time(k + 1)) {
+            *t = (sim_time_t)te;
+            return 0;
+        }
+    }
+}
+
 struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
 {
     struct clk_params def = clk_params_default();
     if (!p)
         p = &def;
     if (!loop || clk_params_check(p) < 0)
+        return NULL;
+    struct clk_cpu *pit = p->time == CLK_TIME_XEN2 ? p->pit_cpu : NULL;
+    if (pit && (pit->loop != loop || pit->p.time != CLK_TIME_XEN2 || pit->pit != pit))
         return NULL;
     struct clk_cpu *c = calloc(1, sizeof *c);
     if (!c)
@@ -213,6 +360,12 @@ struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
      * frequency to be; the TSC's real error shows up as drift. */
     c->cal = (struct clk_cal){ .at = 0, .tsc_stamp = p->tsc_offset, .stime_stamp = 0,
                                .scale = clk_scale_for_hz(p->tsc_hz) };
+    if (p->time == CLK_TIME_XEN2) {
+        c->pit = pit ? pit : c;
+        c->x2 = c->pit->x2;
+        if (!pit)
+            clk_xen2_calibrate(p->tsc_hz, p->tsc_ppb, &c->x2);
+    }
     c->irq_ev = EV_NONE;
     return c;
 }
@@ -242,12 +395,26 @@ uint64_t clk_tsc(const struct clk_cpu *c, sim_time_t t)
 sim_time_t clk_now(struct clk_cpu *c)
 {
     sim_time_t t = ev_now(c->loop);
+    if (c->p.time == CLK_TIME_XEN2) {
+        sim_time_t now = x2_raw(c, t);
+        if (now < c->pit->x2_last)
+            now = c->pit->x2_last;
+        c->pit->x2_last = now;
+        return now;
+    }
     cal_advance(&c->p, &c->cal, t, &c->st.recalibrations);
     return cal_local(&c->cal, tsc_at(&c->p, t));
 }
 
 int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local)
 {
+    if (c->p.time == CLK_TIME_XEN2) {
+        if (t < 0)
+            return -SIM_ERANGE;
+        sim_time_t raw = x2_raw(c, t);
+        *local = raw > c->pit->x2_last ? raw : c->pit->x2_last;
+        return 0;
+    }
     if (t < c->cal.at)
         return -SIM_ERANGE;
     struct clk_cal cal = c->cal;
@@ -270,6 +437,8 @@ int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local)
  */
 int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
 {
+    if (c->p.time == CLK_TIME_XEN2)
+        return x2_engine_at(c, local, t);
     const struct clk_params *p = &c->p;
     sim_time_t now = ev_now(c->loop);
     struct clk_cal cal = c->cal;
@@ -308,6 +477,8 @@ int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
 
 uint64_t clk_scale(struct clk_cpu *c)
 {
+    if (c->p.time == CLK_TIME_XEN2)
+        return c->x2.scale;
     clk_now(c);
     return c->cal.scale;
 }

@@ -1294,8 +1294,9 @@ static int k_offset(struct ctx *c, const struct keydef *k, struct nref v, void *
     return rawlist(c, k, v, &g_mtmp(c)->offset, get_offset);
 }
 
-/* In enum clk_timer_order's order. */
+/* In enum clk_timer_order's and enum clk_time_model's orders. */
 static const char *const timer_order_names[] = { "fifo", "xen", NULL };
+static const char *const system_time_names[] = { "xen3", "xen2", NULL };
 
 /* Each policy's default tie rule: Xen 2.0's policies ran on Xen 2.0's
  * ac_timer heap. */
@@ -1335,6 +1336,7 @@ static const struct keydef clock_keys[] = {
     { "timer_slop", k_qty, offsetof(struct scn_clock, timer_slop), &q_slop, 0 },
     { "apic_timer_hz", k_qty, offsetof(struct scn_clock, apic_timer_hz), &q_apic_hz, 0 },
     { "timer_order", k_timer_order, 0, timer_order_names, 0 },
+    { "system_time", k_enum, offsetof(struct scn_clock, system_time), system_time_names, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -2644,6 +2646,7 @@ static void scn_defaults(struct scn *s)
     s->machine.clock.tsc_hz = 2400000000LL;
     s->machine.clock.timer_slop = US(50);
     s->machine.clock.apic_timer_hz = 100000000LL;
+    s->machine.clock.system_time = CLK_TIME_XEN3;
     s->machine.costs.context_switch = (struct quantity){ US(3), false };
     s->machine.costs.hypercall = (struct quantity){ 300, true };
     s->machine.costs.upcall = (struct quantity){ US(1), false };
@@ -3079,7 +3082,8 @@ char *scn_canonical(const struct scn *s)
     for (int i = 0; i < m->pcpus; i++)
         sb_printf(&b, "pcpu %d ppb %" PRId64 " offset %" PRId64 "\n", i, m->clock.tsc_ppb[i],
                   m->clock.tsc_offset[i]);
-    sb_printf(&b, "timer_order %s\n", timer_order_names[m->clock.timer_order]);
+    sb_printf(&b, "timer_order %s\nsystem_time %s\n", timer_order_names[m->clock.timer_order],
+              system_time_names[m->clock.system_time]);
     fmt_qty(q[0], 64, m->costs.context_switch);
     fmt_qty(q[1], 64, m->costs.hypercall);
     fmt_qty(q[2], 64, m->costs.upcall);
@@ -3181,12 +3185,13 @@ void scn_print_summary(const struct scn *s, FILE *out)
     bool drift = false;
     for (int i = 0; i < m->pcpus; i++)
         drift |= m->clock.tsc_ppb[i] != 0 || m->clock.tsc_offset[i] != 0;
-    fprintf(out, "machine    %d pCPU%s, TSC %s%s, timer slop %s, APIC timer %s, %s timer ties\n",
+    fprintf(out, "machine    %d pCPU%s, TSC %s%s, timer slop %s, APIC timer %s, %s timer ties, "
+            "%s system time\n",
             m->pcpus, m->pcpus == 1 ? "" : "s", unit_format(m->clock.tsc_hz, UNIT_FREQ, a, sizeof a),
             drift ? " (per-pCPU error/offset set)" : "",
             unit_format(m->clock.timer_slop, UNIT_TIME, b, sizeof b),
             unit_format(m->clock.apic_timer_hz, UNIT_FREQ, c, sizeof c),
-            timer_order_names[m->clock.timer_order]);
+            timer_order_names[m->clock.timer_order], system_time_names[m->clock.system_time]);
     fmt_qty(a, sizeof a, m->costs.context_switch);
     fmt_qty(b, sizeof b, m->costs.hypercall);
     fmt_qty(c, sizeof c, m->costs.upcall);

@@ -48,6 +48,7 @@ struct scn_clock {
     enum clk_timer_order timer_order; /* tie rule of equal expiries; when not given,
                                        scn_default_timer_order(scheduler) */
     bool timer_order_given;         /* timer_order was written (file, --set or sweep) */
+    enum clk_time_model system_time; /* how NOW() is computed, default Xen 3.0's */
 };
 
 /* Costs may be given in time or in cycles (struct quantity says which). */

@@ -193,8 +193,9 @@ START_TEST(set_changes_hash_and_later_set_wins)
 END_TEST
 
 /* machine.clock.timer_order: the scheduler's default unless written; an
- * explicit value (file or --set) always wins and is part of the hash. */
-START_TEST(timer_order_default_and_explicit)
+ * explicit value (file or --set) always wins and is part of the hash; and
+ * machine.clock.system_time. */
+START_TEST(clock_model_keys)
 {
     const char *base = "name: t\nduration: 1s\ndomains: {a: {}}\n";
     static const char *const scheds[] = { "rr", "bvt", "atropos" };
@@ -231,6 +232,20 @@ START_TEST(timer_order_default_and_explicit)
     /* Writing the default changes nothing; another order is another run. */
     ck_assert_str_eq(x->hash, e->hash);
     ck_assert_str_ne(x->hash, g->hash);
+
+    /* machine.clock.system_time: Xen 3.0's unless written. */
+    const char *x2[] = { "machine.clock.system_time=xen2" };
+    const char *x3[] = { "machine.clock.system_time=xen3" };
+    struct scn *s2 = load_text(base, x2, 1, &d);
+    struct scn *s3 = load_text(base, x3, 1, &d);
+    ck_assert_ptr_nonnull(s2);
+    ck_assert_ptr_nonnull(s3);
+    ck_assert_int_eq(x->machine.clock.system_time, CLK_TIME_XEN3);
+    ck_assert_int_eq(s2->machine.clock.system_time, CLK_TIME_XEN2);
+    ck_assert_str_eq(x->hash, s3->hash);
+    ck_assert_str_ne(x->hash, s2->hash);
+    scn_free(s2);
+    scn_free(s3);
     scn_free(x);
     scn_free(f);
     scn_free(g);
@@ -466,7 +481,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, defaults_for_absent_keys);
     tcase_add_test(tc, set_overrides);
     tcase_add_test(tc, set_changes_hash_and_later_set_wins);
-    tcase_add_test(tc, timer_order_default_and_explicit);
+    tcase_add_test(tc, clock_model_keys);
     tcase_add_test(tc, hash_ignores_formatting);
     tcase_add_test(tc, sweep_axes_and_points);
     tcase_add_test(tc, sweep_combination_checked);
