@@ -326,11 +326,13 @@ static bool is_ours(const struct hv *h, const struct sched_vcpu *sv)
     return a >= lo && a <= hi && (a - lo) % sizeof(struct hv_vcpu) == 0;
 }
 
-/* Tell the observer (the caller has tested h->obs). */
-static void observe(struct hv *h, const struct hv_pcpu *p, const struct hv_vcpu *v,
-                    enum hv_obs_kind kind)
+/* Tell the observer (the caller has tested h->obs); prev_rs is the woken
+ * vCPU's runstate before a wake. */
+static void observe_rs(struct hv *h, const struct hv_pcpu *p, const struct hv_vcpu *v,
+                       enum hv_obs_kind kind, enum hv_runstate prev_rs)
 {
     struct hv_obs o = {
+        .prev_rs = prev_rs,
         .t = ev_now(h->loop),
         .pcpu = p->idx,
         .dom = v->sv.is_idle ? -1 : v->sv.domain,
@@ -338,6 +340,12 @@ static void observe(struct hv *h, const struct hv_pcpu *p, const struct hv_vcpu 
         .kind = kind,
     };
     h->obs(h->obs_ctx, &o);
+}
+
+static void observe(struct hv *h, const struct hv_pcpu *p, const struct hv_vcpu *v,
+                    enum hv_obs_kind kind)
+{
+    observe_rs(h, p, v, kind, v->rs);
 }
 
 static void enter_scheduler(struct hv_pcpu *p)
@@ -630,13 +638,14 @@ static void make_runnable(struct hv_vcpu *v, bool from_block)
 {
     struct hv *h = v->h;
     sim_time_t t = ev_now(h->loop);
+    enum hv_runstate was = v->rs;
     v->sv.runnable = true;
     set_rs(v, HV_RS_RUNNABLE, t);
     v->wake_pending = from_block;
     v->woke_at = t;
     sched_op_wake(h->ops, h->spriv, &v->sv);
     if (h->obs)
-        observe(h, v->p, v, HV_OBS_WAKE);
+        observe_rs(h, v->p, v, HV_OBS_WAKE, was);
 }
 
 /* An event for a blocked v (domain_unblock): it wakes, unless it is also
@@ -870,6 +879,9 @@ static int build_pcpus(struct hv *h, char *err, size_t errlen)
                                             : clk_default_tsc_offset(m->clock.tsc_hz);
         cp.timer_slop = m->clock.timer_slop;
         cp.apic_hz = m->clock.apic_timer_hz;
+        cp.timer_order = m->clock.timer_order;
+        cp.time = m->clock.system_time;
+        cp.pit_cpu = i ? h->pcpus[0].clk : NULL;
         p->clk = clk_cpu_new(h->loop, &cp);
         if (!p->clk) {
             sim_errmsg(err, errlen, "pCPU %d: clock parameters refused or out of memory", i);

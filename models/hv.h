@@ -284,8 +284,9 @@ void hv_set_op_observer(struct hv *h, hv_op_fn *fn, void *ctx);
  *  - HV_OBS_SWITCH after every context switch (exactly the switches counted
  *    in context_switches), o->dom/o->vcpu being the vCPU now running;
  *  - HV_OBS_RESCHED after a do_schedule that kept the current vCPU;
- *  - HV_OBS_WAKE after a blocked vCPU became runnable (and its policy's
- *    wake hook ran), o->dom/o->vcpu being the woken vCPU.
+ *  - HV_OBS_WAKE after a blocked or paused vCPU became runnable (and its
+ *    policy's wake hook ran), o->dom/o->vcpu being the woken vCPU and
+ *    o->prev_rs its runstate before (blocked; offline for an unpause).
  * The run queue of a pCPU (runnable, not running vCPUs placed there)
  * changes only at these points. dom is -1 (and vcpu the pCPU's index) for
  * the idle vCPU. The observer must not change the host; it may call
@@ -309,6 +310,7 @@ struct hv_obs {
     int dom;                        /* domain index, -1 for idle */
     int vcpu;                       /* vCPU index within the domain */
     enum hv_obs_kind kind;
+    enum hv_runstate prev_rs;       /* HV_OBS_WAKE: the runstate it left */
 };
 
 typedef void hv_obs_fn(void *ctx, const struct hv_obs *o);

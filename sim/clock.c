@@ -7,7 +7,11 @@
  * 32.32 fixed point rounding down, as in both versions; the per-CPU stamp
  * and once-per-epoch recalibration against the platform timer are 3.0's;
  * the one-shot count, the "past or zero count: run the softirq now" rule
- * and the TIMER_SLOP batching are 2.0's.
+ * and the TIMER_SLOP batching are 2.0's. The CLK_TIME_XEN2 system time
+ * follows RELEASE-2.0.0 xen/arch/x86/time.c, and the timer heap the layout
+ * and sift rules of RELEASE-2.0.0 xen/common/ac_timer.c (both read for
+ * their behaviour), so timers with equal expiries can run in Xen 2.0's
+ * order.
  *
  * Simplified: see sim/clock.h and docs/clock.md (exact platform timer and
  * APIC, lazy epochs, no cross-CPU TSC synchronisation, zero-time handlers).
@@ -44,8 +48,15 @@ struct clk_cal {
 struct clk_cpu {
     struct ev_loop *loop;       /* engine the interrupts are queued on */
     struct clk_params p;        /* validated copy */
-    struct clk_cal cal;         /* calibration in force at the last sync */
-    struct evq *timers;         /* pending clk_timer entries keyed on expires (ns local) */
+    struct clk_cal cal;         /* CLK_TIME_XEN3: calibration in force at the last sync */
+    struct clk_cpu *pit;        /* CLK_TIME_XEN2: the CPU whose TSC is latched (maybe itself) */
+    struct clk_xen2_cal x2;     /* CLK_TIME_XEN2: the PIT CPU's boot calibration */
+    sim_time_t x2_last;         /* ns, CLK_TIME_XEN2 on the PIT CPU: the last NOW() returned
+                                   on any CPU sharing it (Xen's monotonic clamp) */
+    struct clk_timer **heap;    /* pending timers, a binary min-heap in heap[1..nheap] */
+    size_t nheap;               /* timers pending */
+    size_t cap;                 /* slots allocated in heap, slot 0 unused */
+    uint64_t sets;              /* clk_timer_set calls so far: the next timer's seq */
     ev_id irq_ev;               /* pending softirq/interrupt event in loop, or EV_NONE */
     bool irq_is_apic;           /* irq_ev is an APIC expiry, not a directly raised softirq */
     sim_time_t prog_for;        /* ns local, earliest deadline irq_ev was set up for */
@@ -67,6 +78,9 @@ struct clk_params clk_params_default(void)
         .timer_slop = CLK_DEFAULT_TIMER_SLOP,
         .apic_hz = CLK_DEFAULT_APIC_HZ,
         .epoch = CLK_DEFAULT_EPOCH,
+        .timer_order = CLK_ORDER_FIFO,
+        .time = CLK_TIME_XEN3,
+        .pit_cpu = NULL,
     };
 }
 
@@ -82,6 +96,16 @@ int clk_params_check(const struct clk_params *p)
         return -SIM_EINVAL;
     if (p->timer_slop < 0 || p->epoch <= 0)
         return -SIM_EINVAL;
+    if (p->timer_order != CLK_ORDER_FIFO && p->timer_order != CLK_ORDER_XEN)
+        return -SIM_EINVAL;
+    if (p->time != CLK_TIME_XEN3 && p->time != CLK_TIME_XEN2)
+        return -SIM_EINVAL;
+    if (p->time == CLK_TIME_XEN2) {
+        struct clk_xen2_cal x2;
+        clk_xen2_calibrate(p->tsc_hz, p->tsc_ppb, &x2);
+        if (x2.cpu_freq == 0)
+            return -SIM_EINVAL;
+    }
     return 0;
 }
 
@@ -194,6 +218,134 @@ static void cal_advance(const struct clk_params *p, struct clk_cal *cal, sim_tim
     }
 }
 
+/* ------------------------------------------------------------------------
+ * Xen 2.0 system time (CLK_TIME_XEN2). Facts from RELEASE-2.0.0
+ * xen/arch/x86/time.c (timer_interrupt, calibrate_tsc, time_init,
+ * init_xen_time, get_time_delta, get_s_time) and i8259.c (the PIT's LATCH):
+ * at PIT interrupt k, taken on the PIT CPU, system time becomes k * 10 ms
+ * and that CPU's TSC is latched; a read on any CPU adds its own TSC's
+ * progress past the latch, in shifted cycles as a signed 32-bit count
+ * (negative counts as 0), times the boot scale. The PIT is exact: interrupt
+ * k comes at k * LATCH / CLOCK_TICK_RATE s of true time, 10.0001676 ms
+ * apart, while system time adds exactly 10 ms each.
+ */
+
+void clk_xen2_calibrate(int64_t tsc_hz, int64_t tsc_ppb, struct clk_xen2_cal *out)
+{
+    *out = (struct clk_xen2_cal){ 0 };
+    if (tsc_hz <= 0)
+        return;
+    struct clk_params p = { .tsc_hz = tsc_hz, .tsc_ppb = tsc_ppb };
+    /* Cycles in CAL_LATCH PIT periods: rate/1e18 cycles per ns times
+     * CAL_LATCH * 1e9 / PIT_HZ ns. */
+    u128 frac = tsc_rate(&p) * CLK_XEN2_CAL_LATCH / ((u128)CLK_PIT_HZ * NS_PER_S);
+    out->cpu_freq = (uint64_t)frac * CLK_XEN2_CAL_FRAC;
+    if (out->cpu_freq == 0)
+        return;
+    for (uint64_t ghz = out->cpu_freq / 1000000000u; ghz; ghz >>= 1)
+        out->shift++;
+    uint64_t num = (uint64_t)1000000000u << (32 + out->shift);  /* wraps as Xen's does */
+    out->scale = num / out->cpu_freq;
+}
+
+/* Index of the last PIT interrupt at or before engine time t (0 = boot). */
+static int64_t x2_tick_index(sim_time_t t)
+{
+    if (t <= 0)
+        return 0;
+    return (int64_t)((u128)t * CLK_PIT_HZ / ((u128)CLK_XEN2_LATCH * NS_PER_S));
+}
+
+sim_time_t clk_xen2_tick_time(int64_t k)
+{
+    if (k <= 0)
+        return 0;
+    u128 den = CLK_PIT_HZ;
+    u128 t = ((u128)k * CLK_XEN2_LATCH * NS_PER_S + den - 1) / den;
+    return t > (u128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)t;
+}
+
+/* The TSC of CPU p shifted right by `shift`, without the 64-bit wrap: its
+ * low 32 bits are what Xen's (u32)(tsc >> shift) reads, wrap or not. */
+static u128 x2_shifted(const struct clk_params *p, unsigned shift, sim_time_t t)
+{
+    return ((u128)p->tsc_offset + ticks_since_zero(p, t)) >> shift;
+}
+
+/* The PIT CPU's shifted TSC latched at interrupt k, low 32 bits. */
+static uint32_t x2_latch(const struct clk_cpu *c, int64_t k)
+{
+    return (uint32_t)x2_shifted(&c->pit->p, c->x2.shift, clk_xen2_tick_time(k));
+}
+
+/* get_s_time() before the monotonic clamp, on CPU c at engine time t. */
+static sim_time_t x2_raw(const struct clk_cpu *c, sim_time_t t)
+{
+    int64_t k = x2_tick_index(t);
+    uint32_t low = (uint32_t)x2_shifted(&c->p, c->x2.shift, t);
+    int32_t delta = (int32_t)(low - x2_latch(c, k));
+    if (delta < 0)
+        delta = 0;
+    return sat_add((sim_time_t)k * CLK_XEN2_TICK, clk_scale_delta(c->x2.scale, (uint64_t)delta));
+}
+
+/*
+ * Earliest t >= ev_now with x2_raw(t) >= local (or ev_now if the clamp
+ * already reads that far). Within PIT interval k, [tick k, tick k+1), the
+ * reading is k * 10 ms plus the scaled delta, so it reaches `local` once
+ * the delta reaches d, the smallest count whose scaled value covers the
+ * rest; the delta is the reading CPU's shifted TSC (low 32 bits) minus the
+ * latch, as a signed 32-bit number, so it lies in [d, 2^31) exactly from
+ * the first engine time the shifted TSC reaches latch + d (mod 2^32) until
+ * 2^31 - d counts later. Intervals whose largest possible reading, k * 10 ms
+ * + scale_delta(2^31 - 1), stays below `local` are skipped unseen.
+ */
+static int x2_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
+{
+    const struct clk_params *p = &c->p;
+    sim_time_t now = ev_now(c->loop);
+    if (c->pit->x2_last >= local || x2_raw(c, now) >= local) {
+        *t = now;
+        return 0;
+    }
+    int64_t k = x2_tick_index(now);
+    sim_time_t reach = clk_scale_delta(c->x2.scale, INT32_MAX);
+    i128 kmin = ((i128)local - reach + CLK_XEN2_TICK - 1) / CLK_XEN2_TICK;
+    if (kmin > k)
+        k = (int64_t)kmin;
+    for (;; k++) {
+        i128 base = (i128)k * CLK_XEN2_TICK;
+        sim_time_t start = clk_xen2_tick_time(k);
+        if (start < now)
+            start = now;
+        if (start == SIM_TIME_MAX || base > SIM_TIME_MAX)
+            return -SIM_ERANGE;
+        if (base >= local) {
+            *t = start;
+            return 0;
+        }
+        u128 need = (u128)((i128)local - base);
+        if (c->x2.scale == 0)
+            continue;
+        u128 d = ((need << 32) + c->x2.scale - 1) / c->x2.scale;
+        if (d > INT32_MAX)
+            continue;
+        uint32_t latch = x2_latch(c, k);
+        u128 v0 = x2_shifted(p, c->x2.shift, start);
+        if ((int32_t)((uint32_t)v0 - latch) >= (int32_t)d) {
+            *t = start;
+            return 0;
+        }
+        uint32_t m = latch + (uint32_t)d - (uint32_t)v0;   /* counts until latch + d */
+        u128 target = ((v0 + m) << c->x2.shift) - p->tsc_offset;
+        u128 te = engine_for_ticks(p, target);
+        if (te < (u128)clk_xen2_tick_time(k + 1)) {
+            *t = (sim_time_t)te;
+            return 0;
+        }
+    }
+}
+
 struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
 {
     struct clk_params def = clk_params_default();
@@ -201,20 +353,24 @@ struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
         p = &def;
     if (!loop || clk_params_check(p) < 0)
         return NULL;
+    struct clk_cpu *pit = p->time == CLK_TIME_XEN2 ? p->pit_cpu : NULL;
+    if (pit && (pit->loop != loop || pit->p.time != CLK_TIME_XEN2 || pit->pit != pit))
+        return NULL;
     struct clk_cpu *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->timers = evq_new();
-    if (!c->timers) {
-        free(c);
-        return NULL;
-    }
     c->loop = loop;
     c->p = *p;
     /* Boot happens at engine time 0 with what calibration believed the TSC
      * frequency to be; the TSC's real error shows up as drift. */
     c->cal = (struct clk_cal){ .at = 0, .tsc_stamp = p->tsc_offset, .stime_stamp = 0,
                                .scale = clk_scale_for_hz(p->tsc_hz) };
+    if (p->time == CLK_TIME_XEN2) {
+        c->pit = pit ? pit : c;
+        c->x2 = c->pit->x2;
+        if (!pit)
+            clk_xen2_calibrate(p->tsc_hz, p->tsc_ppb, &c->x2);
+    }
     c->irq_ev = EV_NONE;
     return c;
 }
@@ -225,12 +381,9 @@ void clk_cpu_free(struct clk_cpu *c)
         return;
     if (c->irq_ev != EV_NONE)
         ev_cancel(c->loop, c->irq_ev);
-    int64_t key;
-    ev_fn *fn;
-    void *arg;
-    while (evq_pop(c->timers, &key, &fn, &arg) == 0)
-        ((struct clk_timer *)arg)->id = EV_NONE;
-    evq_free(c->timers);
+    for (size_t i = 1; i <= c->nheap; i++)
+        c->heap[i]->pos = 0;
+    free(c->heap);
     free(c);
 }
 
@@ -247,12 +400,26 @@ uint64_t clk_tsc(const struct clk_cpu *c, sim_time_t t)
 sim_time_t clk_now(struct clk_cpu *c)
 {
     sim_time_t t = ev_now(c->loop);
+    if (c->p.time == CLK_TIME_XEN2) {
+        sim_time_t now = x2_raw(c, t);
+        if (now < c->pit->x2_last)
+            now = c->pit->x2_last;
+        c->pit->x2_last = now;
+        return now;
+    }
     cal_advance(&c->p, &c->cal, t, &c->st.recalibrations);
     return cal_local(&c->cal, tsc_at(&c->p, t));
 }
 
 int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local)
 {
+    if (c->p.time == CLK_TIME_XEN2) {
+        if (t < 0)
+            return -SIM_ERANGE;
+        sim_time_t raw = x2_raw(c, t);
+        *local = raw > c->pit->x2_last ? raw : c->pit->x2_last;
+        return 0;
+    }
     if (t < c->cal.at)
         return -SIM_ERANGE;
     struct clk_cal cal = c->cal;
@@ -275,6 +442,8 @@ int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local)
  */
 int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
 {
+    if (c->p.time == CLK_TIME_XEN2)
+        return x2_engine_at(c, local, t);
     const struct clk_params *p = &c->p;
     sim_time_t now = ev_now(c->loop);
     struct clk_cal cal = c->cal;
@@ -313,6 +482,8 @@ int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
 
 uint64_t clk_scale(struct clk_cpu *c)
 {
+    if (c->p.time == CLK_TIME_XEN2)
+        return c->x2.scale;
     clk_now(c);
     return c->cal.scale;
 }
@@ -324,7 +495,98 @@ void clk_cpu_stats(const struct clk_cpu *c, struct clk_stats *out)
 
 size_t clk_timers_pending(const struct clk_cpu *c)
 {
-    return evq_len(c->timers);
+    return c->nheap;
+}
+
+/*
+ * The per-CPU timer heap, with Xen 2.0's layout and sift rules (ac_timer.c:
+ * add_entry, remove_entry, up_heap, down_heap): 1-based, children of i at 2i
+ * and 2i+1; a timer rises while it sorts strictly before its parent; one
+ * sinking takes the right child only if that sorts strictly before the left,
+ * and keeps sinking past a child that does not sort strictly after it.
+ * Under CLK_ORDER_XEN "sorts before" compares expires alone, exactly as Xen,
+ * so timers with equal expires end wherever those rules leave them. Under
+ * CLK_ORDER_FIFO it compares (expires, seq), a total order, so the top is
+ * always the earliest-set of the earliest timers whatever the layout.
+ */
+static bool before(const struct clk_cpu *c, const struct clk_timer *a,
+                   const struct clk_timer *b)
+{
+    if (a->expires != b->expires)
+        return a->expires < b->expires;
+    return c->p.timer_order == CLK_ORDER_FIFO && a->seq < b->seq;
+}
+
+static void heap_place(struct clk_cpu *c, size_t pos, struct clk_timer *t)
+{
+    c->heap[pos] = t;
+    t->pos = pos;
+}
+
+static void heap_up(struct clk_cpu *c, size_t pos)
+{
+    struct clk_timer *t = c->heap[pos];
+    while (pos > 1 && before(c, t, c->heap[pos / 2])) {
+        heap_place(c, pos, c->heap[pos / 2]);
+        pos /= 2;
+    }
+    heap_place(c, pos, t);
+}
+
+static void heap_down(struct clk_cpu *c, size_t pos)
+{
+    struct clk_timer *t = c->heap[pos];
+    size_t nxt;
+    while ((nxt = 2 * pos) <= c->nheap) {
+        if (nxt + 1 <= c->nheap && before(c, c->heap[nxt + 1], c->heap[nxt]))
+            nxt++;
+        if (before(c, t, c->heap[nxt]))
+            break;
+        heap_place(c, pos, c->heap[nxt]);
+        pos = nxt;
+    }
+    heap_place(c, pos, t);
+}
+
+/* Xen's remove_entry: the last entry fills the hole, then rises if it sorts
+ * before the hole's parent, else sinks. */
+static void heap_remove(struct clk_cpu *c, struct clk_timer *t)
+{
+    size_t pos = t->pos;
+    t->pos = 0;
+    struct clk_timer *last = c->heap[c->nheap--];
+    if (pos == c->nheap + 1)
+        return;
+    heap_place(c, pos, last);
+    if (pos > 1 && before(c, last, c->heap[pos / 2]))
+        heap_up(c, pos);
+    else
+        heap_down(c, pos);
+}
+
+/* Xen's add_entry: append, then rise. Storage grows by doubling (Xen's
+ * starts at 127 entries); growth moves no entry, so it cannot change order. */
+static int heap_add(struct clk_cpu *c, struct clk_timer *t)
+{
+    if (c->nheap == CLK_MAX_TIMERS)
+        return -SIM_ENOSPC;
+    if (c->nheap + 1 >= c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 128;
+        struct clk_timer **h = realloc(c->heap, cap * sizeof *h);
+        if (!h)
+            return -SIM_ENOMEM;
+        c->heap = h;
+        c->cap = cap;
+    }
+    c->heap[++c->nheap] = t;
+    t->pos = c->nheap;
+    heap_up(c, c->nheap);
+    return 0;
+}
+
+static struct clk_timer *heap_top(const struct clk_cpu *c)
+{
+    return c->nheap ? c->heap[1] : NULL;
 }
 
 /*
@@ -384,13 +646,14 @@ static int arm(struct clk_cpu *c, sim_time_t at, bool apic, sim_time_t deadline)
  */
 static int reprogram(struct clk_cpu *c)
 {
-    int64_t first;
-    if (!evq_peek(c->timers, &first)) {
+    struct clk_timer *top = heap_top(c);
+    if (!top) {
         if (c->irq_ev != EV_NONE)
             ev_cancel(c->loop, c->irq_ev);
         c->irq_ev = EV_NONE;
         return 0;
     }
+    sim_time_t first = top->expires;
     if (c->irq_ev != EV_NONE && first == c->prog_for)
         return 0;
     sim_time_t now_e = ev_now(c->loop);
@@ -411,9 +674,10 @@ static int reprogram(struct clk_cpu *c)
  */
 static void reprogram_after_softirq(struct clk_cpu *c, sim_time_t now_l)
 {
-    int64_t first;
-    if (!evq_peek(c->timers, &first))
+    struct clk_timer *top = heap_top(c);
+    if (!top)
         return;
+    sim_time_t first = top->expires;
     sim_time_t now_e = ev_now(c->loop);
     sim_time_t delay;
     if (apic_delay(c, first, now_l, &delay) && delay > 0) {
@@ -427,10 +691,11 @@ static void reprogram_after_softirq(struct clk_cpu *c, sim_time_t now_l)
 }
 
 /*
- * The timer softirq (AC_TIMER_SOFTIRQ): run, in (expires, set order), every
- * timer due within the slop of NOW(), including ones the callbacks add, then
- * program the one-shot for the earliest left. NOW() is read once because
- * callbacks take no engine time.
+ * The timer softirq (AC_TIMER_SOFTIRQ), as Xen 2.0's softirq loop: while the
+ * heap top is due within the slop of NOW(), remove it and run its callback,
+ * then look at the top again, so a timer a callback adds or re-arms is seen
+ * at once if due; finally program the one-shot for the earliest left. NOW()
+ * is read once because callbacks take no engine time.
  */
 static void softirq(void *arg)
 {
@@ -441,13 +706,9 @@ static void softirq(void *arg)
     c->st.softirqs++;
     c->in_softirq = true;
     sim_time_t now_l = clk_now(c);
-    int64_t key;
-    while (evq_peek(c->timers, &key) && is_due(c, key, now_l)) {
-        ev_fn *fn;
-        void *targ;
-        evq_pop(c->timers, &key, &fn, &targ);
-        struct clk_timer *t = targ;
-        t->id = EV_NONE;
+    struct clk_timer *t;
+    while ((t = heap_top(c)) && is_due(c, t->expires, now_l)) {
+        heap_remove(c, t);
         c->st.timers_fired++;
         t->fn(t->arg);
     }
@@ -457,7 +718,7 @@ static void softirq(void *arg)
 
 void clk_timer_init(struct clk_timer *t, struct clk_cpu *c, ev_fn *fn, void *arg)
 {
-    *t = (struct clk_timer){ .cpu = c, .fn = fn, .arg = arg, .id = EV_NONE, .expires = 0 };
+    *t = (struct clk_timer){ .cpu = c, .fn = fn, .arg = arg };
 }
 
 int clk_timer_set(struct clk_timer *t, sim_time_t expires)
@@ -465,40 +726,35 @@ int clk_timer_set(struct clk_timer *t, sim_time_t expires)
     if (!t || !t->cpu || !t->fn)
         return -SIM_EINVAL;
     struct clk_cpu *c = t->cpu;
-    int rc;
-    if (t->id != EV_NONE)
-        rc = evq_move(c->timers, t->id, expires);
-    else
-        rc = evq_push(c->timers, expires, t->fn, t, &t->id);
-    if (rc < 0) {
-        t->id = EV_NONE;
-        return rc;
-    }
+    if (t->pos)
+        heap_remove(c, t);
     t->expires = expires;
+    t->seq = c->sets++;
+    int rc = heap_add(c, t);
+    if (rc < 0)
+        return rc;
     if (c->in_softirq)
         return 0;
     rc = reprogram(c);
     if (rc < 0) {
         /* Only a fresh ev_at can fail, i.e. no interrupt was pending, so
          * withdrawing t restores a consistent state for the others. */
-        evq_cancel(c->timers, t->id);
-        t->id = EV_NONE;
+        heap_remove(c, t);
     }
     return rc;
 }
 
 void clk_timer_cancel(struct clk_timer *t)
 {
-    if (!t || t->id == EV_NONE)
+    if (!t || !t->pos)
         return;
     struct clk_cpu *c = t->cpu;
-    evq_cancel(c->timers, t->id);
-    t->id = EV_NONE;
+    heap_remove(c, t);
     if (!c->in_softirq)
         reprogram(c);
 }
 
 bool clk_timer_pending(const struct clk_timer *t)
 {
-    return t && t->id != EV_NONE;
+    return t && t->pos != 0;
 }

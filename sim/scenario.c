@@ -1295,12 +1295,49 @@ static int k_offset(struct ctx *c, const struct keydef *k, struct nref v, void *
     return rawlist(c, k, v, &g_mtmp(c)->offset, get_offset);
 }
 
+/* In enum clk_timer_order's and enum clk_time_model's orders. */
+static const char *const timer_order_names[] = { "fifo", "xen", NULL };
+static const char *const system_time_names[] = { "xen3", "xen2", NULL };
+
+/* Each policy's default tie rule: Xen 2.0's policies ran on Xen 2.0's
+ * ac_timer heap. */
+static const struct {
+    const char *sched;
+    enum clk_timer_order order;
+} timer_order_defaults[] = {
+    { "rr", CLK_ORDER_XEN },
+    { "bvt", CLK_ORDER_XEN },
+    { "atropos", CLK_ORDER_XEN },
+};
+
+enum clk_timer_order scn_default_timer_order(const char *sched)
+{
+    for (size_t i = 0; i < sizeof timer_order_defaults / sizeof timer_order_defaults[0]; i++)
+        if (!strcmp(timer_order_defaults[i].sched, sched))
+            return timer_order_defaults[i].order;
+    return CLK_ORDER_FIFO;
+}
+
+static int k_timer_order(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_clock *clk = dst;
+    int idx;
+    int rc = k_enum(c, k, v, &idx);
+    if (!rc) {
+        clk->timer_order = (enum clk_timer_order)idx;
+        clk->timer_order_given = true;
+    }
+    return rc;
+}
+
 static const struct keydef clock_keys[] = {
     { "tsc_hz", k_qty, offsetof(struct scn_clock, tsc_hz), &q_tsc_hz, 0 },
     { "tsc_ppm", k_ppm, 0, NULL, 0 },
     { "tsc_offset", k_offset, 0, NULL, 0 },
     { "timer_slop", k_qty, offsetof(struct scn_clock, timer_slop), &q_slop, 0 },
     { "apic_timer_hz", k_qty, offsetof(struct scn_clock, apic_timer_hz), &q_apic_hz, 0 },
+    { "timer_order", k_timer_order, 0, timer_order_names, 0 },
+    { "system_time", k_enum, offsetof(struct scn_clock, system_time), system_time_names, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -2087,6 +2124,8 @@ static int finish(struct ctx *c, struct walk *w)
                     &s->machine.clock.tsc_offset);
     if (r < 0)
         rc = r;
+    if (!s->machine.clock.timer_order_given)
+        s->machine.clock.timer_order = scn_default_timer_order(s->sched.name);
 
     /* Expand counts; every domain of a group shares the group's settings. */
     int total = 0;
@@ -2615,6 +2654,7 @@ static void scn_defaults(struct scn *s)
     s->machine.clock.tsc_hz = 2400000000LL;
     s->machine.clock.timer_slop = US(50);
     s->machine.clock.apic_timer_hz = 100000000LL;
+    s->machine.clock.system_time = CLK_TIME_XEN3;
     s->machine.costs.context_switch = (struct quantity){ US(3), false };
     s->machine.costs.hypercall = (struct quantity){ 300, true };
     s->machine.costs.upcall = (struct quantity){ US(1), false };
@@ -3049,6 +3089,8 @@ char *scn_canonical(const struct scn *s)
     for (int i = 0; i < m->pcpus; i++)
         sb_printf(&b, "pcpu %d ppb %" PRId64 " offset %" PRId64 "\n", i, m->clock.tsc_ppb[i],
                   m->clock.tsc_offset[i]);
+    sb_printf(&b, "timer_order %s\nsystem_time %s\n", timer_order_names[m->clock.timer_order],
+              system_time_names[m->clock.system_time]);
     fmt_qty(q[0], 64, m->costs.context_switch);
     fmt_qty(q[1], 64, m->costs.hypercall);
     fmt_qty(q[2], 64, m->costs.upcall);
@@ -3151,11 +3193,13 @@ void scn_print_summary(const struct scn *s, FILE *out)
     int64_t dflt_offset = (int64_t)clk_default_tsc_offset(m->clock.tsc_hz);
     for (int i = 0; i < m->pcpus; i++)
         drift |= m->clock.tsc_ppb[i] != 0 || m->clock.tsc_offset[i] != dflt_offset;
-    fprintf(out, "machine    %d pCPU%s, TSC %s%s, timer slop %s, APIC timer %s\n", m->pcpus,
-            m->pcpus == 1 ? "" : "s", unit_format(m->clock.tsc_hz, UNIT_FREQ, a, sizeof a),
+    fprintf(out, "machine    %d pCPU%s, TSC %s%s, timer slop %s, APIC timer %s, %s timer ties, "
+            "%s system time\n",
+            m->pcpus, m->pcpus == 1 ? "" : "s", unit_format(m->clock.tsc_hz, UNIT_FREQ, a, sizeof a),
             drift ? " (per-pCPU error/offset set)" : "",
             unit_format(m->clock.timer_slop, UNIT_TIME, b, sizeof b),
-            unit_format(m->clock.apic_timer_hz, UNIT_FREQ, c, sizeof c));
+            unit_format(m->clock.apic_timer_hz, UNIT_FREQ, c, sizeof c),
+            timer_order_names[m->clock.timer_order], system_time_names[m->clock.system_time]);
     fmt_qty(a, sizeof a, m->costs.context_switch);
     fmt_qty(b, sizeof b, m->costs.hypercall);
     fmt_qty(c, sizeof c, m->costs.upcall);

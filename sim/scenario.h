@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "sim/clock.h"
 #include "sim/dist.h"
 #include "sim/types.h"
 #include "sim/units.h"
@@ -44,6 +45,10 @@ struct scn_clock {
     int64_t *tsc_offset;            /* [pcpus] TSC count at time 0, cycles */
     sim_time_t timer_slop;          /* ns, timers may run this early (Xen TIMER_SLOP) */
     int64_t apic_timer_hz;          /* Hz, one-shot timer count rate */
+    enum clk_timer_order timer_order; /* tie rule of equal expiries; when not given,
+                                       scn_default_timer_order(scheduler) */
+    bool timer_order_given;         /* timer_order was written (file, --set or sweep) */
+    enum clk_time_model system_time; /* how NOW() is computed, default Xen 3.0's */
 };
 
 /* Costs may be given in time or in cycles (struct quantity says which). */
@@ -59,6 +64,11 @@ struct scn_costs {
  * (each unpause is a wake, and Xen 2.0's RR and BVT wakes queue at the
  * head, so this decides who runs first). */
 enum scn_unpause_order { SCN_UNPAUSE_CREATION, SCN_UNPAUSE_REVERSE };
+
+/* The timer tie rule a policy runs with when machine.clock.timer_order is
+ * not given: CLK_ORDER_XEN for the Xen 2.0 policies (rr, bvt, atropos),
+ * CLK_ORDER_FIFO for any policy not in the table. */
+enum clk_timer_order scn_default_timer_order(const char *sched);
 
 struct scn_machine {
     int pcpus;

@@ -28,6 +28,13 @@ static struct clk_params params(int64_t hz, int64_t ppb, uint64_t offset)
     return p;
 }
 
+static struct clk_stats stats_of(const struct clk_cpu *c)
+{
+    struct clk_stats st;
+    clk_cpu_stats(c, &st);
+    return st;
+}
+
 /* Advance the engine to t (running any due events) and read NOW(). */
 static sim_time_t now_at(struct ev_loop *loop, struct clk_cpu *c, sim_time_t t)
 {
@@ -170,7 +177,8 @@ START_TEST(test_params)
     ck_assert_int_eq(clk_params_check(NULL), -SIM_EINVAL);
 
     struct ev_loop *loop = ev_loop_new();
-    struct clk_params bad[] = { d, d, d, d, d, d, d, d, d, d };
+    ck_assert_int_eq(d.timer_order, CLK_ORDER_FIFO);
+    struct clk_params bad[] = { d, d, d, d, d, d, d, d, d, d, d };
     bad[0].tsc_hz = 0;
     bad[1].tsc_hz = -2400000000;
     bad[2].tsc_ppb = 100000000;       /* +10% */
@@ -181,6 +189,7 @@ START_TEST(test_params)
     bad[7].epoch = -SIM_SEC;
     bad[8].tsc_hz = CLK_HZ_MAX + 1;
     bad[9].apic_hz = -1;
+    bad[10].timer_order = (enum clk_timer_order)7;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_msg(clk_params_check(&bad[i]) == -SIM_EINVAL, "bad[%zu] accepted", i);
         ck_assert_msg(clk_cpu_new(loop, &bad[i]) == NULL, "bad[%zu] built a clock", i);
@@ -1011,6 +1020,520 @@ START_TEST(test_free_pending)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------- */
+/* Order of timers with equal expiries: fifo vs Xen 2.0's heap */
+
+/*
+ * The hand derivations below follow Xen 2.0's ac_timer.c rules. The heap is
+ * written [h1, h2, ...] (1-based; children of i are 2i and 2i+1). With every
+ * expiry equal, "x sorts before y" is never true, so:
+ *   add     appends at the end and never rises;
+ *   remove  of slot p (not the last) moves the last entry L into p; it
+ *           cannot rise, so it sinks: at each step the LEFT child is taken
+ *           (the right one would need to be strictly smaller) and L goes
+ *           below it unless that child is strictly larger, i.e. always;
+ *   set of a pending timer is remove + add (mod_ac_timer);
+ *   the softirq removes the top, runs it, and looks at the top again.
+ */
+#define TIES_MAX 6
+
+struct ties {
+    struct fixture f;
+    struct probe pr[TIES_MAX];
+};
+
+static void ties_init(struct ties *x, enum clk_timer_order order)
+{
+    struct clk_params p = exact();
+    p.timer_order = order;
+    fx_init(&x->f, &p);
+    for (int i = 0; i < TIES_MAX; i++)
+        probe_init(&x->pr[i], &x->f, i);
+}
+
+/* Run to 1 s and compare the firing order with want[0..n-1]. */
+static void ties_expect(struct ties *x, const int *want, int n, const char *what)
+{
+    ev_run(x->f.loop, SIM_SEC);
+    ck_assert_msg(x->f.n == n, "%s: %d timers ran, expected %d", what, x->f.n, n);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(x->f.who[i] == want[i], "%s: run %d was timer %d, expected %d", what, i,
+                      x->f.who[i], want[i]);
+    ck_assert_uint_eq(clk_timers_pending(x->f.c), 0);
+    fx_done(&x->f);
+}
+
+/*
+ * Four adds A B C D (0..3) at the same 1 ms: heap [A B C D].
+ *   pop A: D fills slot 1 and sinks below B (slot 2)     -> [B D C]
+ *   pop B: C fills slot 1 and sinks below D              -> [D C]
+ *   pop D, then C.
+ * Xen: A B D C; fifo: A B C D. (Three timers give A B C either way.)
+ */
+START_TEST(test_ties_adds)
+{
+    static const int xen[] = { 0, 1, 3, 2 }, fifo[] = { 0, 1, 2, 3 };
+    static const int xen3[] = { 0, 1, 2 };
+    for (int o = 0; o < 2; o++) {
+        struct ties x;
+        ties_init(&x, o ? CLK_ORDER_XEN : CLK_ORDER_FIFO);
+        for (int i = 0; i < 4; i++)
+            ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC), 0);
+        ties_expect(&x, o ? xen : fifo, 4, o ? "xen" : "fifo");
+    }
+    struct ties x;
+    ties_init(&x, CLK_ORDER_XEN);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC), 0);
+    ties_expect(&x, xen3, 3, "xen, three");
+}
+END_TEST
+
+/*
+ * Five adds A B C D E (0..4) at 1 ms: [A B C D E]. Cancel B (slot 2): E
+ * fills it, is not below A, sinks below D (slot 4)        -> [A D C E]
+ *   pop A: E fills slot 1, sinks below D (left child)     -> [D E C]
+ *   pop D: C fills slot 1, sinks below E                  -> [E C]
+ *   pop E, then C.
+ * Xen: A D E C; fifo: A C D E.
+ */
+START_TEST(test_ties_cancel)
+{
+    static const int xen[] = { 0, 3, 4, 2 }, fifo[] = { 0, 2, 3, 4 };
+    for (int o = 0; o < 2; o++) {
+        struct ties x;
+        ties_init(&x, o ? CLK_ORDER_XEN : CLK_ORDER_FIFO);
+        for (int i = 0; i < 5; i++)
+            ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC), 0);
+        clk_timer_cancel(&x.pr[1].t);
+        ties_expect(&x, o ? xen : fifo, 4, o ? "xen" : "fifo");
+    }
+}
+END_TEST
+
+/*
+ * Four adds A B C D (0..3) at 1 ms, then B set again to the same 1 ms
+ * (remove + add): removing B moves D into slot 2, which has no children
+ * -> [A D C]; B is appended -> [A D C B].
+ *   pop A: B fills slot 1, sinks below D                  -> [D B C]
+ *   pop D: C fills slot 1, sinks below B                  -> [B C]
+ *   pop B, then C.
+ * Xen: A D B C; fifo (B now set last): A C D B.
+ */
+START_TEST(test_ties_rearm)
+{
+    static const int xen[] = { 0, 3, 1, 2 }, fifo[] = { 0, 2, 3, 1 };
+    for (int o = 0; o < 2; o++) {
+        struct ties x;
+        ties_init(&x, o ? CLK_ORDER_XEN : CLK_ORDER_FIFO);
+        for (int i = 0; i < 4; i++)
+            ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC), 0);
+        ck_assert_int_eq(clk_timer_set(&x.pr[1].t, SIM_MSEC), 0);
+        ties_expect(&x, o ? xen : fifo, 4, o ? "xen" : "fifo");
+    }
+}
+END_TEST
+
+/*
+ * A (0) at 1 ms, B C D (1..3) at 1 ms + 10 us; all run in the softirq at
+ * 1 ms (within the 50 us slop). A's callback re-arms A at 1 ms + 10 us.
+ * Adds leave [A B C D] (nothing is strictly below A's parent chain).
+ *   pop A: D fills slot 1, sinks below B                  -> [B D C]
+ *   A runs and re-arms: appended under D                  -> [B D C A]
+ *   pop B: A fills slot 1, sinks below D                  -> [D A C]
+ *   pop D: C fills slot 1, sinks below A                  -> [A C]
+ *   pop A (second run), then C.
+ * Xen: A B D A C; fifo: A B C D A.
+ */
+START_TEST(test_ties_rearm_in_callback)
+{
+    static const int xen[] = { 0, 1, 3, 0, 2 }, fifo[] = { 0, 1, 2, 3, 0 };
+    for (int o = 0; o < 2; o++) {
+        struct ties x;
+        ties_init(&x, o ? CLK_ORDER_XEN : CLK_ORDER_FIFO);
+        x.pr[0].period = 10 * SIM_USEC;
+        x.pr[0].until = SIM_MSEC + 10 * SIM_USEC;
+        ck_assert_int_eq(clk_timer_set(&x.pr[0].t, SIM_MSEC), 0);
+        for (int i = 1; i < 4; i++)
+            ck_assert_int_eq(clk_timer_set(&x.pr[i].t, SIM_MSEC + 10 * SIM_USEC), 0);
+        ck_assert_uint_eq(stats(&x.f).softirqs, 0);
+        uint64_t before = stats(&x.f).softirqs;
+        ev_run(x.f.loop, SIM_MSEC);
+        ck_assert_uint_eq(stats(&x.f).softirqs, before + 1);
+        ties_expect(&x, o ? xen : fifo, 5, o ? "xen" : "fifo");
+    }
+}
+END_TEST
+
+/* A fixed script of sets, moves and cancels over six timers, with expiries
+ * both equal and distinct; returns the firing order in who[]. */
+static int ties_script(enum clk_timer_order order, int *who)
+{
+    struct ties x;
+    ties_init(&x, order);
+    static const sim_time_t at[] = { 3, 1, 3, 2, 3, 1 };
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(clk_timer_set(&x.pr[i].t, at[i] * SIM_MSEC), 0);
+    clk_timer_cancel(&x.pr[2].t);
+    ck_assert_int_eq(clk_timer_set(&x.pr[3].t, 3 * SIM_MSEC), 0);
+    ck_assert_int_eq(clk_timer_set(&x.pr[2].t, SIM_MSEC), 0);
+    ck_assert_int_eq(clk_timer_set(&x.pr[1].t, 3 * SIM_MSEC), 0);
+    ev_run(x.f.loop, SIM_SEC);
+    int n = x.f.n;
+    for (int i = 0; i < n; i++)
+        who[i] = x.f.who[i];
+    /* Whatever the tie rule, expiries never run out of order. */
+    for (int i = 1; i < n; i++)
+        ck_assert_int_le(x.pr[who[i - 1]].t.expires, x.pr[who[i]].t.expires);
+    fx_done(&x.f);
+    return n;
+}
+
+/* The same operations give the same order every time (nothing depends on
+ * addresses): the script is run twice per rule. */
+START_TEST(test_ties_deterministic)
+{
+    for (int o = 0; o < 2; o++) {
+        int a[MAX_LOG], b[MAX_LOG];
+        int na = ties_script(o ? CLK_ORDER_XEN : CLK_ORDER_FIFO, a);
+        int nb = ties_script(o ? CLK_ORDER_XEN : CLK_ORDER_FIFO, b);
+        ck_assert_int_eq(na, 6);
+        ck_assert_int_eq(nb, 6);
+        for (int i = 0; i < na; i++)
+            ck_assert_int_eq(a[i], b[i]);
+    }
+}
+END_TEST
+
+/* A timer that logs its expiry into a shared array. */
+struct stamp {
+    struct clk_timer t;
+    sim_time_t *log;
+    int *n;
+};
+
+static void stamp_fn(void *arg)
+{
+    struct stamp *st = arg;
+    st->log[(*st->n)++] = st->t.expires;
+}
+
+/* Distinct expiries run in expiry order under both rules, through a heap
+ * large enough to grow its storage: 300 timers 100 us apart set in a
+ * scrambled order (k = i * 7 mod 300), every third cancelled and every
+ * fifth still pending moved 33 us later. */
+START_TEST(test_ties_distinct)
+{
+    enum { N = 300 };
+    static struct stamp st[N];
+    static sim_time_t log[N];
+    for (int o = 0; o < 2; o++) {
+        struct clk_params p = exact();
+        p.timer_order = o ? CLK_ORDER_XEN : CLK_ORDER_FIFO;
+        struct fixture f;
+        fx_init(&f, &p);
+        int n = 0;
+        for (int k = 0; k < N; k++) {
+            st[k] = (struct stamp){ .log = log, .n = &n };
+            clk_timer_init(&st[k].t, f.c, stamp_fn, &st[k]);
+        }
+        for (int i = 0; i < N; i++) {
+            int k = i * 7 % N;
+            ck_assert_int_eq(clk_timer_set(&st[k].t, (k + 1) * 100 * SIM_USEC), 0);
+        }
+        ck_assert_uint_eq(clk_timers_pending(f.c), N);
+        for (int k = 0; k < N; k += 3)
+            clk_timer_cancel(&st[k].t);
+        for (int k = 1; k < N; k += 5)
+            if (clk_timer_pending(&st[k].t))
+                ck_assert_int_eq(clk_timer_set(&st[k].t, st[k].t.expires + 33 * SIM_USEC), 0);
+        ck_assert_uint_eq(clk_timers_pending(f.c), N - 100);
+        ev_run(f.loop, SIM_SEC);
+        ck_assert_int_eq(n, N - 100);
+        for (int i = 1; i < n; i++)
+            ck_assert_int_lt(log[i - 1], log[i]);
+        fx_done(&f);
+    }
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Xen 2.0 system time (CLK_TIME_XEN2) */
+
+/*
+ * Hand derivations (RELEASE-2.0.0 xen/arch/x86/time.c, i8259.c):
+ *   CALIBRATE_LATCH = (1193180 + 10) / 20 = 59659 = exactly 1/20 s of PIT,
+ *   so cpu_freq = 20 * floor(actual_hz / 20): the rate rounded down to 20 Hz.
+ *   LATCH = (1193180 + 50) / 100 = 11932, so PIT interrupt k comes at
+ *   k * 11932 / 1193180 s = k * 10,000,167.6198 ns, first whole ns at or
+ *   after it: tick 1 at 10,000,168, tick 99 at 990,016,595, tick 100 at
+ *   1,000,016,762; system time adds exactly 10,000,000 ns per tick, so it
+ *   loses 1 - 1193180 / 1193200 = 16.7616 ppm: 16,761.6 ns per second.
+ *   2.4 GHz: cpu_freq / 1e9 = 2 has 2 bits, so shift = 2, and
+ *   scale = floor(1e9 * 2^34 / 2.4e9) = floor(7158278826.67) = 7158278826
+ *   (1.6667 ns per 4 cycles, st_scale_i = 1).
+ */
+START_TEST(test_xen2_calibrate)
+{
+    struct clk_xen2_cal x;
+    ck_assert_int_eq(CLK_XEN2_LATCH, 11932);
+    ck_assert_int_eq(CLK_XEN2_CAL_LATCH, 59659);
+    clk_xen2_calibrate(2400000000, 0, &x);
+    ck_assert_uint_eq(x.cpu_freq, 2400000000u);
+    ck_assert_uint_eq(x.shift, 2);
+    ck_assert_uint_eq(x.scale, 7158278826u);
+    /* 2,400,000,019 Hz: 120,000,000.95 cycles in 50 ms, rounded down. */
+    clk_xen2_calibrate(2400000019, 0, &x);
+    ck_assert_uint_eq(x.cpu_freq, 2400000000u);
+    /* 2,666,666,667 Hz: floor(133,333,333.35) * 20; scale
+     * floor(2^34 * 1e9 / 2666666660) = floor(6442450960.86). */
+    clk_xen2_calibrate(2666666667, 0, &x);
+    ck_assert_uint_eq(x.cpu_freq, 2666666660u);
+    ck_assert_uint_eq(x.scale, 6442450960u);
+    /* The TSC's real error is measured: +100 ppm at 2.4 GHz is 2,400,240,000
+     * Hz, floor(1e9 * 2^34 / 2400240000) = 7157563070. */
+    clk_xen2_calibrate(2400000000, 100000, &x);
+    ck_assert_uint_eq(x.cpu_freq, 2400240000u);
+    ck_assert_uint_eq(x.scale, 7157563070u);
+    /* Below 1 GHz no shift: 800 MHz, 1.25 ns per cycle = 1.25 * 2^32. */
+    clk_xen2_calibrate(800000000, 0, &x);
+    ck_assert_uint_eq(x.shift, 0);
+    ck_assert_uint_eq(x.scale, 5368709120u);
+    /* 1 GHz: 1 has one bit, shift 1, 2 ns per shifted cycle = 2^33. */
+    clk_xen2_calibrate(1000000000, 0, &x);
+    ck_assert_uint_eq(x.shift, 1);
+    ck_assert_uint_eq(x.scale, 8589934592u);
+    /* 4 GHz: shift 3, and 1e9 << 35 = 34359738368e9 wraps to
+     * 15912994294290448384; / 4e9 = 3978248573 (not 2^33): Xen 2.0's
+     * 64-bit arithmetic, kept. */
+    clk_xen2_calibrate(4000000000, 0, &x);
+    ck_assert_uint_eq(x.shift, 3);
+    ck_assert_uint_eq(x.scale, 3978248573u);
+    /* Under 20 Hz nothing is counted: refused (Xen panics). */
+    clk_xen2_calibrate(19, 0, &x);
+    ck_assert_uint_eq(x.cpu_freq, 0);
+    struct clk_params p = params(19, 0, 0);
+    p.time = CLK_TIME_XEN2;
+    ck_assert_int_eq(clk_params_check(&p), -SIM_EINVAL);
+    p.time = (enum clk_time_model)5;
+    ck_assert_int_eq(clk_params_check(&p), -SIM_EINVAL);
+
+    ck_assert_int_eq(clk_xen2_tick_time(0), 0);
+    ck_assert_int_eq(clk_xen2_tick_time(1), 10000168);
+    ck_assert_int_eq(clk_xen2_tick_time(99), 990016595);
+    ck_assert_int_eq(clk_xen2_tick_time(100), 1000016762);
+}
+END_TEST
+
+static struct clk_params xen2(uint64_t offset)
+{
+    struct clk_params p = params(2400000000, 0, offset);
+    p.time = CLK_TIME_XEN2;
+    return p;
+}
+
+/*
+ * One CPU at 2.4 GHz, offset 0 (so CPU 0's latch at tick k is its TSC at
+ * tick k's engine time, tsc(t) = floor(2.4 t)):
+ *   t = 10,000,167 (before tick 1): TSC 24,000,400, shifted 6,000,100, all
+ *     of it past the boot latch 0: 6000100 * 7158278826 >> 32 = 10,000,166;
+ *   t = 10,000,168 (tick 1): TSC 24,000,403 latched, shifted 6,000,100, the
+ *     delta is 0: 10,000,000 -- less than the read before, so the clamp
+ *     returns 10,000,166 again;
+ *   t = 1,000,016,762 (tick 100), on a fresh clock: exactly 1,000,000,000,
+ *     16,762 ns behind true time;
+ *   t = 1 s, on a fresh clock: tick 99 latched TSC floor(2.4 * 990016595) =
+ *     2376039828, shifted 594009957; now 2.4e9 cycles, shifted 6e8; delta
+ *     5990043 -> 9,983,404 ns, NOW() = 999,983,404.
+ */
+START_TEST(test_xen2_now)
+{
+    struct ev_loop *loop = ev_loop_new();
+    struct clk_params p = xen2(0);
+    struct clk_cpu *c = clk_cpu_new(loop, &p);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(clk_scale(c), 7158278826u);
+    ck_assert_int_eq(now_at(loop, c, 0), 0);
+    ck_assert_int_eq(now_at(loop, c, 10000167), 10000166);
+    sim_time_t l;
+    ck_assert_int_eq(clk_local_at(c, 10000168, &l), 0);
+    ck_assert_int_eq(l, 10000166);                 /* clamped by the read above */
+    ck_assert_int_eq(now_at(loop, c, 10000168), 10000166);
+    /* 10 us later: delta floor(2.4 * 10000) / 4 = 6000 -> 9999 ns. */
+    ck_assert_int_eq(now_at(loop, c, 10010168), 10009999);
+    ck_assert_uint_eq(stats_of(c).recalibrations, 0);
+    clk_cpu_free(c);
+
+    c = clk_cpu_new(loop, &p);
+    ck_assert_int_eq(clk_local_at(c, 10000168, &l), 0);
+    ck_assert_int_eq(l, 10000000);
+    ck_assert_int_eq(clk_local_at(c, 1000016762, &l), 0);
+    ck_assert_int_eq(l, 1000000000);
+    ck_assert_int_eq(clk_local_at(c, SIM_SEC, &l), 0);
+    ck_assert_int_eq(l, 999983404);
+    ck_assert_int_eq(clk_local_at(c, -1, &l), -SIM_ERANGE);
+    /* 100 s: floor(100e9 * 1193180 / 11932e9) = 9999 ticks, the last at
+     * ceil(9999 * 10000167.6198) = 99,991,676,026 with TSC 239,980,022,462,
+     * shifted 59,995,005,615; now shifted 6e10, delta 4,994,385 -> 8,323,974
+     * ns: 99,998,323,974, 1,676,026 ns behind (16.76 ppm). */
+    ck_assert_int_eq(clk_local_at(c, 100 * SIM_SEC, &l), 0);
+    ck_assert_int_eq(l, 99998323974);
+    clk_cpu_free(c);
+    ev_loop_free(loop);
+}
+END_TEST
+
+/*
+ * Two CPUs: CPU 0 (the PIT CPU) with TSC offset 24,000 cycles (10 us at
+ * 2.4 GHz), CPU 1 with 0, so CPU 1's TSC is 10 us behind. Both scale with
+ * CPU 0's calibration and interpolate from CPU 0's latch.
+ *   t = 10,000,167: CPU 0 latch at boot 24000 >> 2 = 6000; CPU 0 reads
+ *     (24000 + 24000400) >> 2 - 6000 = 6000100 -> 10,000,166. CPU 1 reads
+ *     6000100 - 6000 = 5994100 -> 9,990,166, below the last read on CPU 0,
+ *     so the shared clamp returns 10,000,166.
+ *   t = 10,000,168 (tick 1): latch (24000 + 24000403) >> 2 = 6006100; CPU 1
+ *     is at 6000100, delta -6000 -> 0, raw 10,000,000, clamped: 10,000,166.
+ *   t = 10,020,000: CPU 0 at (24000 + 24048000) >> 2 = 6018000, delta 11900
+ *     -> 19,833: 10,019,833; CPU 1 at 6012000, delta 5900 -> 9,833:
+ *     10,009,833. The TSC offset shows as a 10 us difference between CPUs.
+ */
+START_TEST(test_xen2_two_cpus)
+{
+    struct ev_loop *loop = ev_loop_new();
+    struct clk_params p0 = xen2(24000), p1 = xen2(0);
+    struct clk_cpu *c0 = clk_cpu_new(loop, &p0);
+    ck_assert_ptr_nonnull(c0);
+    p1.pit_cpu = c0;
+    struct clk_cpu *c1 = clk_cpu_new(loop, &p1);
+    ck_assert_ptr_nonnull(c1);
+    sim_time_t l;
+    ck_assert_int_eq(clk_local_at(c1, 10000167, &l), 0);
+    ck_assert_int_eq(l, 9990166);
+    ck_assert_int_eq(now_at(loop, c0, 10000167), 10000166);
+    ck_assert_int_eq(clk_now(c1), 10000166);
+    ck_assert_int_eq(now_at(loop, c1, 10000168), 10000166);
+    ev_run(loop, 10020000);
+    ck_assert_int_eq(clk_now(c1), 10009833);
+    ck_assert_int_eq(clk_now(c0), 10019833);
+    /* Read in the other order, CPU 1 is clamped up to CPU 0's reading. */
+    ck_assert_int_eq(clk_now(c1), 10019833);
+
+    /* A pit_cpu that is not a Xen 2.0 root, or on another loop, is refused;
+     * under Xen 3.0 time the field is ignored. */
+    struct clk_params bad = xen2(0);
+    bad.pit_cpu = c1;
+    ck_assert_ptr_null(clk_cpu_new(loop, &bad));
+    struct ev_loop *other = ev_loop_new();
+    bad.pit_cpu = c0;
+    ck_assert_ptr_null(clk_cpu_new(other, &bad));
+    struct clk_params x3 = clk_params_default();
+    x3.pit_cpu = c0;
+    struct clk_cpu *c3 = clk_cpu_new(loop, &x3);
+    ck_assert_ptr_nonnull(c3);
+    bad.pit_cpu = c3;
+    ck_assert_ptr_null(clk_cpu_new(loop, &bad));
+    clk_cpu_free(c3);
+    ev_loop_free(other);
+    clk_cpu_free(c1);
+    clk_cpu_free(c0);
+    ev_loop_free(loop);
+}
+END_TEST
+
+/* True if engine time t is the earliest >= ev_now at which c reads >= L. */
+static void assert_engine_at_exact(struct clk_cpu *c, struct ev_loop *loop, sim_time_t L)
+{
+    sim_time_t t, l;
+    ck_assert_int_eq(clk_engine_at(c, L, &t), 0);
+    ck_assert_int_eq(clk_local_at(c, t, &l), 0);
+    ck_assert_msg(l >= L, "engine_at(%lld) = %lld reads %lld", (long long)L, (long long)t,
+                  (long long)l);
+    if (t > ev_now(loop)) {
+        ck_assert_int_eq(clk_local_at(c, t - 1, &l), 0);
+        ck_assert_msg(l < L, "engine_at(%lld) = %lld, but %lld already reads %lld", (long long)L,
+                      (long long)t, (long long)(t - 1), (long long)l);
+    }
+}
+
+/*
+ * clk_engine_at under Xen 2.0 time. Fresh CPU at 2.4 GHz, offset 0:
+ *   L = 10,000,001 is reached before tick 1 (the interpolation runs past
+ *     10 ms): d = ceil(10000001 * 2^32 / 7158278826) = 6000001 shifted
+ *     cycles = TSC 24,000,004, first at ceil(24000004 / 2.4) = 10,000,002
+ *     (10,000,001 reads 9,999,999);
+ *   L = 10,000,167 is beyond interval 0's last reading (10,000,166), so in
+ *     interval 1: need 167 ns, d = ceil(167 * 2^32 / 7158278826) = 101, TSC
+ *     (6000100 + 101) * 4 = 24,000,804, first at 10,000,335 (10,000,334
+ *     reads 10,000,166).
+ * Then exactness (earliest engine time) over many targets, for CPUs whose
+ * TSC is ahead of, behind, and faster than the PIT CPU's.
+ */
+START_TEST(test_xen2_engine_at)
+{
+    struct ev_loop *loop = ev_loop_new();
+    struct clk_params p = xen2(0);
+    struct clk_cpu *c = clk_cpu_new(loop, &p);
+    sim_time_t t;
+    ck_assert_int_eq(clk_engine_at(c, 10000001, &t), 0);
+    ck_assert_int_eq(t, 10000002);
+    ck_assert_int_eq(clk_engine_at(c, 10000167, &t), 0);
+    ck_assert_int_eq(t, 10000335);
+    ck_assert_int_eq(clk_engine_at(c, 0, &t), 0);
+    ck_assert_int_eq(t, 0);
+    ck_assert_int_eq(clk_engine_at(c, SIM_TIME_MAX, &t), -SIM_ERANGE);
+
+    struct clk_params q[3] = { xen2(0), xen2(0), xen2(0) };
+    q[0].tsc_offset = 24000000;            /* 10 ms ahead of CPU 0 */
+    q[1].tsc_offset = 0;
+    q[1].tsc_ppb = -300000;                /* falls behind CPU 0 */
+    q[2].tsc_offset = 7;
+    q[2].tsc_ppb = 50000000;               /* 5% fast */
+    struct clk_params root = xen2(5000);
+    root.tsc_ppb = 20000;
+    struct clk_cpu *r = clk_cpu_new(loop, &root);
+    for (int i = 0; i < 3; i++) {
+        q[i].pit_cpu = r;
+        struct clk_cpu *ci = clk_cpu_new(loop, &q[i]);
+        ck_assert_ptr_nonnull(ci);
+        for (sim_time_t L = 1; L < 300 * SIM_MSEC; L += 1234567)
+            assert_engine_at_exact(ci, loop, L);
+        for (sim_time_t L = 9999000; L < 10001000; L += 37)
+            assert_engine_at_exact(ci, loop, L);
+        assert_engine_at_exact(ci, loop, 20 * SIM_SEC + 12345);
+        clk_cpu_free(ci);
+    }
+    ev_run(loop, 5 * SIM_SEC + 3);
+    assert_engine_at_exact(r, loop, 5 * SIM_SEC + 4 * SIM_MSEC);
+    assert_engine_at_exact(c, loop, 5 * SIM_SEC + 4 * SIM_MSEC);
+    /* After a read, a target at or below it is met at once. */
+    sim_time_t now = clk_now(c);
+    ck_assert_int_eq(clk_engine_at(c, now, &t), 0);
+    ck_assert_int_eq(t, ev_now(loop));
+    clk_cpu_free(r);
+    clk_cpu_free(c);
+    ev_loop_free(loop);
+}
+END_TEST
+
+/* A timer on a Xen 2.0 clock: set at 0 for 1 s of NOW(), the APIC (which
+ * counts true time) fires at engine 1 s, when NOW() reads 999,983,404:
+ * 16,596 ns short, within the 50 us slop, so it runs there. */
+START_TEST(test_xen2_timer)
+{
+    struct fixture f;
+    struct clk_params p = xen2(0);
+    fx_init(&f, &p);
+    struct probe a;
+    probe_init(&a, &f, 1);
+    ck_assert_int_eq(clk_timer_set(&a.t, SIM_SEC), 0);
+    ev_run(f.loop, 2 * SIM_SEC);
+    ck_assert_int_eq(f.n, 1);
+    ck_assert_int_eq(f.eng[0], SIM_SEC);
+    ck_assert_int_eq(f.loc[0], 999983404);
+    fx_done(&f);
+}
+END_TEST
+
 static Suite *clock_suite(void)
 {
     Suite *s = suite_create("clock");
@@ -1044,6 +1567,21 @@ static Suite *clock_suite(void)
     tcase_add_test(tc, test_timer_drift);
     tcase_add_test(tc, test_timer_drift_many);
     tcase_add_test(tc, test_free_pending);
+
+    tc = xs_tcase(s, "ties", 20);
+    tcase_add_test(tc, test_ties_adds);
+    tcase_add_test(tc, test_ties_cancel);
+    tcase_add_test(tc, test_ties_rearm);
+    tcase_add_test(tc, test_ties_rearm_in_callback);
+    tcase_add_test(tc, test_ties_deterministic);
+    tcase_add_test(tc, test_ties_distinct);
+
+    tc = xs_tcase(s, "xen2", 30);
+    tcase_add_test(tc, test_xen2_calibrate);
+    tcase_add_test(tc, test_xen2_now);
+    tcase_add_test(tc, test_xen2_two_cpus);
+    tcase_add_test(tc, test_xen2_engine_at);
+    tcase_add_test(tc, test_xen2_timer);
     return s;
 }
 

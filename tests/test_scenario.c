@@ -242,6 +242,67 @@ START_TEST(set_changes_hash_and_later_set_wins)
 }
 END_TEST
 
+/* machine.clock.timer_order: the scheduler's default unless written; an
+ * explicit value (file or --set) always wins and is part of the hash; and
+ * machine.clock.system_time. */
+START_TEST(clock_model_keys)
+{
+    const char *base = "name: t\nduration: 1s\ndomains: {a: {}}\n";
+    static const char *const scheds[] = { "rr", "bvt", "atropos" };
+    for (size_t i = 0; i < 3; i++) {
+        char set[64];
+        snprintf(set, sizeof set, "scheduler.name=%s", scheds[i]);
+        const char *sets[] = { set };
+        struct scn_diags *d = NULL;
+        struct scn *s = load_text(base, sets, 1, &d);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_int_eq(s->machine.clock.timer_order, CLK_ORDER_XEN);
+        ck_assert(!s->machine.clock.timer_order_given);
+        scn_free(s);
+    }
+    ck_assert_int_eq(scn_default_timer_order("rr"), CLK_ORDER_XEN);
+    ck_assert_int_eq(scn_default_timer_order("no-such-policy"), CLK_ORDER_FIFO);
+
+    struct scn_diags *d = NULL;
+    struct scn *x = load_text(base, NULL, 0, &d);
+    const char *fifo[] = { "machine.clock.timer_order=fifo", "scheduler.name=rr" };
+    struct scn *f = load_text(base, fifo, 2, &d);
+    struct scn *g = load_text("name: t\nduration: 1s\nmachine: {clock: {timer_order: fifo}}\n"
+                              "domains: {a: {}}\n", NULL, 0, &d);
+    const char *xen[] = { "machine.clock.timer_order=xen" };
+    struct scn *e = load_text(base, xen, 1, &d);
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(f->machine.clock.timer_order, CLK_ORDER_FIFO);
+    ck_assert_int_eq(g->machine.clock.timer_order, CLK_ORDER_FIFO);
+    ck_assert(g->machine.clock.timer_order_given);
+    ck_assert_int_eq(e->machine.clock.timer_order, CLK_ORDER_XEN);
+    /* Writing the default changes nothing; another order is another run. */
+    ck_assert_str_eq(x->hash, e->hash);
+    ck_assert_str_ne(x->hash, g->hash);
+
+    /* machine.clock.system_time: Xen 3.0's unless written. */
+    const char *x2[] = { "machine.clock.system_time=xen2" };
+    const char *x3[] = { "machine.clock.system_time=xen3" };
+    struct scn *s2 = load_text(base, x2, 1, &d);
+    struct scn *s3 = load_text(base, x3, 1, &d);
+    ck_assert_ptr_nonnull(s2);
+    ck_assert_ptr_nonnull(s3);
+    ck_assert_int_eq(x->machine.clock.system_time, CLK_TIME_XEN3);
+    ck_assert_int_eq(s2->machine.clock.system_time, CLK_TIME_XEN2);
+    ck_assert_str_eq(x->hash, s3->hash);
+    ck_assert_str_ne(x->hash, s2->hash);
+    scn_free(s2);
+    scn_free(s3);
+    scn_free(x);
+    scn_free(f);
+    scn_free(g);
+    scn_free(e);
+}
+END_TEST
+
 START_TEST(hash_ignores_formatting)
 {
     const char *x = "name: h\nduration: 1s\ndomains: {a: {workload: {type: cpu}}}\n";
@@ -471,6 +532,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, set_overrides);
     tcase_add_test(tc, tsc_offset_default);
     tcase_add_test(tc, set_changes_hash_and_later_set_wins);
+    tcase_add_test(tc, clock_model_keys);
     tcase_add_test(tc, hash_ignores_formatting);
     tcase_add_test(tc, sweep_axes_and_points);
     tcase_add_test(tc, sweep_combination_checked);

@@ -291,15 +291,20 @@ static void emit_continue(struct xt_host *x, int p, sim_time_t t, struct xt_who 
     emit(x, p, t, XT_TRC_SCHED_CONTINUE_RUNNING, &word, 1);
 }
 
+/* xentrace's code of a runstate that is not running. */
+static unsigned xt_rs(int rs)
+{
+    return rs == HV_RS_BLOCKED ? XT_RS_BLOCKED
+           : rs == HV_RS_OFFLINE ? XT_RS_OFFLINE
+                                 : XT_RS_RUNNABLE;
+}
+
 /* The runstate of a vCPU that is not running (the idle vCPU: runnable). */
 static unsigned rs_of(const struct xt_host *x, struct xt_who w)
 {
     if (w.dom < 0)
         return XT_RS_RUNNABLE;
-    int rs = hv_vcpu_runstate(x->h, w.dom, w.vcpu);
-    return rs == HV_RS_BLOCKED ? XT_RS_BLOCKED
-           : rs == HV_RS_OFFLINE ? XT_RS_OFFLINE
-                                 : XT_RS_RUNNABLE;
+    return xt_rs(hv_vcpu_runstate(x->h, w.dom, w.vcpu));
 }
 
 void xt_host_observe(void *ctx, const struct hv_obs *o)
@@ -331,7 +336,7 @@ void xt_host_observe(void *ctx, const struct hv_obs *o)
     case HV_OBS_WAKE: {
         uint32_t d[2] = { domid(w.dom), (uint32_t)w.vcpu };
         emit(x, p, o->t, XT_TRC_SCHED_WAKE, d, 2);
-        emit_rs(x, p, o->t, w, XT_RS_BLOCKED, XT_RS_RUNNABLE);
+        emit_rs(x, p, o->t, w, xt_rs((int)o->prev_rs), XT_RS_RUNNABLE);
         break;
     }
     }
