@@ -48,6 +48,8 @@
 #include "sim/units.h"
 #include "workloads/wl.h"
 
+/* Xen 2.0's fallback_timer period. */
+#define HV_FALLBACK (500 * SIM_MSEC)
 /* Xen 2.0's t_timer period. */
 #define HV_TICK (10 * SIM_MSEC)
 /* Raw sched_latency samples kept for exact quantiles per domain (beyond
@@ -101,6 +103,7 @@ struct hv_pcpu {
     struct hv_vcpu *curr;
     struct clk_timer s_timer;       /* slice end */
     struct clk_timer t_timer;       /* 10 ms tick */
+    struct clk_timer fallback;      /* 500 ms fallback_timer */
     ev_id softirq_ev;               /* pending SCHEDULE_SOFTIRQ, or EV_NONE */
     ev_id done_ev;                  /* completion of curr's COMPUTE, or EV_NONE */
     int last_dom;                   /* domain of the last non-idle vCPU run here, -1 */
@@ -304,6 +307,20 @@ static void t_timer_fn(void *arg)
     int rc = clk_timer_set(&p->t_timer, sat_add(clk_now(p->clk), HV_TICK));
     if (rc < 0)
         fail(p->h, rc, "pCPU %d: cannot re-arm the tick (%s)", p->idx, sim_strerror(rc));
+}
+
+/* Xen 2.0's 500 ms fallback_timer refreshed the running domain's time
+ * info, which is not modelled, so it does nothing else here; it is kept
+ * because it sits in the pCPU's timer heap and so takes part in the order
+ * in which timers due at the same instant run (machine.clock.timer_order
+ * xen). Re-armed from NOW(), as t_timer. */
+static void fallback_fn(void *arg)
+{
+    struct hv_pcpu *p = arg;
+    int rc = clk_timer_set(&p->fallback, sat_add(clk_now(p->clk), HV_FALLBACK));
+    if (rc < 0)
+        fail(p->h, rc, "pCPU %d: cannot re-arm the fallback timer (%s)", p->idx,
+             sim_strerror(rc));
 }
 
 /* Queue the completion of curr's COMPUTE, whose useful time starts at
@@ -822,6 +839,7 @@ void hv_free(struct hv *h)
             if (p->clk) {
                 clk_timer_cancel(&p->s_timer);
                 clk_timer_cancel(&p->t_timer);
+                clk_timer_cancel(&p->fallback);
             }
         }
     }
@@ -889,6 +907,7 @@ static int build_pcpus(struct hv *h, char *err, size_t errlen)
         }
         clk_timer_init(&p->s_timer, p->clk, s_timer_fn, p);
         clk_timer_init(&p->t_timer, p->clk, t_timer_fn, p);
+        clk_timer_init(&p->fallback, p->clk, fallback_fn, p);
         struct hv_vcpu *v = &h->vcpus[i];
         v->h = h;
         v->p = p;
@@ -1082,6 +1101,8 @@ int hv_start(struct hv *h)
     for (int i = 0; i < h->np; i++) {
         struct hv_pcpu *p = &h->pcpus[i];
         int rc = clk_timer_set(&p->t_timer, sat_add(clk_now(p->clk), HV_TICK));
+        if (rc == 0)
+            rc = clk_timer_set(&p->fallback, sat_add(clk_now(p->clk), HV_FALLBACK));
         if (rc < 0)
             return rc;
         if (p->softirq_ev == EV_NONE) {

@@ -25,8 +25,12 @@
  *    path when unpaused at the instant of creation (a best-effort domain,
  *    remain 0, starts in WAIT on the wait queue), the long-block path with
  *    latency scaling when unpaused later. The scenario's values are the
- *    natural ones, as Xen's adjdom set them; the first replenishment clamps
- *    the current ones to them.
+ *    natural ones, as Xen's adjdom set them (adjdom leaves the current
+ *    ones alone). Replenishment doubles the current period and slice
+ *    while the period differs from the natural one and clamps both to the
+ *    natural values once the period exceeds it: a natural period below
+ *    twice at_add_task's is reached at the first replenishment, one equal
+ *    to at_add_task's keeps at_add_task's slice until a long block.
  *  - Idle vCPUs are set up as Xen's at_init_idle_task did (at_add_task's
  *    best-effort constants, on the run queue); the core then wakes the idle
  *    vCPU of every pCPU but 0 at boot, and since Xen set it up before system
@@ -352,10 +356,11 @@ static void at_deschedule(struct at_global *g, struct sched_vcpu *cur, sim_time_
     if (a->slack_run && !g->sticky_wait) {
         /* What-if: slack is a gift, as when WAIT was a task state that
          * the charging test excluded. */
-    } else if (cur->runnable || a->state == AT_UNBLOCKED || !g->uncharged_block) {
+    } else if (cur->runnable || a->state == AT_UNBLOCKED
+               || (!g->uncharged_block && a->state != AT_BLOCKED)) {
         /* Xen charges a runnable vCPU, and one in UNBLOCKED even if it
-         * has just blocked; with uncharged_block off every run is
-         * charged. */
+         * has just blocked; with uncharged_block off a run that ended in
+         * a block is charged too (not one ended by a pause: BLOCKED). */
         a->remain -= ranfor;
         if (a->remain <= 0)
             a->state = AT_WAIT;

@@ -59,6 +59,7 @@ struct clk_cpu {
     uint64_t sets;              /* clk_timer_set calls so far: the next timer's seq */
     ev_id irq_ev;               /* pending softirq/interrupt event in loop, or EV_NONE */
     bool irq_is_apic;           /* irq_ev is an APIC expiry, not a directly raised softirq */
+    bool irq_deferred;          /* irq_ev is that expiry put behind the instant's other events */
     sim_time_t prog_for;        /* ns local, earliest deadline irq_ev was set up for */
     bool in_softirq;            /* timer callbacks running: defer reprogramming to the end */
     struct clk_stats st;
@@ -632,6 +633,7 @@ static int arm(struct clk_cpu *c, sim_time_t at, bool apic, sim_time_t deadline)
         return rc;
     }
     c->irq_is_apic = apic;
+    c->irq_deferred = false;
     c->prog_for = deadline;
     if (apic)
         c->st.apic_programs++;
@@ -701,6 +703,19 @@ static void softirq(void *arg)
 {
     struct clk_cpu *c = arg;
     c->irq_ev = EV_NONE;
+    /* An APIC expiry is taken after everything else already due at the
+     * same engine instant (a guest's computation that ends then, a wake),
+     * once: the interrupt does not cut in ahead of work that completes at
+     * the instant it fires. Events queued at that instant meanwhile come
+     * after it. A re-queue that fails leaves the interrupt taken now. */
+    sim_time_t at = ev_now(c->loop);
+    if (c->irq_is_apic && !c->irq_deferred && ev_next_time(c->loop) == at
+        && ev_at(c->loop, at, softirq, c, &c->irq_ev) == 0) {
+        c->irq_deferred = true;
+        return;
+    }
+    c->irq_ev = EV_NONE;
+    c->irq_deferred = false;
     if (c->irq_is_apic)
         c->st.interrupts++;
     c->st.softirqs++;
