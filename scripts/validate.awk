@@ -183,7 +183,7 @@ function resolve(stem, q,    i, n, a, m, b, j, ok, found, hit, p) {
         if (ok) { found++; hit = p }
     }
     if (found != 1) {
-        fail(found ? "point '" q "' matches " found " runs' points: give every swept path" \
+        fail(found ? "point '" (q == "" ? "-" : q) "' matches " found " runs' points: give every swept path" \
                    : "no run at point '" (q == "" ? "-" : q) "'")
         rescache[stem, q] = "\001"
         return "\001"
