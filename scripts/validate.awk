@@ -13,10 +13,14 @@
 #   rows   validation/published.tsv (only the experiments in `axes` are checked)
 # Output: the table on stdout; with -v tsvout=FILE also the results as TSV.
 # Exit status: 0, or 1 if a row expected to hold fails or cannot be computed.
+#
+# With -v mode=sets (and no data file) it prints instead the override sets
+# the rows need, one per line, "path=value, ..." or "-" for none: the pairs
+# of each row's point, and of each point a @{...} of its metric names, that
+# are not on swept paths. The caller runs the sweep once per set.
 
 BEGIN {
     FS = "\t"
-    nexp = 0
     nrow = 0
     # Named quantities: replaced by their definition, in parentheses.
     macro["work_share"] = "(sum(*.cpu_time_ns) - sum(*.refill_ns)) / " \
@@ -421,7 +425,36 @@ function meets(e, v, pub,    a, n, x) {
     return fail("expectation '" e "': within, between, <, <=, > or >= expected")
 }
 
+# The pairs of the normalised request q that are not on a swept path of
+# `stem`, normalised ("" if none).
+function overrides(stem, q,    n, a, i, out) {
+    n = (q == "") ? 0 : split(q, a, ", ")
+    out = ""
+    for (i = 1; i <= n; i++)
+        if (!((stem, key_of(a[i])) in isaxis))
+            out = out (out == "" ? "" : ", ") a[i]
+    return out
+}
+
+function print_sets(    i, q, m, o) {
+    for (i = 1; i <= nrow; i++) {
+        q = norm(r_point[i])
+        o = overrides(r_exp[i], q)
+        if (!((o) in seen)) { seen[o] = 1; print (o == "" ? "-" : o) }
+        m = r_metric[i]
+        while (match(m, /@\{[^}]*\}/)) {
+            o = overrides(r_exp[i], apply_set(q, substr(m, RSTART + 2, RLENGTH - 3)))
+            if (!((o) in seen)) { seen[o] = 1; print (o == "" ? "-" : o) }
+            m = substr(m, RSTART + RLENGTH)
+        }
+    }
+}
+
 END {
+    if (mode == "sets") {
+        print_sets()
+        exit 0
+    }
     npass = nfail = ngap = nxpass = nerr = 0
     hdr[1] = "experiment"; hdr[2] = "point"; hdr[3] = "metric"; hdr[4] = "published"
     hdr[5] = "simulated"; hdr[6] = "expect"; hdr[7] = "verdict"
