@@ -260,6 +260,7 @@ static int collect(struct hv *h, const struct scn *s, struct blk *b, struct net 
         rd->name = s->domains[d].name;
         rd->has_workload = s->domains[d].wl.type != SCN_WL_NONE;
         rd->cpu_time_ns = ds.cpu_time_ns;
+        rd->refill_ns = ds.refill_ns;
         rd->cpu_util = w > 0 ? (double)ds.cpu_time_ns / w : NAN;
         rd->cpu_share = w > 0 ? (double)ds.cpu_time_ns / (w * out->npcpus) : NAN;
         rd->dispatches = ds.dispatches;
@@ -369,6 +370,7 @@ static int record_metrics(struct store *db, struct hv *h, const struct run_resul
         const struct run_dom *x = &r->doms[d];
         const char *m = x->name;
         rc |= store_scalar(db, m, "cpu_time_ns", (double)x->cpu_time_ns);
+        rc |= store_scalar(db, m, "refill_ns", (double)x->refill_ns);
         rc |= store_scalar(db, m, "cpu_share", x->cpu_share);
         rc |= store_scalar(db, m, "cpu_util", x->cpu_util);
         rc |= store_scalar(db, m, "dispatches", (double)x->dispatches);

@@ -34,6 +34,7 @@ struct run_dom {
     const char *name;               /* borrowed from the scenario */
     bool has_workload;
     int64_t cpu_time_ns;            /* ns over the measured window */
+    int64_t refill_ns;              /* ns of it refilling caches (costs.cache_refill) */
     double cpu_share;               /* cpu time / (window * pcpus) */
     double cpu_util;                /* cpu time / window, in pCPUs */
     uint64_t dispatches, wakeups, blocks, preemptions, late_periods;

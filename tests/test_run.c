@@ -56,9 +56,10 @@ static const char scenario_yaml[] =
     "  yhog:\n"
     "    workload: { type: cpu, yield_every: 2ms }\n";
 
-/* Domain scalars of DESIGN.md section 7 that apply to CPU scheduling. */
+/* Domain scalars of DESIGN.md section 7 that apply to CPU scheduling, and
+ * refill_ns (docs/results.md). */
 static const char *const dom_scalars[] = {
-    "cpu_time_ns", "cpu_share", "cpu_util", "dispatches", "wakeups", "blocks",
+    "cpu_time_ns", "refill_ns", "cpu_share", "cpu_util", "dispatches", "wakeups", "blocks",
     "preemptions", "runnable_wait_ns", "late_periods",
 };
 static const char *const pcpu_scalars[] = {
@@ -226,6 +227,8 @@ START_TEST(metrics_and_conservation)
         double cpu = xs_db_must_scalar(db, run, m, "cpu_time_ns");
         ck_assert_double_eq(cpu, (double)r.doms[d].cpu_time_ns);
         dom_cpu += cpu;
+        /* The scenario sets no cache refill. */
+        ck_assert_double_eq(xs_db_must_scalar(db, run, m, "refill_ns"), 0);
         ck_assert_double_eq_tol(xs_db_must_scalar(db, run, m, "cpu_share"),
                                 cpu / ((double)s->duration * s->machine.pcpus), 1e-12);
         ck_assert_double_eq_tol(xs_db_must_scalar(db, run, m, "cpu_util"),
@@ -474,6 +477,31 @@ START_TEST(no_database)
 }
 END_TEST
 
+/* With a cache refill, the hog that alternates with the yielding hog on
+ * pCPU 0 (dom0 there never runs) pays it on every dispatch: the recorded
+ * refill_ns is its dispatches times the cost, give or take the one refill
+ * that the end of the warm-up may cut, and never more than its CPU. */
+START_TEST(refill_recorded)
+{
+    struct scn *s = load("machine.costs.cache_refill=400us");
+    const char *path = tmpdb_path("refill.db");
+    struct run_result r;
+    run_into(path, s, 7, 0, &r);
+    sqlite3 *db = xs_db_open_ro(path);
+    double n = xs_db_must_scalar(db, r.name, "hog.0", "dispatches");
+    double refill = xs_db_must_scalar(db, r.name, "hog.0", "refill_ns");
+    double cpu = xs_db_must_scalar(db, r.name, "hog.0", "cpu_time_ns");
+    ck_assert_double_gt(n, 100);
+    ck_assert_msg(refill >= (n - 1) * 400e3 && refill <= n * 400e3,
+                  "refill_ns %.0f for %.0f dispatches of 400 us", refill, n);
+    ck_assert_double_lt(refill, cpu);
+    ck_assert_double_eq(xs_db_must_scalar(db, r.name, "dom0", "refill_ns"), 0);
+    sqlite3_close(db);
+    run_result_free(&r);
+    scn_free(s);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("run");
@@ -487,6 +515,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, replications_differ);
     tcase_add_loop_test(tc, interrupted_leaves_nothing, 0, 3);
     tcase_add_test(tc, no_database);
+    tcase_add_test(tc, refill_recorded);
     return s;
 }
 
