@@ -318,7 +318,7 @@ static void arm_done(struct hv_pcpu *p, struct hv_vcpu *v, sim_time_t start)
     if (v->remaining == WL_FOREVER || v->remaining > SIM_TIME_MAX - start)
         return;
     sim_time_t end = start + v->remaining;
-    if (end > p->st_start && start < p->st_end)     /* no progress during hypervisor work */
+    if (end >= p->st_start && start < p->st_end)    /* no progress during hypervisor work */
         end += p->st_end - (start > p->st_start ? start : p->st_start);
     int rc = ev_at(p->h->loop, end, done_fn, p, &p->done_ev);
     if (rc < 0) {
@@ -531,6 +531,19 @@ static bool upcall_begin(struct hv_vcpu *v)
 
 static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v);
 
+/* A vCPU that would block or sleep while hypervisor work it started (a
+ * transmit hypercall) runs on its pCPU blocks after it: its workload is
+ * asked again when the work is done. True if so. */
+static bool hv_work_wait(struct hv_pcpu *p, struct hv_vcpu *v)
+{
+    sim_time_t t = ev_now(p->h->loop);
+    if (t >= p->st_end)
+        return false;
+    v->remaining = 0;
+    arm_done(p, v, t);
+    return true;
+}
+
 /* v, current on p, goes on with v->remaining (the workload's next
  * operation if 0), after an upcall if one is due. */
 static void resume(struct hv_pcpu *p, struct hv_vcpu *v)
@@ -608,6 +621,8 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
         case WL_OP_SLEEP:
             if (op.ns <= now || upcall_due(v))
                 continue;
+            if (hv_work_wait(p, v))
+                return;
             rc = clk_timer_set(&v->sleep_timer, op.ns);
             if (rc < 0) {
                 fail(h, rc, "domain '%s' vCPU %d: cannot arm its sleep timer (%s)",
@@ -619,6 +634,8 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
         case WL_OP_BLOCK:
             if (upcall_due(v))
                 continue;
+            if (hv_work_wait(p, v))
+                return;
             do_block(p, v);
             return;
         }

@@ -218,6 +218,72 @@ START_TEST(rx_ring_fills_while_receiver_waits)
 }
 END_TEST
 
+/*
+ * Xen 1.0: the hypervisor serves the NIC. An idle guest on pCPU 0 answers
+ * echo requests arriving every 10 ms (1 Gbit/s: 64 B take 512 ns):
+ *   rx serialisation 512 + hypervisor work on irq_cpu 0 (idle) 20000
+ *   + switch to the guest 2000 + upcall 1000 + kernel_packet 5000
+ *   + transmit hypercall work on the guest's pCPU 20000 + tx 512
+ *   = 49024 ns, with no driver domain scheduled at all.
+ */
+START_TEST(hypervisor_nic_exact)
+{
+    struct brig x;
+    brig_up(&x, "name: t\nduration: 1s\n"
+                "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, " COSTS " }\n"
+                "scheduler: { name: rr }\n"
+                "devices: { x: { kind: nic, bandwidth: 1Gbit/s, served_by: hypervisor, "
+                "per_request: 20us } }\n"
+                "domains:\n"
+                "  g: { vif: x, echo: { arrival: 10ms } }\n");
+    brig_run(&x, 15 * MS);
+    brig_reset(&x);
+    brig_run(&x, 1015 * MS);
+    struct st_summary sm;
+    st_rec_summary(br_dom_echo_latency(x.b, dom_index(x.r.s, "g")), &sm);
+    ck_assert_uint_eq(sm.count, 100);
+    ck_assert_int_eq(sm.min, 49024);
+    ck_assert_int_eq(sm.max, 49024);
+    struct hv_pcpu_stats ps = pstats(&x.r, 0);
+    ck_assert_uint_eq(ps.hv_works, 200);
+    ck_assert_int_eq(ps.hv_work_ns, 200 * 20 * US);
+    /* The receive work found the pCPU idle, the transmit work the guest. */
+    ck_assert_int_eq(dstats(&x.r, "g").cpu_time_ns, 100 * (6 + 20) * US);
+    check_conservation(&x.r);
+    brig_down(&x);
+}
+END_TEST
+
+/* The interrupt work steals from a hog on irq_cpu: per request it loses
+ * 20 us of progress but is charged them; the guest on pCPU 1 is unaffected. */
+START_TEST(hypervisor_work_steals_from_the_running_vcpu)
+{
+    struct brig x;
+    brig_up(&x, "name: t\nduration: 1s\n"
+                "machine: { pcpus: 2, clock: { tsc_hz: 2GHz }, " COSTS " }\n"
+                "scheduler: { name: rr }\n"
+                "devices: { x: { kind: nic, bandwidth: 1Gbit/s, served_by: hypervisor, "
+                "per_request: 20us, irq_cpu: 0 } }\n"
+                "domains:\n"
+                "  hog: { cpus: [0], workload: { type: cpu } }\n"
+                "  g: { cpus: [1], vif: x, echo: { arrival: 10ms } }\n");
+    brig_run(&x, 15 * MS);
+    brig_reset(&x);
+    brig_run(&x, 1015 * MS);
+    struct st_summary sm;
+    st_rec_summary(br_dom_echo_latency(x.b, dom_index(x.r.s, "g")), &sm);
+    ck_assert_uint_eq(sm.count, 100);
+    ck_assert_int_eq(sm.min, 49024);
+    ck_assert_int_eq(sm.max, 49024);
+    struct hv_pcpu_stats p0 = pstats(&x.r, 0), p1 = pstats(&x.r, 1);
+    ck_assert_int_eq(p0.hv_work_ns, 100 * 20 * US);
+    ck_assert_int_eq(p1.hv_work_ns, 100 * 20 * US);
+    ck_assert_int_eq(dstats(&x.r, "hog").cpu_time_ns, p0.busy_ns);
+    check_conservation(&x.r);
+    brig_down(&x);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bridge");
@@ -226,6 +292,8 @@ static Suite *suite(void)
     tcase_add_test(t, idle_guests_exact_rtt);
     tcase_add_test(t, cpu_bound_target_waits_for_its_slice);
     tcase_add_test(t, rx_ring_fills_while_receiver_waits);
+    tcase_add_test(t, hypervisor_nic_exact);
+    tcase_add_test(t, hypervisor_work_steals_from_the_running_vcpu);
     suite_add_tcase(s, t);
     return s;
 }
