@@ -327,6 +327,16 @@ static int record_io_metrics(struct store *db, struct blk *b, const struct scn *
     return rc ? -SIM_EDB : 0;
 }
 
+/* A NIC's device scalars: those of its transmit line, the queue the host
+ * controls (the receive side is the far end's wire). */
+static int record_nic(struct store *db, const char *m, const struct nic_stats *ns)
+{
+    int rc = store_scalar(db, m, "utilization", ns->tx.utilization);
+    rc |= store_scalar(db, m, "queue_depth_mean", ns->tx.queue_depth_mean);
+    rc |= store_scalar(db, m, "queue_depth_max", (double)ns->tx.queue_depth_max);
+    return rc;
+}
+
 /* The network metrics of the server domains (models/net). */
 static int record_net_metrics(struct store *db, struct net *n, struct br *br,
                               const struct scn *s)
@@ -347,16 +357,11 @@ static int record_net_metrics(struct store *db, struct net *n, struct br *br,
         if (rc || store_statistic(db, m, "net_latency", net_dom_latency(n, d)) < 0)
             return -SIM_EDB;
     }
-    /* A NIC's device scalars are those of its transmit line, the queue the
-     * host controls (the receive side is the far end's wire). */
     for (int k = 0; n && k < s->ndevices; k++) {
         struct nic_stats ns;
         if (net_dev_stats(n, k, &ns) < 0)
             continue;
-        const char *m = s->devices[k].name;
-        rc |= store_scalar(db, m, "utilization", ns.tx.utilization);
-        rc |= store_scalar(db, m, "queue_depth_mean", ns.tx.queue_depth_mean);
-        rc |= store_scalar(db, m, "queue_depth_max", (double)ns.tx.queue_depth_max);
+        rc |= record_nic(db, s->devices[k].name, &ns);
     }
     return rc ? -SIM_EDB : 0;
 }
@@ -396,10 +401,7 @@ static int record_br_metrics(struct store *db, struct br *br, struct net *n,
         struct nic_stats ns;
         if (br_dev_stats(br, k, &ns) < 0)
             continue;
-        const char *m = s->devices[k].name;
-        rc |= store_scalar(db, m, "utilization", ns.tx.utilization);
-        rc |= store_scalar(db, m, "queue_depth_mean", ns.tx.queue_depth_mean);
-        rc |= store_scalar(db, m, "queue_depth_max", (double)ns.tx.queue_depth_max);
+        rc |= record_nic(db, s->devices[k].name, &ns);
     }
     return rc ? -SIM_EDB : 0;
 }
