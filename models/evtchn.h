@@ -54,6 +54,9 @@ enum evtchn_virq {
     EVTCHN_VIRQ_DEBUG = 1,
     EVTCHN_VIRQ_CONSOLE = 2,
     EVTCHN_VIRQ_DOM_EXC = 3,    /* a domain exited (to the control domain) */
+    EVTCHN_VIRQ_NET = 4,        /* xensim's own number: the network event of a vif whose NIC
+                                   the hypervisor serves (Xen 1.0's fixed network event
+                                   bit; later Xen gives 4 to another VIRQ) */
     EVTCHN_NR_VIRQS
 };
 

@@ -116,6 +116,18 @@ struct hv_pcpu {
     int64_t busy_ns, idle_ns, switch_ns;
     uint64_t switches, schedules, ticks, slice_expiries;
     int nvcpus;
+    sim_time_t st_start, st_end;    /* ns, the window of hypervisor work (hv_pcpu_work) */
+    int64_t hv_work_ns;             /* ns of it since the reset */
+    uint64_t hv_works;              /* items of it finished since the reset */
+    struct hv_work *wq;             /* [wcap] items queued, circular, the head under way */
+    size_t whead, wn, wcap;
+    ev_id work_ev;                  /* end of the head item, or EV_NONE */
+};
+
+struct hv_work {
+    sim_time_t end;                 /* ns engine time it is done */
+    hv_work_fn *fn;
+    void *arg;
 };
 
 struct hv_dom {
@@ -124,6 +136,7 @@ struct hv_dom {
     int n;
     struct st_rec *lat;             /* sched_latency */
     struct st_rec *evlat;           /* evtchn_latency */
+    const struct hv_kernel *kern;   /* guest-kernel work in its upcalls, or NULL */
 };
 
 /* The policy's handle on the core: the first member of struct hv, so the
@@ -215,14 +228,18 @@ static void pcpu_sync(struct hv_pcpu *p, sim_time_t t)
         return;
     int64_t sw = overlap(a, t, p->disp_t, p->sw_end);
     int64_t ref = overlap(a, t, p->sw_end, p->ref_end);
-    int64_t use = (t - a) - sw - ref;
+    int64_t st = overlap(a, t, p->st_start, p->st_end);
+    int64_t use = (t - a) - sw - ref - st;
     struct hv_vcpu *v = p->curr;
     p->switch_ns += sw;
+    p->hv_work_ns += st;
     if (v->sv.is_idle) {
-        p->idle_ns += ref + use;
+        p->idle_ns += ref + use + st;
     } else {
-        p->busy_ns += ref + use;
-        v->cpu_ns += ref + use;
+        /* Hypervisor work is charged to the vCPU it interrupted (as Xen's
+         * accounting by NOW() differences does), without progress. */
+        p->busy_ns += ref + use + st;
+        v->cpu_ns += ref + use + st;
         v->refill_ns += ref;
         if (v->in_upcall)
             v->upcall_cpu_ns += use;
@@ -262,6 +279,8 @@ static void raise_softirq(struct hv_pcpu *p)
         return;
     sim_time_t now = ev_now(p->h->loop);
     sim_time_t at = p->sw_end > now ? p->sw_end : now;
+    if (p->st_end > at)
+        at = p->st_end;         /* hypervisor work finishes before softirqs run */
     int rc = ev_at(p->h->loop, at, softirq_fn, p, &p->softirq_ev);
     if (rc < 0) {
         p->softirq_ev = EV_NONE;
@@ -329,7 +348,10 @@ static void arm_done(struct hv_pcpu *p, struct hv_vcpu *v, sim_time_t start)
 {
     if (v->remaining == WL_FOREVER || v->remaining > SIM_TIME_MAX - start)
         return;
-    int rc = ev_at(p->h->loop, start + v->remaining, done_fn, p, &p->done_ev);
+    sim_time_t end = start + v->remaining;
+    if (end >= p->st_start && start < p->st_end)    /* no progress during hypervisor work */
+        end += p->st_end - (start > p->st_start ? start : p->st_start);
+    int rc = ev_at(p->h->loop, end, done_fn, p, &p->done_ev);
     if (rc < 0) {
         p->done_ev = EV_NONE;
         fail(p->h, rc, "pCPU %d: cannot queue a completion (%s)", p->idx, sim_strerror(rc));
@@ -373,6 +395,11 @@ static void enter_scheduler(struct hv_pcpu *p)
         /* This run does what the pending softirq would have done. */
         ev_cancel(h->loop, p->softirq_ev);
         p->softirq_ev = EV_NONE;
+    }
+    if (t < p->st_end) {
+        /* Hypervisor work is under way: the schedule follows it. */
+        raise_softirq(p);
+        return;
     }
     sim_time_t now = clk_now(p->clk);
     clk_timer_cancel(&p->s_timer);
@@ -508,6 +535,16 @@ static bool upcall_due(const struct hv_vcpu *v)
  * meanwhile make the upcall pending again, for another round. True if an
  * upcall COMPUTE now stands in v->remaining.
  */
+static void kernel_end(struct hv_vcpu *v)
+{
+    struct hv *h = v->h;
+    const struct hv_kernel *k = h->doms[v->sv.domain].kern;
+    int rc = k ? k->end(k->ctx, v->sv.domain, v->sv.vcpu) : 0;
+    if (rc < 0)
+        fail(h, rc, "domain '%s': its kernel's upcall handler failed (%s)", dom_name(h, v),
+             sim_strerror(rc));
+}
+
 static bool upcall_begin(struct hv_vcpu *v)
 {
     struct hv *h = v->h;
@@ -527,15 +564,40 @@ static bool upcall_begin(struct hv_vcpu *v)
     if (n < 0)
         fail(h, n, "domain '%s': event upcall failed (%s)", dom_name(h, v), sim_strerror(n));
     v->upcalls++;
-    if (h->upcall_ns <= 0)
+    sim_time_t cost = h->upcall_ns;
+    const struct hv_kernel *k = d->kern;
+    if (k) {
+        int64_t extra = k->begin(k->ctx, v->sv.domain, v->sv.vcpu);
+        if (extra < 0)
+            fail(h, (int)extra, "domain '%s': its kernel's upcall handler failed (%s)",
+                 dom_name(h, v), sim_strerror((int)extra));
+        else
+            cost += extra;
+    }
+    if (cost <= 0) {
+        kernel_end(v);
         return false;
+    }
     v->saved = v->remaining;
-    v->remaining = h->upcall_ns;
+    v->remaining = cost;
     v->in_upcall = true;
     return true;
 }
 
 static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v);
+
+/* A vCPU that would block or sleep while hypervisor work it started (a
+ * transmit hypercall) runs on its pCPU blocks after it: its workload is
+ * asked again when the work is done. True if so. */
+static bool hv_work_wait(struct hv_pcpu *p, struct hv_vcpu *v)
+{
+    sim_time_t t = ev_now(p->h->loop);
+    if (t >= p->st_end)
+        return false;
+    v->remaining = 0;
+    arm_done(p, v, t);
+    return true;
+}
 
 /* v, current on p, goes on with v->remaining (the workload's next
  * operation if 0), after an upcall if one is due. */
@@ -557,6 +619,9 @@ static void upcall_now(struct hv_vcpu *v)
 {
     struct hv_pcpu *p = v->p;
     if (p->curr != v || v->entering || v->in_ops || v->remaining == 0 || !upcall_due(v))
+        return;
+    /* During hypervisor work the upcall waits for its end (hv_work_fn). */
+    if (ev_now(p->h->loop) < p->st_end)
         return;
     pcpu_sync(p, ev_now(p->h->loop));
     if (p->done_ev != EV_NONE) {
@@ -613,6 +678,8 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
              * if an event pending cancels the block. */
             if (op.ns <= now)
                 continue;
+            if (hv_work_wait(p, v))
+                return;
             rc = clk_timer_set(&v->sleep_timer, op.ns);
             if (rc < 0) {
                 fail(h, rc, "domain '%s' vCPU %d: cannot arm its sleep timer (%s)",
@@ -622,6 +689,8 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
             do_block(p, v);
             return;
         case WL_OP_BLOCK:
+            if (hv_work_wait(p, v))
+                return;
             do_block(p, v);
             return;
         }
@@ -639,6 +708,8 @@ static void done_fn(void *arg)
     p->done_ev = EV_NONE;
     struct hv_vcpu *v = p->curr;
     pcpu_sync(p, ev_now(p->h->loop));
+    if (v->in_upcall)
+        kernel_end(v);
     if (v->in_upcall || v->entering) {
         v->in_upcall = v->entering = false;
         v->remaining = v->saved;
@@ -750,6 +821,81 @@ static void kick_fn(void *ctx, int dom, int vcpu)
         upcall_now(v);
 }
 
+/* --- hypervisor work and guest-kernel hooks ----------------------------- */
+
+/* The head item of p's hypervisor work is done: its effect, the next
+ * item's end, and, with the window over, the upcall a kick left pending
+ * meanwhile (upcall_now waits for the window). */
+static void work_fn(void *arg)
+{
+    struct hv_pcpu *p = arg;
+    p->work_ev = EV_NONE;
+    struct hv_work w = p->wq[p->whead];
+    p->whead = (p->whead + 1) % p->wcap;
+    p->wn--;
+    p->hv_works++;
+    if (p->wn) {
+        int rc = ev_at(p->h->loop, p->wq[p->whead].end, work_fn, p, &p->work_ev);
+        if (rc < 0) {
+            p->work_ev = EV_NONE;
+            fail(p->h, rc, "pCPU %d: cannot queue hypervisor work (%s)", p->idx, sim_strerror(rc));
+        }
+    }
+    w.fn(w.arg);
+    if (ev_now(p->h->loop) >= p->st_end && !p->curr->sv.is_idle)
+        upcall_now(p->curr);
+}
+
+int hv_pcpu_work(struct hv *h, int pcpu, sim_time_t ns, hv_work_fn *fn, void *arg)
+{
+    if (!h || pcpu < 0 || pcpu >= h->np || ns < 0 || !fn || !h->started)
+        return -SIM_EINVAL;
+    struct hv_pcpu *p = &h->pcpus[pcpu];
+    if (p->wn == p->wcap) {
+        size_t cap = p->wcap ? 2 * p->wcap : 8;
+        struct hv_work *q = malloc(cap * sizeof *q);
+        if (!q)
+            return -SIM_ENOMEM;
+        for (size_t i = 0; i < p->wn; i++)
+            q[i] = p->wq[(p->whead + i) % p->wcap];
+        free(p->wq);
+        p->wq = q;
+        p->whead = 0;
+        p->wcap = cap;
+    }
+    sim_time_t now = ev_now(h->loop);
+    pcpu_sync(p, now);
+    if (p->st_end <= now) {
+        /* A new window, after any switch and refill under way. */
+        p->st_start = p->st_end = now > p->ref_end ? now : p->ref_end;
+    }
+    p->st_end = sat_add(p->st_end, ns);
+    if (p->done_ev != EV_NONE) {
+        int rc = ev_move(h->loop, p->done_ev, sat_add(ev_time_of(h->loop, p->done_ev), ns));
+        if (rc < 0)
+            return rc;
+    }
+    p->wq[(p->whead + p->wn) % p->wcap] = (struct hv_work){ p->st_end, fn, arg };
+    p->wn++;
+    if (p->work_ev == EV_NONE) {
+        int rc = ev_at(h->loop, p->wq[p->whead].end, work_fn, p, &p->work_ev);
+        if (rc < 0) {
+            p->work_ev = EV_NONE;
+            p->wn--;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int hv_set_kernel(struct hv *h, int dom, const struct hv_kernel *k)
+{
+    if (!h || dom < 0 || dom >= h->nd || (k && (!k->begin || !k->end)))
+        return -SIM_EINVAL;
+    h->doms[dom].kern = k;
+    return 0;
+}
+
 /* --- services for policies (schedulers/sched.h) ----------------------- */
 
 sim_time_t sched_now(struct sched_core *core, int pcpu)
@@ -836,6 +982,9 @@ void hv_free(struct hv *h)
                 ev_cancel(h->loop, p->softirq_ev);
             if (p->done_ev != EV_NONE)
                 ev_cancel(h->loop, p->done_ev);
+            if (p->work_ev != EV_NONE)
+                ev_cancel(h->loop, p->work_ev);
+            free(p->wq);
             if (p->clk) {
                 clk_timer_cancel(&p->s_timer);
                 clk_timer_cancel(&p->t_timer);
@@ -1066,7 +1215,7 @@ struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replicatio
         return NULL;
     }
     for (int i = 0; i < h->np; i++)
-        h->pcpus[i].softirq_ev = h->pcpus[i].done_ev = EV_NONE;
+        h->pcpus[i].softirq_ev = h->pcpus[i].done_ev = h->pcpus[i].work_ev = EV_NONE;
     for (int d = 0; d < h->nd; d++)
         h->unpause_ev[d] = EV_NONE;
     sim_time_t t = ev_now(loop);
@@ -1266,8 +1415,8 @@ void hv_stats_reset(struct hv *h)
     sim_time_t t = ev_now(h->loop);
     for (int i = 0; i < h->np; i++) {
         struct hv_pcpu *p = &h->pcpus[i];
-        p->busy_ns = p->idle_ns = p->switch_ns = 0;
-        p->switches = p->schedules = p->ticks = p->slice_expiries = 0;
+        p->busy_ns = p->idle_ns = p->switch_ns = p->hv_work_ns = 0;
+        p->switches = p->schedules = p->ticks = p->slice_expiries = p->hv_works = 0;
     }
     for (int i = 0; i < h->nv; i++) {
         struct hv_vcpu *v = &h->vcpus[i];
@@ -1366,6 +1515,8 @@ int hv_pcpu_stats(struct hv *h, int pcpu, struct hv_pcpu_stats *out)
         .schedules = p->schedules,
         .ticks = p->ticks,
         .slice_expiries = p->slice_expiries,
+        .hv_work_ns = p->hv_work_ns,
+        .hv_works = p->hv_works,
     };
     for (int i = h->np; i < h->nv; i++)
         if (h->vcpus[i].p == p)

@@ -241,6 +241,9 @@ struct hv_pcpu_stats {
     uint64_t schedules;             /* do_schedule calls */
     uint64_t ticks;                 /* 10 ms t_timer expiries */
     uint64_t slice_expiries;        /* slice timer (s_timer) expiries */
+    int64_t hv_work_ns;             /* ns of hypervisor work (hv_pcpu_work), inside
+                                       busy_ns or idle_ns as whoever it interrupted */
+    uint64_t hv_works;              /* items of it finished */
 };
 
 int hv_pcpu_stats(struct hv *h, int pcpu, struct hv_pcpu_stats *out);
@@ -327,6 +330,40 @@ int hv_pcpu_now(const struct hv *h, int pcpu, int *dom, int *vcpu, int *runq);
  * for a bad index. */
 struct clk_cpu;
 const struct clk_cpu *hv_pcpu_clock(const struct hv *h, int pcpu);
+
+/*
+ * Work done by the hypervisor itself on pCPU pcpu (a device it serves, as
+ * Xen 1.0 served its NICs: the interrupt and the demultiplexing into a
+ * guest's buffers): ns of time on that pCPU, starting now, or after the
+ * switch and cache refill under way, or after the items queued before it,
+ * whichever is last; then fn(arg) is called. Whatever vCPU runs there is
+ * interrupted: it makes no progress meanwhile, and the time is charged to
+ * it (its cpu_time_ns and the pCPU's busy_ns, or idle_ns if the idle vCPU
+ * runs; hv_work_ns counts it apart), as Xen's accounting by NOW()
+ * differences charges the running domain. A schedule, and the upcall of an
+ * event raised meanwhile, wait for the work to end. After hv_start.
+ * 0, -SIM_EINVAL, or -SIM_ENOMEM.
+ */
+typedef void hv_work_fn(void *arg);
+int hv_pcpu_work(struct hv *h, int pcpu, sim_time_t ns, hv_work_fn *fn, void *arg);
+
+/*
+ * The guest kernel's own work in a domain's event upcalls (e.g. the echo
+ * responder of models/bridge.h). Each upcall of a vCPU of dom calls
+ * begin(ctx, dom, vcpu) after the upcall has taken its ports: it returns
+ * the ns of kernel CPU the handler spends beyond costs.upcall (>= 0), or a
+ * negative sim_err. When that CPU (costs.upcall + the ns) has been spent,
+ * end(ctx, dom, vcpu) acts (0 or a negative sim_err); at once if both are
+ * 0. end may raise events for other domains, not for the calling vCPU.
+ * Errors stop the loop (hv_status). k is borrowed; NULL removes it.
+ * 0 or -SIM_EINVAL.
+ */
+struct hv_kernel {
+    int64_t (*begin)(void *ctx, int dom, int vcpu);
+    int (*end)(void *ctx, int dom, int vcpu);
+    void *ctx;
+};
+int hv_set_kernel(struct hv *h, int dom, const struct hv_kernel *k);
 
 /* Human-readable state of every pCPU and vCPU, then the policy's dump. */
 void hv_dump(struct hv *h, FILE *out);

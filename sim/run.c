@@ -41,6 +41,7 @@
 #include "config.h"
 #include "models/backend.h"
 #include "models/blk.h"
+#include "models/bridge.h"
 #include "models/mm.h"
 #include "models/net.h"
 #include "models/nic.h"
@@ -214,8 +215,9 @@ static double quantile(struct st_rec *r, double q)
 
 /* The I/O line of domain d, from whichever model drives it. */
 static void collect_io(struct run_dom *rd, int d, struct blk *b, struct net *net,
-                       struct mm *mm, double window_ns)
+                       struct br *br, struct mm *mm, double window_ns)
 {
+    struct br_dom_stats vs;
     struct blk_dom_stats bs;
     struct net_dom_stats ns;
     struct mm_dom_stats ms;
@@ -232,6 +234,15 @@ static void collect_io(struct run_dom *rd, int d, struct blk *b, struct net *net
         rd->io_p50 = quantile(net_dom_latency(net, d), 0.5);
         rd->io_p99 = quantile(net_dom_latency(net, d), 0.99);
         rd->io_stalls = ns.ring_full_stalls;
+    } else if (br && br_dom_stats(br, d, &vs) == 0 && (vs.echo || vs.pings)) {
+        /* Echo clients' net_latency, else the pings' ping_latency. */
+        struct st_rec *r = vs.echo ? br_dom_echo_latency(br, d) : br_dom_ping_latency(br, d);
+        rd->io_kind = vs.echo ? "echo" : "ping";
+        rd->io_rate = window_ns > 0 ? (double)(vs.echo ? vs.echo_completed : vs.ping_replies)
+                                          * 1e9 / window_ns : 0;
+        rd->io_p50 = quantile(r, 0.5);
+        rd->io_p99 = quantile(r, 0.99);
+        rd->io_stalls = vs.ring_full_stalls;
     } else if (mm && mm_dom_stats(mm, d, &ms) == 0 && ms.has_mmu) {
         rd->io_kind = "mmu";
         rd->io_rate = window_ns > 0 ? (double)ms.updates * 1e9 / window_ns : 0;
@@ -240,7 +251,7 @@ static void collect_io(struct run_dom *rd, int d, struct blk *b, struct net *net
 }
 
 static int collect(struct hv *h, const struct scn *s, struct blk *b, struct net *net,
-                   struct mm *mm, struct run_result *out)
+                   struct br *br, struct mm *mm, struct run_result *out)
 {
     hv_stats_sync(h);
     out->window_ns = hv_elapsed(h);
@@ -275,7 +286,7 @@ static int collect(struct hv *h, const struct scn *s, struct blk *b, struct net 
         rd->lat_p99 = quantile(lat, 0.99);
         rd->evt_p50 = quantile(hv_dom_evtchn_latency(h, d), 0.5);
         rd->evt_p99 = quantile(hv_dom_evtchn_latency(h, d), 0.99);
-        collect_io(rd, d, b, net, mm, w);
+        collect_io(rd, d, b, net, br, mm, w);
     }
     for (int p = 0; p < out->npcpus; p++) {
         struct hv_pcpu_stats ps;
@@ -317,31 +328,81 @@ static int record_io_metrics(struct store *db, struct blk *b, const struct scn *
     return rc ? -SIM_EDB : 0;
 }
 
+/* A NIC's device scalars: those of its transmit line, the queue the host
+ * controls (the receive side is the far end's wire). */
+static int record_nic(struct store *db, const char *m, const struct nic_stats *ns)
+{
+    int rc = store_scalar(db, m, "utilization", ns->tx.utilization);
+    rc |= store_scalar(db, m, "queue_depth_mean", ns->tx.queue_depth_mean);
+    rc |= store_scalar(db, m, "queue_depth_max", (double)ns->tx.queue_depth_max);
+    return rc;
+}
+
 /* The network metrics of the server domains (models/net). */
-static int record_net_metrics(struct store *db, struct net *n, const struct scn *s)
+static int record_net_metrics(struct store *db, struct net *n, struct br *br,
+                              const struct scn *s)
 {
     int rc = 0;
     for (int d = 0; n && d < s->ndomains; d++) {
         struct net_dom_stats st;
+        struct br_dom_stats vs = { 0 };
         if (net_dom_stats(n, d, &st) < 0 || !st.has_server)
             continue;
         const char *m = s->domains[d].name;
-        rc |= store_scalar(db, m, "net_packets", (double)st.net_packets);
+        if (br && br_dom_stats(br, d, &vs) < 0)
+            return -SIM_EINVAL;
+        rc |= store_scalar(db, m, "net_packets",
+                           (double)(st.net_packets + vs.rx_packets + vs.tx_packets));
         rc |= store_scalar(db, m, "requests_completed", (double)st.requests_completed);
         rc |= store_scalar(db, m, "requests_per_s", st.requests_per_s);
         if (rc || store_statistic(db, m, "net_latency", net_dom_latency(n, d)) < 0)
             return -SIM_EDB;
     }
-    /* A NIC's device scalars are those of its transmit line, the queue the
-     * host controls (the receive side is the far end's wire). */
     for (int k = 0; n && k < s->ndevices; k++) {
         struct nic_stats ns;
         if (net_dev_stats(n, k, &ns) < 0)
             continue;
-        const char *m = s->devices[k].name;
-        rc |= store_scalar(db, m, "utilization", ns.tx.utilization);
-        rc |= store_scalar(db, m, "queue_depth_mean", ns.tx.queue_depth_mean);
-        rc |= store_scalar(db, m, "queue_depth_max", (double)ns.tx.queue_depth_max);
+        rc |= record_nic(db, s->devices[k].name, &ns);
+    }
+    return rc ? -SIM_EDB : 0;
+}
+
+/* The metrics of the vifs (models/bridge): a pinger's ping_latency, the
+ * echo clients' net_latency, and every vif domain's packets through it in
+ * net_packets (plus its server front end's, if any). */
+static int record_br_metrics(struct store *db, struct br *br, struct net *n,
+                             const struct scn *s)
+{
+    int rc = 0;
+    for (int d = 0; br && d < s->ndomains; d++) {
+        struct br_dom_stats st;
+        struct net_dom_stats ns = { 0 };
+        if (br_dom_stats(br, d, &st) < 0 || !st.has_vif)
+            continue;
+        const char *m = s->domains[d].name;
+        if (n && net_dom_stats(n, d, &ns) == 0 && ns.has_server)
+            continue;       /* record_net_metrics counted them together */
+        rc |= store_scalar(db, m, "net_packets", (double)(st.rx_packets + st.tx_packets));
+        rc |= store_scalar(db, m, "ring_full_stalls", (double)st.ring_full_stalls);
+        if (st.pings) {
+            rc |= store_scalar(db, m, "pings_sent", (double)st.pings_sent);
+            if (rc || store_statistic(db, m, "ping_latency", br_dom_ping_latency(br, d)) < 0)
+                return -SIM_EDB;
+        }
+        if (st.echo) {
+            double w = (double)s->duration;
+            rc |= store_scalar(db, m, "requests_completed", (double)st.echo_completed);
+            rc |= store_scalar(db, m, "requests_per_s",
+                               w > 0 ? (double)st.echo_completed * 1e9 / w : 0);
+            if (rc || store_statistic(db, m, "net_latency", br_dom_echo_latency(br, d)) < 0)
+                return -SIM_EDB;
+        }
+    }
+    for (int k = 0; br && k < s->ndevices; k++) {
+        struct nic_stats ns;
+        if (br_dev_stats(br, k, &ns) < 0)
+            continue;
+        rc |= record_nic(db, s->devices[k].name, &ns);
     }
     return rc ? -SIM_EDB : 0;
 }
@@ -661,13 +722,14 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     struct be_host *bh = NULL;
     struct blk *b = NULL;
     struct net *net = NULL;
+    struct br *br = NULL;       /* vifs (models/bridge) */
     struct mm *mm = NULL;
     struct tl *tl = NULL;           /* --timeline recorder */
     struct xt_host *xt = NULL;      /* --xentrace recorder */
     struct trec *rec = NULL;        /* --record-trace recorder */
     struct obs_pair both;
     int rc = -SIM_EBADINPUT;
-    if (blk_needed(&sc) || net_needed(&sc)) {
+    if (blk_needed(&sc) || net_needed(&sc) || br_needed(&sc)) {
         bh = be_new(h, &sc);
         if (!bh) {
             snprintf(herr, sizeof herr, "out of memory");
@@ -677,6 +739,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     if (blk_needed(&sc) && !(b = blk_new(loop, h, &sc, bh, o->replication, herr, sizeof herr)))
         goto build_failed;
     if (net_needed(&sc) && !(net = net_new(loop, h, &sc, bh, o->replication, herr, sizeof herr)))
+        goto build_failed;
+    if (br_needed(&sc) && !(br = br_new(loop, h, &sc, bh, o->replication, herr, sizeof herr)))
         goto build_failed;
     if (bh && be_install(bh, herr, sizeof herr) < 0)
         goto build_failed;
@@ -728,11 +792,12 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         goto fail;
     }
     double t0 = wall_now();
-    if (!simulate(loop, h, 0, s->warmup, total, o) || net_status(net) < 0)
+    if (!simulate(loop, h, 0, s->warmup, total, o) || net_status(net) < 0 || br_status(br) < 0)
         goto stopped;
     hv_stats_reset(h);
     blk_stats_reset(b);
     net_stats_reset(net);
+    br_stats_reset(br);
     mm_stats_reset(mm);
     if (xt && (rc = xt_host_start(xt, ev_now(loop))) < 0) {
         snprintf(err, errlen, "%s: cannot write (%s)", o->xentrace, sim_strerror(rc));
@@ -741,15 +806,15 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     /* With --timeline the loop stops once more at the window's start to
      * sample every pCPU (no event is added, so nothing else changes). */
     if (tl && tl_w0 > s->warmup
-        && (!simulate(loop, h, s->warmup, tl_w0, total, o) || net_status(net) < 0))
+        && (!simulate(loop, h, s->warmup, tl_w0, total, o) || net_status(net) < 0 || br_status(br) < 0))
         goto stopped;
     if (tl)
         tl_start(tl);
-    if (!simulate(loop, h, tl ? tl_w0 : s->warmup, total, total, o) || net_status(net) < 0)
+    if (!simulate(loop, h, tl ? tl_w0 : s->warmup, total, total, o) || net_status(net) < 0 || br_status(br) < 0)
         goto stopped;
     out->wall_s = wall_now() - t0;
     out->events_total = ev_dispatched(loop);
-    rc = collect(h, s, b, net, mm, out);
+    rc = collect(h, s, b, net, br, mm, out);
     if (rc < 0) {
         snprintf(err, errlen, "collecting statistics: %s", sim_strerror(rc));
         goto fail;
@@ -765,7 +830,9 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         if (rc == 0)
             rc = record_io_metrics(o->db, b, &sc);
         if (rc == 0)
-            rc = record_net_metrics(o->db, net, &sc);
+            rc = record_net_metrics(o->db, net, br, &sc);
+        if (rc == 0)
+            rc = record_br_metrics(o->db, br, net, &sc);
         if (rc == 0)
             rc = record_mm_metrics(o->db, mm, &sc);
         if (rc == 0 && tl)
@@ -802,8 +869,8 @@ stopped:
     if (hv_status(h) < 0) {
         snprintf(err, errlen, "simulation failed: %s", hv_status_msg(h));
         rc = hv_status(h);
-    } else if (net_status(net) < 0) {
-        rc = net_status(net);
+    } else if (net_status(net) < 0 || br_status(br) < 0) {
+        rc = net_status(net) < 0 ? net_status(net) : br_status(br);
         snprintf(err, errlen, "simulation failed: network path: %s", sim_strerror(rc));
     } else {
         snprintf(err, errlen, "interrupted");
@@ -819,6 +886,7 @@ done:
     trec_abort(rec);
     blk_free(b);
     net_free(net);
+    br_free(br);
     mm_free(mm);
     be_free(bh);
     ev_loop_free(loop);

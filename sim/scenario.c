@@ -1152,6 +1152,7 @@ static const struct ilim lim_mcu_advance = { 1, 1000000 };
 static const struct ilim lim_updates = { 1, 1000000 };
 static const struct ilim lim_batch = { 1, 4096 };
 static const struct ilim lim_ring = { 1, 4096 };
+static const struct ilim lim_irq_cpu = { 0, 1023 };
 
 static const struct qlim q_duration = { UNIT_TIME, 0, 1, SEC(1000000) };
 static const struct qlim q_warmup = { UNIT_TIME, 0, 0, SEC(1000000) };
@@ -1166,6 +1167,7 @@ static const struct qlim q_memory = { UNIT_SIZE, 0, 1 << 20, 1LL << 42 };
 static const struct qlim q_per_request = { UNIT_TIME, 0, 0, SEC(1) };
 static const struct qlim q_io_size = { UNIT_SIZE, 0, 1, 64 << 20 };
 static const struct qlim q_reply = { UNIT_SIZE, 0, 0, 64 << 10 };
+static const struct qlim q_pkt_size = { UNIT_SIZE, 0, 1, 64 << 10 };
 static const struct qlim q_wl_time = { UNIT_TIME, 0, 1, SEC(3600) };
 static const struct qlim q_wl_dist = { UNIT_TIME, 0, 0, SEC(3600) };
 static const struct qlim q_warp = { UNIT_TIME, 0, 0, SEC(100) };
@@ -1347,6 +1349,7 @@ static const struct keydef cost_keys[] = {
     { "upcall", k_cost, offsetof(struct scn_costs, upcall), &q_cost, 0 },
     { "pte_validate", k_cost, offsetof(struct scn_costs, pte_validate), &q_cost, 0 },
     { "cache_refill", k_cost, offsetof(struct scn_costs, cache_refill), &q_cost, 0 },
+    { "kernel_packet", k_cost, offsetof(struct scn_costs, kernel_packet), &q_cost, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1479,12 +1482,29 @@ static const struct keydef disk_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
 
+static const char *const served_names[] = { "domain", "hypervisor", NULL };
+
+/* served_by: domain (a driver domain's back end) or hypervisor (Xen 1.0). */
+static int k_served_by(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int which = 0;
+    int rc = k_enum(c, k, v, &which);
+    if (rc)
+        return rc;
+    struct scn_device *d = (struct scn_device *)((char *)dst - k->off);
+    d->by_hypervisor = which == 1;
+    return set_loc(c, &v, &d->served_loc);
+}
+
 static const struct keydef nic_keys[] = {
     { "kind", NULL, 0, NULL, 0 },
     { "bandwidth", k_qty, offsetof(struct scn_device, bandwidth), &q_bandwidth, K_REQ },
     { "latency", k_qty, offsetof(struct scn_device, latency), &q_dev_time, 0 },
     { "ring", k_int, offsetof(struct scn_device, ring), &lim_ring, 0 },
     { "driver", k_driver, offsetof(struct scn_device, driver_name), NULL, 0 },
+    { "served_by", k_served_by, offsetof(struct scn_device, by_hypervisor), served_names, 0 },
+    { "per_request", k_qty, offsetof(struct scn_device, hv_per_request), &q_per_request, 0 },
+    { "irq_cpu", k_int, offsetof(struct scn_device, irq_cpu), &lim_irq_cpu, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1534,11 +1554,25 @@ static int one_device(struct ctx *c, struct entry *e, void *elem)
     d->latency = -1;
     d->queue = SCN_QUEUE_FIFO;
     d->ring = d->kind == SCN_DEV_DISK ? 32 : 256;
+    d->hv_per_request = -1;
+    d->irq_cpu = -1;
     r = walk_entries(c, &e->val, &es, d->kind == SCN_DEV_DISK ? disk_keys : nic_keys, d);
     if (r < 0) {
         rc = r;
         goto out;
     }
+    if (d->by_hypervisor && d->driver_name) {
+        rc = err(c, &entries_find(&es, "driver")->val, "driver: nic '%s' is served by the "
+                 "hypervisor (served_by: hypervisor); it has no driver domain", e->key);
+    } else if (!d->by_hypervisor && (d->hv_per_request >= 0 || d->irq_cpu >= 0)) {
+        struct entry *x = entries_find(&es, d->irq_cpu >= 0 ? "irq_cpu" : "per_request");
+        rc = err(c, &x->kref, "%s: only for a nic with 'served_by: hypervisor' (a driver "
+                 "domain's cost is its backend: { per_request })", x->key);
+    }
+    if (d->hv_per_request < 0)
+        d->hv_per_request = US(20);
+    if (d->irq_cpu < 0)
+        d->irq_cpu = 0;
     if (d->ring & (d->ring - 1)) {
         struct entry *re = entries_find(&es, "ring");
         rc = err(c, re ? &re->val : &e->val, "ring: must be a power of two (got %d)", d->ring);
@@ -1812,6 +1846,54 @@ static int k_count(struct ctx *c, const struct keydef *k, struct nref v, void *d
     return k_int(c, k, v, dst);
 }
 
+/* A domain named later (ping's target), checked after the walk. */
+static int k_ping_target(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int rc = k_str(c, k, v, dst);
+    if (rc)
+        return rc;
+    struct scn_ping *p = (struct scn_ping *)((char *)dst - k->off);
+    return set_loc(c, &v, &p->target_loc);
+}
+
+static const struct keydef ping_keys[] = {
+    { "target", k_ping_target, offsetof(struct scn_ping, target_name), NULL, K_REQ },
+    { "interval", k_dist, offsetof(struct scn_ping, interval), &q_wl_dist, K_REQ },
+    { "size", k_qty, offsetof(struct scn_ping, size), &q_pkt_size, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef echo_keys[] = {
+    { "arrival", k_dist, offsetof(struct scn_echo, arrival), &q_wl_dist, K_REQ },
+    { "size", k_qty, offsetof(struct scn_echo, size), &q_pkt_size, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static int k_ping(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_ping *p = dst;
+    p->set = true;
+    set_loc(c, &v, &p->loc);
+    return walk_map(c, v, k->aux, p);
+}
+
+static int k_echo(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_echo *p = dst;
+    p->set = true;
+    set_loc(c, &v, &p->loc);
+    return walk_map(c, v, k->aux, p);
+}
+
+static int k_vif(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int rc = k_str(c, k, v, dst);
+    if (rc)
+        return rc;
+    struct scn_domain *d = (struct scn_domain *)((char *)dst - offsetof(struct scn_domain, vif_name));
+    return set_loc(c, &v, &d->vif_loc);
+}
+
 static const struct keydef domain_keys[] = {
     { "privileged", k_bool, DOM(privileged), NULL, 0 },
     { "vcpus", k_int, DOM(vcpus), &lim_vcpus, 0 },
@@ -1822,6 +1904,9 @@ static const struct keydef domain_keys[] = {
     { "workload", k_workload, DOM(wl), NULL, 0 },
     { "backend", k_map, DOM(backend_per_request), backend_keys, 0 },
     { "unpause", k_qty, DOM(unpause), &q_warmup, 0 },
+    { "vif", k_vif, DOM(vif_name), NULL, 0 },
+    { "ping", k_ping, DOM(ping), ping_keys, 0 },
+    { "echo", k_echo, DOM(echo), echo_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1850,6 +1935,10 @@ static void dom_defaults(struct scn_domain *d, bool privileged)
     d->wl.think.kind = DIST_CONST;
     d->wl.reply_size = 1024;
     d->wl.batch = 1;
+    d->vif = -1;
+    d->ping.target = -1;
+    d->ping.size = 64;
+    d->echo.size = 64;
 }
 
 /* Whether the domain's mapping (with overrides) says privileged: true; the
@@ -2110,6 +2199,121 @@ static int resolve_driver(struct ctx *c, struct scn *s, struct scn_device *dv)
     return loc_err(c, &dv->driver_loc, "driver: domain '%s' is not defined", dv->driver_name);
 }
 
+/* The index of the domain named name (at loc, under key), or an error
+ * that names a group or suggests the nearest name. */
+static int find_domain(struct ctx *c, const struct scn *s, const char *key, const char *name,
+                       const struct scn_loc *loc, int *out)
+{
+    const char *names[256];
+    size_t nn = 0;
+    int group = 0;
+    for (int i = 0; i < s->ndomains; i++) {
+        if (!strcmp(s->domains[i].name, name)) {
+            *out = i;
+            return 0;
+        }
+        if (s->domains[i].index >= 0 && !strcmp(s->domains[i].group, name))
+            group++;
+        if (nn < 256)
+            names[nn++] = s->domains[i].name;
+    }
+    if (group)
+        return loc_err(c, loc, "%s: '%s' names a group of %d domains; name one of them, e.g. "
+                       "'%s.0'", key, name, group, name);
+    const char *near = nearest(name, names, nn);
+    if (near)
+        return loc_err(c, loc, "%s: domain '%s' is not defined; did you mean '%s'?", key, name,
+                       near);
+    return loc_err(c, loc, "%s: domain '%s' is not defined", key, name);
+}
+
+/* vif, ping and echo (models/bridge.h): the vif names a NIC with a server
+ * (a driver domain or the hypervisor); ping and echo need a vif; a ping's
+ * target is another domain with a vif on the same bridge, which only a
+ * driver domain has; a NIC carries echo clients or server/trace traffic,
+ * not both. */
+static int resolve_net(struct ctx *c, struct scn *s)
+{
+    int rc = 0;
+    for (int i = 0; i < s->ndomains; i++) {
+        struct scn_domain *d = &s->domains[i];
+        if (d->vif_name) {
+            int k = -1;
+            for (int j = 0; j < s->ndevices && k < 0; j++)
+                if (!strcmp(s->devices[j].name, d->vif_name))
+                    k = j;
+            const struct scn_device *dv = k >= 0 ? &s->devices[k] : NULL;
+            if (!dv)
+                rc = loc_err(c, &d->vif_loc, "vif: device '%s' is not defined (a vif is on "
+                             "the bridge of a nic)", d->vif_name);
+            else if (dv->kind != SCN_DEV_NIC)
+                rc = loc_err(c, &d->vif_loc, "vif: '%s' is a disk; a vif is on the bridge "
+                             "of a nic", d->vif_name);
+            else if (!dv->by_hypervisor && dv->driver < 0)
+                rc = loc_err(c, &d->vif_loc, "vif: nic '%s' has no driver domain: mark a "
+                             "domain 'privileged: true' (usually dom0) or give the nic "
+                             "'served_by: hypervisor'", d->vif_name);
+            else if (dv->driver == i)
+                rc = loc_err(c, &d->vif_loc, "vif: domain '%s' is the driver domain of '%s' "
+                             "(its bridge's host), not a guest on it", d->name, d->vif_name);
+            else
+                d->vif = k;
+        }
+        if (d->ping.set && !d->vif_name)
+            rc = loc_err(c, &d->ping.loc, "ping: domain '%s' has no vif (add 'vif: NIC')",
+                         d->name);
+        if (d->echo.set && !d->vif_name)
+            rc = loc_err(c, &d->echo.loc, "echo: domain '%s' has no vif (add 'vif: NIC')",
+                         d->name);
+    }
+    if (rc)
+        return rc;
+    for (int i = 0; i < s->ndomains; i++) {
+        struct scn_domain *d = &s->domains[i];
+        int t;
+        if (!d->ping.set)
+            continue;
+        int r = find_domain(c, s, "target", d->ping.target_name, &d->ping.target_loc, &t);
+        if (r < 0) {
+            rc = r;
+            continue;
+        }
+        const struct scn_device *dv = &s->devices[d->vif];
+        if (t == i)
+            rc = loc_err(c, &d->ping.target_loc, "target: domain '%s' cannot ping itself",
+                         d->name);
+        else if (s->domains[t].vif != d->vif)
+            rc = loc_err(c, &d->ping.target_loc, "target: domain '%s' has no vif on '%s' "
+                         "(add 'vif: %s' to it)", s->domains[t].name, dv->name, dv->name);
+        else if (dv->by_hypervisor)
+            rc = loc_err(c, &d->ping.loc, "ping: nic '%s' is served by the hypervisor, which "
+                         "has no bridge between guests; serve it by a driver domain",
+                         dv->name);
+        else
+            d->ping.target = t;
+    }
+    for (int i = 0; i < s->ndomains; i++) {
+        const struct scn_workload *wl = &s->domains[i].wl;
+        int k = wl->type == SCN_WL_SERVER ? wl->device : wl->type == SCN_WL_TRACE ? wl->nic : -1;
+        if (k < 0)
+            continue;
+        if (s->domains[i].echo.set)
+            return loc_err(c, &s->domains[i].echo.loc, "echo: domain '%s' has a %s workload "
+                           "on a nic already (their net_latency would mix)", s->domains[i].name,
+                           wl_names[wl->type]);
+        if (s->devices[k].by_hypervisor)
+            return loc_err(c, &wl->loc, "workload: nic '%s' is served by the hypervisor, which "
+                           "carries only vif traffic (vif, echo); serve it by a driver domain",
+                           s->devices[k].name);
+        for (int j = 0; j < s->ndomains; j++)
+            if (s->domains[j].echo.set && s->domains[j].vif == k)
+                return loc_err(c, &s->domains[j].echo.loc, "echo: nic '%s' also carries the "
+                               "%s workload of '%s'; give the echo clients a nic of their own",
+                               s->devices[k].name, wl_names[wl->type], s->domains[i].name);
+    }
+    return 0;
+}
+
 static int finish(struct ctx *c, struct walk *w)
 {
     struct scn *s = w->s;
@@ -2171,6 +2375,8 @@ static int finish(struct ctx *c, struct walk *w)
             d->wl.device_name = t->d.wl.device_name ? strdup(t->d.wl.device_name) : NULL;
             d->wl.nic_name = t->d.wl.nic_name ? strdup(t->d.wl.nic_name) : NULL;
             d->wl.file = t->d.wl.file ? strdup(t->d.wl.file) : NULL;
+            d->vif_name = t->d.vif_name ? strdup(t->d.vif_name) : NULL;
+            d->ping.target_name = t->d.ping.target_name ? strdup(t->d.ping.target_name) : NULL;
             d->cpus = NULL;
             d->ncpus = 0;
             s->ndomains++;
@@ -2192,7 +2398,9 @@ static int finish(struct ctx *c, struct walk *w)
             }
             if (!d->name || !d->group || (t->d.wl.device_name && !d->wl.device_name) ||
                 (t->d.wl.nic_name && !d->wl.nic_name) ||
-                (t->d.wl.file && !d->wl.file) || (t->cpus.n && !d->cpus))
+                (t->d.wl.file && !d->wl.file) || (t->cpus.n && !d->cpus) ||
+                (t->d.vif_name && !d->vif_name) ||
+                (t->d.ping.target_name && !d->ping.target_name))
                 return c->oom = true, -SIM_ENOMEM;
         }
     }
@@ -2200,10 +2408,20 @@ static int finish(struct ctx *c, struct walk *w)
         rc = loc_err(c, &first_dev_user, "this workload uses a device, whose back end runs in a "
                      "driver domain: mark a domain 'privileged: true' (usually dom0)");
     for (int i = 0; i < s->ndevices; i++) {
+        if (s->devices[i].by_hypervisor) {
+            s->devices[i].driver = -1;
+            if (s->devices[i].irq_cpu >= pcpus)
+                rc = loc_err(c, &s->devices[i].served_loc, "irq_cpu: pCPU %d does not exist "
+                             "(the machine has %d pCPU%s)", s->devices[i].irq_cpu, pcpus,
+                             pcpus == 1 ? "" : "s");
+            continue;
+        }
         r = resolve_driver(c, s, &s->devices[i]);
         if (r < 0)
             rc = r;
     }
+    if (rc == 0)
+        rc = resolve_net(c, s);
     return rc;
 }
 
@@ -2606,6 +2824,8 @@ static void domain_free(struct scn_domain *d)
     free(d->wl.device_name);
     free(d->wl.nic_name);
     free(d->wl.file);
+    free(d->vif_name);
+    free(d->ping.target_name);
 }
 
 void scn_free(struct scn *s)
@@ -2660,6 +2880,7 @@ static void scn_defaults(struct scn *s)
     s->machine.costs.upcall = (struct quantity){ US(1), false };
     s->machine.costs.pte_validate = (struct quantity){ 150, true };
     s->machine.costs.cache_refill = (struct quantity){ 0, false };
+    s->machine.costs.kernel_packet = (struct quantity){ US(5), false };
     snprintf(s->sched.name, sizeof s->sched.name, "bvt");
     s->sched.rr.slice = MS(10);
     s->sched.bvt.ctx_allow = MS(5);
@@ -2726,6 +2947,7 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
     for (int i = 0; i < s->ndevices; i++) {
         fix_loc(&s->devices[i].loc, s->file);
         fix_loc(&s->devices[i].driver_loc, s->file);
+        fix_loc(&s->devices[i].served_loc, s->file);
     }
     for (int i = 0; i < s->ndomains; i++) {
         struct scn_domain *d = &s->domains[i];
@@ -2736,6 +2958,10 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&d->wl.ref_loc, s->file);
         fix_loc(&d->wl.file_loc, s->file);
         fix_loc(&d->wl.nic_loc, s->file);
+        fix_loc(&d->vif_loc, s->file);
+        fix_loc(&d->ping.loc, s->file);
+        fix_loc(&d->ping.target_loc, s->file);
+        fix_loc(&d->echo.loc, s->file);
     }
     return s;
 }
@@ -3137,6 +3363,24 @@ char *scn_canonical(const struct scn *s)
                   wl->loop);
         if (wl->nic >= 0)           /* only then: the other scenarios' hashes stay */
             sb_printf(&b, " nic %d\n", wl->nic);
+        if (d->vif >= 0) {          /* likewise */
+            char kp[64];
+            fmt_qty(kp, sizeof kp, m->costs.kernel_packet);
+            sb_printf(&b, " vif %d kernel_packet %s\n", d->vif, kp);
+        }
+        if (d->ping.set)
+            sb_printf(&b, " ping %d %d:%.17g:%.17g %" PRId64 "\n", d->ping.target,
+                      d->ping.interval.kind, d->ping.interval.a, d->ping.interval.b,
+                      d->ping.size);
+        if (d->echo.set)
+            sb_printf(&b, " echo %d:%.17g:%.17g %" PRId64 "\n", d->echo.arrival.kind,
+                      d->echo.arrival.a, d->echo.arrival.b, d->echo.size);
+    }
+    for (int i = 0; i < s->ndevices; i++) {
+        const struct scn_device *d = &s->devices[i];
+        if (d->by_hypervisor)
+            sb_printf(&b, "device %s served_by hypervisor %" PRId64 " irq_cpu %d\n", d->name,
+                      d->hv_per_request, d->irq_cpu);
     }
     for (int i = 0; i < s->nsweep; i++) {
         sb_printf(&b, "sweep %s", s->sweep[i].path);

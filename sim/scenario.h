@@ -58,6 +58,8 @@ struct scn_costs {
     struct quantity upcall;         /* per event-channel upcall into a guest */
     struct quantity pte_validate;   /* per page-table entry validated */
     struct quantity cache_refill;   /* after switching to a different domain */
+    struct quantity kernel_packet;  /* guest kernel CPU per vif packet handled in an
+                                       upcall (echo answered, reply taken, ping sent) */
 };
 
 /* The order in which domains unpaused at the same instant are unpaused
@@ -118,6 +120,10 @@ struct scn_device {
     int driver;                     /* index into scn.domains of the domain running
                                        the back end; -1 if no domain is privileged */
     struct scn_loc driver_loc;      /* where driver was written */
+    bool by_hypervisor;             /* nic: served_by: hypervisor (Xen 1.0), no driver domain */
+    sim_time_t hv_per_request;      /* ns of hypervisor time per packet (served_by hypervisor) */
+    int irq_cpu;                    /* pCPU that takes its interrupt (served_by hypervisor) */
+    struct scn_loc served_loc;      /* where served_by was written */
 };
 
 /* Per-domain parameters of each policy; `set` says the block was given. */
@@ -182,6 +188,24 @@ struct scn_workload {
     struct scn_loc nic_loc;         /* where nic was written */
 };
 
+/* ping: the domain's kernel sends echo requests to another domain's vif. */
+struct scn_ping {
+    bool set;
+    char *target_name;              /* as written */
+    int target;                     /* index into scn.domains */
+    struct dist interval;           /* ns between pings */
+    int64_t size;                   /* B per echo request (and its reply) */
+    struct scn_loc loc, target_loc;
+};
+
+/* echo: clients beyond the vif's NIC send the domain echo requests. */
+struct scn_echo {
+    bool set;
+    struct dist arrival;            /* ns between requests */
+    int64_t size;                   /* B per request (and its reply) */
+    struct scn_loc loc;
+};
+
 struct scn_domain {
     char *name;                     /* unique; "hog.2" for the third of a count */
     char *group;                    /* the name as written ("hog") */
@@ -198,6 +222,11 @@ struct scn_domain {
     struct scn_bvt_dom bvt;
     struct scn_atropos_dom atropos;
     struct scn_workload wl;
+    char *vif_name;                 /* vif: the NIC whose bridge it is on, as written */
+    int vif;                        /* index into scn.devices, -1 if none */
+    struct scn_loc vif_loc;
+    struct scn_ping ping;
+    struct scn_echo echo;
 };
 
 struct scn_sweep_axis {
