@@ -24,6 +24,7 @@
 #include "sim/dist.h"
 #include "sim/err.h"
 #include "sim/rng.h"
+#include "sim/tfifo.h"
 #include "sim/units.h"
 
 #define BR_WIRE (-1)                /* src/dst beyond the NIC */
@@ -98,18 +99,11 @@ enum { BR_WORK_TX, BR_WORK_RX };    /* be_work.kind */
 
 static int pq_push(struct pktq *q, const struct br_pkt *p)
 {
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? 2 * q->cap : 16;
-        struct br_pkt *b = malloc(cap * sizeof *b);
-        if (!b)
-            return -SIM_ENOMEM;
-        for (size_t i = 0; i < q->n; i++)
-            b[i] = q->buf[(q->head + i) % q->cap];
-        free(q->buf);
-        q->buf = b;
-        q->head = 0;
-        q->cap = cap;
-    }
+    void *buf = q->buf;
+    int rc = ring_grow(&buf, sizeof *q->buf, &q->head, q->n, &q->cap, 16);
+    if (rc < 0)
+        return rc;
+    q->buf = buf;
     q->buf[(q->head + q->n) % q->cap] = *p;
     q->n++;
     return 0;

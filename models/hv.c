@@ -45,6 +45,7 @@
 #include "schedulers/sched.h"
 #include "sim/clock.h"
 #include "sim/err.h"
+#include "sim/tfifo.h"
 #include "sim/units.h"
 #include "workloads/wl.h"
 
@@ -851,18 +852,11 @@ int hv_pcpu_work(struct hv *h, int pcpu, sim_time_t ns, hv_work_fn *fn, void *ar
     if (!h || pcpu < 0 || pcpu >= h->np || ns < 0 || !fn || !h->started)
         return -SIM_EINVAL;
     struct hv_pcpu *p = &h->pcpus[pcpu];
-    if (p->wn == p->wcap) {
-        size_t cap = p->wcap ? 2 * p->wcap : 8;
-        struct hv_work *q = malloc(cap * sizeof *q);
-        if (!q)
-            return -SIM_ENOMEM;
-        for (size_t i = 0; i < p->wn; i++)
-            q[i] = p->wq[(p->whead + i) % p->wcap];
-        free(p->wq);
-        p->wq = q;
-        p->whead = 0;
-        p->wcap = cap;
-    }
+    void *wq = p->wq;
+    int grc = ring_grow(&wq, sizeof *p->wq, &p->whead, p->wn, &p->wcap, 8);
+    if (grc < 0)
+        return grc;
+    p->wq = wq;
     sim_time_t now = ev_now(h->loop);
     pcpu_sync(p, now);
     if (p->st_end <= now) {

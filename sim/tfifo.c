@@ -4,23 +4,39 @@
 #include "sim/tfifo.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/err.h"
 
+int ring_grow(void **buf, size_t elem, size_t *head, size_t n, size_t *cap, size_t first_cap)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? 2 * *cap : first_cap;
+    char *b = malloc(ncap * elem);
+    if (!b)
+        return -SIM_ENOMEM;
+    const char *old = *buf;
+    /* The n elements run from head to the end, then wrap to index 0. */
+    size_t tail = *cap - *head < n ? *cap - *head : n;
+    if (n) {
+        memcpy(b, old + *head * elem, tail * elem);
+        memcpy(b + tail * elem, old, (n - tail) * elem);
+    }
+    free(*buf);
+    *buf = b;
+    *head = 0;
+    *cap = ncap;
+    return 0;
+}
+
 int tfifo_push(struct tfifo *q, sim_time_t t)
 {
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? 2 * q->cap : 64;
-        sim_time_t *b = malloc(cap * sizeof *b);
-        if (!b)
-            return -SIM_ENOMEM;
-        for (size_t i = 0; i < q->n; i++)
-            b[i] = q->buf[(q->head + i) % q->cap];
-        free(q->buf);
-        q->buf = b;
-        q->head = 0;
-        q->cap = cap;
-    }
+    void *buf = q->buf;
+    int rc = ring_grow(&buf, sizeof *q->buf, &q->head, q->n, &q->cap, 64);
+    if (rc < 0)
+        return rc;
+    q->buf = buf;
     q->buf[(q->head + q->n) % q->cap] = t;
     q->n++;
     return 0;

@@ -5,6 +5,8 @@
  *
  * A circular buffer that doubles when full (amortised O(1) push, O(1) pop);
  * it never shrinks. Zero-initialised is empty; tfifo_free releases it.
+ * ring_grow is that growth for a circular buffer of any element type (the
+ * bridge's packet queues, the hypervisor's work queue).
  */
 #ifndef XENSIM_SIM_TFIFO_H
 #define XENSIM_SIM_TFIFO_H
@@ -39,5 +41,12 @@ static inline sim_time_t tfifo_pop(struct tfifo *q)
 }
 
 void tfifo_free(struct tfifo *q);
+
+/* Make room in the circular buffer *buf of *cap elements of elem bytes
+ * holding n from index head: if it is full, reallocate it at twice the
+ * capacity (first_cap if it has none) with the n elements moved to indices
+ * 0 .. n-1, and set *head to 0. 0, or -SIM_ENOMEM with the buffer
+ * unchanged. */
+int ring_grow(void **buf, size_t elem, size_t *head, size_t n, size_t *cap, size_t first_cap);
 
 #endif

@@ -6,6 +6,8 @@
  */
 #include "sim/tfifo.h"
 
+#include <stdlib.h>
+
 #include "tests/check_util.h"
 
 START_TEST(fifo_order_across_growth)
@@ -35,11 +37,52 @@ START_TEST(fifo_order_across_growth)
 }
 END_TEST
 
+/* ring_grow on a buffer of 3-word records, full with its head in the
+ * middle: the oldest (at head) must land at index 0, in order, and a
+ * buffer that is not full is left alone. */
+struct rec {
+    long a, b, c;
+};
+
+START_TEST(ring_grow_wrapped_records)
+{
+    size_t cap = 4, head = 3, n = 4;
+    struct rec *r = malloc(cap * sizeof *r);
+    ck_assert_ptr_nonnull(r);
+    for (size_t i = 0; i < n; i++)
+        r[(head + i) % cap] = (struct rec){ (long)i, 10 * (long)i, 100 * (long)i };
+    void *buf = r;
+    ck_assert_int_eq(ring_grow(&buf, sizeof *r, &head, n, &cap, 16), 0);
+    r = buf;
+    ck_assert_uint_eq(cap, 8);
+    ck_assert_uint_eq(head, 0);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(r[i].a, (long)i);
+        ck_assert_int_eq(r[i].b, 10 * (long)i);
+        ck_assert_int_eq(r[i].c, 100 * (long)i);
+    }
+    /* Not full: nothing moves. */
+    head = 2;
+    ck_assert_int_eq(ring_grow(&buf, sizeof *r, &head, 5, &cap, 16), 0);
+    ck_assert_ptr_eq(buf, r);
+    ck_assert_uint_eq(cap, 8);
+    ck_assert_uint_eq(head, 2);
+    free(buf);
+    /* Empty: the first capacity. */
+    buf = NULL;
+    cap = head = 0;
+    ck_assert_int_eq(ring_grow(&buf, sizeof *r, &head, 0, &cap, 16), 0);
+    ck_assert_uint_eq(cap, 16);
+    free(buf);
+}
+END_TEST
+
 static Suite *tfifo_suite(void)
 {
     Suite *s = suite_create("tfifo");
     TCase *tc = xs_tcase(s, "fifo", 10);
     tcase_add_test(tc, fifo_order_across_growth);
+    tcase_add_test(tc, ring_grow_wrapped_records);
     return s;
 }
 
