@@ -9,11 +9,18 @@
  *  - SCHEDULE_SOFTIRQ raised by sched_tickle and by the slice timer is an
  *    engine event at the current time, at most one pending per pCPU. Block
  *    and yield enter the scheduler directly, as do_block / SCHEDOP_yield do
- *    in Xen 2.0, so a blocked vCPU is never left current.
- *  - The slice timer, the 10 ms t_timer and the workloads' sleep timers are
- *    clk_timers of the pCPU's modelled clock (sim/clock.h): they fire up to
- *    timer_slop early, batched.
+ *    in Xen 2.0 (RELEASE-2.0.0 schedule.c), so a blocked vCPU is never left
+ *    current; a block with an event pending enters it too, and the vCPU
+ *    stays runnable. A block calls the policy's do_block hook, never sleep.
+ *  - The slice timer, the 10 ms t_timer, the 500 ms fallback_timer and the
+ *    workloads' sleep timers are clk_timers of the pCPU's modelled clock
+ *    (sim/clock.h): they fire up to timer_slop early, batched, equal
+ *    expiries in the order of Xen's timer heap.
  *  - Wake: mark runnable, then the policy's wake hook decides on preemption.
+ *  - Boot and admission: idle vCPUs inserted before system time starts
+ *    (HV_BOOT_NOW), every domain created paused and unpaused (a wake) at its
+ *    scenario time, the secondary pCPUs' idle vCPUs woken at boot; pause
+ *    calls the sleep hook.
  *
  * Costs and time accounting. A switch at engine time T gives the pCPU the
  * windows [T, T+sw) of switch overhead (costs.context_switch), then, if the
@@ -639,9 +646,9 @@ static void upcall_now(struct hv_vcpu *v)
 }
 
 /* curr's operation is over: run its workload until it computes, yields or
- * blocks. A pending upcall comes first; a vCPU with one pending does not
- * block or sleep (as do_block's check of pending events), it takes the
- * upcall and its workload is asked again. */
+ * blocks. A pending upcall comes first; a block or sleep with one pending
+ * still enters the scheduler (do_block), and the workload is asked again
+ * when the vCPU next runs. */
 static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
 {
     struct hv *h = p->h;

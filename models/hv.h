@@ -9,10 +9,12 @@
  * NOW(), removes the slice timer, charges prev, asks the policy for
  * {next, slice}, stamps next->lastschd and arms the slice timer at
  * now + slice; prev == next is no switch at all. Block and yield enter the
- * scheduler directly, as SCHEDOP_block / SCHEDOP_yield do; a wake goes
- * through the policy's wake hook, which may raise SCHEDULE_SOFTIRQ
- * (sched_tickle) or pull the slice timer earlier. A periodic 10 ms tick
- * (t_timer) runs on every pCPU. Costs: a context switch costs
+ * scheduler directly, as SCHEDOP_block / SCHEDOP_yield do; a block calls
+ * the policy's do_block hook (if any), never sleep, which only a pause
+ * reaches. A domain is created paused and admitted through the wake hook
+ * when unpaused; a wake may raise SCHEDULE_SOFTIRQ (sched_tickle) or pull
+ * the slice timer earlier. The 10 ms tick (t_timer) and the 500 ms
+ * fallback_timer run on every pCPU, re-armed from NOW(). Costs: a context switch costs
  * costs.context_switch of pure overhead, and a switch to a vCPU of another
  * domain than the last one that ran on the pCPU also costs
  * costs.cache_refill, charged to the incoming vCPU as CPU time that makes no
@@ -20,9 +22,8 @@
  *
  * Simplified (docs/hypervisor.md has the full list): no migration (a vCPU
  * stays on the pCPU chosen at creation, as in Xen 2.0's per-CPU queues);
- * the tick is counted but delivers nothing yet (its VIRQ_TIMER upcall cost
- * comes with the event-channel model); no 500 ms fallback timer; handlers
- * other than the switch itself take no simulated time.
+ * the fallback timer's time-info refresh is not modelled; handlers other
+ * than the switch itself take no simulated time.
  *
  * Time: every statistic is in ns of true (engine) time; policies and
  * workloads see only NOW() of their pCPU's modelled clock.
@@ -77,10 +78,12 @@ enum hv_runstate {
  * Build the host described by s: s->machine.pcpus pCPUs with their clocks
  * (s->machine.clock), an idle vCPU each, every domain's vCPUs placed on
  * pCPUs (see hv_vcpu_pcpu), the policy initialised (ops->init) and every
- * vCPU allocated (ops->alloc_vdata) and inserted (ops->insert) runnable:
- * the idle vCPUs first (ids 0 .. pcpus-1, one per pCPU), then the domains'
- * vCPUs in scenario order (ids from pcpus up), each allocated and inserted
- * before the next.
+ * vCPU allocated (ops->alloc_vdata) and inserted (ops->insert): the idle
+ * vCPUs first (ids 0 .. pcpus-1, one per pCPU, runnable, inserted while
+ * NOW() reads -1 for the policy: before system time started, as in Xen
+ * 2.0's boot), then the domains' vCPUs in scenario order (ids from pcpus
+ * up), each allocated and inserted before the next, paused (offline) until
+ * hv_start's unpause.
  * Randomness comes from named streams seeded from (s->seed, replication).
  * Nothing is scheduled on the loop until hv_start().
  *
@@ -270,9 +273,8 @@ struct evtchn *hv_evtchn(struct hv *h);
  * Operation observer: fn(ctx, t, dom, vcpu, now, op) is called with every
  * operation a domain's workload returns, before the core acts on it (t:
  * engine ns; now: NOW() of the vCPU's pCPU, the time the workload saw), in
- * engine-time order: what `xensim run --record-trace` writes. Operations a
- * vCPU takes back (a sleep or block refused because an upcall is pending)
- * are reported as returned. One observer; fn NULL removes it; unset, the
+ * engine-time order: what `xensim run --record-trace` writes. A sleep or
+ * block cancelled because an upcall is pending is reported as returned. One observer; fn NULL removes it; unset, the
  * core pays one NULL test per operation.
  */
 struct wl_op;
