@@ -274,7 +274,12 @@ struct evtchn *hv_evtchn(struct hv *h);
  * operation a domain's workload returns, before the core acts on it (t:
  * engine ns; now: NOW() of the vCPU's pCPU, the time the workload saw), in
  * engine-time order: what `xensim run --record-trace` writes. A sleep or
- * block cancelled because an upcall is pending is reported as returned. One observer; fn NULL removes it; unset, the
+ * block cancelled because an upcall is pending is reported as returned.
+ * The observer may raise events (evtchn): the core acts on the operation
+ * after it returns, so a port raised there is pending at that block (the
+ * only way to reach Xen's block-with-an-event-pending path, since the
+ * guest code between the core's check and the block takes no time here;
+ * tests/test_sched_e2e.c does). One observer; fn NULL removes it; unset, the
  * core pays one NULL test per operation.
  */
 struct wl_op;

@@ -6,7 +6,7 @@
  * The FIFO policy: one queue per pCPU of runnable vCPUs that are not
  * running; do_schedule puts a still-runnable prev at the tail and runs the
  * head (idle if none) for a fixed slice; wake appends and preempts only the
- * idle vCPU. Scenarios name a real scheduler (the loader wants rr, bvt or
+ * idle vCPU; sleep (reached only by a pause) logs and dequeues. Scenarios name a real scheduler (the loader wants rr, bvt or
  * atropos) but the FIFO ops are passed to hv_new directly.
  *
  * Expected numbers are derived by hand in the comments, usually with a
@@ -52,8 +52,8 @@ static sim_time_t fifo_slice = 10 * MS;
 static const char *fifo_refuse;            /* refuse this domain's parameters */
 static bool fifo_bad_slice;                /* return a slice of 0 */
 static struct fifo *fifo_last;
-static struct { int id; sim_time_t now; } wake_log[WAKE_LOG_MAX];
-static int wake_n;
+static struct { int id; sim_time_t now; } wake_log[WAKE_LOG_MAX], sleep_log[WAKE_LOG_MAX];
+static int wake_n, sleep_n;
 
 static void fifo_reset_knobs(void)
 {
@@ -61,6 +61,7 @@ static void fifo_reset_knobs(void)
     fifo_refuse = NULL;
     fifo_bad_slice = false;
     wake_n = 0;
+    sleep_n = 0;
 }
 
 static int fifo_init(struct sched_core *core, const struct scn *s, void **priv)
@@ -134,12 +135,36 @@ static void fifo_insert(void *priv, struct sched_vcpu *v)
         enq(priv, v);
 }
 
+/* Take v off its pCPU's queue if it is there. */
+static void unq(struct fifo *f, struct sched_vcpu *v)
+{
+    struct fifo_v *fv = v->priv, *prev = NULL;
+    int p = v->processor;
+    if (!fv->queued)
+        return;
+    for (struct fifo_v *i = f->head[p]; i != fv; i = i->next)
+        prev = i;
+    if (prev)
+        prev->next = fv->next;
+    else
+        f->head[p] = fv->next;
+    if (f->tail[p] == fv)
+        f->tail[p] = prev;
+    fv->queued = false;
+}
+
+/* Reached only by a pause (hv_domain_pause): logged; a queued vCPU leaves
+ * the queue, the running one (never queued) is descheduled by the core. */
 static void fifo_sleep(void *priv, struct sched_vcpu *v)
 {
-    (void)priv;
-    /* The core only blocks the running vCPU, which is never queued. */
-    ck_assert(!((struct fifo_v *)v->priv)->queued);
+    struct fifo *f = priv;
     ck_assert(!v->runnable);
+    if (sleep_n < WAKE_LOG_MAX) {
+        sleep_log[sleep_n].id = v->id;
+        sleep_log[sleep_n].now = sched_now(f->core, v->processor);
+        sleep_n++;
+    }
+    unq(f, v);
 }
 
 static void fifo_wake(void *priv, struct sched_vcpu *v)
@@ -1041,6 +1066,186 @@ START_TEST(test_port_on_vcpu1_interrupts_it)
 }
 END_TEST
 
+/* --- the tick ------------------------------------------------------------ */
+
+/* Run to t and return the ticks pCPU 0 has counted since boot. */
+static uint64_t ticks_at(struct rig *r, sim_time_t t)
+{
+    rig_run(r, t);
+    return pstats(r, 0).ticks;
+}
+
+/*
+ * The 10 ms tick is re-armed at NOW() + 10 ms when it fires (Xen 2.0's
+ * t_timer_fn), so any lateness or earliness of one tick carries into all
+ * the following ones. An idle host (the one domain is unpaused only at
+ * 1000 s; FIFO slices of 100 s keep the slice timer out of the way), one
+ * pCPU, exact clock; the 500 ms fallback timer is in the heap too.
+ *  - Slop 0: a timer runs only once NOW() > expires; the one-shot, which
+ *    counts the exact 10 ms (a whole number of 10 ns APIC ticks), arrives
+ *    at the expiry itself, when nothing is due, and the softirq runs again
+ *    1 ns later. Each tick is 1 ns late and re-armed from there: tick n at
+ *    n * (10 ms + 1 ns). Tick 100 is at 1,000,000,100 ns, so [0, 1 s]
+ *    holds 99 ticks, one short of a fixed 10 ms grid.
+ *  - APIC at 3,906,250 Hz (256 ns per count), slop 50 us: 10 ms is
+ *    39062.5 counts, rounded down to 39062 = 9,999,872 ns, so each tick's
+ *    interrupt comes 128 ns early, within the slop: the tick runs then.
+ *    Tick n at n * 9,999,872 ns (the fallback timer, due 6.4 us after
+ *    ticks 50 and 100, only joins their batches). The 100th is at
+ *    999,987,200 ns: [0, 999.99 ms] holds 100 ticks, one more than a
+ *    fixed grid.
+ */
+START_TEST(test_tick_drift)
+{
+    fifo_reset_knobs();
+    fifo_slice = 100 * SIM_SEC;
+    struct rig r;
+    rig_up(&r, "name: tick0\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz, timer_slop: 0ns } }\n"
+               "domains:\n  late: { unpause: 1000s, workload: { type: cpu } }\n", &fifo_ops);
+    ck_assert_uint_eq(ticks_at(&r, 10 * MS), 0);
+    ck_assert_uint_eq(ticks_at(&r, 10 * MS + 1), 1);
+    ck_assert_uint_eq(ticks_at(&r, 500 * MS + 49), 49);
+    ck_assert_uint_eq(ticks_at(&r, 500 * MS + 50), 50);
+    ck_assert_uint_eq(ticks_at(&r, 1000 * MS), 99);
+    ck_assert_uint_eq(ticks_at(&r, 1000 * MS + 99), 99);
+    ck_assert_uint_eq(ticks_at(&r, 1000 * MS + 100), 100);
+    rig_down(&r);
+
+    rig_up(&r, "name: tick256\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz, apic_timer_hz: 3906250Hz } }\n"
+               "domains:\n  late: { unpause: 1000s, workload: { type: cpu } }\n", &fifo_ops);
+    const sim_time_t step = 9999872;
+    ck_assert_uint_eq(ticks_at(&r, step - 1), 0);
+    ck_assert_uint_eq(ticks_at(&r, step), 1);
+    ck_assert_uint_eq(ticks_at(&r, 2 * step - 1), 1);
+    ck_assert_uint_eq(ticks_at(&r, 2 * step), 2);
+    ck_assert_uint_eq(ticks_at(&r, 50 * step), 50);
+    ck_assert_uint_eq(ticks_at(&r, 100 * step - 1), 99);
+    ck_assert_uint_eq(ticks_at(&r, 999990000), 100);
+    ck_assert_uint_eq(ticks_at(&r, 101 * step - 1), 100);
+    ck_assert_uint_eq(ticks_at(&r, 101 * step), 101);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * A timer due within the slop before the tick takes the tick into its
+ * batch: the tick runs early and, re-armed from that NOW(), every later
+ * tick is shifted too. p wakes every 29.98 ms (periodic, 100 us bursts),
+ * default 50 us slop and 100 MHz APIC, exact clock, FIFO slices of 100 s.
+ * Ticks 1 and 2 at 10 and 20 ms. Tick 3 is due at 30 ms; p's timer at
+ * 29.98 ms fires first and the tick, 20 us later, runs in its batch: tick
+ * 3 at 29.98 ms, re-armed to 39.98. Ticks 4, 5 at 39.98, 49.98; tick 6 is
+ * due at 59.98 and p's timer at 59.96 takes it: 59.96. And so on: every
+ * third tick is pulled 20 us early by p's release k at k * 29.98 ms, so
+ * tick n is at n * 10 ms - floor(n / 3) * 20 us. The sleep hook is never
+ * called (p only blocks).
+ */
+START_TEST(test_tick_batched_early)
+{
+    fifo_reset_knobs();
+    fifo_slice = 100 * SIM_SEC;
+    struct rig r;
+    rig_up(&r, "name: tickb\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0, upcall: 0 } }\n"
+               "domains:\n  p: { workload: { type: periodic, period: 29980us, burst: 100us } }\n",
+           &fifo_ops);
+    for (int n = 1; n <= 30; n++) {
+        sim_time_t tn = n * 10 * MS - (n / 3) * 20 * US;
+        ck_assert_uint_eq(ticks_at(&r, tn - 1), (uint64_t)n - 1);
+        ck_assert_uint_eq(ticks_at(&r, tn), (uint64_t)n);
+    }
+    ck_assert_uint_eq(dstats(&r, "p").periods, 10);
+    ck_assert_int_eq(sleep_n, 0);
+    rig_down(&r);
+}
+END_TEST
+
+/* --- pause and unpause ------------------------------------------------- */
+
+/*
+ * hv_domain_pause / hv_domain_unpause (the domain builder's), with two
+ * hogs a and b on one pCPU, FIFO 10 ms slices, no costs, exact clock.
+ * 0:  both admitted through wake (a then b, appended): a runs [0, 10),
+ *     b [10, 20).
+ * 15: a, queued and runnable, is paused: the sleep hook (logged at 15 ms)
+ *     takes it off the queue; offline. b's slice ends at 20: b again
+ *     (alone), [20, 30), [30, 35).
+ * 35: b, running, is paused: the sleep hook, and b is descheduled at once
+ *     (idle from 35); offline.
+ * 40: a unpaused: the wake hook (logged), appended, preempts idle: a runs
+ *     [40, 50). 45: b unpaused: wake, appended; a's slice ends at 50: b
+ *     [50, 60), a [60, 65).
+ * At 65 ms: a CPU 10 + 10 + 5 = 25 ms, runnable 5 + 10 = 15, offline 25;
+ * b CPU 25 + 10 = 35, runnable 10 + 5 + 5 = 20, offline 10; idle 5 ms. A
+ * pause is no block and an unpause no wakeup. Pausing or unpausing twice
+ * does nothing more.
+ */
+START_TEST(test_pause_unpause)
+{
+    fifo_reset_knobs();
+    struct rig r;
+    rig_up(&r, "name: pause\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0, upcall: 0 } }\n"
+               "domains:\n  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n",
+           &fifo_ops);
+    int a = dom_index(r.s, "a"), b = dom_index(r.s, "b");
+    ck_assert_int_eq(hv_domain_pause(r.h, 2), -SIM_EINVAL);
+    ck_assert_int_eq(hv_domain_unpause(r.h, -1), -SIM_EINVAL);
+    rig_run(&r, 15 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, a, 0), HV_RS_RUNNABLE);
+    ck_assert_int_eq(hv_domain_pause(r.h, a), 0);
+    ck_assert_int_eq(hv_domain_pause(r.h, a), 0);
+    ck_assert_int_eq(sleep_n, 1);
+    ck_assert_int_eq(sleep_log[0].id, 1);          /* idle is id 0, then a, b */
+    ck_assert_int_eq(sleep_log[0].now, 15 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, a, 0), HV_RS_OFFLINE);
+    rig_run(&r, 35 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, b, 0), HV_RS_RUNNING);
+    ck_assert_int_eq(hv_domain_pause(r.h, b), 0);
+    ck_assert_int_eq(sleep_n, 2);
+    ck_assert_int_eq(sleep_log[1].id, 2);
+    ck_assert_int_eq(sleep_log[1].now, 35 * MS);
+    rig_run(&r, 35 * MS + 1);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, b, 0), HV_RS_OFFLINE);
+    int cur;
+    ck_assert_int_eq(hv_pcpu_now(r.h, 0, &cur, NULL, NULL), 0);
+    ck_assert_int_eq(cur, -1);
+    rig_run(&r, 40 * MS);
+    ck_assert_int_eq(wake_n, 2);                   /* the admissions */
+    ck_assert_int_eq(hv_domain_unpause(r.h, a), 0);
+    ck_assert_int_eq(hv_domain_unpause(r.h, a), 0);
+    ck_assert_int_eq(wake_n, 3);
+    ck_assert_int_eq(wake_log[2].id, 1);
+    ck_assert_int_eq(wake_log[2].now, 40 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, a, 0), HV_RS_RUNNABLE);
+    rig_run(&r, 45 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, a, 0), HV_RS_RUNNING);
+    ck_assert_int_eq(hv_domain_unpause(r.h, b), 0);
+    ck_assert_int_eq(wake_n, 4);
+    ck_assert_int_eq(wake_log[3].id, 2);
+    ck_assert_int_eq(wake_log[3].now, 45 * MS);
+    rig_run(&r, 65 * MS);
+    struct hv_dom_stats da = dstats(&r, "a"), db = dstats(&r, "b");
+    ck_assert_int_eq(da.cpu_time_ns, 25 * MS);
+    ck_assert_int_eq(da.runstate_ns[HV_RS_RUNNING], 25 * MS);
+    ck_assert_int_eq(da.runstate_ns[HV_RS_RUNNABLE], 15 * MS);
+    ck_assert_int_eq(da.runstate_ns[HV_RS_OFFLINE], 25 * MS);
+    ck_assert_int_eq(db.cpu_time_ns, 35 * MS);
+    ck_assert_int_eq(db.runstate_ns[HV_RS_RUNNABLE], 20 * MS);
+    ck_assert_int_eq(db.runstate_ns[HV_RS_OFFLINE], 10 * MS);
+    ck_assert_uint_eq(da.dispatches, 3);
+    ck_assert_uint_eq(db.dispatches, 2);
+    ck_assert_uint_eq(da.blocks + db.blocks, 0);
+    ck_assert_uint_eq(da.wakeups + db.wakeups, 0);
+    ck_assert_int_eq(pstats(&r, 0).idle_ns, 5 * MS);
+    ck_assert_int_eq(sleep_n, 2);
+    check_conservation(&r);
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *hv_suite(void)
 {
     Suite *s = suite_create("hv");
@@ -1064,6 +1269,11 @@ static Suite *hv_suite(void)
     tcase_add_test(tc, test_upcall_wakes_blocked);
     tcase_add_test(tc, test_port_on_vcpu1_wakes_it);
     tcase_add_test(tc, test_port_on_vcpu1_interrupts_it);
+    tc = xs_tcase(s, "tick", 20);
+    tcase_add_test(tc, test_tick_drift);
+    tcase_add_test(tc, test_tick_batched_early);
+    tc = xs_tcase(s, "pause", 20);
+    tcase_add_test(tc, test_pause_unpause);
     tc = xs_tcase(s, "stats", 30);
     tcase_add_test(tc, test_stats_reset);
     tcase_add_test(tc, test_determinism);

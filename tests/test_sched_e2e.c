@@ -9,7 +9,10 @@
  * -- RR shares and wake latency; BVT weighted shares, warp, the slice-units
  * quirk on and off, avt = max(avt, svt) on wake; Atropos reservations,
  * xtratime, the long-block latency path with its doubling back, and Xen
- * 2.0's sticky WAIT; exact conservation of time for every policy;
+ * 2.0's sticky WAIT; where the core calls the hooks as Xen 2.0 did (a block
+ * charged by Atropos state, a WAIT vCPU's long block, admission at and after
+ * creation, per-pCPU idle slices, an RR block with an event pending); exact
+ * conservation of time for every policy;
  * determinism, and demand that does not depend on the policy.
  *
  * How expectations were derived: by hand, from the algorithms as recorded
@@ -31,6 +34,7 @@
 #include <string.h>
 
 #include "analysis/stats.h"
+#include "models/evtchn.h"
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/dist.h"
@@ -42,6 +46,7 @@
 #include "sim/units.h"
 #include "tests/check_util.h"
 #include "tests/hv_rig.h"
+#include "workloads/wl.h"
 
 #define MS SIM_MSEC
 #define US SIM_USEC
@@ -703,6 +708,392 @@ START_TEST(test_atropos_long_block)
 }
 END_TEST
 
+/* --- Xen 2.0's hook calls, end to end ------------------------------------ */
+
+/* The Atropos view of the vCPU of domain dom, from hv_dump's Atropos
+ * section: its state, times (ns), and the queue whose listing holds it
+ * ('r' run queue, 'w' wait queue, 'o' off queue). */
+struct at_seen {
+    char state[16];
+    int64_t deadline, prevddln, remain, period, nat_period, slice, nat_slice;
+    char queue;
+};
+
+static struct at_seen at_seen(struct rig *r, int dom)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    hv_dump(r->h, f);
+    fclose(f);
+    struct at_seen s = { .queue = 0 };
+    char q = 0;
+    for (char *l = buf; l && *l;) {
+        char *nl = strchr(l, '\n');
+        if (nl)
+            *nl = '\0';
+        int d;
+        struct at_seen t;
+        if (strstr(l, " runq:"))
+            q = 'r';
+        else if (strstr(l, " waitq ("))
+            q = 'w';
+        else if (strstr(l, "off queue:"))
+            q = 'o';
+        else if (sscanf(l, " vcpu %*d (dom %d.0) %15s deadline %" SCNd64 " prevddln %" SCNd64
+                        " remain %" SCNd64 " period %" SCNd64 "/%" SCNd64 " slice %" SCNd64
+                        "/%" SCNd64, &d, t.state, &t.deadline, &t.prevddln, &t.remain,
+                        &t.period, &t.nat_period, &t.slice, &t.nat_slice) == 9 && d == dom) {
+            ck_assert_msg(s.queue == 0, "domain %d listed twice", dom);
+            s = t;
+            s.queue = q;
+        }
+        l = nl ? nl + 1 : NULL;
+    }
+    free(buf);
+    ck_assert_msg(s.queue != 0, "domain %d not in the Atropos dump", dom);
+    return s;
+}
+
+#define ck_assert_at(r, dom, st, q, dl, pd, rem, per, sl)                          \
+    do {                                                                         \
+        struct at_seen s_ = at_seen((r), (dom));                                 \
+        ck_assert_str_eq(s_.state, (st));                                        \
+        ck_assert_int_eq(s_.queue, (q));                                         \
+        ck_assert_int_eq(s_.deadline, (dl));                                     \
+        ck_assert_int_eq(s_.prevddln, (pd));                                     \
+        ck_assert_int_eq(s_.remain, (rem));                                      \
+        ck_assert_int_eq(s_.period, (per));                                      \
+        ck_assert_int_eq(s_.slice, (sl));                                        \
+    } while (0)
+
+/*
+ * A block calls no Atropos hook (Xen 2.0's Atropos has no do_block), so the
+ * run that ends in a block is charged by the state the vCPU keeps: Xen 2.0's
+ * ksched_scheduler charges a descheduled domain that is runnable or
+ * UNBLOCKED. One pCPU, no switch or upcall cost, exact clock.
+ *   p: privileged, 20 ms / 15 ms, latency 5 ms; periodic, 4 ms every 50 ms.
+ *   w: 100 ms / 20 ms, latency 100 ms, xtratime; periodic, 2 ms every 1 s.
+ * 0:  boot schedule: idle (remain 0), 5 ms. Both unpaused at 0, the instant
+ *     of their creation: unblock()'s short-block path (deadline 0 is not
+ *     before NOW() 0). p (at_add_task: remain 15 ms) UNBLOCKED, w (remain
+ *     0) WAIT; wait queue [p(0), w(0)]. Atropos's wake raises nothing.
+ * 5:  p replenished: period natural, remain 15 > 0 set to the slice 15,
+ *     deadline 20, state kept (sticky WAIT); w: 10 s doubled to 20 s >
+ *     100 ms, clamped to 100 ms / 20 ms, remain 0 + 20 = 20, deadline 100,
+ *     WAIT. Idle heads the run queue; p, the first UNBLOCKED, for
+ *     5 + 15 = 20, cut at its deadline 20: 15 ms.
+ * 9:  p's 4 ms job is done, it sleeps until 50: blocked while UNBLOCKED,
+ *     charged 4: remain 11, off the queues. w by the slack round robin
+ *     (index 0): 9 + 5 = 14 (its deadline 100 cuts nothing).
+ * 11: w's 2 ms job is done, it sleeps until 1 s: blocked in WAIT, not
+ *     charged (uncharged_block quirk): remain 20; with the quirk off it is
+ *     charged: 18. Idle, 5 ms.
+ * At 12 ms: CPU p 4 ms, w 2 ms, idle 6 ms; one block each. Had the block
+ * called the sleep hook (Xen's block(): BLOCKED), p would keep 15 ms.
+ */
+START_TEST(test_atropos_block_charged_by_state)
+{
+    char y[1024];
+    snprintf(y, sizeof y,
+             "name: at-charge\nduration: 1s\n"
+             "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0, upcall: 0 } }\n"
+             "scheduler: { name: atropos, atropos: { uncharged_block_quirk: %s } }\n"
+             "domains:\n"
+             "  p:\n    privileged: true\n"
+             "    sched: { atropos: { period: 20ms, slice: 15ms, latency: 5ms } }\n"
+             "    workload: { type: periodic, period: 50ms, burst: 4ms }\n"
+             "  w:\n"
+             "    sched: { atropos: { period: 100ms, slice: 20ms, latency: 100ms, xtratime: true } }\n"
+             "    workload: { type: periodic, period: 1s, burst: 2ms }\n",
+             _i == 0 ? "true" : "false");
+    struct rig r;
+    rig_up(&r, y, NULL);
+    int p = dom_index(r.s, "p"), w = dom_index(r.s, "w");
+    rig_run(&r, 0);
+    ck_assert_at(&r, p, "unblocked", 'w', 0, 0, 15 * MS, 20 * MS, 15 * MS);
+    ck_assert_at(&r, w, "wait", 'w', 0, 0, 0, 10 * SIM_SEC, 10 * MS);
+    rig_run(&r, 12 * MS);
+    ck_assert_at(&r, p, "unblocked", 'o', 20 * MS, 0, 11 * MS, 20 * MS, 15 * MS);
+    ck_assert_at(&r, w, "wait", 'o', 100 * MS, 0, _i == 0 ? 20 * MS : 18 * MS, 100 * MS,
+                 20 * MS);
+    struct hv_dom_stats dp = dstats(&r, "p"), dw = dstats(&r, "w");
+    ck_assert_int_eq(dp.cpu_time_ns, 4 * MS);
+    ck_assert_int_eq(dw.cpu_time_ns, 2 * MS);
+    ck_assert_uint_eq(dp.blocks, 1);
+    ck_assert_uint_eq(dw.blocks, 1);
+    ck_assert_int_eq(pstats(&r, 0).idle_ns, 6 * MS);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * A WAIT vCPU that long-blocks keeps WAIT (unblock() leaves the state of a
+ * long block alone), so requeue() returns it to the wait queue, where only
+ * the slack round robin would run it: without xtratime it starves for good
+ * while a hog runs. Only a pause (the sleep hook, Xen's block(): BLOCKED)
+ * brings it back to the run queue. One pCPU, no costs, exact clock.
+ *   w: privileged, 20 ms / 15 ms, latency 5 ms, no xtratime; periodic, 4 ms
+ *      every 50 ms.   h: a best-effort hog.
+ * 0:  idle's boot slice to 5. w UNBLOCKED (remain 15, deadline 0), h WAIT.
+ * 5:  w: remain 15, deadline 20; h: remain 10, deadline 10 s. w, the first
+ *     UNBLOCKED, for 15 ms; its job ends at 9: blocked UNBLOCKED, charged:
+ *     remain 11. h by the slack round robin, 5 ms slices from 9 (9, 14, ...).
+ * 50: w's timer wakes it: deadline 20 < 50, long block: prevddln 50,
+ *     deadline 55, period = latency 5, slice 15 / (20 / 5) = 3.75,
+ *     remain 3.75; state UNBLOCKED kept: wait queue [w(55), h].
+ * 54: w, the first UNBLOCKED, for 54 + 3.75 cut at 55, raised to the 5 ms
+ *     minimum: 59. Its job ends at 58: blocked UNBLOCKED, charged 4:
+ *     remain -0.25 <= 0: WAIT, off the queues. h from 58, every 5 ms.
+ * 100: w wakes: deadline 55 < 100, long block: deadline 105, prevddln 100,
+ *     period 5, slice 3.75, remain 3.75, still WAIT: the wait queue.
+ * 103: round robin from index 1: w (position 0, no xtratime) skipped, h;
+ *     108: w replenished 10 / 7.5, remain 7.5, deadline 115; 118: 20 / 15,
+ *     remain 15, deadline 135; then every 20 ms at the decisions on h's
+ *     grid 138, 158, ...: last at 1098 (deadline 1095 -> 1115).
+ * Over [100, 1100] ms: w runs nothing (runnable all 1000 ms), h 1000 ms,
+ * no idle time.
+ * Paused at 1100 (BLOCKED, dequeued, offline) and unpaused at 1200: long
+ * block, deadline 1205, remain 3.75, state BLOCKED: the run queue. h's
+ * slice ends at 1203: w for 1206.75 raised to 1208: 5 ms. 1208: charged
+ * 3.75 - 5 = -1.25: WAIT, replenished at once (1205 <= 1208): 10 / 7.5,
+ * remain 6.25, deadline 1215. Over [1100, 1210]: w CPU 5 ms, offline
+ * 100 ms.
+ */
+START_TEST(test_atropos_wait_long_block_starves)
+{
+    struct rig r;
+    rig_up(&r, "name: at-wait-block\nduration: 2s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0, upcall: 0 } }\n"
+               "scheduler: { name: atropos }\n"
+               "domains:\n"
+               "  w:\n    privileged: true\n"
+               "    sched: { atropos: { period: 20ms, slice: 15ms, latency: 5ms, xtratime: false } }\n"
+               "    workload: { type: periodic, period: 50ms, burst: 4ms }\n"
+               "  h: { workload: { type: cpu } }\n", NULL);
+    int w = dom_index(r.s, "w");
+    rig_run(&r, 12 * MS);
+    ck_assert_at(&r, w, "unblocked", 'o', 20 * MS, 0, 11 * MS, 20 * MS, 15 * MS);
+    rig_run(&r, 59 * MS);
+    ck_assert_at(&r, w, "wait", 'o', 55 * MS, 50 * MS, -250 * US, 5 * MS, 3750 * US);
+    ck_assert_int_eq(dstats(&r, "w").cpu_time_ns, 8 * MS);
+    rig_run(&r, 100 * MS);
+    ck_assert_at(&r, w, "wait", 'w', 105 * MS, 100 * MS, 3750 * US, 5 * MS, 3750 * US);
+    ck_assert_uint_eq(dstats(&r, "w").blocks, 2);
+    ck_assert_uint_eq(dstats(&r, "w").wakeups, 2);
+    hv_stats_reset(r.h);
+    rig_run(&r, 1100 * MS);
+    struct hv_dom_stats dw = dstats(&r, "w"), dh = dstats(&r, "h");
+    ck_assert_int_eq(dw.cpu_time_ns, 0);
+    ck_assert_uint_eq(dw.dispatches, 0);
+    ck_assert_int_eq(dw.runnable_wait_ns, 1000 * MS);
+    ck_assert_int_eq(dh.cpu_time_ns, 1000 * MS);
+    ck_assert_int_eq(pstats(&r, 0).idle_ns, 0);
+    ck_assert_at(&r, w, "wait", 'w', 1115 * MS, 1095 * MS, 15 * MS, 20 * MS, 15 * MS);
+
+    hv_stats_reset(r.h);
+    ck_assert_int_eq(hv_domain_pause(r.h, w), 0);
+    ck_assert_at(&r, w, "blocked", 'o', 1115 * MS, 1095 * MS, 15 * MS, 20 * MS, 15 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, w, 0), HV_RS_OFFLINE);
+    rig_run(&r, 1200 * MS);
+    ck_assert_int_eq(hv_domain_unpause(r.h, w), 0);
+    ck_assert_at(&r, w, "blocked", 'r', 1205 * MS, 1200 * MS, 3750 * US, 5 * MS, 3750 * US);
+    rig_run(&r, 1210 * MS);
+    ck_assert_at(&r, w, "wait", 'w', 1215 * MS, 1205 * MS, 6250 * US, 10 * MS, 7500 * US);
+    dw = dstats(&r, "w");
+    ck_assert_int_eq(dw.cpu_time_ns, 5 * MS);
+    ck_assert_uint_eq(dw.dispatches, 1);
+    ck_assert_int_eq(dw.runstate_ns[HV_RS_OFFLINE], 100 * MS);
+    ck_assert_int_eq(dw.runstate_ns[HV_RS_RUNNABLE], 5 * MS);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * The first period after admission, Xen 2.0's way (at_add_task, then
+ * unblock() at the unpause). A best-effort hog with 20 ms / 5 ms, latency
+ * 10 ms, xtratime, alone on one pCPU, no costs, exact clock.
+ * Unpaused at 0, the instant of creation (the boot schedule at 0 ran
+ * first and gave idle its 5 ms): at_add_task's remain 0, period 10 s,
+ * slice 10 ms, deadline 0; the short-block path makes it WAIT on the wait
+ * queue. At 5 ms, replenished: 10 s doubled to 20 s > 20 ms, clamped to
+ * 20 ms / 5 ms, remain 0 + 5 = 5, prevddln 0, deadline 20; still WAIT, so
+ * it first runs at 5 ms on slack (round robin), 5 ms quanta charged
+ * (sticky WAIT): remain 0 at 10, -5 at 15, -10 at 20, where it is
+ * replenished to -10 + 5 = -5, prevddln 20, deadline 40.
+ * Unpaused at 30 ms (long-block path: at_add_task's deadline 0 < 30):
+ * prevddln 30, deadline 30 + 10 = 40, slice 5 / (20 / 10) = 2.5 ms,
+ * period 10 ms, remain 2.5, state 0: the run queue. The unpause, queued at
+ * boot, comes before the idle slice expiry due at the same instant (an
+ * APIC expiry is taken after the work already due then), so that decision
+ * at 30 runs it at once, for 30 + 2.5 raised to the 5 ms minimum: 35.
+ * 35: charged 5: remain -2.5, WAIT; slack from 35 to 40 (cut at its
+ * deadline). 40: charged 5: -7.5; replenished: period 10 doubled to 20 (=
+ * natural), slice 5, remain -7.5 + 5 = -2.5, prevddln 40, deadline 60.
+ */
+START_TEST(test_atropos_first_period)
+{
+    static const char *yaml =
+        "name: at-admit\nduration: 1s\n"
+        "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0, upcall: 0 } }\n"
+        "scheduler: { name: atropos }\n"
+        "domains:\n"
+        "  a:\n    unpause: %s\n"
+        "    sched: { atropos: { period: 20ms, slice: 5ms, latency: 10ms, xtratime: true } }\n"
+        "    workload: { type: cpu }\n";
+    char y[512];
+    struct rig r;
+    snprintf(y, sizeof y, yaml, "0s");
+    rig_up(&r, y, NULL);
+    rig_run(&r, 0);
+    ck_assert_at(&r, 0, "wait", 'w', 0, 0, 0, 10 * SIM_SEC, 10 * MS);
+    rig_run(&r, 5 * MS - 1);
+    ck_assert_uint_eq(dstats(&r, "a").dispatches, 0);
+    rig_run(&r, 7 * MS);
+    ck_assert_uint_eq(dstats(&r, "a").dispatches, 1);
+    ck_assert_int_eq(dstats(&r, "a").cpu_time_ns, 2 * MS);
+    ck_assert_at(&r, 0, "wait", 'w', 20 * MS, 0, 5 * MS, 20 * MS, 5 * MS);
+    rig_run(&r, 22 * MS);
+    ck_assert_at(&r, 0, "wait", 'w', 40 * MS, 20 * MS, -5 * MS, 20 * MS, 5 * MS);
+    ck_assert_int_eq(dstats(&r, "a").cpu_time_ns, 17 * MS);
+    ck_assert_int_eq(pstats(&r, 0).idle_ns, 5 * MS);
+    rig_down(&r);
+
+    snprintf(y, sizeof y, yaml, "30ms");
+    rig_up(&r, y, NULL);
+    rig_run(&r, 30 * MS - 1);
+    ck_assert_at(&r, 0, "none", 'o', 0, 0, 0, 10 * SIM_SEC, 10 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_OFFLINE);
+    rig_run(&r, 30 * MS);
+    ck_assert_at(&r, 0, "none", 'r', 40 * MS, 30 * MS, 2500 * US, 10 * MS, 2500 * US);
+    ck_assert_uint_eq(dstats(&r, "a").dispatches, 1);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_RUNNING);
+    rig_run(&r, 36 * MS);
+    ck_assert_at(&r, 0, "wait", 'w', 40 * MS, 30 * MS, -2500 * US, 10 * MS, 2500 * US);
+    rig_run(&r, 42 * MS);
+    ck_assert_at(&r, 0, "wait", 'w', 60 * MS, 40 * MS, -2500 * US, 20 * MS, 5 * MS);
+    ck_assert_int_eq(dstats(&r, "a").cpu_time_ns, 12 * MS);
+    ck_assert_int_eq(pstats(&r, 0).idle_ns, 30 * MS);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * Idle slices on two pCPUs under Atropos. pCPU 0's idle vCPU keeps
+ * at_add_task's remain 0 (idle is never charged), so its slices are the
+ * 5 ms minimum. pCPU 1's was set up before system time started (deadline
+ * NOW() = -1) and woken at boot at 0: a long block, remain = slice =
+ * 10 ms / (10 s / 10 s) = 10 ms, deadline 10 s: 10 ms slices. The only
+ * domain stays paused (unpause at 1000 s), so nothing else runs. Over
+ * [0, 1 s]: pCPU 0 schedules at 0 (boot) and at each expiry 5, 10, ...,
+ * 1000 ms: 201 schedules, 200 expiries; pCPU 1 at 0 and 10, ..., 1000 ms:
+ * 101 and 100. No switches, all idle.
+ */
+START_TEST(test_atropos_idle_slices_two_pcpus)
+{
+    struct rig r;
+    rig_up(&r, "name: at-idle2\nduration: 1s\n"
+               "machine: { pcpus: 2, clock: { tsc_hz: 2GHz } }\n"
+               "scheduler: { name: atropos }\n"
+               "domains:\n  late: { unpause: 1000s, workload: { type: cpu } }\n", NULL);
+    rig_run(&r, 1000 * MS);
+    struct hv_pcpu_stats p0 = pstats(&r, 0), p1 = pstats(&r, 1);
+    ck_assert_uint_eq(p0.schedules, 201);
+    ck_assert_uint_eq(p0.slice_expiries, 200);
+    ck_assert_uint_eq(p1.schedules, 101);
+    ck_assert_uint_eq(p1.slice_expiries, 100);
+    ck_assert_uint_eq(p0.context_switches, 0);
+    ck_assert_uint_eq(p1.context_switches, 0);
+    ck_assert_int_eq(p0.idle_ns, 1000 * MS);
+    ck_assert_int_eq(p1.idle_ns, 1000 * MS);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * A block with an event pending still enters the scheduler (Xen 2.0's
+ * __enter_scheduler clears DF_BLOCKED when an event is pending, after
+ * do_block set it): the vCPU stays runnable, RR requeues it at the tail,
+ * and the other domain runs. The event is raised the instant p's workload
+ * returns its sleep (the op observer sends VIRQ_DEBUG, bound in p): the
+ * race Xen's check covers, an event arriving just before the block.
+ * RR 10 ms slices, one pCPU, no costs, exact clock.
+ *   p: periodic 2 ms every 20 ms;   h: a hog.
+ * 0:  both admitted at 0, each at the head: h runs [0, 10), queue [h, p].
+ * 10: h to the tail; p runs (its dispatch VIRQ_TIMER: upcall 1, taken at
+ *     entry), computes the release-0 job to 12 and asks to sleep until 20
+ *     with VIRQ_DEBUG pending: not blocked (blocks 0), requeued at the
+ *     tail behind h (a preemption), and h runs from 12 for a full slice.
+ * 20: p's sleep timer fires (it stays armed): VIRQ_TIMER pending, p runnable.
+ * 22: p dispatched; its upcall takes VIRQ_DEBUG (raised at 12: latency
+ *     10 ms) and VIRQ_TIMER; its workload, asked again, computes the
+ *     release-20 job to 24 and sleeps until 40: blocked (blocks 1).
+ * At 25 ms: p CPU 4 ms, 2 dispatches, 1 preemption, 2 upcalls; h
+ * 10 + 10 + 1 = 21 ms; p's evtchn_latency: 3 samples, max 10 ms.
+ */
+static struct {
+    int dom;                        /* domain to raise VIRQ_DEBUG in */
+    bool done;
+    struct evtchn *ev;
+} pend;
+
+static void pend_op(void *ctx, sim_time_t t, int dom, int vcpu, sim_time_t now,
+                    const struct wl_op *op)
+{
+    (void)ctx;
+    /* The first sleep that blocks (the release-0 job's SLEEP 0 does not). */
+    if (pend.done || dom != pend.dom || vcpu != 0 || op->kind != WL_OP_SLEEP || op->ns <= now)
+        return;
+    pend.done = true;
+    ck_assert_int_eq(evtchn_send_virq(pend.ev, dom, EVTCHN_VIRQ_DEBUG, t), 0);
+}
+
+START_TEST(test_rr_block_with_event_pending)
+{
+    struct rig r;
+    rig_up(&r, "name: rr-pend\nduration: 1s\n"
+               "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0, upcall: 0 } }\n"
+               "scheduler: { name: rr }\n"
+               "domains:\n"
+               "  p: { workload: { type: periodic, period: 20ms, burst: 2ms } }\n"
+               "  h: { workload: { type: cpu } }\n", NULL);
+    int p = dom_index(r.s, "p"), h = dom_index(r.s, "h"), port;
+    pend.dom = p;
+    pend.done = false;
+    pend.ev = hv_evtchn(r.h);
+    ck_assert_int_eq(evtchn_bind_virq(pend.ev, p, EVTCHN_VIRQ_DEBUG, &port), 0);
+    hv_set_op_observer(r.h, pend_op, NULL);
+    rig_run(&r, 13 * MS);
+    ck_assert(pend.done);
+    int cur;
+    ck_assert_int_eq(hv_pcpu_now(r.h, 0, &cur, NULL, NULL), 0);
+    ck_assert_int_eq(cur, h);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, p, 0), HV_RS_RUNNABLE);
+    struct hv_dom_stats dp = dstats(&r, "p");
+    ck_assert_uint_eq(dp.blocks, 0);
+    ck_assert_uint_eq(dp.preemptions, 1);
+    ck_assert_int_eq(dp.cpu_time_ns, 2 * MS);
+    rig_run(&r, 25 * MS);
+    dp = dstats(&r, "p");
+    struct hv_dom_stats dh = dstats(&r, "h");
+    ck_assert_uint_eq(dp.blocks, 1);
+    ck_assert_uint_eq(dp.dispatches, 2);
+    ck_assert_uint_eq(dp.preemptions, 1);
+    ck_assert_uint_eq(dp.upcalls, 2);
+    ck_assert_uint_eq(dp.wakeups, 0);
+    ck_assert_int_eq(dp.cpu_time_ns, 4 * MS);
+    ck_assert_int_eq(dh.cpu_time_ns, 21 * MS);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, p, 0), HV_RS_BLOCKED);
+    struct st_summary sum;
+    st_rec_summary(hv_dom_evtchn_latency(r.h, p), &sum);
+    ck_assert_uint_eq(sum.count, 3);
+    ck_assert_int_eq(sum.max, 10 * MS);
+    hv_set_op_observer(r.h, NULL, NULL);
+    rig_down(&r);
+}
+END_TEST
+
 /* --- conservation and determinism, every policy -------------------------- */
 
 static const char *const policies[] = { "rr", "bvt", "atropos" };
@@ -1089,6 +1480,12 @@ static Suite *e2e_suite(void)
     tcase_add_loop_test(tc, test_atropos_reservation, 0, 3);
     tcase_add_test(tc, test_atropos_sticky_wait_starves);
     tcase_add_test(tc, test_atropos_long_block);
+    tc = xs_tcase(s, "xen2_hooks", 30);
+    tcase_add_loop_test(tc, test_atropos_block_charged_by_state, 0, 2);
+    tcase_add_test(tc, test_atropos_wait_long_block_starves);
+    tcase_add_test(tc, test_atropos_first_period);
+    tcase_add_test(tc, test_atropos_idle_slices_two_pcpus);
+    tcase_add_test(tc, test_rr_block_with_event_pending);
     tc = xs_tcase(s, "invariants", 60);
     tcase_add_loop_test(tc, test_conservation, 0, 3);
     tcase_add_loop_test(tc, test_determinism, 0, 3);
