@@ -13,7 +13,11 @@
  * one-shot count is computed from the ns left to the earliest deadline and a
  * past or zero count means "run the softirq now" (2.0 reprogram_ac_timer);
  * the softirq runs every timer with expires < NOW() + TIMER_SLOP (50 us), so
- * timers fire up to the slop early and timers due together are batched.
+ * timers fire up to the slop early and timers due together are batched;
+ * timers with equal expiries run in the order of Xen 2.0's ac_timer heap
+ * (or of setting, with the fifo tie rule). An APIC interrupt that expires
+ * at an engine instant where other events are already due is taken after
+ * them (docs/clock.md says why).
  * Timers sit in a per-CPU binary heap with Xen 2.0's sift rules
  * (xen/common/ac_timer.c), which fixes the order of equal expiries.
  *
