@@ -370,18 +370,20 @@ int cmp_run(struct scn *const *scns, int nscheds, const struct cmp_opts *o,
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     struct tuples ts = { 0 };
-    if (sqlite3_open_v2(o->db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
+    if (store_open_read(o->db_path, &db, NULL, err, errlen) < 0) {
+        rc = -SIM_EDB;
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db,
                            "SELECT s.moduleName, s.scalarName, s.scalarValue"
                            " FROM scalar s JOIN run r ON r.runId = s.runId WHERE r.runName = ?1"
                            " UNION ALL"
                            " SELECT t.moduleName, t.statName || ':mean', t.statMean"
                            " FROM statistic t JOIN run r ON r.runId = t.runId"
                            " WHERE r.runName = ?1", -1, &st, NULL) != SQLITE_OK) {
-        rc = set_err(err, errlen, -SIM_EDB, o->db_path, db ? sqlite3_errmsg(db) : "cannot open");
+        rc = set_err(err, errlen, -SIM_EDB, o->db_path, sqlite3_errmsg(db));
         goto out;
     }
-    sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
     for (int s = 0; s < nscheds && !rc; s++)
         for (int k = 0; k < o->replications && !rc; k++)
             rc = read_run(st, names[s * o->replications + k], s, k, scns[0], metrics, nmetrics,

@@ -2,8 +2,9 @@
  * analysis/merge.c: see analysis/merge.h.
  *
  * The copy uses SQLite's ATTACH DATABASE (sqlite.org/lang_attach.html):
- * the shard is attached read-only through a URI (file:PATH?mode=ro,
- * sqlite.org/uri.html, the path percent-encoded), so one INSERT ... SELECT
+ * the shard is attached read-only through a URI (store_read_uri:
+ * file:PATH?mode=ro, or immutable=1 for a WAL shard in a directory that
+ * cannot take its -shm; sqlite.org/uri.html), so one INSERT ... SELECT
  * per table moves a run's rows without passing them through C. Ids are
  * remapped by an offset per table family: the shard run's ids [lo, hi] go to
  * [base, base + hi - lo] where base is above both the output's largest id
@@ -76,7 +77,7 @@ struct merge *merge_open(const char *out_path, char *err, size_t errlen)
     }
     m->dev = st.st_dev;
     m->ino = st.st_ino;
-    /* SQLITE_OPEN_URI so that ATTACH takes file:...?mode=ro. */
+    /* SQLITE_OPEN_URI so that ATTACH takes store_read_uri's URIs. */
     int rc = sqlite3_open_v2(out_path, &m->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_extended_result_codes(m->db, 1);
@@ -94,26 +95,6 @@ struct merge *merge_open(const char *out_path, char *err, size_t errlen)
 }
 
 /* ---- the shard's checks ---- */
-
-/* file:PATH?mode=ro with every byte outside [A-Za-z0-9/._~-] as %XX. */
-static char *shard_uri(const char *path)
-{
-    size_t n = strlen(path);
-    char *u = malloc(3 * n + 32);
-    if (!u)
-        return NULL;
-    char *p = u + sprintf(u, "file:");
-    for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
-        unsigned char c = *s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '/' || c == '.' || c == '_' || c == '~' || c == '-')
-            *p++ = (char)c;
-        else
-            p += sprintf(p, "%%%02X", c);
-    }
-    strcpy(p, "?mode=ro");
-    return u;
-}
 
 /* The first column of the first row of sql (bound text ?1 if given). */
 static int query_i64(sqlite3 *db, const char *sql, const char *arg, int64_t *out)
@@ -180,6 +161,8 @@ int merge_check_db(sqlite3 *db, const char *schema, const char *path, const char
             n ? "SQLite tables but schema version 0" : "an empty SQLite file");
         return -SIM_ESCHEMA;
     }
+    if (ver < 0)
+        return store_check_version(path, ver, err, errlen);
     if (ver != STORE_SCHEMA_VERSION) {
         sim_errmsg(err, errlen, "%s: results schema version %" PRId64 ", but %s has version %d; "
             "merge only shards written with the same schema version", path, ver,
@@ -499,6 +482,9 @@ int merge_shard(struct merge *m, const char *path, const struct merge_opts *o,
         sim_errmsg(err, errlen, "merge: no output or shard given");
         return -SIM_EINVAL;
     }
+    int bad = store_check_path(path, err, errlen);
+    if (bad)
+        return bad;
     struct stat sb;
     if (stat(path, &sb) != 0) {
         sim_errmsg(err, errlen, "%s: %s", path, errno == ENOENT ? "no such file" : strerror(errno));
@@ -512,7 +498,7 @@ int merge_shard(struct merge *m, const char *path, const struct merge_opts *o,
         sim_errmsg(err, errlen, "%s: is the output database itself", path);
         return -SIM_EBADINPUT;
     }
-    char *uri = shard_uri(path);
+    char *uri = store_read_uri(path);
     if (!uri) {
         sim_errmsg(err, errlen, "%s: out of memory", path);
         return -SIM_ENOMEM;

@@ -39,6 +39,7 @@
 #include <sqlite3.h>
 
 #include "analysis/stats.h"
+#include "analysis/store.h"
 #include "config.h"
 #include "sim/err.h"
 #include "sim/units.h"
@@ -1467,25 +1468,12 @@ int plot_all(const struct plot_opts *o, struct plot_result *r, char *err, size_t
         err[0] = '\0';
     if (!o->db_path || !o->out_dir)
         return failf(&c, -SIM_EINVAL, "no database or output directory given");
-    struct stat sb;
-    if (stat(o->db_path, &sb) != 0)
-        return failf(&c, -SIM_EBADINPUT, "%s: %s", o->db_path, strerror(errno));
-    if (sqlite3_open_v2(o->db_path, &c.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        int rc = failf(&c, -SIM_EBADINPUT, "%s: cannot open: %s", o->db_path,
-                       c.db ? sqlite3_errmsg(c.db) : "out of memory");
-        sqlite3_close(c.db);
-        return rc;
-    }
-    sqlite3_busy_timeout(c.db, 10000);
-    int rc = 0;
-    sqlite3_stmt *st = prep(&c, "PRAGMA user_version");
-    int ver = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_finalize(st);
-    if (ver < 1 || ver > 1) {
-        rc = failf(&c, -SIM_EBADINPUT, "%s: not a xensim results database of schema "
-                   "version 1 (it has version %d)", o->db_path, ver);
+    int64_t ver = 0;
+    if (store_open_read(o->db_path, &c.db, &ver, err, errlen) < 0)
+        return -SIM_EBADINPUT;
+    int rc = store_check_version(o->db_path, ver, err, errlen) < 0 ? -SIM_EBADINPUT : 0;
+    if (rc < 0)
         goto out;
-    }
     struct names labels = { 0 };
     if ((rc = select_runs(&c)) < 0 || (rc = load_labels(&c, &labels)) < 0
         || (rc = make_dir(&c, o->out_dir)) < 0)

@@ -199,26 +199,14 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, const char *a
 
 static int side_open(struct side *s, const char *path, char *err, size_t errlen)
 {
-    struct stat sb;
-    if (stat(path, &sb) < 0)
-        return fail(err, errlen, -SIM_EIO, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(sb.st_mode))
-        return fail(err, errlen, -SIM_EIO, "%s: %s", path, "not a regular file");
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-        return fail(err, errlen, -SIM_EIO, "%s: %s", path,
-                    s->db ? sqlite3_errmsg(s->db) : "cannot open");
-    sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+    int64_t ver = 0;
+    int rc = store_open_read(path, &s->db, &ver, err, errlen);
+    if (rc < 0)
+        return rc == -SIM_EBADINPUT || rc == -SIM_ESCHEMA ? rc : -SIM_EIO;
+    s->version = (int)ver;
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return fail(err, errlen, -SIM_ESCHEMA, "%s: not an xensim results database (%s)", path,
-                    sqlite3_errmsg(s->db));
-    }
-    s->version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    if (ver < 1)
+        return store_check_version(path, ver, err, errlen);
     rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                             " AND name IN ('run', 'scalar', 'statistic')", -1, &st, NULL);
     int tables = 0;

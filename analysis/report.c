@@ -238,57 +238,16 @@ static void bind_metrics(sqlite3_stmt *st, const struct report_opts *o, int base
  * schema version this code knows, inside a read transaction. */
 static int open_db(struct ctx *c)
 {
-    struct stat sbuf;
-    if (stat(c->path, &sbuf) != 0) {
-        sim_errmsg(c->err, c->errlen, "%s: %s", c->path,
-            errno == ENOENT ? "no such file" : strerror(errno));
-        return errno == ENOENT ? -SIM_ENOENT : -SIM_EIO;
-    }
-    if (!S_ISREG(sbuf.st_mode)) {
-        sim_errmsg(c->err, c->errlen, "%s: not a regular file", c->path);
-        return -SIM_EIO;
-    }
-    int rc = sqlite3_open_v2(c->path, &c->db, SQLITE_OPEN_READONLY, NULL);
-    if (rc != SQLITE_OK) {
-        sim_errmsg(c->err, c->errlen, "%s: cannot open: %s", c->path,
-            c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
-        return -SIM_EIO;
-    }
-    sqlite3_extended_result_codes(c->db, 1);
-    sqlite3_busy_timeout(c->db, STORE_BUSY_TIMEOUT_MS);
-    sqlite3_stmt *st = NULL;
     int64_t ver = 0, tables = 0;
-    rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            ver = sqlite3_column_int64(st, 0);
-            rc = SQLITE_OK;
-        }
-        sqlite3_finalize(st);
-    }
-    if (rc != SQLITE_OK) {
-        if ((rc & 0xff) == SQLITE_NOTADB || (sqlite3_extended_errcode(c->db) & 0xff) ==
-            SQLITE_NOTADB)
-            sim_errmsg(c->err, c->errlen, "%s: not an SQLite database, so not a xensim results "
-                "database", c->path);
-        else
-            sim_errmsg(c->err, c->errlen, "%s: cannot read: %s", c->path, sqlite3_errmsg(c->db));
-        return -SIM_EIO;
-    }
-    if (ver > STORE_SCHEMA_VERSION) {
-        sim_errmsg(c->err, c->errlen, "%s: results schema version %" PRId64 " is newer than version "
-            "%d, the newest this xensim knows; use a newer xensim", c->path, ver,
-            STORE_SCHEMA_VERSION);
-        return -SIM_ESCHEMA;
-    }
-    if (ver < 1) {
-        sim_errmsg(c->err, c->errlen, "%s: not a xensim results database (SQLite, but schema "
-            "version %" PRId64 ")", c->path, ver);
-        return -SIM_ESCHEMA;
-    }
+    int rc = store_open_read(c->path, &c->db, &ver, c->err, c->errlen);
+    if (rc < 0)
+        return rc == -SIM_EBADINPUT || rc == -SIM_ENOENT ? rc : -SIM_EIO;
+    if ((rc = store_check_version(c->path, ver, c->err, c->errlen)) < 0)
+        return rc;
+    /* One snapshot for everything the report reads (COMMIT at the end). */
+    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(c, "cannot read the schema");
+    sqlite3_stmt *st = NULL;
     rc = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master WHERE name IN "
                             "('run', 'runAttr', 'runItervar', 'scalar', 'statistic', 'runs')",
                             -1, &st, NULL);

@@ -14,19 +14,30 @@
  *  - UNIQUE constraints on runName and on per-run names, so a merge or
  *    resume that would record something twice fails loudly;
  *  - PRAGMA user_version versions the schema; newer or foreign files are
- *    refused before anything is written to them.
+ *    refused before anything is written to them;
+ *  - before a run commits, the main file is grown (fallocate, through
+ *    SQLite's size hint) to the size the run gives the database, and after
+ *    it commits it is checkpointed into the main file: on a full disk or
+ *    over a file size limit the run fails and changes nothing, instead of
+ *    committing into the -wal and failing later in the checkpoint, which
+ *    would leave it only in the -wal (the main file alone is what gets
+ *    copied around).
  *
  * Every statement is prepared once per store with SQLITE_PREPARE_PERSISTENT
  * and reused through bind/step/reset.
  */
 #include "analysis/store.h"
 
+#include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -208,6 +219,11 @@ static const char schema_v1[] =
 
 struct store {
     sqlite3 *db;
+    char *path;                 /* as given to store_open */
+    bool created;               /* the file did not exist before store_open */
+    bool opened;                /* store_open succeeded */
+    int64_t began;              /* runs begun with store_run_begin */
+    int64_t committed;          /* runs committed (and checkpointed) */
     sqlite3_stmt *q[Q_COUNT];
     char journal[16];           /* journal mode in effect */
     bool in_run;                /* BEGIN IMMEDIATE issued, no COMMIT/ROLLBACK yet */
@@ -293,6 +309,23 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
     return rc;
 }
 
+/* Grow the main file to the size the open write transaction gives the
+ * database (page_count pages), so that the checkpoint after COMMIT cannot
+ * run out of space. SQLite's unix VFS grows the file for SQLITE_FCNTL_SIZE_HINT
+ * only with a chunk size set (store_open sets it to the page size, so
+ * nothing is rounded up), with posix_fallocate where it has it. */
+static int reserve_main(sqlite3 *db)
+{
+    int64_t pages = 0, page_size = 0;
+    int rc = query_int(db, "PRAGMA page_count", &pages);
+    if (rc == SQLITE_OK)
+        rc = query_int(db, "PRAGMA page_size", &page_size);
+    sqlite3_int64 need = pages * page_size;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_SIZE_HINT, &need);
+    return rc;
+}
+
 /* Set the journal mode and return the mode SQLite reports (it answers with
  * the old mode when it cannot switch). SQLite answers SQLITE_BUSY at once,
  * without its busy handler, when another connection holds a lock on the
@@ -330,6 +363,223 @@ static int set_journal_once(sqlite3 *db, const char *mode, char *got, size_t len
     return rc;
 }
 
+int store_check_path(const char *path, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (!path)
+        why = "no results database path given";
+    else if (!path[0])
+        why = "'': an empty path is not a file (SQLite would use a temporary database that is "
+              "deleted on exit, so nothing would be kept)";
+    else if (strcmp(path, ":memory:") == 0)
+        why = "':memory:': not a file (SQLite would keep the results in memory and lose them "
+              "on exit)";
+    if (why) {
+        sim_errmsg(err, errlen, "%s", why);
+        return -SIM_EBADINPUT;
+    }
+    if (strncmp(path, "file:", 5) == 0) {
+        sim_errmsg(err, errlen, "'%s': an SQLite URI, not a file path (give the file itself, "
+            "./%s for a file of that name; xensim sets the SQLite options it needs)", path, path);
+        return -SIM_EBADINPUT;
+    }
+    return 0;
+}
+
+int store_check_version(const char *path, int64_t version, char *err, size_t errlen)
+{
+    if (version == STORE_SCHEMA_VERSION)
+        return 0;
+    if (version > STORE_SCHEMA_VERSION)
+        sim_errmsg(err, errlen, "%s: results schema version %lld is newer than version %d, "
+            "the newest this xensim knows; use a newer xensim", path, (long long)version,
+            STORE_SCHEMA_VERSION);
+    else
+        sim_errmsg(err, errlen, "%s: not a xensim results database (schema version %lld; "
+            "expected %d)", path, (long long)version, STORE_SCHEMA_VERSION);
+    return -SIM_ESCHEMA;
+}
+
+/* access(2) on the directory holding path; 0 or an errno. */
+static int dir_access(const char *path, int mode)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return ENOMEM;
+    int e = access(dirname(copy), mode) == 0 ? 0 : errno;
+    free(copy);
+    return e;
+}
+
+/* Whether path is an SQLite file whose header says WAL (bytes 18 and 19,
+ * the write and read format versions, are 2). */
+static bool is_wal_file(const char *path)
+{
+    unsigned char h[20];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    bool wal = fread(h, 1, sizeof h, f) == sizeof h &&
+               memcmp(h, "SQLite format 3", 16) == 0 && h[18] == 2 && h[19] == 2;
+    fclose(f);
+    return wal;
+}
+
+/* path with suffix appended, malloc'd. */
+static char *sibling(const char *path, const char *suffix)
+{
+    size_t n = strlen(path) + strlen(suffix) + 1;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s%s", path, suffix);
+    return p;
+}
+
+/* Size of path+suffix, -1 if it does not exist (or cannot be looked at). */
+static long long sibling_size(const char *path, const char *suffix)
+{
+    char *p = sibling(path, suffix);
+    struct stat sb;
+    long long n = p && stat(p, &sb) == 0 ? (long long)sb.st_size : -1;
+    free(p);
+    return n;
+}
+
+/* A WAL file that SQLite cannot read read-only (it needs to create -shm in
+ * a directory it cannot write) but whose every committed page is in the
+ * main file: no -shm (no connection has it open) and no -wal with frames. */
+static bool read_immutable(const char *path)
+{
+    return is_wal_file(path) && dir_access(path, W_OK) != 0 &&
+           sibling_size(path, "-shm") < 0 && sibling_size(path, "-wal") <= 0;
+}
+
+char *store_read_uri(const char *path)
+{
+    size_t n = strlen(path);
+    char *u = malloc(3 * n + 32);
+    if (!u)
+        return NULL;
+    char *p = u + sprintf(u, "file:");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+            *c == '/' || *c == '.' || *c == '_' || *c == '~' || *c == '-')
+            *p++ = (char)*c;
+        else
+            p += sprintf(p, "%%%02X", *c);
+    }
+    strcpy(p, read_immutable(path) ? "?immutable=1" : "?mode=ro");
+    return u;
+}
+
+/* The message for a read that failed with rc on db: the cause once, and
+ * the missing WAL files when they are the likely reason. */
+static void read_failure(const char *path, sqlite3 *db, int rc, char *err, size_t errlen)
+{
+    if ((rc & 0xff) == SQLITE_NOTADB) {
+        sim_errmsg(err, errlen, "%s: not an SQLite database", path);
+        return;
+    }
+    int e = dir_access(path, W_OK);
+    if (is_wal_file(path) && e != 0)
+        sim_errmsg(err, errlen, "%s: cannot read: %s (a WAL database; its directory is not "
+            "writable (%s), so SQLite cannot create %s-shm, and %s-wal holds %lld bytes not "
+            "yet in the file: open it once where it can be written)", path,
+            sqlite3_errmsg(db), strerror(e), path, path, sibling_size(path, "-wal"));
+    else
+        sim_errmsg(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(db));
+}
+
+int store_open_read(const char *path, sqlite3 **db, int64_t *version, char *err,
+                    size_t errlen)
+{
+    *db = NULL;
+    int ret = store_check_path(path, err, errlen);
+    if (ret)
+        return ret;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        sim_errmsg(err, errlen, "%s: %s", path, e == ENOENT ? "no such file" : strerror(e));
+        return e == ENOENT ? -SIM_ENOENT : -SIM_EIO;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        sim_errmsg(err, errlen, "%s: not a regular file", path);
+        return -SIM_EIO;
+    }
+    bool immutable = read_immutable(path);
+    char *uri = immutable ? store_read_uri(path) : NULL;
+    if (immutable && !uri) {
+        sim_errmsg(err, errlen, "%s: out of memory", path);
+        return -SIM_ENOMEM;
+    }
+    int rc = sqlite3_open_v2(immutable ? uri : path, db,
+                             SQLITE_OPEN_READONLY | (immutable ? SQLITE_OPEN_URI : 0), NULL);
+    free(uri);
+    if (rc != SQLITE_OK) {
+        sim_errmsg(err, errlen, "%s: cannot open: %s", path,
+            *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(*db, 1);
+    sqlite3_busy_timeout(*db, STORE_BUSY_TIMEOUT_MS);
+    int64_t v = 0;
+    if ((rc = query_int(*db, "PRAGMA user_version", &v)) != SQLITE_OK) {
+        read_failure(path, *db, rc, err, errlen);
+        ret = (rc & 0xff) == SQLITE_NOTADB ? -SIM_ESCHEMA : -SIM_EIO;
+        goto fail;
+    }
+    if (version)
+        *version = v;
+    return 0;
+fail:
+    sqlite3_close(*db);
+    *db = NULL;
+    return ret ? ret : -SIM_EIO;
+}
+
+/* Whether runs can be stored at path: an existing file must be a writable
+ * regular file, and its directory writable because SQLite creates -wal,
+ * -shm or -journal beside it. Checked before anything is simulated. */
+static int check_writable(const char *path, bool *exists, char *err, size_t errlen)
+{
+    struct stat sb;
+    *exists = stat(path, &sb) == 0;
+    int e = *exists ? 0 : errno;
+    if (!*exists && e != ENOENT) {
+        sim_errmsg(err, errlen, "%s: cannot store runs: %s", path, strerror(e));
+        return -SIM_EIO;
+    }
+    if (*exists && !S_ISREG(sb.st_mode)) {
+        sim_errmsg(err, errlen, "%s: not a regular file", path);
+        return -SIM_EIO;
+    }
+    if (*exists && access(path, R_OK | W_OK) != 0) {
+        sim_errmsg(err, errlen, "%s: cannot store runs: the file is not writable (%s)", path,
+            strerror(errno));
+        return -SIM_EIO;
+    }
+    char *copy = strdup(path);
+    if (!copy) {
+        sim_errmsg(err, errlen, "%s: out of memory", path);
+        return -SIM_ENOMEM;
+    }
+    const char *dir = dirname(copy);
+    if (access(dir, W_OK | X_OK) != 0) {
+        e = errno;
+        if (e == ENOENT)
+            sim_errmsg(err, errlen, "%s: cannot open: directory %s does not exist", path, dir);
+        else
+            sim_errmsg(err, errlen, "%s: cannot store runs: directory %s is not writable (%s), "
+                "and SQLite creates %s-wal and %s-shm (or %s-journal) there", path, dir,
+                strerror(e), path, path, path);
+        free(copy);
+        return -SIM_EIO;
+    }
+    free(copy);
+    return 0;
+}
+
 /* Objects that are not SQLite's own: a version-0 file with any of these
  * belongs to someone else. */
 static const char foreign_objects_sql[] =
@@ -352,10 +602,7 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
         sim_errmsg(err, errlen, "%s: cannot read the schema: %s", path, sqlite3_errmsg(db));
         goto fail;
     }
-    if (ver > STORE_SCHEMA_VERSION) {
-        sim_errmsg(err, errlen, "%s: results schema version %lld is newer than version %d, "
-            "the newest this xensim knows; use a newer xensim", path,
-            (long long)ver, STORE_SCHEMA_VERSION);
+    if (ver != 0 && store_check_version(path, ver, err, errlen) != 0) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -SIM_ESCHEMA;
     }
@@ -386,9 +633,20 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
             goto fail;
         }
     }
+    if (ver < STORE_SCHEMA_VERSION && (rc = reserve_main(db)) != SQLITE_OK) {
+        sim_errmsg(err, errlen, "%s: cannot grow the file for the schema: %s (no space left, "
+            "or over the file size limit)", path, sqlite3_errstr(rc));
+        goto fail;
+    }
     if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
         sim_errmsg(err, errlen, "%s: cannot commit the schema: %s", path, sqlite3_errmsg(db));
         goto fail;
+    }
+    rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
+        sim_errmsg(err, errlen, "%s: cannot write the schema into the file: %s", path,
+            sqlite3_errmsg(db));
+        return -SIM_EDB;
     }
     return 0;
 fail:
@@ -400,15 +658,16 @@ fail:
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
     sim_errmsg(err, errlen, "%s", "");
-    if (!path) {
-        sim_errmsg(err, errlen, "no results database path given");
+    bool exists = false;
+    if (store_check_path(path, err, errlen) != 0 || check_writable(path, &exists, err, errlen) != 0)
         return NULL;
-    }
     struct store *s = calloc(1, sizeof *s);
-    if (!s) {
+    if (!s || !(s->path = strdup(path))) {
         sim_errmsg(err, errlen, "%s: out of memory", path);
+        free(s);
         return NULL;
     }
+    s->created = !exists;
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                              NULL);
     if (rc != SQLITE_OK) {
@@ -416,8 +675,17 @@ struct store *store_open(const char *path, char *err, size_t errlen)
             s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         goto fail;
     }
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        sim_errmsg(err, errlen, "%s: cannot store runs: SQLite can open it only read-only", path);
+        goto fail;
+    }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+    int64_t page_size = 0;
+    if (query_int(s->db, "PRAGMA page_size", &page_size) == SQLITE_OK) {
+        int chunk = (int)page_size;     /* for reserve_main */
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
+    }
 
     /* Inspect before changing anything: the pragmas below (WAL in
      * particular) persist in the file, and a file we refuse must be left
@@ -430,21 +698,15 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         rc = query_int(s->db, "PRAGMA user_version", &ver);
     if (rc == SQLITE_OK)
         rc = query_int(s->db, foreign_objects_sql, &objects);
+    /* The message before the COMMIT below, which resets SQLite's error text. */
+    if (rc != SQLITE_OK)
+        read_failure(path, s->db, rc, err, errlen);
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        if ((rc & 0xff) == SQLITE_NOTADB)
-            sim_errmsg(err, errlen, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(s->db));
-        else
-            sim_errmsg(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(s->db));
+    if (rc != SQLITE_OK)
         goto fail;
-    }
-    if (ver > STORE_SCHEMA_VERSION) {
-        sim_errmsg(err, errlen, "%s: results schema version %lld is newer than version %d, "
-            "the newest this xensim knows; use a newer xensim", path,
-            (long long)ver, STORE_SCHEMA_VERSION);
+    if (ver != 0 && store_check_version(path, ver, err, errlen) != 0)
         goto fail;
-    }
     if (ver == 0 && objects > 0) {
         sim_errmsg(err, errlen, "%s: not a xensim results database (it has %lld tables or "
             "indexes but schema version 0)", path, (long long)objects);
@@ -496,10 +758,31 @@ struct store *store_open(const char *path, char *err, size_t errlen)
             goto fail;
         }
     }
+    s->opened = true;
     return s;
 fail:
     store_close(s);
     return NULL;
+}
+
+/* Whether store_close should remove the file: this store created it, and
+ * either store_open failed or every run it began failed, and it holds no
+ * run. Switching the journal mode away from WAL needs the only connection
+ * to the file, so BUSY means another process is using it and it stays. A
+ * process that opens the file between that test and the unlink loses it;
+ * a file that another process creates between store_open's stat and open
+ * is taken for ours. */
+static bool unused_file(struct store *s)
+{
+    if (!s->created || s->committed || (s->opened && !s->began) || !s->db)
+        return false;
+    int64_t runs = 0;
+    int rc = query_int(s->db, "SELECT count(*) FROM run", &runs);
+    if (rc == SQLITE_OK && runs > 0)
+        return false;
+    char mode[16];
+    rc = set_journal_once(s->db, "DELETE", mode, sizeof mode);
+    return (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED;
 }
 
 void store_close(struct store *s)
@@ -508,9 +791,23 @@ void store_close(struct store *s)
         return;
     if (s->db && !sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    for (int i = 0; i < Q_COUNT; i++)
+    for (int i = 0; i < Q_COUNT; i++) {
         sqlite3_finalize(s->q[i]);      /* accepts NULL */
+        s->q[i] = NULL;
+    }
+    bool remove = unused_file(s);
     sqlite3_close(s->db);               /* accepts NULL */
+    if (remove) {
+        static const char *const suffix[] = { "-wal", "-shm", "-journal" };
+        for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+            char *p = sibling(s->path, suffix[i]);
+            if (p)
+                unlink(p);
+            free(p);
+        }
+        unlink(s->path);
+    }
+    free(s->path);
     free(s);
 }
 
@@ -578,6 +875,7 @@ int store_run_begin(struct store *s, const char *run_name, int64_t *run_id)
     if ((ret = run_stmt(s, Q_RUN)) != 0)
         goto fail;
     s->in_run = true;
+    s->began++;
     s->run_id = sqlite3_last_insert_rowid(s->db);
     s->last_scalar_id = 0;
     s->last_vector_id = 0;
@@ -589,17 +887,53 @@ fail:
     return ret;
 }
 
+/* Copy the committed run from the -wal into the main file. BUSY (another
+ * connection checkpointing) and a partial copy (readers on older snapshots)
+ * are fine: the frames stay valid and the next checkpoint copies them. An
+ * I/O failure is not: the run would live only in the -wal, so it is deleted
+ * again (ON DELETE CASCADE takes its rows), which the -wal can usually
+ * still take as it only reuses pages. */
+static int checkpoint_run(struct store *s, int64_t run_id)
+{
+    if (strcmp(s->journal, "wal") != 0)
+        return 0;               /* DELETE mode: the commit wrote the main file */
+    int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        return 0;
+    char why[256];
+    snprintf(why, sizeof why, "%s", sqlite3_errmsg(s->db));
+    char sql[64];
+    snprintf(sql, sizeof sql, "DELETE FROM run WHERE runId = %lld", (long long)run_id);
+    bool undone = sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK;
+    sim_errmsg(s->errmsg, sizeof s->errmsg, "the run could not be copied from %s-wal into "
+        "%s: %s; %s", s->path, s->path, why,
+        undone ? "it was deleted again, so the database is as before"
+               : "deleting it again failed too, so it stays in the -wal");
+    return -SIM_EDB;
+}
+
 int store_run_end(struct store *s)
 {
     if (!s->in_run)
         return state_fail(s, -SIM_ESTATE, "no run is open");
+    int64_t run_id = s->run_id;
     int ret = in_live_run(s);
+    int rc = ret == 0 ? reserve_main(s->db) : SQLITE_OK;
+    if (rc != SQLITE_OK) {
+        sim_errmsg(s->errmsg, sizeof s->errmsg, "cannot grow %s to hold the run: %s (no space "
+            "left, or over the file size limit)", s->path, sqlite3_errstr(rc));
+        ret = -SIM_EDB;
+    }
     if (ret == 0) {
         ret = run_stmt(s, Q_COMMIT);
         if (ret)
             ret = -SIM_EDB;
     }
     rollback(s);        /* no-op after a successful COMMIT */
+    if (ret == 0)
+        ret = checkpoint_run(s, run_id);
+    if (ret == 0)
+        s->committed++;
     return ret;
 }
 

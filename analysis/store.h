@@ -54,11 +54,44 @@
 #define STORE_QMETHOD_LOGLINEAR "loglinear"
 
 struct store;
+struct sqlite3;
+
+/* Refuse a database path SQLite would not take as a plain file: NULL, ""
+ * (a temporary database deleted at close), ":memory:" and URIs ("file:..."),
+ * none of which leaves results anywhere. 0, or -SIM_EBADINPUT with the
+ * reason in err. store_open and store_open_read call it; commands call it
+ * before anything else so nothing is simulated for such a path. */
+int store_check_path(const char *path, char *err, size_t errlen);
+
+/* 0 if version is STORE_SCHEMA_VERSION; else -SIM_ESCHEMA with "PATH: ..."
+ * in err: newer than this build, or not a xensim results database. */
+int store_check_version(const char *path, int64_t version, char *err, size_t errlen);
+
+/* Open an existing results database for reading only (SQLITE_OPEN_READONLY,
+ * extended result codes, busy timeout) and read its PRAGMA user_version
+ * into *version (may be NULL); the schema is left to the caller. A WAL file
+ * in a directory the process cannot write, with no -shm and no non-empty
+ * -wal beside it, is opened with the URI parameter immutable=1: SQLite
+ * could not create its -shm, nothing is committed outside the main file,
+ * and no writer can be at work (it would need a -wal there). When the read
+ * fails for want of the WAL files the message says so. *db is NULL on
+ * failure. -SIM_EBADINPUT (path refused), -SIM_ENOENT, -SIM_ESCHEMA (not an
+ * SQLite file), -SIM_EIO. */
+int store_open_read(const char *path, struct sqlite3 **db, int64_t *version, char *err,
+                    size_t errlen);
+
+/* The URI to ATTACH path read-only by the same rule (mode=ro, or
+ * immutable=1); malloc'd, NULL when out of memory. */
+char *store_read_uri(const char *path);
 
 /* Open or create the database at path and bring it to the current schema.
- * Refuses (NULL, reason in err) a file that is not SQLite, an SQLite file
- * of someone else (tables but user_version 0) and a newer schema; a refused
- * file is not modified. Journal mode is WAL; if the file system cannot do
+ * Refuses (NULL, reason in err) a path store_check_path refuses, a file or
+ * directory this process cannot write (checked before any simulation needs
+ * it: SQLite creates PATH-wal, PATH-shm or PATH-journal beside the file), a
+ * file that is not SQLite, an SQLite file of someone else (tables but
+ * user_version 0) and another schema version; a refused file is not
+ * modified. A file that store_open created is removed again by store_close
+ * if the runs this store began all failed and the file holds no run. Journal mode is WAL; if the file system cannot do
  * WAL (the pragma does not answer "wal") the store falls back to DELETE,
  * which store_journal_mode reports. err may be NULL. */
 struct store *store_open(const char *path, char *err, size_t errlen);
@@ -66,7 +99,7 @@ struct store *store_open(const char *path, char *err, size_t errlen);
 /* Close; a run still open is rolled back. Accepts NULL. */
 void store_close(struct store *s);
 
-/* "wal", or "delete" after the fallback ("memory" for ":memory:"). */
+/* "wal", or "delete" after the fallback. */
 const char *store_journal_mode(const struct store *s);
 
 /* Start a run: BEGIN IMMEDIATE and insert the run row (simtimeExp -9).
@@ -117,8 +150,13 @@ int store_vector(struct store *s, const char *module, const char *name,
  * run; -SIM_ESTATE if there is none. */
 int store_vector_attr(struct store *s, const char *name, const char *value);
 
-/* COMMIT the open run. If the commit fails the run is rolled back and
- * -SIM_EDB returned; either way no run is open afterwards. */
+/* COMMIT the open run and, in WAL mode, checkpoint it into the main file.
+ * If the commit fails the run is rolled back and -SIM_EDB returned. If the
+ * checkpoint fails for an I/O reason (a full disk, a file size limit) the
+ * run is deleted again and -SIM_EDB returned: a run reported stored is in
+ * the database file itself. A checkpoint that stops early only because
+ * other connections are reading is not a failure (they finish it). Either
+ * way no run is open afterwards. */
 int store_run_end(struct store *s);
 
 /* ROLLBACK the open run; 0 if no run is open. */

@@ -8,11 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/store.h"
+
 int cli_usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "xensim: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n(run 'xensim --help' for usage)\n");
+    return EXIT_BADINPUT;
+}
+
+int cli_check_db(const char *path)
+{
+    char err[512];
+    if (store_check_path(path, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "xensim: %s\n", err);
     return EXIT_BADINPUT;
 }
 
@@ -51,6 +62,8 @@ int cli_parse_scn_args(int argc, char **argv, struct scn_args *a, bool run)
             const char *v = argv[++i];
             if (!strcmp(arg, "--db")) {
                 a->db = v;
+                if (cli_check_db(v))
+                    return EXIT_BADINPUT;
             } else if (!cli_parse_seed(v, &a->seed)) {
                 return cli_usage_error("--seed: '%s' is not a whole number from 0 to 2^64-1", v);
             } else {

@@ -42,6 +42,11 @@ int cmd_trace_import_xentrace(int argc, char **argv);
  * returns EXIT_BADINPUT. */
 int cli_usage_error(const char *fmt, const char *arg);
 
+/* 0 if path may name a results database (store_check_path); else print
+ * why not and return EXIT_BADINPUT. Every command checks its database
+ * paths with it before doing any work. */
+int cli_check_db(const char *path);
+
 /* Options shared by the commands that load a scenario. */
 struct scn_args {
     const char *path;

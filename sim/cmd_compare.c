@@ -85,6 +85,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->schedulers = v;
         } else if (!strcmp(arg, "--db")) {
             a->db = v;
+            if (cli_check_db(v))
+                return EXIT_BADINPUT;
         } else if (!strcmp(arg, "--plots")) {
             a->plots = v;
         } else if (!strcmp(arg, "--metric")) {
@@ -291,8 +293,9 @@ int cmd_compare(int argc, char **argv)
         if (tty)
             fprintf(stderr, "\r%*s\r", 60, "");
         if (e < 0) {
-            fprintf(stderr, "xensim: %s: %s%s\n", e == -SIM_EDB ? db_path : a.path,
-                    err[0] ? err : sim_strerror(e),
+            /* A database error names the database itself. */
+            fprintf(stderr, "xensim: %s%s%s%s\n", e == -SIM_EDB && err[0] ? "" : a.path,
+                    e == -SIM_EDB && err[0] ? "" : ": ", err[0] ? err : sim_strerror(e),
                     e == -SIM_ESTATE ? " (finished runs stay recorded)" : "");
             status = e == -SIM_ESTATE ? EXIT_INTERRUPTED : EXIT_BADINPUT;
         }

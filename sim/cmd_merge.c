@@ -52,6 +52,10 @@ int cmd_merge(int argc, char **argv)
     }
     if (!status && (!out || nshards == 0))
         status = cli_usage_error("%s", "merge: needs OUT.db and at least one SHARD.db");
+    if (!status)
+        status = cli_check_db(out);
+    for (size_t i = 0; !status && i < nshards; i++)
+        status = cli_check_db(shards[i]);
     if (status) {
         free(shards);
         return status;

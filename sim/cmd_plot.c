@@ -113,6 +113,8 @@ int cmd_plot(int argc, char **argv)
         cli_usage_error("%s", "missing the results database DB");
         goto out;
     }
+    if (cli_check_db(o.db_path))
+        goto out;
     if (!o.out_dir) {
         cli_usage_error("%s", "missing --out DIR");
         goto out;

@@ -148,6 +148,8 @@ int cmd_regress(int argc, char **argv)
     }
     if (!rc && (!base || !cur))
         rc = cli_usage_error("%s", !base ? "missing --baseline DB" : "missing --current DB");
+    if (!rc)
+        rc = cli_check_db(base) ? EXIT_BADINPUT : cli_check_db(cur);
     if (rc) {
         free(metrics);
         return rc;

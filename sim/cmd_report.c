@@ -70,6 +70,8 @@ int cmd_report(int argc, char **argv)
     }
     if (!status && !db)
         status = cli_usage_error("%s", "report: missing DB (the results database)");
+    if (!status)
+        status = cli_check_db(db);
     if (status)
         goto out;
     o.runs = runs;

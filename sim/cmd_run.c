@@ -202,7 +202,7 @@ int cmd_run(int argc, char **argv)
     char err[512] = "";
     struct store *db = store_open(db_path, err, sizeof err);
     if (!db) {
-        fprintf(stderr, "xensim: %s: %s\n", db_path, err);
+        fprintf(stderr, "xensim: %s\n", err);      /* err names the database */
         scn_free(s);
         return EXIT_BADINPUT;
     }
