@@ -554,6 +554,61 @@ START_TEST(garbage_refused)
 }
 END_TEST
 
+/* Paths that are not files are refused by the opener and the reader alike,
+ * before SQLite sees them: nothing is created. */
+START_TEST(non_file_paths_refused)
+{
+    static const char *const bad[] = { "", ":memory:", "file:x.db", "file:x.db?mode=memory" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[512] = "";
+        ck_assert_int_eq(store_check_path(bad[i], err, sizeof err), -SIM_EBADINPUT);
+        ck_assert_msg(strstr(err, "not a file") != NULL, "%s: '%s'", bad[i], err);
+        ck_assert_ptr_null(store_open(bad[i], err, sizeof err));
+        sqlite3 *db = (sqlite3 *)1;
+        ck_assert_int_eq(store_open_read(bad[i], &db, NULL, err, sizeof err), -SIM_EBADINPUT);
+        ck_assert_ptr_null(db);
+    }
+    ck_assert_int_ne(access("x.db", F_OK), 0);
+    char err[512];
+    ck_assert_int_eq(store_check_path("./file:x.db", err, sizeof err), 0);
+}
+END_TEST
+
+/* A file store_open created goes again when the runs it began all failed;
+ * a file that existed, or that holds a run, stays. */
+START_TEST(created_file_removed_after_failed_runs)
+{
+    const char *path = tmpdb_path("made.db");
+    struct store *s = open_ok(path);
+    ck_assert_int_eq(store_run_begin(s, "doomed", NULL), 0);
+    ck_assert_int_eq(store_run_abort(s), 0);
+    store_close(s);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    char side[1100];
+    snprintf(side, sizeof side, "%s-wal", path);
+    ck_assert_int_ne(access(side, F_OK), 0);
+    snprintf(side, sizeof side, "%s-shm", path);
+    ck_assert_int_ne(access(side, F_OK), 0);
+
+    store_close(open_ok(path));     /* no run begun: kept (a sweep's parent) */
+    ck_assert_int_eq(access(path, F_OK), 0);
+    s = open_ok(path);              /* existed before: kept */
+    ck_assert_int_eq(store_run_begin(s, "doomed", NULL), 0);
+    store_close(s);
+    ck_assert_int_eq(access(path, F_OK), 0);
+
+    const char *kept = tmpdb_path("kept.db");
+    s = open_ok(kept);              /* one run stored, one failed: kept */
+    ck_assert_int_eq(store_run_begin(s, "ok", NULL), 0);
+    ck_assert_int_eq(store_run_end(s), 0);
+    ck_assert_int_eq(store_run_begin(s, "doomed", NULL), 0);
+    store_close(s);
+    sqlite3 *db = ro(kept);
+    ck_assert_int_eq(qi(db, "SELECT count(*) FROM run"), 1);
+    sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(empty_file_is_initialised)
 {
     /* A zero-length file is a valid empty SQLite database (e.g. from
@@ -587,6 +642,8 @@ static Suite *store_suite(void)
     tcase_add_test(tc, foreign_sqlite_refused);
     tcase_add_test(tc, garbage_refused);
     tcase_add_test(tc, empty_file_is_initialised);
+    tcase_add_test(tc, non_file_paths_refused);
+    tcase_add_test(tc, created_file_removed_after_failed_runs);
     return s;
 }
 
