@@ -780,8 +780,11 @@ static bool unused_file(struct store *s)
     int rc = query_int(s->db, "SELECT count(*) FROM run", &runs);
     if (rc == SQLITE_OK && runs > 0)
         return false;
-    char mode[16];
+    char mode[16] = "";
     rc = set_journal_once(s->db, "DELETE", mode, sizeof mode);
+    if (rc == SQLITE_OK)
+        return strcmp(mode, "delete") == 0;
+    /* Any other failure is the file's own (a full disk): nobody has it. */
     return (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED;
 }
 
