@@ -178,6 +178,22 @@ START_TEST(set_overrides)
 }
 END_TEST
 
+/* docs/scenario.md gives a domain's memory as 1MiB .. 4TiB: the upper bound
+ * is accepted in TiB (2^42 B) and in GiB alike, one byte more is
+ * refused (the message is pinned in tests/bad-input/messages.tsv). */
+START_TEST(memory_bound_in_tib)
+{
+    const char *sets[][1] = { { "domains.io.memory=4TiB" }, { "domains.io.memory=4096GiB" },
+                              { "domains.io.memory=1.5TiB" } };
+    const int64_t want[] = { 1LL << 42, 1LL << 42, 3LL << 39 };
+    for (int i = 0; i < 3; i++) {
+        struct scn *s = load_ok("scenarios/io-vs-hogs.yaml", sets[i], 1);
+        ck_assert_int_eq(dom(s, "io")->memory, want[i]);
+        scn_free(s);
+    }
+}
+END_TEST
+
 /* tsc_offset: without the key every pCPU's TSC starts at the cycles of
  * CLK_DEFAULT_UPTIME_S (60 s) at the scenario's tsc_hz; a given offset,
  * 0 included, is kept as written; the offset is part of the hash. */
@@ -530,6 +546,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, default_scenario_values);
     tcase_add_test(tc, defaults_for_absent_keys);
     tcase_add_test(tc, set_overrides);
+    tcase_add_test(tc, memory_bound_in_tib);
     tcase_add_test(tc, tsc_offset_default);
     tcase_add_test(tc, set_changes_hash_and_later_set_wins);
     tcase_add_test(tc, clock_model_keys);
