@@ -1,7 +1,8 @@
 /*
  * sim/cmd_run.c: `xensim run` (simulate every replication of a scenario
  * into the results database and print a table per run) and `xensim check`
- * (validate a scenario and print its summary).
+ * (validate a scenario, read every trace it replays as `run` would, and
+ * print its summary).
  *
  * `run --timeline[=START:END]` also records the schedule of that window of
  * the measured time (default the first 100 ms) into the vector tables
@@ -26,6 +27,86 @@
 #include "sim/cli.h"
 #include "sim/err.h"
 #include "sim/run.h"
+#include "workloads/wl.h"
+
+/* Sweep points whose traces `check` reads beyond the base's: at most this
+ * many points are loaded (the loader validates as many). */
+#define CHECK_SWEEP_POINTS_MAX 4096
+
+/* Read the trace of each trace domain of s as `run` would (wl_trace_check),
+ * skipping the (domain, file) pairs in done[0..*ndone), which grows (up to
+ * cap). EXIT_BADINPUT, having said why as `run` does, or 0. */
+static int check_traces(const struct scn *s, const char *path, char (*done)[2][4096],
+                        size_t *ndone, size_t cap)
+{
+    char err[1024];
+    for (int d = 0; d < s->ndomains; d++) {
+        const struct scn_domain *dm = &s->domains[d];
+        if (dm->wl.type != SCN_WL_TRACE)
+            continue;
+        bool seen = false;
+        for (size_t i = 0; i < *ndone && !seen; i++)
+            seen = !strcmp(done[i][0], dm->name) && !strcmp(done[i][1], dm->wl.file);
+        if (seen)
+            continue;
+        if (wl_trace_check(s, d, err, sizeof err) < 0) {
+            fprintf(stderr, "xensim: %s: %s\n", path, err);
+            return EXIT_BADINPUT;
+        }
+        if (*ndone < cap) {
+            snprintf(done[*ndone][0], sizeof done[0][0], "%s", dm->name);
+            snprintf(done[*ndone][1], sizeof done[0][1], "%s", dm->wl.file);
+            (*ndone)++;
+        }
+    }
+    return 0;
+}
+
+/* Does a sweep point read a file the base does not (a sweep value names
+ * one)? Then check loads the points to read their traces too. */
+static bool sweep_reads_more(const struct scn *s)
+{
+    for (int f = 0; f < s->nfiles; f++) {
+        bool base = false;
+        for (int d = 0; d < s->ndomains && !base; d++)
+            base = s->domains[d].wl.file && !strcmp(s->domains[d].wl.file, s->files[f].path);
+        if (!base)
+            return true;
+    }
+    return false;
+}
+
+/* The traces of every sweep point (up to CHECK_SWEEP_POINTS_MAX points),
+ * each (domain, file) read once. */
+static int check_sweep_traces(const struct scn *s, const struct scn_args *a,
+                              char (*done)[2][4096], size_t *ndone, size_t cap)
+{
+    int idx[64];
+    if (s->nsweep > 64)
+        return 0;
+    uint64_t npts = s->sweep_points < CHECK_SWEEP_POINTS_MAX ? s->sweep_points
+                                                              : CHECK_SWEEP_POINTS_MAX;
+    for (uint64_t pt = 0; pt < npts; pt++) {
+        uint64_t rest = pt;
+        for (int ax = s->nsweep - 1; ax >= 0; ax--) {
+            idx[ax] = (int)(rest % (uint64_t)s->sweep[ax].nvalues);
+            rest /= (uint64_t)s->sweep[ax].nvalues;
+        }
+        struct scn_load_opts o = { .sets = a->sets, .nsets = a->nsets, .sweep_index = idx };
+        struct scn_diags *diags = NULL;
+        struct scn *p = scn_load(a->path, &o, &diags);
+        if (!p) {
+            /* The base load has validated every point's YAML already. */
+            scn_diags_free(diags);
+            continue;
+        }
+        int rc = check_traces(p, a->path, done, ndone, cap);
+        scn_free(p);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
 
 int cmd_check(int argc, char **argv)
 {
@@ -36,15 +117,29 @@ int cmd_check(int argc, char **argv)
         return rc;
     }
     struct scn *s = cli_load(&a);
-    free(a.sets);
-    if (!s)
+    if (!s) {
+        free(a.sets);
         return EXIT_BADINPUT;
-    if (!a.quiet) {
+    }
+    /* A trace is read through the reader and the refusals `run` uses. */
+    size_t cap = (size_t)s->ndomains + (size_t)s->nfiles * 4 + 16, ndone = 0;
+    char (*done)[2][4096] = calloc(cap, sizeof *done);
+    if (!done) {
+        fprintf(stderr, "xensim: out of memory\n");
+        rc = EXIT_BADINPUT;
+    } else {
+        rc = check_traces(s, a.path, done, &ndone, cap);
+        if (rc == 0 && s->nsweep && sweep_reads_more(s))
+            rc = check_sweep_traces(s, &a, done, &ndone, cap);
+    }
+    free(done);
+    free(a.sets);
+    if (rc == 0 && !a.quiet) {
         scn_print_summary(s, stdout);
         printf("ok: %s is valid\n", a.path);
     }
     scn_free(s);
-    return 0;
+    return rc;
 }
 
 struct progress {

@@ -118,6 +118,18 @@ check "the same bytes again give the same hash" eq "$(hash_of)" "$h2"
 check "so the run is skipped" grep -q 'already in .*: skipped' "$tmp/out"
 check "two runs in all" eq "$(runs_in "$db")" 2
 
+# check reads a trace as run does: the truncated t.xst is refused by check
+# with run's message, also when only a sweep value names it.
+head -c "$(($(wc -c <"$tmp/t.xst") - 20))" "$tmp/t.xst.orig" >"$tmp/cut.xst"
+"$xensim" check "$tmp/content.yaml" --set domains.t.workload.file=cut.xst >"$tmp/out" 2>"$tmp/err"
+check "check of the truncated trace exits 2" status_is $? 2
+check "with run's message: the trace's byte offset" grep -q 'cut.xst: byte [0-9]*: truncated' "$tmp/err"
+{ cat "$tmp/content.yaml"; printf '%s\n' 'sweep:' '  domains.t.workload.file: [t.xst, cut.xst]'; } \
+    >"$tmp/content-sweep.yaml"
+"$xensim" check "$tmp/content-sweep.yaml" >"$tmp/out" 2>"$tmp/err"
+check "check of a sweep naming the truncated trace exits 2" status_is $? 2
+check "naming the trace and the byte" grep -q 'cut.xst: byte [0-9]*: truncated' "$tmp/err"
+
 db="$tmp/seed.db"
 for seed in -1 abc 1.5 18446744073709551616 ''; do
     "$xensim" run "$scn" --db "$db" -q --seed "$seed" >"$tmp/out" 2>"$tmp/err"
