@@ -33,30 +33,66 @@
  * many points are loaded (the loader validates as many). */
 #define CHECK_SWEEP_POINTS_MAX 4096
 
+/* The (domain, trace) pairs `check` has read. */
+struct checked {
+    char **v;                       /* name, file, name, file, ... */
+    size_t n, cap;                  /* pairs */
+};
+
+static bool checked_has(const struct checked *c, const char *name, const char *file)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->v[2 * i], name) && !strcmp(c->v[2 * i + 1], file))
+            return true;
+    return false;
+}
+
+static int checked_add(struct checked *c, const char *name, const char *file)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 16;
+        char **v = realloc(c->v, 2 * cap * sizeof *v);
+        if (!v)
+            return -SIM_ENOMEM;
+        c->v = v;
+        c->cap = cap;
+    }
+    char *n = strdup(name), *f = strdup(file);
+    if (!n || !f) {
+        free(n);
+        free(f);
+        return -SIM_ENOMEM;
+    }
+    c->v[2 * c->n] = n;
+    c->v[2 * c->n + 1] = f;
+    c->n++;
+    return 0;
+}
+
+static void checked_free(struct checked *c)
+{
+    for (size_t i = 0; i < 2 * c->n; i++)
+        free(c->v[i]);
+    free(c->v);
+}
+
 /* Read the trace of each trace domain of s as `run` would (wl_trace_check),
- * skipping the (domain, file) pairs in done[0..*ndone), which grows (up to
- * cap). EXIT_BADINPUT, having said why as `run` does, or 0. */
-static int check_traces(const struct scn *s, const char *path, char (*done)[2][4096],
-                        size_t *ndone, size_t cap)
+ * each (domain, file) pair once. EXIT_BADINPUT, having said why as `run`
+ * does, or 0. */
+static int check_traces(const struct scn *s, const char *path, struct checked *done)
 {
     char err[1024];
     for (int d = 0; d < s->ndomains; d++) {
         const struct scn_domain *dm = &s->domains[d];
-        if (dm->wl.type != SCN_WL_TRACE)
-            continue;
-        bool seen = false;
-        for (size_t i = 0; i < *ndone && !seen; i++)
-            seen = !strcmp(done[i][0], dm->name) && !strcmp(done[i][1], dm->wl.file);
-        if (seen)
+        if (dm->wl.type != SCN_WL_TRACE || checked_has(done, dm->name, dm->wl.file))
             continue;
         if (wl_trace_check(s, d, err, sizeof err) < 0) {
             fprintf(stderr, "xensim: %s: %s\n", path, err);
             return EXIT_BADINPUT;
         }
-        if (*ndone < cap) {
-            snprintf(done[*ndone][0], sizeof done[0][0], "%s", dm->name);
-            snprintf(done[*ndone][1], sizeof done[0][1], "%s", dm->wl.file);
-            (*ndone)++;
+        if (checked_add(done, dm->name, dm->wl.file) < 0) {
+            fprintf(stderr, "xensim: %s: out of memory\n", path);
+            return EXIT_BADINPUT;
         }
     }
     return 0;
@@ -76,10 +112,9 @@ static bool sweep_reads_more(const struct scn *s)
     return false;
 }
 
-/* The traces of every sweep point (up to CHECK_SWEEP_POINTS_MAX points),
- * each (domain, file) read once. */
+/* The traces of every sweep point (up to CHECK_SWEEP_POINTS_MAX points). */
 static int check_sweep_traces(const struct scn *s, const struct scn_args *a,
-                              char (*done)[2][4096], size_t *ndone, size_t cap)
+                              struct checked *done)
 {
     int idx[64];
     if (s->nsweep > 64)
@@ -100,7 +135,7 @@ static int check_sweep_traces(const struct scn *s, const struct scn_args *a,
             scn_diags_free(diags);
             continue;
         }
-        int rc = check_traces(p, a->path, done, ndone, cap);
+        int rc = check_traces(p, a->path, done);
         scn_free(p);
         if (rc)
             return rc;
@@ -122,17 +157,11 @@ int cmd_check(int argc, char **argv)
         return EXIT_BADINPUT;
     }
     /* A trace is read through the reader and the refusals `run` uses. */
-    size_t cap = (size_t)s->ndomains + (size_t)s->nfiles * 4 + 16, ndone = 0;
-    char (*done)[2][4096] = calloc(cap, sizeof *done);
-    if (!done) {
-        fprintf(stderr, "xensim: out of memory\n");
-        rc = EXIT_BADINPUT;
-    } else {
-        rc = check_traces(s, a.path, done, &ndone, cap);
-        if (rc == 0 && s->nsweep && sweep_reads_more(s))
-            rc = check_sweep_traces(s, &a, done, &ndone, cap);
-    }
-    free(done);
+    struct checked done = { 0 };
+    rc = check_traces(s, a.path, &done);
+    if (rc == 0 && s->nsweep && sweep_reads_more(s))
+        rc = check_sweep_traces(s, &a, &done);
+    checked_free(&done);
     free(a.sets);
     if (rc == 0 && !a.quiet) {
         scn_print_summary(s, stdout);

@@ -2120,6 +2120,8 @@ static int digest_file(struct ctx *c, const char *path, struct scn_file *out)
         }
     struct scn_file f = { 0 };
     int rc = hash_file_fnv1a64(path, &f.digest, &f.bytes);
+    if (rc == -SIM_ENOMEM)
+        c->oom = true;
     if (rc < 0)
         return rc;
     struct scn_file *v = realloc(c->seen, (size_t)(c->nseen + 1) * sizeof *v);
