@@ -1,7 +1,8 @@
 /*
  * sim/cmd_run.c: `xensim run` (simulate every replication of a scenario
  * into the results database and print a table per run) and `xensim check`
- * (validate a scenario and print its summary).
+ * (validate a scenario, read every trace it replays as `run` would, and
+ * print its summary).
  *
  * `run --timeline[=START:END]` also records the schedule of that window of
  * the measured time (default the first 100 ms) into the vector tables
@@ -26,6 +27,121 @@
 #include "sim/cli.h"
 #include "sim/err.h"
 #include "sim/run.h"
+#include "workloads/wl.h"
+
+/* Sweep points whose traces `check` reads beyond the base's: at most this
+ * many points are loaded (the loader validates as many). */
+#define CHECK_SWEEP_POINTS_MAX 4096
+
+/* The (domain, trace) pairs `check` has read. */
+struct checked {
+    char **v;                       /* name, file, name, file, ... */
+    size_t n, cap;                  /* pairs */
+};
+
+static bool checked_has(const struct checked *c, const char *name, const char *file)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->v[2 * i], name) && !strcmp(c->v[2 * i + 1], file))
+            return true;
+    return false;
+}
+
+static int checked_add(struct checked *c, const char *name, const char *file)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 16;
+        char **v = realloc(c->v, 2 * cap * sizeof *v);
+        if (!v)
+            return -SIM_ENOMEM;
+        c->v = v;
+        c->cap = cap;
+    }
+    char *n = strdup(name), *f = strdup(file);
+    if (!n || !f) {
+        free(n);
+        free(f);
+        return -SIM_ENOMEM;
+    }
+    c->v[2 * c->n] = n;
+    c->v[2 * c->n + 1] = f;
+    c->n++;
+    return 0;
+}
+
+static void checked_free(struct checked *c)
+{
+    for (size_t i = 0; i < 2 * c->n; i++)
+        free(c->v[i]);
+    free(c->v);
+}
+
+/* Read the trace of each trace domain of s as `run` would (wl_trace_check),
+ * each (domain, file) pair once. EXIT_BADINPUT, having said why as `run`
+ * does, or 0. */
+static int check_traces(const struct scn *s, const char *path, struct checked *done)
+{
+    char err[1024];
+    for (int d = 0; d < s->ndomains; d++) {
+        const struct scn_domain *dm = &s->domains[d];
+        if (dm->wl.type != SCN_WL_TRACE || checked_has(done, dm->name, dm->wl.file))
+            continue;
+        if (wl_trace_check(s, d, err, sizeof err) < 0) {
+            fprintf(stderr, "xensim: %s: %s\n", path, err);
+            return EXIT_BADINPUT;
+        }
+        if (checked_add(done, dm->name, dm->wl.file) < 0) {
+            fprintf(stderr, "xensim: %s: out of memory\n", path);
+            return EXIT_BADINPUT;
+        }
+    }
+    return 0;
+}
+
+/* Does a sweep point read a file the base does not (a sweep value names
+ * one)? Then check loads the points to read their traces too. */
+static bool sweep_reads_more(const struct scn *s)
+{
+    for (int f = 0; f < s->nfiles; f++) {
+        bool base = false;
+        for (int d = 0; d < s->ndomains && !base; d++)
+            base = s->domains[d].wl.file && !strcmp(s->domains[d].wl.file, s->files[f].path);
+        if (!base)
+            return true;
+    }
+    return false;
+}
+
+/* The traces of every sweep point (up to CHECK_SWEEP_POINTS_MAX points). */
+static int check_sweep_traces(const struct scn *s, const struct scn_args *a,
+                              struct checked *done)
+{
+    int idx[64];
+    if (s->nsweep > 64)
+        return 0;
+    uint64_t npts = s->sweep_points < CHECK_SWEEP_POINTS_MAX ? s->sweep_points
+                                                              : CHECK_SWEEP_POINTS_MAX;
+    for (uint64_t pt = 0; pt < npts; pt++) {
+        uint64_t rest = pt;
+        for (int ax = s->nsweep - 1; ax >= 0; ax--) {
+            idx[ax] = (int)(rest % (uint64_t)s->sweep[ax].nvalues);
+            rest /= (uint64_t)s->sweep[ax].nvalues;
+        }
+        struct scn_load_opts o = { .sets = a->sets, .nsets = a->nsets, .sweep_index = idx };
+        struct scn_diags *diags = NULL;
+        struct scn *p = scn_load(a->path, &o, &diags);
+        if (!p) {
+            /* The base load has validated every point's YAML already. */
+            scn_diags_free(diags);
+            continue;
+        }
+        int rc = check_traces(p, a->path, done);
+        scn_free(p);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
 
 int cmd_check(int argc, char **argv)
 {
@@ -36,15 +152,23 @@ int cmd_check(int argc, char **argv)
         return rc;
     }
     struct scn *s = cli_load(&a);
-    free(a.sets);
-    if (!s)
+    if (!s) {
+        free(a.sets);
         return EXIT_BADINPUT;
-    if (!a.quiet) {
+    }
+    /* A trace is read through the reader and the refusals `run` uses. */
+    struct checked done = { 0 };
+    rc = check_traces(s, a.path, &done);
+    if (rc == 0 && s->nsweep && sweep_reads_more(s))
+        rc = check_sweep_traces(s, &a, &done);
+    checked_free(&done);
+    free(a.sets);
+    if (rc == 0 && !a.quiet) {
         scn_print_summary(s, stdout);
         printf("ok: %s is valid\n", a.path);
     }
     scn_free(s);
-    return 0;
+    return rc;
 }
 
 struct progress {

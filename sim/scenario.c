@@ -94,6 +94,8 @@ struct ctx {
     int novr;
     char path[512];                 /* dotted path of the mapping being walked */
     struct walk *w;                 /* state of the walk in progress */
+    struct scn_file *seen;          /* files digested by this load, each read once */
+    int nseen;
     bool oom;
 };
 
@@ -2079,6 +2081,102 @@ static int loc_err(struct ctx *c, const struct scn_loc *loc, const char *fmt, ..
     return -SIM_EBADINPUT;
 }
 
+/* ------------------------------------------------------------------------
+ * Files the scenario reads
+ *
+ * Every file a scenario refers to goes through ref_file (a sweep's values
+ * through sweep_files), which resolves it, reads it whole once per load to
+ * digest it (sim/hash.h), and lists it in scn.files; the canonical form
+ * records each file's length and digest, so the scenario's hash, and with
+ * it every run name, changes when a file's contents do.
+ */
+
+/* Keys whose value is a path the scenario reads. */
+static const char *const file_keys[] = { "file", NULL };
+
+/* path resolved against the directory of the scenario file scn_file, as
+ * written if absolute or if the scenario has no directory; malloc'ed. */
+static char *resolve_path(const char *scn_file, const char *path)
+{
+    char dir[4096];
+    if (path[0] == '/' || !dirname_of(scn_file, dir, sizeof dir))
+        return strdup(path);
+    size_t need = strlen(dir) + strlen(path) + 2;
+    char *p = malloc(need);
+    if (p)
+        snprintf(p, need, "%s/%s", dir, path);
+    return p;
+}
+
+/* The length and digest of the file at path (out->path borrowed from the
+ * load's list): read on its first use in this load only. 0, or a negative
+ * sim_err with errno saying why it could not be read. */
+static int digest_file(struct ctx *c, const char *path, struct scn_file *out)
+{
+    for (int i = 0; i < c->nseen; i++)
+        if (!strcmp(c->seen[i].path, path)) {
+            *out = c->seen[i];
+            return 0;
+        }
+    struct scn_file f = { 0 };
+    int rc = hash_file_fnv1a64(path, &f.digest, &f.bytes);
+    if (rc == -SIM_ENOMEM)
+        c->oom = true;
+    if (rc < 0)
+        return rc;
+    struct scn_file *v = realloc(c->seen, (size_t)(c->nseen + 1) * sizeof *v);
+    if (v)
+        c->seen = v;
+    if (!v || !(f.path = strdup(path)))
+        return c->oom = true, -SIM_ENOMEM;
+    c->seen[c->nseen++] = f;
+    *out = f;
+    return 0;
+}
+
+/* List f in s->files (a copy), unless it is there already. */
+static int add_file(struct ctx *c, struct scn *s, const struct scn_file *f)
+{
+    for (int i = 0; i < s->nfiles; i++)
+        if (!strcmp(s->files[i].path, f->path))
+            return 0;
+    struct scn_file *v = realloc(s->files, (size_t)(s->nfiles + 1) * sizeof *v);
+    if (v)
+        s->files = v;
+    if (!v || !(v[s->nfiles].path = strdup(f->path)))
+        return c->oom = true, -SIM_ENOMEM;
+    v[s->nfiles].bytes = f->bytes;
+    v[s->nfiles].digest = f->digest;
+    s->nfiles++;
+    return 0;
+}
+
+/* The one way a scenario refers to a file: *path, as written under key
+ * (at loc), is resolved against the scenario's directory (and replaced by
+ * the result), read and digested, and listed in s->files; what names the
+ * file's kind in messages ("trace"). */
+static int ref_file(struct ctx *c, struct scn *s, const char *key, const char *what,
+                    const struct scn_loc *loc, char **path)
+{
+    char written[256];
+    bool relative = (*path)[0] != '/';
+    snprintf(written, sizeof written, "%s", *path);
+    char *p = resolve_path(s->file, *path);
+    if (!p)
+        return c->oom = true, -SIM_ENOMEM;
+    free(*path);
+    *path = p;
+    struct scn_file f;
+    int rc = digest_file(c, p, &f);
+    if (rc == -SIM_ENOMEM)
+        return rc;
+    if (rc < 0)
+        return loc_err(c, loc, "%s: cannot open %s '%s'%s: %s", key, what, written,
+                       relative ? " (relative to the scenario's directory)" : "",
+                       strerror(errno));
+    return add_file(c, s, &f);
+}
+
 /* The device an io, server or trace workload names under key (name, at
  * loc): it must exist and be of kind want; its index goes to *out. */
 static int resolve_device(struct ctx *c, struct scn *s, const struct scn_workload *wl,
@@ -2137,26 +2235,8 @@ static int resolve_workload(struct ctx *c, struct scn *s, struct scn_domain *d, 
         && (rc = resolve_device(c, s, wl, "nic", wl->nic_name, &wl->nic_loc, SCN_DEV_NIC,
                                 &wl->nic, uses_dev)) < 0)
         return rc;
-    if (wl->type == SCN_WL_TRACE) {
-        char dir[4096], written[256];
-        bool relative = wl->file[0] != '/';
-        snprintf(written, sizeof written, "%s", wl->file);
-        if (relative && dirname_of(s->file, dir, sizeof dir)) {
-            size_t need = strlen(dir) + strlen(wl->file) + 2;
-            char *p = malloc(need);
-            if (!p)
-                return c->oom = true, -SIM_ENOMEM;
-            snprintf(p, need, "%s/%s", dir, wl->file);
-            free(wl->file);
-            wl->file = p;
-        }
-        FILE *f = fopen(wl->file, "rb");
-        if (!f)
-            return loc_err(c, &wl->file_loc, "file: cannot open trace '%s'%s: %s", written,
-                           relative ? " (relative to the scenario's directory)" : "",
-                           strerror(errno));
-        fclose(f);
-    }
+    if (wl->type == SCN_WL_TRACE)
+        return ref_file(c, s, "file", "trace", &wl->file_loc, &wl->file);
     return 0;
 }
 
@@ -2852,6 +2932,9 @@ void scn_free(struct scn *s)
         free(s->sweep[i].values);
     }
     free(s->sweep);
+    for (int i = 0; i < s->nfiles; i++)
+        free(s->files[i].path);
+    free(s->files);
     free(s);
 }
 
@@ -2975,6 +3058,9 @@ static void ctx_free(struct ctx *c)
     for (int i = 0; i < c->novr; i++)
         free(c->ovr[i].path);
     free(c->ovr);
+    for (int i = 0; i < c->nseen; i++)
+        free(c->seen[i].path);
+    free(c->seen);
     while (c->srcs) {
         struct src *n = c->srcs->next;
         free(c->srcs->name);
@@ -2982,6 +3068,68 @@ static void ctx_free(struct ctx *c)
         free(c->srcs);
         c->srcs = n;
     }
+}
+
+static bool is_file_key(const char *k, size_t n)
+{
+    for (size_t i = 0; file_keys[i]; i++)
+        if (strlen(file_keys[i]) == n && !memcmp(file_keys[i], k, n))
+            return true;
+    return false;
+}
+
+/* The files node v of a sweep value names: v itself if it is the value of a
+ * file key (is_file), else those of the file keys within it. */
+static int sweep_value_files(struct ctx *c, struct scn *base, struct nref v, bool is_file)
+{
+    if (!v.node)
+        return 0;
+    if (is_file && is_scalar(&v)) {
+        size_t n;
+        const char *t = sval(&v, &n);
+        char *w = strndup(t, n), *p = w ? resolve_path(base->file, w) : NULL;
+        free(w);
+        if (!p)
+            return c->oom = true, -SIM_ENOMEM;
+        struct scn_file f;
+        int rc = digest_file(c, p, &f);
+        free(p);
+        /* Unreadable: the point that reads it reports that. */
+        if (rc < 0)
+            return rc == -SIM_ENOMEM ? rc : 0;
+        return add_file(c, base, &f);
+    }
+    if (v.node->type != YAML_MAPPING_NODE)
+        return 0;
+    for (yaml_node_pair_t *p = v.node->data.mapping.pairs.start;
+         p < v.node->data.mapping.pairs.top; p++) {
+        struct nref k = child(&v, p->key);
+        size_t n = 0;
+        const char *ks = is_scalar(&k) ? sval(&k, &n) : NULL;
+        int rc = sweep_value_files(c, base, child(&v, p->value), ks && is_file_key(ks, n));
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Every file a sweep point may read that the base does not: those its axes'
+ * values name, so that the campaign's hash (the base's, shared by every
+ * point) covers them; the same for the base load and every point load. */
+static int sweep_files(struct ctx *c, struct nref root, struct scn *base,
+                       const struct axis_tmp *axes)
+{
+    for (int a = 0; a < base->nsweep; a++) {
+        const char *path = base->sweep[a].path, *last = strrchr(path, '.');
+        last = last ? last + 1 : path;
+        for (int i = 0; i < axes[a].n; i++) {
+            int rc = sweep_value_files(c, base, child(&root, axes[a].items[i]),
+                                       is_file_key(last, strlen(last)));
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
 }
 
 /* Validate every sweep value on its own, then (if the campaign is small
@@ -3070,6 +3218,8 @@ struct scn *scn_load_buffer(const char *name, const char *text, size_t len,
     sweep_holder.nsweep = 0;
     for (int i = 0; i < base->nsweep; i++)
         fix_loc(&base->sweep[i].loc, base->file);
+    if (sweep_files(&c, root, base, axes) < 0)
+        goto out;
     char *canon = scn_canonical(base);
     if (!canon) {
         c.oom = true;
@@ -3388,6 +3538,9 @@ char *scn_canonical(const struct scn *s)
             sb_printf(&b, " | %s", s->sweep[i].values[j]);
         sb_printf(&b, "\n");
     }
+    for (int i = 0; i < s->nfiles; i++)
+        sb_printf(&b, "file %s bytes %" PRIu64 " fnv1a64 %016" PRIx64 "\n", s->files[i].path,
+                  s->files[i].bytes, s->files[i].digest);
     return sb_take(&b);
 }
 
@@ -3521,4 +3674,9 @@ void scn_print_summary(const struct scn *s, FILE *out)
         fprintf(out, "sweep      none (%d run%s)\n", s->replications,
                 s->replications == 1 ? "" : "s");
     }
+    if (s->nfiles)
+        fprintf(out, "files      %d, in the hash by content\n", s->nfiles);
+    for (int i = 0; i < s->nfiles; i++)
+        fprintf(out, "  %s: %" PRIu64 " B, fnv1a64 %016" PRIx64 "\n", s->files[i].path,
+                s->files[i].bytes, s->files[i].digest);
 }

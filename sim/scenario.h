@@ -236,6 +236,14 @@ struct scn_sweep_axis {
     struct scn_loc loc;
 };
 
+/* A file the scenario reads (a trace), as its hash covers it: read once
+ * per load, streamed, and digested with FNV-1a 64 (sim/hash.h). */
+struct scn_file {
+    char *path;                     /* resolved against the scenario's directory */
+    uint64_t bytes;                 /* B, the file's length when loaded */
+    uint64_t digest;                /* FNV-1a 64 of those bytes */
+};
+
 struct scn {
     char *file;                     /* path the scenario was read from */
     char *name;
@@ -253,6 +261,10 @@ struct scn {
     struct scn_sweep_axis *sweep;
     int nsweep;
     uint64_t sweep_points;          /* product of the axes' lengths (1 if none) */
+    struct scn_file *files;         /* every file it reads, each once, in the order
+                                       first referenced; for a scenario with a
+                                       sweep, also those its axes' values name */
+    int nfiles;
     char hash[17];                  /* hex FNV-1a 64 of the canonical form */
 };
 

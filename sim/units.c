@@ -36,7 +36,9 @@ static const struct unit_def cycle_units[] = {
 };
 static const struct unit_def size_units[] = {
     { "B", 1 }, { "KiB", 1024 }, { "MiB", 1048576 }, { "GiB", 1073741824 },
+    { "TiB", 1099511627776 },
     { "KB", 1000 }, { "MB", 1000000 }, { "GB", 1000000000 },
+    { "TB", 1000000000000 },
 };
 static const struct unit_def rate_units[] = {
     { "bit/s", 1 }, { "Kbit/s", 1000 }, { "Mbit/s", 1000000 },
@@ -55,7 +57,7 @@ static const struct unit_def time_out[] = {
     { "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 }, { "ns", 1 },
 };
 static const struct unit_def size_out[] = {
-    { "GiB", 1073741824 }, { "MiB", 1048576 }, { "KiB", 1024 }, { "B", 1 },
+    { "TiB", 1099511627776 }, { "GiB", 1073741824 }, { "MiB", 1048576 }, { "KiB", 1024 }, { "B", 1 },
 };
 static const struct unit_def rate_out[] = {
     { "Gbit/s", 1000000000 }, { "Mbit/s", 1000000 }, { "Kbit/s", 1000 },
@@ -79,7 +81,8 @@ struct kind_info {
 static const struct kind_info kinds[] = {
     [UNIT_TIME] = { "time", "10ms", "ns, us, ms, s", "ns",
                     time_units, NELEM(time_units), time_out, NELEM(time_out) },
-    [UNIT_SIZE] = { "size", "64KiB", "B, KiB, MiB, GiB, KB, MB, GB", "bytes",
+    [UNIT_SIZE] = { "size", "64KiB", "B, KiB, MiB, GiB, TiB, KB, MB, GB, TB",
+                    "bytes",
                     size_units, NELEM(size_units), size_out, NELEM(size_out) },
     [UNIT_RATE] = { "rate", "1Gbit/s",
                     "bit/s, Kbit/s, Mbit/s, Gbit/s, B/s, KB/s, MB/s, GB/s",
@@ -123,7 +126,8 @@ static const struct {
 #define SUGGEST_MAX 24
 
 /* After trailing zeros are dropped, a fraction with more digits than this
- * can never scale to a whole number: the factors hold at most 2^30 and 5^9. */
+ * can never scale to a whole number: the factors hold at most 2^40 (TiB)
+ * and 5^12 (TB), and a fraction of F digits needs 2^F and 5^F. */
 #define FRAC_DIGITS_MAX 40
 
 /* An integer part with more significant digits than this exceeds 2^63. */
@@ -365,7 +369,7 @@ static enum scale_result scale(const char *ip, size_t ni, const char *fp,
     for (size_t i = 0; i < nf; i++)
         d[nd++] = (unsigned char)(fp[i] - '0');
 
-    /* Least significant digit first. factor < 2^33, so no step overflows. */
+    /* Least significant digit first. factor < 2^41, so no step overflows. */
     uint64_t carry = 0;
     for (size_t j = nd; j-- > 0;) {
         uint64_t t = d[j] * factor + carry;
@@ -552,7 +556,7 @@ char *unit_format(int64_t value, enum unit_kind kind, char *buf, size_t n)
                      ki->out[i].name);
             return buf;
         }
-        /* Up to three decimals when they are exact (rem < f < 2^31, so
+        /* Up to three decimals when they are exact (rem < f <= 2^40, so
          * rem * 1000 cannot overflow); trailing zeros dropped. */
         if (rem * 1000 % f == 0) {
             unsigned milli = (unsigned)(rem * 1000 / f);

@@ -8,7 +8,7 @@
  * exactly 100000 ns, and converted to one base unit per kind:
  *
  *   time       ns        units: ns us ms s, and cycles where allowed
- *   size       bytes     units: B KiB MiB GiB (1024-based) KB MB GB (1000-based)
+ *   size       bytes     units: B KiB MiB GiB TiB (1024-based) KB MB GB TB (1000-based)
  *   rate       bit/s     units: bit/s Kbit/s Mbit/s Gbit/s B/s KB/s MB/s GB/s (1000-based)
  *   frequency  Hz        units: Hz kHz MHz GHz
  *

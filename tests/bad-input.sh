@@ -1,8 +1,10 @@
 #!/bin/sh
 # End-to-end bad input: run `xensim check` on every fixture of
-# tests/bad-input/messages.tsv (and `xensim trace info` on every fixture of
-# tests/bad-input/trace-messages.tsv, `xensim trace import strace` on every
-# fixture of tests/bad-input/strace-messages.tsv) and require exit status 2,
+# tests/bad-input/messages.tsv and tests/bad-input/check-messages.tsv (whose
+# scenarios `xensim run` must refuse with the same first line), `xensim trace
+# info` on every fixture of tests/bad-input/trace-messages.tsv and `xensim
+# trace import strace` on every fixture of
+# tests/bad-input/strace-messages.tsv, and require exit status 2,
 # nothing on stdout, and the table's exact message as the first line of
 # stderr. A run that crashes (status > 128) or accepts the input fails the
 # test.
@@ -14,6 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 tab=$(printf '\t')
+check_table="$srcdir/tests/bad-input/check-messages.tsv"
 # run_table TABLE 'COMMAND WORDS': every row of TABLE through `xensim COMMAND WORDS FIXTURE`.
 run_table() {
 table=$1
@@ -33,19 +36,31 @@ while IFS="$tab" read -r fixture sets expect; do
     fi
     "$xensim" "$@" >"$tmp/out" 2>"$tmp/err"
     status=$?
-    want=$(printf '%s' "$expect" | sed "s|^FILE|$file|")
+    want=$(printf '%s' "$expect" | sed "s|FILE|$file|; s|DIR|${file%/*}|g")
     got=$(head -n 1 "$tmp/err")
-    if [ "$status" -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$got" = "$want" ]; then
+    # A row of the check table: `run` must refuse the scenario the same way.
+    same=yes
+    if [ "$table" = "$check_table" ]; then
+        shift
+        "$xensim" run "$@" --db "$tmp/run.db" -q >/dev/null 2>"$tmp/run-err"
+        rstatus=$?
+        if [ "$rstatus" -ne 2 ] || [ "$(head -n 1 "$tmp/run-err")" != "$want" ]; then
+            same="no: run exits $rstatus with '$(head -n 1 "$tmp/run-err")'"
+        fi
+    fi
+    if [ "$status" -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$got" = "$want" ] && [ "$same" = yes ]; then
         pass=$((pass + 1))
     else
         fail=$((fail + 1))
         echo "FAIL: $fixture ($sets): status $status"
         echo "  want: $want"
         echo "  got:  $got"
+        [ "$same" = yes ] || echo "  run:  $same"
     fi
 done <"$table"
 }
 run_table "$srcdir/tests/bad-input/messages.tsv" check
+run_table "$check_table" check
 run_table "$srcdir/tests/bad-input/trace-messages.tsv" "trace info"
 run_table "$srcdir/tests/bad-input/strace-messages.tsv" "trace import strace -q -o $tmp/strace.xst"
 

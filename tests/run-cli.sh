@@ -82,6 +82,54 @@ check "the message names the domain and the empty trace" \
     grep -Eq "domain 't': .*empty" "$tmp/err"
 check "the refused scenario writes no run" eq "$(runs_in "$db")" 0
 
+# ---- the hash covers the contents of the files a scenario reads ----
+# The same scenario text over another trace, or over the same trace cut
+# short, is another experiment: a new run name, never "already in DB".
+db="$tmp/content.db"
+cp "$srcdir/traces/gzip.xst" "$tmp/t.xst"
+printf '%s\n' 'name: trace-content' 'duration: 200ms' 'devices:' \
+    '  disk0: { kind: disk, seek: 4ms, rpm: 10000, bandwidth: 80MB/s }' 'domains:' \
+    '  dom0: { privileged: true }' \
+    '  t: { workload: { type: trace, file: t.xst, loop: true, device: disk0 } }' \
+    >"$tmp/content.yaml"
+hash_of() { scenario_hash "$tmp/content.yaml"; }
+lacks() { ! grep -q "$1" "$2"; }
+h1=$(hash_of)
+"$xensim" run "$tmp/content.yaml" --db "$db" -q >/dev/null 2>"$tmp/err"
+check "run over t.xst (gzip) exits 0" status_is $? 0
+cp "$srcdir/traces/sqlite.xst" "$tmp/t.xst"
+h2=$(hash_of)
+check "check prints another hash once t.xst is another trace" test "$h1" != "$h2"
+"$xensim" run "$tmp/content.yaml" --db "$db" >"$tmp/out" 2>"$tmp/err"
+check "run over the replaced t.xst exits 0" status_is $? 0
+check "run over the replaced t.xst is not skipped" lacks 'already in' "$tmp/out"
+check "it is a second run, under the new hash" eq \
+    "$(sql "$db" "SELECT group_concat(scenario_hash) FROM (SELECT scenario_hash FROM runs ORDER BY runId)")" \
+    "$h1,$h2"
+cp "$tmp/t.xst" "$tmp/t.xst.orig"
+head -c "$(($(wc -c <"$tmp/t.xst") - 20))" "$tmp/t.xst.orig" >"$tmp/t.xst"
+"$xensim" run "$tmp/content.yaml" --db "$db" >"$tmp/out" 2>"$tmp/err"
+check "run over the truncated t.xst exits 2" status_is $? 2
+check "it is refused with the reader's byte offset" grep -q 't.xst: byte [0-9]*: truncated' "$tmp/err"
+check "and not skipped" lacks 'already in' "$tmp/out"
+cp "$tmp/t.xst.orig" "$tmp/t.xst"
+check "the same bytes again give the same hash" eq "$(hash_of)" "$h2"
+"$xensim" run "$tmp/content.yaml" --db "$db" >"$tmp/out" 2>"$tmp/err"
+check "so the run is skipped" grep -q 'already in .*: skipped' "$tmp/out"
+check "two runs in all" eq "$(runs_in "$db")" 2
+
+# check reads a trace as run does: the truncated t.xst is refused by check
+# with run's message, also when only a sweep value names it.
+head -c "$(($(wc -c <"$tmp/t.xst") - 20))" "$tmp/t.xst.orig" >"$tmp/cut.xst"
+"$xensim" check "$tmp/content.yaml" --set domains.t.workload.file=cut.xst >"$tmp/out" 2>"$tmp/err"
+check "check of the truncated trace exits 2" status_is $? 2
+check "with run's message: the trace's byte offset" grep -q 'cut.xst: byte [0-9]*: truncated' "$tmp/err"
+{ cat "$tmp/content.yaml"; printf '%s\n' 'sweep:' '  domains.t.workload.file: [t.xst, cut.xst]'; } \
+    >"$tmp/content-sweep.yaml"
+"$xensim" check "$tmp/content-sweep.yaml" >"$tmp/out" 2>"$tmp/err"
+check "check of a sweep naming the truncated trace exits 2" status_is $? 2
+check "naming the trace and the byte" grep -q 'cut.xst: byte [0-9]*: truncated' "$tmp/err"
+
 db="$tmp/seed.db"
 for seed in -1 abc 1.5 18446744073709551616 ''; do
     "$xensim" run "$scn" --db "$db" -q --seed "$seed" >"$tmp/out" 2>"$tmp/err"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/scenario.h"
 #include "tests/check_util.h"
@@ -175,6 +176,139 @@ START_TEST(set_overrides)
     ck_assert_int_eq(dom(s, "probe")->wl.arrival.kind, DIST_UNIFORM);
     ck_assert_double_eq(dom(s, "probe")->wl.arrival.b, 3e6);
     scn_free(s);
+}
+END_TEST
+
+/* docs/scenario.md gives a domain's memory as 1MiB .. 4TiB: the upper bound
+ * is accepted in TiB (2^42 B) and in GiB alike, one byte more is
+ * refused (the message is pinned in tests/bad-input/messages.tsv). */
+START_TEST(memory_bound_in_tib)
+{
+    const char *sets[][1] = { { "domains.io.memory=4TiB" }, { "domains.io.memory=4096GiB" },
+                              { "domains.io.memory=1.5TiB" } };
+    const int64_t want[] = { 1LL << 42, 1LL << 42, 3LL << 39 };
+    for (int i = 0; i < 3; i++) {
+        struct scn *s = load_ok("scenarios/io-vs-hogs.yaml", sets[i], 1);
+        ck_assert_int_eq(dom(s, "io")->memory, want[i]);
+        scn_free(s);
+    }
+}
+END_TEST
+
+/* A file of n bytes: byte i is (i * 7 + seed) & 0xff. */
+static void write_bytes(const char *path, size_t n, unsigned seed)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < n; i++)
+        fputc((int)((i * 7 + seed) & 0xff), f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* FNV-1a 64 of those bytes, computed here from the definition (offset
+ * basis 0xcbf29ce484222325, prime 0x100000001b3). */
+static uint64_t fnv_of_bytes(size_t n, unsigned seed)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint64_t)((i * 7 + seed) & 0xff);
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static struct scn *load_point(const char *path, const int *idx)
+{
+    struct scn_load_opts o = { .sweep_index = idx };
+    struct scn_diags *d = NULL;
+    struct scn *s = scn_load(path, &o, &d);
+    if (!s) {
+        char *t = scn_diags_text(d);
+        ck_abort_msg("%s failed to load:\n%s", path, t ? t : "?");
+    }
+    return s;
+}
+
+/* The hash covers the contents of every file the scenario reads: the
+ * base's trace and the traces a sweep's values name (the campaign hash,
+ * which every point shares). Another byte, another length or another file
+ * changes it; the same bytes rewritten do not. Loading only digests the
+ * files: a trace's own validity is checked by `check` and `run`. */
+START_TEST(hash_covers_file_contents)
+{
+    char dir[] = "/tmp/xs-scn-XXXXXX", a[64], b[64], yaml[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(a, sizeof a, "%s/a.xst", dir);
+    snprintf(b, sizeof b, "%s/b.xst", dir);
+    snprintf(yaml, sizeof yaml, "%s/s.yaml", dir);
+    FILE *f = fopen(yaml, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("name: files\nduration: 1s\n"
+          "domains:\n  t: { workload: { type: trace, file: a.xst } }\n"
+          "sweep:\n  domains.t.workload.file: [a.xst, b.xst]\n", f);
+    ck_assert_int_eq(fclose(f), 0);
+    write_bytes(a, 100000, 1);
+    write_bytes(b, 70000, 2);
+
+    struct scn *s = load_point(yaml, NULL);
+    ck_assert_int_eq(s->nfiles, 2);
+    ck_assert_str_eq(s->files[0].path, a);
+    ck_assert_int_eq(s->files[0].bytes, 100000);
+    ck_assert_uint_eq(s->files[0].digest, fnv_of_bytes(100000, 1));
+    ck_assert_str_eq(s->files[1].path, b);
+    ck_assert_uint_eq(s->files[1].digest, fnv_of_bytes(70000, 2));
+    char *canon = scn_canonical(s);
+    char line[160];
+    snprintf(line, sizeof line, "\nfile %s bytes 100000 fnv1a64 %016llx\n", a,
+             (unsigned long long)fnv_of_bytes(100000, 1));
+    ck_assert_ptr_nonnull(strstr(canon, line));
+    free(canon);
+    char h0[17];
+    memcpy(h0, s->hash, sizeof h0);
+    scn_free(s);
+
+    /* A point that reads b.xst carries the campaign's hash. */
+    int idx[1] = { 1 };
+    s = load_point(yaml, idx);
+    ck_assert_str_eq(s->hash, h0);
+    ck_assert_str_eq(dom(s, "t")->wl.file, b);
+    scn_free(s);
+
+    /* The same bytes written again: the same hash. */
+    write_bytes(a, 100000, 1);
+    s = load_point(yaml, NULL);
+    ck_assert_str_eq(s->hash, h0);
+    scn_free(s);
+
+    /* One byte of b.xst changed, its length kept: the base and every point
+     * get another hash, though the base does not read b.xst. */
+    write_bytes(b, 70000, 2);
+    f = fopen(b, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 69999, SEEK_SET);
+    fputc(0x5a, f);
+    fclose(f);
+    s = load_point(yaml, NULL);
+    ck_assert_str_ne(s->hash, h0);
+    char h1[17];
+    memcpy(h1, s->hash, sizeof h1);
+    scn_free(s);
+    s = load_point(yaml, idx);
+    ck_assert_str_eq(s->hash, h1);
+    scn_free(s);
+
+    /* a.xst cut short by one byte: another hash again. */
+    write_bytes(a, 99999, 1);
+    s = load_point(yaml, NULL);
+    ck_assert_str_ne(s->hash, h0);
+    ck_assert_str_ne(s->hash, h1);
+    ck_assert_int_eq(s->files[0].bytes, 99999);
+    scn_free(s);
+
+    remove(a);
+    remove(b);
+    remove(yaml);
+    rmdir(dir);
 }
 END_TEST
 
@@ -530,10 +664,12 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, default_scenario_values);
     tcase_add_test(tc, defaults_for_absent_keys);
     tcase_add_test(tc, set_overrides);
+    tcase_add_test(tc, memory_bound_in_tib);
     tcase_add_test(tc, tsc_offset_default);
     tcase_add_test(tc, set_changes_hash_and_later_set_wins);
     tcase_add_test(tc, clock_model_keys);
     tcase_add_test(tc, hash_ignores_formatting);
+    tcase_add_test(tc, hash_covers_file_contents);
     tcase_add_test(tc, sweep_axes_and_points);
     tcase_add_test(tc, sweep_combination_checked);
     tc = xs_tcase(s, "errors", 30);

@@ -78,9 +78,18 @@ static const struct good goods[] = {
     { "1KiB", Z, 0, 1024, false },
     { "1MiB", Z, 0, 1048576, false },
     { "1GiB", Z, 0, 1073741824, false },
+    { "1TiB", Z, 0, 1099511627776, false },
     { "1KB", Z, 0, 1000, false },
     { "1MB", Z, 0, 1000000, false },
     { "1GB", Z, 0, 1000000000, false },
+    { "1TB", Z, 0, 1000000000000, false },
+    /* 4 TiB = 2^42 B, a domain's largest memory (docs/scenario.md) */
+    { "4TiB", Z, 0, 4398046511104, false },
+    { "0.5TiB", Z, 0, 549755813888, false },
+    /* 2^-40 TiB is one byte: 40 fraction digits, the most any unit needs */
+    { "0.0000000000009094947017729282379150390625TiB", Z, 0, 1, false },
+    { "8388607TiB", Z, 0, 9223370937343148032, false },
+    { "1.5TB", Z, 0, 1500000000000, false },
     { "1.5KiB", Z, 0, 1536, false },
     { "0.5KiB", Z, 0, 512, false },
     { "64KiB", Z, 0, 65536, false },
@@ -178,7 +187,7 @@ static const struct bad bads[] = {
     { "10", T, CYC, 2, "missing unit: a time needs a unit such as 10ms "
       "(ns, us, ms, s, cycles)" },
     { "64", Z, 0, 2, "missing unit: a size needs a unit such as 64KiB "
-      "(B, KiB, MiB, GiB, KB, MB, GB)" },
+      "(B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)" },
     { "1", R, 0, 1, "missing unit: a rate needs a unit such as 1Gbit/s "
       "(bit/s, Kbit/s, Mbit/s, Gbit/s, B/s, KB/s, MB/s, GB/s)" },
     { "2.4", F, 0, 3, "missing unit: a frequency needs a unit such as 2.4GHz "
@@ -191,7 +200,7 @@ static const struct bad bads[] = {
     { "10k", Z, 0, 2, "unknown unit 'k' for a size; did you mean 'KB'?" },
     { "10bytes", Z, 0, 2, "unknown unit 'bytes' for a size; did you mean 'B'?" },
     { "10mbyte", Z, 0, 2, "unknown unit 'mbyte' for a size "
-      "(B, KiB, MiB, GiB, KB, MB, GB)" },
+      "(B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)" },
     { "10mb", T, 0, 2, "unknown unit 'mb' for a time; did you mean 'ms'?" },
     { "10m", T, 0, 2, "unknown unit 'm' for a time; did you mean 'ms'?" },
     { "10S", T, 0, 2, "unknown unit 'S' for a time; did you mean 's'?" },
@@ -259,6 +268,11 @@ static const struct bad bads[] = {
       "ns' is too large (at most 9223372036854775807 ns)" },
     { "8589934592GiB", Z, 0, 0,
       "'8589934592GiB' is too large (at most 9223372036854775807 bytes)" },
+    { "8388608TiB", Z, 0, 0,
+      "'8388608TiB' is too large (at most 9223372036854775807 bytes)" },
+    { "0.00000000000090949470177292823791503906251TiB", Z, 0, 0,
+      "'0.00000000000090949470177292823791503906...' is not a whole number of bytes" },
+    { "10tib", Z, 0, 2, "unknown unit 'tib' for a size; did you mean 'TiB'?" },
     { "1152921504606846976B/s", R, 0, 0, "'1152921504606846976B/s' is too "
       "large (at most 9223372036854775807 bit/s)" },
     { "-9223372036854775809ns", T, NEG, 0, "'-9223372036854775809ns' is too "
@@ -358,7 +372,7 @@ START_TEST(test_kind_strings)
     ck_assert_str_eq(unit_kind_example(R), "1Gbit/s");
     ck_assert_str_eq(unit_kind_example(F), "2.4GHz");
     ck_assert_str_eq(unit_kind_units(T), "ns, us, ms, s");
-    ck_assert_str_eq(unit_kind_units(Z), "B, KiB, MiB, GiB, KB, MB, GB");
+    ck_assert_str_eq(unit_kind_units(Z), "B, KiB, MiB, GiB, TiB, KB, MB, GB, TB");
     ck_assert_str_eq(unit_kind_units(R),
                      "bit/s, Kbit/s, Mbit/s, Gbit/s, B/s, KB/s, MB/s, GB/s");
     ck_assert_str_eq(unit_kind_units(F), "Hz, kHz, MHz, GHz");
@@ -398,6 +412,8 @@ static const struct fmt_case fmts[] = {
     { 0, Z, "0B" }, { 1000, Z, "1000B" }, { 1024, Z, "1KiB" },
     { 1536, Z, "1.5KiB" }, { 1310720, Z, "1.25MiB" }, { 65536, Z, "64KiB" },
     { 536870912, Z, "512MiB" }, { 1073741824, Z, "1GiB" },
+    { 4398046511104, Z, "4TiB" }, { 1649267441664, Z, "1.5TiB" },
+    { 4398046511105, Z, "4398046511105B" }, { 4397509640192, Z, "4095.5GiB" },
     { 1000000, Z, "1000000B" },     /* 976.5625KiB: too many decimals */
     { 0, R, "0bit/s" }, { 8, R, "8bit/s" }, { 1500, R, "1.5Kbit/s" },
     { 640000000, R, "640Mbit/s" }, { 1000000000, R, "1Gbit/s" },

@@ -415,40 +415,79 @@ static const char *refuse(const struct scn_domain *d, const struct tr_record *re
     }
 }
 
-/* Read the whole trace once: count this vCPU's records and refuse what
- * the replay cannot do. */
-static int validate(struct wl_trace *x, const struct scn_domain *d, char *err, size_t errlen)
+/* The message for a record the replay refuses; -SIM_EBADINPUT. */
+static int refused(const struct scn_domain *d, const struct tr_record *rec, const char *why,
+                   char *err, size_t errlen)
+{
+    snprintf(err, errlen, "domain '%s': trace record at %lld ns (vCPU %u), %s: %s", d->name,
+             (long long)rec->t, (unsigned)rec->vcpu, tr_op_name(rec->op), why);
+    return -SIM_EBADINPUT;
+}
+
+/* What a pass over a trace found in the records it checked. */
+struct scan {
+    uint64_t mine;                  /* closed-loop records (not arrivals) */
+    bool has_io, has_pt, has_send, has_reply;
+};
+
+/* Read the whole trace once and refuse what the replay of d cannot do: the
+ * records of the trace's domain tdom for vCPU vcpu and the domain's
+ * arrivals. The reader is left at the end. */
+static int scan(struct tr_reader *r, int tdom, int vcpu, const struct scn_domain *d,
+                struct scan *o, char *err, size_t errlen)
 {
     struct tr_record rec;
     int rc;
-    while ((rc = tr_read(x->r, &rec)) > 0) {
+    *o = (struct scan){ 0 };
+    while ((rc = tr_read(r, &rec)) > 0) {
         /* Arrivals are the domain's, whatever vCPU reads them. */
-        if (rec.dom != x->tdom || (rec.vcpu != x->vcpu && rec.op != TR_ARRIVAL))
+        if (rec.dom != tdom || (rec.vcpu != vcpu && rec.op != TR_ARRIVAL))
             continue;
         const char *why = refuse(d, &rec);
-        if (why) {
-            snprintf(err, errlen, "domain '%s': trace record at %lld ns (vCPU %u), %s: %s",
-                     d->name, (long long)rec.t, (unsigned)rec.vcpu, tr_op_name(rec.op), why);
-            return -SIM_EBADINPUT;
-        }
-        x->has_io |= rec.op == TR_BLOCK_IO || rec.op == TR_BLOCK_SUBMIT;
-        x->has_reply |= rec.op == TR_NET_REPLY;
-        x->has_pt |= rec.op == TR_PT_BATCH;
-        x->has_send |= rec.op == TR_NET_SEND || rec.op == TR_NET_REPLY;
+        if (why)
+            return refused(d, &rec, why, err, errlen);
+        o->has_io |= rec.op == TR_BLOCK_IO || rec.op == TR_BLOCK_SUBMIT;
+        o->has_reply |= rec.op == TR_NET_REPLY;
+        o->has_pt |= rec.op == TR_PT_BATCH;
+        o->has_send |= rec.op == TR_NET_SEND || rec.op == TR_NET_REPLY;
         if (rec.op != TR_ARRIVAL)
-            x->mine++;
+            o->mine++;
     }
-    if (rc < 0) {
-        snprintf(err, errlen, "%s", tr_reader_error(x->r));
-        return rc;
+    if (rc < 0)
+        snprintf(err, errlen, "%s", tr_reader_error(r));
+    return rc;
+}
+
+/* Open d's trace and find the domain it replays (*tdom); with check_vcpus,
+ * also refuse a trace domain with more vCPUs than d. NULL with a message. */
+static struct tr_reader *open_trace(const struct scn_domain *d, bool check_vcpus, int *tdom,
+                                    char *err, size_t errlen)
+{
+    char e[512] = "";
+    struct tr_reader *r = tr_reader_open(d->wl.file, e, sizeof e);
+    if (!r) {
+        snprintf(err, errlen, "domain '%s': %s", d->name, e);
+        return NULL;
     }
-    return tr_rewind(x->r);
+    const struct tr_header *h = tr_reader_header(r);
+    *tdom = pick_domain(h, d->name);
+    if (*tdom < 0) {
+        snprintf(err, errlen, "domain '%s': trace %s has %u domains and none is named '%s'",
+                 d->name, d->wl.file, (unsigned)h->ndomains, d->name);
+    } else if (check_vcpus && h->domains[*tdom].vcpus > (uint32_t)d->vcpus) {
+        snprintf(err, errlen, "domain '%s': the trace's domain '%s' has %u vCPUs, the scenario "
+                 "gives it %d", d->name, h->domains[*tdom].name,
+                 (unsigned)h->domains[*tdom].vcpus, d->vcpus);
+    } else {
+        return r;
+    }
+    tr_reader_close(r);
+    return NULL;
 }
 
 struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen)
 {
     const struct scn_domain *d = &env->s->domains[env->dom];
-    char e[512] = "";
     struct wl_trace *x = calloc(1, sizeof *x);
     if (!x) {
         snprintf(err, errlen, "workload: out of memory");
@@ -458,33 +497,74 @@ struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen)
     x->vcpu = env->vcpu;
     x->pushed = true;
     x->loop = d->wl.loop;
-    x->r = tr_reader_open(d->wl.file, e, sizeof e);
+    /* The vCPU counts are checked (and reported) once, by vCPU 0. */
+    x->r = open_trace(d, env->vcpu == 0, &x->tdom, err, errlen);
     if (!x->r) {
-        snprintf(err, errlen, "domain '%s': %s", d->name, e);
         free(x);
         return NULL;
     }
-    const struct tr_header *h = tr_reader_header(x->r);
-    x->tdom = pick_domain(h, d->name);
-    if (x->tdom < 0) {
-        snprintf(err, errlen, "domain '%s': trace %s has %u domains and none is named '%s'",
-                 d->name, d->wl.file, (unsigned)h->ndomains, d->name);
-        trace_free(&x->base);
-        return NULL;
-    }
-    if (env->vcpu == 0 && h->domains[x->tdom].vcpus > (uint32_t)d->vcpus) {
-        snprintf(err, errlen, "domain '%s': the trace's domain '%s' has %u vCPUs, the scenario "
-                 "gives it %d", d->name, h->domains[x->tdom].name,
-                 (unsigned)h->domains[x->tdom].vcpus, d->vcpus);
-        trace_free(&x->base);
-        return NULL;
-    }
     x->env = *env;
-    if (validate(x, d, err, errlen) < 0) {
+    struct scan o;
+    if (scan(x->r, x->tdom, x->vcpu, d, &o, err, errlen) < 0 || tr_rewind(x->r) < 0) {
         trace_free(&x->base);
         return NULL;
     }
+    x->mine = o.mine;
+    x->has_io = o.has_io;
+    x->has_pt = o.has_pt;
+    x->has_send = o.has_send;
+    x->has_reply = o.has_reply;
     return &x->base;
+}
+
+/* The first record the replay of one vCPU would refuse. */
+struct refusal {
+    bool set;
+    struct tr_record rec;
+    const char *why;
+};
+
+int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
+{
+    const struct scn_domain *d = &s->domains[dom];
+    if (d->wl.type != SCN_WL_TRACE)
+        return 0;
+    int tdom;
+    struct tr_reader *r = open_trace(d, true, &tdom, err, errlen);
+    if (!r)
+        return -SIM_EBADINPUT;
+    /* One pass for every vCPU, reporting what `run` would: it reads the
+     * trace once per vCPU, in order, and stops at vCPU 0's first refusal
+     * or the reader's error, whichever comes first in the file, or else at
+     * the first refusal of the lowest vCPU that has one. */
+    uint32_t nv = tr_reader_header(r)->domains[tdom].vcpus;
+    struct refusal *first = calloc(nv ? nv : 1, sizeof *first);
+    if (!first) {
+        tr_reader_close(r);
+        snprintf(err, errlen, "domain '%s': out of memory", d->name);
+        return -SIM_ENOMEM;
+    }
+    struct tr_record rec;
+    int rc = 0;
+    while (!first[0].set && (rc = tr_read(r, &rec)) > 0) {
+        if (rec.dom != tdom)
+            continue;
+        const char *why = refuse(d, &rec);
+        if (!why)
+            continue;
+        /* An arrival is read by every vCPU's pass. */
+        for (uint32_t v = 0; v < nv; v++)
+            if (!first[v].set && (rec.op == TR_ARRIVAL || rec.vcpu == v))
+                first[v] = (struct refusal){ true, rec, why };
+    }
+    if (!first[0].set && rc < 0)
+        snprintf(err, errlen, "%s", tr_reader_error(r));
+    for (uint32_t v = 0; v < nv && rc >= 0; v++)
+        if (first[v].set)
+            rc = refused(d, &first[v].rec, first[v].why, err, errlen);
+    free(first);
+    tr_reader_close(r);
+    return rc < 0 ? rc : 0;
 }
 
 /* The trace workload of a vCPU, or NULL if w is another kind. */

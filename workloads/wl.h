@@ -163,6 +163,11 @@ struct wl *wl_idle_new(const struct wl_env *env, char *err, size_t errlen);
 /* The trace workload (workloads/trace.c): replays the domain's records of
  * a native trace; refuses a damaged trace or records it cannot replay. */
 struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen);
+/* The same reading and refusals for every vCPU of domain dom of s at once,
+ * without building anything (`xensim check`): 0 if the replay of its trace
+ * can start (or the domain has no trace workload), else a negative sim_err
+ * and the message wl_trace_new would give. Streamed, one pass. */
+int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen);
 /* What the models attach to a trace workload after hv_new built it (before
  * hv_start): models/blk a queue of the block front end of the domain's
  * `device` to vCPU 0's and to each other vCPU whose records have block_io
