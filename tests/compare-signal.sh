@@ -55,13 +55,6 @@ whole_runs() {
         OR (SELECT count(*) FROM scalar s WHERE s.runId = r.runId AND s.moduleName = 'machine') != 2")" 0
 }
 
-gone() {
-    ! kill -0 "$1" 2>/dev/null && return 0
-    case $(ps -o stat= -p "$1" 2>/dev/null) in Z*|'') return 0 ;; esac
-    echo "  process $1 still runs"
-    return 1
-}
-
 # interrupt SIGNAL JOBS: start the comparison in the background, send
 # SIGNAL to its pid once it has recorded a run, and check what is left.
 interrupt() {
