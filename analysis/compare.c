@@ -31,6 +31,7 @@
 
 #include "analysis/stats.h"
 #include "analysis/store.h"
+#include "analysis/workers.h"
 #include "sim/err.h"
 #include "sim/run.h"
 
@@ -225,11 +226,44 @@ static int build_rows(struct tuples *ts, int nscheds, int reps, double level,
     return 0;
 }
 
+/* What a worker of run_parallel needs. */
+struct par_args {
+    struct scn *const *scns;
+    const struct cmp_opts *o;
+    int nruns, jobs;
+};
+
+/* Worker k: runs k, k + jobs, ...; exit status 0, 3 interrupted, 1 failed. */
+static int par_worker(void *ctx, int k)
+{
+    const struct par_args *pa = ctx;
+    const struct cmp_opts *o = pa->o;
+    char werr[512];
+    struct store *wdb = store_open(o->db_path, werr, sizeof werr);
+    int code = wdb ? 0 : 1;
+    for (int i = k; wdb && i < pa->nruns && !code; i += pa->jobs) {
+        if (o->interrupted && *o->interrupted) {
+            code = 3;
+            break;
+        }
+        struct run_opts ro = { .seed = o->seed, .replication = (uint32_t)(i % o->replications),
+                               .db = wdb, .interrupted = o->interrupted };
+        struct run_result res;
+        int rc = run_replication(pa->scns[i / o->replications], &ro, &res, werr, sizeof werr);
+        run_result_free(&res);
+        if (rc < 0)
+            code = rc == -SIM_ESTATE ? 3 : 1;
+    }
+    store_close(wdb);
+    return code;
+}
+
 /*
  * The runs in o->jobs forked workers: worker w simulates runs w, w + jobs,
  * ... of the (scheduler, replication) list, each opening its own
  * connection to the database (WAL; one transaction per run, so writers
- * serialise, as analysis/sweep does). The parent names the runs (run_name
+ * serialise, as analysis/sweep does); they start and stop as sweep's do
+ * (analysis/workers.h). The parent names the runs (run_name
  * is a pure function), counts those already recorded, and waits. A run's
  * rows do not depend on which worker made it, so the table is the same as
  * with one process.
@@ -254,46 +288,24 @@ static int run_parallel(struct scn *const *scns, int nscheds, const struct cmp_o
     }
     store_close(db);
     int jobs = o->jobs < nruns ? o->jobs : nruns;
-    pid_t *pid = calloc((size_t)jobs, sizeof *pid);
-    if (!pid)
-        return set_err(err, errlen, -SIM_ENOMEM, "out of memory", NULL);
-    fflush(NULL);
-    int started = 0;
-    for (; started < jobs; started++) {
-        pid[started] = fork();
-        if (pid[started] < 0)
-            break;
-        if (pid[started] == 0) {
-            char werr[512];
-            struct store *wdb = store_open(o->db_path, werr, sizeof werr);
-            int code = wdb ? 0 : 1;
-            for (int i = started; wdb && i < nruns && !code; i += jobs) {
-                struct run_opts ro = { .seed = o->seed,
-                                       .replication = (uint32_t)(i % o->replications),
-                                       .db = wdb, .interrupted = o->interrupted };
-                struct run_result res;
-                int rc = run_replication(scns[i / o->replications], &ro, &res, werr,
-                                         sizeof werr);
-                run_result_free(&res);
-                if (rc < 0)
-                    code = rc == -SIM_ESTATE ? 3 : 1;
-            }
-            store_close(wdb);
-            _exit(code);
-        }
-    }
-    int rc = started < jobs ? -SIM_ENOMEM : 0;
-    for (int w = 0; w < started; w++) {
-        int st = 0;
-        while (waitpid(pid[w], &st, 0) < 0 && errno == EINTR)
-            ;
+    struct par_args pa = { scns, o, nruns, jobs };
+    struct workers ws;
+    int rc = workers_start(&ws, jobs, par_worker, &pa, o->interrupted);
+    if (rc == -SIM_EIO)
+        rc = -SIM_ENOMEM;
+    workers_wait(&ws);
+    for (int w = 0; w < ws.n; w++) {
+        int st = ws.status[w];
         int code = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
         if (code == 3 && rc == 0)
             rc = -SIM_ESTATE;
-        else if (code != 0 && code != 3)
+        else if (code != 0 && code != 3 && !ws.stopping)
             rc = -SIM_EBADINPUT;
     }
-    free(pid);
+    /* Stopped workers may all have been between runs: still interrupted. */
+    if (ws.stopping && rc == 0)
+        rc = -SIM_ESTATE;
+    workers_free(&ws);
     if (rc == -SIM_ENOMEM)
         return set_err(err, errlen, rc, "cannot start the worker processes", NULL);
     if (rc == -SIM_EBADINPUT)

@@ -18,8 +18,9 @@
  * has gone. Each worker opens its own SQLite connection after the fork (a
  * connection must not cross a fork) and writes each run in one transaction
  * (BEGIN IMMEDIATE, which waits on the busy timeout while another worker
- * commits). On Linux a worker dies with its parent (PR_SET_PDEATHSIG), so
- * killing the sweep kills its workers and loses only the runs in flight.
+ * commits). The workers are started and stopped by analysis/workers.h: a
+ * worker dies with its parent, and an interruption of the parent alone
+ * reaches them, so either loses only the runs in flight.
  *
  * Simplified: the ETA assumes every remaining run costs what the finished
  * ones did on average; no cost model. Shards and clusters are
@@ -42,11 +43,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include "analysis/store.h"
+#include "analysis/workers.h"
 #include "sim/err.h"
 #include "sim/run.h"
 
@@ -647,26 +646,30 @@ static void work(struct exec *x, int w, struct store *db, pid_t parent)
     }
 }
 
-/* The body of worker process w; never returns. */
-static void worker_main(struct exec *x, int w, int rd, int wr, pid_t parent)
+/* What a worker process needs (analysis/workers.h). */
+struct worker_args {
+    struct exec *x;
+    int rd, wr;                     /* the pipe to the parent */
+    pid_t parent;
+};
+
+/* The body of worker process w; its exit status. */
+static int worker_main(void *ctx, int w)
 {
-    close(rd);
-#ifdef __linux__
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-    if (getppid() != parent)
-        _exit(0);
+    struct worker_args *wa = ctx;
+    struct exec *x = wa->x;
+    close(wa->rd);
     x->forked = true;
-    x->msg_fd = wr;
+    x->msg_fd = wa->wr;
     char err[480] = "";
     struct store *db = store_open(x->o->db_path, err, sizeof err);
     if (!db) {
         report_failure(x, SIZE_MAX, -SIM_EDB, err);
-        _exit(1);
+        return 1;
     }
-    work(x, w, db, parent);
+    work(x, w, db, wa->parent);
     store_close(db);
-    _exit(0);
+    return 0;
 }
 
 /* Read whole records from the workers' pipe into the failure list; false
@@ -699,35 +702,24 @@ static int exec_forked(struct exec *x, char *err, size_t errlen)
         sim_errmsg(err, errlen, "cannot create a pipe: %s", strerror(errno));
         return -SIM_EIO;
     }
-    pid_t *pids = calloc((size_t)x->jobs, sizeof *pids);
-    if (!pids) {
+    struct worker_args wa = { x, fds[0], fds[1], getpid() };
+    struct workers ws;
+    int rc = workers_start(&ws, x->jobs, worker_main, &wa, x->o->interrupted);
+    if (rc == -SIM_ENOMEM) {
         close(fds[0]);
         close(fds[1]);
         sim_errmsg(err, errlen, "out of memory");
-        return -SIM_ENOMEM;
+        return rc;
     }
-    pid_t parent = getpid();
-    fflush(NULL);
-    int started = 0;
-    for (int w = 0; w < x->jobs; w++) {
-        pid_t pid = fork();
-        if (pid == 0)
-            worker_main(x, w, fds[0], fds[1], parent);
-        if (pid < 0) {
-            sim_errmsg(err, errlen, "cannot start worker %d: %s", w + 1, strerror(errno));
-            break;
-        }
-        pids[started++] = pid;
-    }
+    if (rc < 0)
+        sim_errmsg(err, errlen, "cannot start worker %d: %s", ws.n + 1, strerror(errno));
     close(fds[1]);
-    int rc = started == x->jobs ? 0 : -SIM_EIO;
     if (rc < 0) {
         /* Stop those already started: they claim nothing more. */
         __atomic_store_n(&x->sh->next, (uint64_t)x->npending, __ATOMIC_SEQ_CST);
     }
     char buf[sizeof(struct msg) * 8];
     size_t have = 0;
-    bool stopping = false;
     for (;;) {
         struct pollfd pf = { .fd = fds[0], .events = POLLIN };
         int n = poll(&pf, 1, POLL_MS);
@@ -735,20 +727,15 @@ static int exec_forked(struct exec *x, char *err, size_t errlen)
             break;
         if (n < 0 && errno != EINTR)
             break;
-        if (interrupted(x) && !stopping) {
-            stopping = true;
-            for (int w = 0; w < started; w++)
-                kill(pids[w], SIGTERM);
-        }
+        workers_check(&ws);
         report_progress(x, false);
     }
     close(fds[0]);
-    for (int w = 0; w < started; w++) {
-        int status = 0;
-        while (waitpid(pids[w], &status, 0) < 0 && errno == EINTR)
-            ;
+    workers_wait(&ws);
+    for (int w = 0; w < ws.n; w++) {
+        int status = ws.status[w];
         bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        if (clean || stopping)
+        if (clean || ws.stopping)
             continue;
         /* A worker that died in a run: that run failed (it left nothing). */
         int64_t run = __atomic_load_n(&x->sh->slot[w].run, __ATOMIC_SEQ_CST);
@@ -764,7 +751,7 @@ static int exec_forked(struct exec *x, char *err, size_t errlen)
             __atomic_store_n(&x->sh->slot[w].run, -1, __ATOMIC_SEQ_CST);
         }
     }
-    free(pids);
+    workers_free(&ws);
     return rc;
 }
 

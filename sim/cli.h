@@ -38,6 +38,27 @@ int cmd_trace_convert(int argc, char **argv);
 int cmd_trace_import_strace(int argc, char **argv);
 int cmd_trace_import_xentrace(int argc, char **argv);
 
+int cmd_complete(int argc, char **argv);
+
+/* One option of a command, for its --help, the manual page and the shell
+ * completion (sim/xensim.c holds the table). */
+struct cli_opt {
+    const char *name;               /* "--db", or "-j, --jobs" (the first is the one shown) */
+    const char *arg;                /* its value, e.g. "FILE"; NULL: none */
+    const char *help;
+};
+
+struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *synopsis;           /* the usage line after "xensim " */
+    const char *help;               /* what it does */
+    const struct cli_opt *opts;     /* ends with a NULL name */
+};
+
+/* Every command, ending with a NULL name (sim/xensim.c). */
+extern const struct cli_command cli_commands[];
+
 /* Print "xensim: MESSAGE" (fmt with one %s) and the pointer to --help;
  * returns EXIT_BADINPUT. */
 int cli_usage_error(const char *fmt, const char *arg);

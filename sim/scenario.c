@@ -3680,3 +3680,52 @@ void scn_print_summary(const struct scn *s, FILE *out)
         fprintf(out, "  %s: %" PRIu64 " B, fnv1a64 %016" PRIx64 "\n", s->files[i].path,
                 s->files[i].bytes, s->files[i].digest);
 }
+
+/* ------------------------------------------------------------------------
+ * The key paths, for the shell completion of --set
+ */
+
+#define PATH_MAX_LEN 256
+
+static bool nested_keys(const struct keydef *k)
+{
+    return k->fn == k_map || k->fn == k_dom_sched || k->fn == k_bvt_dom ||
+           k->fn == k_atropos_dom || k->fn == k_ping || k->fn == k_echo;
+}
+
+static void paths_of(const struct keydef *tab, char *path, size_t len, scn_path_fn *emit,
+                     void *ctx)
+{
+    for (const struct keydef *k = tab; k->name; k++) {
+        if (k->fn == k_sweep_seen)
+            continue;               /* a mapping of paths, not a setting */
+        int n = snprintf(path + len, PATH_MAX_LEN - len, "%s%s", len ? "." : "", k->name);
+        if (n < 0 || (size_t)n >= PATH_MAX_LEN - len)
+            continue;
+        size_t l = len + (size_t)n;
+        if (nested_keys(k) && k->aux) {
+            paths_of(k->aux, path, l, emit, ctx);
+        } else if (k->fn == k_devices || k->fn == k_domains) {
+            snprintf(path + l, PATH_MAX_LEN - l, ".*");
+            if (k->fn == k_domains) {
+                paths_of(domain_keys, path, l + 2, emit, ctx);
+            } else {
+                paths_of(disk_keys, path, l + 2, emit, ctx);
+                paths_of(nic_keys, path, l + 2, emit, ctx);
+            }
+        } else if (k->fn == k_workload) {
+            for (size_t t = 0; t < sizeof wl_tables / sizeof wl_tables[0]; t++)
+                if (wl_tables[t])
+                    paths_of(wl_tables[t], path, l, emit, ctx);
+        } else {
+            emit(ctx, path);
+        }
+    }
+    path[len] = '\0';
+}
+
+void scn_key_paths(scn_path_fn *emit, void *ctx)
+{
+    char path[PATH_MAX_LEN] = "";
+    paths_of(top_keys, path, 0, emit, ctx);
+}

@@ -307,6 +307,12 @@ void scn_print_summary(const struct scn *s, FILE *out);
 /* Canonical text of every resolved parameter (the input of scn.hash). */
 char *scn_canonical(const struct scn *s);
 
+/* Every settable key path, as --set takes it, in the order of the key
+ * tables; a domain's or device's name is "*" (domains.*.vcpus). A path
+ * valid for several kinds of device or workload comes once per kind. */
+typedef void scn_path_fn(void *ctx, const char *path);
+void scn_key_paths(scn_path_fn *emit, void *ctx);
+
 /* Names of the known policies, for messages and the scheduler registry. */
 extern const char *const scn_sched_names[];
 

@@ -37,6 +37,15 @@ eq() {
     return 1
 }
 
+# gone PID: the process has ended (or is a zombie waiting for its new
+# parent to reap it).
+gone() {
+    ! kill -0 "$1" 2>/dev/null && return 0
+    case $(ps -o stat= -p "$1" 2>/dev/null) in Z*|'') return 0 ;; esac
+    echo "  process $1 still runs"
+    return 1
+}
+
 finish() {
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]

@@ -94,13 +94,6 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 pid=
 sleep 0.5
-# Gone, or a zombie waiting for its new parent to reap it.
-gone() {
-    ! kill -0 "$1" 2>/dev/null && return 0
-    case $(ps -o stat= -p "$1" 2>/dev/null) in Z*|'') return 0 ;; esac
-    echo "  process $1 still runs"
-    return 1
-}
 for w in $workers; do
     check "worker $w died with the sweep" gone "$w"
 done
