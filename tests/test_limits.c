@@ -3,8 +3,9 @@
  * fits on a small machine is accepted by the loader and simulated, briefly,
  * by the run driver (sim/run.c, no database): 1024 pCPUs, a count of
  * 100000 domains, 64 vCPUs, rings of 4096 slots with 1024 requests in
- * flight, batches of 4096 page-table updates, a driver domain using all
- * 1024 of its event-channel ports, the largest seed, unpause time and
+ * flight, batches of 4096 page-table updates, an mmu guest of 4 TiB, a
+ * driver domain using all 1024 of its event-channel ports, the largest
+ * seed, unpause time and
  * replication index. Each test checks what the bound must produce (every
  * domain present, every pCPU busy, CPU time conserved), with numbers that
  * follow from the scenario. Bounds that take long to reach by simulation
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "sim/run.h"
 #include "sim/scenario.h"
@@ -134,6 +136,28 @@ START_TEST(rings_and_batches)
 }
 END_TEST
 
+/* memory: 4 TiB (2^30 frames) for an mmu guest, within 1 GiB of address
+ * space: the memory model keeps only the frames in use. Its bursts of 64
+ * updates come about every 1 ms, so 50 ms see about 49 of them. */
+START_TEST(memory_4tib)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+    struct rlimit lim = { (rlim_t)1 << 30, (rlim_t)1 << 30 };
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+#endif
+    static const char yaml[] =
+        "name: lim-memory\nduration: 50ms\n"
+        "domains:\n  pt: { memory: 4096GiB, workload: { type: mmu, interval: 1ms, "
+        "updates: 64, batch: 16 } }\n";
+    struct run_result r;
+    struct scn *s = run(yaml, 0, &r);
+    double updates = r.doms[0].io_rate * 0.05;
+    ck_assert_msg(updates >= 47 * 64 && updates <= 50 * 64, "updates %g", updates);
+    run_result_free(&r);
+    scn_free(s);
+}
+END_TEST
+
 /* Event-channel ports: dom0 serving 1021 guests of one NIC uses exactly
  * its 1024 ports (port 0, its timer, the NIC's interrupt, one per guest)
  * and runs; one more guest is refused by the loader, which names dom0. */
@@ -189,6 +213,7 @@ static Suite *limits_suite(void)
     tcase_add_test(tc, pcpus_1024);
     tcase_add_test(tc, vcpus_64);
     tcase_add_test(tc, rings_and_batches);
+    tcase_add_test(tc, memory_4tib);
     tcase_add_test(tc, ports_1024);
     tcase_add_test(tc, seed_unpause_replication);
     return s;
