@@ -8,10 +8,12 @@
  * of a domain is its k-th frame; they never change after construction),
  * so a domain costs only its range and counters. A frame whose state
  * differs from the one construction gives it (untyped, unmapped: a pinned
- * page table, or a frame some entry maps) has an entry in one open-
- * addressing hash table keyed by mfn (linear probing, at most 70% full,
- * 24 B an entry); the entry goes when the frame returns to that state, so
- * the table holds the frames in use, not every frame ever touched. A
+ * page table, or a frame some entry maps) has an entry in its domain's
+ * open-addressing hash table keyed by pfn (linear probing, at most 70%
+ * full, 20 B an entry; one table per domain keeps a guest's lookups in a
+ * small, cache-friendly table); the entry goes when the frame returns to
+ * that state, so the table holds the frames in use, not every frame ever
+ * touched. A
  * pinned page table also has its MM_PT_ENTRIES entries (4 B each: the
  * mapped frame as pfn + 1 within the table's owner, whose frames are the
  * only ones it may map; a writable bit per entry): about 2 KiB. A batch
@@ -33,7 +35,7 @@
 
 /* A frame not in its construction state. */
 struct mm_frame {
-    uint64_t key;                   /* mfn + 1; 0: an empty slot of the hash */
+    uint32_t key;                   /* pfn + 1 within its owner; 0: an empty slot */
     uint32_t type_count;            /* writable mappings, or 1 for a pinned table */
     uint32_t ref_count;             /* page-table entries mapping the frame */
     uint32_t table;                 /* slot + 1 in mm.tables if a page table, else 0 */
@@ -46,9 +48,17 @@ struct mm_table {
     uint64_t wr[MM_PT_ENTRIES / 64]; /* bit i: entry i maps writable */
 };
 
+/* The frames of one domain in use: an open-addressing hash table. */
+struct fset {
+    struct mm_frame *h;             /* [1 << bits], NULL while none */
+    unsigned bits;
+    uint32_t count;                 /* entries */
+};
+
 struct mm_dom {
     uint64_t first;                 /* first mfn (contiguous layout) */
     uint64_t frames;                /* frames owned */
+    struct fset fs;
     struct mm_dom_stats st;
 };
 
@@ -56,9 +66,6 @@ struct mm {
     uint64_t nframes;
     int ndoms;
     struct mm_dom *d;               /* [ndoms] */
-    struct mm_frame *h;             /* [1 << hbits] the frames in use, NULL while none */
-    unsigned hbits;
-    uint64_t hcount;                /* entries in h */
     struct mm_table **tables;       /* [ntables], NULL if free */
     uint32_t ntables, cap_tables;
     uint32_t free_hint;             /* no free slot below it */
@@ -147,7 +154,8 @@ void mm_free(struct mm *m)
     for (uint32_t t = 0; t < m->ntables; t++)
         free(m->tables[t]);
     free(m->tables);
-    free(m->h);
+    for (int d = 0; m->d && d < m->ndoms; d++)
+        free(m->d[d].fs.h);
     free(m->d);
     free(m);
 }
@@ -166,49 +174,56 @@ static int owner_of(const struct mm *m, uint64_t mfn)
     return lo;          /* every domain owns at least one frame (mm_new) */
 }
 
-/* ---- the hash of frames in use ---- */
+/* ---- each domain's frames in use ---- */
 
-static size_t home(const struct mm *m, uint64_t key)
+static size_t home(const struct fset *fs, uint32_t key)
 {
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - m->hbits));
+    return (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> (64 - fs->bits));
 }
 
-/* The entry of mfn, NULL if the frame is in its construction state. */
-static struct mm_frame *find(const struct mm *m, uint64_t mfn)
+static struct mm_frame *fs_find(const struct fset *fs, uint32_t key)
 {
-    if (!m->h)
+    if (!fs->h)
         return NULL;
-    size_t mask = ((size_t)1 << m->hbits) - 1;
-    for (size_t i = home(m, mfn + 1);; i = (i + 1) & mask) {
-        if (m->h[i].key == mfn + 1)
-            return &m->h[i];
-        if (m->h[i].key == 0)
+    size_t mask = ((size_t)1 << fs->bits) - 1;
+    for (size_t i = home(fs, key);; i = (i + 1) & mask) {
+        if (fs->h[i].key == key)
+            return &fs->h[i];
+        if (fs->h[i].key == 0)
             return NULL;
     }
 }
 
-/* Make room for n more entries (growing keeps the table at most 70% full). */
-static int reserve(struct mm *m, uint64_t n)
+/* The entry of frame mfn of dom (owned), NULL if in its construction state. */
+static struct mm_frame *find(const struct mm *m, int dom, uint64_t mfn)
 {
-    unsigned bits = m->hbits ? m->hbits : 6;
-    while ((m->hcount + n) * 10 > ((uint64_t)7 << bits))
+    return fs_find(&m->d[dom].fs, (uint32_t)(mfn - m->d[dom].first + 1));
+}
+
+/* Make room in dom's set for n more entries (growing keeps it at most
+ * 70% full). */
+static int reserve(struct mm *m, int dom, uint64_t n)
+{
+    struct fset *fs = &m->d[dom].fs;
+    unsigned bits = fs->bits ? fs->bits : 6;
+    while ((fs->count + n) * 10 > ((uint64_t)7 << bits))
         bits++;
-    if (m->h && bits == m->hbits)
+    if (fs->h && bits == fs->bits)
         return 0;
-    if (bits >= 48)
+    if (bits > 32)
         return -SIM_ENOMEM;
     struct mm_frame *h = calloc((size_t)1 << bits, sizeof *h);
     if (!h)
         return -SIM_ENOMEM;
-    struct mm_frame *old = m->h;
-    size_t oldcap = old ? (size_t)1 << m->hbits : 0;
-    m->h = h;
-    m->hbits = bits;
+    struct mm_frame *old = fs->h;
+    size_t oldcap = old ? (size_t)1 << fs->bits : 0;
+    fs->h = h;
+    fs->bits = bits;
     size_t mask = ((size_t)1 << bits) - 1;
     for (size_t j = 0; j < oldcap; j++) {
         if (!old[j].key)
             continue;
-        size_t i = home(m, old[j].key);
+        size_t i = home(fs, old[j].key);
         while (h[i].key)
             i = (i + 1) & mask;
         h[i] = old[j];
@@ -217,46 +232,53 @@ static int reserve(struct mm *m, uint64_t n)
     return 0;
 }
 
-/* The entry of mfn, added in the construction state if absent (room was
- * reserved). */
-static struct mm_frame *get(struct mm *m, uint64_t mfn)
+/* The entry of frame mfn of dom, added in the construction state if absent
+ * (room was reserved). */
+static struct mm_frame *get(struct mm *m, int dom, uint64_t mfn)
 {
-    size_t mask = ((size_t)1 << m->hbits) - 1;
-    size_t i = home(m, mfn + 1);
-    for (; m->h[i].key; i = (i + 1) & mask)
-        if (m->h[i].key == mfn + 1)
-            return &m->h[i];
-    m->h[i] = (struct mm_frame){ .key = mfn + 1 };
-    m->hcount++;
-    return &m->h[i];
+    struct fset *fs = &m->d[dom].fs;
+    uint32_t key = (uint32_t)(mfn - m->d[dom].first + 1);
+    size_t mask = ((size_t)1 << fs->bits) - 1;
+    size_t i = home(fs, key);
+    for (; fs->h[i].key; i = (i + 1) & mask)
+        if (fs->h[i].key == key)
+            return &fs->h[i];
+    fs->h[i] = (struct mm_frame){ .key = key };
+    fs->count++;
+    return &fs->h[i];
 }
 
-/* Drop f's entry if the frame is back in its construction state (moving
- * later entries of its probe run back, so lookups still find them). */
-static void settle(struct mm *m, struct mm_frame *f)
+/* Drop entry f of dom's set if the frame is back in its construction
+ * state (moving later entries of its probe run back, so lookups still
+ * find them). */
+static void settle(struct mm *m, int dom, struct mm_frame *f)
 {
     if (f->type != MM_TYPE_NONE || f->type_count || f->ref_count || f->table)
         return;
-    size_t mask = ((size_t)1 << m->hbits) - 1;
-    size_t i = (size_t)(f - m->h);
-    for (size_t j = (i + 1) & mask; m->h[j].key; j = (j + 1) & mask) {
-        size_t k = home(m, m->h[j].key);
+    struct fset *fs = &m->d[dom].fs;
+    size_t mask = ((size_t)1 << fs->bits) - 1;
+    size_t i = (size_t)(f - fs->h);
+    for (size_t j = (i + 1) & mask; fs->h[j].key; j = (j + 1) & mask) {
+        size_t k = home(fs, fs->h[j].key);
         /* Entry j may fill hole i unless its home lies cyclically in (i, j]. */
         bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
         if (!stays) {
-            m->h[i] = m->h[j];
+            fs->h[i] = fs->h[j];
             i = j;
         }
     }
-    m->h[i].key = 0;
-    m->hcount--;
+    fs->h[i].key = 0;
+    fs->count--;
 }
 
-/* The state of machine frame mfn (< nframes). */
-static struct mm_frame state_of(const struct mm *m, uint64_t mfn)
+/* The state of machine frame mfn (< nframes), and its owner in *dom. */
+static struct mm_frame state_of(const struct mm *m, uint64_t mfn, int *dom)
 {
-    const struct mm_frame *f = find(m, mfn);
-    return f ? *f : (struct mm_frame){ .key = mfn + 1 };
+    int d = owner_of(m, mfn);
+    if (dom)
+        *dom = d;
+    const struct mm_frame *f = find(m, d, mfn);
+    return f ? *f : (struct mm_frame){ .key = (uint32_t)(mfn - m->d[d].first + 1) };
 }
 
 uint64_t mm_nframes(const struct mm *m)
@@ -307,7 +329,7 @@ int mm_frame_info(const struct mm *m, uint64_t mfn, enum mm_type *type, uint32_t
 {
     if (mfn >= m->nframes)
         return -SIM_EINVAL;
-    struct mm_frame f = state_of(m, mfn);
+    struct mm_frame f = state_of(m, mfn, NULL);
     if (type)
         *type = (enum mm_type)f.type;
     if (type_count)
@@ -339,12 +361,15 @@ static bool entry_wr(const struct mm_table *t, uint32_t i)
 
 int mm_pte(const struct mm *m, uint64_t table, uint32_t index, uint64_t *mfn, bool *writable)
 {
-    const struct mm_frame *f = table < m->nframes ? find(m, table) : NULL;
-    if (!f || f->type != MM_TYPE_PT || index >= MM_PT_ENTRIES)
+    if (table >= m->nframes)
         return -SIM_EINVAL;
-    const struct mm_table *t = m->tables[f->table - 1];
+    int dom;
+    struct mm_frame f = state_of(m, table, &dom);
+    if (f.type != MM_TYPE_PT || index >= MM_PT_ENTRIES)
+        return -SIM_EINVAL;
+    const struct mm_table *t = m->tables[f.table - 1];
     if (mfn)
-        *mfn = entry_mfn(m, owner_of(m, table), t, index);
+        *mfn = entry_mfn(m, dom, t, index);
     if (writable)
         *writable = entry_wr(t, index);
     return 0;
@@ -358,7 +383,7 @@ int mm_pin_table(struct mm *m, int dom, uint64_t mfn)
      * as it starts empty here, must not be mapped at all (a read-only
      * mapping would let the guest read a table it thinks is empty; kept
      * simple: refused). Any entry in the hash means one or the other. */
-    if (find(m, mfn))
+    if (find(m, dom, mfn))
         return -SIM_ESTATE;
     uint32_t slot = m->free_hint;
     while (slot < m->ntables && m->tables[slot])
@@ -374,47 +399,47 @@ int mm_pin_table(struct mm *m, int dom, uint64_t mfn)
         }
         m->tables[m->ntables++] = NULL;
     }
-    if (reserve(m, 1) < 0 || !(m->tables[slot] = calloc(1, sizeof **m->tables)))
+    if (reserve(m, dom, 1) < 0 || !(m->tables[slot] = calloc(1, sizeof **m->tables)))
         return -SIM_ENOMEM;
     m->free_hint = slot + 1;
-    struct mm_frame *f = get(m, mfn);
+    struct mm_frame *f = get(m, dom, mfn);
     f->type = MM_TYPE_PT;
     f->type_count = 1;
     f->table = slot + 1;
     return 0;
 }
 
-/* Drop the references of a mapping of mfn (present in the hash: mapped). */
-static void put_ref(struct mm *m, uint64_t mfn, bool writable)
+/* Drop the references of a mapping of frame mfn of dom (in use: mapped). */
+static void put_ref(struct mm *m, int dom, uint64_t mfn, bool writable)
 {
-    struct mm_frame *g = find(m, mfn);
+    struct mm_frame *g = find(m, dom, mfn);
     g->ref_count--;
     if (writable && --g->type_count == 0)
         g->type = MM_TYPE_NONE;
-    settle(m, g);
+    settle(m, dom, g);
 }
 
 int mm_unpin_table(struct mm *m, int dom, uint64_t mfn)
 {
     if (dom < 0 || dom >= m->ndoms || !owned(m, dom, mfn))
         return -SIM_EINVAL;
-    struct mm_frame *f = find(m, mfn);
+    struct mm_frame *f = find(m, dom, mfn);
     if (!f || f->type != MM_TYPE_PT)
         return -SIM_EINVAL;
     uint32_t slot = f->table - 1;
     struct mm_table *t = m->tables[slot];
     for (uint32_t i = 0; i < MM_PT_ENTRIES; i++)
         if (t->pfn1[i])
-            put_ref(m, entry_mfn(m, dom, t, i), entry_wr(t, i));
+            put_ref(m, dom, entry_mfn(m, dom, t, i), entry_wr(t, i));
     free(t);
     m->tables[slot] = NULL;
     if (slot < m->free_hint)
         m->free_hint = slot;
-    f = find(m, mfn);           /* the drops may have moved it */
+    f = find(m, dom, mfn);      /* the drops may have moved it */
     f->table = 0;
     f->type = MM_TYPE_NONE;
     f->type_count = 0;
-    settle(m, f);
+    settle(m, dom, f);
     return 0;
 }
 
@@ -422,7 +447,7 @@ enum mm_verdict mm_validate(const struct mm *m, int dom, const struct mm_entry *
 {
     if (dom < 0 || dom >= m->ndoms)
         return MM_REJ_TABLE;
-    const struct mm_frame *t = owned(m, dom, e->table) ? find(m, e->table) : NULL;
+    const struct mm_frame *t = owned(m, dom, e->table) ? find(m, dom, e->table) : NULL;
     if (!t || t->type != MM_TYPE_PT || e->index >= MM_PT_ENTRIES)
         return MM_REJ_TABLE;
     if (e->mfn == MM_MFN_NONE)
@@ -430,7 +455,7 @@ enum mm_verdict mm_validate(const struct mm *m, int dom, const struct mm_entry *
     if (!owned(m, dom, e->mfn))
         return MM_REJ_FOREIGN;
     const struct mm_frame *g;
-    if (e->writable && (g = find(m, e->mfn)) && g->type == MM_TYPE_PT)
+    if (e->writable && (g = find(m, dom, e->mfn)) && g->type == MM_TYPE_PT)
         return MM_REJ_TYPE;
     return MM_OK;
 }
@@ -440,7 +465,7 @@ enum mm_verdict mm_validate(const struct mm *m, int dom, const struct mm_entry *
  * same frame never passes through a count of zero). */
 static void apply(struct mm *m, int dom, const struct mm_entry *e)
 {
-    struct mm_table *t = m->tables[find(m, e->table)->table - 1];
+    struct mm_table *t = m->tables[find(m, dom, e->table)->table - 1];
     uint32_t i = e->index;
     uint64_t old = entry_mfn(m, dom, t, i);
     bool old_wr = entry_wr(t, i);
@@ -448,7 +473,7 @@ static void apply(struct mm *m, int dom, const struct mm_entry *e)
     t->pfn1[i] = 0;
     t->wr[i / 64] &= ~bit;
     if (e->mfn != MM_MFN_NONE) {
-        struct mm_frame *g = get(m, e->mfn);
+        struct mm_frame *g = get(m, dom, e->mfn);
         g->ref_count++;
         if (e->writable) {
             g->type = MM_TYPE_WRITABLE;
@@ -458,7 +483,7 @@ static void apply(struct mm *m, int dom, const struct mm_entry *e)
         t->pfn1[i] = (uint32_t)(e->mfn - m->d[dom].first + 1);
     }
     if (old != MM_MFN_NONE)
-        put_ref(m, old, old_wr);
+        put_ref(m, dom, old, old_wr);
 }
 
 int mm_update(struct mm *m, int dom, const struct mm_entry *e, int n,
@@ -466,7 +491,7 @@ int mm_update(struct mm *m, int dom, const struct mm_entry *e, int n,
 {
     if (!m || dom < 0 || dom >= m->ndoms || n < 0 || (n > 0 && !e))
         return -SIM_EINVAL;
-    if (reserve(m, (uint64_t)n) < 0)
+    if (reserve(m, dom, (uint64_t)n) < 0)
         return -SIM_ENOMEM;
     struct mm_batch_result r = { 0 };
     struct mm_dom_stats *st = &m->d[dom].st;
@@ -529,31 +554,37 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
              (unsigned long long)next, (unsigned long long)m->nframes);
     /* The frames in use: a lookup finds each; none is in its construction
      * state; a page table has an entry table, nothing else has one. */
-    size_t cap = m->h ? (size_t)1 << m->hbits : 0, nmap = 0, used = 0, tables = 0;
-    for (size_t j = 0; j < cap; j++) {
-        const struct mm_frame *f = &m->h[j];
-        if (!f->key)
-            continue;
-        used++;
-        uint64_t mfn = f->key - 1;
-        if (mfn >= m->nframes || find(m, mfn) != f)
-            FAIL("mfn %llu: its entry in the frame table is lost", (unsigned long long)mfn);
-        if ((f->type == MM_TYPE_PT) != (f->table != 0) || f->table > m->ntables
-            || (f->table && !m->tables[f->table - 1]))
-            FAIL("mfn %llu: page-table type and entry table disagree", (unsigned long long)mfn);
-        if (f->type == MM_TYPE_NONE && !f->type_count && !f->ref_count)
-            FAIL("mfn %llu: kept in the frame table in its construction state",
-                 (unsigned long long)mfn);
-        if (f->type != MM_TYPE_PT)
-            continue;
-        tables++;
-        const struct mm_table *t = m->tables[f->table - 1];
-        for (uint32_t i = 0; i < MM_PT_ENTRIES; i++)
-            nmap += t->pfn1[i] != 0;
+    size_t nmap = 0, tables = 0;
+    for (int d = 0; d < m->ndoms; d++) {
+        const struct mm_dom *x = &m->d[d];
+        size_t cap = x->fs.h ? (size_t)1 << x->fs.bits : 0, used = 0;
+        for (size_t j = 0; j < cap; j++) {
+            const struct mm_frame *f = &x->fs.h[j];
+            if (!f->key)
+                continue;
+            used++;
+            uint64_t mfn = x->first + f->key - 1;
+            if (f->key > x->frames || find(m, d, mfn) != f)
+                FAIL("mfn %llu: its entry in its domain's frame set is lost",
+                     (unsigned long long)mfn);
+            if ((f->type == MM_TYPE_PT) != (f->table != 0) || f->table > m->ntables
+                || (f->table && !m->tables[f->table - 1]))
+                FAIL("mfn %llu: page-table type and entry table disagree",
+                     (unsigned long long)mfn);
+            if (f->type == MM_TYPE_NONE && !f->type_count && !f->ref_count)
+                FAIL("mfn %llu: kept in use in its construction state",
+                     (unsigned long long)mfn);
+            if (f->type != MM_TYPE_PT)
+                continue;
+            tables++;
+            const struct mm_table *t = m->tables[f->table - 1];
+            for (uint32_t i = 0; i < MM_PT_ENTRIES; i++)
+                nmap += t->pfn1[i] != 0;
+        }
+        if (used != x->fs.count)
+            FAIL("domain %d: its frame set counts %u frames but holds %zu", d, x->fs.count,
+                 used);
     }
-    if (used != m->hcount)
-        FAIL("the frame table counts %llu frames but holds %zu",
-             (unsigned long long)m->hcount, used);
     uint32_t live = 0;
     for (uint32_t t = 0; t < m->ntables; t++)
         live += m->tables[t] != NULL;
@@ -566,21 +597,29 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
         sim_errmsg(msg, msglen, "consistency check: out of memory");
         return -SIM_ENOMEM;
     }
-    size_t k = 0;
-    for (size_t j = 0; j < cap; j++) {
-        const struct mm_frame *f = &m->h[j];
-        if (!f->key || f->type != MM_TYPE_PT)
-            continue;
-        int owner = owner_of(m, f->key - 1);
-        const struct mm_table *t = m->tables[f->table - 1];
-        for (uint32_t i = 0; i < MM_PT_ENTRIES; i++) {
-            if (!t->pfn1[i])
+    size_t k = 0, referenced = 0;
+    for (int d = 0; d < m->ndoms; d++) {
+        const struct mm_dom *x = &m->d[d];
+        size_t cap = x->fs.h ? (size_t)1 << x->fs.bits : 0;
+        for (size_t j = 0; j < cap; j++) {
+            const struct mm_frame *f = &x->fs.h[j];
+            referenced += f->key && f->ref_count;
+            /* A frame in use that no entry maps is a pinned table. */
+            if (f->key && !f->ref_count && (f->type != MM_TYPE_PT || f->type_count != 1))
+                FAIL("mfn %llu: type %d type_count %u but no mappings",
+                     (unsigned long long)(x->first + f->key - 1), f->type, f->type_count);
+            if (!f->key || f->type != MM_TYPE_PT)
                 continue;
-            uint64_t g = entry_mfn(m, owner, t, i);
-            if (!owned(m, owner, g))
-                FAIL("table mfn %llu entry %u maps mfn %llu not of its owner",
-                     (unsigned long long)(f->key - 1), i, (unsigned long long)g);
-            map[k++] = (struct mapping){ g, entry_wr(t, i) };
+            const struct mm_table *t = m->tables[f->table - 1];
+            for (uint32_t i = 0; i < MM_PT_ENTRIES; i++) {
+                if (!t->pfn1[i])
+                    continue;
+                uint64_t g = entry_mfn(m, d, t, i);
+                if (!owned(m, d, g))
+                    FAIL("table mfn %llu entry %u maps mfn %llu not of its owner",
+                         (unsigned long long)(x->first + f->key - 1), i, (unsigned long long)g);
+                map[k++] = (struct mapping){ g, entry_wr(t, i) };
+            }
         }
     }
     qsort(map, nmap, sizeof *map, cmp_mapping);
@@ -592,7 +631,7 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
             refs++;
             wr += map[b].writable;
         }
-        struct mm_frame f = state_of(m, map[a].mfn);
+        struct mm_frame f = state_of(m, map[a].mfn, NULL);
         bool ok = f.ref_count == refs;
         switch (f.type) {
         case MM_TYPE_NONE: ok = ok && f.type_count == 0 && wr == 0; break;
@@ -605,15 +644,6 @@ int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
                  (unsigned long long)map[a].mfn, f.type, f.type_count, f.ref_count, refs, wr);
         mapped++;
         a = b;
-    }
-    /* A frame in use that no entry maps is a pinned table (count 1). */
-    size_t referenced = 0;
-    for (size_t j = 0; j < cap; j++) {
-        const struct mm_frame *f = &m->h[j];
-        referenced += f->key && f->ref_count;
-        if (f->key && !f->ref_count && (f->type != MM_TYPE_PT || f->type_count != 1))
-            FAIL("mfn %llu: type %d type_count %u but no mappings",
-                 (unsigned long long)(f->key - 1), f->type, f->type_count);
     }
     if (referenced != mapped)
         FAIL("%zu frames count references but %zu are mapped", referenced, mapped);
