@@ -13,12 +13,11 @@
  * full, 20 B an entry; one table per domain keeps a guest's lookups in a
  * small, cache-friendly table); the entry goes when the frame returns to
  * that state, so the table holds the frames in use, not every frame ever
- * touched. A
- * pinned page table also has its MM_PT_ENTRIES entries (4 B each: the
- * mapped frame as pfn + 1 within the table's owner, whose frames are the
- * only ones it may map; a writable bit per entry): about 2 KiB. A batch
- * reserves room in the hash for its entries before it starts, so an
- * update never fails half applied. Ownership of a frame is a range check
+ * touched. A pinned page table also has its MM_PT_ENTRIES entries (4 B
+ * each: the mapped frame as pfn + 1 within the table's owner, whose frames
+ * are the only ones it may map; a writable bit per entry): about 2 KiB. A
+ * batch reserves room in its domain's table for its entries before it
+ * starts, so an update never fails half applied. Ownership of a frame is a range check
  * (the hot path of validation); the owner of any machine frame is found
  * by binary search over the domains' ranges.
  */
@@ -535,7 +534,13 @@ static int cmp_mapping(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-#define FAIL(...) do { sim_errmsg(msg, msglen, __VA_ARGS__); rc = -SIM_ESTATE; goto out; } while (0)
+/* mm_check_consistency: describe the first fault found and stop. */
+#define FAIL(...)                                  \
+    do {                                           \
+        sim_errmsg(msg, msglen, __VA_ARGS__);      \
+        rc = -SIM_ESTATE;                          \
+        goto out;                                  \
+    } while (0)
 
 int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
 {

@@ -170,8 +170,8 @@ void mm_set_batch_hook(struct mm *m, mm_batch_hook fn, void *arg);
  * page-table entry maps a frame of the table's owner; every frame's
  * reference count equals the entries mapping it; a writable frame's type
  * count equals its writable mappings, a page table has none, a frame of
- * type none has a type count of 0. 0 if consistent, else -SIM_ESTATE with a description in
- * msg (if msg is not NULL and msglen > 0).
+ * type none has a type count of 0. 0 if consistent, else -SIM_ESTATE with
+ * a description in msg (if msg is not NULL and msglen > 0).
  */
 int mm_check_consistency(const struct mm *m, char *msg, size_t msglen);
 
