@@ -272,10 +272,17 @@ static int build_queue(struct blk *b, struct be_host *bh, int d, int vcpu, char 
         return -SIM_ENOMEM;
     }
     if (evtchn_alloc_unbound(b->ev, d, f->drv, &f->gport) < 0
-        || evtchn_bind_interdomain(b->ev, f->drv, d, f->gport, &f->dport) < 0
         || (vcpu > 0 && evtchn_bind_vcpu(b->ev, d, f->gport, vcpu) < 0)) {
         seterr(err, errlen, "domain '%s': cannot connect its event channel",
                s->domains[d].name);
+        return -SIM_ENOSPC;
+    }
+    /* The loader counts the driver domain's ports for vCPU 0's queues; a
+     * trace's queues of other vCPUs are known only now. */
+    if (evtchn_bind_interdomain(b->ev, f->drv, d, f->gport, &f->dport) < 0) {
+        sim_errmsg(err, errlen, "domain '%s': cannot connect its event channel: its driver "
+                   "domain '%s' has no free port (%d a domain)", s->domains[d].name,
+                   s->domains[f->drv].name, EVTCHN_MAX_PORTS);
         return -SIM_ENOSPC;
     }
     if (be_attach(bh, f->drv, &blkback_ops, f) < 0) {

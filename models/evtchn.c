@@ -19,7 +19,8 @@ struct port {
     uint8_t state;              /* enum evtchn_state */
     bool pending, masked;
     uint8_t vcpu;               /* notify vCPU */
-    int16_t remote_dom;         /* UNBOUND, INTERDOMAIN */
+    int32_t remote_dom;         /* UNBOUND, INTERDOMAIN: a domain index (hosts may have
+                                   more domains than a 16-bit domid counts) */
     int16_t remote_port;        /* INTERDOMAIN */
     int16_t irq;                /* virq or pirq number */
     sim_time_t pending_since;   /* ns, valid while pending */
@@ -38,12 +39,12 @@ struct evtchn {
     evtchn_kick_fn kick;
     void *ctx;
     struct dom *dom;
-    struct { int16_t dom, port; } pirq[EVTCHN_NR_PIRQS];   /* port 0 = unbound */
+    struct { int32_t dom; int16_t port; } pirq[EVTCHN_NR_PIRQS];   /* port 0 = unbound */
 };
 
 struct evtchn *evtchn_new(int ndoms, int nports, evtchn_kick_fn kick, void *ctx)
 {
-    if (ndoms < 1 || ndoms > INT16_MAX || nports < 2 || nports > EVTCHN_MAX_PORTS)
+    if (ndoms < 1 || nports < 2 || nports > EVTCHN_MAX_PORTS)
         return NULL;
     struct evtchn *e = calloc(1, sizeof *e);
     if (!e)
@@ -159,7 +160,7 @@ int evtchn_alloc_unbound(struct evtchn *e, int dom, int remote_dom, int *port)
     struct port *pp = &e->dom[dom].port[p];
     reset_port(pp);
     pp->state = EVTCHN_UNBOUND;
-    pp->remote_dom = (int16_t)remote_dom;
+    pp->remote_dom = (int32_t)remote_dom;
     *port = p;
     return 0;
 }
@@ -180,7 +181,7 @@ int evtchn_bind_interdomain(struct evtchn *e, int dom, int remote_dom,
     struct port *lp = &e->dom[dom].port[p];
     reset_port(lp);
     lp->state = EVTCHN_INTERDOMAIN;
-    lp->remote_dom = (int16_t)remote_dom;
+    lp->remote_dom = (int32_t)remote_dom;
     lp->remote_port = (int16_t)remote_port;
     rp->state = EVTCHN_INTERDOMAIN;
     rp->remote_port = (int16_t)p;
@@ -219,7 +220,7 @@ int evtchn_bind_pirq(struct evtchn *e, int dom, int pirq, int *port)
     reset_port(pp);
     pp->state = EVTCHN_PIRQ;
     pp->irq = (int16_t)pirq;
-    e->pirq[pirq].dom = (int16_t)dom;
+    e->pirq[pirq].dom = (int32_t)dom;
     e->pirq[pirq].port = (int16_t)p;
     *port = p;
     return 0;
@@ -236,7 +237,7 @@ int evtchn_close(struct evtchn *e, int dom, int port)
     case EVTCHN_INTERDOMAIN: {
         struct port *rp = &e->dom[p->remote_dom].port[p->remote_port];
         rp->state = EVTCHN_UNBOUND;
-        rp->remote_dom = (int16_t)dom;
+        rp->remote_dom = (int32_t)dom;
         rp->remote_port = -1;
         break;
     }

@@ -44,7 +44,8 @@
 
 #include "sim/types.h"
 
-#define EVTCHN_MAX_PORTS 1024   /* ports per domain, upper bound */
+#define EVTCHN_MAX_PORTS 1024   /* ports per domain: Xen 2.0's NR_EVENT_CHANNELS
+                                   (public/xen.h); the loader checks hosts against it */
 #define EVTCHN_NR_PIRQS  256    /* physical IRQ lines */
 #define EVTCHN_MAX_VCPUS 64     /* vCPUs per domain (the scenario's limit) */
 

@@ -56,6 +56,9 @@
 #include "sim/units.h"
 #include "workloads/wl.h"
 
+/* The loader counts event-channel ports against the same limit. */
+_Static_assert(EVTCHN_MAX_PORTS == SCN_EVTCHN_PORTS, "one limit of event-channel ports");
+
 /* Xen 2.0's fallback_timer period. */
 #define HV_FALLBACK (500 * SIM_MSEC)
 /* Xen 2.0's t_timer period. */

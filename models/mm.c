@@ -3,19 +3,23 @@
  * and the validated mmu_update hypercall (models/mm.h has the model, its
  * source and its simplifications).
  *
- * Representation: per domain, one struct mm_frame per frame it owns (owner,
- * pfn: its M2P entries; type, type count, reference count; the slot of its
- * entry table if it is a page table) and a uint32_t P2M array; and one
- * array of MM_PT_ENTRIES encoded entries per pinned page table (0 = empty,
- * else ((mfn + 1) << 1) | writable). Memory: 24 B per frame plus 4 KiB
- * per page table, but only for the domains whose frames ever change: a
- * domain's arrays are built the first time one of its frames is pinned or
- * mapped (in practice, the mmu domains). Until then its frames are in the
- * state construction gives them (owned in its contiguous range, untyped,
- * unmapped), which is what the lookups return; a host of many large
- * guests thus pays for the memory of the few that update page tables.
- * The owner of a machine frame is found by binary search over the
- * domains' contiguous ranges.
+ * Representation, in proportion to the frames a guest touches rather than
+ * to its memory size: P2M and M2P follow from the contiguous layout (pfn k
+ * of a domain is its k-th frame; they never change after construction),
+ * so a domain costs only its range and counters. A frame whose state
+ * differs from the one construction gives it (untyped, unmapped: a pinned
+ * page table, or a frame some entry maps) has an entry in its domain's
+ * open-addressing hash table keyed by pfn (linear probing, at most 70%
+ * full, 20 B an entry; one table per domain keeps a guest's lookups in a
+ * small, cache-friendly table); the entry goes when the frame returns to
+ * that state, so the table holds the frames in use, not every frame ever
+ * touched. A pinned page table also has its MM_PT_ENTRIES entries (4 B
+ * each: the mapped frame as pfn + 1 within the table's owner, whose frames
+ * are the only ones it may map; a writable bit per entry): about 2 KiB. A
+ * batch reserves room in its domain's table for its entries before it
+ * starts, so an update never fails half applied. Ownership of a frame is a range check
+ * (the hot path of validation); the owner of any machine frame is found
+ * by binary search over the domains' ranges.
  */
 #include "models/mm.h"
 
@@ -28,20 +32,32 @@
 #include "sim/err.h"
 #include "workloads/wl.h"
 
+/* A frame not in its construction state. */
 struct mm_frame {
-    int32_t owner;                  /* domain index (M2P) */
-    uint32_t pfn;                   /* pseudo-physical frame within the owner (M2P) */
+    uint32_t key;                   /* pfn + 1 within its owner; 0: an empty slot */
     uint32_t type_count;            /* writable mappings, or 1 for a pinned table */
     uint32_t ref_count;             /* page-table entries mapping the frame */
     uint32_t table;                 /* slot + 1 in mm.tables if a page table, else 0 */
     uint8_t type;                   /* enum mm_type */
 };
 
+/* The entries of a pinned page table. */
+struct mm_table {
+    uint32_t pfn1[MM_PT_ENTRIES];   /* pfn + 1 (within the table's owner) mapped, 0: none */
+    uint64_t wr[MM_PT_ENTRIES / 64]; /* bit i: entry i maps writable */
+};
+
+/* The frames of one domain in use: an open-addressing hash table. */
+struct fset {
+    struct mm_frame *h;             /* [1 << bits], NULL while none */
+    unsigned bits;
+    uint32_t count;                 /* entries */
+};
+
 struct mm_dom {
     uint64_t first;                 /* first mfn (contiguous layout) */
     uint64_t frames;                /* frames owned */
-    uint32_t *p2m;                  /* [frames] pfn -> mfn; NULL until built */
-    struct mm_frame *f;             /* [frames] its frames; NULL until built */
+    struct fset fs;
     struct mm_dom_stats st;
 };
 
@@ -49,8 +65,9 @@ struct mm {
     uint64_t nframes;
     int ndoms;
     struct mm_dom *d;               /* [ndoms] */
-    uint64_t **tables;              /* [ntables] entry arrays, NULL if free */
+    struct mm_table **tables;       /* [ntables], NULL if free */
     uint32_t ntables, cap_tables;
+    uint32_t free_hint;             /* no free slot below it */
     mm_batch_hook hook;
     void *hook_arg;
 };
@@ -97,11 +114,14 @@ struct mm *mm_new(const struct scn *s, char *err, size_t errlen)
             sim_errmsg(err, errlen, "domain '%s': memory must be at least 4KiB", s->domains[d].name);
             return NULL;
         }
-        total += (uint64_t)mem / MM_PAGE_BYTES;
-        if (total > UINT32_MAX - 1u) {
-            sim_errmsg(err, errlen, "memory: more than 2^32 - 2 machine frames in all");
+        /* A table entry holds pfn + 1 in 32 bits; the loader allows 4 TiB
+         * (2^30 frames) a domain and 100000 domains, so total cannot
+         * overflow either. */
+        if ((uint64_t)mem / MM_PAGE_BYTES >= UINT32_MAX) {
+            sim_errmsg(err, errlen, "domain '%s': more than 2^32 - 2 frames", s->domains[d].name);
             return NULL;
         }
+        total += (uint64_t)mem / MM_PAGE_BYTES;
     }
     struct mm *m = calloc(1, sizeof *m);
     if (!m)
@@ -122,7 +142,7 @@ struct mm *mm_new(const struct scn *s, char *err, size_t errlen)
     return m;
 oom:
     mm_free(m);
-    sim_errmsg(err, errlen, "memory: out of memory for the frame tables");
+    sim_errmsg(err, errlen, "memory: out of memory for the domains' memory ranges");
     return NULL;
 }
 
@@ -130,13 +150,11 @@ void mm_free(struct mm *m)
 {
     if (!m)
         return;
-    for (int d = 0; m->d && d < m->ndoms; d++) {
-        free(m->d[d].p2m);
-        free(m->d[d].f);
-    }
     for (uint32_t t = 0; t < m->ntables; t++)
         free(m->tables[t]);
     free(m->tables);
+    for (int d = 0; m->d && d < m->ndoms; d++)
+        free(m->d[d].fs.h);
     free(m->d);
     free(m);
 }
@@ -155,39 +173,111 @@ static int owner_of(const struct mm *m, uint64_t mfn)
     return lo;          /* every domain owns at least one frame (mm_new) */
 }
 
-/* Build dom's frame and P2M arrays in their construction state. */
-static int materialise(struct mm *m, int dom)
+/* ---- each domain's frames in use ---- */
+
+static size_t home(const struct fset *fs, uint32_t key)
 {
-    struct mm_dom *x = &m->d[dom];
-    if (x->f)
+    return (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> (64 - fs->bits));
+}
+
+static struct mm_frame *fs_find(const struct fset *fs, uint32_t key)
+{
+    if (!fs->h)
+        return NULL;
+    size_t mask = ((size_t)1 << fs->bits) - 1;
+    for (size_t i = home(fs, key);; i = (i + 1) & mask) {
+        if (fs->h[i].key == key)
+            return &fs->h[i];
+        if (fs->h[i].key == 0)
+            return NULL;
+    }
+}
+
+/* The entry of frame mfn of dom (owned), NULL if in its construction state. */
+static struct mm_frame *find(const struct mm *m, int dom, uint64_t mfn)
+{
+    return fs_find(&m->d[dom].fs, (uint32_t)(mfn - m->d[dom].first + 1));
+}
+
+/* Make room in dom's set for n more entries (growing keeps it at most
+ * 70% full). */
+static int reserve(struct mm *m, int dom, uint64_t n)
+{
+    struct fset *fs = &m->d[dom].fs;
+    unsigned bits = fs->bits ? fs->bits : 6;
+    while ((fs->count + n) * 10 > ((uint64_t)7 << bits))
+        bits++;
+    if (fs->h && bits == fs->bits)
         return 0;
-    size_t n = x->frames ? (size_t)x->frames : 1;
-    uint32_t *p2m = malloc(n * sizeof *p2m);
-    struct mm_frame *f = calloc(n, sizeof *f);
-    if (!p2m || !f) {
-        free(p2m);
-        free(f);
+    if (bits > 32)
         return -SIM_ENOMEM;
+    struct mm_frame *h = calloc((size_t)1 << bits, sizeof *h);
+    if (!h)
+        return -SIM_ENOMEM;
+    struct mm_frame *old = fs->h;
+    size_t oldcap = old ? (size_t)1 << fs->bits : 0;
+    fs->h = h;
+    fs->bits = bits;
+    size_t mask = ((size_t)1 << bits) - 1;
+    for (size_t j = 0; j < oldcap; j++) {
+        if (!old[j].key)
+            continue;
+        size_t i = home(fs, old[j].key);
+        while (h[i].key)
+            i = (i + 1) & mask;
+        h[i] = old[j];
     }
-    for (uint64_t k = 0; k < x->frames; k++) {
-        p2m[k] = (uint32_t)(x->first + k);
-        f[k] = (struct mm_frame){ .owner = dom, .pfn = (uint32_t)k };
-    }
-    x->p2m = p2m;
-    x->f = f;
+    free(old);
     return 0;
 }
 
-/* The state of machine frame mfn (< nframes): its domain's entry, or, for
- * a domain not built yet, the construction state in *tmp. */
-static const struct mm_frame *frame_of(const struct mm *m, uint64_t mfn, struct mm_frame *tmp)
+/* The entry of frame mfn of dom, added in the construction state if absent
+ * (room was reserved). */
+static struct mm_frame *get(struct mm *m, int dom, uint64_t mfn)
+{
+    struct fset *fs = &m->d[dom].fs;
+    uint32_t key = (uint32_t)(mfn - m->d[dom].first + 1);
+    size_t mask = ((size_t)1 << fs->bits) - 1;
+    size_t i = home(fs, key);
+    for (; fs->h[i].key; i = (i + 1) & mask)
+        if (fs->h[i].key == key)
+            return &fs->h[i];
+    fs->h[i] = (struct mm_frame){ .key = key };
+    fs->count++;
+    return &fs->h[i];
+}
+
+/* Drop entry f of dom's set if the frame is back in its construction
+ * state (moving later entries of its probe run back, so lookups still
+ * find them). */
+static void settle(struct mm *m, int dom, struct mm_frame *f)
+{
+    if (f->type != MM_TYPE_NONE || f->type_count || f->ref_count || f->table)
+        return;
+    struct fset *fs = &m->d[dom].fs;
+    size_t mask = ((size_t)1 << fs->bits) - 1;
+    size_t i = (size_t)(f - fs->h);
+    for (size_t j = (i + 1) & mask; fs->h[j].key; j = (j + 1) & mask) {
+        size_t k = home(fs, fs->h[j].key);
+        /* Entry j may fill hole i unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            fs->h[i] = fs->h[j];
+            i = j;
+        }
+    }
+    fs->h[i].key = 0;
+    fs->count--;
+}
+
+/* The state of machine frame mfn (< nframes), and its owner in *dom. */
+static struct mm_frame state_of(const struct mm *m, uint64_t mfn, int *dom)
 {
     int d = owner_of(m, mfn);
-    const struct mm_dom *x = &m->d[d];
-    if (x->f)
-        return &x->f[mfn - x->first];
-    *tmp = (struct mm_frame){ .owner = d, .pfn = (uint32_t)(mfn - x->first) };
-    return tmp;
+    if (dom)
+        *dom = d;
+    const struct mm_frame *f = find(m, d, mfn);
+    return f ? *f : (struct mm_frame){ .key = (uint32_t)(mfn - m->d[d].first + 1) };
 }
 
 uint64_t mm_nframes(const struct mm *m)
@@ -218,19 +308,18 @@ uint64_t mm_p2m(const struct mm *m, int dom, uint64_t pfn)
 {
     if (dom < 0 || dom >= m->ndoms || pfn >= m->d[dom].frames)
         return MM_MFN_NONE;
-    return m->d[dom].p2m ? m->d[dom].p2m[pfn] : m->d[dom].first + pfn;
+    return m->d[dom].first + pfn;
 }
 
 int mm_m2p(const struct mm *m, uint64_t mfn, int *dom, uint64_t *pfn)
 {
     if (mfn >= m->nframes)
         return -SIM_EINVAL;
-    struct mm_frame tmp;
-    const struct mm_frame *f = frame_of(m, mfn, &tmp);
+    int d = owner_of(m, mfn);
     if (dom)
-        *dom = f->owner;
+        *dom = d;
     if (pfn)
-        *pfn = f->pfn;
+        *pfn = mfn - m->d[d].first;
     return 0;
 }
 
@@ -239,27 +328,14 @@ int mm_frame_info(const struct mm *m, uint64_t mfn, enum mm_type *type, uint32_t
 {
     if (mfn >= m->nframes)
         return -SIM_EINVAL;
-    struct mm_frame tmp;
-    const struct mm_frame *f = frame_of(m, mfn, &tmp);
+    struct mm_frame f = state_of(m, mfn, NULL);
     if (type)
-        *type = (enum mm_type)f->type;
+        *type = (enum mm_type)f.type;
     if (type_count)
-        *type_count = f->type_count;
+        *type_count = f.type_count;
     if (ref_count)
-        *ref_count = f->ref_count;
+        *ref_count = f.ref_count;
     return 0;
-}
-
-static inline uint64_t pte_mfn(uint64_t pte)
-{
-    return pte ? (pte >> 1) - 1 : MM_MFN_NONE;
-}
-
-/* The entries of page-table frame mfn (its domain is built: it pinned it). */
-static inline uint64_t *table_of(const struct mm *m, uint64_t mfn)
-{
-    struct mm_frame tmp;
-    return m->tables[frame_of(m, mfn, &tmp)->table - 1];
 }
 
 /* Whether mfn exists and is owned by dom: a range check, since the layout
@@ -270,29 +346,31 @@ static bool owned(const struct mm *m, int dom, uint64_t mfn)
     return mfn >= x->first && mfn - x->first < x->frames;
 }
 
-/* The state of frame mfn of dom (owned(m, dom, mfn)), NULL while dom is
- * not built (its frames are then untyped and unmapped). */
-static struct mm_frame *own_frame(const struct mm *m, int dom, uint64_t mfn)
+/* Entry i of table t of domain dom: the mfn it maps (MM_MFN_NONE if
+ * none) and whether writable. */
+static uint64_t entry_mfn(const struct mm *m, int dom, const struct mm_table *t, uint32_t i)
 {
-    const struct mm_dom *x = &m->d[dom];
-    return x->f ? &x->f[mfn - x->first] : NULL;
+    return t->pfn1[i] ? m->d[dom].first + t->pfn1[i] - 1 : MM_MFN_NONE;
 }
 
-static uint8_t type_of(const struct mm *m, uint64_t mfn)
+static bool entry_wr(const struct mm_table *t, uint32_t i)
 {
-    struct mm_frame tmp;
-    return frame_of(m, mfn, &tmp)->type;
+    return (t->wr[i / 64] >> (i % 64)) & 1u;
 }
 
 int mm_pte(const struct mm *m, uint64_t table, uint32_t index, uint64_t *mfn, bool *writable)
 {
-    if (table >= m->nframes || type_of(m, table) != MM_TYPE_PT || index >= MM_PT_ENTRIES)
+    if (table >= m->nframes)
         return -SIM_EINVAL;
-    uint64_t pte = table_of(m, table)[index];
+    int dom;
+    struct mm_frame f = state_of(m, table, &dom);
+    if (f.type != MM_TYPE_PT || index >= MM_PT_ENTRIES)
+        return -SIM_EINVAL;
+    const struct mm_table *t = m->tables[f.table - 1];
     if (mfn)
-        *mfn = pte_mfn(pte);
+        *mfn = entry_mfn(m, dom, t, index);
     if (writable)
-        *writable = pte & 1u;
+        *writable = entry_wr(t, index);
     return 0;
 }
 
@@ -300,22 +378,19 @@ int mm_pin_table(struct mm *m, int dom, uint64_t mfn)
 {
     if (dom < 0 || dom >= m->ndoms || !owned(m, dom, mfn))
         return -SIM_EINVAL;
-    if (materialise(m, dom) < 0)
-        return -SIM_ENOMEM;
-    struct mm_frame *f = own_frame(m, dom, mfn);
     /* Validating a new L1 table: it must not be writable (type rule) and,
      * as it starts empty here, must not be mapped at all (a read-only
      * mapping would let the guest read a table it thinks is empty; kept
-     * simple: refused). */
-    if (f->type != MM_TYPE_NONE || f->ref_count != 0)
+     * simple: refused). Any entry in the hash means one or the other. */
+    if (find(m, dom, mfn))
         return -SIM_ESTATE;
-    uint32_t slot = 0;
+    uint32_t slot = m->free_hint;
     while (slot < m->ntables && m->tables[slot])
         slot++;
     if (slot == m->ntables) {
         if (m->ntables == m->cap_tables) {
             uint32_t cap = m->cap_tables ? 2 * m->cap_tables : 16;
-            uint64_t **t = realloc(m->tables, cap * sizeof *t);
+            struct mm_table **t = realloc(m->tables, cap * sizeof *t);
             if (!t)
                 return -SIM_ENOMEM;
             m->tables = t;
@@ -323,42 +398,47 @@ int mm_pin_table(struct mm *m, int dom, uint64_t mfn)
         }
         m->tables[m->ntables++] = NULL;
     }
-    m->tables[slot] = calloc(MM_PT_ENTRIES, sizeof **m->tables);
-    if (!m->tables[slot])
+    if (reserve(m, dom, 1) < 0 || !(m->tables[slot] = calloc(1, sizeof **m->tables)))
         return -SIM_ENOMEM;
+    m->free_hint = slot + 1;
+    struct mm_frame *f = get(m, dom, mfn);
     f->type = MM_TYPE_PT;
     f->type_count = 1;
     f->table = slot + 1;
     return 0;
 }
 
-/* Drop the references an entry of a table of dom holds (entries map only
- * dom's own frames). */
-static void put_pte(struct mm *m, int dom, uint64_t pte)
+/* Drop the references of a mapping of frame mfn of dom (in use: mapped). */
+static void put_ref(struct mm *m, int dom, uint64_t mfn, bool writable)
 {
-    if (!pte)
-        return;
-    struct mm_frame *g = own_frame(m, dom, pte_mfn(pte));
+    struct mm_frame *g = find(m, dom, mfn);
     g->ref_count--;
-    if (pte & 1u) {
-        if (--g->type_count == 0)
-            g->type = MM_TYPE_NONE;
-    }
+    if (writable && --g->type_count == 0)
+        g->type = MM_TYPE_NONE;
+    settle(m, dom, g);
 }
 
 int mm_unpin_table(struct mm *m, int dom, uint64_t mfn)
 {
-    if (dom < 0 || dom >= m->ndoms || !owned(m, dom, mfn) || type_of(m, mfn) != MM_TYPE_PT)
+    if (dom < 0 || dom >= m->ndoms || !owned(m, dom, mfn))
         return -SIM_EINVAL;
-    struct mm_frame *f = own_frame(m, dom, mfn);
-    uint64_t *t = m->tables[f->table - 1];
+    struct mm_frame *f = find(m, dom, mfn);
+    if (!f || f->type != MM_TYPE_PT)
+        return -SIM_EINVAL;
+    uint32_t slot = f->table - 1;
+    struct mm_table *t = m->tables[slot];
     for (uint32_t i = 0; i < MM_PT_ENTRIES; i++)
-        put_pte(m, dom, t[i]);
+        if (t->pfn1[i])
+            put_ref(m, dom, entry_mfn(m, dom, t, i), entry_wr(t, i));
     free(t);
-    m->tables[f->table - 1] = NULL;
+    m->tables[slot] = NULL;
+    if (slot < m->free_hint)
+        m->free_hint = slot;
+    f = find(m, dom, mfn);      /* the drops may have moved it */
     f->table = 0;
     f->type = MM_TYPE_NONE;
     f->type_count = 0;
+    settle(m, dom, f);
     return 0;
 }
 
@@ -366,37 +446,43 @@ enum mm_verdict mm_validate(const struct mm *m, int dom, const struct mm_entry *
 {
     if (dom < 0 || dom >= m->ndoms)
         return MM_REJ_TABLE;
-    const struct mm_frame *t = owned(m, dom, e->table) ? own_frame(m, dom, e->table) : NULL;
+    const struct mm_frame *t = owned(m, dom, e->table) ? find(m, dom, e->table) : NULL;
     if (!t || t->type != MM_TYPE_PT || e->index >= MM_PT_ENTRIES)
         return MM_REJ_TABLE;
     if (e->mfn == MM_MFN_NONE)
         return MM_OK;
     if (!owned(m, dom, e->mfn))
         return MM_REJ_FOREIGN;
-    if (e->writable && own_frame(m, dom, e->mfn)->type == MM_TYPE_PT)
+    const struct mm_frame *g;
+    if (e->writable && (g = find(m, dom, e->mfn)) && g->type == MM_TYPE_PT)
         return MM_REJ_TYPE;
     return MM_OK;
 }
 
-/* Apply a validated entry: take the new mapping's references first, then
- * drop the old one's (so remapping the same frame never passes through a
- * count of zero). */
+/* Apply a validated entry (room reserved for its frame): take the new
+ * mapping's references first, then drop the old one's (so remapping the
+ * same frame never passes through a count of zero). */
 static void apply(struct mm *m, int dom, const struct mm_entry *e)
 {
-    uint64_t *t = m->tables[own_frame(m, dom, e->table)->table - 1];
-    uint64_t old = t[e->index];
-    uint64_t pte = 0;
+    struct mm_table *t = m->tables[find(m, dom, e->table)->table - 1];
+    uint32_t i = e->index;
+    uint64_t old = entry_mfn(m, dom, t, i);
+    bool old_wr = entry_wr(t, i);
+    uint64_t bit = (uint64_t)1 << (i % 64);
+    t->pfn1[i] = 0;
+    t->wr[i / 64] &= ~bit;
     if (e->mfn != MM_MFN_NONE) {
-        struct mm_frame *g = own_frame(m, dom, e->mfn);
+        struct mm_frame *g = get(m, dom, e->mfn);
         g->ref_count++;
         if (e->writable) {
             g->type = MM_TYPE_WRITABLE;
             g->type_count++;
+            t->wr[i / 64] |= bit;
         }
-        pte = ((e->mfn + 1) << 1) | (e->writable ? 1u : 0u);
+        t->pfn1[i] = (uint32_t)(e->mfn - m->d[dom].first + 1);
     }
-    t[e->index] = pte;
-    put_pte(m, dom, old);
+    if (old != MM_MFN_NONE)
+        put_ref(m, dom, old, old_wr);
 }
 
 int mm_update(struct mm *m, int dom, const struct mm_entry *e, int n,
@@ -404,7 +490,7 @@ int mm_update(struct mm *m, int dom, const struct mm_entry *e, int n,
 {
     if (!m || dom < 0 || dom >= m->ndoms || n < 0 || (n > 0 && !e))
         return -SIM_EINVAL;
-    if (materialise(m, dom) < 0)
+    if (reserve(m, dom, (uint64_t)n) < 0)
         return -SIM_ENOMEM;
     struct mm_batch_result r = { 0 };
     struct mm_dom_stats *st = &m->d[dom].st;
@@ -436,83 +522,142 @@ void mm_set_batch_hook(struct mm *m, mm_batch_hook fn, void *arg)
     m->hook_arg = arg;
 }
 
+/* One mapping found in a table, for the consistency check. */
+struct mapping {
+    uint64_t mfn;
+    bool writable;
+};
+
+static int cmp_mapping(const void *a, const void *b)
+{
+    uint64_t x = ((const struct mapping *)a)->mfn, y = ((const struct mapping *)b)->mfn;
+    return (x > y) - (x < y);
+}
+
+/* mm_check_consistency: describe the first fault found and stop. */
+#define FAIL(...)                                  \
+    do {                                           \
+        sim_errmsg(msg, msglen, __VA_ARGS__);      \
+        rc = -SIM_ESTATE;                          \
+        goto out;                                  \
+    } while (0)
+
 int mm_check_consistency(const struct mm *m, char *msg, size_t msglen)
 {
-    struct mm_frame tmp;
+    int rc = 0;
+    struct mapping *map = NULL;
+    /* P2M and M2P: the ranges tile machine memory in domain order, so
+     * each is the other's inverse. */
+    uint64_t next = 0;
+    for (int d = 0; d < m->ndoms; d++) {
+        if (m->d[d].first != next || m->d[d].frames == 0)
+            FAIL("domain %d: its frames do not follow the previous domain's", d);
+        next += m->d[d].frames;
+    }
+    if (next != m->nframes)
+        FAIL("the domains own %llu frames, not the %llu of the machine",
+             (unsigned long long)next, (unsigned long long)m->nframes);
+    /* The frames in use: a lookup finds each; none is in its construction
+     * state; a page table has an entry table, nothing else has one. */
+    size_t nmap = 0, tables = 0;
     for (int d = 0; d < m->ndoms; d++) {
         const struct mm_dom *x = &m->d[d];
-        for (uint64_t k = 0; x->p2m && k < x->frames; k++) {
-            uint64_t mfn = x->p2m[k];
-            if (mfn >= m->nframes || frame_of(m, mfn, &tmp)->owner != d
-                || frame_of(m, mfn, &tmp)->pfn != k) {
-                sim_errmsg(msg, msglen, "P2M of domain %d pfn %llu -> mfn %llu is not inverted by M2P",
-                       d, (unsigned long long)k, (unsigned long long)mfn);
-                return -SIM_ESTATE;
-            }
-        }
-    }
-    uint32_t *refs = calloc(m->nframes ? m->nframes : 1, sizeof *refs);
-    uint32_t *wr = calloc(m->nframes ? m->nframes : 1, sizeof *wr);
-    int rc = 0;
-    if (!refs || !wr) {
-        sim_errmsg(msg, msglen, "consistency check: out of memory");
-        rc = -SIM_ENOMEM;
-        goto out;
-    }
-    for (uint64_t mfn = 0; mfn < m->nframes; mfn++) {
-        const struct mm_frame *f = frame_of(m, mfn, &tmp);
-        if (f->owner < 0 || f->owner >= m->ndoms || f->pfn >= m->d[f->owner].frames
-            || mm_p2m(m, f->owner, f->pfn) != mfn) {
-            sim_errmsg(msg, msglen, "M2P of mfn %llu is not inverted by P2M", (unsigned long long)mfn);
-            rc = -SIM_ESTATE;
-            goto out;
-        }
-        if ((f->type == MM_TYPE_PT) != (f->table != 0)) {
-            sim_errmsg(msg, msglen, "mfn %llu: page-table type and entry table disagree",
-                   (unsigned long long)mfn);
-            rc = -SIM_ESTATE;
-            goto out;
-        }
-        if (f->type != MM_TYPE_PT)
-            continue;
-        const uint64_t *t = table_of(m, mfn);
-        for (uint32_t i = 0; i < MM_PT_ENTRIES; i++) {
-            if (!t[i])
+        size_t cap = x->fs.h ? (size_t)1 << x->fs.bits : 0, used = 0;
+        for (size_t j = 0; j < cap; j++) {
+            const struct mm_frame *f = &x->fs.h[j];
+            if (!f->key)
                 continue;
-            uint64_t g = pte_mfn(t[i]);
-            if (!owned(m, f->owner, g)) {
-                sim_errmsg(msg, msglen, "table mfn %llu entry %u maps mfn %llu not of its owner",
-                       (unsigned long long)mfn, i, (unsigned long long)g);
-                rc = -SIM_ESTATE;
-                goto out;
+            used++;
+            uint64_t mfn = x->first + f->key - 1;
+            if (f->key > x->frames || find(m, d, mfn) != f)
+                FAIL("mfn %llu: its entry in its domain's frame set is lost",
+                     (unsigned long long)mfn);
+            if ((f->type == MM_TYPE_PT) != (f->table != 0) || f->table > m->ntables
+                || (f->table && !m->tables[f->table - 1]))
+                FAIL("mfn %llu: page-table type and entry table disagree",
+                     (unsigned long long)mfn);
+            if (f->type == MM_TYPE_NONE && !f->type_count && !f->ref_count)
+                FAIL("mfn %llu: kept in use in its construction state",
+                     (unsigned long long)mfn);
+            if (f->type != MM_TYPE_PT)
+                continue;
+            tables++;
+            const struct mm_table *t = m->tables[f->table - 1];
+            for (uint32_t i = 0; i < MM_PT_ENTRIES; i++)
+                nmap += t->pfn1[i] != 0;
+        }
+        if (used != x->fs.count)
+            FAIL("domain %d: its frame set counts %u frames but holds %zu", d, x->fs.count,
+                 used);
+    }
+    uint32_t live = 0;
+    for (uint32_t t = 0; t < m->ntables; t++)
+        live += m->tables[t] != NULL;
+    if (live != tables)
+        FAIL("%u entry tables but %zu page-table frames", live, tables);
+    /* Every entry maps a frame of the table's owner; the frames' counts
+     * equal the mappings. */
+    map = malloc((nmap ? nmap : 1) * sizeof *map);
+    if (!map) {
+        sim_errmsg(msg, msglen, "consistency check: out of memory");
+        return -SIM_ENOMEM;
+    }
+    size_t k = 0, referenced = 0;
+    for (int d = 0; d < m->ndoms; d++) {
+        const struct mm_dom *x = &m->d[d];
+        size_t cap = x->fs.h ? (size_t)1 << x->fs.bits : 0;
+        for (size_t j = 0; j < cap; j++) {
+            const struct mm_frame *f = &x->fs.h[j];
+            referenced += f->key && f->ref_count;
+            /* A frame in use that no entry maps is a pinned table. */
+            if (f->key && !f->ref_count && (f->type != MM_TYPE_PT || f->type_count != 1))
+                FAIL("mfn %llu: type %d type_count %u but no mappings",
+                     (unsigned long long)(x->first + f->key - 1), f->type, f->type_count);
+            if (!f->key || f->type != MM_TYPE_PT)
+                continue;
+            const struct mm_table *t = m->tables[f->table - 1];
+            for (uint32_t i = 0; i < MM_PT_ENTRIES; i++) {
+                if (!t->pfn1[i])
+                    continue;
+                uint64_t g = entry_mfn(m, d, t, i);
+                if (!owned(m, d, g))
+                    FAIL("table mfn %llu entry %u maps mfn %llu not of its owner",
+                         (unsigned long long)(x->first + f->key - 1), i, (unsigned long long)g);
+                map[k++] = (struct mapping){ g, entry_wr(t, i) };
             }
-            refs[g]++;
-            if (t[i] & 1u)
-                wr[g]++;
         }
     }
-    for (uint64_t mfn = 0; mfn < m->nframes; mfn++) {
-        const struct mm_frame *f = frame_of(m, mfn, &tmp);
-        bool ok = f->ref_count == refs[mfn];
-        switch (f->type) {
-        case MM_TYPE_NONE: ok = ok && f->type_count == 0 && wr[mfn] == 0; break;
-        case MM_TYPE_WRITABLE: ok = ok && wr[mfn] > 0 && f->type_count == wr[mfn]; break;
-        case MM_TYPE_PT: ok = ok && wr[mfn] == 0 && f->type_count == 1; break;
+    qsort(map, nmap, sizeof *map, cmp_mapping);
+    size_t mapped = 0;
+    for (size_t a = 0; a < nmap;) {
+        uint32_t refs = 0, wr = 0;
+        size_t b = a;
+        for (; b < nmap && map[b].mfn == map[a].mfn; b++) {
+            refs++;
+            wr += map[b].writable;
+        }
+        struct mm_frame f = state_of(m, map[a].mfn, NULL);
+        bool ok = f.ref_count == refs;
+        switch (f.type) {
+        case MM_TYPE_NONE: ok = ok && f.type_count == 0 && wr == 0; break;
+        case MM_TYPE_WRITABLE: ok = ok && wr > 0 && f.type_count == wr; break;
+        case MM_TYPE_PT: ok = ok && wr == 0 && f.type_count == 1; break;
         default: ok = false; break;
         }
-        if (!ok) {
-            sim_errmsg(msg, msglen, "mfn %llu: type %d type_count %u ref_count %u but %u mappings, "
-                   "%u writable", (unsigned long long)mfn, f->type, f->type_count, f->ref_count,
-                   refs[mfn], wr[mfn]);
-            rc = -SIM_ESTATE;
-            goto out;
-        }
+        if (!ok)
+            FAIL("mfn %llu: type %d type_count %u ref_count %u but %u mappings, %u writable",
+                 (unsigned long long)map[a].mfn, f.type, f.type_count, f.ref_count, refs, wr);
+        mapped++;
+        a = b;
     }
+    if (referenced != mapped)
+        FAIL("%zu frames count references but %zu are mapped", referenced, mapped);
 out:
-    free(refs);
-    free(wr);
+    free(map);
     return rc;
 }
+
+#undef FAIL
 
 int mm_dom_stats(const struct mm *m, int dom, struct mm_dom_stats *out)
 {
@@ -557,8 +702,10 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
         for (uint64_t k = 0; k < nt; k++) {
             int rc = mm_pin_table(m, d, mm_p2m(m, d, k));
             if (rc < 0) {
-                sim_errmsg(err, errlen, "domain '%s': cannot pin its page tables",
-                       s->domains[d].name);
+                sim_errmsg(err, errlen, "domain '%s': cannot pin its page tables: %s",
+                       s->domains[d].name, rc == -SIM_ENOMEM
+                           ? "out of host memory for the memory model's frame and page tables"
+                           : "its frame is in use");
                 return rc;
             }
         }

@@ -10,8 +10,9 @@
  * frames when the host is built, CONTIGUOUS in machine memory in scenario
  * order (domain 0 owns mfns 0 .. n0-1, domain 1 the next n1, ...), with
  * pfn k of a domain at its k-th frame (so P2M is the identity plus an
- * offset at construction; the tables are nevertheless kept and checked as
- * real tables). A frame has a type: none, writable (mapped writable by
+ * offset, and M2P its inverse: computed from the ranges, not stored, as
+ * they never change; host memory goes only to the frames in use, see
+ * mm.c). A frame has a type: none, writable (mapped writable by
  * some page-table entry) or page table (pinned by its owner with
  * mm_pin_table), a type count (writable: number of writable mappings;
  * page table: the pin) and a reference count (number of page-table
@@ -109,8 +110,8 @@ bool mm_needed(const struct scn *s);
 bool mm_host_needed(const struct scn *s, struct hv *h);
 
 /* The machine memory of the scenario's domains (memory / 4 KiB frames
- * each, contiguous in scenario order). NULL with a message on failure
- * (too many frames: more than 2^32 - 2 in all; out of memory). */
+ * each, contiguous in scenario order); its cost grows with the frames in
+ * use, not with their number. NULL with a message on failure. */
 struct mm *mm_new(const struct scn *s, char *err, size_t errlen);
 void mm_free(struct mm *m);                 /* accepts NULL */
 
@@ -162,13 +163,15 @@ typedef void (*mm_batch_hook)(void *arg, struct mm *m, int dom, const struct mm_
 void mm_set_batch_hook(struct mm *m, mm_batch_hook fn, void *arg);
 
 /*
- * Full consistency check, O(frames + page-table entries): P2M and M2P are
- * inverse of each other and agree with ownership; every page-table entry
- * maps a frame of the table's owner; every frame's reference count equals
- * the entries mapping it; a writable frame's type count equals its
- * writable mappings, a page table has none, a frame of type none has a
- * type count of 0. 0 if consistent, else -SIM_ESTATE with a description in
- * msg (if msg is not NULL and msglen > 0).
+ * Full consistency check, O(domains + frames in use + page-table entries):
+ * the domains' ranges tile machine memory in order (so P2M and M2P are
+ * inverse of each other and agree with ownership); every frame kept in use
+ * is found by lookup and differs from its construction state; every
+ * page-table entry maps a frame of the table's owner; every frame's
+ * reference count equals the entries mapping it; a writable frame's type
+ * count equals its writable mappings, a page table has none, a frame of
+ * type none has a type count of 0. 0 if consistent, else -SIM_ESTATE with
+ * a description in msg (if msg is not NULL and msglen > 0).
  */
 int mm_check_consistency(const struct mm *m, char *msg, size_t msglen);
 

@@ -2394,6 +2394,79 @@ static int resolve_net(struct ctx *c, struct scn *s)
     return 0;
 }
 
+/* Event-channel ports: every domain uses port 0 (reserved) and its timer
+ * VIRQ; each front end (an io, server or trace workload's vCPU 0 queue, a
+ * vif) takes one port in the guest and one in its device's driver domain;
+ * each device in use takes a physical-IRQ port in its driver domain
+ * (models/blk.c, net.c, bridge.c, hv.c bind exactly these). A trace's
+ * queues of other vCPUs, known only once the trace is read, are counted
+ * when the host is built. A domain needing more than SCN_EVTCHN_PORTS is
+ * refused, at the domain. */
+static int check_ports(struct ctx *c, const struct scn *s)
+{
+    int *ports = calloc((size_t)s->ndomains + 1, sizeof *ports);
+    int *fronts = calloc((size_t)s->ndevices + 1, sizeof *fronts);     /* per device */
+    bool *irq = calloc((size_t)s->ndevices + 1, sizeof *irq);
+    if (!ports || !fronts || !irq) {
+        free(ports);
+        free(fronts);
+        free(irq);
+        return c->oom = true, -SIM_ENOMEM;
+    }
+    for (int i = 0; i < s->ndomains; i++) {
+        const struct scn_domain *d = &s->domains[i];
+        const struct scn_workload *wl = &d->wl;
+        int k[3] = { -1, -1, -1 };          /* devices of its front ends */
+        if (wl->type == SCN_WL_IO || wl->type == SCN_WL_SERVER)
+            k[0] = wl->device;
+        if (wl->type == SCN_WL_TRACE)
+            k[0] = wl->device, k[1] = wl->nic;
+        k[2] = d->vif;
+        ports[i] += 2;
+        for (int j = 0; j < 3; j++) {
+            if (k[j] < 0)
+                continue;
+            const struct scn_device *dv = &s->devices[k[j]];
+            ports[i]++;
+            if (dv->by_hypervisor || dv->driver < 0)
+                continue;
+            ports[dv->driver]++;
+            fronts[k[j]]++;
+            if (j < 2 || d->echo.set)
+                irq[k[j]] = true;
+        }
+    }
+    for (int k = 0; k < s->ndevices; k++)
+        if (irq[k])
+            ports[s->devices[k].driver]++;
+    int rc = 0;
+    for (int i = 0; i < s->ndomains && rc == 0; i++) {
+        if (ports[i] <= SCN_EVTCHN_PORTS)
+            continue;
+        struct sbuf b = { 0 };
+        for (int k = 0; k < s->ndevices; k++)
+            if (fronts[k] && s->devices[k].driver == i && !s->devices[k].by_hypervisor)
+                sb_printf(&b, "%s%d '%s'", b.n ? ", " : "", fronts[k], s->devices[k].name);
+        char *list = sb_take(&b);
+        if (!list) {
+            rc = -SIM_ENOMEM;
+            c->oom = true;
+            break;
+        }
+        rc = loc_err(c, &s->domains[i].loc, "domain '%s' needs %d event-channel ports, more "
+                     "than the %d a domain has (Xen 2.0's NR_EVENT_CHANNELS): it serves %s "
+                     "front ends; serve some devices from another privileged domain (the "
+                     "device's 'driver:' key), and split the guests of a device over more "
+                     "devices if one has too many", s->domains[i].name, ports[i],
+                     SCN_EVTCHN_PORTS, list);
+        free(list);
+    }
+    free(ports);
+    free(fronts);
+    free(irq);
+    return rc;
+}
+
 static int finish(struct ctx *c, struct walk *w)
 {
     struct scn *s = w->s;
@@ -2502,6 +2575,8 @@ static int finish(struct ctx *c, struct walk *w)
     }
     if (rc == 0)
         rc = resolve_net(c, s);
+    if (rc == 0)
+        rc = check_ports(c, s);
     return rc;
 }
 

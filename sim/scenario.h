@@ -32,6 +32,11 @@
 #include "sim/types.h"
 #include "sim/units.h"
 
+/* Event-channel ports per domain: Xen 2.0's NR_EVENT_CHANNELS (public/xen.h of
+ * RELEASE-2.0.0). The loader refuses a host whose front ends need more ports
+ * in one domain than this; models/evtchn.h's EVTCHN_MAX_PORTS equals it. */
+#define SCN_EVTCHN_PORTS 1024
+
 /* Where in a file (or --set argument) something was written; 1-based. */
 struct scn_loc {
     const char *file;               /* borrowed from the owning struct scn */

@@ -47,6 +47,35 @@ START_TEST(new_validates)
 }
 END_TEST
 
+/* Domains are indices, not 16-bit domids: a host of 100000 domains (the
+ * scenario's largest count) connects its last domain to a driver domain
+ * and routes a physical IRQ to it, and both ends name each other. */
+START_TEST(many_domains)
+{
+    const int n = 100000, last = n - 1;
+    struct evtchn *e = evtchn_new(n, 8, NULL, NULL);
+    ck_assert_ptr_nonnull(e);
+    int g, d, irq;
+    struct evtchn_port_info in;
+    ck_assert_int_eq(evtchn_alloc_unbound(e, last, 0, &g), 0);
+    ck_assert_int_eq(evtchn_bind_interdomain(e, 0, last, g, &d), 0);
+    ck_assert_int_eq(evtchn_port_info(e, 0, d, &in), 0);
+    ck_assert_int_eq(in.state, EVTCHN_INTERDOMAIN);
+    ck_assert_int_eq(in.remote_dom, last);
+    ck_assert_int_eq(in.remote_port, g);
+    ck_assert_int_eq(evtchn_port_info(e, last, g, &in), 0);
+    ck_assert_int_eq(in.remote_dom, 0);
+    ck_assert_int_eq(evtchn_bind_pirq(e, 40000, 3, &irq), 0);
+    ck_assert_int_eq(evtchn_port_info(e, 40000, irq, &in), 0);
+    ck_assert_int_eq(in.state, EVTCHN_PIRQ);
+    ck_assert_int_eq(in.pirq, 3);
+    ck_assert_int_eq(evtchn_send_pirq(e, 3, 0), 0);
+    ck_assert_int_eq(evtchn_port_info(e, 40000, irq, &in), 0);
+    ck_assert(in.pending);
+    evtchn_free(e);
+}
+END_TEST
+
 START_TEST(binding)
 {
     struct evtchn *e = evtchn_new(3, 8, NULL, NULL);
@@ -421,6 +450,7 @@ static Suite *evtchn_suite(void)
     TCase *tc = xs_tcase(s, "evtchn", 10);
     tcase_add_test(tc, new_validates);
     tcase_add_test(tc, binding);
+    tcase_add_test(tc, many_domains);
     tcase_add_test(tc, notify_pending_once);
     tcase_add_test(tc, upcall_pending_merges_ports);
     tcase_add_test(tc, masking);
