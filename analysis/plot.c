@@ -119,6 +119,14 @@ static sqlite3_stmt *prep(struct pc *c, const char *sql)
     return st;
 }
 
+/* Finalize st, adding the work SQLite did for it to r->db_steps. */
+static void fin(struct pc *c, sqlite3_stmt *st)
+{
+    if (st)
+        c->r->db_steps += (uint64_t)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
+    sqlite3_finalize(st);
+}
+
 static const char *col_text(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
@@ -285,7 +293,7 @@ static int select_runs(struct pc *c)
             else
                 sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
             int rc = sqlite3_step(st);
-            sqlite3_finalize(st);
+            fin(c, st);
             if (rc != SQLITE_DONE)
                 return db_err(c, "cannot read the runs");
             if (sqlite3_changes(c->db) == 0) {
@@ -300,7 +308,7 @@ static int select_runs(struct pc *c)
                 else
                     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
                 bool found = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-                sqlite3_finalize(st);
+                fin(c, st);
                 if (!found)
                     return failf(c, -SIM_EBADINPUT, "%s: no run with %s '%s'",
                                  c->o->db_path, num ? "runId" : "runName", id);
@@ -311,7 +319,7 @@ static int select_runs(struct pc *c)
     if (!st)
         return -SIM_EDB;
     c->nsel = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    fin(c, st);
     if (c->nsel == 0)
         return failf(c, -SIM_EBADINPUT, "%s: no runs in the database", c->o->db_path);
     return 0;
@@ -379,7 +387,7 @@ static int load_labels(struct pc *c, struct names *ns)
             rc = -SIM_ENOMEM;
             break;
         }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (rc != SQLITE_DONE)
         return rc > 0 ? db_err(c, "cannot read the runs") : rc;
     return 0;
@@ -425,14 +433,19 @@ struct curve {
 
 static int fig_latency(struct pc *c, const char *stat)
 {
+    /* The domains in the order of their first statistic, computed once
+     * (statistic has no index by name, so a per-row lookup would scan it
+     * for every output row: labels x bins x all statistics). */
     sqlite3_stmt *st = prep(c,
-        "SELECT st.moduleName, sel.label, b.lowerEdge, sum(b.binValue)"
+        "WITH dom_order AS (SELECT moduleName, min(statId) AS first FROM statistic"
+        "  WHERE statName = ?1 GROUP BY moduleName)"
+        " SELECT st.moduleName, sel.label, b.lowerEdge, sum(b.binValue)"
         " FROM histogramBin b JOIN statistic st ON st.statId = b.statId"
         " JOIN sel ON sel.runId = st.runId"
+        " JOIN dom_order o ON o.moduleName = st.moduleName"
         " WHERE st.statName = ?1 AND b.binValue > 0 AND b.lowerEdge > -1e308"
         " GROUP BY st.moduleName, sel.label, b.lowerEdge"
-        " ORDER BY (SELECT min(s2.statId) FROM statistic s2 WHERE s2.statName = ?1"
-        "  AND s2.moduleName = st.moduleName), sel.label, b.lowerEdge");
+        " ORDER BY o.first, sel.label, b.lowerEdge");
     if (!st)
         return -SIM_EDB;
     sqlite3_bind_text(st, 1, stat, -1, SQLITE_STATIC);
@@ -472,7 +485,7 @@ static int fig_latency(struct pc *c, const char *stat)
         }
         xmax = hi > xmax ? hi : xmax;
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (rc != SQLITE_DONE) {
         if (rc > 0)
             rc = db_err(c, "cannot read the histograms");
@@ -639,7 +652,7 @@ static int entitlement(struct pc *c, int64_t run, struct ent_dom **out, int *nou
             }
         }
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (rc != SQLITE_DONE) {
         free(d);
         return rc > 0 ? db_err(c, "cannot read runConfig") : rc;
@@ -676,12 +689,14 @@ static int fig_share(struct pc *c)
     int *cnt = NULL;
     int rc = 0;
     sqlite3_stmt *st = prep(c, "SELECT sel.runId, sel.label FROM sel ORDER BY sel.runId");
+    /* By the run's index (runId, ...): "+" keeps SQLite from choosing the
+     * index by name, which would read every run's cpu_share for each run. */
     sqlite3_stmt *sq = prep(c, "SELECT moduleName, scalarValue FROM scalar WHERE runId = ?1"
-                               " AND scalarName = 'cpu_share' AND scalarValue IS NOT NULL"
+                               " AND +scalarName = 'cpu_share' AND scalarValue IS NOT NULL"
                                " ORDER BY scalarId");
     if (!st || !sq) {
-        sqlite3_finalize(st);
-        sqlite3_finalize(sq);
+        fin(c, st);
+        fin(c, sq);
         return -SIM_EDB;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -738,8 +753,8 @@ static int fig_share(struct pc *c)
             free(ent);
         }
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(sq);
+    fin(c, st);
+    fin(c, sq);
     if (rc != SQLITE_DONE) {
         if (rc > 0)
             rc = db_err(c, "cannot read cpu_share");
@@ -840,12 +855,12 @@ static int sweep_blocks(struct pc *c, const char *var, const char *const *metric
     sqlite3_stmt *ns = prep(c, "SELECT count(DISTINCT coalesce(r.scheduler, '')) FROM runs r"
                                " JOIN sel ON sel.runId = r.runId");
     if (!st || !ns) {
-        sqlite3_finalize(st);
-        sqlite3_finalize(ns);
+        fin(c, st);
+        fin(c, ns);
         return -SIM_EDB;
     }
     bool many_sched = sqlite3_step(ns) == SQLITE_ROW && sqlite3_column_int(ns, 0) > 1;
-    sqlite3_finalize(ns);
+    fin(c, ns);
     struct sw_row *rows = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
@@ -898,7 +913,7 @@ static int sweep_blocks(struct pc *c, const char *var, const char *const *metric
         rc = rc == SQLITE_DONE ? 0 : rc > 0 ? db_err(c, "cannot read the sweep") : rc;
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     for (size_t i = 0; i < n; i++)
         if (isnan(rows[i].xn))
             *numeric = false;
@@ -964,7 +979,7 @@ static int fig_sweep(struct pc *c)
             snprintf(var, sizeof var, "%s", col_text(st, 0));
         nvars++;
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (!var[0]) {
         note(c, "sweep: the selected runs have no sweep variable with two values or more, "
              "figure skipped");
@@ -1118,8 +1133,8 @@ static int load_vectors(struct pc *c, int64_t run, const char *name, struct pvec
     sqlite3_stmt *sd = prep(c, "SELECT simtimeRaw, value FROM vectorData WHERE vectorId = ?1"
                                " ORDER BY simtimeRaw, rowid");
     if (!sv || !sd) {
-        sqlite3_finalize(sv);
-        sqlite3_finalize(sd);
+        fin(c, sv);
+        fin(c, sd);
         return -SIM_EDB;
     }
     sqlite3_bind_int64(sv, 1, run);
@@ -1162,8 +1177,8 @@ static int load_vectors(struct pc *c, int64_t run, const char *name, struct pvec
         if (rc != SQLITE_DONE)
             break;
     }
-    sqlite3_finalize(sv);
-    sqlite3_finalize(sd);
+    fin(c, sv);
+    fin(c, sd);
     if (rc != SQLITE_DONE) {
         pvecs_free(pv, n);
         return rc > 0 ? db_err(c, "cannot read the vectors") : rc;
@@ -1184,7 +1199,7 @@ static int64_t run_warmup(struct pc *c, int64_t run)
     sqlite3_bind_int64(st, 1, run);
     if (sqlite3_step(st) == SQLITE_ROW)
         w = strtoll(col_text(st, 0), NULL, 10);
-    sqlite3_finalize(st);
+    fin(c, st);
     return w;
 }
 
@@ -1236,7 +1251,7 @@ static void run_title(struct pc *c, int64_t run, char *buf, size_t len)
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(buf, len, "run %" PRId64 " (%s, scheduler %s)", run, col_text(st, 0),
                  col_text(st, 1));
-    sqlite3_finalize(st);
+    fin(c, st);
 }
 
 /* What the figures of a --timeline window start from: the run's vectors
@@ -1419,7 +1434,7 @@ static int fig_timelines(struct pc *c)
         else
             more++;
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (!n) {
         note(c, "gantt, runq: no run recorded with `xensim run --timeline` among the selected "
              "runs, figures skipped");
@@ -1480,7 +1495,7 @@ int plot_all(const struct plot_opts *o, struct plot_result *r, char *err, size_t
     int rc = 0;
     sqlite3_stmt *st = prep(&c, "PRAGMA user_version");
     int ver = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_finalize(st);
+    fin(&c, st);
     if (ver < 1 || ver > 1) {
         rc = failf(&c, -SIM_EBADINPUT, "%s: not a xensim results database of schema "
                    "version 1 (it has version %d)", o->db_path, ver);

@@ -15,6 +15,7 @@
  * CPU share, sweep, Gantt, run queue) and, where gnuplot is installed,
  * renders each into a non-empty PNG; a missing gnuplot still writes them.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,6 +369,41 @@ START_TEST(plot_selects_runs_and_window)
 }
 END_TEST
 
+/* How the work of reading the database grows with the runs: the SQLite
+ * steps of every query of plot_all for n replications and for 2n. A query
+ * that reads every run's rows for each run (cpu_share found through the
+ * index by name, the latency panels' order looked up per output row) makes
+ * the second about four times the first once n is large enough; reading
+ * each row a bounded number of times makes it twice. */
+START_TEST(plot_reads_linearly)
+{
+    uint64_t steps[2];
+    for (int k = 0; k < 2; k++) {
+        uint32_t n = 30u << k;
+        char file[32];
+        snprintf(file, sizeof file, "lin%u.db", n);
+        const char *path = tmpdb_path(file);
+        static const char *const sets[] = { "duration=10ms", "warmup=0ms" };
+        for (uint32_t rep = 0; rep < n; rep++) {
+            struct run_opts o = { 0 };
+            run_into(path, sets, 2, rep, &o, NULL, 0);
+        }
+        int notes = 0;
+        struct plot_opts po = { .db_path = path, .out_dir = tmpdb_path("lin-figs"),
+                                .note = quiet_note, .note_ctx = &notes };
+        struct plot_result r;
+        char err[512];
+        int rc = plot_all(&po, &r, err, sizeof err);
+        ck_assert_msg(rc == 0, "plot_all: %s (%s)", sim_strerror(rc), err);
+        ck_assert_int_ge(r.written, 2);
+        steps[k] = r.db_steps;
+    }
+    ck_assert_uint_gt(steps[0], 0);
+    ck_assert_msg((double)steps[1] < 2.3 * (double)steps[0],
+                  "%" PRIu64 " steps for 30 runs, %" PRIu64 " for 60", steps[0], steps[1]);
+}
+END_TEST
+
 START_TEST(window_parsing)
 {
     int64_t a, b;
@@ -398,6 +434,7 @@ static Suite *plot_suite(void)
     tcase_add_test(tc, plot_writes_and_renders);
     tcase_add_test(tc, plot_selects_runs_and_window);
     tcase_add_test(tc, window_parsing);
+    tcase_add_test(tc, plot_reads_linearly);
     return s;
 }
 
