@@ -48,6 +48,7 @@ extern char **environ;
 #define PLOT_MAX_PANELS 12          /* latency panels (domains) per figure */
 #define PLOT_MAX_RUNS 8             /* runs that get a Gantt and a runq figure */
 #define PLOT_MAX_CURVES 16          /* run-queue curves (pCPUs) per figure */
+#define PLOT_MAX_VCPUS (1 << 22)    /* timeline values that get a name from the enum */
 #define PLOT_NCOLORS 12
 #define PLOT_LAT_MIN_NS 1000.0      /* left edge of the latency CDFs: 1 us */
 
@@ -1104,14 +1105,12 @@ struct pvec {
     struct vec_pt *p;
     size_t n;
     int64_t w0, w1;                 /* recorded window, ns engine time */
-    char *enumattr;                 /* "idle=-1,dom0=0,..." (timeline) */
 };
 
 static void pvecs_free(struct pvec *pv, int n)
 {
     for (int i = 0; i < n; i++) {
         free(pv[i].p);
-        free(pv[i].enumattr);
     }
     free(pv);
 }
@@ -1125,9 +1124,7 @@ static int load_vectors(struct pc *c, int64_t run, const char *name, struct pvec
         " (SELECT attrValue FROM vectorAttr a WHERE a.vectorId = v.vectorId"
         "  AND a.attrName = 'window_start_ns'),"
         " (SELECT attrValue FROM vectorAttr a WHERE a.vectorId = v.vectorId"
-        "  AND a.attrName = 'window_end_ns'),"
-        " (SELECT attrValue FROM vectorAttr a WHERE a.vectorId = v.vectorId"
-        "  AND a.attrName = 'enum')"
+        "  AND a.attrName = 'window_end_ns')"
         " FROM vector v WHERE runId = ?1 AND vectorName = ?2"
         " ORDER BY CAST(substr(moduleName, 5) AS INTEGER), moduleName");
     sqlite3_stmt *sd = prep(c, "SELECT simtimeRaw, value FROM vectorData WHERE vectorId = ?1"
@@ -1153,10 +1150,6 @@ static int load_vectors(struct pc *c, int64_t run, const char *name, struct pvec
         snprintf(v->module, sizeof v->module, "%s", col_text(sv, 1));
         v->w0 = strtoll(col_text(sv, 2), NULL, 10);
         v->w1 = strtoll(col_text(sv, 3), NULL, 10);
-        if (sqlite3_column_type(sv, 4) != SQLITE_NULL && !(v->enumattr = strdup(col_text(sv, 4)))) {
-            rc = -SIM_ENOMEM;
-            break;
-        }
         size_t cap = 0;
         sqlite3_bind_int64(sd, 1, sqlite3_column_int64(sv, 0));
         while ((rc = sqlite3_step(sd)) == SQLITE_ROW) {
@@ -1222,22 +1215,78 @@ static bool draw_window(struct pc *c, int64_t warm, const struct pvec *pv, int n
     return *b > *a;
 }
 
-/* The label of timeline value v from the enum attribute, or NULL. */
-static const char *enum_label(const char *en, double v, char *buf, size_t len)
+/* The names of a run's timeline values, parsed once from the OMNeT++
+ * `enum` text ("idle=-1,dom0=0,..."): name[v + 1] for value v. */
+struct tl_names {
+    char **name;                    /* NULL where no name is given */
+    int n;
+};
+
+static void tl_names_free(struct tl_names *tn)
+{
+    for (int i = 0; i < tn->n; i++)
+        free(tn->name[i]);
+    free(tn->name);
+    *tn = (struct tl_names){ 0 };
+}
+
+/* The first name given to each integral value -1 .. PLOT_MAX_VCPUS - 1. */
+static int tl_names_parse(struct tl_names *tn, const char *en)
 {
     for (const char *s = en; s && *s;) {
         const char *eq = strchr(s, '='), *comma = strchr(s, ',');
         if (!eq || (comma && comma < eq))
             break;
-        if (strtod(eq + 1, NULL) == v) {
-            size_t l = (size_t)(eq - s) < len - 1 ? (size_t)(eq - s) : len - 1;
-            memcpy(buf, s, l);
-            buf[l] = '\0';
-            return buf;
+        double v = strtod(eq + 1, NULL);
+        if (v == floor(v) && v >= -1 && v < PLOT_MAX_VCPUS) {
+            int i = (int)v + 1;
+            if (i >= tn->n) {
+                char **nn = realloc(tn->name, (size_t)(i + 1) * sizeof *nn);
+                if (!nn)
+                    return -SIM_ENOMEM;
+                memset(nn + tn->n, 0, (size_t)(i + 1 - tn->n) * sizeof *nn);
+                tn->name = nn;
+                tn->n = i + 1;
+            }
+            size_t l = (size_t)(eq - s) < 127 ? (size_t)(eq - s) : 127;
+            if (!tn->name[i] && !(tn->name[i] = strndup(s, l)))
+                return -SIM_ENOMEM;
         }
         s = comma ? comma + 1 : NULL;
     }
-    return NULL;
+    return 0;
+}
+
+/* A run's timeline names: the runAttr timeline_enum, or in databases
+ * written before it was the enum vectorAttr of each timeline vector (all
+ * alike), that of the first. */
+static int tl_names_load(struct pc *c, int64_t run, struct tl_names *tn)
+{
+    *tn = (struct tl_names){ 0 };
+    sqlite3_stmt *st = prep(c, "SELECT coalesce((SELECT attrValue FROM runAttr WHERE"
+        " runId = ?1 AND attrName = 'timeline_enum'), (SELECT a.attrValue FROM vector v"
+        " JOIN vectorAttr a ON a.vectorId = v.vectorId WHERE v.runId = ?1"
+        " AND v.vectorName = 'timeline' AND a.attrName = 'enum' ORDER BY v.vectorId LIMIT 1))");
+    if (!st)
+        return -SIM_EDB;
+    sqlite3_bind_int64(st, 1, run);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = tl_names_parse(tn, col_text(st, 0));
+    else
+        rc = db_err(c, "cannot read the timeline's names");
+    fin(c, st);
+    if (rc < 0)
+        tl_names_free(tn);
+    return rc < 0 ? rc : 0;
+}
+
+/* The name of timeline value v, or NULL. */
+static const char *tl_name(const struct tl_names *tn, double v)
+{
+    if (!(v == floor(v) && v >= -1 && v + 1 < tn->n))
+        return NULL;
+    return tn->name[(int)v + 1];
 }
 
 static void run_title(struct pc *c, int64_t run, char *buf, size_t len)
@@ -1287,10 +1336,10 @@ static int tl_fig_load(struct pc *c, int64_t run, const char *vec, const char *p
 static int fig_gantt(struct pc *c, int64_t run)
 {
     struct tl_fig g;
+    struct tl_names names = { 0 };
     int rc = tl_fig_load(c, run, "timeline", "gantt", "timeline", &g);
-    if (rc <= 0)
+    if (rc <= 0 || (rc = tl_names_load(c, run, &names)) < 0)
         goto out;
-    rc = 0;
     if ((rc = script_open(c, g.name, "which vCPU ran on which pCPU (Gantt chart)",
                           "vector and vectorData (timeline), runAttr (warmup_ns)",
                           g.n * 60 + 260 > 400 ? g.n * 60 + 260 : 400)) != 0)
@@ -1307,8 +1356,8 @@ static int fig_gantt(struct pc *c, int64_t run)
             e = e < g.b ? e : g.b;
             if (e <= s || v->p[k].v < 0)
                 continue;               /* outside, or the idle vCPU */
-            char buf[128], fb[32];
-            const char *lab = enum_label(v->enumattr, v->p[k].v, buf, sizeof buf);
+            char fb[32];
+            const char *lab = tl_name(&names, v->p[k].v);
             if (!lab) {
                 snprintf(fb, sizeof fb, "vcpu%g", v->p[k].v);
                 lab = fb;
@@ -1352,6 +1401,7 @@ static int fig_gantt(struct pc *c, int64_t run)
     else
         script_drop(c);
 out:
+    tl_names_free(&names);
     pvecs_free(g.pv, g.n);
     return rc;
 }
