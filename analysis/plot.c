@@ -41,6 +41,7 @@
 #include "analysis/stats.h"
 #include "config.h"
 #include "sim/err.h"
+#include "sim/hash.h"
 #include "sim/units.h"
 
 extern char **environ;
@@ -328,18 +329,26 @@ static int select_runs(struct pc *c)
 
 /* --- small containers -------------------------------------------------- */
 
-/* A list of distinct strings, in order of first appearance. */
+/* A list of distinct strings, in order of first appearance, with a hash
+ * index (figures of thousands of domains look names up per point). */
 struct names {
     char **v;
     int n, cap;
+    int *slot;                      /* open addressing: index + 1, 0 = empty */
+    size_t nslot;                   /* a power of two, > 2 n; 0 before the first add */
 };
+
+static size_t names_slot(const struct names *ns, const char *s)
+{
+    size_t i = (size_t)hash_fnv1a64(s) & (ns->nslot - 1);
+    while (ns->slot[i] && strcmp(ns->v[ns->slot[i] - 1], s))
+        i = (i + 1) & (ns->nslot - 1);
+    return i;
+}
 
 static int names_find(const struct names *ns, const char *s)
 {
-    for (int i = 0; i < ns->n; i++)
-        if (!strcmp(ns->v[i], s))
-            return i;
-    return -1;
+    return ns->nslot ? ns->slot[names_slot(ns, s)] - 1 : -1;
 }
 
 /* Index of s, added if new; -1 on allocation failure. */
@@ -356,8 +365,20 @@ static int names_add(struct names *ns, const char *s)
         ns->v = v;
         ns->cap = cap;
     }
+    if ((size_t)ns->n * 2 + 2 > ns->nslot) {
+        size_t nslot = ns->nslot ? 2 * ns->nslot : 64;
+        int *slot = calloc(nslot, sizeof *slot);
+        if (!slot)
+            return -1;
+        free(ns->slot);
+        ns->slot = slot;
+        ns->nslot = nslot;
+        for (int k = 0; k < ns->n; k++)
+            ns->slot[names_slot(ns, ns->v[k])] = k + 1;
+    }
     if (!(ns->v[ns->n] = strdup(s)))
         return -1;
+    ns->slot[names_slot(ns, s)] = ns->n + 1;
     return ns->n++;
 }
 
@@ -366,6 +387,7 @@ static void names_free(struct names *ns)
     for (int i = 0; i < ns->n; i++)
         free(ns->v[i]);
     free(ns->v);
+    free(ns->slot);
     *ns = (struct names){ 0 };
 }
 
@@ -736,20 +758,24 @@ static int fig_share(struct pc *c)
                 rc = -SIM_EDB;
                 break;
             }
+            /* The run's domains by name (their names are unique). */
+            struct names en = { 0 };
+            for (int i = 0; i < ned && rc == SQLITE_DONE; i++)
+                if (names_add(&en, ed[i].name) < 0)
+                    rc = -SIM_ENOMEM;
             sqlite3_bind_int64(sq, 1, run);
-            while (sqlite3_step(sq) == SQLITE_ROW) {
+            while (rc == SQLITE_DONE && sqlite3_step(sq) == SQLITE_ROW) {
                 const char *m = col_text(sq, 0);
                 int d = names_find(&doms, m);
-                double e = 0;
-                for (int i = 0; i < ned; i++)
-                    if (!strcmp(ed[i].name, m))
-                        e = ent[i];
+                int ei = names_find(&en, m);
+                double e = ei >= 0 ? ent[ei] : 0;
                 size_t k = (size_t)l * (size_t)doms.n + (size_t)d;
                 ssum[k] += sqlite3_column_double(sq, 1);
                 esum[k] += e;
                 cnt[k]++;
             }
             sqlite3_reset(sq);
+            names_free(&en);
             free(ed);
             free(ent);
         }
