@@ -2639,6 +2639,8 @@ static int add_override(struct ctx *c, const char *path, struct nref key, struct
 /* Drop the first n overrides (those of a sweep point just checked). */
 static void drop_front(struct ctx *c, int n)
 {
+    if (n <= 0)
+        return;                 /* c->ovr may be NULL */
     for (int i = 0; i < n; i++)
         free(c->ovr[i].path);
     memmove(c->ovr, c->ovr + n, (size_t)(c->novr - n) * sizeof *c->ovr);
