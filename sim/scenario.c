@@ -2830,6 +2830,17 @@ static void domain_free(struct scn_domain *d)
     free(d->ping.target_name);
 }
 
+static void free_sweep(struct scn_sweep_axis *sw, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(sw[i].path);
+        for (int j = 0; j < sw[i].nvalues; j++)
+            free(sw[i].values[j]);
+        free(sw[i].values);
+    }
+    free(sw);
+}
+
 void scn_free(struct scn *s)
 {
     if (!s)
@@ -2847,13 +2858,7 @@ void scn_free(struct scn *s)
     for (int i = 0; i < s->ndomains; i++)
         domain_free(&s->domains[i]);
     free(s->domains);
-    for (int i = 0; i < s->nsweep; i++) {
-        free(s->sweep[i].path);
-        for (int j = 0; j < s->sweep[i].nvalues; j++)
-            free(s->sweep[i].values[j]);
-        free(s->sweep[i].values);
-    }
-    free(s->sweep);
+    free_sweep(s->sweep, s->nsweep);
     free(s);
 }
 
@@ -3036,17 +3041,6 @@ static unsigned long scn_parses;    /* scenario documents parsed by this process
 unsigned long scn_parse_count(void)
 {
     return __atomic_load_n(&scn_parses, __ATOMIC_RELAXED);
-}
-
-static void free_sweep(struct scn_sweep_axis *sw, int n)
-{
-    for (int i = 0; i < n; i++) {
-        free(sw[i].path);
-        for (int j = 0; j < sw[i].nvalues; j++)
-            free(sw[i].values[j]);
-        free(sw[i].values);
-    }
-    free(sw);
 }
 
 void scn_prep_free(struct scn_prep *p)
