@@ -202,19 +202,29 @@ START_TEST(names_as_each_point_alone)
 }
 END_TEST
 
-/* The plan reads the YAML once however many points it has, and the runs'
- * scenarios are built from that parse: planning is linear in the points
- * (each parse reads every value of every axis). */
-START_TEST(plan_parses_once)
+/* head (ending in a sweep block) and a last axis `duration` of 1 .. n ms,
+ * malloc'ed. */
+static char *with_durations(const char *head, int n)
 {
     char *yaml = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&yaml, &len);
     ck_assert_ptr_nonnull(f);
-    fprintf(f, "%ssweep:\n  scheduler.name: [rr, bvt]\n  duration:\n", base_yaml);
-    for (int ms = 1; ms <= 300; ms++)
+    fprintf(f, "%s  duration:\n", head);
+    for (int ms = 1; ms <= n; ms++)
         fprintf(f, "    - %dms\n", ms);
     fclose(f);
+    return yaml;
+}
+
+/* The plan reads the YAML once however many points it has, and the runs'
+ * scenarios are built from that parse: planning is linear in the points
+ * (each parse reads every value of every axis). */
+START_TEST(plan_parses_once)
+{
+    char head[1024];
+    snprintf(head, sizeof head, "%ssweep:\n  scheduler.name: [rr, bvt]\n", base_yaml);
+    char *yaml = with_durations(head, 300);
     unsigned long before = scn_parse_count();
     struct sweep_plan *p = plan(yaml, NULL, 0);
     ck_assert_uint_eq(scn_parse_count() - before, 1);
@@ -244,16 +254,11 @@ END_TEST
  * stops before the first run, but a shard of good points runs. */
 START_TEST(bad_combination_stops_before_running)
 {
-    char *yaml = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&yaml, &len);
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "name: combo\nseed: 1\nduration: 1ms\nreplications: 1\nmachine: { pcpus: 2 }\n"
-               "domains:\n  p: { cpus: [0], workload: { type: cpu } }\n"
-               "sweep:\n  domains.p.cpus: [[0], [1]]\n  machine.pcpus: [2, 1]\n  duration:\n");
-    for (int ms = 1; ms <= 1025; ms++)
-        fprintf(f, "    - %dms\n", ms);
-    fclose(f);
+    char *yaml = with_durations("name: combo\nseed: 1\nduration: 1ms\nreplications: 1\n"
+                                "machine: { pcpus: 2 }\n"
+                                "domains:\n  p: { cpus: [0], workload: { type: cpu } }\n"
+                                "sweep:\n  domains.p.cpus: [[0], [1]]\n"
+                                "  machine.pcpus: [2, 1]\n", 1025);
     struct sweep_plan *p = plan(yaml, NULL, 0);
     ck_assert_uint_eq(sweep_plan_runs(p), 4100);
     struct sweep_result res;
