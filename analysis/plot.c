@@ -42,6 +42,7 @@
 #include "analysis/store.h"
 #include "config.h"
 #include "sim/err.h"
+#include "sim/hash.h"
 #include "sim/units.h"
 
 extern char **environ;
@@ -49,6 +50,7 @@ extern char **environ;
 #define PLOT_MAX_PANELS 12          /* latency panels (domains) per figure */
 #define PLOT_MAX_RUNS 8             /* runs that get a Gantt and a runq figure */
 #define PLOT_MAX_CURVES 16          /* run-queue curves (pCPUs) per figure */
+#define PLOT_MAX_VCPUS (1 << 22)    /* timeline values that get a name from the enum */
 #define PLOT_NCOLORS 12
 #define PLOT_LAT_MIN_NS 1000.0      /* left edge of the latency CDFs: 1 us */
 
@@ -118,6 +120,14 @@ static sqlite3_stmt *prep(struct pc *c, const char *sql)
         return NULL;
     }
     return st;
+}
+
+/* Finalize st, adding the work SQLite did for it to r->db_steps. */
+static void fin(struct pc *c, sqlite3_stmt *st)
+{
+    if (st)
+        c->r->db_steps += (uint64_t)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
+    sqlite3_finalize(st);
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -286,7 +296,7 @@ static int select_runs(struct pc *c)
             else
                 sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
             int rc = sqlite3_step(st);
-            sqlite3_finalize(st);
+            fin(c, st);
             if (rc != SQLITE_DONE)
                 return db_err(c, "cannot read the runs");
             if (sqlite3_changes(c->db) == 0) {
@@ -301,7 +311,7 @@ static int select_runs(struct pc *c)
                 else
                     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
                 bool found = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-                sqlite3_finalize(st);
+                fin(c, st);
                 if (!found)
                     return failf(c, -SIM_EBADINPUT, "%s: no run with %s '%s'",
                                  c->o->db_path, num ? "runId" : "runName", id);
@@ -312,7 +322,7 @@ static int select_runs(struct pc *c)
     if (!st)
         return -SIM_EDB;
     c->nsel = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    fin(c, st);
     if (c->nsel == 0)
         return failf(c, -SIM_EBADINPUT, "%s: no runs in the database", c->o->db_path);
     return 0;
@@ -320,18 +330,26 @@ static int select_runs(struct pc *c)
 
 /* --- small containers -------------------------------------------------- */
 
-/* A list of distinct strings, in order of first appearance. */
+/* A list of distinct strings, in order of first appearance, with a hash
+ * index (figures of thousands of domains look names up per point). */
 struct names {
     char **v;
     int n, cap;
+    int *slot;                      /* open addressing: index + 1, 0 = empty */
+    size_t nslot;                   /* a power of two, > 2 n; 0 before the first add */
 };
+
+static size_t names_slot(const struct names *ns, const char *s)
+{
+    size_t i = (size_t)hash_fnv1a64(s) & (ns->nslot - 1);
+    while (ns->slot[i] && strcmp(ns->v[ns->slot[i] - 1], s))
+        i = (i + 1) & (ns->nslot - 1);
+    return i;
+}
 
 static int names_find(const struct names *ns, const char *s)
 {
-    for (int i = 0; i < ns->n; i++)
-        if (!strcmp(ns->v[i], s))
-            return i;
-    return -1;
+    return ns->nslot ? ns->slot[names_slot(ns, s)] - 1 : -1;
 }
 
 /* Index of s, added if new; -1 on allocation failure. */
@@ -348,8 +366,20 @@ static int names_add(struct names *ns, const char *s)
         ns->v = v;
         ns->cap = cap;
     }
+    if ((size_t)ns->n * 2 + 2 > ns->nslot) {
+        size_t nslot = ns->nslot ? 2 * ns->nslot : 64;
+        int *slot = calloc(nslot, sizeof *slot);
+        if (!slot)
+            return -1;
+        free(ns->slot);
+        ns->slot = slot;
+        ns->nslot = nslot;
+        for (int k = 0; k < ns->n; k++)
+            ns->slot[names_slot(ns, ns->v[k])] = k + 1;
+    }
     if (!(ns->v[ns->n] = strdup(s)))
         return -1;
+    ns->slot[names_slot(ns, s)] = ns->n + 1;
     return ns->n++;
 }
 
@@ -358,6 +388,7 @@ static void names_free(struct names *ns)
     for (int i = 0; i < ns->n; i++)
         free(ns->v[i]);
     free(ns->v);
+    free(ns->slot);
     *ns = (struct names){ 0 };
 }
 
@@ -380,7 +411,7 @@ static int load_labels(struct pc *c, struct names *ns)
             rc = -SIM_ENOMEM;
             break;
         }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (rc != SQLITE_DONE)
         return rc > 0 ? db_err(c, "cannot read the runs") : rc;
     return 0;
@@ -426,14 +457,19 @@ struct curve {
 
 static int fig_latency(struct pc *c, const char *stat)
 {
+    /* The domains in the order of their first statistic, computed once
+     * (statistic has no index by name, so a per-row lookup would scan it
+     * for every output row: labels x bins x all statistics). */
     sqlite3_stmt *st = prep(c,
-        "SELECT st.moduleName, sel.label, b.lowerEdge, sum(b.binValue)"
+        "WITH dom_order AS (SELECT moduleName, min(statId) AS first FROM statistic"
+        "  WHERE statName = ?1 GROUP BY moduleName)"
+        " SELECT st.moduleName, sel.label, b.lowerEdge, sum(b.binValue)"
         " FROM histogramBin b JOIN statistic st ON st.statId = b.statId"
         " JOIN sel ON sel.runId = st.runId"
+        " JOIN dom_order o ON o.moduleName = st.moduleName"
         " WHERE st.statName = ?1 AND b.binValue > 0 AND b.lowerEdge > -1e308"
         " GROUP BY st.moduleName, sel.label, b.lowerEdge"
-        " ORDER BY (SELECT min(s2.statId) FROM statistic s2 WHERE s2.statName = ?1"
-        "  AND s2.moduleName = st.moduleName), sel.label, b.lowerEdge");
+        " ORDER BY o.first, sel.label, b.lowerEdge");
     if (!st)
         return -SIM_EDB;
     sqlite3_bind_text(st, 1, stat, -1, SQLITE_STATIC);
@@ -473,7 +509,7 @@ static int fig_latency(struct pc *c, const char *stat)
         }
         xmax = hi > xmax ? hi : xmax;
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (rc != SQLITE_DONE) {
         if (rc > 0)
             rc = db_err(c, "cannot read the histograms");
@@ -640,7 +676,7 @@ static int entitlement(struct pc *c, int64_t run, struct ent_dom **out, int *nou
             }
         }
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (rc != SQLITE_DONE) {
         free(d);
         return rc > 0 ? db_err(c, "cannot read runConfig") : rc;
@@ -677,12 +713,14 @@ static int fig_share(struct pc *c)
     int *cnt = NULL;
     int rc = 0;
     sqlite3_stmt *st = prep(c, "SELECT sel.runId, sel.label FROM sel ORDER BY sel.runId");
+    /* By the run's index (runId, ...): "+" keeps SQLite from choosing the
+     * index by name, which would read every run's cpu_share for each run. */
     sqlite3_stmt *sq = prep(c, "SELECT moduleName, scalarValue FROM scalar WHERE runId = ?1"
-                               " AND scalarName = 'cpu_share' AND scalarValue IS NOT NULL"
+                               " AND +scalarName = 'cpu_share' AND scalarValue IS NOT NULL"
                                " ORDER BY scalarId");
     if (!st || !sq) {
-        sqlite3_finalize(st);
-        sqlite3_finalize(sq);
+        fin(c, st);
+        fin(c, sq);
         return -SIM_EDB;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -721,26 +759,30 @@ static int fig_share(struct pc *c)
                 rc = -SIM_EDB;
                 break;
             }
+            /* The run's domains by name (their names are unique). */
+            struct names en = { 0 };
+            for (int i = 0; i < ned && rc == SQLITE_DONE; i++)
+                if (names_add(&en, ed[i].name) < 0)
+                    rc = -SIM_ENOMEM;
             sqlite3_bind_int64(sq, 1, run);
-            while (sqlite3_step(sq) == SQLITE_ROW) {
+            while (rc == SQLITE_DONE && sqlite3_step(sq) == SQLITE_ROW) {
                 const char *m = col_text(sq, 0);
                 int d = names_find(&doms, m);
-                double e = 0;
-                for (int i = 0; i < ned; i++)
-                    if (!strcmp(ed[i].name, m))
-                        e = ent[i];
+                int ei = names_find(&en, m);
+                double e = ei >= 0 ? ent[ei] : 0;
                 size_t k = (size_t)l * (size_t)doms.n + (size_t)d;
                 ssum[k] += sqlite3_column_double(sq, 1);
                 esum[k] += e;
                 cnt[k]++;
             }
             sqlite3_reset(sq);
+            names_free(&en);
             free(ed);
             free(ent);
         }
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(sq);
+    fin(c, st);
+    fin(c, sq);
     if (rc != SQLITE_DONE) {
         if (rc > 0)
             rc = db_err(c, "cannot read cpu_share");
@@ -841,12 +883,12 @@ static int sweep_blocks(struct pc *c, const char *var, const char *const *metric
     sqlite3_stmt *ns = prep(c, "SELECT count(DISTINCT coalesce(r.scheduler, '')) FROM runs r"
                                " JOIN sel ON sel.runId = r.runId");
     if (!st || !ns) {
-        sqlite3_finalize(st);
-        sqlite3_finalize(ns);
+        fin(c, st);
+        fin(c, ns);
         return -SIM_EDB;
     }
     bool many_sched = sqlite3_step(ns) == SQLITE_ROW && sqlite3_column_int(ns, 0) > 1;
-    sqlite3_finalize(ns);
+    fin(c, ns);
     struct sw_row *rows = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
@@ -899,7 +941,7 @@ static int sweep_blocks(struct pc *c, const char *var, const char *const *metric
         rc = rc == SQLITE_DONE ? 0 : rc > 0 ? db_err(c, "cannot read the sweep") : rc;
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     for (size_t i = 0; i < n; i++)
         if (isnan(rows[i].xn))
             *numeric = false;
@@ -965,7 +1007,7 @@ static int fig_sweep(struct pc *c)
             snprintf(var, sizeof var, "%s", col_text(st, 0));
         nvars++;
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (!var[0]) {
         note(c, "sweep: the selected runs have no sweep variable with two values or more, "
              "figure skipped");
@@ -1090,14 +1132,12 @@ struct pvec {
     struct vec_pt *p;
     size_t n;
     int64_t w0, w1;                 /* recorded window, ns engine time */
-    char *enumattr;                 /* "idle=-1,dom0=0,..." (timeline) */
 };
 
 static void pvecs_free(struct pvec *pv, int n)
 {
     for (int i = 0; i < n; i++) {
         free(pv[i].p);
-        free(pv[i].enumattr);
     }
     free(pv);
 }
@@ -1111,16 +1151,14 @@ static int load_vectors(struct pc *c, int64_t run, const char *name, struct pvec
         " (SELECT attrValue FROM vectorAttr a WHERE a.vectorId = v.vectorId"
         "  AND a.attrName = 'window_start_ns'),"
         " (SELECT attrValue FROM vectorAttr a WHERE a.vectorId = v.vectorId"
-        "  AND a.attrName = 'window_end_ns'),"
-        " (SELECT attrValue FROM vectorAttr a WHERE a.vectorId = v.vectorId"
-        "  AND a.attrName = 'enum')"
+        "  AND a.attrName = 'window_end_ns')"
         " FROM vector v WHERE runId = ?1 AND vectorName = ?2"
         " ORDER BY CAST(substr(moduleName, 5) AS INTEGER), moduleName");
     sqlite3_stmt *sd = prep(c, "SELECT simtimeRaw, value FROM vectorData WHERE vectorId = ?1"
                                " ORDER BY simtimeRaw, rowid");
     if (!sv || !sd) {
-        sqlite3_finalize(sv);
-        sqlite3_finalize(sd);
+        fin(c, sv);
+        fin(c, sd);
         return -SIM_EDB;
     }
     sqlite3_bind_int64(sv, 1, run);
@@ -1139,10 +1177,6 @@ static int load_vectors(struct pc *c, int64_t run, const char *name, struct pvec
         snprintf(v->module, sizeof v->module, "%s", col_text(sv, 1));
         v->w0 = strtoll(col_text(sv, 2), NULL, 10);
         v->w1 = strtoll(col_text(sv, 3), NULL, 10);
-        if (sqlite3_column_type(sv, 4) != SQLITE_NULL && !(v->enumattr = strdup(col_text(sv, 4)))) {
-            rc = -SIM_ENOMEM;
-            break;
-        }
         size_t cap = 0;
         sqlite3_bind_int64(sd, 1, sqlite3_column_int64(sv, 0));
         while ((rc = sqlite3_step(sd)) == SQLITE_ROW) {
@@ -1163,8 +1197,8 @@ static int load_vectors(struct pc *c, int64_t run, const char *name, struct pvec
         if (rc != SQLITE_DONE)
             break;
     }
-    sqlite3_finalize(sv);
-    sqlite3_finalize(sd);
+    fin(c, sv);
+    fin(c, sd);
     if (rc != SQLITE_DONE) {
         pvecs_free(pv, n);
         return rc > 0 ? db_err(c, "cannot read the vectors") : rc;
@@ -1185,7 +1219,7 @@ static int64_t run_warmup(struct pc *c, int64_t run)
     sqlite3_bind_int64(st, 1, run);
     if (sqlite3_step(st) == SQLITE_ROW)
         w = strtoll(col_text(st, 0), NULL, 10);
-    sqlite3_finalize(st);
+    fin(c, st);
     return w;
 }
 
@@ -1208,22 +1242,78 @@ static bool draw_window(struct pc *c, int64_t warm, const struct pvec *pv, int n
     return *b > *a;
 }
 
-/* The label of timeline value v from the enum attribute, or NULL. */
-static const char *enum_label(const char *en, double v, char *buf, size_t len)
+/* The names of a run's timeline values, parsed once from the OMNeT++
+ * `enum` text ("idle=-1,dom0=0,..."): name[v + 1] for value v. */
+struct tl_names {
+    char **name;                    /* NULL where no name is given */
+    int n;
+};
+
+static void tl_names_free(struct tl_names *tn)
+{
+    for (int i = 0; i < tn->n; i++)
+        free(tn->name[i]);
+    free(tn->name);
+    *tn = (struct tl_names){ 0 };
+}
+
+/* The first name given to each integral value -1 .. PLOT_MAX_VCPUS - 1. */
+static int tl_names_parse(struct tl_names *tn, const char *en)
 {
     for (const char *s = en; s && *s;) {
         const char *eq = strchr(s, '='), *comma = strchr(s, ',');
         if (!eq || (comma && comma < eq))
             break;
-        if (strtod(eq + 1, NULL) == v) {
-            size_t l = (size_t)(eq - s) < len - 1 ? (size_t)(eq - s) : len - 1;
-            memcpy(buf, s, l);
-            buf[l] = '\0';
-            return buf;
+        double v = strtod(eq + 1, NULL);
+        if (v == floor(v) && v >= -1 && v < PLOT_MAX_VCPUS) {
+            int i = (int)v + 1;
+            if (i >= tn->n) {
+                char **nn = realloc(tn->name, (size_t)(i + 1) * sizeof *nn);
+                if (!nn)
+                    return -SIM_ENOMEM;
+                memset(nn + tn->n, 0, (size_t)(i + 1 - tn->n) * sizeof *nn);
+                tn->name = nn;
+                tn->n = i + 1;
+            }
+            size_t l = (size_t)(eq - s) < 127 ? (size_t)(eq - s) : 127;
+            if (!tn->name[i] && !(tn->name[i] = strndup(s, l)))
+                return -SIM_ENOMEM;
         }
         s = comma ? comma + 1 : NULL;
     }
-    return NULL;
+    return 0;
+}
+
+/* A run's timeline names: the runAttr timeline_enum, or in databases
+ * written before it was the enum vectorAttr of each timeline vector (all
+ * alike), that of the first. */
+static int tl_names_load(struct pc *c, int64_t run, struct tl_names *tn)
+{
+    *tn = (struct tl_names){ 0 };
+    sqlite3_stmt *st = prep(c, "SELECT coalesce((SELECT attrValue FROM runAttr WHERE"
+        " runId = ?1 AND attrName = 'timeline_enum'), (SELECT a.attrValue FROM vector v"
+        " JOIN vectorAttr a ON a.vectorId = v.vectorId WHERE v.runId = ?1"
+        " AND v.vectorName = 'timeline' AND a.attrName = 'enum' ORDER BY v.vectorId LIMIT 1))");
+    if (!st)
+        return -SIM_EDB;
+    sqlite3_bind_int64(st, 1, run);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = tl_names_parse(tn, col_text(st, 0));
+    else
+        rc = db_err(c, "cannot read the timeline's names");
+    fin(c, st);
+    if (rc < 0)
+        tl_names_free(tn);
+    return rc < 0 ? rc : 0;
+}
+
+/* The name of timeline value v, or NULL. */
+static const char *tl_name(const struct tl_names *tn, double v)
+{
+    if (!(v == floor(v) && v >= -1 && v + 1 < tn->n))
+        return NULL;
+    return tn->name[(int)v + 1];
 }
 
 static void run_title(struct pc *c, int64_t run, char *buf, size_t len)
@@ -1237,7 +1327,7 @@ static void run_title(struct pc *c, int64_t run, char *buf, size_t len)
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(buf, len, "run %" PRId64 " (%s, scheduler %s)", run, col_text(st, 0),
                  col_text(st, 1));
-    sqlite3_finalize(st);
+    fin(c, st);
 }
 
 /* What the figures of a --timeline window start from: the run's vectors
@@ -1273,10 +1363,10 @@ static int tl_fig_load(struct pc *c, int64_t run, const char *vec, const char *p
 static int fig_gantt(struct pc *c, int64_t run)
 {
     struct tl_fig g;
+    struct tl_names names = { 0 };
     int rc = tl_fig_load(c, run, "timeline", "gantt", "timeline", &g);
-    if (rc <= 0)
+    if (rc <= 0 || (rc = tl_names_load(c, run, &names)) < 0)
         goto out;
-    rc = 0;
     if ((rc = script_open(c, g.name, "which vCPU ran on which pCPU (Gantt chart)",
                           "vector and vectorData (timeline), runAttr (warmup_ns)",
                           g.n * 60 + 260 > 400 ? g.n * 60 + 260 : 400)) != 0)
@@ -1293,8 +1383,8 @@ static int fig_gantt(struct pc *c, int64_t run)
             e = e < g.b ? e : g.b;
             if (e <= s || v->p[k].v < 0)
                 continue;               /* outside, or the idle vCPU */
-            char buf[128], fb[32];
-            const char *lab = enum_label(v->enumattr, v->p[k].v, buf, sizeof buf);
+            char fb[32];
+            const char *lab = tl_name(&names, v->p[k].v);
             if (!lab) {
                 snprintf(fb, sizeof fb, "vcpu%g", v->p[k].v);
                 lab = fb;
@@ -1338,6 +1428,7 @@ static int fig_gantt(struct pc *c, int64_t run)
     else
         script_drop(c);
 out:
+    tl_names_free(&names);
     pvecs_free(g.pv, g.n);
     return rc;
 }
@@ -1420,7 +1511,7 @@ static int fig_timelines(struct pc *c)
         else
             more++;
     }
-    sqlite3_finalize(st);
+    fin(c, st);
     if (!n) {
         note(c, "gantt, runq: no run recorded with `xensim run --timeline` among the selected "
              "runs, figures skipped");

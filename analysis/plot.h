@@ -67,6 +67,9 @@ struct plot_result {
     int written;                    /* scripts written */
     int rendered;                   /* of those, rendered by gnuplot (exit 0) */
     bool no_gnuplot;                /* render asked but gnuplot could not be run */
+    uint64_t db_steps;              /* SQLite virtual-machine steps of the queries: the
+                                       work of reading the database, for tests of how
+                                       it grows with the runs */
 };
 
 /*

@@ -67,12 +67,14 @@ struct sweep_plan {
     size_t nsets;
     bool have_seed;
     uint64_t seed;
-    struct scn *base;               /* the scenario without a point */
+    struct scn_prep *prep;          /* the scenario parsed once; points are built from it */
+    const struct scn *base;         /* the scenario without a point (prep's) */
     int *axes;                      /* indices into base->sweep of the swept axes */
     size_t naxes;
     int *fixed;                     /* indices of the axes fixed by --set */
     size_t nfixed;
     uint64_t npoints;
+    bool points_built;              /* every point was built (and so validated) by the plan */
     struct plan_run *runs;
     size_t nruns;
 };
@@ -116,18 +118,27 @@ static void point_index(const struct sweep_plan *p, uint64_t point, int *idx)
     }
 }
 
+/* A point's scenario, built from the parse tree the plan keeps (the YAML
+ * is not read again). */
 static struct scn *load_point(const struct sweep_plan *p, uint64_t point,
                               struct scn_diags **diags)
 {
+    *diags = NULL;
     int *idx = calloc((size_t)p->base->nsweep + 1, sizeof *idx);
     if (!idx)
         return NULL;
     point_index(p, point, idx);
-    struct scn_load_opts lo = { .sets = (const char *const *)p->sets, .nsets = p->nsets,
-                                .sweep_index = p->base->nsweep ? idx : NULL };
-    struct scn *s = scn_load_buffer(p->name, p->text, p->len, &lo, diags);
+    struct scn *s = scn_prep_point(p->prep, idx, diags);
     free(idx);
     return s;
+}
+
+/* Whether a swept path is one of the settings a run name is made of
+ * besides the point itself (the scenario's name, seed and replications;
+ * the hash is the base's for every point). */
+static bool names_runs(const char *path)
+{
+    return !strcmp(path, "name") || !strcmp(path, "seed") || !strcmp(path, "replications");
 }
 
 int sweep_plan_point(const struct sweep_plan *p, uint64_t point, struct run_itervar *out,
@@ -177,28 +188,36 @@ static int check_unique(struct sweep_plan *p, char *err, size_t errlen)
     return rc;
 }
 
+/* Every run's name. Unless an axis varies a setting the names are made of
+ * (names_runs), each point names its runs as the base does, with its own
+ * values: no point is built. Otherwise each point is built from the kept
+ * parse tree. Either way the cost is linear in the points. */
 static int plan_runs(struct sweep_plan *p, struct scn_diags **diags, char *err, size_t errlen)
 {
     size_t cap = 0;
+    bool build = false;
+    for (size_t k = 0; k < p->naxes; k++)
+        build = build || names_runs(p->base->sweep[p->axes[k]].path);
     struct run_itervar *pt = calloc(p->naxes + 1, sizeof *pt);
     if (!pt)
         goto oom;
     for (uint64_t point = 0; point < p->npoints; point++) {
-        struct scn *s = load_point(p, point, diags);
-        if (!s) {
+        struct scn *built = build ? load_point(p, point, diags) : NULL;
+        if (build && !built) {
             free(pt);
             if (!*diags)
                 goto oom_nofree;
             return -SIM_EBADINPUT;
         }
+        const struct scn *s = build ? built : p->base;
         uint64_t seed = p->have_seed ? p->seed : s->seed;
         if (sweep_plan_point(p, point, pt, p->naxes) < 0) {
-            scn_free(s);
+            scn_free(built);
             goto oom;
         }
         if (p->nruns + (size_t)s->replications > SWEEP_MAX_RUNS) {
             sim_errmsg(err, errlen, "the sweep has more than %d runs", SWEEP_MAX_RUNS);
-            scn_free(s);
+            scn_free(built);
             free(pt);
             return -SIM_ERANGE;
         }
@@ -207,7 +226,7 @@ static int plan_runs(struct sweep_plan *p, struct scn_diags **diags, char *err, 
                 size_t nc = cap ? cap * 2 : 16;
                 struct plan_run *nr = realloc(p->runs, nc * sizeof *nr);
                 if (!nr) {
-                    scn_free(s);
+                    scn_free(built);
                     goto oom;
                 }
                 p->runs = nr;
@@ -218,9 +237,10 @@ static int plan_runs(struct sweep_plan *p, struct scn_diags **diags, char *err, 
             pr->rep = (uint32_t)r;
             run_name_at(s, seed, (uint32_t)r, pt, p->naxes, pr->name, sizeof pr->name);
         }
-        scn_free(s);
+        scn_free(built);
     }
     free(pt);
+    p->points_built = build;
     return check_unique(p, err, errlen);
 oom:
     free(pt);
@@ -255,13 +275,14 @@ struct sweep_plan *sweep_plan_new(const char *name, const char *text, size_t len
     p->have_seed = o && o->have_seed;
     p->seed = o ? o->seed : 0;
     struct scn_load_opts lo = { .sets = (const char *const *)p->sets, .nsets = p->nsets };
-    p->base = scn_load_buffer(p->name, p->text, p->len, &lo, diags);
-    if (!p->base) {
+    p->prep = scn_prep_buffer(p->name, p->text, p->len, &lo, diags);
+    if (!p->prep) {
         if (!*diags)
             goto oom;
         sweep_plan_free(p);
         return NULL;
     }
+    p->base = scn_prep_base(p->prep);
     int nsw = p->base->nsweep;
     p->axes = calloc((size_t)nsw + 1, sizeof *p->axes);
     p->fixed = calloc((size_t)nsw + 1, sizeof *p->fixed);
@@ -348,7 +369,7 @@ void sweep_plan_free(struct sweep_plan *p)
     free(p->sets);
     free(p->name);
     free(p->text);
-    scn_free(p->base);
+    scn_prep_free(p->prep);
     free(p->axes);
     free(p->fixed);
     free(p->runs);
@@ -761,6 +782,36 @@ static int cmp_failure(const void *a, const void *b)
     return x->run < y->run ? -1 : x->run > y->run;
 }
 
+/* Every point of the runs to do is validated before the first run, so that
+ * a bad combination of values stops the sweep before anything is simulated
+ * (the plan checks every value alone, and every combination only of small
+ * sweeps; see scn_load_buffer). Linear in the runs to do: no re-parse. */
+static int check_points(const struct sweep_plan *p, const size_t *runs, size_t n, char *err,
+                        size_t errlen)
+{
+    if (p->base->nsweep == 0)
+        return 0;
+    int *idx = calloc((size_t)p->base->nsweep, sizeof *idx);
+    if (!idx) {
+        sim_errmsg(err, errlen, "out of memory");
+        return -SIM_ENOMEM;
+    }
+    int rc = 0;
+    for (size_t k = 0; k < n && rc == 0; k++) {
+        uint64_t pt = p->runs[runs[k]].point;
+        if (k > 0 && pt == p->runs[runs[k - 1]].point)
+            continue;
+        point_index(p, pt, idx);
+        struct scn_diags *d = NULL;
+        rc = scn_prep_check(p->prep, idx, &d);
+        if (rc < 0)
+            sim_errmsg(err, errlen, "%s", d ? scn_diags_message(d, 0) : "out of memory");
+        scn_diags_free(d);
+    }
+    free(idx);
+    return rc;
+}
+
 int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sweep_result *out,
                char *err, size_t errlen)
 {
@@ -815,9 +866,14 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
         free(x.pending);
         return -SIM_EEXIST;
     }
+    int rc = p->points_built ? 0 : check_points(p, x.pending, x.npending, err, errlen);
+    if (rc < 0) {
+        store_close(db);
+        free(x.pending);
+        return rc;
+    }
     x.jobs = o->jobs < (int)x.npending ? o->jobs : (int)(x.npending ? x.npending : 1);
     x.shsize = sizeof(struct shared) + (size_t)x.jobs * sizeof(struct slot);
-    int rc = 0;
     if (x.jobs == 1) {
         x.sh = calloc(1, x.shsize);
     } else {

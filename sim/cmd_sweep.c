@@ -299,6 +299,10 @@ static int run_sweep(const struct sweep_plan *p, const struct sweep_args *sa,
                 "in flight left nothing); run again with --resume to finish\n",
                 res.st.existing + res.st.done + res.st.skipped, res.not_run);
         status = EXIT_INTERRUPTED;
+    } else if (rc == -SIM_EBADINPUT && res.nfailures == 0) {
+        /* A point to run that does not load: the loader's FILE:LINE:COL message. */
+        fprintf(stderr, "xensim: %s\n", err);
+        status = EXIT_BADINPUT;
     } else if (rc < 0 && res.nfailures == 0) {
         fprintf(stderr, "xensim: %s: %s\n", a->path, err[0] ? err : sim_strerror(rc));
         status = EXIT_BADINPUT;

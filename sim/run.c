@@ -606,7 +606,8 @@ static void obs_both(void *ctx, const struct hv_obs *o)
     xt_host_observe(op->xt, o);
 }
 
-/* "idle=-1,dom0=0,web/v0=1,web/v1=2": the OMNeT++ `enum` attribute. */
+/* "idle=-1,dom0=0,web/v0=1,web/v1=2": an OMNeT++ `enum` attribute's text,
+ * recorded once per run (runAttr timeline_enum) for all its timelines. */
 static char *tl_enum(const struct tl *t, const struct scn *s)
 {
     char *buf = NULL;
@@ -641,7 +642,9 @@ static int tl_write(struct store *db, const struct tl *t, const struct scn *s)
     char w0[32], w1[32];
     snprintf(w0, sizeof w0, "%" PRId64, t->w0);
     snprintf(w1, sizeof w1, "%" PRId64, t->w1);
-    int rc = 0;
+    /* The names once per run: with thousands of domains they are far
+     * larger than most pCPUs' timelines. */
+    int rc = store_run_attr(db, "timeline_enum", en);
     for (int p = 0; p < t->np && rc == 0; p++) {
         char m[32];
         snprintf(m, sizeof m, "pcpu%d", p);
@@ -654,8 +657,6 @@ static int tl_write(struct store *db, const struct tl *t, const struct scn *s)
                 rc = store_vector_attr(db, "window_end_ns", w1);
             if (rc == 0)
                 rc = store_vector_attr(db, "interpolationmode", "sample-hold");
-            if (rc == 0 && !k)
-                rc = store_vector_attr(db, "enum", en);
             if (rc == 0 && k)
                 rc = store_vector_attr(db, "unit", "vCPUs");
             if (rc == 0 && t->truncated)

@@ -2794,6 +2794,8 @@ static int add_override(struct ctx *c, const char *path, struct nref key, struct
 /* Drop the first n overrides (those of a sweep point just checked). */
 static void drop_front(struct ctx *c, int n)
 {
+    if (n <= 0)
+        return;                 /* c->ovr may be NULL */
     for (int i = 0; i < n; i++)
         free(c->ovr[i].path);
     memmove(c->ovr, c->ovr + n, (size_t)(c->novr - n) * sizeof *c->ovr);
@@ -2983,6 +2985,17 @@ static void domain_free(struct scn_domain *d)
     free(d->ping.target_name);
 }
 
+static void free_sweep(struct scn_sweep_axis *sw, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(sw[i].path);
+        for (int j = 0; j < sw[i].nvalues; j++)
+            free(sw[i].values[j]);
+        free(sw[i].values);
+    }
+    free(sw);
+}
+
 void scn_free(struct scn *s)
 {
     if (!s)
@@ -3000,13 +3013,7 @@ void scn_free(struct scn *s)
     for (int i = 0; i < s->ndomains; i++)
         domain_free(&s->domains[i]);
     free(s->domains);
-    for (int i = 0; i < s->nsweep; i++) {
-        free(s->sweep[i].path);
-        for (int j = 0; j < s->sweep[i].nvalues; j++)
-            free(s->sweep[i].values[j]);
-        free(s->sweep[i].values);
-    }
-    free(s->sweep);
+    free_sweep(s->sweep, s->nsweep);
     for (int i = 0; i < s->nfiles; i++)
         free(s->files[i].path);
     free(s->files);
@@ -3244,114 +3251,212 @@ static void check_sweep(struct ctx *c, struct nref root, const char *file,
     }
 }
 
-struct scn *scn_load_buffer(const char *name, const char *text, size_t len,
-                            const struct scn_load_opts *opts, struct scn_diags **diags)
+/* A scenario parsed once, from which sweep points are built. */
+struct scn_prep {
+    struct ctx c;                   /* the parse tree, sources and --set overrides */
+    struct nref root;
+    struct scn *base;               /* the scenario without a point, with its hash */
+    struct axis_tmp *axes;          /* the sweep's value nodes, one per base->sweep */
+};
+
+static unsigned long scn_parses;    /* scenario documents parsed by this process */
+
+unsigned long scn_parse_count(void)
 {
-    struct ctx c = { 0 };
-    struct scn *s = NULL, *base = NULL;
-    struct axis_tmp *axes = NULL;
+    return __atomic_load_n(&scn_parses, __ATOMIC_RELAXED);
+}
+
+void scn_prep_free(struct scn_prep *p)
+{
+    if (!p)
+        return;
+    free(p->axes);
+    scn_free(p->base);
+    ctx_free(&p->c);
+    scn_diags_free(p->c.diags);
+    free(p);
+}
+
+/* The diagnostics of a failed step, handed to the caller; a fresh set stays. */
+static struct scn_diags *take_diags(struct ctx *c)
+{
+    if (c->oom && c->diags->n == 0)
+        err_at(c, c->srcs, 0, 0, "out of memory while loading the scenario");
+    struct scn_diags *d = c->diags;
+    c->diags = calloc(1, sizeof *c->diags);
+    c->oom = false;
+    return d;
+}
+
+/* Parse, apply the --set options, build the base and hash it; `check`: also
+ * validate the sweep's values (check_sweep). */
+static struct scn_prep *prep_new(const char *name, const char *text, size_t len,
+                                 const struct scn_load_opts *opts, bool check,
+                                 struct scn_diags **diags)
+{
     *diags = NULL;
-    c.diags = calloc(1, sizeof *c.diags);
-    if (!c.diags)
+    struct scn_prep *p = calloc(1, sizeof *p);
+    if (!p)
         return NULL;
-    struct src *src = src_new(&c, name, text, len);
-    if (!src) {
-        c.oom = true;
-        goto out;
+    struct ctx *c = &p->c;
+    if (!(c->diags = calloc(1, sizeof *c->diags))) {
+        free(p);
+        return NULL;
     }
-    if (check_tabs(&c, src) < 0)
-        goto out;
-    yaml_document_t *doc = parse_doc(&c, src, 0, 0, true);
+    struct src *src = src_new(c, name, text, len);
+    if (!src) {
+        c->oom = true;
+        goto fail;
+    }
+    if (check_tabs(c, src) < 0)
+        goto fail;
+    __atomic_fetch_add(&scn_parses, 1, __ATOMIC_RELAXED);
+    yaml_document_t *doc = parse_doc(c, src, 0, 0, true);
     if (!doc)
-        goto out;
-    struct nref root = { .doc = doc, .node = yaml_document_get_root_node(doc), .src = src };
+        goto fail;
+    p->root = (struct nref){ .doc = doc, .node = yaml_document_get_root_node(doc), .src = src };
 
     /* The sweep block is read first; its own errors stop the load. */
     struct scn sweep_holder = { 0 };
-    if (read_sweep(&c, root, &sweep_holder, &axes) < 0 || c.oom) {
-        for (int i = 0; i < sweep_holder.nsweep; i++) {
-            free(sweep_holder.sweep[i].path);
-            for (int j = 0; j < sweep_holder.sweep[i].nvalues; j++)
-                free(sweep_holder.sweep[i].values[j]);
-            free(sweep_holder.sweep[i].values);
-        }
-        free(sweep_holder.sweep);
-        goto out;
+    if (read_sweep(c, p->root, &sweep_holder, &p->axes) < 0 || c->oom) {
+        free_sweep(sweep_holder.sweep, sweep_holder.nsweep);
+        goto fail;
     }
     for (size_t i = 0; opts && i < opts->nsets; i++)
-        parse_set(&c, opts->sets[i]);
-    if (c.diags->n || c.oom)
-        goto sweep_out;
-
-    base = build(&c, root, name);
-    if (!base)
-        goto sweep_out;
-    base->sweep = sweep_holder.sweep;
-    base->nsweep = sweep_holder.nsweep;
-    base->sweep_points = sweep_holder.sweep_points ? sweep_holder.sweep_points : 1;
-    sweep_holder.sweep = NULL;
-    sweep_holder.nsweep = 0;
-    for (int i = 0; i < base->nsweep; i++)
-        fix_loc(&base->sweep[i].loc, base->file);
-    if (sweep_files(&c, root, base, axes) < 0)
-        goto out;
-    char *canon = scn_canonical(base);
+        parse_set(c, opts->sets[i]);
+    if (!c->diags->n && !c->oom)
+        p->base = build(c, p->root, name);
+    if (!p->base) {
+        free_sweep(sweep_holder.sweep, sweep_holder.nsweep);
+        goto fail;
+    }
+    p->base->sweep = sweep_holder.sweep;
+    p->base->nsweep = sweep_holder.nsweep;
+    p->base->sweep_points = sweep_holder.sweep_points ? sweep_holder.sweep_points : 1;
+    for (int i = 0; i < p->base->nsweep; i++)
+        fix_loc(&p->base->sweep[i].loc, p->base->file);
+    if (sweep_files(c, p->root, p->base, p->axes) < 0)
+        goto fail;
+    char *canon = scn_canonical(p->base);
     if (!canon) {
-        c.oom = true;
-        goto out;
+        c->oom = true;
+        goto fail;
     }
-    snprintf(base->hash, sizeof base->hash, "%016" PRIx64, hash_fnv1a64(canon));
+    snprintf(p->base->hash, sizeof p->base->hash, "%016" PRIx64, hash_fnv1a64(canon));
     free(canon);
+    if (check)
+        check_sweep(c, p->root, name, p->base, p->axes);
+    if (c->diags->n || c->oom)
+        goto fail;
+    return p;
+fail:
+    *diags = take_diags(c);
+    scn_prep_free(p);
+    return NULL;
+}
 
-    if (!opts || !opts->sweep_index) {
-        check_sweep(&c, root, name, base, axes);
-        if (c.diags->n == 0 && !c.oom) {
-            s = base;
-            base = NULL;
+struct scn_prep *scn_prep_buffer(const char *name, const char *text, size_t len,
+                                 const struct scn_load_opts *opts, struct scn_diags **diags)
+{
+    return prep_new(name, text, len, opts, true, diags);
+}
+
+const struct scn *scn_prep_base(const struct scn_prep *p)
+{
+    return p->base;
+}
+
+/* A deep copy of the sweep axes, for a point that keeps them. */
+static struct scn_sweep_axis *copy_sweep(const struct scn_sweep_axis *sw, int n)
+{
+    struct scn_sweep_axis *v = calloc((size_t)n + 1, sizeof *v);
+    for (int i = 0; v && i < n; i++) {
+        v[i] = (struct scn_sweep_axis){ .path = strdup(sw[i].path), .loc = sw[i].loc,
+                                        .values = calloc((size_t)sw[i].nvalues + 1,
+                                                         sizeof *v[i].values) };
+        if (!v[i].path || !v[i].values) {
+            free_sweep(v, i + 1);
+            return NULL;
         }
-        goto out;
+        for (int j = 0; j < sw[i].nvalues; j++, v[i].nvalues++)
+            if (!(v[i].values[j] = strdup(sw[i].values[j]))) {
+                free_sweep(v, i + 1);
+                return NULL;
+            }
     }
-    /* One sweep point: the axes' values go in front of the --set options. */
-    for (int a = 0; a < base->nsweep; a++) {
-        int i = opts->sweep_index[a];
-        if (i < 0 || i >= axes[a].n) {
-            err(&c, &axes[a].key, "sweep: value index %d out of range for %s", i,
+    return v;
+}
+
+/* Point idx built from the parse tree; `keep`: with a copy of the sweep
+ * (the run records it), else only validated and NULL returned. */
+static struct scn *prep_build(struct scn_prep *p, const int *idx, bool keep,
+                              struct scn_diags **diags)
+{
+    *diags = NULL;
+    struct ctx *c = &p->c;
+    if (!c->diags)
+        return NULL;
+    const struct scn *base = p->base;
+    /* The axes' values go in front of the --set options. */
+    for (int a = 0; a < base->nsweep; a++)
+        if (idx[a] < 0 || idx[a] >= p->axes[a].n) {
+            err(c, &p->axes[a].key, "sweep: value index %d out of range for %s", idx[a],
                 base->sweep[a].path);
-            goto out;
+            *diags = take_diags(c);
+            return NULL;
         }
-    }
-    if (push_point(&c, root, base, axes, opts->sweep_index) < 0)
-        goto out;
-    s = build(&c, root, name);
-    if (s) {
-        memcpy(s->hash, base->hash, sizeof s->hash);
-        s->sweep = base->sweep;
-        s->nsweep = base->nsweep;
-        s->sweep_points = base->sweep_points;
-        base->sweep = NULL;
-        base->nsweep = 0;
-    }
-    goto out;
-sweep_out:
-    for (int i = 0; i < sweep_holder.nsweep; i++) {
-        free(sweep_holder.sweep[i].path);
-        for (int j = 0; j < sweep_holder.sweep[i].nvalues; j++)
-            free(sweep_holder.sweep[i].values[j]);
-        free(sweep_holder.sweep[i].values);
-    }
-    free(sweep_holder.sweep);
-out:
-    free(axes);
-    scn_free(base);
-    if (c.oom && c.diags->n == 0)
-        err_at(&c, c.srcs, 0, 0, "out of memory while loading the scenario");
-    ctx_free(&c);
-    if (!s || c.diags->n) {
+    struct scn *s = NULL;
+    int before = c->novr;
+    if (push_point(c, p->root, base, p->axes, idx) == 0)
+        s = build(c, p->root, base->file);
+    drop_front(c, c->novr - before);
+    if (s && !keep) {
         scn_free(s);
-        *diags = c.diags;
+        s = NULL;
+    } else if (s) {
+        memcpy(s->hash, base->hash, sizeof s->hash);
+        s->sweep_points = base->sweep_points;
+        if ((s->sweep = copy_sweep(base->sweep, base->nsweep)))
+            s->nsweep = base->nsweep;
+        else
+            c->oom = true;
+    }
+    if (c->diags->n || c->oom) {
+        scn_free(s);
+        *diags = take_diags(c);
         return NULL;
     }
-    scn_diags_free(c.diags);
+    return s;
+}
+
+struct scn *scn_prep_point(struct scn_prep *p, const int *idx, struct scn_diags **diags)
+{
+    return prep_build(p, idx, true, diags);
+}
+
+int scn_prep_check(struct scn_prep *p, const int *idx, struct scn_diags **diags)
+{
+    if (!p->c.diags)
+        return -SIM_ENOMEM;
+    prep_build(p, idx, false, diags);
+    return !*diags ? 0 : scn_diags_count(*diags) ? -SIM_EBADINPUT : -SIM_ENOMEM;
+}
+
+struct scn *scn_load_buffer(const char *name, const char *text, size_t len,
+                            const struct scn_load_opts *opts, struct scn_diags **diags)
+{
+    bool point = opts && opts->sweep_index;
+    struct scn_prep *p = prep_new(name, text, len, opts, !point, diags);
+    if (!p)
+        return NULL;
+    struct scn *s;
+    if (point) {
+        s = scn_prep_point(p, opts->sweep_index, diags);
+    } else {
+        s = p->base;
+        p->base = NULL;
+    }
+    scn_prep_free(p);
     return s;
 }
 

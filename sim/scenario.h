@@ -298,6 +298,30 @@ struct scn *scn_load_buffer(const char *name, const char *text, size_t len,
 
 void scn_free(struct scn *s);
 
+/*
+ * A scenario parsed once, for sweeps: the base (as scn_load_buffer without
+ * a sweep_index returns it, its sweep validated the same way) and any
+ * number of points built from the same parse tree, each equal to what
+ * scn_load_buffer with that sweep_index returns. opts->sweep_index is
+ * ignored. A point build changes only the prepared state's scratch, so a
+ * prepared scenario is used by one thread at a time.
+ */
+struct scn_prep;
+struct scn_prep *scn_prep_buffer(const char *name, const char *text, size_t len,
+                                 const struct scn_load_opts *opts, struct scn_diags **diags);
+const struct scn *scn_prep_base(const struct scn_prep *p);
+/* idx: one value index per axis of the base's sweep. */
+struct scn *scn_prep_point(struct scn_prep *p, const int *idx, struct scn_diags **diags);
+/* The same point validated only (without the copy of the sweep a point
+ * carries): 0, or -SIM_EBADINPUT with *diags set, or -SIM_ENOMEM. */
+int scn_prep_check(struct scn_prep *p, const int *idx, struct scn_diags **diags);
+void scn_prep_free(struct scn_prep *p);
+
+/* How many scenario documents this process has parsed (loads and
+ * preparations; not --set values): lets tests check that a plan parses
+ * its scenario once. */
+unsigned long scn_parse_count(void);
+
 /* All diagnostics as text, each "FILE:LINE:COL: message" followed by the
  * source line and a caret; malloc'ed, caller frees. NULL if out of memory. */
 char *scn_diags_text(const struct scn_diags *d);

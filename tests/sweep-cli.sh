@@ -178,6 +178,25 @@ check "a bad sweep value exits 2" status_is $? 2
 check "the message points at the value" grep -q 'badsw.yaml:6:' "$tmp/err"
 check "bad input writes no run" eq "$(runs_in "$tmp/bad.db")" 0
 
+# ---- values bad only together, in a sweep too large to check every point
+# when planning (2 x 2 x 1025 points): --list lists it, running stops before
+# the first run at the value, a shard of good points runs ----
+{
+    printf '%s\n' 'name: combo' 'duration: 1ms' 'machine: { pcpus: 2 }' 'domains:' \
+        '  p: { cpus: [0], workload: { type: cpu } }' 'sweep:' '  domains.p.cpus: [[0], [1]]' \
+        '  machine.pcpus: [2, 1]' '  duration:'
+    for ms in $(seq 1 1025); do echo "    - ${ms}ms"; done
+} >"$tmp/combo.yaml"
+check "a large sweep with a bad combination lists its runs" eq \
+    "$("$xensim" sweep "$tmp/combo.yaml" --list 2>/dev/null | wc -l | tr -d ' ')" 4100
+"$xensim" sweep "$tmp/combo.yaml" --db "$tmp/combo.db" -q >"$tmp/out" 2>"$tmp/err"
+check "running it exits 2" status_is $? 2
+check "the message points at the value" grep -q '^xensim: .*combo.yaml:7:26: cpus: pCPU 1 does not exist' "$tmp/err"
+check "nothing is run" eq "$(runs_in "$tmp/combo.db")" 0
+"$xensim" sweep "$tmp/combo.yaml" --index 0-1 --db "$tmp/combo.db" -q >"$tmp/out" 2>"$tmp/err"
+check "a shard of good points runs" status_is $? 0
+check "and records its runs" eq "$(runs_in "$tmp/combo.db")" 2
+
 # ---- a run that cannot be built fails by name; the others are recorded ----
 : >"$tmp/empty.xtr"
 printf '%s\n' 'name: partfail' 'duration: 10ms' 'domains:' '  h: { workload: { type: cpu } }' \

@@ -156,6 +156,133 @@ START_TEST(enumeration_order)
 }
 END_TEST
 
+/* A plan's run names, one by one, against the names of the point loaded
+ * on its own (scn_load_buffer with the point's sweep_index, which parses
+ * the text again). */
+static void names_match_point_loads(const char *yaml)
+{
+    struct sweep_plan *p = plan(yaml, NULL, 0);
+    const struct scn *b = sweep_plan_scn(p);
+    size_t naxes = sweep_plan_naxes(p);
+    ck_assert_uint_eq(naxes, (size_t)b->nsweep);
+    size_t i = 0;
+    for (uint64_t pt = 0; pt < sweep_plan_points(p); pt++) {
+        int idx[8];
+        uint64_t rest = pt;
+        for (int a = b->nsweep - 1; a >= 0; a--) {
+            idx[a] = (int)(rest % (uint64_t)b->sweep[a].nvalues);
+            rest /= (uint64_t)b->sweep[a].nvalues;
+        }
+        struct scn_load_opts lo = { .sweep_index = idx };
+        struct scn_diags *d = NULL;
+        struct scn *s = scn_load_buffer(tmpdb_path("sw.yaml"), yaml, strlen(yaml), &lo, &d);
+        ck_assert_ptr_nonnull(s);
+        struct run_itervar v[8];
+        ck_assert_int_eq(sweep_plan_point(p, pt, v, naxes), 0);
+        for (int r = 0; r < s->replications; r++, i++) {
+            char want[256];
+            run_name_at(s, s->seed, (uint32_t)r, v, naxes, want, sizeof want);
+            ck_assert_str_eq(sweep_plan_run_name(p, i), want);
+        }
+        scn_free(s);
+    }
+    ck_assert_uint_eq(i, sweep_plan_runs(p));
+    sweep_plan_free(p);
+}
+
+START_TEST(names_as_each_point_alone)
+{
+    /* Axes that leave name, seed and replications alone ... */
+    names_match_point_loads(yaml_with(sweep_block));
+    /* ... and axes that vary them (3 + 1 + 2 runs per seed). */
+    names_match_point_loads(yaml_with("sweep:\n"
+                                      "  replications: [3, 1, 2]\n"
+                                      "  seed: [5, 9]\n"
+                                      "  name: [a, b]\n"));
+}
+END_TEST
+
+/* head (ending in a sweep block) and a last axis `duration` of 1 .. n ms,
+ * malloc'ed. */
+static char *with_durations(const char *head, int n)
+{
+    char *yaml = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&yaml, &len);
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "%s  duration:\n", head);
+    for (int ms = 1; ms <= n; ms++)
+        fprintf(f, "    - %dms\n", ms);
+    fclose(f);
+    return yaml;
+}
+
+/* The plan reads the YAML once however many points it has, and the runs'
+ * scenarios are built from that parse: planning is linear in the points
+ * (each parse reads every value of every axis). */
+START_TEST(plan_parses_once)
+{
+    char head[1024];
+    snprintf(head, sizeof head, "%ssweep:\n  scheduler.name: [rr, bvt]\n", base_yaml);
+    char *yaml = with_durations(head, 300);
+    unsigned long before = scn_parse_count();
+    struct sweep_plan *p = plan(yaml, NULL, 0);
+    ck_assert_uint_eq(scn_parse_count() - before, 1);
+    ck_assert_uint_eq(sweep_plan_points(p), 600);
+    ck_assert_uint_eq(sweep_plan_runs(p), 1200);
+    for (size_t i = 0; i < 1200; i += 299) {
+        struct scn_diags *d = NULL;
+        struct scn *s = sweep_plan_load_run(p, i, &d);
+        ck_assert_ptr_nonnull(s);
+        uint64_t pt;
+        ck_assert_int_eq(sweep_plan_run(p, i, &pt, NULL), 0);
+        ck_assert_int_eq(s->duration, (int64_t)(pt % 300 + 1) * 1000000);
+        ck_assert_str_eq(s->sched.name, pt < 300 ? "rr" : "bvt");
+        ck_assert_int_eq(s->nsweep, 2);
+        ck_assert_int_eq(s->sweep[1].nvalues, 300);
+        scn_free(s);
+    }
+    ck_assert_uint_eq(scn_parse_count() - before, 1);
+    sweep_plan_free(p);
+    free(yaml);
+}
+END_TEST
+
+/* A combination of values that is bad only together (pCPU 1 for a domain
+ * on 1 pCPU), in a sweep too large for the plan to build every point
+ * (2 x 2 x 1025 > SCN_MAX_SWEEP_CHECK): the plan accepts it, and running
+ * stops before the first run, but a shard of good points runs. */
+START_TEST(bad_combination_stops_before_running)
+{
+    char *yaml = with_durations("name: combo\nseed: 1\nduration: 1ms\nreplications: 1\n"
+                                "machine: { pcpus: 2 }\n"
+                                "domains:\n  p: { cpus: [0], workload: { type: cpu } }\n"
+                                "sweep:\n  domains.p.cpus: [[0], [1]]\n"
+                                "  machine.pcpus: [2, 1]\n", 1025);
+    struct sweep_plan *p = plan(yaml, NULL, 0);
+    ck_assert_uint_eq(sweep_plan_runs(p), 4100);
+    struct sweep_result res;
+    struct sweep_opts o = { .db_path = tmpdb_path("combo.db"), .jobs = 1 };
+    char err[512] = "";
+    ck_assert_int_eq(sweep_exec(p, &o, &res, err, sizeof err), -SIM_EBADINPUT);
+    ck_assert_msg(strstr(err, "sw.yaml:") != NULL, "%s", err);
+    ck_assert_uint_eq(res.st.done, 0);
+    sweep_result_free(&res);
+    /* Runs 0 and 1: cpus [0] on 2 pCPUs, 1 ms and 2 ms. */
+    size_t only[] = { 0, 1 };
+    o.only = only;
+    o.nonly = 2;
+    ck_assert_int_eq(sweep_exec(p, &o, &res, err, sizeof err), 0);
+    ck_assert_uint_eq(res.st.done, 2);
+    sweep_result_free(&res);
+    sqlite3 *db = xs_db_open_ro(tmpdb_path("combo.db"));
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM run"), 2);
+    sqlite3_close(db);
+    sweep_plan_free(p);
+    free(yaml);
+}
+END_TEST
+
 START_TEST(no_sweep_is_one_point)
 {
     struct sweep_plan *p = plan(base_yaml, NULL, 0);
@@ -491,6 +618,9 @@ static Suite *make_suite(void)
     tcase_add_unchecked_fixture(tc, setup, tmpdb_remove);
     tcase_add_test(tc, enumeration_order);
     tcase_add_test(tc, no_sweep_is_one_point);
+    tcase_add_test(tc, names_as_each_point_alone);
+    tcase_add_test(tc, plan_parses_once);
+    tcase_add_test(tc, bad_combination_stops_before_running);
     tcase_add_test(tc, set_fixes_an_axis);
     tcase_add_test(tc, long_point_is_hashed);
     tcase_add_test(tc, refused_before_running);
