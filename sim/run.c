@@ -694,6 +694,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
      * scenario, so give it a shallow copy that says so. */
     struct scn sc = *s;
     sc.seed = o->seed;
+    double t_setup = wall_now();
     struct ev_loop *loop = ev_loop_new();
     if (!loop) {
         snprintf(err, errlen, "out of memory");
@@ -793,6 +794,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         goto fail;
     }
     double t0 = wall_now();
+    out->setup_s = t0 - t_setup;
     if (!simulate(loop, h, 0, s->warmup, total, o) || net_status(net) < 0 || br_status(br) < 0)
         goto stopped;
     hv_stats_reset(h);
@@ -813,7 +815,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         tl_start(tl);
     if (!simulate(loop, h, tl ? tl_w0 : s->warmup, total, total, o) || net_status(net) < 0 || br_status(br) < 0)
         goto stopped;
-    out->wall_s = wall_now() - t0;
+    double t_store = wall_now();
+    out->wall_s = t_store - t0;
     out->events_total = ev_dispatched(loop);
     rc = collect(h, s, b, net, br, mm, out);
     if (rc < 0) {
@@ -847,6 +850,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             goto fail;
         }
     }
+    out->store_s = wall_now() - t_store;
     if (xt) {
         rc = xt_host_finish(xt, ev_now(loop), &out->xentrace_records, err, errlen);
         xt = NULL;

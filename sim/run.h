@@ -70,6 +70,9 @@ struct run_result {
     uint64_t events_total;          /* engine events, warm-up included */
     double jain_fairness;           /* over the CPU times of domains with a workload */
     double wall_s;                  /* wall-clock seconds of the simulation */
+    double setup_s;                 /* wall-clock s building the host (models, workloads) */
+    double store_s;                 /* wall-clock s collecting and storing the results
+                                       (the transaction and its checkpoint included) */
     uint64_t xentrace_records;      /* records written with run_opts.xentrace */
 };
 
