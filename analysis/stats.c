@@ -178,6 +178,58 @@ int st_rec_add(struct st_rec *r, int64_t v)
     return 0;
 }
 
+int st_rec_merge(struct st_rec *dst, const struct st_rec *src)
+{
+    if (src->count == 0)
+        return 0;
+    /* Allocate everything first so a failure leaves dst as it was. */
+    for (int g = 0; g < ST_HIST_GROUPS; g++) {
+        if (src->grp_count[g] && !dst->grp[g]) {
+            dst->grp[g] = calloc((size_t)group_size(g), sizeof dst->grp[g][0]);
+            if (!dst->grp[g])
+                return -SIM_ENOMEM;
+        }
+    }
+    bool exact = dst->exact && src->exact && dst->count + src->count <= dst->exact_cap;
+    if (exact && dst->nsamples + src->nsamples > dst->samples_cap) {
+        double *n = realloc(dst->samples, (dst->nsamples + src->nsamples) * sizeof *n);
+        if (!n)
+            return -SIM_ENOMEM;
+        dst->samples = n;
+        dst->samples_cap = dst->nsamples + src->nsamples;
+    }
+    if (exact) {
+        memcpy(dst->samples + dst->nsamples, src->samples, src->nsamples * sizeof *src->samples);
+        dst->nsamples += src->nsamples;
+        dst->sorted = src->nsamples == 0 && dst->sorted;
+    } else if (dst->exact) {
+        free(dst->samples);
+        dst->samples = NULL;
+        dst->nsamples = dst->samples_cap = 0;
+        dst->exact = false;
+    }
+    for (int g = 0; g < ST_HIST_GROUPS; g++) {
+        if (!src->grp_count[g])
+            continue;
+        for (int i = 0; i < group_size(g); i++)
+            dst->grp[g][i] += src->grp[g][i];
+        dst->grp_count[g] += src->grp_count[g];
+    }
+    /* Chan, Golub and LeVeque's pairwise update of the mean and M2. */
+    double na = (double)dst->count, nb = (double)src->count, n = na + nb;
+    double d = src->mean - dst->mean;
+    if (dst->count == 0 || src->min < dst->min)
+        dst->min = src->min;
+    if (dst->count == 0 || src->max > dst->max)
+        dst->max = src->max;
+    dst->mean += d * nb / n;
+    dst->m2 += src->m2 + d * d * na * nb / n;
+    dst->count += src->count;
+    dst->sum += src->sum;
+    dst->sqrsum += src->sqrsum;
+    return 0;
+}
+
 uint64_t st_rec_count(const struct st_rec *r)
 {
     return r->count;

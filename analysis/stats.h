@@ -83,6 +83,14 @@ int st_rec_add(struct st_rec *r, int64_t v);
  * reuse; quantiles are exact again until count exceeds exact_cap. */
 void st_rec_reset(struct st_rec *r);
 
+/* Add every sample of src to dst, as if each had been recorded there:
+ * count, sum, sum of squares, min, max and histogram exactly; mean and the
+ * variance by Chan, Golub and LeVeque's pairwise update (equal to
+ * recording the samples to rounding); the raw samples too while the total
+ * stays within dst's exact_cap and both are exact (else dst's quantiles
+ * come from the histogram). -SIM_ENOMEM leaves dst as it was. */
+int st_rec_merge(struct st_rec *dst, const struct st_rec *src);
+
 uint64_t st_rec_count(const struct st_rec *r);
 void st_rec_summary(const struct st_rec *r, struct st_summary *out);
 

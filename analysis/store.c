@@ -1063,11 +1063,12 @@ static int stat_attr(struct store *s, int64_t stat_id, const char *name, const c
 }
 
 static int write_statistic(struct store *s, const char *module, const char *name,
-                           struct st_rec *rec)
+                           struct st_rec *rec, unsigned flags)
 {
     struct st_summary sum;
     st_rec_summary(rec, &sum);
     bool has = sum.count > 0;
+    bool hist = has && !(flags & STORE_STAT_NO_HISTOGRAM);
     bool exact = st_rec_is_exact(rec);
     const char *method = exact ? STORE_QMETHOD_EXACT : STORE_QMETHOD_LOGLINEAR;
     char relerr[32];
@@ -1077,7 +1078,7 @@ static int write_statistic(struct store *s, const char *module, const char *name
     sqlite3_bind_int64(st, 1, s->run_id);
     bind_text(st, 2, module);
     bind_text(st, 3, name);
-    sqlite3_bind_int(st, 4, has);
+    sqlite3_bind_int(st, 4, hist);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)sum.count);
     bind_real(st, 6, sum.mean);
     bind_real(st, 7, sum.stddev);
@@ -1098,9 +1099,10 @@ static int write_statistic(struct store *s, const char *module, const char *name
     snprintf(bins, sizeof bins, "loglinear: width 1 below %d, %d per power of two above",
              ST_HIST_EXACT_BELOW, ST_HIST_SUB);
     if ((ret = stat_attr(s, stat_id, STORE_SATTR_QMETHOD, method)) != 0 ||
-        (ret = stat_attr(s, stat_id, STORE_SATTR_RELERR, relerr)) != 0 ||
-        (ret = stat_attr(s, stat_id, STORE_SATTR_BINS, bins)) != 0 ||
-        (ret = write_bins(s, stat_id, rec)) != 0)
+        (ret = stat_attr(s, stat_id, STORE_SATTR_RELERR, relerr)) != 0)
+        return ret;
+    if (hist && ((ret = stat_attr(s, stat_id, STORE_SATTR_BINS, bins)) != 0 ||
+                 (ret = write_bins(s, stat_id, rec)) != 0))
         return ret;
 
     size_t len = strlen(name) + 8;
@@ -1124,6 +1126,12 @@ static int write_statistic(struct store *s, const char *module, const char *name
 int store_statistic(struct store *s, const char *module, const char *name,
                     struct st_rec *rec)
 {
+    return store_statistic_flags(s, module, name, rec, 0);
+}
+
+int store_statistic_flags(struct store *s, const char *module, const char *name,
+                          struct st_rec *rec, unsigned flags)
+{
     int ret = in_live_run(s);
     if (ret)
         return ret;
@@ -1131,7 +1139,7 @@ int store_statistic(struct store *s, const char *module, const char *name,
         return state_fail(s, -SIM_EINVAL, "module, statistic name or recorder is NULL");
     if ((ret = run_stmt(s, Q_SAVEPOINT)) != 0)
         return -SIM_EDB;
-    ret = write_statistic(s, module, name, rec);
+    ret = write_statistic(s, module, name, rec, flags);
     if (ret) {
         /* Keep the run going without this statistic's partial rows; the
          * error text of the failure stays in errmsg. */

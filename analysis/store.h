@@ -131,6 +131,12 @@ int store_scalar_attr(struct store *s, const char *name, const char *value);
  * The recorder is not const because exact quantiles sort its samples. */
 int store_statistic(struct store *s, const char *module, const char *name,
                     struct st_rec *rec);
+/* The same with flags: STORE_STAT_NO_HISTOGRAM leaves out the histogramBin
+ * rows and the `bins` attribute (isHistogram = 0); the summary, the other
+ * attributes and the percentile scalars are written as always. */
+#define STORE_STAT_NO_HISTOGRAM 1u
+int store_statistic_flags(struct store *s, const char *module, const char *name,
+                          struct st_rec *rec, unsigned flags);
 
 /* One point of a vector (a vectorData row). */
 struct store_vpoint {

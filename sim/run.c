@@ -31,6 +31,7 @@
  */
 #include "sim/run.h"
 
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -299,21 +300,210 @@ static int collect(struct hv *h, const struct scn *s, struct blk *b, struct net 
     return 0;
 }
 
+/* --- what is recorded: per domain and per count group -------------- */
+
+/* Domain metrics go through a plan made from the scenario's `record:`
+ * rules (sim/scenario.h) or, without them, the default: every metric per
+ * domain, and nothing per group, up to RUN_GROUP_DEFAULT_DOMAINS domains;
+ * above, per count group everything, and per domain the scalars only.
+ * A domain outside any count group is a group of one: its group level is
+ * its own module. A group module carries the scalar `members` (N), every
+ * member scalar summed over the members, `jain_fairness` over the members'
+ * cpu_time_ns, and every statistic pooled from the members' samples
+ * (st_rec_merge). */
+#define GRP_MAX_SCALARS 32
+#define GRP_MAX_STATS 8
+
+struct grp_scalar {
+    const char *name;               /* a metric name (a string literal) */
+    double sum;                     /* over the members */
+};
+
+struct grp_stat {
+    const char *name;
+    struct st_rec *rec;             /* the members' samples pooled */
+};
+
+struct rec_group {
+    const char *name;               /* the group as written; borrowed */
+    int members;
+    unsigned what;                  /* SCN_REC_* at the group level */
+    struct grp_scalar sc[GRP_MAX_SCALARS];
+    int nsc;
+    struct grp_stat st[GRP_MAX_STATS];
+    int nst;
+    double cpu_sum, cpu_sq;         /* ns, ns^2: members' cpu_time_ns, for Jain's index */
+    int cpu_n;
+};
+
+struct rec_plan {
+    struct store *db;
+    const struct scn *s;
+    unsigned *what;                 /* [ndomains] SCN_REC_* of the domain's own module */
+    int *group;                     /* [ndomains] index into groups, -1: none */
+    struct rec_group *groups;
+    int ngroups;
+};
+
+/* What the rules give domain d at one level (SCN_REC_PER_DOMAIN or
+ * SCN_REC_PER_GROUP); dflt if no rule covers it. */
+static unsigned rule_what(const struct scn_record_rule *rules, int n, const struct scn_domain *d,
+                          int level, unsigned dflt)
+{
+    for (int i = 0; i < n; i++) {
+        const struct scn_record_rule *r = &rules[i];
+        if ((r->per == level || r->per == SCN_REC_PER_BOTH)
+            && (!fnmatch(r->modules, d->name, 0) || !fnmatch(r->modules, d->group, 0)))
+            return r->what;
+    }
+    return dflt;
+}
+
+static void plan_free(struct rec_plan *p)
+{
+    for (int g = 0; g < p->ngroups; g++)
+        for (int k = 0; k < p->groups[g].nst; k++)
+            st_rec_free(p->groups[g].st[k].rec);
+    free(p->groups);
+    free(p->what);
+    free(p->group);
+}
+
+static int plan_new(struct rec_plan *p, struct store *db, const struct scn *s)
+{
+    static const struct scn_record_rule big_default[] = {
+        { (char *)"*", SCN_REC_ALL, SCN_REC_PER_GROUP, { NULL, 0, 0 } },
+        { (char *)"*", SCN_REC_SCALARS, SCN_REC_PER_DOMAIN, { NULL, 0, 0 } },
+    };
+    const struct scn_record_rule *rules = s->record;
+    int nrules = s->nrecord;
+    if (!s->record_given && s->ndomains > RUN_GROUP_DEFAULT_DOMAINS) {
+        rules = big_default;
+        nrules = 2;
+    }
+    size_t n = (size_t)(s->ndomains ? s->ndomains : 1);
+    *p = (struct rec_plan){ .db = db, .s = s, .what = calloc(n, sizeof *p->what),
+                            .group = calloc(n, sizeof *p->group),
+                            .groups = calloc(n, sizeof *p->groups) };
+    if (!p->what || !p->group || !p->groups) {
+        plan_free(p);
+        return -SIM_ENOMEM;
+    }
+    for (int d = 0; d < s->ndomains; d++) {
+        const struct scn_domain *dm = &s->domains[d];
+        unsigned own = rule_what(rules, nrules, dm, SCN_REC_PER_DOMAIN, SCN_REC_ALL);
+        unsigned grp = rule_what(rules, nrules, dm, SCN_REC_PER_GROUP, 0);
+        p->group[d] = -1;
+        if (dm->index < 0) {
+            p->what[d] = own | grp;
+            continue;
+        }
+        p->what[d] = own;
+        if (!grp)
+            continue;
+        int g = p->ngroups;
+        if (g > 0 && !strcmp(p->groups[g - 1].name, dm->group))
+            g--;                    /* members of a count group are adjacent */
+        else
+            p->groups[p->ngroups++] = (struct rec_group){ .name = dm->group, .what = grp };
+        p->groups[g].members++;
+        p->group[d] = g;
+    }
+    return 0;
+}
+
+/* A scalar of domain d: in its module and/or added to its group's. */
+static int rec_scalar(struct rec_plan *p, int d, const char *name, double v)
+{
+    int rc = 0;
+    if (p->what[d] & SCN_REC_SCALARS)
+        rc = store_scalar(p->db, p->s->domains[d].name, name, v);
+    if (p->group[d] < 0 || !(p->groups[p->group[d]].what & SCN_REC_SCALARS))
+        return rc;
+    struct rec_group *g = &p->groups[p->group[d]];
+    int k = 0;
+    while (k < g->nsc && strcmp(g->sc[k].name, name))
+        k++;
+    if (k == g->nsc) {
+        if (k == GRP_MAX_SCALARS)
+            return -SIM_ERANGE;
+        g->sc[g->nsc++] = (struct grp_scalar){ name, 0 };
+    }
+    g->sc[k].sum += v;
+    if (!strcmp(name, "cpu_time_ns") && p->s->domains[d].wl.type != SCN_WL_NONE) {
+        g->cpu_sum += v;
+        g->cpu_sq += v * v;
+        g->cpu_n++;
+    }
+    return rc;
+}
+
+/* A statistic of domain d: in its module (with or without its histogram)
+ * and/or pooled into its group's. */
+static int rec_stat(struct rec_plan *p, int d, const char *name, struct st_rec *rec)
+{
+    unsigned w = p->what[d];
+    if ((w & SCN_REC_STATISTICS)
+        && store_statistic_flags(p->db, p->s->domains[d].name, name, rec,
+                                 w & SCN_REC_HISTOGRAMS ? 0 : STORE_STAT_NO_HISTOGRAM) < 0)
+        return -SIM_EDB;
+    if (!rec || p->group[d] < 0 || !(p->groups[p->group[d]].what & SCN_REC_STATISTICS))
+        return 0;
+    struct rec_group *g = &p->groups[p->group[d]];
+    int k = 0;
+    while (k < g->nst && strcmp(g->st[k].name, name))
+        k++;
+    if (k == g->nst) {
+        if (k == GRP_MAX_STATS)
+            return -SIM_ERANGE;
+        struct st_rec *r = st_rec_new(0);
+        if (!r)
+            return -SIM_ENOMEM;
+        g->st[g->nst++] = (struct grp_stat){ name, r };
+    }
+    return st_rec_merge(g->st[k].rec, rec);
+}
+
+/* The group modules, after every domain's metrics. */
+static int record_groups(struct rec_plan *p)
+{
+    for (int i = 0; i < p->ngroups; i++) {
+        struct rec_group *g = &p->groups[i];
+        const char *m = g->name;
+        int rc = 0;
+        if (g->what & SCN_REC_SCALARS) {
+            rc |= store_scalar(p->db, m, "members", g->members);
+            for (int k = 0; k < g->nsc; k++)
+                rc |= store_scalar(p->db, m, g->sc[k].name, g->sc[k].sum);
+            rc |= store_scalar(p->db, m, "jain_fairness",
+                               g->cpu_n && g->cpu_sq > 0
+                                   ? g->cpu_sum * g->cpu_sum / (g->cpu_n * g->cpu_sq) : NAN);
+        }
+        for (int k = 0; rc == 0 && k < g->nst; k++)
+            rc = store_statistic_flags(p->db, m, g->st[k].name, g->st[k].rec,
+                                       g->what & SCN_REC_HISTOGRAMS ? 0
+                                                                    : STORE_STAT_NO_HISTOGRAM);
+        if (rc)
+            return -SIM_EDB;
+    }
+    return 0;
+}
+
 /* The I/O metrics of the split drivers (models/blk): per io domain and per
  * disk in use. */
-static int record_io_metrics(struct store *db, struct blk *b, const struct scn *s)
+static int record_io_metrics(struct rec_plan *p, struct blk *b, const struct scn *s)
 {
+    struct store *db = p->db;
     int rc = 0;
     for (int d = 0; b && d < s->ndomains; d++) {
         struct blk_dom_stats st;
         if (blk_dom_stats(b, d, &st) < 0 || !st.has_io)
             continue;
-        const char *m = s->domains[d].name;
-        rc |= store_scalar(db, m, "io_ops", (double)st.io_ops);
-        rc |= store_scalar(db, m, "io_bytes", (double)st.io_bytes);
-        rc |= store_scalar(db, m, "io_ops_per_s", st.io_ops_per_s);
-        rc |= store_scalar(db, m, "ring_full_stalls", (double)st.ring_full_stalls);
-        if (rc || store_statistic(db, m, "io_latency", blk_dom_io_latency(b, d)) < 0)
+        rc |= rec_scalar(p, d, "io_ops", (double)st.io_ops);
+        rc |= rec_scalar(p, d, "io_bytes", (double)st.io_bytes);
+        rc |= rec_scalar(p, d, "io_ops_per_s", st.io_ops_per_s);
+        rc |= rec_scalar(p, d, "ring_full_stalls", (double)st.ring_full_stalls);
+        if (rc || rec_stat(p, d, "io_latency", blk_dom_io_latency(b, d)) < 0)
             return -SIM_EDB;
     }
     for (int k = 0; b && k < s->ndevices; k++) {
@@ -339,23 +529,23 @@ static int record_nic(struct store *db, const char *m, const struct nic_stats *n
 }
 
 /* The network metrics of the server domains (models/net). */
-static int record_net_metrics(struct store *db, struct net *n, struct br *br,
+static int record_net_metrics(struct rec_plan *p, struct net *n, struct br *br,
                               const struct scn *s)
 {
+    struct store *db = p->db;
     int rc = 0;
     for (int d = 0; n && d < s->ndomains; d++) {
         struct net_dom_stats st;
         struct br_dom_stats vs = { 0 };
         if (net_dom_stats(n, d, &st) < 0 || !st.has_server)
             continue;
-        const char *m = s->domains[d].name;
         if (br && br_dom_stats(br, d, &vs) < 0)
             return -SIM_EINVAL;
-        rc |= store_scalar(db, m, "net_packets",
+        rc |= rec_scalar(p, d, "net_packets",
                            (double)(st.net_packets + vs.rx_packets + vs.tx_packets));
-        rc |= store_scalar(db, m, "requests_completed", (double)st.requests_completed);
-        rc |= store_scalar(db, m, "requests_per_s", st.requests_per_s);
-        if (rc || store_statistic(db, m, "net_latency", net_dom_latency(n, d)) < 0)
+        rc |= rec_scalar(p, d, "requests_completed", (double)st.requests_completed);
+        rc |= rec_scalar(p, d, "requests_per_s", st.requests_per_s);
+        if (rc || rec_stat(p, d, "net_latency", net_dom_latency(n, d)) < 0)
             return -SIM_EDB;
     }
     for (int k = 0; n && k < s->ndevices; k++) {
@@ -370,31 +560,31 @@ static int record_net_metrics(struct store *db, struct net *n, struct br *br,
 /* The metrics of the vifs (models/bridge): a pinger's ping_latency, the
  * echo clients' net_latency, and every vif domain's packets through it in
  * net_packets (plus its server front end's, if any). */
-static int record_br_metrics(struct store *db, struct br *br, struct net *n,
+static int record_br_metrics(struct rec_plan *p, struct br *br, struct net *n,
                              const struct scn *s)
 {
+    struct store *db = p->db;
     int rc = 0;
     for (int d = 0; br && d < s->ndomains; d++) {
         struct br_dom_stats st;
         struct net_dom_stats ns = { 0 };
         if (br_dom_stats(br, d, &st) < 0 || !st.has_vif)
             continue;
-        const char *m = s->domains[d].name;
         if (n && net_dom_stats(n, d, &ns) == 0 && ns.has_server)
             continue;       /* record_net_metrics counted them together */
-        rc |= store_scalar(db, m, "net_packets", (double)(st.rx_packets + st.tx_packets));
-        rc |= store_scalar(db, m, "ring_full_stalls", (double)st.ring_full_stalls);
+        rc |= rec_scalar(p, d, "net_packets", (double)(st.rx_packets + st.tx_packets));
+        rc |= rec_scalar(p, d, "ring_full_stalls", (double)st.ring_full_stalls);
         if (st.pings) {
-            rc |= store_scalar(db, m, "pings_sent", (double)st.pings_sent);
-            if (rc || store_statistic(db, m, "ping_latency", br_dom_ping_latency(br, d)) < 0)
+            rc |= rec_scalar(p, d, "pings_sent", (double)st.pings_sent);
+            if (rc || rec_stat(p, d, "ping_latency", br_dom_ping_latency(br, d)) < 0)
                 return -SIM_EDB;
         }
         if (st.echo) {
             double w = (double)s->duration;
-            rc |= store_scalar(db, m, "requests_completed", (double)st.echo_completed);
-            rc |= store_scalar(db, m, "requests_per_s",
+            rc |= rec_scalar(p, d, "requests_completed", (double)st.echo_completed);
+            rc |= rec_scalar(p, d, "requests_per_s",
                                w > 0 ? (double)st.echo_completed * 1e9 / w : 0);
-            if (rc || store_statistic(db, m, "net_latency", br_dom_echo_latency(br, d)) < 0)
+            if (rc || rec_stat(p, d, "net_latency", br_dom_echo_latency(br, d)) < 0)
                 return -SIM_EDB;
         }
     }
@@ -408,42 +598,41 @@ static int record_br_metrics(struct store *db, struct br *br, struct net *n,
 }
 
 /* The memory metrics of the mmu domains (models/mm). */
-static int record_mm_metrics(struct store *db, struct mm *mm, const struct scn *s)
+static int record_mm_metrics(struct rec_plan *p, struct mm *mm, const struct scn *s)
 {
     int rc = 0;
     for (int d = 0; mm && d < s->ndomains; d++) {
         struct mm_dom_stats st;
         if (mm_dom_stats(mm, d, &st) < 0 || !st.has_mmu)
             continue;
-        const char *m = s->domains[d].name;
-        rc |= store_scalar(db, m, "mmu_updates", (double)st.updates);
-        rc |= store_scalar(db, m, "mmu_batches", (double)st.batches);
-        rc |= store_scalar(db, m, "mmu_rejected", (double)st.rejected);
-        rc |= store_scalar(db, m, "mmu_validate_ns", (double)st.validate_ns);
+        rc |= rec_scalar(p, d, "mmu_updates", (double)st.updates);
+        rc |= rec_scalar(p, d, "mmu_batches", (double)st.batches);
+        rc |= rec_scalar(p, d, "mmu_rejected", (double)st.rejected);
+        rc |= rec_scalar(p, d, "mmu_validate_ns", (double)st.validate_ns);
     }
     return rc ? -SIM_EDB : 0;
 }
 
-static int record_metrics(struct store *db, struct hv *h, const struct run_result *r)
+static int record_metrics(struct rec_plan *p, struct hv *h, const struct run_result *r)
 {
+    struct store *db = p->db;
     int rc = 0;
     for (int d = 0; d < r->ndoms; d++) {
         const struct run_dom *x = &r->doms[d];
-        const char *m = x->name;
-        rc |= store_scalar(db, m, "cpu_time_ns", (double)x->cpu_time_ns);
-        rc |= store_scalar(db, m, "refill_ns", (double)x->refill_ns);
-        rc |= store_scalar(db, m, "cpu_share", x->cpu_share);
-        rc |= store_scalar(db, m, "cpu_util", x->cpu_util);
-        rc |= store_scalar(db, m, "dispatches", (double)x->dispatches);
-        rc |= store_scalar(db, m, "wakeups", (double)x->wakeups);
-        rc |= store_scalar(db, m, "blocks", (double)x->blocks);
-        rc |= store_scalar(db, m, "preemptions", (double)x->preemptions);
-        rc |= store_scalar(db, m, "runnable_wait_ns", (double)x->runnable_wait_ns);
-        rc |= store_scalar(db, m, "late_periods", (double)x->late_periods);
+        rc |= rec_scalar(p, d, "cpu_time_ns", (double)x->cpu_time_ns);
+        rc |= rec_scalar(p, d, "refill_ns", (double)x->refill_ns);
+        rc |= rec_scalar(p, d, "cpu_share", x->cpu_share);
+        rc |= rec_scalar(p, d, "cpu_util", x->cpu_util);
+        rc |= rec_scalar(p, d, "dispatches", (double)x->dispatches);
+        rc |= rec_scalar(p, d, "wakeups", (double)x->wakeups);
+        rc |= rec_scalar(p, d, "blocks", (double)x->blocks);
+        rc |= rec_scalar(p, d, "preemptions", (double)x->preemptions);
+        rc |= rec_scalar(p, d, "runnable_wait_ns", (double)x->runnable_wait_ns);
+        rc |= rec_scalar(p, d, "late_periods", (double)x->late_periods);
         if (rc)
             return -SIM_EDB;
-        if (store_statistic(db, m, "sched_latency", hv_dom_sched_latency(h, d)) < 0
-            || store_statistic(db, m, "evtchn_latency", hv_dom_evtchn_latency(h, d)) < 0)
+        if (rec_stat(p, d, "sched_latency", hv_dom_sched_latency(h, d)) < 0
+            || rec_stat(p, d, "evtchn_latency", hv_dom_evtchn_latency(h, d)) < 0)
             return -SIM_EDB;
     }
     for (int p = 0; p < r->npcpus; p++) {
@@ -829,16 +1018,23 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             rc = record_run_info(o->db, &sc, o->seed, o->replication);
         if (rc == 0)
             rc = record_point(o->db, o);
+        struct rec_plan plan;
         if (rc == 0)
-            rc = record_metrics(o->db, h, out);
-        if (rc == 0)
-            rc = record_io_metrics(o->db, b, &sc);
-        if (rc == 0)
-            rc = record_net_metrics(o->db, net, br, &sc);
-        if (rc == 0)
-            rc = record_br_metrics(o->db, br, net, &sc);
-        if (rc == 0)
-            rc = record_mm_metrics(o->db, mm, &sc);
+            rc = plan_new(&plan, o->db, &sc);
+        if (rc == 0) {
+            rc = record_metrics(&plan, h, out);
+            if (rc == 0)
+                rc = record_io_metrics(&plan, b, &sc);
+            if (rc == 0)
+                rc = record_net_metrics(&plan, net, br, &sc);
+            if (rc == 0)
+                rc = record_br_metrics(&plan, br, net, &sc);
+            if (rc == 0)
+                rc = record_mm_metrics(&plan, mm, &sc);
+            if (rc == 0)
+                rc = record_groups(&plan);
+            plan_free(&plan);
+        }
         if (rc == 0 && tl)
             rc = tl_write(o->db, tl, &sc);
         if (rc == 0)

@@ -116,6 +116,11 @@ struct run_opts {
     const char *record_trace;
 };
 
+/* Above this many domains, a scenario without `record:` records its count
+ * groups' metrics per group and only the scalars per domain
+ * (docs/results.md, "Count groups"). */
+#define RUN_GROUP_DEFAULT_DOMAINS 1000
+
 /* The --timeline window when none is given: the first 100 ms measured. */
 #define RUN_TIMELINE_DEFAULT_NS (100 * (sim_time_t)1000000)
 /* At most this many timeline and runq points are kept per run (about 24 B

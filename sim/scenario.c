@@ -24,6 +24,7 @@
 #include "sim/scenario.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -2015,6 +2016,84 @@ static int k_sweep_seen(struct ctx *c, const struct keydef *k, struct nref v, vo
     return 0;
 }
 
+/* record: a list of rules { modules, what, per }. */
+static const char *const rec_per_names[] = { "domain", "group", "both", NULL };
+static const char *const rec_what_names[] = { "scalars", "statistics", "histograms", NULL };
+
+static int k_rec_what(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    unsigned *what = dst;
+    if (!is_seq(&v))
+        return err(c, &v, "%s: expected a list such as [scalars, statistics, histograms], "
+                   "found %s", k->name, found(&v));
+    const struct keydef one = { k->name, k_enum, 0, rec_what_names, 0 };
+    *what = 0;
+    int rc = 0;
+    for (yaml_node_item_t *it = v.node->data.sequence.items.start;
+         it < v.node->data.sequence.items.top; it++) {
+        struct nref e = child(&v, *it);
+        int i = 0;
+        if (!e.node)
+            return err(c, &v, "unresolved alias in list");
+        int r = k_enum(c, &one, e, &i);
+        if (r < 0)
+            rc = r;
+        else
+            *what |= 1u << i;
+    }
+    return rc;
+}
+
+static const struct keydef record_rule_keys[] = {
+    { "modules", k_str, offsetof(struct scn_record_rule, modules), NULL, K_REQ },
+    { "what", k_rec_what, offsetof(struct scn_record_rule, what), NULL, 0 },
+    { "per", k_enum, offsetof(struct scn_record_rule, per), rec_per_names, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static int k_record(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn *s = dst;
+    if (!is_seq(&v))
+        return err(c, &v, "%s: expected a list of rules such as "
+                   "[{ modules: 'hog*', what: [scalars], per: group }], found %s",
+                   k->name, found(&v));
+    yaml_node_item_t *it = v.node->data.sequence.items.start;
+    int n = (int)(v.node->data.sequence.items.top - it);
+    s->record_given = true;
+    if (n == 0)
+        return 0;
+    s->record = calloc((size_t)n, sizeof *s->record);
+    if (!s->record)
+        return c->oom = true, -SIM_ENOMEM;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        struct nref e = child(&v, it[i]);
+        struct scn_record_rule *r = &s->record[s->nrecord++];
+        r->what = SCN_REC_ALL;
+        r->per = SCN_REC_PER_DOMAIN;
+        if (!e.node)
+            return err(c, &v, "unresolved alias in list");
+        set_loc(c, &e, &r->loc);
+        if (!is_map(&e) || is_null(&e)) {
+            rc = err(c, &e, "%s: each rule is a mapping with keys modules, what, per; found %s",
+                     k->name, found(&e));
+            continue;
+        }
+        int x = walk_map(c, e, record_rule_keys, r);
+        if (x < 0) {
+            rc = x;
+            continue;
+        }
+        if (!r->modules[0])
+            rc = err(c, &e, "%s: modules: the pattern is empty", k->name);
+        else if ((r->what & SCN_REC_HISTOGRAMS) && !(r->what & SCN_REC_STATISTICS))
+            rc = err(c, &e, "%s: what: histograms are written with their statistics: "
+                     "add 'statistics'", k->name);
+    }
+    return rc;
+}
+
 static const struct keydef top_keys[] = {
     { "name", k_str, offsetof(struct scn, name), NULL, K_REQ },
     { "description", k_str, offsetof(struct scn, description), NULL, 0 },
@@ -2027,6 +2106,7 @@ static const struct keydef top_keys[] = {
     { "devices", k_devices, 0, NULL, 0 },
     { "domains", k_domains, 0, NULL, K_REQ },
     { "sweep", k_sweep_seen, 0, NULL, 0 },
+    { "record", k_record, 0, NULL, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -2577,6 +2657,16 @@ static int finish(struct ctx *c, struct walk *w)
         rc = resolve_net(c, s);
     if (rc == 0)
         rc = check_ports(c, s);
+    for (int i = 0; rc == 0 && i < s->nrecord; i++) {
+        const struct scn_record_rule *rr = &s->record[i];
+        bool hit = false;
+        for (int d = 0; d < s->ndomains && !hit; d++)
+            hit = !fnmatch(rr->modules, s->domains[d].name, 0)
+                  || !fnmatch(rr->modules, s->domains[d].group, 0);
+        if (!hit)
+            rc = loc_err(c, &rr->loc, "record: modules '%s' matches no domain and no count "
+                         "group", rr->modules);
+    }
     return rc;
 }
 
@@ -3013,6 +3103,9 @@ void scn_free(struct scn *s)
     for (int i = 0; i < s->ndomains; i++)
         domain_free(&s->domains[i]);
     free(s->domains);
+    for (int i = 0; i < s->nrecord; i++)
+        free(s->record[i].modules);
+    free(s->record);
     free_sweep(s->sweep, s->nsweep);
     for (int i = 0; i < s->nfiles; i++)
         free(s->files[i].path);
@@ -3128,6 +3221,8 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&d->ping.target_loc, s->file);
         fix_loc(&d->echo.loc, s->file);
     }
+    for (int i = 0; i < s->nrecord; i++)
+        fix_loc(&s->record[i].loc, s->file);
     return s;
 }
 
@@ -3712,6 +3807,12 @@ char *scn_canonical(const struct scn *s)
             sb_printf(&b, "device %s served_by hypervisor %" PRId64 " irq_cpu %d\n", d->name,
                       d->hv_per_request, d->irq_cpu);
     }
+    /* Only when given, so the hashes of scenarios without it stay. */
+    if (s->record_given)
+        sb_printf(&b, "record %d\n", s->nrecord);
+    for (int i = 0; i < s->nrecord; i++)
+        sb_printf(&b, " rule %s what %u per %s\n", s->record[i].modules, s->record[i].what,
+                  rec_per_names[s->record[i].per]);
     for (int i = 0; i < s->nsweep; i++) {
         sb_printf(&b, "sweep %s", s->sweep[i].path);
         for (int j = 0; j < s->sweep[i].nvalues; j++)

@@ -263,6 +263,11 @@ struct scn {
     int ndevices;
     struct scn_domain *domains;     /* after count expansion, in file order */
     int ndomains;
+    /* record: which domain metrics the run writes, per module pattern
+     * (docs/scenario.md "record"); none given: the run driver's default. */
+    struct scn_record_rule *record;
+    int nrecord;
+    bool record_given;              /* the key is present (an empty list too) */
     struct scn_sweep_axis *sweep;
     int nsweep;
     uint64_t sweep_points;          /* product of the axes' lengths (1 if none) */
@@ -271,6 +276,22 @@ struct scn {
                                        sweep, also those its axes' values name */
     int nfiles;
     char hash[17];                  /* hex FNV-1a 64 of the canonical form */
+};
+
+/* One rule of `record:`. For a domain and a level (its own module, or its
+ * count group's), the first rule whose `per` covers the level and whose
+ * pattern matches the domain's name or its group's name decides what is
+ * written at that level. */
+enum scn_rec_per { SCN_REC_PER_DOMAIN, SCN_REC_PER_GROUP, SCN_REC_PER_BOTH };
+#define SCN_REC_SCALARS    1u       /* the domain scalars (cpu_time_ns, io_ops, ...) */
+#define SCN_REC_STATISTICS 2u       /* statistic rows and their NAME:pXX scalars */
+#define SCN_REC_HISTOGRAMS 4u       /* histogramBin rows of those statistics */
+#define SCN_REC_ALL (SCN_REC_SCALARS | SCN_REC_STATISTICS | SCN_REC_HISTOGRAMS)
+struct scn_record_rule {
+    char *modules;                  /* fnmatch(3) pattern */
+    unsigned what;                  /* SCN_REC_* bits; histograms imply statistics */
+    int per;                        /* enum scn_rec_per */
+    struct scn_loc loc;
 };
 
 /* Diagnostics collected by a failed load. */
