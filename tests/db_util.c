@@ -112,7 +112,7 @@ double xs_db_must_stat(sqlite3 *db, const char *run, const char *module, const c
                        const char *column)
 {
     static const char *const ok[] = { "statCount", "statMean", "statStddev",
-                                      "statSum",   "statMin",  "statMax" };
+                                      "statSum",   "statSqrsum", "statMin", "statMax" };
     bool known = false;
     for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++)
         known |= !strcmp(column, ok[k]);

@@ -502,6 +502,159 @@ START_TEST(refill_recorded)
 }
 END_TEST
 
+/* ---- record: rules and count groups ---- */
+
+#define GROUP_HOST(RECORD)                                                                  \
+    "name: grp\nseed: 3\nduration: 400ms\nwarmup: 50ms\n"                                    \
+    "machine:\n  pcpus: 2\n  costs: { context_switch: 3us, cache_refill: 0us }\n"           \
+    "scheduler:\n  name: bvt\n"                                                             \
+    "domains:\n  dom0:\n    privileged: true\n"                                              \
+    "  per:\n    count: 3\n"                                                                 \
+    "    workload: { type: periodic, period: 5ms, burst: { dist: exponential, mean: 1ms } }\n" \
+    "  hog:\n    count: 2\n    workload: { type: cpu }\n" RECORD
+
+static double col_sum(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = xs_db_prep(db, sql);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    double v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void close_rel(double got, double want, double rel, const char *what)
+{
+    ck_assert_msg(fabs(got - want) <= rel * fabs(want), "%s: %.17g, expected %.17g", what, got,
+                  want);
+}
+
+/* A group's statistic is its members' samples pooled: count, sum, sum of
+ * squares, min and max add up; mean and stddev follow from them; its
+ * histogram holds every sample. Its scalars are the members' sums. */
+START_TEST(group_pooled_from_members)
+{
+    struct scn *s = xs_db_load("grp.yaml", GROUP_HOST("record:\n  - { modules: '*', per: both }\n"),
+                               NULL, 0);
+    const char *path = tmpdb_path("group.db");
+    struct run_result r;
+    run_into(path, s, 3, 0, &r);
+    sqlite3 *db = xs_db_open_ro(path);
+    static const char *const stats[] = { "sched_latency", "evtchn_latency" };
+    for (size_t i = 0; i < N_OF(stats); i++) {
+        char sql[512];
+#define MEMBERS(COL)                                                                     \
+        (snprintf(sql, sizeof sql, "SELECT " COL " FROM statistic WHERE statName = '%s' " \
+                  "AND moduleName LIKE 'per.%%'", stats[i]), col_sum(db, sql))
+        double n = MEMBERS("sum(statCount)"), sum = MEMBERS("sum(statSum)");
+        double sq = MEMBERS("sum(statSqrsum)");
+        double mn = MEMBERS("min(statMin)"), mx = MEMBERS("max(statMax)");
+#undef MEMBERS
+        ck_assert_double_gt(n, 100);
+        ck_assert_double_eq(xs_db_must_stat(db, r.name, "per", stats[i], "statCount"), n);
+        close_rel(xs_db_must_stat(db, r.name, "per", stats[i], "statSum"), sum, 1e-12, "sum");
+        close_rel(xs_db_must_stat(db, r.name, "per", stats[i], "statSqrsum"), sq, 1e-12, "sqrsum");
+        ck_assert_double_eq(xs_db_must_stat(db, r.name, "per", stats[i], "statMin"), mn);
+        ck_assert_double_eq(xs_db_must_stat(db, r.name, "per", stats[i], "statMax"), mx);
+        close_rel(xs_db_must_stat(db, r.name, "per", stats[i], "statMean"), sum / n, 1e-9,
+                  "mean");
+        close_rel(xs_db_must_stat(db, r.name, "per", stats[i], "statStddev"),
+                  sqrt((sq - sum * sum / n) / (n - 1)), 1e-6, "stddev");
+        snprintf(sql, sizeof sql, "SELECT sum(binValue) FROM histogramBin JOIN statistic "
+                 "USING (statId) WHERE moduleName = 'per' AND statName = '%s'", stats[i]);
+        ck_assert_double_eq(col_sum(db, sql), n);
+    }
+    static const char *const summed[] = { "cpu_time_ns", "dispatches", "wakeups",
+                                          "runnable_wait_ns" };
+    for (size_t i = 0; i < N_OF(summed); i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT sum(scalarValue) FROM scalar WHERE scalarName = '%s' "
+                 "AND moduleName LIKE 'per.%%'", summed[i]);
+        ck_assert_double_eq(xs_db_must_scalar(db, r.name, "per", summed[i]), col_sum(db, sql));
+    }
+    ck_assert_double_eq(xs_db_must_scalar(db, r.name, "per", "members"), 3);
+    ck_assert_double_eq(xs_db_must_scalar(db, r.name, "hog", "members"), 2);
+    /* dom0 is a group of one: its own module, recorded once. */
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM scalar WHERE moduleName = 'dom0' "
+                                     "AND scalarName = 'cpu_time_ns'"), 1);
+    sqlite3_close(db);
+    run_result_free(&r);
+    scn_free(s);
+}
+END_TEST
+
+/* The first rule covering a level decides; unmatched domain levels record
+ * everything, unmatched group levels nothing. */
+START_TEST(record_rules_select)
+{
+    struct scn *s = xs_db_load("grp.yaml", GROUP_HOST(
+        "record:\n"
+        "  - { modules: hog, what: [scalars], per: group }\n"
+        "  - { modules: 'hog*', what: [], per: domain }\n"
+        "  - { modules: '*', what: [scalars, statistics], per: both }\n"
+        "  - { modules: per, what: [scalars], per: domain }\n"), NULL, 0);
+    const char *path = tmpdb_path("rules.db");
+    struct run_result r;
+    run_into(path, s, 3, 0, &r);
+    sqlite3 *db = xs_db_open_ro(path);
+    /* hog.*: nothing; hog: scalars only. */
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM scalar WHERE moduleName LIKE 'hog.%'"),
+                     0);
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM statistic WHERE moduleName LIKE 'hog%'"),
+                     0);
+    ck_assert_double_eq(xs_db_must_scalar(db, r.name, "hog", "members"), 2);
+    /* per.*, per and dom0: statistics without histograms (the third rule
+     * comes before the fourth). */
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM statistic WHERE moduleName IN "
+                                     "('per.0', 'per', 'dom0') AND statName = 'sched_latency'"), 3);
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM histogramBin"), 0);
+    ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM statistic WHERE isHistogram"), 0);
+    ck_assert_double_gt(xs_db_must_stat(db, r.name, "per", "sched_latency", "statCount"), 0);
+    sqlite3_close(db);
+    run_result_free(&r);
+    scn_free(s);
+}
+END_TEST
+
+/* Above RUN_GROUP_DEFAULT_DOMAINS domains, without `record:`: per-domain
+ * scalars, per-group everything; `record: []` brings back per-domain
+ * everything. */
+START_TEST(big_host_default)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "name: many\nseed: 1\nduration: 20ms\nwarmup: 0s\n"
+             "machine:\n  pcpus: 4\n"
+             "domains:\n  dom0:\n    privileged: true\n"
+             "  p:\n    count: %d\n    memory: 16MiB\n"
+             "    workload: { type: periodic, period: 10ms, burst: 10us }\n%s",
+             RUN_GROUP_DEFAULT_DOMAINS, _i ? "record: []\n" : "");
+    struct scn *s = xs_db_load("many.yaml", yaml, NULL, 0);
+    ck_assert_int_eq(s->ndomains, RUN_GROUP_DEFAULT_DOMAINS + 1);
+    const char *path = tmpdb_path(_i ? "many-all.db" : "many.db");
+    struct run_result r;
+    run_into(path, s, 1, 0, &r);
+    sqlite3 *db = xs_db_open_ro(path);
+    int64_t member_stats = xs_db_count(db, "SELECT count(*) FROM statistic WHERE moduleName "
+                                           "LIKE 'p.%'");
+    int64_t member_scalars = xs_db_count(db, "SELECT count(*) FROM scalar WHERE moduleName "
+                                             "LIKE 'p.%' AND scalarName = 'cpu_time_ns'");
+    ck_assert_int_eq(member_scalars, RUN_GROUP_DEFAULT_DOMAINS);
+    if (_i == 0) {
+        ck_assert_int_eq(member_stats, 0);
+        ck_assert_double_eq(xs_db_must_scalar(db, r.name, "p", "members"),
+                            RUN_GROUP_DEFAULT_DOMAINS);
+        ck_assert_double_gt(xs_db_must_stat(db, r.name, "p", "sched_latency", "statCount"), 0);
+    } else {
+        ck_assert_int_eq(member_stats, 2 * RUN_GROUP_DEFAULT_DOMAINS);
+        ck_assert_int_eq(xs_db_count(db, "SELECT count(*) FROM scalar WHERE moduleName = 'p'"),
+                         0);
+    }
+    sqlite3_close(db);
+    run_result_free(&r);
+    scn_free(s);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("run");
@@ -516,6 +669,9 @@ static Suite *make_suite(void)
     tcase_add_loop_test(tc, interrupted_leaves_nothing, 0, 3);
     tcase_add_test(tc, no_database);
     tcase_add_test(tc, refill_recorded);
+    tcase_add_test(tc, group_pooled_from_members);
+    tcase_add_test(tc, record_rules_select);
+    tcase_add_loop_test(tc, big_host_default, 0, 2);
     return s;
 }
 
