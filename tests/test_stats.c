@@ -444,6 +444,59 @@ START_TEST(ci_coverage_normal)
 }
 END_TEST
 
+/* Merging recorders equals recording every sample in one: exact fields
+ * equal, mean and stddev to rounding, the same buckets, the same exact
+ * quantiles while the total fits exact_cap and histogram quantiles past it. */
+START_TEST(merge_equals_one_recorder)
+{
+    size_t cap = _i ? 1000 : 0;
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 5);
+    struct st_rec *all = st_rec_new(cap), *dst = st_rec_new(cap);
+    for (int part = 0; part < 3; part++) {
+        struct st_rec *r = st_rec_new(cap);
+        for (int k = 0; k < 300 * (part + 1); k++) {
+            int64_t v = (int64_t)gsl_ran_lognormal(g, 8 + part, 1.5);
+            ck_assert_int_eq(st_rec_add(r, v), 0);
+            ck_assert_int_eq(st_rec_add(all, v), 0);
+        }
+        ck_assert_int_eq(st_rec_merge(dst, r), 0);
+        st_rec_free(r);
+    }
+    struct st_summary a, b;
+    st_rec_summary(all, &a);
+    st_rec_summary(dst, &b);
+    ck_assert_uint_eq(a.count, 1800);
+    ck_assert_uint_eq(a.count, b.count);
+    ck_assert_double_eq(a.sum, b.sum);
+    ck_assert_double_eq(a.sqrsum, b.sqrsum);
+    ck_assert_int_eq(a.min, b.min);
+    ck_assert_int_eq(a.max, b.max);
+    ck_assert_double_eq_tol(a.mean, b.mean, 1e-9 * a.mean);
+    ck_assert_double_eq_tol(a.stddev, b.stddev, 1e-9 * a.stddev);
+    ck_assert_int_eq(st_rec_is_exact(dst), st_rec_is_exact(all));
+    ck_assert_int_eq(st_rec_is_exact(dst), cap == 0);
+    for (double p = 0; p <= 1.0; p += 0.125) {
+        double qa, qb;
+        ck_assert_int_eq(st_rec_quantile(all, p, &qa, NULL), 0);
+        ck_assert_int_eq(st_rec_quantile(dst, p, &qb, NULL), 0);
+        ck_assert_double_eq(qa, qb);
+    }
+    struct st_bin_iter ia = ST_BIN_ITER_INIT, ib = ST_BIN_ITER_INIT;
+    int64_t la, wa, lb, wb;
+    uint64_t ca, cb;
+    while (st_rec_bin_next(all, &ia, &la, &wa, &ca)) {
+        ck_assert(st_rec_bin_next(dst, &ib, &lb, &wb, &cb));
+        ck_assert_int_eq(la, lb);
+        ck_assert_uint_eq(ca, cb);
+    }
+    ck_assert(!st_rec_bin_next(dst, &ib, &lb, &wb, &cb));
+    st_rec_free(all);
+    st_rec_free(dst);
+    gsl_rng_free(g);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
     Suite *s = suite_create("stats");
@@ -462,6 +515,7 @@ static Suite *stats_suite(void)
     tcase_add_test(tc, histogram_random_small_sets);
     tcase_add_test(tc, memory_bounded_for_any_input);
     tcase_add_test(tc, bins_cover_every_sample);
+    tcase_add_loop_test(tc, merge_equals_one_recorder, 0, 2);
     return s;
 }
 
