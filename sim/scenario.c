@@ -2392,6 +2392,49 @@ static int find_domain(struct ctx *c, const struct scn *s, const char *key, cons
  * target is another domain with a vif on the same bridge, which only a
  * driver domain has; a NIC carries echo clients or server/trace traffic,
  * not both. */
+/* Whether name is one the results store gives to the host or a pCPU. */
+static bool reserved_module(const char *name)
+{
+    if (!strcmp(name, "machine"))
+        return true;
+    if (strncmp(name, "pcpu", 4) || !name[4])
+        return false;
+    for (const char *p = name + 4; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+/* Every domain, count group and device is a module of the results (its
+ * moduleName), beside `machine` and `pcpuN`: two of them with one name
+ * would mix their rows. */
+static int check_module_names(struct ctx *c, struct scn *s)
+{
+    int rc = 0;
+    for (int i = 0; i < s->ndomains; i++) {
+        const struct scn_domain *d = &s->domains[i];
+        if (d->index > 0)
+            continue;               /* a group is checked once, at its first member */
+        const char *nm = d->index == 0 ? d->group : d->name;
+        if (reserved_module(nm))
+            rc = loc_err(c, &d->loc, "domain '%s': the results use this name for the %s; "
+                         "choose another name", nm, strcmp(nm, "machine") ? "pCPU of that "
+                         "number" : "host's own metrics");
+        for (int j = 0; j < s->ndevices; j++)
+            if (!strcmp(nm, s->devices[j].name))
+                rc = loc_err(c, &d->loc, "domain%s '%s': a device has the same name, and the "
+                             "results would mix their rows under one module; rename one of "
+                             "them", d->index == 0 ? " group" : "", nm);
+    }
+    for (int j = 0; j < s->ndevices; j++)
+        if (reserved_module(s->devices[j].name))
+            rc = loc_err(c, &s->devices[j].loc, "device '%s': the results use this name for "
+                         "the %s; choose another name", s->devices[j].name,
+                         strcmp(s->devices[j].name, "machine") ? "pCPU of that number"
+                                                               : "host's own metrics");
+    return rc;
+}
+
 static int resolve_net(struct ctx *c, struct scn *s)
 {
     int rc = 0;
@@ -2657,6 +2700,8 @@ static int finish(struct ctx *c, struct walk *w)
         rc = resolve_net(c, s);
     if (rc == 0)
         rc = check_ports(c, s);
+    if (rc == 0)
+        rc = check_module_names(c, s);
     for (int i = 0; rc == 0 && i < s->nrecord; i++) {
         const struct scn_record_rule *rr = &s->record[i];
         bool hit = false;
