@@ -558,11 +558,19 @@ static void kernel_end(struct hv_vcpu *v)
              sim_strerror(rc));
 }
 
-static bool upcall_begin(struct hv_vcpu *v)
+static bool upcall_take(struct hv_vcpu *v);
+
+/* Asked before every operation of every vCPU: the common "nothing
+ * pending" answer stays out of upcall_take's large frame. */
+static inline bool upcall_begin(struct hv_vcpu *v)
+{
+    return upcall_due(v) && upcall_take(v);
+}
+
+/* upcall_begin with the upcall due. */
+static __attribute__((noinline)) bool upcall_take(struct hv_vcpu *v)
 {
     struct hv *h = v->h;
-    if (!upcall_due(v))
-        return false;
     struct hv_dom *d = &h->doms[v->sv.domain];
     struct evtchn_fired fired[32];
     int n;

@@ -429,7 +429,8 @@ sim_time_t clk_now(struct clk_cpu *c)
     }
     if (t == c->now_at)
         return c->now_local;
-    cal_advance(c, &c->cal, t, &c->st.recalibrations);
+    if (c->cal.at <= t - c->p.epoch)    /* an epoch boundary passed: cal_advance's test */
+        cal_advance(c, &c->cal, t, &c->st.recalibrations);
     c->now_at = t;
     c->now_local = cal_local(&c->cal, tsc_at(c, t));
     return c->now_local;
