@@ -144,6 +144,11 @@ static int simulate(const struct bench_sim *sim)
                med > 0 ? (double)events / med : 0.0, rss, rounds,
                wall[rounds - 1] > 0 ? (double)events / wall[rounds - 1] : 0.0,
                wall[0] > 0 ? (double)events / wall[0] : 0.0);
+    if (!sim->mem_only && sim->hold_ns > 0 && events > 0) {
+        double ns = med * 1e9 / (double)events;
+        printf("%s%sholds scheduler=%s ns_per_event=%.1f hold_ns_per_event=%.1f "
+               "holds_per_event=%.2f\n", pre, sp, sched, ns, sim->hold_ns, ns / sim->hold_ns);
+    }
     fflush(stdout);
     return 0;
 }

@@ -8,6 +8,8 @@
  * Lines printed (the formats docs/performance.md documents):
  *   [PREFIX ]scheduler=S events=N sim_s=D wall_s=X events_per_s=Y
  *       peak_rss_kb=Z rounds=R events_per_s_min=A events_per_s_max=B
+ *   [PREFIX ]holds scheduler=S ns_per_event=E hold_ns_per_event=H
+ *       holds_per_event=E/H          (only when bench_sim.hold_ns is set)
  *   [PREFIX ]memory scheduler=S sim_s=D peak_rss_kb=Z
  *   memory empty peak_rss_kb=Z
  * events are ev_dispatched (run_result.events_total), wall_s the median of
@@ -40,6 +42,8 @@ struct bench_sim {
     double dur_s;                   /* s simulated */
     int rounds;                     /* 1 .. BENCH_MAX_ROUNDS */
     bool mem_only;                  /* print the memory line only */
+    double hold_ns;                 /* ns per hold of the same process's hold baseline,
+                                       or 0: if set, the holds line follows */
 };
 
 /* The options both benchmarks take: -d SECONDS, -r ROUNDS, -s SCHED

@@ -237,9 +237,14 @@ static void pcpu_sync(struct hv_pcpu *p, sim_time_t t)
     sim_time_t a = p->acct_t;
     if (t <= a)
         return;
-    int64_t sw = overlap(a, t, p->disp_t, p->sw_end);
-    int64_t ref = overlap(a, t, p->sw_end, p->ref_end);
-    int64_t st = overlap(a, t, p->st_start, p->st_end);
+    int64_t sw = 0, ref = 0, st = 0;
+    /* Most intervals start after the switch, refill and hypervisor work
+     * windows have all closed: all useful time. */
+    if (a < p->sw_end || a < p->ref_end || a < p->st_end) {
+        sw = overlap(a, t, p->disp_t, p->sw_end);
+        ref = overlap(a, t, p->sw_end, p->ref_end);
+        st = overlap(a, t, p->st_start, p->st_end);
+    }
     int64_t use = (t - a) - sw - ref - st;
     struct hv_vcpu *v = p->curr;
     p->switch_ns += sw;
@@ -556,11 +561,19 @@ static void kernel_end(struct hv_vcpu *v)
              sim_strerror(rc));
 }
 
-static bool upcall_begin(struct hv_vcpu *v)
+static bool upcall_take(struct hv_vcpu *v);
+
+/* Asked before every operation of every vCPU: the common "nothing
+ * pending" answer stays out of upcall_take's large frame. */
+static inline bool upcall_begin(struct hv_vcpu *v)
+{
+    return upcall_due(v) && upcall_take(v);
+}
+
+/* upcall_begin with the upcall due. */
+static __attribute__((noinline)) bool upcall_take(struct hv_vcpu *v)
 {
     struct hv *h = v->h;
-    if (!upcall_due(v))
-        return false;
     struct hv_dom *d = &h->doms[v->sv.domain];
     struct evtchn_fired fired[32];
     int n;

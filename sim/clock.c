@@ -48,6 +48,9 @@ struct clk_cal {
 struct clk_cpu {
     struct ev_loop *loop;       /* engine the interrupts are queued on */
     struct clk_params p;        /* validated copy */
+    uint64_t rate_q, rate_m;    /* tsc_rate(&p) = rate_q * 1e9 + rate_m, rate_m < 1e9 */
+    sim_time_t now_at;          /* ns engine time of the last NOW() (CLK_TIME_XEN3), or -1 */
+    sim_time_t now_local;       /* ns, what it read: the same instant reads the same */
     struct clk_cal cal;         /* CLK_TIME_XEN3: calibration in force at the last sync */
     struct clk_cpu *pit;        /* CLK_TIME_XEN2: the CPU whose TSC is latched (maybe itself) */
     struct clk_xen2_cal x2;     /* CLK_TIME_XEN2: the PIT CPU's boot calibration */
@@ -116,20 +119,31 @@ static u128 tsc_rate(const struct clk_params *p)
     return (u128)p->tsc_hz * (u128)(1000000000 + p->tsc_ppb);
 }
 
+/* x / 1e9 for the u128 sums below: a 64-bit division by a constant (a
+ * multiply) whenever x fits in 64 bits, as it does at any tsc_hz up to a
+ * few GHz, instead of the library's 128-bit division. */
+static inline u128 div_ns_per_s(u128 x)
+{
+    if ((x >> 64) == 0)
+        return (uint64_t)x / 1000000000u;
+    return x / NS_PER_S;
+}
+
 /*
  * Cycles counted from engine time 0 to t, floor(t * rate / 1e18), exact.
- * t * rate can exceed 2^128, so t is split into whole seconds and the rest:
- * with s*rate = q*1e9 + a, the floor is q + floor((a*1e9 + r*rate) / 1e18),
- * every term of which fits.
+ * t * rate can exceed 2^128, so both are split in base 1e9: with
+ * t = s*1e9 + r and rate = q*1e9 + m (c->rate_q, c->rate_m), the floor is
+ * s*q + floor((s*m + r*q + floor(r*m / 1e9)) / 1e9), every term of which
+ * fits (s*m and r*m in 64 bits). This is NOW()'s hot path: no 128-bit
+ * division unless tsc_hz is in the tens of GHz.
  */
-static u128 ticks_since_zero(const struct clk_params *p, sim_time_t t)
+static u128 ticks_since_zero(const struct clk_cpu *c, sim_time_t t)
 {
     if (t <= 0)
         return 0;
-    u128 rate = tsc_rate(p);
-    u128 s = (u128)t / NS_PER_S, r = (u128)t % NS_PER_S;
-    u128 a = s * rate;
-    return a / NS_PER_S + ((a % NS_PER_S) * NS_PER_S + r * rate) / NS2_PER_S2;
+    uint64_t s = (uint64_t)t / 1000000000u, r = (uint64_t)t % 1000000000u;
+    u128 x = (u128)(s * c->rate_m) + (u128)r * c->rate_q + (r * c->rate_m) / 1000000000u;
+    return (u128)s * c->rate_q + div_ns_per_s(x);
 }
 
 /*
@@ -149,9 +163,9 @@ static u128 engine_for_ticks(const struct clk_params *p, u128 d)
     return q1 * NS2_PER_S2 + q2 * NS_PER_S + (r2 * NS_PER_S + rate - 1) / rate;
 }
 
-static uint64_t tsc_at(const struct clk_params *p, sim_time_t t)
+static uint64_t tsc_at(const struct clk_cpu *c, sim_time_t t)
 {
-    return p->tsc_offset + (uint64_t)ticks_since_zero(p, t);
+    return c->p.tsc_offset + (uint64_t)ticks_since_zero(c, t);
 }
 
 sim_time_t clk_scale_delta(uint64_t scale_q32, uint64_t delta)
@@ -203,12 +217,13 @@ static sim_time_t cal_local(const struct clk_cal *cal, uint64_t tsc)
  * the new slope aims local time at true time one epoch later (docs/clock.md
  * derives the error bound).
  */
-static void cal_advance(const struct clk_params *p, struct clk_cal *cal, sim_time_t t,
+static void cal_advance(const struct clk_cpu *c, struct clk_cal *cal, sim_time_t t,
                         uint64_t *count)
 {
+    const struct clk_params *p = &c->p;
     while (cal->at <= t - p->epoch) {
         sim_time_t b = cal->at + p->epoch;
-        uint64_t tsc_b = tsc_at(p, b);
+        uint64_t tsc_b = tsc_at(c, b);
         sim_time_t local_b = cal_local(cal, tsc_b);
         uint64_t scale = clk_calib_scale(p->epoch, local_b - b, tsc_b - cal->tsc_stamp,
                                          cal->scale);
@@ -268,22 +283,22 @@ sim_time_t clk_xen2_tick_time(int64_t k)
 
 /* The TSC of CPU p shifted right by `shift`, without the 64-bit wrap: its
  * low 32 bits are what Xen's (u32)(tsc >> shift) reads, wrap or not. */
-static u128 x2_shifted(const struct clk_params *p, unsigned shift, sim_time_t t)
+static u128 x2_shifted(const struct clk_cpu *c, unsigned shift, sim_time_t t)
 {
-    return ((u128)p->tsc_offset + ticks_since_zero(p, t)) >> shift;
+    return ((u128)c->p.tsc_offset + ticks_since_zero(c, t)) >> shift;
 }
 
 /* The PIT CPU's shifted TSC latched at interrupt k, low 32 bits. */
 static uint32_t x2_latch(const struct clk_cpu *c, int64_t k)
 {
-    return (uint32_t)x2_shifted(&c->pit->p, c->x2.shift, clk_xen2_tick_time(k));
+    return (uint32_t)x2_shifted(c->pit, c->x2.shift, clk_xen2_tick_time(k));
 }
 
 /* get_s_time() before the monotonic clamp, on CPU c at engine time t. */
 static sim_time_t x2_raw(const struct clk_cpu *c, sim_time_t t)
 {
     int64_t k = x2_tick_index(t);
-    uint32_t low = (uint32_t)x2_shifted(&c->p, c->x2.shift, t);
+    uint32_t low = (uint32_t)x2_shifted(c, c->x2.shift, t);
     int32_t delta = (int32_t)(low - x2_latch(c, k));
     if (delta < 0)
         delta = 0;
@@ -332,7 +347,7 @@ static int x2_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t
         if (d > INT32_MAX)
             continue;
         uint32_t latch = x2_latch(c, k);
-        u128 v0 = x2_shifted(p, c->x2.shift, start);
+        u128 v0 = x2_shifted(c, c->x2.shift, start);
         if ((int32_t)((uint32_t)v0 - latch) >= (int32_t)d) {
             *t = start;
             return 0;
@@ -372,6 +387,10 @@ struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
         if (!pit)
             clk_xen2_calibrate(p->tsc_hz, p->tsc_ppb, &c->x2);
     }
+    u128 rate = tsc_rate(p);
+    c->rate_q = (uint64_t)(rate / NS_PER_S);
+    c->rate_m = (uint64_t)(rate % NS_PER_S);
+    c->now_at = -1;
     c->irq_ev = EV_NONE;
     return c;
 }
@@ -395,7 +414,7 @@ const struct clk_params *clk_cpu_params(const struct clk_cpu *c)
 
 uint64_t clk_tsc(const struct clk_cpu *c, sim_time_t t)
 {
-    return tsc_at(&c->p, t);
+    return tsc_at(c, t);
 }
 
 sim_time_t clk_now(struct clk_cpu *c)
@@ -408,8 +427,13 @@ sim_time_t clk_now(struct clk_cpu *c)
         c->pit->x2_last = now;
         return now;
     }
-    cal_advance(&c->p, &c->cal, t, &c->st.recalibrations);
-    return cal_local(&c->cal, tsc_at(&c->p, t));
+    if (t == c->now_at)
+        return c->now_local;
+    if (c->cal.at <= t - c->p.epoch)    /* an epoch boundary passed: cal_advance's test */
+        cal_advance(c, &c->cal, t, &c->st.recalibrations);
+    c->now_at = t;
+    c->now_local = cal_local(&c->cal, tsc_at(c, t));
+    return c->now_local;
 }
 
 int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local)
@@ -424,8 +448,8 @@ int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local)
     if (t < c->cal.at)
         return -SIM_ERANGE;
     struct clk_cal cal = c->cal;
-    cal_advance(&c->p, &cal, t, NULL);
-    *local = cal_local(&cal, tsc_at(&c->p, t));
+    cal_advance(c, &cal, t, NULL);
+    *local = cal_local(&cal, tsc_at(c, t));
     return 0;
 }
 
@@ -448,8 +472,8 @@ int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
     const struct clk_params *p = &c->p;
     sim_time_t now = ev_now(c->loop);
     struct clk_cal cal = c->cal;
-    cal_advance(p, &cal, now, NULL);
-    if (cal_local(&cal, tsc_at(p, now)) >= local) {
+    cal_advance(c, &cal, now, NULL);
+    if (cal_local(&cal, tsc_at(c, now)) >= local) {
         *t = now;
         return 0;
     }
@@ -477,7 +501,7 @@ int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
             *t = (sim_time_t)tc > now ? (sim_time_t)tc : now;
             return 0;
         }
-        cal_advance(p, &cal, cal.at + p->epoch, NULL);
+        cal_advance(c, &cal, cal.at + p->epoch, NULL);
     }
 }
 

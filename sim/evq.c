@@ -13,10 +13,10 @@
  * with no tuning and no bad worst case, which is why this is not a calendar
  * or ladder queue.
  *
- * Layout. The heap is an array of 16-byte POD entries {key, tag} with
- * tag = seq << 25 | tracked << 24 | slot, compared as (key, tag): seq is
- * unique and sits in the high bits, so this is (key, seq) order and the low
- * bits never decide. The root lives at physical index 3 and the children of
+ * Layout. The heap is an array of 16-byte POD entries {key, tag} (the key
+ * stored with its sign bit flipped), tag = seq << 25 | tracked << 24 | slot,
+ * compared as (key, tag): seq is unique and sits in the high bits, so this
+ * is (key, seq) order and the low bits never decide. The root lives at physical index 3 and the children of
  * p at 4p-8..4p-5, so with a 64-byte aligned array every group of four
  * siblings is exactly one cache line and parent/child index math is a shift,
  * never a division. Beside the heap, per slot: slot[] {fn, arg} (16 bytes,
@@ -84,9 +84,11 @@
 #define NIL UINT32_MAX          /* end of the free-slot list */
 #define MIN_CAP 16u
 #define LINE 64u                /* cache line: one group of 4 siblings */
+#define PREFETCH_SLOTS 2048u    /* slot tables beyond this (32 KiB) get the pop's prefetch */
 
 struct evq_ent {
-    int64_t key;                /* owner's timeline, e.g. ns */
+    uint64_t ukey;              /* owner's key (e.g. ns) with its sign bit flipped
+                                   (to_ukey), so unsigned order is signed key order */
     uint64_t tag;               /* seq << 25 | tracked << 24 | slot */
 };
 
@@ -116,15 +118,27 @@ struct evq {
 static_assert(sizeof(struct evq_ent) == 16, "heap entries must stay 16-byte POD");
 static_assert(EVQ_MAX_PENDING == (size_t)1 << SLOT_BITS, "slot field is 24 bits");
 
-/* (key, tag) order as one unsigned 128-bit comparison (key with its sign bit
- * flipped on top), which gcc compiles to cmp/sbb, not branches: which child
- * is smallest is a coin toss with random times, and the mispredicts of the
- * branchy form made a hold about 2x slower at 1e3-1e4 pending (bench/hold). */
+static inline uint64_t to_ukey(int64_t key)
+{
+    return (uint64_t)key ^ (UINT64_C(1) << 63);
+}
+
+static inline int64_t from_ukey(uint64_t ukey)
+{
+    return (int64_t)(ukey ^ (UINT64_C(1) << 63));
+}
+
+/* (key, tag) order as one unsigned 128-bit comparison (the biased key on
+ * top), which gcc compiles to cmp/sbb, not branches: which child is
+ * smallest is a coin toss with random times, and the mispredicts of the
+ * branchy form made a hold about 2x slower at 1e3-1e4 pending (bench/hold).
+ * Keys are stored biased so that the comparison, a sift's inner step, does
+ * no flipping of its own. */
 static inline bool ent_lt(const struct evq_ent *a, const struct evq_ent *b)
 {
     __extension__ typedef unsigned __int128 u128;
-    u128 x = (u128)((uint64_t)a->key ^ (UINT64_C(1) << 63)) << 64 | a->tag;
-    u128 y = (u128)((uint64_t)b->key ^ (UINT64_C(1) << 63)) << 64 | b->tag;
+    u128 x = (u128)a->ukey << 64 | a->tag;
+    u128 y = (u128)b->ukey << 64 | b->tag;
     return x < y;
 }
 
@@ -370,7 +384,7 @@ int evq_push(struct evq *q, int64_t key, ev_fn *fn, void *arg, ev_id *id)
     if (q->hole && likely(q->seq <= SEQ_MAX)) {
         /* Replace-top: the root is free, sift the new entry down from it. */
         uint32_t s = slot_take(q, fn, arg, id != NULL);
-        struct evq_ent e = { key, q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
+        struct evq_ent e = { to_ukey(key), q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
         q->hole = false;
         sift_down(q, ROOT, e);
         if (id)
@@ -389,7 +403,7 @@ int evq_push(struct evq *q, int64_t key, ev_fn *fn, void *arg, ev_id *id)
             return rc;
     }
     uint32_t s = slot_take(q, fn, arg, id != NULL);
-    struct evq_ent e = { key, q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
+    struct evq_ent e = { to_ukey(key), q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
     q->n++;
     sift_up(q, ROOT + q->n - 1, e);
     if (id)
@@ -402,7 +416,7 @@ bool evq_peek(const struct evq *q, int64_t *key)
     if (q->n == 0)
         return false;
     if (!q->hole) {
-        *key = q->heap[ROOT].key;
+        *key = from_ukey(q->heap[ROOT].ukey);
         return true;
     }
     /* With the root vacated, the minimum is the least of its children (a
@@ -412,7 +426,7 @@ bool evq_peek(const struct evq *q, int64_t *key)
     for (uint32_t i = c + 1; i < end && i < c + 4; i++)
         if (ent_lt(&a[i], &a[m]))
             m = i;
-    *key = a[m].key;
+    *key = from_ukey(a[m].ukey);
     return true;
 }
 
@@ -422,7 +436,7 @@ static inline void take_root(struct evq *q, int64_t *key, ev_fn **fn, void **arg
     const struct evq_ent *top = &q->heap[ROOT];
     uint32_t s = ent_slot(top);
     const struct evq_slot *sl = &q->slot[s];
-    *key = top->key;
+    *key = from_ukey(top->ukey);
     *fn = sl->fn;
     *arg = sl->u.arg;
     slot_release(q, s, (top->tag & TRACKED) != 0);
@@ -437,7 +451,11 @@ static inline void take_root(struct evq *q, int64_t *key, ev_fn **fn, void **arg
      * load of a hold: without this bench/hold ran at ~2x the bare heap at
      * 1e5-1e6 pending instead of ~1.3x. Fetching all four now, a whole
      * event ahead, hides it; siblings stay children for several pops, so
-     * most of these prefetches hit in cache. */
+     * most of these prefetches hit in cache. A slot table that fits in L1
+     * (a simulated host keeps a few dozen events pending) gains nothing
+     * from it, and the three compares were ~4% of an event there. */
+    if (q->used <= PREFETCH_SLOTS)
+        return;
     const struct evq_ent *a = q->heap;
     uint32_t c = first_child(ROOT), end = ROOT + q->n, m = c;
     for (uint32_t i = c + 1; i < end && i < c + 4; i++)
@@ -459,7 +477,7 @@ int evq_pop_until(struct evq *q, int64_t limit, int64_t *key, ev_fn **fn, void *
 {
     if (q->hole)
         fill_hole(q);
-    if (unlikely(q->n == 0) || q->heap[ROOT].key > limit)
+    if (unlikely(q->n == 0) || q->heap[ROOT].ukey > to_ukey(limit))
         return -SIM_ENOENT;
     take_root(q, key, fn, arg);
     return 0;
@@ -488,7 +506,7 @@ int evq_move(struct evq *q, ev_id id, int64_t key)
         return -SIM_ENOENT;
     if (q->hole)
         fill_hole(q);
-    struct evq_ent e = { key, next_tag(q, s) };   /* may renumber: read pos after */
+    struct evq_ent e = { to_ukey(key), next_tag(q, s) };   /* may renumber: read pos after */
     reseat(q, q->pos[s], e);
     return 0;
 }
@@ -503,7 +521,7 @@ bool evq_key_of(const struct evq *q, ev_id id, int64_t *key)
     uint32_t s = id_slot(q, id);
     if (s == NIL)
         return false;
-    *key = q->heap[q->pos[s]].key;
+    *key = from_ukey(q->heap[q->pos[s]].ukey);
     return true;
 }
 
