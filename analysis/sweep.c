@@ -119,8 +119,9 @@ static void point_index(const struct sweep_plan *p, uint64_t point, int *idx)
 }
 
 /* A point's scenario, built from the parse tree the plan keeps (the YAML
- * is not read again). */
-static struct scn *load_point(const struct sweep_plan *p, uint64_t point,
+ * is not read again); with `full` false, without its copy of the sweep
+ * (scn_prep_settings: enough to name its runs). */
+static struct scn *load_point(const struct sweep_plan *p, uint64_t point, bool full,
                               struct scn_diags **diags)
 {
     *diags = NULL;
@@ -128,7 +129,8 @@ static struct scn *load_point(const struct sweep_plan *p, uint64_t point,
     if (!idx)
         return NULL;
     point_index(p, point, idx);
-    struct scn *s = scn_prep_point(p->prep, idx, diags);
+    struct scn *s = full ? scn_prep_point(p->prep, idx, diags)
+                         : scn_prep_settings(p->prep, idx, diags);
     free(idx);
     return s;
 }
@@ -202,7 +204,7 @@ static int plan_runs(struct sweep_plan *p, struct scn_diags **diags, char *err, 
     if (!pt)
         goto oom;
     for (uint64_t point = 0; point < p->npoints; point++) {
-        struct scn *built = build ? load_point(p, point, diags) : NULL;
+        struct scn *built = build ? load_point(p, point, false, diags) : NULL;
         if (build && !built) {
             free(pt);
             if (!*diags)
@@ -439,7 +441,7 @@ struct scn *sweep_plan_load_run(const struct sweep_plan *p, size_t i, struct scn
     *diags = NULL;
     if (i >= p->nruns)
         return NULL;
-    return load_point(p, p->runs[i].point, diags);
+    return load_point(p, p->runs[i].point, true, diags);
 }
 
 /* ------------------------------------------------------------------------

@@ -3507,8 +3507,16 @@ const struct scn *scn_prep_base(const struct scn_prep *p)
 }
 
 /* A deep copy of the sweep axes, for a point that keeps them. */
+static unsigned long scn_sweep_copies;   /* copy_sweep calls in this process */
+
+unsigned long scn_sweep_copy_count(void)
+{
+    return __atomic_load_n(&scn_sweep_copies, __ATOMIC_RELAXED);
+}
+
 static struct scn_sweep_axis *copy_sweep(const struct scn_sweep_axis *sw, int n)
 {
+    __atomic_fetch_add(&scn_sweep_copies, 1, __ATOMIC_RELAXED);
     struct scn_sweep_axis *v = calloc((size_t)n + 1, sizeof *v);
     for (int i = 0; v && i < n; i++) {
         v[i] = (struct scn_sweep_axis){ .path = strdup(sw[i].path), .loc = sw[i].loc,
@@ -3529,7 +3537,11 @@ static struct scn_sweep_axis *copy_sweep(const struct scn_sweep_axis *sw, int n)
 
 /* Point idx built from the parse tree; `keep`: with a copy of the sweep
  * (the run records it), else only validated and NULL returned. */
-static struct scn *prep_build(struct scn_prep *p, const int *idx, bool keep,
+/* What prep_build returns: nothing (validation only), the point without
+ * the sweep, or the point with its copy of the sweep. */
+enum prep_keep { PREP_DISCARD, PREP_SETTINGS, PREP_FULL };
+
+static struct scn *prep_build(struct scn_prep *p, const int *idx, enum prep_keep keep,
                               struct scn_diags **diags)
 {
     *diags = NULL;
@@ -3550,16 +3562,18 @@ static struct scn *prep_build(struct scn_prep *p, const int *idx, bool keep,
     if (push_point(c, p->root, base, p->axes, idx) == 0)
         s = build(c, p->root, base->file);
     drop_front(c, c->novr - before);
-    if (s && !keep) {
+    if (s && keep == PREP_DISCARD) {
         scn_free(s);
         s = NULL;
     } else if (s) {
         memcpy(s->hash, base->hash, sizeof s->hash);
         s->sweep_points = base->sweep_points;
-        if ((s->sweep = copy_sweep(base->sweep, base->nsweep)))
-            s->nsweep = base->nsweep;
-        else
-            c->oom = true;
+        if (keep == PREP_FULL && base->nsweep) {
+            if ((s->sweep = copy_sweep(base->sweep, base->nsweep)))
+                s->nsweep = base->nsweep;
+            else
+                c->oom = true;
+        }
     }
     if (c->diags->n || c->oom) {
         scn_free(s);
@@ -3571,14 +3585,19 @@ static struct scn *prep_build(struct scn_prep *p, const int *idx, bool keep,
 
 struct scn *scn_prep_point(struct scn_prep *p, const int *idx, struct scn_diags **diags)
 {
-    return prep_build(p, idx, true, diags);
+    return prep_build(p, idx, PREP_FULL, diags);
+}
+
+struct scn *scn_prep_settings(struct scn_prep *p, const int *idx, struct scn_diags **diags)
+{
+    return prep_build(p, idx, PREP_SETTINGS, diags);
 }
 
 int scn_prep_check(struct scn_prep *p, const int *idx, struct scn_diags **diags)
 {
     if (!p->c.diags)
         return -SIM_ENOMEM;
-    prep_build(p, idx, false, diags);
+    prep_build(p, idx, PREP_DISCARD, diags);
     return !*diags ? 0 : scn_diags_count(*diags) ? -SIM_EBADINPUT : -SIM_ENOMEM;
 }
 

@@ -333,6 +333,11 @@ struct scn_prep *scn_prep_buffer(const char *name, const char *text, size_t len,
 const struct scn *scn_prep_base(const struct scn_prep *p);
 /* idx: one value index per axis of the base's sweep. */
 struct scn *scn_prep_point(struct scn_prep *p, const int *idx, struct scn_diags **diags);
+/* The same point's resolved settings without the copy of the sweep a
+ * point carries (nsweep 0; sweep_points and the hash as the base's): for
+ * planning, where copying every axis per point would cost the square of
+ * the points. */
+struct scn *scn_prep_settings(struct scn_prep *p, const int *idx, struct scn_diags **diags);
 /* The same point validated only (without the copy of the sweep a point
  * carries): 0, or -SIM_EBADINPUT with *diags set, or -SIM_ENOMEM. */
 int scn_prep_check(struct scn_prep *p, const int *idx, struct scn_diags **diags);
@@ -342,6 +347,10 @@ void scn_prep_free(struct scn_prep *p);
  * preparations; not --set values): lets tests check that a plan parses
  * its scenario once. */
 unsigned long scn_parse_count(void);
+/* How many times a point's copy of the sweep block has been made (each
+ * copies every value of every axis): lets tests check that planning a
+ * sweep that must build its points makes none. */
+unsigned long scn_sweep_copy_count(void);
 
 /* All diagnostics as text, each "FILE:LINE:COL: message" followed by the
  * source line and a caret; malloc'ed, caller frees. NULL if out of memory. */
