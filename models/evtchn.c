@@ -357,6 +357,11 @@ bool evtchn_upcall_pending(const struct evtchn *e, int dom, int vcpu)
            && (e->dom[dom].upcall_pending >> vcpu & 1);
 }
 
+const uint64_t *evtchn_upcall_word(const struct evtchn *e, int dom)
+{
+    return dom_ok(e, dom) ? &e->dom[dom].upcall_pending : NULL;
+}
+
 int evtchn_port_info(const struct evtchn *e, int dom, int port,
                      struct evtchn_port_info *out)
 {

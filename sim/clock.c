@@ -46,11 +46,9 @@ struct clk_cal {
 };
 
 struct clk_cpu {
-    struct ev_loop *loop;       /* engine the interrupts are queued on */
+    struct clk_cpu_pub pub;     /* first: the loop and NOW()'s cache, read by clk_now() */
     struct clk_params p;        /* validated copy */
     uint64_t rate_q, rate_m;    /* tsc_rate(&p) = rate_q * 1e9 + rate_m, rate_m < 1e9 */
-    sim_time_t now_at;          /* ns engine time of the last NOW() (CLK_TIME_XEN3), or -1 */
-    sim_time_t now_local;       /* ns, what it read: the same instant reads the same */
     struct clk_cal cal;         /* CLK_TIME_XEN3: calibration in force at the last sync */
     struct clk_cpu *pit;        /* CLK_TIME_XEN2: the CPU whose TSC is latched (maybe itself) */
     struct clk_xen2_cal x2;     /* CLK_TIME_XEN2: the PIT CPU's boot calibration */
@@ -319,7 +317,7 @@ static sim_time_t x2_raw(const struct clk_cpu *c, sim_time_t t)
 static int x2_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
 {
     const struct clk_params *p = &c->p;
-    sim_time_t now = ev_now(c->loop);
+    sim_time_t now = ev_now(c->pub.loop);
     if (c->pit->x2_last >= local || x2_raw(c, now) >= local) {
         *t = now;
         return 0;
@@ -370,12 +368,12 @@ struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
     if (!loop || clk_params_check(p) < 0)
         return NULL;
     struct clk_cpu *pit = p->time == CLK_TIME_XEN2 ? p->pit_cpu : NULL;
-    if (pit && (pit->loop != loop || pit->p.time != CLK_TIME_XEN2 || pit->pit != pit))
+    if (pit && (pit->pub.loop != loop || pit->p.time != CLK_TIME_XEN2 || pit->pit != pit))
         return NULL;
     struct clk_cpu *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->loop = loop;
+    c->pub.loop = loop;
     c->p = *p;
     /* Boot happens at engine time 0 with what calibration believed the TSC
      * frequency to be; the TSC's real error shows up as drift. */
@@ -390,7 +388,7 @@ struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
     u128 rate = tsc_rate(p);
     c->rate_q = (uint64_t)(rate / NS_PER_S);
     c->rate_m = (uint64_t)(rate % NS_PER_S);
-    c->now_at = -1;
+    c->pub.now_at = -1;
     c->irq_ev = EV_NONE;
     return c;
 }
@@ -400,7 +398,7 @@ void clk_cpu_free(struct clk_cpu *c)
     if (!c)
         return;
     if (c->irq_ev != EV_NONE)
-        ev_cancel(c->loop, c->irq_ev);
+        ev_cancel(c->pub.loop, c->irq_ev);
     for (size_t i = 1; i <= c->nheap; i++)
         c->heap[i]->pos = 0;
     free(c->heap);
@@ -417,9 +415,9 @@ uint64_t clk_tsc(const struct clk_cpu *c, sim_time_t t)
     return tsc_at(c, t);
 }
 
-sim_time_t clk_now(struct clk_cpu *c)
+sim_time_t clk_now_read(struct clk_cpu *c)
 {
-    sim_time_t t = ev_now(c->loop);
+    sim_time_t t = ev_now(c->pub.loop);
     if (c->p.time == CLK_TIME_XEN2) {
         sim_time_t now = x2_raw(c, t);
         if (now < c->pit->x2_last)
@@ -427,13 +425,13 @@ sim_time_t clk_now(struct clk_cpu *c)
         c->pit->x2_last = now;
         return now;
     }
-    if (t == c->now_at)
-        return c->now_local;
+    if (t == c->pub.now_at)
+        return c->pub.now_local;
     if (c->cal.at <= t - c->p.epoch)    /* an epoch boundary passed: cal_advance's test */
         cal_advance(c, &c->cal, t, &c->st.recalibrations);
-    c->now_at = t;
-    c->now_local = cal_local(&c->cal, tsc_at(c, t));
-    return c->now_local;
+    c->pub.now_at = t;
+    c->pub.now_local = cal_local(&c->cal, tsc_at(c, t));
+    return c->pub.now_local;
 }
 
 int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local)
@@ -470,7 +468,7 @@ int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
     if (c->p.time == CLK_TIME_XEN2)
         return x2_engine_at(c, local, t);
     const struct clk_params *p = &c->p;
-    sim_time_t now = ev_now(c->loop);
+    sim_time_t now = ev_now(c->pub.loop);
     struct clk_cal cal = c->cal;
     cal_advance(c, &cal, now, NULL);
     if (cal_local(&cal, tsc_at(c, now)) >= local) {
@@ -646,9 +644,9 @@ static int arm(struct clk_cpu *c, sim_time_t at, bool apic, sim_time_t deadline)
 {
     int rc;
     if (c->irq_ev != EV_NONE) {
-        rc = ev_move(c->loop, c->irq_ev, at);
+        rc = ev_move(c->pub.loop, c->irq_ev, at);
     } else {
-        rc = ev_at(c->loop, at, softirq, c, &c->irq_ev);
+        rc = ev_at(c->pub.loop, at, softirq, c, &c->irq_ev);
         if (rc < 0)
             c->irq_ev = EV_NONE;
     }
@@ -675,14 +673,14 @@ static int reprogram(struct clk_cpu *c)
     struct clk_timer *top = heap_top(c);
     if (!top) {
         if (c->irq_ev != EV_NONE)
-            ev_cancel(c->loop, c->irq_ev);
+            ev_cancel(c->pub.loop, c->irq_ev);
         c->irq_ev = EV_NONE;
         return 0;
     }
     sim_time_t first = top->expires;
     if (c->irq_ev != EV_NONE && first == c->prog_for)
         return 0;
-    sim_time_t now_e = ev_now(c->loop);
+    sim_time_t now_e = ev_now(c->pub.loop);
     sim_time_t now_l = clk_now(c);
     sim_time_t delay;
     if (is_due(c, first, now_l) || !apic_delay(c, first, now_l, &delay))
@@ -704,7 +702,7 @@ static void reprogram_after_softirq(struct clk_cpu *c, sim_time_t now_l)
     if (!top)
         return;
     sim_time_t first = top->expires;
-    sim_time_t now_e = ev_now(c->loop);
+    sim_time_t now_e = ev_now(c->pub.loop);
     sim_time_t delay;
     if (apic_delay(c, first, now_l, &delay) && delay > 0) {
         arm(c, sat_add(now_e, delay), true, first);
@@ -732,9 +730,9 @@ static void softirq(void *arg)
      * once: the interrupt does not cut in ahead of work that completes at
      * the instant it fires. Events queued at that instant meanwhile come
      * after it. A re-queue that fails leaves the interrupt taken now. */
-    sim_time_t at = ev_now(c->loop);
-    if (c->irq_is_apic && !c->irq_deferred && ev_next_time(c->loop) == at
-        && ev_at(c->loop, at, softirq, c, &c->irq_ev) == 0) {
+    sim_time_t at = ev_now(c->pub.loop);
+    if (c->irq_is_apic && !c->irq_deferred && ev_next_time(c->pub.loop) == at
+        && ev_at(c->pub.loop, at, softirq, c, &c->irq_ev) == 0) {
         c->irq_deferred = true;
         return;
     }

@@ -151,6 +151,13 @@ START_TEST(notify_pending_once)
     ck_assert(!in.pending);                 /* only the remote end */
     ck_assert(evtchn_upcall_pending(e, 1, 0));
     ck_assert(!evtchn_upcall_pending(e, 0, 0));
+    /* the word hv keeps a pointer to reads the same bits, live */
+    const uint64_t *w1 = evtchn_upcall_word(e, 1);
+    ck_assert_ptr_nonnull(w1);
+    ck_assert_uint_eq(*w1, 1);
+    ck_assert_uint_eq(*evtchn_upcall_word(e, 0), 0);
+    ck_assert_ptr_null(evtchn_upcall_word(e, 2));
+    ck_assert_ptr_null(evtchn_upcall_word(e, -1));
     ck_assert_int_eq(k.n, 1);
     ck_assert_int_eq(k.last_dom, 1);
     ck_assert_int_eq(k.last_vcpu, 0);
@@ -170,6 +177,7 @@ START_TEST(notify_pending_once)
     ck_assert_int_eq(f[0].port, p1);
     ck_assert(f[0].latency_ns == 4000);
     ck_assert(!evtchn_upcall_pending(e, 1, 0));
+    ck_assert_uint_eq(*w1, 0);
     ck_assert_int_eq(evtchn_consume(e, 1, 0, 6000, f, 4), 0);
 
     /* after consumption a notify kicks again; the other direction works */
