@@ -532,12 +532,17 @@ size_t clk_timers_pending(const struct clk_cpu *c)
  * CLK_ORDER_FIFO it compares (expires, seq), a total order, so the top is
  * always the earliest-set of the earliest timers whatever the layout.
  */
-static bool before(const struct clk_cpu *c, const struct clk_timer *a,
-                   const struct clk_timer *b)
+static inline bool before_in(bool fifo, const struct clk_timer *a, const struct clk_timer *b)
 {
     if (a->expires != b->expires)
         return a->expires < b->expires;
-    return c->p.timer_order == CLK_ORDER_FIFO && a->seq < b->seq;
+    return fifo && a->seq < b->seq;
+}
+
+static bool before(const struct clk_cpu *c, const struct clk_timer *a,
+                   const struct clk_timer *b)
+{
+    return before_in(c->p.timer_order == CLK_ORDER_FIFO, a, b);
 }
 
 static void heap_place(struct clk_cpu *c, size_t pos, struct clk_timer *t)
@@ -546,29 +551,42 @@ static void heap_place(struct clk_cpu *c, size_t pos, struct clk_timer *t)
     t->pos = pos;
 }
 
+/* The sifts keep the array, its length and the order rule in locals: their
+ * stores through timer pointers would otherwise make the compiler reload
+ * them at every level. */
+
 static void heap_up(struct clk_cpu *c, size_t pos)
 {
-    struct clk_timer *t = c->heap[pos];
-    while (pos > 1 && before(c, t, c->heap[pos / 2])) {
-        heap_place(c, pos, c->heap[pos / 2]);
+    struct clk_timer **h = c->heap;
+    bool fifo = c->p.timer_order == CLK_ORDER_FIFO;
+    struct clk_timer *t = h[pos];
+    while (pos > 1 && before_in(fifo, t, h[pos / 2])) {
+        h[pos] = h[pos / 2];
+        h[pos]->pos = pos;
         pos /= 2;
     }
-    heap_place(c, pos, t);
+    h[pos] = t;
+    t->pos = pos;
 }
 
 static void heap_down(struct clk_cpu *c, size_t pos)
 {
-    struct clk_timer *t = c->heap[pos];
+    struct clk_timer **h = c->heap;
+    size_t n = c->nheap;
+    bool fifo = c->p.timer_order == CLK_ORDER_FIFO;
+    struct clk_timer *t = h[pos];
     size_t nxt;
-    while ((nxt = 2 * pos) <= c->nheap) {
-        if (nxt + 1 <= c->nheap && before(c, c->heap[nxt + 1], c->heap[nxt]))
+    while ((nxt = 2 * pos) <= n) {
+        if (nxt + 1 <= n && before_in(fifo, h[nxt + 1], h[nxt]))
             nxt++;
-        if (before(c, t, c->heap[nxt]))
+        if (before_in(fifo, t, h[nxt]))
             break;
-        heap_place(c, pos, c->heap[nxt]);
+        h[pos] = h[nxt];
+        h[pos]->pos = pos;
         pos = nxt;
     }
-    heap_place(c, pos, t);
+    h[pos] = t;
+    t->pos = pos;
 }
 
 /* Xen's remove_entry: the last entry fills the hole, then rises if it sorts
