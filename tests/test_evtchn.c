@@ -349,6 +349,14 @@ START_TEST(close_ports)
     /* rebind: the freed port is reused */
     ck_assert_int_eq(evtchn_bind_interdomain(e, 1, 0, p0, &p), 0);
     ck_assert_int_eq(p, p1);
+    /* it delivers: neither the close of the pending port nor the binds
+     * (which reset the ports they take) leave the domain's pending count
+     * short, which would end the consume's scan before it */
+    ck_assert_int_eq(evtchn_notify(e, 0, p0, 5), 0);
+    struct evtchn_fired f[2];
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 9, f, 2), 1);
+    ck_assert_int_eq(f[0].port, p1);
+    ck_assert(f[0].latency_ns == 4);
     /* virq and pirq can be bound again after close */
     evtchn_bind_virq(e, 1, EVTCHN_VIRQ_TIMER, &t);
     ck_assert_int_eq(evtchn_close(e, 1, t), 0);
