@@ -159,7 +159,8 @@ static inline uint32_t parent(uint32_t p)
 }
 
 /* Place e in the hole at h, moving smaller children up until e fits. */
-static inline void sift_down(struct evq *q, uint32_t h, struct evq_ent e)
+static inline __attribute__((always_inline)) void sift_down(struct evq *q, uint32_t h,
+                                                         struct evq_ent e)
 {
     struct evq_ent *a = q->heap;
     uint32_t *pos = q->pos;
