@@ -240,8 +240,10 @@ static void reseat(struct evq *q, uint32_t h, struct evq_ent e)
         sift_down(q, h, e);
 }
 
-/* Refill the root hole with the last entry. */
-static inline void fill_hole(struct evq *q)
+/* Refill the root hole with the last entry. Kept out of line: the hot
+ * paths (a pop, a push into the hole) rarely need it, and inlining its
+ * sift made their frames save every register on every call. */
+static __attribute__((noinline)) void fill_hole(struct evq *q)
 {
     q->hole = false;
     q->n--;
@@ -385,18 +387,11 @@ void evq_free(struct evq *q)
     free(q);
 }
 
-int evq_push(struct evq *q, int64_t key, ev_fn *fn, void *arg, ev_id *id)
+/* A push with no root hole to fill (or at the end of the sequence space):
+ * out of line, for the same reason as fill_hole. */
+static __attribute__((noinline)) int push_append(struct evq *q, int64_t key, ev_fn *fn,
+                                                 void *arg, ev_id *id)
 {
-    if (q->hole && likely(q->seq <= SEQ_MAX)) {
-        /* Replace-top: the root is free, sift the new entry down from it. */
-        uint32_t s = slot_take(q, fn, arg, id != NULL);
-        struct evq_ent e = { to_ukey(key), q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
-        q->hole = false;
-        sift_down(q, ROOT, e);
-        if (id)
-            *id = make_id(q, s);
-        return 0;
-    }
     if (unlikely(q->seq > SEQ_MAX))
         renumber(q);            /* also fills the hole, if any */
     if (q->hole)
@@ -412,6 +407,20 @@ int evq_push(struct evq *q, int64_t key, ev_fn *fn, void *arg, ev_id *id)
     struct evq_ent e = { to_ukey(key), q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
     q->n++;
     sift_up(q, ROOT + q->n - 1, e);
+    if (id)
+        *id = make_id(q, s);
+    return 0;
+}
+
+int evq_push(struct evq *q, int64_t key, ev_fn *fn, void *arg, ev_id *id)
+{
+    if (!q->hole || unlikely(q->seq > SEQ_MAX))
+        return push_append(q, key, fn, arg, id);
+    /* Replace-top: the root is free, sift the new entry down from it. */
+    uint32_t s = slot_take(q, fn, arg, id != NULL);
+    struct evq_ent e = { to_ukey(key), q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
+    q->hole = false;
+    sift_down(q, ROOT, e);
     if (id)
         *id = make_id(q, s);
     return 0;
