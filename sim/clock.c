@@ -642,10 +642,14 @@ static bool apic_delay(const struct clk_cpu *c, sim_time_t deadline, sim_time_t 
     i128 left = (i128)deadline - now_l;
     if (left <= 0)
         return false;
-    u128 ticks = (u128)left * (u128)c->p.apic_hz / NS_PER_S;
+    u128 ticks = div_ns_per_s((u128)left * (u128)c->p.apic_hz);
     if (ticks == 0)
         return false;
-    u128 ns = ticks * NS_PER_S / (u128)c->p.apic_hz;
+    /* A 64-bit division whenever the product fits (any deadline up to
+     * seconds away at APIC rates up to GHz), not the library's 128-bit one. */
+    u128 x = ticks * NS_PER_S;
+    u128 ns = (x >> 64) == 0 ? (u128)((uint64_t)x / (uint64_t)c->p.apic_hz)
+                             : x / (u128)c->p.apic_hz;
     *delay = ns > (u128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)ns;
     return true;
 }
