@@ -554,7 +554,6 @@ static void heap_place(struct clk_cpu *c, size_t pos, struct clk_timer *t)
 /* The sifts keep the array, its length and the order rule in locals: their
  * stores through timer pointers would otherwise make the compiler reload
  * them at every level. */
-
 static void heap_up(struct clk_cpu *c, size_t pos)
 {
     struct clk_timer **h = c->heap;
