@@ -31,6 +31,8 @@ struct dom {
     int cap;
     int virq_port[EVTCHN_NR_VIRQS];     /* 0 = not bound */
     uint64_t upcall_pending;    /* bit k: vCPU k's evtchn_upcall_pending */
+    int npending;               /* ports pending (masked or not): a consume's scan stops
+                                   once it has passed them all */
     struct evtchn_stats st;
 };
 
@@ -110,8 +112,10 @@ static int alloc_port(struct evtchn *e, int dom)
     return first;
 }
 
-static void reset_port(struct port *p)
+static void reset_port(struct dom *d, struct port *p)
 {
+    if (p->pending)
+        d->npending--;
     p->state = EVTCHN_FREE;
     p->pending = p->masked = false;
     p->vcpu = 0;
@@ -142,6 +146,7 @@ static void set_pending(struct evtchn *e, int dom, int port, sim_time_t now)
         return;
     }
     p->pending = true;
+    d->npending++;
     p->pending_since = now;
     if (p->masked) {
         d->st.masked++;
@@ -158,7 +163,7 @@ int evtchn_alloc_unbound(struct evtchn *e, int dom, int remote_dom, int *port)
     if (p < 0)
         return p;
     struct port *pp = &e->dom[dom].port[p];
-    reset_port(pp);
+    reset_port(&e->dom[dom], pp);
     pp->state = EVTCHN_UNBOUND;
     pp->remote_dom = (int32_t)remote_dom;
     *port = p;
@@ -179,7 +184,7 @@ int evtchn_bind_interdomain(struct evtchn *e, int dom, int remote_dom,
     if (p < 0)
         return p;
     struct port *lp = &e->dom[dom].port[p];
-    reset_port(lp);
+    reset_port(&e->dom[dom], lp);
     lp->state = EVTCHN_INTERDOMAIN;
     lp->remote_dom = (int32_t)remote_dom;
     lp->remote_port = (int16_t)remote_port;
@@ -199,7 +204,7 @@ int evtchn_bind_virq(struct evtchn *e, int dom, int virq, int *port)
     int p = alloc_port(e, dom);
     if (p < 0)
         return p;
-    reset_port(&d->port[p]);
+    reset_port(d, &d->port[p]);
     d->port[p].state = EVTCHN_VIRQ;
     d->port[p].irq = (int16_t)virq;
     d->virq_port[virq] = p;
@@ -217,7 +222,7 @@ int evtchn_bind_pirq(struct evtchn *e, int dom, int pirq, int *port)
     if (p < 0)
         return p;
     struct port *pp = &e->dom[dom].port[p];
-    reset_port(pp);
+    reset_port(&e->dom[dom], pp);
     pp->state = EVTCHN_PIRQ;
     pp->irq = (int16_t)pirq;
     e->pirq[pirq].dom = (int32_t)dom;
@@ -251,7 +256,7 @@ int evtchn_close(struct evtchn *e, int dom, int port)
     default:
         break;
     }
-    reset_port(p);
+    reset_port(&e->dom[dom], p);
     return 0;
 }
 
@@ -330,9 +335,12 @@ int evtchn_consume(struct evtchn *e, int dom, int vcpu, sim_time_t now,
     uint64_t bit = UINT64_C(1) << vcpu;
     d->upcall_pending &= ~bit;
     int n = 0;
-    for (int i = 1; i < d->cap; i++) {
+    for (int i = 1, left = d->npending; i < d->cap && left > 0; i++) {
         struct port *p = &d->port[i];
-        if (!p->pending || p->masked || p->vcpu != vcpu)
+        if (!p->pending)
+            continue;
+        left--;
+        if (p->masked || p->vcpu != vcpu)
             continue;
         if (n == max) {
             d->upcall_pending |= bit;   /* more to do; no kick: it is running */
@@ -340,6 +348,7 @@ int evtchn_consume(struct evtchn *e, int dom, int vcpu, sim_time_t now,
         }
         sim_time_t lat = now - p->pending_since;
         p->pending = false;
+        d->npending--;
         out[n].port = i;
         out[n].latency_ns = lat;
         n++;
@@ -355,6 +364,11 @@ bool evtchn_upcall_pending(const struct evtchn *e, int dom, int vcpu)
 {
     return dom_ok(e, dom) && (unsigned)vcpu < EVTCHN_MAX_VCPUS
            && (e->dom[dom].upcall_pending >> vcpu & 1);
+}
+
+const uint64_t *evtchn_upcall_word(const struct evtchn *e, int dom)
+{
+    return dom_ok(e, dom) ? &e->dom[dom].upcall_pending : NULL;
 }
 
 int evtchn_port_info(const struct evtchn *e, int dom, int port,

@@ -166,6 +166,11 @@ int evtchn_consume(struct evtchn *e, int dom, int vcpu, sim_time_t now,
 /* Whether vCPU vcpu of dom has its upcall pending (false for bad
  * arguments). */
 bool evtchn_upcall_pending(const struct evtchn *e, int dom, int vcpu);
+/* The word whose bit k is vCPU k's upcall_pending in dom, as
+ * evtchn_upcall_pending reads it; NULL for bad arguments. It stays at the
+ * same address for e's lifetime, so a caller that tests the bit on every
+ * operation keeps the pointer instead of calling. */
+const uint64_t *evtchn_upcall_word(const struct evtchn *e, int dom);
 int evtchn_port_info(const struct evtchn *e, int dom, int port,
                      struct evtchn_port_info *out);
 int evtchn_get_stats(const struct evtchn *e, int dom, struct evtchn_stats *out);

@@ -103,6 +103,9 @@ struct hv_vcpu {
     bool wake_pending;              /* woken, not dispatched since */
     sim_time_t woke_at;             /* ns engine time of that wake */
     struct clk_timer sleep_timer;   /* the workload's SLEEP deadline */
+    const uint64_t *upcall_word;    /* its domain's upcall_pending bits (evtchn_upcall_word);
+                                       NULL for an idle vCPU */
+    uint64_t upcall_bit;            /* its own bit in *upcall_word */
     uint64_t dispatches, wakeups, blocks, preemptions, yields, upcalls;
 };
 
@@ -539,8 +542,7 @@ static void do_block(struct hv_pcpu *p, struct hv_vcpu *v)
  * not in its handler already. */
 static bool upcall_due(const struct hv_vcpu *v)
 {
-    return !v->sv.is_idle && !v->in_upcall
-           && evtchn_upcall_pending(v->h->ev, v->sv.domain, v->sv.vcpu);
+    return !v->sv.is_idle && !v->in_upcall && (*v->upcall_word & v->upcall_bit);
 }
 
 /*
@@ -1136,6 +1138,8 @@ static int build_vcpus(struct hv *h, uint32_t replication, unsigned flags, char 
                                          .is_idle = false, .runnable = false, .dom = dom };
             v->paused = true;
             v->rs = HV_RS_OFFLINE;
+            v->upcall_word = evtchn_upcall_word(h->ev, d);
+            v->upcall_bit = k < EVTCHN_MAX_VCPUS ? UINT64_C(1) << k : 0;
             clk_timer_init(&v->sleep_timer, p->clk, sleep_timer_fn, v);
             struct wl_env env = { .s = h->s, .dom = d, .vcpu = k, .replication = replication };
             v->wl = wl_new(&env, flags & HV_STUB_UNSUPPORTED, err, errlen);

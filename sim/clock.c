@@ -46,11 +46,9 @@ struct clk_cal {
 };
 
 struct clk_cpu {
-    struct ev_loop *loop;       /* engine the interrupts are queued on */
+    struct clk_cpu_pub pub;     /* first: the loop and NOW()'s cache, read by clk_now() */
     struct clk_params p;        /* validated copy */
     uint64_t rate_q, rate_m;    /* tsc_rate(&p) = rate_q * 1e9 + rate_m, rate_m < 1e9 */
-    sim_time_t now_at;          /* ns engine time of the last NOW() (CLK_TIME_XEN3), or -1 */
-    sim_time_t now_local;       /* ns, what it read: the same instant reads the same */
     struct clk_cal cal;         /* CLK_TIME_XEN3: calibration in force at the last sync */
     struct clk_cpu *pit;        /* CLK_TIME_XEN2: the CPU whose TSC is latched (maybe itself) */
     struct clk_xen2_cal x2;     /* CLK_TIME_XEN2: the PIT CPU's boot calibration */
@@ -319,7 +317,7 @@ static sim_time_t x2_raw(const struct clk_cpu *c, sim_time_t t)
 static int x2_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
 {
     const struct clk_params *p = &c->p;
-    sim_time_t now = ev_now(c->loop);
+    sim_time_t now = ev_now(c->pub.loop);
     if (c->pit->x2_last >= local || x2_raw(c, now) >= local) {
         *t = now;
         return 0;
@@ -370,12 +368,12 @@ struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
     if (!loop || clk_params_check(p) < 0)
         return NULL;
     struct clk_cpu *pit = p->time == CLK_TIME_XEN2 ? p->pit_cpu : NULL;
-    if (pit && (pit->loop != loop || pit->p.time != CLK_TIME_XEN2 || pit->pit != pit))
+    if (pit && (pit->pub.loop != loop || pit->p.time != CLK_TIME_XEN2 || pit->pit != pit))
         return NULL;
     struct clk_cpu *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->loop = loop;
+    c->pub.loop = loop;
     c->p = *p;
     /* Boot happens at engine time 0 with what calibration believed the TSC
      * frequency to be; the TSC's real error shows up as drift. */
@@ -390,7 +388,7 @@ struct clk_cpu *clk_cpu_new(struct ev_loop *loop, const struct clk_params *p)
     u128 rate = tsc_rate(p);
     c->rate_q = (uint64_t)(rate / NS_PER_S);
     c->rate_m = (uint64_t)(rate % NS_PER_S);
-    c->now_at = -1;
+    c->pub.now_at = -1;
     c->irq_ev = EV_NONE;
     return c;
 }
@@ -400,7 +398,7 @@ void clk_cpu_free(struct clk_cpu *c)
     if (!c)
         return;
     if (c->irq_ev != EV_NONE)
-        ev_cancel(c->loop, c->irq_ev);
+        ev_cancel(c->pub.loop, c->irq_ev);
     for (size_t i = 1; i <= c->nheap; i++)
         c->heap[i]->pos = 0;
     free(c->heap);
@@ -417,9 +415,9 @@ uint64_t clk_tsc(const struct clk_cpu *c, sim_time_t t)
     return tsc_at(c, t);
 }
 
-sim_time_t clk_now(struct clk_cpu *c)
+sim_time_t clk_now_read(struct clk_cpu *c)
 {
-    sim_time_t t = ev_now(c->loop);
+    sim_time_t t = ev_now(c->pub.loop);
     if (c->p.time == CLK_TIME_XEN2) {
         sim_time_t now = x2_raw(c, t);
         if (now < c->pit->x2_last)
@@ -427,13 +425,13 @@ sim_time_t clk_now(struct clk_cpu *c)
         c->pit->x2_last = now;
         return now;
     }
-    if (t == c->now_at)
-        return c->now_local;
+    if (t == c->pub.now_at)
+        return c->pub.now_local;
     if (c->cal.at <= t - c->p.epoch)    /* an epoch boundary passed: cal_advance's test */
         cal_advance(c, &c->cal, t, &c->st.recalibrations);
-    c->now_at = t;
-    c->now_local = cal_local(&c->cal, tsc_at(c, t));
-    return c->now_local;
+    c->pub.now_at = t;
+    c->pub.now_local = cal_local(&c->cal, tsc_at(c, t));
+    return c->pub.now_local;
 }
 
 int clk_local_at(const struct clk_cpu *c, sim_time_t t, sim_time_t *local)
@@ -470,7 +468,7 @@ int clk_engine_at(const struct clk_cpu *c, sim_time_t local, sim_time_t *t)
     if (c->p.time == CLK_TIME_XEN2)
         return x2_engine_at(c, local, t);
     const struct clk_params *p = &c->p;
-    sim_time_t now = ev_now(c->loop);
+    sim_time_t now = ev_now(c->pub.loop);
     struct clk_cal cal = c->cal;
     cal_advance(c, &cal, now, NULL);
     if (cal_local(&cal, tsc_at(c, now)) >= local) {
@@ -534,12 +532,17 @@ size_t clk_timers_pending(const struct clk_cpu *c)
  * CLK_ORDER_FIFO it compares (expires, seq), a total order, so the top is
  * always the earliest-set of the earliest timers whatever the layout.
  */
-static bool before(const struct clk_cpu *c, const struct clk_timer *a,
-                   const struct clk_timer *b)
+static inline bool before_in(bool fifo, const struct clk_timer *a, const struct clk_timer *b)
 {
     if (a->expires != b->expires)
         return a->expires < b->expires;
-    return c->p.timer_order == CLK_ORDER_FIFO && a->seq < b->seq;
+    return fifo && a->seq < b->seq;
+}
+
+static bool before(const struct clk_cpu *c, const struct clk_timer *a,
+                   const struct clk_timer *b)
+{
+    return before_in(c->p.timer_order == CLK_ORDER_FIFO, a, b);
 }
 
 static void heap_place(struct clk_cpu *c, size_t pos, struct clk_timer *t)
@@ -548,29 +551,41 @@ static void heap_place(struct clk_cpu *c, size_t pos, struct clk_timer *t)
     t->pos = pos;
 }
 
+/* The sifts keep the array, its length and the order rule in locals: their
+ * stores through timer pointers would otherwise make the compiler reload
+ * them at every level. */
 static void heap_up(struct clk_cpu *c, size_t pos)
 {
-    struct clk_timer *t = c->heap[pos];
-    while (pos > 1 && before(c, t, c->heap[pos / 2])) {
-        heap_place(c, pos, c->heap[pos / 2]);
+    struct clk_timer **h = c->heap;
+    bool fifo = c->p.timer_order == CLK_ORDER_FIFO;
+    struct clk_timer *t = h[pos];
+    while (pos > 1 && before_in(fifo, t, h[pos / 2])) {
+        h[pos] = h[pos / 2];
+        h[pos]->pos = pos;
         pos /= 2;
     }
-    heap_place(c, pos, t);
+    h[pos] = t;
+    t->pos = pos;
 }
 
 static void heap_down(struct clk_cpu *c, size_t pos)
 {
-    struct clk_timer *t = c->heap[pos];
+    struct clk_timer **h = c->heap;
+    size_t n = c->nheap;
+    bool fifo = c->p.timer_order == CLK_ORDER_FIFO;
+    struct clk_timer *t = h[pos];
     size_t nxt;
-    while ((nxt = 2 * pos) <= c->nheap) {
-        if (nxt + 1 <= c->nheap && before(c, c->heap[nxt + 1], c->heap[nxt]))
+    while ((nxt = 2 * pos) <= n) {
+        if (nxt + 1 <= n && before_in(fifo, h[nxt + 1], h[nxt]))
             nxt++;
-        if (before(c, t, c->heap[nxt]))
+        if (before_in(fifo, t, h[nxt]))
             break;
-        heap_place(c, pos, c->heap[nxt]);
+        h[pos] = h[nxt];
+        h[pos]->pos = pos;
         pos = nxt;
     }
-    heap_place(c, pos, t);
+    h[pos] = t;
+    t->pos = pos;
 }
 
 /* Xen's remove_entry: the last entry fills the hole, then rises if it sorts
@@ -626,10 +641,14 @@ static bool apic_delay(const struct clk_cpu *c, sim_time_t deadline, sim_time_t 
     i128 left = (i128)deadline - now_l;
     if (left <= 0)
         return false;
-    u128 ticks = (u128)left * (u128)c->p.apic_hz / NS_PER_S;
+    u128 ticks = div_ns_per_s((u128)left * (u128)c->p.apic_hz);
     if (ticks == 0)
         return false;
-    u128 ns = ticks * NS_PER_S / (u128)c->p.apic_hz;
+    /* A 64-bit division whenever the product fits (any deadline up to
+     * seconds away at APIC rates up to GHz), not the library's 128-bit one. */
+    u128 x = ticks * NS_PER_S;
+    u128 ns = (x >> 64) == 0 ? (u128)((uint64_t)x / (uint64_t)c->p.apic_hz)
+                             : x / (u128)c->p.apic_hz;
     *delay = ns > (u128)SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)ns;
     return true;
 }
@@ -646,9 +665,9 @@ static int arm(struct clk_cpu *c, sim_time_t at, bool apic, sim_time_t deadline)
 {
     int rc;
     if (c->irq_ev != EV_NONE) {
-        rc = ev_move(c->loop, c->irq_ev, at);
+        rc = ev_move(c->pub.loop, c->irq_ev, at);
     } else {
-        rc = ev_at(c->loop, at, softirq, c, &c->irq_ev);
+        rc = ev_at(c->pub.loop, at, softirq, c, &c->irq_ev);
         if (rc < 0)
             c->irq_ev = EV_NONE;
     }
@@ -670,24 +689,32 @@ static int arm(struct clk_cpu *c, sim_time_t at, bool apic, sim_time_t deadline)
  * and reprograms the one-shot; doing the same directly here saves an engine
  * event whenever nothing is due yet.
  */
-static int reprogram(struct clk_cpu *c)
+static __attribute__((noinline)) int reprogram_slow(struct clk_cpu *c)
 {
     struct clk_timer *top = heap_top(c);
     if (!top) {
         if (c->irq_ev != EV_NONE)
-            ev_cancel(c->loop, c->irq_ev);
+            ev_cancel(c->pub.loop, c->irq_ev);
         c->irq_ev = EV_NONE;
         return 0;
     }
     sim_time_t first = top->expires;
-    if (c->irq_ev != EV_NONE && first == c->prog_for)
-        return 0;
-    sim_time_t now_e = ev_now(c->loop);
+    sim_time_t now_e = ev_now(c->pub.loop);
     sim_time_t now_l = clk_now(c);
     sim_time_t delay;
     if (is_due(c, first, now_l) || !apic_delay(c, first, now_l, &delay))
         return arm(c, now_e, false, first);
     return arm(c, sat_add(now_e, delay), true, first);
+}
+
+/* Most changes leave the earliest deadline where the interrupt already is
+ * (a timer set behind the top): that answer is a compare, kept out of the
+ * frame of the full reprogramming. */
+static inline int reprogram(struct clk_cpu *c)
+{
+    if (c->irq_ev != EV_NONE && c->nheap && c->heap[1]->expires == c->prog_for)
+        return 0;
+    return reprogram_slow(c);
 }
 
 /*
@@ -704,7 +731,7 @@ static void reprogram_after_softirq(struct clk_cpu *c, sim_time_t now_l)
     if (!top)
         return;
     sim_time_t first = top->expires;
-    sim_time_t now_e = ev_now(c->loop);
+    sim_time_t now_e = ev_now(c->pub.loop);
     sim_time_t delay;
     if (apic_delay(c, first, now_l, &delay) && delay > 0) {
         arm(c, sat_add(now_e, delay), true, first);
@@ -732,9 +759,9 @@ static void softirq(void *arg)
      * once: the interrupt does not cut in ahead of work that completes at
      * the instant it fires. Events queued at that instant meanwhile come
      * after it. A re-queue that fails leaves the interrupt taken now. */
-    sim_time_t at = ev_now(c->loop);
-    if (c->irq_is_apic && !c->irq_deferred && ev_next_time(c->loop) == at
-        && ev_at(c->loop, at, softirq, c, &c->irq_ev) == 0) {
+    sim_time_t at = ev_now(c->pub.loop);
+    if (c->irq_is_apic && !c->irq_deferred && ev_next_time(c->pub.loop) == at
+        && ev_at(c->pub.loop, at, softirq, c, &c->irq_ev) == 0) {
         c->irq_deferred = true;
         return;
     }

@@ -165,10 +165,30 @@ const struct clk_params *clk_cpu_params(const struct clk_cpu *c);
 /* The TSC at engine time t (t < 0 is taken as 0); wraps modulo 2^64. */
 uint64_t clk_tsc(const struct clk_cpu *c, sim_time_t t);
 
+/* The part of a CPU that clk_now() reads inline: the first member of
+ * struct clk_cpu, written only by sim/clock.c. A second NOW() at the same
+ * engine instant, the common case, then costs a compare instead of a call. */
+struct clk_cpu_pub {
+    struct ev_loop *loop;       /* engine the interrupts are queued on */
+    sim_time_t now_at;          /* ns engine time of the last NOW() (CLK_TIME_XEN3), or -1,
+                                   which no engine time equals (always under CLK_TIME_XEN2) */
+    sim_time_t now_local;       /* ns, what it read: the same instant reads the same */
+};
+
+/* NOW() computed afresh (and cached for the instant); clk_now is the call
+ * to use. */
+sim_time_t clk_now_read(struct clk_cpu *c);
+
 /* NOW(): this CPU's local time at the loop's current engine time. Never
  * decreases from one call to the next (under CLK_TIME_XEN2 not even across
  * the CPUs sharing a PIT CPU, whose reads are clamped together). */
-sim_time_t clk_now(struct clk_cpu *c);
+static inline sim_time_t clk_now(struct clk_cpu *c)
+{
+    const struct clk_cpu_pub *pub = (const struct clk_cpu_pub *)(const void *)c;
+    if (pub->now_at == ev_now(pub->loop))
+        return pub->now_local;
+    return clk_now_read(c);
+}
 
 /* The local time NOW() reads (or will read) at engine time t, without
  * changing any state. CLK_TIME_XEN3: t must not precede the last epoch

@@ -26,8 +26,8 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 struct ev_loop {
+    struct ev_loop_pub pub;     /* first: the time ev_now() reads */
     struct evq *q;              /* pending events, keyed by time in ns */
-    sim_time_t now;             /* ns, time of the event running or of the last stop */
     uint64_t dispatched;        /* events dispatched since creation */
     bool stop;                  /* ev_stop() called during the running ev_run() */
     bool running;               /* inside ev_run(): a nested call is refused */
@@ -54,14 +54,9 @@ void ev_loop_free(struct ev_loop *loop)
     free(loop);
 }
 
-sim_time_t ev_now(const struct ev_loop *loop)
-{
-    return loop->now;
-}
-
 int ev_at(struct ev_loop *loop, sim_time_t t, ev_fn *fn, void *arg, ev_id *id)
 {
-    if (unlikely(t < loop->now))
+    if (unlikely(t < loop->pub.now))
         return -SIM_EINVAL;
     return evq_push(loop->q, t, fn, arg, id);
 }
@@ -70,9 +65,9 @@ int ev_after(struct ev_loop *loop, sim_time_t dt, ev_fn *fn, void *arg, ev_id *i
 {
     if (unlikely(dt < 0))
         return -SIM_EINVAL;
-    if (unlikely(dt > SIM_TIME_MAX - loop->now))
+    if (unlikely(dt > SIM_TIME_MAX - loop->pub.now))
         return -SIM_ERANGE;
-    return evq_push(loop->q, loop->now + dt, fn, arg, id);
+    return evq_push(loop->q, loop->pub.now + dt, fn, arg, id);
 }
 
 int ev_cancel(struct ev_loop *loop, ev_id id)
@@ -82,7 +77,7 @@ int ev_cancel(struct ev_loop *loop, ev_id id)
 
 int ev_move(struct ev_loop *loop, ev_id id, sim_time_t t)
 {
-    if (t < loop->now)
+    if (t < loop->pub.now)
         return -SIM_EINVAL;
     return evq_move(loop->q, id, t);
 }
@@ -116,7 +111,7 @@ sim_time_t ev_next_time(const struct ev_loop *loop)
  */
 uint64_t ev_run(struct ev_loop *loop, sim_time_t until)
 {
-    if (loop->running || until < loop->now)
+    if (loop->running || until < loop->pub.now)
         return 0;
     loop->running = true;
     loop->stop = false;
@@ -127,7 +122,7 @@ uint64_t ev_run(struct ev_loop *loop, sim_time_t until)
     ev_fn *fn;
     void *arg;
     while (evq_pop_until(q, until, &t, &fn, &arg) == 0) {
-        loop->now = t;
+        loop->pub.now = t;
         loop->dispatched++;
         n++;
         fn(arg);
@@ -135,7 +130,7 @@ uint64_t ev_run(struct ev_loop *loop, sim_time_t until)
             break;
     }
     if (!loop->stop)
-        loop->now = until;
+        loop->pub.now = until;
     loop->running = false;
     loop->stop = false;
     return n;

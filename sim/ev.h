@@ -31,9 +31,20 @@ struct ev_loop;
 struct ev_loop *ev_loop_new(void);
 void ev_loop_free(struct ev_loop *loop);
 
+/* The part of a loop that inline accessors read: the first member of
+ * struct ev_loop, so a loop pointer is also a pointer to it. Not to be
+ * written outside sim/ev.c. Reading the time is the commonest call of a
+ * simulation (several per event), too cheap to be worth a call. */
+struct ev_loop_pub {
+    sim_time_t now;             /* ns, time of the event running or of the last stop */
+};
+
 /* Current simulated time: the time of the event being dispatched, or the
  * time the last ev_run() stopped at. Starts at 0. */
-sim_time_t ev_now(const struct ev_loop *loop);
+static inline sim_time_t ev_now(const struct ev_loop *loop)
+{
+    return ((const struct ev_loop_pub *)(const void *)loop)->now;
+}
 
 /* Schedule fn(arg) at absolute time t (t >= ev_now, else -SIM_EINVAL).
  * If id is not NULL it receives the handle. -SIM_ENOSPC if the queue is at

@@ -85,6 +85,7 @@
 #define MIN_CAP 16u
 #define LINE 64u                /* cache line: one group of 4 siblings */
 #define PREFETCH_SLOTS 2048u    /* slot tables beyond this (32 KiB) get the pop's prefetch */
+#define PREFETCH_HEAP 2048u     /* heaps beyond this (32 KiB) get the sift's prefetches */
 
 struct evq_ent {
     uint64_t ukey;              /* owner's key (e.g. ns) with its sign bit flipped
@@ -158,11 +159,16 @@ static inline uint32_t parent(uint32_t p)
 }
 
 /* Place e in the hole at h, moving smaller children up until e fits. */
-static inline void sift_down(struct evq *q, uint32_t h, struct evq_ent e)
+static inline __attribute__((always_inline)) void sift_down(struct evq *q, uint32_t h,
+                                                         struct evq_ent e)
 {
     struct evq_ent *a = q->heap;
     uint32_t *pos = q->pos;
     uint32_t end = ROOT + q->n;
+    /* Only a heap that may not be in L1 gains from the prefetches below:
+     * with the few dozen events of a simulated host they were ~1% of an
+     * event's instructions for nothing. */
+    uint32_t pf_end = q->n > PREFETCH_HEAP ? end : 0;
 
     for (;;) {
         uint32_t c = first_child(h), m;
@@ -177,7 +183,7 @@ static inline void sift_down(struct evq *q, uint32_t h, struct evq_ent e)
              * level. Costs nothing while the heap is in L1, hides a miss per
              * level once it is not. */
             uint32_t g = first_child(c);
-            if (g + 12 < end) {
+            if (g + 12 < pf_end) {
                 __builtin_prefetch(&a[g]);
                 __builtin_prefetch(&a[g + 4]);
                 __builtin_prefetch(&a[g + 8]);
@@ -234,8 +240,10 @@ static void reseat(struct evq *q, uint32_t h, struct evq_ent e)
         sift_down(q, h, e);
 }
 
-/* Refill the root hole with the last entry. */
-static inline void fill_hole(struct evq *q)
+/* Refill the root hole with the last entry. Kept out of line: the hot
+ * paths (a pop, a push into the hole) rarely need it, and inlining its
+ * sift made their frames save every register on every call. */
+static __attribute__((noinline)) void fill_hole(struct evq *q)
 {
     q->hole = false;
     q->n--;
@@ -379,18 +387,11 @@ void evq_free(struct evq *q)
     free(q);
 }
 
-int evq_push(struct evq *q, int64_t key, ev_fn *fn, void *arg, ev_id *id)
+/* A push with no root hole to fill (or at the end of the sequence space):
+ * out of line, for the same reason as fill_hole. */
+static __attribute__((noinline)) int push_append(struct evq *q, int64_t key, ev_fn *fn,
+                                                 void *arg, ev_id *id)
 {
-    if (q->hole && likely(q->seq <= SEQ_MAX)) {
-        /* Replace-top: the root is free, sift the new entry down from it. */
-        uint32_t s = slot_take(q, fn, arg, id != NULL);
-        struct evq_ent e = { to_ukey(key), q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
-        q->hole = false;
-        sift_down(q, ROOT, e);
-        if (id)
-            *id = make_id(q, s);
-        return 0;
-    }
     if (unlikely(q->seq > SEQ_MAX))
         renumber(q);            /* also fills the hole, if any */
     if (q->hole)
@@ -406,6 +407,20 @@ int evq_push(struct evq *q, int64_t key, ev_fn *fn, void *arg, ev_id *id)
     struct evq_ent e = { to_ukey(key), q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
     q->n++;
     sift_up(q, ROOT + q->n - 1, e);
+    if (id)
+        *id = make_id(q, s);
+    return 0;
+}
+
+int evq_push(struct evq *q, int64_t key, ev_fn *fn, void *arg, ev_id *id)
+{
+    if (!q->hole || unlikely(q->seq > SEQ_MAX))
+        return push_append(q, key, fn, arg, id);
+    /* Replace-top: the root is free, sift the new entry down from it. */
+    uint32_t s = slot_take(q, fn, arg, id != NULL);
+    struct evq_ent e = { to_ukey(key), q->seq++ << SEQ_SHIFT | (id ? TRACKED : 0) | s };
+    q->hole = false;
+    sift_down(q, ROOT, e);
     if (id)
         *id = make_id(q, s);
     return 0;

@@ -151,6 +151,13 @@ START_TEST(notify_pending_once)
     ck_assert(!in.pending);                 /* only the remote end */
     ck_assert(evtchn_upcall_pending(e, 1, 0));
     ck_assert(!evtchn_upcall_pending(e, 0, 0));
+    /* the word hv keeps a pointer to reads the same bits, live */
+    const uint64_t *w1 = evtchn_upcall_word(e, 1);
+    ck_assert_ptr_nonnull(w1);
+    ck_assert_uint_eq(*w1, 1);
+    ck_assert_uint_eq(*evtchn_upcall_word(e, 0), 0);
+    ck_assert_ptr_null(evtchn_upcall_word(e, 2));
+    ck_assert_ptr_null(evtchn_upcall_word(e, -1));
     ck_assert_int_eq(k.n, 1);
     ck_assert_int_eq(k.last_dom, 1);
     ck_assert_int_eq(k.last_vcpu, 0);
@@ -170,6 +177,7 @@ START_TEST(notify_pending_once)
     ck_assert_int_eq(f[0].port, p1);
     ck_assert(f[0].latency_ns == 4000);
     ck_assert(!evtchn_upcall_pending(e, 1, 0));
+    ck_assert_uint_eq(*w1, 0);
     ck_assert_int_eq(evtchn_consume(e, 1, 0, 6000, f, 4), 0);
 
     /* after consumption a notify kicks again; the other direction works */
@@ -341,6 +349,14 @@ START_TEST(close_ports)
     /* rebind: the freed port is reused */
     ck_assert_int_eq(evtchn_bind_interdomain(e, 1, 0, p0, &p), 0);
     ck_assert_int_eq(p, p1);
+    /* it delivers: neither the close of the pending port nor the binds
+     * (which reset the ports they take) leave the domain's pending count
+     * short, which would end the consume's scan before it */
+    ck_assert_int_eq(evtchn_notify(e, 0, p0, 5), 0);
+    struct evtchn_fired f[2];
+    ck_assert_int_eq(evtchn_consume(e, 1, 0, 9, f, 2), 1);
+    ck_assert_int_eq(f[0].port, p1);
+    ck_assert(f[0].latency_ns == 4);
     /* virq and pirq can be bound again after close */
     evtchn_bind_virq(e, 1, EVTCHN_VIRQ_TIMER, &t);
     ck_assert_int_eq(evtchn_close(e, 1, t), 0);
