@@ -213,13 +213,7 @@ static int nb_finish(void *be, const struct be_work *w)
 static int nb_final_check(void *be, bool *more)
 {
     struct br_vif *v = be;
-    bool m = false;
-    int rc = ring_req_final_check(v->tx, more);
-    if (rc == 0 && v->backlog.n) {
-        rc = ring_req_final_check(v->rx, &m);
-        *more = *more || m;
-    }
-    return rc;
+    return ring_net_final_check(v->tx, v->rx, v->backlog.n != 0, more);
 }
 
 static const struct be_ops vif_netback_ops = {

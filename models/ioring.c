@@ -178,6 +178,17 @@ int ring_rsp_push(struct ring *r, bool *notify)
     return 0;
 }
 
+int ring_net_final_check(struct ring *tx, struct ring *rx, bool rx_waiting, bool *more)
+{
+    bool m = false;
+    int rc = ring_req_final_check(tx, more);
+    if (rc == 0 && rx_waiting) {
+        rc = ring_req_final_check(rx, &m);
+        *more = *more || m;
+    }
+    return rc;
+}
+
 int ring_req_final_check(struct ring *r, bool *more)
 {
     if (!r || !more)

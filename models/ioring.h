@@ -125,4 +125,9 @@ int ring_rsp_push(struct ring *r, bool *notify);
  * with req_event = req_cons + 1. */
 int ring_req_final_check(struct ring *r, bool *more);
 
+/* A netback's final check of one queue: the tx ring's, and the rx ring's
+ * too when received packets wait for rx buffers (rx_waiting); *more if
+ * either has work. */
+int ring_net_final_check(struct ring *tx, struct ring *rx, bool rx_waiting, bool *more);
+
 #endif

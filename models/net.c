@@ -241,13 +241,7 @@ static int back_finish(void *be, const struct be_work *w)
 static int back_final_check(void *be, bool *more)
 {
     struct net_front *f = be;
-    bool m = false;
-    int rc = ring_req_final_check(f->tx, more);
-    if (rc == 0 && f->backlog.n) {
-        rc = ring_req_final_check(f->rx, &m);
-        *more = *more || m;
-    }
-    return rc;
+    return ring_net_final_check(f->tx, f->rx, f->backlog.n != 0, more);
 }
 
 static const struct be_ops netback_ops = {

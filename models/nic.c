@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/err.h"
+#include "sim/tfifo.h"
 
 struct nic_ent {
     struct nic_pkt pkt;
@@ -57,18 +58,11 @@ struct nic {
 
 static int fifo_push(struct nic_fifo *f, const struct nic_ent *e)
 {
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        struct nic_ent *b = malloc(cap * sizeof *b);
-        if (!b)
-            return -SIM_ENOMEM;
-        for (size_t i = 0; i < f->n; i++)
-            b[i] = f->buf[(f->head + i) % f->cap];
-        free(f->buf);
-        f->buf = b;
-        f->head = 0;
-        f->cap = cap;
-    }
+    void *buf = f->buf;
+    int rc = ring_grow(&buf, sizeof *f->buf, &f->head, f->n, &f->cap, 16);
+    if (rc < 0)
+        return rc;
+    f->buf = buf;
     f->buf[(f->head + f->n) % f->cap] = *e;
     f->n++;
     return 0;

@@ -6,7 +6,7 @@
  * A circular buffer that doubles when full (amortised O(1) push, O(1) pop);
  * it never shrinks. Zero-initialised is empty; tfifo_free releases it.
  * ring_grow is that growth for a circular buffer of any element type (the
- * bridge's packet queues, the hypervisor's work queue).
+ * bridge's packet queues, the NIC's queues, the hypervisor's work queue).
  */
 #ifndef XENSIM_SIM_TFIFO_H
 #define XENSIM_SIM_TFIFO_H
