@@ -191,9 +191,12 @@ static void leave_exact(struct st_rec *r)
     fold(r);
     r->exact = false;
     r->nsamples = r->nfolded = 0;
+    /* A fresh buffer, not the old one shrunk in place: the large block
+     * goes back whole, for the next recorder's exact samples to reuse. */
     if (r->samples_cap > ST_FOLD_BATCH) {
-        long *s = realloc(r->samples, ST_FOLD_BATCH * sizeof *s);
+        long *s = malloc(ST_FOLD_BATCH * sizeof *s);
         if (s) {                /* else keep the larger buffer */
+            free(r->samples);
             r->samples = s;
             r->samples_cap = ST_FOLD_BATCH;
         }
