@@ -223,6 +223,7 @@ struct store {
     bool created;               /* the file did not exist before store_open */
     bool opened;                /* store_open succeeded */
     int64_t began;              /* runs begun with store_run_begin */
+    bool attempted;             /* store_run_attempt was called */
     int64_t committed;          /* runs committed (and checkpointed) */
     sqlite3_stmt *q[Q_COUNT];
     char journal[16];           /* journal mode in effect */
@@ -766,15 +767,15 @@ fail:
 }
 
 /* Whether store_close should remove the file: this store created it, and
- * either store_open failed or every run it began failed, and it holds no
- * run. Switching the journal mode away from WAL needs the only connection
+ * either store_open failed or every run it began or was told of failed,
+ * and it holds no run. Switching the journal mode away from WAL needs the only connection
  * to the file, so BUSY means another process is using it and it stays. A
  * process that opens the file between that test and the unlink loses it;
  * a file that another process creates between store_open's stat and open
  * is taken for ours. */
 static bool unused_file(struct store *s)
 {
-    if (!s->created || s->committed || (s->opened && !s->began) || !s->db)
+    if (!s->created || s->committed || (s->opened && !s->began && !s->attempted) || !s->db)
         return false;
     int64_t runs = 0;
     int rc = query_int(s->db, "SELECT count(*) FROM run", &runs);
@@ -853,6 +854,11 @@ static void rollback(struct store *s)
     s->run_id = 0;
     s->last_scalar_id = 0;
     s->last_vector_id = 0;
+}
+
+void store_run_attempt(struct store *s)
+{
+    s->attempted = true;
 }
 
 int store_run_begin(struct store *s, const char *run_name, int64_t *run_id)
