@@ -473,9 +473,7 @@ char *store_read_uri(const char *path)
     return u;
 }
 
-/* The message for a read that failed with rc on db: the cause once, and
- * the missing WAL files when they are the likely reason. */
-static void read_failure(const char *path, sqlite3 *db, int rc, char *err, size_t errlen)
+void store_read_failure(const char *path, sqlite3 *db, int rc, char *err, size_t errlen)
 {
     if ((rc & 0xff) == SQLITE_NOTADB) {
         sim_errmsg(err, errlen, "%s: not an SQLite database", path);
@@ -526,7 +524,7 @@ int store_open_read(const char *path, sqlite3 **db, int64_t *version, char *err,
     sqlite3_busy_timeout(*db, STORE_BUSY_TIMEOUT_MS);
     int64_t v = 0;
     if ((rc = query_int(*db, "PRAGMA user_version", &v)) != SQLITE_OK) {
-        read_failure(path, *db, rc, err, errlen);
+        store_read_failure(path, *db, rc, err, errlen);
         ret = (rc & 0xff) == SQLITE_NOTADB ? -SIM_ESCHEMA : -SIM_EIO;
         goto fail;
     }
@@ -701,7 +699,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         rc = query_int(s->db, foreign_objects_sql, &objects);
     /* The message before the COMMIT below, which resets SQLite's error text. */
     if (rc != SQLITE_OK)
-        read_failure(path, s->db, rc, err, errlen);
+        store_read_failure(path, s->db, rc, err, errlen);
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK)

@@ -80,6 +80,11 @@ int store_check_version(const char *path, int64_t version, char *err, size_t err
 int store_open_read(const char *path, struct sqlite3 **db, int64_t *version, char *err,
                     size_t errlen);
 
+/* The message for a read of path that failed with SQLite code rc on db
+ * (opening it, or attaching it to db): the cause once, and the missing WAL
+ * files when they are the likely reason. */
+void store_read_failure(const char *path, struct sqlite3 *db, int rc, char *err, size_t errlen);
+
 /* The URI to ATTACH path read-only by the same rule (mode=ro, or
  * immutable=1); malloc'd, NULL when out of memory. */
 char *store_read_uri(const char *path);
