@@ -523,7 +523,7 @@ int merge_shard(struct merge *m, const char *path, const struct merge_opts *o,
             sim_errmsg(err, errlen, "%s: corrupt (%s)", path, sqlite3_errstr(SQLITE_CORRUPT));
             return -SIM_EDB;
         }
-        sim_errmsg(err, errlen, "%s: cannot open: %s", path, sqlite3_errmsg(m->db));
+        store_read_failure(path, m->db, rc, err, errlen);
         return -SIM_EIO;
     }
     struct run_id *runs = NULL;

@@ -705,6 +705,130 @@ static int entitlement(struct pc *c, int64_t run, struct ent_dom **out, int *nou
     return 0;
 }
 
+/* One bar of the share figure in one run: a domain, or a count group whose
+ * members have no cpu_share of their own in the run (recorded per group
+ * only). A group that is recorded beside its members is left out: its
+ * cpu_share is theirs summed. */
+struct share_row {
+    char *module;
+    double share;                   /* fraction of the machine */
+    double ent;                     /* entitlement, fraction of the machine */
+};
+
+static void share_rows_free(struct share_row *r, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(r[i].module);
+    free(r);
+}
+
+/* The count group of a member's module name ("hog" for "hog.3"), in buf;
+ * false for a domain outside any group. */
+static bool group_of_member(const char *m, char *buf, size_t len)
+{
+    const char *dot = strrchr(m, '.');
+    if (!dot || dot == m || (size_t)(dot - m) >= len || !dot[1])
+        return false;
+    for (const char *q = dot + 1; *q; q++)
+        if (*q < '0' || *q > '9')
+            return false;
+    memcpy(buf, m, (size_t)(dot - m));
+    buf[dot - m] = '\0';
+    return true;
+}
+
+/* The bars of run (sq: its cpu_share scalars, bound here), with their
+ * entitlements; *out is the caller's (share_rows_free). */
+static int run_shares(struct pc *c, sqlite3_stmt *sq, int64_t run, struct share_row **out,
+                      int *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    struct ent_dom *ed = NULL;
+    double *ent = NULL, *gent = NULL;
+    int ned = 0, n = 0, cap = 0, rc;
+    struct share_row *r = NULL;
+    struct names en = { 0 }, groups = { 0 }, shown = { 0 };
+    char g[128];
+    if ((rc = entitlement(c, run, &ed, &ned, &ent)) < 0)
+        return rc;
+    rc = SQLITE_DONE;
+    /* The domains by name (unique), and each group's members' entitlement. */
+    gent = calloc((size_t)ned + 1, sizeof *gent);
+    if (!gent)
+        rc = -SIM_ENOMEM;
+    for (int i = 0; i < ned && rc == SQLITE_DONE; i++) {
+        if (names_add(&en, ed[i].name) < 0) {
+            rc = -SIM_ENOMEM;
+        } else if (group_of_member(ed[i].name, g, sizeof g)) {
+            int k = names_add(&groups, g);
+            if (k < 0)
+                rc = -SIM_ENOMEM;
+            else
+                gent[k] += ent[i];
+        }
+    }
+    sqlite3_bind_int64(sq, 1, run);
+    while (rc == SQLITE_DONE && (rc = sqlite3_step(sq)) == SQLITE_ROW) {
+        const char *m = col_text(sq, 0);
+        int d = names_find(&en, m);
+        if (n == cap) {
+            int nc = cap ? 2 * cap : 64;
+            struct share_row *nr = realloc(r, (size_t)nc * sizeof *nr);
+            if (!nr) {
+                rc = -SIM_ENOMEM;
+                break;
+            }
+            r = nr;
+            cap = nc;
+        }
+        r[n] = (struct share_row){ strdup(m), sqlite3_column_double(sq, 1),
+                                   d >= 0 ? ent[d] : 0 };
+        if (!r[n].module) {
+            rc = -SIM_ENOMEM;
+            break;
+        }
+        n++;
+        if (d >= 0 && group_of_member(m, g, sizeof g) && names_add(&shown, g) < 0) {
+            rc = -SIM_ENOMEM;
+            break;
+        }
+        rc = SQLITE_DONE;
+    }
+    sqlite3_reset(sq);
+    if (rc == SQLITE_DONE) {
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (names_find(&en, r[i].module) < 0) {
+                if (names_find(&shown, r[i].module) >= 0) {
+                    free(r[i].module);
+                    continue;
+                }
+                int gi = names_find(&groups, r[i].module);
+                r[i].ent = gi >= 0 ? gent[gi] : 0;
+            }
+            r[k++] = r[i];
+        }
+        n = k;
+        rc = 0;
+    } else {
+        if (rc > 0)
+            rc = db_err(c, "cannot read cpu_share");
+        share_rows_free(r, n);
+        r = NULL;
+        n = 0;
+    }
+    names_free(&en);
+    names_free(&groups);
+    names_free(&shown);
+    free(gent);
+    free(ed);
+    free(ent);
+    *out = r;
+    *nout = n;
+    return rc;
+}
+
 static int fig_share(struct pc *c)
 {
     struct names doms = { 0 }, labels = { 0 };
@@ -729,15 +853,15 @@ static int fig_share(struct pc *c)
             rc = -SIM_ENOMEM;
             break;
         }
-        sqlite3_bind_int64(sq, 1, run);
-        while ((rc = sqlite3_step(sq)) == SQLITE_ROW) {
-            if (names_add(&doms, col_text(sq, 0)) < 0) {
+        struct share_row *r;
+        int n;
+        if ((rc = run_shares(c, sq, run, &r, &n)) < 0)
+            break;
+        for (int i = 0; i < n && rc == 0; i++)
+            if (names_add(&doms, r[i].module) < 0)
                 rc = -SIM_ENOMEM;
-                break;
-            }
-        }
-        sqlite3_reset(sq);
-        if (rc != SQLITE_DONE)
+        share_rows_free(r, n);
+        if (rc < 0)
             break;
     }
     /* Second pass, now that the sizes are known: accumulate. */
@@ -752,33 +876,18 @@ static int fig_share(struct pc *c)
         while (rc == SQLITE_DONE && sqlite3_step(st) == SQLITE_ROW) {
             int64_t run = sqlite3_column_int64(st, 0);
             int l = names_find(&labels, col_text(st, 1));
-            struct ent_dom *ed = NULL;
-            double *ent = NULL;
-            int ned = 0;
-            if (entitlement(c, run, &ed, &ned, &ent) < 0) {
-                rc = -SIM_EDB;
+            struct share_row *r;
+            int n;
+            if ((rc = run_shares(c, sq, run, &r, &n)) < 0)
                 break;
-            }
-            /* The run's domains by name (their names are unique). */
-            struct names en = { 0 };
-            for (int i = 0; i < ned && rc == SQLITE_DONE; i++)
-                if (names_add(&en, ed[i].name) < 0)
-                    rc = -SIM_ENOMEM;
-            sqlite3_bind_int64(sq, 1, run);
-            while (rc == SQLITE_DONE && sqlite3_step(sq) == SQLITE_ROW) {
-                const char *m = col_text(sq, 0);
-                int d = names_find(&doms, m);
-                int ei = names_find(&en, m);
-                double e = ei >= 0 ? ent[ei] : 0;
-                size_t k = (size_t)l * (size_t)doms.n + (size_t)d;
-                ssum[k] += sqlite3_column_double(sq, 1);
-                esum[k] += e;
+            for (int i = 0; i < n; i++) {
+                size_t k = (size_t)l * (size_t)doms.n + (size_t)names_find(&doms, r[i].module);
+                ssum[k] += r[i].share;
+                esum[k] += r[i].ent;
                 cnt[k]++;
             }
-            sqlite3_reset(sq);
-            names_free(&en);
-            free(ed);
-            free(ent);
+            share_rows_free(r, n);
+            rc = SQLITE_DONE;
         }
     }
     fin(c, st);

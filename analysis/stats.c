@@ -2,14 +2,28 @@
  * analysis/stats.c: summary, exact quantiles and a log-linear histogram for
  * one statistic of non-negative int64 samples.
  *
- * Sources: GSL (gsl_sort, gsl_stats_quantile_from_sorted_data, the t
+ * Sources: GSL (gsl_sort_long, gsl_stats_long_quantile_from_sorted_data, the t
  * distribution) for the exact path; the bucket layout follows HdrHistogram
  * (Gil Tene): exact below 2*S, then S linear sub-buckets per power of two.
  * Welford's update (TAOCP vol. 2, 4.2.2) gives a stable variance.
  *
- * Simplified: no weights; no merging of recorders; the histogram never
- * rescales, it just allocates one more group when a larger power of two
- * first appears (at most ST_HIST_GROUPS, ~56 KB for the widest input).
+ * Folding. Recording a sample touches only the recorder's first two cache
+ * lines and the end of its sample buffer: the sample is appended, the
+ * summary updated. The histogram is brought up to date ("folded") in bulk:
+ * while exact, from the raw samples when something reads it; past the
+ * exact cap, from a batch buffer of ST_FOLD_BATCH samples whenever it fills.
+ * A host records a latency on about every other event, into hundreds of
+ * recorders whose buckets are never in cache; counting each sample into its
+ * bucket as it arrived stalled the event loop on that miss and cost a
+ * quarter of bench/e2e's time (docs/performance.md). A fold's increments are
+ * independent, so the misses overlap. Reading the histogram through a const
+ * recorder folds too: the counts it shows are those of every sample
+ * recorded, which is what the recorder promises, and every recorder comes
+ * from st_rec_new, never from a const object.
+ *
+ * Simplified: no weights; the histogram never rescales, it just allocates
+ * one more group when a larger power of two first appears (at most
+ * ST_HIST_GROUPS, ~56 KB for the widest input).
  *
  * GSL is only called with arguments it accepts without invoking its error
  * handler (n > 0 for the quantile; the t quantile through Qinv, see
@@ -17,34 +31,46 @@
  */
 #include "analysis/stats.h"
 
+#include <assert.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_sort.h>
+#include <gsl/gsl_sort_long.h>
 #include <gsl/gsl_statistics_double.h>
+#include <gsl/gsl_statistics_long.h>
 
 #include "sim/err.h"
 
 /* Sample buffer starts small: most statistics of a short run are tiny. */
 #define ST_SAMPLES_INITIAL 1024
+/* Samples buffered past the exact cap before they are folded: 2 KiB. */
+#define ST_FOLD_BATCH 256
+#define ST_LINE 64
+
+/* Raw samples are GSL longs so that the exact path sorts and interpolates
+ * the int64 values themselves. */
+static_assert(LONG_MAX == INT64_MAX, "raw samples are held as long");
 
 struct st_rec {
+    /* Touched by every st_rec_add: the first two cache lines. */
     uint64_t count;             /* samples */
     double sum;                 /* ns */
     double sqrsum;              /* ns^2 */
     double mean;                /* ns, Welford running mean */
     double m2;                  /* ns^2, Welford sum of squared deviations */
     int64_t min, max;           /* ns */
-
-    size_t exact_cap;           /* samples */
-    double *samples;            /* raw samples while exact; NULL after */
+    long *samples;              /* exact: every sample; else: the batch not yet folded */
     size_t nsamples;            /* samples held */
     size_t samples_cap;         /* samples allocated */
+    size_t nfolded;             /* samples[0, nfolded) are counted in the histogram */
+    uint64_t grp_alloc;         /* bit g: grp[g] is allocated */
     bool exact;                 /* count <= exact_cap: samples are complete */
     bool sorted;                /* samples[] is in ascending order */
 
+    size_t exact_cap;           /* samples */
     uint64_t *grp[ST_HIST_GROUPS];       /* bucket counts; NULL until used */
     uint64_t grp_count[ST_HIST_GROUPS];  /* samples per group, to skip groups */
 };
@@ -55,16 +81,14 @@ static int group_size(int g)
 }
 
 /* Group g >= 1 holds [2^(g+7), 2^(g+8)): 128 buckets of width 2^g. */
-static void bucket_of(int64_t v, int *g, int *i)
+static int group_of(int64_t v)
 {
-    if (v < ST_HIST_EXACT_BELOW) {
-        *g = 0;
-        *i = (int)v;
-        return;
-    }
-    int k = 63 - __builtin_clzll((unsigned long long)v);   /* k >= 8 */
-    *g = k - 7;
-    *i = (int)((v >> *g) - ST_HIST_SUB);
+    return v < ST_HIST_EXACT_BELOW ? 0 : 56 - __builtin_clzll((unsigned long long)v);
+}
+
+static int bucket_in(int64_t v, int g)
+{
+    return g == 0 ? (int)v : (int)((v >> g) - ST_HIST_SUB);
 }
 
 static int64_t bucket_lower(int g, int i)
@@ -86,9 +110,11 @@ static double bucket_rep(int g, int i)
 
 struct st_rec *st_rec_new(size_t exact_cap)
 {
-    struct st_rec *r = calloc(1, sizeof *r);
+    size_t size = (sizeof(struct st_rec) + ST_LINE - 1) / ST_LINE * ST_LINE;
+    struct st_rec *r = aligned_alloc(ST_LINE, size);
     if (!r)
         return NULL;
+    memset(r, 0, size);
     if (exact_cap == 0)
         exact_cap = ST_EXACT_CAP_DEFAULT;
     if (exact_cap > ST_EXACT_CAP_MAX)
@@ -113,7 +139,7 @@ void st_rec_reset(struct st_rec *r)
     r->count = 0;
     r->sum = r->sqrsum = r->mean = r->m2 = 0.0;
     r->min = r->max = 0;
-    r->nsamples = 0;
+    r->nsamples = r->nfolded = 0;
     r->exact = true;
     r->sorted = true;
     for (int g = 0; g < ST_HIST_GROUPS; g++) {
@@ -123,46 +149,95 @@ void st_rec_reset(struct st_rec *r)
     }
 }
 
+/* Count samples[nfolded, nsamples) into the histogram. Their groups were
+ * allocated when they were recorded, so this cannot fail. Past the exact
+ * cap the folded batch is dropped; while exact the samples stay. */
+static void fold(struct st_rec *r)
+{
+    for (size_t k = r->nfolded; k < r->nsamples; k++) {
+        int64_t v = r->samples[k];
+        int g = group_of(v);
+        r->grp[g][bucket_in(v, g)]++;
+        r->grp_count[g]++;
+    }
+    if (r->exact)
+        r->nfolded = r->nsamples;
+    else
+        r->nsamples = r->nfolded = 0;
+}
+
+/* Readers see every sample in the histogram; see the file comment for why
+ * a const recorder may be folded. */
+static const struct st_rec *folded(const struct st_rec *r)
+{
+    if (r->nfolded < r->nsamples)
+        fold((struct st_rec *)r);
+    return r;
+}
+
+static int alloc_group(struct st_rec *r, int g)
+{
+    r->grp[g] = calloc((size_t)group_size(g), sizeof r->grp[g][0]);
+    if (!r->grp[g])
+        return -SIM_ENOMEM;
+    r->grp_alloc |= UINT64_C(1) << g;
+    return 0;
+}
+
+/* The exact samples are complete and one more is coming: fold them and
+ * keep only a batch's worth of buffer. */
+static void leave_exact(struct st_rec *r)
+{
+    fold(r);
+    r->exact = false;
+    r->nsamples = r->nfolded = 0;
+    /* A fresh buffer, not the old one shrunk in place: the large block
+     * goes back whole, for the next recorder's exact samples to reuse. */
+    if (r->samples_cap > ST_FOLD_BATCH) {
+        long *s = malloc(ST_FOLD_BATCH * sizeof *s);
+        if (s) {                /* else keep the larger buffer */
+            free(r->samples);
+            r->samples = s;
+            r->samples_cap = ST_FOLD_BATCH;
+        }
+    }
+}
+
+/* The buffer is full: grow it while exact, else make room by folding. */
+static int make_room(struct st_rec *r)
+{
+    if (!r->exact || r->samples_cap >= r->exact_cap) {
+        if (r->exact)
+            leave_exact(r);
+        else
+            fold(r);
+        return 0;
+    }
+    size_t cap = r->samples_cap ? 2 * r->samples_cap : ST_SAMPLES_INITIAL;
+    if (cap > r->exact_cap)
+        cap = r->exact_cap;
+    long *s = realloc(r->samples, cap * sizeof *s);
+    if (!s)
+        return -SIM_ENOMEM;
+    r->samples = s;
+    r->samples_cap = cap;
+    return 0;
+}
+
 int st_rec_add(struct st_rec *r, int64_t v)
 {
     if (v < 0)
         return -SIM_ERANGE;
 
-    int g, i;
-    bucket_of(v, &g, &i);
     /* Allocate everything first so a failure leaves the recorder as it was. */
-    if (!r->grp[g]) {
-        r->grp[g] = calloc((size_t)group_size(g), sizeof r->grp[g][0]);
-        if (!r->grp[g])
-            return -SIM_ENOMEM;
-    }
-    if (r->exact && r->nsamples == r->samples_cap && r->nsamples < r->exact_cap) {
-        size_t cap = r->samples_cap ? 2 * r->samples_cap : ST_SAMPLES_INITIAL;
-        if (cap > r->exact_cap)
-            cap = r->exact_cap;
-        double *s = realloc(r->samples, cap * sizeof *s);
-        if (!s)
-            return -SIM_ENOMEM;
-        r->samples = s;
-        r->samples_cap = cap;
-    }
+    int g = group_of(v), rc;
+    if (!(r->grp_alloc >> g & 1) && (rc = alloc_group(r, g)) < 0)
+        return rc;
+    if (r->nsamples == r->samples_cap && (rc = make_room(r)) < 0)
+        return rc;
 
-    if (r->exact) {
-        if (r->nsamples < r->exact_cap) {
-            r->samples[r->nsamples++] = (double)v;
-            r->sorted = false;
-        } else {
-            /* count is about to exceed exact_cap: the raw samples can no
-             * longer give exact quantiles, so stop paying for them. */
-            free(r->samples);
-            r->samples = NULL;
-            r->nsamples = r->samples_cap = 0;
-            r->exact = false;
-        }
-    }
-
-    r->grp[g][i]++;
-    r->grp_count[g]++;
+    r->samples[r->nsamples++] = v;
+    r->sorted = false;
 
     double x = (double)v;
     r->count++;
@@ -182,31 +257,29 @@ int st_rec_merge(struct st_rec *dst, const struct st_rec *src)
 {
     if (src->count == 0)
         return 0;
+    src = folded(src);
     /* Allocate everything first so a failure leaves dst as it was. */
     for (int g = 0; g < ST_HIST_GROUPS; g++) {
-        if (src->grp_count[g] && !dst->grp[g]) {
-            dst->grp[g] = calloc((size_t)group_size(g), sizeof dst->grp[g][0]);
-            if (!dst->grp[g])
-                return -SIM_ENOMEM;
-        }
+        int rc;
+        if (src->grp_count[g] && !dst->grp[g] && (rc = alloc_group(dst, g)) < 0)
+            return rc;
     }
     bool exact = dst->exact && src->exact && dst->count + src->count <= dst->exact_cap;
     if (exact && dst->nsamples + src->nsamples > dst->samples_cap) {
-        double *n = realloc(dst->samples, (dst->nsamples + src->nsamples) * sizeof *n);
+        long *n = realloc(dst->samples, (dst->nsamples + src->nsamples) * sizeof *n);
         if (!n)
             return -SIM_ENOMEM;
         dst->samples = n;
         dst->samples_cap = dst->nsamples + src->nsamples;
     }
+    fold(dst);
     if (exact) {
         memcpy(dst->samples + dst->nsamples, src->samples, src->nsamples * sizeof *src->samples);
         dst->nsamples += src->nsamples;
+        dst->nfolded = dst->nsamples;   /* src's histogram is added below */
         dst->sorted = src->nsamples == 0 && dst->sorted;
     } else if (dst->exact) {
-        free(dst->samples);
-        dst->samples = NULL;
-        dst->nsamples = dst->samples_cap = 0;
-        dst->exact = false;
+        leave_exact(dst);
     }
     for (int g = 0; g < ST_HIST_GROUPS; g++) {
         if (!src->grp_count[g])
@@ -282,6 +355,7 @@ int st_rec_hist_quantile(const struct st_rec *r, double p, double *out)
         *out = NAN;
         return -SIM_ENOENT;
     }
+    r = folded(r);
     /* Same rank arithmetic as gsl_stats_quantile_from_sorted_data, so the
      * two paths interpolate between the same pair of ranks. */
     double h = p * (double)(r->count - 1);
@@ -313,10 +387,13 @@ int st_rec_quantile(struct st_rec *r, double p, double *out, bool *exact)
         return st_rec_hist_quantile(r, p, out);
     }
     if (!r->sorted) {
-        gsl_sort(r->samples, 1, r->nsamples);
+        /* Sorting reorders the samples, so fold them first: folding is by
+         * position. */
+        fold(r);
+        gsl_sort_long(r->samples, 1, r->nsamples);
         r->sorted = true;
     }
-    *out = gsl_stats_quantile_from_sorted_data(r->samples, 1, r->nsamples, p);
+    *out = gsl_stats_long_quantile_from_sorted_data(r->samples, 1, r->nsamples, p);
     if (exact)
         *exact = true;
     return 0;
@@ -325,6 +402,7 @@ int st_rec_quantile(struct st_rec *r, double p, double *out, bool *exact)
 bool st_rec_bin_next(const struct st_rec *r, struct st_bin_iter *it,
                      int64_t *lower, int64_t *width, uint64_t *count)
 {
+    r = folded(r);
     for (; it->group < ST_HIST_GROUPS; it->group++, it->idx = 0) {
         int g = it->group;
         if (!r->grp_count[g])
@@ -345,10 +423,7 @@ bool st_rec_bin_next(const struct st_rec *r, struct st_bin_iter *it,
 
 int st_rec_hist_groups(const struct st_rec *r)
 {
-    int n = 0;
-    for (int g = 0; g < ST_HIST_GROUPS; g++)
-        n += r->grp[g] != NULL;
-    return n;
+    return __builtin_popcountll(r->grp_alloc);
 }
 
 int st_mean_ci(const double *x, size_t n, double level, double *mean,

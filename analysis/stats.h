@@ -7,8 +7,8 @@
  * sum of squares cancel). For quantiles it keeps two things:
  *
  *  - the raw samples while count <= exact_cap, giving exact quantiles
- *    (GSL gsl_sort + gsl_stats_quantile_from_sorted_data: linear
- *    interpolation at index p*(n-1));
+ *    (GSL gsl_sort_long + gsl_stats_long_quantile_from_sorted_data:
+ *    linear interpolation at index p*(n-1));
  *  - always, a bounded-memory log-linear histogram in the style of
  *    HdrHistogram: values below ST_HIST_EXACT_BELOW (= 2*S) get one bucket
  *    each, above that every power of two [2^k, 2^(k+1)) is split into
@@ -16,8 +16,10 @@
  *    1/128 of its lower edge wide. Power-of-two groups are allocated on
  *    first use (1 KB each; 2 KB for the exact group), so latencies that span
  *    ns..s touch ~25 groups and any int64 input at most ST_HIST_GROUPS.
+ *    The histogram counts every sample recorded whenever it is read; it is
+ *    brought up to date in batches (analysis/stats.c says why).
  *
- * Once count exceeds exact_cap the raw samples are freed and quantiles come
+ * Once count exceeds exact_cap the raw samples are dropped and quantiles come
  * from the histogram: the estimate applies the same interpolation rule
  * between the representative values (bucket midpoints) of the samples at
  * ranks floor(p*(n-1)) and floor(p*(n-1))+1, then is clamped to [min, max].
@@ -25,9 +27,9 @@
  * estimate is within ST_HIST_REL_ERROR * (exact quantile) of the exact
  * quantile, with no extra rank term (see st_rec_quantile).
  *
- * Simplified: samples are held as double for GSL, so sample values above
- * 2^53 ns (~104 days) are rounded in the exact path; no weighted samples;
- * not thread-safe.
+ * Simplified: an interpolated quantile is a double, so values above 2^53 ns
+ * (~104 days) are rounded there; no weighted samples; not thread-safe, not
+ * even for readers (reading folds pending samples into the histogram).
  */
 #ifndef XENSIM_ANALYSIS_STATS_H
 #define XENSIM_ANALYSIS_STATS_H

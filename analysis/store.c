@@ -223,6 +223,7 @@ struct store {
     bool created;               /* the file did not exist before store_open */
     bool opened;                /* store_open succeeded */
     int64_t began;              /* runs begun with store_run_begin */
+    bool attempted;             /* store_run_attempt was called */
     int64_t committed;          /* runs committed (and checkpointed) */
     sqlite3_stmt *q[Q_COUNT];
     char journal[16];           /* journal mode in effect */
@@ -472,9 +473,7 @@ char *store_read_uri(const char *path)
     return u;
 }
 
-/* The message for a read that failed with rc on db: the cause once, and
- * the missing WAL files when they are the likely reason. */
-static void read_failure(const char *path, sqlite3 *db, int rc, char *err, size_t errlen)
+void store_read_failure(const char *path, sqlite3 *db, int rc, char *err, size_t errlen)
 {
     if ((rc & 0xff) == SQLITE_NOTADB) {
         sim_errmsg(err, errlen, "%s: not an SQLite database", path);
@@ -525,7 +524,7 @@ int store_open_read(const char *path, sqlite3 **db, int64_t *version, char *err,
     sqlite3_busy_timeout(*db, STORE_BUSY_TIMEOUT_MS);
     int64_t v = 0;
     if ((rc = query_int(*db, "PRAGMA user_version", &v)) != SQLITE_OK) {
-        read_failure(path, *db, rc, err, errlen);
+        store_read_failure(path, *db, rc, err, errlen);
         ret = (rc & 0xff) == SQLITE_NOTADB ? -SIM_ESCHEMA : -SIM_EIO;
         goto fail;
     }
@@ -700,7 +699,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         rc = query_int(s->db, foreign_objects_sql, &objects);
     /* The message before the COMMIT below, which resets SQLite's error text. */
     if (rc != SQLITE_OK)
-        read_failure(path, s->db, rc, err, errlen);
+        store_read_failure(path, s->db, rc, err, errlen);
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
@@ -766,15 +765,15 @@ fail:
 }
 
 /* Whether store_close should remove the file: this store created it, and
- * either store_open failed or every run it began failed, and it holds no
- * run. Switching the journal mode away from WAL needs the only connection
+ * either store_open failed or every run it began or was told of failed,
+ * and it holds no run. Switching the journal mode away from WAL needs the only connection
  * to the file, so BUSY means another process is using it and it stays. A
  * process that opens the file between that test and the unlink loses it;
  * a file that another process creates between store_open's stat and open
  * is taken for ours. */
 static bool unused_file(struct store *s)
 {
-    if (!s->created || s->committed || (s->opened && !s->began) || !s->db)
+    if (!s->created || s->committed || (s->opened && !s->began && !s->attempted) || !s->db)
         return false;
     int64_t runs = 0;
     int rc = query_int(s->db, "SELECT count(*) FROM run", &runs);
@@ -853,6 +852,11 @@ static void rollback(struct store *s)
     s->run_id = 0;
     s->last_scalar_id = 0;
     s->last_vector_id = 0;
+}
+
+void store_run_attempt(struct store *s)
+{
+    s->attempted = true;
 }
 
 int store_run_begin(struct store *s, const char *run_name, int64_t *run_id)

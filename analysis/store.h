@@ -80,6 +80,11 @@ int store_check_version(const char *path, int64_t version, char *err, size_t err
 int store_open_read(const char *path, struct sqlite3 **db, int64_t *version, char *err,
                     size_t errlen);
 
+/* The message for a read of path that failed with SQLite code rc on db
+ * (opening it, or attaching it to db): the cause once, and the missing WAL
+ * files when they are the likely reason. */
+void store_read_failure(const char *path, struct sqlite3 *db, int rc, char *err, size_t errlen);
+
 /* The URI to ATTACH path read-only by the same rule (mode=ro, or
  * immutable=1); malloc'd, NULL when out of memory. */
 char *store_read_uri(const char *path);
@@ -91,7 +96,8 @@ char *store_read_uri(const char *path);
  * file that is not SQLite, an SQLite file of someone else (tables but
  * user_version 0) and another schema version; a refused file is not
  * modified. A file that store_open created is removed again by store_close
- * if the runs this store began all failed and the file holds no run. Journal mode is WAL; if the file system cannot do
+ * if the runs this store began or was told of (store_run_attempt) all
+ * failed and the file holds no run. Journal mode is WAL; if the file system cannot do
  * WAL (the pragma does not answer "wal") the store falls back to DELETE,
  * which store_journal_mode reports. err may be NULL. */
 struct store *store_open(const char *path, char *err, size_t errlen);
@@ -101,6 +107,11 @@ void store_close(struct store *s);
 
 /* "wal", or "delete" after the fallback. */
 const char *store_journal_mode(const struct store *s);
+
+/* A run this store is to record is being simulated: if it fails before
+ * store_run_begin (an interruption, a model error), it still counts as a
+ * failed run for removing the file store_open created. */
+void store_run_attempt(struct store *s);
 
 /* Start a run: BEGIN IMMEDIATE and insert the run row (simtimeExp -9).
  * *run_id (may be NULL) gets run.runId. -SIM_EEXIST (nothing written) if a

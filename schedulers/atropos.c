@@ -84,14 +84,16 @@ struct at_link {
     struct at_link *prev, *next;
 };
 
+/* The queue walks read each vCPU's link and deadline, the schedule its
+ * remain and state: they come first, to share a cache line. */
 struct at_vcpu {
-    struct sched_vcpu *v;       /* owner */
     struct at_link runq;        /* in the pCPU's run queue; self-linked if not */
     struct at_link waitq;       /* in the pCPU's wait queue; self-linked if not */
-    struct at_link all;         /* in at_global.all (non-idle, inserted) */
     sim_time_t deadline;        /* ns NOW(): end of the current period */
-    sim_time_t prevddln;        /* ns NOW(): start of the current period */
     sim_time_t remain;          /* ns of guaranteed time left this period (< 0: deficit) */
+    struct sched_vcpu *v;       /* owner */
+    struct at_link all;         /* in at_global.all (non-idle, inserted) */
+    sim_time_t prevddln;        /* ns NOW(): start of the current period */
     sim_time_t period;          /* ns, current (scaled after a long block) */
     sim_time_t slice;           /* ns per period, current */
     sim_time_t nat_period;      /* ns, as the scenario set it */

@@ -69,14 +69,16 @@ struct bvt_link {
     struct bvt_link *prev, *next;
 };
 
+/* The run-queue scan of every schedule reads each queued vCPU's link and
+ * evt: they come first, so that one cache line serves both. */
 struct bvt_vcpu {
     struct bvt_link rq;             /* in its pCPU's run queue */
+    uint32_t evt;                   /* virtual-time units, effective (avt - warp) */
+    uint32_t avt;                   /* virtual-time units, actual */
     struct bvt_link all;            /* in its pCPU's list of every non-idle vCPU */
     struct sched_vcpu *v;
     struct bvt *b;                  /* for the timer callbacks */
     uint32_t mcu_advance;           /* virtual-time units per MCU run (inverse weight) */
-    uint32_t avt;                   /* virtual-time units, actual */
-    uint32_t evt;                   /* virtual-time units, effective (avt - warp) */
     int32_t warp_value;             /* virtual-time units subtracted while warped */
     bool warpback;                  /* configured to warp (Xen's warpback) */
     bool warp;                      /* warped now: evt computations subtract warp_value */

@@ -45,7 +45,8 @@ static void add_key(void *ctx, const char *path)
 }
 
 /* Print path with its "*" (after "domains." or "devices.") replaced by each
- * name; a group of counted domains once, by the name as written. */
+ * name; a group of counted domains once, by the name as written; a device
+ * only with the keys of its kind. */
 static void print_key(const char *path, const struct scn *s)
 {
     const char *star = strstr(path, ".*");
@@ -60,6 +61,8 @@ static void print_key(const char *path, const struct scn *s)
         const char *name = dom ? s->domains[i].group : s->devices[i].name;
         if (dom && s->domains[i].index > 0)
             continue;               /* its group was printed with index 0 */
+        if (!dom && star[2] == '.' && !scn_device_takes(s->devices[i].kind, star + 3))
+            continue;               /* a disk's key on a nic, or the reverse */
         printf("%.*s.%s%s\n", head, path, name, star + 2);
     }
 }

@@ -871,6 +871,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             out->skipped = true;
             if (!o->xentrace && !o->record_trace)
                 return 0;
+        } else {
+            store_run_attempt(o->db);
         }
     }
     const struct sched_ops *ops = sched_find(s->sched.name);

@@ -4069,6 +4069,14 @@ static void paths_of(const struct keydef *tab, char *path, size_t len, scn_path_
     path[len] = '\0';
 }
 
+bool scn_device_takes(enum scn_dev_kind kind, const char *key)
+{
+    for (const struct keydef *k = kind == SCN_DEV_DISK ? disk_keys : nic_keys; k->name; k++)
+        if (!strcmp(k->name, key))
+            return true;
+    return false;
+}
+
 void scn_key_paths(scn_path_fn *emit, void *ctx)
 {
     char path[PATH_MAX_LEN] = "";

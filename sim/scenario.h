@@ -372,6 +372,10 @@ char *scn_canonical(const struct scn *s);
 typedef void scn_path_fn(void *ctx, const char *path);
 void scn_key_paths(scn_path_fn *emit, void *ctx);
 
+/* Whether a device of this kind takes the key (its name under
+ * devices.NAME, e.g. "seek"). */
+bool scn_device_takes(enum scn_dev_kind kind, const char *key);
+
 /* Names of the known policies, for messages and the scheduler registry. */
 extern const char *const scn_sched_names[];
 

@@ -3,7 +3,8 @@
 # into bash, _xensim fills COMPREPLY for commands, a command's options,
 # option values (schedulers, formats, layouts), trace's subcommands and the
 # key paths of --set, those of a SCENARIO on the line with its own domain
-# and device names; each list comes from `xensim _complete`. Prints
+# and device names (a device with its kind's keys only); each list comes
+# from `xensim _complete`. Prints
 # "N passed, N failed".
 set -u
 srcdir=${abs_top_srcdir:-.}
@@ -64,6 +65,13 @@ c "domains.*.sched.bvt.warp= domains.*.sched.bvt.warpl= domains.*.sched.bvt.warp
 scn=$srcdir/scenarios/default.yaml
 c "domains.probe.sched.bvt.mcu_advance=" run "$scn" --set domains.probe.sched.bvt.mc
 c "devices.disk0.rpm=" sweep "$scn" -j 2 --set devices.disk0.rp
+# Each device with the keys of its kind (io-vs-hogs.yaml: disk0, nic0).
+io=$srcdir/scenarios/io-vs-hogs.yaml
+c "devices.disk0.seek=" run "$io" --set devices.disk0.se
+c "" run "$io" --set devices.nic0.see
+c "devices.nic0.served_by=" run "$io" --set devices.nic0.ser
+c "" run "$io" --set devices.disk0.ser
+c "devices.disk0.ring= devices.disk0.rpm=" run "$io" --set devices.disk0.r
 got=$(complete_line check "$scn" --set domains.)
 check "--set domains. lists each domain of the scenario" \
     test "$(echo "$got" | tr ' ' '\n' | grep -c '^domains\.[a-z0-9_-]*\.vcpus=$')" -eq \

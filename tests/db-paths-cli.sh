@@ -6,7 +6,8 @@
 # file size limit (RLIMIT_FSIZE with SIGXFSZ ignored, so writes fail with
 # EFBIG like a full disk) a failed run leaves nothing: no file it created,
 # no run in a -wal; the readers read a database in a directory they cannot
-# write; and each message names the path once and the cause once (exact
+# write, and say why when they cannot (a -wal with frames and no way to
+# create -shm); and each message names the path once and the cause once (exact
 # messages below). The unprivileged cases run as nobody through setpriv
 # when the test runs as root (root ignores directory permissions), and are
 # skipped with a message if that is not possible. Prints "N passed, N failed".
@@ -121,7 +122,13 @@ if command -v as_user >/dev/null 2>&1; then
     cp ok.db ro/r.db
     cp ok.db ro/w.db
     check "the fixture is a WAL database" eq "$(sql ro/r.db 'PRAGMA journal_mode')" wal
-    chmod 644 ro/r.db
+    # ro/p.db: a copy taken while a writer held frames in its -wal.
+    cp ok.db src.db
+    sqlite3 src.db 'PRAGMA wal_autocheckpoint=0;' 'UPDATE run SET runName = runName;' \
+        '.shell cp src.db ro/p.db; cp src.db-wal ro/p.db-wal' >/dev/null
+    walsize=$(wc -c <ro/p.db-wal | tr -d ' ')
+    check "the -wal fixture has frames" test "$walsize" -gt 0
+    chmod 644 ro/r.db ro/p.db ro/p.db-wal
     chmod 666 ro/w.db
     chmod 555 ro
     chmod 777 out
@@ -150,7 +157,15 @@ if command -v as_user >/dev/null 2>&1; then
     check "merge from a read-only directory: exit 0" eq \
         "$(outcome as_user "$xensim" merge -q out/m.db ro/r.db)" "0|"
     check "merge from a read-only directory: the run" eq "$(runs_in out/m.db)" 1
-    check "the readers left no file in the directory" eq "$(ls ro | tr '\n' ' ')" "r.db w.db "
+    # A -wal with frames cannot be read without creating -shm: say so.
+    check "report of a WAL database whose -wal has frames, in a read-only directory" eq \
+        "$(outcome as_user "$xensim" report ro/p.db)" \
+        "2|xensim report: ro/p.db: cannot read: unable to open database file (a WAL database; its directory is not writable (Permission denied), so SQLite cannot create ro/p.db-shm, and ro/p.db-wal holds $walsize bytes not yet in the file: open it once where it can be written)"
+    check "merge from it: the same cause" eq \
+        "$(outcome as_user "$xensim" merge -q out/m2.db ro/p.db)" \
+        "2|xensim merge: ro/p.db: cannot read: unable to open database file (a WAL database; its directory is not writable (Permission denied), so SQLite cannot create ro/p.db-shm, and ro/p.db-wal holds $walsize bytes not yet in the file: open it once where it can be written); shard skipped, the other shards are merged
+xensim merge: 1 of 1 shard not (fully) merged"
+    check "the readers left no file in the directory" eq "$(ls ro | tr '\n' ' ')" "p.db p.db-wal r.db w.db "
 fi
 
 finish

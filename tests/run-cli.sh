@@ -4,8 +4,9 @@
 # (scripts/deps installs it). Checks: one run per replication, -q prints
 # nothing, a rerun is skipped and adds nothing, --set scheduler.name and
 # --seed make new runs, a workload type that is not modelled yet and a bad
-# --seed exit 2 and write no run, and SIGINT during a long run exits 130
-# leaving no run rows and an intact file. Prints "N passed, N failed".
+# --seed exit 2 and write no run, and SIGINT during a long run exits 130,
+# adding no row to a database (intact) and leaving no new one behind.
+# Prints "N passed, N failed".
 set -u
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
@@ -141,28 +142,40 @@ check "--seed without a value exits 2" status_is $? 2
 check "bad seeds write no run" eq "$(runs_in "$db")" 0
 
 # ---- SIGINT during a long run (about 10 s uninterrupted) ----
+# Once into a database that holds a run already, once into a new file.
+interrupt_run() {
+    "$xensim" run "$scn" --db "$1" -q --set duration=100000s >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    sleep 1
+    kill -INT "$pid"
+    n=0
+    while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null
+        echo "  xensim did not stop within 10 s of SIGINT"
+    fi
+    wait "$pid"
+    status=$?
+    pid=
+}
 db="$tmp/int.db"
-"$xensim" run "$scn" --db "$db" -q --set duration=100000s >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-sleep 1
-kill -INT "$pid"
-n=0
-while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do
-    sleep 0.1
-    n=$((n + 1))
-done
-if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL "$pid" 2>/dev/null
-    echo "  xensim did not stop within 10 s of SIGINT"
-fi
-wait "$pid"
-status=$?
-pid=
+"$xensim" run "$scn" --db "$db" -q >/dev/null 2>&1
+check "a first run is stored" eq "$(runs_in "$db")" 1
+rows='SELECT (SELECT count(*) FROM runAttr) + (SELECT count(*) FROM scalar) + (SELECT count(*) FROM statistic) + (SELECT count(*) FROM histogramBin)'
+before=$(sql "$db" "$rows")
+interrupt_run "$db"
 check "SIGINT exits 130" status_is "$status" 130
 check "SIGINT says the run was interrupted" grep -q 'interrupted' "$tmp/err"
-check "SIGINT leaves no run rows" eq "$(runs_in "$db")" 0
-check "SIGINT leaves no rows at all" eq "$(sql "$db" \
-    'SELECT (SELECT count(*) FROM runAttr) + (SELECT count(*) FROM scalar) + (SELECT count(*) FROM statistic) + (SELECT count(*) FROM histogramBin)')" 0
+check "SIGINT adds no run" eq "$(runs_in "$db")" 1
+check "SIGINT adds no rows at all" eq "$(sql "$db" "$rows")" "$before"
 check "the file is intact after SIGINT" eq "$(sql "$db" 'PRAGMA integrity_check')" ok
+db="$tmp/int-new.db"
+interrupt_run "$db"
+check "SIGINT into a new database exits 130" status_is "$status" 130
+check "SIGINT into a new database leaves no file" test ! -e "$db"
+check "nor its -wal or -shm" test ! -e "$db-wal" -a ! -e "$db-shm"
 
 finish

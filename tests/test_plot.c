@@ -67,11 +67,12 @@ static void setup(void)
     tmpdb_make("xs_plot");
 }
 
-/* One replication into path with the given options (timeline, point). */
-static void run_into(const char *path, const char *const *sets, int nsets, uint32_t rep,
-                     struct run_opts *o, char *name, size_t namelen)
+/* One replication of yaml into path with the given options (timeline, point). */
+static void run_yaml_into(const char *path, const char *yaml, const char *const *sets,
+                          int nsets, uint32_t rep, struct run_opts *o, char *name,
+                          size_t namelen)
 {
-    struct scn *s = xs_db_load("plot-test.yaml", scenario_yaml, sets, nsets);
+    struct scn *s = xs_db_load("plot-test.yaml", yaml, sets, nsets);
     char err[512] = "";
     o->db = store_open(path, err, sizeof err);
     ck_assert_msg(o->db != NULL, "store_open: %s", err);
@@ -87,6 +88,12 @@ static void run_into(const char *path, const char *const *sets, int nsets, uint3
     store_close(o->db);
     o->db = NULL;
     scn_free(s);
+}
+
+static void run_into(const char *path, const char *const *sets, int nsets, uint32_t rep,
+                     struct run_opts *o, char *name, size_t namelen)
+{
+    run_yaml_into(path, scenario_yaml, sets, nsets, rep, o, name, namelen);
 }
 
 static int64_t q1(sqlite3 *db, const char *fmt, const char *arg)
@@ -322,6 +329,74 @@ START_TEST(plot_writes_and_renders)
 }
 END_TEST
 
+/* The share figure's bar of module m in script dir/cpu-share.gp: share and
+ * entitlement (%); false if there is none. */
+static bool share_bar(const char *dir, const char *m, double *share, double *ent)
+{
+    char p[1024], line[512], name[128], want[132];
+    snprintf(p, sizeof p, "%s/cpu-share.gp", dir);
+    snprintf(want, sizeof want, "\"%s\"", m);     /* names are quoted */
+    FILE *f = fopen(p, "r");
+    ck_assert_ptr_nonnull(f);
+    bool found = false;
+    double x, sh, en;
+    int runs;
+    while (!found && fgets(line, sizeof line, f))
+        if (sscanf(line, "%lf %127s %lf %lf %d", &x, name, &sh, &en, &runs) == 5
+            && strcmp(name, want) == 0) {
+            *share = sh;
+            *ent = en;
+            found = true;
+        }
+    fclose(f);
+    return found;
+}
+
+/* A count group recorded beside its members is not a bar of its own (its
+ * cpu_share is theirs summed); recorded alone, it is one bar with its
+ * members' share and entitlement together. */
+START_TEST(share_figure_groups)
+{
+    static const char *const rules[] = {
+        "record:\n  - { modules: 'hog', per: both }\n",
+        "record:\n  - { modules: 'hog', per: group }\n"
+        "  - { modules: 'hog.*', what: [], per: domain }\n",
+    };
+    const char *dirs[2];
+    for (int i = 0; i < 2; i++) {
+        char db[64], yaml[2048];
+        snprintf(db, sizeof db, "groups%d.db", i);
+        snprintf(yaml, sizeof yaml, "%s%s", scenario_yaml, rules[i]);
+        const char *path = tmpdb_path(db);
+        struct run_opts o = { 0 };
+        run_yaml_into(path, yaml, NULL, 0, 0, &o, NULL, 0);
+        snprintf(db, sizeof db, "groups%d", i);
+        dirs[i] = strdup(tmpdb_path(db));
+        int notes = 0;
+        struct plot_opts po = { .db_path = path, .out_dir = dirs[i], .note = quiet_note,
+                                .note_ctx = &notes };
+        struct plot_result r;
+        char err[512];
+        int rc = plot_all(&po, &r, err, sizeof err);
+        ck_assert_msg(rc == 0, "plot_all: %s (%s)", sim_strerror(rc), err);
+    }
+    double s0, e0, s1, e1, sg, eg, sp, ep;
+    ck_assert(share_bar(dirs[0], "hog.0", &s0, &e0));
+    ck_assert(share_bar(dirs[0], "hog.1", &s1, &e1));
+    ck_assert(share_bar(dirs[0], "probe", &sp, &ep));
+    ck_assert_msg(!share_bar(dirs[0], "hog", &sg, &eg), "the group is drawn beside its members");
+    ck_assert(!share_bar(dirs[1], "hog.0", &sg, &eg));
+    ck_assert(share_bar(dirs[1], "hog", &sg, &eg));
+    /* Two cpu hogs share the 2 pCPUs with the probe and yhog. */
+    ck_assert(s0 > 10 && s1 > 10);
+    ck_assert_double_eq_tol(sg, s0 + s1, 1e-4 * sg);
+    ck_assert_double_eq_tol(eg, e0 + e1, 1e-4 * eg);
+    ck_assert(eg > 0);
+    for (int i = 0; i < 2; i++)
+        free((void *)dirs[i]);
+}
+END_TEST
+
 START_TEST(plot_selects_runs_and_window)
 {
     const char *path = tmpdb_path("sel.db");
@@ -503,6 +578,7 @@ static Suite *plot_suite(void)
     tcase_add_unchecked_fixture(tc, setup, tmpdb_remove);
     tcase_add_test(tc, plot_writes_and_renders);
     tcase_add_test(tc, plot_selects_runs_and_window);
+    tcase_add_test(tc, share_figure_groups);
     tcase_add_test(tc, window_parsing);
     tcase_add_test(tc, plot_reads_linearly);
     tcase_add_test(tc, gantt_reads_both_layouts);

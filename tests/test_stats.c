@@ -9,6 +9,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -497,6 +498,76 @@ START_TEST(merge_equals_one_recorder)
 }
 END_TEST
 
+/* The histogram's counts, bucket by bucket, from the test's own copy of the
+ * samples: bucket [lo, lo + w) must hold exactly the samples in it. */
+static void check_bins(const struct st_rec *r, const int64_t *x, size_t n)
+{
+    struct st_bin_iter it = ST_BIN_ITER_INIT;
+    int64_t lo, w;
+    uint64_t c, total = 0;
+    while (st_rec_bin_next(r, &it, &lo, &w, &c)) {
+        uint64_t want = 0;
+        for (size_t k = 0; k < n; k++)
+            want += x[k] >= lo && x[k] < lo + w;
+        ck_assert_msg(c == want, "bucket [%lld, +%lld): %llu, want %llu after %zu samples",
+                      (long long)lo, (long long)w, (unsigned long long)c,
+                      (unsigned long long)want, n);
+        total += c;
+    }
+    ck_assert_uint_eq(total, n);
+}
+
+START_TEST(histogram_reads_see_every_sample)
+{
+    /* Reads interleaved with recording, through every state of the
+     * recorder: exact (buffer growing, sorted by a quantile, then added to),
+     * across the exact cap, and many batches past it; then merged into
+     * another recorder that holds unread samples of its own, and reset. */
+    enum { CAP = 3000, N = 9000 };
+    static int64_t x[N];
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 17);
+    for (size_t k = 0; k < N; k++)
+        x[k] = (int64_t)gsl_ran_lognormal(g, 9, 2);
+    struct st_rec *r = st_rec_new(CAP);
+    static const size_t stops[] = { 1, 700, 1500, 2999, 3000, 3001, 3257, 3512, 5000, N };
+    size_t n = 0;
+    for (size_t s = 0; s < sizeof stops / sizeof stops[0]; s++) {
+        for (; n < stops[s]; n++)
+            ck_assert_int_eq(st_rec_add(r, x[n]), 0);
+        ck_assert_int_eq(st_rec_is_exact(r), n <= CAP);
+        check_bins(r, x, n);
+        double q, hq;
+        bool ex;
+        ck_assert_int_eq(st_rec_quantile(r, 0.9, &q, &ex), 0);
+        ck_assert_int_eq(ex, n <= CAP);
+        ck_assert_int_eq(st_rec_hist_quantile(r, 0.9, &hq), 0);
+        ck_assert_double_le(fabs(hq - q), q * ST_HIST_REL_ERROR);
+        check_bins(r, x, n);
+    }
+
+    struct st_rec *d = st_rec_new(CAP);
+    for (size_t k = 0; k < 100; k++)
+        ck_assert_int_eq(st_rec_add(d, x[k]), 0);
+    ck_assert_int_eq(st_rec_merge(d, r), 0);
+    static int64_t both[N + 100];
+    memcpy(both, x, 100 * sizeof x[0]);
+    memcpy(both + 100, x, N * sizeof x[0]);
+    check_bins(d, both, N + 100);
+    ck_assert_uint_eq(st_rec_count(d), N + 100);
+    for (size_t k = 0; k < 300; k++)
+        ck_assert_int_eq(st_rec_add(d, x[k]), 0);
+    st_rec_reset(d);
+    check_bins(d, x, 0);
+    for (size_t k = 0; k < 10; k++)
+        ck_assert_int_eq(st_rec_add(d, x[k]), 0);
+    check_bins(d, x, 10);
+    st_rec_free(d);
+    st_rec_free(r);
+    gsl_rng_free(g);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
     Suite *s = suite_create("stats");
@@ -515,6 +586,7 @@ static Suite *stats_suite(void)
     tcase_add_test(tc, histogram_random_small_sets);
     tcase_add_test(tc, memory_bounded_for_any_input);
     tcase_add_test(tc, bins_cover_every_sample);
+    tcase_add_test(tc, histogram_reads_see_every_sample);
     tcase_add_loop_test(tc, merge_equals_one_recorder, 0, 2);
     return s;
 }

@@ -574,8 +574,8 @@ START_TEST(non_file_paths_refused)
 }
 END_TEST
 
-/* A file store_open created goes again when the runs it began all failed;
- * a file that existed, or that holds a run, stays. */
+/* A file store_open created goes again when the runs it began or was told
+ * of all failed; a file that existed, or that holds a run, stays. */
 START_TEST(created_file_removed_after_failed_runs)
 {
     const char *path = tmpdb_path("made.db");
@@ -589,6 +589,11 @@ START_TEST(created_file_removed_after_failed_runs)
     ck_assert_int_ne(access(side, F_OK), 0);
     snprintf(side, sizeof side, "%s-shm", path);
     ck_assert_int_ne(access(side, F_OK), 0);
+
+    s = open_ok(path);              /* a run simulated that failed before it began */
+    store_run_attempt(s);
+    store_close(s);
+    ck_assert_int_ne(access(path, F_OK), 0);
 
     store_close(open_ok(path));     /* no run begun: kept (a sweep's parent) */
     ck_assert_int_eq(access(path, F_OK), 0);
