@@ -429,6 +429,7 @@ START_TEST(interrupted_leaves_nothing)
     char file[32];
     snprintf(file, sizeof file, "i%d.db", _i);
     const char *path = tmpdb_path(file);
+    store_close(open_store(path));  /* the database exists before the run */
     struct store *db = open_store(path);
     struct stopper stp = { .flag = _i == 0, .at = at[_i] };
     struct run_opts o = { .seed = 7, .replication = 0, .db = db, .progress = stop_at,
@@ -449,6 +450,17 @@ START_TEST(interrupted_leaves_nothing)
     ck_assert_int_eq(all_rows(q), 0);
     integrity_ok(q);
     sqlite3_close(q);
+
+    /* Into a file the run's store created, the file goes again. */
+    snprintf(file, sizeof file, "n%d.db", _i);
+    const char *fresh = tmpdb_path(file);
+    db = open_store(fresh);
+    o.db = db;
+    stp = (struct stopper){ .flag = _i == 0, .at = at[_i] };
+    ck_assert_int_eq(run_replication(s, &o, &r, err, sizeof err), -SIM_ESTATE);
+    run_result_free(&r);
+    store_close(db);
+    ck_assert_int_ne(access(fresh, F_OK), 0);
 
     /* And the same run completes afterwards. */
     run_into(path, s, 7, 0, &r);
