@@ -633,6 +633,9 @@ struct tr_reader {
 static int rfail(struct tr_reader *r, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The reader's error: the message, for tr_reader_error, and the code, which
+ * makes it sticky (every later tr_read returns it until tr_rewind). The
+ * code is why this is not a bare sim_errmsg. */
 static int rfail(struct tr_reader *r, int code, const char *fmt, ...)
 {
     va_list ap;
