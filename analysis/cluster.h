@@ -1,5 +1,5 @@
 /*
- * analysis/cluster.h: campaigns past one machine (issue 7, docs/cluster.md):
+ * analysis/cluster.h: campaigns past one machine (docs/cluster.md):
  * a sweep cut into shards, one results database per Slurm array task or
  * GNU parallel job, merged afterwards with `xensim merge` (analysis/merge.h).
  * Follows the facts file des-engines-and-results.md section 4: one SQLite

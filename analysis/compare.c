@@ -111,13 +111,6 @@ static int module_rank(const struct scn *s, const char *module)
     return s->ndomains;
 }
 
-static int set_err(char *err, size_t errlen, int rc, const char *what, const char *detail)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
-    return rc;
-}
-
 /* The chosen metrics of one run, appended to ts. */
 static int read_run(sqlite3_stmt *st, const char *run, int sched, int rep,
                     const struct scn *order, const char *const *metrics, size_t nmetrics,
@@ -282,7 +275,8 @@ static int run_parallel(struct scn *const *scns, int nscheds, const struct cmp_o
                  256);
         if (store_has_run(db, names[i], &have) < 0) {
             store_close(db);
-            return set_err(err, errlen, -SIM_EDB, "cannot read the results database", NULL);
+            sim_errmsg(err, errlen, "cannot read the results database");
+            return -SIM_EDB;
         }
         existing += have;
     }
@@ -307,12 +301,13 @@ static int run_parallel(struct scn *const *scns, int nscheds, const struct cmp_o
         rc = -SIM_ESTATE;
     workers_free(&ws);
     if (rc == -SIM_ENOMEM)
-        return set_err(err, errlen, rc, "cannot start the worker processes", NULL);
-    if (rc == -SIM_EBADINPUT)
-        return set_err(err, errlen, rc, "a run failed in a worker process (rerun with -j 1 "
-                       "to see why)", NULL);
+        sim_errmsg(err, errlen, "cannot start the worker processes");
+    else if (rc == -SIM_EBADINPUT)
+        sim_errmsg(err, errlen, "a run failed in a worker process (rerun with -j 1 to see why)");
+    else if (rc < 0)
+        sim_errmsg(err, errlen, "interrupted");
     if (rc < 0)
-        return set_err(err, errlen, rc, "interrupted", NULL);
+        return rc;
     out->runs_skipped = existing;
     out->runs_done = nruns - existing;
     return 0;
@@ -358,11 +353,16 @@ int cmp_run(struct scn *const *scns, int nscheds, const struct cmp_opts *o,
         return -SIM_EINVAL;
     memset(out, 0, sizeof *out);
     if (!scns || nscheds < 1 || !o || !o->db_path || o->replications < 1 ||
-        (o->level != 0 && !(o->level > 0 && o->level < 1)))
-        return set_err(err, errlen, -SIM_EINVAL, "invalid comparison options", NULL);
-    for (int s = 0; s < nscheds; s++)
-        if (!scns[s])
-            return set_err(err, errlen, -SIM_EINVAL, "missing scenario", NULL);
+        (o->level != 0 && !(o->level > 0 && o->level < 1))) {
+        sim_errmsg(err, errlen, "invalid comparison options");
+        return -SIM_EINVAL;
+    }
+    for (int s = 0; s < nscheds; s++) {
+        if (!scns[s]) {
+            sim_errmsg(err, errlen, "missing scenario");
+            return -SIM_EINVAL;
+        }
+    }
     const char *const *metrics = o->metrics && o->nmetrics ? o->metrics : cmp_default_metrics;
     size_t nmetrics = o->metrics && o->nmetrics ? o->nmetrics : cmp_ndefault_metrics;
     out->nscheds = nscheds;
@@ -371,8 +371,10 @@ int cmp_run(struct scn *const *scns, int nscheds, const struct cmp_opts *o,
 
     size_t nruns = (size_t)nscheds * (size_t)o->replications;
     char (*names)[256] = calloc(nruns, sizeof *names);
-    if (!names)
-        return set_err(err, errlen, -SIM_ENOMEM, "out of memory", NULL);
+    if (!names) {
+        sim_errmsg(err, errlen, "out of memory");
+        return -SIM_ENOMEM;
+    }
     int rc = run_all(scns, nscheds, o, names, out, err, errlen);
     if (rc) {
         free(names);
@@ -393,7 +395,8 @@ int cmp_run(struct scn *const *scns, int nscheds, const struct cmp_opts *o,
                            " SELECT t.moduleName, t.statName || ':mean', t.statMean"
                            " FROM statistic t JOIN run r ON r.runId = t.runId"
                            " WHERE r.runName = ?1", -1, &st, NULL) != SQLITE_OK) {
-        rc = set_err(err, errlen, -SIM_EDB, o->db_path, sqlite3_errmsg(db));
+        sim_errmsg(err, errlen, "%s: %s", o->db_path, sqlite3_errmsg(db));
+        rc = -SIM_EDB;
         goto out;
     }
     for (int s = 0; s < nscheds && !rc; s++)
@@ -401,8 +404,10 @@ int cmp_run(struct scn *const *scns, int nscheds, const struct cmp_opts *o,
             rc = read_run(st, names[s * o->replications + k], s, k, scns[0], metrics, nmetrics,
                           &ts);
     if (rc) {
-        rc = set_err(err, errlen, rc, rc == -SIM_ENOMEM ? "out of memory" : o->db_path,
-                     rc == -SIM_ENOMEM ? NULL : sqlite3_errmsg(db));
+        if (rc == -SIM_ENOMEM)
+            sim_errmsg(err, errlen, "out of memory");
+        else
+            sim_errmsg(err, errlen, "%s: %s", o->db_path, sqlite3_errmsg(db));
         goto out;
     }
     rc = build_rows(&ts, nscheds, o->replications, out->level, metrics, out);
@@ -417,7 +422,7 @@ int cmp_run(struct scn *const *scns, int nscheds, const struct cmp_opts *o,
             out->nruns++;
     }
     if (rc)
-        set_err(err, errlen, rc, "out of memory", NULL);
+        sim_errmsg(err, errlen, "out of memory");
 out:
     for (size_t i = 0; i < ts.n; i++)
         free(ts.t[i].module);

@@ -81,8 +81,6 @@ struct pc {
 };
 
 static void note(struct pc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int failf(struct pc *c, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 static void note(struct pc *c, const char *fmt, ...)
 {
@@ -96,20 +94,10 @@ static void note(struct pc *c, const char *fmt, ...)
     c->o->note(c->o->note_ctx, buf);
 }
 
-static int failf(struct pc *c, int rc, const char *fmt, ...)
-{
-    if (c->err && c->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->err, c->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
 static int db_err(struct pc *c, const char *what)
 {
-    return failf(c, -SIM_EDB, "%s: %s: %s", c->o->db_path, what, sqlite3_errmsg(c->db));
+    sim_errmsg(c->err, c->errlen, "%s: %s: %s", c->o->db_path, what, sqlite3_errmsg(c->db));
+    return -SIM_EDB;
 }
 
 static sqlite3_stmt *prep(struct pc *c, const char *sql)
@@ -169,8 +157,10 @@ static int script_open(struct pc *c, const char *name, const char *what, const c
     snprintf(c->name, sizeof c->name, "%s", name);
     snprintf(c->path, sizeof c->path, "%s/%s.gp", c->o->out_dir, name);
     c->f = fopen(c->path, "w");
-    if (!c->f)
-        return failf(c, -SIM_EIO, "%s: cannot write: %s", c->path, strerror(errno));
+    if (!c->f) {
+        sim_errmsg(c->err, c->errlen, "%s: cannot write: %s", c->path, strerror(errno));
+        return -SIM_EIO;
+    }
     FILE *f = c->f;
     const char *ext = c->o->format == PLOT_SVG ? "svg" : "png";
     fprintf(f, "# xensim plot: %s\n# Data: %s, from the tables %s.\n", what, c->o->db_path,
@@ -227,11 +217,13 @@ static void render(struct pc *c)
         note(c, "cannot run %s: scripts are written but not rendered", prog);
         return;
     }
-    if (!c->fail)
-        c->fail = failf(c, -SIM_ESTATE, "gnuplot failed on %s (%s %d)", c->path,
-                        WIFEXITED(status) ? "exit status" : "signal",
-                        WIFEXITED(status) ? WEXITSTATUS(status)
-                        : WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+    if (!c->fail) {
+        sim_errmsg(c->err, c->errlen, "gnuplot failed on %s (%s %d)", c->path,
+                   WIFEXITED(status) ? "exit status" : "signal",
+                   WIFEXITED(status) ? WEXITSTATUS(status)
+                   : WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+        c->fail = -SIM_ESTATE;
+    }
 }
 
 static int script_close(struct pc *c)
@@ -240,8 +232,10 @@ static int script_close(struct pc *c)
     c->f = NULL;
     fprintf(f, "\nunset output\n");
     bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad)
-        return failf(c, -SIM_EIO, "%s: write error", c->path);
+    if (fclose(f) != 0 || bad) {
+        sim_errmsg(c->err, c->errlen, "%s: write error", c->path);
+        return -SIM_EIO;
+    }
     c->r->written++;
     render(c);
     return 0;
@@ -312,9 +306,11 @@ static int select_runs(struct pc *c)
                     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
                 bool found = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
                 fin(c, st);
-                if (!found)
-                    return failf(c, -SIM_EBADINPUT, "%s: no run with %s '%s'",
-                                 c->o->db_path, num ? "runId" : "runName", id);
+                if (!found) {
+                    sim_errmsg(c->err, c->errlen, "%s: no run with %s '%s'", c->o->db_path,
+                               num ? "runId" : "runName", id);
+                    return -SIM_EBADINPUT;
+                }
             }
         }
     }
@@ -323,8 +319,10 @@ static int select_runs(struct pc *c)
         return -SIM_EDB;
     c->nsel = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     fin(c, st);
-    if (c->nsel == 0)
-        return failf(c, -SIM_EBADINPUT, "%s: no runs in the database", c->o->db_path);
+    if (c->nsel == 0) {
+        sim_errmsg(c->err, c->errlen, "%s: no runs in the database", c->o->db_path);
+        return -SIM_EBADINPUT;
+    }
     return 0;
 }
 
@@ -1648,15 +1646,21 @@ static int make_dir(struct pc *c, const char *dir)
         if (*s != '/')
             continue;
         *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST)
-            return failf(c, -SIM_EIO, "%s: cannot create: %s", p, strerror(errno));
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            sim_errmsg(c->err, c->errlen, "%s: cannot create: %s", p, strerror(errno));
+            return -SIM_EIO;
+        }
         *s = '/';
     }
-    if (mkdir(p, 0777) != 0 && errno != EEXIST)
-        return failf(c, -SIM_EIO, "%s: cannot create: %s", p, strerror(errno));
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+        sim_errmsg(c->err, c->errlen, "%s: cannot create: %s", p, strerror(errno));
+        return -SIM_EIO;
+    }
     struct stat sb;
-    if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return failf(c, -SIM_EIO, "%s: not a directory", p);
+    if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        sim_errmsg(c->err, c->errlen, "%s: not a directory", p);
+        return -SIM_EIO;
+    }
     return 0;
 }
 
@@ -1666,8 +1670,10 @@ int plot_all(const struct plot_opts *o, struct plot_result *r, char *err, size_t
     *r = (struct plot_result){ 0 };
     if (err && errlen)
         err[0] = '\0';
-    if (!o->db_path || !o->out_dir)
-        return failf(&c, -SIM_EINVAL, "no database or output directory given");
+    if (!o->db_path || !o->out_dir) {
+        sim_errmsg(err, errlen, "no database or output directory given");
+        return -SIM_EINVAL;
+    }
     int64_t ver = 0;
     if (store_open_read(o->db_path, &c.db, &ver, err, errlen) < 0)
         return -SIM_EBADINPUT;
@@ -1706,7 +1712,7 @@ static int parse_time(const char *s, size_t len, int64_t *out, char *msg, size_t
     struct quantity q;
     struct unit_err ue;
     if (unit_parse(s, len, UNIT_TIME, 0, &q, &ue) < 0) {
-        snprintf(msg, msglen, "%s", ue.msg);
+        sim_errmsg(msg, msglen, "%s", ue.msg);
         return -SIM_EBADINPUT;
     }
     *out = q.value;
@@ -1717,22 +1723,22 @@ int plot_parse_window(const char *s, int64_t *start, int64_t *end, char *err, si
 {
     const char *colon = s ? strchr(s, ':') : NULL;
     if (!colon) {
-        snprintf(err, errlen, "'%s' is not START:END (e.g. 0:100ms)", s ? s : "");
+        sim_errmsg(err, errlen, "'%s' is not START:END (e.g. 0:100ms)", s ? s : "");
         return -SIM_EBADINPUT;
     }
     char msg[200];
     *start = 0;
     *end = INT64_MAX;
     if (colon > s && parse_time(s, (size_t)(colon - s), start, msg, sizeof msg) < 0) {
-        snprintf(err, errlen, "start '%.*s': %s", (int)(colon - s), s, msg);
+        sim_errmsg(err, errlen, "start '%.*s': %s", (int)(colon - s), s, msg);
         return -SIM_EBADINPUT;
     }
     if (colon[1] && parse_time(colon + 1, strlen(colon + 1), end, msg, sizeof msg) < 0) {
-        snprintf(err, errlen, "end '%s': %s", colon + 1, msg);
+        sim_errmsg(err, errlen, "end '%s': %s", colon + 1, msg);
         return -SIM_EBADINPUT;
     }
     if (*start < 0 || *end <= *start) {
-        snprintf(err, errlen, "'%s': START must be below END", s);
+        sim_errmsg(err, errlen, "'%s': START must be below END", s);
         return -SIM_EBADINPUT;
     }
     return 0;

@@ -190,13 +190,6 @@ static void side_free(struct side *s)
     memset(s, 0, sizeof *s);
 }
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, const char *a, const char *b)
-{
-    if (err && errlen)
-        snprintf(err, errlen, fmt, a, b);
-    return rc;
-}
-
 static int side_open(struct side *s, const char *path, char *err, size_t errlen)
 {
     int64_t ver = 0;
@@ -213,10 +206,11 @@ static int side_open(struct side *s, const char *path, char *err, size_t errlen)
     if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
         tables = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    if (tables != 3 || s->version < 1)
-        return fail(err, errlen, -SIM_ESCHEMA, "%s: %s", path,
-                    "not an xensim results database (no run, scalar and statistic tables"
-                    " with a schema version)");
+    if (tables != 3 || s->version < 1) {
+        sim_errmsg(err, errlen, "%s: not an xensim results database (no run, scalar and"
+                   " statistic tables with a schema version)", path);
+        return -SIM_ESCHEMA;
+    }
     return 0;
 }
 
@@ -259,8 +253,10 @@ static int side_groups(struct side *s, const char *path, char *err, size_t errle
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT r.runName, (SELECT a.attrValue FROM runAttr a"
                            " WHERE a.runId = r.runId AND a.attrName = '" STORE_ATTR_SCHEDULER
-                           "') FROM run r", -1, &st, NULL) != SQLITE_OK)
-        return fail(err, errlen, -SIM_EDB, "%s: %s", path, sqlite3_errmsg(s->db));
+                           "') FROM run r", -1, &st, NULL) != SQLITE_OK) {
+        sim_errmsg(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+        return -SIM_EDB;
+    }
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -272,7 +268,8 @@ static int side_groups(struct side *s, const char *path, char *err, size_t errle
             struct grp *g = realloc(s->grps, cap * sizeof *g);
             if (!g) {
                 sqlite3_finalize(st);
-                return fail(err, errlen, -SIM_ENOMEM, "%s%s", "out of memory", "");
+                sim_errmsg(err, errlen, "out of memory");
+                return -SIM_ENOMEM;
             }
             s->grps = g;
         }
@@ -283,13 +280,16 @@ static int side_groups(struct side *s, const char *path, char *err, size_t errle
             free(g);
             free(sc);
             sqlite3_finalize(st);
-            return fail(err, errlen, -SIM_ENOMEM, "%s%s", "out of memory", "");
+            sim_errmsg(err, errlen, "out of memory");
+            return -SIM_ENOMEM;
         }
         s->grps[s->ngrps++] = (struct grp){ g, sc, 1 };
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return fail(err, errlen, -SIM_EDB, "%s: %s", path, sqlite3_errmsg(s->db));
+    if (rc != SQLITE_DONE) {
+        sim_errmsg(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+        return -SIM_EDB;
+    }
     if (s->ngrps)
         qsort(s->grps, s->ngrps, sizeof *s->grps, cmp_grp);
     /* Collapse equal names, counting runs. */
@@ -317,8 +317,10 @@ static int side_values(struct side *s, const char *path, const struct regress_op
         " SELECT r.runName, t.moduleName, t.statName || ':mean', t.statMean"
         " FROM statistic t JOIN run r ON r.runId = t.runId WHERE t.statMean IS NOT NULL";
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(err, errlen, -SIM_EDB, "%s: %s", path, sqlite3_errmsg(s->db));
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sim_errmsg(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+        return -SIM_EDB;
+    }
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -333,7 +335,8 @@ static int side_values(struct side *s, const char *path, const struct regress_op
             struct ent *e = realloc(s->ents, cap * sizeof *e);
             if (!e) {
                 sqlite3_finalize(st);
-                return fail(err, errlen, -SIM_ENOMEM, "%s%s", "out of memory", "");
+                sim_errmsg(err, errlen, "out of memory");
+                return -SIM_ENOMEM;
             }
             s->ents = e;
         }
@@ -341,7 +344,8 @@ static int side_values(struct side *s, const char *path, const struct regress_op
         char *key = malloc(gl + ml + nl + 3);
         if (!key) {
             sqlite3_finalize(st);
-            return fail(err, errlen, -SIM_ENOMEM, "%s%s", "out of memory", "");
+            sim_errmsg(err, errlen, "out of memory");
+            return -SIM_ENOMEM;
         }
         memcpy(key, run, gl);
         key[gl] = '\0';
@@ -350,8 +354,10 @@ static int side_values(struct side *s, const char *path, const struct regress_op
         s->ents[s->nents++] = (struct ent){ key, gl, ml, v };
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return fail(err, errlen, -SIM_EDB, "%s: %s", path, sqlite3_errmsg(s->db));
+    if (rc != SQLITE_DONE) {
+        sim_errmsg(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+        return -SIM_EDB;
+    }
     if (s->nents)
         qsort(s->ents, s->nents, sizeof *s->ents, cmp_ent);
 
@@ -360,7 +366,8 @@ static int side_values(struct side *s, const char *path, const struct regress_op
     double *vals = malloc((s->nents ? s->nents : 1) * sizeof *vals);
     if (!s->aggs || !vals) {
         free(vals);
-        return fail(err, errlen, -SIM_ENOMEM, "%s%s", "out of memory", "");
+        sim_errmsg(err, errlen, "out of memory");
+        return -SIM_ENOMEM;
     }
     for (size_t i = 0; i < s->nents;) {
         size_t j = i;
@@ -533,34 +540,36 @@ int regress_compare(const char *baseline, const char *current, const struct regr
         return -SIM_EINVAL;
     memset(out, 0, sizeof *out);
     if (!baseline || !current || !o || !(o->tolerance >= 0) || !isfinite(o->tolerance) ||
-        !(o->alpha > 0 && o->alpha < 1))
-        return fail(err, errlen, -SIM_EINVAL, "%s%s", "invalid options", "");
+        !(o->alpha > 0 && o->alpha < 1)) {
+        sim_errmsg(err, errlen, "invalid options");
+        return -SIM_EINVAL;
+    }
     struct side b = { 0 }, c = { 0 };
     int rc = side_open(&b, baseline, err, errlen);
     if (!rc)
         rc = side_open(&c, current, err, errlen);
     if (!rc && b.version != c.version) {
-        char msg[200];
-        snprintf(msg, sizeof msg, "schema versions differ: baseline %d, current %d"
-                 " (compare databases written by the same results schema)", b.version,
-                 c.version);
-        rc = fail(err, errlen, -SIM_ESCHEMA, "%s%s", msg, "");
+        sim_errmsg(err, errlen, "schema versions differ: baseline %d, current %d (compare"
+                   " databases written by the same results schema)", b.version, c.version);
+        rc = -SIM_ESCHEMA;
     }
     if (!rc && b.version > STORE_SCHEMA_VERSION) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "results schema version %d is newer than version %d, the"
-                 " newest this xensim knows", b.version, STORE_SCHEMA_VERSION);
-        rc = fail(err, errlen, -SIM_ESCHEMA, "%s%s", msg, "");
+        sim_errmsg(err, errlen, "results schema version %d is newer than version %d, the"
+                   " newest this xensim knows", b.version, STORE_SCHEMA_VERSION);
+        rc = -SIM_ESCHEMA;
     }
     if (!rc)
         rc = side_groups(&b, baseline, err, errlen);
     if (!rc)
         rc = side_groups(&c, current, err, errlen);
-    if (!rc && merge_groups(out, &b, &c) < 0)
-        rc = fail(err, errlen, -SIM_ENOMEM, "%s%s", "out of memory", "");
-    if (!rc && out->ngroups == 0)
-        rc = fail(err, errlen, -SIM_ENOENT, "no runs in common between %s and %s", baseline,
-                  current);
+    if (!rc && merge_groups(out, &b, &c) < 0) {
+        sim_errmsg(err, errlen, "out of memory");
+        rc = -SIM_ENOMEM;
+    }
+    if (!rc && out->ngroups == 0) {
+        sim_errmsg(err, errlen, "no runs in common between %s and %s", baseline, current);
+        rc = -SIM_ENOENT;
+    }
     if (!rc)
         rc = side_values(&b, baseline, o, err, errlen);
     if (!rc)
@@ -575,8 +584,10 @@ int regress_compare(const char *baseline, const char *current, const struct regr
             rc = judge(&rs, g, x, y, o);
         else if (g)
             rc = add_row(&rs, g, x, y);
-        if (rc)
-            rc = fail(err, errlen, -SIM_ENOMEM, "%s%s", "out of memory", "");
+        if (rc) {
+            sim_errmsg(err, errlen, "out of memory");
+            rc = -SIM_ENOMEM;
+        }
         if (k <= 0)
             i++;
         if (k >= 0)

@@ -15,8 +15,8 @@
  * runs, and several processes, may share one file (WAL, 10 s busy timeout).
  *
  * Simplified against OMNeT++: times are always ns (simtimeExp -9); no
- * weighted statistics; nothing writes parameter rows yet (the table exists
- * so the file is complete); vectors are written whole from a buffer
+ * weighted statistics; nothing writes parameter rows (the table exists so
+ * the file is complete); vectors are written whole from a buffer
  * (store_vector) rather than streamed; histograms are the sparse log-linear
  * buckets of analysis/stats, written as contiguous bins.
  */

@@ -1,6 +1,6 @@
 /*
- * analysis/sweep.h: the sweep runner behind `xensim sweep` (issue 5,
- * DESIGN.md sections 4 to 6; docs/experiments.md).
+ * analysis/sweep.h: the sweep runner behind `xensim sweep` (DESIGN.md
+ * sections 4 to 6; docs/experiments.md).
  *
  * A plan is the list of runs of a scenario's campaign: the cartesian
  * product of its `sweep:` axes (in axis order, the last axis varying

@@ -1,6 +1,6 @@
 /*
  * bench/big.c: the cost of a big host outside the simulation proper
- * (issue 13): how long loading the scenario and building the host, the
+ * (docs/experiments.md, "Big hosts"): how long loading the scenario and building the host, the
  * simulation, and collecting and storing the results take, how big the
  * results database grows, and the peak memory, for one host of the size
  * docs/experiments.md names.

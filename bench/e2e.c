@@ -1,5 +1,5 @@
 /*
- * bench/e2e.c: the end-to-end scenario benchmark (issue 3, "Performance"):
+ * bench/e2e.c: the end-to-end scenario benchmark (docs/performance.md):
  * events per second and peak memory of a whole simulated host, under each
  * scheduler, next to the hold-model baseline of the same build.
  *
@@ -282,7 +282,7 @@ int main(int argc, char **argv)
     if (print)
         return bench_print_yaml(make_yaml, &o);
 
-    /* The engine alone at the sizes issue 3 names. The host itself keeps
+    /* The engine alone at 10^3 and 10^4 pending events. The host itself keeps
      * only ~24 events pending on the engine (the clock queues each pCPU's
      * timers apart), where a hold is cheaper still (bench/hold 32). The
      * 10^3 one runs first: each scheduler's cost is also given in those

@@ -1,5 +1,5 @@
 /*
- * bench/io.c: the I/O-heavy end-to-end benchmark (issue 3, "Performance"):
+ * bench/io.c: the I/O-heavy end-to-end benchmark (docs/performance.md):
  * events per second and peak memory of a whole simulated host whose events
  * are dominated by the I/O path (split block and network drivers, event
  * channels, I/O rings, disks, NICs, page-table validation), under each

@@ -1,6 +1,6 @@
 /*
- * bench/replay.c: trace replay throughput and memory (issue 6,
- * "Performance"): how many native trace records per second the `trace`
+ * bench/replay.c: trace replay throughput and memory (docs/performance.md,
+ * "Trace replay"): how many native trace records per second the `trace`
  * workload feeds into a whole simulated host, and whether peak memory
  * depends on the trace's length. Target: at least 5 million records per
  * second on one core; a 10x longer trace within 10% of the memory.

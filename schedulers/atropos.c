@@ -144,8 +144,11 @@ static bool at_linked(const struct at_link *l)
     return l->next != l;
 }
 
+/* Linking a node that is on a list, or unlinking one that is not, would
+ * corrupt the list without any other symptom: the asserts catch it. */
 static void at_link_before(struct at_link *l, struct at_link *pos)
 {
+    assert(!at_linked(l));
     l->next = pos;
     l->prev = pos->prev;
     pos->prev->next = l;
@@ -154,6 +157,7 @@ static void at_link_before(struct at_link *l, struct at_link *pos)
 
 static void at_unlink(struct at_link *l)
 {
+    assert(at_linked(l));
     l->prev->next = l->next;
     l->next->prev = l->prev;
     at_link_init(l);

@@ -44,6 +44,7 @@
  */
 #include "schedulers/policies.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -123,8 +124,16 @@ static void bvt_list_init(struct bvt_link *h)
     h->prev = h->next = h;
 }
 
+static bool bvt_on(const struct bvt_link *l)
+{
+    return l->next != NULL;
+}
+
+/* Linking a node that is on a list, or unlinking one that is not, would
+ * corrupt the list without any other symptom: the asserts catch it. */
 static void bvt_add_head(struct bvt_link *h, struct bvt_link *l)
 {
+    assert(!bvt_on(l));
     l->prev = h;
     l->next = h->next;
     h->next->prev = l;
@@ -133,6 +142,7 @@ static void bvt_add_head(struct bvt_link *h, struct bvt_link *l)
 
 static void bvt_add_tail(struct bvt_link *h, struct bvt_link *l)
 {
+    assert(!bvt_on(l));
     l->next = h;
     l->prev = h->prev;
     h->prev->next = l;
@@ -141,14 +151,10 @@ static void bvt_add_tail(struct bvt_link *h, struct bvt_link *l)
 
 static void bvt_del(struct bvt_link *l)
 {
+    assert(bvt_on(l));
     l->prev->next = l->next;
     l->next->prev = l->prev;
     l->prev = l->next = NULL;
-}
-
-static bool bvt_on(const struct bvt_link *l)
-{
-    return l->next != NULL;
 }
 
 /*

@@ -20,6 +20,7 @@
  */
 #include "schedulers/policies.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include "sim/err.h"
 
@@ -54,8 +55,11 @@ static bool rr_queued(const struct rr_vcpu *rv)
     return rv->link.next != NULL;
 }
 
+/* Linking a queued vCPU again, or unlinking one that is not queued, would
+ * corrupt the queue without any other symptom: the asserts catch it. */
 static void rr_add_head(struct rr_link *q, struct rr_vcpu *rv)
 {
+    assert(!rr_queued(rv));
     rv->link.prev = q;
     rv->link.next = q->next;
     q->next->prev = &rv->link;
@@ -64,6 +68,7 @@ static void rr_add_head(struct rr_link *q, struct rr_vcpu *rv)
 
 static void rr_add_tail(struct rr_link *q, struct rr_vcpu *rv)
 {
+    assert(!rr_queued(rv));
     rv->link.next = q;
     rv->link.prev = q->prev;
     q->prev->next = &rv->link;
@@ -72,6 +77,7 @@ static void rr_add_tail(struct rr_link *q, struct rr_vcpu *rv)
 
 static void rr_del(struct rr_vcpu *rv)
 {
+    assert(rr_queued(rv));
     rv->link.prev->next = rv->link.next;
     rv->link.next->prev = rv->link.prev;
     rv->link.prev = rv->link.next = NULL;

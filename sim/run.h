@@ -138,7 +138,8 @@ void run_name_at(const struct scn *s, uint64_t seed, uint32_t replication,
  * Simulate one replication and record it. 0 on success (out filled, and
  * out->skipped if the run was already recorded); -SIM_EBADINPUT if the host
  * cannot be built from the scenario (a policy refused a domain's
- * parameters, a workload kind not modelled yet), -SIM_EDB for a database
+ * parameters, a trace workload's file is unreadable or does not fit its
+ * domain), -SIM_EDB for a database
  * error, -SIM_ESTATE if interrupted, with a message in err. On any failure
  * nothing is written. Free out with run_result_free.
  */

@@ -3,6 +3,7 @@
  */
 #include "sim/tfifo.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,9 @@ int ring_grow(void **buf, size_t elem, size_t *head, size_t n, size_t *cap, size
 {
     if (n < *cap)
         return 0;
+    /* More elements than slots, or a head past the end, and the copies
+     * below would read outside the old buffer. */
+    assert(n == *cap && (*cap == 0 || *head < *cap));
     size_t ncap = *cap ? 2 * *cap : first_cap;
     char *b = malloc(ncap * elem);
     if (!b)

@@ -26,14 +26,14 @@ struct trec {
 struct trec *trec_new(const char *path, const struct scn *s, char *err, size_t errlen)
 {
     if (!path || !s || s->ndomains < 1 || s->ndomains > TR_MAX_DOMAINS) {
-        snprintf(err, errlen, "--record-trace: the scenario cannot be recorded");
+        sim_errmsg(err, errlen, "--record-trace: the scenario cannot be recorded");
         return NULL;
     }
     for (int d = 0; d < s->ndomains; d++) {
         const struct scn_domain *dom = &s->domains[d];
         if (strlen(dom->name) > TR_NAME_MAX || dom->vcpus > TR_MAX_VCPUS) {
-            snprintf(err, errlen, "--record-trace: domain '%s': name longer than %d bytes or "
-                     "more than %d vCPUs", dom->name, TR_NAME_MAX, TR_MAX_VCPUS);
+            sim_errmsg(err, errlen, "--record-trace: domain '%s': name longer than %d bytes or "
+                       "more than %d vCPUs", dom->name, TR_NAME_MAX, TR_MAX_VCPUS);
             return NULL;
         }
     }
@@ -46,7 +46,7 @@ struct trec *trec_new(const char *path, const struct scn *s, char *err, size_t e
         if (r)
             free(r->path);
         free(r);
-        snprintf(err, errlen, "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return NULL;
     }
     r->s = s;
@@ -61,7 +61,7 @@ struct trec *trec_new(const char *path, const struct scn *s, char *err, size_t e
     r->w = tr_writer_open(path, &h, TR_BINARY, e, sizeof e);
     free(doms);
     if (!r->w) {
-        snprintf(err, errlen, "--record-trace: %s", e);
+        sim_errmsg(err, errlen, "--record-trace: %s", e);
         free(r->path);
         free(r);
         return NULL;

@@ -436,23 +436,23 @@ struct tr_writer *tr_writer_open(const char *path, const struct tr_header *h,
     char msg[TR_ERR_LEN];
     crc_init();
     if (!path || !h || (enc != TR_BINARY && enc != TR_TEXT)) {
-        snprintf(err, errlen, "tr_writer_open: invalid arguments");
+        sim_errmsg(err, errlen, "tr_writer_open: invalid arguments");
         return NULL;
     }
     if (check_header(h, msg, sizeof msg)) {
-        snprintf(err, errlen, "%s: invalid trace header: %s", path, msg);
+        sim_errmsg(err, errlen, "%s: invalid trace header: %s", path, msg);
         return NULL;
     }
     struct name_index ix;
     int dup = name_index_build(&ix, h->domains, h->ndomains);
     free(ix.slot);
     if (dup == -2) {
-        snprintf(err, errlen, "%s: out of memory", path);
+        sim_errmsg(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     if (dup >= 0) {
-        snprintf(err, errlen, "%s: invalid trace header: duplicate domain name '%s'", path,
-                 h->domains[dup].name);
+        sim_errmsg(err, errlen, "%s: invalid trace header: duplicate domain name '%s'", path,
+                   h->domains[dup].name);
         return NULL;
     }
     struct tr_writer *w = calloc(1, sizeof *w);
@@ -460,14 +460,14 @@ struct tr_writer *tr_writer_open(const char *path, const struct tr_header *h,
         if (w)
             free(w->path);
         free(w);
-        snprintf(err, errlen, "%s: out of memory", path);
+        sim_errmsg(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     w->h.version = TR_VERSION;
     w->enc = enc;
     w->f = fopen(path, "wb");
     if (!w->f) {
-        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        sim_errmsg(err, errlen, "%s: cannot create: %s", path, strerror(errno));
         free(w->h.domains);
         free(w->path);
         free(w);
@@ -477,8 +477,8 @@ struct tr_writer *tr_writer_open(const char *path, const struct tr_header *h,
         setvbuf(w->f, NULL, _IOFBF, 1 << 16);
     int rc = enc == TR_BINARY ? write_binary_header(w) : write_text_header(w);
     if (rc) {
-        snprintf(err, errlen, "%s: cannot write the header: %s", path,
-                 rc == -SIM_ENOMEM ? "out of memory" : strerror(errno));
+        sim_errmsg(err, errlen, "%s: cannot write the header: %s", path,
+                   rc == -SIM_ENOMEM ? "out of memory" : strerror(errno));
         fclose(w->f);
         free(w->h.domains);
         free(w->path);
@@ -633,6 +633,9 @@ struct tr_reader {
 static int rfail(struct tr_reader *r, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The reader's error: the message, for tr_reader_error, and the code, which
+ * makes it sticky (every later tr_read returns it until tr_rewind). The
+ * code is why this is not a bare sim_errmsg. */
 static int rfail(struct tr_reader *r, int code, const char *fmt, ...)
 {
     va_list ap;
@@ -1318,7 +1321,7 @@ struct tr_reader *tr_reader_open_file(FILE *f, const char *name, char *err, size
 {
     crc_init();
     if (!f) {
-        snprintf(err, errlen, "%s: no stream", name ? name : "-");
+        sim_errmsg(err, errlen, "%s: no stream", name ? name : "-");
         return NULL;
     }
     struct tr_reader *r = calloc(1, sizeof *r);
@@ -1326,7 +1329,7 @@ struct tr_reader *tr_reader_open_file(FILE *f, const char *name, char *err, size
         if (f)
             fclose(f);
         free(r);
-        snprintf(err, errlen, "%s: out of memory", name ? name : "-");
+        sim_errmsg(err, errlen, "%s: out of memory", name ? name : "-");
         return NULL;
     }
     r->f = f;
@@ -1359,7 +1362,7 @@ struct tr_reader *tr_reader_open_file(FILE *f, const char *name, char *err, size
                    "line '%s %d')",
                    r->name, TR_TEXT_MAGIC, TR_VERSION);
     if (rc) {
-        snprintf(err, errlen, "%s", r->err);
+        sim_errmsg(err, errlen, "%s", r->err);
         tr_reader_close(r);
         return NULL;
     }
@@ -1369,12 +1372,12 @@ struct tr_reader *tr_reader_open_file(FILE *f, const char *name, char *err, size
 struct tr_reader *tr_reader_open(const char *path, char *err, size_t errlen)
 {
     if (!path) {
-        snprintf(err, errlen, "tr_reader_open: no path");
+        sim_errmsg(err, errlen, "tr_reader_open: no path");
         return NULL;
     }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        sim_errmsg(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     return tr_reader_open_file(f, path, err, errlen);

@@ -660,27 +660,24 @@ static int spool(struct xti_import *x, const char *name, char *err, size_t errle
     clearerr(x->f);
     FILE *t = tmpfile();
     if (!t) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: cannot create a temporary file to hold the input (it "
-                     "cannot seek, and it is read twice): %s", name, strerror(errno));
+        sim_errmsg(err, errlen, "%s: cannot create a temporary file to hold the input (it "
+                   "cannot seek, and it is read twice): %s", name, strerror(errno));
         return -SIM_EIO;
     }
     uint8_t *buf = malloc(CACHE * 16);
     uint64_t n = 0;
     int rc = buf ? 0 : -SIM_ENOMEM;
-    if (rc < 0 && err && errlen)
-        snprintf(err, errlen, "%s: out of memory", name);
+    if (rc < 0)
+        sim_errmsg(err, errlen, "%s: out of memory", name);
     while (rc == 0) {
         size_t k = fread(buf, 1, CACHE * 16, x->f);
         if (k < CACHE * 16 && ferror(x->f)) {
-            if (err && errlen)
-                snprintf(err, errlen, "%s: byte %" PRIu64 ": read error: %s", name, n + k,
-                         strerror(errno));
+            sim_errmsg(err, errlen, "%s: byte %" PRIu64 ": read error: %s", name, n + k,
+                       strerror(errno));
             rc = -SIM_EIO;
         } else if (k && fwrite(buf, 1, k, t) != k) {
-            if (err && errlen)
-                snprintf(err, errlen, "%s: cannot write the temporary copy of the input "
-                         "after %" PRIu64 " bytes: %s", name, n, strerror(errno));
+            sim_errmsg(err, errlen, "%s: cannot write the temporary copy of the input "
+                       "after %" PRIu64 " bytes: %s", name, n, strerror(errno));
             rc = -SIM_EIO;
         }
         n += k;
@@ -689,9 +686,8 @@ static int spool(struct xti_import *x, const char *name, char *err, size_t errle
     }
     free(buf);
     if (rc == 0 && fflush(t) != 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: cannot write the temporary copy of the input: %s",
-                     name, strerror(errno));
+        sim_errmsg(err, errlen, "%s: cannot write the temporary copy of the input: %s",
+                   name, strerror(errno));
         rc = -SIM_EIO;
     }
     fclose(x->f);
@@ -804,8 +800,7 @@ static struct xti_import *open_common(struct xti_import *x, const char *name,
     if (rc < 0) {
         if (rc == -SIM_ENOMEM)
             snprintf(x->msg, sizeof x->msg, "%s: out of memory", x->name);
-        if (err && errlen)
-            snprintf(err, errlen, "%s", x->msg);
+        sim_errmsg(err, errlen, "%s", x->msg);
         xti_close(x);
         return NULL;
     }
@@ -819,9 +814,8 @@ struct xti_import *xti_open_file(FILE *f, const char *name, const struct xti_opt
     if (!x) {
         if (f)
             fclose(f);
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", name ? name : "xentrace",
-                     f ? "out of memory" : "no file");
+        sim_errmsg(err, errlen, "%s: %s", name ? name : "xentrace",
+                   f ? "out of memory" : "no file");
         return NULL;
     }
     x->f = f;
@@ -841,8 +835,7 @@ struct xti_import *xti_open_mem(const void *data, size_t size, const char *name,
     static const uint8_t none[1];
     struct xti_import *x = calloc(1, sizeof *x);
     if (!x) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: out of memory", name ? name : "xentrace");
+        sim_errmsg(err, errlen, "%s: out of memory", name ? name : "xentrace");
         return NULL;
     }
     x->mem = data ? data : none;
