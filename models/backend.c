@@ -14,7 +14,7 @@
 
 #include "models/hv.h"
 #include "sim/err.h"
-#include "workloads/wl.h"
+#include "models/wl.h"
 
 struct be_slot {
     const struct be_ops *ops;

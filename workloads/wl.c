@@ -2,7 +2,7 @@
  * workloads/wl.c: choosing a vCPU's workload from the scenario, and the
  * idle workload.
  *
- * Models: the operation stream of workloads/wl.h. The idle workload blocks
+ * Models: the operation stream of models/wl.h. The idle workload blocks
  * at once and stays blocked until something outside wakes the vCPU; it is
  * what a domain without a workload runs (a driver domain that only serves
  * back ends) and, when the caller asks for it, the stand-in for workload
@@ -66,12 +66,6 @@ struct wl *wl_new(const struct wl_env *env, bool stub_unsupported, char *err, si
                      d->name, type_name(d->wl.type));
         return NULL;
     }
-}
-
-void wl_free(struct wl *w)
-{
-    if (w)
-        w->ops->free(w);
 }
 
 /* The idle workload: nothing but BLOCK. */
