@@ -88,6 +88,24 @@ struct wl_stats {
     uint64_t late_periods;  /* periodic: bursts completed after their period ended */
 };
 
+/* What a workload needs of the host besides CPU time (wl_ops.needs): the
+ * models size the split drivers and the memory model from these. */
+#define WL_NEEDS_BLK 0x1u   /* a queue of its domain's block front end, on its vCPU */
+#define WL_NEEDS_NET 0x2u   /* a queue of its domain's network front end, on its vCPU */
+#define WL_NEEDS_MM 0x4u    /* the memory model (its domain's frames and page tables) */
+
+struct blk_front;
+struct net_front;
+struct mm;
+
+/* The devices a workload is handed (wl_ops.attach), each only if it asked
+ * for it; borrowed, they outlive the workload's run. */
+struct wl_devs {
+    struct blk_front *blk;
+    struct net_front *net;
+    struct mm *mm;
+};
+
 struct wl;
 
 struct wl_ops {
@@ -96,6 +114,12 @@ struct wl_ops {
     int (*next)(struct wl *w, sim_time_t now, struct wl_op *op);
     /* Free the whole workload (the struct embedding w). */
     void (*free)(struct wl *w);
+    /* WL_NEEDS_* bits; NULL for none. Asked once the workload is built,
+     * before any device exists. */
+    unsigned (*needs)(const struct wl *w);
+    /* Take the devices asked for, once they are built and before the host
+     * starts: 0, or a negative sim_err with a message. NULL if needs is. */
+    int (*attach)(struct wl *w, const struct wl_devs *d, char *err, size_t errlen);
 };
 
 /* The common head of every workload. */
@@ -118,6 +142,16 @@ static inline void wl_note(const struct wl *w, enum wl_demand_kind kind, bool wr
 static inline int wl_next(struct wl *w, sim_time_t now, struct wl_op *op)
 {
     return w->ops->next(w, now, op);
+}
+
+static inline unsigned wl_needs(const struct wl *w)
+{
+    return w && w->ops->needs ? w->ops->needs(w) : 0;
+}
+
+static inline int wl_attach(struct wl *w, const struct wl_devs *d, char *err, size_t errlen)
+{
+    return w->ops->attach ? w->ops->attach(w, d, err, errlen) : 0;
 }
 
 /* Free the whole workload. Accepts NULL. */
