@@ -14,7 +14,7 @@
 
 #include "models/hv.h"
 #include "sim/err.h"
-#include "workloads/wl.h"
+#include "models/wl.h"
 
 struct be_slot {
     const struct be_ops *ops;
@@ -141,7 +141,7 @@ static void be_wl_free(struct wl *w)
     free(w);
 }
 
-static const struct wl_ops be_wl_ops = { "backend", be_next, be_wl_free };
+static const struct wl_ops be_wl_ops = { .name = "backend", .next = be_next, .free = be_wl_free };
 
 int be_install(struct be_host *bh, char *err, size_t errlen)
 {

@@ -23,7 +23,7 @@
 #include "models/evtchn.h"
 #include "models/hv.h"
 #include "sim/err.h"
-#include "workloads/wl.h"
+#include "models/wl.h"
 
 /* Raw io_latency samples kept for exact quantiles per domain. */
 #define BLK_LATENCY_EXACT_CAP 8192
@@ -64,16 +64,20 @@ static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
 }
 
 
-/* An io domain, or a trace domain with a disk for its block_io records. */
-static bool uses_blk(const struct scn_workload *wl)
+/* Whether vCPU k of domain d gets a queue of its own: its workload needs
+ * one (the io workload's vCPU; a trace's vCPU 0, which holds the domain's
+ * queue 0, and its vCPUs with block_io records: multi-queue blkfront,
+ * docs/split-drivers.md). */
+static bool has_queue(const struct blk *b, int d, int k)
 {
-    return wl->type == SCN_WL_IO || (wl->type == SCN_WL_TRACE && wl->device >= 0);
+    return wl_needs(hv_workload(b->h, d, k)) & WL_NEEDS_BLK;
 }
 
-bool blk_needed(const struct scn *s)
+/* A domain with a workload that needs the block front end of its `device`. */
+static bool uses_blk(const struct blk *b, int d)
 {
-    for (int d = 0; s && d < s->ndomains; d++)
-        if (uses_blk(&s->domains[d].wl))
+    for (int k = 0; k < b->s->domains[d].vcpus; k++)
+        if (has_queue(b, d, k))
             return true;
     return false;
 }
@@ -228,15 +232,6 @@ void blk_free(struct blk *b)
     free(b);
 }
 
-/* Whether vCPU k of domain d gets a queue of its own: vCPU 0 always (the
- * domain's queue 0), another vCPU of a trace domain if it has block_io
- * records (multi-queue blkfront, docs/split-drivers.md). */
-static bool has_queue(const struct blk *b, int d, int k)
-{
-    return k == 0 || (b->s->domains[d].wl.type == SCN_WL_TRACE
-                      && wl_trace_needs_blk(hv_workload(b->h, d, k)));
-}
-
 /* The queue of domain d bound to its vCPU vcpu, after the domain's queues
  * built so far: its ring, its channel (the guest's end bound to vcpu) and
  * its place in the driver domain's back ends. */
@@ -302,7 +297,7 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
     }
     size_t nq = 1;
     for (int d = 0; d < s->ndomains; d++)
-        for (int k = 0; uses_blk(&s->domains[d].wl) && k < s->domains[d].vcpus; k++)
+        for (int k = 0; k < s->domains[d].vcpus; k++)
             nq += has_queue(b, d, k);
     b->disks = calloc((size_t)s->ndevices + 1, sizeof *b->disks);
     b->fronts = calloc(nq, sizeof *b->fronts);
@@ -316,7 +311,7 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
         b->dom_front[d] = -1;
     for (int d = 0; d < s->ndomains; d++) {
         const struct scn_workload *wl = &s->domains[d].wl;
-        if (!uses_blk(wl))
+        if (!uses_blk(b, d))
             continue;
         int k = wl->device;
         const struct scn_device *dev = &s->devices[k];
@@ -351,37 +346,14 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
     return 0;
 }
 
-/* The io workload of every io domain (driver domains get theirs from
- * be_install). */
-static int install(struct blk *b, uint32_t replication, char *err, size_t errlen)
+struct blk_front *blk_front_of(const struct blk *b, int dom, int vcpu)
 {
-    const struct scn *s = b->s;
-    for (int d = 0; d < s->ndomains; d++) {
-        if (b->dom_front[d] < 0)
-            continue;
-        if (s->domains[d].wl.type == SCN_WL_TRACE) {
-            for (int q = 0; q < b->dom_nq[d]; q++) {
-                struct blk_front *f = b->fronts[b->dom_front[d] + q];
-                if (wl_trace_attach_blk(hv_workload(b->h, d, f->vcpu), f) < 0) {
-                    seterr(err, errlen, "domain '%s': cannot attach its block front end",
-                           s->domains[d].name);
-                    return -SIM_EINVAL;
-                }
-            }
-            continue;
-        }
-        struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
-        struct wl *w = wl_io_new(&env, b->fronts[b->dom_front[d]], err, errlen);
-        if (!w)
-            return -SIM_EINVAL;
-        int rc = hv_set_workload(b->h, d, 0, w);
-        if (rc < 0) {
-            wl_free(w);
-            seterr(err, errlen, "domain '%s': cannot install its workload", s->domains[d].name);
-            return rc;
-        }
-    }
-    return 0;
+    if (!b || dom < 0 || dom >= b->s->ndomains || b->dom_front[dom] < 0)
+        return NULL;
+    for (int q = 0; q < b->dom_nq[dom]; q++)
+        if (b->fronts[b->dom_front[dom] + q]->vcpu == vcpu)
+            return b->fronts[b->dom_front[dom] + q];
+    return NULL;
 }
 
 struct blk *blk_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
@@ -403,7 +375,7 @@ struct blk *blk_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
     b->s = s;
     b->ev = hv_evtchn(h);
     b->reset_t = ev_now(loop);
-    if (build(b, bh, replication, err, errlen) < 0 || install(b, replication, err, errlen) < 0) {
+    if (build(b, bh, replication, err, errlen) < 0) {
         blk_free(b);
         return NULL;
     }

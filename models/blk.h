@@ -1,9 +1,9 @@
 /*
  * models/blk.h: the block split driver: blkfront in each guest that runs an
  * `io` workload (or a `trace` workload with a `device`: one queue of depth
- * 1 per vCPU that has block_io records, and one for vCPU 0, each attached
- * to its vCPU with wl_trace_attach_blk), blkback in the driver domain of
- * the device, coupled by an
+ * 1 per vCPU that has block_io records, and one for vCPU 0: one queue per
+ * vCPU whose workload needs it, WL_NEEDS_BLK), blkback in the driver domain
+ * of the device, coupled by an
  * I/O ring (models/ioring) and event channels (models/evtchn), with the
  * device itself a models/disk.
  *
@@ -44,10 +44,11 @@
  * idle); no grant tables or data copies (the transfer is the disk's);
  * the guest's own CPU cost of building a request is not modelled.
  *
- * Usage (the run driver):
- *   h = hv_new(loop, s, repl, ops, flags, ...);    (io domains stubbed)
+ * Usage (sim/host builds it):
+ *   h = hv_new(loop, s, ops, ...); hv_set_workload(h, d, k, w) ...;
  *   bh = be_new(h, s);
- *   b = blk_new(loop, h, s, bh, repl, err, errlen); (io workloads, blkbacks)
+ *   b = blk_new(loop, h, s, bh, repl, err, errlen); (queues, blkbacks)
+ *   wl_attach(w, &(struct wl_devs){ .blk = blk_front_of(b, d, k) }, ...);
  *   be_install(bh, err, errlen);                     (driver domains' loops)
  *   hv_start(h); ev_run ...; hv_stats_reset(h); blk_stats_reset(b); ev_run ...
  *   blk_dom_stats(b, d, &st); blk_dev_stats(b, k, &ds);
@@ -55,8 +56,8 @@
  *
  * Ownership: borrows loop, h, s and bh (they outlive it) and the host's
  * event channels; owns its ports' fronts, rings, disks and recorders. The
- * workloads it installs belong to the hv and touch the blk only while the
- * simulation runs.
+ * workloads attached to its queues belong to the hv and touch the blk only
+ * while the simulation runs.
  * Errors: 0 or a negative enum sim_err (sim/err.h).
  */
 #ifndef XENSIM_MODELS_BLK_H
@@ -77,17 +78,18 @@ struct be_host;
 struct blk;
 struct blk_front;
 
-/* Whether the scenario has anything for blk_new to build (an io domain or
- * a trace domain with a device). */
-bool blk_needed(const struct scn *s);
-
-/* Build the front and back ends of every io domain and disk, give the io
- * domains their workloads (hv_set_workload) and attach each blkback to its
- * driver domain in bh. Call after hv_new, before be_install and hv_start.
- * NULL with a message on failure. */
+/* Build a block front end queue for every vCPU whose workload needs one
+ * (WL_NEEDS_BLK, asked of the workloads installed in h), on its domain's
+ * `device`, the disks they use, and attach each blkback to its driver
+ * domain in bh. Call once the workloads are installed, before be_install
+ * and hv_start; the workloads get their queues from blk_front_of. NULL
+ * with a message on failure. */
 struct blk *blk_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
                     struct be_host *bh, uint32_t replication, char *err, size_t errlen);
 void blk_free(struct blk *b);               /* accepts NULL */
+
+/* The queue of vCPU vcpu of domain dom, or NULL if it has none. */
+struct blk_front *blk_front_of(const struct blk *b, int dom, int vcpu);
 
 /* Start a new statistics window at ev_now (after the warm-up). */
 void blk_stats_reset(struct blk *b);

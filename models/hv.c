@@ -54,7 +54,7 @@
 #include "sim/err.h"
 #include "sim/tfifo.h"
 #include "sim/units.h"
-#include "workloads/wl.h"
+#include "models/wl.h"
 
 /* The loader counts event-channel ports against the same limit. */
 _Static_assert(EVTCHN_MAX_PORTS == SCN_EVTCHN_PORTS, "one limit of event-channel ports");
@@ -1104,8 +1104,7 @@ static int place(const struct hv *h, const struct scn_domain *d)
     return best;
 }
 
-static int build_vcpus(struct hv *h, uint32_t replication, unsigned flags, char *err,
-                       size_t errlen)
+static int build_vcpus(struct hv *h, char *err, size_t errlen)
 {
     int id = h->np;
     for (int d = 0; d < h->nd; d++) {
@@ -1141,10 +1140,6 @@ static int build_vcpus(struct hv *h, uint32_t replication, unsigned flags, char 
             v->upcall_word = evtchn_upcall_word(h->ev, d);
             v->upcall_bit = k < EVTCHN_MAX_VCPUS ? UINT64_C(1) << k : 0;
             clk_timer_init(&v->sleep_timer, p->clk, sleep_timer_fn, v);
-            struct wl_env env = { .s = h->s, .dom = d, .vcpu = k, .replication = replication };
-            v->wl = wl_new(&env, flags & HV_STUB_UNSUPPORTED, err, errlen);
-            if (!v->wl)
-                return -SIM_EINVAL;
         }
     }
     return 0;
@@ -1190,8 +1185,8 @@ static int attach_policy(struct hv *h, const struct scn *s, char *err, size_t er
     return 0;
 }
 
-struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replication,
-                  const struct sched_ops *ops, unsigned flags, char *err, size_t errlen)
+struct hv *hv_new(struct ev_loop *loop, const struct scn *s, const struct sched_ops *ops,
+                  char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -1240,7 +1235,7 @@ struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replicatio
     for (int d = 0; d < h->nd; d++)
         h->unpause_ev[d] = EV_NONE;
     sim_time_t t = ev_now(loop);
-    if (build_pcpus(h, err, errlen) < 0 || build_vcpus(h, replication, flags, err, errlen) < 0
+    if (build_pcpus(h, err, errlen) < 0 || build_vcpus(h, err, errlen) < 0
         || attach_policy(h, s, err, errlen) < 0) {
         hv_free(h);
         return NULL;
@@ -1260,6 +1255,9 @@ int hv_start(struct hv *h)
         return -SIM_EINVAL;
     if (h->started)
         return -SIM_ESTATE;
+    for (int i = h->np; i < h->nv; i++)
+        if (!h->vcpus[i].wl)
+            return -SIM_ESTATE;     /* every vCPU runs a workload (hv_set_workload) */
     h->started = true;
     hv_stats_reset(h);
     sim_time_t t = ev_now(h->loop);

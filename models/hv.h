@@ -29,7 +29,8 @@
  * workloads see only NOW() of their pCPU's modelled clock.
  *
  * Usage (the run driver):
- *   h = hv_new(loop, scn, replication, sched_find(scn->sched.name), 0, err, sizeof err);
+ *   h = hv_new(loop, scn, sched_find(scn->sched.name), err, sizeof err);
+ *   hv_set_workload(h, d, k, w) for every vCPU;
  *   hv_start(h);
  *   ev_run(loop, scn->warmup);       hv_stats_reset(h);
  *   ev_run(loop, scn->warmup + scn->duration);
@@ -67,13 +68,6 @@ enum hv_runstate {
     HV_RS_COUNT
 };
 
-/* hv_new flags. */
-/* Give a domain whose workload type is not implemented yet (io, server,
- * mmu, trace: wl_type_supported() is false) no work at all: it blocks at
- * once and only hv_vcpu_wake() wakes it. Without this flag such a scenario
- * is refused. */
-#define HV_STUB_UNSUPPORTED 0x1u
-
 /*
  * Build the host described by s: s->machine.pcpus pCPUs with their clocks
  * (s->machine.clock), an idle vCPU each, every domain's vCPUs placed on
@@ -83,8 +77,8 @@ enum hv_runstate {
  * NOW() reads -1 for the policy: before system time started, as in Xen
  * 2.0's boot), then the domains' vCPUs in scenario order (ids from pcpus
  * up), each allocated and inserted before the next, paused (offline) until
- * hv_start's unpause.
- * Randomness comes from named streams seeded from (s->seed, replication).
+ * hv_start's unpause. The vCPUs have no workload yet: each gets one with
+ * hv_set_workload before hv_start (sim/host builds them).
  * Nothing is scheduled on the loop until hv_start().
  *
  * Returns NULL on failure with a message in err (if err is not NULL and
@@ -92,8 +86,8 @@ enum hv_runstate {
  * parameters (Invalid argument)". The loop's current time is taken as boot
  * (NOW() reads 0 there on a clock with zero offset).
  */
-struct hv *hv_new(struct ev_loop *loop, const struct scn *s, uint32_t replication,
-                  const struct sched_ops *ops, unsigned flags, char *err, size_t errlen);
+struct hv *hv_new(struct ev_loop *loop, const struct scn *s, const struct sched_ops *ops,
+                  char *err, size_t errlen);
 
 /* Cancels everything the hv has pending on the loop, frees the policy's
  * per-vCPU data (free_vdata) and global state (deinit). Accepts NULL. Not
@@ -105,8 +99,9 @@ void hv_free(struct hv *h);
  * raise SCHEDULE_SOFTIRQ on every pCPU so the first do_schedule runs at
  * once (idle), and queue each domain's unpause at its `unpause` time
  * (after that first do_schedule when it is ev_now).
- * Call once, before ev_run. 0, -SIM_ESTATE if already started, or
- * -SIM_ENOMEM / -SIM_ENOSPC if the loop cannot take the events. */
+ * Call once, before ev_run. 0, -SIM_ESTATE if already started or if a
+ * vCPU has no workload, or -SIM_ENOMEM / -SIM_ENOSPC if the loop cannot
+ * take the events. */
 int hv_start(struct hv *h);
 
 /* The first error met inside an event callback (an allocation failure, a
@@ -159,17 +154,16 @@ int hv_domain_pause(struct hv *h, int dom);
 int hv_domain_unpause(struct hv *h, int dom);
 
 /*
- * Give vCPU `vcpu` of domain `dom` the workload w instead of the one wl_new
- * chose (the hv takes w over and frees the old one): the hook for models
- * that build workloads needing more than the scenario, e.g. the split
- * drivers (models/blk) for io domains and driver domains. Before hv_start
- * only. 0, -SIM_EINVAL, or -SIM_ESTATE once started (w is then not taken).
+ * Give vCPU vcpu of domain dom the workload w (the hv takes w over and
+ * frees the one it replaces): every vCPU needs one before hv_start.
+ * Before hv_start only. 0, -SIM_EINVAL, or -SIM_ESTATE once started (w is
+ * then not taken).
  */
 struct wl;
 int hv_set_workload(struct hv *h, int dom, int vcpu, struct wl *w);
-/* The workload of a vCPU (owned by the hv), for models that attach what it
- * needs to the one wl_new built (e.g. a trace workload's block front end);
- * NULL for a bad dom or vcpu. */
+/* The workload of a vCPU (owned by the hv), for the models that size
+ * their devices from what it needs (wl_needs); NULL for a bad dom or vcpu,
+ * or before hv_set_workload. */
 struct wl *hv_workload(struct hv *h, int dom, int vcpu);
 
 /*

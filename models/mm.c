@@ -30,7 +30,7 @@
 
 #include "models/hv.h"
 #include "sim/err.h"
-#include "workloads/wl.h"
+#include "models/wl.h"
 
 /* A frame not in its construction state. */
 struct mm_frame {
@@ -72,31 +72,19 @@ struct mm {
     void *hook_arg;
 };
 
-bool mm_needed(const struct scn *s)
+/* A domain with a workload that needs the memory model. */
+static bool needs_mm(struct hv *h, const struct scn *s, int d)
 {
-    for (int d = 0; s && d < s->ndomains; d++)
-        if (s->domains[d].wl.type == SCN_WL_MMU)
-            return true;
-    return false;
-}
-
-/* A vCPU of a trace domain whose records have page-table batches. */
-static bool trace_needs_mm(const struct scn *s, struct hv *h, int d)
-{
-    if (s->domains[d].wl.type != SCN_WL_TRACE)
-        return false;
     for (int v = 0; v < s->domains[d].vcpus; v++)
-        if (wl_trace_needs_mm(hv_workload(h, d, v)))
+        if (wl_needs(hv_workload(h, d, v)) & WL_NEEDS_MM)
             return true;
     return false;
 }
 
 bool mm_host_needed(const struct scn *s, struct hv *h)
 {
-    if (mm_needed(s))
-        return true;
     for (int d = 0; s && h && d < s->ndomains; d++)
-        if (trace_needs_mm(s, h, d))
+        if (needs_mm(h, s, d))
             return true;
     return false;
 }
@@ -136,7 +124,6 @@ struct mm *mm_new(const struct scn *s, char *err, size_t errlen)
         struct mm_dom *x = &m->d[d];
         x->first = next;
         x->frames = (uint64_t)s->domains[d].memory / MM_PAGE_BYTES;
-        x->st.has_mmu = s->domains[d].wl.type == SCN_WL_MMU;
         next += x->frames;
     }
     return m;
@@ -681,16 +668,14 @@ void mm_account_cpu(struct mm *m, int dom, int64_t ns)
         m->d[dom].st.validate_ns += ns;
 }
 
-int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replication,
-               char *err, size_t errlen)
+int mm_install(struct mm *m, struct hv *h, const struct scn *s, char *err, size_t errlen)
 {
     if (!m || !h || !s || s->ndomains != m->ndoms) {
         sim_errmsg(err, errlen, "memory: bad arguments");
         return -SIM_EINVAL;
     }
     for (int d = 0; d < s->ndomains; d++) {
-        bool trace = trace_needs_mm(s, h, d);
-        if (s->domains[d].wl.type != SCN_WL_MMU && !trace)
+        if (!needs_mm(h, s, d))
             continue;
         struct mm_dom *x = &m->d[d];
         uint64_t nt = x->frames - 1 < MM_WL_TABLES ? x->frames - 1 : MM_WL_TABLES;
@@ -709,28 +694,7 @@ int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replica
                 return rc;
             }
         }
-        if (trace) {
-            /* The trace workloads hv_new built get the memory. */
-            x->st.has_mmu = true;
-            for (int v = 0; v < s->domains[d].vcpus; v++) {
-                struct wl *w = hv_workload(h, d, v);
-                if (wl_trace_needs_mm(w) && wl_trace_attach_mm(w, m) < 0) {
-                    sim_errmsg(err, errlen, "domain '%s': out of memory", s->domains[d].name);
-                    return -SIM_ENOMEM;
-                }
-            }
-            continue;
-        }
-        struct wl_env env = { s, d, 0, replication };
-        struct wl *w = wl_mmu_new(&env, m, err, errlen);
-        if (!w)
-            return -SIM_EINVAL;
-        int rc = hv_set_workload(h, d, 0, w);
-        if (rc < 0) {
-            wl_free(w);
-            sim_errmsg(err, errlen, "domain '%s': cannot install its workload", s->domains[d].name);
-            return rc;
-        }
+        x->st.has_mmu = true;
     }
     return 0;
 }

@@ -3,8 +3,9 @@
  * paging mode: machine frames owned by domains, each domain's P2M
  * (pseudo-physical -> machine) and the global M2P (machine -> (domain,
  * pseudo-physical)), page types with type and reference counts, and the
- * validated mmu_update hypercall; plus the glue that gives `mmu` domains
- * their workload (workloads/mmu.c) and collects their metrics.
+ * validated mmu_update hypercall; plus the page tables pinned for the
+ * domains whose workloads update them (workloads/mmu.c, workloads/trace.c)
+ * and their metrics.
  *
  * What is modelled (issue 4, Memory): every domain gets memory / 4 KiB
  * frames when the host is built, CONTIGUOUS in machine memory in scenario
@@ -48,13 +49,14 @@
  * costs.pte_validate, cycles converted at the nominal tsc_hz) is spent by
  * the workload as guest computation.
  *
- * Usage (the run driver):
- *   if (mm_needed(s)) { m = mm_new(s, err, errlen);
- *                       mm_install(m, h, s, repl, err, errlen); }   (before hv_start)
+ * Usage (sim/host builds it, once the workloads are installed in h):
+ *   if (mm_host_needed(s, h)) { m = mm_new(s, err, errlen);
+ *                               mm_install(m, h, s, err, errlen); }   (before hv_start)
+ *   wl_attach(w, &(struct wl_devs){ .mm = m }, ...) for each workload that needs it
  *   ... ev_run; hv_stats_reset(h); mm_stats_reset(m); ev_run ...
  *   mm_dom_stats(m, d, &st); mm_free(m) (after hv_free).
  *
- * Ownership: mm_install borrows the scenario; the workloads it installs
+ * Ownership: mm_install borrows the scenario; the workloads attached to it
  * belong to the hv and use the mm while the simulation runs.
  * Errors: 0 or a negative enum sim_err (sim/err.h).
  */
@@ -103,10 +105,8 @@ struct mm_batch_result {
     int by_verdict[MM_VERDICT_COUNT];
 };
 
-/* Whether the scenario has an mmu domain (then run.c builds an mm). */
-bool mm_needed(const struct scn *s);
-/* mm_needed, or a trace domain of host h (built by hv_new) has page-table
- * batches to replay. */
+/* Whether a workload installed in h needs the memory model (WL_NEEDS_MM:
+ * an mmu domain, a trace with page-table batches). */
 bool mm_host_needed(const struct scn *s, struct hv *h);
 
 /* The machine memory of the scenario's domains (memory / 4 KiB frames
@@ -194,57 +194,15 @@ void mm_stats_reset(struct mm *m);           /* accepts NULL */
 void mm_account_cpu(struct mm *m, int dom, int64_t ns);
 
 /*
- * Give every mmu domain's vCPU 0 the mmu workload (its other vCPUs keep
- * the idle workload hv_new gave them under HV_STUB_UNSUPPORTED), and the
- * memory to the trace workloads with page-table batches
- * (wl_trace_attach_mm; mm_dom_stats then has has_mmu); each such domain pins
- * its first MM_WL_TABLES frames as page tables (fewer if the domain is
- * small; at least one frame is kept for data). Call after hv_new, before
- * hv_start. 0, or a negative sim_err with a message.
+ * Prepare the memory of every domain with a workload that needs it
+ * (WL_NEEDS_MM, asked of the workloads installed in h): each such domain
+ * pins its first MM_WL_TABLES frames as page tables (fewer if the domain is
+ * small; at least one frame is kept for data), and mm_dom_stats then has
+ * has_mmu. The workloads get m handed to them by whoever builds the host.
+ * Call after the workloads are installed, before hv_start. 0, or a
+ * negative sim_err with a message.
  */
 #define MM_WL_TABLES 16
-int mm_install(struct mm *m, struct hv *h, const struct scn *s, uint32_t replication,
-               char *err, size_t errlen);
-
-/* The mmu workload (workloads/mmu.c) of vCPU env->vcpu of an mmu domain,
- * against m; mm_install builds it (declared here rather than in
- * workloads/wl.h because it needs the mm). NULL with a message on failure. */
-struct wl;
-struct wl_env;
-struct wl *wl_mmu_new(const struct wl_env *env, struct mm *m, char *err, size_t errlen);
-
-/*
- * One guest's mmu_update batches (workloads/mmu.c), shared by the mmu and
- * trace workloads: mm_batcher_build fills a batch of n entries (random
- * entries of the domain's pinned tables, from the stream "dom:<domain>/
- * vcpu<k>/mmu"; an entry targets a frame the domain does not own if it is
- * one of the first `forced` entries or, after those, with probability p)
- * and returns its CPU cost (costs.hypercall + n * costs.pte_validate, in
- * ns); the workload computes that long, then mm_batcher_finish submits the
- * batch (mm_update) and accounts the cost (mm_account_cpu).
- */
-struct rng;
-struct mm_batcher {
-    struct mm *m;
-    int dom;
-    struct rng *rng;                /* entry choices */
-    sim_time_t hypercall_ns;        /* ns per hypercall entry and exit */
-    sim_time_t pte_ns;              /* ns per entry validated */
-    uint64_t first, frames, tables; /* own mfns: first .. first+frames-1, tables first */
-    uint64_t nframes;               /* machine frames in all */
-    struct mm_entry *e;             /* [cap] the hypercall in progress */
-    int cap;                        /* entries allocated */
-    int npending;                   /* its entries (0: none in progress) */
-    int nforeign;                   /* of those, how many map a frame of another owner */
-    sim_time_t pending_ns;          /* ns, its cost */
-};
-/* 0, or -SIM_EINVAL (fewer than 2 frames) / -SIM_ENOMEM. */
-int mm_batcher_init(struct mm_batcher *b, const struct wl_env *env, struct mm *m);
-void mm_batcher_fini(struct mm_batcher *b);
-/* Build a batch of n >= 1 entries (growing the array as needed); returns
- * its cost in ns, or a negative sim_err. */
-sim_time_t mm_batcher_build(struct mm_batcher *b, int n, int forced, double p);
-/* Submit the batch built, if any; 0 or a negative sim_err. */
-int mm_batcher_finish(struct mm_batcher *b);
+int mm_install(struct mm *m, struct hv *h, const struct scn *s, char *err, size_t errlen);
 
 #endif

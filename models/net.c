@@ -34,7 +34,7 @@
 #include "sim/err.h"
 #include "sim/tfifo.h"
 #include "sim/rng.h"
-#include "workloads/wl.h"
+#include "models/wl.h"
 
 #define NET_LATENCY_EXACT_CAP 8192
 
@@ -96,16 +96,19 @@ static void fail(struct net *n, int rc)
     }
 }
 
-/* A server domain, or a trace domain with a NIC. */
-static bool uses_net(const struct scn_workload *wl)
+/* Whether vCPU v of domain d gets a queue of its own: its workload needs
+ * one (the server's vCPU; a trace's vCPU 0, which receives, and its vCPUs
+ * that send: multi-queue netfront, docs/split-drivers.md). */
+static bool has_queue(const struct net *n, int d, int v)
 {
-    return wl->type == SCN_WL_SERVER || (wl->type == SCN_WL_TRACE && wl->nic >= 0);
+    return wl_needs(hv_workload(n->h, d, v)) & WL_NEEDS_NET;
 }
 
-bool net_needed(const struct scn *s)
+/* A domain with a workload that needs the network front end of its NIC. */
+static bool uses_net(const struct net *n, int d)
 {
-    for (int d = 0; s && d < s->ndomains; d++)
-        if (uses_net(&s->domains[d].wl))
+    for (int v = 0; v < n->s->domains[d].vcpus; v++)
+        if (has_queue(n, d, v))
             return true;
     return false;
 }
@@ -370,15 +373,6 @@ void net_free(struct net *n)
     free(n);
 }
 
-/* Whether vCPU v of domain d gets a queue of its own: vCPU 0 always (the
- * domain's queue 0), another vCPU of a trace domain if it has net_send
- * records (multi-queue netfront, docs/split-drivers.md). */
-static bool has_queue(const struct net *n, int d, int v)
-{
-    return v == 0 || (n->s->domains[d].wl.type == SCN_WL_TRACE
-                      && wl_trace_needs_net(hv_workload(n->h, d, v)));
-}
-
 /* The queue of domain d bound to its vCPU vcpu (its NIC built already):
  * rings, channel (the guest's end bound to vcpu), back end, and, for
  * queue 0, the arrival source. */
@@ -406,11 +400,7 @@ static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
     f->reply_bytes = wl->reply_size > NET_REQUEST_BYTES ? (uint32_t)wl->reply_size
                                                         : NET_REQUEST_BYTES;
     f->trace = trace;
-    if (trace && vcpu == 0) {
-        struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
-        if (wl_trace_arrivals(&env, &f->src, err, errlen) < 0)
-            return -SIM_EINVAL;
-    } else {
+    if (!trace) {
         f->arrival = wl->arrival;
         char name[256];
         snprintf(name, sizeof name, "dom:%s/arrival", s->domains[d].name);
@@ -451,8 +441,8 @@ static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
     }
     if (ring_req_push(f->rx, NULL) < 0)
         return -SIM_ESTATE;
-    int rc = trace ? trace_schedule(f)
-                   : ev_at(n->loop, ev_now(n->loop) + gap_ns(f), arrive, f, &f->arr_ev);
+    /* A trace's arrivals come from its workload (net_front_set_arrivals). */
+    int rc = trace ? 0 : ev_at(n->loop, ev_now(n->loop) + gap_ns(f), arrive, f, &f->arr_ev);
     if (rc < 0) {
         seterr(err, errlen, "%s", "out of memory");
         return -SIM_ENOMEM;
@@ -471,7 +461,7 @@ static int build(struct net *n, struct be_host *bh, uint32_t replication, char *
     n->nics = calloc((size_t)s->ndevices + 1, sizeof *n->nics);
     size_t nq = 1;
     for (int d = 0; d < s->ndomains; d++)
-        for (int v = 0; uses_net(&s->domains[d].wl) && v < s->domains[d].vcpus; v++)
+        for (int v = 0; v < s->domains[d].vcpus; v++)
             nq += has_queue(n, d, v);
     n->fronts = calloc(nq, sizeof *n->fronts);
     n->dom_front = malloc(((size_t)s->ndomains + 1) * sizeof *n->dom_front);
@@ -484,7 +474,7 @@ static int build(struct net *n, struct be_host *bh, uint32_t replication, char *
         n->dom_front[d] = -1;
     for (int d = 0; d < s->ndomains; d++) {
         const struct scn_workload *wl = &s->domains[d].wl;
-        if (!uses_net(wl))
+        if (!uses_net(n, d))
             continue;
         int k = wl->type == SCN_WL_TRACE ? wl->nic : wl->device;
         const struct scn_device *dev = &s->devices[k];
@@ -519,37 +509,22 @@ static int build(struct net *n, struct be_host *bh, uint32_t replication, char *
     return 0;
 }
 
-/* The server workload of every server domain (driver domains get theirs
- * from be_install). */
-static int install(struct net *n, uint32_t replication, char *err, size_t errlen)
+struct net_front *net_front_of(const struct net *n, int dom, int vcpu)
 {
-    const struct scn *s = n->s;
-    for (int d = 0; d < s->ndomains; d++) {
-        if (n->dom_front[d] < 0)
-            continue;
-        if (s->domains[d].wl.type == SCN_WL_TRACE) {
-            for (int q = 0; q < n->dom_nq[d]; q++) {
-                struct net_front *f = n->fronts[n->dom_front[d] + q];
-                if (wl_trace_attach_net(hv_workload(n->h, d, f->vcpu), f) < 0) {
-                    seterr(err, errlen, "domain '%s': cannot attach its network front end",
-                           s->domains[d].name);
-                    return -SIM_EINVAL;
-                }
-            }
-            continue;
-        }
-        struct wl_env env = { .s = s, .dom = d, .vcpu = 0, .replication = replication };
-        struct wl *w = wl_server_new(&env, n->fronts[n->dom_front[d]], err, errlen);
-        if (!w)
-            return -SIM_EINVAL;
-        int rc = hv_set_workload(n->h, d, 0, w);
-        if (rc < 0) {
-            wl_free(w);
-            seterr(err, errlen, "domain '%s': cannot install its workload", s->domains[d].name);
-            return rc;
-        }
-    }
-    return 0;
+    if (!n || dom < 0 || dom >= n->s->ndomains || n->dom_front[dom] < 0)
+        return NULL;
+    for (int q = 0; q < n->dom_nq[dom]; q++)
+        if (n->fronts[n->dom_front[dom] + q]->vcpu == vcpu)
+            return n->fronts[n->dom_front[dom] + q];
+    return NULL;
+}
+
+int net_front_set_arrivals(struct net_front *f, const struct net_arrivals *src)
+{
+    if (!f || !src || !src->next || !f->trace || f->vcpu != 0 || f->src.next)
+        return -SIM_EINVAL;
+    f->src = *src;
+    return trace_schedule(f);
 }
 
 struct net *net_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
@@ -571,7 +546,7 @@ struct net *net_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
     n->s = s;
     n->ev = hv_evtchn(h);
     n->reset_t = ev_now(loop);
-    if (build(n, bh, replication, err, errlen) < 0 || install(n, replication, err, errlen) < 0) {
+    if (build(n, bh, replication, err, errlen) < 0) {
         net_free(n);
         return NULL;
     }

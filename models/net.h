@@ -43,9 +43,10 @@
  * the server runs on vCPU 0, its channel bound to it (models/evtchn.h); the
  * guest spends no CPU beyond its upcall and `service`.
  *
- * Usage (the run driver), as models/blk.h:
- *   h = hv_new(...HV_STUB_UNSUPPORTED...); bh = be_new(h, s);
- *   n = net_new(loop, h, s, bh, repl, err, n); be_install(bh, err, n);
+ * Usage (sim/host builds it), as models/blk.h:
+ *   h = hv_new(...); hv_set_workload(...) ...; bh = be_new(h, s);
+ *   n = net_new(loop, h, s, bh, repl, err, n); wl_attach(...net_front_of(n, d, v)...);
+ *   be_install(bh, err, n);
  *   hv_start(h); ev_run ...; hv_stats_reset(h); net_stats_reset(n); ev_run ...
  *   net_dom_stats(n, d, &st); net_dom_latency(n, d);
  *   hv_free(h); net_free(n); be_free(bh);
@@ -73,18 +74,20 @@ struct be_host;
 struct net;
 struct net_front;
 
-/* Whether the scenario has a server domain, or a trace domain with a
- * `nic` (its net_send and arrival records). */
-bool net_needed(const struct scn *s);
-
-/* Build front and back ends, the NICs and arrival sources, install the
- * server workloads (hv_set_workload) and attach each netback to its driver
- * domain in bh. After hv_new, before be_install and hv_start (the first
- * arrival is scheduled at ev_now + one gap). NULL with a message on
- * failure. */
+/* Build a network front end queue for every vCPU whose workload needs one
+ * (WL_NEEDS_NET, asked of the workloads installed in h), on its domain's
+ * NIC, the NICs and the arrival sources, and attach each netback to its
+ * driver domain in bh. Call once the workloads are installed, before
+ * be_install and hv_start; the workloads get their queues from
+ * net_front_of. A server domain's first arrival is scheduled at ev_now +
+ * one gap; a trace domain's arrivals come from its workload
+ * (net_front_set_arrivals). NULL with a message on failure. */
 struct net *net_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
                     struct be_host *bh, uint32_t replication, char *err, size_t errlen);
 void net_free(struct net *n);               /* accepts NULL */
+
+/* The queue of vCPU vcpu of domain dom, or NULL if it has none. */
+struct net_front *net_front_of(const struct net *n, int dom, int vcpu);
 
 /* 0, or the first error met in one of the net's engine callbacks (it
  * also stopped the loop). */
@@ -141,6 +144,10 @@ struct net_arrivals {
     void (*free)(void *arg);
     void *arg;
 };
+/* A trace domain's arrivals, on its queue 0 (f): the front takes src over
+ * and schedules the first arrival. -SIM_EINVAL if f is not a trace
+ * domain's queue 0 or has its arrivals already. */
+int net_front_set_arrivals(struct net_front *f, const struct net_arrivals *src);
 /* Put and push a packet of bytes (> 0) on the tx ring (consuming tx
  * responses first); -SIM_ENOSPC on a full ring (nothing put). `answers`
  * is NET_NO_REQUEST for a packet that answers nothing, or the NIC arrival

@@ -40,7 +40,6 @@
 #include <time.h>
 
 #include "config.h"
-#include "models/backend.h"
 #include "models/blk.h"
 #include "models/bridge.h"
 #include "models/mm.h"
@@ -51,10 +50,10 @@
 #include "sim/err.h"
 #include "sim/ev.h"
 #include "sim/hash.h"
+#include "sim/host.h"
 #include "sim/rng.h"
 #include "traces/record.h"
 #include "traces/xentrace.h"
-#include "workloads/wl.h"
 
 #define CHUNKS 100
 
@@ -875,73 +874,28 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
             store_run_attempt(o->db);
         }
     }
-    const struct sched_ops *ops = sched_find(s->sched.name);
-    if (!ops) {
-        snprintf(err, errlen, "scheduler '%s' is not available (known: %s)", s->sched.name,
-                 sched_names());
-        return -SIM_EBADINPUT;
-    }
     /* The seed may come from the command line: the host reads it from the
      * scenario, so give it a shallow copy that says so. */
     struct scn sc = *s;
     sc.seed = o->seed;
     double t_setup = wall_now();
-    struct ev_loop *loop = ev_loop_new();
-    if (!loop) {
-        snprintf(err, errlen, "out of memory");
-        return -SIM_ENOMEM;
-    }
     char herr[512] = "";
-    /* io domains get their workloads from the split drivers (models/blk),
-     * mmu domains from the memory model (models/mm): let the core stub them
-     * only if nothing else is unsupported. */
-    unsigned flags = 0;
-    if (blk_needed(&sc) || mm_needed(&sc) || net_needed(&sc)) {
-        flags = HV_STUB_UNSUPPORTED;
-        for (int d = 0; d < sc.ndomains; d++)
-            if (sc.domains[d].wl.type != SCN_WL_IO && sc.domains[d].wl.type != SCN_WL_MMU
-                && sc.domains[d].wl.type != SCN_WL_SERVER
-                && !wl_type_supported(sc.domains[d].wl.type))
-                flags = 0;
-    }
-    struct hv *h = hv_new(loop, &sc, o->replication, ops, flags, herr, sizeof herr);
-    if (!h) {
-        snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the host");
-        ev_loop_free(loop);
+    struct host *x = host_new(&sc, o->replication, NULL, herr, sizeof herr);
+    if (!x) {
+        snprintf(err, errlen, "%s", herr);
         return -SIM_EBADINPUT;
     }
-    /* The split drivers' back ends run in driver domains (models/backend),
-     * whose loops are installed once both drivers have attached theirs. */
-    struct be_host *bh = NULL;
-    struct blk *b = NULL;
-    struct net *net = NULL;
-    struct br *br = NULL;       /* vifs (models/bridge) */
-    struct mm *mm = NULL;
+    struct ev_loop *loop = x->loop;
+    struct hv *h = x->h;
+    struct blk *b = x->blk;
+    struct net *net = x->net;
+    struct br *br = x->br;
+    struct mm *mm = x->mm;
     struct tl *tl = NULL;           /* --timeline recorder */
     struct xt_host *xt = NULL;      /* --xentrace recorder */
     struct trec *rec = NULL;        /* --record-trace recorder */
     struct obs_pair both;
     int rc = -SIM_EBADINPUT;
-    if (blk_needed(&sc) || net_needed(&sc) || br_needed(&sc)) {
-        bh = be_new(h, &sc);
-        if (!bh) {
-            snprintf(herr, sizeof herr, "out of memory");
-            goto build_failed;
-        }
-    }
-    if (blk_needed(&sc) && !(b = blk_new(loop, h, &sc, bh, o->replication, herr, sizeof herr)))
-        goto build_failed;
-    if (net_needed(&sc) && !(net = net_new(loop, h, &sc, bh, o->replication, herr, sizeof herr)))
-        goto build_failed;
-    if (br_needed(&sc) && !(br = br_new(loop, h, &sc, bh, o->replication, herr, sizeof herr)))
-        goto build_failed;
-    if (bh && be_install(bh, herr, sizeof herr) < 0)
-        goto build_failed;
-    if (mm_host_needed(&sc, h)) {
-        mm = mm_new(&sc, herr, sizeof herr);
-        if (!mm || mm_install(mm, h, &sc, o->replication, herr, sizeof herr) < 0)
-            goto build_failed;
-    }
     sim_time_t total = s->warmup + s->duration;
     /* The timeline window in engine time, within the measured window. */
     sim_time_t tl_w0 = s->warmup + (o->timeline_start > 0 ? o->timeline_start : 0);
@@ -988,11 +942,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     out->setup_s = t0 - t_setup;
     if (!simulate(loop, h, 0, s->warmup, total, o) || net_status(net) < 0 || br_status(br) < 0)
         goto stopped;
-    hv_stats_reset(h);
-    blk_stats_reset(b);
-    net_stats_reset(net);
-    br_stats_reset(br);
-    mm_stats_reset(mm);
+    host_stats_reset(x);
     if (xt && (rc = xt_host_start(xt, ev_now(loop))) < 0) {
         snprintf(err, errlen, "%s: cannot write (%s)", o->xentrace, sim_strerror(rc));
         goto fail;
@@ -1066,7 +1016,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     }
     goto done;
 build_failed:
-    snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the host's devices");
+    snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the host");
     goto done;
 stopped:
     if (hv_status(h) < 0) {
@@ -1082,16 +1032,10 @@ stopped:
 fail:
     run_result_free(out);
 done:
-    /* The hv first: its workloads point into the models below. */
-    hv_free(h);
+    /* The host first: its core calls the observers until it is freed. */
+    host_free(x);
     tl_free(tl);
     xt_host_free(xt);
     trec_abort(rec);
-    blk_free(b);
-    net_free(net);
-    br_free(br);
-    mm_free(mm);
-    be_free(bh);
-    ev_loop_free(loop);
     return rc;
 }

@@ -18,17 +18,19 @@ struct scn *rig_load(const char *yaml)
     return s;
 }
 
-void rig_up(struct rig *r, const char *yaml, const struct sched_ops *ops)
+void rig_build(struct rig *r, const char *yaml, const struct sched_ops *ops)
 {
     char err[512];
     r->s = rig_load(yaml);
-    if (!ops)
-        ops = sched_find(r->s->sched.name);
-    ck_assert_ptr_nonnull(ops);
-    r->loop = ev_loop_new();
-    ck_assert_ptr_nonnull(r->loop);
-    r->h = hv_new(r->loop, r->s, 0, ops, 0, err, sizeof err);
-    ck_assert_msg(r->h != NULL, "hv_new: %s", err);
+    r->host = host_new(r->s, 0, ops, err, sizeof err);
+    ck_assert_msg(r->host != NULL, "host_new: %s", err);
+    r->loop = r->host->loop;
+    r->h = r->host->h;
+}
+
+void rig_up(struct rig *r, const char *yaml, const struct sched_ops *ops)
+{
+    rig_build(r, yaml, ops);
     ck_assert_int_eq(hv_start(r->h), 0);
 }
 
@@ -41,8 +43,7 @@ void rig_run(struct rig *r, sim_time_t until)
 
 void rig_down(struct rig *r)
 {
-    hv_free(r->h);
-    ev_loop_free(r->loop);
+    host_free(r->host);
     scn_free(r->s);
 }
 

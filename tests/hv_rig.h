@@ -1,7 +1,8 @@
 /*
- * tests/hv_rig.h: a host under test (scenario + engine + hypervisor core),
- * shared by the core's tests (test_hv.c) and the end-to-end scheduler tests
- * (test_sched_e2e.c). Every helper fails the running Check test on error.
+ * tests/hv_rig.h: a host under test (scenario + the host sim/host builds:
+ * engine, hypervisor core, workloads and devices), shared by the core's
+ * tests (test_hv.c), the end-to-end scheduler tests (test_sched_e2e.c) and
+ * the device tests. Every helper fails the running Check test on error.
  */
 #ifndef XENSIM_TESTS_HV_RIG_H
 #define XENSIM_TESTS_HV_RIG_H
@@ -9,20 +10,24 @@
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/ev.h"
+#include "sim/host.h"
 #include "sim/scenario.h"
 
 struct rig {
     struct scn *s;
-    struct ev_loop *loop;
-    struct hv *h;
+    struct host *host;          /* owns the rest */
+    struct ev_loop *loop;       /* = host->loop */
+    struct hv *h;               /* = host->h */
 };
 
 /* Load a scenario from YAML (named "test.yaml" in messages). */
 struct scn *rig_load(const char *yaml);
 
-/* Build and start the host of a scenario with ops, or with the policy the
- * scenario names if ops is NULL. */
+/* Build (sim/host) and start the host of a scenario with ops, or with the
+ * policy the scenario names if ops is NULL. */
 void rig_up(struct rig *r, const char *yaml, const struct sched_ops *ops);
+/* The same without starting it. */
+void rig_build(struct rig *r, const char *yaml, const struct sched_ops *ops);
 
 /* Run the engine to `until` and require that the host reported no error. */
 void rig_run(struct rig *r, sim_time_t until);

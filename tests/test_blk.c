@@ -37,31 +37,15 @@ struct brig {
 
 static void brig_up(struct brig *x, const char *yaml)
 {
-    char err[512];
-    struct rig *r = &x->r;
-    r->s = rig_load(yaml);
-    const struct sched_ops *ops = sched_find(r->s->sched.name);
-    ck_assert_ptr_nonnull(ops);
-    r->loop = ev_loop_new();
-    ck_assert_ptr_nonnull(r->loop);
-    r->h = hv_new(r->loop, r->s, 0, ops, HV_STUB_UNSUPPORTED, err, sizeof err);
-    ck_assert_msg(r->h != NULL, "hv_new: %s", err);
-    ck_assert(blk_needed(r->s));
-    x->bh = be_new(r->h, r->s);
-    ck_assert_ptr_nonnull(x->bh);
-    x->b = blk_new(r->loop, r->h, r->s, x->bh, 0, err, sizeof err);
-    ck_assert_msg(x->b != NULL, "blk_new: %s", err);
-    ck_assert_int_eq(be_install(x->bh, err, sizeof err), 0);
-    ck_assert_int_eq(hv_start(r->h), 0);
+    rig_up(&x->r, yaml, NULL);
+    x->b = x->r.host->blk;
+    x->bh = x->r.host->bh;
+    ck_assert_ptr_nonnull(x->b);
 }
 
 static void brig_down(struct brig *x)
 {
-    hv_free(x->r.h);
-    blk_free(x->b);
-    be_free(x->bh);
-    ev_loop_free(x->r.loop);
-    scn_free(x->r.s);
+    rig_down(&x->r);
 }
 
 static struct blk_dom_stats bstats(struct brig *x, const char *name)
@@ -330,19 +314,9 @@ START_TEST(driver_with_workload_refused)
         "domains:\n"
         "  dom0: { privileged: true, workload: { type: cpu } }\n"
         "  g: { workload: { type: io, device: ssd, size: 4KiB } }\n");
-    struct ev_loop *loop = ev_loop_new();
     char err[512];
-    struct hv *h = hv_new(loop, s, 0, sched_find("rr"), HV_STUB_UNSUPPORTED, err, sizeof err);
-    ck_assert_ptr_nonnull(h);
-    struct be_host *bh = be_new(h, s);
-    struct blk *b = blk_new(loop, h, s, bh, 0, err, sizeof err);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_int_eq(be_install(bh, err, sizeof err), -SIM_EINVAL);
-    ck_assert_msg(strstr(err, "dom0") != NULL, "%s", err);
-    hv_free(h);
-    blk_free(b);
-    be_free(bh);
-    ev_loop_free(loop);
+    ck_assert_ptr_null(host_new(s, 0, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "driver domain 'dom0'") != NULL, "%s", err);
     scn_free(s);
 }
 END_TEST

@@ -30,20 +30,10 @@ struct brig {
 
 static void brig_up(struct brig *x, const char *yaml)
 {
-    char err[512];
-    struct rig *r = &x->r;
-    r->s = rig_load(yaml);
-    r->loop = ev_loop_new();
-    ck_assert_ptr_nonnull(r->loop);
-    r->h = hv_new(r->loop, r->s, 0, sched_find(r->s->sched.name), 0, err, sizeof err);
-    ck_assert_msg(r->h != NULL, "hv_new: %s", err);
-    ck_assert(br_needed(r->s));
-    x->bh = be_new(r->h, r->s);
-    ck_assert_ptr_nonnull(x->bh);
-    x->b = br_new(r->loop, r->h, r->s, x->bh, 0, err, sizeof err);
-    ck_assert_msg(x->b != NULL, "br_new: %s", err);
-    ck_assert_int_eq(be_install(x->bh, err, sizeof err), 0);
-    ck_assert_int_eq(hv_start(r->h), 0);
+    rig_up(&x->r, yaml, NULL);
+    x->b = x->r.host->br;
+    x->bh = x->r.host->bh;
+    ck_assert_ptr_nonnull(x->b);
 }
 
 static void brig_run(struct brig *x, sim_time_t until)
@@ -60,11 +50,7 @@ static void brig_reset(struct brig *x)
 
 static void brig_down(struct brig *x)
 {
-    hv_free(x->r.h);
-    br_free(x->b);
-    be_free(x->bh);
-    ev_loop_free(x->r.loop);
-    scn_free(x->r.s);
+    rig_down(&x->r);
 }
 
 static struct br_dom_stats bstats(struct brig *x, const char *name)

@@ -728,8 +728,8 @@ START_TEST(test_demand_streams)
     char err[128];
     struct wl_env e1 = { s1, 1, 1, 3 }, e2 = { s2, 0, 1, 3 }, e3 = { s2, 0, 0, 3 },
                   e4 = { s2, 0, 1, 4 };
-    struct wl *w1 = wl_new(&e1, false, err, sizeof err), *w2 = wl_new(&e2, false, err, sizeof err);
-    struct wl *w3 = wl_new(&e3, false, err, sizeof err), *w4 = wl_new(&e4, false, err, sizeof err);
+    struct wl *w1 = wl_new(&e1, err, sizeof err), *w2 = wl_new(&e2, err, sizeof err);
+    struct wl *w3 = wl_new(&e3, err, sizeof err), *w4 = wl_new(&e4, err, sizeof err);
     ck_assert(w1 && w2 && w3 && w4);
     int differ3 = 0, differ4 = 0, n = 0;
     for (int i = 0; i < 300; i++) {
@@ -780,7 +780,7 @@ START_TEST(test_errors)
                          "  bad: { workload: { type: cpu } }\n");
     struct ev_loop *loop = ev_loop_new();
     fifo_refuse = "bad";
-    struct hv *h = hv_new(loop, s, 0, &fifo_ops, 0, err, sizeof err);
+    struct hv *h = hv_new(loop, s, &fifo_ops, err, sizeof err);
     ck_assert_ptr_null(h);
     ck_assert_msg(strstr(err, "domain 'bad'") != NULL, "%s", err);
     ck_assert_msg(strstr(err, "test.yaml:6:") != NULL, "%s", err);
@@ -789,43 +789,31 @@ START_TEST(test_errors)
 
     struct sched_ops broken = fifo_ops;
     broken.do_schedule = NULL;
-    ck_assert_ptr_null(hv_new(loop, s, 0, &broken, 0, err, sizeof err));
-    ck_assert_ptr_null(hv_new(NULL, s, 0, &fifo_ops, 0, err, sizeof err));
+    ck_assert_ptr_null(hv_new(loop, s, &broken, err, sizeof err));
+    ck_assert_ptr_null(hv_new(NULL, s, &fifo_ops, err, sizeof err));
+
+    /* The core alone has no workloads: it does not start until every vCPU
+     * has one. */
+    h = hv_new(loop, s, &fifo_ops, err, sizeof err);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_ptr_null(hv_workload(h, 0, 0));
+    ck_assert_int_eq(hv_vcpu_wake(h, 1, 0), -SIM_EINVAL);   /* not started */
+    ck_assert_int_eq(hv_start(h), -SIM_ESTATE);
+    hv_free(h);
+    ev_loop_free(loop);
 
     /* A policy breaking its contract stops the run with a message. */
     fifo_bad_slice = true;
-    h = hv_new(loop, s, 0, &fifo_ops, 0, err, sizeof err);
-    ck_assert_ptr_nonnull(h);
-    ck_assert_int_eq(hv_start(h), 0);
-    ck_assert_int_eq(hv_start(h), -SIM_ESTATE);
-    ev_run(loop, 10 * MS);
-    ck_assert_int_eq(hv_status(h), -SIM_ESTATE);
-    ck_assert_msg(strstr(hv_status_msg(h), "slice") != NULL, "%s", hv_status_msg(h));
-    ck_assert_int_lt(ev_now(loop), 10 * MS);
-    hv_free(h);
+    struct host *x = host_new(s, 0, &fifo_ops, err, sizeof err);
+    ck_assert_msg(x != NULL, "%s", err);
+    ck_assert_int_eq(hv_start(x->h), 0);
+    ck_assert_int_eq(hv_start(x->h), -SIM_ESTATE);
+    ev_run(x->loop, 10 * MS);
+    ck_assert_int_eq(hv_status(x->h), -SIM_ESTATE);
+    ck_assert_msg(strstr(hv_status_msg(x->h), "slice") != NULL, "%s", hv_status_msg(x->h));
+    ck_assert_int_lt(ev_now(x->loop), 10 * MS);
+    host_free(x);
     fifo_bad_slice = false;
-    ev_loop_free(loop);
-    scn_free(s);
-
-    /* Workload kinds of later issues: refused, or stubbed on request. */
-    s = rig_load("name: io\nduration: 1s\n"
-             "devices: { disk0: { kind: disk, seek: 4ms, rpm: 10000, bandwidth: 80MB/s } }\n"
-             "domains:\n  dom0: { privileged: true }\n"
-             "  io: { workload: { type: io, device: disk0, size: 4KiB } }\n");
-    loop = ev_loop_new();
-    ck_assert_ptr_null(hv_new(loop, s, 0, &fifo_ops, 0, err, sizeof err));
-    ck_assert_msg(strstr(err, "domain 'io'") && strstr(err, "not implemented"), "%s", err);
-    ck_assert(!wl_type_supported(SCN_WL_IO));
-    ck_assert(wl_type_supported(SCN_WL_PERIODIC));
-    h = hv_new(loop, s, 0, &fifo_ops, HV_STUB_UNSUPPORTED, err, sizeof err);
-    ck_assert_ptr_nonnull(h);
-    ck_assert_int_eq(hv_vcpu_wake(h, 1, 0), -SIM_EINVAL);   /* not started */
-    hv_start(h);
-    ev_run(loop, 10 * MS);
-    ck_assert_int_eq(hv_status(h), 0);
-    ck_assert_int_eq(hv_vcpu_runstate(h, 1, 0), HV_RS_BLOCKED);
-    hv_free(h);
-    ev_loop_free(loop);
     scn_free(s);
 }
 END_TEST

@@ -29,30 +29,15 @@ struct nrig {
 
 static void nrig_up(struct nrig *x, const char *yaml)
 {
-    char err[512];
-    struct rig *r = &x->r;
-    r->s = rig_load(yaml);
-    r->loop = ev_loop_new();
-    ck_assert_ptr_nonnull(r->loop);
-    r->h = hv_new(r->loop, r->s, 0, sched_find(r->s->sched.name), HV_STUB_UNSUPPORTED, err,
-                  sizeof err);
-    ck_assert_msg(r->h != NULL, "hv_new: %s", err);
-    ck_assert(net_needed(r->s));
-    x->bh = be_new(r->h, r->s);
-    ck_assert_ptr_nonnull(x->bh);
-    x->n = net_new(r->loop, r->h, r->s, x->bh, 0, err, sizeof err);
-    ck_assert_msg(x->n != NULL, "net_new: %s", err);
-    ck_assert_int_eq(be_install(x->bh, err, sizeof err), 0);
-    ck_assert_int_eq(hv_start(r->h), 0);
+    rig_up(&x->r, yaml, NULL);
+    x->n = x->r.host->net;
+    x->bh = x->r.host->bh;
+    ck_assert_ptr_nonnull(x->n);
 }
 
 static void nrig_down(struct nrig *x)
 {
-    hv_free(x->r.h);
-    net_free(x->n);
-    be_free(x->bh);
-    ev_loop_free(x->r.loop);
-    scn_free(x->r.s);
+    rig_down(&x->r);
 }
 
 /* NIC 1 Gbit/s, wire latency 50us: a 64 B request serialises in 512 ns, a

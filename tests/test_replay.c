@@ -76,43 +76,22 @@ static int xrig_up(struct xrig *x, const char *yaml, char *err, size_t errlen)
     struct rig *r = &x->r;
     *x = (struct xrig){ 0 };
     r->s = rig_load(yaml);
-    r->loop = ev_loop_new();
-    ck_assert_ptr_nonnull(r->loop);
-    r->h = hv_new(r->loop, r->s, 0, sched_find(r->s->sched.name), 0, err, errlen);
-    if (!r->h)
+    r->host = host_new(r->s, 0, NULL, err, errlen);
+    if (!r->host)
         return -SIM_EBADINPUT;
-    if (blk_needed(r->s) || net_needed(r->s)) {
-        x->bh = be_new(r->h, r->s);
-        ck_assert_ptr_nonnull(x->bh);
-    }
-    if (blk_needed(r->s)) {
-        x->b = blk_new(r->loop, r->h, r->s, x->bh, 0, err, errlen);
-        ck_assert_msg(x->b != NULL, "blk_new: %s", err);
-    }
-    if (net_needed(r->s)) {
-        x->n = net_new(r->loop, r->h, r->s, x->bh, 0, err, errlen);
-        ck_assert_msg(x->n != NULL, "net_new: %s", err);
-    }
-    if (x->bh)
-        ck_assert_int_eq(be_install(x->bh, err, errlen), 0);
-    if (mm_host_needed(r->s, r->h)) {
-        x->m = mm_new(r->s, err, errlen);
-        ck_assert_msg(x->m != NULL, "mm_new: %s", err);
-        ck_assert_msg(mm_install(x->m, r->h, r->s, 0, err, errlen) == 0, "%s", err);
-    }
+    r->loop = r->host->loop;
+    r->h = r->host->h;
+    x->bh = r->host->bh;
+    x->b = r->host->blk;
+    x->n = r->host->net;
+    x->m = r->host->mm;
     ck_assert_int_eq(hv_start(r->h), 0);
     return 0;
 }
 
 static void xrig_down(struct xrig *x)
 {
-    hv_free(x->r.h);
-    blk_free(x->b);
-    net_free(x->n);
-    be_free(x->bh);
-    mm_free(x->m);
-    if (x->r.loop)
-        ev_loop_free(x->r.loop);
+    host_free(x->r.host);
     scn_free(x->r.s);
 }
 

@@ -12,7 +12,7 @@
 #include "sim/ev.h"
 #include "sim/err.h"
 #include "traces/trace.h"
-#include "workloads/wl.h"
+#include "models/wl.h"
 
 struct trec {
     struct tr_writer *w;

@@ -46,7 +46,7 @@ static void cpu_free(struct wl *w)
     free(w);
 }
 
-static const struct wl_ops cpu_ops = { "cpu", cpu_next, cpu_free };
+static const struct wl_ops cpu_ops = { .name = "cpu", .next = cpu_next, .free = cpu_free };
 
 struct wl *wl_cpu_new(const struct wl_env *env, char *err, size_t errlen)
 {

@@ -150,13 +150,31 @@ static void io_free(struct wl *w)
     free(x);
 }
 
-static const struct wl_ops io_ops = { "io", io_next, io_free };
+static unsigned io_needs(const struct wl *w)
+{
+    (void)w;
+    return WL_NEEDS_BLK;
+}
 
-struct wl *wl_io_new(const struct wl_env *env, struct blk_front *f, char *err, size_t errlen)
+static int io_attach(struct wl *w, const struct wl_devs *d, char *err, size_t errlen)
+{
+    struct wl_io *x = (struct wl_io *)w;
+    if (!d->blk) {
+        sim_errmsg(err, errlen, "io workload: no block front end");
+        return -SIM_EINVAL;
+    }
+    x->f = d->blk;
+    return 0;
+}
+
+static const struct wl_ops io_ops = { .name = "io", .next = io_next, .free = io_free,
+                                      .needs = io_needs, .attach = io_attach };
+
+struct wl *wl_io_new(const struct wl_env *env, char *err, size_t errlen)
 {
     const struct scn_domain *d = &env->s->domains[env->dom];
     const struct scn_workload *wl = &d->wl;
-    if (!f || wl->depth < 1 || wl->size <= 0 || (uint64_t)wl->size > DISK_REQ_MAX_BYTES
+    if (wl->depth < 1 || wl->size <= 0 || (uint64_t)wl->size > DISK_REQ_MAX_BYTES
         || (uint64_t)wl->size > UINT32_MAX) {
         if (err && errlen)
             snprintf(err, errlen, "domain '%s': io workload needs depth >= 1 and "
@@ -182,7 +200,6 @@ struct wl *wl_io_new(const struct wl_env *env, struct blk_front *f, char *err, s
         return NULL;
     }
     x->base.ops = &io_ops;
-    x->f = f;
     x->think = wl->think;
     x->op = wl->op == SCN_IO_WRITE ? DISK_WRITE : DISK_READ;
     x->bytes = (uint32_t)wl->size;

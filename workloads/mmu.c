@@ -46,7 +46,8 @@
 
 struct wl_mmu {
     struct wl base;
-    struct mm_batcher mb;           /* the hypercall in progress and its choices */
+    struct wl_env env;              /* for the batcher, built at attach */
+    struct wl_mmbatch mb;           /* the hypercall in progress and its choices */
     struct dist interval;           /* ns between bursts */
     struct rng *interval_rng;
     int updates;                    /* per burst */
@@ -57,9 +58,9 @@ struct wl_mmu {
     bool sleeping;                  /* a SLEEP between bursts was asked for */
 };
 
-/* ---- the batcher (models/mm.h), shared with the trace workload ---- */
+/* ---- the batcher (workloads/wl.h), shared with the trace workload ---- */
 
-static uint64_t foreign_mfn(struct mm_batcher *x)
+static uint64_t foreign_mfn(struct wl_mmbatch *x)
 {
     uint64_t others = x->nframes - x->frames;
     if (others == 0)
@@ -68,9 +69,9 @@ static uint64_t foreign_mfn(struct mm_batcher *x)
     return r < x->first ? r : r + x->frames;
 }
 
-int mm_batcher_init(struct mm_batcher *b, const struct wl_env *env, struct mm *m)
+int wl_mmbatch_init(struct wl_mmbatch *b, const struct wl_env *env, struct mm *m)
 {
-    *b = (struct mm_batcher){ 0 };
+    *b = (struct wl_mmbatch){ 0 };
     int64_t frames = m ? mm_dom_frames(m, env->dom) : -1;
     if (frames < 2)
         return -SIM_EINVAL;
@@ -91,14 +92,14 @@ int mm_batcher_init(struct mm_batcher *b, const struct wl_env *env, struct mm *m
     return 0;
 }
 
-void mm_batcher_fini(struct mm_batcher *b)
+void wl_mmbatch_fini(struct wl_mmbatch *b)
 {
     rng_free(b->rng);
     free(b->e);
-    *b = (struct mm_batcher){ 0 };
+    *b = (struct wl_mmbatch){ 0 };
 }
 
-sim_time_t mm_batcher_build(struct mm_batcher *x, int n, int forced, double p)
+sim_time_t wl_mmbatch_build(struct wl_mmbatch *x, int n, int forced, double p)
 {
     if (n < 1)
         return -SIM_EINVAL;
@@ -127,7 +128,7 @@ sim_time_t mm_batcher_build(struct mm_batcher *x, int n, int forced, double p)
     return x->pending_ns;
 }
 
-int mm_batcher_finish(struct mm_batcher *x)
+int wl_mmbatch_finish(struct wl_mmbatch *x)
 {
     if (x->npending <= 0)
         return 0;
@@ -146,12 +147,12 @@ static int mmu_next(struct wl *w, sim_time_t now, struct wl_op *op)
     struct wl_mmu *x = (struct wl_mmu *)w;
     int rc;
     for (;;) {
-        if ((rc = mm_batcher_finish(&x->mb)) < 0)
+        if ((rc = wl_mmbatch_finish(&x->mb)) < 0)
             return rc;
         if (x->remaining > 0) {
             int n = x->remaining < x->batch ? x->remaining : x->batch;
             x->remaining -= n;
-            sim_time_t ns = mm_batcher_build(&x->mb, n, 0, x->invalid);
+            sim_time_t ns = wl_mmbatch_build(&x->mb, n, 0, x->invalid);
             if (ns < 0)
                 return (int)ns;
             wl_note(&x->base, WL_DEM_PT_BATCH, false, (uint64_t)n, (uint64_t)x->mb.nforeign);
@@ -187,37 +188,65 @@ static void mmu_free(struct wl *w)
 {
     struct wl_mmu *x = (struct wl_mmu *)w;
     rng_free(x->interval_rng);
-    mm_batcher_fini(&x->mb);
+    wl_mmbatch_fini(&x->mb);
     free(x);
 }
 
-static const struct wl_ops mmu_ops = { "mmu", mmu_next, mmu_free };
-
-struct wl *wl_mmu_new(const struct wl_env *env, struct mm *m, char *err, size_t errlen)
+static unsigned mmu_needs(const struct wl *w)
 {
-    const struct scn_domain *d = &env->s->domains[env->dom];
-    const struct scn_workload *wl = &d->wl;
-    int64_t frames = m ? mm_dom_frames(m, env->dom) : -1;
-    if (!m || frames < 2 || wl->updates < 1 || wl->batch < 1 || !(wl->invalid >= 0)
-        || wl->invalid > 1) {
-        if (err && errlen)
-            snprintf(err, errlen, "domain '%s': mmu workload needs updates >= 1, batch >= 1, "
-                     "0 <= invalid <= 1 and at least 2 frames of memory", d->name);
+    (void)w;
+    return WL_NEEDS_MM;
+}
+
+/* The message for bad parameters (wl_mmu_new) and for a domain of fewer
+ * than 2 frames (mmu_attach). */
+static void mmu_refusal(const struct wl_env *env, char *err, size_t errlen)
+{
+    sim_errmsg(err, errlen, "domain '%s': mmu workload needs updates >= 1, batch >= 1, "
+               "0 <= invalid <= 1 and at least 2 frames of memory",
+               env->s->domains[env->dom].name);
+}
+
+static int mmu_attach(struct wl *w, const struct wl_devs *d, char *err, size_t errlen)
+{
+    struct wl_mmu *x = (struct wl_mmu *)w;
+    int64_t frames = d->mm ? mm_dom_frames(d->mm, x->env.dom) : -1;
+    if (frames < 2) {
+        mmu_refusal(&x->env, err, errlen);
+        return -SIM_EINVAL;
+    }
+    int rc = wl_mmbatch_init(&x->mb, &x->env, d->mm);
+    if (rc < 0) {
+        sim_errmsg(err, errlen, "workload: out of memory");
+        return rc;
+    }
+    return 0;
+}
+
+static const struct wl_ops mmu_ops = { .name = "mmu", .next = mmu_next, .free = mmu_free,
+                                       .needs = mmu_needs, .attach = mmu_attach };
+
+struct wl *wl_mmu_new(const struct wl_env *env, char *err, size_t errlen)
+{
+    const struct scn_workload *wl = &env->s->domains[env->dom].wl;
+    if (wl->updates < 1 || wl->batch < 1 || !(wl->invalid >= 0) || wl->invalid > 1) {
+        mmu_refusal(env, err, errlen);
         return NULL;
     }
     struct wl_mmu *x = calloc(1, sizeof *x);
     char in[256];
-    snprintf(in, sizeof in, "dom:%s/vcpu%d/interval", d->name, env->vcpu);
-    int rc = x ? mm_batcher_init(&x->mb, env, m) : -SIM_ENOMEM;
+    snprintf(in, sizeof in, "dom:%s/vcpu%d/interval", env->s->domains[env->dom].name,
+             env->vcpu);
     if (x)
         x->interval_rng = rng_new(env->s->seed, env->replication, in);
-    if (!x || rc < 0 || !x->interval_rng) {
+    if (!x || !x->interval_rng) {
         if (x)
             mmu_free(&x->base);
         if (err && errlen)
             snprintf(err, errlen, "workload: out of memory");
         return NULL;
     }
+    x->env = *env;
     x->base.ops = &mmu_ops;
     x->interval = wl->interval;
     x->updates = wl->updates;

@@ -81,7 +81,8 @@ static void periodic_free(struct wl *w)
     free(p);
 }
 
-static const struct wl_ops periodic_ops = { "periodic", periodic_next, periodic_free };
+static const struct wl_ops periodic_ops = { .name = "periodic", .next = periodic_next,
+                                            .free = periodic_free };
 
 struct wl *wl_periodic_new(const struct wl_env *env, char *err, size_t errlen)
 {

@@ -87,10 +87,28 @@ static void server_free(struct wl *w)
     free(x);
 }
 
-static const struct wl_ops server_ops = { "server", server_next, server_free };
+static unsigned server_needs(const struct wl *w)
+{
+    (void)w;
+    return WL_NEEDS_NET;
+}
 
-struct wl *wl_server_new(const struct wl_env *env, struct net_front *f, char *err,
-                         size_t errlen)
+static int server_attach(struct wl *w, const struct wl_devs *d, char *err, size_t errlen)
+{
+    struct wl_server *x = (struct wl_server *)w;
+    if (!d->net) {
+        sim_errmsg(err, errlen, "server workload: no network front end");
+        return -SIM_EINVAL;
+    }
+    x->f = d->net;
+    return 0;
+}
+
+static const struct wl_ops server_ops = { .name = "server", .next = server_next,
+                                          .free = server_free, .needs = server_needs,
+                                          .attach = server_attach };
+
+struct wl *wl_server_new(const struct wl_env *env, char *err, size_t errlen)
 {
     const struct scn_domain *d = &env->s->domains[env->dom];
     struct wl_server *x = calloc(1, sizeof *x);
@@ -98,7 +116,7 @@ struct wl *wl_server_new(const struct wl_env *env, struct net_front *f, char *er
     snprintf(name, sizeof name, "dom:%s/service", d->name);
     if (x)
         x->rng = rng_new(env->s->seed, env->replication, name);
-    if (!f || !x || !x->rng) {
+    if (!x || !x->rng) {
         if (x)
             server_free(&x->base);
         if (err && errlen)
@@ -106,7 +124,6 @@ struct wl *wl_server_new(const struct wl_env *env, struct net_front *f, char *er
         return NULL;
     }
     x->base.ops = &server_ops;
-    x->f = f;
     x->service = d->wl.service;
     return &x->base;
 }

@@ -28,7 +28,7 @@
  *   pt_batch    one mmu_update of a entries, the first b of them mapping
  *               a frame the domain does not own (rejected), built and
  *               costed by the mm batcher the mmu workload uses
- *               (models/mm.h): COMPUTE hypercall + a * pte_validate, then
+ *               (workloads/wl.h): COMPUTE hypercall + a * pte_validate, then
  *               the batch is validated and applied;
  *   net_send    (with `nic: NIC`) a packet of a bytes put on the tx ring
  *               of the vCPU's netfront queue (models/net.h); the vCPU goes
@@ -37,11 +37,11 @@
  *               and has not answered yet (arrivals reach vCPU 0): its time
  *               on the wire minus that packet's NIC arrival is a
  *               net_latency sample, as a server's reply;
- *   arrival     not a vCPU operation: models/net reads the domain's
- *               arrivals through wl_trace_arrivals (its own streamed
- *               reader) and injects each at the NIC at its timestamp
- *               (plus, when looping, the trace's last record time per
- *               pass).
+ *   arrival     not a vCPU operation: vCPU 0's workload hands models/net
+ *               the domain's arrivals (net_front_set_arrivals, read by
+ *               their own streamed reader), which injects each at the NIC
+ *               at its timestamp (plus, when looping, the trace's last
+ *               record time per pass).
  * Requests put are pushed (the back end notified if the ring asks) once,
  * before the vCPU gives up the CPU. The rings' response events are re-armed
  * only when the vCPU goes idle (sleep, wait, block), as the io and server
@@ -54,15 +54,14 @@
  * records this replay cannot perform (block_io without a device, network
  * records without a nic, oversized requests or packets) are refused before
  * the run starts, with the reader's message (byte offset or line) or the
- * record's time, vCPU and kind. The models attach what the records need
- * after hv_new has built the workload: models/blk a block queue per vCPU
- * that issues block I/O, and vCPU 0's (wl_trace_attach_blk), models/net a
- * network queue per vCPU that sends, and vCPU 0's, which receives
- * (wl_trace_attach_net), and the arrival source (wl_trace_arrivals),
- * models/mm the memory (wl_trace_attach_mm); this file knows their
- * front-end interfaces, they do not know the trace format.
+ * record's time, vCPU and kind. What the records need is told through the
+ * workload interface (trace_needs: a block queue per vCPU that issues block
+ * I/O, and vCPU 0's; a network queue per vCPU that sends, and vCPU 0's,
+ * which receives; the memory for page-table batches) and handed to the
+ * workload once built (trace_attach); this file knows the front ends'
+ * interfaces, the models do not know the trace format.
  *
- * Source: DESIGN.md section 4 (`trace` workload) and issue 6.
+ * Source: DESIGN.md section 4 (`trace` workload).
  *
  * Simplified: the time stamps of closed-loop records are not used (only
  * their order); arrivals are received by vCPU 0 only; the guest's
@@ -110,7 +109,7 @@ struct wl_trace {
     bool io_out;                    /* a block request found the ring full: io_rec */
     struct tr_record io_rec;
     /* Page tables (attached by models/mm). */
-    struct mm_batcher mb;
+    struct wl_mmbatch mb;
     bool mm_ready;
     /* Network (its queue, attached by models/net). */
     struct net_front *nf;
@@ -279,7 +278,7 @@ static int replay_next(struct wl_trace *x, sim_time_t now, struct wl_op *op)
         *op = (struct wl_op){ .kind = WL_OP_BLOCK, .ns = 0 };
         return 0;
     }
-    if (x->mm_ready && (rc = mm_batcher_finish(&x->mb)) < 0)
+    if (x->mm_ready && (rc = wl_mmbatch_finish(&x->mb)) < 0)
         return rc;
     while (!x->done) {
         rc = tr_read(x->r, &rec);
@@ -338,12 +337,12 @@ static int replay_next(struct wl_trace *x, sim_time_t now, struct wl_op *op)
         case TR_PT_BATCH: {
             if (!x->mm_ready)
                 return -SIM_ESTATE;             /* no memory attached */
-            sim_time_t ns = mm_batcher_build(&x->mb, (int)rec.a, (int)rec.b, 0);
+            sim_time_t ns = wl_mmbatch_build(&x->mb, (int)rec.a, (int)rec.b, 0);
             if (ns < 0)
                 return (int)ns;
             wl_note(&x->base, WL_DEM_PT_BATCH, false, rec.a, (uint64_t)x->mb.nforeign);
             if (ns == 0) {
-                if ((rc = mm_batcher_finish(&x->mb)) < 0)
+                if ((rc = wl_mmbatch_finish(&x->mb)) < 0)
                     return rc;
                 continue;
             }
@@ -363,13 +362,17 @@ static void trace_free(struct wl *w)
     struct wl_trace *x = (struct wl_trace *)w;
     tr_reader_close(x->r);
     if (x->mm_ready)
-        mm_batcher_fini(&x->mb);
+        wl_mmbatch_fini(&x->mb);
     free(x->busy);
     tfifo_free(&x->rq);
     free(x);
 }
 
-static const struct wl_ops trace_ops = { "trace", trace_next, trace_free };
+static unsigned trace_needs(const struct wl *w);
+static int trace_attach(struct wl *w, const struct wl_devs *d, char *err, size_t errlen);
+
+static const struct wl_ops trace_ops = { .name = "trace", .next = trace_next, .free = trace_free,
+                                         .needs = trace_needs, .attach = trace_attach };
 
 /* Which of the trace's domains the scenario domain replays, or -1. */
 static int pick_domain(const struct tr_header *h, const char *name)
@@ -567,58 +570,65 @@ int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
     return rc < 0 ? rc : 0;
 }
 
-/* The trace workload of a vCPU, or NULL if w is another kind. */
-static struct wl_trace *as_trace(struct wl *w)
+/* vCPU 0 holds the domain's queue 0 of each front end its trace names (a
+ * `device`, a `nic`), whatever its own records; another vCPU has a queue of
+ * its own where its records use one (multi-queue front ends,
+ * docs/split-drivers.md). The memory goes to each vCPU with page-table
+ * batches. */
+static unsigned trace_needs(const struct wl *w)
 {
-    return w && w->ops == &trace_ops ? (struct wl_trace *)w : NULL;
+    const struct wl_trace *x = (const struct wl_trace *)w;
+    const struct scn_workload *wl = &x->env.s->domains[x->env.dom].wl;
+    unsigned n = x->has_pt ? WL_NEEDS_MM : 0;
+    if (wl->device >= 0 && (x->vcpu == 0 || x->has_io))
+        n |= WL_NEEDS_BLK;
+    if (wl->nic >= 0 && (x->vcpu == 0 || x->has_send))
+        n |= WL_NEEDS_NET;
+    return n;
 }
 
-int wl_trace_attach_blk(struct wl *w, struct blk_front *f)
+static int trace_arrivals(const struct wl_env *env, struct net_arrivals *src, char *err,
+                          size_t errlen);
+
+static int trace_attach(struct wl *w, const struct wl_devs *d, char *err, size_t errlen)
 {
-    struct wl_trace *x = as_trace(w);
-    if (!x || !f || x->f)
+    struct wl_trace *x = (struct wl_trace *)w;
+    const char *name = x->env.s->domains[x->env.dom].name;
+    unsigned n = trace_needs(w);
+    if (((n & WL_NEEDS_BLK) && !d->blk) || ((n & WL_NEEDS_NET) && !d->net)
+        || ((n & WL_NEEDS_MM) && !d->mm)) {
+        sim_errmsg(err, errlen, "domain '%s': trace workload without its devices", name);
         return -SIM_EINVAL;
-    x->depth = blk_front_depth(f);
-    x->busy = calloc(x->depth ? x->depth : 1, sizeof *x->busy);
-    if (!x->busy)
-        return -SIM_ENOMEM;
-    x->f = f;
-    return 0;
-}
-
-bool wl_trace_needs_blk(const struct wl *w)
-{
-    return w && w->ops == &trace_ops && ((const struct wl_trace *)w)->has_io;
-}
-
-int wl_trace_attach_net(struct wl *w, struct net_front *f)
-{
-    struct wl_trace *x = as_trace(w);
-    if (!x || !f)
-        return -SIM_EINVAL;
-    x->nf = f;
-    return 0;
-}
-
-bool wl_trace_needs_net(const struct wl *w)
-{
-    return w && w->ops == &trace_ops && ((const struct wl_trace *)w)->has_send;
-}
-
-bool wl_trace_needs_mm(const struct wl *w)
-{
-    return w && w->ops == &trace_ops && ((const struct wl_trace *)w)->has_pt;
-}
-
-int wl_trace_attach_mm(struct wl *w, struct mm *m)
-{
-    struct wl_trace *x = as_trace(w);
-    if (!x || !m || x->mm_ready)
-        return -SIM_EINVAL;
-    int rc = mm_batcher_init(&x->mb, &x->env, m);
-    if (rc < 0)
-        return rc;
-    x->mm_ready = true;
+    }
+    if (n & WL_NEEDS_BLK) {
+        x->depth = blk_front_depth(d->blk);
+        x->busy = calloc(x->depth ? x->depth : 1, sizeof *x->busy);
+        if (!x->busy) {
+            sim_errmsg(err, errlen, "domain '%s': out of memory", name);
+            return -SIM_ENOMEM;
+        }
+        x->f = d->blk;
+    }
+    if (n & WL_NEEDS_NET) {
+        x->nf = d->net;
+        /* The domain's open-loop arrivals come in on queue 0. */
+        struct net_arrivals src;
+        int rc;
+        if (x->vcpu == 0 && ((rc = trace_arrivals(&x->env, &src, err, errlen)) < 0
+                             || (rc = net_front_set_arrivals(d->net, &src)) < 0)) {
+            if (rc != -SIM_EBADINPUT)
+                sim_errmsg(err, errlen, "domain '%s': out of memory", name);
+            return rc;
+        }
+    }
+    if (n & WL_NEEDS_MM) {
+        int rc = wl_mmbatch_init(&x->mb, &x->env, d->mm);
+        if (rc < 0) {
+            sim_errmsg(err, errlen, "domain '%s': out of memory", name);
+            return rc;
+        }
+        x->mm_ready = true;
+    }
     return 0;
 }
 
@@ -669,8 +679,8 @@ static void arrivals_free(void *arg)
     free(a);
 }
 
-int wl_trace_arrivals(const struct wl_env *env, struct net_arrivals *src, char *err,
-                      size_t errlen)
+static int trace_arrivals(const struct wl_env *env, struct net_arrivals *src, char *err,
+                          size_t errlen)
 {
     const struct scn_domain *d = &env->s->domains[env->dom];
     struct trace_arrivals *a = calloc(1, sizeof *a);
