@@ -7,7 +7,7 @@
  * I/O ring (models/ioring) and event channels (models/evtchn), with the
  * device itself a models/disk.
  *
- * What is modelled (issue 4): a guest's front end puts a request on the
+ * What is modelled: a guest's front end puts a request on the
  * ring of its (guest, device) pair and pushes it; if the ring's event index
  * says so it notifies the back end over an interdomain event channel of
  * the host's table (hv_evtchn). The notify kicks the driver domain's

@@ -7,7 +7,7 @@
  * domains whose workloads update them (workloads/mmu.c, workloads/trace.c)
  * and their metrics.
  *
- * What is modelled (issue 4, Memory): every domain gets memory / 4 KiB
+ * What is modelled: every domain gets memory / 4 KiB
  * frames when the host is built, CONTIGUOUS in machine memory in scenario
  * order (domain 0 owns mfns 0 .. n0-1, domain 1 the next n1, ...), with
  * pfn k of a domain at its k-th frame (so P2M is the identity plus an

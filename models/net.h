@@ -5,7 +5,7 @@
  * two I/O rings (models/ioring: rx and tx) and one interdomain event
  * channel (models/evtchn), with the device a models/nic.
  *
- * What is modelled (issue 4): open-loop request packets arrive at the NIC
+ * What is modelled: open-loop request packets arrive at the NIC
  * (gaps from the server's `arrival` distribution, stream "dom:<d>/arrival")
  * and are serialised into the host (nic_rx_inject); the end of the receive
  * raises the NIC's physical IRQ, routed to the driver domain, whose vCPU 0

@@ -5,7 +5,7 @@
  * workloads, from scenarios written as YAML strings and run on the real
  * event engine and modelled clocks.
  *
- * What is tested: the properties issue 3 lists under "Tests that must hold"
+ * What is tested: the policies' documented properties (docs/schedulers.md)
  * -- RR shares and wake latency; BVT weighted shares, warp, the slice-units
  * quirk on and off, avt = max(avt, svt) on wake; Atropos reservations,
  * xtratime, the long-block latency path with its doubling back, and Xen

@@ -525,7 +525,8 @@ END_TEST
 
 /* ---- 4. failures and interruption ---- */
 
-/* A trace workload is loaded but not modelled yet: count 1 fails to build. */
+/* The points with one trace domain fail to build: its trace file is empty,
+ * not a trace. */
 static const char failing_yaml[] =
     "name: fl\n"
     "duration: 20ms\n"
