@@ -550,7 +550,8 @@ struct scn *scn_load(const char *path, const struct scn_load_opts *opts,
                     c.diags = calloc(1, sizeof *c.diags);
                     if (!c.diags)
                         return NULL;
-                    scnp_diags_push(&c, path, 1, 1, NULL, 0, "the scenario file is larger than 64 MiB");
+                    scnp_diags_push(&c, path, 1, 1, NULL, 0,
+                                    "the scenario file is larger than 64 MiB");
                     *diags = c.diags;
                     return NULL;
                 }

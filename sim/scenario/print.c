@@ -84,7 +84,8 @@ static void fmt_workload(struct sbuf *b, const struct scn *s, const struct scn_w
         break;
     case SCN_WL_CPU:
         if (wl->yield_every)
-            scnp_sb_printf(b, "cpu, yields every %s", unit_format(wl->yield_every, UNIT_TIME, x, sizeof x));
+            scnp_sb_printf(b, "cpu, yields every %s",
+                           unit_format(wl->yield_every, UNIT_TIME, x, sizeof x));
         else
             scnp_sb_printf(b, "cpu (always runnable)");
         break;
@@ -114,7 +115,8 @@ static void fmt_workload(struct sbuf *b, const struct scn *s, const struct scn_w
     case SCN_WL_TRACE:
         scnp_sb_printf(b, "trace %s%s%s%s%s%s", wl->file, wl->device >= 0 ? ", block I/O on " : "",
                        wl->device >= 0 ? s->devices[wl->device].name : "",
-                       wl->nic >= 0 ? ", network on " : "", wl->nic >= 0 ? s->devices[wl->nic].name : "",
+                       wl->nic >= 0 ? ", network on " : "",
+                       wl->nic >= 0 ? s->devices[wl->nic].name : "",
                        wl->loop ? " (looped)" : "");
         break;
     }
@@ -131,12 +133,14 @@ char *scn_canonical(const struct scn *s)
     scnp_sb_printf(&b, "xensim-scenario 1\nname %s\ndescription %s\nseed %" PRIu64
                    "\nduration %" PRId64 "\nwarmup %" PRId64 "\nreplications %d\n",
                    s->name, s->description, s->seed, s->duration, s->warmup, s->replications);
-    scnp_sb_printf(&b, "pcpus %d\ntsc_hz %" PRId64 "\ntimer_slop %" PRId64 "\napic_timer_hz %" PRId64
-                   "\n", m->pcpus, m->clock.tsc_hz, m->clock.timer_slop, m->clock.apic_timer_hz);
+    scnp_sb_printf(&b, "pcpus %d\ntsc_hz %" PRId64 "\ntimer_slop %" PRId64
+                   "\napic_timer_hz %" PRId64 "\n", m->pcpus, m->clock.tsc_hz,
+                   m->clock.timer_slop, m->clock.apic_timer_hz);
     for (int i = 0; i < m->pcpus; i++)
         scnp_sb_printf(&b, "pcpu %d ppb %" PRId64 " offset %" PRId64 "\n", i, m->clock.tsc_ppb[i],
                        m->clock.tsc_offset[i]);
-    scnp_sb_printf(&b, "timer_order %s\nsystem_time %s\n", scnp_timer_order_names[m->clock.timer_order],
+    scnp_sb_printf(&b, "timer_order %s\nsystem_time %s\n",
+                   scnp_timer_order_names[m->clock.timer_order],
                    scnp_system_time_names[m->clock.system_time]);
     fmt_qty(q[0], 64, m->costs.context_switch);
     fmt_qty(q[1], 64, m->costs.hypercall);
@@ -150,7 +154,8 @@ char *scn_canonical(const struct scn *s)
                    " bvt.quirks %d%d%d%d%d%d atropos.quirks %d%d%d%d\n", g->name, g->rr.slice,
                    g->bvt.ctx_allow, g->bvt.slice_units_quirk, g->bvt.u32_runtime_quirk,
                    g->bvt.u32_warp_quirk, g->bvt.warp_per_dispatch_quirk,
-                   g->bvt.stale_warp_evt_quirk, g->bvt.wrap_blocked_quirk, g->atropos.uncharged_block_quirk,
+                   g->bvt.stale_warp_evt_quirk, g->bvt.wrap_blocked_quirk,
+                   g->atropos.uncharged_block_quirk,
                    g->atropos.sticky_wait_quirk, g->atropos.global_slack_index_quirk,
                    g->atropos.slack_search_wrap_quirk);
     for (int i = 0; i < s->ndevices; i++) {
@@ -167,10 +172,11 @@ char *scn_canonical(const struct scn *s)
                        d->backend_per_request, d->unpause);
         for (int j = 0; j < d->ncpus; j++)
             scnp_sb_printf(&b, " %d", d->cpus[j]);
-        scnp_sb_printf(&b, "\n bvt %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n atropos %" PRId64
-                       " %" PRId64 " %" PRId64 " %d\n workload ", d->bvt.mcu_advance, d->bvt.warp,
-                       d->bvt.warpl, d->bvt.warpu, d->atropos.period, d->atropos.slice,
-                       d->atropos.latency, d->atropos.xtratime);
+        scnp_sb_printf(&b, "\n bvt %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
+                       "\n atropos %" PRId64 " %" PRId64 " %" PRId64 " %d\n workload ",
+                       d->bvt.mcu_advance, d->bvt.warp, d->bvt.warpl, d->bvt.warpu,
+                       d->atropos.period, d->atropos.slice, d->atropos.latency,
+                       d->atropos.xtratime);
         const struct scn_workload *wl = &d->wl;
         /* Distribution parameters in full precision, not the summary's. */
         const struct dist *ds[] = { &wl->burst, &wl->think, &wl->arrival, &wl->service,
@@ -178,10 +184,11 @@ char *scn_canonical(const struct scn *s)
         scnp_sb_printf(&b, "%s", scnp_wl_names[wl->type]);
         for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++)
             scnp_sb_printf(&b, " %d:%.17g:%.17g", ds[k]->kind, ds[k]->a, ds[k]->b);
-        scnp_sb_printf(&b, " %" PRId64 " %" PRId64 " %d %d %d %" PRId64 " %" PRId64 " %d %d %.17g %s %d\n",
+        scnp_sb_printf(&b, " %" PRId64 " %" PRId64 " %d %d %d %" PRId64 " %" PRId64
+                       " %d %d %.17g %s %d\n",
                        wl->yield_every, wl->period, wl->device, wl->op, wl->depth, wl->size,
-                       wl->reply_size, wl->updates, wl->batch, wl->invalid, wl->file ? wl->file : "-",
-                       wl->loop);
+                       wl->reply_size, wl->updates, wl->batch, wl->invalid,
+                       wl->file ? wl->file : "-", wl->loop);
         if (wl->nic >= 0)           /* only then: the other scenarios' hashes stay */
             scnp_sb_printf(&b, " nic %d\n", wl->nic);
         if (d->vif >= 0) {          /* likewise */
@@ -269,11 +276,13 @@ void scn_print_summary(const struct scn *s, FILE *out)
         drift |= m->clock.tsc_ppb[i] != 0 || m->clock.tsc_offset[i] != dflt_offset;
     fprintf(out, "machine    %d pCPU%s, TSC %s%s, timer slop %s, APIC timer %s, %s timer ties, "
             "%s system time\n",
-            m->pcpus, m->pcpus == 1 ? "" : "s", unit_format(m->clock.tsc_hz, UNIT_FREQ, a, sizeof a),
+            m->pcpus, m->pcpus == 1 ? "" : "s",
+            unit_format(m->clock.tsc_hz, UNIT_FREQ, a, sizeof a),
             drift ? " (per-pCPU error/offset set)" : "",
             unit_format(m->clock.timer_slop, UNIT_TIME, b, sizeof b),
             unit_format(m->clock.apic_timer_hz, UNIT_FREQ, c, sizeof c),
-            scnp_timer_order_names[m->clock.timer_order], scnp_system_time_names[m->clock.system_time]);
+            scnp_timer_order_names[m->clock.timer_order],
+            scnp_system_time_names[m->clock.system_time]);
     fmt_qty(a, sizeof a, m->costs.context_switch);
     fmt_qty(b, sizeof b, m->costs.hypercall);
     fmt_qty(c, sizeof c, m->costs.upcall);

@@ -531,7 +531,8 @@ int scnp_finish(struct ctx *c, struct walk *w)
                 if (scnp_is_seq(&e))
                     e = scnp_child(&t->cpus.ref, t->cpus.ref.node->data.sequence.items.start[j]);
                 rc = scnp_err(c, &e, "cpus: pCPU %" PRId64 " does not exist (the machine has %d "
-                              "pCPU%s, numbered from 0)", t->cpus.v[j], pcpus, pcpus == 1 ? "" : "s");
+                              "pCPU%s, numbered from 0)", t->cpus.v[j], pcpus,
+                              pcpus == 1 ? "" : "s");
             }
             for (int k = 0; k < j; k++)
                 if (t->cpus.v[k] == t->cpus.v[j]) {

@@ -188,7 +188,8 @@ static const struct keydef clock_keys[] = {
     { "timer_slop", scnp_k_qty, offsetof(struct scn_clock, timer_slop), &q_slop, 0 },
     { "apic_timer_hz", scnp_k_qty, offsetof(struct scn_clock, apic_timer_hz), &q_apic_hz, 0 },
     { "timer_order", k_timer_order, 0, scnp_timer_order_names, 0 },
-    { "system_time", scnp_k_enum, offsetof(struct scn_clock, system_time), scnp_system_time_names, 0 },
+    { "system_time", scnp_k_enum, offsetof(struct scn_clock, system_time),
+      scnp_system_time_names, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -412,8 +413,9 @@ static int one_device(struct ctx *c, struct entry *e, void *elem)
         goto out;
     }
     if (d->by_hypervisor && d->driver_name) {
-        rc = scnp_err(c, &scnp_entries_find(&es, "driver")->val, "driver: nic '%s' is served by the "
-                      "hypervisor (served_by: hypervisor); it has no driver domain", e->key);
+        rc = scnp_err(c, &scnp_entries_find(&es, "driver")->val, "driver: nic '%s' is served "
+                      "by the hypervisor (served_by: hypervisor); it has no driver domain",
+                      e->key);
     } else if (!d->by_hypervisor && (d->hv_per_request >= 0 || d->irq_cpu >= 0)) {
         struct entry *x = scnp_entries_find(&es, d->irq_cpu >= 0 ? "irq_cpu" : "per_request");
         rc = scnp_err(c, &x->kref, "%s: only for a nic with 'served_by: hypervisor' (a driver "
@@ -492,7 +494,8 @@ static int k_devices(struct ctx *c, const struct keydef *k, struct nref v, void 
     if (scnp_is_null(&v))
         return 0;
     if (!scnp_is_map(&v))
-        return scnp_err(c, &v, "%s: expected a mapping of device names, found %s", k->name, scnp_found(&v));
+        return scnp_err(c, &v, "%s: expected a mapping of device names, found %s", k->name,
+                        scnp_found(&v));
     struct scn *s = c->w->s;
     int rc;
     s->devices = named_map(c, v, "device", sizeof *s->devices, one_device, &s->ndevices, &rc);
@@ -580,7 +583,8 @@ static int k_workload(struct ctx *c, const struct keydef *k, struct nref v, void
 {
     struct scn_workload *wl = dst;
     if (!scnp_is_map(&v) || scnp_is_null(&v))
-        return scnp_err(c, &v, "%s: expected a mapping with 'type', found %s", k->name, scnp_found(&v));
+        return scnp_err(c, &v, "%s: expected a mapping with 'type', found %s", k->name,
+                        scnp_found(&v));
     scnp_set_loc(c, &v, &wl->loc);
     struct entries es;
     int rc = scnp_collect(c, v, true, "key", &es);
@@ -740,7 +744,8 @@ static int k_vif(struct ctx *c, const struct keydef *k, struct nref v, void *dst
     int rc = scnp_k_str(c, k, v, dst);
     if (rc)
         return rc;
-    struct scn_domain *d = (struct scn_domain *)((char *)dst - offsetof(struct scn_domain, vif_name));
+    struct scn_domain *d =
+        (struct scn_domain *)((char *)dst - offsetof(struct scn_domain, vif_name));
     return scnp_set_loc(c, &v, &d->vif_loc);
 }
 
@@ -858,7 +863,7 @@ static int k_domains(struct ctx *c, const struct keydef *k, struct nref v, void 
 
 static int k_sweep_seen(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
-    /* Parsed before the walk (see read_sweep); nothing to do here. */
+    /* Parsed before the walk (scnp_read_sweep); nothing to do here. */
     (void)c, (void)k, (void)v, (void)dst;
     return 0;
 }
@@ -923,8 +928,8 @@ static int k_record(struct ctx *c, const struct keydef *k, struct nref v, void *
             return scnp_err(c, &v, "unresolved alias in list");
         scnp_set_loc(c, &e, &r->loc);
         if (!scnp_is_map(&e) || scnp_is_null(&e)) {
-            rc = scnp_err(c, &e, "%s: each rule is a mapping with keys modules, what, per; found %s",
-                          k->name, scnp_found(&e));
+            rc = scnp_err(c, &e, "%s: each rule is a mapping with keys modules, what, per; "
+                          "found %s", k->name, scnp_found(&e));
             continue;
         }
         int x = scnp_walk_map(c, e, record_rule_keys, r);

@@ -88,7 +88,8 @@ int scnp_read_sweep(struct ctx *c, struct nref root, struct scn *s, struct axis_
          p < root.node->data.mapping.pairs.top; p++) {
         struct nref k = scnp_child(&root, p->key);
         size_t n;
-        if (scnp_is_scalar(&k) && (scnp_sval(&k, &n), n == 5) && !memcmp(scnp_sval(&k, &n), "sweep", 5)) {
+        if (scnp_is_scalar(&k) && (scnp_sval(&k, &n), n == 5) &&
+            !memcmp(scnp_sval(&k, &n), "sweep", 5)) {
             sw = scnp_child(&root, p->value);
             break;
         }
@@ -119,7 +120,8 @@ int scnp_read_sweep(struct ctx *c, struct nref root, struct scn *s, struct axis_
         char path[256];
         snprintf(path, sizeof path, "%.*s", (int)(n < 255 ? n : 255), ks);
         if (n >= 255 || !valid_path(path)) {
-            rc = scnp_err(c, &k, "sweep: '%s' is not a dotted path such as domains.hog.count", path);
+            rc = scnp_err(c, &k, "sweep: '%s' is not a dotted path such as domains.hog.count",
+                          path);
             continue;
         }
         if (!strcmp(path, "sweep") || !strncmp(path, "sweep.", 6)) {

@@ -117,8 +117,8 @@ int scnp_k_seed(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
             x = x * 10 + d;
     }
     if (!ok)
-        return scnp_err(c, &v, "%s: expected a whole number between 0 and %" PRIu64 ", found '%.*s'",
-                        k->name, UINT64_MAX, (int)(n > 40 ? 40 : n), s);
+        return scnp_err(c, &v, "%s: expected a whole number between 0 and %" PRIu64
+                        ", found '%.*s'", k->name, UINT64_MAX, (int)(n > 40 ? 40 : n), s);
     *(uint64_t *)dst = x;
     return 0;
 }
@@ -211,7 +211,8 @@ static int get_plain(struct ctx *c, const struct keydef *k, const struct nref *v
         size_t n;
         const char *s = scnp_sval(v, &n);
         return scnp_err(c, v, "%s: must be %s (got %.*s)", k->name,
-                        allow_zero ? "zero or more" : "greater than zero", (int)(n > 40 ? 40 : n), s);
+                        allow_zero ? "zero or more" : "greater than zero",
+                        (int)(n > 40 ? 40 : n), s);
     }
     return 0;
 }
@@ -384,11 +385,13 @@ int scnp_k_dist(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
             const char *cands[2] = { sp->p[0], sp->p[1] };
             const char *near = scnp_nearest(e->key, cands, 2);
             if (near)
-                rc = scnp_err(c, &e->kref, "unknown key '%s' for %s %s distribution; did you mean '%s'?",
-                              e->key, article(sp->name), sp->name, near);
+                rc = scnp_err(c, &e->kref, "unknown key '%s' for %s %s distribution; "
+                              "did you mean '%s'?", e->key, article(sp->name), sp->name, near);
             else
-                rc = scnp_err(c, &e->kref, "unknown key '%s' for %s %s distribution (valid keys: dist, %s%s%s)",
-                              e->key, article(sp->name), sp->name, sp->p[0], sp->p[1] ? ", " : "", sp->p[1] ? sp->p[1] : "");
+                rc = scnp_err(c, &e->kref, "unknown key '%s' for %s %s distribution "
+                              "(valid keys: dist, %s%s%s)", e->key, article(sp->name),
+                              sp->name, sp->p[0], sp->p[1] ? ", " : "",
+                              sp->p[1] ? sp->p[1] : "");
             continue;
         }
         struct keydef pk = { sp->p[j], NULL, 0, NULL, 0 };
@@ -419,11 +422,13 @@ int scnp_k_dist(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
     d->a = par[0];
     d->b = par[1];
     if (sp->kind == DIST_EXPONENTIAL && d->a <= 0)
-        rc = scnp_err(c, &v, "%s: an exponential distribution needs a mean greater than zero", k->name);
+        rc = scnp_err(c, &v, "%s: an exponential distribution needs a mean greater than zero",
+                      k->name);
     else if (sp->kind == DIST_UNIFORM && d->a > d->b)
         rc = scnp_err(c, &v, "%s: uniform min must not exceed max", k->name);
     else if (sp->kind == DIST_LOGNORMAL && d->a <= 0)
-        rc = scnp_err(c, &v, "%s: a lognormal distribution needs a median greater than zero", k->name);
+        rc = scnp_err(c, &v, "%s: a lognormal distribution needs a median greater than zero",
+                      k->name);
     else if (sp->kind == DIST_PARETO && d->b <= 0)
         rc = scnp_err(c, &v, "%s: a pareto distribution needs a scale greater than zero", k->name);
     else if (sp->kind == DIST_PARETO && d->a <= 1)
