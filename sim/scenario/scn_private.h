@@ -22,14 +22,14 @@
  * Errors are collected (up to SCN_MAX_DIAGS) rather than stopping at the
  * first, so one run of `xensim check` shows everything that is wrong.
  *
- * The pieces, in the order a load goes through them: diag.c (sources and
- * diagnostics), walk.c (YAML nodes and the mapping walk), values.c (the
- * value handlers), schema.c (the key tables: the language itself), sweep.c
- * (the sweep block, --set and the YAML parse), resolve.c (cross-references
- * and the files a scenario reads, after the walk), load.c (building a
- * scenario and its sweep points), print.c (canonical form and summary).
- * What one piece lends another is declared here, prefixed scnp_; the rest
- * is static to its file.
+ * The pieces: load.c (the entry points: parse, build, sweep points) reads
+ * the text with sweep.c (the YAML parse, the sweep block and --set), walks
+ * it with walk.c (YAML nodes and the walk of a mapping) against the tables
+ * of schema.c (the language itself) whose values values.c parses, and
+ * finishes with resolve.c (cross-references and the files a scenario
+ * reads); diag.c keeps the diagnostics and print.c writes the canonical
+ * form and the summary. What one piece lends another is declared here,
+ * prefixed scnp_; the rest is static to its file.
  */
 #ifndef XENSIM_SIM_SCENARIO_SCN_PRIVATE_H
 #define XENSIM_SIM_SCENARIO_SCN_PRIVATE_H
