@@ -518,7 +518,7 @@ static int k_ref(struct ctx *c, const struct keydef *k, struct nref v, void *dst
         return rc;
     struct scn_workload *wl = (struct scn_workload *)((char *)dst - k->off);
     return scnp_set_loc(c, &v, k->off == WL(file) ? &wl->file_loc
-                          : k->off == WL(nic_name) ? &wl->nic_loc : &wl->ref_loc);
+                               : k->off == WL(nic_name) ? &wl->nic_loc : &wl->ref_loc);
 }
 
 static const struct keydef wl_cpu_keys[] = {

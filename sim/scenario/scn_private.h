@@ -249,6 +249,7 @@ extern const char *const scnp_file_keys[];
 char *scnp_resolve_path(const char *scn_file, const char *path);
 int scnp_digest_file(struct ctx *c, const char *path, struct scn_file *out);
 int scnp_add_file(struct ctx *c, struct scn *s, const struct scn_file *f);
+/* What is checked and expanded once the whole document is walked. */
 int scnp_finish(struct ctx *c, struct walk *w);
 
 /* ------------------------------------------------------------------------
@@ -261,6 +262,7 @@ struct axis_tmp {
     int n;
 };
 
+/* The sweep block, read before the walk: its values become overrides. */
 int scnp_read_sweep(struct ctx *c, struct nref root, struct scn *s, struct axis_tmp **axes);
 struct src *scnp_src_new(struct ctx *c, const char *name, const char *text, size_t len);
 int scnp_add_override(struct ctx *c, const char *path, struct nref key, struct nref val,

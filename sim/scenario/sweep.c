@@ -344,8 +344,8 @@ yaml_document_t *scnp_parse_doc(struct ctx *c, struct src *src, int line0, int c
     }
     yaml_parser_delete(&p);
     if (c->ndocs == (int)(sizeof c->docs / sizeof c->docs[0])) {
-        scnp_err_at(c, src, 1, 1, "too many --set options (at most %d)", (int)(sizeof c->docs /
-               sizeof c->docs[0]) - 1);
+        scnp_err_at(c, src, 1, 1, "too many --set options (at most %d)",
+                    (int)(sizeof c->docs / sizeof c->docs[0]) - 1);
         yaml_document_delete(doc);
         free(doc);
         return NULL;
