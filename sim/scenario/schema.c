@@ -1,0 +1,1020 @@
+/*
+ * sim/scenario/schema.c: the scenario language itself. The key tables of
+ * every mapping (top level, machine, scheduler, devices, workloads, domains,
+ * record), their limits and value names, the handlers of keys whose values
+ * only make sense there (per-pCPU lists, named devices and domains, a
+ * workload's type), and the list of key paths the shell completion of --set
+ * offers, read from the same tables.
+ */
+#include "sim/scenario/scn_private.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/err.h"
+
+/* ------------------------------------------------------------------------
+ * Limits
+ */
+
+static const struct ilim lim_pcpus = { 1, 1024 };
+static const struct ilim lim_replications = { 1, 100000 };
+static const struct ilim lim_vcpus = { 1, 64 };
+static const struct ilim lim_count = { 0, 100000 };
+static const struct ilim lim_depth = { 1, 1024 };
+static const struct ilim lim_rpm = { 1000, 30000 };
+static const struct ilim lim_mcu_advance = { 1, 1000000 };
+static const struct ilim lim_updates = { 1, 1000000 };
+static const struct ilim lim_batch = { 1, 4096 };
+static const struct ilim lim_ring = { 1, 4096 };
+static const struct ilim lim_irq_cpu = { 0, 1023 };
+
+static const struct qlim q_duration = { UNIT_TIME, 0, 1, SEC(1000000) };
+static const struct qlim q_warmup = { UNIT_TIME, 0, 0, SEC(1000000) };
+static const struct qlim q_tsc_hz = { UNIT_FREQ, 0, 1000000, 100000000000LL };
+static const struct qlim q_apic_hz = { UNIT_FREQ, 0, 1000, 10000000000LL };
+static const struct qlim q_slop = { UNIT_TIME, 0, 0, MS(10) };
+static const struct qlim q_cost = { UNIT_TIME, UNIT_ALLOW_CYCLES, 0, SEC(1) };
+static const struct qlim q_slice = { UNIT_TIME, 0, US(10), SEC(100) };
+static const struct qlim q_dev_time = { UNIT_TIME, 0, 0, SEC(10) };
+static const struct qlim q_bandwidth = { UNIT_RATE, 0, 1000, 10000000000000LL };
+static const struct qlim q_memory = { UNIT_SIZE, 0, 1 << 20, 1LL << 42 };
+static const struct qlim q_per_request = { UNIT_TIME, 0, 0, SEC(1) };
+static const struct qlim q_io_size = { UNIT_SIZE, 0, 1, 64 << 20 };
+static const struct qlim q_reply = { UNIT_SIZE, 0, 0, 64 << 10 };
+static const struct qlim q_pkt_size = { UNIT_SIZE, 0, 1, 64 << 10 };
+static const struct qlim q_wl_time = { UNIT_TIME, 0, 1, SEC(3600) };
+static const struct qlim q_wl_dist = { UNIT_TIME, 0, 0, SEC(3600) };
+static const struct qlim q_warp = { UNIT_TIME, 0, 0, SEC(100) };
+static const struct qlim q_at_time = { UNIT_TIME, 0, 1, SEC(100) };
+static const struct qlim q_at_slice = { UNIT_TIME, 0, 0, SEC(100) };
+
+const char *const scnp_op_names[] = { "read", "write", NULL };
+const char *const scnp_pattern_names[] = { "random", "sequential", NULL };
+const char *const scnp_queue_names[] = { "fifo", "elevator", NULL };
+const char *const scnp_kind_names[] = { "disk", "nic", NULL };
+const char *const scnp_wl_names[] = { "none", "cpu", "periodic", "io", "server", "mmu",
+                                        "trace", NULL };
+
+/* ------------------------------------------------------------------------
+ * Machine
+ */
+
+static struct machine_tmp *g_mtmp(struct ctx *c)
+{
+    return &c->w->mtmp;
+}
+
+/* tsc_ppm: a number or a list of numbers, in parts per million (decimals
+ * allowed, kept to the nearest part per billion). */
+static int get_ppm(struct ctx *c, const struct keydef *k, const struct nref *v, int64_t *ppb)
+{
+    double x;
+    int rc = scnp_get_number(c, k, v, "a number of parts per million", &x);
+    if (rc)
+        return rc;
+    if (fabs(x) > 10000) {
+        size_t n;
+        const char *s = scnp_sval(v, &n);
+        return scnp_err(c, v, "%s: must be between -10000 and 10000 ppm (got %.*s)", k->name,
+                        (int)(n > 40 ? 40 : n), s);
+    }
+    *ppb = llround(x * 1000.0);
+    return 0;
+}
+
+static int get_offset(struct ctx *c, const struct keydef *k, const struct nref *v,
+                      int64_t *out)
+{
+    static const struct qlim lim = { UNIT_TIME, UNIT_ALLOW_CYCLES, 0, INT64_MAX };
+    struct quantity q;
+    int rc = scnp_get_qty(c, k, v, &lim, &q);
+    if (rc)
+        return rc;
+    if (q.value != 0 && !q.is_cycles)
+        return scnp_err(c, v, "%s: a TSC offset is a count of cycles, e.g. 1000cycles", k->name);
+    *out = q.value;
+    return 0;
+}
+
+static int rawlist(struct ctx *c, const struct keydef *k, struct nref v, struct rawlist *l,
+                   int (*one)(struct ctx *, const struct keydef *, const struct nref *, int64_t *))
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+    l->ref = v;
+    l->given = true;
+    if (!scnp_is_seq(&v)) {
+        l->v = malloc(sizeof *l->v);
+        if (!l->v)
+            return c->oom = true, -SIM_ENOMEM;
+        l->n = 1;
+        return one(c, k, &v, &l->v[0]);
+    }
+    yaml_node_item_t *it = v.node->data.sequence.items.start;
+    int n = (int)(v.node->data.sequence.items.top - it);
+    if (n == 0)
+        return scnp_err(c, &v, "%s: the list is empty", k->name);
+    l->v = calloc((size_t)n, sizeof *l->v);
+    if (!l->v)
+        return c->oom = true, -SIM_ENOMEM;
+    l->n = n;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        struct nref e = scnp_child(&v, it[i]);
+        if (!e.node)
+            return scnp_err(c, &v, "unresolved alias in list");
+        int r = one(c, k, &e, &l->v[i]);
+        if (r < 0)
+            rc = r;
+    }
+    return rc;
+}
+
+static int k_ppm(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    (void)dst;
+    return rawlist(c, k, v, &g_mtmp(c)->ppb, get_ppm);
+}
+
+static int k_offset(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    (void)dst;
+    return rawlist(c, k, v, &g_mtmp(c)->offset, get_offset);
+}
+
+/* In enum clk_timer_order's and enum clk_time_model's orders. */
+const char *const scnp_timer_order_names[] = { "fifo", "xen", NULL };
+const char *const scnp_system_time_names[] = { "xen3", "xen2", NULL };
+
+/* Each policy's default tie rule: Xen 2.0's policies ran on Xen 2.0's
+ * ac_timer heap. */
+static const struct {
+    const char *sched;
+    enum clk_timer_order order;
+} timer_order_defaults[] = {
+    { "rr", CLK_ORDER_XEN },
+    { "bvt", CLK_ORDER_XEN },
+    { "atropos", CLK_ORDER_XEN },
+};
+
+enum clk_timer_order scn_default_timer_order(const char *sched)
+{
+    for (size_t i = 0; i < sizeof timer_order_defaults / sizeof timer_order_defaults[0]; i++)
+        if (!strcmp(timer_order_defaults[i].sched, sched))
+            return timer_order_defaults[i].order;
+    return CLK_ORDER_FIFO;
+}
+
+static int k_timer_order(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_clock *clk = dst;
+    int idx;
+    int rc = scnp_k_enum(c, k, v, &idx);
+    if (!rc) {
+        clk->timer_order = (enum clk_timer_order)idx;
+        clk->timer_order_given = true;
+    }
+    return rc;
+}
+
+static const struct keydef clock_keys[] = {
+    { "tsc_hz", scnp_k_qty, offsetof(struct scn_clock, tsc_hz), &q_tsc_hz, 0 },
+    { "tsc_ppm", k_ppm, 0, NULL, 0 },
+    { "tsc_offset", k_offset, 0, NULL, 0 },
+    { "timer_slop", scnp_k_qty, offsetof(struct scn_clock, timer_slop), &q_slop, 0 },
+    { "apic_timer_hz", scnp_k_qty, offsetof(struct scn_clock, apic_timer_hz), &q_apic_hz, 0 },
+    { "timer_order", k_timer_order, 0, scnp_timer_order_names, 0 },
+    { "system_time", scnp_k_enum, offsetof(struct scn_clock, system_time),
+      scnp_system_time_names, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef cost_keys[] = {
+    { "context_switch", scnp_k_cost, offsetof(struct scn_costs, context_switch), &q_cost, 0 },
+    { "hypercall", scnp_k_cost, offsetof(struct scn_costs, hypercall), &q_cost, 0 },
+    { "upcall", scnp_k_cost, offsetof(struct scn_costs, upcall), &q_cost, 0 },
+    { "pte_validate", scnp_k_cost, offsetof(struct scn_costs, pte_validate), &q_cost, 0 },
+    { "cache_refill", scnp_k_cost, offsetof(struct scn_costs, cache_refill), &q_cost, 0 },
+    { "kernel_packet", scnp_k_cost, offsetof(struct scn_costs, kernel_packet), &q_cost, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+const char *const scnp_unpause_order_names[] = { "creation", "reverse", NULL };
+
+static const struct keydef machine_keys[] = {
+    { "pcpus", scnp_k_int, offsetof(struct scn_machine, pcpus), &lim_pcpus, 0 },
+    { "unpause_order", scnp_k_enum, offsetof(struct scn_machine, unpause_order),
+      scnp_unpause_order_names, 0 },
+    { "clock", scnp_k_map, offsetof(struct scn_machine, clock), clock_keys, 0 },
+    { "costs", scnp_k_map, offsetof(struct scn_machine, costs), cost_keys, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* ------------------------------------------------------------------------
+ * Scheduler
+ */
+
+const char *const scn_sched_names[] = { "rr", "bvt", "atropos", NULL };
+
+static const struct keydef rr_global_keys[] = {
+    { "slice", scnp_k_qty, 0, &q_slice, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+#define BVT_Q(f) { #f, scnp_k_bool, offsetof(struct scn_sched_global, bvt.f) - \
+                   offsetof(struct scn_sched_global, bvt), NULL, 0 }
+#define AT_Q(f) { #f, scnp_k_bool, offsetof(struct scn_sched_global, atropos.f) - \
+                  offsetof(struct scn_sched_global, atropos), NULL, 0 }
+
+static const struct keydef bvt_global_keys[] = {
+    { "ctx_allow", scnp_k_qty, 0, &q_slice, 0 },
+    BVT_Q(slice_units_quirk),
+    BVT_Q(u32_runtime_quirk),
+    BVT_Q(u32_warp_quirk),
+    BVT_Q(warp_per_dispatch_quirk),
+    BVT_Q(stale_warp_evt_quirk),
+    BVT_Q(wrap_blocked_quirk),
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef atropos_global_keys[] = {
+    AT_Q(uncharged_block_quirk),
+    AT_Q(sticky_wait_quirk),
+    AT_Q(global_slack_index_quirk),
+    AT_Q(slack_search_wrap_quirk),
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static int k_sched_name(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int idx;
+    int rc = scnp_k_enum(c, k, v, &idx);
+    if (rc)
+        return rc;
+    struct scn_sched_global *g = dst;
+    snprintf(g->name, sizeof g->name, "%s", scn_sched_names[idx]);
+    int line, col;
+    scnp_ref_loc(&v, &line, &col);
+    g->loc.line = line;
+    g->loc.col = col;
+    return 0;
+}
+
+static const struct keydef sched_keys[] = {
+    { "name", k_sched_name, 0, scn_sched_names, 0 },
+    { "rr", scnp_k_map, offsetof(struct scn_sched_global, rr), rr_global_keys, 0 },
+    { "bvt", scnp_k_map, offsetof(struct scn_sched_global, bvt), bvt_global_keys, 0 },
+    { "atropos", scnp_k_map, offsetof(struct scn_sched_global, atropos), atropos_global_keys, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* ------------------------------------------------------------------------
+ * Devices
+ */
+
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > SCN_NAME_MAX)
+        return false;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int check_name(struct ctx *c, const struct entry *e, const char *what)
+{
+    if (valid_name(e->key))
+        return 0;
+    return scnp_err(c, &e->kref, "invalid %s name '%s': use letters, digits, '_' and '-', "
+                    "starting with a letter or '_', at most %d characters", what, e->key,
+                    SCN_NAME_MAX);
+}
+
+int scnp_set_loc(struct ctx *c, const struct nref *r, struct scn_loc *loc)
+{
+    (void)c;
+    scnp_ref_loc(r, &loc->line, &loc->col);
+    /* Locations in the file get the scenario's own copy of its name when the
+     * walk is finished; those in a --set argument say so. */
+    loc->file = r->src && !strcmp(r->src->name, "--set") ? "--set" : NULL;
+    return 0;
+}
+
+/* driver: the domain whose back end serves the device, checked after the
+ * walk (domains come later in the file). */
+static int k_driver(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int rc = scnp_k_str(c, k, v, dst);
+    if (rc)
+        return rc;
+    struct scn_device *d = (struct scn_device *)((char *)dst - k->off);
+    return scnp_set_loc(c, &v, &d->driver_loc);
+}
+
+static const struct keydef disk_keys[] = {
+    { "kind", NULL, 0, NULL, 0 },
+    { "seek", scnp_k_qty, offsetof(struct scn_device, seek), &q_dev_time, 0 },
+    { "rpm", scnp_k_i64, offsetof(struct scn_device, rpm), &lim_rpm, 0 },
+    { "latency", scnp_k_qty, offsetof(struct scn_device, latency), &q_dev_time, 0 },
+    { "bandwidth", scnp_k_qty, offsetof(struct scn_device, bandwidth), &q_bandwidth, K_REQ },
+    { "queue", scnp_k_enum, offsetof(struct scn_device, queue), scnp_queue_names, 0 },
+    { "ring", scnp_k_int, offsetof(struct scn_device, ring), &lim_ring, 0 },
+    { "driver", k_driver, offsetof(struct scn_device, driver_name), NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const char *const served_names[] = { "domain", "hypervisor", NULL };
+
+/* served_by: domain (a driver domain's back end) or hypervisor (Xen 1.0). */
+static int k_served_by(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int which = 0;
+    int rc = scnp_k_enum(c, k, v, &which);
+    if (rc)
+        return rc;
+    struct scn_device *d = (struct scn_device *)((char *)dst - k->off);
+    d->by_hypervisor = which == 1;
+    return scnp_set_loc(c, &v, &d->served_loc);
+}
+
+static const struct keydef nic_keys[] = {
+    { "kind", NULL, 0, NULL, 0 },
+    { "bandwidth", scnp_k_qty, offsetof(struct scn_device, bandwidth), &q_bandwidth, K_REQ },
+    { "latency", scnp_k_qty, offsetof(struct scn_device, latency), &q_dev_time, 0 },
+    { "ring", scnp_k_int, offsetof(struct scn_device, ring), &lim_ring, 0 },
+    { "driver", k_driver, offsetof(struct scn_device, driver_name), NULL, 0 },
+    { "served_by", k_served_by, offsetof(struct scn_device, by_hypervisor), served_names, 0 },
+    { "per_request", scnp_k_qty, offsetof(struct scn_device, hv_per_request), &q_per_request, 0 },
+    { "irq_cpu", scnp_k_int, offsetof(struct scn_device, irq_cpu), &lim_irq_cpu, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* Parse the selector key (kind, type) of a mapping; the caller has checked
+ * that it is present. */
+static int selector(struct ctx *c, struct entries *es, const char *key,
+                    const char *const *names, int *out)
+{
+    struct entry *e = scnp_entries_find(es, key);
+    struct keydef k = { key, scnp_k_enum, 0, names, 0 };
+    size_t old = scnp_path_push(c, key);
+    int rc = scnp_k_enum(c, &k, e->val, out);
+    scnp_path_pop(c, old);
+    return rc;
+}
+
+static int one_device(struct ctx *c, struct entry *e, void *elem)
+{
+    struct scn_device *d = elem;
+    int rc = check_name(c, e, "device");
+    d->name = strdup(e->key);
+    if (!d->name)
+        return c->oom = true, -SIM_ENOMEM;
+    scnp_set_loc(c, &e->kref, &d->loc);
+    if (!scnp_is_map(&e->val) || scnp_is_null(&e->val))
+        return scnp_err(c, &e->val, "device '%s': expected a mapping with 'kind', found %s",
+                        e->key, scnp_found(&e->val));
+    size_t old = scnp_path_push(c, e->key);
+    struct entries es;
+    int r = scnp_collect(c, e->val, true, "key", &es);
+    if (r < 0)
+        rc = r;
+    int kind;
+    if (!scnp_entries_find(&es, "kind")) {
+        rc = scnp_err(c, &e->val, "device '%s': missing required key 'kind' (disk or nic)", e->key);
+        goto out;
+    }
+    r = selector(c, &es, "kind", scnp_kind_names, &kind);
+    if (r < 0) {
+        rc = r;
+        goto out;
+    }
+    d->kind = (enum scn_dev_kind)kind;
+    d->seek = -1;
+    d->rpm = -1;
+    d->latency = -1;
+    d->queue = SCN_QUEUE_FIFO;
+    d->ring = d->kind == SCN_DEV_DISK ? 32 : 256;
+    d->hv_per_request = -1;
+    d->irq_cpu = -1;
+    r = scnp_walk_entries(c, &e->val, &es, d->kind == SCN_DEV_DISK ? disk_keys : nic_keys, d);
+    if (r < 0) {
+        rc = r;
+        goto out;
+    }
+    if (d->by_hypervisor && d->driver_name) {
+        rc = scnp_err(c, &scnp_entries_find(&es, "driver")->val, "driver: nic '%s' is served "
+                      "by the hypervisor (served_by: hypervisor); it has no driver domain",
+                      e->key);
+    } else if (!d->by_hypervisor && (d->hv_per_request >= 0 || d->irq_cpu >= 0)) {
+        struct entry *x = scnp_entries_find(&es, d->irq_cpu >= 0 ? "irq_cpu" : "per_request");
+        rc = scnp_err(c, &x->kref, "%s: only for a nic with 'served_by: hypervisor' (a driver "
+                      "domain's cost is its backend: { per_request })", x->key);
+    }
+    if (d->hv_per_request < 0)
+        d->hv_per_request = US(20);
+    if (d->irq_cpu < 0)
+        d->irq_cpu = 0;
+    if (d->ring & (d->ring - 1)) {
+        struct entry *re = scnp_entries_find(&es, "ring");
+        rc = scnp_err(c, re ? &re->val : &e->val, "ring: must be a power of two (got %d)", d->ring);
+    }
+    if (d->kind == SCN_DEV_DISK) {
+        bool spinning = d->seek >= 0 || d->rpm >= 0;
+        if (spinning && d->latency >= 0)
+            rc = scnp_err(c, &e->val, "disk '%s': give either seek and rpm (a spinning disk) or "
+                          "latency (flash), not both", e->key);
+        else if (!spinning && d->latency < 0)
+            rc = scnp_err(c, &e->val, "disk '%s': needs seek and rpm (a spinning disk) or latency "
+                          "(flash)", e->key);
+        else if (spinning && (d->seek < 0 || d->rpm < 0))
+            rc = scnp_err(c, &e->val, "disk '%s': a spinning disk needs both seek and rpm (missing "
+                          "'%s')", e->key, d->seek < 0 ? "seek" : "rpm");
+        if (d->seek < 0)
+            d->seek = 0;
+        if (d->rpm < 0)
+            d->rpm = 0;
+        if (d->latency < 0)
+            d->latency = 0;
+    } else if (d->latency < 0) {
+        d->latency = 0;
+    }
+out:
+    scnp_entries_free(&es);
+    scnp_path_pop(c, old);
+    return rc;
+}
+
+/* Build one named entity (a device or a domain) from its entry into *elem. */
+typedef int one_named_fn(struct ctx *c, struct entry *e, void *elem);
+
+/*
+ * The mapping v of names to entities (`entity` names them in messages):
+ * collect its entries, then build each with one() into a new array of
+ * elements of `size` bytes, starting at index *n and counting each element
+ * in *n even when it fails (so that the caller frees all it holds). Returns
+ * the array, or NULL out of memory (*rc -SIM_ENOMEM); *rc is 0 or the last
+ * error.
+ */
+static void *named_map(struct ctx *c, struct nref v, const char *entity, size_t size,
+                       one_named_fn *one, int *n, int *rc)
+{
+    struct entries es;
+    *rc = scnp_collect(c, v, false, entity, &es);
+    char *arr = calloc((size_t)(es.n ? es.n : 1), size);
+    if (!arr) {
+        scnp_entries_free(&es);
+        c->oom = true;
+        *rc = -SIM_ENOMEM;
+        return NULL;
+    }
+    for (int i = 0; i < es.n; i++) {
+        int r = one(c, &es.v[i], arr + (size_t)*n * size);
+        (*n)++;
+        if (r < 0)
+            *rc = r;
+    }
+    scnp_entries_free(&es);
+    return arr;
+}
+
+static int k_devices(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    (void)dst;
+    if (scnp_is_null(&v))
+        return 0;
+    if (!scnp_is_map(&v))
+        return scnp_err(c, &v, "%s: expected a mapping of device names, found %s", k->name,
+                        scnp_found(&v));
+    struct scn *s = c->w->s;
+    int rc;
+    s->devices = named_map(c, v, "device", sizeof *s->devices, one_device, &s->ndevices, &rc);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Workloads
+ */
+
+#define WL(f) offsetof(struct scn_workload, f)
+
+/* A string that refers to something checked after the walk (a device, a
+ * trace file); its location is kept for that check's message, in ref_loc
+ * (device), file_loc (file) or nic_loc (nic). */
+static int k_ref(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int rc = scnp_k_str(c, k, v, dst);
+    if (rc)
+        return rc;
+    struct scn_workload *wl = (struct scn_workload *)((char *)dst - k->off);
+    return scnp_set_loc(c, &v, k->off == WL(file) ? &wl->file_loc
+                               : k->off == WL(nic_name) ? &wl->nic_loc : &wl->ref_loc);
+}
+
+static const struct keydef wl_cpu_keys[] = {
+    { "type", NULL, 0, NULL, 0 },
+    { "yield_every", scnp_k_qty, WL(yield_every), &q_wl_time, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef wl_periodic_keys[] = {
+    { "type", NULL, 0, NULL, 0 },
+    { "period", scnp_k_qty, WL(period), &q_wl_time, K_REQ },
+    { "burst", scnp_k_dist, WL(burst), &q_wl_dist, K_REQ },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef wl_io_keys[] = {
+    { "type", NULL, 0, NULL, 0 },
+    { "device", k_ref, WL(device_name), NULL, K_REQ },
+    { "op", scnp_k_enum, WL(op), scnp_op_names, 0 },
+    { "size", scnp_k_qty, WL(size), &q_io_size, K_REQ },
+    { "think", scnp_k_dist, WL(think), &q_wl_dist, 0 },
+    { "depth", scnp_k_int, WL(depth), &lim_depth, 0 },
+    { "pattern", scnp_k_enum, WL(pattern), scnp_pattern_names, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef wl_server_keys[] = {
+    { "type", NULL, 0, NULL, 0 },
+    { "device", k_ref, WL(device_name), NULL, K_REQ },
+    { "arrival", scnp_k_dist, WL(arrival), &q_wl_dist, K_REQ },
+    { "service", scnp_k_dist, WL(service), &q_wl_dist, K_REQ },
+    { "reply_size", scnp_k_qty, WL(reply_size), &q_reply, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef wl_mmu_keys[] = {
+    { "type", NULL, 0, NULL, 0 },
+    { "interval", scnp_k_dist, WL(interval), &q_wl_dist, K_REQ },
+    { "updates", scnp_k_int, WL(updates), &lim_updates, K_REQ },
+    { "batch", scnp_k_int, WL(batch), &lim_batch, 0 },
+    { "invalid", scnp_k_fraction, WL(invalid), NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef wl_trace_keys[] = {
+    { "type", NULL, 0, NULL, 0 },
+    { "file", k_ref, WL(file), NULL, K_REQ },
+    { "loop", scnp_k_bool, WL(loop), NULL, 0 },
+    { "device", k_ref, WL(device_name), NULL, 0 },
+    { "nic", k_ref, WL(nic_name), NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef *const wl_tables[] = {
+    [SCN_WL_NONE] = NULL,
+    [SCN_WL_CPU] = wl_cpu_keys, [SCN_WL_PERIODIC] = wl_periodic_keys,
+    [SCN_WL_IO] = wl_io_keys, [SCN_WL_SERVER] = wl_server_keys,
+    [SCN_WL_MMU] = wl_mmu_keys, [SCN_WL_TRACE] = wl_trace_keys,
+};
+
+static int k_workload(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_workload *wl = dst;
+    if (!scnp_is_map(&v) || scnp_is_null(&v))
+        return scnp_err(c, &v, "%s: expected a mapping with 'type', found %s", k->name,
+                        scnp_found(&v));
+    scnp_set_loc(c, &v, &wl->loc);
+    struct entries es;
+    int rc = scnp_collect(c, v, true, "key", &es);
+    if (!scnp_entries_find(&es, "type")) {
+        rc = scnp_err(c, &v, "workload: missing required key 'type' (one of cpu, periodic, io, "
+                      "server, mmu, trace)");
+        goto out;
+    }
+    int type;
+    int r = selector(c, &es, "type", scnp_wl_names + 1, &type);
+    if (r < 0) {
+        rc = r;
+        goto out;
+    }
+    wl->type = (enum scn_wl_type)(type + 1);
+    r = scnp_walk_entries(c, &v, &es, wl_tables[wl->type], wl);
+    if (r < 0)
+        rc = r;
+out:
+    scnp_entries_free(&es);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Domains
+ */
+
+#define DOM(f) offsetof(struct dom_tmp, d.f)
+
+static const struct keydef bvt_dom_keys[] = {
+    { "mcu_advance", scnp_k_i64, offsetof(struct scn_bvt_dom, mcu_advance), &lim_mcu_advance, 0 },
+    { "warp", scnp_k_qty, offsetof(struct scn_bvt_dom, warp), &q_warp, 0 },
+    { "warpl", scnp_k_qty, offsetof(struct scn_bvt_dom, warpl), &q_warp, 0 },
+    { "warpu", scnp_k_qty, offsetof(struct scn_bvt_dom, warpu), &q_warp, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef atropos_dom_keys[] = {
+    { "period", scnp_k_qty, offsetof(struct scn_atropos_dom, period), &q_at_time, 0 },
+    { "slice", scnp_k_qty, offsetof(struct scn_atropos_dom, slice), &q_at_slice, 0 },
+    { "latency", scnp_k_qty, offsetof(struct scn_atropos_dom, latency), &q_at_time, 0 },
+    { "xtratime", scnp_k_bool, offsetof(struct scn_atropos_dom, xtratime), NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef rr_dom_keys[] = {
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static int k_bvt_dom(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_bvt_dom *b = dst;
+    b->set = true;
+    scnp_set_loc(c, &v, &b->loc);
+    return scnp_walk_map(c, v, k->aux, b);
+}
+
+static int k_atropos_dom(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_atropos_dom *a = dst;
+    a->set = true;
+    scnp_set_loc(c, &v, &a->loc);
+    int rc = scnp_walk_map(c, v, k->aux, a);
+    if (rc)
+        return rc;
+    /* Xen's at_adjdom refused these; so do we (defaults included). */
+    char x[32], p[32];
+    unit_format(a->period, UNIT_TIME, p, sizeof p);
+    if (a->slice > a->period)
+        return scnp_err(c, &v, "atropos: slice (%s) must not exceed period (%s)",
+                        unit_format(a->slice, UNIT_TIME, x, sizeof x), p);
+    if (a->latency > a->period)
+        return scnp_err(c, &v, "atropos: latency (%s) must not exceed period (%s)",
+                        unit_format(a->latency, UNIT_TIME, x, sizeof x), p);
+    return 0;
+}
+
+static const struct keydef dom_sched_keys[] = {
+    { "rr", scnp_k_map, 0, rr_dom_keys, 0 },
+    { "bvt", k_bvt_dom, DOM(bvt) - DOM(bvt), bvt_dom_keys, 0 },
+    { "atropos", k_atropos_dom, DOM(atropos) - DOM(bvt), atropos_dom_keys, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* sched: walks into the domain at its bvt member (see offsets above). */
+static int k_dom_sched(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    return scnp_walk_map(c, v, k->aux, dst);
+}
+
+static const struct keydef backend_keys[] = {
+    { "per_request", scnp_k_qty, 0, &q_per_request, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static int get_cpu(struct ctx *c, const struct keydef *k, const struct nref *v, int64_t *out)
+{
+    static const struct ilim lim = { 0, 1023 };
+    return scnp_get_int(c, k, v, &lim, out);
+}
+
+static int k_cpus(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct rawlist *l = dst;
+    if (!scnp_is_seq(&v))
+        return scnp_err(c, &v, "%s: expected a list of pCPU numbers such as [0, 1], found %s",
+                        k->name, scnp_found(&v));
+    return rawlist(c, k, v, l, get_cpu);
+}
+
+static int k_count(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    return scnp_k_int(c, k, v, dst);
+}
+
+/* A domain named later (ping's target), checked after the walk. */
+static int k_ping_target(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int rc = scnp_k_str(c, k, v, dst);
+    if (rc)
+        return rc;
+    struct scn_ping *p = (struct scn_ping *)((char *)dst - k->off);
+    return scnp_set_loc(c, &v, &p->target_loc);
+}
+
+static const struct keydef ping_keys[] = {
+    { "target", k_ping_target, offsetof(struct scn_ping, target_name), NULL, K_REQ },
+    { "interval", scnp_k_dist, offsetof(struct scn_ping, interval), &q_wl_dist, K_REQ },
+    { "size", scnp_k_qty, offsetof(struct scn_ping, size), &q_pkt_size, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static const struct keydef echo_keys[] = {
+    { "arrival", scnp_k_dist, offsetof(struct scn_echo, arrival), &q_wl_dist, K_REQ },
+    { "size", scnp_k_qty, offsetof(struct scn_echo, size), &q_pkt_size, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static int k_ping(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_ping *p = dst;
+    p->set = true;
+    scnp_set_loc(c, &v, &p->loc);
+    return scnp_walk_map(c, v, k->aux, p);
+}
+
+static int k_echo(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_echo *p = dst;
+    p->set = true;
+    scnp_set_loc(c, &v, &p->loc);
+    return scnp_walk_map(c, v, k->aux, p);
+}
+
+static int k_vif(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    int rc = scnp_k_str(c, k, v, dst);
+    if (rc)
+        return rc;
+    struct scn_domain *d =
+        (struct scn_domain *)((char *)dst - offsetof(struct scn_domain, vif_name));
+    return scnp_set_loc(c, &v, &d->vif_loc);
+}
+
+static const struct keydef domain_keys[] = {
+    { "privileged", scnp_k_bool, DOM(privileged), NULL, 0 },
+    { "vcpus", scnp_k_int, DOM(vcpus), &lim_vcpus, 0 },
+    { "memory", scnp_k_qty, DOM(memory), &q_memory, 0 },
+    { "cpus", k_cpus, offsetof(struct dom_tmp, cpus), NULL, 0 },
+    { "count", k_count, offsetof(struct dom_tmp, count), &lim_count, 0 },
+    { "sched", k_dom_sched, DOM(bvt), dom_sched_keys, 0 },
+    { "workload", k_workload, DOM(wl), NULL, 0 },
+    { "backend", scnp_k_map, DOM(backend_per_request), backend_keys, 0 },
+    { "unpause", scnp_k_qty, DOM(unpause), &q_warmup, 0 },
+    { "vif", k_vif, DOM(vif_name), NULL, 0 },
+    { "ping", k_ping, DOM(ping), ping_keys, 0 },
+    { "echo", k_echo, DOM(echo), echo_keys, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static void dom_defaults(struct scn_domain *d, bool privileged)
+{
+    d->vcpus = 1;
+    d->memory = 256LL << 20;
+    d->backend_per_request = US(20);
+    d->index = -1;
+    d->bvt.mcu_advance = 10;
+    d->bvt.warp = 0;
+    d->bvt.warpl = MS(2000);
+    d->bvt.warpu = MS(1000);
+    /* Atropos defaults of Xen 2.0: domain 0 gets a real reservation, the
+     * others are best effort (a 10 ms slice every 10 s, with xtratime). */
+    d->atropos.period = privileged ? MS(20) : SEC(10);
+    d->atropos.slice = privileged ? MS(15) : MS(10);
+    d->atropos.latency = privileged ? MS(5) : SEC(10);
+    d->atropos.xtratime = true;
+    d->wl.type = SCN_WL_NONE;
+    d->wl.device = -1;
+    d->wl.nic = -1;
+    d->wl.op = SCN_IO_READ;
+    d->wl.depth = 1;
+    d->wl.pattern = SCN_IO_RANDOM;
+    d->wl.think.kind = DIST_CONST;
+    d->wl.reply_size = 1024;
+    d->wl.batch = 1;
+    d->vif = -1;
+    d->ping.target = -1;
+    d->ping.size = 64;
+    d->echo.size = 64;
+}
+
+/* Whether the domain's mapping (with overrides) says privileged: true; the
+ * Atropos defaults depend on it, so it is read before the rest. */
+static bool peek_privileged(struct ctx *c, struct entries *es)
+{
+    struct entry *e = scnp_entries_find(es, "privileged");
+    if (!e || !scnp_is_scalar(&e->val))
+        return false;
+    (void)c;
+    size_t n;
+    const char *s = scnp_sval(&e->val, &n);
+    return n == 4 && !memcmp(s, "true", 4);
+}
+
+static int one_domain(struct ctx *c, struct entry *e, void *elem)
+{
+    struct dom_tmp *t = elem;
+    int rc = check_name(c, e, "domain");
+    t->count = -1;
+    if (!scnp_is_map(&e->val) && !scnp_is_null(&e->val))
+        return scnp_err(c, &e->val, "domain '%s': expected a mapping, found %s", e->key,
+                        scnp_found(&e->val));
+    size_t old = scnp_path_push(c, e->key);
+    struct entries es;
+    struct nref v = e->val;
+    if (scnp_is_null(&v)) {
+        int line, col;
+        scnp_ref_loc(&v, &line, &col);
+        v.node = NULL, v.line0 = line - 1, v.col0 = col - 1;
+    }
+    int r = scnp_collect(c, v, true, "key", &es);
+    if (r < 0)
+        rc = r;
+    dom_defaults(&t->d, peek_privileged(c, &es));
+    t->d.name = strdup(e->key);
+    t->d.group = strdup(e->key);
+    if (!t->d.name || !t->d.group) {
+        scnp_entries_free(&es);
+        scnp_path_pop(c, old);
+        return c->oom = true, -SIM_ENOMEM;
+    }
+    scnp_set_loc(c, &e->kref, &t->d.loc);
+    r = scnp_walk_entries(c, &v, &es, domain_keys, t);
+    if (r < 0)
+        rc = r;
+    scnp_entries_free(&es);
+    scnp_path_pop(c, old);
+    return rc;
+}
+
+static int k_domains(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    (void)dst;
+    if (!scnp_is_map(&v) || scnp_is_null(&v))
+        return scnp_err(c, &v, "%s: expected a mapping of domain names, found %s", k->name,
+                        scnp_found(&v));
+    struct walk *w = c->w;
+    int rc;
+    w->doms = named_map(c, v, "domain", sizeof *w->doms, one_domain, &w->ndoms, &rc);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Top level
+ */
+
+static int k_sweep_seen(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    /* Parsed before the walk (scnp_read_sweep); nothing to do here. */
+    (void)c, (void)k, (void)v, (void)dst;
+    return 0;
+}
+
+/* record: a list of rules { modules, what, per }. */
+const char *const scnp_rec_per_names[] = { "domain", "group", "both", NULL };
+static const char *const rec_what_names[] = { "scalars", "statistics", "histograms", NULL };
+
+static int k_rec_what(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    unsigned *what = dst;
+    if (!scnp_is_seq(&v))
+        return scnp_err(c, &v, "%s: expected a list such as [scalars, statistics, histograms], "
+                        "found %s", k->name, scnp_found(&v));
+    const struct keydef one = { k->name, scnp_k_enum, 0, rec_what_names, 0 };
+    *what = 0;
+    int rc = 0;
+    for (yaml_node_item_t *it = v.node->data.sequence.items.start;
+         it < v.node->data.sequence.items.top; it++) {
+        struct nref e = scnp_child(&v, *it);
+        int i = 0;
+        if (!e.node)
+            return scnp_err(c, &v, "unresolved alias in list");
+        int r = scnp_k_enum(c, &one, e, &i);
+        if (r < 0)
+            rc = r;
+        else
+            *what |= 1u << i;
+    }
+    return rc;
+}
+
+static const struct keydef record_rule_keys[] = {
+    { "modules", scnp_k_str, offsetof(struct scn_record_rule, modules), NULL, K_REQ },
+    { "what", k_rec_what, offsetof(struct scn_record_rule, what), NULL, 0 },
+    { "per", scnp_k_enum, offsetof(struct scn_record_rule, per), scnp_rec_per_names, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static int k_record(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn *s = dst;
+    if (!scnp_is_seq(&v))
+        return scnp_err(c, &v, "%s: expected a list of rules such as "
+                        "[{ modules: 'hog*', what: [scalars], per: group }], found %s",
+                        k->name, scnp_found(&v));
+    yaml_node_item_t *it = v.node->data.sequence.items.start;
+    int n = (int)(v.node->data.sequence.items.top - it);
+    s->record_given = true;
+    if (n == 0)
+        return 0;
+    s->record = calloc((size_t)n, sizeof *s->record);
+    if (!s->record)
+        return c->oom = true, -SIM_ENOMEM;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        struct nref e = scnp_child(&v, it[i]);
+        struct scn_record_rule *r = &s->record[s->nrecord++];
+        r->what = SCN_REC_ALL;
+        r->per = SCN_REC_PER_DOMAIN;
+        if (!e.node)
+            return scnp_err(c, &v, "unresolved alias in list");
+        scnp_set_loc(c, &e, &r->loc);
+        if (!scnp_is_map(&e) || scnp_is_null(&e)) {
+            rc = scnp_err(c, &e, "%s: each rule is a mapping with keys modules, what, per; "
+                          "found %s", k->name, scnp_found(&e));
+            continue;
+        }
+        int x = scnp_walk_map(c, e, record_rule_keys, r);
+        if (x < 0) {
+            rc = x;
+            continue;
+        }
+        if (!r->modules[0])
+            rc = scnp_err(c, &e, "%s: modules: the pattern is empty", k->name);
+        else if ((r->what & SCN_REC_HISTOGRAMS) && !(r->what & SCN_REC_STATISTICS))
+            rc = scnp_err(c, &e, "%s: what: histograms are written with their statistics: "
+                          "add 'statistics'", k->name);
+    }
+    return rc;
+}
+
+const struct keydef scnp_top_keys[] = {
+    { "name", scnp_k_str, offsetof(struct scn, name), NULL, K_REQ },
+    { "description", scnp_k_str, offsetof(struct scn, description), NULL, 0 },
+    { "seed", scnp_k_seed, offsetof(struct scn, seed), NULL, 0 },
+    { "duration", scnp_k_qty, offsetof(struct scn, duration), &q_duration, K_REQ },
+    { "warmup", scnp_k_qty, offsetof(struct scn, warmup), &q_warmup, 0 },
+    { "replications", scnp_k_int, offsetof(struct scn, replications), &lim_replications, 0 },
+    { "machine", scnp_k_map, offsetof(struct scn, machine), machine_keys, 0 },
+    { "scheduler", scnp_k_map, offsetof(struct scn, sched), sched_keys, 0 },
+    { "devices", k_devices, 0, NULL, 0 },
+    { "domains", k_domains, 0, NULL, K_REQ },
+    { "sweep", k_sweep_seen, 0, NULL, 0 },
+    { "record", k_record, 0, NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* ------------------------------------------------------------------------
+ * The key paths, for the shell completion of --set
+ */
+
+#define PATH_MAX_LEN 256
+
+static bool nested_keys(const struct keydef *k)
+{
+    return k->fn == scnp_k_map || k->fn == k_dom_sched || k->fn == k_bvt_dom ||
+           k->fn == k_atropos_dom || k->fn == k_ping || k->fn == k_echo;
+}
+
+static void paths_of(const struct keydef *tab, char *path, size_t len, scn_path_fn *emit,
+                     void *ctx)
+{
+    for (const struct keydef *k = tab; k->name; k++) {
+        if (k->fn == k_sweep_seen)
+            continue;               /* a mapping of paths, not a setting */
+        int n = snprintf(path + len, PATH_MAX_LEN - len, "%s%s", len ? "." : "", k->name);
+        if (n < 0 || (size_t)n >= PATH_MAX_LEN - len)
+            continue;
+        size_t l = len + (size_t)n;
+        if (nested_keys(k) && k->aux) {
+            paths_of(k->aux, path, l, emit, ctx);
+        } else if (k->fn == k_devices || k->fn == k_domains) {
+            snprintf(path + l, PATH_MAX_LEN - l, ".*");
+            if (k->fn == k_domains) {
+                paths_of(domain_keys, path, l + 2, emit, ctx);
+            } else {
+                paths_of(disk_keys, path, l + 2, emit, ctx);
+                paths_of(nic_keys, path, l + 2, emit, ctx);
+            }
+        } else if (k->fn == k_workload) {
+            for (size_t t = 0; t < sizeof wl_tables / sizeof wl_tables[0]; t++)
+                if (wl_tables[t])
+                    paths_of(wl_tables[t], path, l, emit, ctx);
+        } else {
+            emit(ctx, path);
+        }
+    }
+    path[len] = '\0';
+}
+
+bool scn_device_takes(enum scn_dev_kind kind, const char *key)
+{
+    for (const struct keydef *k = kind == SCN_DEV_DISK ? disk_keys : nic_keys; k->name; k++)
+        if (!strcmp(k->name, key))
+            return true;
+    return false;
+}
+
+void scn_key_paths(scn_path_fn *emit, void *ctx)
+{
+    char path[PATH_MAX_LEN] = "";
+    paths_of(scnp_top_keys, path, 0, emit, ctx);
+}
