@@ -626,7 +626,7 @@ struct ent_dom {
 };
 
 /* The entitlement of each domain of run id, as a share of the machine,
- * from runConfig (sim/scenario.c scn_canonical). Returns the domains in
+ * from runConfig (scn_canonical, sim/scenario/print.c). Returns the domains in
  * *out (caller frees) or a negative error. */
 static int entitlement(struct pc *c, int64_t run, struct ent_dom **out, int *nout,
                        double **ent)

@@ -3,7 +3,7 @@
  *
  * FNV-1a, 64 bits (Fowler, Noll, Vo; offset basis 0xcbf29ce484222325, prime
  * 0x100000001b3). It names RNG streams (sim/rng.c) and identifies scenarios
- * (the hash of their canonical form, sim/scenario.c), so its output is part
+ * (the hash of their canonical form, sim/scenario/), so its output is part
  * of the reproducibility contract: it must never change.
  *
  * The same function over a file's bytes is the digest of the files a

@@ -1,5 +1,5 @@
 /*
- * tests/test_scenario.c: the scenario loader (sim/scenario.c).
+ * tests/test_scenario.c: the scenario loader (sim/scenario/).
  *
  * Good input is checked value by value against what the files say (units
  * converted by hand); bad input against the table of fixtures in
