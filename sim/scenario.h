@@ -152,7 +152,7 @@ struct scn_atropos_dom {
 
 enum scn_wl_type {
     SCN_WL_NONE, SCN_WL_CPU, SCN_WL_PERIODIC, SCN_WL_IO, SCN_WL_SERVER,
-    SCN_WL_MMU, SCN_WL_TRACE,
+    SCN_WL_MMU, SCN_WL_TRACE, SCN_WL_ONOFF,
 };
 enum scn_io_op { SCN_IO_READ, SCN_IO_WRITE };
 enum scn_io_pattern { SCN_IO_RANDOM, SCN_IO_SEQUENTIAL };
@@ -191,6 +191,9 @@ struct scn_workload {
     char *nic_name;                 /* as written, NULL if not (net_send, arrival records) */
     int nic;                        /* index into scn.devices, -1 if none */
     struct scn_loc nic_loc;         /* where nic was written */
+    /* onoff */
+    struct dist on;                 /* ns of CPU per burst */
+    struct dist off;                /* ns of sleep after a burst */
 };
 
 /* ping: the domain's kernel sends echo requests to another domain's vif. */

@@ -22,6 +22,7 @@ static const struct wl_kind kinds[] = {
     { SCN_WL_SERVER, "server", wl_server_new, true },
     { SCN_WL_MMU, "mmu", wl_mmu_new, true },
     { SCN_WL_TRACE, "trace", wl_trace_new, false },
+    { SCN_WL_ONOFF, "onoff", wl_onoff_new, false },
 };
 
 const struct wl_kind *wl_kind_of(enum scn_wl_type type)

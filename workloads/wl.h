@@ -58,6 +58,7 @@ wl_new_fn wl_periodic_new;      /* workloads/periodic.c */
 wl_new_fn wl_io_new;            /* workloads/io.c: needs the block front end */
 wl_new_fn wl_server_new;        /* workloads/server.c: needs the network front end */
 wl_new_fn wl_mmu_new;           /* workloads/mmu.c: needs the memory model */
+wl_new_fn wl_onoff_new;         /* workloads/onoff.c */
 /* workloads/trace.c: replays the domain's records of a native trace;
  * refuses a damaged trace or records it cannot replay. What it needs
  * depends on the records. */

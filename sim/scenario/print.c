@@ -112,6 +112,11 @@ static void fmt_workload(struct sbuf *b, const struct scn *s, const struct scn_w
         scnp_sb_printf(b, "mmu: %d updates every %s, %d per hypercall, %g invalid", wl->updates, x,
                        wl->batch, wl->invalid);
         break;
+    case SCN_WL_ONOFF:
+        fmt_dist(x, sizeof x, &wl->on, UNIT_TIME);
+        fmt_dist(y, sizeof y, &wl->off, UNIT_TIME);
+        scnp_sb_printf(b, "onoff: run %s, then sleep %s", x, y);
+        break;
     case SCN_WL_TRACE:
         scnp_sb_printf(b, "trace %s%s%s%s%s%s", wl->file, wl->device >= 0 ? ", block I/O on " : "",
                        wl->device >= 0 ? s->devices[wl->device].name : "",
@@ -191,6 +196,9 @@ char *scn_canonical(const struct scn *s)
                        wl->file ? wl->file : "-", wl->loop);
         if (wl->nic >= 0)           /* only then: the other scenarios' hashes stay */
             scnp_sb_printf(&b, " nic %d\n", wl->nic);
+        if (wl->type == SCN_WL_ONOFF)   /* likewise */
+            scnp_sb_printf(&b, " onoff %d:%.17g:%.17g %d:%.17g:%.17g\n", wl->on.kind, wl->on.a,
+                           wl->on.b, wl->off.kind, wl->off.a, wl->off.b);
         if (d->vif >= 0) {          /* likewise */
             char kp[64];
             fmt_qty(kp, sizeof kp, m->costs.kernel_packet);

@@ -56,7 +56,7 @@ const char *const scnp_pattern_names[] = { "random", "sequential", NULL };
 const char *const scnp_queue_names[] = { "fifo", "elevator", NULL };
 const char *const scnp_kind_names[] = { "disk", "nic", NULL };
 const char *const scnp_wl_names[] = { "none", "cpu", "periodic", "io", "server", "mmu",
-                                        "trace", NULL };
+                                        "trace", "onoff", NULL };
 
 /* ------------------------------------------------------------------------
  * Machine
@@ -572,11 +572,19 @@ static const struct keydef wl_trace_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
 
+static const struct keydef wl_onoff_keys[] = {
+    { "type", NULL, 0, NULL, 0 },
+    { "on", scnp_k_dist, WL(on), &q_wl_dist, K_REQ },
+    { "off", scnp_k_dist, WL(off), &q_wl_dist, K_REQ },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
 static const struct keydef *const wl_tables[] = {
     [SCN_WL_NONE] = NULL,
     [SCN_WL_CPU] = wl_cpu_keys, [SCN_WL_PERIODIC] = wl_periodic_keys,
     [SCN_WL_IO] = wl_io_keys, [SCN_WL_SERVER] = wl_server_keys,
     [SCN_WL_MMU] = wl_mmu_keys, [SCN_WL_TRACE] = wl_trace_keys,
+    [SCN_WL_ONOFF] = wl_onoff_keys,
 };
 
 static int k_workload(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
@@ -590,7 +598,7 @@ static int k_workload(struct ctx *c, const struct keydef *k, struct nref v, void
     int rc = scnp_collect(c, v, true, "key", &es);
     if (!scnp_entries_find(&es, "type")) {
         rc = scnp_err(c, &v, "workload: missing required key 'type' (one of cpu, periodic, io, "
-                      "server, mmu, trace)");
+                      "server, mmu, trace, onoff)");
         goto out;
     }
     int type;
