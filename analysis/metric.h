@@ -12,7 +12,8 @@
  *    scenario's `record:` rules and adds it to the domain's count group);
  *  - a module of no domain (dom = METRIC_NO_DOM): a device, "pcpuN" or
  *    "machine", written as it is.
- * Names are string literals (the sink may keep the pointer); a statistic
+ * Names are string literals (the sink may keep the pointer), a module
+ * only lasts the call (a pCPU's is formatted on the stack); a statistic
  * may be NULL (no samples kept: written as an empty statistic). Each call
  * returns 0 or a negative sim_err (sim/err.h). The helpers below keep the
  * first error in *rc and make no further call once one is there, so a

@@ -19,6 +19,8 @@
  * split drivers and the bridge schedule while they are built take their
  * engine sequence numbers in it.
  *
+ * Results: host_report hands every model's metrics, model by model, to
+ * one sink (analysis/metric.h); the run driver records them through it.
  * Ownership: the host borrows the scenario (it must outlive the host) and
  * owns everything it built. host_free frees the core first (its workloads
  * point into the devices), then the devices, then the engine.

@@ -6,16 +6,14 @@
  * without adding events to the engine: the results (machine `events`
  * included) do not depend on whether anyone watches.
  *
- * Metric names and meanings are DESIGN.md section 7's; the ones that need a
- * definition:
- *   cpu_share      CPU time over (window * pCPUs): the share of the machine;
- *   cpu_util       CPU time over the window, in pCPUs;
- *   jain_fairness  Jain's index (sum x)^2 / (n sum x^2) over the CPU times x
- *                  of the domains that have a workload (equal entitlement
- *                  assumed; NULL when there are none or none ran);
- *   runq_len_mean  time-averaged number of runnable vCPUs waiting on the
- *                  pCPU's queue (the running one not counted).
- * pCPU modules are named "pcpu0", "pcpu1", ...; the host is "machine".
+ * The metrics (names and meanings DESIGN.md section 7's) come from the
+ * models through host_report (sim/host.h, each model's report function
+ * defines its own: models/hv.h hv_report for cpu_share, cpu_util and
+ * runq_len_mean, sim/host.h host_jain_fairness), handed to a recording
+ * plan wrapped as their sink (analysis/metric.h): the plan applies the
+ * scenario's `record:` rules to domain rows, pools the count groups and
+ * writes every other module's rows as they are. Only the printed summary
+ * (collect) reads the models' statistics here.
  *
  * --timeline (run_opts.timeline): a schedule observer (models/hv.h) keeps,
  * per pCPU, the vCPU switched to at each context switch and the run-queue
@@ -188,7 +186,6 @@ static int record_run_info(struct store *db, const struct scn *s, uint64_t seed,
     return 0;
 }
 
-/* Collect the statistics of the measured window into out. */
 static double quantile(struct st_rec *r, double q)
 {
     double v;
@@ -235,6 +232,8 @@ static void collect_io(struct run_dom *rd, int d, struct blk *b, struct net *net
     }
 }
 
+/* Collect the statistics of the measured window into out (the summary
+ * `xensim run` prints). */
 static int collect(struct host *x, const struct scn *s, struct run_result *out)
 {
     struct hv *h = x->h;
