@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/metric.h"
 #include "models/backend.h"
 #include "models/evtchn.h"
 #include "models/hv.h"
@@ -435,6 +436,32 @@ int blk_dev_stats(struct blk *b, int dev, struct disk_stats *out)
         return -SIM_ENOENT;
     disk_stats(b->disks[dev], out);
     return 0;
+}
+
+int blk_report(struct blk *b, const struct metric_sink *k)
+{
+    int rc = 0;
+    for (int d = 0; b && d < b->s->ndomains; d++) {
+        struct blk_dom_stats st;
+        if (blk_dom_stats(b, d, &st) < 0 || !st.has_io)
+            continue;
+        const char *m = b->s->domains[d].name;
+        metric_scalar(k, &rc, d, m, "io_ops", (double)st.io_ops);
+        metric_scalar(k, &rc, d, m, "io_bytes", (double)st.io_bytes);
+        metric_scalar(k, &rc, d, m, "io_ops_per_s", st.io_ops_per_s);
+        metric_scalar(k, &rc, d, m, "ring_full_stalls", (double)st.ring_full_stalls);
+        metric_stat(k, &rc, d, m, "io_latency", blk_dom_io_latency(b, d));
+    }
+    for (int dev = 0; b && dev < b->s->ndevices; dev++) {
+        struct disk_stats ds;
+        if (blk_dev_stats(b, dev, &ds) < 0)
+            continue;
+        const char *m = b->s->devices[dev].name;
+        metric_scalar(k, &rc, METRIC_NO_DOM, m, "utilization", ds.utilization);
+        metric_scalar(k, &rc, METRIC_NO_DOM, m, "queue_depth_mean", ds.queue_depth_mean);
+        metric_scalar(k, &rc, METRIC_NO_DOM, m, "queue_depth_max", (double)ds.queue_depth_max);
+    }
+    return rc;
 }
 
 struct st_rec *blk_dev_time_in_system(struct blk *b, int dev)

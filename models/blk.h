@@ -109,6 +109,12 @@ struct st_rec *blk_dom_io_latency(struct blk *b, int dom);
 /* The disk of device dev (models/disk statistics), -SIM_ENOENT if it is
  * not a disk in use. */
 int blk_dev_stats(struct blk *b, int dev, struct disk_stats *out);
+/* Report the window's metrics through k (analysis/metric.h): per domain
+ * with an io workload io_ops, io_bytes, io_ops_per_s, ring_full_stalls and
+ * the statistic io_latency; per disk in use (module: the device's name)
+ * utilization, queue_depth_mean and queue_depth_max. Accepts b NULL. */
+struct metric_sink;
+int blk_report(struct blk *b, const struct metric_sink *k);
 /* Time in system (ns, queue + service) of the disk's requests completed in
  * the window; borrowed; NULL if dev is not a disk in use. */
 struct st_rec *blk_dev_time_in_system(struct blk *b, int dev);

@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/metric.h"
 #include "models/backend.h"
 #include "models/evtchn.h"
 #include "models/hv.h"
 #include "models/ioring.h"
+#include "models/net.h"
 #include "models/nic.h"
 #include "sim/dist.h"
 #include "sim/err.h"
@@ -662,6 +664,37 @@ struct st_rec *br_dom_echo_latency(struct br *b, int dom)
     if (!b || dom < 0 || dom >= b->s->ndomains || !b->vif[dom])
         return NULL;
     return b->vif[dom]->echo_lat;
+}
+
+int br_report(struct br *b, struct net *n, const struct metric_sink *k)
+{
+    int rc = 0;
+    for (int d = 0; b && d < b->s->ndomains; d++) {
+        struct br_dom_stats st;
+        struct net_dom_stats ns = { 0 };
+        if (br_dom_stats(b, d, &st) < 0 || !st.has_vif)
+            continue;
+        if (n && net_dom_stats(n, d, &ns) == 0 && ns.has_server)
+            continue;       /* net_report counted its packets with the server's */
+        const char *m = b->s->domains[d].name;
+        metric_scalar(k, &rc, d, m, "net_packets", (double)(st.rx_packets + st.tx_packets));
+        metric_scalar(k, &rc, d, m, "ring_full_stalls", (double)st.ring_full_stalls);
+        if (st.pings) {
+            metric_scalar(k, &rc, d, m, "pings_sent", (double)st.pings_sent);
+            metric_stat(k, &rc, d, m, "ping_latency", br_dom_ping_latency(b, d));
+        }
+        if (st.echo) {
+            double w = (double)b->s->duration;
+            metric_scalar(k, &rc, d, m, "requests_completed", (double)st.echo_completed);
+            metric_scalar(k, &rc, d, m, "requests_per_s",
+                          w > 0 ? (double)st.echo_completed * 1e9 / w : 0);
+            metric_stat(k, &rc, d, m, "net_latency", br_dom_echo_latency(b, d));
+        }
+    }
+    for (int dev = 0; b && rc == 0 && dev < b->s->ndevices; dev++)
+        if (b->nics[dev])
+            rc = nic_report(b->nics[dev], b->s->devices[dev].name, k);
+    return rc;
 }
 
 int br_dev_stats(struct br *b, int dev, struct nic_stats *out)

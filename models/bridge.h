@@ -120,6 +120,16 @@ struct st_rec *br_dom_ping_latency(struct br *b, int dom);
 /* Its echo clients' latency (ns; metric net_latency), NULL if it has none. */
 struct st_rec *br_dom_echo_latency(struct br *b, int dom);
 
+/* Report the window's metrics through k (analysis/metric.h): per vif
+ * domain without a server on n (net_report counts those) net_packets and
+ * ring_full_stalls; a pinger's pings_sent and statistic ping_latency; with
+ * echo clients requests_completed, requests_per_s (over the scenario's
+ * duration) and the statistic net_latency; then each NIC of echo clients
+ * (nic_report). Accepts b and n NULL. */
+struct net;
+struct metric_sink;
+int br_report(struct br *b, struct net *n, const struct metric_sink *k);
+
 /* The NIC of device dev if echo clients use it; -SIM_ENOENT otherwise. */
 int br_dev_stats(struct br *b, int dev, struct nic_stats *out);
 

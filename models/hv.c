@@ -44,10 +44,12 @@
 #include "models/hv.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/metric.h"
 #include "models/evtchn.h"
 #include "schedulers/sched.h"
 #include "sim/clock.h"
@@ -1556,6 +1558,45 @@ struct st_rec *hv_dom_evtchn_latency(struct hv *h, int dom)
     if (!h || dom < 0 || dom >= h->nd)
         return NULL;
     return h->doms[dom].evlat;
+}
+
+int hv_report(struct hv *h, const struct metric_sink *k)
+{
+    hv_stats_sync(h);
+    double w = (double)hv_elapsed(h);
+    int np = hv_npcpus(h);
+    int rc = 0;
+    for (int d = 0; rc == 0 && d < h->nd; d++) {
+        struct hv_dom_stats ds;
+        if ((rc = hv_dom_stats(h, d, &ds)) < 0)
+            return rc;
+        const char *m = h->s->domains[d].name;
+        metric_scalar(k, &rc, d, m, "cpu_time_ns", (double)ds.cpu_time_ns);
+        metric_scalar(k, &rc, d, m, "refill_ns", (double)ds.refill_ns);
+        metric_scalar(k, &rc, d, m, "cpu_share", w > 0 ? (double)ds.cpu_time_ns / (w * np) : NAN);
+        metric_scalar(k, &rc, d, m, "cpu_util", w > 0 ? (double)ds.cpu_time_ns / w : NAN);
+        metric_scalar(k, &rc, d, m, "dispatches", (double)ds.dispatches);
+        metric_scalar(k, &rc, d, m, "wakeups", (double)ds.wakeups);
+        metric_scalar(k, &rc, d, m, "blocks", (double)ds.blocks);
+        metric_scalar(k, &rc, d, m, "preemptions", (double)ds.preemptions);
+        metric_scalar(k, &rc, d, m, "runnable_wait_ns", (double)ds.runnable_wait_ns);
+        metric_scalar(k, &rc, d, m, "late_periods", (double)ds.late_periods);
+        metric_stat(k, &rc, d, m, "sched_latency", hv_dom_sched_latency(h, d));
+        metric_stat(k, &rc, d, m, "evtchn_latency", hv_dom_evtchn_latency(h, d));
+    }
+    for (int p = 0; rc == 0 && p < np; p++) {
+        struct hv_pcpu_stats ps;
+        if ((rc = hv_pcpu_stats(h, p, &ps)) < 0)
+            return rc;
+        char m[32];
+        snprintf(m, sizeof m, "pcpu%d", p);
+        metric_scalar(k, &rc, METRIC_NO_DOM, m, "busy_ns", (double)ps.busy_ns);
+        metric_scalar(k, &rc, METRIC_NO_DOM, m, "idle_ns", (double)ps.idle_ns);
+        metric_scalar(k, &rc, METRIC_NO_DOM, m, "switch_ns", (double)ps.switch_ns);
+        metric_scalar(k, &rc, METRIC_NO_DOM, m, "context_switches", (double)ps.context_switches);
+        metric_scalar(k, &rc, METRIC_NO_DOM, m, "runq_len_mean", ps.runq_len_mean);
+    }
+    return rc;
 }
 
 struct evtchn *hv_evtchn(struct hv *h)

@@ -255,6 +255,17 @@ struct st_rec *hv_dom_sched_latency(struct hv *h, int dom);
  * NULL for a bad index. */
 struct st_rec *hv_dom_evtchn_latency(struct hv *h, int dom);
 
+/* Report the window's metrics through k (analysis/metric.h), statistics
+ * synced first: per domain cpu_time_ns, refill_ns, cpu_share (CPU time over
+ * window * pCPUs), cpu_util (CPU time over the window, in pCPUs; both NaN
+ * for an empty window), dispatches, wakeups, blocks, preemptions,
+ * runnable_wait_ns, late_periods and the statistics sched_latency and
+ * evtchn_latency; then per pCPU (module "pcpuN") busy_ns, idle_ns,
+ * switch_ns, context_switches and runq_len_mean (the time-averaged number
+ * of runnable vCPUs waiting on its queue, the running one not counted). */
+struct metric_sink;
+int hv_report(struct hv *h, const struct metric_sink *k);
+
 /* The host's event channels (models/evtchn.h), one table per domain, with
  * VIRQ_TIMER bound in every domain (to vCPU 0); the split drivers bind
  * their channels here, to vCPU 0 unless they move a port

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/metric.h"
 #include "models/hv.h"
 #include "sim/err.h"
 #include "models/wl.h"
@@ -62,6 +63,7 @@ struct mm_dom {
 };
 
 struct mm {
+    const struct scn *s;            /* borrowed: the domains' names, for mm_report */
     uint64_t nframes;
     int ndoms;
     struct mm_dom *d;               /* [ndoms] */
@@ -114,6 +116,7 @@ struct mm *mm_new(const struct scn *s, char *err, size_t errlen)
     struct mm *m = calloc(1, sizeof *m);
     if (!m)
         goto oom;
+    m->s = s;
     m->nframes = total;
     m->ndoms = s->ndomains;
     m->d = calloc(s->ndomains ? (size_t)s->ndomains : 1, sizeof *m->d);
@@ -652,6 +655,22 @@ int mm_dom_stats(const struct mm *m, int dom, struct mm_dom_stats *out)
         return -SIM_EINVAL;
     *out = m->d[dom].st;
     return 0;
+}
+
+int mm_report(const struct mm *m, const struct metric_sink *k)
+{
+    int rc = 0;
+    for (int d = 0; m && d < m->ndoms; d++) {
+        const struct mm_dom_stats *st = &m->d[d].st;
+        if (!st->has_mmu)
+            continue;
+        const char *name = m->s->domains[d].name;
+        metric_scalar(k, &rc, d, name, "mmu_updates", (double)st->updates);
+        metric_scalar(k, &rc, d, name, "mmu_batches", (double)st->batches);
+        metric_scalar(k, &rc, d, name, "mmu_rejected", (double)st->rejected);
+        metric_scalar(k, &rc, d, name, "mmu_validate_ns", (double)st->validate_ns);
+    }
+    return rc;
 }
 
 void mm_stats_reset(struct mm *m)

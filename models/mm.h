@@ -188,6 +188,11 @@ struct mm_dom_stats {
 };
 int mm_dom_stats(const struct mm *m, int dom, struct mm_dom_stats *out);
 void mm_stats_reset(struct mm *m);           /* accepts NULL */
+/* Report the window's metrics through k (analysis/metric.h): per mmu
+ * domain mmu_updates, mmu_batches, mmu_rejected and mmu_validate_ns.
+ * Accepts m NULL. */
+struct metric_sink;
+int mm_report(const struct mm *m, const struct metric_sink *k);
 
 /* Account ns of hypercall CPU to dom (the mmu workload, when a hypercall
  * has been paid for). */

@@ -25,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/metric.h"
 #include "models/backend.h"
+#include "models/bridge.h"
 #include "models/evtchn.h"
 #include "models/hv.h"
 #include "models/ioring.h"
@@ -604,6 +606,29 @@ struct st_rec *net_dom_latency(struct net *n, int dom)
     if (!n || dom < 0 || dom >= n->s->ndomains || n->dom_front[dom] < 0)
         return NULL;
     return n->fronts[n->dom_front[dom]]->lat;
+}
+
+int net_report(struct net *n, struct br *br, const struct metric_sink *k)
+{
+    int rc = 0;
+    for (int d = 0; n && d < n->s->ndomains; d++) {
+        struct net_dom_stats st;
+        struct br_dom_stats vs = { 0 };
+        if (net_dom_stats(n, d, &st) < 0 || !st.has_server)
+            continue;
+        if (br && br_dom_stats(br, d, &vs) < 0)
+            return -SIM_EINVAL;
+        const char *m = n->s->domains[d].name;
+        metric_scalar(k, &rc, d, m, "net_packets",
+                      (double)(st.net_packets + vs.rx_packets + vs.tx_packets));
+        metric_scalar(k, &rc, d, m, "requests_completed", (double)st.requests_completed);
+        metric_scalar(k, &rc, d, m, "requests_per_s", st.requests_per_s);
+        metric_stat(k, &rc, d, m, "net_latency", net_dom_latency(n, d));
+    }
+    for (int dev = 0; n && rc == 0 && dev < n->s->ndevices; dev++)
+        if (n->nics[dev])
+            rc = nic_report(n->nics[dev], n->s->devices[dev].name, k);
+    return rc;
 }
 
 int net_dev_stats(struct net *n, int dev, struct nic_stats *out)

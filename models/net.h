@@ -111,6 +111,14 @@ int net_dom_stats(struct net *n, int dom, struct net_dom_stats *out);
 /* NIC arrival to reply on the wire, ns; NULL if dom has no server. */
 struct st_rec *net_dom_latency(struct net *n, int dom);
 
+/* Report the window's metrics through k (analysis/metric.h): per server
+ * domain net_packets (its vif's packets on br included, if it has one; br
+ * may be NULL), requests_completed, requests_per_s and the statistic
+ * net_latency; then each NIC in use (nic_report). Accepts n NULL. */
+struct br;
+struct metric_sink;
+int net_report(struct net *n, struct br *br, const struct metric_sink *k);
+
 /* The NIC of device dev (models/nic statistics, both directions),
  * -SIM_ENOENT if it is not a NIC in use. */
 struct nic_stats;

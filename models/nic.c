@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "analysis/metric.h"
 #include "sim/err.h"
 #include "sim/tfifo.h"
 
@@ -334,6 +335,18 @@ void nic_stats(const struct nic *n, struct nic_stats *out)
     sim_time_t now = ev_now(n->loop);
     dir_stats(n, &n->q[NIC_TX], now, &out->tx);
     dir_stats(n, &n->q[NIC_RX], now, &out->rx);
+}
+
+int nic_report(const struct nic *n, const char *module, const struct metric_sink *k)
+{
+    struct nic_stats ns;
+    nic_stats(n, &ns);
+    int rc = 0;
+    metric_scalar(k, &rc, METRIC_NO_DOM, module, "utilization", ns.tx.utilization);
+    metric_scalar(k, &rc, METRIC_NO_DOM, module, "queue_depth_mean", ns.tx.queue_depth_mean);
+    metric_scalar(k, &rc, METRIC_NO_DOM, module, "queue_depth_max",
+                  (double)ns.tx.queue_depth_max);
+    return rc;
 }
 
 struct st_rec *nic_sojourn(struct nic *n, enum nic_dir dir)

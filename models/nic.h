@@ -160,6 +160,12 @@ uint64_t nic_in_flight(const struct nic *n);
 
 /* Statistics up to ev_now(). */
 void nic_stats(const struct nic *n, struct nic_stats *out);
+/* Report the device scalars utilization, queue_depth_mean and
+ * queue_depth_max of module (the device's name) through k
+ * (analysis/metric.h): those of the transmit line, the queue the host
+ * controls (the receive side is the far end's wire). */
+struct metric_sink;
+int nic_report(const struct nic *n, const char *module, const struct metric_sink *k);
 /* Recorders of a direction (borrowed; the NIC owns them). */
 struct st_rec *nic_sojourn(struct nic *n, enum nic_dir dir);
 struct st_rec *nic_delay(struct nic *n, enum nic_dir dir);

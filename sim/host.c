@@ -7,8 +7,10 @@
  */
 #include "sim/host.h"
 
+#include <math.h>
 #include <stdlib.h>
 
+#include "analysis/metric.h"
 #include "models/backend.h"
 #include "models/blk.h"
 #include "models/bridge.h"
@@ -165,4 +167,36 @@ void host_stats_reset(struct host *x)
     net_stats_reset(x->net);
     br_stats_reset(x->br);
     mm_stats_reset(x->mm);
+}
+
+double host_jain_fairness(struct host *x)
+{
+    double sum = 0, sq = 0;
+    int n = 0;
+    for (int d = 0; d < x->s->ndomains; d++) {
+        struct hv_dom_stats ds;
+        if (x->s->domains[d].wl.type == SCN_WL_NONE || hv_dom_stats(x->h, d, &ds) < 0)
+            continue;
+        double v = (double)ds.cpu_time_ns;
+        sum += v;
+        sq += v * v;
+        n++;
+    }
+    return n && sq > 0 ? sum * sum / (n * sq) : NAN;
+}
+
+int host_report(struct host *x, const struct metric_sink *k)
+{
+    int rc = hv_report(x->h, k);
+    metric_scalar(k, &rc, METRIC_NO_DOM, "machine", "events", (double)hv_events(x->h));
+    metric_scalar(k, &rc, METRIC_NO_DOM, "machine", "jain_fairness", host_jain_fairness(x));
+    if (rc == 0)
+        rc = blk_report(x->blk, k);
+    if (rc == 0)
+        rc = net_report(x->net, x->br, k);
+    if (rc == 0)
+        rc = br_report(x->br, x->net, k);
+    if (rc == 0)
+        rc = mm_report(x->mm, k);
+    return rc;
 }

@@ -19,6 +19,8 @@
  * split drivers and the bridge schedule while they are built take their
  * engine sequence numbers in it.
  *
+ * Results: host_report hands every model's metrics, model by model, to
+ * one sink (analysis/metric.h); the run driver records them through it.
  * Ownership: the host borrows the scenario (it must outlive the host) and
  * owns everything it built. host_free frees the core first (its workloads
  * point into the devices), then the devices, then the engine.
@@ -67,5 +69,17 @@ void host_free(struct host *x);
 /* Start a new statistics window at the engine's current time in every
  * model (the end of the warm-up). */
 void host_stats_reset(struct host *x);
+
+/* Jain's index (sum x)^2 / (n sum x^2) over the CPU times x of the domains
+ * that have a workload (equal entitlement assumed); NaN when there are
+ * none or none ran. The machine's jain_fairness. */
+double host_jain_fairness(struct host *x);
+
+/* Report every metric of the window through k (analysis/metric.h), model
+ * by model in the order the results list them: the core's domains and
+ * pCPUs (hv_report), the module "machine" (events, jain_fairness), then
+ * blk_report, net_report, br_report and mm_report. 0 or the first error. */
+struct metric_sink;
+int host_report(struct host *x, const struct metric_sink *k);
 
 #endif

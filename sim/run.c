@@ -6,16 +6,14 @@
  * without adding events to the engine: the results (machine `events`
  * included) do not depend on whether anyone watches.
  *
- * Metric names and meanings are DESIGN.md section 7's; the ones that need a
- * definition:
- *   cpu_share      CPU time over (window * pCPUs): the share of the machine;
- *   cpu_util       CPU time over the window, in pCPUs;
- *   jain_fairness  Jain's index (sum x)^2 / (n sum x^2) over the CPU times x
- *                  of the domains that have a workload (equal entitlement
- *                  assumed; NULL when there are none or none ran);
- *   runq_len_mean  time-averaged number of runnable vCPUs waiting on the
- *                  pCPU's queue (the running one not counted).
- * pCPU modules are named "pcpu0", "pcpu1", ...; the host is "machine".
+ * The metrics (names and meanings DESIGN.md section 7's) come from the
+ * models through host_report (sim/host.h, each model's report function
+ * defines its own: models/hv.h hv_report for cpu_share, cpu_util and
+ * runq_len_mean, sim/host.h host_jain_fairness), handed to a recording
+ * plan wrapped as their sink (analysis/metric.h): the plan applies the
+ * scenario's `record:` rules to domain rows, pools the count groups and
+ * writes every other module's rows as they are. Only the printed summary
+ * (collect) reads the models' statistics here.
  *
  * --timeline (run_opts.timeline): a schedule observer (models/hv.h) keeps,
  * per pCPU, the vCPU switched to at each context switch and the run-queue
@@ -40,11 +38,11 @@
 #include <time.h>
 
 #include "config.h"
+#include "analysis/metric.h"
 #include "models/blk.h"
 #include "models/bridge.h"
 #include "models/mm.h"
 #include "models/net.h"
-#include "models/nic.h"
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/err.h"
@@ -188,22 +186,6 @@ static int record_run_info(struct store *db, const struct scn *s, uint64_t seed,
     return 0;
 }
 
-static double jain(const struct run_result *r)
-{
-    double sum = 0, sq = 0;
-    int n = 0;
-    for (int i = 0; i < r->ndoms; i++) {
-        if (!r->doms[i].has_workload)
-            continue;
-        double x = (double)r->doms[i].cpu_time_ns;
-        sum += x;
-        sq += x * x;
-        n++;
-    }
-    return n && sq > 0 ? sum * sum / (n * sq) : NAN;
-}
-
-/* Collect the statistics of the measured window into out. */
 static double quantile(struct st_rec *r, double q)
 {
     double v;
@@ -250,9 +232,11 @@ static void collect_io(struct run_dom *rd, int d, struct blk *b, struct net *net
     }
 }
 
-static int collect(struct hv *h, const struct scn *s, struct blk *b, struct net *net,
-                   struct br *br, struct mm *mm, struct run_result *out)
+/* Collect the statistics of the measured window into out (the summary
+ * `xensim run` prints). */
+static int collect(struct host *x, const struct scn *s, struct run_result *out)
 {
+    struct hv *h = x->h;
     hv_stats_sync(h);
     out->window_ns = hv_elapsed(h);
     out->events = hv_events(h);
@@ -286,7 +270,7 @@ static int collect(struct hv *h, const struct scn *s, struct blk *b, struct net 
         rd->lat_p99 = quantile(lat, 0.99);
         rd->evt_p50 = quantile(hv_dom_evtchn_latency(h, d), 0.5);
         rd->evt_p99 = quantile(hv_dom_evtchn_latency(h, d), 0.99);
-        collect_io(rd, d, b, net, br, mm, w);
+        collect_io(rd, d, x->blk, x->net, x->br, x->mm, w);
     }
     for (int p = 0; p < out->npcpus; p++) {
         struct hv_pcpu_stats ps;
@@ -295,7 +279,7 @@ static int collect(struct hv *h, const struct scn *s, struct blk *b, struct net 
         out->pcpus[p] = (struct run_pcpu){ ps.busy_ns, ps.idle_ns, ps.switch_ns,
                                            ps.context_switches, ps.runq_len_mean };
     }
-    out->jain_fairness = jain(out);
+    out->jain_fairness = host_jain_fairness(x);
     return 0;
 }
 
@@ -488,165 +472,35 @@ static int record_groups(struct rec_plan *p)
     return 0;
 }
 
-/* The I/O metrics of the split drivers (models/blk): per io domain and per
- * disk in use. */
-static int record_io_metrics(struct rec_plan *p, struct blk *b, const struct scn *s)
+/* The plan as the models' sink (analysis/metric.h): domain rows through
+ * its rules, every other module's as they are. */
+static int plan_scalar(void *ctx, int dom, const char *module, const char *name, double v)
 {
-    struct store *db = p->db;
-    int rc = 0;
-    for (int d = 0; b && d < s->ndomains; d++) {
-        struct blk_dom_stats st;
-        if (blk_dom_stats(b, d, &st) < 0 || !st.has_io)
-            continue;
-        rc |= rec_scalar(p, d, "io_ops", (double)st.io_ops);
-        rc |= rec_scalar(p, d, "io_bytes", (double)st.io_bytes);
-        rc |= rec_scalar(p, d, "io_ops_per_s", st.io_ops_per_s);
-        rc |= rec_scalar(p, d, "ring_full_stalls", (double)st.ring_full_stalls);
-        if (rc || rec_stat(p, d, "io_latency", blk_dom_io_latency(b, d)) < 0)
-            return -SIM_EDB;
-    }
-    for (int k = 0; b && k < s->ndevices; k++) {
-        struct disk_stats ds;
-        if (blk_dev_stats(b, k, &ds) < 0)
-            continue;
-        const char *m = s->devices[k].name;
-        rc |= store_scalar(db, m, "utilization", ds.utilization);
-        rc |= store_scalar(db, m, "queue_depth_mean", ds.queue_depth_mean);
-        rc |= store_scalar(db, m, "queue_depth_max", (double)ds.queue_depth_max);
-    }
-    return rc ? -SIM_EDB : 0;
+    struct rec_plan *p = ctx;
+    if (dom >= p->s->ndomains)
+        return -SIM_EINVAL;
+    if (dom >= 0)
+        return rec_scalar(p, dom, name, v);
+    return store_scalar(p->db, module, name, v) < 0 ? -SIM_EDB : 0;
 }
 
-/* A NIC's device scalars: those of its transmit line, the queue the host
- * controls (the receive side is the far end's wire). */
-static int record_nic(struct store *db, const char *m, const struct nic_stats *ns)
+static int plan_stat(void *ctx, int dom, const char *module, const char *name,
+                     struct st_rec *r)
 {
-    int rc = store_scalar(db, m, "utilization", ns->tx.utilization);
-    rc |= store_scalar(db, m, "queue_depth_mean", ns->tx.queue_depth_mean);
-    rc |= store_scalar(db, m, "queue_depth_max", (double)ns->tx.queue_depth_max);
-    return rc;
+    struct rec_plan *p = ctx;
+    if (dom >= p->s->ndomains)
+        return -SIM_EINVAL;
+    if (dom >= 0)
+        return rec_stat(p, dom, name, r);
+    return store_statistic(p->db, module, name, r) < 0 ? -SIM_EDB : 0;
 }
 
-/* The network metrics of the server domains (models/net). */
-static int record_net_metrics(struct rec_plan *p, struct net *n, struct br *br,
-                              const struct scn *s)
+/* Every metric of the host, then the group modules. */
+static int record_metrics(struct rec_plan *p, struct host *x)
 {
-    struct store *db = p->db;
-    int rc = 0;
-    for (int d = 0; n && d < s->ndomains; d++) {
-        struct net_dom_stats st;
-        struct br_dom_stats vs = { 0 };
-        if (net_dom_stats(n, d, &st) < 0 || !st.has_server)
-            continue;
-        if (br && br_dom_stats(br, d, &vs) < 0)
-            return -SIM_EINVAL;
-        rc |= rec_scalar(p, d, "net_packets",
-                           (double)(st.net_packets + vs.rx_packets + vs.tx_packets));
-        rc |= rec_scalar(p, d, "requests_completed", (double)st.requests_completed);
-        rc |= rec_scalar(p, d, "requests_per_s", st.requests_per_s);
-        if (rc || rec_stat(p, d, "net_latency", net_dom_latency(n, d)) < 0)
-            return -SIM_EDB;
-    }
-    for (int k = 0; n && k < s->ndevices; k++) {
-        struct nic_stats ns;
-        if (net_dev_stats(n, k, &ns) < 0)
-            continue;
-        rc |= record_nic(db, s->devices[k].name, &ns);
-    }
-    return rc ? -SIM_EDB : 0;
-}
-
-/* The metrics of the vifs (models/bridge): a pinger's ping_latency, the
- * echo clients' net_latency, and every vif domain's packets through it in
- * net_packets (plus its server front end's, if any). */
-static int record_br_metrics(struct rec_plan *p, struct br *br, struct net *n,
-                             const struct scn *s)
-{
-    struct store *db = p->db;
-    int rc = 0;
-    for (int d = 0; br && d < s->ndomains; d++) {
-        struct br_dom_stats st;
-        struct net_dom_stats ns = { 0 };
-        if (br_dom_stats(br, d, &st) < 0 || !st.has_vif)
-            continue;
-        if (n && net_dom_stats(n, d, &ns) == 0 && ns.has_server)
-            continue;       /* record_net_metrics counted them together */
-        rc |= rec_scalar(p, d, "net_packets", (double)(st.rx_packets + st.tx_packets));
-        rc |= rec_scalar(p, d, "ring_full_stalls", (double)st.ring_full_stalls);
-        if (st.pings) {
-            rc |= rec_scalar(p, d, "pings_sent", (double)st.pings_sent);
-            if (rc || rec_stat(p, d, "ping_latency", br_dom_ping_latency(br, d)) < 0)
-                return -SIM_EDB;
-        }
-        if (st.echo) {
-            double w = (double)s->duration;
-            rc |= rec_scalar(p, d, "requests_completed", (double)st.echo_completed);
-            rc |= rec_scalar(p, d, "requests_per_s",
-                               w > 0 ? (double)st.echo_completed * 1e9 / w : 0);
-            if (rc || rec_stat(p, d, "net_latency", br_dom_echo_latency(br, d)) < 0)
-                return -SIM_EDB;
-        }
-    }
-    for (int k = 0; br && k < s->ndevices; k++) {
-        struct nic_stats ns;
-        if (br_dev_stats(br, k, &ns) < 0)
-            continue;
-        rc |= record_nic(db, s->devices[k].name, &ns);
-    }
-    return rc ? -SIM_EDB : 0;
-}
-
-/* The memory metrics of the mmu domains (models/mm). */
-static int record_mm_metrics(struct rec_plan *p, struct mm *mm, const struct scn *s)
-{
-    int rc = 0;
-    for (int d = 0; mm && d < s->ndomains; d++) {
-        struct mm_dom_stats st;
-        if (mm_dom_stats(mm, d, &st) < 0 || !st.has_mmu)
-            continue;
-        rc |= rec_scalar(p, d, "mmu_updates", (double)st.updates);
-        rc |= rec_scalar(p, d, "mmu_batches", (double)st.batches);
-        rc |= rec_scalar(p, d, "mmu_rejected", (double)st.rejected);
-        rc |= rec_scalar(p, d, "mmu_validate_ns", (double)st.validate_ns);
-    }
-    return rc ? -SIM_EDB : 0;
-}
-
-static int record_metrics(struct rec_plan *p, struct hv *h, const struct run_result *r)
-{
-    struct store *db = p->db;
-    int rc = 0;
-    for (int d = 0; d < r->ndoms; d++) {
-        const struct run_dom *x = &r->doms[d];
-        rc |= rec_scalar(p, d, "cpu_time_ns", (double)x->cpu_time_ns);
-        rc |= rec_scalar(p, d, "refill_ns", (double)x->refill_ns);
-        rc |= rec_scalar(p, d, "cpu_share", x->cpu_share);
-        rc |= rec_scalar(p, d, "cpu_util", x->cpu_util);
-        rc |= rec_scalar(p, d, "dispatches", (double)x->dispatches);
-        rc |= rec_scalar(p, d, "wakeups", (double)x->wakeups);
-        rc |= rec_scalar(p, d, "blocks", (double)x->blocks);
-        rc |= rec_scalar(p, d, "preemptions", (double)x->preemptions);
-        rc |= rec_scalar(p, d, "runnable_wait_ns", (double)x->runnable_wait_ns);
-        rc |= rec_scalar(p, d, "late_periods", (double)x->late_periods);
-        if (rc)
-            return -SIM_EDB;
-        if (rec_stat(p, d, "sched_latency", hv_dom_sched_latency(h, d)) < 0
-            || rec_stat(p, d, "evtchn_latency", hv_dom_evtchn_latency(h, d)) < 0)
-            return -SIM_EDB;
-    }
-    for (int p = 0; p < r->npcpus; p++) {
-        char m[32];
-        snprintf(m, sizeof m, "pcpu%d", p);
-        const struct run_pcpu *x = &r->pcpus[p];
-        rc |= store_scalar(db, m, "busy_ns", (double)x->busy_ns);
-        rc |= store_scalar(db, m, "idle_ns", (double)x->idle_ns);
-        rc |= store_scalar(db, m, "switch_ns", (double)x->switch_ns);
-        rc |= store_scalar(db, m, "context_switches", (double)x->context_switches);
-        rc |= store_scalar(db, m, "runq_len_mean", x->runq_len_mean);
-    }
-    rc |= store_scalar(db, "machine", "events", (double)r->events);
-    rc |= store_scalar(db, "machine", "jain_fairness", r->jain_fairness);
-    return rc ? -SIM_EDB : 0;
+    struct metric_sink k = { plan_scalar, plan_stat, p };
+    int rc = host_report(x, &k);
+    return rc < 0 ? rc : record_groups(p);
 }
 
 /* --- --timeline recording ------------------------------------------- */
@@ -887,10 +741,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     }
     struct ev_loop *loop = x->loop;
     struct hv *h = x->h;
-    struct blk *b = x->blk;
     struct net *net = x->net;
     struct br *br = x->br;
-    struct mm *mm = x->mm;
     struct tl *tl = NULL;           /* --timeline recorder */
     struct xt_host *xt = NULL;      /* --xentrace recorder */
     struct trec *rec = NULL;        /* --record-trace recorder */
@@ -959,7 +811,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     double t_store = wall_now();
     out->wall_s = t_store - t0;
     out->events_total = ev_dispatched(loop);
-    rc = collect(h, s, b, net, br, mm, out);
+    rc = collect(x, s, out);
     if (rc < 0) {
         snprintf(err, errlen, "collecting statistics: %s", sim_strerror(rc));
         goto fail;
@@ -974,17 +826,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         if (rc == 0)
             rc = plan_new(&plan, o->db, &sc);
         if (rc == 0) {
-            rc = record_metrics(&plan, h, out);
-            if (rc == 0)
-                rc = record_io_metrics(&plan, b, &sc);
-            if (rc == 0)
-                rc = record_net_metrics(&plan, net, br, &sc);
-            if (rc == 0)
-                rc = record_br_metrics(&plan, br, net, &sc);
-            if (rc == 0)
-                rc = record_mm_metrics(&plan, mm, &sc);
-            if (rc == 0)
-                rc = record_groups(&plan);
+            rc = record_metrics(&plan, x);
             plan_free(&plan);
         }
         if (rc == 0 && tl)
