@@ -32,7 +32,7 @@
  * tasks still queued or running (squeue): a task without a status file is
  * "not reported", whether it was killed or has not finished.
  *
- * Never prints; sim/cmd_sweep.c formats. Functions return 0 or a negative
+ * Never prints; sim/cli/cmd_sweep.c formats. Functions return 0 or a negative
  * enum sim_err with a reason in err.
  */
 #ifndef XENSIM_ANALYSIS_CLUSTER_H

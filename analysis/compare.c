@@ -4,7 +4,7 @@
  * scheduler, paired t-tests against the first scheduler under common
  * random numbers).
  *
- * The runs go through the run driver (sim/run.h) into the database; the
+ * The runs go through the run driver (sim/host/run.h) into the database; the
  * numbers are then read back from the database with plain SQL on a
  * read-only connection, so that runs recorded by an earlier call (and
  * skipped now) count exactly like new ones. Each run's rows are filtered
@@ -29,11 +29,12 @@
 #include <gsl/gsl_statistics_double.h>
 #include <sqlite3.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "analysis/store.h"
 #include "analysis/workers.h"
 #include "sim/err.h"
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 
 const char *const cmp_default_metrics[] = {
     "cpu_share",
@@ -240,9 +241,9 @@ static int par_worker(void *ctx, int k)
             break;
         }
         struct run_opts ro = { .seed = o->seed, .replication = (uint32_t)(i % o->replications),
-                               .db = wdb, .interrupted = o->interrupted };
+                               .interrupted = o->interrupted };
         struct run_result res;
-        int rc = run_replication(pa->scns[i / o->replications], &ro, &res, werr, sizeof werr);
+        int rc = run_replication(pa->scns[i / o->replications], &ro, wdb, &res, werr, sizeof werr);
         run_result_free(&res);
         if (rc < 0)
             code = rc == -SIM_ESTATE ? 3 : 1;
@@ -326,10 +327,10 @@ static int run_all(struct scn *const *scns, int nscheds, const struct cmp_opts *
         for (int k = 0; k < o->replications && !rc; k++) {
             if (o->progress)
                 o->progress(o->progress_ctx, s, k, out->runs_done + out->runs_skipped, total);
-            struct run_opts ro = { .seed = o->seed, .replication = (uint32_t)k, .db = db,
+            struct run_opts ro = { .seed = o->seed, .replication = (uint32_t)k,
                                    .interrupted = o->interrupted };
             struct run_result res;
-            rc = run_replication(scns[s], &ro, &res, err, errlen);
+            rc = run_replication(scns[s], &ro, db, &res, err, errlen);
             if (rc == 0) {
                 snprintf(names[s * o->replications + k], 256, "%s", res.name);
                 if (res.skipped)

@@ -9,7 +9,7 @@
  * metric, for every scheduler and replication.
  *
  * Statistics, per (module, metric, scheduler): the mean over the
- * replications with a Student-t confidence interval (analysis/stats.h
+ * replications with a Student-t confidence interval (sim/stats.h
  * st_mean_ci; half-width t_{(1+level)/2, R-1} s / sqrt(R)). Against the
  * first scheduler, a paired t-test (e.g. Montgomery & Runger, "Applied
  * Statistics and Probability for Engineers", section 10-4; Law, "Simulation

@@ -38,7 +38,7 @@
 
 #include <sqlite3.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "analysis/store.h"
 #include "config.h"
 #include "sim/err.h"
@@ -437,7 +437,7 @@ static int dvec_push(struct dvec *d, double x)
 
 /* --- figure 1: latency CDFs -------------------------------------------- */
 
-/* Width of the log-linear histogram bin starting at lower (analysis/stats.h:
+/* Width of the log-linear histogram bin starting at lower (sim/stats.h:
  * 1 ns below ST_HIST_EXACT_BELOW, then ST_HIST_SUB bins per power of two). */
 static double bin_width(double lower)
 {

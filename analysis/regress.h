@@ -3,7 +3,7 @@
  * (`xensim regress`, DESIGN.md section 5).
  *
  * Runs are matched by runName. Runs that differ only in their replication
- * (the same name up to the "-r<k>" suffix that sim/run.c appends) form a
+ * (the same name up to the "-r<k>" suffix that sim/host/run.c appends) form a
  * group, and groups are compared: for every scalar and every statistic's
  * mean (named "STAT:mean", e.g. "sched_latency:mean") of every module, the
  * mean over the group's replications on each side.

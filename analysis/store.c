@@ -1163,7 +1163,7 @@ int store_statistic_flags(struct store *s, const char *module, const char *name,
 
 /* The vector row with its summary, then the points. */
 static int write_vector(struct store *s, const char *module, const char *name,
-                        const struct store_vpoint *pts, size_t n)
+                        const struct sim_vpoint *pts, size_t n)
 {
     double min = NAN, max = NAN, sum = 0, sqr = 0;
     int64_t count = 0;
@@ -1210,7 +1210,7 @@ static int write_vector(struct store *s, const char *module, const char *name,
 }
 
 int store_vector(struct store *s, const char *module, const char *name,
-                 const struct store_vpoint *pts, size_t n, int64_t *vector_id)
+                 const struct sim_vpoint *pts, size_t n, int64_t *vector_id)
 {
     int ret = in_live_run(s);
     if (ret)

@@ -27,7 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
+#include "sim/types.h"
 
 /* PRAGMA user_version of the files this code writes. Files with a newer
  * version are refused; files with version 0 and tables are not ours. */
@@ -149,20 +150,13 @@ int store_statistic(struct store *s, const char *module, const char *name,
 int store_statistic_flags(struct store *s, const char *module, const char *name,
                           struct st_rec *rec, unsigned flags);
 
-/* One point of a vector (a vectorData row). */
-struct store_vpoint {
-    int64_t event;                  /* eventNumber: engine events dispatched so far */
-    int64_t t_ns;                   /* simtimeRaw, ns */
-    double value;                   /* NaN is stored as NULL */
-};
-
-/* A vector of the open run, atomically: the vector row (count, min, max,
+/* A vector of the open run (its points: sim/types.h), atomically: the vector row (count, min, max,
  * sum, sum of squares over the non-NaN values; start/end event and time
  * of the first and last point, NULL if n is 0) and its n vectorData rows,
  * in the order given. Names need not be unique (OMNeT++ allows repeats).
  * *vector_id (may be NULL) gets vector.vectorId. */
 int store_vector(struct store *s, const char *module, const char *name,
-                 const struct store_vpoint *pts, size_t n, int64_t *vector_id);
+                 const struct sim_vpoint *pts, size_t n, int64_t *vector_id);
 /* An attribute of the vector most recently written by store_vector in this
  * run; -SIM_ESTATE if there is none. */
 int store_vector_attr(struct store *s, const char *name, const char *value);

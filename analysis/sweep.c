@@ -47,7 +47,8 @@
 #include "analysis/store.h"
 #include "analysis/workers.h"
 #include "sim/err.h"
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 
 #define SWEEP_MAX_RUNS 1000000      /* runs in one plan */
 #define PROGRESS_PERIOD_S 0.2       /* s between progress calls */
@@ -609,7 +610,6 @@ static int run_one(struct exec *x, size_t i, struct store *db, struct worker_ctx
     struct run_opts ro = {
         .seed = p->have_seed ? p->seed : s->seed,
         .replication = p->runs[i].rep,
-        .db = db,
         .progress = on_run_progress,
         .progress_ctx = wc,
         .interrupted = x->o->interrupted,
@@ -617,7 +617,7 @@ static int run_one(struct exec *x, size_t i, struct store *db, struct worker_ctx
         .npoint = p->naxes,
     };
     struct run_result res;
-    int rc = run_replication(s, &ro, &res, err, errlen);
+    int rc = run_replication(s, &ro, db, &res, err, errlen);
     if (rc == 0) {
         *skipped = res.skipped;
         run_result_free(&res);

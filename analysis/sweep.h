@@ -8,7 +8,7 @@
  * a parameter study with the repetition innermost. Each point is loaded
  * with scn_load_buffer(..., sweep_index), so every value meets the full
  * validation, and each run gets its deterministic name from the run driver
- * (run_name_at in sim/run.h): base scenario hash, point, seed, replication.
+ * (run_name_at in sim/host/run.h): base scenario hash, point, seed, replication.
  * An axis whose path is also given with --set is not swept (the --set wins,
  * as in the loader) and is left out of the points and run names.
  *
@@ -29,7 +29,7 @@
  * reached through shards, not from here), they claim runs in plan order (no
  * cost-aware scheduling), and the ETA assumes runs of equal cost.
  *
- * Never prints; the command line (sim/cmd_sweep.c) formats the status,
+ * Never prints; the command line (sim/cli/cmd_sweep.c) formats the status,
  * progress and failures.
  */
 #ifndef XENSIM_ANALYSIS_SWEEP_H
@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/run.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 
 #define SWEEP_MAX_JOBS 1024

@@ -19,7 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 
 const char *bench_prog = "bench";
@@ -108,10 +109,10 @@ static int simulate(const struct bench_sim *sim)
     double wall[BENCH_MAX_ROUNDS];
     uint64_t events = 0;
     for (int k = 0; k < rounds; k++) {
-        struct run_opts o = { .seed = s->seed, .replication = 0, .db = NULL };
+        struct run_opts o = { .seed = s->seed, .replication = 0 };
         struct run_result r;
         char err[512] = "";
-        int rc = run_replication(s, &o, &r, err, sizeof err);
+        int rc = run_replication(s, &o, NULL, &r, err, sizeof err);
         if (rc < 0) {
             fprintf(stderr, "%s: %s: %s\n", bench_prog, sched, err);
             scn_free(s);

@@ -52,7 +52,8 @@
 #include <gsl/gsl_errno.h>
 
 #include "bench/bench_util.h"
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 
 #define MAX_ROUNDS 21
@@ -173,9 +174,9 @@ static int one_round(double dur_s, const char *record, const char *dir, struct f
         scn_free(s);
         return -1;
     }
-    struct run_opts ro = { .seed = s->seed, .db = db };
+    struct run_opts ro = { .seed = s->seed };
     struct run_result r;
-    int rc = run_replication(s, &ro, &r, err, sizeof err);
+    int rc = run_replication(s, &ro, db, &r, err, sizeof err);
     store_close(db);
     if (rc < 0) {
         fprintf(stderr, "big: run failed: %s\n", err);

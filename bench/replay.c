@@ -38,7 +38,8 @@
 #include <unistd.h>
 
 #include "bench/bench_util.h"
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 #include "traces/trace.h"
 
@@ -131,7 +132,7 @@ static long measure(const char *trace, uint64_t n, int d, sim_time_t span, int r
             struct run_opts o = { .seed = 1 };
             struct run_result res;
             char err[512] = "";
-            if (run_replication(s, &o, &res, err, sizeof err) < 0) {
+            if (run_replication(s, &o, NULL, &res, err, sizeof err) < 0) {
                 fprintf(stderr, "replay: %s\n", err);
                 _exit(1);
             }

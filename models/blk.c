@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/metric.h"
+#include "sim/metric.h"
 #include "models/backend.h"
 #include "models/evtchn.h"
 #include "models/hv.h"

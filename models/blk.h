@@ -66,7 +66,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "models/disk.h"
 #include "models/ioring.h"
 #include "sim/ev.h"
@@ -109,7 +109,7 @@ struct st_rec *blk_dom_io_latency(struct blk *b, int dom);
 /* The disk of device dev (models/disk statistics), -SIM_ENOENT if it is
  * not a disk in use. */
 int blk_dev_stats(struct blk *b, int dev, struct disk_stats *out);
-/* Report the window's metrics through k (analysis/metric.h): per domain
+/* Report the window's metrics through k (sim/metric.h): per domain
  * with an io workload io_ops, io_bytes, io_ops_per_s, ring_full_stalls and
  * the statistic io_latency; per disk in use (module: the device's name)
  * utilization, queue_depth_mean and queue_depth_max. Accepts b NULL. */

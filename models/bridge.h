@@ -73,7 +73,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "sim/ev.h"
 #include "sim/scenario.h"
 
@@ -120,7 +120,7 @@ struct st_rec *br_dom_ping_latency(struct br *b, int dom);
 /* Its echo clients' latency (ns; metric net_latency), NULL if it has none. */
 struct st_rec *br_dom_echo_latency(struct br *b, int dom);
 
-/* Report the window's metrics through k (analysis/metric.h): per vif
+/* Report the window's metrics through k (sim/metric.h): per vif
  * domain without a server on n (net_report counts those) net_packets and
  * ring_full_stalls; a pinger's pings_sent and statistic ping_latency; with
  * echo clients requests_completed, requests_per_s (over the scenario's

@@ -79,7 +79,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "sim/ev.h"
 #include "sim/scenario.h"
 #include "sim/types.h"

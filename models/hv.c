@@ -49,7 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/metric.h"
+#include "sim/metric.h"
 #include "models/evtchn.h"
 #include "schedulers/sched.h"
 #include "sim/clock.h"

@@ -48,7 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "sim/ev.h"
 #include "sim/scenario.h"
 #include "sim/types.h"
@@ -255,7 +255,7 @@ struct st_rec *hv_dom_sched_latency(struct hv *h, int dom);
  * NULL for a bad index. */
 struct st_rec *hv_dom_evtchn_latency(struct hv *h, int dom);
 
-/* Report the window's metrics through k (analysis/metric.h), statistics
+/* Report the window's metrics through k (sim/metric.h), statistics
  * synced first: per domain cpu_time_ns, refill_ns, cpu_share (CPU time over
  * window * pCPUs), cpu_util (CPU time over the window, in pCPUs; both NaN
  * for an empty window), dispatches, wakeups, blocks, preemptions,
@@ -294,7 +294,7 @@ void hv_set_op_observer(struct hv *h, hv_op_fn *fn, void *ctx);
 
 /*
  * Schedule observer: a read-only view of what the scheduling core does, for
- * recorders such as `xensim run --timeline` (sim/run.c). fn(ctx, o) is
+ * recorders such as `xensim run --timeline` (sim/host/run.c). fn(ctx, o) is
  * called synchronously:
  *  - HV_OBS_SWITCH after every context switch (exactly the switches counted
  *    in context_switches), o->dom/o->vcpu being the vCPU now running;

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/metric.h"
+#include "sim/metric.h"
 #include "models/hv.h"
 #include "sim/err.h"
 #include "models/wl.h"

@@ -188,7 +188,7 @@ struct mm_dom_stats {
 };
 int mm_dom_stats(const struct mm *m, int dom, struct mm_dom_stats *out);
 void mm_stats_reset(struct mm *m);           /* accepts NULL */
-/* Report the window's metrics through k (analysis/metric.h): per mmu
+/* Report the window's metrics through k (sim/metric.h): per mmu
  * domain mmu_updates, mmu_batches, mmu_rejected and mmu_validate_ns.
  * Accepts m NULL. */
 struct metric_sink;

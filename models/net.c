@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/metric.h"
+#include "sim/metric.h"
 #include "models/backend.h"
 #include "models/bridge.h"
 #include "models/evtchn.h"

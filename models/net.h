@@ -62,7 +62,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "sim/ev.h"
 #include "sim/scenario.h"
 #include "sim/types.h"
@@ -111,7 +111,7 @@ int net_dom_stats(struct net *n, int dom, struct net_dom_stats *out);
 /* NIC arrival to reply on the wire, ns; NULL if dom has no server. */
 struct st_rec *net_dom_latency(struct net *n, int dom);
 
-/* Report the window's metrics through k (analysis/metric.h): per server
+/* Report the window's metrics through k (sim/metric.h): per server
  * domain net_packets (its vif's packets on br included, if it has one; br
  * may be NULL), requests_completed, requests_per_s and the statistic
  * net_latency; then each NIC in use (nic_report). Accepts n NULL. */

@@ -8,7 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "analysis/metric.h"
+#include "sim/metric.h"
 #include "sim/err.h"
 #include "sim/tfifo.h"
 

@@ -75,7 +75,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "sim/ev.h"
 #include "sim/scenario.h"
 #include "sim/types.h"
@@ -162,7 +162,7 @@ uint64_t nic_in_flight(const struct nic *n);
 void nic_stats(const struct nic *n, struct nic_stats *out);
 /* Report the device scalars utilization, queue_depth_mean and
  * queue_depth_max of module (the device's name) through k
- * (analysis/metric.h): those of the transmit line, the queue the host
+ * (sim/metric.h): those of the transmit line, the queue the host
  * controls (the receive side is the far end's wire). */
 struct metric_sink;
 int nic_report(const struct nic *n, const char *module, const struct metric_sink *k);

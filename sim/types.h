@@ -21,4 +21,12 @@ typedef int64_t sim_time_t;             /* ns */
 #define SIM_SEC  ((sim_time_t)1000000000)
 #define SIM_TIME_MAX INT64_MAX
 
+/* One point of a time series (a results vector): when, and after how many
+ * engine events. */
+struct sim_vpoint {
+    int64_t event;                  /* eventNumber: engine events dispatched so far */
+    int64_t t_ns;                   /* simtimeRaw, ns */
+    double value;                   /* NaN is stored as NULL */
+};
+
 #endif

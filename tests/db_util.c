@@ -36,8 +36,8 @@ void xs_db_run(const char *path, const struct scn *s, uint64_t seed, uint32_t re
         db = store_open(path, err, sizeof err);
         ck_assert_msg(db != NULL, "store_open(%s): %s", path, err);
     }
-    struct run_opts o = { .seed = seed, .replication = rep, .db = db };
-    int rc = run_replication(s, &o, out, err, sizeof err);
+    struct run_opts o = { .seed = seed, .replication = rep };
+    int rc = run_replication(s, &o, db, out, err, sizeof err);
     ck_assert_msg(rc == 0, "run_replication(%s): %s (%s)", s->name, sim_strerror(rc), err);
     ck_assert(!out->skipped);
     store_close(db);
@@ -47,16 +47,15 @@ void xs_db_run_opts(const char *path, const struct scn *s, struct run_opts *o,
                     struct run_result *out)
 {
     char err[512] = "";
-    o->db = NULL;
+    struct store *db = NULL;
     if (path) {
-        o->db = store_open(path, err, sizeof err);
-        ck_assert_msg(o->db != NULL, "store_open(%s): %s", path, err);
+        db = store_open(path, err, sizeof err);
+        ck_assert_msg(db != NULL, "store_open(%s): %s", path, err);
     }
-    int rc = run_replication(s, o, out, err, sizeof err);
+    int rc = run_replication(s, o, db, out, err, sizeof err);
     ck_assert_msg(rc == 0, "run_replication(%s): %s (%s)", s->name, sim_strerror(rc), err);
     ck_assert(!out->skipped);
-    store_close(o->db);
-    o->db = NULL;
+    store_close(db);
 }
 
 sqlite3 *xs_db_open_ro(const char *path)

@@ -1,6 +1,6 @@
 /*
  * tests/db_util.h: helpers for end-to-end tests that drive the run driver
- * (sim/run.c) from a YAML scenario in memory into a SQLite results file in
+ * (sim/host/run.c) from a YAML scenario in memory into a SQLite results file in
  * a mkdtemp directory and read it back with plain SQL on a separate,
  * read-only connection, as another tool would (docs/results.md).
  *
@@ -17,7 +17,8 @@
 
 #include <sqlite3.h>
 
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 
 /* ---- scenarios and runs ---- */

@@ -10,7 +10,7 @@
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/ev.h"
-#include "sim/host.h"
+#include "sim/host/host.h"
 #include "sim/scenario.h"
 
 struct rig {

@@ -1,10 +1,12 @@
 #!/bin/sh
-# The layers' include rules (docs/architecture.md): the models execute the
-# operation streams of models/wl.h and never include a workload kind
-# (workloads/ uses models/, never the reverse), and the trace formats
-# (traces/) are read by the trace workload, never the reverse. Each rule is
-# checked on every #include line of the sources, so a new file cannot break
-# it unnoticed. Prints "N passed, N failed".
+# The layers' include rules (docs/architecture.md), checked on every
+# #include "..." line of the sources (tests/ and bench/ aside), so a new file
+# cannot break them unnoticed: no two folders include each other, directly
+# or through others (folder granularity: sim/host and sim are different
+# folders; config.h, the build's, is no folder); the models execute the
+# operation streams of models/wl.h and never include a workload kind; the
+# trace formats are read by the trace workload, never the reverse. Prints
+# "N passed, N failed".
 set -u
 srcdir=${abs_top_srcdir:-.}
 . "$srcdir/tests/shlib.sh"
@@ -22,13 +24,35 @@ no_include() {
     return 0
 }
 
+# folder_cycles ROOT: the pairs of folders that reach each other through
+# includes, one "A <-> B" per line; nothing when the folders are layers.
+folder_cycles() {
+    (cd "$1" && find . -path ./tests -prune -o -path ./bench -prune -o -path './_build*' -prune \
+        -o -type f \( -name '*.c' -o -name '*.h' \) -print | sed 's#^\./##' | sort |
+        while read -r f; do
+            sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\(.*\)".*/\1/p' "$f" |
+                while read -r h; do
+                    case $h in */*) echo "${f%/*} ${h%/*}" ;; esac
+                done
+        done) | awk '
+        $1 != $2 { e[$1, $2] = 1; n[$1] = 1; n[$2] = 1 }
+        END {
+            for (k in n) for (i in n) for (j in n)
+                if (e[i, k] && e[k, j]) e[i, j] = 1
+            for (i in n) for (j in n)
+                if (i < j && e[i, j] && e[j, i]) print i " <-> " j
+        }' | sort
+}
+
+check "no two folders include each other" eq "$(folder_cycles "$srcdir")" ""
 check "models/ includes nothing from workloads/" no_include "$srcdir" models workloads
 check "traces/ includes nothing from workloads/" no_include "$srcdir" traces workloads
 check "models/ includes nothing from traces/" no_include "$srcdir" models traces
-# The rule bites: a file that breaks it is found.
+
+# The rules bite: files that break them are found.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/models"
+mkdir -p "$tmp/models" "$tmp/workloads" "$tmp/sim/host"
 printf '#include <stdio.h>\n  #include "workloads/wl.h"\n' >"$tmp/models/x.c"
 if no_include "$tmp" models workloads >/dev/null; then
     fail=$((fail + 1))
@@ -36,5 +60,12 @@ if no_include "$tmp" models workloads >/dev/null; then
 else
     pass=$((pass + 1))
 fi
+printf '#include "sim/host/run.h"\n' >"$tmp/sim/ev.c"
+printf '#include "models/hv.h"\n' >"$tmp/sim/host/run.c"
+printf '#include "sim/ev.h"\n' >"$tmp/models/hv.c"
+check "a cycle through three folders is found" eq "$(folder_cycles "$tmp")" \
+"models <-> sim
+models <-> sim/host
+sim <-> sim/host"
 
 finish

@@ -14,14 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "models/backend.h"
 #include "models/blk.h"
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/err.h"
 #include "sim/ev.h"
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
 #include "tests/hv_rig.h"
@@ -299,7 +300,7 @@ START_TEST(run_driver_io)
     struct run_opts o = { .seed = 7, .replication = 0 };
     struct run_result res;
     char err[512] = "";
-    ck_assert_msg(run_replication(s, &o, &res, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(run_replication(s, &o, NULL, &res, err, sizeof err) == 0, "%s", err);
     run_result_free(&res);
     scn_free(s);
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "models/backend.h"
 #include "models/bridge.h"
 #include "models/hv.h"

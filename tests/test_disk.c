@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "models/disk.h"
 #include "sim/dist.h"
 #include "sim/err.h"

@@ -1,6 +1,6 @@
 /*
- * tests/test_host.c: what sim/host.c's host_report (and through it each
- * model's report function, analysis/metric.h) hands a sink.
+ * tests/test_host.c: what sim/host/host.c's host_report (and through it each
+ * model's report function, sim/metric.h) hands a sink.
  *
  * One small host with every kind of model in it: a server on nic0 (net)
  * that also has a vif on eth1, an io guest on disk0 (blk), two pingers on
@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "analysis/metric.h"
+#include "sim/metric.h"
 #include "models/blk.h"
 #include "models/bridge.h"
 #include "models/disk.h"

@@ -1,7 +1,7 @@
 /*
  * tests/test_io_e2e.c: the I/O path end to end (split drivers behind a
  * driver domain, under each scheduler), driven from YAML scenarios in
- * memory through the real run driver (sim/run.c) into SQLite files in a
+ * memory through the real run driver (sim/host/run.c) into SQLite files in a
  * mkdtemp directory, and read back with plain SQL (tests/db_util.h): the
  * `scalar` table (io_ops_per_s, io_latency:p50, net_latency:p99, busy_ns,
  * ...) and the `statistic` table (statMean, statCount, statMax of
@@ -39,7 +39,8 @@
 
 #include <sqlite3.h>
 
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
 #include "tests/db_util.h"

@@ -1,7 +1,7 @@
 /*
  * tests/test_limits.c: every upper bound docs/scenario.md documents that
  * fits on a small machine is accepted by the loader and simulated, briefly,
- * by the run driver (sim/run.c, no database): 1024 pCPUs, a count of
+ * by the run driver (sim/host/run.c, no database): 1024 pCPUs, a count of
  * 100000 domains, 64 vCPUs, rings of 4096 slots with 1024 requests in
  * flight, batches of 4096 page-table updates, an mmu guest of 4 TiB, a
  * driver domain using all 1024 of its event-channel ports, the largest
@@ -18,7 +18,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
 #include "tests/db_util.h"

@@ -28,7 +28,7 @@
 #include "analysis/merge.h"
 #include "analysis/store.h"
 #include "sim/err.h"
-#include "sim/run.h"
+#include "sim/host/run.h"
 #include "tests/check_util.h"
 #include "tests/db_util.h"
 #include "tests/tmpdb.h"

@@ -28,7 +28,7 @@
 #include "analysis/plot.h"
 #include "analysis/store.h"
 #include "sim/err.h"
-#include "sim/run.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
 #include "tests/db_util.h"
@@ -74,19 +74,18 @@ static void run_yaml_into(const char *path, const char *yaml, const char *const 
 {
     struct scn *s = xs_db_load("plot-test.yaml", yaml, sets, nsets);
     char err[512] = "";
-    o->db = store_open(path, err, sizeof err);
-    ck_assert_msg(o->db != NULL, "store_open: %s", err);
+    struct store *db = store_open(path, err, sizeof err);
+    ck_assert_msg(db != NULL, "store_open: %s", err);
     o->seed = s->seed;
     o->replication = rep;
     struct run_result r;
-    int rc = run_replication(s, o, &r, err, sizeof err);
+    int rc = run_replication(s, o, db, &r, err, sizeof err);
     ck_assert_msg(rc == 0, "run_replication: %s (%s)", sim_strerror(rc), err);
     ck_assert(!r.skipped);
     if (name)
         snprintf(name, namelen, "%s", r.name);
     run_result_free(&r);
-    store_close(o->db);
-    o->db = NULL;
+    store_close(db);
     scn_free(s);
 }
 

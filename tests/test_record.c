@@ -25,7 +25,8 @@
 #include <string.h>
 
 #include "sim/err.h"
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
 #include "tests/db_util.h"
@@ -109,7 +110,7 @@ START_TEST(record_then_replay_is_identical)
     struct run_opts o = { .seed = s->seed, .record_trace = path };
     struct run_result a, b;
     char err[512] = "";
-    int rc = run_replication(s, &o, &a, err, sizeof err);
+    int rc = run_replication(s, &o, NULL, &a, err, sizeof err);
     ck_assert_msg(rc == 0, "record: %s", err);
 
     /* The trace holds the recorded domains' operations, time-ordered. */
@@ -139,7 +140,7 @@ START_TEST(record_then_replay_is_identical)
 
     struct scn *t = host(sched, path);
     struct run_opts p = { .seed = s->seed };
-    rc = run_replication(t, &p, &b, err, sizeof err);
+    rc = run_replication(t, &p, NULL, &b, err, sizeof err);
     ck_assert_msg(rc == 0, "replay: %s", err);
     same_results(&a, &b);
     run_result_free(&a);
@@ -291,7 +292,7 @@ START_TEST(unreplayable_traces_refused)
     struct run_opts o = { .seed = 1 };
     struct run_result r;
     char err[512] = "";
-    ck_assert_int_eq(run_replication(s, &o, &r, err, sizeof err), -SIM_EBADINPUT);
+    ck_assert_int_eq(run_replication(s, &o, NULL, &r, err, sizeof err), -SIM_EBADINPUT);
     ck_assert_msg(strstr(err, "block_io") && strstr(err, "'g'"), "%s", err);
     scn_free(s);
 
@@ -314,7 +315,7 @@ START_TEST(unreplayable_traces_refused)
              "  g: { workload: { type: trace, file: \"%s\" } }\n", bin);
     s = xs_db_load("t.yaml", y, NULL, 0);
     err[0] = '\0';
-    ck_assert_int_eq(run_replication(s, &o, &r, err, sizeof err), -SIM_EBADINPUT);
+    ck_assert_int_eq(run_replication(s, &o, NULL, &r, err, sizeof err), -SIM_EBADINPUT);
     ck_assert_msg(strstr(err, "byte") != NULL, "%s", err);
     scn_free(s);
 }

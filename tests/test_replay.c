@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "models/backend.h"
 #include "models/blk.h"
 #include "models/evtchn.h"
@@ -61,7 +61,7 @@ static const char *write_trace(const char *name, uint32_t vcpus, const struct tr
     return path;
 }
 
-/* A host with the split drivers and the memory model, as sim/run.c builds
+/* A host with the split drivers and the memory model, as sim/host/run.c builds
  * it. */
 struct xrig {
     struct rig r;

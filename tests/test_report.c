@@ -32,7 +32,7 @@
 #include "analysis/report.h"
 #include "analysis/store.h"
 #include "sim/err.h"
-#include "sim/run.h"
+#include "sim/host/run.h"
 #include "tests/check_util.h"
 #include "tests/db_util.h"
 #include "tests/tmpdb.h"

@@ -1,5 +1,5 @@
 /*
- * tests/test_run.c: the run driver (sim/run.c) end to end, as seen in the
+ * tests/test_run.c: the run driver (sim/host/run.c) end to end, as seen in the
  * results database.
  *
  * A small host (2 pCPUs; an idle dom0, a periodic probe with exponential
@@ -24,7 +24,8 @@
 
 #include "analysis/store.h"
 #include "sim/err.h"
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
 #include "tests/db_util.h"
@@ -99,9 +100,9 @@ static void run_into(const char *path, const struct scn *s, uint64_t seed, uint3
                      struct run_result *out)
 {
     struct store *db = path ? open_store(path) : NULL;
-    struct run_opts o = { .seed = seed, .replication = rep, .db = db };
+    struct run_opts o = { .seed = seed, .replication = rep };
     char err[512] = "";
-    int rc = run_replication(s, &o, out, err, sizeof err);
+    int rc = run_replication(s, &o, db, out, err, sizeof err);
     ck_assert_msg(rc == 0, "run_replication: %s (%s)", sim_strerror(rc), err);
     store_close(db);
 }
@@ -432,11 +433,11 @@ START_TEST(interrupted_leaves_nothing)
     store_close(open_store(path));  /* the database exists before the run */
     struct store *db = open_store(path);
     struct stopper stp = { .flag = _i == 0, .at = at[_i] };
-    struct run_opts o = { .seed = 7, .replication = 0, .db = db, .progress = stop_at,
+    struct run_opts o = { .seed = 7, .replication = 0, .progress = stop_at,
                           .progress_ctx = &stp, .interrupted = &stp.flag };
     struct run_result r;
     char err[512] = "";
-    int rc = run_replication(s, &o, &r, err, sizeof err);
+    int rc = run_replication(s, &o, db, &r, err, sizeof err);
     ck_assert_int_eq(rc, -SIM_ESTATE);
     ck_assert_msg(strstr(err, "interrupted"), "message: %s", err);
     if (_i > 0)
@@ -455,9 +456,8 @@ START_TEST(interrupted_leaves_nothing)
     snprintf(file, sizeof file, "n%d.db", _i);
     const char *fresh = tmpdb_path(file);
     db = open_store(fresh);
-    o.db = db;
     stp = (struct stopper){ .flag = _i == 0, .at = at[_i] };
-    ck_assert_int_eq(run_replication(s, &o, &r, err, sizeof err), -SIM_ESTATE);
+    ck_assert_int_eq(run_replication(s, &o, db, &r, err, sizeof err), -SIM_ESTATE);
     run_result_free(&r);
     store_close(db);
     ck_assert_int_ne(access(fresh, F_OK), 0);

@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "models/evtchn.h"
 #include "models/hv.h"
 #include "schedulers/sched.h"
@@ -41,7 +41,8 @@
 #include "sim/err.h"
 #include "sim/ev.h"
 #include "sim/rng.h"
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 #include "sim/units.h"
 #include "tests/check_util.h"
@@ -1387,8 +1388,8 @@ START_TEST(test_determinism)
     struct run_opts o = { .seed = s->seed, .replication = 0 };
     struct run_result ra, rb;
     char err[256];
-    ck_assert_int_eq(run_replication(s, &o, &ra, err, sizeof err), 0);
-    ck_assert_int_eq(run_replication(s, &o, &rb, err, sizeof err), 0);
+    ck_assert_int_eq(run_replication(s, &o, NULL, &ra, err, sizeof err), 0);
+    ck_assert_int_eq(run_replication(s, &o, NULL, &rb, err, sizeof err), 0);
     result_eq(&ra, &rb);
     /* The driver measures the same window as snap_run. */
     ck_assert_int_eq(ra.doms[4].cpu_time_ns, a.dom[4].d.cpu_time_ns);

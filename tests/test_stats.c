@@ -14,7 +14,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "sim/err.h"
 #include "tests/check_util.h"
 

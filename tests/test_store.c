@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "analysis/stats.h"
+#include "sim/stats.h"
 #include "analysis/store.h"
 #include "sim/err.h"
 #include "tests/check_util.h"

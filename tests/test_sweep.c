@@ -1,6 +1,6 @@
 /*
  * tests/test_sweep.c: the sweep runner (analysis/sweep.c) and the sweep
- * point in run names (sim/run.c), from YAML scenarios in memory into SQLite
+ * point in run names (sim/host/run.c), from YAML scenarios in memory into SQLite
  * files in a mkdtemp directory, read back with plain SQL (tests/db_util.h).
  *
  * What is checked:
@@ -37,7 +37,7 @@
 #include "analysis/store.h"
 #include "analysis/sweep.h"
 #include "sim/err.h"
-#include "sim/run.h"
+#include "sim/host/run.h"
 #include "sim/scenario.h"
 #include "tests/check_util.h"
 #include "tests/db_util.h"

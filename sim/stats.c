@@ -1,5 +1,5 @@
 /*
- * analysis/stats.c: summary, exact quantiles and a log-linear histogram for
+ * sim/stats.c: summary, exact quantiles and a log-linear histogram for
  * one statistic of non-negative int64 samples.
  *
  * Sources: GSL (gsl_sort_long, gsl_stats_long_quantile_from_sorted_data, the t
@@ -29,7 +29,7 @@
  * handler (n > 0 for the quantile; the t quantile through Qinv, see
  * st_mean_ci), because the default handler aborts the process.
  */
-#include "analysis/stats.h"
+#include "sim/stats.h"
 
 #include <assert.h>
 #include <limits.h>

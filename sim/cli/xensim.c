@@ -1,10 +1,10 @@
 /*
- * sim/xensim.c: the xensim command line (DESIGN.md section 5).
+ * sim/cli/xensim.c: the xensim command line (DESIGN.md section 5).
  *
- * main() and the table of commands (sim/cli.h; each in sim/cmd_<name>.c).
+ * main() and the table of commands (sim/cli/cli.h; each in sim/cli/cmd_<name>.c).
  * The table gives each command's synopsis, what it does and its options;
  * `xensim --help`, `xensim COMMAND --help`, the shell completion (through
- * `xensim _complete`, sim/cmd_complete.c) and the test that keeps the
+ * `xensim _complete`, sim/cli/cmd_complete.c) and the test that keeps the
  * manual page in step (tests/man-cli.sh) all read it, so none can drift
  * from another.
  */
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 
 #define O_SET { "--set", "PATH=VALUE", "override a scenario setting, validated like the file; " \
                 "repeatable, the last of a path wins (docs/scenario.md)" }

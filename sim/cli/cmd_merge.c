@@ -1,5 +1,5 @@
 /*
- * sim/cmd_merge.c: `xensim merge OUT.db SHARD.db... [--scenario-hash HASH]
+ * sim/cli/cmd_merge.c: `xensim merge OUT.db SHARD.db... [--scenario-hash HASH]
  * [-q]`: copy the runs of shard results databases into OUT (created if
  * missing), skipping runs already there (analysis/merge.h does the work).
  * With --scenario-hash, a shard holding a run of another scenario hash (the
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "analysis/merge.h"
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
 
 int cmd_merge(int argc, char **argv)

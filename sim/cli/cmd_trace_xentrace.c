@@ -1,5 +1,5 @@
 /*
- * sim/cmd_trace_xentrace.c: `xensim trace import xentrace FILE -o OUT
+ * sim/cli/cmd_trace_xentrace.c: `xensim trace import xentrace FILE -o OUT
  * [--cpu-hz HZ] [--layout auto|windows|fixed32|fixed64]
  * [--tsc-offset CPU=CYCLES]... [--tsc-skew report|auto|none] [--text] [-q]`:
  * turn a xentrace binary file (Xen's tracer, or `xensim run --xentrace`;
@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
 #include "traces/trace.h"
 #include "traces/xtimport.h"

@@ -1,5 +1,5 @@
 /*
- * sim/cmd_trace_strace.c: `xensim trace import strace FILE -o OUT
+ * sim/cli/cmd_trace_strace.c: `xensim trace import strace FILE -o OUT
  * [--domain NAME] [--text] [-q]`: turn `strace -f -ttt -T` output into a
  * native trace (traces/strace.h for the mapping, docs/traces.md "strace
  * import" for the rules and messages) and print a summary: records per op,
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
 #include "traces/strace.h"
 #include "traces/trace.h"

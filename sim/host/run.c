@@ -1,35 +1,26 @@
 /*
- * sim/run.c: the run driver (see sim/run.h).
+ * sim/host/run.c: the run driver (see sim/host/run.h).
  *
  * The simulation runs in chunks of simulated time (1/100 of the run) so
  * that progress can be reported and an interruption noticed between them,
  * without adding events to the engine: the results (machine `events`
  * included) do not depend on whether anyone watches.
  *
- * The metrics (names and meanings DESIGN.md section 7's) come from the
- * models through host_report (sim/host.h, each model's report function
- * defines its own: models/hv.h hv_report for cpu_share, cpu_util and
- * runq_len_mean, sim/host.h host_jain_fairness), handed to a recording
- * plan wrapped as their sink (analysis/metric.h): the plan applies the
- * scenario's `record:` rules to domain rows, pools the count groups and
- * writes every other module's rows as they are. Only the printed summary
- * (collect) reads the models' statistics here.
+ * Only the printed summary (collect) reads the models' statistics here;
+ * the recorder gets the host and takes every row through host_report.
  *
  * --timeline (run_opts.timeline): a schedule observer (models/hv.h) keeps,
  * per pCPU, the vCPU switched to at each context switch and the run-queue
- * length at each change, within the window only, in memory; both go into
- * the vector tables inside the run's transaction (docs/results.md,
- * "vector"). Without it no observer is set and nothing is buffered.
+ * length at each change, within the window only, in memory, for the
+ * recorder. Without it no observer is set and nothing is buffered.
  *
  * --xentrace (run_opts.xentrace): a recorder (traces/xentrace.h) observes
  * the schedule from the end of the warm-up (chained with the --timeline
  * observer when both are on) and its file is renamed into place after the
- * run has been recorded; a run already in the database is simulated again
- * for it without being recorded again.
+ * run has been recorded.
  */
-#include "sim/run.h"
+#include "sim/host/run.h"
 
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -37,18 +28,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "analysis/metric.h"
 #include "models/blk.h"
 #include "models/bridge.h"
 #include "models/mm.h"
 #include "models/net.h"
 #include "models/hv.h"
-#include "schedulers/sched.h"
 #include "sim/err.h"
 #include "sim/ev.h"
 #include "sim/hash.h"
-#include "sim/host.h"
+#include "sim/host/host.h"
 #include "sim/rng.h"
 #include "traces/record.h"
 #include "traces/xentrace.h"
@@ -90,15 +78,6 @@ void run_name_at(const struct scn *s, uint64_t seed, uint32_t replication,
              replication);
 }
 
-/* The sweep point of the run as runItervar rows. */
-static int record_point(struct store *db, const struct run_opts *o)
-{
-    for (size_t i = 0; o->point && i < o->npoint; i++)
-        if (store_run_itervar(db, o->point[i].name, o->point[i].value) < 0)
-            return -SIM_EDB;
-    return 0;
-}
-
 void run_result_free(struct run_result *r)
 {
     if (!r)
@@ -135,55 +114,6 @@ static bool simulate(struct ev_loop *loop, struct hv *h, sim_time_t t_start, sim
             o->progress(o->progress_ctx, total > 0 ? (double)t / (double)total : 1.0);
     }
     return true;
-}
-
-/* Everything the run writes besides metrics: attributes and configuration. */
-static int record_run_info(struct store *db, const struct scn *s, uint64_t seed,
-                           uint32_t rep)
-{
-    char buf[64];
-    int rc = 0;
-    rc |= store_run_attr(db, STORE_ATTR_SCENARIO, s->name);
-    rc |= store_run_attr(db, STORE_ATTR_SCENARIO_HASH, s->hash);
-    rc |= store_run_attr(db, STORE_ATTR_SCHEDULER, s->sched.name);
-    snprintf(buf, sizeof buf, "%" PRIu64, seed);
-    rc |= store_run_attr(db, STORE_ATTR_SEED, buf);
-    snprintf(buf, sizeof buf, "%" PRIu32, rep);
-    rc |= store_run_attr(db, STORE_ATTR_REPLICATION, buf);
-    rc |= store_run_attr(db, STORE_ATTR_VERSION, PACKAGE_VERSION);
-    rc |= store_run_attr(db, "rng", rng_scheme());
-    rc |= store_run_attr(db, "scenario_file", s->file);
-    snprintf(buf, sizeof buf, "%" PRId64, s->warmup);
-    rc |= store_run_attr(db, "warmup_ns", buf);
-    snprintf(buf, sizeof buf, "%" PRId64, s->duration);
-    rc |= store_run_attr(db, "duration_ns", buf);
-    /* Wall-clock provenance: the only attribute that differs between two
-     * otherwise identical runs. */
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) && strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        rc |= store_run_attr(db, "datetime", buf);
-    if (rc)
-        return -SIM_EDB;
-    /* The fully resolved parameters, one per line, as the run's config. */
-    char *canon = scn_canonical(s);
-    if (!canon)
-        return -SIM_ENOMEM;
-    int order = 0;
-    for (char *line = canon, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-        nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        char *sp = strchr(line, ' ');
-        if (sp)
-            *sp = '\0';
-        if (store_run_config(db, line, sp ? sp + 1 : "", order++) < 0) {
-            free(canon);
-            return -SIM_EDB;
-        }
-    }
-    free(canon);
-    return 0;
 }
 
 static double quantile(struct st_rec *r, double q)
@@ -283,234 +213,14 @@ static int collect(struct host *x, const struct scn *s, struct run_result *out)
     return 0;
 }
 
-/* --- what is recorded: per domain and per count group -------------- */
-
-/* Domain metrics go through a plan made from the scenario's `record:`
- * rules (sim/scenario.h) or, without them, the default: every metric per
- * domain, and nothing per group, up to RUN_GROUP_DEFAULT_DOMAINS domains;
- * above, per count group everything, and per domain the scalars only.
- * A domain outside any count group is a group of one: its group level is
- * its own module. A group module carries the scalar `members` (N), every
- * member scalar summed over the members, `jain_fairness` over the members'
- * cpu_time_ns, and every statistic pooled from the members' samples
- * (st_rec_merge). */
-#define GRP_MAX_SCALARS 32
-#define GRP_MAX_STATS 8
-
-struct grp_scalar {
-    const char *name;               /* a metric name (a string literal) */
-    double sum;                     /* over the members */
-};
-
-struct grp_stat {
-    const char *name;
-    struct st_rec *rec;             /* the members' samples pooled */
-};
-
-struct rec_group {
-    const char *name;               /* the group as written; borrowed */
-    int members;
-    unsigned what;                  /* SCN_REC_* at the group level */
-    struct grp_scalar sc[GRP_MAX_SCALARS];
-    int nsc;
-    struct grp_stat st[GRP_MAX_STATS];
-    int nst;
-    double cpu_sum, cpu_sq;         /* ns, ns^2: members' cpu_time_ns, for Jain's index */
-    int cpu_n;
-};
-
-struct rec_plan {
-    struct store *db;
-    const struct scn *s;
-    unsigned *what;                 /* [ndomains] SCN_REC_* of the domain's own module */
-    int *group;                     /* [ndomains] index into groups, -1: none */
-    struct rec_group *groups;
-    int ngroups;
-};
-
-/* What the rules give domain d at one level (SCN_REC_PER_DOMAIN or
- * SCN_REC_PER_GROUP); dflt if no rule covers it. */
-static unsigned rule_what(const struct scn_record_rule *rules, int n, const struct scn_domain *d,
-                          int level, unsigned dflt)
-{
-    for (int i = 0; i < n; i++) {
-        const struct scn_record_rule *r = &rules[i];
-        if ((r->per == level || r->per == SCN_REC_PER_BOTH)
-            && (!fnmatch(r->modules, d->name, 0) || !fnmatch(r->modules, d->group, 0)))
-            return r->what;
-    }
-    return dflt;
-}
-
-static void plan_free(struct rec_plan *p)
-{
-    for (int g = 0; g < p->ngroups; g++)
-        for (int k = 0; k < p->groups[g].nst; k++)
-            st_rec_free(p->groups[g].st[k].rec);
-    free(p->groups);
-    free(p->what);
-    free(p->group);
-}
-
-static int plan_new(struct rec_plan *p, struct store *db, const struct scn *s)
-{
-    static const struct scn_record_rule big_default[] = {
-        { (char *)"*", SCN_REC_ALL, SCN_REC_PER_GROUP, { NULL, 0, 0 } },
-        { (char *)"*", SCN_REC_SCALARS, SCN_REC_PER_DOMAIN, { NULL, 0, 0 } },
-    };
-    const struct scn_record_rule *rules = s->record;
-    int nrules = s->nrecord;
-    if (!s->record_given && s->ndomains > RUN_GROUP_DEFAULT_DOMAINS) {
-        rules = big_default;
-        nrules = 2;
-    }
-    size_t n = (size_t)(s->ndomains ? s->ndomains : 1);
-    *p = (struct rec_plan){ .db = db, .s = s, .what = calloc(n, sizeof *p->what),
-                            .group = calloc(n, sizeof *p->group),
-                            .groups = calloc(n, sizeof *p->groups) };
-    if (!p->what || !p->group || !p->groups) {
-        plan_free(p);
-        return -SIM_ENOMEM;
-    }
-    for (int d = 0; d < s->ndomains; d++) {
-        const struct scn_domain *dm = &s->domains[d];
-        unsigned own = rule_what(rules, nrules, dm, SCN_REC_PER_DOMAIN, SCN_REC_ALL);
-        unsigned grp = rule_what(rules, nrules, dm, SCN_REC_PER_GROUP, 0);
-        p->group[d] = -1;
-        if (dm->index < 0) {
-            p->what[d] = own | grp;
-            continue;
-        }
-        p->what[d] = own;
-        if (!grp)
-            continue;
-        int g = p->ngroups;
-        if (g > 0 && !strcmp(p->groups[g - 1].name, dm->group))
-            g--;                    /* members of a count group are adjacent */
-        else
-            p->groups[p->ngroups++] = (struct rec_group){ .name = dm->group, .what = grp };
-        p->groups[g].members++;
-        p->group[d] = g;
-    }
-    return 0;
-}
-
-/* A scalar of domain d: in its module and/or added to its group's. */
-static int rec_scalar(struct rec_plan *p, int d, const char *name, double v)
-{
-    int rc = 0;
-    if (p->what[d] & SCN_REC_SCALARS)
-        rc = store_scalar(p->db, p->s->domains[d].name, name, v);
-    if (p->group[d] < 0 || !(p->groups[p->group[d]].what & SCN_REC_SCALARS))
-        return rc;
-    struct rec_group *g = &p->groups[p->group[d]];
-    int k = 0;
-    while (k < g->nsc && strcmp(g->sc[k].name, name))
-        k++;
-    if (k == g->nsc) {
-        if (k == GRP_MAX_SCALARS)
-            return -SIM_ERANGE;
-        g->sc[g->nsc++] = (struct grp_scalar){ name, 0 };
-    }
-    g->sc[k].sum += v;
-    if (!strcmp(name, "cpu_time_ns") && p->s->domains[d].wl.type != SCN_WL_NONE) {
-        g->cpu_sum += v;
-        g->cpu_sq += v * v;
-        g->cpu_n++;
-    }
-    return rc;
-}
-
-/* A statistic of domain d: in its module (with or without its histogram)
- * and/or pooled into its group's. */
-static int rec_stat(struct rec_plan *p, int d, const char *name, struct st_rec *rec)
-{
-    unsigned w = p->what[d];
-    if ((w & SCN_REC_STATISTICS)
-        && store_statistic_flags(p->db, p->s->domains[d].name, name, rec,
-                                 w & SCN_REC_HISTOGRAMS ? 0 : STORE_STAT_NO_HISTOGRAM) < 0)
-        return -SIM_EDB;
-    if (!rec || p->group[d] < 0 || !(p->groups[p->group[d]].what & SCN_REC_STATISTICS))
-        return 0;
-    struct rec_group *g = &p->groups[p->group[d]];
-    int k = 0;
-    while (k < g->nst && strcmp(g->st[k].name, name))
-        k++;
-    if (k == g->nst) {
-        if (k == GRP_MAX_STATS)
-            return -SIM_ERANGE;
-        struct st_rec *r = st_rec_new(0);
-        if (!r)
-            return -SIM_ENOMEM;
-        g->st[g->nst++] = (struct grp_stat){ name, r };
-    }
-    return st_rec_merge(g->st[k].rec, rec);
-}
-
-/* The group modules, after every domain's metrics. */
-static int record_groups(struct rec_plan *p)
-{
-    for (int i = 0; i < p->ngroups; i++) {
-        struct rec_group *g = &p->groups[i];
-        const char *m = g->name;
-        int rc = 0;
-        if (g->what & SCN_REC_SCALARS) {
-            rc |= store_scalar(p->db, m, "members", g->members);
-            for (int k = 0; k < g->nsc; k++)
-                rc |= store_scalar(p->db, m, g->sc[k].name, g->sc[k].sum);
-            rc |= store_scalar(p->db, m, "jain_fairness",
-                               g->cpu_n && g->cpu_sq > 0
-                                   ? g->cpu_sum * g->cpu_sum / (g->cpu_n * g->cpu_sq) : NAN);
-        }
-        for (int k = 0; rc == 0 && k < g->nst; k++)
-            rc = store_statistic_flags(p->db, m, g->st[k].name, g->st[k].rec,
-                                       g->what & SCN_REC_HISTOGRAMS ? 0
-                                                                    : STORE_STAT_NO_HISTOGRAM);
-        if (rc)
-            return -SIM_EDB;
-    }
-    return 0;
-}
-
-/* The plan as the models' sink (analysis/metric.h): domain rows through
- * its rules, every other module's as they are. */
-static int plan_scalar(void *ctx, int dom, const char *module, const char *name, double v)
-{
-    struct rec_plan *p = ctx;
-    if (dom >= p->s->ndomains)
-        return -SIM_EINVAL;
-    if (dom >= 0)
-        return rec_scalar(p, dom, name, v);
-    return store_scalar(p->db, module, name, v) < 0 ? -SIM_EDB : 0;
-}
-
-static int plan_stat(void *ctx, int dom, const char *module, const char *name,
-                     struct st_rec *r)
-{
-    struct rec_plan *p = ctx;
-    if (dom >= p->s->ndomains)
-        return -SIM_EINVAL;
-    if (dom >= 0)
-        return rec_stat(p, dom, name, r);
-    return store_statistic(p->db, module, name, r) < 0 ? -SIM_EDB : 0;
-}
-
-/* Every metric of the host, then the group modules. */
-static int record_metrics(struct rec_plan *p, struct host *x)
-{
-    struct metric_sink k = { plan_scalar, plan_stat, p };
-    int rc = host_report(x, &k);
-    return rc < 0 ? rc : record_groups(p);
-}
-
 /* --- --timeline recording ------------------------------------------- */
 
 struct tl_series {
-    struct store_vpoint *pts;
+    struct sim_vpoint *pts;
     size_t n, cap;
 };
 
-struct tl {
+struct run_timeline {
     struct ev_loop *loop;
     const struct hv *h;
     sim_time_t w0, w1;              /* ns engine time: record (w0, w1] */
@@ -524,7 +234,7 @@ struct tl {
     int err;                        /* first allocation failure, or 0 */
 };
 
-static void tl_free(struct tl *t)
+static void tl_free(struct run_timeline *t)
 {
     if (!t)
         return;
@@ -540,10 +250,10 @@ static void tl_free(struct tl *t)
     free(t);
 }
 
-static struct tl *tl_new(struct ev_loop *loop, const struct hv *h, sim_time_t w0,
+static struct run_timeline *tl_new(struct ev_loop *loop, const struct hv *h, sim_time_t w0,
                          sim_time_t w1)
 {
-    struct tl *t = calloc(1, sizeof *t);
+    struct run_timeline *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->loop = loop;
@@ -565,12 +275,12 @@ static struct tl *tl_new(struct ev_loop *loop, const struct hv *h, sim_time_t w0
 }
 
 /* The timeline value of a vCPU: its global number, -1 for idle. */
-static double tl_value(const struct tl *t, int dom, int vcpu)
+static double tl_value(const struct run_timeline *t, int dom, int vcpu)
 {
     return dom < 0 ? -1.0 : (double)(t->first[dom] + vcpu);
 }
 
-static void tl_push(struct tl *t, struct tl_series *s, sim_time_t at, double v)
+static void tl_push(struct run_timeline *t, struct tl_series *s, sim_time_t at, double v)
 {
     if (t->err)
         return;
@@ -580,7 +290,7 @@ static void tl_push(struct tl *t, struct tl_series *s, sim_time_t at, double v)
     }
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 256;
-        struct store_vpoint *np = realloc(s->pts, cap * sizeof *np);
+        struct sim_vpoint *np = realloc(s->pts, cap * sizeof *np);
         if (!np) {
             t->err = -SIM_ENOMEM;
             return;
@@ -588,13 +298,13 @@ static void tl_push(struct tl *t, struct tl_series *s, sim_time_t at, double v)
         s->pts = np;
         s->cap = cap;
     }
-    s->pts[s->n++] = (struct store_vpoint){ (int64_t)ev_dispatched(t->loop), at, v };
+    s->pts[s->n++] = (struct sim_vpoint){ (int64_t)ev_dispatched(t->loop), at, v };
     t->total++;
 }
 
 /* A run-queue sample: kept only when the length changed; two changes at
  * one instant leave one point (the later value). */
-static void tl_runq(struct tl *t, int p, sim_time_t at)
+static void tl_runq(struct run_timeline *t, int p, sim_time_t at)
 {
     int q = 0;
     hv_pcpu_now(t->h, p, NULL, NULL, &q);
@@ -614,7 +324,7 @@ static void tl_runq(struct tl *t, int p, sim_time_t at)
 }
 
 /* The state of every pCPU at w0: the first point of each vector. */
-static void tl_start(struct tl *t)
+static void tl_start(struct run_timeline *t)
 {
     for (int p = 0; p < t->np; p++) {
         int dom = -1, vcpu = 0, q = 0;
@@ -627,7 +337,7 @@ static void tl_start(struct tl *t)
 
 static void tl_observe(void *ctx, const struct hv_obs *o)
 {
-    struct tl *t = ctx;
+    struct run_timeline *t = ctx;
     if (!t->started || o->t <= t->w0 || o->t > t->w1)
         return;
     if (o->kind == HV_OBS_SWITCH)
@@ -637,7 +347,7 @@ static void tl_observe(void *ctx, const struct hv_obs *o)
 
 /* Both schedule observers, when --timeline and --xentrace are on. */
 struct obs_pair {
-    struct tl *tl;
+    struct run_timeline *tl;
     struct xt_host *xt;
 };
 
@@ -648,9 +358,37 @@ static void obs_both(void *ctx, const struct hv_obs *o)
     xt_host_observe(op->xt, o);
 }
 
-/* "idle=-1,dom0=0,web/v0=1,web/v1=2": an OMNeT++ `enum` attribute's text,
- * recorded once per run (runAttr timeline_enum) for all its timelines. */
-static char *tl_enum(const struct tl *t, const struct scn *s)
+/* --- the timeline, for the recorder --------------------------------- */
+
+int run_tl_error(const struct run_timeline *t)
+{
+    return t->err;
+}
+
+int run_tl_npcpus(const struct run_timeline *t)
+{
+    return t->np;
+}
+
+void run_tl_window(const struct run_timeline *t, sim_time_t *w0, sim_time_t *w1)
+{
+    *w0 = t->w0;
+    *w1 = t->w1;
+}
+
+bool run_tl_truncated(const struct run_timeline *t)
+{
+    return t->truncated;
+}
+
+const struct sim_vpoint *run_tl_series(const struct run_timeline *t, int p, bool runq, size_t *n)
+{
+    const struct tl_series *ser = runq ? &t->rq[p] : &t->sw[p];
+    *n = ser->n;
+    return ser->pts;
+}
+
+char *run_tl_enum(const struct run_timeline *t, const struct scn *s)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -674,60 +412,11 @@ static char *tl_enum(const struct tl *t, const struct scn *s)
     return buf;
 }
 
-static int tl_write(struct store *db, const struct tl *t, const struct scn *s)
-{
-    if (t->err)
-        return t->err;
-    char *en = tl_enum(t, s);
-    if (!en)
-        return -SIM_ENOMEM;
-    char w0[32], w1[32];
-    snprintf(w0, sizeof w0, "%" PRId64, t->w0);
-    snprintf(w1, sizeof w1, "%" PRId64, t->w1);
-    /* The names once per run: with thousands of domains they are far
-     * larger than most pCPUs' timelines. */
-    int rc = store_run_attr(db, "timeline_enum", en);
-    for (int p = 0; p < t->np && rc == 0; p++) {
-        char m[32];
-        snprintf(m, sizeof m, "pcpu%d", p);
-        for (int k = 0; k < 2 && rc == 0; k++) {
-            const struct tl_series *ser = k ? &t->rq[p] : &t->sw[p];
-            rc = store_vector(db, m, k ? "runq" : "timeline", ser->pts, ser->n, NULL);
-            if (rc == 0)
-                rc = store_vector_attr(db, "window_start_ns", w0);
-            if (rc == 0)
-                rc = store_vector_attr(db, "window_end_ns", w1);
-            if (rc == 0)
-                rc = store_vector_attr(db, "interpolationmode", "sample-hold");
-            if (rc == 0 && k)
-                rc = store_vector_attr(db, "unit", "vCPUs");
-            if (rc == 0 && t->truncated)
-                rc = store_vector_attr(db, "truncated", "1");
-        }
-    }
-    free(en);
-    return rc;
-}
-
-int run_replication(const struct scn *s, const struct run_opts *o, struct run_result *out,
-                    char *err, size_t errlen)
+int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *record,
+                 void *record_ctx, struct run_result *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     run_name_at(s, o->seed, o->replication, o->point, o->npoint, out->name, sizeof out->name);
-    if (o->db) {
-        bool exists = false;
-        if (store_has_run(o->db, out->name, &exists) < 0) {
-            snprintf(err, errlen, "results database: %s", store_errmsg(o->db));
-            return -SIM_EDB;
-        }
-        if (exists) {
-            out->skipped = true;
-            if (!o->xentrace && !o->record_trace)
-                return 0;
-        } else {
-            store_run_attempt(o->db);
-        }
-    }
     /* The seed may come from the command line: the host reads it from the
      * scenario, so give it a shallow copy that says so. */
     struct scn sc = *s;
@@ -743,7 +432,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     struct hv *h = x->h;
     struct net *net = x->net;
     struct br *br = x->br;
-    struct tl *tl = NULL;           /* --timeline recorder */
+    struct run_timeline *tl = NULL;           /* --timeline recorder */
     struct xt_host *xt = NULL;      /* --xentrace recorder */
     struct trec *rec = NULL;        /* --record-trace recorder */
     struct obs_pair both;
@@ -751,7 +440,7 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
     sim_time_t total = s->warmup + s->duration;
     /* The timeline window in engine time, within the measured window. */
     sim_time_t tl_w0 = s->warmup + (o->timeline_start > 0 ? o->timeline_start : 0);
-    if (o->timeline && o->db) {
+    if (o->timeline && record) {
         sim_time_t w1 = o->timeline_end > s->duration ? total : s->warmup + o->timeline_end;
         if (tl_w0 > total)
             tl_w0 = total;
@@ -816,30 +505,8 @@ int run_replication(const struct scn *s, const struct run_opts *o, struct run_re
         snprintf(err, errlen, "collecting statistics: %s", sim_strerror(rc));
         goto fail;
     }
-    if (o->db && !out->skipped) {
-        rc = store_run_begin(o->db, out->name, NULL);
-        if (rc == 0)
-            rc = record_run_info(o->db, &sc, o->seed, o->replication);
-        if (rc == 0)
-            rc = record_point(o->db, o);
-        struct rec_plan plan;
-        if (rc == 0)
-            rc = plan_new(&plan, o->db, &sc);
-        if (rc == 0) {
-            rc = record_metrics(&plan, x);
-            plan_free(&plan);
-        }
-        if (rc == 0 && tl)
-            rc = tl_write(o->db, tl, &sc);
-        if (rc == 0)
-            rc = store_run_end(o->db);
-        if (rc < 0) {
-            snprintf(err, errlen, "results database: %s", store_errmsg(o->db));
-            store_run_abort(o->db);
-            rc = rc == -SIM_ENOMEM ? rc : -SIM_EDB;
-            goto fail;
-        }
-    }
+    if (record && (rc = record(record_ctx, x, &sc, out, tl, err, errlen)) < 0)
+        goto fail;
     out->store_s = wall_now() - t_store;
     if (xt) {
         rc = xt_host_finish(xt, ev_now(loop), &out->xentrace_records, err, errlen);

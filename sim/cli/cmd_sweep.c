@@ -1,5 +1,5 @@
 /*
- * sim/cmd_sweep.c: `xensim sweep` (issues 5 and 7; docs/experiments.md,
+ * sim/cli/cmd_sweep.c: `xensim sweep` (issues 5 and 7; docs/experiments.md,
  * docs/cluster.md): parse the options, plan the scenario's campaign and
  * either execute it (all of it, or the runs of --index into a shard) with
  * the sweep runner (analysis/sweep), drawing a progress line on a terminal,
@@ -18,7 +18,7 @@
 
 #include "analysis/cluster.h"
 #include "analysis/sweep.h"
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
 
 #define MAX_FAILURES_SHOWN 20

@@ -1,12 +1,12 @@
 /*
- * sim/cmd_run.c: `xensim run` (simulate every replication of a scenario
+ * sim/cli/cmd_run.c: `xensim run` (simulate every replication of a scenario
  * into the results database and print a table per run) and `xensim check`
  * (validate a scenario, read every trace it replays as `run` would, and
  * print its summary).
  *
  * `run --timeline[=START:END]` also records the schedule of that window of
  * the measured time (default the first 100 ms) into the vector tables
- * (sim/run.h, docs/results.md); the option is taken out of argv here
+ * (sim/host/run.h, docs/results.md); the option is taken out of argv here
  * before the shared scenario options are parsed.
  *
  * `run --xentrace FILE` (or --xentrace=FILE) writes the measured window of
@@ -24,9 +24,10 @@
 
 #include "analysis/plot.h"
 #include "analysis/store.h"
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
-#include "sim/run.h"
+#include "analysis/record.h"
+#include "sim/host/run.h"
 #include "workloads/wl.h"
 
 /* Sweep points whose traces `check` reads beyond the base's: at most this
@@ -337,7 +338,6 @@ int cmd_run(int argc, char **argv)
         struct run_opts o = {
             .seed = a.have_seed ? a.seed : s->seed,
             .replication = (uint32_t)r,
-            .db = db,
             .progress = tty ? draw_progress : NULL,
             .progress_ctx = &pg,
             .interrupted = &cli_interrupted,
@@ -348,7 +348,7 @@ int cmd_run(int argc, char **argv)
             .record_trace = r == 0 ? record : NULL,
         };
         struct run_result res;
-        rc = run_replication(s, &o, &res, err, sizeof err);
+        rc = run_replication(s, &o, db, &res, err, sizeof err);
         if (tty)
             fprintf(stderr, "\r%*s\r", 48, "");
         if (rc < 0) {

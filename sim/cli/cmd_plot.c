@@ -1,5 +1,5 @@
 /*
- * sim/cmd_plot.c: `xensim plot DB --out DIR [--format png|svg]
+ * sim/cli/cmd_plot.c: `xensim plot DB --out DIR [--format png|svg]
  * [--run ID|NAME]... [--window START:END] [--no-render] [-q]`: write the
  * standard figures of a results database as gnuplot scripts into DIR and
  * render them (analysis/plot.h, docs/plots.md).
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "analysis/plot.h"
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
 
 static void print_note(void *ctx, const char *msg)

@@ -1,14 +1,14 @@
 /*
- * sim/cmd_trace.c: `xensim trace SUBCOMMAND ...`: the trace tools
+ * sim/cli/cmd_trace.c: `xensim trace SUBCOMMAND ...`: the trace tools
  * (docs/traces.md). Each subcommand lives in its own file:
- *   trace info FILE                      sim/cmd_trace_info.c
- *   trace convert IN -o OUT [--text]     sim/cmd_trace_info.c
- *   trace import strace FILE -o OUT      sim/cmd_trace_strace.c
- *   trace import xentrace FILE -o OUT    sim/cmd_trace_xentrace.c
+ *   trace info FILE                      sim/cli/cmd_trace_info.c
+ *   trace convert IN -o OUT [--text]     sim/cli/cmd_trace_info.c
+ *   trace import strace FILE -o OUT      sim/cli/cmd_trace_strace.c
+ *   trace import xentrace FILE -o OUT    sim/cli/cmd_trace_xentrace.c
  */
 #include <string.h>
 
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 
 int cmd_trace(int argc, char **argv)
 {

@@ -1,16 +1,16 @@
 /*
- * sim/host.c: building a simulated host from a resolved scenario
- * (sim/host.h gives the phases and why they come in that order).
+ * sim/host/host.c: building a simulated host from a resolved scenario
+ * (sim/host/host.h gives the phases and why they come in that order).
  *
  * Source: none beyond the models it assembles.
  * Simplified: nothing; this file only wires.
  */
-#include "sim/host.h"
+#include "sim/host/host.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "analysis/metric.h"
+#include "sim/metric.h"
 #include "models/backend.h"
 #include "models/blk.h"
 #include "models/bridge.h"

@@ -1,14 +1,14 @@
 /*
- * analysis/metric.h: the one interface through which a model reports its
+ * sim/metric.h: the one interface through which a model reports its
  * scalars and statistics for the results database, so that the model does
  * not know the store and the store does not know the models.
  *
  * A model's report function (blk_report, net_report, br_report, mm_report,
- * hv_report; sim/host.h host_report calls them in order) calls the sink
+ * hv_report; sim/host/host.h host_report calls them in order) calls the sink
  * once per row, in the order the rows are to be written. A row belongs to
  * either
  *  - domain dom (dom >= 0): module is the domain's name; the sink may
- *    route the row by dom rather than by name (sim/run.c applies the
+ *    route the row by dom rather than by name (sim/host/run.c applies the
  *    scenario's `record:` rules and adds it to the domain's count group);
  *  - a module of no domain (dom = METRIC_NO_DOM): a device, "pcpuN" or
  *    "machine", written as it is.

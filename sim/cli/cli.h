@@ -1,8 +1,8 @@
 /*
- * sim/cli.h: what the commands of the xensim command line share
+ * sim/cli/cli.h: what the commands of the xensim command line share
  * (DESIGN.md section 5). Each command is a function of (argc, argv) after
- * the command word, in its own file sim/cmd_<name>.c, listed in the table
- * of sim/xensim.c. Commands are the only code that prints diagnostics and
+ * the command word, in its own file sim/cli/cmd_<name>.c, listed in the table
+ * of sim/cli/xensim.c. Commands are the only code that prints diagnostics and
  * chooses exit statuses: 0 success, 1 a regression found (regress), 2 bad
  * input or usage, 130 interrupted.
  */
@@ -22,7 +22,7 @@
 #define EXIT_INTERRUPTED 130
 #define DEFAULT_DB "xensim-results.db"
 
-/* The commands (sim/cmd_*.c). */
+/* The commands (sim/cli/cmd_*.c). */
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
@@ -32,7 +32,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
-/* The subcommands of `trace` (sim/cmd_trace*.c). */
+/* The subcommands of `trace` (sim/cli/cmd_trace*.c). */
 int cmd_trace_info(int argc, char **argv);
 int cmd_trace_convert(int argc, char **argv);
 int cmd_trace_import_strace(int argc, char **argv);
@@ -41,7 +41,7 @@ int cmd_trace_import_xentrace(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 
 /* One option of a command, for its --help, the manual page and the shell
- * completion (sim/xensim.c holds the table). */
+ * completion (sim/cli/xensim.c holds the table). */
 struct cli_opt {
     const char *name;               /* "--db", or "-j, --jobs" (the first is the one shown) */
     const char *arg;                /* its value, e.g. "FILE"; NULL: none */
@@ -56,7 +56,7 @@ struct cli_command {
     const struct cli_opt *opts;     /* ends with a NULL name */
 };
 
-/* Every command, ending with a NULL name (sim/xensim.c). */
+/* Every command, ending with a NULL name (sim/cli/xensim.c). */
 extern const struct cli_command cli_commands[];
 
 /* Print "xensim: MESSAGE" (fmt with one %s) and the pointer to --help;

@@ -1,5 +1,5 @@
 /*
- * analysis/stats.h: one statistic of non-negative int64 samples (latencies
+ * sim/stats.h: one statistic of non-negative int64 samples (latencies
  * in ns), summarised for the results database.
  *
  * A recorder keeps, for every sample: count, sum, sum of squares, min, max
@@ -17,7 +17,7 @@
  *    first use (1 KB each; 2 KB for the exact group), so latencies that span
  *    ns..s touch ~25 groups and any int64 input at most ST_HIST_GROUPS.
  *    The histogram counts every sample recorded whenever it is read; it is
- *    brought up to date in batches (analysis/stats.c says why).
+ *    brought up to date in batches (sim/stats.c says why).
  *
  * Once count exceeds exact_cap the raw samples are dropped and quantiles come
  * from the histogram: the estimate applies the same interpolation rule

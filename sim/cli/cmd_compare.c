@@ -1,5 +1,5 @@
 /*
- * sim/cmd_compare.c: `xensim compare SCENARIO [--schedulers rr,bvt,atropos]
+ * sim/cli/cmd_compare.c: `xensim compare SCENARIO [--schedulers rr,bvt,atropos]
  * [--replications N] [--db FILE] [--plots DIR] [-j N] [--metric NAME]...
  * [--set PATH=VALUE]... [-q]`: run the scenario under each scheduler with
  * R replications (runs already in the database are skipped) and print,
@@ -21,7 +21,7 @@
 
 #include "analysis/compare.h"
 #include "analysis/plot.h"
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
 #include "sim/scenario.h"
 

@@ -1,8 +1,8 @@
 /*
- * sim/cmd_complete.c: `xensim _complete WHAT`, the hidden command the bash
+ * sim/cli/cmd_complete.c: `xensim _complete WHAT`, the hidden command the bash
  * completion (completion/xensim.bash) asks, so the completion never goes
  * stale: it lists, one a line,
- *   commands             the commands (sim/xensim.c's table)
+ *   commands             the commands (sim/cli/xensim.c's table)
  *   options COMMAND      that command's options, from the same table
  *   schedulers           the scheduler names the scenario language takes
  *   keys [SCENARIO]      every path --set takes (the scenario loader's key
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 
 struct key_list {
     char **v;

@@ -1,5 +1,5 @@
 /*
- * sim/cmd_trace_info.c: `xensim trace info FILE` (print a trace's header,
+ * sim/cli/cmd_trace_info.c: `xensim trace info FILE` (print a trace's header,
  * its records per domain and op, and its time span, reading and so
  * validating the whole file) and `xensim trace convert IN -o OUT [--text |
  * --binary]` (re-encode a trace exactly; binary -> text -> binary gives a
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
 #include "traces/trace.h"
 

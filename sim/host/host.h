@@ -1,5 +1,5 @@
 /*
- * sim/host.h: a simulated host built from a resolved scenario, in phases,
+ * sim/host/host.h: a simulated host built from a resolved scenario, in phases,
  * and torn down in one place.
  *
  * The phases (host_new), each using only what the earlier ones built:
@@ -20,7 +20,7 @@
  * engine sequence numbers in it.
  *
  * Results: host_report hands every model's metrics, model by model, to
- * one sink (analysis/metric.h); the run driver records them through it.
+ * one sink (sim/metric.h); the run driver records them through it.
  * Ownership: the host borrows the scenario (it must outlive the host) and
  * owns everything it built. host_free frees the core first (its workloads
  * point into the devices), then the devices, then the engine.
@@ -75,7 +75,7 @@ void host_stats_reset(struct host *x);
  * none or none ran. The machine's jain_fairness. */
 double host_jain_fairness(struct host *x);
 
-/* Report every metric of the window through k (analysis/metric.h), model
+/* Report every metric of the window through k (sim/metric.h), model
  * by model in the order the results list them: the core's domains and
  * pCPUs (hv_report), the module "machine" (events, jain_fairness), then
  * blk_report, net_report, br_report and mm_report. 0 or the first error. */

@@ -1,5 +1,5 @@
 /*
- * sim/cmd_report.c: `xensim report DB [--run ID|NAME]... [--scenario NAME]
+ * sim/cli/cmd_report.c: `xensim report DB [--run ID|NAME]... [--scenario NAME]
  * [--scheduler NAME] [--metric NAME]... [--format text|csv|json]`: the
  * runs and metrics of a results database on stdout (analysis/report.h
  * does the work; this file parses options and turns errors into messages
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "analysis/report.h"
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
 
 /* "--opt VALUE" or "--opt=VALUE": the value, or NULL if arg is not opt. A

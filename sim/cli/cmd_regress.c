@@ -1,5 +1,5 @@
 /*
- * sim/cmd_regress.c: `xensim regress --baseline DB --current DB
+ * sim/cli/cmd_regress.c: `xensim regress --baseline DB --current DB
  * [--tolerance PCT] [--alpha A] [--metric NAME]...`: compare a results
  * database against a baseline (analysis/regress.h has the rule: beyond the
  * tolerance in the metric's bad direction and, with replications,
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "analysis/regress.h"
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 #include "sim/err.h"
 
 static bool parse_double(const char *s, double *out)

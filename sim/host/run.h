@@ -1,22 +1,17 @@
 /*
- * sim/run.h: the run driver. One replication of a scenario, start to end:
- * build the host (models/hv) with the scenario's policy, simulate the
- * warm-up, reset the statistics, simulate `duration`, and write the run into
- * the results database (analysis/store) under its deterministic name,
- * inside one transaction, so an interrupted or failed run leaves nothing.
- *
+ * sim/host/run.h: the run driver. One replication of a scenario, start to end:
+ * build the host (sim/host/host.h) with the scenario's policy, simulate the
+ * warm-up, reset the statistics, simulate `duration`, and hand the host and
+ * the run's summary to a recorder (analysis/record.h writes the run into the
+ * results database inside one transaction, so an interrupted or failed run
+ * leaves nothing).
  * Run names are a pure function of the scenario's hash (sim/scenario.h),
  * the master seed, the sweep point and the replication index:
  * "<name>-<hash>-s<seed>-r<replication>" without a sweep point, and
  * "<name>-<hash>-<path=value,...>-s<seed>-r<replication>" at one (the hash
  * is then that of the base scenario, the same for every point; a point
  * longer than RUN_POINT_MAX characters is written as "pt" and the hex
- * FNV-1a 64 of its text). The point is also recorded as runItervar rows.
- * Running a run that is already in
- * the database is skipped (a run is deterministic, so it would write the
- * same rows), which also makes re-running a scenario after an interruption
- * complete only what is missing.
- *
+ * FNV-1a 64 of its text).
  * The driver never prints: it reports progress through a callback and
  * returns a summary (struct run_result) that the command line formats.
  */
@@ -27,7 +22,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "analysis/store.h"
 #include "sim/scenario.h"
 
 struct run_dom {
@@ -61,7 +55,8 @@ struct run_pcpu {
 
 struct run_result {
     char name[256];                 /* runName */
-    bool skipped;                   /* already in the database: nothing simulated */
+    bool skipped;                   /* already in the database: not recorded again
+                                       (analysis/record.h) */
     sim_time_t window_ns;           /* measured window, ns */
     int ndoms, npcpus;
     struct run_dom *doms;
@@ -92,34 +87,26 @@ typedef void run_progress_fn(void *ctx, double fraction);
 struct run_opts {
     uint64_t seed;                  /* master seed (the scenario's, or --seed) */
     uint32_t replication;
-    struct store *db;               /* NULL: simulate without recording */
     run_progress_fn *progress;      /* may be NULL */
     void *progress_ctx;
     volatile sig_atomic_t *interrupted; /* set asynchronously to stop; may be NULL */
     const struct run_itervar *point; /* the sweep point, in axis order; NULL: none */
     size_t npoint;                  /* coordinates in point */
-    /* --timeline: record the schedule of (start, end] (ns from the start of
-     * the measured window; end clamped to the run's end) as the vectors
-     * "timeline" and "runq" of every pCPU (docs/results.md). Only with db. */
+    /* --timeline: keep the schedule of (start, end] (ns from the start of
+     * the measured window; end clamped to the run's end) for the recorder,
+     * which writes it as the vectors "timeline" and "runq" of every pCPU
+     * (docs/results.md). Only with a recorder. */
     bool timeline;
     sim_time_t timeline_start, timeline_end;
     /* --xentrace: write the measured window's scheduling events as a
      * xentrace file (traces/xentrace.h) at this path, renamed into place
-     * only if the run succeeds; NULL: none. A run already in the database
-     * is then simulated again (to write the file) but not recorded again
-     * (out->skipped is still set). */
+     * only if the run succeeds; NULL: none. */
     const char *xentrace;
     /* --record-trace: write the demand of every domain's workload, from the
      * start of the run, as a native trace at this path (traces/record.h);
-     * NULL: none. The file is removed if the run fails. Like xentrace, a
-     * run already in the database is simulated again (not recorded again). */
+     * NULL: none. The file is removed if the run fails. */
     const char *record_trace;
 };
-
-/* Above this many domains, a scenario without `record:` records its count
- * groups' metrics per group and only the scalars per domain
- * (docs/results.md, "Count groups"). */
-#define RUN_GROUP_DEFAULT_DOMAINS 1000
 
 /* The --timeline window when none is given: the first 100 ms measured. */
 #define RUN_TIMELINE_DEFAULT_NS (100 * (sim_time_t)1000000)
@@ -134,17 +121,42 @@ void run_name(const struct scn *s, uint64_t seed, uint32_t replication, char *bu
 void run_name_at(const struct scn *s, uint64_t seed, uint32_t replication,
                  const struct run_itervar *point, size_t npoint, char *buf, size_t n);
 
+/* The schedule kept for --timeline (opaque): per pCPU, the vCPU switched
+ * to at each context switch ("timeline": its global number, -1 for idle)
+ * and the run-queue length at each change ("runq"), within the window. */
+struct run_timeline;
+/* 0, or the first allocation failure while it was kept. */
+int run_tl_error(const struct run_timeline *t);
+int run_tl_npcpus(const struct run_timeline *t);
+/* Its window, ns of engine time: (w0, w1]. */
+void run_tl_window(const struct run_timeline *t, sim_time_t *w0, sim_time_t *w1);
+/* Whether RUN_TIMELINE_MAX_POINTS cut it short. */
+bool run_tl_truncated(const struct run_timeline *t);
+/* Pcpu p's switches (runq false) or run-queue lengths, *n points. */
+const struct sim_vpoint *run_tl_series(const struct run_timeline *t, int p, bool runq, size_t *n);
+/* "idle=-1,dom0=0,web/v0=1,web/v1=2": the vCPUs' names by global number;
+ * malloc'd, NULL when out of memory. */
+char *run_tl_enum(const struct run_timeline *t, const struct scn *s);
+
+struct host;
+/* A recorder, called once the measured window is over and the summary
+ * collected: the host (its models' reports), the scenario as simulated
+ * (the seed the run used), the summary, and the timeline (NULL without
+ * --timeline). 0, or a negative sim_err with a message. */
+typedef int run_record_fn(void *ctx, struct host *x, const struct scn *s,
+                          const struct run_result *out, const struct run_timeline *tl, char *err,
+                          size_t errlen);
+
 /*
- * Simulate one replication and record it. 0 on success (out filled, and
- * out->skipped if the run was already recorded); -SIM_EBADINPUT if the host
- * cannot be built from the scenario (a policy refused a domain's
- * parameters, a trace workload's file is unreadable or does not fit its
- * domain), -SIM_EDB for a database
- * error, -SIM_ESTATE if interrupted, with a message in err. On any failure
- * nothing is written. Free out with run_result_free.
+ * Simulate one replication and hand it to record (NULL: none). 0 on
+ * success (out filled); -SIM_EBADINPUT if the host cannot be built from
+ * the scenario (a policy refused a domain's parameters, a trace workload's
+ * file is unreadable or does not fit its domain), -SIM_ESTATE if
+ * interrupted, the recorder's error, with a message in err. Free out with
+ * run_result_free.
  */
-int run_replication(const struct scn *s, const struct run_opts *o, struct run_result *out,
-                    char *err, size_t errlen);
+int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *record,
+                 void *record_ctx, struct run_result *out, char *err, size_t errlen);
 
 void run_result_free(struct run_result *r);
 

@@ -1,7 +1,7 @@
 /*
- * sim/cli.c: helpers the commands share (see sim/cli.h).
+ * sim/cli/cli.c: helpers the commands share (see sim/cli/cli.h).
  */
-#include "sim/cli.h"
+#include "sim/cli/cli.h"
 
 #include <errno.h>
 #include <math.h>
