@@ -10,7 +10,7 @@
  * scenario's `record:` rules to domain rows, pools the count groups and
  * writes every other module's rows as they are.
  *
- * --timeline: the schedule the driver kept (sim/host/run.h, run_timeline)
+ * --timeline: the schedule the driver kept (sim/host/timeline.h)
  * goes into the vector tables inside the run's transaction
  * (docs/results.md, "vector").
  */
@@ -27,6 +27,7 @@
 #include "config.h"
 #include "sim/err.h"
 #include "sim/host/host.h"
+#include "sim/host/timeline.h"
 #include "sim/metric.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
@@ -311,27 +312,27 @@ static int record_metrics(struct rec_plan *p, struct host *x)
 
 /* --- --timeline ---------------------------------------------------- */
 
-static int tl_write(struct store *db, const struct run_timeline *t, const struct scn *s)
+static int tl_write(struct store *db, const struct tl *t, const struct scn *s)
 {
-    if (run_tl_error(t))
-        return run_tl_error(t);
-    char *en = run_tl_enum(t, s);
+    if (tl_error(t))
+        return tl_error(t);
+    char *en = tl_enum(t, s);
     if (!en)
         return -SIM_ENOMEM;
     sim_time_t a, b;
-    run_tl_window(t, &a, &b);
+    tl_window(t, &a, &b);
     char w0[32], w1[32];
     snprintf(w0, sizeof w0, "%" PRId64, a);
     snprintf(w1, sizeof w1, "%" PRId64, b);
     /* The names once per run: with thousands of domains they are far
      * larger than most pCPUs' timelines. */
     int rc = store_run_attr(db, "timeline_enum", en);
-    for (int p = 0; p < run_tl_npcpus(t) && rc == 0; p++) {
+    for (int p = 0; p < tl_npcpus(t) && rc == 0; p++) {
         char m[32];
         snprintf(m, sizeof m, "pcpu%d", p);
         for (int k = 0; k < 2 && rc == 0; k++) {
             size_t n;
-            const struct sim_vpoint *pts = run_tl_series(t, p, k, &n);
+            const struct sim_vpoint *pts = tl_series_of(t, p, k, &n);
             rc = store_vector(db, m, k ? "runq" : "timeline", pts, n, NULL);
             if (rc == 0)
                 rc = store_vector_attr(db, "window_start_ns", w0);
@@ -341,7 +342,7 @@ static int tl_write(struct store *db, const struct run_timeline *t, const struct
                 rc = store_vector_attr(db, "interpolationmode", "sample-hold");
             if (rc == 0 && k)
                 rc = store_vector_attr(db, "unit", "vCPUs");
-            if (rc == 0 && run_tl_truncated(t))
+            if (rc == 0 && tl_truncated(t))
                 rc = store_vector_attr(db, "truncated", "1");
         }
     }
@@ -356,7 +357,7 @@ struct rec_ctx {
 
 /* The recorder run_simulate calls: one transaction with everything. */
 static int record_run(void *ctx, struct host *x, const struct scn *s,
-                      const struct run_result *out, const struct run_timeline *tl, char *err,
+                      const struct run_result *out, const struct tl *tl, char *err,
                       size_t errlen)
 {
     const struct run_opts *o = ((const struct rec_ctx *)ctx)->o;

@@ -21,6 +21,9 @@
 #include "schedulers/sched.h"
 #include "sim/err.h"
 #include "sim/ev.h"
+#include "sim/host/timeline.h"
+#include "traces/record.h"
+#include "traces/xentrace.h"
 #include "workloads/wl.h"
 
 /* Phase 2: every vCPU's workload, installed in the core; the union of what
@@ -143,12 +146,55 @@ struct host *host_new(const struct scn *s, uint32_t replication, const struct sc
     return x;
 }
 
+static void obs_both(void *ctx, const struct hv_obs *o)
+{
+    struct host_obs_pair *op = ctx;
+    tl_observe(op->tl, o);
+    xt_host_observe(op->xt, o);
+}
+
+int host_observe(struct host *x, const struct host_obs *o, char *err, size_t errlen)
+{
+    if (o->timeline) {
+        if (!(x->tl = tl_new(x->loop, x->h, o->tl_w0, o->tl_w1))) {
+            sim_errmsg(err, errlen, "out of memory");
+            return -SIM_ENOMEM;
+        }
+        hv_set_switch_observer(x->h, tl_observe, x->tl);
+    }
+    if (o->xentrace) {
+        if (!(x->xt = xt_host_new(x->h, o->xentrace, 0, err, errlen)))
+            return -SIM_EIO;
+        x->both = (struct host_obs_pair){ x->tl, x->xt };
+        if (x->tl)
+            hv_set_switch_observer(x->h, obs_both, &x->both);
+        else
+            hv_set_switch_observer(x->h, xt_host_observe, x->xt);
+    }
+    if (o->record_trace) {
+        char e[512] = "";
+        if (!(x->rec = trec_new(o->record_trace, x->s, e, sizeof e))) {
+            sim_errmsg(err, errlen, "%s", e[0] ? e : "cannot build the host");
+            return -SIM_EBADINPUT;
+        }
+        if (trec_attach(x->rec, x->loop, x->h, x->net) < 0) {
+            sim_errmsg(err, errlen, "out of memory");
+            return -SIM_ENOMEM;
+        }
+    }
+    return 0;
+}
+
 void host_free(struct host *x)
 {
     if (!x)
         return;
-    /* The core first: its workloads point into the devices below. */
+    /* The core first: its workloads point into the devices below, and it
+     * calls the observers until it is freed. */
     hv_free(x->h);
+    tl_free(x->tl);
+    xt_host_free(x->xt);
+    trec_abort(x->rec);
     blk_free(x->blk);
     net_free(x->net);
     br_free(x->br);

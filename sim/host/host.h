@@ -14,7 +14,10 @@
  *     models/net), and the memory model (models/mm);
  *  4. each workload handed the devices it asked for (wl_attach);
  *  5. the bridge of the vifs (models/bridge), and the driver domains'
- *     back-end loops (be_install), after every back end is attached.
+ *     back-end loops (be_install), after every back end is attached;
+ *  6. (host_observe, optional) the observers: the --timeline schedule
+ *     (sim/host/timeline.h), the --xentrace recorder (traces/xentrace.h),
+ *     the --record-trace recorder (traces/record.h).
  * The order is the one the results depend on: the first events that the
  * split drivers and the bridge schedule while they are built take their
  * engine sequence numbers in it.
@@ -30,6 +33,7 @@
 #ifndef XENSIM_SIM_HOST_H
 #define XENSIM_SIM_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +46,9 @@ struct blk;
 struct net;
 struct br;
 struct mm;
+struct tl;
+struct xt_host;
+struct trec;
 
 struct host {
     const struct scn *s;            /* borrowed */
@@ -52,6 +59,22 @@ struct host {
     struct net *net;                /* NULL: no workload needs a network front end */
     struct br *br;                  /* NULL: no vif */
     struct mm *mm;                  /* NULL: no workload needs the memory model */
+    /* Observers (host_observe); NULL when not asked for. */
+    struct tl *tl;                  /* --timeline */
+    struct xt_host *xt;             /* --xentrace; the run driver finishes it */
+    struct trec *rec;               /* --record-trace; the run driver closes it */
+    struct host_obs_pair {          /* both schedule observers at once */
+        struct tl *tl;
+        struct xt_host *xt;
+    } both;
+};
+
+/* What host_observe sets up. */
+struct host_obs {
+    bool timeline;                  /* keep the schedule of (tl_w0, tl_w1] */
+    sim_time_t tl_w0, tl_w1;        /* ns of engine time */
+    const char *xentrace;           /* a xentrace file to write, or NULL */
+    const char *record_trace;       /* a native trace to write, or NULL */
 };
 
 /* Build the host of s for replication (the RNG streams are seeded from
@@ -63,7 +86,13 @@ struct sched_ops;
 struct host *host_new(const struct scn *s, uint32_t replication, const struct sched_ops *ops,
                       char *err, size_t errlen);
 
-/* Accepts NULL. */
+/* Phase 6: the observers o asks for, before hv_start. 0, or -SIM_ENOMEM,
+ * -SIM_EIO (the xentrace file cannot be created) or -SIM_EBADINPUT (the
+ * trace to record cannot be created) with a message. */
+int host_observe(struct host *x, const struct host_obs *o, char *err, size_t errlen);
+
+/* The core first, then the observers, the devices and the engine. Accepts
+ * NULL. */
 void host_free(struct host *x);
 
 /* Start a new statistics window at the engine's current time in every

@@ -37,6 +37,7 @@
 #include "sim/ev.h"
 #include "sim/hash.h"
 #include "sim/host/host.h"
+#include "sim/host/timeline.h"
 #include "sim/rng.h"
 #include "traces/record.h"
 #include "traces/xentrace.h"
@@ -213,205 +214,6 @@ static int collect(struct host *x, const struct scn *s, struct run_result *out)
     return 0;
 }
 
-/* --- --timeline recording ------------------------------------------- */
-
-struct tl_series {
-    struct sim_vpoint *pts;
-    size_t n, cap;
-};
-
-struct run_timeline {
-    struct ev_loop *loop;
-    const struct hv *h;
-    sim_time_t w0, w1;              /* ns engine time: record (w0, w1] */
-    bool started;                   /* the state at w0 was sampled */
-    int np;
-    int *first;                     /* per domain: global number of its vCPU 0 */
-    struct tl_series *sw;           /* per pCPU: switches */
-    struct tl_series *rq;           /* per pCPU: run-queue length */
-    size_t total;                   /* points kept, all series */
-    bool truncated;                 /* RUN_TIMELINE_MAX_POINTS reached */
-    int err;                        /* first allocation failure, or 0 */
-};
-
-static void tl_free(struct run_timeline *t)
-{
-    if (!t)
-        return;
-    for (int p = 0; p < t->np; p++) {
-        if (t->sw)
-            free(t->sw[p].pts);
-        if (t->rq)
-            free(t->rq[p].pts);
-    }
-    free(t->sw);
-    free(t->rq);
-    free(t->first);
-    free(t);
-}
-
-static struct run_timeline *tl_new(struct ev_loop *loop, const struct hv *h, sim_time_t w0,
-                         sim_time_t w1)
-{
-    struct run_timeline *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->loop = loop;
-    t->h = h;
-    t->w0 = w0;
-    t->w1 = w1;
-    t->np = hv_npcpus(h);
-    int nd = hv_ndomains(h);
-    t->first = calloc((size_t)(nd ? nd : 1), sizeof *t->first);
-    t->sw = calloc((size_t)t->np, sizeof *t->sw);
-    t->rq = calloc((size_t)t->np, sizeof *t->rq);
-    if (!t->first || !t->sw || !t->rq) {
-        tl_free(t);
-        return NULL;
-    }
-    for (int d = 1; d < nd; d++)
-        t->first[d] = t->first[d - 1] + hv_domain_vcpus(h, d - 1);
-    return t;
-}
-
-/* The timeline value of a vCPU: its global number, -1 for idle. */
-static double tl_value(const struct run_timeline *t, int dom, int vcpu)
-{
-    return dom < 0 ? -1.0 : (double)(t->first[dom] + vcpu);
-}
-
-static void tl_push(struct run_timeline *t, struct tl_series *s, sim_time_t at, double v)
-{
-    if (t->err)
-        return;
-    if (t->total >= RUN_TIMELINE_MAX_POINTS) {
-        t->truncated = true;
-        return;
-    }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        struct sim_vpoint *np = realloc(s->pts, cap * sizeof *np);
-        if (!np) {
-            t->err = -SIM_ENOMEM;
-            return;
-        }
-        s->pts = np;
-        s->cap = cap;
-    }
-    s->pts[s->n++] = (struct sim_vpoint){ (int64_t)ev_dispatched(t->loop), at, v };
-    t->total++;
-}
-
-/* A run-queue sample: kept only when the length changed; two changes at
- * one instant leave one point (the later value). */
-static void tl_runq(struct run_timeline *t, int p, sim_time_t at)
-{
-    int q = 0;
-    hv_pcpu_now(t->h, p, NULL, NULL, &q);
-    struct tl_series *s = &t->rq[p];
-    if (s->n && s->pts[s->n - 1].value == (double)q)
-        return;
-    if (s->n > 1 && s->pts[s->n - 1].t_ns == at) {
-        s->pts[s->n - 1].value = (double)q;
-        s->pts[s->n - 1].event = (int64_t)ev_dispatched(t->loop);
-        if (s->pts[s->n - 2].value == (double)q) {
-            s->n--;
-            t->total--;
-        }
-        return;
-    }
-    tl_push(t, s, at, (double)q);
-}
-
-/* The state of every pCPU at w0: the first point of each vector. */
-static void tl_start(struct run_timeline *t)
-{
-    for (int p = 0; p < t->np; p++) {
-        int dom = -1, vcpu = 0, q = 0;
-        hv_pcpu_now(t->h, p, &dom, &vcpu, &q);
-        tl_push(t, &t->sw[p], t->w0, tl_value(t, dom, vcpu));
-        tl_push(t, &t->rq[p], t->w0, (double)q);
-    }
-    t->started = true;
-}
-
-static void tl_observe(void *ctx, const struct hv_obs *o)
-{
-    struct run_timeline *t = ctx;
-    if (!t->started || o->t <= t->w0 || o->t > t->w1)
-        return;
-    if (o->kind == HV_OBS_SWITCH)
-        tl_push(t, &t->sw[o->pcpu], o->t, tl_value(t, o->dom, o->vcpu));
-    tl_runq(t, o->pcpu, o->t);
-}
-
-/* Both schedule observers, when --timeline and --xentrace are on. */
-struct obs_pair {
-    struct run_timeline *tl;
-    struct xt_host *xt;
-};
-
-static void obs_both(void *ctx, const struct hv_obs *o)
-{
-    struct obs_pair *op = ctx;
-    tl_observe(op->tl, o);
-    xt_host_observe(op->xt, o);
-}
-
-/* --- the timeline, for the recorder --------------------------------- */
-
-int run_tl_error(const struct run_timeline *t)
-{
-    return t->err;
-}
-
-int run_tl_npcpus(const struct run_timeline *t)
-{
-    return t->np;
-}
-
-void run_tl_window(const struct run_timeline *t, sim_time_t *w0, sim_time_t *w1)
-{
-    *w0 = t->w0;
-    *w1 = t->w1;
-}
-
-bool run_tl_truncated(const struct run_timeline *t)
-{
-    return t->truncated;
-}
-
-const struct sim_vpoint *run_tl_series(const struct run_timeline *t, int p, bool runq, size_t *n)
-{
-    const struct tl_series *ser = runq ? &t->rq[p] : &t->sw[p];
-    *n = ser->n;
-    return ser->pts;
-}
-
-char *run_tl_enum(const struct run_timeline *t, const struct scn *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
-    fprintf(f, "idle=-1");
-    for (int d = 0; d < s->ndomains; d++) {
-        int nv = hv_domain_vcpus(t->h, d);
-        for (int v = 0; v < nv; v++) {
-            if (nv == 1)
-                fprintf(f, ",%s=%d", s->domains[d].name, t->first[d]);
-            else
-                fprintf(f, ",%s/v%d=%d", s->domains[d].name, v, t->first[d] + v);
-        }
-    }
-    if (fclose(f) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
 int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *record,
                  void *record_ctx, struct run_result *out, char *err, size_t errlen)
 {
@@ -432,48 +234,19 @@ int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *r
     struct hv *h = x->h;
     struct net *net = x->net;
     struct br *br = x->br;
-    struct run_timeline *tl = NULL;           /* --timeline recorder */
-    struct xt_host *xt = NULL;      /* --xentrace recorder */
-    struct trec *rec = NULL;        /* --record-trace recorder */
-    struct obs_pair both;
-    int rc = -SIM_EBADINPUT;
+    int rc;
     sim_time_t total = s->warmup + s->duration;
     /* The timeline window in engine time, within the measured window. */
     sim_time_t tl_w0 = s->warmup + (o->timeline_start > 0 ? o->timeline_start : 0);
-    if (o->timeline && record) {
-        sim_time_t w1 = o->timeline_end > s->duration ? total : s->warmup + o->timeline_end;
-        if (tl_w0 > total)
-            tl_w0 = total;
-        tl = tl_new(loop, h, tl_w0, w1 > tl_w0 ? w1 : tl_w0);
-        if (!tl) {
-            snprintf(err, errlen, "out of memory");
-            rc = -SIM_ENOMEM;
-            goto fail;
-        }
-        hv_set_switch_observer(h, tl_observe, tl);
-    }
-    if (o->xentrace) {
-        xt = xt_host_new(h, o->xentrace, 0, err, errlen);
-        if (!xt) {
-            rc = -SIM_EIO;
-            goto fail;
-        }
-        both = (struct obs_pair){ tl, xt };
-        if (tl)
-            hv_set_switch_observer(h, obs_both, &both);
-        else
-            hv_set_switch_observer(h, xt_host_observe, xt);
-    }
-    if (o->record_trace) {
-        rec = trec_new(o->record_trace, &sc, herr, sizeof herr);
-        if (!rec)
-            goto build_failed;
-        if (trec_attach(rec, loop, h, net) < 0) {
-            snprintf(err, errlen, "out of memory");
-            rc = -SIM_ENOMEM;
-            goto fail;
-        }
-    }
+    sim_time_t tl_w1 = o->timeline_end > s->duration ? total : s->warmup + o->timeline_end;
+    if (tl_w0 > total)
+        tl_w0 = total;
+    struct host_obs obs = { .timeline = o->timeline && record, .tl_w0 = tl_w0,
+                            .tl_w1 = tl_w1 > tl_w0 ? tl_w1 : tl_w0, .xentrace = o->xentrace,
+                            .record_trace = o->record_trace };
+    if ((rc = host_observe(x, &obs, err, errlen)) < 0)
+        goto fail;
+    struct tl *tl = x->tl;
     rc = hv_start(h);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the host: %s", sim_strerror(rc));
@@ -484,7 +257,7 @@ int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *r
     if (!simulate(loop, h, 0, s->warmup, total, o) || net_status(net) < 0 || br_status(br) < 0)
         goto stopped;
     host_stats_reset(x);
-    if (xt && (rc = xt_host_start(xt, ev_now(loop))) < 0) {
+    if (x->xt && (rc = xt_host_start(x->xt, ev_now(loop))) < 0) {
         snprintf(err, errlen, "%s: cannot write (%s)", o->xentrace, sim_strerror(rc));
         goto fail;
     }
@@ -508,24 +281,21 @@ int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *r
     if (record && (rc = record(record_ctx, x, &sc, out, tl, err, errlen)) < 0)
         goto fail;
     out->store_s = wall_now() - t_store;
-    if (xt) {
-        rc = xt_host_finish(xt, ev_now(loop), &out->xentrace_records, err, errlen);
-        xt = NULL;
+    if (x->xt) {
+        rc = xt_host_finish(x->xt, ev_now(loop), &out->xentrace_records, err, errlen);
+        x->xt = NULL;
         if (rc < 0)
             goto fail;
     }
-    if (rec) {
-        rc = trec_close(rec);
-        rec = NULL;
+    if (x->rec) {
+        rc = trec_close(x->rec);
+        x->rec = NULL;
         if (rc < 0) {
             snprintf(err, errlen, "%s: cannot write the trace (%s)", o->record_trace,
                      sim_strerror(rc));
             goto fail;
         }
     }
-    goto done;
-build_failed:
-    snprintf(err, errlen, "%s", herr[0] ? herr : "cannot build the host");
     goto done;
 stopped:
     if (hv_status(h) < 0) {
@@ -541,10 +311,6 @@ stopped:
 fail:
     run_result_free(out);
 done:
-    /* The host first: its core calls the observers until it is freed. */
     host_free(x);
-    tl_free(tl);
-    xt_host_free(xt);
-    trec_abort(rec);
     return rc;
 }

@@ -110,10 +110,6 @@ struct run_opts {
 
 /* The --timeline window when none is given: the first 100 ms measured. */
 #define RUN_TIMELINE_DEFAULT_NS (100 * (sim_time_t)1000000)
-/* At most this many timeline and runq points are kept per run (about 24 B
- * each); later changes are dropped and the vectors say so (attribute
- * "truncated"). */
-#define RUN_TIMELINE_MAX_POINTS ((size_t)1 << 22)
 
 /* The deterministic name of a run (no sweep point). */
 void run_name(const struct scn *s, uint64_t seed, uint32_t replication, char *buf, size_t n);
@@ -121,30 +117,14 @@ void run_name(const struct scn *s, uint64_t seed, uint32_t replication, char *bu
 void run_name_at(const struct scn *s, uint64_t seed, uint32_t replication,
                  const struct run_itervar *point, size_t npoint, char *buf, size_t n);
 
-/* The schedule kept for --timeline (opaque): per pCPU, the vCPU switched
- * to at each context switch ("timeline": its global number, -1 for idle)
- * and the run-queue length at each change ("runq"), within the window. */
-struct run_timeline;
-/* 0, or the first allocation failure while it was kept. */
-int run_tl_error(const struct run_timeline *t);
-int run_tl_npcpus(const struct run_timeline *t);
-/* Its window, ns of engine time: (w0, w1]. */
-void run_tl_window(const struct run_timeline *t, sim_time_t *w0, sim_time_t *w1);
-/* Whether RUN_TIMELINE_MAX_POINTS cut it short. */
-bool run_tl_truncated(const struct run_timeline *t);
-/* Pcpu p's switches (runq false) or run-queue lengths, *n points. */
-const struct sim_vpoint *run_tl_series(const struct run_timeline *t, int p, bool runq, size_t *n);
-/* "idle=-1,dom0=0,web/v0=1,web/v1=2": the vCPUs' names by global number;
- * malloc'd, NULL when out of memory. */
-char *run_tl_enum(const struct run_timeline *t, const struct scn *s);
-
+struct tl;
 struct host;
 /* A recorder, called once the measured window is over and the summary
  * collected: the host (its models' reports), the scenario as simulated
- * (the seed the run used), the summary, and the timeline (NULL without
- * --timeline). 0, or a negative sim_err with a message. */
+ * (the seed the run used), the summary, and the timeline (sim/host/timeline.h;
+ * NULL without --timeline). 0, or a negative sim_err with a message. */
 typedef int run_record_fn(void *ctx, struct host *x, const struct scn *s,
-                          const struct run_result *out, const struct run_timeline *tl, char *err,
+                          const struct run_result *out, const struct tl *tl, char *err,
                           size_t errlen);
 
 /*
