@@ -152,15 +152,13 @@ int be_install(struct be_host *bh, char *err, size_t errlen)
         if (!bh->drv[d].n)
             continue;
         if (s->domains[d].wl.type != SCN_WL_NONE) {
-            if (err && errlen)
-                snprintf(err, errlen, "driver domain '%s': a domain that runs a back end "
-                         "cannot have a workload of its own", s->domains[d].name);
+            sim_errmsg(err, errlen, "driver domain '%s': a domain that runs a back end "
+                       "cannot have a workload of its own", s->domains[d].name);
             return -SIM_EINVAL;
         }
         struct be_wl *w = calloc(1, sizeof *w);
         if (!w) {
-            if (err && errlen)
-                snprintf(err, errlen, "out of memory");
+            sim_errmsg(err, errlen, "out of memory");
             return -SIM_ENOMEM;
         }
         w->base.ops = &be_wl_ops;
@@ -168,9 +166,8 @@ int be_install(struct be_host *bh, char *err, size_t errlen)
         int rc = hv_set_workload(bh->h, d, 0, &w->base);
         if (rc < 0) {
             free(w);
-            if (err && errlen)
-                snprintf(err, errlen, "domain '%s': cannot install its back end",
-                         s->domains[d].name);
+            sim_errmsg(err, errlen, "domain '%s': cannot install its back end",
+                       s->domains[d].name);
             return rc;
         }
     }

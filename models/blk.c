@@ -58,13 +58,6 @@ struct blk {
     sim_time_t reset_t;             /* ns engine time of the last reset */
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
-{
-    if (err && errlen)
-        snprintf(err, errlen, fmt, a);
-}
-
-
 /* Whether vCPU k of domain d gets a queue of its own: its workload needs
  * one (the io workload's vCPU; a trace's vCPU 0, which holds the domain's
  * queue 0, and its vCPUs with block_io records: multi-queue blkfront,
@@ -245,7 +238,7 @@ static int build_queue(struct blk *b, struct be_host *bh, int d, int vcpu, char 
     const struct scn_device *dev = &s->devices[k];
     struct blk_front *f = calloc(1, sizeof *f);
     if (!f) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     b->fronts[b->nfronts++] = f;
@@ -264,13 +257,13 @@ static int build_queue(struct blk *b, struct be_host *bh, int d, int vcpu, char 
     f->done = calloc(f->done_cap, sizeof *f->done);
     f->lat = vcpu == 0 ? st_rec_new(BLK_LATENCY_EXACT_CAP) : b->fronts[b->dom_front[d]]->lat;
     if (!f->ring || !f->issue_t || !f->issue_bytes || !f->done || !f->lat) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     if (evtchn_alloc_unbound(b->ev, d, f->drv, &f->gport) < 0
         || (vcpu > 0 && evtchn_bind_vcpu(b->ev, d, f->gport, vcpu) < 0)) {
-        seterr(err, errlen, "domain '%s': cannot connect its event channel",
-               s->domains[d].name);
+        sim_errmsg(err, errlen, "domain '%s': cannot connect its event channel",
+                   s->domains[d].name);
         return -SIM_ENOSPC;
     }
     /* The loader counts the driver domain's ports for vCPU 0's queues; a
@@ -282,7 +275,7 @@ static int build_queue(struct blk *b, struct be_host *bh, int d, int vcpu, char 
         return -SIM_ENOSPC;
     }
     if (be_attach(bh, f->drv, &blkback_ops, f) < 0) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     return 0;
@@ -293,7 +286,7 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
 {
     const struct scn *s = b->s;
     if (s->ndevices > EVTCHN_NR_PIRQS) {
-        seterr(err, errlen, "%s: more devices than physical IRQ lines", s->name);
+        sim_errmsg(err, errlen, "%s: more devices than physical IRQ lines", s->name);
         return -SIM_EINVAL;
     }
     size_t nq = 1;
@@ -305,7 +298,7 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
     b->dom_front = malloc(((size_t)s->ndomains + 1) * sizeof *b->dom_front);
     b->dom_nq = calloc((size_t)s->ndomains + 1, sizeof *b->dom_nq);
     if (!b->ev || !b->disks || !b->fronts || !b->dom_front || !b->dom_nq) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     for (int d = 0; d < s->ndomains; d++)
@@ -317,20 +310,21 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
         int k = wl->device;
         const struct scn_device *dev = &s->devices[k];
         if (dev->kind != SCN_DEV_DISK || dev->driver < 0) {
-            seterr(err, errlen, "domain '%s': its device has no driver domain", s->domains[d].name);
+            sim_errmsg(err, errlen, "domain '%s': its device has no driver domain",
+                       s->domains[d].name);
             return -SIM_EINVAL;
         }
         if (dev->driver == d) {
-            seterr(err, errlen, "domain '%s': a driver domain cannot run an io or trace workload "
-                   "on its own disk",
-                   s->domains[d].name);
+            sim_errmsg(err, errlen, "domain '%s': a driver domain cannot run an io or trace "
+                       "workload on its own disk",
+                       s->domains[d].name);
             return -SIM_EINVAL;
         }
         if (!b->disks[k]) {
             b->disks[k] = disk_new(b->loop, dev, s->seed, replication, NULL);
             int port;
             if (!b->disks[k] || evtchn_bind_pirq(b->ev, dev->driver, k, &port) < 0) {
-                seterr(err, errlen, "device '%s': cannot build its disk", dev->name);
+                sim_errmsg(err, errlen, "device '%s': cannot build its disk", dev->name);
                 return -SIM_EINVAL;
             }
         }
@@ -363,12 +357,12 @@ struct blk *blk_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
     if (err && errlen)
         err[0] = '\0';
     if (!loop || !h || !s || !bh || !hv_evtchn(h)) {
-        seterr(err, errlen, "%s", "blk_new: missing loop, host, back ends or scenario");
+        sim_errmsg(err, errlen, "blk_new: missing loop, host, back ends or scenario");
         return NULL;
     }
     struct blk *b = calloc(1, sizeof *b);
     if (!b) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return NULL;
     }
     b->loop = loop;

@@ -510,12 +510,12 @@ static int build_vif(struct br *b, struct be_host *bh, int d, uint32_t repl, cha
         return -SIM_ENOMEM;
     if (v->by_hv) {
         if (evtchn_bind_virq(b->ev, d, EVTCHN_VIRQ_NET, &v->gport) < 0) {
-            snprintf(err, errlen, "domain '%s': cannot bind its vif's event", sd->name);
+            sim_errmsg(err, errlen, "domain '%s': cannot bind its vif's event", sd->name);
             return -SIM_EINVAL;
         }
     } else if (evtchn_alloc_unbound(b->ev, d, v->drv, &v->gport) < 0
                || evtchn_bind_interdomain(b->ev, v->drv, d, v->gport, &v->dport) < 0) {
-        snprintf(err, errlen, "domain '%s': cannot connect its vif's event channel", sd->name);
+        sim_errmsg(err, errlen, "domain '%s': cannot connect its vif's event channel", sd->name);
         return -SIM_ENOSPC;
     } else if (be_attach(bh, v->drv, &vif_netback_ops, v) < 0) {
         return -SIM_ENOMEM;
@@ -556,7 +556,7 @@ static int build_vif(struct br *b, struct be_host *bh, int d, uint32_t repl, cha
             b->nics[v->dev] = nic_new(b->loop, dv, NULL);
             if (!b->nics[v->dev]
                 || (!v->by_hv && evtchn_bind_pirq(b->ev, v->drv, v->dev, &port) < 0)) {
-                snprintf(err, errlen, "device '%s': cannot build its NIC", dv->name);
+                sim_errmsg(err, errlen, "device '%s': cannot build its NIC", dv->name);
                 return -SIM_EINVAL;
             }
         }

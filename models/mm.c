@@ -101,7 +101,8 @@ struct mm *mm_new(const struct scn *s, char *err, size_t errlen)
     for (int d = 0; d < s->ndomains; d++) {
         int64_t mem = s->domains[d].memory;
         if (mem < MM_PAGE_BYTES) {
-            sim_errmsg(err, errlen, "domain '%s': memory must be at least 4KiB", s->domains[d].name);
+            sim_errmsg(err, errlen, "domain '%s': memory must be at least 4KiB",
+                       s->domains[d].name);
             return NULL;
         }
         /* A table entry holds pfn + 1 in 32 bits; the loader allows 4 TiB

@@ -83,13 +83,6 @@ struct net {
 
 enum { NET_WORK_TX, NET_WORK_RX };  /* be_work.kind */
 
-static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
-{
-    if (err && errlen)
-        snprintf(err, errlen, fmt, a);
-}
-
-
 static void fail(struct net *n, int rc)
 {
     if (rc < 0 && !n->status) {
@@ -388,7 +381,7 @@ static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
     const struct scn_device *dev = &s->devices[k];
     struct net_front *f = calloc(1, sizeof *f);
     if (!f) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     n->fronts[n->nfronts++] = f;
@@ -413,12 +406,13 @@ static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
     f->rxbuf = calloc(f->rx_slots, sizeof *f->rxbuf);
     f->lat = vcpu == 0 ? st_rec_new(NET_LATENCY_EXACT_CAP) : NULL;
     if ((!trace && !f->arr_rng) || !f->rx || !f->tx || !f->rxbuf || (vcpu == 0 && !f->lat)) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     if (evtchn_alloc_unbound(n->ev, d, f->drv, &f->gport) < 0
         || (vcpu > 0 && evtchn_bind_vcpu(n->ev, d, f->gport, vcpu) < 0)) {
-        seterr(err, errlen, "domain '%s': cannot connect its event channel", s->domains[d].name);
+        sim_errmsg(err, errlen, "domain '%s': cannot connect its event channel",
+                   s->domains[d].name);
         return -SIM_ENOSPC;
     }
     /* The loader counts the driver domain's ports for vCPU 0's queues; a
@@ -430,7 +424,7 @@ static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
         return -SIM_ENOSPC;
     }
     if (be_attach(bh, f->drv, &netback_ops, f) < 0) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     /* The guest posts every rx buffer up front (published, not notified:
@@ -446,7 +440,7 @@ static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
     /* A trace's arrivals come from its workload (net_front_set_arrivals). */
     int rc = trace ? 0 : ev_at(n->loop, ev_now(n->loop) + gap_ns(f), arrive, f, &f->arr_ev);
     if (rc < 0) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     return 0;
@@ -457,7 +451,7 @@ static int build(struct net *n, struct be_host *bh, uint32_t replication, char *
 {
     const struct scn *s = n->s;
     if (s->ndevices > EVTCHN_NR_PIRQS) {
-        seterr(err, errlen, "%s: more devices than physical IRQ lines", s->name);
+        sim_errmsg(err, errlen, "%s: more devices than physical IRQ lines", s->name);
         return -SIM_EINVAL;
     }
     n->nics = calloc((size_t)s->ndevices + 1, sizeof *n->nics);
@@ -469,7 +463,7 @@ static int build(struct net *n, struct be_host *bh, uint32_t replication, char *
     n->dom_front = malloc(((size_t)s->ndomains + 1) * sizeof *n->dom_front);
     n->dom_nq = calloc((size_t)s->ndomains + 1, sizeof *n->dom_nq);
     if (!n->ev || !n->nics || !n->fronts || !n->dom_front || !n->dom_nq) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
     for (int d = 0; d < s->ndomains; d++)
@@ -481,20 +475,20 @@ static int build(struct net *n, struct be_host *bh, uint32_t replication, char *
         int k = wl->type == SCN_WL_TRACE ? wl->nic : wl->device;
         const struct scn_device *dev = &s->devices[k];
         if (dev->kind != SCN_DEV_NIC || dev->driver < 0) {
-            seterr(err, errlen, "domain '%s': its device has no driver domain",
-                   s->domains[d].name);
+            sim_errmsg(err, errlen, "domain '%s': its device has no driver domain",
+                       s->domains[d].name);
             return -SIM_EINVAL;
         }
         if (dev->driver == d) {
-            seterr(err, errlen, "domain '%s': a driver domain cannot run a server or trace "
-                   "workload on its own NIC", s->domains[d].name);
+            sim_errmsg(err, errlen, "domain '%s': a driver domain cannot run a server or trace "
+                       "workload on its own NIC", s->domains[d].name);
             return -SIM_EINVAL;
         }
         if (!n->nics[k]) {
             int port;
             n->nics[k] = nic_new(n->loop, dev, NULL);
             if (!n->nics[k] || evtchn_bind_pirq(n->ev, dev->driver, k, &port) < 0) {
-                seterr(err, errlen, "device '%s': cannot build its NIC", dev->name);
+                sim_errmsg(err, errlen, "device '%s': cannot build its NIC", dev->name);
                 return -SIM_EINVAL;
             }
         }
@@ -535,12 +529,12 @@ struct net *net_new(struct ev_loop *loop, struct hv *h, const struct scn *s,
     if (err && errlen)
         err[0] = '\0';
     if (!loop || !h || !s || !bh || !hv_evtchn(h)) {
-        seterr(err, errlen, "%s", "net_new: missing loop, host, back ends or scenario");
+        sim_errmsg(err, errlen, "net_new: missing loop, host, back ends or scenario");
         return NULL;
     }
     struct net *n = calloc(1, sizeof *n);
     if (!n) {
-        seterr(err, errlen, "%s", "out of memory");
+        sim_errmsg(err, errlen, "out of memory");
         return NULL;
     }
     n->loop = loop;

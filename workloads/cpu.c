@@ -15,6 +15,7 @@
  * its idle loop) is not modelled.
  */
 #include "workloads/wl.h"
+#include "sim/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +53,7 @@ struct wl *wl_cpu_new(const struct wl_env *env, char *err, size_t errlen)
 {
     struct wl_cpu *c = calloc(1, sizeof *c);
     if (!c) {
-        if (err && errlen)
-            snprintf(err, errlen, "workload: out of memory");
+        sim_errmsg(err, errlen, "workload: out of memory");
         return NULL;
     }
     c->base.ops = &cpu_ops;

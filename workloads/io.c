@@ -176,9 +176,8 @@ struct wl *wl_io_new(const struct wl_env *env, char *err, size_t errlen)
     const struct scn_workload *wl = &d->wl;
     if (wl->depth < 1 || wl->size <= 0 || (uint64_t)wl->size > DISK_REQ_MAX_BYTES
         || (uint64_t)wl->size > UINT32_MAX) {
-        if (err && errlen)
-            snprintf(err, errlen, "domain '%s': io workload needs depth >= 1 and "
-                     "0 < size <= 1 GiB", d->name);
+        sim_errmsg(err, errlen, "domain '%s': io workload needs depth >= 1 and "
+                   "0 < size <= 1 GiB", d->name);
         return NULL;
     }
     struct wl_io *x = calloc(1, sizeof *x);
@@ -195,8 +194,7 @@ struct wl *wl_io_new(const struct wl_env *env, char *err, size_t errlen)
     if (!x || !x->think_rng || !x->pos_rng || !x->state || !x->ready || !x->stalled) {
         if (x)
             io_free(&x->base);
-        if (err && errlen)
-            snprintf(err, errlen, "workload: out of memory");
+        sim_errmsg(err, errlen, "workload: out of memory");
         return NULL;
     }
     x->base.ops = &io_ops;

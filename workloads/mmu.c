@@ -242,8 +242,7 @@ struct wl *wl_mmu_new(const struct wl_env *env, char *err, size_t errlen)
     if (!x || !x->interval_rng) {
         if (x)
             mmu_free(&x->base);
-        if (err && errlen)
-            snprintf(err, errlen, "workload: out of memory");
+        sim_errmsg(err, errlen, "workload: out of memory");
         return NULL;
     }
     x->env = *env;

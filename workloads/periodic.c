@@ -33,6 +33,7 @@
 
 #include "sim/dist.h"
 #include "sim/rng.h"
+#include "sim/err.h"
 
 enum periodic_state {
     P_START,                /* nothing done yet */
@@ -88,8 +89,7 @@ struct wl *wl_periodic_new(const struct wl_env *env, char *err, size_t errlen)
 {
     const struct scn_domain *d = &env->s->domains[env->dom];
     if (d->wl.period <= 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "domain '%s': periodic workload needs a period > 0", d->name);
+        sim_errmsg(err, errlen, "domain '%s': periodic workload needs a period > 0", d->name);
         return NULL;
     }
     struct wl_periodic *p = calloc(1, sizeof *p);
@@ -99,8 +99,7 @@ struct wl *wl_periodic_new(const struct wl_env *env, char *err, size_t errlen)
         p->rng = rng_new(env->s->seed, env->replication, name);
     if (!p || !p->rng) {
         free(p);
-        if (err && errlen)
-            snprintf(err, errlen, "workload: out of memory");
+        sim_errmsg(err, errlen, "workload: out of memory");
         return NULL;
     }
     p->base.ops = &periodic_ops;

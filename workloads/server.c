@@ -119,8 +119,7 @@ struct wl *wl_server_new(const struct wl_env *env, char *err, size_t errlen)
     if (!x || !x->rng) {
         if (x)
             server_free(&x->base);
-        if (err && errlen)
-            snprintf(err, errlen, "domain '%s': cannot build its server workload", d->name);
+        sim_errmsg(err, errlen, "domain '%s': cannot build its server workload", d->name);
         return NULL;
     }
     x->base.ops = &server_ops;

@@ -422,8 +422,8 @@ static const char *refuse(const struct scn_domain *d, const struct tr_record *re
 static int refused(const struct scn_domain *d, const struct tr_record *rec, const char *why,
                    char *err, size_t errlen)
 {
-    snprintf(err, errlen, "domain '%s': trace record at %lld ns (vCPU %u), %s: %s", d->name,
-             (long long)rec->t, (unsigned)rec->vcpu, tr_op_name(rec->op), why);
+    sim_errmsg(err, errlen, "domain '%s': trace record at %lld ns (vCPU %u), %s: %s", d->name,
+               (long long)rec->t, (unsigned)rec->vcpu, tr_op_name(rec->op), why);
     return -SIM_EBADINPUT;
 }
 
@@ -457,7 +457,7 @@ static int scan(struct tr_reader *r, int tdom, int vcpu, const struct scn_domain
             o->mine++;
     }
     if (rc < 0)
-        snprintf(err, errlen, "%s", tr_reader_error(r));
+        sim_errmsg(err, errlen, "%s", tr_reader_error(r));
     return rc;
 }
 
@@ -469,18 +469,18 @@ static struct tr_reader *open_trace(const struct scn_domain *d, bool check_vcpus
     char e[512] = "";
     struct tr_reader *r = tr_reader_open(d->wl.file, e, sizeof e);
     if (!r) {
-        snprintf(err, errlen, "domain '%s': %s", d->name, e);
+        sim_errmsg(err, errlen, "domain '%s': %s", d->name, e);
         return NULL;
     }
     const struct tr_header *h = tr_reader_header(r);
     *tdom = pick_domain(h, d->name);
     if (*tdom < 0) {
-        snprintf(err, errlen, "domain '%s': trace %s has %u domains and none is named '%s'",
-                 d->name, d->wl.file, (unsigned)h->ndomains, d->name);
+        sim_errmsg(err, errlen, "domain '%s': trace %s has %u domains and none is named '%s'",
+                   d->name, d->wl.file, (unsigned)h->ndomains, d->name);
     } else if (check_vcpus && h->domains[*tdom].vcpus > (uint32_t)d->vcpus) {
-        snprintf(err, errlen, "domain '%s': the trace's domain '%s' has %u vCPUs, the scenario "
-                 "gives it %d", d->name, h->domains[*tdom].name,
-                 (unsigned)h->domains[*tdom].vcpus, d->vcpus);
+        sim_errmsg(err, errlen, "domain '%s': the trace's domain '%s' has %u vCPUs, the scenario "
+                   "gives it %d", d->name, h->domains[*tdom].name,
+                   (unsigned)h->domains[*tdom].vcpus, d->vcpus);
     } else {
         return r;
     }
@@ -493,7 +493,7 @@ struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen)
     const struct scn_domain *d = &env->s->domains[env->dom];
     struct wl_trace *x = calloc(1, sizeof *x);
     if (!x) {
-        snprintf(err, errlen, "workload: out of memory");
+        sim_errmsg(err, errlen, "workload: out of memory");
         return NULL;
     }
     x->base.ops = &trace_ops;
@@ -544,7 +544,7 @@ int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
     struct refusal *first = calloc(nv ? nv : 1, sizeof *first);
     if (!first) {
         tr_reader_close(r);
-        snprintf(err, errlen, "domain '%s': out of memory", d->name);
+        sim_errmsg(err, errlen, "domain '%s': out of memory", d->name);
         return -SIM_ENOMEM;
     }
     struct tr_record rec;
@@ -561,7 +561,7 @@ int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
                 first[v] = (struct refusal){ true, rec, why };
     }
     if (!first[0].set && rc < 0)
-        snprintf(err, errlen, "%s", tr_reader_error(r));
+        sim_errmsg(err, errlen, "%s", tr_reader_error(r));
     for (uint32_t v = 0; v < nv && rc >= 0; v++)
         if (first[v].set)
             rc = refused(d, &first[v].rec, first[v].why, err, errlen);
@@ -688,7 +688,7 @@ static int trace_arrivals(const struct wl_env *env, struct net_arrivals *src, ch
     if (a)
         a->r = tr_reader_open(d->wl.file, e, sizeof e);
     if (!a || !a->r) {
-        snprintf(err, errlen, "domain '%s': %s", d->name, a ? e : "out of memory");
+        sim_errmsg(err, errlen, "domain '%s': %s", d->name, a ? e : "out of memory");
         free(a);
         return -SIM_EBADINPUT;
     }

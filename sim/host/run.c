@@ -227,7 +227,7 @@ int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *r
     char herr[512] = "";
     struct host *x = host_new(&sc, o->replication, NULL, herr, sizeof herr);
     if (!x) {
-        snprintf(err, errlen, "%s", herr);
+        sim_errmsg(err, errlen, "%s", herr);
         return -SIM_EBADINPUT;
     }
     struct ev_loop *loop = x->loop;
@@ -249,7 +249,7 @@ int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *r
     struct tl *tl = x->tl;
     rc = hv_start(h);
     if (rc < 0) {
-        snprintf(err, errlen, "cannot start the host: %s", sim_strerror(rc));
+        sim_errmsg(err, errlen, "cannot start the host: %s", sim_strerror(rc));
         goto fail;
     }
     double t0 = wall_now();
@@ -258,24 +258,26 @@ int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *r
         goto stopped;
     host_stats_reset(x);
     if (x->xt && (rc = xt_host_start(x->xt, ev_now(loop))) < 0) {
-        snprintf(err, errlen, "%s: cannot write (%s)", o->xentrace, sim_strerror(rc));
+        sim_errmsg(err, errlen, "%s: cannot write (%s)", o->xentrace, sim_strerror(rc));
         goto fail;
     }
     /* With --timeline the loop stops once more at the window's start to
      * sample every pCPU (no event is added, so nothing else changes). */
     if (tl && tl_w0 > s->warmup
-        && (!simulate(loop, h, s->warmup, tl_w0, total, o) || net_status(net) < 0 || br_status(br) < 0))
+        && (!simulate(loop, h, s->warmup, tl_w0, total, o) || net_status(net) < 0
+            || br_status(br) < 0))
         goto stopped;
     if (tl)
         tl_start(tl);
-    if (!simulate(loop, h, tl ? tl_w0 : s->warmup, total, total, o) || net_status(net) < 0 || br_status(br) < 0)
+    if (!simulate(loop, h, tl ? tl_w0 : s->warmup, total, total, o) || net_status(net) < 0
+        || br_status(br) < 0)
         goto stopped;
     double t_store = wall_now();
     out->wall_s = t_store - t0;
     out->events_total = ev_dispatched(loop);
     rc = collect(x, s, out);
     if (rc < 0) {
-        snprintf(err, errlen, "collecting statistics: %s", sim_strerror(rc));
+        sim_errmsg(err, errlen, "collecting statistics: %s", sim_strerror(rc));
         goto fail;
     }
     if (record && (rc = record(record_ctx, x, &sc, out, tl, err, errlen)) < 0)
@@ -291,21 +293,21 @@ int run_simulate(const struct scn *s, const struct run_opts *o, run_record_fn *r
         rc = trec_close(x->rec);
         x->rec = NULL;
         if (rc < 0) {
-            snprintf(err, errlen, "%s: cannot write the trace (%s)", o->record_trace,
-                     sim_strerror(rc));
+            sim_errmsg(err, errlen, "%s: cannot write the trace (%s)", o->record_trace,
+                       sim_strerror(rc));
             goto fail;
         }
     }
     goto done;
 stopped:
     if (hv_status(h) < 0) {
-        snprintf(err, errlen, "simulation failed: %s", hv_status_msg(h));
+        sim_errmsg(err, errlen, "simulation failed: %s", hv_status_msg(h));
         rc = hv_status(h);
     } else if (net_status(net) < 0 || br_status(br) < 0) {
         rc = net_status(net) < 0 ? net_status(net) : br_status(br);
-        snprintf(err, errlen, "simulation failed: network path: %s", sim_strerror(rc));
+        sim_errmsg(err, errlen, "simulation failed: network path: %s", sim_strerror(rc));
     } else {
-        snprintf(err, errlen, "interrupted");
+        sim_errmsg(err, errlen, "interrupted");
         rc = -SIM_ESTATE;
     }
 fail:
