@@ -102,7 +102,7 @@ enum { BR_WORK_TX, BR_WORK_RX };    /* be_work.kind */
 static int pq_push(struct pktq *q, const struct br_pkt *p)
 {
     void *buf = q->buf;
-    int rc = ring_grow(&buf, sizeof *q->buf, &q->head, q->n, &q->cap, 16);
+    int rc = tfifo_grow(&buf, sizeof *q->buf, &q->head, q->n, &q->cap, 16);
     if (rc < 0)
         return rc;
     q->buf = buf;

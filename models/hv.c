@@ -880,7 +880,7 @@ int hv_pcpu_work(struct hv *h, int pcpu, sim_time_t ns, hv_work_fn *fn, void *ar
         return -SIM_EINVAL;
     struct hv_pcpu *p = &h->pcpus[pcpu];
     void *wq = p->wq;
-    int grc = ring_grow(&wq, sizeof *p->wq, &p->whead, p->wn, &p->wcap, 8);
+    int grc = tfifo_grow(&wq, sizeof *p->wq, &p->whead, p->wn, &p->wcap, 8);
     if (grc < 0)
         return grc;
     p->wq = wq;

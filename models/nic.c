@@ -60,7 +60,7 @@ struct nic {
 static int fifo_push(struct nic_fifo *f, const struct nic_ent *e)
 {
     void *buf = f->buf;
-    int rc = ring_grow(&buf, sizeof *f->buf, &f->head, f->n, &f->cap, 16);
+    int rc = tfifo_grow(&buf, sizeof *f->buf, &f->head, f->n, &f->cap, 16);
     if (rc < 0)
         return rc;
     f->buf = buf;

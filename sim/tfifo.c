@@ -9,7 +9,7 @@
 
 #include "sim/err.h"
 
-int ring_grow(void **buf, size_t elem, size_t *head, size_t n, size_t *cap, size_t first_cap)
+int tfifo_grow(void **buf, size_t elem, size_t *head, size_t n, size_t *cap, size_t first_cap)
 {
     if (n < *cap)
         return 0;
@@ -37,7 +37,7 @@ int ring_grow(void **buf, size_t elem, size_t *head, size_t n, size_t *cap, size
 int tfifo_push(struct tfifo *q, sim_time_t t)
 {
     void *buf = q->buf;
-    int rc = ring_grow(&buf, sizeof *q->buf, &q->head, q->n, &q->cap, 64);
+    int rc = tfifo_grow(&buf, sizeof *q->buf, &q->head, q->n, &q->cap, 64);
     if (rc < 0)
         return rc;
     q->buf = buf;

@@ -5,7 +5,7 @@
  *
  * A circular buffer that doubles when full (amortised O(1) push, O(1) pop);
  * it never shrinks. Zero-initialised is empty; tfifo_free releases it.
- * ring_grow is that growth for a circular buffer of any element type (the
+ * tfifo_grow is that growth for a circular buffer of any element type (the
  * bridge's packet queues, the NIC's queues, the hypervisor's work queue).
  */
 #ifndef XENSIM_SIM_TFIFO_H
@@ -47,6 +47,6 @@ void tfifo_free(struct tfifo *q);
  * capacity (first_cap if it has none) with the n elements moved to indices
  * 0 .. n-1, and set *head to 0. 0, or -SIM_ENOMEM with the buffer
  * unchanged. */
-int ring_grow(void **buf, size_t elem, size_t *head, size_t n, size_t *cap, size_t first_cap);
+int tfifo_grow(void **buf, size_t elem, size_t *head, size_t n, size_t *cap, size_t first_cap);
 
 #endif

@@ -37,7 +37,7 @@ START_TEST(fifo_order_across_growth)
 }
 END_TEST
 
-/* ring_grow on a buffer of 3-word records, full with its head in the
+/* tfifo_grow on a buffer of 3-word records, full with its head in the
  * middle: the oldest (at head) must land at index 0, in order, and a
  * buffer that is not full is left alone. */
 struct rec {
@@ -52,7 +52,7 @@ START_TEST(ring_grow_wrapped_records)
     for (size_t i = 0; i < n; i++)
         r[(head + i) % cap] = (struct rec){ (long)i, 10 * (long)i, 100 * (long)i };
     void *buf = r;
-    ck_assert_int_eq(ring_grow(&buf, sizeof *r, &head, n, &cap, 16), 0);
+    ck_assert_int_eq(tfifo_grow(&buf, sizeof *r, &head, n, &cap, 16), 0);
     r = buf;
     ck_assert_uint_eq(cap, 8);
     ck_assert_uint_eq(head, 0);
@@ -63,7 +63,7 @@ START_TEST(ring_grow_wrapped_records)
     }
     /* Not full: nothing moves. */
     head = 2;
-    ck_assert_int_eq(ring_grow(&buf, sizeof *r, &head, 5, &cap, 16), 0);
+    ck_assert_int_eq(tfifo_grow(&buf, sizeof *r, &head, 5, &cap, 16), 0);
     ck_assert_ptr_eq(buf, r);
     ck_assert_uint_eq(cap, 8);
     ck_assert_uint_eq(head, 2);
@@ -71,7 +71,7 @@ START_TEST(ring_grow_wrapped_records)
     /* Empty: the first capacity. */
     buf = NULL;
     cap = head = 0;
-    ck_assert_int_eq(ring_grow(&buf, sizeof *r, &head, 0, &cap, 16), 0);
+    ck_assert_int_eq(tfifo_grow(&buf, sizeof *r, &head, 0, &cap, 16), 0);
     ck_assert_uint_eq(cap, 16);
     free(buf);
 }
