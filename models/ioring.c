@@ -10,6 +10,8 @@
  */
 #include "models/ioring.h"
 
+#include <assert.h>
+
 #include <stdlib.h>
 
 #include "sim/err.h"
@@ -85,6 +87,16 @@ static bool must_notify(uint32_t old, uint32_t new, uint32_t event)
     return (uint32_t)(new - event) < (uint32_t)(new - old);
 }
 
+/* The six indices in ring order, each at most `size` ahead of the one it
+ * follows (modulo 2^32): responses consumed <= published <= produced <=
+ * requests consumed <= published <= produced. */
+static inline bool ring_ok(const struct ring *r)
+{
+    return r->rsp_prod - r->rsp_cons <= r->size && r->rsp_prod_pvt - r->rsp_prod <= r->size
+           && r->req_cons - r->rsp_prod_pvt <= r->size && r->req_prod - r->req_cons <= r->size
+           && r->req_prod_pvt - r->req_prod <= r->size && r->req_prod_pvt - r->rsp_cons <= r->size;
+}
+
 int ring_req_put(struct ring *r, const struct ring_req *req)
 {
     if (!r || !req)
@@ -95,6 +107,7 @@ int ring_req_put(struct ring *r, const struct ring_req *req)
     }
     r->slot[r->req_prod_pvt & r->mask].req = *req;
     r->req_prod_pvt++;
+    assert(ring_ok(r));
     uint32_t out = ring_outstanding(r);
     if (out > r->st.max_outstanding)
         r->st.max_outstanding = out;
@@ -124,6 +137,7 @@ int ring_rsp_get(struct ring *r, struct ring_rsp *out)
         return -SIM_ENOENT;
     *out = r->slot[r->rsp_cons & r->mask].rsp;
     r->rsp_cons++;
+    assert(ring_ok(r));
     return 0;
 }
 
@@ -148,6 +162,7 @@ int ring_req_get(struct ring *r, struct ring_req *out)
         return -SIM_ENOENT;
     *out = r->slot[r->req_cons & r->mask].req;
     r->req_cons++;
+    assert(ring_ok(r));
     return 0;
 }
 
@@ -160,6 +175,7 @@ int ring_rsp_put(struct ring *r, const struct ring_rsp *rsp)
         return -SIM_ESTATE;
     r->slot[r->rsp_prod_pvt & r->mask].rsp = *rsp;
     r->rsp_prod_pvt++;
+    assert(ring_ok(r));
     return 0;
 }
 
