@@ -23,10 +23,11 @@
  * engine sequence numbers in it.
  *
  * Results: host_report hands every model's metrics, model by model, to
- * one sink (sim/metric.h); the run driver records them through it.
+ * one sink (sim/metric.h); the recorder (analysis/record.c) writes them.
  * Ownership: the host borrows the scenario (it must outlive the host) and
  * owns everything it built. host_free frees the core first (its workloads
- * point into the devices), then the devices, then the engine.
+ * point into the devices, and it calls the observers), then the observers,
+ * the devices and the engine.
  * Errors: constructors return NULL with a message; functions return 0 or
  * a negative sim_err.
  */
