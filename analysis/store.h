@@ -18,7 +18,7 @@
  * weighted statistics; nothing writes parameter rows (the table exists so
  * the file is complete); vectors are written whole from a buffer
  * (store_vector) rather than streamed; histograms are the sparse log-linear
- * buckets of analysis/stats, written as contiguous bins.
+ * buckets of sim/stats, written as contiguous bins.
  */
 #ifndef XENSIM_ANALYSIS_STORE_H
 #define XENSIM_ANALYSIS_STORE_H

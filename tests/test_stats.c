@@ -1,5 +1,5 @@
 /*
- * tests/test_stats.c: the statistic recorder of analysis/stats.
+ * tests/test_stats.c: the statistic recorder of sim/stats.
  *
  * Known data with hand-computed summaries and quantiles (GSL's linear
  * interpolation at index p*(n-1)); the log-linear histogram against the

@@ -44,7 +44,7 @@ struct rec {
     long a, b, c;
 };
 
-START_TEST(ring_grow_wrapped_records)
+START_TEST(grow_wrapped_records)
 {
     size_t cap = 4, head = 3, n = 4;
     struct rec *r = malloc(cap * sizeof *r);
@@ -82,7 +82,7 @@ static Suite *tfifo_suite(void)
     Suite *s = suite_create("tfifo");
     TCase *tc = xs_tcase(s, "fifo", 10);
     tcase_add_test(tc, fifo_order_across_growth);
-    tcase_add_test(tc, ring_grow_wrapped_records);
+    tcase_add_test(tc, grow_wrapped_records);
     return s;
 }
 
