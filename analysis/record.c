@@ -220,7 +220,7 @@ static int rec_scalar(struct rec_plan *p, int d, const char *name, double v)
         g->sc[g->nsc++] = (struct grp_scalar){ name, 0 };
     }
     g->sc[k].sum += v;
-    if (!strcmp(name, "cpu_time_ns") && p->s->domains[d].wl.type != SCN_WL_NONE) {
+    if (!strcmp(name, "cpu_time_ns") && scn_dom_has_wl(&p->s->domains[d])) {
         g->cpu_sum += v;
         g->cpu_sq += v * v;
         g->cpu_n++;

@@ -151,9 +151,11 @@ int be_install(struct be_host *bh, char *err, size_t errlen)
     for (int d = 0; d < s->ndomains; d++) {
         if (!bh->drv[d].n)
             continue;
-        if (s->domains[d].wl.type != SCN_WL_NONE) {
-            sim_errmsg(err, errlen, "driver domain '%s': a domain that runs a back end "
-                       "cannot have a workload of its own", s->domains[d].name);
+        const struct scn_domain *dm = &s->domains[d];
+        if (scn_vcpu_wl(dm, 0)->type != SCN_WL_NONE) {
+            sim_errmsg(err, errlen, "driver domain '%s': its vCPU 0 runs its back ends and "
+                       "cannot also run a workload (give the domain one workload per vCPU, "
+                       "the first of type none)", dm->name);
             return -SIM_EINVAL;
         }
         struct be_wl *w = calloc(1, sizeof *w);

@@ -25,8 +25,9 @@
  * back ends are ordinary code in a scheduled domain. Own design.
  *
  * Simplified: one kernel thread of work per driver domain, on its vCPU 0
- * (its other vCPUs idle); a unit of work costs per_request once; a driver
- * domain has no workload of its own (refused by be_install).
+ * (its other vCPUs run the workloads the scenario lists for them, or
+ * idle); a unit of work costs per_request once; the driver domain's vCPU 0
+ * has no workload of its own (refused by be_install).
  *
  * Ownership: the host borrows hv and scenario; it owns the per-domain
  * lists of back ends (the back ends themselves belong to models/blk and
@@ -82,8 +83,8 @@ bool be_serves(const struct be_host *bh, int dom);
 
 /* Give every driver domain with back ends its back-end workload
  * (hv_set_workload, vCPU 0). After every be_attach, before hv_start. A
- * driver domain that has a workload in the scenario is refused, with a
- * message. */
+ * driver domain whose vCPU 0 has a workload in the scenario is refused,
+ * with a message. */
 int be_install(struct be_host *bh, char *err, size_t errlen);
 
 #endif

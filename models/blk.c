@@ -42,7 +42,9 @@ struct blk_front {                  /* one queue of a (guest, device) pair, both
     uint32_t *done;                 /* FIFO of completed tags, [ring slots] */
     uint32_t done_head, done_n, done_cap;
     uint64_t io_ops, io_bytes, stalls, notifies;
-    struct st_rec *lat;             /* io_latency, ns: queue 0's, shared by the others */
+    struct st_rec *lat;             /* io_latency, ns: the domain's first queue's,
+                                       shared by its others */
+    bool owns_lat;                  /* the domain's first queue */
 };
 
 struct blk {
@@ -53,15 +55,15 @@ struct blk {
     struct disk **disks;            /* [ndevices], NULL if unused */
     struct blk_front **fronts;      /* [nfronts] */
     int nfronts;
-    int *dom_front;                 /* [ndomains] index of its queue 0 in fronts or -1 */
+    int *dom_front;                 /* [ndomains] index of its first queue in fronts or -1 */
     int *dom_nq;                    /* [ndomains] its queues, consecutive in fronts */
     sim_time_t reset_t;             /* ns engine time of the last reset */
 };
 
 /* Whether vCPU k of domain d gets a queue of its own: its workload needs
- * one (the io workload's vCPU; a trace's vCPU 0, which holds the domain's
- * queue 0, and its vCPUs with block_io records: multi-queue blkfront,
- * docs/split-drivers.md). */
+ * one (an io workload's vCPU; the first vCPU of a trace replay and its
+ * vCPUs with block_io records: multi-queue blkfront, docs/split-drivers.md).
+ * Each queue is on the disk its vCPU's workload names. */
 static bool has_queue(const struct blk *b, int d, int k)
 {
     return wl_needs(hv_workload(b->h, d, k)) & WL_NEEDS_BLK;
@@ -206,7 +208,7 @@ static void front_free(struct blk_front *f)
     free(f->issue_t);
     free(f->issue_bytes);
     free(f->done);
-    if (f->vcpu == 0)
+    if (f->owns_lat)
         st_rec_free(f->lat);
     free(f);
 }
@@ -226,6 +228,36 @@ void blk_free(struct blk *b)
     free(b);
 }
 
+/* The disk of the queue of vCPU vcpu of domain d, built on first use with
+ * its physical IRQ in its driver domain: 0, or a negative sim_err. */
+static int queue_disk(struct blk *b, int d, int vcpu, uint32_t replication, char *err,
+                      size_t errlen)
+{
+    const struct scn *s = b->s;
+    int k = scn_vcpu_wl(&s->domains[d], vcpu)->device;
+    const struct scn_device *dev = &s->devices[k];
+    if (dev->kind != SCN_DEV_DISK || dev->driver < 0) {
+        sim_errmsg(err, errlen, "domain '%s': its device has no driver domain",
+                   s->domains[d].name);
+        return -SIM_EINVAL;
+    }
+    if (dev->driver == d) {
+        sim_errmsg(err, errlen, "domain '%s': a driver domain cannot run an io or trace "
+                   "workload on its own disk",
+                   s->domains[d].name);
+        return -SIM_EINVAL;
+    }
+    if (!b->disks[k]) {
+        b->disks[k] = disk_new(b->loop, dev, s->seed, replication, NULL);
+        int port;
+        if (!b->disks[k] || evtchn_bind_pirq(b->ev, dev->driver, k, &port) < 0) {
+            sim_errmsg(err, errlen, "device '%s': cannot build its disk", dev->name);
+            return -SIM_EINVAL;
+        }
+    }
+    return 0;
+}
+
 /* The queue of domain d bound to its vCPU vcpu, after the domain's queues
  * built so far: its ring, its channel (the guest's end bound to vcpu) and
  * its place in the driver domain's back ends. */
@@ -233,9 +265,10 @@ static int build_queue(struct blk *b, struct be_host *bh, int d, int vcpu, char 
                        size_t errlen)
 {
     const struct scn *s = b->s;
-    const struct scn_workload *wl = &s->domains[d].wl;
+    const struct scn_workload *wl = scn_vcpu_wl(&s->domains[d], vcpu);
     int k = wl->device;
     const struct scn_device *dev = &s->devices[k];
+    bool first = b->dom_nq[d] == 0;
     struct blk_front *f = calloc(1, sizeof *f);
     if (!f) {
         sim_errmsg(err, errlen, "out of memory");
@@ -255,7 +288,8 @@ static int build_queue(struct blk *b, struct be_host *bh, int d, int vcpu, char 
     f->issue_t = calloc((size_t)f->depth, sizeof *f->issue_t);
     f->issue_bytes = calloc((size_t)f->depth, sizeof *f->issue_bytes);
     f->done = calloc(f->done_cap, sizeof *f->done);
-    f->lat = vcpu == 0 ? st_rec_new(BLK_LATENCY_EXACT_CAP) : b->fronts[b->dom_front[d]]->lat;
+    f->owns_lat = first;
+    f->lat = first ? st_rec_new(BLK_LATENCY_EXACT_CAP) : b->fronts[b->dom_front[d]]->lat;
     if (!f->ring || !f->issue_t || !f->issue_bytes || !f->done || !f->lat) {
         sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
@@ -266,8 +300,9 @@ static int build_queue(struct blk *b, struct be_host *bh, int d, int vcpu, char 
                    s->domains[d].name);
         return -SIM_ENOSPC;
     }
-    /* The loader counts the driver domain's ports for vCPU 0's queues; a
-     * trace's queues of other vCPUs are known only now. */
+    /* The loader counts the driver domain's ports for an io workload's
+     * queue and a trace replay's first; the replay's queues of other vCPUs
+     * are known only now. */
     if (evtchn_bind_interdomain(b->ev, f->drv, d, f->gport, &f->dport) < 0) {
         sim_errmsg(err, errlen, "domain '%s': cannot connect its event channel: its driver "
                    "domain '%s' has no free port (%d a domain)", s->domains[d].name,
@@ -304,35 +339,16 @@ static int build(struct blk *b, struct be_host *bh, uint32_t replication, char *
     for (int d = 0; d < s->ndomains; d++)
         b->dom_front[d] = -1;
     for (int d = 0; d < s->ndomains; d++) {
-        const struct scn_workload *wl = &s->domains[d].wl;
         if (!uses_blk(b, d))
             continue;
-        int k = wl->device;
-        const struct scn_device *dev = &s->devices[k];
-        if (dev->kind != SCN_DEV_DISK || dev->driver < 0) {
-            sim_errmsg(err, errlen, "domain '%s': its device has no driver domain",
-                       s->domains[d].name);
-            return -SIM_EINVAL;
-        }
-        if (dev->driver == d) {
-            sim_errmsg(err, errlen, "domain '%s': a driver domain cannot run an io or trace "
-                       "workload on its own disk",
-                       s->domains[d].name);
-            return -SIM_EINVAL;
-        }
-        if (!b->disks[k]) {
-            b->disks[k] = disk_new(b->loop, dev, s->seed, replication, NULL);
-            int port;
-            if (!b->disks[k] || evtchn_bind_pirq(b->ev, dev->driver, k, &port) < 0) {
-                sim_errmsg(err, errlen, "device '%s': cannot build its disk", dev->name);
-                return -SIM_EINVAL;
-            }
-        }
         b->dom_front[d] = b->nfronts;
         for (int v = 0; v < s->domains[d].vcpus; v++) {
             if (!has_queue(b, d, v))
                 continue;
-            int rc = build_queue(b, bh, d, v, err, errlen);
+            int rc = queue_disk(b, d, v, replication, err, errlen);
+            if (rc < 0)
+                return rc;
+            rc = build_queue(b, bh, d, v, err, errlen);
             if (rc < 0)
                 return rc;
             b->dom_nq[d]++;
@@ -387,7 +403,7 @@ void blk_stats_reset(struct blk *b)
     for (int i = 0; i < b->nfronts; i++) {
         struct blk_front *f = b->fronts[i];
         f->io_ops = f->io_bytes = f->stalls = f->notifies = 0;
-        if (f->vcpu == 0)
+        if (f->owns_lat)
             st_rec_reset(f->lat);
     }
     for (int k = 0; k < b->s->ndevices; k++)

@@ -1,11 +1,11 @@
 /*
  * models/blk.h: the block split driver: blkfront in each guest that runs an
- * `io` workload (or a `trace` workload with a `device`: one queue of depth
- * 1 per vCPU that has block_io records, and one for vCPU 0: one queue per
- * vCPU whose workload needs it, WL_NEEDS_BLK), blkback in the driver domain
- * of the device, coupled by an
- * I/O ring (models/ioring) and event channels (models/evtchn), with the
- * device itself a models/disk.
+ * `io` workload or a `trace` workload with a `device` (one queue per vCPU
+ * whose workload needs it, WL_NEEDS_BLK: an io workload's vCPU; a trace
+ * replay's first vCPU and each of its vCPUs with block_io records),
+ * blkback in the driver domain of the device, coupled by an I/O ring
+ * (models/ioring) and event channels (models/evtchn), with the device
+ * itself a models/disk.
  *
  * What is modelled: a guest's front end puts a request on the
  * ring of its (guest, device) pair and pushes it; if the ring's event index
@@ -23,25 +23,27 @@
  * ring stalls the front end until a response frees a slot
  * (ring_full_stalls counts the requests that had to wait).
  *
- * Multi-queue (trace domains), after Linux's multi-queue xen-blkfront
- * (Xen's public io/blkif.h: a ring and an event channel per queue): each
- * queue has its own ring and interdomain channel, the guest's end bound to
- * the queue's vCPU (evtchn_bind_vcpu), so a response kicks that vCPU; the
- * driver domain serves each queue as a back end of its own, all on the one
- * disk. Statistics stay per domain, summed over its queues (io_latency:
- * one recorder for all of them).
+ * Multi-queue (a trace replayed by several vCPUs, or io workloads on
+ * several vCPUs of a domain), after Linux's multi-queue xen-blkfront (Xen's
+ * public io/blkif.h: a ring and an event channel per queue): each queue
+ * has its own ring and interdomain channel, the guest's end bound to the
+ * queue's vCPU (evtchn_bind_vcpu), so a response kicks that vCPU; the
+ * driver domain serves each queue as a back end of its own, on the disk
+ * the vCPU's workload names. Statistics stay per domain, summed over its
+ * queues (io_latency: one recorder for all of them).
  *
  * Source: Xen's split-driver protocol as described in Barham et al., "Xen
  * and the Art of Virtualization" (SOSP 2003) section 3.2 and Xen's public
  * io/ring.h and event-channel semantics (facts only, no Xen code).
  *
  * Simplified: the back end runs on vCPU 0 of the driver domain, and a
- * guest's channels are bound to vCPU 0 except a trace domain's queues of
- * other vCPUs (models/evtchn.h, models/backend.h); a
- * request costs backend.per_request once, when blkback consumes it (pushing
- * its response costs nothing beyond the upcall that announced the
- * completion); the io workload runs on vCPU 0 of its domain (other vCPUs
- * idle); no grant tables or data copies (the transfer is the disk's);
+ * queue's channel is bound to the vCPU whose workload uses it
+ * (models/evtchn.h, models/backend.h); a request costs backend.per_request
+ * once, when blkback consumes it (pushing its response costs nothing
+ * beyond the upcall that announced the completion); one io workload for a
+ * whole domain runs on its vCPU 0 (the other vCPUs idle; a list of
+ * workloads puts one on each vCPU); no grant tables or data copies (the
+ * transfer is the disk's);
  * the guest's own CPU cost of building a request is not modelled.
  *
  * Usage (sim/host builds it):

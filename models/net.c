@@ -6,9 +6,10 @@
  * the driver domain's netback workload.
  *
  * See models/net.h for what is modelled, the sources and the
- * simplifications. A trace domain has a queue (rx and tx rings + channel)
- * per vCPU with net_send records, consecutive in fronts; queue 0 (vCPU 0)
- * alone receives. netback's part of the driver domain's back-end loop
+ * simplifications. A domain's queues (rx and tx rings + channel), one per
+ * vCPU whose workload needs one, are consecutive in fronts: a server's, and
+ * a trace replay's first vCPU (which alone receives the trace's arrivals)
+ * and its vCPUs with net_send records. netback's part of the driver domain's back-end loop
  * (models/backend.h), per queue:
  *   take    a tx request, else a backlogged received packet for which an
  *           rx buffer is posted (tx before rx);
@@ -54,7 +55,7 @@ struct net_front {                  /* one queue of a (guest, NIC) pair, both en
     struct dist arrival;            /* ns between arrivals (server) */
     struct rng *arr_rng;            /* server only */
     bool trace;                     /* a trace domain: arrivals from src, no latency */
-    struct net_arrivals src;        /* trace queue 0 only */
+    struct net_arrivals src;        /* a trace replay's first queue only */
     uint64_t next_bytes;            /* B of the scheduled trace arrival */
     ev_id arr_ev;
     uint64_t nic_rx_n, nic_tx_n;    /* packets in the NIC for this front */
@@ -62,7 +63,9 @@ struct net_front {                  /* one queue of a (guest, NIC) pair, both en
     uint64_t queued;                /* requests in the guest, not replied */
     uint64_t arrived, completed;    /* since creation */
     uint64_t w_rx, w_tx, stalls;    /* in the window */
-    struct st_rec *lat;             /* net_latency, ns (queue 0; NULL for the others) */
+    struct st_rec *lat;             /* net_latency, ns: the domain's first queue's,
+                                       shared by its others */
+    bool owns_lat;                  /* the domain's first queue */
 };
 
 struct net {
@@ -73,7 +76,7 @@ struct net {
     struct nic **nics;              /* [ndevices], NULL if unused */
     struct net_front **fronts;
     int nfronts;
-    int *dom_front;                 /* [ndomains] index of its queue 0 or -1 */
+    int *dom_front;                 /* [ndomains] index of its first queue or -1 */
     int *dom_nq;                    /* [ndomains] its queues, consecutive in fronts */
     sim_time_t reset_t;
     int status;                     /* first error in an engine callback */
@@ -92,8 +95,9 @@ static void fail(struct net *n, int rc)
 }
 
 /* Whether vCPU v of domain d gets a queue of its own: its workload needs
- * one (the server's vCPU; a trace's vCPU 0, which receives, and its vCPUs
- * that send: multi-queue netfront, docs/split-drivers.md). */
+ * one (a server's vCPU; the first vCPU of a trace replay, which receives,
+ * and its vCPUs that send: multi-queue netfront, docs/split-drivers.md).
+ * Each queue is on the NIC its vCPU's workload names. */
 static bool has_queue(const struct net *n, int d, int v)
 {
     return wl_needs(hv_workload(n->h, d, v)) & WL_NEEDS_NET;
@@ -339,7 +343,8 @@ static void front_free(struct net_front *f)
     rng_free(f->arr_rng);
     if (f->src.free)
         f->src.free(f->src.arg);
-    st_rec_free(f->lat);
+    if (f->owns_lat)
+        st_rec_free(f->lat);
     free(f);
 }
 
@@ -368,17 +373,47 @@ void net_free(struct net *n)
     free(n);
 }
 
+/* The NIC of the queue of vCPU vcpu of domain d, built on first use with
+ * its physical IRQ in its driver domain: 0, or a negative sim_err. */
+static int queue_nic(struct net *n, int d, int vcpu, char *err, size_t errlen)
+{
+    const struct scn *s = n->s;
+    const struct scn_workload *wl = scn_vcpu_wl(&s->domains[d], vcpu);
+    int k = wl->type == SCN_WL_TRACE ? wl->nic : wl->device;
+    const struct scn_device *dev = &s->devices[k];
+    if (dev->kind != SCN_DEV_NIC || dev->driver < 0) {
+        sim_errmsg(err, errlen, "domain '%s': its device has no driver domain",
+                   s->domains[d].name);
+        return -SIM_EINVAL;
+    }
+    if (dev->driver == d) {
+        sim_errmsg(err, errlen, "domain '%s': a driver domain cannot run a server or trace "
+                   "workload on its own NIC", s->domains[d].name);
+        return -SIM_EINVAL;
+    }
+    if (!n->nics[k]) {
+        int port;
+        n->nics[k] = nic_new(n->loop, dev, NULL);
+        if (!n->nics[k] || evtchn_bind_pirq(n->ev, dev->driver, k, &port) < 0) {
+            sim_errmsg(err, errlen, "device '%s': cannot build its NIC", dev->name);
+            return -SIM_EINVAL;
+        }
+    }
+    return 0;
+}
+
 /* The queue of domain d bound to its vCPU vcpu (its NIC built already):
- * rings, channel (the guest's end bound to vcpu), back end, and, for
- * queue 0, the arrival source. */
+ * rings, channel (the guest's end bound to vcpu), back end, and, for a
+ * server's queue, the arrival source. */
 static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
                        uint32_t replication, char *err, size_t errlen)
 {
     const struct scn *s = n->s;
-    const struct scn_workload *wl = &s->domains[d].wl;
+    const struct scn_workload *wl = scn_vcpu_wl(&s->domains[d], vcpu);
     bool trace = wl->type == SCN_WL_TRACE;
     int k = trace ? wl->nic : wl->device;
     const struct scn_device *dev = &s->devices[k];
+    bool first = n->dom_nq[d] == 0;
     struct net_front *f = calloc(1, sizeof *f);
     if (!f) {
         sim_errmsg(err, errlen, "out of memory");
@@ -398,14 +433,19 @@ static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
     if (!trace) {
         f->arrival = wl->arrival;
         char name[256];
-        snprintf(name, sizeof name, "dom:%s/arrival", s->domains[d].name);
+        /* vCPU 0's stream keeps the name it had when only vCPU 0 served. */
+        if (vcpu == 0)
+            snprintf(name, sizeof name, "dom:%s/arrival", s->domains[d].name);
+        else
+            snprintf(name, sizeof name, "dom:%s/vcpu%d/arrival", s->domains[d].name, vcpu);
         f->arr_rng = rng_new(s->seed, replication, name);
     }
     f->rx = ring_new(f->rx_slots, 0);
     f->tx = ring_new(f->rx_slots, 0);
     f->rxbuf = calloc(f->rx_slots, sizeof *f->rxbuf);
-    f->lat = vcpu == 0 ? st_rec_new(NET_LATENCY_EXACT_CAP) : NULL;
-    if ((!trace && !f->arr_rng) || !f->rx || !f->tx || !f->rxbuf || (vcpu == 0 && !f->lat)) {
+    f->owns_lat = first;
+    f->lat = first ? st_rec_new(NET_LATENCY_EXACT_CAP) : n->fronts[n->dom_front[d]]->lat;
+    if ((!trace && !f->arr_rng) || !f->rx || !f->tx || !f->rxbuf || !f->lat) {
         sim_errmsg(err, errlen, "out of memory");
         return -SIM_ENOMEM;
     }
@@ -415,8 +455,9 @@ static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
                    s->domains[d].name);
         return -SIM_ENOSPC;
     }
-    /* The loader counts the driver domain's ports for vCPU 0's queues; a
-     * trace's queues of other vCPUs are known only now. */
+    /* The loader counts the driver domain's ports for a server workload's
+     * queue and a trace replay's first; the replay's queues of other vCPUs
+     * are known only now. */
     if (evtchn_bind_interdomain(n->ev, f->drv, d, f->gport, &f->dport) < 0) {
         sim_errmsg(err, errlen, "domain '%s': cannot connect its event channel: its driver "
                    "domain '%s' has no free port (%d a domain)", s->domains[d].name,
@@ -428,8 +469,8 @@ static int build_front(struct net *n, struct be_host *bh, int d, int vcpu,
         return -SIM_ENOMEM;
     }
     /* The guest posts every rx buffer up front (published, not notified:
-     * netback looks at the rx ring when it has a backlog; only queue 0's
-     * ever has one). */
+     * netback looks at the rx ring when it has a backlog; only a queue
+     * with arrivals ever has one). */
     for (uint32_t i = 0; i < f->rx_slots; i++) {
         struct ring_req b = { .id = i, .size_bytes = 0, .payload = 0 };
         if (ring_req_put(f->rx, &b) < 0)
@@ -469,34 +510,16 @@ static int build(struct net *n, struct be_host *bh, uint32_t replication, char *
     for (int d = 0; d < s->ndomains; d++)
         n->dom_front[d] = -1;
     for (int d = 0; d < s->ndomains; d++) {
-        const struct scn_workload *wl = &s->domains[d].wl;
         if (!uses_net(n, d))
             continue;
-        int k = wl->type == SCN_WL_TRACE ? wl->nic : wl->device;
-        const struct scn_device *dev = &s->devices[k];
-        if (dev->kind != SCN_DEV_NIC || dev->driver < 0) {
-            sim_errmsg(err, errlen, "domain '%s': its device has no driver domain",
-                       s->domains[d].name);
-            return -SIM_EINVAL;
-        }
-        if (dev->driver == d) {
-            sim_errmsg(err, errlen, "domain '%s': a driver domain cannot run a server or trace "
-                       "workload on its own NIC", s->domains[d].name);
-            return -SIM_EINVAL;
-        }
-        if (!n->nics[k]) {
-            int port;
-            n->nics[k] = nic_new(n->loop, dev, NULL);
-            if (!n->nics[k] || evtchn_bind_pirq(n->ev, dev->driver, k, &port) < 0) {
-                sim_errmsg(err, errlen, "device '%s': cannot build its NIC", dev->name);
-                return -SIM_EINVAL;
-            }
-        }
         n->dom_front[d] = n->nfronts;
         for (int v = 0; v < s->domains[d].vcpus; v++) {
             if (!has_queue(n, d, v))
                 continue;
-            int rc = build_front(n, bh, d, v, replication, err, errlen);
+            int rc = queue_nic(n, d, v, err, errlen);
+            if (rc < 0)
+                return rc;
+            rc = build_front(n, bh, d, v, replication, err, errlen);
             if (rc < 0)
                 return rc;
             n->dom_nq[d]++;
@@ -517,7 +540,7 @@ struct net_front *net_front_of(const struct net *n, int dom, int vcpu)
 
 int net_front_set_arrivals(struct net_front *f, const struct net_arrivals *src)
 {
-    if (!f || !src || !src->next || !f->trace || f->vcpu != 0 || f->src.next)
+    if (!f || !src || !src->next || !f->trace || f->src.next)
         return -SIM_EINVAL;
     f->src = *src;
     return trace_schedule(f);

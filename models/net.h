@@ -29,19 +29,23 @@
  * posted by the guest, tx descriptors, one event channel per interface);
  * facts only, no Xen code.
  *
- * Trace domains: see net_arrivals below. A trace domain has one queue (rx
- * and tx rings and a channel) for vCPU 0 and one more for each vCPU with
- * net_send records, its channel's guest end bound to that vCPU (Linux's
- * multi-queue xen-netfront, Xen's public io/netif.h); netback serves each
- * as a back end of its own; arrivals reach queue 0 only. Statistics are
- * summed over the queues.
+ * Queues: see net_arrivals below for traces. A domain has one queue (rx
+ * and tx rings and a channel) for each vCPU whose workload needs one (a
+ * server's vCPU; a trace replay's first vCPU and each of its vCPUs with
+ * net_send records), its channel's guest end bound to that vCPU (Linux's
+ * multi-queue xen-netfront, Xen's public io/netif.h), on the NIC that
+ * vCPU's workload names; netback serves each as a back end of its own;
+ * a server's arrivals reach its own queue, a trace's its first queue.
+ * Statistics are summed over the queues (net_latency: one recorder).
  *
  * Simplified: request packets are NET_REQUEST_BYTES (a minimum Ethernet
  * frame) and a reply is max(reply_size, NET_REQUEST_BYTES) bytes; netback
  * keeps an unbounded backlog of received packets waiting for an rx buffer
  * (no drops); a packet costs backend.per_request in each direction, once;
- * the server runs on vCPU 0, its channel bound to it (models/evtchn.h); the
- * guest spends no CPU beyond its upcall and `service`.
+ * one server workload for a whole domain runs on its vCPU 0 (a list of
+ * workloads puts one on each vCPU), its channel bound to it
+ * (models/evtchn.h); the guest spends no CPU beyond its upcall and
+ * `service`.
  *
  * Usage (sim/host builds it), as models/blk.h:
  *   h = hv_new(...); hv_set_workload(...) ...; bh = be_new(h, s);
@@ -152,9 +156,9 @@ struct net_arrivals {
     void (*free)(void *arg);
     void *arg;
 };
-/* A trace domain's arrivals, on its queue 0 (f): the front takes src over
- * and schedules the first arrival. -SIM_EINVAL if f is not a trace
- * domain's queue 0 or has its arrivals already. */
+/* A trace's arrivals, on the queue (f) of the replay's first vCPU: the
+ * front takes src over and schedules the first arrival. -SIM_EINVAL if f
+ * is not a trace's queue or has its arrivals already. */
 int net_front_set_arrivals(struct net_front *f, const struct net_arrivals *src);
 /* Put and push a packet of bytes (> 0) on the tx ring (consuming tx
  * responses first); -SIM_ENOSPC on a full ring (nothing put). `answers`

@@ -229,13 +229,41 @@ struct scn_domain {
                                        to its scheduler through wake); 0 = at boot */
     struct scn_bvt_dom bvt;
     struct scn_atropos_dom atropos;
-    struct scn_workload wl;
+    struct scn_workload *wl;        /* [nwl]: one workload, run by every vCPU (a kind
+                                       that runs on vCPU 0 only leaves the others
+                                       idle), or `workload:` as a list, one per
+                                       vCPU; read through scn_vcpu_wl */
+    int nwl;                        /* 1, or vcpus for a list of more than one */
+    bool wl_list;                   /* `workload:` was written as a list */
+    struct scn_loc wl_loc;          /* where `workload:` was written (0 if not) */
     char *vif_name;                 /* vif: the NIC whose bridge it is on, as written */
     int vif;                        /* index into scn.devices, -1 if none */
     struct scn_loc vif_loc;
     struct scn_ping ping;
     struct scn_echo echo;
 };
+
+/* The workload entry vCPU vcpu of d runs. */
+static inline const struct scn_workload *scn_vcpu_wl(const struct scn_domain *d, int vcpu)
+{
+    return &d->wl[d->nwl > 1 ? vcpu : 0];
+}
+
+/* For vCPU vcpu of d, which runs a trace workload: the trace vCPU it
+ * replays. The vCPUs of d that replay the same file take the trace's vCPUs
+ * in order (with one workload for all, vCPU k replays trace vCPU k); rank 0
+ * holds the replay's first queue of each front end and receives its
+ * arrivals. *n, if not NULL, gets how many vCPUs replay the file. */
+int scn_trace_rank(const struct scn_domain *d, int vcpu, int *n);
+
+/* Whether some vCPU of d has a workload of its own (not `none`). */
+static inline bool scn_dom_has_wl(const struct scn_domain *d)
+{
+    for (int k = 0; k < d->nwl; k++)
+        if (d->wl[k].type != SCN_WL_NONE)
+            return true;
+    return false;
+}
 
 struct scn_sweep_axis {
     char *path;                     /* e.g. "domains.hog.count" */

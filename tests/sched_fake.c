@@ -202,8 +202,9 @@ struct scn_domain fake_domain_defaults(void)
     d.atropos.slice = 10 * SIM_MSEC;
     d.atropos.latency = 10 * SIM_SEC;
     d.atropos.xtratime = true;
-    d.wl.type = SCN_WL_NONE;
-    d.wl.device = -1;
+    static struct scn_workload none = { .type = SCN_WL_NONE, .device = -1, .nic = -1 };
+    d.wl = &none;
+    d.nwl = 1;
     return d;
 }
 

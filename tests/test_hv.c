@@ -726,8 +726,8 @@ START_TEST(test_demand_streams)
                           "  w: { vcpus: 2, workload: { type: periodic, period: 5ms, "
                           "burst: { dist: uniform, min: 1us, max: 1ms } } }\n");
     char err[128];
-    struct wl_env e1 = { s1, 1, 1, 3 }, e2 = { s2, 0, 1, 3 }, e3 = { s2, 0, 0, 3 },
-                  e4 = { s2, 0, 1, 4 };
+    struct wl_env e1 = { s1, 1, 1, 3, NULL }, e2 = { s2, 0, 1, 3, NULL }, e3 = { s2, 0, 0, 3, NULL },
+                  e4 = { s2, 0, 1, 4, NULL };
     struct wl *w1 = wl_new(&e1, err, sizeof err), *w2 = wl_new(&e2, err, sizeof err);
     struct wl *w3 = wl_new(&e3, err, sizeof err), *w4 = wl_new(&e4, err, sizeof err);
     ck_assert(w1 && w2 && w3 && w4);

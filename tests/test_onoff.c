@@ -88,7 +88,7 @@ START_TEST(stream_draws_named_streams)
         struct wl_op op;
         ck_assert_int_eq(wl_next(w, now, &op), 0);
         ck_assert_int_eq(op.kind, WL_OP_COMPUTE);
-        ck_assert_int_eq(op.ns, dist_sample_i64(&s->domains[0].wl.on, on));
+        ck_assert_int_eq(op.ns, dist_sample_i64(&s->domains[0].wl[0].on, on));
         ck_assert_int_eq(wl_next(w, now + op.ns, &op), 0);
         ck_assert_int_eq(op.kind, WL_OP_SLEEP);
     }
@@ -103,7 +103,7 @@ START_TEST(stream_draws_named_streams)
         ck_assert_int_eq(wl_next(w, now, &op), 0);
         sim_time_t burst_end = now + op.ns;
         ck_assert_int_eq(wl_next(w, burst_end, &op), 0);
-        sim_time_t sleep = dist_sample_i64(&s->domains[0].wl.off, off);
+        sim_time_t sleep = dist_sample_i64(&s->domains[0].wl[0].off, off);
         ck_assert(sleep >= 1 * MS && sleep <= 9 * MS);
         ck_assert_int_eq(op.ns, burst_end + sleep);
     }

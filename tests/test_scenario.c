@@ -107,19 +107,19 @@ START_TEST(default_scenario_values)
     ck_assert_int_eq(p->bvt.warp, 5000000);
     ck_assert_int_eq(p->bvt.warpl, 50000000);
     ck_assert_int_eq(p->bvt.warpu, 200000000);
-    ck_assert_int_eq(p->wl.type, SCN_WL_SERVER);
-    ck_assert_int_eq(p->wl.device, 1);
-    ck_assert_int_eq(p->wl.arrival.kind, DIST_EXPONENTIAL);
-    ck_assert_double_eq(p->wl.arrival.a, 1e7);
-    ck_assert_int_eq(p->wl.service.kind, DIST_CONST);
-    ck_assert_double_eq(p->wl.service.a, 1e5);
+    ck_assert_int_eq(p->wl[0].type, SCN_WL_SERVER);
+    ck_assert_int_eq(p->wl[0].device, 1);
+    ck_assert_int_eq(p->wl[0].arrival.kind, DIST_EXPONENTIAL);
+    ck_assert_double_eq(p->wl[0].arrival.a, 1e7);
+    ck_assert_int_eq(p->wl[0].service.kind, DIST_CONST);
+    ck_assert_double_eq(p->wl[0].service.a, 1e5);
     const struct scn_domain *io = dom(s, "io");
-    ck_assert_int_eq(io->wl.type, SCN_WL_IO);
-    ck_assert_int_eq(io->wl.size, 65536);
-    ck_assert_int_eq(io->wl.device, 0);
-    ck_assert_int_eq(io->wl.depth, 1);
-    ck_assert_double_eq(io->wl.think.a, 2e6);
-    ck_assert_int_eq(dom(s, "hog.1")->wl.type, SCN_WL_CPU);
+    ck_assert_int_eq(io->wl[0].type, SCN_WL_IO);
+    ck_assert_int_eq(io->wl[0].size, 65536);
+    ck_assert_int_eq(io->wl[0].device, 0);
+    ck_assert_int_eq(io->wl[0].depth, 1);
+    ck_assert_double_eq(io->wl[0].think.a, 2e6);
+    ck_assert_int_eq(dom(s, "hog.1")->wl[0].type, SCN_WL_CPU);
     ck_assert_int_eq(s->nsweep, 0);
     ck_assert_uint_eq(s->sweep_points, 1);
     ck_assert_int_eq((int)strlen(s->hash), 16);
@@ -147,7 +147,7 @@ START_TEST(defaults_for_absent_keys)
     ck_assert_int_eq(s->domains[0].atropos.slice, 10000000);
     ck_assert_int_eq(s->domains[1].atropos.period, 20000000);
     ck_assert_int_eq(s->domains[1].atropos.slice, 15000000);
-    ck_assert_int_eq(s->domains[0].wl.type, SCN_WL_NONE);
+    ck_assert_int_eq(s->domains[0].wl[0].type, SCN_WL_NONE);
     ck_assert_int_eq(s->domains[0].index, -1);
     ck_assert_str_eq(s->description, "");
     scn_free(s);
@@ -173,8 +173,8 @@ START_TEST(set_overrides)
     ck_assert_int_eq(s->machine.clock.tsc_ppb[0], 1500);
     ck_assert_int_eq(s->machine.clock.tsc_ppb[1], -2000);
     ck_assert_int_eq(s->machine.clock.tsc_offset[1], 0);   /* [0] applies to both */
-    ck_assert_int_eq(dom(s, "probe")->wl.arrival.kind, DIST_UNIFORM);
-    ck_assert_double_eq(dom(s, "probe")->wl.arrival.b, 3e6);
+    ck_assert_int_eq(dom(s, "probe")->wl[0].arrival.kind, DIST_UNIFORM);
+    ck_assert_double_eq(dom(s, "probe")->wl[0].arrival.b, 3e6);
     scn_free(s);
 }
 END_TEST
@@ -271,7 +271,7 @@ START_TEST(hash_covers_file_contents)
     int idx[1] = { 1 };
     s = load_point(yaml, idx);
     ck_assert_str_eq(s->hash, h0);
-    ck_assert_str_eq(dom(s, "t")->wl.file, b);
+    ck_assert_str_eq(dom(s, "t")->wl[0].file, b);
     scn_free(s);
 
     /* The same bytes written again: the same hash. */

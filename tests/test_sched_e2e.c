@@ -1245,7 +1245,7 @@ START_TEST(test_conservation)
     for (int d = 0; d < r.s->ndomains; d++) {
         struct hv_dom_stats ds;
         ck_assert_int_eq(hv_dom_stats(r.h, d, &ds), 0);
-        if (r.s->domains[d].wl.type != SCN_WL_NONE)
+        if (r.s->domains[d].wl[0].type != SCN_WL_NONE)
             ck_assert_int_gt(ds.cpu_time_ns, 0);
     }
     for (int p = 0; p < 2; p++)
@@ -1438,7 +1438,7 @@ START_TEST(test_demand_independent_of_policy)
     int checked = 0;
     for (int d = 0; d < r.s->ndomains; d++) {
         const struct scn_domain *dom = &r.s->domains[d];
-        if (dom->wl.type != SCN_WL_PERIODIC)
+        if (dom->wl[0].type != SCN_WL_PERIODIC)
             continue;
         for (int k = 0; k < dom->vcpus; k++) {
             struct hv_vcpu_stats vs;
@@ -1452,7 +1452,7 @@ START_TEST(test_demand_independent_of_policy)
             ck_assert_ptr_nonnull(g);
             int64_t want = 0;
             for (uint64_t j = 0; j < vs.periods; j++)
-                want += dist_sample_i64(&dom->wl.burst, g);
+                want += dist_sample_i64(&dom->wl[0].burst, g);
             rng_free(g);
             ck_assert_int_eq(vs.cpu_time_ns - vs.refill_ns - vs.upcall_ns, want);
             checked++;

@@ -79,8 +79,8 @@ static void on_op(void *ctx, sim_time_t t, int dom, int vcpu, sim_time_t now,
                   const struct wl_op *op)
 {
     struct trec *r = ctx;
-    if (op->rec == WL_REC_NONE || r->s->domains[dom].wl.type == SCN_WL_NONE)
-        return;     /* implied by other records; or a domain without a workload */
+    if (op->rec == WL_REC_NONE || scn_vcpu_wl(&r->s->domains[dom], vcpu)->type == SCN_WL_NONE)
+        return;     /* implied by other records; or a vCPU without a workload */
     struct tr_record rec = { .t = t, .dom = (uint16_t)dom, .vcpu = (uint16_t)vcpu };
     switch (op->kind) {
     case WL_OP_COMPUTE:
@@ -140,7 +140,7 @@ int trec_attach(struct trec *r, struct ev_loop *loop, struct hv *h, struct net *
     for (int d = 0; d < s->ndomains; d++) {
         for (int v = 0; v < s->domains[d].vcpus; v++, t++) {
             struct wl *w = hv_workload(h, d, v);
-            if (!w || s->domains[d].wl.type == SCN_WL_NONE)
+            if (!w || scn_vcpu_wl(&s->domains[d], v)->type == SCN_WL_NONE)
                 continue;
             *t = (struct wl_tap){ on_demand, r, d, v };
             w->tap = t;

@@ -57,6 +57,6 @@ struct wl *wl_cpu_new(const struct wl_env *env, char *err, size_t errlen)
         return NULL;
     }
     c->base.ops = &cpu_ops;
-    c->every = env->s->domains[env->dom].wl.yield_every;
+    c->every = env->wl->yield_every;
     return &c->base;
 }

@@ -173,7 +173,7 @@ static const struct wl_ops io_ops = { .name = "io", .next = io_next, .free = io_
 struct wl *wl_io_new(const struct wl_env *env, char *err, size_t errlen)
 {
     const struct scn_domain *d = &env->s->domains[env->dom];
-    const struct scn_workload *wl = &d->wl;
+    const struct scn_workload *wl = env->wl;
     if (wl->depth < 1 || wl->size <= 0 || (uint64_t)wl->size > DISK_REQ_MAX_BYTES
         || (uint64_t)wl->size > UINT32_MAX) {
         sim_errmsg(err, errlen, "domain '%s': io workload needs depth >= 1 and "

@@ -228,7 +228,7 @@ static const struct wl_ops mmu_ops = { .name = "mmu", .next = mmu_next, .free = 
 
 struct wl *wl_mmu_new(const struct wl_env *env, char *err, size_t errlen)
 {
-    const struct scn_workload *wl = &env->s->domains[env->dom].wl;
+    const struct scn_workload *wl = env->wl;
     if (wl->updates < 1 || wl->batch < 1 || !(wl->invalid >= 0) || wl->invalid > 1) {
         mmu_refusal(env, err, errlen);
         return NULL;

@@ -83,7 +83,7 @@ struct wl *wl_onoff_new(const struct wl_env *env, char *err, size_t errlen)
         return NULL;
     }
     x->base.ops = &onoff_ops;
-    x->on = d->wl.on;
-    x->off = d->wl.off;
+    x->on = env->wl->on;
+    x->off = env->wl->off;
     return &x->base;
 }

@@ -88,7 +88,7 @@ static const struct wl_ops periodic_ops = { .name = "periodic", .next = periodic
 struct wl *wl_periodic_new(const struct wl_env *env, char *err, size_t errlen)
 {
     const struct scn_domain *d = &env->s->domains[env->dom];
-    if (d->wl.period <= 0) {
+    if (env->wl->period <= 0) {
         sim_errmsg(err, errlen, "domain '%s': periodic workload needs a period > 0", d->name);
         return NULL;
     }
@@ -103,8 +103,8 @@ struct wl *wl_periodic_new(const struct wl_env *env, char *err, size_t errlen)
         return NULL;
     }
     p->base.ops = &periodic_ops;
-    p->period = d->wl.period;
-    p->burst = d->wl.burst;
+    p->period = env->wl->period;
+    p->burst = env->wl->burst;
     p->state = P_START;
     return &p->base;
 }

@@ -6,7 +6,8 @@
  * wl_new_fn; what it needs of the host's devices it tells through its ops
  * (models/wl.h: needs, attach), so adding a kind touches no model. A kind
  * that runs on vCPU 0 only (vcpu0_only) leaves the domain's other vCPUs
- * the idle workload.
+ * the idle workload, unless the domain gives a list of workloads, one per
+ * vCPU.
  */
 #include "workloads/wl.h"
 
@@ -35,18 +36,21 @@ const struct wl_kind *wl_kind_of(enum scn_wl_type type)
 
 struct wl *wl_new(const struct wl_env *env, char *err, size_t errlen)
 {
-    if (!env || !env->s || env->dom < 0 || env->dom >= env->s->ndomains) {
-        sim_errmsg(err, errlen, "workload: bad domain index");
+    if (!env || !env->s || env->dom < 0 || env->dom >= env->s->ndomains || env->vcpu < 0
+        || env->vcpu >= env->s->domains[env->dom].vcpus) {
+        sim_errmsg(err, errlen, "workload: bad domain or vCPU index");
         return NULL;
     }
     const struct scn_domain *d = &env->s->domains[env->dom];
-    const struct wl_kind *k = wl_kind_of(d->wl.type);
+    struct wl_env e = *env;
+    e.wl = scn_vcpu_wl(d, env->vcpu);
+    const struct wl_kind *k = wl_kind_of(e.wl->type);
     if (!k) {
         sim_errmsg(err, errlen, "domain '%s': workload type %d has no kind", d->name,
-                   (int)d->wl.type);
+                   (int)e.wl->type);
         return NULL;
     }
-    if (k->vcpu0_only && env->vcpu > 0)
-        return wl_idle_new(env, err, errlen);
-    return k->new(env, err, errlen);
+    if (k->vcpu0_only && d->nwl == 1 && env->vcpu > 0)
+        return wl_idle_new(&e, err, errlen);
+    return k->new(&e, err, errlen);
 }

@@ -113,7 +113,11 @@ struct wl *wl_server_new(const struct wl_env *env, char *err, size_t errlen)
     const struct scn_domain *d = &env->s->domains[env->dom];
     struct wl_server *x = calloc(1, sizeof *x);
     char name[256];
-    snprintf(name, sizeof name, "dom:%s/service", d->name);
+    /* vCPU 0's stream keeps the name it had when only vCPU 0 served. */
+    if (env->vcpu == 0)
+        snprintf(name, sizeof name, "dom:%s/service", d->name);
+    else
+        snprintf(name, sizeof name, "dom:%s/vcpu%d/service", d->name, env->vcpu);
     if (x)
         x->rng = rng_new(env->s->seed, env->replication, name);
     if (!x || !x->rng) {
@@ -123,6 +127,6 @@ struct wl *wl_server_new(const struct wl_env *env, char *err, size_t errlen)
         return NULL;
     }
     x->base.ops = &server_ops;
-    x->service = d->wl.service;
+    x->service = env->wl->service;
     return &x->base;
 }

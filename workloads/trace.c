@@ -92,7 +92,9 @@ struct wl_trace {
     struct wl base;
     struct tr_reader *r;            /* streamed: one block in memory */
     int tdom;                       /* the trace's domain index */
-    int vcpu;                       /* the trace's vCPU index (= this vCPU's) */
+    int vcpu;                       /* the trace's vCPU index (scn_trace_rank) */
+    bool first;                     /* it replays trace vCPU 0: holds the replay's
+                                       first queues, receives its arrivals */
     bool loop;
     uint64_t mine;                  /* records for this vCPU in the whole trace */
     bool done;                      /* end of a non-looping trace */
@@ -383,8 +385,9 @@ static int pick_domain(const struct tr_header *h, const char *name)
     return h->ndomains == 1 ? 0 : -1;
 }
 
-/* Why the replay cannot perform rec, or NULL if it can. */
-static const char *refuse(const struct scn_domain *d, const struct tr_record *rec)
+/* Why the replay with the workload entry wl cannot perform rec, or NULL if
+ * it can. */
+static const char *refuse(const struct scn_workload *wl, const struct tr_record *rec)
 {
     switch (rec->op) {
     case TR_COMPUTE:
@@ -395,7 +398,7 @@ static const char *refuse(const struct scn_domain *d, const struct tr_record *re
         return NULL;
     case TR_BLOCK_IO:
     case TR_BLOCK_SUBMIT:
-        if (d->wl.device < 0)
+        if (wl->device < 0)
             return "block I/O needs the workload's `device:` (a disk)";
         if (rec->a == 0 || rec->a > DISK_REQ_MAX_BYTES)
             return "block I/O must be of 1 B to 1 GiB";
@@ -408,7 +411,7 @@ static const char *refuse(const struct scn_domain *d, const struct tr_record *re
     case TR_NET_SEND:
     case TR_NET_REPLY:
     case TR_ARRIVAL:
-        if (d->wl.nic < 0)
+        if (wl->nic < 0)
             return "network records need the workload's `nic:` (a NIC)";
         if (rec->a == 0 || rec->a > TRACE_NET_MAX)
             return "a packet must be of 1 to 65536 B";
@@ -437,7 +440,7 @@ struct scan {
  * records of the trace's domain tdom for vCPU vcpu and the domain's
  * arrivals. The reader is left at the end. */
 static int scan(struct tr_reader *r, int tdom, int vcpu, const struct scn_domain *d,
-                struct scan *o, char *err, size_t errlen)
+                const struct scn_workload *wl, struct scan *o, char *err, size_t errlen)
 {
     struct tr_record rec;
     int rc;
@@ -446,7 +449,7 @@ static int scan(struct tr_reader *r, int tdom, int vcpu, const struct scn_domain
         /* Arrivals are the domain's, whatever vCPU reads them. */
         if (rec.dom != tdom || (rec.vcpu != vcpu && rec.op != TR_ARRIVAL))
             continue;
-        const char *why = refuse(d, &rec);
+        const char *why = refuse(wl, &rec);
         if (why)
             return refused(d, &rec, why, err, errlen);
         o->has_io |= rec.op == TR_BLOCK_IO || rec.op == TR_BLOCK_SUBMIT;
@@ -461,13 +464,14 @@ static int scan(struct tr_reader *r, int tdom, int vcpu, const struct scn_domain
     return rc;
 }
 
-/* Open d's trace and find the domain it replays (*tdom); with check_vcpus,
- * also refuse a trace domain with more vCPUs than d. NULL with a message. */
-static struct tr_reader *open_trace(const struct scn_domain *d, bool check_vcpus, int *tdom,
-                                    char *err, size_t errlen)
+/* Open the trace file that d replays and find the domain it replays
+ * (*tdom); with nrep > 0 (the vCPUs of d that replay it), also refuse a
+ * trace domain with more vCPUs than that. NULL with a message. */
+static struct tr_reader *open_trace(const struct scn_domain *d, const char *file, int nrep,
+                                    int *tdom, char *err, size_t errlen)
 {
     char e[512] = "";
-    struct tr_reader *r = tr_reader_open(d->wl.file, e, sizeof e);
+    struct tr_reader *r = tr_reader_open(file, e, sizeof e);
     if (!r) {
         sim_errmsg(err, errlen, "domain '%s': %s", d->name, e);
         return NULL;
@@ -476,11 +480,15 @@ static struct tr_reader *open_trace(const struct scn_domain *d, bool check_vcpus
     *tdom = pick_domain(h, d->name);
     if (*tdom < 0) {
         sim_errmsg(err, errlen, "domain '%s': trace %s has %u domains and none is named '%s'",
-                   d->name, d->wl.file, (unsigned)h->ndomains, d->name);
-    } else if (check_vcpus && h->domains[*tdom].vcpus > (uint32_t)d->vcpus) {
+                   d->name, file, (unsigned)h->ndomains, d->name);
+    } else if (nrep > 0 && h->domains[*tdom].vcpus > (uint32_t)nrep && d->nwl == 1) {
         sim_errmsg(err, errlen, "domain '%s': the trace's domain '%s' has %u vCPUs, the scenario "
                    "gives it %d", d->name, h->domains[*tdom].name,
                    (unsigned)h->domains[*tdom].vcpus, d->vcpus);
+    } else if (nrep > 0 && h->domains[*tdom].vcpus > (uint32_t)nrep) {
+        sim_errmsg(err, errlen, "domain '%s': the trace's domain '%s' has %u vCPUs, and %d of "
+                   "the domain's vCPUs replay it (one per trace vCPU)", d->name,
+                   h->domains[*tdom].name, (unsigned)h->domains[*tdom].vcpus, nrep);
     } else {
         return r;
     }
@@ -497,18 +505,22 @@ struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen)
         return NULL;
     }
     x->base.ops = &trace_ops;
-    x->vcpu = env->vcpu;
+    int nrep;
+    x->vcpu = scn_trace_rank(d, env->vcpu, &nrep);
     x->pushed = true;
-    x->loop = d->wl.loop;
-    /* The vCPU counts are checked (and reported) once, by vCPU 0. */
-    x->r = open_trace(d, env->vcpu == 0, &x->tdom, err, errlen);
+    x->loop = env->wl->loop;
+    /* The vCPU counts are checked (and reported) once, by the replay's
+     * first vCPU. */
+    x->first = x->vcpu == 0;
+    x->r = open_trace(d, env->wl->file, x->first ? nrep : 0, &x->tdom, err, errlen);
     if (!x->r) {
         free(x);
         return NULL;
     }
     x->env = *env;
     struct scan o;
-    if (scan(x->r, x->tdom, x->vcpu, d, &o, err, errlen) < 0 || tr_rewind(x->r) < 0) {
+    if (scan(x->r, x->tdom, x->vcpu, d, env->wl, &o, err, errlen) < 0
+        || tr_rewind(x->r) < 0) {
         trace_free(&x->base);
         return NULL;
     }
@@ -527,19 +539,20 @@ struct refusal {
     const char *why;
 };
 
-int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
+/* The check of the replay of the trace that vCPU lead (its rank 0) and
+ * the vCPUs of the same file replay. */
+static int check_one(const struct scn_domain *d, int lead, char *err, size_t errlen)
 {
-    const struct scn_domain *d = &s->domains[dom];
-    if (d->wl.type != SCN_WL_TRACE)
-        return 0;
-    int tdom;
-    struct tr_reader *r = open_trace(d, true, &tdom, err, errlen);
+    const struct scn_workload *wl = scn_vcpu_wl(d, lead);
+    int nrep, tdom;
+    scn_trace_rank(d, lead, &nrep);
+    struct tr_reader *r = open_trace(d, wl->file, nrep, &tdom, err, errlen);
     if (!r)
         return -SIM_EBADINPUT;
-    /* One pass for every vCPU, reporting what `run` would: it reads the
-     * trace once per vCPU, in order, and stops at vCPU 0's first refusal
-     * or the reader's error, whichever comes first in the file, or else at
-     * the first refusal of the lowest vCPU that has one. */
+    /* One pass for every trace vCPU, reporting what `run` would: it reads
+     * the trace once per vCPU, in order, and stops at trace vCPU 0's first
+     * refusal or the reader's error, whichever comes first in the file, or
+     * else at the first refusal of the lowest vCPU that has one. */
     uint32_t nv = tr_reader_header(r)->domains[tdom].vcpus;
     struct refusal *first = calloc(nv ? nv : 1, sizeof *first);
     if (!first) {
@@ -552,7 +565,7 @@ int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
     while (!first[0].set && (rc = tr_read(r, &rec)) > 0) {
         if (rec.dom != tdom)
             continue;
-        const char *why = refuse(d, &rec);
+        const char *why = refuse(wl, &rec);
         if (!why)
             continue;
         /* An arrival is read by every vCPU's pass. */
@@ -570,6 +583,19 @@ int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
     return rc < 0 ? rc : 0;
 }
 
+int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
+{
+    const struct scn_domain *d = &s->domains[dom];
+    for (int k = 0; k < d->nwl; k++) {
+        if (d->wl[k].type != SCN_WL_TRACE || scn_trace_rank(d, k, NULL) != 0)
+            continue;
+        int rc = check_one(d, k, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* vCPU 0 holds the domain's queue 0 of each front end its trace names (a
  * `device`, a `nic`), whatever its own records; another vCPU has a queue of
  * its own where its records use one (multi-queue front ends,
@@ -578,11 +604,11 @@ int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
 static unsigned trace_needs(const struct wl *w)
 {
     const struct wl_trace *x = (const struct wl_trace *)w;
-    const struct scn_workload *wl = &x->env.s->domains[x->env.dom].wl;
+    const struct scn_workload *wl = x->env.wl;
     unsigned n = x->has_pt ? WL_NEEDS_MM : 0;
-    if (wl->device >= 0 && (x->vcpu == 0 || x->has_io))
+    if (wl->device >= 0 && (x->first || x->has_io))
         n |= WL_NEEDS_BLK;
-    if (wl->nic >= 0 && (x->vcpu == 0 || x->has_send))
+    if (wl->nic >= 0 && (x->first || x->has_send))
         n |= WL_NEEDS_NET;
     return n;
 }
@@ -614,7 +640,7 @@ static int trace_attach(struct wl *w, const struct wl_devs *d, char *err, size_t
         /* The domain's open-loop arrivals come in on queue 0. */
         struct net_arrivals src;
         int rc;
-        if (x->vcpu == 0 && ((rc = trace_arrivals(&x->env, &src, err, errlen)) < 0
+        if (x->first && ((rc = trace_arrivals(&x->env, &src, err, errlen)) < 0
                              || (rc = net_front_set_arrivals(d->net, &src)) < 0)) {
             if (rc != -SIM_EBADINPUT)
                 sim_errmsg(err, errlen, "domain '%s': out of memory", name);
@@ -686,7 +712,7 @@ static int trace_arrivals(const struct wl_env *env, struct net_arrivals *src, ch
     struct trace_arrivals *a = calloc(1, sizeof *a);
     char e[512] = "";
     if (a)
-        a->r = tr_reader_open(d->wl.file, e, sizeof e);
+        a->r = tr_reader_open(env->wl->file, e, sizeof e);
     if (!a || !a->r) {
         sim_errmsg(err, errlen, "domain '%s': %s", d->name, a ? e : "out of memory");
         free(a);
@@ -694,7 +720,7 @@ static int trace_arrivals(const struct wl_env *env, struct net_arrivals *src, ch
     }
     /* wl_trace_new has validated the trace and the domain already. */
     a->tdom = pick_domain(tr_reader_header(a->r), d->name);
-    a->loop = d->wl.loop;
+    a->loop = env->wl->loop;
     *src = (struct net_arrivals){ arrivals_next, arrivals_free, a };
     return 0;
 }

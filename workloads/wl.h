@@ -28,6 +28,7 @@ struct wl_env {
     int dom;                /* index into s->domains */
     int vcpu;               /* index within the domain */
     uint32_t replication;   /* for RNG seeding */
+    const struct scn_workload *wl;  /* the vCPU's entry (scn_vcpu_wl); wl_new sets it */
 };
 
 /* A workload kind's constructor: the workload of vCPU env->vcpu of domain

@@ -85,15 +85,22 @@ static int check_traces(const struct scn *s, const char *path, struct checked *d
     char err[1024];
     for (int d = 0; d < s->ndomains; d++) {
         const struct scn_domain *dm = &s->domains[d];
-        if (dm->wl.type != SCN_WL_TRACE || checked_has(done, dm->name, dm->wl.file))
+        bool todo = false;
+        for (int k = 0; k < dm->nwl; k++)
+            todo |= dm->wl[k].type == SCN_WL_TRACE && !checked_has(done, dm->name, dm->wl[k].file);
+        if (!todo)
             continue;
         if (wl_trace_check(s, d, err, sizeof err) < 0) {
             fprintf(stderr, "xensim: %s: %s\n", path, err);
             return EXIT_BADINPUT;
         }
-        if (checked_add(done, dm->name, dm->wl.file) < 0) {
-            fprintf(stderr, "xensim: %s: out of memory\n", path);
-            return EXIT_BADINPUT;
+        for (int k = 0; k < dm->nwl; k++) {
+            if (dm->wl[k].type != SCN_WL_TRACE || checked_has(done, dm->name, dm->wl[k].file))
+                continue;
+            if (checked_add(done, dm->name, dm->wl[k].file) < 0) {
+                fprintf(stderr, "xensim: %s: out of memory\n", path);
+                return EXIT_BADINPUT;
+            }
         }
     }
     return 0;
@@ -106,7 +113,9 @@ static bool sweep_reads_more(const struct scn *s)
     for (int f = 0; f < s->nfiles; f++) {
         bool base = false;
         for (int d = 0; d < s->ndomains && !base; d++)
-            base = s->domains[d].wl.file && !strcmp(s->domains[d].wl.file, s->files[f].path);
+            for (int k = 0; k < s->domains[d].nwl && !base; k++)
+                base = s->domains[d].wl[k].file
+                       && !strcmp(s->domains[d].wl[k].file, s->files[f].path);
         if (!base)
             return true;
     }

@@ -221,7 +221,7 @@ double host_jain_fairness(struct host *x)
     int n = 0;
     for (int d = 0; d < x->s->ndomains; d++) {
         struct hv_dom_stats ds;
-        if (x->s->domains[d].wl.type == SCN_WL_NONE || hv_dom_stats(x->h, d, &ds) < 0)
+        if (!scn_dom_has_wl(&x->s->domains[d]) || hv_dom_stats(x->h, d, &ds) < 0)
             continue;
         double v = (double)ds.cpu_time_ns;
         sum += v;

@@ -184,7 +184,7 @@ static int collect(struct host *x, const struct scn *s, struct run_result *out)
             return -SIM_EINVAL;
         struct run_dom *rd = &out->doms[d];
         rd->name = s->domains[d].name;
-        rd->has_workload = s->domains[d].wl.type != SCN_WL_NONE;
+        rd->has_workload = scn_dom_has_wl(&s->domains[d]);
         rd->cpu_time_ns = ds.cpu_time_ns;
         rd->refill_ns = ds.refill_ns;
         rd->cpu_util = w > 0 ? (double)ds.cpu_time_ns / w : NAN;

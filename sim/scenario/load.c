@@ -26,9 +26,12 @@ static void domain_free(struct scn_domain *d)
     free(d->name);
     free(d->group);
     free(d->cpus);
-    free(d->wl.device_name);
-    free(d->wl.nic_name);
-    free(d->wl.file);
+    for (int k = 0; d->wl && k < d->nwl; k++) {
+        free(d->wl[k].device_name);
+        free(d->wl[k].nic_name);
+        free(d->wl[k].file);
+    }
+    free(d->wl);
     free(d->vif_name);
     free(d->ping.target_name);
 }
@@ -170,10 +173,13 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&d->loc, s->file);
         fix_loc(&d->bvt.loc, s->file);
         fix_loc(&d->atropos.loc, s->file);
-        fix_loc(&d->wl.loc, s->file);
-        fix_loc(&d->wl.ref_loc, s->file);
-        fix_loc(&d->wl.file_loc, s->file);
-        fix_loc(&d->wl.nic_loc, s->file);
+        fix_loc(&d->wl_loc, s->file);
+        for (int k = 0; k < d->nwl; k++) {
+            fix_loc(&d->wl[k].loc, s->file);
+            fix_loc(&d->wl[k].ref_loc, s->file);
+            fix_loc(&d->wl[k].file_loc, s->file);
+            fix_loc(&d->wl[k].nic_loc, s->file);
+        }
         fix_loc(&d->vif_loc, s->file);
         fix_loc(&d->ping.loc, s->file);
         fix_loc(&d->ping.target_loc, s->file);

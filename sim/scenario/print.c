@@ -127,6 +127,29 @@ static void fmt_workload(struct sbuf *b, const struct scn *s, const struct scn_w
     }
 }
 
+/* One workload's line of the canonical form (after " workload "), and the
+ * lines of the keys added since, written only when used so that the hashes
+ * of the scenarios written before them stay. */
+static void canon_workload(struct sbuf *b, const struct scn_workload *wl)
+{
+    /* Distribution parameters in full precision, not the summary's. */
+    const struct dist *ds[] = { &wl->burst, &wl->think, &wl->arrival, &wl->service,
+                                &wl->interval };
+    scnp_sb_printf(b, "%s", scnp_wl_names[wl->type]);
+    for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++)
+        scnp_sb_printf(b, " %d:%.17g:%.17g", ds[k]->kind, ds[k]->a, ds[k]->b);
+    scnp_sb_printf(b, " %" PRId64 " %" PRId64 " %d %d %d %" PRId64 " %" PRId64
+                   " %d %d %.17g %s %d\n",
+                   wl->yield_every, wl->period, wl->device, wl->op, wl->depth, wl->size,
+                   wl->reply_size, wl->updates, wl->batch, wl->invalid,
+                   wl->file ? wl->file : "-", wl->loop);
+    if (wl->nic >= 0)
+        scnp_sb_printf(b, " nic %d\n", wl->nic);
+    if (wl->type == SCN_WL_ONOFF)
+        scnp_sb_printf(b, " onoff %d:%.17g:%.17g %d:%.17g:%.17g\n", wl->on.kind, wl->on.a,
+                       wl->on.b, wl->off.kind, wl->off.a, wl->off.b);
+}
+
 char *scn_canonical(const struct scn *s)
 {
     /* Every resolved parameter, one per line, in a fixed order and with
@@ -182,24 +205,14 @@ char *scn_canonical(const struct scn *s)
                        d->bvt.mcu_advance, d->bvt.warp, d->bvt.warpl, d->bvt.warpu,
                        d->atropos.period, d->atropos.slice, d->atropos.latency,
                        d->atropos.xtratime);
-        const struct scn_workload *wl = &d->wl;
-        /* Distribution parameters in full precision, not the summary's. */
-        const struct dist *ds[] = { &wl->burst, &wl->think, &wl->arrival, &wl->service,
-                                    &wl->interval };
-        scnp_sb_printf(&b, "%s", scnp_wl_names[wl->type]);
-        for (size_t k = 0; k < sizeof ds / sizeof ds[0]; k++)
-            scnp_sb_printf(&b, " %d:%.17g:%.17g", ds[k]->kind, ds[k]->a, ds[k]->b);
-        scnp_sb_printf(&b, " %" PRId64 " %" PRId64 " %d %d %d %" PRId64 " %" PRId64
-                       " %d %d %.17g %s %d\n",
-                       wl->yield_every, wl->period, wl->device, wl->op, wl->depth, wl->size,
-                       wl->reply_size, wl->updates, wl->batch, wl->invalid,
-                       wl->file ? wl->file : "-", wl->loop);
-        if (wl->nic >= 0)           /* only then: the other scenarios' hashes stay */
-            scnp_sb_printf(&b, " nic %d\n", wl->nic);
-        if (wl->type == SCN_WL_ONOFF)   /* likewise */
-            scnp_sb_printf(&b, " onoff %d:%.17g:%.17g %d:%.17g:%.17g\n", wl->on.kind, wl->on.a,
-                           wl->on.b, wl->off.kind, wl->off.a, wl->off.b);
-        if (d->vif >= 0) {          /* likewise */
+        for (int k = 0; k < d->nwl; k++) {
+            /* A list's items are numbered; one workload is written as it
+             * always was, so that the hashes of such scenarios stay. */
+            if (d->nwl > 1)
+                scnp_sb_printf(&b, "%svcpu %d ", k ? " workload " : "", k);
+            canon_workload(&b, &d->wl[k]);
+        }
+        if (d->vif >= 0) {          /* only when used, as a workload's nic */
             char kp[64];
             fmt_qty(kp, sizeof kp, m->costs.kernel_packet);
             scnp_sb_printf(&b, " vif %d kernel_packet %s\n", d->vif, kp);
@@ -335,7 +348,11 @@ void scn_print_summary(const struct scn *s, FILE *out)
     for (int i = 0; i < s->ndomains; i++) {
         const struct scn_domain *dm = &s->domains[i];
         struct sbuf sb = { 0 };
-        fmt_workload(&sb, s, &dm->wl);
+        for (int k = 0; k < dm->nwl; k++) {
+            if (dm->nwl > 1)
+                scnp_sb_printf(&sb, "%svCPU %d: ", k ? "; " : "", k);
+            fmt_workload(&sb, s, &dm->wl[k]);
+        }
         char *wl = scnp_sb_take(&sb);
         fprintf(out, "  %-10s %s%d vCPU%s, %s", dm->name, dm->privileged ? "privileged, " : "",
                 dm->vcpus, dm->vcpus == 1 ? "" : "s",

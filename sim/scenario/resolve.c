@@ -206,9 +206,8 @@ static int resolve_device(struct ctx *c, struct scn *s, const struct scn_workloa
                    s->ndevices ? list : "");
 }
 
-static int resolve_workload(struct ctx *c, struct scn *s, struct scn_domain *d, bool *uses_dev)
+static int resolve_one(struct ctx *c, struct scn *s, struct scn_workload *wl, bool *uses_dev)
 {
-    struct scn_workload *wl = &d->wl;
     if (wl->type == SCN_WL_IO || wl->type == SCN_WL_SERVER)
         return resolve_device(c, s, wl, "device", wl->device_name, &wl->ref_loc,
                               wl->type == SCN_WL_IO ? SCN_DEV_DISK : SCN_DEV_NIC, &wl->device,
@@ -225,6 +224,65 @@ static int resolve_workload(struct ctx *c, struct scn *s, struct scn_domain *d, 
     if (wl->type == SCN_WL_TRACE)
         return ref_file(c, s, "file", "trace", &wl->file_loc, &wl->file);
     return 0;
+}
+
+/* Whether vCPUs j and k of d replay the same trace file. */
+static bool same_trace(const struct scn_domain *d, int j, int k)
+{
+    const struct scn_workload *a = scn_vcpu_wl(d, j), *b = scn_vcpu_wl(d, k);
+    return a->type == SCN_WL_TRACE && b->type == SCN_WL_TRACE && a->file && b->file
+           && !strcmp(a->file, b->file);
+}
+
+/* Each workload's devices and files; a list has one workload per vCPU. The
+ * trace workloads of a list that replay the same file replay it together,
+ * so they name the same devices and loop alike. *first is the first
+ * workload that uses a device. */
+static int resolve_workloads(struct ctx *c, struct scn *s, struct scn_domain *d,
+                             const struct scn_workload **first)
+{
+    if (d->wl_list && d->nwl != d->vcpus)
+        return loc_err(c, &d->wl_loc, "workload: a list of %d workload%s for %d vCPU%s; give "
+                       "one per vCPU, in vCPU order", d->nwl, d->nwl == 1 ? "" : "s", d->vcpus,
+                       d->vcpus == 1 ? "" : "s");
+    int rc = 0;
+    for (int k = 0; k < d->nwl; k++) {
+        bool dev = false;
+        int r = resolve_one(c, s, &d->wl[k], &dev);
+        if (r < 0)
+            rc = r;
+        else if (dev && !*first)
+            *first = &d->wl[k];
+    }
+    for (int k = 0; rc == 0 && k < d->nwl; k++) {
+        int j = 0;
+        while (j < k && !same_trace(d, j, k))
+            j++;
+        const struct scn_workload *a = &d->wl[k], *b = &d->wl[j];
+        if (j < k && (a->device != b->device || a->nic != b->nic || a->loop != b->loop))
+            rc = loc_err(c, &a->loc, "workload: vCPUs %d and %d replay the same trace; give "
+                         "them the same device, nic and loop", j, k);
+    }
+    return rc;
+}
+
+int scn_trace_rank(const struct scn_domain *d, int vcpu, int *n)
+{
+    if (d->nwl == 1) {
+        if (n)
+            *n = d->vcpus;
+        return vcpu;
+    }
+    int rank = 0, all = 0;
+    for (int k = 0; k < d->nwl; k++) {
+        if (!same_trace(d, k, vcpu))
+            continue;
+        rank += k < vcpu;
+        all++;
+    }
+    if (n)
+        *n = all;
+    return rank;
 }
 
 /* A device's back end runs in its named driver domain, or by default in the
@@ -292,6 +350,30 @@ static int find_domain(struct ctx *c, const struct scn *s, const char *key, cons
         return loc_err(c, loc, "%s: domain '%s' is not defined; did you mean '%s'?", key, name,
                        near);
     return loc_err(c, loc, "%s: domain '%s' is not defined", key, name);
+}
+
+/* A server or trace workload wl of domain i on a NIC: the NIC has a
+ * driver domain and carries no echo clients. */
+static int check_nic_user(struct ctx *c, const struct scn *s, int i,
+                          const struct scn_workload *wl)
+{
+    int k = wl->type == SCN_WL_SERVER ? wl->device : wl->type == SCN_WL_TRACE ? wl->nic : -1;
+    if (k < 0)
+        return 0;
+    if (s->domains[i].echo.set)
+        return loc_err(c, &s->domains[i].echo.loc, "echo: domain '%s' has a %s workload "
+                       "on a nic already (their net_latency would mix)", s->domains[i].name,
+                       scnp_wl_names[wl->type]);
+    if (s->devices[k].by_hypervisor)
+        return loc_err(c, &wl->loc, "workload: nic '%s' is served by the hypervisor, which "
+                       "carries only vif traffic (vif, echo); serve it by a driver domain",
+                       s->devices[k].name);
+    for (int j = 0; j < s->ndomains; j++)
+        if (s->domains[j].echo.set && s->domains[j].vif == k)
+            return loc_err(c, &s->domains[j].echo.loc, "echo: nic '%s' also carries the "
+                           "%s workload of '%s'; give the echo clients a nic of their own",
+                           s->devices[k].name, scnp_wl_names[wl->type], s->domains[i].name);
+    return 0;
 }
 
 /* vif, ping and echo (models/bridge.h): the vif names a NIC with a server
@@ -402,31 +484,47 @@ static int resolve_net(struct ctx *c, struct scn *s)
         else
             d->ping.target = t;
     }
+    for (int i = 0; i < s->ndomains; i++)
+        for (int q = 0; q < s->domains[i].nwl; q++) {
+            int r = check_nic_user(c, s, i, &s->domains[i].wl[q]);
+            if (r < 0)
+                return r;
+        }
+    return rc;
+}
+
+/* A driver domain runs its back ends on its vCPU 0 (models/backend.h), so
+ * that vCPU has no workload of its own; its other vCPUs may have. */
+static int check_drivers_vcpu0(struct ctx *c, const struct scn *s)
+{
     for (int i = 0; i < s->ndomains; i++) {
-        const struct scn_workload *wl = &s->domains[i].wl;
-        int k = wl->type == SCN_WL_SERVER ? wl->device : wl->type == SCN_WL_TRACE ? wl->nic : -1;
-        if (k < 0)
-            continue;
-        if (s->domains[i].echo.set)
-            return loc_err(c, &s->domains[i].echo.loc, "echo: domain '%s' has a %s workload "
-                           "on a nic already (their net_latency would mix)", s->domains[i].name,
-                           scnp_wl_names[wl->type]);
-        if (s->devices[k].by_hypervisor)
-            return loc_err(c, &wl->loc, "workload: nic '%s' is served by the hypervisor, which "
-                           "carries only vif traffic (vif, echo); serve it by a driver domain",
-                           s->devices[k].name);
-        for (int j = 0; j < s->ndomains; j++)
-            if (s->domains[j].echo.set && s->domains[j].vif == k)
-                return loc_err(c, &s->domains[j].echo.loc, "echo: nic '%s' also carries the "
-                               "%s workload of '%s'; give the echo clients a nic of their own",
-                               s->devices[k].name, scnp_wl_names[wl->type], s->domains[i].name);
+        for (int q = 0; q <= s->domains[i].nwl; q++) {
+            int k[2] = { s->domains[i].vif, -1 };
+            if (q < s->domains[i].nwl) {
+                const struct scn_workload *wl = &s->domains[i].wl[q];
+                k[0] = wl->device;
+                k[1] = wl->type == SCN_WL_TRACE ? wl->nic : -1;
+            }
+            for (int j = 0; j < 2; j++) {
+                if (k[j] < 0 || s->devices[k[j]].by_hypervisor || s->devices[k[j]].driver < 0)
+                    continue;
+                const struct scn_domain *drv = &s->domains[s->devices[k[j]].driver];
+                const struct scn_workload *w0 = scn_vcpu_wl(drv, 0);
+                if (w0->type != SCN_WL_NONE)
+                    return loc_err(c, &w0->loc, "workload: domain '%s' runs the back end of "
+                                   "%s '%s' on its vCPU 0, which cannot also run a workload; "
+                                   "give it one workload per vCPU, the first of type none",
+                                   drv->name, scnp_kind_names[s->devices[k[j]].kind],
+                                   s->devices[k[j]].name);
+            }
+        }
     }
     return 0;
 }
 
 /* Event-channel ports: every domain uses port 0 (reserved) and its timer
- * VIRQ; each front end (an io, server or trace workload's vCPU 0 queue, a
- * vif) takes one port in the guest and one in its device's driver domain;
+ * VIRQ; each front end (an io or server workload's queue, a trace replay's
+ * first queue, a vif) takes one port in the guest and one in its device's driver domain;
  * each device in use takes a physical-IRQ port in its driver domain
  * (models/blk.c, net.c, bridge.c, hv.c bind exactly these). A trace's
  * queues of other vCPUs, known only once the trace is read, are counted
@@ -445,25 +543,30 @@ static int check_ports(struct ctx *c, const struct scn *s)
     }
     for (int i = 0; i < s->ndomains; i++) {
         const struct scn_domain *d = &s->domains[i];
-        const struct scn_workload *wl = &d->wl;
-        int k[3] = { -1, -1, -1 };          /* devices of its front ends */
-        if (wl->type == SCN_WL_IO || wl->type == SCN_WL_SERVER)
-            k[0] = wl->device;
-        if (wl->type == SCN_WL_TRACE)
-            k[0] = wl->device, k[1] = wl->nic;
-        k[2] = d->vif;
         ports[i] += 2;
-        for (int j = 0; j < 3; j++) {
-            if (k[j] < 0)
-                continue;
-            const struct scn_device *dv = &s->devices[k[j]];
-            ports[i]++;
-            if (dv->by_hypervisor || dv->driver < 0)
-                continue;
-            ports[dv->driver]++;
-            fronts[k[j]]++;
-            if (j < 2 || d->echo.set)
-                irq[k[j]] = true;
+        for (int q = 0; q <= d->nwl; q++) {
+            int k[2] = { -1, -1 };          /* devices of its front ends */
+            if (q == d->nwl) {
+                k[0] = d->vif;
+            } else {
+                const struct scn_workload *wl = &d->wl[q];
+                if (wl->type == SCN_WL_IO || wl->type == SCN_WL_SERVER)
+                    k[0] = wl->device;
+                if (wl->type == SCN_WL_TRACE && scn_trace_rank(d, q, NULL) == 0)
+                    k[0] = wl->device, k[1] = wl->nic;
+            }
+            for (int j = 0; j < 2; j++) {
+                if (k[j] < 0)
+                    continue;
+                const struct scn_device *dv = &s->devices[k[j]];
+                ports[i]++;
+                if (dv->by_hypervisor || dv->driver < 0)
+                    continue;
+                ports[dv->driver]++;
+                fronts[k[j]]++;
+                if (q < d->nwl || d->echo.set)
+                    irq[k[j]] = true;
+            }
         }
     }
     for (int k = 0; k < s->ndevices; k++)
@@ -495,6 +598,33 @@ static int check_ports(struct ctx *c, const struct scn *s)
     free(fronts);
     free(irq);
     return rc;
+}
+
+/* A deep copy of n workloads, or NULL. */
+static struct scn_workload *copy_workloads(const struct scn_workload *src, int n)
+{
+    struct scn_workload *a = malloc((size_t)n * sizeof *a);
+    if (!a)
+        return NULL;
+    bool ok = true;
+    for (int k = 0; k < n; k++) {
+        a[k] = src[k];
+        a[k].device_name = src[k].device_name ? strdup(src[k].device_name) : NULL;
+        a[k].nic_name = src[k].nic_name ? strdup(src[k].nic_name) : NULL;
+        a[k].file = src[k].file ? strdup(src[k].file) : NULL;
+        ok = ok && (!src[k].device_name || a[k].device_name) && (!src[k].nic_name || a[k].nic_name)
+             && (!src[k].file || a[k].file);
+    }
+    if (!ok) {
+        for (int k = 0; k < n; k++) {
+            free(a[k].device_name);
+            free(a[k].nic_name);
+            free(a[k].file);
+        }
+        free(a);
+        return NULL;
+    }
+    return a;
 }
 
 int scnp_finish(struct ctx *c, struct walk *w)
@@ -540,13 +670,13 @@ int scnp_finish(struct ctx *c, struct walk *w)
                                   t->cpus.v[j]);
                 }
         }
-        bool dev = false;
-        r = resolve_workload(c, s, &t->d, &dev);
+        const struct scn_workload *dev = NULL;
+        r = resolve_workloads(c, s, &t->d, &dev);
         if (r < 0)
             rc = r;
         if (dev && !uses_dev) {
             uses_dev = true;
-            first_dev_user = t->d.wl.loc;
+            first_dev_user = dev->loc;
         }
         if (t->d.privileged && t->count != 0)
             have_priv = true;
@@ -556,9 +686,7 @@ int scnp_finish(struct ctx *c, struct walk *w)
             *d = t->d;
             d->name = NULL;
             d->group = strdup(t->d.group);
-            d->wl.device_name = t->d.wl.device_name ? strdup(t->d.wl.device_name) : NULL;
-            d->wl.nic_name = t->d.wl.nic_name ? strdup(t->d.wl.nic_name) : NULL;
-            d->wl.file = t->d.wl.file ? strdup(t->d.wl.file) : NULL;
+            d->wl = copy_workloads(t->d.wl, t->d.nwl);
             d->vif_name = t->d.vif_name ? strdup(t->d.vif_name) : NULL;
             d->ping.target_name = t->d.ping.target_name ? strdup(t->d.ping.target_name) : NULL;
             d->cpus = NULL;
@@ -580,9 +708,7 @@ int scnp_finish(struct ctx *c, struct walk *w)
                     d->ncpus = t->cpus.n;
                 }
             }
-            if (!d->name || !d->group || (t->d.wl.device_name && !d->wl.device_name) ||
-                (t->d.wl.nic_name && !d->wl.nic_name) ||
-                (t->d.wl.file && !d->wl.file) || (t->cpus.n && !d->cpus) ||
+            if (!d->name || !d->group || !d->wl || (t->cpus.n && !d->cpus) ||
                 (t->d.vif_name && !d->vif_name) ||
                 (t->d.ping.target_name && !d->ping.target_name))
                 return c->oom = true, -SIM_ENOMEM;
@@ -606,6 +732,8 @@ int scnp_finish(struct ctx *c, struct walk *w)
     }
     if (rc == 0)
         rc = resolve_net(c, s);
+    if (rc == 0)
+        rc = check_drivers_vcpu0(c, s);
     if (rc == 0)
         rc = check_ports(c, s);
     if (rc == 0)

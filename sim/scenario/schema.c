@@ -521,6 +521,11 @@ static int k_ref(struct ctx *c, const struct keydef *k, struct nref v, void *dst
                                : k->off == WL(nic_name) ? &wl->nic_loc : &wl->ref_loc);
 }
 
+static const struct keydef wl_none_keys[] = {
+    { "type", NULL, 0, NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
 static const struct keydef wl_cpu_keys[] = {
     { "type", NULL, 0, NULL, 0 },
     { "yield_every", scnp_k_qty, WL(yield_every), &q_wl_time, 0 },
@@ -580,39 +585,88 @@ static const struct keydef wl_onoff_keys[] = {
 };
 
 static const struct keydef *const wl_tables[] = {
-    [SCN_WL_NONE] = NULL,
+    [SCN_WL_NONE] = wl_none_keys,
     [SCN_WL_CPU] = wl_cpu_keys, [SCN_WL_PERIODIC] = wl_periodic_keys,
     [SCN_WL_IO] = wl_io_keys, [SCN_WL_SERVER] = wl_server_keys,
     [SCN_WL_MMU] = wl_mmu_keys, [SCN_WL_TRACE] = wl_trace_keys,
     [SCN_WL_ONOFF] = wl_onoff_keys,
 };
 
-static int k_workload(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+static void wl_defaults(struct scn_workload *wl)
 {
-    struct scn_workload *wl = dst;
+    *wl = (struct scn_workload){ .type = SCN_WL_NONE, .device = -1, .nic = -1,
+                                 .op = SCN_IO_READ, .depth = 1, .pattern = SCN_IO_RANDOM,
+                                 .reply_size = 1024, .batch = 1 };
+    wl->think.kind = DIST_CONST;
+}
+
+static int one_workload(struct ctx *c, const struct keydef *k, struct nref v,
+                        struct scn_workload *wl)
+{
     if (!scnp_is_map(&v) || scnp_is_null(&v))
-        return scnp_err(c, &v, "%s: expected a mapping with 'type', found %s", k->name,
+        return scnp_err(c, &v, "%s: expected a mapping with 'type'%s, found %s", k->name,
+                        scnp_is_seq(&v) ? "" : " (or a list of them, one per vCPU)",
                         scnp_found(&v));
     scnp_set_loc(c, &v, &wl->loc);
     struct entries es;
     int rc = scnp_collect(c, v, true, "key", &es);
     if (!scnp_entries_find(&es, "type")) {
-        rc = scnp_err(c, &v, "workload: missing required key 'type' (one of cpu, periodic, io, "
-                      "server, mmu, trace, onoff)");
+        rc = scnp_err(c, &v, "workload: missing required key 'type' (one of none, cpu, "
+                      "periodic, io, server, mmu, trace, onoff)");
         goto out;
     }
     int type;
-    int r = selector(c, &es, "type", scnp_wl_names + 1, &type);
+    int r = selector(c, &es, "type", scnp_wl_names, &type);
     if (r < 0) {
         rc = r;
         goto out;
     }
-    wl->type = (enum scn_wl_type)(type + 1);
+    wl->type = (enum scn_wl_type)type;
     r = scnp_walk_entries(c, &v, &es, wl_tables[wl->type], wl);
     if (r < 0)
         rc = r;
 out:
     scnp_entries_free(&es);
+    return rc;
+}
+
+/* workload: one mapping, or a list of them, item k for vCPU k (resolution
+ * checks the length against vcpus, which a sweep may change). */
+static int k_workload(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_domain *d = (struct scn_domain *)((char *)dst - offsetof(struct scn_domain, wl));
+    scnp_set_loc(c, &v, &d->wl_loc);
+    if (!scnp_is_seq(&v))
+        return one_workload(c, k, v, &d->wl[0]);
+    yaml_node_item_t *it = v.node->data.sequence.items.start;
+    int n = (int)(v.node->data.sequence.items.top - it);
+    if (n == 0)
+        return scnp_err(c, &v, "%s: the list is empty; give one workload per vCPU", k->name);
+    if (n > lim_vcpus.max)
+        return scnp_err(c, &v, "%s: a list of %d workloads, more than a domain's %lld vCPUs",
+                        k->name, n, (long long)lim_vcpus.max);
+    struct scn_workload *a = realloc(d->wl, (size_t)n * sizeof *a);
+    if (!a)
+        return c->oom = true, -SIM_ENOMEM;
+    d->wl = a;
+    d->nwl = n;
+    d->wl_list = true;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        wl_defaults(&a[i]);
+        struct nref e = scnp_child(&v, it[i]);
+        if (!e.node) {
+            rc = scnp_err(c, &v, "unresolved alias in list");
+            continue;
+        }
+        char seg[16];
+        snprintf(seg, sizeof seg, "%d", i);
+        size_t old = scnp_path_push(c, seg);
+        int r = one_workload(c, k, e, &a[i]);
+        scnp_path_pop(c, old);
+        if (r < 0)
+            rc = r;
+    }
     return rc;
 }
 
@@ -789,15 +843,10 @@ static void dom_defaults(struct scn_domain *d, bool privileged)
     d->atropos.slice = privileged ? MS(15) : MS(10);
     d->atropos.latency = privileged ? MS(5) : SEC(10);
     d->atropos.xtratime = true;
-    d->wl.type = SCN_WL_NONE;
-    d->wl.device = -1;
-    d->wl.nic = -1;
-    d->wl.op = SCN_IO_READ;
-    d->wl.depth = 1;
-    d->wl.pattern = SCN_IO_RANDOM;
-    d->wl.think.kind = DIST_CONST;
-    d->wl.reply_size = 1024;
-    d->wl.batch = 1;
+    if (d->wl) {
+        d->nwl = 1;
+        wl_defaults(&d->wl[0]);
+    }
     d->vif = -1;
     d->ping.target = -1;
     d->ping.size = 64;
@@ -836,10 +885,11 @@ static int one_domain(struct ctx *c, struct entry *e, void *elem)
     int r = scnp_collect(c, v, true, "key", &es);
     if (r < 0)
         rc = r;
+    t->d.wl = malloc(sizeof *t->d.wl);
     dom_defaults(&t->d, peek_privileged(c, &es));
     t->d.name = strdup(e->key);
     t->d.group = strdup(e->key);
-    if (!t->d.name || !t->d.group) {
+    if (!t->d.name || !t->d.group || !t->d.wl) {
         scnp_entries_free(&es);
         scnp_path_pop(c, old);
         return c->oom = true, -SIM_ENOMEM;
