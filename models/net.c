@@ -147,7 +147,7 @@ static void inject(struct net_front *f, uint64_t bytes)
 {
     sim_time_t now = ev_now(f->n->loop);
     if (f->n->arr_obs)
-        f->n->arr_obs(f->n->arr_obs_ctx, f->guest, bytes);
+        f->n->arr_obs(f->n->arr_obs_ctx, f->guest, f->vcpu, bytes);
     struct nic_pkt p = { .id = (uint64_t)now, .bytes = bytes, .done = rx_done, .arg = f };
     int rc = nic_rx_inject(f->nic, &p);
     if (rc == 0) {

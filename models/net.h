@@ -170,10 +170,11 @@ int net_front_send(struct net_front *f, uint64_t bytes, uint64_t answers);
 /* B of the domain's replies (the server's reply_size, at least a request). */
 uint32_t net_front_reply_bytes(const struct net_front *f);
 
-/* Arrival observer (run --record-trace): fn(ctx, dom, bytes) for every
- * packet that reaches a NIC for domain dom from outside, when it arrives
- * (engine time ev_now). One observer; NULL removes it. */
-typedef void net_arrival_fn(void *ctx, int dom, uint64_t bytes);
+/* Arrival observer (run --record-trace): fn(ctx, dom, vcpu, bytes) for
+ * every packet that reaches a NIC from outside for the queue of domain dom
+ * bound to its vCPU vcpu, when it arrives (engine time ev_now). One
+ * observer; NULL removes it. */
+typedef void net_arrival_fn(void *ctx, int dom, int vcpu, uint64_t bytes);
 void net_set_arrival_observer(struct net *n, net_arrival_fn *fn, void *ctx);
 
 #endif

@@ -15,7 +15,9 @@
  * The same for a host with I/O: an io guest (several requests in flight,
  * think times), a server, an mmu guest and a hog, recorded and replayed
  * with `device:`/`nic:`, give bit-identical scalars and statistics (ring
- * stalls aside, traces/record.h). Also: a trace with a record the replay
+ * stalls aside, traces/record.h). So does a domain with a workload per
+ * vCPU (compute, io, a server), replayed by one trace workload or by a
+ * list of them. Also: a trace with a record the replay
  * cannot perform, or a damaged trace, is refused when the host is built,
  * with the reader's message.
  */
@@ -268,6 +270,106 @@ START_TEST(io_server_mmu_replay_is_identical)
 }
 END_TEST
 
+/* A domain with a workload per vCPU: compute on vCPU 0, disk I/O on vCPU
+ * 1, a server on vCPU 2 (its arrivals recorded for vCPU 2's queue), and
+ * a hog, on 2 pCPUs. Replayed by one trace workload for the domain (its
+ * vCPU k replays trace vCPU k) and by a list of three trace items, each
+ * gives the recorded metrics to the bit. */
+static const char *const mix_host_fmt =
+    "name: recmix\nseed: 13\nduration: 1s\nwarmup: 100ms\n"
+    "machine: { pcpus: 2, costs: { context_switch: 3us, upcall: 1us } }\n"
+    "scheduler: { name: %s }\n"
+    "devices:\n"
+    "  disk0: { kind: disk, latency: 200us, bandwidth: 100MB/s }\n"
+    "  nic0: { kind: nic, bandwidth: 1Gbit/s, latency: 20us }\n"
+    "domains:\n"
+    "  dom0: { privileged: true, backend: { per_request: 20us } }\n"
+    "  mix:\n    vcpus: 3\n    workload: %s\n"
+    "  hog: { workload: %s }\n";
+
+static struct scn *mix_host(const char *sched, const char *trace, bool list)
+{
+    char w[2][2048], y[6144];
+    if (trace && list) {
+        char one[512];
+        snprintf(one, sizeof one, "{ type: trace, file: \"%s\", device: disk0, nic: nic0 }",
+                 trace);
+        snprintf(w[0], sizeof w[0], "[ %s, %s, %s ]", one, one, one);
+    } else if (trace) {
+        snprintf(w[0], sizeof w[0], "{ type: trace, file: \"%s\", device: disk0, nic: nic0 }",
+                 trace);
+    } else {
+        snprintf(w[0], sizeof w[0],
+                 "[ { type: cpu, yield_every: 3ms },\n"
+                 "      { type: io, device: disk0, depth: 2, size: 8KiB,\n"
+                 "        think: { dist: exponential, mean: 2ms } },\n"
+                 "      { type: server, device: nic0, reply_size: 1500B,\n"
+                 "        arrival: { dist: exponential, mean: 3ms },\n"
+                 "        service: { dist: exponential, mean: 200us } } ]");
+    }
+    if (trace)
+        snprintf(w[1], sizeof w[1], "{ type: trace, file: \"%s\" }", trace);
+    else
+        snprintf(w[1], sizeof w[1], "{ type: cpu }");
+    snprintf(y, sizeof y, mix_host_fmt, sched, w[0], w[1]);
+    return xs_db_load(trace ? "replaymix.yaml" : "recordmix.yaml", y, NULL, 0);
+}
+
+START_TEST(per_vcpu_workloads_replay_is_identical)
+{
+    const char *sched = scheds[_i];
+    char name[64], path[1024], db[3][1024];
+    snprintf(name, sizeof name, "recmix-%s.xst", sched);
+    snprintf(path, sizeof path, "%s", tmpdb_path(name));
+    for (int k = 0; k < 3; k++) {
+        snprintf(name, sizeof name, "recmix-%s-%d.db", sched, k);
+        snprintf(db[k], sizeof db[k], "%s", tmpdb_path(name));
+    }
+    struct scn *s = mix_host(sched, NULL, false);
+    struct run_opts o = { .seed = s->seed, .record_trace = path };
+    struct run_result r[3];
+    xs_db_run_opts(db[0], s, &o, &r[0]);
+
+    /* Each kind of demand is recorded for the vCPU that made it. */
+    char e[512];
+    struct tr_reader *rd = tr_reader_open(path, e, sizeof e);
+    ck_assert_msg(rd != NULL, "%s", e);
+    struct tr_record rec;
+    uint64_t on[3][TR_OP_COUNT] = { { 0 } };
+    int rc;
+    while ((rc = tr_read(rd, &rec)) > 0)
+        if (rec.dom == 1)
+            on[rec.vcpu][rec.op]++;
+    ck_assert_msg(rc == 0, "%s", tr_reader_error(rd));
+    tr_reader_close(rd);
+    ck_assert_uint_gt(on[0][TR_YIELD], 100);
+    ck_assert_uint_gt(on[1][TR_BLOCK_SUBMIT], 100);
+    ck_assert_uint_gt(on[2][TR_ARRIVAL], 200);           /* 1.1 s / 3 ms */
+    ck_assert_uint_gt(on[2][TR_NET_REPLY], 200);
+    ck_assert_uint_eq(on[0][TR_BLOCK_SUBMIT] + on[2][TR_BLOCK_SUBMIT] + on[0][TR_ARRIVAL]
+                      + on[1][TR_ARRIVAL] + on[0][TR_NET_REPLY], 0);
+
+    char *m0 = metrics(db[0]);
+    ck_assert_ptr_nonnull(strstr(m0, "io_ops_per_s"));
+    ck_assert_ptr_nonnull(strstr(m0, "net_latency"));
+    for (int k = 1; k < 3; k++) {
+        struct scn *t = mix_host(sched, path, k == 2);
+        struct run_opts p = { .seed = s->seed };
+        xs_db_run_opts(db[k], t, &p, &r[k]);
+        same_results(&r[0], &r[k]);
+        char *mk = metrics(db[k]);
+        ck_assert_msg(!strcmp(m0, mk), "%s, replayed by %s: the metrics differ", sched,
+                      k == 2 ? "a list" : "one workload");
+        free(mk);
+        run_result_free(&r[k]);
+        scn_free(t);
+    }
+    free(m0);
+    run_result_free(&r[0]);
+    scn_free(s);
+}
+END_TEST
+
 /* A trace with a block I/O record for a domain without a `device`, or a
  * damaged trace, is refused when the host is built, naming the domain or
  * the damage (tests/test_replay.c has the other refusals). */
@@ -328,6 +430,7 @@ static Suite *record_suite(void)
     tcase_add_unchecked_fixture(tc, setup, tmpdb_remove);
     tcase_add_loop_test(tc, record_then_replay_is_identical, 0, 3);
     tcase_add_loop_test(tc, io_server_mmu_replay_is_identical, 0, 3);
+    tcase_add_loop_test(tc, per_vcpu_workloads_replay_is_identical, 0, 3);
     tcase_add_test(tc, unreplayable_traces_refused);
     return s;
 }

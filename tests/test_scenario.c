@@ -457,6 +457,100 @@ START_TEST(hash_ignores_formatting)
 }
 END_TEST
 
+/* workload as a list: item k is vCPU k's, each resolved on its own (its
+ * device, its defaults), copied into every domain of a count group; the
+ * summary names each vCPU's; the hash covers every item, while a single
+ * item for a single vCPU is the same experiment as the mapping. */
+static const char *list_text =
+    "name: l\nduration: 1s\n"
+    "devices:\n  d1: { kind: disk, latency: 100us, bandwidth: 200MB/s }\n"
+    "  d2: { kind: disk, latency: 50us, bandwidth: 400MB/s }\n"
+    "  n: { kind: nic, bandwidth: 1Gbit/s }\n"
+    "domains:\n"
+    "  dom0: { privileged: true, vcpus: 2, workload: [ { type: none }, { type: cpu } ] }\n"
+    "  mix:\n    count: 2\n    vcpus: 3\n"
+    "    workload:\n"
+    "      - { type: io, device: d2, size: 8KiB, depth: 2 }\n"
+    "      - { type: cpu, yield_every: 2ms }\n"
+    "      - { type: server, device: n, arrival: { dist: exponential, mean: 1ms },\n"
+    "          service: 50us }\n"
+    "  one: { vcpus: 2, workload: { type: io, device: d1, size: 4KiB } }\n";
+
+START_TEST(workload_list_per_vcpu)
+{
+    struct scn_diags *d = NULL;
+    struct scn *s = load_text(list_text, NULL, 0, &d);
+    if (!s) {
+        char *t = scn_diags_text(d);
+        ck_abort_msg("list scenario refused:\n%s", t ? t : "?");
+    }
+    const struct scn_domain *d0 = dom(s, "dom0"), *m1 = dom(s, "mix.1"), *one = dom(s, "one");
+    ck_assert_int_eq(d0->nwl, 2);
+    ck_assert_int_eq(scn_vcpu_wl(d0, 0)->type, SCN_WL_NONE);
+    ck_assert_int_eq(scn_vcpu_wl(d0, 1)->type, SCN_WL_CPU);
+    ck_assert(scn_dom_has_wl(d0));
+    for (int i = 0; i < 2; i++) {
+        const struct scn_domain *m = dom(s, i ? "mix.1" : "mix.0");
+        ck_assert_int_eq(m->nwl, 3);
+        ck_assert_int_eq(scn_vcpu_wl(m, 0)->type, SCN_WL_IO);
+        ck_assert_int_eq(scn_vcpu_wl(m, 0)->device, 1);         /* d2 */
+        ck_assert_int_eq(scn_vcpu_wl(m, 0)->size, 8192);
+        ck_assert_int_eq(scn_vcpu_wl(m, 0)->depth, 2);
+        ck_assert_int_eq(scn_vcpu_wl(m, 1)->type, SCN_WL_CPU);
+        ck_assert_int_eq(scn_vcpu_wl(m, 1)->yield_every, 2000000);
+        ck_assert_int_eq(scn_vcpu_wl(m, 1)->device, -1);
+        ck_assert_int_eq(scn_vcpu_wl(m, 2)->type, SCN_WL_SERVER);
+        ck_assert_int_eq(scn_vcpu_wl(m, 2)->device, 2);         /* n */
+        ck_assert_int_eq(scn_vcpu_wl(m, 2)->reply_size, 1024);  /* the default */
+        ck_assert_double_eq(scn_vcpu_wl(m, 2)->arrival.a, 1e6);
+    }
+    /* The copies own their entries. */
+    ck_assert_ptr_ne(dom(s, "mix.0")->wl, m1->wl);
+    /* One mapping: every vCPU reads it. */
+    ck_assert_int_eq(one->nwl, 1);
+    ck_assert_ptr_eq(scn_vcpu_wl(one, 1), scn_vcpu_wl(one, 0));
+    ck_assert_int_eq(scn_vcpu_wl(one, 0)->device, 0);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    scn_print_summary(s, f);
+    fclose(f);
+    ck_assert_msg(strstr(text, "vCPU 0: no workload of its own; vCPU 1: cpu (always runnable)"),
+                  "%s", text);
+    ck_assert_msg(strstr(text, "vCPU 0: io on d2: read random 8KiB, depth 2, think 0ns;"
+                               " vCPU 1: cpu, yields every 2ms; vCPU 2: server on n:"), "%s", text);
+    free(text);
+
+    /* The hash covers every item: change the last one's reply. */
+    const char *sets[] = { "domains.mix.workload.2.reply_size=2KiB" };
+    struct scn *t = load_text(list_text, sets, 1, &d);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(scn_vcpu_wl(dom(t, "mix.0"), 2)->reply_size, 2048);
+    ck_assert_str_ne(s->hash, t->hash);
+    scn_free(t);
+    scn_free(s);
+
+    /* A one-item list for one vCPU hashes as the mapping; the same item
+     * on vCPU 1 of two does not. */
+    const char *x = "name: h\nduration: 1s\ndomains: {a: {workload: {type: cpu}}}\n";
+    const char *y = "name: h\nduration: 1s\ndomains: {a: {workload: [{type: cpu}]}}\n";
+    const char *z = "name: h\nduration: 1s\n"
+                    "domains: {a: {vcpus: 2, workload: [{type: none}, {type: cpu}]}}\n";
+    const char *w = "name: h\nduration: 1s\n"
+                    "domains: {a: {vcpus: 2, workload: [{type: cpu}, {type: none}]}}\n";
+    struct scn *a = load_text(x, NULL, 0, &d), *b = load_text(y, NULL, 0, &d),
+               *c = load_text(z, NULL, 0, &d), *e = load_text(w, NULL, 0, &d);
+    ck_assert(a && b && c && e);
+    ck_assert_str_eq(a->hash, b->hash);
+    ck_assert_str_ne(c->hash, e->hash);
+    scn_free(a);
+    scn_free(b);
+    scn_free(c);
+    scn_free(e);
+}
+END_TEST
+
 static const char *sweep_text =
     "name: s\nduration: 1s\nreplications: 2\n"
     "scheduler: { name: bvt }\n"
@@ -670,6 +764,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, clock_model_keys);
     tcase_add_test(tc, hash_ignores_formatting);
     tcase_add_test(tc, hash_covers_file_contents);
+    tcase_add_test(tc, workload_list_per_vcpu);
     tcase_add_test(tc, sweep_axes_and_points);
     tcase_add_test(tc, sweep_combination_checked);
     tc = xs_tcase(s, "errors", 30);

@@ -353,7 +353,7 @@ START_TEST(writer_validation)
         { .t = 100, .dom = 1, .vcpu = 4, .op = TR_COMPUTE },     /* no such vCPU */
         { .t = 100, .dom = 1, .op = 0 },                         /* unknown op */
         { .t = 100, .dom = 1, .op = TR_OP_COUNT },
-        { .t = 100, .dom = 1, .vcpu = 1, .op = TR_ARRIVAL },     /* arrival on a vCPU */
+        { .t = 100, .dom = 1, .vcpu = 4, .op = TR_ARRIVAL },     /* no such vCPU */
         { .t = 100, .dom = 1, .op = TR_COMPUTE, .flags = TR_F_WRITE },
         { .t = 100, .dom = 1, .op = TR_BLOCK_IO, .flags = 2 },
         { .t = 100, .dom = 1, .op = TR_YIELD, .a = 1 },          /* unused argument */
@@ -365,6 +365,9 @@ START_TEST(writer_validation)
         ck_assert_str_ne(tr_writer_error(w), "");
     }
     ck_assert_int_eq(tr_write(w, &ok), 0);
+    /* An arrival for the queue of vCPU 1 (a server on that vCPU). */
+    struct tr_record arr = { .t = 100, .dom = 1, .vcpu = 1, .op = TR_ARRIVAL, .a = 64 };
+    ck_assert_int_eq(tr_write(w, &arr), 0);
     ck_assert_int_eq(tr_writer_close(w), 0);
     ck_assert_int_eq(tr_writer_close(NULL), 0);
     /* Bad headers. */
@@ -653,7 +656,6 @@ START_TEST(text_errors)
         { "0 a 0 block_submit 1 2\n", ":5:20: block_submit: expected read or write, found '1'" },
         { "0 a 0 wait\n", ":5:11: wait: expected ns of timeout (0: none), found end of line" },
         { "0 a 0 pt_batch 2 3\n", ":5:18: pt_batch: 3 forbidden entries out of 2" },
-        { "0 a 1 arrival 3\n", ":5:5: arrival: the vCPU must be 0 (arrivals are for the domain)" },
         { "0 a 0 yield", ":5:12: the last line does not end with a newline (truncated file?)" },
         { "0 a 0 yield\n# domain b 1\n", ":6:1: '# domain' lines must come before the first record" },
     };

@@ -118,11 +118,11 @@ static void on_demand(void *ctx, int dom, int vcpu, const struct wl_demand *d)
     put(r, &rec);
 }
 
-static void on_arrival(void *ctx, int dom, uint64_t bytes)
+static void on_arrival(void *ctx, int dom, int vcpu, uint64_t bytes)
 {
     struct trec *r = ctx;
-    struct tr_record rec = { .t = ev_now(r->loop), .dom = (uint16_t)dom, .op = TR_ARRIVAL,
-                             .a = bytes };
+    struct tr_record rec = { .t = ev_now(r->loop), .dom = (uint16_t)dom,
+                             .vcpu = (uint16_t)vcpu, .op = TR_ARRIVAL, .a = bytes };
     put(r, &rec);
 }
 

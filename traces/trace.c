@@ -336,10 +336,6 @@ static int check_record(const struct tr_header *h, const struct tr_record *r, ch
                  (unsigned)r->vcpu, d->name, d->vcpus);
         return -SIM_EINVAL;
     }
-    if (r->op == TR_ARRIVAL && r->vcpu != 0) {
-        snprintf(msg, n, "arrival: vCPU must be 0 (got %u)", (unsigned)r->vcpu);
-        return -SIM_EINVAL;
-    }
     if (r->flags & ~(is_block_op(r->op) ? TR_F_WRITE : 0u)) {
         snprintf(msg, n, "%s: flags 0x%x not allowed", op_names[r->op], (unsigned)r->flags);
         return -SIM_EINVAL;
@@ -922,7 +918,7 @@ static int bin_read(struct tr_reader *r, struct tr_record *out)
                          (wr && !is_block_op(op)) || dom >= r->h.ndomains ||
                          vcpu >= r->h.domains[dom].vcpus ||
                          dt > (uint64_t)(INT64_MAX - r->last_t) ||
-                         (op == TR_ARRIVAL && vcpu) || (op == TR_PT_BATCH && b > a),
+                         (op == TR_PT_BATCH && b > a),
                          0)) {
         char msg[200];
         if (bad || p > r->end)
@@ -932,7 +928,7 @@ static int bin_read(struct tr_reader *r, struct tr_record *out)
         else if (dom >= r->h.ndomains)
             snprintf(msg, sizeof msg, "domain %" PRIu64 " out of range (the header has %" PRIu32 ")",
                      dom, r->h.ndomains);
-        else if (vcpu >= r->h.domains[dom].vcpus || op == TR_ARRIVAL)
+        else if (vcpu >= r->h.domains[dom].vcpus)
             snprintf(msg, sizeof msg, "vCPU %" PRIu64 " out of range for domain '%s'", vcpu,
                      r->h.domains[dom].name);
         else if (op == TR_PT_BATCH)
@@ -1258,7 +1254,6 @@ static int text_read(struct tr_reader *r, struct tr_record *out)
         return TFAIL(COL(t), "vCPU %" PRIu64 " out of range: domain '%s' has %" PRIu32 " vCPUs",
                      v, r->h.domains[dom].name, r->h.domains[dom].vcpus);
     unsigned vcpu = (unsigned)v;
-    const char *vt = t;
     t = token(line, len, &pos, &tl);
     int op = 0;
     for (int i = 1; t && i < TR_OP_COUNT; i++)
@@ -1270,8 +1265,6 @@ static int text_read(struct tr_reader *r, struct tr_record *out)
     if (op >= ops_of_version(r->h.version))
         return TFAIL(COL(t), "op %s needs trace format version 2 (the header says %" PRIu32 ")",
                      op_names[op], r->h.version);
-    if (op == TR_ARRIVAL && vcpu != 0)
-        return TFAIL(COL(vt), "arrival: the vCPU must be 0 (arrivals are for the domain)");
     const char *opn = op_names[op];
     uint8_t flags = 0;
     if (is_block_op((unsigned)op)) {

@@ -101,6 +101,7 @@ struct wl_trace {
     struct wl_env env;              /* for the mm batcher's stream */
     bool has_io, has_pt;            /* this vCPU has block / pt_batch records */
     bool has_send, has_reply;       /* ... net_send or net_reply / net_reply records */
+    bool has_arrival;               /* ... arrivals for its queue */
     /* Block I/O (its queue, attached by models/blk): tags 0 .. depth-1. */
     struct blk_front *f;
     uint32_t depth;
@@ -433,7 +434,7 @@ static int refused(const struct scn_domain *d, const struct tr_record *rec, cons
 /* What a pass over a trace found in the records it checked. */
 struct scan {
     uint64_t mine;                  /* closed-loop records (not arrivals) */
-    bool has_io, has_pt, has_send, has_reply;
+    bool has_io, has_pt, has_send, has_reply, has_arrival;
 };
 
 /* Read the whole trace once and refuse what the replay of d cannot do: the
@@ -446,8 +447,7 @@ static int scan(struct tr_reader *r, int tdom, int vcpu, const struct scn_domain
     int rc;
     *o = (struct scan){ 0 };
     while ((rc = tr_read(r, &rec)) > 0) {
-        /* Arrivals are the domain's, whatever vCPU reads them. */
-        if (rec.dom != tdom || (rec.vcpu != vcpu && rec.op != TR_ARRIVAL))
+        if (rec.dom != tdom || rec.vcpu != vcpu)
             continue;
         const char *why = refuse(wl, &rec);
         if (why)
@@ -456,6 +456,7 @@ static int scan(struct tr_reader *r, int tdom, int vcpu, const struct scn_domain
         o->has_reply |= rec.op == TR_NET_REPLY;
         o->has_pt |= rec.op == TR_PT_BATCH;
         o->has_send |= rec.op == TR_NET_SEND || rec.op == TR_NET_REPLY;
+        o->has_arrival |= rec.op == TR_ARRIVAL;
         if (rec.op != TR_ARRIVAL)
             o->mine++;
     }
@@ -529,6 +530,7 @@ struct wl *wl_trace_new(const struct wl_env *env, char *err, size_t errlen)
     x->has_pt = o.has_pt;
     x->has_send = o.has_send;
     x->has_reply = o.has_reply;
+    x->has_arrival = o.has_arrival;
     return &x->base;
 }
 
@@ -568,10 +570,8 @@ static int check_one(const struct scn_domain *d, int lead, char *err, size_t err
         const char *why = refuse(wl, &rec);
         if (!why)
             continue;
-        /* An arrival is read by every vCPU's pass. */
-        for (uint32_t v = 0; v < nv; v++)
-            if (!first[v].set && (rec.op == TR_ARRIVAL || rec.vcpu == v))
-                first[v] = (struct refusal){ true, rec, why };
+        if (rec.vcpu < nv && !first[rec.vcpu].set)
+            first[rec.vcpu] = (struct refusal){ true, rec, why };
     }
     if (!first[0].set && rc < 0)
         sim_errmsg(err, errlen, "%s", tr_reader_error(r));
@@ -608,12 +608,12 @@ static unsigned trace_needs(const struct wl *w)
     unsigned n = x->has_pt ? WL_NEEDS_MM : 0;
     if (wl->device >= 0 && (x->first || x->has_io))
         n |= WL_NEEDS_BLK;
-    if (wl->nic >= 0 && (x->first || x->has_send))
+    if (wl->nic >= 0 && (x->first || x->has_send || x->has_arrival))
         n |= WL_NEEDS_NET;
     return n;
 }
 
-static int trace_arrivals(const struct wl_env *env, struct net_arrivals *src, char *err,
+static int trace_arrivals(const struct wl_trace *x, struct net_arrivals *src, char *err,
                           size_t errlen);
 
 static int trace_attach(struct wl *w, const struct wl_devs *d, char *err, size_t errlen)
@@ -637,10 +637,10 @@ static int trace_attach(struct wl *w, const struct wl_devs *d, char *err, size_t
     }
     if (n & WL_NEEDS_NET) {
         x->nf = d->net;
-        /* The domain's open-loop arrivals come in on queue 0. */
+        /* The open-loop arrivals for this vCPU come in on its queue. */
         struct net_arrivals src;
         int rc;
-        if (x->first && ((rc = trace_arrivals(&x->env, &src, err, errlen)) < 0
+        if (x->has_arrival && ((rc = trace_arrivals(x, &src, err, errlen)) < 0
                              || (rc = net_front_set_arrivals(d->net, &src)) < 0)) {
             if (rc != -SIM_EBADINPUT)
                 sim_errmsg(err, errlen, "domain '%s': out of memory", name);
@@ -663,6 +663,7 @@ static int trace_attach(struct wl *w, const struct wl_devs *d, char *err, size_t
 struct trace_arrivals {
     struct tr_reader *r;            /* its own: one block in memory */
     int tdom;
+    int vcpu;                       /* the trace vCPU whose arrivals these are */
     bool loop;
     sim_time_t shift;               /* ns added to trace times: passes * period */
     sim_time_t last;                /* ns, the last record's time seen (any domain) */
@@ -689,7 +690,7 @@ static int arrivals_next(void *arg, sim_time_t *t, uint64_t *bytes)
             continue;
         }
         a->last = rec.t;
-        if (rec.dom != a->tdom || rec.op != TR_ARRIVAL)
+        if (rec.dom != a->tdom || rec.vcpu != a->vcpu || rec.op != TR_ARRIVAL)
             continue;
         a->any = true;
         *t = rec.t + a->shift;
@@ -705,9 +706,10 @@ static void arrivals_free(void *arg)
     free(a);
 }
 
-static int trace_arrivals(const struct wl_env *env, struct net_arrivals *src, char *err,
+static int trace_arrivals(const struct wl_trace *x, struct net_arrivals *src, char *err,
                           size_t errlen)
 {
+    const struct wl_env *env = &x->env;
     const struct scn_domain *d = &env->s->domains[env->dom];
     struct trace_arrivals *a = calloc(1, sizeof *a);
     char e[512] = "";
@@ -720,6 +722,7 @@ static int trace_arrivals(const struct wl_env *env, struct net_arrivals *src, ch
     }
     /* wl_trace_new has validated the trace and the domain already. */
     a->tdom = pick_domain(tr_reader_header(a->r), d->name);
+    a->vcpu = x->vcpu;
     a->loop = env->wl->loop;
     *src = (struct net_arrivals){ arrivals_next, arrivals_free, a };
     return 0;

@@ -600,13 +600,13 @@ static void wl_defaults(struct scn_workload *wl)
     wl->think.kind = DIST_CONST;
 }
 
-static int one_workload(struct ctx *c, const struct keydef *k, struct nref v,
+/* One workload mapping: the domain's, or item of a list (in_list). */
+static int one_workload(struct ctx *c, const struct keydef *k, struct nref v, bool in_list,
                         struct scn_workload *wl)
 {
     if (!scnp_is_map(&v) || scnp_is_null(&v))
         return scnp_err(c, &v, "%s: expected a mapping with 'type'%s, found %s", k->name,
-                        scnp_is_seq(&v) ? "" : " (or a list of them, one per vCPU)",
-                        scnp_found(&v));
+                        in_list ? "" : " (or a list of them, one per vCPU)", scnp_found(&v));
     scnp_set_loc(c, &v, &wl->loc);
     struct entries es;
     int rc = scnp_collect(c, v, true, "key", &es);
@@ -637,7 +637,7 @@ static int k_workload(struct ctx *c, const struct keydef *k, struct nref v, void
     struct scn_domain *d = (struct scn_domain *)((char *)dst - offsetof(struct scn_domain, wl));
     scnp_set_loc(c, &v, &d->wl_loc);
     if (!scnp_is_seq(&v))
-        return one_workload(c, k, v, &d->wl[0]);
+        return one_workload(c, k, v, false, &d->wl[0]);
     yaml_node_item_t *it = v.node->data.sequence.items.start;
     int n = (int)(v.node->data.sequence.items.top - it);
     if (n == 0)
@@ -662,7 +662,7 @@ static int k_workload(struct ctx *c, const struct keydef *k, struct nref v, void
         char seg[16];
         snprintf(seg, sizeof seg, "%d", i);
         size_t old = scnp_path_push(c, seg);
-        int r = one_workload(c, k, e, &a[i]);
+        int r = one_workload(c, k, e, true, &a[i]);
         scnp_path_pop(c, old);
         if (r < 0)
             rc = r;
