@@ -21,9 +21,9 @@
  *     `pt_batch` with the count of entries that map a frame of another
  *     owner;
  *   - every packet that reaches a domain's NIC from outside (models/net's
- *     arrival observer) as `arrival`.
- * Domains without a workload (driver domains included: their back-end loop
- * is the host's, not demand) record nothing. The header names every domain
+ *     arrival observer) as `arrival`, for the vCPU whose queue receives it.
+ * vCPUs without a workload (a driver domain's vCPU 0 included: its
+ * back-end loop is the host's, not demand) record nothing. The header names every domain
  * of the scenario with its vCPU count, the clock rate is the scenario's
  * tsc_hz and the source "xensim".
  *

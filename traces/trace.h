@@ -54,7 +54,8 @@ enum tr_op {
     TR_PT_BATCH = 5,                /* a: page-table entries in one mmu_update, b: how
                                        many of them target forbidden frames */
     TR_YIELD = 6,                   /* give up the CPU, stay runnable */
-    TR_ARRIVAL = 7,                 /* open loop: a: bytes arriving at the domain's NIC */
+    TR_ARRIVAL = 7,                 /* open loop: a: bytes arriving at the domain's NIC,
+                                       for the queue of the record's vCPU */
     /* Version 2 (what the synthetic generators' recordings need): */
     TR_WAIT = 8,                    /* block until an event reaches the vCPU (an I/O
                                        response, a packet) or, if a > 0, a ns have passed */
@@ -70,7 +71,7 @@ enum tr_op {
 struct tr_record {
     sim_time_t t;                   /* ns since the start of the trace */
     uint16_t dom;                   /* index into the header's domains */
-    uint16_t vcpu;                  /* < that domain's vcpus (0 for ARRIVAL) */
+    uint16_t vcpu;                  /* < that domain's vcpus */
     uint8_t op;                     /* enum tr_op */
     uint8_t flags;
     uint64_t a, b;                  /* arguments, per op (above); unused ones 0 */

@@ -5,8 +5,11 @@
  * arrivals reach its NIC at their timestamps.
  *
  * Mapping: the scenario domain replays the trace's domain of the same
- * name, or, if the trace has only one domain, that one; vCPU k replays the
- * records of the trace vCPU k, in file order. Each time the vCPU asks for
+ * name, or, if the trace has only one domain, that one; the vCPUs that
+ * replay the file take the trace's vCPUs in order (scn_trace_rank: with
+ * one workload for the domain, vCPU k replays trace vCPU k; with a list,
+ * the k-th vCPU listed with this file replays trace vCPU k), each its
+ * records in file order. Each time the vCPU asks for
  * its next operation it first takes every block response and received
  * packet there is, then performs records until one hands the CPU back:
  *   compute a   COMPUTE a ns (it takes as long as the scheduler lets it);
@@ -34,14 +37,14 @@
  *               of the vCPU's netfront queue (models/net.h); the vCPU goes
  *               on at once, or BLOCKs while the tx ring is full;
  *   net_reply   the same, answering the oldest packet this vCPU received
- *               and has not answered yet (arrivals reach vCPU 0): its time
- *               on the wire minus that packet's NIC arrival is a
- *               net_latency sample, as a server's reply;
- *   arrival     not a vCPU operation: vCPU 0's workload hands models/net
- *               the domain's arrivals (net_front_set_arrivals, read by
+ *               and has not answered yet: its time on the wire minus that
+ *               packet's NIC arrival is a net_latency sample, as a
+ *               server's reply;
+ *   arrival     not an operation: the workload of the vCPU it names hands
+ *               models/net its arrivals (net_front_set_arrivals, read by
  *               their own streamed reader), which injects each at the NIC
  *               at its timestamp (plus, when looping, the trace's last
- *               record time per pass).
+ *               record time per pass) for that vCPU's queue.
  * Requests put are pushed (the back end notified if the ring asks) once,
  * before the vCPU gives up the CPU. The rings' response events are re-armed
  * only when the vCPU goes idle (sleep, wait, block), as the io and server
@@ -56,15 +59,16 @@
  * the run starts, with the reader's message (byte offset or line) or the
  * record's time, vCPU and kind. What the records need is told through the
  * workload interface (trace_needs: a block queue per vCPU that issues block
- * I/O, and vCPU 0's; a network queue per vCPU that sends, and vCPU 0's,
- * which receives; the memory for page-table batches) and handed to the
+ * I/O, and the first replaying vCPU's; a network queue per vCPU that sends
+ * or receives, and the first's; the memory for page-table batches) and
+ * handed to the
  * workload once built (trace_attach); this file knows the front ends'
  * interfaces, the models do not know the trace format.
  *
  * Source: DESIGN.md section 4 (`trace` workload).
  *
  * Simplified: the time stamps of closed-loop records are not used (only
- * their order); arrivals are received by vCPU 0 only; the guest's
+ * their order); the guest's
  * CPU cost of building a block request or a packet, or of receiving one,
  * is not modelled (as for the io and server workloads); a net_reply with
  * no packet waiting answers nothing (no net_latency sample); the guest's
@@ -596,11 +600,11 @@ int wl_trace_check(const struct scn *s, int dom, char *err, size_t errlen)
     return 0;
 }
 
-/* vCPU 0 holds the domain's queue 0 of each front end its trace names (a
- * `device`, a `nic`), whatever its own records; another vCPU has a queue of
- * its own where its records use one (multi-queue front ends,
- * docs/split-drivers.md). The memory goes to each vCPU with page-table
- * batches. */
+/* The replay's first vCPU holds a queue of each front end its workload
+ * names (a `device`, a `nic`), whatever its own records; another vCPU has
+ * a queue of its own where its records use one, arrivals included
+ * (multi-queue front ends, docs/split-drivers.md). The memory goes to each
+ * vCPU with page-table batches. */
 static unsigned trace_needs(const struct wl *w)
 {
     const struct wl_trace *x = (const struct wl_trace *)w;
