@@ -2,9 +2,10 @@
 # The example scenarios: `xensim check` accepts every scenarios/*.yaml (exit
 # 0), and the I/O and memory examples (driver-starvation.yaml,
 # page-table-storm.yaml, strace-replay.yaml: real captures replayed with
-# their block I/O) run briefly under rr, bvt and atropos, each
-# writing one run with its metrics into a results database in a temporary
-# directory, read back with the sqlite3 CLI (scripts/deps installs it).
+# their block I/O; mixed-vcpus.yaml: one workload per vCPU) run briefly
+# under rr, bvt and atropos, each writing one run with its metrics into a
+# results database in a temporary directory, read back with the sqlite3 CLI
+# (scripts/deps installs it).
 # Prints "N passed, N failed".
 set -u
 srcdir=${abs_top_srcdir:-.}
@@ -62,6 +63,9 @@ for s in rr bvt atropos; do
     run_short strace-replay.yaml "$s" "io_ops of the gzip, sqlite and pipeline replays" \
         "SELECT count(*) FROM scalar WHERE scalarName = 'io_ops' AND scalarValue > 0
          AND moduleName IN ('gzip', 'sqlite', 'pipeline') HAVING count(*) = 3"
+    run_short mixed-vcpus.yaml "$s" "io_latency of web's vCPU 1" \
+        "SELECT count(*) FROM statistic WHERE statName = 'io_latency' AND statCount > 0
+         AND moduleName = 'web'"
 done
 
 finish
