@@ -658,7 +658,8 @@ static int entitlement(struct pc *c, int64_t run, struct ent_dom **out, int *nou
             n++;
         } else if (!*k && n) {
             /* The domain's continuation lines: " bvt MCU ...", " atropos
-             * PERIOD SLICE ...", " workload TYPE ..." (leading blank). */
+             * PERIOD SLICE ...", " workload TYPE ..." or, a workload per
+             * vCPU, " workload vcpu K TYPE ..." (leading blank). */
             char word[32] = "";
             double a = 0, b = 0;
             int got = sscanf(v, "%31s %lf %lf", word, &a, &b);
@@ -669,8 +670,9 @@ static int entitlement(struct pc *c, int64_t run, struct ent_dom **out, int *nou
                 d[n - 1].slice = b;
             } else if (!strcmp(word, "workload")) {
                 char type[32] = "";
-                sscanf(v, "%*s %31s", type);
-                d[n - 1].workload = strcmp(type, "none") != 0;
+                if (sscanf(v, "%*s %31s", type) == 1 && !strcmp(type, "vcpu"))
+                    sscanf(v, "%*s %*s %*d %31s", type);
+                d[n - 1].workload |= strcmp(type, "none") != 0;
             }
         }
     }

@@ -2,8 +2,9 @@
  * workloads/mmu.c: the `mmu` workload: bursts of page-table updates
  * through the validated mmu_update hypercall (models/mm.h).
  *
- * Models: vCPU 0 of an mmu domain sleeps an `interval` (drawn from the
- * interval distribution, stream "dom:<domain>/vcpu0/interval"; the first
+ * Models: the vCPU of an mmu workload (vCPU 0 when it is the domain's one
+ * workload) sleeps an `interval` (drawn from the interval distribution,
+ * stream "dom:<domain>/vcpuK/interval" for vCPU K; the first
  * burst also waits one interval), then issues a burst of `updates`
  * page-table updates in hypercalls of `batch` entries (the last one takes
  * what is left), then sleeps again. Each hypercall is guest computation
@@ -17,7 +18,7 @@
  * domains' frames, or the first mfn past machine memory if there is no
  * other domain) and must be rejected, else a random data frame of its own
  * (any frame after its tables), writable, which is always valid. The
- * choices come from the stream "dom:<domain>/vcpu0/mmu", so a domain's
+ * choices come from the stream "dom:<domain>/vcpuK/mmu", so a domain's
  * updates do not depend on the scheduler or on other domains.
  *
  * CPU per update, for U updates per burst in batches of b: hypercalls

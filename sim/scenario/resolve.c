@@ -494,20 +494,27 @@ static int resolve_net(struct ctx *c, struct scn *s)
 }
 
 /* A driver domain runs its back ends on its vCPU 0 (models/backend.h), so
- * that vCPU has no workload of its own; its other vCPUs may have. */
-static int check_drivers_vcpu0(struct ctx *c, const struct scn *s)
+ * that vCPU has no workload of its own; its other vCPUs may have, but not
+ * as a guest of its own back ends. */
+static int check_drivers(struct ctx *c, const struct scn *s)
 {
     for (int i = 0; i < s->ndomains; i++) {
         for (int q = 0; q <= s->domains[i].nwl; q++) {
             int k[2] = { s->domains[i].vif, -1 };
+            const struct scn_workload *wl = NULL;
             if (q < s->domains[i].nwl) {
-                const struct scn_workload *wl = &s->domains[i].wl[q];
+                wl = &s->domains[i].wl[q];
                 k[0] = wl->device;
                 k[1] = wl->type == SCN_WL_TRACE ? wl->nic : -1;
             }
             for (int j = 0; j < 2; j++) {
                 if (k[j] < 0 || s->devices[k[j]].by_hypervisor || s->devices[k[j]].driver < 0)
                     continue;
+                if (wl && s->devices[k[j]].driver == i)
+                    return loc_err(c, j == 0 ? &wl->ref_loc : &wl->nic_loc, "%s: domain '%s' "
+                                   "is the driver domain of '%s' and cannot be a guest of its "
+                                   "own back end", j == 0 ? "device" : "nic", s->domains[i].name,
+                                   s->devices[k[j]].name);
                 const struct scn_domain *drv = &s->domains[s->devices[k[j]].driver];
                 const struct scn_workload *w0 = scn_vcpu_wl(drv, 0);
                 if (w0->type != SCN_WL_NONE)
@@ -733,7 +740,7 @@ int scnp_finish(struct ctx *c, struct walk *w)
     if (rc == 0)
         rc = resolve_net(c, s);
     if (rc == 0)
-        rc = check_drivers_vcpu0(c, s);
+        rc = check_drivers(c, s);
     if (rc == 0)
         rc = check_ports(c, s);
     if (rc == 0)
