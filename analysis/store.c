@@ -854,6 +854,17 @@ static void rollback(struct store *s)
     s->last_vector_id = 0;
 }
 
+bool store_created(const struct store *s)
+{
+    return s && s->created;
+}
+
+void store_claim(struct store *s)
+{
+    s->created = true;
+    s->attempted = true;
+}
+
 void store_run_attempt(struct store *s)
 {
     s->attempted = true;

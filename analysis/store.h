@@ -109,6 +109,15 @@ void store_close(struct store *s);
 /* "wal", or "delete" after the fallback. */
 const char *store_journal_mode(const struct store *s);
 
+/* Whether store_open created the file (it did not exist before). */
+bool store_created(const struct store *s);
+
+/* Make s answer for a file that an earlier store of this process created
+ * and closed without runs (a sweep's parent before its workers fork): at
+ * store_close, s removes the file if it holds no run, as a store that
+ * created it and whose runs all failed does. */
+void store_claim(struct store *s);
+
 /* A run this store is to record is being simulated: if it fails before
  * store_run_begin (an interruption, a model error), it still counts as a
  * failed run for removing the file store_open created. */

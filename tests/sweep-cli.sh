@@ -8,7 +8,8 @@
 # and --resume completes it to the rows of an uninterrupted sweep; SIGINT
 # exits 130 and --resume finishes; a scenario without a sweep is one point;
 # bad -j values are usage errors (exit 2); a run that cannot be built is
-# reported by name while the others are recorded. Prints "N passed, N failed".
+# reported by name while the others are recorded, and a sweep whose runs all
+# fail leaves no new file (-j 1 and -j 2). Prints "N passed, N failed".
 set -u
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
@@ -207,5 +208,16 @@ check "a sweep with a failing run exits 2" status_is $? 2
 check "the failed run is named" grep -q 'run partfail-.*-domains.t.count=1-s1-r0 failed: .*trace' "$tmp/err"
 check "the other run is recorded" eq "$(sql "$tmp/partfail.db" 'SELECT sweep_point FROM runs')" \
     "domains.t.count=0"
+
+# ---- a sweep whose every run fails leaves no new file behind ----
+printf '%s\n' 'name: allfail' 'duration: 10ms' 'domains:' \
+    '  t: { workload: { type: trace, file: empty.xtr } }' \
+    'sweep:' '  scheduler.name: [rr, bvt]' >"$tmp/allfail.yaml"
+for j in 1 2; do
+    "$xensim" sweep "$tmp/allfail.yaml" --db "$tmp/allfail$j.db" -j $j -q >"$tmp/out" 2>"$tmp/err"
+    check "-j $j: a sweep whose runs all fail exits 2" status_is $? 2
+    check "-j $j: both failures are named" eq "$(grep -c 'run allfail-.* failed: .*trace' "$tmp/err")" 2
+    check "-j $j: it leaves no file" test ! -e "$tmp/allfail$j.db" -a ! -e "$tmp/allfail$j.db-wal"
+done
 
 finish
