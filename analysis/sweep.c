@@ -897,9 +897,9 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
         bool created = store_created(db);
         store_close(db);            /* a connection must not cross a fork */
         rc = exec_forked(&x, err, errlen);
-        /* A file this sweep created and no worker recorded a run in goes,
-         * as it does when the runs fail in this process. */
-        struct store *again = created ? store_open(o->db_path, NULL, 0) : NULL;
+        /* A file this sweep created, whose runs failed without a worker
+         * recording one, goes, as it does when they fail in this process. */
+        struct store *again = created && x.nfailures ? store_open(o->db_path, NULL, 0) : NULL;
         if (again)
             store_claim(again);
         store_close(again);
