@@ -281,7 +281,8 @@ static int run_parallel(struct scn *const *scns, int nscheds, const struct cmp_o
         }
         existing += have;
     }
-    store_close(db);
+    bool created = store_created(db);
+    store_close(db);                /* a connection must not cross a fork */
     int jobs = o->jobs < nruns ? o->jobs : nruns;
     struct par_args pa = { scns, o, nruns, jobs };
     struct workers ws;
@@ -301,6 +302,10 @@ static int run_parallel(struct scn *const *scns, int nscheds, const struct cmp_o
     if (ws.stopping && rc == 0)
         rc = -SIM_ESTATE;
     workers_free(&ws);
+    /* A file this compare created, whose runs failed without a worker
+     * recording one, goes, as it does when they fail in this process. */
+    if (created && rc == -SIM_EBADINPUT)
+        store_drop_unused(o->db_path);
     if (rc == -SIM_ENOMEM)
         sim_errmsg(err, errlen, "cannot start the worker processes");
     else if (rc == -SIM_EBADINPUT)

@@ -859,10 +859,14 @@ bool store_created(const struct store *s)
     return s && s->created;
 }
 
-void store_claim(struct store *s)
+void store_drop_unused(const char *path)
 {
+    struct store *s = store_open(path, NULL, 0);
+    if (!s)
+        return;
     s->created = true;
     s->attempted = true;
+    store_close(s);
 }
 
 void store_run_attempt(struct store *s)

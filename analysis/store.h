@@ -112,11 +112,11 @@ const char *store_journal_mode(const struct store *s);
 /* Whether store_open created the file (it did not exist before). */
 bool store_created(const struct store *s);
 
-/* Make s answer for a file that an earlier store of this process created
- * and closed without runs (a sweep's parent before its workers fork): at
- * store_close, s removes the file if it holds no run, as a store that
- * created it and whose runs all failed does. */
-void store_claim(struct store *s);
+/* Remove the file at path, which an earlier store of this process created
+ * and closed without runs (the parent of sweep or compare workers, before
+ * it forks), if it still holds no run: what store_close does for a store
+ * that created its file and whose runs all failed. */
+void store_drop_unused(const char *path);
 
 /* A run this store is to record is being simulated: if it fails before
  * store_run_begin (an interruption, a model error), it still counts as a

@@ -899,10 +899,8 @@ int sweep_exec(const struct sweep_plan *p, const struct sweep_opts *o, struct sw
         rc = exec_forked(&x, err, errlen);
         /* A file this sweep created, whose runs failed without a worker
          * recording one, goes, as it does when they fail in this process. */
-        struct store *again = created && x.nfailures ? store_open(o->db_path, NULL, 0) : NULL;
-        if (again)
-            store_claim(again);
-        store_close(again);
+        if (created && x.nfailures)
+            store_drop_unused(o->db_path);
     }
     report_progress(&x, true);
     status_now(&x, &out->st);

@@ -147,4 +147,15 @@ check "missing --current exits 2" status_is $? 2
 "$xensim" regress --baseline "$db" --current "$cur" --alpha 2 >/dev/null 2>&1
 check "--alpha 2 exits 2" status_is $? 2
 
+# ---- a compare whose runs all fail leaves no new file (-j 1 and -j 2) ----
+: >"$tmp/empty.xtr"
+printf '%s\n' 'name: allfail' 'duration: 10ms' 'domains:' \
+    '  t: { workload: { type: trace, file: empty.xtr } }' >"$tmp/allfail.yaml"
+for j in 1 2; do
+    "$xensim" compare "$tmp/allfail.yaml" --schedulers rr,bvt --replications 1 \
+        --db "$tmp/allfail$j.db" -j $j -q >/dev/null 2>"$tmp/err"
+    check "-j $j: a compare whose runs all fail exits 2" status_is $? 2
+    check "-j $j: it leaves no file" test ! -e "$tmp/allfail$j.db" -a ! -e "$tmp/allfail$j.db-wal"
+done
+
 finish
