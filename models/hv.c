@@ -931,6 +931,11 @@ int sched_npcpus(const struct sched_core *core)
     return core->h->np;
 }
 
+const struct topo *sched_topology(const struct sched_core *core)
+{
+    return &core->h->s->machine.topology.t;
+}
+
 struct sched_vcpu *sched_curr(struct sched_core *core, int pcpu)
 {
     return &core->h->pcpus[pcpu].curr->sv;

@@ -61,6 +61,10 @@ struct sched_core;
 /* NOW() of a pCPU (sim/clock.h): the only time a policy sees. */
 sim_time_t sched_now(struct sched_core *core, int pcpu);
 int sched_npcpus(const struct sched_core *core);
+/* The machine's sockets, cores and threads, and which pCPU is which
+ * (sim/topo.h: topo_same_core for Xen's sibling map, topo_same_socket for
+ * its core map). */
+const struct topo *sched_topology(const struct sched_core *core);
 /* The vCPU running on a pCPU (its idle vCPU if none), and its idle vCPU. */
 struct sched_vcpu *sched_curr(struct sched_core *core, int pcpu);
 struct sched_vcpu *sched_idle(struct sched_core *core, int pcpu);

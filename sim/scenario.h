@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include "sim/clock.h"
 #include "sim/dist.h"
+#include "sim/topo.h"
 #include "sim/types.h"
 #include "sim/units.h"
 
@@ -77,8 +78,17 @@ enum scn_unpause_order { SCN_UNPAUSE_CREATION, SCN_UNPAUSE_REVERSE };
  * CLK_ORDER_FIFO for any policy not in the table. */
 enum clk_timer_order scn_default_timer_order(const char *sched);
 
+/* machine.topology: sockets x cores x threads == pcpus; not given, every
+ * pCPU is its own core of one socket (sim/topo.h). */
+struct scn_topology {
+    bool given;
+    struct topo t;
+    struct scn_loc loc;             /* of the mapping */
+};
+
 struct scn_machine {
     int pcpus;
+    struct scn_topology topology;
     int unpause_order;              /* enum scn_unpause_order, default creation */
     struct scn_clock clock;
     struct scn_costs costs;

@@ -34,7 +34,7 @@ struct sched_core {
     bool booting;                   /* idle vCPUs being set up: NOW() reads -1 */
     const struct sched_ops *ops;
     void *priv;                     /* the policy's global state */
-    struct scn scn;                 /* only .sched and .machine.pcpus are set */
+    struct scn scn;                 /* only .sched, .machine.pcpus and .topology are set */
     int npcpus;
     sim_time_t now[FAKE_MAX_PCPUS];             /* ns NOW() */
     sim_time_t slice_timer[FAKE_MAX_PCPUS];     /* ns NOW(), SIM_TIME_MAX if unset */
@@ -92,6 +92,19 @@ sim_time_t sched_now(struct sched_core *core, int pcpu)
 int sched_npcpus(const struct sched_core *core)
 {
     return core->npcpus;
+}
+
+const struct topo *sched_topology(const struct sched_core *core)
+{
+    return &core->scn.machine.topology.t;
+}
+
+int fake_core_set_topology(struct sched_core *c, struct topo t)
+{
+    if (topo_pcpus(&t) != c->npcpus)
+        return -SIM_EINVAL;
+    c->scn.machine.topology = (struct scn_topology){ .given = true, .t = t };
+    return 0;
 }
 
 struct sched_vcpu *sched_curr(struct sched_core *core, int pcpu)
@@ -221,6 +234,7 @@ int fake_core_new(const struct sched_ops *ops, int npcpus,
     c->npcpus = npcpus;
     c->scn.sched = *g;
     c->scn.machine.pcpus = npcpus;
+    c->scn.machine.topology.t = topo_flat(npcpus);
     for (int p = 0; p < npcpus; p++)
         c->slice_timer[p] = SIM_TIME_MAX;
     fake_current = c;

@@ -82,6 +82,9 @@ struct scn_domain fake_domain_defaults(void);
  */
 int fake_core_new(const struct sched_ops *ops, int npcpus,
                   const struct scn_sched_global *g, struct sched_core **out);
+/* Give the machine a topology of its pCPUs (flat by default: each its own
+ * core of one socket); -SIM_EINVAL if its pCPU count differs. */
+int fake_core_set_topology(struct sched_core *c, struct topo t);
 /* remove + free_vdata every vCPU (idle last), then deinit. Accepts NULL. */
 void fake_core_free(struct sched_core *c);
 /* The policy's global state (what init stored). */

@@ -551,6 +551,49 @@ START_TEST(workload_list_per_vcpu)
 }
 END_TEST
 
+/* machine.topology: counts not given are 1 but cores_per_socket, which is
+ * what the pCPUs leave; the flat default when absent; the hash tells
+ * machines apart and nothing else. */
+START_TEST(machine_topology)
+{
+    const char *base = "name: t\nduration: 1s\nmachine: { pcpus: 16%s }\n"
+                       "domains: { a: { workload: { type: cpu } } }\n";
+    char y[512];
+    struct scn_diags *d = NULL;
+    snprintf(y, sizeof y, base, "");
+    struct scn *flat = load_text(y, NULL, 0, &d);
+    snprintf(y, sizeof y, base, ", topology: { cores_per_socket: 16 }");
+    struct scn *flat2 = load_text(y, NULL, 0, &d);
+    snprintf(y, sizeof y, base, ", topology: { sockets: 2, threads_per_core: 2 }");
+    struct scn *split = load_text(y, NULL, 0, &d);
+    snprintf(y, sizeof y, base,
+             ", topology: { sockets: 2, threads_per_core: 2, numbering: adjacent }");
+    struct scn *adj = load_text(y, NULL, 0, &d);
+    ck_assert(flat && flat2 && split && adj);
+    const struct topo *t = &flat->machine.topology.t;
+    ck_assert(!flat->machine.topology.given);
+    ck_assert_int_eq(t->sockets, 1);
+    ck_assert_int_eq(t->cores, 16);
+    ck_assert_int_eq(t->threads, 1);
+    t = &split->machine.topology.t;
+    ck_assert_int_eq(t->sockets, 2);
+    ck_assert_int_eq(t->cores, 4);
+    ck_assert_int_eq(t->threads, 2);
+    ck_assert_int_eq(t->numbering, TOPO_SPLIT);
+    ck_assert(topo_same_core(t, 3, 11));
+    ck_assert_int_eq(adj->machine.topology.t.numbering, TOPO_ADJACENT);
+    ck_assert(topo_same_core(&adj->machine.topology.t, 2, 3));
+    /* The flat machine written out is the default one; the others differ. */
+    ck_assert_str_eq(flat->hash, flat2->hash);
+    ck_assert_str_ne(flat->hash, split->hash);
+    ck_assert_str_ne(split->hash, adj->hash);
+    scn_free(flat);
+    scn_free(flat2);
+    scn_free(split);
+    scn_free(adj);
+}
+END_TEST
+
 static const char *sweep_text =
     "name: s\nduration: 1s\nreplications: 2\n"
     "scheduler: { name: bvt }\n"
@@ -765,6 +808,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, hash_ignores_formatting);
     tcase_add_test(tc, hash_covers_file_contents);
     tcase_add_test(tc, workload_list_per_vcpu);
+    tcase_add_test(tc, machine_topology);
     tcase_add_test(tc, sweep_axes_and_points);
     tcase_add_test(tc, sweep_combination_checked);
     tc = xs_tcase(s, "errors", 30);

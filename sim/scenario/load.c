@@ -163,6 +163,7 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         return NULL;
     }
     fix_loc(&s->sched.loc, s->file);
+    fix_loc(&s->machine.topology.loc, s->file);
     for (int i = 0; i < s->ndevices; i++) {
         fix_loc(&s->devices[i].loc, s->file);
         fix_loc(&s->devices[i].driver_loc, s->file);

@@ -177,6 +177,13 @@ char *scn_canonical(const struct scn *s)
     fmt_qty(q[4], 64, m->costs.cache_refill);
     scnp_sb_printf(&b, "costs %s|%s|%s|%s|%s\n", q[0], q[1], q[2], q[3], q[4]);
     scnp_sb_printf(&b, "unpause_order %s\n", scnp_unpause_order_names[m->unpause_order]);
+    /* Only a topology other than the flat default, and the numbering only
+     * where it tells threads apart: the same machine hashes alike, and the
+     * scenarios without a topology keep their hashes. */
+    const struct topo *tp = &m->topology.t;
+    if (tp->sockets != 1 || tp->threads != 1)
+        scnp_sb_printf(&b, "topology %d %d %d %s\n", tp->sockets, tp->cores, tp->threads,
+                       tp->threads > 1 ? scnp_numbering_names[tp->numbering] : "-");
     const struct scn_sched_global *g = &s->sched;
     scnp_sb_printf(&b, "scheduler %s rr.slice %" PRId64 " bvt.ctx_allow %" PRId64
                    " bvt.quirks %d%d%d%d%d%d atropos.quirks %d%d%d%d\n", g->name, g->rr.slice,
@@ -304,6 +311,18 @@ void scn_print_summary(const struct scn *s, FILE *out)
             unit_format(m->clock.apic_timer_hz, UNIT_FREQ, c, sizeof c),
             scnp_timer_order_names[m->clock.timer_order],
             scnp_system_time_names[m->clock.system_time]);
+    if (m->topology.given) {
+        const struct topo *t = &m->topology.t;
+        fprintf(out, "topology   %d socket%s x %d core%s x %d thread%s", t->sockets,
+                t->sockets == 1 ? "" : "s", t->cores, t->cores == 1 ? "" : "s", t->threads,
+                t->threads == 1 ? "" : "s");
+        if (t->threads > 1 && t->numbering == TOPO_SPLIT)
+            fprintf(out, ", split numbering (pCPU 0's siblings: 0, %d, ...)",
+                    t->sockets * t->cores);
+        else if (t->threads > 1)
+            fprintf(out, ", adjacent numbering (pCPU 0's siblings: 0, 1, ...)");
+        fprintf(out, "\n");
+    }
     fmt_qty(a, sizeof a, m->costs.context_switch);
     fmt_qty(b, sizeof b, m->costs.hypercall);
     fmt_qty(c, sizeof c, m->costs.upcall);

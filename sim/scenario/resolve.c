@@ -607,6 +607,33 @@ static int check_ports(struct ctx *c, const struct scn *s)
     return rc;
 }
 
+/* machine.topology: counts not given are 1, but cores_per_socket, which
+ * is what the pCPUs leave; the product must be pcpus. */
+static int resolve_topology(struct ctx *c, struct scn_machine *m, const struct machine_tmp *t)
+{
+    struct scn_topology *tp = &m->topology;
+    if (!tp->given) {
+        tp->t = topo_flat(m->pcpus);
+        return 0;
+    }
+    tp->t.sockets = t->sockets ? t->sockets : 1;
+    tp->t.threads = t->threads ? t->threads : 1;
+    int per = tp->t.sockets * tp->t.threads;
+    tp->t.cores = t->cores ? t->cores : (m->pcpus % per ? 0 : m->pcpus / per);
+    if (tp->t.cores == 0)
+        return loc_err(c, &tp->loc, "topology: %d socket%s x %d thread%s per core do not "
+                       "divide the machine's %d pCPUs", tp->t.sockets,
+                       tp->t.sockets == 1 ? "" : "s", tp->t.threads,
+                       tp->t.threads == 1 ? "" : "s", m->pcpus);
+    if ((long long)tp->t.sockets * tp->t.cores * tp->t.threads != m->pcpus)
+        return loc_err(c, &tp->loc, "topology: %d socket%s x %d cores x %d thread%s = %lld "
+                       "pCPUs, but the machine has %d (pcpus)", tp->t.sockets,
+                       tp->t.sockets == 1 ? "" : "s", tp->t.cores, tp->t.threads,
+                       tp->t.threads == 1 ? "" : "s",
+                       (long long)tp->t.sockets * tp->t.cores * tp->t.threads, m->pcpus);
+    return 0;
+}
+
 /* A deep copy of n workloads, or NULL. */
 static struct scn_workload *copy_workloads(const struct scn_workload *src, int n)
 {
@@ -646,6 +673,9 @@ int scnp_finish(struct ctx *c, struct walk *w)
     r = expand_list(c, &w->mtmp.offset, pcpus,
                     (int64_t)clk_default_tsc_offset(s->machine.clock.tsc_hz), "tsc_offset",
                     &s->machine.clock.tsc_offset);
+    if (r < 0)
+        rc = r;
+    r = resolve_topology(c, &s->machine, &w->mtmp);
     if (r < 0)
         rc = r;
     if (!s->machine.clock.timer_order_given)

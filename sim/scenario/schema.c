@@ -30,6 +30,7 @@ static const struct ilim lim_updates = { 1, 1000000 };
 static const struct ilim lim_batch = { 1, 4096 };
 static const struct ilim lim_ring = { 1, 4096 };
 static const struct ilim lim_irq_cpu = { 0, 1023 };
+static const struct ilim lim_topo = { 1, 1024 };
 
 static const struct qlim q_duration = { UNIT_TIME, 0, 1, SEC(1000000) };
 static const struct qlim q_warmup = { UNIT_TIME, 0, 0, SEC(1000000) };
@@ -55,6 +56,7 @@ const char *const scnp_op_names[] = { "read", "write", NULL };
 const char *const scnp_pattern_names[] = { "random", "sequential", NULL };
 const char *const scnp_queue_names[] = { "fifo", "elevator", NULL };
 const char *const scnp_kind_names[] = { "disk", "nic", NULL };
+const char *const scnp_numbering_names[] = { "split", "adjacent", NULL };
 const char *const scnp_wl_names[] = { "none", "cpu", "periodic", "io", "server", "mmu",
                                         "trace", "onoff", NULL };
 
@@ -205,8 +207,48 @@ static const struct keydef cost_keys[] = {
 
 const char *const scnp_unpause_order_names[] = { "creation", "reverse", NULL };
 
+static int selector(struct ctx *c, struct entries *es, const char *key,
+                    const char *const *names, int *out);
+
+/* topology: its counts go to the walk's machine_tmp (resolution checks
+ * their product against pcpus, which may be given after it), numbering
+ * straight to the scenario. */
+static const struct keydef topology_keys[] = {
+    { "sockets", scnp_k_int, offsetof(struct machine_tmp, sockets), &lim_topo, 0 },
+    { "cores_per_socket", scnp_k_int, offsetof(struct machine_tmp, cores), &lim_topo, 0 },
+    { "threads_per_core", scnp_k_int, offsetof(struct machine_tmp, threads), &lim_topo, 0 },
+    { "numbering", NULL, 0, NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static int k_topology(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_topology *t = dst;
+    t->given = true;
+    scnp_set_loc(c, &v, &t->loc);
+    if (!scnp_is_map(&v) || scnp_is_null(&v))
+        return scnp_err(c, &v, "%s: expected a mapping with sockets, cores_per_socket, "
+                        "threads_per_core, numbering; found %s", k->name, scnp_found(&v));
+    struct entries es;
+    int rc = scnp_collect(c, v, true, "key", &es);
+    int r = scnp_walk_entries(c, &v, &es, k->aux, g_mtmp(c));
+    if (r < 0)
+        rc = r;
+    if (scnp_entries_find(&es, "numbering")) {
+        int n;
+        r = selector(c, &es, "numbering", scnp_numbering_names, &n);
+        if (r < 0)
+            rc = r;
+        else
+            t->t.numbering = (enum topo_numbering)n;
+    }
+    scnp_entries_free(&es);
+    return rc;
+}
+
 static const struct keydef machine_keys[] = {
     { "pcpus", scnp_k_int, offsetof(struct scn_machine, pcpus), &lim_pcpus, 0 },
+    { "topology", k_topology, offsetof(struct scn_machine, topology), topology_keys, 0 },
     { "unpause_order", scnp_k_enum, offsetof(struct scn_machine, unpause_order),
       scnp_unpause_order_names, 0 },
     { "clock", scnp_k_map, offsetof(struct scn_machine, clock), clock_keys, 0 },
@@ -1028,7 +1070,7 @@ const struct keydef scnp_top_keys[] = {
 
 static bool nested_keys(const struct keydef *k)
 {
-    return k->fn == scnp_k_map || k->fn == k_dom_sched || k->fn == k_bvt_dom ||
+    return k->fn == scnp_k_map || k->fn == k_topology || k->fn == k_dom_sched || k->fn == k_bvt_dom ||
            k->fn == k_atropos_dom || k->fn == k_ping || k->fn == k_echo;
 }
 

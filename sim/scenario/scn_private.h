@@ -209,6 +209,7 @@ struct rawlist {
 
 struct machine_tmp {
     struct rawlist ppb, offset;
+    int sockets, cores, threads;    /* machine.topology as written, 0 if not */
 };
 
 /* What one walk of the document builds besides the struct scn itself. */
@@ -231,6 +232,7 @@ extern const char *const scnp_pattern_names[];
 extern const char *const scnp_queue_names[];
 extern const char *const scnp_kind_names[];
 extern const char *const scnp_wl_names[];
+extern const char *const scnp_numbering_names[];
 extern const char *const scnp_timer_order_names[];
 extern const char *const scnp_system_time_names[];
 extern const char *const scnp_unpause_order_names[];
