@@ -43,6 +43,7 @@
  */
 #include "models/hv.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -109,6 +110,9 @@ struct hv_vcpu {
                                        NULL for an idle vCPU */
     uint64_t upcall_bit;            /* its own bit in *upcall_word */
     uint64_t dispatches, wakeups, blocks, preemptions, yields, upcalls;
+    uint64_t migrations;            /* moves to another pCPU (sched_move, sched_migrate) */
+    int last_pcpu;                  /* where it last ran, -1 before its first run */
+    bool migrating;                 /* sched_migrate: off the pCPUs until moved */
 };
 
 struct hv_pcpu {
@@ -130,6 +134,8 @@ struct hv_pcpu {
     sim_time_t sw_cost;             /* ns per context switch */
     sim_time_t refill_cost;         /* ns per switch to another domain */
     int64_t busy_ns, idle_ns, switch_ns;
+    int64_t runq_adj_ns;            /* runnable ns of vCPUs moved away, minus that of
+                                       vCPUs moved here, before their moves */
     uint64_t switches, schedules, ticks, slice_expiries;
     int nvcpus;
     sim_time_t st_start, st_end;    /* ns, the window of hypervisor work (hv_pcpu_work) */
@@ -171,6 +177,7 @@ struct hv {
     hv_op_fn *op_obs;               /* operation observer (run --record-trace), or NULL */
     void *op_obs_ctx;
     sim_time_t upcall_ns;           /* costs.upcall */
+    sim_time_t migrate_ns;          /* costs.migration */
     bool sched_inited;
     bool started;
     bool booting;                   /* idle vCPUs being set up: NOW() reads HV_BOOT_NOW */
@@ -408,6 +415,49 @@ static void observe(struct hv *h, const struct hv_pcpu *p, const struct hv_vcpu 
     observe_rs(h, p, v, kind, v->rs);
 }
 
+static void make_runnable(struct hv_vcpu *v, bool from_block);
+static void sleep_timer_fn(void *arg);
+
+/* Move v, which runs nowhere, to pCPU q: the pCPU time and run-queue
+ * accounting up to now stay with the old pCPU; its timers and NOW()
+ * follow q's clock from now on. */
+static void move_vcpu(struct hv_vcpu *v, struct hv_pcpu *q)
+{
+    struct hv_pcpu *o = v->p;
+    if (o == q)
+        return;
+    assert(o->curr != v && !clk_timer_pending(&v->sleep_timer));
+    set_rs(v, v->rs, ev_now(v->h->loop));
+    o->runq_adj_ns += v->rs_ns[HV_RS_RUNNABLE];
+    q->runq_adj_ns -= v->rs_ns[HV_RS_RUNNABLE];
+    o->nvcpus--;
+    q->nvcpus++;
+    v->p = q;
+    v->sv.processor = q->idx;
+    clk_timer_init(&v->sleep_timer, q->clk, sleep_timer_fn, v);
+    v->migrations++;
+}
+
+/* v, descheduled with a migration asked for (sched_migrate), goes where the
+ * policy's pick_cpu says and is woken there (Xen 3.x's vcpu_migrate after
+ * context_saved). A vCPU that blocked meanwhile with a sleep deadline stays
+ * (its wake then finds it where it was). */
+static void finish_migrate(struct hv_vcpu *v)
+{
+    struct hv *h = v->h;
+    v->migrating = false;
+    if (v->blocked || v->paused)
+        return;
+    int c = sched_op_pick_cpu(h->ops, h->spriv, &v->sv);
+    if (c < 0 || c >= h->np || !sched_may_run(&h->core, &v->sv, c)) {
+        fail(h, -SIM_ESTATE, "scheduler %s broke its contract: pick_cpu chose pCPU %d for "
+             "%s.%d", h->ops->opt_name, c, dom_name(h, v), v->sv.vcpu);
+        c = v->p->idx;
+    }
+    move_vcpu(v, &h->pcpus[c]);
+    make_runnable(v, false);
+}
+
 static void enter_scheduler(struct hv_pcpu *p)
 {
     struct hv *h = p->h;
@@ -460,7 +510,7 @@ static void enter_scheduler(struct hv_pcpu *p)
         return;
     }
 
-    if (!prev->sv.is_idle && prev->sv.runnable) {
+    if (!prev->sv.is_idle && (prev->sv.runnable || prev->migrating)) {
         set_rs(prev, HV_RS_RUNNABLE, t);
         prev->preemptions++;
     } else if (!prev->sv.is_idle && prev->paused) {
@@ -478,6 +528,9 @@ static void enter_scheduler(struct hv_pcpu *p)
         }
         if (next->sv.domain != p->last_dom)
             refill = p->refill_cost;
+        if (next->last_pcpu >= 0 && next->last_pcpu != p->idx)
+            refill = sat_add(refill, h->migrate_ns);
+        next->last_pcpu = p->idx;
         p->last_dom = next->sv.domain;
     }
     p->switches++;
@@ -512,6 +565,8 @@ static void enter_scheduler(struct hv_pcpu *p)
         ev_move(h->loop, p->softirq_ev, p->sw_end);
     if (h->obs)
         observe(h, p, next, HV_OBS_SWITCH);
+    if (prev->migrating)
+        finish_migrate(prev);
 }
 
 static bool upcall_due(const struct hv_vcpu *v);
@@ -936,6 +991,46 @@ const struct topo *sched_topology(const struct sched_core *core)
     return &core->h->s->machine.topology.t;
 }
 
+bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, int pcpu)
+{
+    if (pcpu < 0 || pcpu >= core->h->np)
+        return false;
+    if (v->is_idle)
+        return pcpu == v->processor;
+    if (!v->dom || v->dom->ncpus == 0)
+        return true;
+    for (int j = 0; j < v->dom->ncpus; j++)
+        if (v->dom->cpus[j] == pcpu)
+            return true;
+    return false;
+}
+
+int sched_move(struct sched_core *core, struct sched_vcpu *sv, int pcpu)
+{
+    struct hv *h = core->h;
+    if (!is_ours(h, sv) || sv->is_idle || !sched_may_run(core, sv, pcpu))
+        return -SIM_EINVAL;
+    struct hv_vcpu *v = VCPU_OF(sv);
+    if (v->p->curr == v || v->migrating || clk_timer_pending(&v->sleep_timer))
+        return -SIM_ESTATE;
+    move_vcpu(v, &h->pcpus[pcpu]);
+    return 0;
+}
+
+int sched_migrate(struct sched_core *core, struct sched_vcpu *sv)
+{
+    struct hv *h = core->h;
+    if (!is_ours(h, sv) || sv->is_idle || !h->ops->pick_cpu)
+        return -SIM_EINVAL;
+    struct hv_vcpu *v = VCPU_OF(sv);
+    if (v->p->curr != v || !sv->runnable)
+        return -SIM_ESTATE;
+    v->migrating = true;
+    sv->runnable = false;
+    raise_softirq(v->p);
+    return 0;
+}
+
 struct sched_vcpu *sched_curr(struct sched_core *core, int pcpu)
 {
     return &core->h->pcpus[pcpu].curr->sv;
@@ -1143,6 +1238,7 @@ static int build_vcpus(struct hv *h, char *err, size_t errlen)
             v->sv = (struct sched_vcpu){ .id = id, .domain = d, .vcpu = k, .processor = c,
                                          .is_idle = false, .runnable = false, .dom = dom };
             v->paused = true;
+            v->last_pcpu = -1;
             v->rs = HV_RS_OFFLINE;
             v->upcall_word = evtchn_upcall_word(h->ev, d);
             v->upcall_bit = k < EVTCHN_MAX_VCPUS ? UINT64_C(1) << k : 0;
@@ -1232,6 +1328,7 @@ struct hv *hv_new(struct ev_loop *loop, const struct scn *s, const struct sched_
      * their channels (hv_evtchn). */
     h->ev = h->nd > 0 ? evtchn_new(h->nd, EVTCHN_MAX_PORTS, kick_fn, h) : NULL;
     h->upcall_ns = unit_cost_ns(&s->machine.costs.upcall, s->machine.clock.tsc_hz);
+    h->migrate_ns = unit_cost_ns(&s->machine.costs.migration, s->machine.clock.tsc_hz);
     if (!h->pcpus || !h->vcpus || !h->doms || !h->unpause_ev || (h->nd > 0 && !h->ev)) {
         sim_errmsg(err, errlen, "out of memory");
         hv_free(h);
@@ -1441,7 +1538,7 @@ void hv_stats_reset(struct hv *h)
     sim_time_t t = ev_now(h->loop);
     for (int i = 0; i < h->np; i++) {
         struct hv_pcpu *p = &h->pcpus[i];
-        p->busy_ns = p->idle_ns = p->switch_ns = p->hv_work_ns = 0;
+        p->busy_ns = p->idle_ns = p->switch_ns = p->hv_work_ns = p->runq_adj_ns = 0;
         p->switches = p->schedules = p->ticks = p->slice_expiries = p->hv_works = 0;
     }
     for (int i = 0; i < h->nv; i++) {
@@ -1449,7 +1546,7 @@ void hv_stats_reset(struct hv *h)
         memset(v->rs_ns, 0, sizeof v->rs_ns);
         v->cpu_ns = v->refill_ns = v->upcall_cpu_ns = 0;
         v->dispatches = v->wakeups = v->blocks = v->preemptions = v->yields = 0;
-        v->upcalls = 0;
+        v->upcalls = v->migrations = 0;
         if (v->wl)
             wl_stats_reset(v->wl);
     }
@@ -1484,6 +1581,7 @@ static void vcpu_fill(const struct hv_vcpu *v, struct hv_vcpu_stats *o)
     o->preemptions = v->preemptions;
     o->yields = v->yields;
     o->upcalls = v->upcalls;
+    o->migrations = v->migrations;
     o->periods = v->wl ? v->wl->st.periods : 0;
     o->late_periods = v->wl ? v->wl->st.late_periods : 0;
 }
@@ -1518,6 +1616,7 @@ int hv_dom_stats(struct hv *h, int dom, struct hv_dom_stats *out)
         out->preemptions += vs.preemptions;
         out->yields += vs.yields;
         out->upcalls += vs.upcalls;
+        out->migrations += vs.migrations;
         out->periods += vs.periods;
         out->late_periods += vs.late_periods;
     }
@@ -1544,6 +1643,7 @@ int hv_pcpu_stats(struct hv *h, int pcpu, struct hv_pcpu_stats *out)
         .hv_work_ns = p->hv_work_ns,
         .hv_works = p->hv_works,
     };
+    out->runq_ns = p->runq_adj_ns;
     for (int i = h->np; i < h->nv; i++)
         if (h->vcpus[i].p == p)
             out->runq_ns += h->vcpus[i].rs_ns[HV_RS_RUNNABLE];
@@ -1584,6 +1684,7 @@ int hv_report(struct hv *h, const struct metric_sink *k)
         metric_scalar(k, &rc, d, m, "wakeups", (double)ds.wakeups);
         metric_scalar(k, &rc, d, m, "blocks", (double)ds.blocks);
         metric_scalar(k, &rc, d, m, "preemptions", (double)ds.preemptions);
+        metric_scalar(k, &rc, d, m, "migrations", (double)ds.migrations);
         metric_scalar(k, &rc, d, m, "runnable_wait_ns", (double)ds.runnable_wait_ns);
         metric_scalar(k, &rc, d, m, "late_periods", (double)ds.late_periods);
         metric_stat(k, &rc, d, m, "sched_latency", hv_dom_sched_latency(h, d));

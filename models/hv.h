@@ -206,6 +206,7 @@ struct hv_dom_stats {
     uint64_t preemptions;           /* descheduled while still runnable (yields included) */
     uint64_t yields;                /* of those, voluntary yields */
     uint64_t upcalls;               /* event upcalls taken (rounds of the handler) */
+    uint64_t migrations;            /* moves of its vCPUs to another pCPU */
     uint64_t periods;               /* periodic workload: bursts completed */
     uint64_t late_periods;          /* of those, completed after the end of their period */
 };
@@ -220,6 +221,7 @@ struct hv_vcpu_stats {
     int64_t upcall_ns;              /* ns */
     int64_t runstate_ns[HV_RS_COUNT]; /* ns per runstate; they sum to hv_elapsed */
     uint64_t dispatches, wakeups, blocks, preemptions, yields, upcalls;
+    uint64_t migrations;            /* moves to another pCPU */
     uint64_t periods, late_periods;
 };
 

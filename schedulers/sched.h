@@ -15,9 +15,12 @@
  *
  * Scheduling entities are vCPUs. Xen 2.0 scheduled single-vCPU domains; a
  * domain with several vCPUs here has each scheduled on its own, all with
- * the domain's parameters. Each vCPU belongs to one pCPU's run queue for
- * its whole life (Xen 2.0 had no migration in these policies); the core
- * chooses that pCPU at creation (models/hv.c says how).
+ * the domain's parameters. Each vCPU belongs to one pCPU's run queue at a
+ * time, chosen by the core at creation (models/hv.c says how); Xen 2.0's
+ * policies keep it there for good, as Xen 2.0 did. A policy that migrates
+ * (as Xen 3.x's do) moves a queued vCPU with sched_move (a steal) or a
+ * running one with sched_migrate and its pick_cpu hook; the core keeps the
+ * runstate accounting whole across the move.
  *
  * Calling context: every hook runs inside an event dispatch of the core
  * with the pCPU's state consistent; hooks may call the core services below
@@ -65,6 +68,24 @@ int sched_npcpus(const struct sched_core *core);
  * (sim/topo.h: topo_same_core for Xen's sibling map, topo_same_socket for
  * its core map). */
 const struct topo *sched_topology(const struct sched_core *core);
+/* Whether v may run on pcpu: its domain's `cpus` (hard affinity), or any
+ * pCPU; an idle vCPU only on its own. */
+bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, int pcpu);
+/* Put v, which is not running, on pcpu's run queue (a steal from a peer,
+ * Xen 3.x's `processor = cpu`): the policy has taken it off its old pCPU's
+ * queue and puts it on the new one's itself; the core moves what it keeps
+ * per pCPU (the clock of v's NOW() and timers), counts a migration and
+ * charges costs.migration when v next runs. 0; -SIM_EINVAL for an idle vCPU
+ * or a pCPU v may not run on; -SIM_ESTATE if v is running, migrating or
+ * blocked with a sleep deadline. */
+int sched_move(struct sched_core *core, struct sched_vcpu *v, int pcpu);
+/* Move v, the running vCPU of its pCPU, once it is off that pCPU (Xen
+ * 3.x's _VPF_migrating and vcpu_migrate): v stops being runnable, its pCPU
+ * reschedules, and after the switch the core asks the policy's pick_cpu
+ * where v goes, moves it there and wakes it (the policy's wake). 0;
+ * -SIM_EINVAL without a pick_cpu hook; -SIM_ESTATE if v is not running or
+ * not runnable. */
+int sched_migrate(struct sched_core *core, struct sched_vcpu *v);
 /* The vCPU running on a pCPU (its idle vCPU if none), and its idle vCPU. */
 struct sched_vcpu *sched_curr(struct sched_core *core, int pcpu);
 struct sched_vcpu *sched_idle(struct sched_core *core, int pcpu);
@@ -141,6 +162,12 @@ struct sched_ops {
      * slice > 0. */
     struct sched_slice (*do_schedule)(void *priv, int pcpu, sim_time_t now);
 
+    /* The pCPU v (not running, about to be woken there) should go to, one
+     * it may run on (sched_may_run): Xen 3.x's pick_cpu, asked by the core
+     * for a vCPU the policy passed to sched_migrate. Optional: without it
+     * sched_migrate is refused. */
+    int (*pick_cpu)(void *priv, struct sched_vcpu *v);
+
     /* Write the policy's state, human-readable (debugging). */
     void (*dump)(void *priv, FILE *out);
 };
@@ -186,6 +213,12 @@ static inline void sched_op_wake(const struct sched_ops *o, void *priv, struct s
 {
     if (o->wake)
         o->wake(priv, v);
+}
+
+static inline int sched_op_pick_cpu(const struct sched_ops *o, void *priv,
+                                    struct sched_vcpu *v)
+{
+    return o->pick_cpu ? o->pick_cpu(priv, v) : v->processor;
 }
 
 static inline void sched_op_dump(const struct sched_ops *o, void *priv, FILE *out)

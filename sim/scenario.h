@@ -64,6 +64,8 @@ struct scn_costs {
     struct quantity upcall;         /* per event-channel upcall into a guest */
     struct quantity pte_validate;   /* per page-table entry validated */
     struct quantity cache_refill;   /* after switching to a different domain */
+    struct quantity migration;      /* cold caches: when a vCPU runs on another pCPU
+                                       than the one it last ran on */
     struct quantity kernel_packet;  /* guest kernel CPU per vif packet handled in an
                                        upcall (echo answered, reply taken, ping sent) */
 };

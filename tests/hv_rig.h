@@ -39,9 +39,10 @@ struct hv_dom_stats dstats(struct rig *r, const char *name);
 struct hv_pcpu_stats pstats(struct rig *r, int p);
 
 /* The conservation laws, exactly, at the current instant: per pCPU busy +
- * idle + switch == elapsed, and the CPU times of the vCPUs placed on a pCPU
- * sum to its busy time; per vCPU the runstates sum to elapsed, running time
- * covers CPU time and CPU time covers refill. */
+ * idle + switch == elapsed, and the CPU times of all vCPUs sum to the
+ * pCPUs' busy time (those placed on a pCPU to its busy time, where no vCPU
+ * moved); per vCPU the runstates sum to elapsed, running time covers CPU
+ * time and CPU time covers refill. */
 void check_conservation(struct rig *r);
 
 #endif

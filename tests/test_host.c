@@ -98,7 +98,7 @@ enum { DOM0, WEB, DB, VM1, VM2, PT, NDOMS };
 
 static const char *const hv_scalars[] = {
     "cpu_time_ns", "refill_ns", "cpu_share", "cpu_util", "dispatches",
-    "wakeups", "blocks", "preemptions", "runnable_wait_ns", "late_periods",
+    "wakeups", "blocks", "preemptions", "migrations", "runnable_wait_ns", "late_periods",
 };
 static const char *const pcpu_scalars[] = {
     "busy_ns", "idle_ns", "switch_ns", "context_switches", "runq_len_mean",
@@ -153,8 +153,9 @@ START_TEST(test_rows_in_order_with_the_models_values)
         ck_assert(fabs(f.rows[i + 2].v * w * 2 - (double)ds.cpu_time_ns) < 1e-6);
         ck_assert(fabs(f.rows[i + 3].v * w - (double)ds.cpu_time_ns) < 1e-6);
         ck_assert(f.rows[i + 4].v == (double)ds.dispatches);
-        ck_assert(f.rows[i + 8].v == (double)ds.runnable_wait_ns);
-        i += 10;
+        ck_assert(f.rows[i + 8].v == (double)ds.migrations);
+        ck_assert(f.rows[i + 9].v == (double)ds.runnable_wait_ns);
+        i += 11;
         ck_assert_ptr_eq(expect(&f, i++, d, m, "sched_latency", true)->rec,
                          hv_dom_sched_latency(r.h, d));
         ck_assert_ptr_eq(expect(&f, i++, d, m, "evtchn_latency", true)->rec,
@@ -250,9 +251,9 @@ START_TEST(test_rows_in_order_with_the_models_values)
     ck_assert(expect(&f, i++, PT, "pt", "mmu_validate_ns", false)->v
               == (double)ms.validate_ns);
 
-    /* Nothing else: 12 * 6 + 5 * 2 + 2 + (5 + 3) + (4 + 3) + (4 + 4) + 4. */
-    ck_assert_int_eq(i, 111);
-    ck_assert_int_eq(f.n, 111);
+    /* Nothing else: 13 * 6 + 5 * 2 + 2 + (5 + 3) + (4 + 3) + (4 + 4) + 4. */
+    ck_assert_int_eq(i, 117);
+    ck_assert_int_eq(f.n, 117);
     rig_down(&r);
 }
 END_TEST

@@ -99,6 +99,7 @@ static void scn_defaults(struct scn *s)
     s->machine.costs.upcall = (struct quantity){ US(1), false };
     s->machine.costs.pte_validate = (struct quantity){ 150, true };
     s->machine.costs.cache_refill = (struct quantity){ 0, false };
+    s->machine.costs.migration = (struct quantity){ 0, false };
     s->machine.costs.kernel_packet = (struct quantity){ US(5), false };
     snprintf(s->sched.name, sizeof s->sched.name, "bvt");
     s->sched.rr.slice = MS(10);

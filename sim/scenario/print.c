@@ -176,6 +176,10 @@ char *scn_canonical(const struct scn *s)
     fmt_qty(q[3], 64, m->costs.pte_validate);
     fmt_qty(q[4], 64, m->costs.cache_refill);
     scnp_sb_printf(&b, "costs %s|%s|%s|%s|%s\n", q[0], q[1], q[2], q[3], q[4]);
+    if (m->costs.migration.value) { /* only then: the other scenarios' hashes stay */
+        fmt_qty(q[0], 64, m->costs.migration);
+        scnp_sb_printf(&b, "costs.migration %s\n", q[0]);
+    }
     scnp_sb_printf(&b, "unpause_order %s\n", scnp_unpause_order_names[m->unpause_order]);
     /* Only a topology other than the flat default, and the numbering only
      * where it tells threads apart: the same machine hashes alike, and the
@@ -329,7 +333,12 @@ void scn_print_summary(const struct scn *s, FILE *out)
     fmt_qty(d, sizeof d, m->costs.pte_validate);
     fmt_qty(e, sizeof e, m->costs.cache_refill);
     fprintf(out, "costs      context switch %s, hypercall %s, upcall %s, PTE validation %s, "
-            "cache refill %s\n", a, b, c, d, e);
+            "cache refill %s", a, b, c, d, e);
+    if (m->costs.migration.value) {
+        fmt_qty(a, sizeof a, m->costs.migration);
+        fprintf(out, ", migration %s", a);
+    }
+    fprintf(out, "\n");
     if (!strcmp(s->sched.name, "rr"))
         fprintf(out, "scheduler  rr (slice %s)\n",
                 unit_format(s->sched.rr.slice, UNIT_TIME, a, sizeof a));

@@ -201,6 +201,7 @@ static const struct keydef cost_keys[] = {
     { "upcall", scnp_k_cost, offsetof(struct scn_costs, upcall), &q_cost, 0 },
     { "pte_validate", scnp_k_cost, offsetof(struct scn_costs, pte_validate), &q_cost, 0 },
     { "cache_refill", scnp_k_cost, offsetof(struct scn_costs, cache_refill), &q_cost, 0 },
+    { "migration", scnp_k_cost, offsetof(struct scn_costs, migration), &q_cost, 0 },
     { "kernel_packet", scnp_k_cost, offsetof(struct scn_costs, kernel_packet), &q_cost, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
