@@ -80,6 +80,11 @@ _Static_assert(EVTCHN_MAX_PORTS == SCN_EVTCHN_PORTS, "one limit of event-channel
 
 struct hv_pcpu;
 
+/* Why a vCPU is paused: the domain builder's pause (Xen's DF_CTRLPAUSE,
+ * hv_domain_pause) and a policy's parking (sched_park, Xen 3.x's
+ * vcpu_pause_nosync of a capped vCPU). */
+enum { HV_PAUSE_CTRL = 1u, HV_PAUSE_PARK = 2u };
+
 struct hv_vcpu {
     struct sched_vcpu sv;           /* what the policy sees */
     struct hv *h;
@@ -87,8 +92,8 @@ struct hv_vcpu {
     struct wl *wl;                  /* NULL for an idle vCPU */
     bool vdata;                     /* alloc_vdata succeeded */
     bool inserted;                  /* insert was called */
-    bool paused;                    /* paused by the domain builder (Xen's
-                                       DF_CTRLPAUSE): not runnable */
+    unsigned pause;                 /* HV_PAUSE_* reasons it is paused (not
+                                       runnable while any is set) */
     bool blocked;                   /* blocked until an event (DF_BLOCKED) */
     enum hv_runstate rs;
     sim_time_t rs_since;            /* ns engine time rs was entered or last accounted */
@@ -446,7 +451,7 @@ static void finish_migrate(struct hv_vcpu *v)
 {
     struct hv *h = v->h;
     v->migrating = false;
-    if (v->blocked || v->paused)
+    if (v->blocked || v->pause)
         return;
     int c = sched_op_pick_cpu(h->ops, h->spriv, &v->sv);
     if (c < 0 || c >= h->np || !sched_may_run(&h->core, &v->sv, c)) {
@@ -513,7 +518,7 @@ static void enter_scheduler(struct hv_pcpu *p)
     if (!prev->sv.is_idle && (prev->sv.runnable || prev->migrating)) {
         set_rs(prev, HV_RS_RUNNABLE, t);
         prev->preemptions++;
-    } else if (!prev->sv.is_idle && prev->paused) {
+    } else if (!prev->sv.is_idle && prev->pause) {
         set_rs(prev, HV_RS_OFFLINE, t);
     }
     sim_time_t refill = 0;
@@ -588,7 +593,7 @@ static void do_block(struct hv_pcpu *p, struct hv_vcpu *v)
     if (!upcall_due(v)) {
         v->blocked = true;
         v->sv.runnable = false;
-        set_rs(v, v->paused ? HV_RS_OFFLINE : HV_RS_BLOCKED, ev_now(h->loop));
+        set_rs(v, v->pause ? HV_RS_OFFLINE : HV_RS_BLOCKED, ev_now(h->loop));
         v->blocks++;
         sched_op_do_block(h->ops, h->spriv, &v->sv);
     }
@@ -829,18 +834,20 @@ static void wake(struct hv_vcpu *v)
     v->blocked = false;
     v->wakeups++;
     v->remaining = 0;
-    if (!v->paused)
+    if (!v->pause)
         make_runnable(v, true);
 }
 
 /* The domain builder's unpause (domain_unpause_by_systemcontroller): a
  * vCPU that is not blocked goes through wake. A domain's first unpause
  * is its admission to the scheduler. */
-static void unpause_vcpu(struct hv_vcpu *v)
+static void unpause_vcpu(struct hv_vcpu *v, unsigned why)
 {
-    if (!v->paused)
+    if (!(v->pause & why))
         return;
-    v->paused = false;
+    v->pause &= ~why;
+    if (v->pause)
+        return;
     if (v->blocked)
         set_rs(v, HV_RS_BLOCKED, ev_now(v->h->loop));
     else
@@ -850,12 +857,13 @@ static void unpause_vcpu(struct hv_vcpu *v)
 /* domain_pause_by_systemcontroller: a runnable vCPU stops being runnable
  * and the policy's sleep hook runs (domain_sleep). A running vCPU is
  * descheduled at once (Xen's pause waited for that synchronously). */
-static void pause_vcpu(struct hv_vcpu *v)
+static void pause_vcpu(struct hv_vcpu *v, unsigned why)
 {
     struct hv *h = v->h;
-    if (v->paused)
+    bool was = v->pause != 0;
+    v->pause |= why;
+    if (was)
         return;
-    v->paused = true;
     if (v->p->curr == v) {
         v->sv.runnable = false;
         sched_op_sleep(h->ops, h->spriv, &v->sv);
@@ -876,7 +884,7 @@ static void unpause_fn(void *arg)
     struct hv *h = d->h;
     h->unpause_ev[d - h->doms] = EV_NONE;
     for (int k = 0; k < d->n; k++)
-        unpause_vcpu(&h->vcpus[d->first + k]);
+        unpause_vcpu(&h->vcpus[d->first + k], HV_PAUSE_CTRL);
 }
 
 /* The timer of set_timer_op: its expiry ends the sleep of the vCPU that
@@ -1014,6 +1022,22 @@ int sched_move(struct sched_core *core, struct sched_vcpu *sv, int pcpu)
     if (v->p->curr == v || v->migrating || clk_timer_pending(&v->sleep_timer))
         return -SIM_ESTATE;
     move_vcpu(v, &h->pcpus[pcpu]);
+    return 0;
+}
+
+int sched_park(struct sched_core *core, struct sched_vcpu *sv)
+{
+    if (!is_ours(core->h, sv) || sv->is_idle)
+        return -SIM_EINVAL;
+    pause_vcpu(VCPU_OF(sv), HV_PAUSE_PARK);
+    return 0;
+}
+
+int sched_unpark(struct sched_core *core, struct sched_vcpu *sv)
+{
+    if (!is_ours(core->h, sv) || sv->is_idle)
+        return -SIM_EINVAL;
+    unpause_vcpu(VCPU_OF(sv), HV_PAUSE_PARK);
     return 0;
 }
 
@@ -1237,7 +1261,7 @@ static int build_vcpus(struct hv *h, char *err, size_t errlen)
              * hv_start schedules the unpause. */
             v->sv = (struct sched_vcpu){ .id = id, .domain = d, .vcpu = k, .processor = c,
                                          .is_idle = false, .runnable = false, .dom = dom };
-            v->paused = true;
+            v->pause = HV_PAUSE_CTRL;
             v->last_pcpu = -1;
             v->rs = HV_RS_OFFLINE;
             v->upcall_word = evtchn_upcall_word(h->ev, d);
@@ -1495,7 +1519,7 @@ int hv_domain_pause(struct hv *h, int dom)
     if (!h || dom < 0 || dom >= h->nd || !h->started)
         return -SIM_EINVAL;
     for (int k = 0; k < h->doms[dom].n; k++)
-        pause_vcpu(&h->vcpus[h->doms[dom].first + k]);
+        pause_vcpu(&h->vcpus[h->doms[dom].first + k], HV_PAUSE_CTRL);
     return 0;
 }
 
@@ -1508,7 +1532,7 @@ int hv_domain_unpause(struct hv *h, int dom)
         h->unpause_ev[dom] = EV_NONE;
     }
     for (int k = 0; k < h->doms[dom].n; k++)
-        unpause_vcpu(&h->vcpus[h->doms[dom].first + k]);
+        unpause_vcpu(&h->vcpus[h->doms[dom].first + k], HV_PAUSE_CTRL);
     return 0;
 }
 

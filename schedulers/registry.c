@@ -16,6 +16,7 @@ const struct sched_ops *const sched_registry[] = {
     &sched_rr_ops,
     &sched_bvt_ops,
     &sched_atropos_ops,
+    &sched_credit_ops,
     NULL,
 };
 

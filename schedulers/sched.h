@@ -86,6 +86,13 @@ int sched_move(struct sched_core *core, struct sched_vcpu *v, int pcpu);
  * -SIM_EINVAL without a pick_cpu hook; -SIM_ESTATE if v is not running or
  * not runnable. */
 int sched_migrate(struct sched_core *core, struct sched_vcpu *v);
+/* Pause v for the policy (Xen 3.x's vcpu_pause_nosync of a capped vCPU,
+ * "parking") and undo it (vcpu_unpause). Parking calls the policy's sleep
+ * hook at once if v was runnable (its pCPU reschedules if v runs there);
+ * unparking calls its wake hook if v is then neither blocked nor paused
+ * otherwise. 0, or -SIM_EINVAL for an idle vCPU. */
+int sched_park(struct sched_core *core, struct sched_vcpu *v);
+int sched_unpark(struct sched_core *core, struct sched_vcpu *v);
 /* The vCPU running on a pCPU (its idle vCPU if none), and its idle vCPU. */
 struct sched_vcpu *sched_curr(struct sched_core *core, int pcpu);
 struct sched_vcpu *sched_idle(struct sched_core *core, int pcpu);

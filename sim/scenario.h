@@ -96,9 +96,12 @@ struct scn_machine {
     struct scn_costs costs;
 };
 
+/* The Xen releases Credit is modelled as (scheduler.credit.version). */
+enum scn_credit_version { SCN_CREDIT_3_4 };
+
 /* Global scheduler parameters, one block per policy. */
 struct scn_sched_global {
-    char name[16];                  /* "rr", "bvt" or "atropos" */
+    char name[16];                  /* "rr", "bvt", "atropos" or "credit" */
     struct scn_loc loc;             /* of scheduler.name (or the block) */
     struct { sim_time_t slice; } rr;            /* ns, default 10ms */
     /* Quirks: Xen 2.0 behaviour that departs from the algorithm's intent;
@@ -112,6 +115,12 @@ struct scn_sched_global {
         bool stale_warp_evt_quirk;  /* warp/unwarp timers leave evt as it was */
         bool wrap_blocked_quirk;    /* wrap-around also pulls back blocked vCPUs */
     } bvt;
+    /* Credit: the Xen release modelled and its quirks (docs/schedulers.md). */
+    struct {
+        int version;                /* enum scn_credit_version */
+        bool reset_credit_quirk;    /* above 300 credits: reset to 0, not held at 300 */
+        bool tickle_all_idlers_quirk; /* a wake tickles every idle pCPU, not one */
+    } credit;
     struct {
         bool uncharged_block_quirk; /* a run that ends in a block is not charged */
         bool sticky_wait_quirk;     /* WAIT is left only by blocking, slack is charged */
@@ -150,6 +159,14 @@ struct scn_bvt_dom {
     sim_time_t warp;                /* ns of virtual-time borrowing, 0 = none */
     sim_time_t warpl;               /* ns, longest a warp may last (0 = unlimited) */
     sim_time_t warpu;               /* ns, unwarped time required between warps */
+    struct scn_loc loc;
+};
+
+/* Credit's per-domain parameters (xm sched-credit -w -c). */
+struct scn_credit_dom {
+    bool set;
+    int weight;                     /* 1 .. 65535, default 256 */
+    int cap;                        /* % of one pCPU, 0 = none; at most 100 x vcpus */
     struct scn_loc loc;
 };
 
@@ -241,6 +258,7 @@ struct scn_domain {
                                        to its scheduler through wake); 0 = at boot */
     struct scn_bvt_dom bvt;
     struct scn_atropos_dom atropos;
+    struct scn_credit_dom credit;
     struct scn_workload *wl;        /* [nwl]: one workload, run by every vCPU (a kind
                                        that runs on vCPU 0 only leaves the others
                                        idle), or `workload:` as a list, one per

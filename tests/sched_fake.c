@@ -18,6 +18,9 @@ struct fake_vcpu {
     struct sched_vcpu v;
     struct scn_domain dom;          /* the parameters v.dom points at */
     sim_time_t cpu_time;            /* ns charged by fake_schedule */
+    int moves;                      /* sched_move and finished sched_migrate calls */
+    bool migrating;                 /* sched_migrate: moved at its next deschedule */
+    bool parked;                    /* sched_park */
 };
 
 struct fake_timer {
@@ -97,6 +100,93 @@ int sched_npcpus(const struct sched_core *core)
 const struct topo *sched_topology(const struct sched_core *core)
 {
     return &core->scn.machine.topology.t;
+}
+
+bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, int pcpu)
+{
+    if (pcpu < 0 || pcpu >= core->npcpus)
+        return false;
+    if (v->is_idle)
+        return pcpu == v->processor;
+    if (!v->dom || v->dom->ncpus == 0)
+        return true;
+    for (int j = 0; j < v->dom->ncpus; j++)
+        if (v->dom->cpus[j] == pcpu)
+            return true;
+    return false;
+}
+
+static bool fake_running(const struct sched_core *c, const struct sched_vcpu *v)
+{
+    for (int p = 0; p < c->npcpus; p++)
+        if (c->curr[p] == v)
+            return true;
+    return false;
+}
+
+int sched_move(struct sched_core *core, struct sched_vcpu *v, int pcpu)
+{
+    if (v->is_idle || !sched_may_run(core, v, pcpu))
+        return -SIM_EINVAL;
+    if (fake_running(core, v) || fake_of(v)->migrating)
+        return -SIM_ESTATE;
+    if (v->processor != pcpu) {
+        v->processor = pcpu;
+        fake_of(v)->moves++;
+    }
+    return 0;
+}
+
+int sched_migrate(struct sched_core *core, struct sched_vcpu *v)
+{
+    if (v->is_idle || !core->ops->pick_cpu)
+        return -SIM_EINVAL;
+    if (core->curr[v->processor] != v || !v->runnable)
+        return -SIM_ESTATE;
+    fake_of(v)->migrating = true;
+    v->runnable = false;
+    sched_tickle(core, v->processor);
+    return 0;
+}
+
+int sched_park(struct sched_core *core, struct sched_vcpu *v)
+{
+    if (v->is_idle)
+        return -SIM_EINVAL;
+    struct fake_vcpu *fv = fake_of(v);
+    if (fv->parked)
+        return 0;
+    fv->parked = true;
+    if (v->runnable) {
+        v->runnable = false;
+        if (core->ops->sleep)
+            core->ops->sleep(core->priv, v);
+    }
+    return 0;
+}
+
+int sched_unpark(struct sched_core *core, struct sched_vcpu *v)
+{
+    if (v->is_idle)
+        return -SIM_EINVAL;
+    struct fake_vcpu *fv = fake_of(v);
+    if (!fv->parked)
+        return 0;
+    fv->parked = false;
+    fake_wake(core, v);
+    return 0;
+}
+
+int fake_moves(struct sched_core *c, const struct sched_vcpu *v)
+{
+    (void)c;
+    return fake_of(v)->moves;
+}
+
+bool fake_parked(struct sched_core *c, const struct sched_vcpu *v)
+{
+    (void)c;
+    return fake_of(v)->parked;
 }
 
 int fake_core_set_topology(struct sched_core *c, struct topo t)
@@ -377,6 +467,19 @@ struct sched_slice fake_schedule(struct sched_core *c, int pcpu)
     s.next->lastschd = now;
     c->curr[pcpu] = s.next;
     c->slice_timer[pcpu] = now + s.slice;
+    /* As the real core after the switch: a vCPU asked to migrate goes
+     * where pick_cpu says and is woken there. */
+    if (prev != s.next && !prev->is_idle && fake_of(prev)->migrating) {
+        fake_of(prev)->migrating = false;
+        int to = c->ops->pick_cpu(c->priv, prev);
+        if (!sched_may_run(c, prev, to))
+            abort();
+        if (to != prev->processor) {
+            prev->processor = to;
+            fake_of(prev)->moves++;
+        }
+        fake_wake(c, prev);
+    }
     return s;
 }
 

@@ -14,6 +14,8 @@
  *   - sched_tickle and sched_timer_earlier are appended to a call log
  *     (fake_ntickles, fake_log); sched_timer_earlier also moves the fake
  *     slice timer (fake_slice_timer) when earlier, as the real core would;
+ *   - sched_move, sched_migrate, sched_park and sched_unpark act on the
+ *     fake's vCPUs (see fake_moves below);
  *   - sched_timer_* keep the policy's own timers in a list: nothing fires by
  *     itself; the test fires them (fake_fire_next, fake_fire_until), which
  *     first moves that pCPU's NOW() up to the deadline. No slop: a timer
@@ -124,6 +126,14 @@ struct sched_slice fake_schedule(struct sched_core *c, int pcpu);
 void fake_block(struct sched_core *c, struct sched_vcpu *v);
 void fake_pause(struct sched_core *c, struct sched_vcpu *v);
 void fake_wake(struct sched_core *c, struct sched_vcpu *v);
+
+/* Migration services (sched_move, sched_migrate, sched_park): the fake
+ * moves v at once (sched_move), or, for sched_migrate, at fake_schedule of
+ * its pCPU once it is descheduled (pick_cpu, then the wake hook), as the
+ * core does; sched_unpark wakes v (a parked vCPU of a test never blocks).
+ * fake_moves counts v's moves, fake_parked says whether it is parked. */
+int fake_moves(struct sched_core *c, const struct sched_vcpu *v);
+bool fake_parked(struct sched_core *c, const struct sched_vcpu *v);
 
 /* ns charged to v by fake_schedule (and fake_run) so far. */
 sim_time_t fake_cpu_time(struct sched_core *c, const struct sched_vcpu *v);

@@ -114,6 +114,9 @@ static void scn_defaults(struct scn *s)
     s->sched.atropos.sticky_wait_quirk = true;
     s->sched.atropos.global_slack_index_quirk = true;
     s->sched.atropos.slack_search_wrap_quirk = true;
+    s->sched.credit.version = SCN_CREDIT_3_4;
+    s->sched.credit.reset_credit_quirk = true;
+    s->sched.credit.tickle_all_idlers_quirk = true;
     s->sweep_points = 1;
 }
 
@@ -175,6 +178,7 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&d->loc, s->file);
         fix_loc(&d->bvt.loc, s->file);
         fix_loc(&d->atropos.loc, s->file);
+        fix_loc(&d->credit.loc, s->file);
         fix_loc(&d->wl_loc, s->file);
         for (int k = 0; k < d->nwl; k++) {
             fix_loc(&d->wl[k].loc, s->file);

@@ -197,6 +197,10 @@ char *scn_canonical(const struct scn *s)
                    g->atropos.uncharged_block_quirk,
                    g->atropos.sticky_wait_quirk, g->atropos.global_slack_index_quirk,
                    g->atropos.slack_search_wrap_quirk);
+    if (!strcmp(g->name, "credit"))
+        scnp_sb_printf(&b, "credit.version %s credit.quirks %d%d\n",
+                       scnp_credit_version_names[g->credit.version], g->credit.reset_credit_quirk,
+                       g->credit.tickle_all_idlers_quirk);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         scnp_sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -235,6 +239,8 @@ char *scn_canonical(const struct scn *s)
         if (d->echo.set)
             scnp_sb_printf(&b, " echo %d:%.17g:%.17g %" PRId64 "\n", d->echo.arrival.kind,
                            d->echo.arrival.a, d->echo.arrival.b, d->echo.size);
+        if (!strcmp(s->sched.name, "credit"))   /* only then: other hashes stay */
+            scnp_sb_printf(&b, " credit %d %d\n", d->credit.weight, d->credit.cap);
     }
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
@@ -273,6 +279,9 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
         q[nq++] = (typeof(q[0])){ "warp_per_dispatch", g->bvt.warp_per_dispatch_quirk };
         q[nq++] = (typeof(q[0])){ "stale_warp_evt", g->bvt.stale_warp_evt_quirk };
         q[nq++] = (typeof(q[0])){ "wrap_blocked", g->bvt.wrap_blocked_quirk };
+    } else if (!strcmp(g->name, "credit")) {
+        q[nq++] = (typeof(q[0])){ "reset_credit", g->credit.reset_credit_quirk };
+        q[nq++] = (typeof(q[0])){ "tickle_all_idlers", g->credit.tickle_all_idlers_quirk };
     } else {
         q[nq++] = (typeof(q[0])){ "uncharged_block", g->atropos.uncharged_block_quirk };
         q[nq++] = (typeof(q[0])){ "sticky_wait", g->atropos.sticky_wait_quirk };
@@ -287,7 +296,8 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
             off++;
         }
     if (!off)
-        snprintf(buf, n, "Xen 2.0 quirks on");
+        snprintf(buf, n, "Xen %s quirks on", !strcmp(g->name, "credit")
+                 ? scnp_credit_version_names[g->credit.version] : "2.0");
     return buf;
 }
 
@@ -346,6 +356,9 @@ void scn_print_summary(const struct scn *s, FILE *out)
         fprintf(out, "scheduler  bvt (ctx_allow %s; %s)\n",
                 unit_format(s->sched.bvt.ctx_allow, UNIT_TIME, a, sizeof a),
                 quirks_off(s, b, sizeof b));
+    else if (!strcmp(s->sched.name, "credit"))
+        fprintf(out, "scheduler  credit (Xen %s; %s)\n",
+                scnp_credit_version_names[s->sched.credit.version], quirks_off(s, b, sizeof b));
     else
         fprintf(out, "scheduler  atropos (%s)\n", quirks_off(s, b, sizeof b));
     fprintf(out, "devices    %d\n", s->ndevices);

@@ -161,6 +161,7 @@ static const struct {
     { "rr", CLK_ORDER_XEN },
     { "bvt", CLK_ORDER_XEN },
     { "atropos", CLK_ORDER_XEN },
+    { "credit", CLK_ORDER_XEN },    /* Xen 3.4's timer.c heap has the same rules */
 };
 
 enum clk_timer_order scn_default_timer_order(const char *sched)
@@ -261,7 +262,8 @@ static const struct keydef machine_keys[] = {
  * Scheduler
  */
 
-const char *const scn_sched_names[] = { "rr", "bvt", "atropos", NULL };
+const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", NULL };
+const char *const scnp_credit_version_names[] = { "3.4", NULL };
 
 static const struct keydef rr_global_keys[] = {
     { "slice", scnp_k_qty, 0, &q_slice, 0 },
@@ -281,6 +283,17 @@ static const struct keydef bvt_global_keys[] = {
     BVT_Q(warp_per_dispatch_quirk),
     BVT_Q(stale_warp_evt_quirk),
     BVT_Q(wrap_blocked_quirk),
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+#define CR_Q(f) { #f, scnp_k_bool, offsetof(struct scn_sched_global, credit.f) - \
+                  offsetof(struct scn_sched_global, credit), NULL, 0 }
+
+static const struct keydef credit_global_keys[] = {
+    { "version", scnp_k_enum, offsetof(struct scn_sched_global, credit.version) -
+      offsetof(struct scn_sched_global, credit), scnp_credit_version_names, 0 },
+    CR_Q(reset_credit_quirk),
+    CR_Q(tickle_all_idlers_quirk),
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -312,6 +325,7 @@ static const struct keydef sched_keys[] = {
     { "rr", scnp_k_map, offsetof(struct scn_sched_global, rr), rr_global_keys, 0 },
     { "bvt", scnp_k_map, offsetof(struct scn_sched_global, bvt), bvt_global_keys, 0 },
     { "atropos", scnp_k_map, offsetof(struct scn_sched_global, atropos), atropos_global_keys, 0 },
+    { "credit", scnp_k_map, offsetof(struct scn_sched_global, credit), credit_global_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -735,6 +749,25 @@ static const struct keydef atropos_dom_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
 
+static const struct ilim lim_credit_weight = { 1, 65535 };
+static const struct ilim lim_credit_cap = { 0, 6400 };   /* 100 x the most vCPUs */
+
+static const struct keydef credit_dom_keys[] = {
+    { "weight", scnp_k_int, offsetof(struct scn_credit_dom, weight), &lim_credit_weight, 0 },
+    { "cap", scnp_k_int, offsetof(struct scn_credit_dom, cap), &lim_credit_cap, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* Xen 3.4's xend refused a cap above 100 x the domain's vCPUs; vcpus may
+ * come after the block, so resolution checks that. */
+static int k_credit_dom(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_credit_dom *cr = dst;
+    cr->set = true;
+    scnp_set_loc(c, &v, &cr->loc);
+    return scnp_walk_map(c, v, k->aux, cr);
+}
+
 static const struct keydef rr_dom_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
@@ -771,6 +804,7 @@ static const struct keydef dom_sched_keys[] = {
     { "rr", scnp_k_map, 0, rr_dom_keys, 0 },
     { "bvt", k_bvt_dom, DOM(bvt) - DOM(bvt), bvt_dom_keys, 0 },
     { "atropos", k_atropos_dom, DOM(atropos) - DOM(bvt), atropos_dom_keys, 0 },
+    { "credit", k_credit_dom, DOM(credit) - DOM(bvt), credit_dom_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -886,6 +920,8 @@ static void dom_defaults(struct scn_domain *d, bool privileged)
     d->atropos.slice = privileged ? MS(15) : MS(10);
     d->atropos.latency = privileged ? MS(5) : SEC(10);
     d->atropos.xtratime = true;
+    d->credit.weight = 256;         /* Xen 3.4's CSCHED_DEFAULT_WEIGHT */
+    d->credit.cap = 0;
     if (d->wl) {
         d->nwl = 1;
         wl_defaults(&d->wl[0]);
@@ -1072,7 +1108,8 @@ const struct keydef scnp_top_keys[] = {
 static bool nested_keys(const struct keydef *k)
 {
     return k->fn == scnp_k_map || k->fn == k_topology || k->fn == k_dom_sched || k->fn == k_bvt_dom ||
-           k->fn == k_atropos_dom || k->fn == k_ping || k->fn == k_echo;
+           k->fn == k_atropos_dom || k->fn == k_credit_dom || k->fn == k_ping ||
+           k->fn == k_echo;
 }
 
 static void paths_of(const struct keydef *tab, char *path, size_t len, scn_path_fn *emit,

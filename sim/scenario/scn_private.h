@@ -233,6 +233,7 @@ extern const char *const scnp_queue_names[];
 extern const char *const scnp_kind_names[];
 extern const char *const scnp_wl_names[];
 extern const char *const scnp_numbering_names[];
+extern const char *const scnp_credit_version_names[];
 extern const char *const scnp_timer_order_names[];
 extern const char *const scnp_system_time_names[];
 extern const char *const scnp_unpause_order_names[];
