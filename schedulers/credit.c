@@ -144,7 +144,8 @@ struct cr {
     int np;
     struct cr_pcpu *pcpus;          /* [np] */
     struct cr_tick_arg *args;       /* [np] the tickers' arguments */
-    struct cr_dom *doms;            /* [ndomains] */
+    struct cr_dom **doms;           /* [ndoms] by domain index, NULL until its first
+                                       vCPU is allocated (csched_dom_init) */
     int ndoms;
     struct cr_link active_doms;     /* domains with active vCPUs */
     uint32_t weight;                /* sum of the active domains' weights */
@@ -462,25 +463,16 @@ static int cr_init(struct sched_core *core, const struct scn *s, void **priv)
         return -SIM_ENOMEM;
     x->core = core;
     x->np = sched_npcpus(core);
-    x->ndoms = s->ndomains;
     x->pcpus = calloc((size_t)x->np, sizeof *x->pcpus);
-    x->doms = calloc((size_t)(x->ndoms ? x->ndoms : 1), sizeof *x->doms);
     struct cr_tick_arg *args = calloc((size_t)x->np, sizeof *args);
-    if (!x->pcpus || !x->doms || !args) {
+    if (!x->pcpus || !args) {
         free(args);
         free(x->pcpus);
-        free(x->doms);
         free(x);
         return -SIM_ENOMEM;
     }
     x->args = args;
     cl_init(&x->active_doms);
-    for (int d = 0; d < x->ndoms; d++) {
-        cl_init(&x->doms[d].active_vcpus);
-        cl_init(&x->doms[d].active_elem);
-        x->doms[d].weight = (uint32_t)s->domains[d].credit.weight;
-        x->doms[d].cap = (uint32_t)s->domains[d].credit.cap;
-    }
     for (int p = 0; p < x->np; p++) {
         struct cr_pcpu *pc = &x->pcpus[p];
         cl_init(&pc->runq);
@@ -507,6 +499,8 @@ static void cr_deinit(void *priv)
     sched_timer_cancel(&x->master_ticker);
     free(x->args);
     free(x->pcpus);
+    for (int d = 0; d < x->ndoms; d++)
+        free(x->doms[d]);
     free(x->doms);
     free(x);
 }
@@ -528,13 +522,31 @@ static int cr_alloc_vdata(void *priv, struct sched_vcpu *v)
         c->pri = CR_PRI_IDLE;
         return 0;
     }
-    if (v->domain < 0 || v->domain >= x->ndoms)
-        return -SIM_EINVAL;
-    c->d = &x->doms[v->domain];
     c->pri = CR_PRI_UNDER;
     const struct scn_credit_dom *p = &v->dom->credit;
-    if (p->weight < 1 || p->weight > 65535 || p->cap < 0 || p->cap > 100 * v->dom->vcpus)
+    if (v->domain < 0 || p->weight < 1 || p->weight > 65535 || p->cap < 0
+        || p->cap > 100 * v->dom->vcpus)
         return -SIM_EINVAL;
+    if (v->domain >= x->ndoms) {
+        struct cr_dom **a = realloc(x->doms, (size_t)(v->domain + 1) * sizeof *a);
+        if (!a)
+            return -SIM_ENOMEM;
+        for (int d = x->ndoms; d <= v->domain; d++)
+            a[d] = NULL;
+        x->doms = a;
+        x->ndoms = v->domain + 1;
+    }
+    if (!x->doms[v->domain]) {
+        struct cr_dom *d = calloc(1, sizeof *d);
+        if (!d)
+            return -SIM_ENOMEM;
+        cl_init(&d->active_vcpus);
+        cl_init(&d->active_elem);
+        d->weight = (uint32_t)p->weight;
+        d->cap = (uint32_t)p->cap;
+        x->doms[v->domain] = d;
+    }
+    c->d = x->doms[v->domain];
     return 0;
 }
 

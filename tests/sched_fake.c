@@ -274,6 +274,9 @@ struct scn_sched_global fake_sched_defaults(void)
     struct scn_sched_global g;
     memset(&g, 0, sizeof g);
     g.rr.slice = 10 * SIM_MSEC;
+    g.credit.version = SCN_CREDIT_3_4;
+    g.credit.reset_credit_quirk = true;
+    g.credit.tickle_all_idlers_quirk = true;
     g.bvt.ctx_allow = 5 * SIM_MSEC;
     g.bvt.slice_units_quirk = true;
     g.bvt.u32_runtime_quirk = true;
@@ -305,6 +308,7 @@ struct scn_domain fake_domain_defaults(void)
     d.atropos.slice = 10 * SIM_MSEC;
     d.atropos.latency = 10 * SIM_SEC;
     d.atropos.xtratime = true;
+    d.credit.weight = 256;
     static struct scn_workload none = { .type = SCN_WL_NONE, .device = -1, .nic = -1 };
     d.wl = &none;
     d.nwl = 1;

@@ -1,5 +1,6 @@
 /*
- * tests/test_sched_e2e.c: the three Xen 2.0 scheduling policies end to end,
+ * tests/test_sched_e2e.c: the scheduling policies (Xen 2.0's three and Xen
+ * 3.4's Credit) end to end,
  * with the real hypervisor core (models/hv.c), the real policies
  * (schedulers/rr.c, bvt.c, atropos.c) and the real cpu and periodic
  * workloads, from scenarios written as YAML strings and run on the real
@@ -11,7 +12,8 @@
  * xtratime, the long-block latency path with its doubling back, and Xen
  * 2.0's sticky WAIT; where the core calls the hooks as Xen 2.0 did (a block
  * charged by Atropos state, a WAIT vCPU's long block, admission at and after
- * creation, per-pCPU idle slices, an RR block with an event pending); exact
+ * creation, per-pCPU idle slices, an RR block with an event pending);
+ * Credit's shares by weight and cap on one and two pCPUs and its BOOST; exact
  * conservation of time for every policy;
  * determinism, and demand that does not depend on the policy.
  *
@@ -1097,7 +1099,107 @@ END_TEST
 
 /* --- conservation and determinism, every policy -------------------------- */
 
-static const char *const policies[] = { "rr", "bvt", "atropos" };
+/*
+ * Credit (Xen 3.4) shares of CPU hogs. Every 30 ms the pool of 300 credits
+ * per pCPU is shared among the active domains in proportion to weight,
+ * each domain's share at most 300 per active vCPU (the rest goes to the
+ * others) and at most ceil(cap x 300 / 100) with a cap; a tick debits 100
+ * credits a 10 ms of running, so over many periods a hog runs in proportion
+ * to its credits: its share of pCPU time is its credit / 300 per pCPU.
+ *  0. 1 pCPU, weights 100:200:300: 50, 100 and 150 credits a period:
+ *     1/6, 1/3 and 1/2 of the pCPU.
+ *  1. 2 pCPUs, weights 512:256:256: a's fair share is 300 (its peak), b and
+ *     c 150 each: 1, 1/2 and 1/2 of a pCPU. b and c share pCPU 1, where
+ *     placement put them; a keeps pCPU 0.
+ *  2. 2 pCPUs, equal weights: 200 credits each, 2/3 of a pCPU; only
+ *     possible by moving vCPUs (placement puts two on one pCPU), so the
+ *     hogs migrate (an OVER head steals a peer's UNDER vCPU).
+ *  3. 2 pCPUs, equal weights, a capped at 30: a gets ceil(30 x 300 / 100) =
+ *     90 credits, 0.30 of a pCPU (parked when far below zero); b and c
+ *     share the rest, (2 - 0.3) / 2 = 0.85 each.
+ * Sampling errs by at most a tick per accounting period either way, which
+ * averages out over 19 s: shares within 1%.
+ */
+START_TEST(test_credit_shares)
+{
+    static const struct {
+        int pcpus, w[3], cap;
+        double util[3];
+    } k[] = {
+        { 1, { 100, 200, 300 }, 0, { 1.0 / 6, 1.0 / 3, 0.5 } },
+        { 2, { 512, 256, 256 }, 0, { 1.0, 0.5, 0.5 } },
+        { 2, { 256, 256, 256 }, 0, { 2.0 / 3, 2.0 / 3, 2.0 / 3 } },
+        { 2, { 256, 256, 256 }, 30, { 0.30, 0.85, 0.85 } },
+    };
+    char y[1024];
+    snprintf(y, sizeof y,
+             "name: credit-share\nwarmup: 1s\nduration: 19s\n"
+             "machine: { pcpus: %d, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+             "scheduler: { name: credit }\n"
+             "domains:\n"
+             "  a: { sched: { credit: { weight: %d, cap: %d } }, workload: { type: cpu } }\n"
+             "  b: { sched: { credit: { weight: %d } }, workload: { type: cpu } }\n"
+             "  c: { sched: { credit: { weight: %d } }, workload: { type: cpu } }\n",
+             k[_i].pcpus, k[_i].w[0], k[_i].cap, k[_i].w[1], k[_i].w[2]);
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_run(&r, r.s->warmup);
+    hv_stats_reset(r.h);
+    rig_run(&r, r.s->warmup + r.s->duration);
+    check_conservation(&r);
+    double w = (double)r.s->duration;
+    const char *names[3] = { "a", "b", "c" };
+    uint64_t moves = 0;
+    for (int d = 0; d < 3; d++) {
+        struct hv_dom_stats ds = dstats(&r, names[d]);
+        ck_assert_rel(ds.cpu_time_ns / w, k[_i].util[d], 0.01);
+        moves += ds.migrations;
+    }
+    if (_i == 2)
+        ck_assert_uint_gt(moves, 100);
+    if (_i == 1)
+        ck_assert_uint_eq(dstats(&r, "a").migrations, 0);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * Credit's BOOST: a vCPU that wakes with credit left (UNDER) is BOOSTed and
+ * preempts the UNDER or OVER hog running on its pCPU at once (the wake
+ * tickles the pCPU because BOOST beats both), so a 1 ms burst every 20 ms
+ * beside two hogs on one pCPU is dispatched the instant it wakes: no
+ * late period and a zero wake-to-dispatch latency (the switch cost comes
+ * after the dispatch). The burst uses 5% of the pCPU and earns a third of
+ * the pool, so it stays UNDER. Under RR the same wake waits for the
+ * running hog's 10 ms slice to end: p50 about half a slice.
+ */
+START_TEST(test_credit_boost_latency)
+{
+    const char *y =
+        "name: credit-boost\nwarmup: 1s\nduration: 10s\n"
+        "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+        "scheduler: { name: credit }\n"
+        "domains:\n"
+        "  p: { workload: { type: periodic, period: 20ms, burst: 1ms } }\n"
+        "  hog: { count: 2, workload: { type: cpu } }\n";
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_run(&r, r.s->warmup);
+    hv_stats_reset(r.h);
+    rig_run(&r, r.s->warmup + r.s->duration);
+    struct hv_dom_stats p = dstats(&r, "p");
+    ck_assert_uint_eq(p.wakeups, 500);
+    ck_assert_uint_eq(p.late_periods, 0);
+    struct st_rec *lat = hv_dom_sched_latency(r.h, dom_index(r.s, "p"));
+    struct st_summary sm;
+    st_rec_summary(lat, &sm);
+    ck_assert_uint_eq(sm.count, 500);
+    ck_assert(sm.max == 0);
+    rig_down(&r);
+}
+END_TEST
+
+static const char *const policies[] = { "rr", "bvt", "atropos", "credit" };
 
 /*
  * A mixed host: 2 pCPUs with drifting, offset TSCs (costs in cycles are
@@ -1481,6 +1583,9 @@ static Suite *e2e_suite(void)
     tcase_add_loop_test(tc, test_atropos_reservation, 0, 3);
     tcase_add_test(tc, test_atropos_sticky_wait_starves);
     tcase_add_test(tc, test_atropos_long_block);
+    tc = xs_tcase(s, "credit", 60);
+    tcase_add_loop_test(tc, test_credit_shares, 0, 4);
+    tcase_add_test(tc, test_credit_boost_latency);
     tc = xs_tcase(s, "xen2_hooks", 30);
     tcase_add_loop_test(tc, test_atropos_block_charged_by_state, 0, 2);
     tcase_add_test(tc, test_atropos_wait_long_block_starves);
@@ -1488,8 +1593,8 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_atropos_idle_slices_two_pcpus);
     tcase_add_test(tc, test_rr_block_with_event_pending);
     tc = xs_tcase(s, "invariants", 60);
-    tcase_add_loop_test(tc, test_conservation, 0, 3);
-    tcase_add_loop_test(tc, test_determinism, 0, 3);
+    tcase_add_loop_test(tc, test_conservation, 0, 4);
+    tcase_add_loop_test(tc, test_determinism, 0, 4);
     tcase_add_loop_test(tc, test_demand_independent_of_policy, 0, 4);
     return s;
 }
