@@ -185,7 +185,7 @@ int bench_in_child(const struct bench_sim *sim)
     return 0;
 }
 
-static const char *const all_scheds[] = { "rr", "bvt", "atropos" };
+static const char *const all_scheds[] = { "rr", "bvt", "atropos", "credit" };
 
 int bench_parse_opt(int argc, char **argv, int *i, struct bench_opts *o, double max_dur_s)
 {

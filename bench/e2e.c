@@ -255,7 +255,7 @@ static int baseline_in_child(uint32_t pending, uint64_t per_round, double *ns_ou
 
 static int usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [-d SECONDS] [-r ROUNDS] [-s rr|bvt|atropos]... [-M] [-p]\n",
+    fprintf(stderr, "usage: %s [-d SECONDS] [-r ROUNDS] [-s rr|bvt|atropos|credit]... [-M] [-p]\n",
             argv0);
     return 2;
 }

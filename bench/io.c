@@ -262,7 +262,7 @@ static int run_one(bench_yaml_fn *yaml, const char *prefix, const char *sched, d
 
 static int usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [-d SECONDS] [-r ROUNDS] [-s rr|bvt|atropos]... [-C] [-M] "
+    fprintf(stderr, "usage: %s [-d SECONDS] [-r ROUNDS] [-s rr|bvt|atropos|credit]... [-C] [-M] "
             "[-p|-P]\n", argv0);
     return 2;
 }

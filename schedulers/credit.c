@@ -154,9 +154,14 @@ struct cr {
                                        accounting */
     uint32_t runq_sort;             /* accounting epoch */
     int master;                     /* the pCPU accounting runs on */
+    bool master_inited;             /* master_ticker initialised */
     struct sched_timer master_ticker;
     bool reset_credit_quirk;
     bool tickle_all_idlers_quirk;
+    /* pCPU sets of np entries each, reused by one function apiece (none of
+     * them runs inside another): tickle's mask and idlers, pick_cpu's
+     * candidates and idlers, the load balancer's workers. */
+    bool *t_mask, *t_idle, *p_cpus, *p_idle, *lb_workers;
 };
 
 static struct cr_vcpu *cv(const struct sched_vcpu *v)
@@ -227,33 +232,26 @@ static void runq_sort(struct cr *x, int cpu)
 static void tickle(struct cr *x, int cpu, struct cr_vcpu *c)
 {
     struct cr_vcpu *cur = cv(sched_curr(x->core, cpu));
-    bool *mask = calloc((size_t)x->np, sizeof *mask);
-    if (!mask) {
-        sched_tickle(x->core, cpu);     /* never lose the preemption */
-        return;
-    }
+    bool *mask = x->t_mask, *idl = x->t_idle;
+    for (int p = 0; p < x->np; p++)
+        mask[p] = false;
     if (c->pri > cur->pri)
         mask[cpu] = true;
     if (cur->pri > CR_PRI_IDLE) {
-        bool *idl = calloc((size_t)x->np, sizeof *idl);
-        if (idl) {
+        for (int p = 0; p < x->np; p++)
+            idl[p] = x->pcpus[p].idler && sched_may_run(x->core, c->v, p);
+        if (x->tickle_all_idlers_quirk) {
             for (int p = 0; p < x->np; p++)
-                idl[p] = x->pcpus[p].idler && sched_may_run(x->core, c->v, p);
-            if (x->tickle_all_idlers_quirk) {
-                for (int p = 0; p < x->np; p++)
-                    mask[p] = mask[p] || idl[p];
-            } else {
-                int p = cycle(x, cpu, idl);
-                if (p >= 0)
-                    mask[p] = true;
-            }
-            free(idl);
+                mask[p] = mask[p] || idl[p];
+        } else {
+            int p = cycle(x, cpu, idl);
+            if (p >= 0)
+                mask[p] = true;
         }
     }
     for (int p = 0; p < x->np; p++)
         if (mask[p])
             sched_tickle(x->core, p);
-    free(mask);
 }
 
 /* ---- active lists ---- */
@@ -296,12 +294,7 @@ static int cr_pick_cpu(void *priv, struct sched_vcpu *v)
     struct cr *x = priv;
     const struct topo *t = sched_topology(x->core);
     int np = x->np;
-    bool *cpus = calloc((size_t)np, sizeof *cpus), *idlers = calloc((size_t)np, sizeof *idlers);
-    if (!cpus || !idlers) {
-        free(cpus);
-        free(idlers);
-        return v->processor;
-    }
+    bool *cpus = x->p_cpus, *idlers = x->p_idle;
     for (int p = 0; p < np; p++)
         cpus[p] = sched_may_run(x->core, v, p);
     int cpu = cpus[v->processor] ? v->processor : cycle(x, v->processor, cpus);
@@ -334,8 +327,6 @@ static int cr_pick_cpu(void *priv, struct sched_vcpu *v)
                     cpus[p] = false;
         }
     }
-    free(cpus);
-    free(idlers);
     return cpu;
 }
 
@@ -456,6 +447,8 @@ out:
 
 /* ---- hooks ---- */
 
+static void cr_deinit(void *priv);
+
 static int cr_init(struct sched_core *core, const struct scn *s, void **priv)
 {
     struct cr *x = calloc(1, sizeof *x);
@@ -464,14 +457,16 @@ static int cr_init(struct sched_core *core, const struct scn *s, void **priv)
     x->core = core;
     x->np = sched_npcpus(core);
     x->pcpus = calloc((size_t)x->np, sizeof *x->pcpus);
-    struct cr_tick_arg *args = calloc((size_t)x->np, sizeof *args);
-    if (!x->pcpus || !args) {
-        free(args);
-        free(x->pcpus);
-        free(x);
+    x->args = calloc((size_t)x->np, sizeof *x->args);
+    bool **sets[] = { &x->t_mask, &x->t_idle, &x->p_cpus, &x->p_idle, &x->lb_workers };
+    bool ok = x->pcpus && x->args;
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        ok = (*sets[i] = calloc((size_t)x->np, sizeof **sets[i])) && ok;
+    if (!ok) {
+        cr_deinit(x);
         return -SIM_ENOMEM;
     }
-    x->args = args;
+    struct cr_tick_arg *args = x->args;
     cl_init(&x->active_doms);
     for (int p = 0; p < x->np; p++) {
         struct cr_pcpu *pc = &x->pcpus[p];
@@ -483,6 +478,7 @@ static int cr_init(struct sched_core *core, const struct scn *s, void **priv)
     }
     x->master = 0;
     sched_timer_init(core, &x->master_ticker, x->master, acct_fn, x);
+    x->master_inited = true;
     x->reset_credit_quirk = s->sched.credit.reset_credit_quirk;
     x->tickle_all_idlers_quirk = s->sched.credit.tickle_all_idlers_quirk;
     *priv = x;
@@ -494,11 +490,19 @@ static void cr_deinit(void *priv)
     struct cr *x = priv;
     if (!x)
         return;
-    for (int p = 0; p < x->np; p++)
-        sched_timer_cancel(&x->pcpus[p].ticker);
-    sched_timer_cancel(&x->master_ticker);
+    if (x->master_inited)
+        sched_timer_cancel(&x->master_ticker);
+    if (x->pcpus)
+        for (int p = 0; p < x->np; p++)
+            if (x->pcpus[p].started)
+                sched_timer_cancel(&x->pcpus[p].ticker);
     free(x->args);
     free(x->pcpus);
+    free(x->t_mask);
+    free(x->t_idle);
+    free(x->p_cpus);
+    free(x->p_idle);
+    free(x->lb_workers);
     for (int d = 0; d < x->ndoms; d++)
         free(x->doms[d]);
     free(x->doms);
@@ -627,20 +631,15 @@ static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri)
 /* csched_load_balance: busy peers in pCPU order from the next one. */
 static struct cr_vcpu *load_balance(struct cr *x, int cpu, struct cr_vcpu *snext)
 {
-    bool *workers = calloc((size_t)x->np, sizeof *workers);
-    if (workers) {
-        for (int p = 0; p < x->np; p++)
-            workers[p] = p != cpu && !x->pcpus[p].idler;
-        int peer = cpu;
-        while ((peer = cycle(x, peer, workers)) >= 0) {
-            workers[peer] = false;
-            struct cr_vcpu *c = runq_steal(x, peer, cpu, snext->pri);
-            if (c) {
-                free(workers);
-                return c;
-            }
-        }
-        free(workers);
+    bool *workers = x->lb_workers;
+    for (int p = 0; p < x->np; p++)
+        workers[p] = p != cpu && !x->pcpus[p].idler;
+    int peer = cpu;
+    while ((peer = cycle(x, peer, workers)) >= 0) {
+        workers[peer] = false;
+        struct cr_vcpu *c = runq_steal(x, peer, cpu, snext->pri);
+        if (c)
+            return c;
     }
     runq_remove(snext);
     return snext;
