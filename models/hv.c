@@ -502,6 +502,8 @@ static void enter_scheduler(struct hv_pcpu *p)
         next = p->idle;
         sl.slice = HV_TICK;
     }
+    /* Hard affinity holds on every dispatch, whatever the policy did. */
+    assert(next->sv.is_idle || sched_may_run(&h->core, &next->sv, p->idx));
     next->sv.lastschd = now;
     int rc = clk_timer_set(&p->s_timer, sat_add(now, sl.slice));
     if (rc < 0)

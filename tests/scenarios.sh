@@ -3,7 +3,7 @@
 # 0), and the I/O and memory examples (driver-starvation.yaml,
 # page-table-storm.yaml, strace-replay.yaml: real captures replayed with
 # their block I/O; mixed-vcpus.yaml: one workload per vCPU) run briefly
-# under rr, bvt and atropos, each writing one run with its metrics into a
+# under rr, bvt and atropos, and smp-credit.yaml under those and credit, each writing one run with its metrics into a
 # results database in a temporary directory, read back with the sqlite3 CLI
 # (scripts/deps installs it).
 # Prints "N passed, N failed".
@@ -52,6 +52,22 @@ run_short() {
     check "$1 under $2: scalars written" positive "$(sql "$db" 'SELECT count(*) FROM scalar')"
     check "$1 under $2: $3" positive "$(sql "$db" "$4")"
 }
+
+# smp-credit.yaml (an 8-pCPU SMP host with multi-vCPU guests) under every
+# scheduler: I/O completes and, under credit only, vCPUs move.
+for s in rr bvt atropos credit; do
+    run_short smp-credit.yaml "$s" "io_latency of db and net_latency of web" \
+        "SELECT count(*) FROM statistic WHERE statCount > 0 AND ((statName = 'io_latency'
+         AND moduleName = 'db') OR (statName = 'net_latency' AND moduleName = 'web'))
+         HAVING count(*) = 2"
+    moved=$(sql "$tmp/smp-credit-$s.db" "SELECT sum(scalarValue) FROM scalar
+        WHERE scalarName = 'migrations'")
+    if [ "$s" = credit ]; then
+        check "smp-credit.yaml under credit: vCPUs migrate" positive "${moved%.0}"
+    else
+        check "smp-credit.yaml under $s: no vCPU moves" eq "${moved%.0}" 0
+    fi
+done
 
 for s in rr bvt atropos; do
     run_short driver-starvation.yaml "$s" "io_latency of both io guests" \
