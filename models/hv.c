@@ -149,6 +149,9 @@ struct hv_pcpu {
     struct hv_work *wq;             /* [wcap] items queued, circular, the head under way */
     size_t whead, wn, wcap;
     ev_id work_ev;                  /* end of the head item, or EV_NONE */
+    struct hv_vcpu *migrant;        /* a vCPU asked to migrate that it switched away
+                                       from, moved at saved_ev */
+    ev_id saved_ev;                 /* context_saved of migrant at sw_end, or EV_NONE */
 };
 
 struct hv_work {
@@ -463,6 +466,28 @@ static void finish_migrate(struct hv_vcpu *v)
     make_runnable(v, false);
 }
 
+/* The end of p's switch away from a vCPU asked to migrate: move it. */
+static void context_saved_fn(void *arg)
+{
+    struct hv_pcpu *p = arg;
+    struct hv_vcpu *v = p->migrant;
+    p->saved_ev = EV_NONE;
+    p->migrant = NULL;
+    if (v && v->migrating)
+        finish_migrate(v);
+}
+
+/* Whether v is running: current on its pCPU. Xen keeps is_running set
+ * until the switch away has saved the context; here a pCPU that schedules
+ * at the same instant as the switch away from v may take v (see
+ * docs/hypervisor.md, "Migration"), so that pCPUs whose slices end
+ * together, as they do in a model without interrupt jitter, still share
+ * work. */
+static bool is_running(const struct hv_vcpu *v)
+{
+    return v->p->curr == v;
+}
+
 static void enter_scheduler(struct hv_pcpu *p)
 {
     struct hv *h = p->h;
@@ -572,8 +597,20 @@ static void enter_scheduler(struct hv_pcpu *p)
         ev_move(h->loop, p->softirq_ev, p->sw_end);
     if (h->obs)
         observe(h, p, next, HV_OBS_SWITCH);
-    if (prev->migrating)
-        finish_migrate(prev);
+    /* Xen 3.x moves a vCPU asked to migrate in context_saved, once the
+     * switch away from it is over. */
+    if (prev->migrating) {
+        if (p->saved_ev != EV_NONE) {
+            ev_cancel(h->loop, p->saved_ev);
+            context_saved_fn(p);
+        }
+        p->migrant = prev;
+        rc = ev_at(h->loop, p->sw_end, context_saved_fn, p, &p->saved_ev);
+        if (rc < 0) {
+            p->saved_ev = EV_NONE;
+            fail(h, rc, "pCPU %d: cannot queue a migration (%s)", p->idx, sim_strerror(rc));
+        }
+    }
 }
 
 static bool upcall_due(const struct hv_vcpu *v);
@@ -1001,6 +1038,11 @@ const struct topo *sched_topology(const struct sched_core *core)
     return &core->h->s->machine.topology.t;
 }
 
+bool sched_running(const struct sched_core *core, const struct sched_vcpu *v)
+{
+    return is_ours(core->h, v) && is_running(VCPU_OF(v));
+}
+
 bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, int pcpu)
 {
     if (pcpu < 0 || pcpu >= core->h->np)
@@ -1021,7 +1063,7 @@ int sched_move(struct sched_core *core, struct sched_vcpu *sv, int pcpu)
     if (!is_ours(h, sv) || sv->is_idle || !sched_may_run(core, sv, pcpu))
         return -SIM_EINVAL;
     struct hv_vcpu *v = VCPU_OF(sv);
-    if (v->p->curr == v || v->migrating || clk_timer_pending(&v->sleep_timer))
+    if (is_running(v) || v->migrating || clk_timer_pending(&v->sleep_timer))
         return -SIM_ESTATE;
     move_vcpu(v, &h->pcpus[pcpu]);
     return 0;

@@ -605,7 +605,7 @@ static void cr_wake(void *priv, struct sched_vcpu *v)
     tickle(x, v->processor, c);
 }
 
-/* csched_runq_steal: the first queued vCPU of the peer, of priority
+/* csched_runq_steal: the first migratable queued vCPU of the peer, of priority
  * strictly above pri, that may run on cpu; none from a peer running its
  * idle vCPU (it is about to take its own work). */
 static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri)
@@ -617,7 +617,9 @@ static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri)
         struct cr_vcpu *c = CR_OF(it, struct cr_vcpu, runq_elem);
         if (c->pri <= pri)
             break;
-        if (sched_may_run(x->core, c->v, cpu)) {
+        /* Migratable: not running, allowed here (and never cache-hot with
+         * vcpu_migration_delay 0). */
+        if (!sched_running(x->core, c->v) && sched_may_run(x->core, c->v, cpu)) {
             runq_remove(c);
             int rc = sched_move(x->core, c->v, cpu);
             assert(rc == 0);

@@ -68,6 +68,9 @@ int sched_npcpus(const struct sched_core *core);
  * (sim/topo.h: topo_same_core for Xen's sibling map, topo_same_socket for
  * its core map). */
 const struct topo *sched_topology(const struct sched_core *core);
+/* Whether v is running: the current vCPU of its pCPU. A running vCPU
+ * cannot be moved. */
+bool sched_running(const struct sched_core *core, const struct sched_vcpu *v);
 /* Whether v may run on pcpu: its domain's `cpus` (hard affinity), or any
  * pCPU; an idle vCPU only on its own. */
 bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, int pcpu);

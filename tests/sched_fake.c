@@ -124,6 +124,11 @@ static bool fake_running(const struct sched_core *c, const struct sched_vcpu *v)
     return false;
 }
 
+bool sched_running(const struct sched_core *core, const struct sched_vcpu *v)
+{
+    return fake_running(core, v);
+}
+
 int sched_move(struct sched_core *core, struct sched_vcpu *v, int pcpu)
 {
     if (v->is_idle || !sched_may_run(core, v, pcpu))

@@ -16,17 +16,19 @@
 #
 # Checks (exit 1 with the byte offset on the first failure): every window
 # and record parses and the last window ends exactly at the end of the
-# file; each CPU's TSCs never decrease; every runstate change starts from
-# the state the vCPU's previous record left it in; a vCPU's records all
-# come from one CPU. Accounting: a vCPU's first record gives its state (its
-# old state for a change, "running" for a continue); from then on each
-# record charges the time since the vCPU's previous record to the state it
-# was in.
+# file; each CPU's TSCs never decrease; read in TSC order across CPUs (a
+# vCPU that migrates has records on several), every runstate change starts
+# from the state the vCPU's previous record left it in, and no record
+# comes from another CPU than the one a running vCPU runs on. Accounting: a
+# vCPU's first record gives its state (its old state for a change,
+# "running" for a continue); from then on each record charges the time
+# since the vCPU's previous record to the state it was in (running time to
+# the CPU it ran on).
 #
 # Output, one line each, times in ns (cycles * 1e9 / --hz, rounded):
 #   file BYTES windows N records N
 #   cpu C records N first_tsc T last_tsc T running_ns NS
-#   vcpu DOM VCPU cpu C running_ns NS runnable_ns NS blocked_ns NS intervals N
+#   vcpu DOM VCPU cpu C running_ns NS   (C: the CPU of its last record) runnable_ns NS blocked_ns NS intervals N
 #        dispatches N wakeups N blocks N
 #   dom DOM running_ns NS runnable_ns NS blocked_ns NS intervals N
 #        dispatches N wakeups N blocks N
@@ -63,7 +65,7 @@ def main(argv):
     windows = 0
     records = 0
     cpus = {}       # cpu -> [records, first_tsc, last_tsc]
-    vcpus = {}      # (dom, vcpu) -> dict(state, tsc, cpu, t=[4], n)
+    recs = []       # (tsc, file order, offset, cpu, event, extra)
     while off < len(data):
         if off + 12 > len(data):
             fail(off, "truncated window header")
@@ -100,47 +102,54 @@ def main(argv):
             c[2] = tsc
             c[0] += 1
             records += 1
-            kind = event & 0xFFFFF00F
-            if event & 0xFFFFF000 == 0x00021000 and kind in (RUNSTATE_CHANGE, CONTINUE_RUNNING):
-                if nextra != 1:
-                    fail(off, "runstate record with %d extra words" % nextra)
-                key = (extra[0] >> 16, extra[0] & 0xFFFF)
-                if kind == RUNSTATE_CHANGE:
-                    old, new = (event >> 8) & 0xF, (event >> 4) & 0xF
-                else:
-                    old = new = RUNNING
-                v = vcpus.get(key)
-                if v is None:
-                    v = vcpus[key] = {"state": old, "tsc": tsc, "cpu": cpu,
-                                      "t": [0, 0, 0, 0], "n": 0, "c": [0, 0, 0]}
-                if v["cpu"] != cpu:
-                    fail(off, "d%dv%d on cpu %d and %d" % (key + (v["cpu"], cpu)))
-                if v["state"] != old:
-                    fail(off, "d%dv%d changes from state %d but is in state %d"
-                         % (key + (old, v["state"])))
-                if tsc > v["tsc"]:
-                    v["t"][v["state"]] += tsc - v["tsc"]
-                    v["n"] += 1
-                for i, tr in enumerate(((RUNNABLE, RUNNING), (BLOCKED, RUNNABLE),
-                                        (RUNNING, BLOCKED))):
-                    if (old, new) == tr:
-                        v["c"][i] += 1
-                v["state"], v["tsc"] = new, tsc
-            elif event == SCHED_SWITCH:
-                if nextra != 4:
-                    fail(off, "switch record with %d extra words" % nextra)
-                nxt = vcpus.get((extra[2], extra[3]))
-                if nxt is None or nxt["state"] != RUNNING or nxt["cpu"] != cpu:
-                    fail(off, "switch to d%dv%d, which is not running here" % extra[2:4])
+            recs.append((tsc, len(recs), off, cpu, event, extra))
             off += rsize
+    # The vCPUs' records in time order, as xenalyze reads them (a vCPU that
+    # moves leaves records on several CPUs).
+    recs.sort()
+    vcpus = {}      # (dom, vcpu) -> dict(state, tsc, cpu, t=[4], n)
+    run_on = {}     # cpu -> cycles its vCPUs ran there
+    for tsc, _, off, cpu, event, extra in recs:
+        nextra = len(extra)
+        kind = event & 0xFFFFF00F
+        if event & 0xFFFFF000 == 0x00021000 and kind in (RUNSTATE_CHANGE, CONTINUE_RUNNING):
+            if nextra != 1:
+                fail(off, "runstate record with %d extra words" % nextra)
+            key = (extra[0] >> 16, extra[0] & 0xFFFF)
+            if kind == RUNSTATE_CHANGE:
+                old, new = (event >> 8) & 0xF, (event >> 4) & 0xF
+            else:
+                old = new = RUNNING
+            v = vcpus.get(key)
+            if v is None:
+                v = vcpus[key] = {"state": old, "tsc": tsc, "cpu": cpu,
+                                  "t": [0, 0, 0, 0], "n": 0, "c": [0, 0, 0]}
+            if v["state"] == RUNNING and v["cpu"] != cpu:
+                fail(off, "d%dv%d on cpu %d and %d" % (key + (v["cpu"], cpu)))
+            if v["state"] != old:
+                fail(off, "d%dv%d changes from state %d but is in state %d"
+                     % (key + (old, v["state"])))
+            if tsc > v["tsc"]:
+                v["t"][v["state"]] += tsc - v["tsc"]
+                if v["state"] == RUNNING:
+                    run_on[v["cpu"]] = run_on.get(v["cpu"], 0) + tsc - v["tsc"]
+                v["n"] += 1
+            for i, tr in enumerate(((RUNNABLE, RUNNING), (BLOCKED, RUNNABLE),
+                                    (RUNNING, BLOCKED))):
+                if (old, new) == tr:
+                    v["c"][i] += 1
+            v["state"], v["tsc"], v["cpu"] = new, tsc, cpu
+        elif event == SCHED_SWITCH:
+            if nextra != 4:
+                fail(off, "switch record with %d extra words" % nextra)
+            nxt = vcpus.get((extra[2], extra[3]))
+            if nxt is None or nxt["state"] != RUNNING or nxt["cpu"] != cpu:
+                fail(off, "switch to d%dv%d, which is not running here" % extra[2:4])
     print("file %d windows %d records %d" % (len(data), windows, records))
 
     def ns(cycles):
         return int(round(cycles * 1e9 / hz))
 
-    run_on = {}
-    for (d, vc), v in vcpus.items():
-        run_on[v["cpu"]] = run_on.get(v["cpu"], 0) + v["t"][RUNNING]
     for cpu in sorted(cpus):
         n, first, last = cpus[cpu]
         print("cpu %d records %d first_tsc %d last_tsc %d running_ns %d"

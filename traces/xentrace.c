@@ -224,7 +224,25 @@ struct xt_host {
     bool started;
     int err;                        /* first error, or 0 */
     struct xt_who *cur;             /* per pCPU: the vCPU running there */
+    /* Order across pCPUs: a vCPU taken by one pCPU at the same instant
+     * (the same ns) another switched away from it is recorded one cycle
+     * later, so its records on the two pCPUs keep the model's order. */
+    uint64_t *last_p;               /* per pCPU: TSC of its last record */
+    int *vfirst;                    /* per domain: index of its vCPU 0 in the below */
+    uint64_t *last_v;               /* per domain vCPU: TSC of its last record */
+    int *last_vcpu_p;               /* per domain vCPU: the pCPU of that record, -1 */
 };
+
+static void xt_host_free_arrays(struct xt_host *x)
+{
+    if (!x)
+        return;
+    free(x->cur);
+    free(x->last_p);
+    free(x->vfirst);
+    free(x->last_v);
+    free(x->last_vcpu_p);
+}
 
 struct xt_host *xt_host_new(const struct hv *h, const char *path, size_t window_max,
                             char *err, size_t errlen)
@@ -241,20 +259,31 @@ struct xt_host *xt_host_new(const struct hv *h, const char *path, size_t window_
         return NULL;
     }
     struct xt_host *x = calloc(1, sizeof *x);
-    if (x)
+    int nd = hv_ndomains(h), nv = 0;
+    for (int d = 0; d < nd; d++)
+        nv += hv_domain_vcpus(h, d);
+    if (x) {
         x->cur = calloc((size_t)hv_npcpus(h), sizeof *x->cur);
-    if (!x || !x->cur) {
-        if (x)
-            free(x->cur);
+        x->last_p = calloc((size_t)hv_npcpus(h), sizeof *x->last_p);
+        x->vfirst = calloc((size_t)nd + 1, sizeof *x->vfirst);
+        x->last_v = calloc((size_t)nv + 1, sizeof *x->last_v);
+        x->last_vcpu_p = malloc(((size_t)nv + 1) * sizeof *x->last_vcpu_p);
+    }
+    if (!x || !x->cur || !x->last_p || !x->vfirst || !x->last_v || !x->last_vcpu_p) {
+        xt_host_free_arrays(x);
         free(x);
         sim_errmsg(err, errlen, "out of memory");
         return NULL;
     }
+    for (int d = 0, k = 0; d < nd; k += hv_domain_vcpus(h, d), d++)
+        x->vfirst[d] = k;
+    for (int k = 0; k <= nv; k++)
+        x->last_vcpu_p[k] = -1;
     x->h = h;
     x->np = hv_npcpus(h);
     x->f = xt_file_open(path, x->np, window_max, err, errlen);
     if (!x->f) {
-        free(x->cur);
+        xt_host_free_arrays(x);
         free(x);
         return NULL;
     }
@@ -266,23 +295,40 @@ static uint32_t domid(int dom)
     return dom < 0 ? XT_IDLE_DOMID : (uint32_t)dom;
 }
 
-/* One record with pCPU p's TSC at engine time t; errors are sticky. */
-static void emit(struct xt_host *x, int p, sim_time_t t, uint32_t event, const uint32_t *extra,
-                 unsigned n)
+/* One record with pCPU p's TSC at engine time t, about vCPU w of a
+ * domain if w is not NULL; errors are sticky. */
+static void emit_about(struct xt_host *x, int p, sim_time_t t, const struct xt_who *w,
+                       uint32_t event, const uint32_t *extra, unsigned n)
 {
     if (x->err)
         return;
     uint64_t tsc = clk_tsc(hv_pcpu_clock(x->h, p), t);
+    if (tsc < x->last_p[p])
+        tsc = x->last_p[p];
+    if (w && w->dom >= 0) {
+        int k = x->vfirst[w->dom] + w->vcpu;
+        if (x->last_vcpu_p[k] >= 0 && x->last_vcpu_p[k] != p && tsc <= x->last_v[k])
+            tsc = x->last_v[k] + 1;
+        x->last_v[k] = tsc;
+        x->last_vcpu_p[k] = p;
+    }
+    x->last_p[p] = tsc;
     int rc = xt_file_rec(x->f, p, event, true, tsc, extra, n);
     if (rc < 0)
         x->err = rc;
+}
+
+static void emit(struct xt_host *x, int p, sim_time_t t, uint32_t event, const uint32_t *extra,
+                 unsigned n)
+{
+    emit_about(x, p, t, NULL, event, extra, n);
 }
 
 static void emit_rs(struct xt_host *x, int p, sim_time_t t, struct xt_who w, unsigned old_rs,
                     unsigned new_rs)
 {
     uint32_t word = xt_vcpu_word(domid(w.dom), (unsigned)w.vcpu);
-    emit(x, p, t, xt_runstate_event(old_rs, new_rs), &word, 1);
+    emit_about(x, p, t, &w, xt_runstate_event(old_rs, new_rs), &word, 1);
 }
 
 static void emit_continue(struct xt_host *x, int p, sim_time_t t, struct xt_who w)
@@ -405,7 +451,7 @@ int xt_host_finish(struct xt_host *x, sim_time_t t, uint64_t *nrec, char *err, s
             *nrec = xt_file_records(x->f);
         rc = xt_file_close(x->f, err, errlen);
     }
-    free(x->cur);
+    xt_host_free_arrays(x);
     free(x);
     return rc;
 }
@@ -415,6 +461,6 @@ void xt_host_free(struct xt_host *x)
     if (!x)
         return;
     xt_file_abort(x->f);
-    free(x->cur);
+    xt_host_free_arrays(x);
     free(x);
 }
