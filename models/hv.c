@@ -1047,14 +1047,7 @@ bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, in
 {
     if (pcpu < 0 || pcpu >= core->h->np)
         return false;
-    if (v->is_idle)
-        return pcpu == v->processor;
-    if (!v->dom || v->dom->ncpus == 0)
-        return true;
-    for (int j = 0; j < v->dom->ncpus; j++)
-        if (v->dom->cpus[j] == pcpu)
-            return true;
-    return false;
+    return v->is_idle ? pcpu == v->processor : scn_dom_may_run(v->dom, pcpu);
 }
 
 int sched_move(struct sched_core *core, struct sched_vcpu *sv, int pcpu)

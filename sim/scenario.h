@@ -286,6 +286,18 @@ static inline const struct scn_workload *scn_vcpu_wl(const struct scn_domain *d,
  * arrivals. *n, if not NULL, gets how many vCPUs replay the file. */
 int scn_trace_rank(const struct scn_domain *d, int vcpu, int *n);
 
+/* Whether d's vCPUs may run on pCPU pcpu: its `cpus` list (hard
+ * affinity), or any pCPU without one. */
+static inline bool scn_dom_may_run(const struct scn_domain *d, int pcpu)
+{
+    if (!d || d->ncpus == 0)
+        return true;
+    for (int j = 0; j < d->ncpus; j++)
+        if (d->cpus[j] == pcpu)
+            return true;
+    return false;
+}
+
 /* Whether some vCPU of d has a workload of its own (not `none`). */
 static inline bool scn_dom_has_wl(const struct scn_domain *d)
 {
