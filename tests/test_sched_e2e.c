@@ -1203,6 +1203,46 @@ START_TEST(test_credit_boost_latency)
 }
 END_TEST
 
+/*
+ * Credit keeps hard affinity on every path: stealing, pick_cpu and the
+ * core's moves refuse a pCPU outside a domain's cpus, and the core asserts
+ * it on every dispatch (models/hv.c), so a violation aborts this test.
+ * 4 pCPUs, seven hogs: two pinned to pCPU 0 (they never move), one pinned
+ * to pCPUs 1 and 2 (it may move between them only), four free (they move).
+ */
+START_TEST(test_credit_hard_affinity)
+{
+    const char *y =
+        "name: credit-pin\nduration: 3s\n"
+        "machine: { pcpus: 4, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+        "scheduler: { name: credit }\n"
+        "domains:\n"
+        "  pin0: { count: 2, cpus: [0], workload: { type: cpu } }\n"
+        "  pin12: { cpus: [1, 2], workload: { type: cpu } }\n"
+        "  free: { count: 4, workload: { type: cpu } }\n";
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_run(&r, r.s->duration);
+    check_conservation(&r);
+    ck_assert_uint_eq(dstats(&r, "pin0.0").migrations + dstats(&r, "pin0.1").migrations, 0);
+    int p = hv_vcpu_pcpu(r.h, dom_index(r.s, "pin12"), 0);
+    ck_assert(p == 1 || p == 2);
+    uint64_t moves = 0;
+    for (int k = 0; k < 4; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "free.%d", k);
+        moves += dstats(&r, name).migrations;
+        p = hv_vcpu_pcpu(r.h, dom_index(r.s, name), 0);
+        ck_assert(p >= 0 && p < 4);
+    }
+    ck_assert_uint_gt(moves, 0);
+    /* The two pinned to pCPU 0 share it: at most half of it each. */
+    ck_assert_int_le(dstats(&r, "pin0.0").cpu_time_ns + dstats(&r, "pin0.1").cpu_time_ns,
+                     r.s->duration);
+    rig_down(&r);
+}
+END_TEST
+
 static const char *const policies[] = { "rr", "bvt", "atropos", "credit" };
 
 /*
@@ -1590,6 +1630,7 @@ static Suite *e2e_suite(void)
     tc = xs_tcase(s, "credit", 60);
     tcase_add_loop_test(tc, test_credit_shares, 0, 4);
     tcase_add_test(tc, test_credit_boost_latency);
+    tcase_add_test(tc, test_credit_hard_affinity);
     tc = xs_tcase(s, "xen2_hooks", 30);
     tcase_add_loop_test(tc, test_atropos_block_charged_by_state, 0, 2);
     tcase_add_test(tc, test_atropos_wait_long_block_starves);
