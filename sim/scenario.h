@@ -194,6 +194,7 @@ struct scn_workload {
     /* periodic */
     sim_time_t period;              /* ns */
     struct dist burst;              /* ns of CPU per period */
+    sim_time_t phase;               /* ns of NOW() of the first release, < period */
     /* io, server, trace (optional for trace: its disk for block_io records) */
     char *device_name;              /* as written, NULL if not */
     int device;                     /* index into scn.devices, -1 if none */

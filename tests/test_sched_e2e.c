@@ -1243,6 +1243,37 @@ START_TEST(test_credit_hard_affinity)
 }
 END_TEST
 
+/*
+ * A periodic workload's phase: jobs released at phase, phase + period, ...
+ * Alone on a pCPU under RR with no switch cost, a job of 1 ms released at
+ * 5 ms is done at 6 ms: no period completes before, one by 7 ms, two by
+ * 17 ms; with phase 0 one is done by 1 ms.
+ */
+START_TEST(test_periodic_phase)
+{
+    for (int ph = 0; ph < 2; ph++) {
+        char y[512];
+        snprintf(y, sizeof y,
+                 "name: phase\nduration: 1s\n"
+                 "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 0us,"
+                 " upcall: 0us } }\n"
+                 "scheduler: { name: rr }\n"
+                 "domains:\n"
+                 "  p: { workload: { type: periodic, period: 10ms, burst: 1ms, phase: %s } }\n",
+                 ph ? "5ms" : "0ms");
+        struct rig r;
+        rig_up(&r, y, NULL);
+        rig_run(&r, 4 * SIM_MSEC);
+        ck_assert_uint_eq(dstats(&r, "p").periods, ph ? 0 : 1);
+        rig_run(&r, 7 * SIM_MSEC);
+        ck_assert_uint_eq(dstats(&r, "p").periods, 1);
+        rig_run(&r, 17 * SIM_MSEC);
+        ck_assert_uint_eq(dstats(&r, "p").periods, 2);
+        rig_down(&r);
+    }
+}
+END_TEST
+
 static const char *const policies[] = { "rr", "bvt", "atropos", "credit" };
 
 /*
@@ -1631,6 +1662,7 @@ static Suite *e2e_suite(void)
     tcase_add_loop_test(tc, test_credit_shares, 0, 4);
     tcase_add_test(tc, test_credit_boost_latency);
     tcase_add_test(tc, test_credit_hard_affinity);
+    tcase_add_test(tc, test_periodic_phase);
     tc = xs_tcase(s, "xen2_hooks", 30);
     tcase_add_loop_test(tc, test_atropos_block_charged_by_state, 0, 2);
     tcase_add_test(tc, test_atropos_wait_long_block_starves);

@@ -1,9 +1,9 @@
 /*
  * workloads/periodic.c: the `periodic` workload, a soft real-time guest.
  *
- * Models: jobs released every `period` of the vCPU's NOW(), at 0, period,
- * 2*period, ... (no phase: every periodic vCPU releases at NOW() = 0, the
- * worst case for contention; the scenario language has no phase key). Each
+ * Models: jobs released every `period` of the vCPU's NOW(), at phase,
+ * phase + period, ... (`phase` defaults to 0: every periodic vCPU releases
+ * at NOW() = 0, the worst case for contention). Each
  * job computes a burst drawn from the `burst` distribution, then the vCPU
  * sleeps until the next release (a timer on its pCPU's modelled clock, so
  * it may wake up to timer_slop early). A job that completes after the end
@@ -47,6 +47,7 @@ struct wl_periodic {
     struct dist burst;      /* ns of CPU per job */
     struct rng *rng;        /* "dom:<domain>/vcpu<k>/burst" */
     sim_time_t release;     /* ns NOW(): release of the current or next job */
+    sim_time_t phase;       /* ns NOW() of the first release */
     enum periodic_state state;
 };
 
@@ -55,7 +56,7 @@ static int periodic_next(struct wl *w, sim_time_t now, struct wl_op *op)
     struct wl_periodic *p = (struct wl_periodic *)w;
     switch (p->state) {
     case P_START:
-        p->release = 0;
+        p->release = p->phase;
         p->state = P_SLEEPING;
         *op = (struct wl_op){ .kind = WL_OP_SLEEP, .ns = p->release };
         return 0;
@@ -105,6 +106,7 @@ struct wl *wl_periodic_new(const struct wl_env *env, char *err, size_t errlen)
     p->base.ops = &periodic_ops;
     p->period = env->wl->period;
     p->burst = env->wl->burst;
+    p->phase = env->wl->phase;
     p->state = P_START;
     return &p->base;
 }

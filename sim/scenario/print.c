@@ -93,6 +93,8 @@ static void fmt_workload(struct sbuf *b, const struct scn *s, const struct scn_w
         fmt_dist(y, sizeof y, &wl->burst, UNIT_TIME);
         scnp_sb_printf(b, "periodic, every %s run %s",
                        unit_format(wl->period, UNIT_TIME, x, sizeof x), y);
+        if (wl->phase)
+            scnp_sb_printf(b, ", from %s", unit_format(wl->phase, UNIT_TIME, z, sizeof z));
         break;
     case SCN_WL_IO:
         fmt_dist(y, sizeof y, &wl->think, UNIT_TIME);
@@ -145,6 +147,8 @@ static void canon_workload(struct sbuf *b, const struct scn_workload *wl)
                    wl->file ? wl->file : "-", wl->loop);
     if (wl->nic >= 0)
         scnp_sb_printf(b, " nic %d\n", wl->nic);
+    if (wl->phase)
+        scnp_sb_printf(b, " phase %" PRId64 "\n", wl->phase);
     if (wl->type == SCN_WL_ONOFF)
         scnp_sb_printf(b, " onoff %d:%.17g:%.17g %d:%.17g:%.17g\n", wl->on.kind, wl->on.a,
                        wl->on.b, wl->off.kind, wl->off.a, wl->off.b);

@@ -208,6 +208,12 @@ static int resolve_device(struct ctx *c, struct scn *s, const struct scn_workloa
 
 static int resolve_one(struct ctx *c, struct scn *s, struct scn_workload *wl, bool *uses_dev)
 {
+    if (wl->type == SCN_WL_PERIODIC && wl->phase >= wl->period) {
+        char a[32], b[32];
+        return loc_err(c, &wl->loc, "periodic: phase (%s) must be below period (%s)",
+                       unit_format(wl->phase, UNIT_TIME, a, sizeof a),
+                       unit_format(wl->period, UNIT_TIME, b, sizeof b));
+    }
     if (wl->type == SCN_WL_IO || wl->type == SCN_WL_SERVER)
         return resolve_device(c, s, wl, "device", wl->device_name, &wl->ref_loc,
                               wl->type == SCN_WL_IO ? SCN_DEV_DISK : SCN_DEV_NIC, &wl->device,

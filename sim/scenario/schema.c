@@ -593,6 +593,7 @@ static const struct keydef wl_periodic_keys[] = {
     { "type", NULL, 0, NULL, 0 },
     { "period", scnp_k_qty, WL(period), &q_wl_time, K_REQ },
     { "burst", scnp_k_dist, WL(burst), &q_wl_dist, K_REQ },
+    { "phase", scnp_k_qty, WL(phase), &q_wl_dist, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
