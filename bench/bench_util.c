@@ -227,7 +227,8 @@ void bench_default_scheds(struct bench_opts *o)
 {
     if (o->nscheds)
         return;
-    for (size_t k = 0; k < sizeof all_scheds / sizeof all_scheds[0]; k++)
+    for (size_t k = 0; k < sizeof all_scheds / sizeof all_scheds[0]
+                       && k < sizeof o->scheds / sizeof o->scheds[0]; k++)
         o->scheds[o->nscheds++] = all_scheds[k];
 }
 

@@ -49,7 +49,7 @@ struct bench_sim {
 /* The options both benchmarks take: -d SECONDS, -r ROUNDS, -s SCHED
  * (repeatable), -M (no memory-against-duration series). */
 struct bench_opts {
-    const char *scheds[3];          /* rr | bvt | atropos, in the order given */
+    const char *scheds[8];          /* rr | bvt | atropos | credit, in the order given */
     int nscheds;
     double dur_s;                   /* s simulated (the program's default) */
     int rounds;                     /* 1 .. BENCH_MAX_ROUNDS */
