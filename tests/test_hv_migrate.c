@@ -153,7 +153,7 @@ START_TEST(global_fifo_shares_by_moving)
     uint64_t moves = 0;
     int64_t refill = 0;
     for (int k = 0; k < 3; k++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "hog.%d", k);
         struct hv_dom_stats ds = dstats(&r, name);
         /* 2 pCPUs x 3 s over 3 hogs, less a switch (3 us) and at most a

@@ -1229,7 +1229,7 @@ START_TEST(test_credit_hard_affinity)
     ck_assert(p == 1 || p == 2);
     uint64_t moves = 0;
     for (int k = 0; k < 4; k++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "free.%d", k);
         moves += dstats(&r, name).migrations;
         p = hv_vcpu_pcpu(r.h, dom_index(r.s, name), 0);
