@@ -798,6 +798,7 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
         case WL_OP_YIELD:
             v->yields++;
             v->remaining = 0;
+            sched_op_yield(h->ops, h->spriv, &v->sv);
             enter_scheduler(p);
             return;
         case WL_OP_SLEEP:
@@ -1229,6 +1230,7 @@ static int build_pcpus(struct hv *h, char *err, size_t errlen)
         cp.timer_slop = m->clock.timer_slop;
         cp.apic_hz = m->clock.apic_timer_hz;
         cp.timer_order = m->clock.timer_order;
+        cp.slop_rule = m->clock.slop_rule;
         cp.time = m->clock.system_time;
         cp.pit_cpu = i ? h->pcpus[0].clk : NULL;
         p->clk = clk_cpu_new(h->loop, &cp);

@@ -1,39 +1,61 @@
 /*
- * schedulers/credit.c: the Credit scheduler, as Xen 3.4 ran it
- * (scheduler.name: credit, scheduler.credit.version: "3.4").
+ * schedulers/credit.c: the Credit scheduler, as Xen 3.4 ran it and as
+ * Xen 4.17 runs it (scheduler.name: credit, scheduler.credit.version "3.4"
+ * or "4.17").
  *
- * Source: Xen 3.4's xen/common/sched_credit.c (the tree of 27 May 2009,
- * commit a36045afa8, the last before 3.5 development; the file is the same
- * at tag 3.4.0-rc3) and the parts of xen/common/schedule.c it relies on
- * (vcpu_migrate, context_saved); facts only, no Xen code. docs/schedulers.md
- * has the algorithm, the parameters and the quirks in tables.
+ * Sources (facts only, no Xen code; docs/schedulers.md has the algorithm,
+ * the parameters and the quirks in tables):
+ * - 3.4: xen/common/sched_credit.c of the tree of 27 May 2009 (commit
+ *   a36045afa8, the last before 3.5 development; the file is the same at
+ *   tag 3.4.0-rc3) and the parts of xen/common/schedule.c it relies on
+ *   (vcpu_migrate, context_saved).
+ * - 4.17: xen/common/sched/credit.c of RELEASE-4.17.5, the file Debian 12's
+ *   xen 4.17.5+72-g01140da4e8 ships unchanged, and the parts of
+ *   xen/common/sched/core.c it relies on.
  *
  * Model, per pCPU: a run queue ordered by priority (BOOST 0 > UNDER -1 >
  * OVER -2 > IDLE -64), FIFO within a priority, the idle vCPU at its tail
- * whenever it is not running; a 10 ms ticker that debits 100 credits from
- * whichever vCPU is running at that instant (sampled, not metered), ends its
- * BOOST, puts it on its domain's active list if it was not, and else asks
- * pick_cpu whether it should run elsewhere (then migrates it, sched_migrate);
- * a sort of the run queue (UNDER and BOOST ahead of OVER, order kept)
- * at the first tick after each accounting. Globally, every 30 ms on the
- * master pCPU (pCPU 0): accounting of a pool of 300 credits per pCPU
- * shared among the active domains by weight, capped, each domain's share
- * split equally among its active vCPUs; priorities set from the sign of
- * the credit; a capped vCPU far below zero parked (sched_park) until its
- * credit is positive again; a vCPU above 300 made inactive, its credit
- * reset to 0. A wake BOOSTs an UNDER vCPU that is not parked, queues it
- * on its own pCPU and tickles that pCPU if it beats what runs there, and
- * every idle pCPU it may run on if that pCPU is busy. do_schedule requeues
- * the previous vCPU if runnable, takes the head, and, if the head is OVER
- * or idle, steals the first vCPU of strictly higher priority from a busy
- * peer's queue (peers in pCPU order from the next one); 30 ms slices.
+ * whenever it is not running; a ticker that ends a running vCPU's BOOST,
+ * charges it, puts it on its domain's active list if it was not, and else
+ * asks pick_cpu whether it should run elsewhere (then migrates it,
+ * sched_migrate); a sort of the run queue (UNDER and BOOST ahead of OVER,
+ * order kept) at the first tick after each accounting. Globally, every
+ * accounting period on the master pCPU (pCPU 0): a pool of credits per
+ * pCPU shared among the active domains by weight, capped, each domain's
+ * share split equally among its active vCPUs; priorities set from the
+ * sign of the credit; a capped vCPU far below zero parked (sched_park)
+ * until its credit is positive again; a vCPU above the upper bound made
+ * inactive. A wake BOOSTs an UNDER vCPU that is not parked, queues it on
+ * its own pCPU and tickles; do_schedule requeues the previous vCPU if
+ * runnable, takes the head, and, if the head is OVER or idle, steals the
+ * first vCPU of strictly higher priority from a busy peer's queue.
  *
- * Simplified: the tickers start at each pCPU's boot schedule (Xen started
- * them once all pCPUs were up); a peer's lock is always available to the
- * load balancer (Xen's trylock could fail under contention);
- * vcpu_migration_delay is its default, 0 (no vCPU is cache-hot);
- * sched_smt_power_savings is off, its default. The core's own 10 ms tick
- * of Xen 2.0 still runs (models/hv.c).
+ * Where the versions differ:
+ *                    3.4                          4.17
+ *   tick, slice      10 ms, 30 ms                 tslice/3, tslice (30 ms)
+ *   charge           100 credits from whoever     10 credits per ms run, metered
+ *                    runs at a tick (sampled)     at each tick and each schedule
+ *   weight           per active domain            per active vCPU
+ *   above the bound  credit reset to 0            credit halved
+ *   ratelimit        none                         a vCPU runs >= ratelimit (1 ms)
+ *   wake tickles     own pCPU if it beats cur;    own pCPU if idle, or if no pCPU is
+ *                    every idler if cur is busy   idle and it beats cur; else one idler
+ *   pick_cpu         strictly more idle group     socket needs 2x the idlers; idle_bias
+ *   load balance     peers from cpu+1             peers from a rotating bias, those
+ *                                                 with one runnable vCPU skipped
+ *   boost            every wake of UNDER          not a wake that ends a migration
+ *   ticker           always                       stopped while the pCPU idles
+ *
+ * Simplified: the tickers start at each pCPU's first schedule (Xen started
+ * them as the pCPUs came up); a peer's lock is always available to the
+ * load balancer (Xen's trylock could fail under contention); 3.4's
+ * vcpu_migration_delay is its default, 0 (no vCPU is cache-hot); no soft
+ * affinity (4.17's soft-affinity balancing steps are skipped, as Xen skips
+ * them for a vCPU without one); sched_smt_power_savings is off, its
+ * default; no tasklets; 4.17's last_tickle_cpu is kept per pCPU of the
+ * woken vCPU (Xen keeps it per pCPU that runs the wake, the same one for
+ * a timer wake). The core's own 10 ms tick of Xen 2.0 still runs
+ * (models/hv.c): it sends VIRQ_TIMER and takes no scheduling decision.
  */
 #include "schedulers/policies.h"
 
@@ -52,12 +74,16 @@ enum {
     CR_PRI_IDLE = -64,
 };
 
+/* 3.4 */
 #define CR_TICK (10 * SIM_MSEC)             /* CSCHED_MSECS_PER_TICK */
 #define CR_TICKS_PER_SLICE 3
 #define CR_TICKS_PER_ACCT 3
 #define CR_CREDITS_PER_TICK 100
 #define CR_CREDITS_PER_SLICE 300            /* also the credit bounds */
 #define CR_CREDITS_PER_ACCT 300             /* the pool's share of each pCPU */
+/* 4.17 */
+#define CR_CREDITS_PER_MSEC 10
+#define CR_MIN_TIMER (100 * SIM_USEC)       /* the shortest ratelimited slice */
 
 /* A circular doubly linked list with Linux's list.h semantics (add puts
  * an entry at the head, add_tail at the tail), which the orders of Xen's
@@ -120,6 +146,15 @@ struct cr_vcpu {
     int credit;
     int pri;
     bool parked;                    /* paused for its cap (CSCHED_FLAG_VCPU_PARKED) */
+    /* 4.17 */
+    bool yield;                     /* yielded since it last left the queue */
+    bool migrating;                 /* pick_cpu chose its pCPU: its next wake is no boost */
+    bool pinned;                    /* hard affinity of one pCPU */
+    sim_time_t start_time;          /* ns NOW(): charged up to here while running; while
+                                       not running, minus the time run but not charged */
+    uint32_t residual;              /* credit charged ahead, in 1e-6 credit */
+    sim_time_t last_sched_time;     /* ns NOW(): last scheduled away (cache heat) */
+    sim_time_t run_start;           /* ns NOW(): when it last started running */
 };
 
 struct cr;
@@ -134,9 +169,14 @@ struct cr_pcpu {
     struct cr_link runq;
     struct sched_timer ticker;
     uint32_t runq_sort_last;        /* the accounting epoch it last sorted for */
-    bool started;                   /* its ticker runs */
+    bool started;                   /* its ticker was first armed */
     bool idler;                     /* in the idlers mask */
     uint64_t ticks;
+    /* 4.17 */
+    int nr_runnable;                /* runnable vCPUs placed here, the running one
+                                       included, idle excluded */
+    int idle_bias;                  /* pick_cpu's rotation among a group's idlers */
+    int last_tickle;                /* the idler a wake here last tickled */
 };
 
 struct cr {
@@ -156,12 +196,22 @@ struct cr {
     int master;                     /* the pCPU accounting runs on */
     bool master_inited;             /* master_ticker initialised */
     struct sched_timer master_ticker;
+    bool v417;                      /* version 4.17, else 3.4 */
     bool reset_credit_quirk;
     bool tickle_all_idlers_quirk;
+    /* 4.17 */
+    sim_time_t tslice, tick;        /* ns: slice and accounting period; ticker period */
+    sim_time_t ratelimit;           /* ns, 0 = off */
+    sim_time_t migration_delay;     /* ns: a vCPU is cache-hot this long after it ran */
+    int credits_per_tslice;         /* the pool's share of each pCPU, the credit bounds */
+    int balance_bias;               /* the peer the load balancer last stole from */
+    bool tickle_one_idle;
+    bool kick_away_quirk;
+    bool first_wake_quirk;
     /* pCPU sets of np entries each, reused by one function apiece (none of
      * them runs inside another): tickle's mask and idlers, pick_cpu's
-     * candidates and idlers, the load balancer's workers. */
-    bool *t_mask, *t_idle, *p_cpus, *p_idle, *lb_workers;
+     * candidates, idlers and a group's idlers, the load balancer's workers. */
+    bool *t_mask, *t_idle, *p_cpus, *p_idle, *p_nxt, *lb_workers;
 };
 
 static struct cr_vcpu *cv(const struct sched_vcpu *v)
@@ -188,12 +238,21 @@ static int cycle(const struct cr *x, int cpu, const bool *set)
 
 /* ---- run queues ---- */
 
-/* After every entry of priority >= its own: FIFO within a priority. */
+static int pri_of(const struct cr_link *e)
+{
+    return CR_OF(e, const struct cr_vcpu, runq_elem)->pri;
+}
+
+/* After every entry of priority >= its own: FIFO within a priority. A
+ * vCPU that yielded (4.17) goes one further, behind the first entry of
+ * lower priority if that is not the idle vCPU. */
 static void runq_insert(struct cr *x, int cpu, struct cr_vcpu *c)
 {
     assert(!on_runq(c) && c->v->processor == cpu);
     struct cr_link *q = &x->pcpus[cpu].runq, *it = q->next;
-    while (it != q && c->pri <= CR_OF(it, struct cr_vcpu, runq_elem)->pri)
+    while (it != q && c->pri <= pri_of(it))
+        it = it->next;
+    if (c->yield && it != q && pri_of(it) > CR_PRI_IDLE)
         it = it->next;
     cl_add_tail(&c->runq_elem, it);
 }
@@ -202,6 +261,42 @@ static void runq_remove(struct cr_vcpu *c)
 {
     assert(on_runq(c));
     cl_del_init(&c->runq_elem);
+}
+
+/* Whether the pCPU's queue holds no vCPU but its idle one. */
+static bool runq_idle(const struct cr *x, int cpu)
+{
+    const struct cr_link *q = &x->pcpus[cpu].runq;
+    return cl_empty(q) || pri_of(q->next) == CR_PRI_IDLE;
+}
+
+static void nr_inc(struct cr *x, int cpu)
+{
+    x->pcpus[cpu].nr_runnable++;
+}
+
+static void nr_dec(struct cr *x, int cpu)
+{
+    assert(x->pcpus[cpu].nr_runnable > 0);
+    x->pcpus[cpu].nr_runnable--;
+}
+
+/* 4.17's burn_credits: 10 credits per ms run since start_time. The
+ * remainder is kept both in residual and in start_time, which advances
+ * only by the time of the whole credits charged, so a vCPU pays up to one
+ * credit ahead; the next charges give it back (start_time ends ahead of
+ * NOW(), and a charge with nothing run since is skipped). */
+static void burn_credits(struct cr_vcpu *c, sim_time_t now)
+{
+    sim_time_t delta = now - c->start_time;
+    if (delta <= 0)
+        return;
+    uint64_t val = (uint64_t)delta * CR_CREDITS_PER_MSEC + c->residual;
+    c->residual = (uint32_t)(val % SIM_MSEC);
+    uint64_t credits = val / SIM_MSEC;
+    assert(credits <= INT32_MAX);
+    c->credit -= (int)credits;
+    c->start_time += (sim_time_t)(credits * SIM_MSEC / CR_CREDITS_PER_MSEC);
 }
 
 /* csched_runq_sort: once per accounting epoch, move every UNDER or BOOST
@@ -229,7 +324,7 @@ static void runq_sort(struct cr *x, int cpu)
 /* __runq_tickle: the vCPU's own pCPU if the new one beats what runs there;
  * if that pCPU is busy, the idle pCPUs it may run on (all of them, or,
  * without the quirk, the first after it). */
-static void tickle(struct cr *x, int cpu, struct cr_vcpu *c)
+static void tickle34(struct cr *x, int cpu, struct cr_vcpu *c)
 {
     struct cr_vcpu *cur = cv(sched_curr(x->core, cpu));
     bool *mask = x->t_mask, *idl = x->t_idle;
@@ -254,6 +349,70 @@ static void tickle(struct cr *x, int cpu, struct cr_vcpu *c)
             sched_tickle(x->core, p);
 }
 
+/* 4.17's __runq_tickle. Its own pCPU if the vCPU is pinned there alone
+ * and that pCPU idles, or if that pCPU idles, or if no pCPU idles and it
+ * beats what runs there; else, if some pCPU idles, one idler it may run
+ * on (the next after the last one tickled from here), or every such idler
+ * without tickle_one_idle; failing that, its own pCPU if it beats what
+ * runs there. Tickled pCPUs leave the idlers at once, so that the next
+ * wake picks another. Xen 4.17 then asks whether the running vCPU could
+ * move to an idler, so as to kick it away, but tests the waking vCPU's
+ * affinity, which has none there: the kick never happens
+ * (kick_away_quirk); without the quirk the running vCPU's own affinity
+ * is tested and it is migrated (sched_migrate). */
+static void tickle417(struct cr *x, int cpu, struct cr_vcpu *c)
+{
+    struct cr_vcpu *cur = cv(sched_curr(x->core, cpu));
+    bool *mask = x->t_mask, *idl = x->t_idle;
+    bool idlers_empty = true;
+    for (int p = 0; p < x->np; p++) {
+        mask[p] = false;
+        idlers_empty = idlers_empty && !x->pcpus[p].idler;
+    }
+    if (c->pinned && x->pcpus[cpu].idler) {
+        mask[cpu] = true;
+    } else if (cur->pri == CR_PRI_IDLE || (idlers_empty && c->pri > cur->pri)) {
+        mask[cpu] = true;
+    } else if (!idlers_empty) {
+        bool any = false;
+        for (int p = 0; p < x->np; p++) {
+            idl[p] = x->pcpus[p].idler && sched_may_run(x->core, c->v, p);
+            any = any || idl[p];
+        }
+        if (!any && c->pri > cur->pri) {
+            if (!x->kick_away_quirk && cur->v->runnable) {
+                bool cur_fits = false;
+                for (int p = 0; p < x->np; p++)
+                    cur_fits = cur_fits || (x->pcpus[p].idler
+                                            && sched_may_run(x->core, cur->v, p));
+                if (cur_fits)
+                    (void)sched_migrate(x->core, cur->v);
+            }
+            mask[cpu] = true;
+        } else if (any && x->tickle_one_idle) {
+            struct cr_pcpu *pc = &x->pcpus[cpu];
+            pc->last_tickle = cycle(x, pc->last_tickle, idl);
+            mask[pc->last_tickle] = true;
+        } else if (any) {
+            for (int p = 0; p < x->np; p++)
+                mask[p] = idl[p];
+        }
+    }
+    for (int p = 0; p < x->np; p++)
+        if (mask[p]) {
+            x->pcpus[p].idler = false;
+            sched_tickle(x->core, p);
+        }
+}
+
+static void tickle(struct cr *x, int cpu, struct cr_vcpu *c)
+{
+    if (x->v417)
+        tickle417(x, cpu, c);
+    else
+        tickle34(x, cpu, c);
+}
+
 /* ---- active lists ---- */
 
 static void acct_start(struct cr *x, struct cr_vcpu *c)
@@ -263,9 +422,12 @@ static void acct_start(struct cr *x, struct cr_vcpu *c)
         return;
     d->nactive++;
     cl_add(&c->active_elem, &d->active_vcpus);
+    if (x->v417)
+        x->weight += d->weight;
     if (cl_empty(&d->active_elem)) {
         cl_add(&d->active_elem, &x->active_doms);
-        x->weight += d->weight;
+        if (!x->v417)
+            x->weight += d->weight;
     }
 }
 
@@ -275,10 +437,13 @@ static void acct_stop(struct cr *x, struct cr_vcpu *c)
     assert(!cl_empty(&c->active_elem));
     d->nactive--;
     cl_del_init(&c->active_elem);
-    if (cl_empty(&d->active_vcpus)) {
-        assert(x->weight >= d->weight);
-        cl_del_init(&d->active_elem);
+    assert(x->weight >= d->weight);
+    if (x->v417)
         x->weight -= d->weight;
+    if (cl_empty(&d->active_vcpus)) {
+        cl_del_init(&d->active_elem);
+        if (!x->v417)
+            x->weight -= d->weight;
     }
 }
 
@@ -289,9 +454,8 @@ static void acct_stop(struct cr *x, struct cr_vcpu *c)
  * the same socket) or socket (if not) has strictly more idle pCPUs than the
  * current choice's, dropping each group that does not. The current choice
  * counts as idle. */
-static int cr_pick_cpu(void *priv, struct sched_vcpu *v)
+static int pick34(struct cr *x, struct sched_vcpu *v)
 {
-    struct cr *x = priv;
     const struct topo *t = sched_topology(x->core);
     int np = x->np;
     bool *cpus = x->p_cpus, *idlers = x->p_idle;
@@ -330,23 +494,104 @@ static int cr_pick_cpu(void *priv, struct sched_vcpu *v)
     return cpu;
 }
 
+/* Whether p is in cpu's group: its core (Xen's sibling mask) if by_core,
+ * else its socket (Xen's core mask). */
+static bool in_group(const struct topo *t, bool by_core, int p, int cpu)
+{
+    return by_core ? topo_same_core(t, p, cpu) : topo_same_socket(t, p, cpu);
+}
+
+/* 4.17's _csched_cpu_pick, hard affinity only: start from v's pCPU (or
+ * the next it may run on), which counts as idle if it is v's own and its
+ * queue holds nothing else; move to an idle candidate if it is not one;
+ * then visit the idle candidates in pCPU order: one in the same socket
+ * wins if its core has more idlers, one in another socket if its socket
+ * has more than twice as many; the winner is the group's idler after its
+ * idle_bias, and its core leaves the candidates; a loser's group leaves
+ * them. With commit, the last group moved into remembers the choice. */
+static int pick417(struct cr *x, struct sched_vcpu *v, bool commit)
+{
+    const struct topo *t = sched_topology(x->core);
+    int np = x->np;
+    bool *cpus = x->p_cpus, *idlers = x->p_idle;
+    for (int p = 0; p < np; p++)
+        cpus[p] = sched_may_run(x->core, v, p);
+    int cpu = cpus[v->processor] ? v->processor : cycle(x, v->processor, cpus);
+    assert(cpu >= 0);
+    for (int p = 0; p < np; p++)
+        idlers[p] = x->pcpus[p].idler;
+    if (v->processor == cpu && runq_idle(x, cpu))
+        idlers[cpu] = true;
+    bool any = false;
+    for (int p = 0; p < np; p++) {
+        cpus[p] = cpus[p] && idlers[p];
+        any = any || cpus[p];
+    }
+    if (!cpus[cpu] && any)
+        cpu = cycle(x, cpu, cpus);
+    cpus[cpu] = false;
+    int spc = -1, nxt;
+    while ((nxt = cycle(x, cpu, cpus)) >= 0) {
+        bool by_core = topo_same_socket(t, cpu, nxt);
+        int factor = by_core ? 1 : 2;
+        int w_cpu = 0, w_nxt = 0;
+        for (int p = 0; p < np; p++) {
+            w_cpu += idlers[p] && in_group(t, by_core, p, cpu);
+            w_nxt += idlers[p] && in_group(t, by_core, p, nxt);
+        }
+        if (w_cpu * factor < w_nxt) {
+            bool *nxt_idlers = x->p_nxt;
+            for (int p = 0; p < np; p++)
+                nxt_idlers[p] = idlers[p] && in_group(t, by_core, p, nxt) && cpus[p];
+            spc = nxt;
+            cpu = cycle(x, x->pcpus[nxt].idle_bias, nxt_idlers);
+            assert(cpu >= 0);
+            for (int p = 0; p < np; p++)
+                if (topo_same_core(t, p, cpu))
+                    cpus[p] = false;
+        } else {
+            for (int p = 0; p < np; p++)
+                if (idlers[p] && in_group(t, by_core, p, nxt))
+                    cpus[p] = false;
+        }
+    }
+    if (commit && spc >= 0)
+        x->pcpus[spc].idle_bias = cpu;
+    return cpu;
+}
+
+/* The pick_cpu hook, asked when a migration ends (Xen's pick_cpu in 3.4,
+ * csched_res_pick in 4.17, which marks the vCPU so that the wake that
+ * follows is not a BOOST). */
+static int cr_pick_cpu(void *priv, struct sched_vcpu *v)
+{
+    struct cr *x = priv;
+    if (!x->v417)
+        return pick34(x, v);
+    cv(v)->migrating = true;
+    return pick417(x, v, true);
+}
+
 /* ---- the tick and accounting ---- */
 
-/* csched_vcpu_acct: the running vCPU at a tick of its pCPU. */
-static void vcpu_acct(struct cr *x, int cpu)
+/* csched_vcpu_acct / csched_unit_acct: the running vCPU at a tick of its
+ * pCPU: 100 credits (3.4) or the time it ran (4.17). */
+static void vcpu_acct(struct cr *x, int cpu, sim_time_t now)
 {
     struct sched_vcpu *v = sched_curr(x->core, cpu);
     struct cr_vcpu *c = cv(v);
     assert(v->processor == cpu && c->d);
     if (c->pri == CR_PRI_BOOST)
         c->pri = CR_PRI_UNDER;
-    c->credit -= CR_CREDITS_PER_TICK;
+    if (x->v417)
+        burn_credits(c, now);
+    else
+        c->credit -= CR_CREDITS_PER_TICK;
     if (cl_empty(&c->active_elem))
         acct_start(x, c);
-    else if (v->runnable && cr_pick_cpu(x, v) != cpu)
+    else if (v->runnable && (x->v417 ? pick417(x, v, false) : pick34(x, v)) != cpu)
         (void)sched_migrate(x->core, v);
 }
-
 
 static void ticker_fn(void *arg)
 {
@@ -354,17 +599,21 @@ static void ticker_fn(void *arg)
     struct cr *x = a->x;
     int cpu = a->cpu;
     struct cr_pcpu *p = &x->pcpus[cpu];
+    sim_time_t now = sched_now(x->core, cpu);
     p->ticks++;
     if (!sched_curr(x->core, cpu)->is_idle)
-        vcpu_acct(x, cpu);
+        vcpu_acct(x, cpu, now);
     runq_sort(x, cpu);
-    sched_timer_set(&p->ticker, sched_now(x->core, cpu) + CR_TICK);
+    sched_timer_set(&p->ticker, sched_now(x->core, cpu) + x->tick);
 }
 
-/* csched_acct: every 30 ms on the master pCPU. */
+/* csched_acct: every accounting period on the master pCPU. Unsigned
+ * 32-bit arithmetic, as Xen's. In 4.17 a domain's weight counts once per
+ * active vCPU. */
 static void acct_fn(void *arg)
 {
     struct cr *x = arg;
+    uint32_t cpt = (uint32_t)x->credits_per_tslice;
     uint32_t weight_total = x->weight, credit_total = x->credit;
     if (x->credit_balance < 0)
         credit_total -= (uint32_t)x->credit_balance;
@@ -379,20 +628,21 @@ static void acct_fn(void *arg)
     while (e != &x->active_doms) {
         struct cr_link *next_dom = e->next;
         struct cr_dom *d = CR_OF(e, struct cr_dom, active_elem);
-        assert(d->nactive > 0 && d->weight > 0 && d->weight <= weight_left);
-        weight_left -= d->weight;
         uint32_t n = (uint32_t)d->nactive;
-        uint32_t credit_peak = n * CR_CREDITS_PER_ACCT;
+        uint32_t wn = x->v417 ? d->weight * n : d->weight;
+        assert(n > 0 && d->weight > 0 && wn <= weight_left);
+        weight_left -= wn;
+        uint32_t credit_peak = n * cpt;
         if (x->credit_balance < 0)
-            credit_peak += ((uint32_t)-x->credit_balance * d->weight + (weight_total - 1))
+            credit_peak += ((uint32_t)-x->credit_balance * wn + (weight_total - 1))
                            / weight_total;
         if (d->cap) {
-            credit_cap = (d->cap * CR_CREDITS_PER_ACCT + 99) / 100;
+            credit_cap = (d->cap * cpt + 99) / 100;
             if (credit_cap < credit_peak)
                 credit_peak = credit_cap;
             credit_cap = (credit_cap + (n - 1)) / n;
         }
-        uint32_t credit_fair = (credit_total * d->weight + (weight_total - 1)) / weight_total;
+        uint32_t credit_fair = (credit_total * wn + (weight_total - 1)) / weight_total;
         if (credit_fair < credit_peak) {
             credit_xtra = true;
         } else {
@@ -418,8 +668,8 @@ static void acct_fn(void *arg)
                     (void)sched_park(x->core, c->v);
                     c->parked = true;
                 }
-                if (credit < -CR_CREDITS_PER_SLICE)
-                    c->credit = credit = -CR_CREDITS_PER_SLICE;
+                if (credit < -(int)cpt)
+                    c->credit = credit = -(int)cpt;
             } else {
                 c->pri = CR_PRI_UNDER;
                 /* Unparked before the flag is cleared: its wake is not a
@@ -428,9 +678,10 @@ static void acct_fn(void *arg)
                     (void)sched_unpark(x->core, c->v);
                     c->parked = false;
                 }
-                if (credit > CR_CREDITS_PER_SLICE) {
+                if (credit > (int)cpt) {
                     acct_stop(x, c);
-                    c->credit = credit = x->reset_credit_quirk ? 0 : CR_CREDITS_PER_SLICE;
+                    c->credit = credit = x->v417 ? credit / 2
+                                       : x->reset_credit_quirk ? 0 : (int)cpt;
                 }
             }
             credit_balance += credit;
@@ -441,8 +692,7 @@ static void acct_fn(void *arg)
     x->credit_balance = credit_balance;
     x->runq_sort++;
 out:
-    sched_timer_set(&x->master_ticker,
-                    sched_now(x->core, x->master) + CR_TICK * CR_TICKS_PER_ACCT);
+    sched_timer_set(&x->master_ticker, sched_now(x->core, x->master) + x->tslice);
 }
 
 /* ---- hooks ---- */
@@ -458,7 +708,8 @@ static int cr_init(struct sched_core *core, const struct scn *s, void **priv)
     x->np = sched_npcpus(core);
     x->pcpus = calloc((size_t)x->np, sizeof *x->pcpus);
     x->args = calloc((size_t)x->np, sizeof *x->args);
-    bool **sets[] = { &x->t_mask, &x->t_idle, &x->p_cpus, &x->p_idle, &x->lb_workers };
+    bool **sets[] = { &x->t_mask, &x->t_idle, &x->p_cpus, &x->p_idle, &x->p_nxt,
+                      &x->lb_workers };
     bool ok = x->pcpus && x->args;
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         ok = (*sets[i] = calloc((size_t)x->np, sizeof **sets[i])) && ok;
@@ -474,13 +725,32 @@ static int cr_init(struct sched_core *core, const struct scn *s, void **priv)
         args[p] = (struct cr_tick_arg){ x, p };
         sched_timer_init(core, &pc->ticker, p, ticker_fn, &args[p]);
         pc->idler = true;
-        x->credit += CR_CREDITS_PER_ACCT;
+        pc->idle_bias = x->np - 1;
     }
     x->master = 0;
     sched_timer_init(core, &x->master_ticker, x->master, acct_fn, x);
     x->master_inited = true;
-    x->reset_credit_quirk = s->sched.credit.reset_credit_quirk;
-    x->tickle_all_idlers_quirk = s->sched.credit.tickle_all_idlers_quirk;
+    const struct scn_sched_global *g = &s->sched;
+    x->v417 = g->credit.version == SCN_CREDIT_4_17;
+    x->reset_credit_quirk = g->credit.reset_credit_quirk;
+    x->tickle_all_idlers_quirk = g->credit.tickle_all_idlers_quirk;
+    if (x->v417) {
+        /* __csched_set_tslice: three ticks a slice, one below 3 ms. */
+        sim_time_t ms = g->credit.tslice / SIM_MSEC;
+        x->tslice = g->credit.tslice;
+        x->tick = ms < CR_TICKS_PER_SLICE ? x->tslice : ms * 1000 / CR_TICKS_PER_SLICE * SIM_USEC;
+        x->credits_per_tslice = (int)(CR_CREDITS_PER_MSEC * ms);
+        x->ratelimit = g->credit.ratelimit;
+        x->migration_delay = g->credit.migration_delay;
+        x->tickle_one_idle = g->credit.tickle_one_idle;
+        x->kick_away_quirk = g->credit.kick_away_quirk;
+        x->first_wake_quirk = g->credit.first_wake_quirk;
+    } else {
+        x->tslice = CR_TICK * CR_TICKS_PER_SLICE;
+        x->tick = CR_TICK;
+        x->credits_per_tslice = CR_CREDITS_PER_SLICE;
+    }
+    x->credit = (uint32_t)(x->credits_per_tslice * x->np);
     *priv = x;
     return 0;
 }
@@ -502,6 +772,7 @@ static void cr_deinit(void *priv)
     free(x->t_idle);
     free(x->p_cpus);
     free(x->p_idle);
+    free(x->p_nxt);
     free(x->lb_workers);
     for (int d = 0; d < x->ndoms; d++)
         free(x->doms[d]);
@@ -527,6 +798,7 @@ static int cr_alloc_vdata(void *priv, struct sched_vcpu *v)
         return 0;
     }
     c->pri = CR_PRI_UNDER;
+    c->pinned = v->dom->ncpus == 1;
     const struct scn_credit_dom *p = &v->dom->credit;
     if (v->domain < 0 || p->weight < 1 || p->weight > 65535 || p->cap < 0
         || p->cap > 100 * v->dom->vcpus)
@@ -561,10 +833,14 @@ static void cr_free_vdata(void *priv, struct sched_vcpu *v)
     v->priv = NULL;
 }
 
+/* Xen 4.17's insert asks csched_res_pick where a new vCPU goes, which
+ * marks it migrating, so its first wake is no BOOST (first_wake_quirk).
+ * Where it goes is the core's choice here (docs/hypervisor.md). */
 static void cr_insert(void *priv, struct sched_vcpu *v)
 {
-    (void)priv;
-    (void)v;
+    struct cr *x = priv;
+    if (x->v417 && !v->is_idle)
+        cv(v)->migrating = x->first_wake_quirk;
 }
 
 static void cr_remove(void *priv, struct sched_vcpu *v)
@@ -573,8 +849,10 @@ static void cr_remove(void *priv, struct sched_vcpu *v)
     struct cr_vcpu *c = cv(v);
     if (!c)
         return;
-    if (on_runq(c))
+    if (on_runq(c)) {
         runq_remove(c);
+        nr_dec(x, v->processor);
+    }
     if (c->d && !cl_empty(&c->active_elem))
         acct_stop(x, c);
 }
@@ -584,10 +862,12 @@ static void cr_remove(void *priv, struct sched_vcpu *v)
 static void cr_sleep(void *priv, struct sched_vcpu *v)
 {
     struct cr *x = priv;
-    if (sched_curr(x->core, v->processor) == v)
+    if (sched_curr(x->core, v->processor) == v) {
         sched_tickle(x->core, v->processor);
-    else if (on_runq(cv(v)))
+    } else if (on_runq(cv(v))) {
         runq_remove(cv(v));
+        nr_dec(x, v->processor);
+    }
 }
 
 /* csched_vcpu_wake. The core wakes the idle vCPUs of the pCPUs but 0 at
@@ -599,16 +879,28 @@ static void cr_wake(void *priv, struct sched_vcpu *v)
     struct cr_vcpu *c = cv(v);
     if (v->is_idle || sched_curr(x->core, v->processor) == v || on_runq(c))
         return;
-    if (c->pri == CR_PRI_UNDER && !c->parked)
+    bool migrating = c->migrating;
+    c->migrating = false;
+    if (!migrating && c->pri == CR_PRI_UNDER && !c->parked)
         c->pri = CR_PRI_BOOST;
     runq_insert(x, v->processor, c);
+    nr_inc(x, v->processor);
     tickle(x, v->processor, c);
+}
+
+/* csched_unit_yield (4.17): the next queue insertion goes one further. */
+static void cr_yield(void *priv, struct sched_vcpu *v)
+{
+    struct cr *x = priv;
+    if (x->v417)
+        cv(v)->yield = true;
 }
 
 /* csched_runq_steal: the first migratable queued vCPU of the peer, of priority
  * strictly above pri, that may run on cpu; none from a peer running its
- * idle vCPU (it is about to take its own work). */
-static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri)
+ * idle vCPU (it is about to take its own work). Migratable: not running,
+ * allowed here, not cache-hot (4.17's vcpu_migration_delay; 3.4's is 0). */
+static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri, sim_time_t now)
 {
     if (sched_curr(x->core, peer)->is_idle)
         return NULL;
@@ -617,34 +909,56 @@ static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri)
         struct cr_vcpu *c = CR_OF(it, struct cr_vcpu, runq_elem);
         if (c->pri <= pri)
             break;
-        /* Migratable: not running, allowed here (and never cache-hot with
-         * vcpu_migration_delay 0). */
-        if (!sched_running(x->core, c->v) && sched_may_run(x->core, c->v, cpu)) {
-            runq_remove(c);
-            int rc = sched_move(x->core, c->v, cpu);
-            assert(rc == 0);
-            (void)rc;
-            return c;
-        }
+        if (sched_running(x->core, c->v) || !sched_may_run(x->core, c->v, cpu))
+            continue;
+        if (x->migration_delay && now - c->last_sched_time < x->migration_delay)
+            continue;
+        runq_remove(c);
+        nr_dec(x, peer);
+        int rc = sched_move(x->core, c->v, cpu);
+        assert(rc == 0);
+        (void)rc;
+        nr_inc(x, cpu);
+        return c;
     }
     return NULL;
 }
 
-/* csched_load_balance: busy peers in pCPU order from the next one. */
-static struct cr_vcpu *load_balance(struct cr *x, int cpu, struct cr_vcpu *snext)
+/* csched_load_balance: the busy peers in pCPU order, from the next one
+ * after cpu (3.4) or after the peer last stolen from (4.17, which skips a
+ * peer with one runnable vCPU, the one it runs). Nothing stolen: the
+ * local head. */
+static struct cr_vcpu *load_balance(struct cr *x, int cpu, struct cr_vcpu *snext,
+                                    sim_time_t now)
 {
     bool *workers = x->lb_workers;
     for (int p = 0; p < x->np; p++)
         workers[p] = p != cpu && !x->pcpus[p].idler;
-    int peer = cpu;
-    while ((peer = cycle(x, peer, workers)) >= 0) {
-        workers[peer] = false;
-        struct cr_vcpu *c = runq_steal(x, peer, cpu, snext->pri);
-        if (c)
-            return c;
+    int first = x->v417 ? cycle(x, x->balance_bias, workers) : cycle(x, cpu, workers);
+    int peer = first;
+    while (peer >= 0) {
+        if (!x->v417 || x->pcpus[peer].nr_runnable > 1) {
+            struct cr_vcpu *c = runq_steal(x, peer, cpu, snext->pri, now);
+            if (c) {
+                x->balance_bias = peer;
+                return c;
+            }
+        }
+        peer = cycle(x, peer, workers);
+        if (peer == first)
+            break;
     }
     runq_remove(snext);
     return snext;
+}
+
+/* 4.17's ratelimit: a runnable vCPU that has run less than ratelimit
+ * since it was dispatched keeps its pCPU until it has (at least 100 us
+ * more if it has run under 100 us), unless it yielded. */
+static bool ratelimited(const struct cr *x, const struct sched_vcpu *prev, sim_time_t runtime)
+{
+    return x->v417 && x->ratelimit && !prev->is_idle && prev->runnable
+           && !cv(prev)->yield && runtime < x->ratelimit;
 }
 
 static struct sched_slice cr_do_schedule(void *priv, int cpu, sim_time_t now)
@@ -653,23 +967,49 @@ static struct sched_slice cr_do_schedule(void *priv, int cpu, sim_time_t now)
     struct cr_pcpu *p = &x->pcpus[cpu];
     if (!p->started) {
         p->started = true;
-        sched_timer_set(&p->ticker, now + CR_TICK);
+        sched_timer_set(&p->ticker, now + x->tick);
         if (cpu == x->master)
-            sched_timer_set(&x->master_ticker, now + CR_TICK * CR_TICKS_PER_ACCT);
+            sched_timer_set(&x->master_ticker, now + x->tslice);
     }
     struct sched_vcpu *prev = sched_curr(x->core, cpu);
-    if (prev->runnable)
-        runq_insert(x, cpu, cv(prev));
+    struct cr_vcpu *sc = cv(prev), *snext;
+    sim_time_t runtime = now - sc->run_start > 0 ? now - sc->run_start : 0;
+    sim_time_t slice = x->tslice;
+    if (x->v417) {
+        if (!prev->is_idle) {
+            burn_credits(sc, now);
+            sc->start_time -= now;
+            sc->last_sched_time = now;
+        }
+        if (ratelimited(x, prev, runtime)) {
+            sc->start_time += now;
+            slice = runtime < CR_MIN_TIMER ? CR_MIN_TIMER : x->ratelimit - runtime;
+            snext = sc;
+            goto out;
+        }
+    }
+    if (prev->is_idle || prev->runnable)
+        runq_insert(x, cpu, sc);
+    else
+        nr_dec(x, cpu);
+    sc->yield = false;
     assert(!cl_empty(&p->runq));
-    struct cr_vcpu *snext = CR_OF(p->runq.next, struct cr_vcpu, runq_elem);
+    snext = CR_OF(p->runq.next, struct cr_vcpu, runq_elem);
     if (snext->pri > CR_PRI_OVER)
         runq_remove(snext);
     else
-        snext = load_balance(x, cpu, snext);
+        snext = load_balance(x, cpu, snext, now);
     p->idler = snext->pri == CR_PRI_IDLE;
-    sim_time_t slice = snext->v->is_idle ? SIM_TIME_MAX
-                                         : CR_TICK * CR_TICKS_PER_SLICE;
-    return (struct sched_slice){ snext->v, slice };
+    if (x->v417 && !snext->v->is_idle)
+        snext->start_time += now;
+out:
+    if (snext != sc)
+        snext->run_start = now;
+    if (x->v417 && !prev->is_idle && snext->v->is_idle)
+        sched_timer_cancel(&p->ticker);
+    if (x->v417 && prev->is_idle && !snext->v->is_idle)
+        sched_timer_set(&p->ticker, now + x->tick - now % x->tick);
+    return (struct sched_slice){ snext->v, snext->v->is_idle ? SIM_TIME_MAX : slice };
 }
 
 static void cr_dump(void *priv, FILE *out)
@@ -689,7 +1029,7 @@ static void cr_dump(void *priv, FILE *out)
 }
 
 const struct sched_ops sched_credit_ops = {
-    .name = "SMP Credit Scheduler (Xen 3.4)",
+    .name = "SMP Credit Scheduler (Xen 3.4, 4.17)",
     .opt_name = "credit",
     .init = cr_init,
     .deinit = cr_deinit,
@@ -699,6 +1039,7 @@ const struct sched_ops sched_credit_ops = {
     .remove = cr_remove,
     .sleep = cr_sleep,
     .wake = cr_wake,
+    .yield = cr_yield,
     .do_schedule = cr_do_schedule,
     .pick_cpu = cr_pick_cpu,
     .dump = cr_dump,

@@ -153,6 +153,10 @@ struct sched_ops {
      * policies had one, so they see a block only as a previous vCPU that
      * do_schedule finds not runnable. */
     void (*do_block)(void *priv, struct sched_vcpu *v);
+    /* v, the running vCPU of its pCPU, yields (SCHEDOP_yield): called
+     * just before do_schedule on that pCPU (Xen 4.x's yield hook).
+     * Optional; Xen 2.0's policies had none. */
+    void (*yield)(void *priv, struct sched_vcpu *v);
     /* v stopped being runnable because it was paused (Xen 2.0's
      * domain_sleep, reached only from the pause paths). v may be running
      * on its pCPU; the core reschedules that pCPU whatever the policy
@@ -211,6 +215,12 @@ static inline void sched_op_do_block(const struct sched_ops *o, void *priv,
 {
     if (o->do_block)
         o->do_block(priv, v);
+}
+
+static inline void sched_op_yield(const struct sched_ops *o, void *priv, struct sched_vcpu *v)
+{
+    if (o->yield)
+        o->yield(priv, v);
 }
 
 static inline void sched_op_sleep(const struct sched_ops *o, void *priv, struct sched_vcpu *v)

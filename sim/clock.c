@@ -81,6 +81,7 @@ struct clk_params clk_params_default(void)
         .apic_hz = CLK_DEFAULT_APIC_HZ,
         .epoch = CLK_DEFAULT_EPOCH,
         .timer_order = CLK_ORDER_FIFO,
+        .slop_rule = CLK_SLOP_EARLY,
         .time = CLK_TIME_XEN3,
         .pit_cpu = NULL,
     };
@@ -99,6 +100,8 @@ int clk_params_check(const struct clk_params *p)
     if (p->timer_slop < 0 || p->epoch <= 0)
         return -SIM_EINVAL;
     if (p->timer_order != CLK_ORDER_FIFO && p->timer_order != CLK_ORDER_XEN)
+        return -SIM_EINVAL;
+    if (p->slop_rule != CLK_SLOP_EARLY && p->slop_rule != CLK_SLOP_LATE)
         return -SIM_EINVAL;
     if (p->time != CLK_TIME_XEN3 && p->time != CLK_TIME_XEN2)
         return -SIM_EINVAL;
@@ -653,9 +656,30 @@ static bool apic_delay(const struct clk_cpu *c, sim_time_t deadline, sim_time_t 
     return true;
 }
 
+/* Whether a timer runs at local time now_l. Under CLK_SLOP_LATE an expiry
+ * equal to NOW() counts as passed: Xen's test is strict, but a hardware
+ * interrupt arrives after the deadline it was programmed for, which time
+ * to the ns does not model. */
 static bool is_due(const struct clk_cpu *c, sim_time_t expires, sim_time_t now_l)
 {
+    if (c->p.slop_rule == CLK_SLOP_LATE)
+        return expires <= now_l;
     return (i128)expires < (i128)now_l + c->p.timer_slop;
+}
+
+/* The local time the one-shot is programmed for when the earliest timer
+ * is `first`: that, or under CLK_SLOP_LATE no nearer than the slop. */
+static sim_time_t program_target(const struct clk_cpu *c, sim_time_t first, sim_time_t now_l)
+{
+    if (c->p.slop_rule == CLK_SLOP_LATE && (i128)first < (i128)now_l + c->p.timer_slop)
+        return sat_add(now_l, c->p.timer_slop);
+    return first;
+}
+
+/* The first local time at which `first` is due. */
+static sim_time_t due_from(const struct clk_cpu *c, sim_time_t first)
+{
+    return c->p.slop_rule == CLK_SLOP_LATE ? first : sat_add(first - c->p.timer_slop, 1);
 }
 
 static void softirq(void *arg);
@@ -702,7 +726,7 @@ static __attribute__((noinline)) int reprogram_slow(struct clk_cpu *c)
     sim_time_t now_e = ev_now(c->pub.loop);
     sim_time_t now_l = clk_now(c);
     sim_time_t delay;
-    if (is_due(c, first, now_l) || !apic_delay(c, first, now_l, &delay))
+    if (is_due(c, first, now_l) || !apic_delay(c, program_target(c, first, now_l), now_l, &delay))
         return arm(c, now_e, false, first);
     return arm(c, sat_add(now_e, delay), true, first);
 }
@@ -718,8 +742,7 @@ static inline int reprogram(struct clk_cpu *c)
 }
 
 /*
- * At the end of a softirq every remaining timer is at least the slop away,
- * so it is not due at this engine time. When the one-shot cannot count the
+ * At the end of a softirq no remaining timer is due at this engine time. When the one-shot cannot count the
  * distance (zero ticks, or less than 1 ns), Xen's softirq loops re-reading
  * NOW() until the deadline is within the slop; time does not pass inside a
  * handler here, so the softirq is instead raised at the engine time that
@@ -733,12 +756,12 @@ static void reprogram_after_softirq(struct clk_cpu *c, sim_time_t now_l)
     sim_time_t first = top->expires;
     sim_time_t now_e = ev_now(c->pub.loop);
     sim_time_t delay;
-    if (apic_delay(c, first, now_l, &delay) && delay > 0) {
+    if (apic_delay(c, program_target(c, first, now_l), now_l, &delay) && delay > 0) {
         arm(c, sat_add(now_e, delay), true, first);
         return;
     }
     sim_time_t at;
-    if (clk_engine_at(c, sat_add(first - c->p.timer_slop, 1), &at) < 0)
+    if (clk_engine_at(c, due_from(c, first), &at) < 0)
         at = SIM_TIME_MAX;
     arm(c, at > now_e ? at : now_e + 1, false, first);
 }

@@ -85,6 +85,18 @@
 enum clk_timer_order { CLK_ORDER_FIFO, CLK_ORDER_XEN };
 
 /*
+ * What the slop means (docs/clock.md, "The slop").
+ *   CLK_SLOP_EARLY  Xen 2.0's ac_timer.c: a timer runs once NOW() is within
+ *                   timer_slop of its expiry, so up to the slop early;
+ *   CLK_SLOP_LATE   Xen 4.x's timer.c (RELEASE-4.17.5 timer_softirq_action):
+ *                   a timer runs once its expiry has passed, and the one-shot
+ *                   is never programmed closer than timer_slop ahead of the
+ *                   softirq that programs it, so a timer set nearer than the
+ *                   slop runs up to the slop late, never early.
+ */
+enum clk_slop_rule { CLK_SLOP_EARLY, CLK_SLOP_LATE };
+
+/*
  * How NOW() is computed from the TSC (docs/clock.md gives both in full).
  *   CLK_TIME_XEN3  Xen 3.0 style: a per-CPU stamp plus the scaled TSC delta,
  *                  recalibrated every epoch against an exact platform timer;
@@ -109,10 +121,12 @@ struct clk_params {
     int64_t tsc_hz;             /* Hz, nominal TSC frequency (what boot calibration believed) */
     int64_t tsc_ppb;            /* parts per 1e9, actual frequency error, may be negative */
     uint64_t tsc_offset;        /* cycles, TSC count at engine time 0 (NOW() does not depend on it) */
-    sim_time_t timer_slop;      /* ns, timers run up to this early (Xen TIMER_SLOP) */
+    sim_time_t timer_slop;      /* ns, timers run up to this early (Xen TIMER_SLOP), or,
+                                   under CLK_SLOP_LATE, up to this late */
     int64_t apic_hz;            /* Hz, count rate of the one-shot interrupt timer */
     sim_time_t epoch;           /* ns of true time between recalibrations */
     enum clk_timer_order timer_order; /* tie rule among equal expiries */
+    enum clk_slop_rule slop_rule;   /* early (Xen 2.0) or late (Xen 4.x) */
     enum clk_time_model time;   /* how NOW() is computed */
     struct clk_cpu *pit_cpu;    /* CLK_TIME_XEN2 only: the CPU that takes the PIT interrupt
                                    and whose TSC is latched and calibrated (Xen's CPU 0);
@@ -132,7 +146,7 @@ struct clk_params clk_params_default(void);
 
 /* 0 if p is acceptable, else -SIM_EINVAL: tsc_hz and apic_hz in
  * [1, CLK_HZ_MAX], |tsc_ppb| < CLK_PPB_LIMIT, timer_slop >= 0, epoch > 0,
- * timer_order and time one of their enums; under CLK_TIME_XEN2 the
+ * timer_order, slop_rule and time one of their enums; under CLK_TIME_XEN2 the
  * calibrated frequency (clk_xen2_calibrate) must be positive. */
 int clk_params_check(const struct clk_params *p);
 

@@ -54,6 +54,9 @@ struct scn_clock {
     enum clk_timer_order timer_order; /* tie rule of equal expiries; when not given,
                                        scn_default_timer_order(scheduler) */
     bool timer_order_given;         /* timer_order was written (file, --set or sweep) */
+    enum clk_slop_rule slop_rule;   /* what timer_slop means; when not given,
+                                       scn_default_slop_rule(scheduler block) */
+    bool slop_rule_given;
     enum clk_time_model system_time; /* how NOW() is computed, default Xen 3.0's */
 };
 
@@ -80,6 +83,12 @@ enum scn_unpause_order { SCN_UNPAUSE_CREATION, SCN_UNPAUSE_REVERSE };
  * CLK_ORDER_FIFO for any policy not in the table. */
 enum clk_timer_order scn_default_timer_order(const char *sched);
 
+struct scn_sched_global;
+/* The slop rule a policy runs with when machine.clock.slop_rule is not
+ * given: CLK_SLOP_LATE for Credit 4.17 (Xen 4.x's timer.c), CLK_SLOP_EARLY
+ * for the others. */
+enum clk_slop_rule scn_default_slop_rule(const struct scn_sched_global *g);
+
 /* machine.topology: sockets x cores x threads == pcpus; not given, every
  * pCPU is its own core of one socket (sim/topo.h). */
 struct scn_topology {
@@ -97,7 +106,7 @@ struct scn_machine {
 };
 
 /* The Xen releases Credit is modelled as (scheduler.credit.version). */
-enum scn_credit_version { SCN_CREDIT_3_4 };
+enum scn_credit_version { SCN_CREDIT_3_4, SCN_CREDIT_4_17 };
 
 /* Global scheduler parameters, one block per policy. */
 struct scn_sched_global {
@@ -118,8 +127,17 @@ struct scn_sched_global {
     /* Credit: the Xen release modelled and its quirks (docs/schedulers.md). */
     struct {
         int version;                /* enum scn_credit_version */
+        /* 3.4 */
         bool reset_credit_quirk;    /* above 300 credits: reset to 0, not held at 300 */
         bool tickle_all_idlers_quirk; /* a wake tickles every idle pCPU, not one */
+        /* 4.17 (Xen's boot parameters and their defaults) */
+        sim_time_t tslice;          /* ns, whole ms 1..1000 ms, default 30 ms */
+        sim_time_t ratelimit;       /* ns, whole us, 0 (off) or 100 us..500 ms, <= tslice;
+                                       default 1 ms */
+        sim_time_t migration_delay; /* ns, whole us 0..100 ms (vcpu_migration_delay), default 0 */
+        bool tickle_one_idle;       /* tickle_one_idle_cpu, default true */
+        bool kick_away_quirk;       /* the kick-away test reads the waker's affinity: never fires */
+        bool first_wake_quirk;      /* a new vCPU's first wake is not boosted */
     } credit;
     struct {
         bool uncharged_block_quirk; /* a run that ends in a block is not charged */

@@ -117,6 +117,12 @@ static void scn_defaults(struct scn *s)
     s->sched.credit.version = SCN_CREDIT_3_4;
     s->sched.credit.reset_credit_quirk = true;
     s->sched.credit.tickle_all_idlers_quirk = true;
+    s->sched.credit.tslice = MS(30);
+    s->sched.credit.ratelimit = US(1000);
+    s->sched.credit.migration_delay = 0;
+    s->sched.credit.tickle_one_idle = true;
+    s->sched.credit.kick_away_quirk = true;
+    s->sched.credit.first_wake_quirk = true;
     s->sweep_points = 1;
 }
 

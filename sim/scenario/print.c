@@ -174,6 +174,10 @@ char *scn_canonical(const struct scn *s)
     scnp_sb_printf(&b, "timer_order %s\nsystem_time %s\n",
                    scnp_timer_order_names[m->clock.timer_order],
                    scnp_system_time_names[m->clock.system_time]);
+    /* Only the late rule is written, so that hashes of runs under the
+     * early one stay as they were. */
+    if (m->clock.slop_rule != CLK_SLOP_EARLY)
+        scnp_sb_printf(&b, "slop_rule %s\n", scnp_slop_rule_names[m->clock.slop_rule]);
     fmt_qty(q[0], 64, m->costs.context_switch);
     fmt_qty(q[1], 64, m->costs.hypercall);
     fmt_qty(q[2], 64, m->costs.upcall);
@@ -201,10 +205,16 @@ char *scn_canonical(const struct scn *s)
                    g->atropos.uncharged_block_quirk,
                    g->atropos.sticky_wait_quirk, g->atropos.global_slack_index_quirk,
                    g->atropos.slack_search_wrap_quirk);
-    if (!strcmp(g->name, "credit"))
+    if (!strcmp(g->name, "credit") && g->credit.version == SCN_CREDIT_3_4)
         scnp_sb_printf(&b, "credit.version %s credit.quirks %d%d\n",
                        scnp_credit_version_names[g->credit.version], g->credit.reset_credit_quirk,
                        g->credit.tickle_all_idlers_quirk);
+    else if (!strcmp(g->name, "credit"))
+        scnp_sb_printf(&b, "credit.version %s tslice %" PRId64 " ratelimit %" PRId64
+                       " migration_delay %" PRId64 " tickle_one_idle %d credit.quirks %d%d\n",
+                       scnp_credit_version_names[g->credit.version], g->credit.tslice,
+                       g->credit.ratelimit, g->credit.migration_delay, g->credit.tickle_one_idle,
+                       g->credit.kick_away_quirk, g->credit.first_wake_quirk);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         scnp_sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -283,9 +293,12 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
         q[nq++] = (typeof(q[0])){ "warp_per_dispatch", g->bvt.warp_per_dispatch_quirk };
         q[nq++] = (typeof(q[0])){ "stale_warp_evt", g->bvt.stale_warp_evt_quirk };
         q[nq++] = (typeof(q[0])){ "wrap_blocked", g->bvt.wrap_blocked_quirk };
-    } else if (!strcmp(g->name, "credit")) {
+    } else if (!strcmp(g->name, "credit") && g->credit.version == SCN_CREDIT_3_4) {
         q[nq++] = (typeof(q[0])){ "reset_credit", g->credit.reset_credit_quirk };
         q[nq++] = (typeof(q[0])){ "tickle_all_idlers", g->credit.tickle_all_idlers_quirk };
+    } else if (!strcmp(g->name, "credit")) {
+        q[nq++] = (typeof(q[0])){ "kick_away", g->credit.kick_away_quirk };
+        q[nq++] = (typeof(q[0])){ "first_wake", g->credit.first_wake_quirk };
     } else {
         q[nq++] = (typeof(q[0])){ "uncharged_block", g->atropos.uncharged_block_quirk };
         q[nq++] = (typeof(q[0])){ "sticky_wait", g->atropos.sticky_wait_quirk };
@@ -320,12 +333,13 @@ void scn_print_summary(const struct scn *s, FILE *out)
     int64_t dflt_offset = (int64_t)clk_default_tsc_offset(m->clock.tsc_hz);
     for (int i = 0; i < m->pcpus; i++)
         drift |= m->clock.tsc_ppb[i] != 0 || m->clock.tsc_offset[i] != dflt_offset;
-    fprintf(out, "machine    %d pCPU%s, TSC %s%s, timer slop %s, APIC timer %s, %s timer ties, "
+    fprintf(out, "machine    %d pCPU%s, TSC %s%s, timer slop %s (%s), APIC timer %s, %s timer ties, "
             "%s system time\n",
             m->pcpus, m->pcpus == 1 ? "" : "s",
             unit_format(m->clock.tsc_hz, UNIT_FREQ, a, sizeof a),
             drift ? " (per-pCPU error/offset set)" : "",
             unit_format(m->clock.timer_slop, UNIT_TIME, b, sizeof b),
+            scnp_slop_rule_names[m->clock.slop_rule],
             unit_format(m->clock.apic_timer_hz, UNIT_FREQ, c, sizeof c),
             scnp_timer_order_names[m->clock.timer_order],
             scnp_system_time_names[m->clock.system_time]);
@@ -360,9 +374,18 @@ void scn_print_summary(const struct scn *s, FILE *out)
         fprintf(out, "scheduler  bvt (ctx_allow %s; %s)\n",
                 unit_format(s->sched.bvt.ctx_allow, UNIT_TIME, a, sizeof a),
                 quirks_off(s, b, sizeof b));
-    else if (!strcmp(s->sched.name, "credit"))
+    else if (!strcmp(s->sched.name, "credit") && s->sched.credit.version == SCN_CREDIT_3_4)
         fprintf(out, "scheduler  credit (Xen %s; %s)\n",
                 scnp_credit_version_names[s->sched.credit.version], quirks_off(s, b, sizeof b));
+    else if (!strcmp(s->sched.name, "credit")) {
+        char t[32], r[32];
+        fprintf(out, "scheduler  credit (Xen %s; tslice %s, ratelimit %s%s; %s)\n",
+                scnp_credit_version_names[s->sched.credit.version],
+                unit_format(s->sched.credit.tslice, UNIT_TIME, t, sizeof t),
+                unit_format(s->sched.credit.ratelimit, UNIT_TIME, r, sizeof r),
+                s->sched.credit.tickle_one_idle ? "" : ", tickle every idler",
+                quirks_off(s, b, sizeof b));
+    }
     else
         fprintf(out, "scheduler  atropos (%s)\n", quirks_off(s, b, sizeof b));
     fprintf(out, "devices    %d\n", s->ndevices);

@@ -686,6 +686,8 @@ int scnp_finish(struct ctx *c, struct walk *w)
         rc = r;
     if (!s->machine.clock.timer_order_given)
         s->machine.clock.timer_order = scn_default_timer_order(s->sched.name);
+    if (!s->machine.clock.slop_rule_given)
+        s->machine.clock.slop_rule = scn_default_slop_rule(&s->sched);
 
     /* Expand counts; every domain of a group shares the group's settings. */
     int total = 0;

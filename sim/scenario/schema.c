@@ -151,6 +151,8 @@ static int k_offset(struct ctx *c, const struct keydef *k, struct nref v, void *
 /* In enum clk_timer_order's and enum clk_time_model's orders. */
 const char *const scnp_timer_order_names[] = { "fifo", "xen", NULL };
 const char *const scnp_system_time_names[] = { "xen3", "xen2", NULL };
+/* In enum clk_slop_rule's order. */
+const char *const scnp_slop_rule_names[] = { "early", "late", NULL };
 
 /* Each policy's default tie rule: Xen 2.0's policies ran on Xen 2.0's
  * ac_timer heap. */
@@ -172,6 +174,24 @@ enum clk_timer_order scn_default_timer_order(const char *sched)
     return CLK_ORDER_FIFO;
 }
 
+enum clk_slop_rule scn_default_slop_rule(const struct scn_sched_global *g)
+{
+    return !strcmp(g->name, "credit") && g->credit.version == SCN_CREDIT_4_17 ? CLK_SLOP_LATE
+                                                                              : CLK_SLOP_EARLY;
+}
+
+static int k_slop_rule(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_clock *clk = dst;
+    int idx;
+    int rc = scnp_k_enum(c, k, v, &idx);
+    if (!rc) {
+        clk->slop_rule = (enum clk_slop_rule)idx;
+        clk->slop_rule_given = true;
+    }
+    return rc;
+}
+
 static int k_timer_order(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
     struct scn_clock *clk = dst;
@@ -191,6 +211,7 @@ static const struct keydef clock_keys[] = {
     { "timer_slop", scnp_k_qty, offsetof(struct scn_clock, timer_slop), &q_slop, 0 },
     { "apic_timer_hz", scnp_k_qty, offsetof(struct scn_clock, apic_timer_hz), &q_apic_hz, 0 },
     { "timer_order", k_timer_order, 0, scnp_timer_order_names, 0 },
+    { "slop_rule", k_slop_rule, 0, scnp_slop_rule_names, 0 },
     { "system_time", scnp_k_enum, offsetof(struct scn_clock, system_time),
       scnp_system_time_names, 0 },
     { NULL, NULL, 0, NULL, 0 },
@@ -263,7 +284,7 @@ static const struct keydef machine_keys[] = {
  */
 
 const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", NULL };
-const char *const scnp_credit_version_names[] = { "3.4", NULL };
+const char *const scnp_credit_version_names[] = { "3.4", "4.17", NULL };
 
 static const struct keydef rr_global_keys[] = {
     { "slice", scnp_k_qty, 0, &q_slice, 0 },
@@ -289,13 +310,104 @@ static const struct keydef bvt_global_keys[] = {
 #define CR_Q(f) { #f, scnp_k_bool, offsetof(struct scn_sched_global, credit.f) - \
                   offsetof(struct scn_sched_global, credit), NULL, 0 }
 
+/* Xen 4.17's limits (public/sysctl.h, as libxl_sched_credit_params_set
+ * checks them): tslice 1..1000 ms, ratelimit 0 or 100 us..500 ms,
+ * vcpu_migration_delay 0..100 ms. */
+static const struct qlim q_cr_tslice = { UNIT_TIME, 0, MS(1), MS(1000) };
+static const struct qlim q_cr_ratelimit = { UNIT_TIME, 0, 0, MS(500) };
+static const struct qlim q_cr_migr_delay = { UNIT_TIME, 0, 0, MS(100) };
+
+#define CR_T(f, q) { #f, scnp_k_qty, offsetof(struct scn_sched_global, credit.f) - \
+                     offsetof(struct scn_sched_global, credit), &q, 0 }
+
 static const struct keydef credit_global_keys[] = {
     { "version", scnp_k_enum, offsetof(struct scn_sched_global, credit.version) -
       offsetof(struct scn_sched_global, credit), scnp_credit_version_names, 0 },
     CR_Q(reset_credit_quirk),
     CR_Q(tickle_all_idlers_quirk),
+    CR_T(tslice, q_cr_tslice),
+    CR_T(ratelimit, q_cr_ratelimit),
+    CR_T(migration_delay, q_cr_migr_delay),
+    CR_Q(tickle_one_idle),
+    CR_Q(kick_away_quirk),
+    CR_Q(first_wake_quirk),
     { NULL, NULL, 0, NULL, 0 },
 };
+
+/* Which version each key of the credit block belongs to (the version key
+ * itself to both). */
+static const struct {
+    const char *key;
+    int version;
+} credit_key_version[] = {
+    { "reset_credit_quirk", SCN_CREDIT_3_4 },
+    { "tickle_all_idlers_quirk", SCN_CREDIT_3_4 },
+    { "tslice", SCN_CREDIT_4_17 },
+    { "ratelimit", SCN_CREDIT_4_17 },
+    { "migration_delay", SCN_CREDIT_4_17 },
+    { "tickle_one_idle", SCN_CREDIT_4_17 },
+    { "kick_away_quirk", SCN_CREDIT_4_17 },
+    { "first_wake_quirk", SCN_CREDIT_4_17 },
+};
+
+/* The credit block: its keys, then the rules that tie them together. Xen
+ * takes tslice in ms and ratelimit and the migration delay in us, so finer
+ * values are refused rather than rounded. */
+static int k_credit_global(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    if (scnp_is_null(&v))
+        return scnp_walk_map(c, v, k->aux, dst);
+    if (!scnp_is_map(&v))
+        return scnp_err(c, &v, "%s: expected a mapping, found %s", scnp_where(c), scnp_found(&v));
+    struct scn_sched_global *g = (struct scn_sched_global *)((char *)dst -
+                                                             offsetof(struct scn_sched_global, credit));
+    struct entries es;
+    int rc = scnp_collect(c, v, true, "key", &es);
+    int r = scnp_walk_entries(c, &v, &es, k->aux, dst);
+    if (rc < 0 || r < 0) {
+        scnp_entries_free(&es);
+        return rc < 0 ? rc : r;
+    }
+    const char *ver = scnp_credit_version_names[g->credit.version];
+    for (size_t i = 0; i < sizeof credit_key_version / sizeof credit_key_version[0]; i++) {
+        struct entry *e = scnp_entries_find(&es, credit_key_version[i].key);
+        if (e && credit_key_version[i].version != g->credit.version) {
+            r = scnp_err(c, &e->kref, "%s.%s: a parameter of Credit %s, not of version %s",
+                         scnp_where(c), e->key,
+                         scnp_credit_version_names[credit_key_version[i].version], ver);
+            goto out;
+        }
+    }
+    struct { const char *key; sim_time_t val, unit; const char *uname; } whole[] = {
+        { "tslice", g->credit.tslice, MS(1), "ms" },
+        { "ratelimit", g->credit.ratelimit, US(1), "us" },
+        { "migration_delay", g->credit.migration_delay, US(1), "us" },
+    };
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+        struct entry *e = scnp_entries_find(&es, whole[i].key);
+        if (e && whole[i].val % whole[i].unit) {
+            r = scnp_err(c, &e->val, "%s.%s: expected a whole number of %s (Xen's unit for it)",
+                         scnp_where(c), e->key, whole[i].uname);
+            goto out;
+        }
+    }
+    struct entry *e = scnp_entries_find(&es, "ratelimit");
+    if (e && g->credit.ratelimit && g->credit.ratelimit < US(100)) {
+        r = scnp_err(c, &e->val, "%s.ratelimit: expected 0 (off) or at least 100us", scnp_where(c));
+        goto out;
+    }
+    if (g->credit.ratelimit > g->credit.tslice) {
+        e = e ? e : scnp_entries_find(&es, "tslice");
+        char a[32], b[32];
+        r = scnp_err(c, e ? &e->val : &v, "%s: ratelimit (%s) must not exceed tslice (%s)",
+                     scnp_where(c), unit_format(g->credit.ratelimit, UNIT_TIME, a, sizeof a),
+                     unit_format(g->credit.tslice, UNIT_TIME, b, sizeof b));
+        goto out;
+    }
+out:
+    scnp_entries_free(&es);
+    return r;
+}
 
 static const struct keydef atropos_global_keys[] = {
     AT_Q(uncharged_block_quirk),
@@ -325,7 +437,7 @@ static const struct keydef sched_keys[] = {
     { "rr", scnp_k_map, offsetof(struct scn_sched_global, rr), rr_global_keys, 0 },
     { "bvt", scnp_k_map, offsetof(struct scn_sched_global, bvt), bvt_global_keys, 0 },
     { "atropos", scnp_k_map, offsetof(struct scn_sched_global, atropos), atropos_global_keys, 0 },
-    { "credit", scnp_k_map, offsetof(struct scn_sched_global, credit), credit_global_keys, 0 },
+    { "credit", k_credit_global, offsetof(struct scn_sched_global, credit), credit_global_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 

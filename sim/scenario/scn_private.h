@@ -236,6 +236,7 @@ extern const char *const scnp_numbering_names[];
 extern const char *const scnp_credit_version_names[];
 extern const char *const scnp_timer_order_names[];
 extern const char *const scnp_system_time_names[];
+extern const char *const scnp_slop_rule_names[];
 extern const char *const scnp_unpause_order_names[];
 extern const char *const scnp_rec_per_names[];
 /* The top of the language: every other table is reached from it. */
