@@ -147,7 +147,9 @@ static int np;
 static s_time_t W0, W1, TL;
 static s_time_t acct_from[NR_CPUS];
 
-static int in_window(s_time_t t) { return t >= W0 && t < W1; }
+/* The measured window for counts is (W0, W1], as xensim's timeline: a switch at W0
+ * is part of the state the window starts from. */
+static int in_window(s_time_t t) { return t > W0 && t <= W1; }
 static struct gvcpu *G(struct vcpu *v) { return v->oracle_idx >= 0 ? &gv[v->oracle_idx] : NULL; }
 
 /* A vCPU's processor changed (a steal in do_schedule, or vcpu_migrate): xensim's `migrations`. */
@@ -205,7 +207,7 @@ static void context_saved(struct vcpu *prev)
 
 static void print_switch(int cpu, struct vcpu *next)
 {
-    if (!(oracle_now >= W0 && oracle_now - W0 <= TL && oracle_now < W1)) return;
+    if (!in_window(oracle_now) || oracle_now - W0 > TL) return;
     struct gvcpu *g = G(next);
     printf("switch t=%" PRId64 " cpu=%d to=%s\n", oracle_now - W0, cpu, g ? g->name : "idle");
 }
@@ -220,9 +222,15 @@ static void account(int cpu)
     acct_from[cpu] = oracle_now;
 }
 
+static int trace;      /* ORACLE_TRACE set: each schedule() and its pCPU's queue on stderr */
+
 static void schedule(int cpu)
 {
     oracle_cpu = cpu;
+    if (trace) {
+        fprintf(stderr, "t=%" PRId64 " schedule cpu %d\n", oracle_now, cpu);
+        sched_credit_def.dump_cpu_state(cpu);
+    }
     struct schedule_data *sd = &per_cpu(schedule_data, cpu);
     struct vcpu *prev = oracle_current[cpu];
     stop_timer(&sd->s_timer);
@@ -406,6 +414,7 @@ int main(int argc, char **argv)
     if (S * C * T != np) { fprintf(stderr, "credit34: topology %d,%d,%d is not %d pCPUs\n", S, C, T, np); exit(2); }
     W0 = warmup; W1 = warmup + duration;
     build_topology(S, C, T, adjacent);
+    trace = getenv("ORACLE_TRACE") != NULL;
 
     /* Boot (Xen 3.4's scheduler_init and SMP bring-up): the policy, then each
      * pCPU's idle vCPU, current on its pCPU (csched_vcpu_init sets up the pCPU),
@@ -484,10 +493,10 @@ int main(int argc, char **argv)
             struct gvcpu *g = G(oracle_current[c]);
             if (g && g->work != INF && oracle_now + g->work < t) t = oracle_now + g->work;
         }
-        if (t >= W1) t = W1;
-        for (int c = 0; c < np; c++) { s_time_t keep = oracle_now; oracle_now = t; account(c); oracle_now = keep; }
+        if (oracle_now >= W1) break;
+        if (t > W1) t = W1;
         oracle_now = t;
-        if (t >= W1) break;
+        for (int c = 0; c < np; c++) account(c);
     }
     for (int i = 0; i < ngv; i++)
         printf("vcpu name=%s cpu_ns=%" PRId64 " dispatches=%ld migrations=%ld\n", gv[i].name,
