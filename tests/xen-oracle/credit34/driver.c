@@ -65,6 +65,25 @@ int cpumask_scnprintf(char *buf, int len, cpumask_t m)
 static struct timer *timers[MAXT];
 static int ntimers;
 static unsigned long long timer_seq;
+/* Order in which each pCPU's one-shot timer interrupt was last programmed,
+ * i.e. its earliest expiry last changed (--instant fifo). */
+static unsigned long long irq_seq[NR_CPUS], irq_counter;
+static s_time_t irq_for[NR_CPUS];
+static int in_timer_softirq[NR_CPUS];
+
+static s_time_t cpu_first(int cpu)
+{
+    s_time_t m = INT64_MAX;
+    for (int i = 0; i < ntimers; i++)
+        if ((int)timers[i]->cpu == cpu && timers[i]->expires < m) m = timers[i]->expires;
+    return m;
+}
+
+static void reprogram(int cpu)
+{
+    s_time_t f = cpu_first(cpu);
+    if (f != irq_for[cpu]) { irq_for[cpu] = f; irq_seq[cpu] = ++irq_counter; }
+}
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
 {
@@ -78,6 +97,7 @@ void stop_timer(struct timer *t)
     for (int i = 0; i < ntimers; i++)
         if (timers[i] == t) { timers[i] = timers[--ntimers]; break; }
     t->active = 0;
+    if (!in_timer_softirq[t->cpu]) reprogram((int)t->cpu);
 }
 
 void set_timer(struct timer *t, s_time_t expires)
@@ -86,6 +106,7 @@ void set_timer(struct timer *t, s_time_t expires)
     if (ntimers == MAXT) { fprintf(stderr, "oracle: too many timers\n"); exit(1); }
     t->expires = expires; t->seq = timer_seq++; t->active = 1;
     timers[ntimers++] = t;
+    if (!in_timer_softirq[t->cpu]) reprogram((int)t->cpu);
 }
 
 /* The due timer of cpu that runs first, or NULL. */
@@ -114,13 +135,29 @@ static int run_timers(int cpu)
     int n = 0;
     struct timer *t;
     oracle_cpu = cpu;
+    in_timer_softirq[cpu] = 1;
     while ((t = due_timer(cpu))) {
         stop_timer(t);
         t->function(t->data);
         oracle_cpu = cpu;
         n++;
     }
+    in_timer_softirq[cpu] = 0;
+    if (n) { irq_for[cpu] = -1; reprogram(cpu); }
     return n;
+}
+
+/* ---- softirqs: SCHEDULE_SOFTIRQ pending per pCPU, and the order they were raised in ---- */
+#define MAXRAISE 4096
+static int raised[MAXRAISE], nraised;
+
+void oracle_raise_softirq(unsigned int cpu, unsigned int nr)
+{
+    if (!test_and_set_bit((int)nr, &softirq_pending(cpu)) && nr == SCHEDULE_SOFTIRQ)
+    {
+        if (nraised == MAXRAISE) { fprintf(stderr, "credit34: softirq storm\n"); exit(1); }
+        raised[nraised++] = (int)cpu;
+    }
 }
 
 /* ---- guests ---- */
@@ -135,6 +172,7 @@ struct gvcpu {
     s_time_t work;              /* CPU still needed by the current job (INF: hog) */
     struct timer wake_timer;    /* the guest's one-shot timer (set_timer_op) */
     int last_ran;               /* pCPU it last ran on, -1 none */
+    unsigned long long done_seq;    /* when its current computation was started, in event order */
     unsigned int seen_proc;     /* processor when last looked at */
     /* over the window */
     s_time_t cpu_ns; long dispatches, migrations;
@@ -143,7 +181,6 @@ static struct gvcpu gv[MAXV];
 static int ngv;
 static struct domain idle_dom;
 static struct vcpu idle_v[NR_CPUS];
-static int np;
 static s_time_t W0, W1, TL;
 static s_time_t acct_from[NR_CPUS];
 
@@ -222,14 +259,20 @@ static void account(int cpu)
     acct_from[cpu] = oracle_now;
 }
 
+static int np;
 static int trace;      /* ORACLE_TRACE set: each schedule() and its pCPU's queue on stderr */
+
+static unsigned long long done_counter;
 
 static void schedule(int cpu)
 {
     oracle_cpu = cpu;
     if (trace) {
         fprintf(stderr, "t=%" PRId64 " schedule cpu %d\n", oracle_now, cpu);
-        sched_credit_def.dump_cpu_state(cpu);
+        for (int c = 0; c < np; c++) {
+            fprintf(stderr, "pcpu %d:", c);
+            sched_credit_def.dump_cpu_state(c);
+        }
     }
     struct schedule_data *sd = &per_cpu(schedule_data, cpu);
     struct vcpu *prev = oracle_current[cpu];
@@ -249,6 +292,7 @@ static void schedule(int cpu)
     print_switch(cpu, next);
     struct gvcpu *g = G(next);
     if (g) {
+        g->done_seq = ++done_counter;
         if (in_window(NOW())) g->dispatches++;
         g->last_ran = cpu;
     }
@@ -276,17 +320,16 @@ static void guest_step(int cpu)
 {
     struct gvcpu *g = G(oracle_current[cpu]);
     g->release += g->period;
-    if (NOW() >= g->release) { g->work = g->burst; return; }
+    if (NOW() >= g->release) { g->work = g->burst; g->done_seq = ++done_counter; return; }
     oracle_cpu = cpu;
     init_timer(&g->wake_timer, wake_timer_fn, g, (unsigned int)cpu);
     set_timer(&g->wake_timer, g->release);
     set_bit(_VPF_blocked, &g->v.pause_flags);   /* do_block; no event is ever pending */
-    cpu_raise_softirq(cpu, SCHEDULE_SOFTIRQ);
-    clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending(cpu));
-    schedule(cpu);                              /* the hypercall's return path */
+    schedule(cpu);            /* raise_softirq(SCHEDULE_SOFTIRQ), run on the hypercall's return path */
 }
 
-static int instant_percpu;
+enum { ORDER_FIFO, ORDER_INDEX, ORDER_PERCPU };
+static int order = ORDER_FIFO;
 
 static int run_schedule_if_pending(int cpu)
 {
@@ -295,23 +338,59 @@ static int run_schedule_if_pending(int cpu)
     return 1;
 }
 
+/* The pCPUs in the order given by key (ascending), ties by index. */
+static int by_key(int *out, const unsigned long long *key, const int *want)
+{
+    int n = 0;
+    for (int c = 0; c < np; c++) {
+        if (!want[c]) continue;
+        int i = n++;
+        while (i > 0 && key[out[i - 1]] > key[c]) { out[i] = out[i - 1]; i--; }
+        out[i] = c;
+    }
+    return n;
+}
+
+/* Everything due at oracle_now, until nothing is (see the file's comment). */
 static void instant(void)
 {
     int busy;
     do {
         busy = 0;
+        /* Guests whose computation ends now, in the order the computations started. */
+        int want[NR_CPUS], ord[NR_CPUS], n;
+        unsigned long long key[NR_CPUS];
         for (int c = 0; c < np; c++) {
             struct gvcpu *g = G(oracle_current[c]);
-            if (g && g->work != INF && g->work <= 0) { guest_step(c); busy = 1; }
+            want[c] = g && g->work != INF && g->work <= 0;
+            key[c] = g ? g->done_seq : 0;
         }
-        if (instant_percpu) {
+        n = by_key(ord, key, want);
+        for (int i = 0; i < n; i++) {
+            struct gvcpu *g = G(oracle_current[ord[i]]);
+            if (g && g->work != INF && g->work <= 0) { guest_step(ord[i]); busy = 1; }
+        }
+        /* Timer interrupts. */
+        for (int c = 0; c < np; c++) want[c] = due_timer(c) != NULL;
+        if (order == ORDER_FIFO) n = by_key(ord, irq_seq, want);
+        else { n = 0; for (int c = 0; c < np; c++) if (want[c]) ord[n++] = c; }
+        if (order == ORDER_PERCPU) {
             for (int c = 0; c < np; c++) {
                 busy |= run_timers(c) > 0;
                 busy |= run_schedule_if_pending(c);
             }
+            nraised = 0;
+            continue;
+        }
+        for (int i = 0; i < n; i++) busy |= run_timers(ord[i]) > 0;
+        /* SCHEDULE_SOFTIRQs: in the order raised (fifo) or by pCPU index. */
+        if (order == ORDER_FIFO) {
+            for (int i = 0; i < nraised; i++)       /* schedule() may raise more */
+                busy |= run_schedule_if_pending(raised[i]);
+            nraised = 0;
         } else {
-            for (int c = 0; c < np; c++) busy |= run_timers(c) > 0;
             for (int c = 0; c < np; c++) busy |= run_schedule_if_pending(c);
+            nraised = 0;
         }
     } while (busy);
 }
@@ -320,7 +399,7 @@ static void instant(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: credit34 --pcpus N [--topology S,C,T] [--numbering split|adjacent]\n"
-            "  --warmup NS --duration NS [--timeline-ns NS] [--instant phases|per-cpu]\n"
+            "  --warmup NS --duration NS [--timeline-ns NS] [--instant fifo|index|per-cpu]\n"
             "  --dom NAME,vcpus=V,weight=W,cap=C,kind=hog|periodic[,period=NS,burst=NS][,cpus=A-B|A;B][,phase=NS] ...\n");
     exit(2);
 }
@@ -405,7 +484,12 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--warmup")) warmup = num(v);
         else if (!strcmp(a, "--duration")) duration = num(v);
         else if (!strcmp(a, "--timeline-ns")) TL = num(v);
-        else if (!strcmp(a, "--instant")) instant_percpu = !strcmp(v, "per-cpu");
+        else if (!strcmp(a, "--instant")) {
+            if (!strcmp(v, "fifo")) order = ORDER_FIFO;
+            else if (!strcmp(v, "index")) order = ORDER_INDEX;
+            else if (!strcmp(v, "per-cpu")) order = ORDER_PERCPU;
+            else usage();
+        }
         else if (!strcmp(a, "--dom")) parse_dom(v);
         else usage();
     }

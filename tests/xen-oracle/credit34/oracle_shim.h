@@ -144,8 +144,8 @@ void stop_timer(struct timer *t);
 enum { TIMER_SOFTIRQ = 0, SCHEDULE_SOFTIRQ };
 extern unsigned long oracle_softirq_pending[NR_CPUS];
 #define softirq_pending(cpu) (oracle_softirq_pending[(cpu)])
-static inline void cpu_raise_softirq(unsigned int cpu, unsigned int nr)
-{ set_bit(nr, &softirq_pending(cpu)); }
+void oracle_raise_softirq(unsigned int cpu, unsigned int nr);   /* the driver's */
+#define cpu_raise_softirq(cpu, nr) oracle_raise_softirq((cpu), (nr))
 static inline void cpumask_raise_softirq(cpumask_t mask, unsigned int nr)
 { int c; for_each_cpu_mask(c, mask) cpu_raise_softirq(c, nr); }
 
