@@ -151,13 +151,20 @@ static int run_timers(int cpu)
 #define MAXRAISE 4096
 static int raised[MAXRAISE], nraised;
 
+static int saved_deferred;     /* --context-saved deferred */
+
+/* An item of the instant's work list: a pCPU's SCHEDULE_SOFTIRQ (>= 0) or a
+ * deferred migration of guest vCPU i (-1 - i). */
+static void raise_item(int item)
+{
+    if (nraised == MAXRAISE) { fprintf(stderr, "credit34: softirq storm\n"); exit(1); }
+    raised[nraised++] = item;
+}
+
 void oracle_raise_softirq(unsigned int cpu, unsigned int nr)
 {
     if (!test_and_set_bit((int)nr, &softirq_pending(cpu)) && nr == SCHEDULE_SOFTIRQ)
-    {
-        if (nraised == MAXRAISE) { fprintf(stderr, "credit34: softirq storm\n"); exit(1); }
-        raised[nraised++] = (int)cpu;
-    }
+        raise_item((int)cpu);
 }
 
 /* ---- guests ---- */
@@ -296,7 +303,14 @@ static void schedule(int cpu)
         if (in_window(NOW())) g->dispatches++;
         g->last_ran = cpu;
     }
-    context_saved(prev);
+    if (saved_deferred && test_bit(_VPF_migrating, &prev->pause_flags)) {
+        /* --context-saved deferred: the running flag clears with the
+         * switch, the migration waits its turn among the instant's softirqs. */
+        prev->is_running = 0;
+        raise_item(-1 - prev->oracle_idx);
+    } else {
+        context_saved(prev);
+    }
     oracle_cpu = cpu;
 }
 
@@ -385,8 +399,16 @@ static void instant(void)
         for (int i = 0; i < n; i++) busy |= run_timers(ord[i]) > 0;
         /* SCHEDULE_SOFTIRQs: in the order raised (fifo) or by pCPU index. */
         if (order == ORDER_FIFO) {
-            for (int i = 0; i < nraised; i++)       /* schedule() may raise more */
-                busy |= run_schedule_if_pending(raised[i]);
+            for (int i = 0; i < nraised; i++) {     /* schedule() may raise more */
+                if (raised[i] >= 0) {
+                    busy |= run_schedule_if_pending(raised[i]);
+                } else {
+                    struct vcpu *v = &gv[-1 - raised[i]].v;
+                    oracle_cpu = (int)v->processor;
+                    vcpu_migrate(v);
+                    busy = 1;
+                }
+            }
             nraised = 0;
         } else {
             for (int c = 0; c < np; c++) busy |= run_schedule_if_pending(c);
@@ -399,7 +421,7 @@ static void instant(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: credit34 --pcpus N [--topology S,C,T] [--numbering split|adjacent]\n"
-            "  --warmup NS --duration NS [--timeline-ns NS] [--instant fifo|index|per-cpu]\n"
+            "  --warmup NS --duration NS [--timeline-ns NS] [--instant fifo|index|per-cpu] [--context-saved inline|deferred]\n"
             "  --dom NAME,vcpus=V,weight=W,cap=C,kind=hog|periodic[,period=NS,burst=NS][,cpus=A-B|A;B][,phase=NS] ...\n");
     exit(2);
 }
@@ -490,10 +512,15 @@ int main(int argc, char **argv)
             else if (!strcmp(v, "per-cpu")) order = ORDER_PERCPU;
             else usage();
         }
+        else if (!strcmp(a, "--context-saved")) saved_deferred = !strcmp(v, "deferred");
         else if (!strcmp(a, "--dom")) parse_dom(v);
         else usage();
     }
     if (np < 1 || np > NR_CPUS || warmup < 0 || duration <= 0) usage();
+    if (saved_deferred && order != ORDER_FIFO) {
+        fprintf(stderr, "credit34: --context-saved deferred needs --instant fifo\n");
+        exit(2);
+    }
     if (!topo) { S = 1; C = np; T = 1; }
     if (S * C * T != np) { fprintf(stderr, "credit34: topology %d,%d,%d is not %d pCPUs\n", S, C, T, np); exit(2); }
     W0 = warmup; W1 = warmup + duration;
