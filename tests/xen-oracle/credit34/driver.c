@@ -152,6 +152,7 @@ static int run_timers(int cpu)
 static int raised[MAXRAISE], nraised;
 
 static int saved_deferred;     /* --context-saved deferred */
+static int virq_rearm;         /* --virq-rearm 1 */
 
 /* An item of the instant's work list: a pCPU's SCHEDULE_SOFTIRQ (>= 0) or a
  * deferred migration of guest vCPU i (-1 - i). */
@@ -208,6 +209,8 @@ static void note_moves(void)
     }
 }
 
+static int trace;      /* ORACLE_TRACE set: each schedule(), the queues, each vcpu_migrate on stderr */
+
 /* ---- the schedule.c core ---- */
 static void vcpu_wake(struct vcpu *v)
 {
@@ -237,7 +240,11 @@ static void vcpu_migrate(struct vcpu *v)
 {
     if (v->is_running || !test_and_clear_bit(_VPF_migrating, &v->pause_flags))
         return;
+    unsigned int from = v->processor;
     v->processor = (unsigned int)sched_credit_def.pick_cpu(v);
+    if (trace)
+        fprintf(stderr, "t=%" PRId64 " vcpu_migrate %s %u -> %u%s\n", oracle_now, G(v)->name, from,
+                v->processor, vcpu_runnable(v) ? "" : " (not runnable: no wake)");
     note_moves();
     vcpu_wake(v);
 }
@@ -267,7 +274,6 @@ static void account(int cpu)
 }
 
 static int np;
-static int trace;      /* ORACLE_TRACE set: each schedule() and its pCPU's queue on stderr */
 
 static unsigned long long done_counter;
 
@@ -396,7 +402,14 @@ static void instant(void)
             nraised = 0;
             continue;
         }
-        for (int i = 0; i < n; i++) busy |= run_timers(ord[i]) > 0;
+        for (int i = 0; i < n; i++) {
+            if (virq_rearm && oracle_now % MILLISECS(10) == 0) {
+                /* xensim's Xen 2.0 tick: VIRQ_TIMER to a running vCPU 0 re-queues its completion. */
+                struct gvcpu *g = G(oracle_current[ord[i]]);
+                if (g && g->v.vcpu_id == 0 && g->work != INF && g->work > 0) g->done_seq = ++done_counter;
+            }
+            busy |= run_timers(ord[i]) > 0;
+        }
         /* SCHEDULE_SOFTIRQs: in the order raised (fifo) or by pCPU index. */
         if (order == ORDER_FIFO) {
             for (int i = 0; i < nraised; i++) {     /* schedule() may raise more */
@@ -421,7 +434,7 @@ static void instant(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: credit34 --pcpus N [--topology S,C,T] [--numbering split|adjacent]\n"
-            "  --warmup NS --duration NS [--timeline-ns NS] [--instant fifo|index|per-cpu] [--context-saved inline|deferred]\n"
+            "  --warmup NS --duration NS [--timeline-ns NS] [--instant fifo|index|per-cpu] [--context-saved inline|deferred] [--virq-rearm 0|1]\n"
             "  --dom NAME,vcpus=V,weight=W,cap=C,kind=hog|periodic[,period=NS,burst=NS][,cpus=A-B|A;B][,phase=NS] ...\n");
     exit(2);
 }
@@ -513,6 +526,7 @@ int main(int argc, char **argv)
             else usage();
         }
         else if (!strcmp(a, "--context-saved")) saved_deferred = !strcmp(v, "deferred");
+        else if (!strcmp(a, "--virq-rearm")) virq_rearm = (int)num(v);
         else if (!strcmp(a, "--dom")) parse_dom(v);
         else usage();
     }
