@@ -15,11 +15,13 @@
  * Order at one instant (Xen's pCPUs act concurrently; a sequential driver
  * must pick an order): first the guests whose computation ends now (a
  * block enters schedule() on its pCPU at once, as the hypercall's return
- * path runs softirqs), then every pCPU's due timers (TIMER_SOFTIRQ), then
- * every pCPU with SCHEDULE_SOFTIRQ pending runs schedule() (SCHEDULE comes
- * after TIMER in Xen's softirq order), pCPUs in index order, repeated until
- * nothing is pending. --instant per-cpu instead runs each pCPU's timers and
- * its schedule() before the next pCPU's timers.
+ * path runs softirqs), then the pCPUs' due timers (TIMER_SOFTIRQ), then the
+ * raised SCHEDULE_SOFTIRQs (SCHEDULE comes after TIMER in Xen's softirq
+ * order), repeated until nothing is pending. Across pCPUs, by default
+ * (--instant fifo): guests in the order their computations started,
+ * interrupts in the order each pCPU's timer was last programmed, softirqs
+ * in the order raised; --instant index and per-cpu, --context-saved and
+ * --virq-rearm give other orders (README.md, "Order at one instant").
  *
  * Command line and output: tests/xen-oracle/README.md (the common contract).
  */
@@ -612,7 +614,7 @@ int main(int argc, char **argv)
 
     for (;;) {
         instant();
-        /* A periodic vCPU dispatched with no job yet: its first job starts if released. */
+        /* The next instant: a timer's expiry or the end of a running guest's computation. */
         s_time_t t = next_expiry();
         for (int c = 0; c < np; c++) {
             struct gvcpu *g = G(oracle_current[c]);
