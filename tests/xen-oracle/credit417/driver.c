@@ -242,6 +242,8 @@ struct gdom {
     s_time_t period, burst, phase;  /* ns */
     bool pinned;
     cpumask_t cpus;                 /* hard affinity when pinned */
+    int nstart;
+    int start[NR_CPUS];             /* start=: initial pCPU of vCPU k < nstart */
     struct domain *d;
 };
 
@@ -254,8 +256,11 @@ struct gvcpu {
     s_time_t work;                  /* ns of CPU the current burst still needs */
     int last_cpu;                   /* pCPU it last ran on, -1: none */
     int at_cpu;                     /* pCPU whose run queue it was last seen on */
+    s_time_t woke_at;               /* ns: unblocked and not yet run, -1: none */
     s_time_t cpu_ns;                /* in the window */
     long dispatches, migrations, moves;
+    long lat_n;                     /* wake-to-dispatch samples in the window */
+    s_time_t lat_sum, lat_max;      /* ns */
 };
 
 #define MAXD 64
@@ -398,7 +403,14 @@ static void note_switch(unsigned int cpu, struct vcpu *vnext)
         g->dispatches++;
         if (g->last_cpu >= 0 && g->last_cpu != (int)cpu)
             g->migrations++;
+        if (g->woke_at >= 0) {
+            g->lat_n++;
+            g->lat_sum += now - g->woke_at;
+            if (now - g->woke_at > g->lat_max)
+                g->lat_max = now - g->woke_at;
+        }
     }
+    g->woke_at = -1;
     g->last_cpu = (int)cpu;
 }
 
@@ -438,7 +450,10 @@ static void s_timer_fn(void *unused)
 /* The one-shot timer's event reaches the guest, which unblocks. */
 static void singleshot_timer_fn(void *data)
 {
-    vcpu_unblock(data);
+    struct vcpu *v = data;
+    if (test_bit(_VPF_blocked, &v->pause_flags))
+        G(v)->woke_at = NOW();
+    vcpu_unblock(v);
 }
 
 static void run_softirqs(unsigned int cpu)
@@ -710,9 +725,16 @@ static bool xen_placement;
  * the allowed pCPUs, lowest index on ties. With --placement xen, Xen 4.17's
  * sched_select_initial_cpu instead: vCPU 0 on the first pCPU of the pool,
  * vCPU k on the next one after vCPU k-1's (hard affinity is applied later,
- * by the insert's pick). */
+ * by the insert's pick). A domain's start= list (an oracle extension
+ * xensim has no key for) names the first vCPUs' pCPUs outright. */
 static unsigned int initial_cpu(const struct gdom *gd, const struct domain *d, int k)
 {
+    if (k < gd->nstart) {
+        if (gd->start[k] >= np)
+            die("a start= pCPU is not on the machine", gd->name);
+        placed[gd->start[k]]++;
+        return (unsigned int)gd->start[k];
+    }
     if (xen_placement)
         return (unsigned int)(k == 0 ? cpumask_first(&cpu_online_map)
                               : cpumask_cycle((int)d->vcpu[k - 1]->processor, &cpu_online_map));
@@ -770,6 +792,7 @@ static void create_domain(struct gdom *gd, int id)
         g->k = k;
         g->v = v;
         g->last_cpu = -1;
+        g->woke_at = -1;
         g->state = P_START;
         v->oracle_idx = ngv++;
         oracle_cpu = 0;
@@ -868,6 +891,10 @@ static void parse_dom(char *spec)
             gd->phase = num(v, tok);
         else if (!strcmp(tok, "cpus"))
             parse_cpus(gd, v);
+        else if (!strcmp(tok, "start")) {
+            for (char *c = strtok(v, ";"); c && gd->nstart < NR_CPUS; c = strtok(NULL, ";"))
+                gd->start[gd->nstart++] = (int)num(c, "start");
+        }
         else
             die("unknown --dom key", tok);
     }
@@ -883,7 +910,7 @@ static void usage(void)
           "       --warmup NS --duration NS [--timeline-ns NS]\n"
           "       [--tslice-ms N] [--ratelimit-us N] [--placement xensim|xen]\n"
           "       --dom NAME,vcpus=V,weight=W,cap=C,kind=hog|periodic[,period=NS,burst=NS]"
-          "[,cpus=A-B|A;B][,phase=NS] ...\n", stderr);
+          "[,cpus=A-B|A;B][,phase=NS][,start=A;B]\n", stderr);
     exit(2);
 }
 
@@ -967,8 +994,10 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < ngv; i++) {
         struct gvcpu *g = &gv[i];
-        printf("vcpu name=%s/v%d cpu_ns=%" PRId64 " dispatches=%ld migrations=%ld moves=%ld\n",
-               g->gd->name, g->k, g->cpu_ns, g->dispatches, g->migrations, g->moves);
+        printf("vcpu name=%s/v%d cpu_ns=%" PRId64 " dispatches=%ld migrations=%ld moves=%ld"
+               " wakes=%ld lat_mean_ns=%" PRId64 " lat_max_ns=%" PRId64 "\n",
+               g->gd->name, g->k, g->cpu_ns, g->dispatches, g->migrations, g->moves, g->lat_n,
+               g->lat_n ? g->lat_sum / g->lat_n : 0, g->lat_max);
     }
     return 0;
 }
