@@ -1,0 +1,1003 @@
+/*
+ * tests/xen-oracle/credit417/driver.c: the Xen 4.17 Credit oracle's
+ * hypervisor core, machine and guests. Xen 4.17.5's xen/common/sched/credit.c
+ * (Debian 12's xen 4.17.5+72-g01140da4e8, compiled unmodified) makes every
+ * scheduling decision; this file is what it runs inside:
+ *
+ * - the scheduling core, modelled on Xen 4.17's xen/common/sched/core.c for
+ *   sched-gran=cpu (one vCPU per unit): vcpu_wake, vcpu_sleep_nosync,
+ *   vcpu_unblock, vcpu_pause_nosync/vcpu_unpause (xen/common/domain.c),
+ *   schedule() (do_schedule: the policy's do_schedule, then prev->next_task
+ *   and the s_timer armed at now + prev->next_time when >= 0), the context
+ *   switch and unit_context_saved, and the migration path
+ *   (sched_unit_migrate_finish: pick_resource, sched_set_res, vcpu_wake);
+ *   boot as scheduler_init and schedule_cpu_add do it (alloc_pdata, the idle
+ *   unit's alloc_udata, switch_sched), domains created paused and admitted
+ *   by domain_unpause;
+ * - the machine: pCPUs with cpu_sibling_mask/cpu_core_mask from --topology
+ *   and --numbering numbered as xensim's sim/topo.c numbers them, one NUMA
+ *   node, per-pCPU softirq bits, one timer heap ordered by (expiry, arming
+ *   sequence), integer-ns NOW() shared by all pCPUs, no cost for anything;
+ * - the guests: `hog` never blocks; `periodic` as xensim's
+ *   workloads/periodic.c: jobs released at phase + k * period, each runs
+ *   `burst` ns of CPU, then the vCPU sets its one-shot timer to the next
+ *   release (do_set_timer_op, the timer moving to the pCPU it runs on) and
+ *   blocks (vcpu_block), unless that release has already passed, in which
+ *   case the next job starts at once.
+ *
+ * One instant, several events (docs: NOTES.md): guest work due at the
+ * instant first (burst ends, in pCPU order, each followed by that pCPU's
+ * softirqs, i.e. the schedule its block raised); then timers in (expiry,
+ * sequence) order, a pCPU running all its due timers and then its pending
+ * softirqs (TIMER_SOFTIRQ before SCHEDULE_SOFTIRQ); then every pCPU with a
+ * pending softirq in ascending order; repeated until the instant is quiet.
+ * A SCHEDULE_SOFTIRQ raised on a pCPU therefore runs schedule() there at
+ * the same instant.
+ *
+ * Simplified: no tasklets, no rendezvous (granularity 1), no runstate
+ * times, no event channels beyond "the one-shot timer unblocks the vCPU";
+ * the guest takes every upcall at once, so a block never finds an event
+ * pending.
+ *
+ * Output (tests/xen-oracle/README.md): one `vcpu` line per guest vCPU over
+ * the window [warmup, warmup + duration) and `switch` lines for the first
+ * --timeline-ns of it.
+ */
+#include "shim.h"
+#include "private.h"
+
+/* ---- what credit.c and private.h expect from the rest of Xen ---- */
+s_time_t oracle_now;
+unsigned int oracle_cpu;
+unsigned int nr_cpu_ids;
+cpumask_t cpu_online_map, cpumask_all;
+DEFINE_PER_CPU(cpumask_var_t, cpu_sibling_mask);
+DEFINE_PER_CPU(cpumask_var_t, cpu_core_mask);
+DEFINE_PER_CPU(struct sched_resource *, sched_res);
+DEFINE_PER_CPU(cpumask_t, cpumask_scratch);
+rcu_read_lock_t sched_res_rculock;
+bool sched_smt_power_savings;
+int sched_ratelimit_us = SCHED_DEFAULT_RATELIMIT_US;
+cpumask_t cpupool_free_cpus, sched_res_mask;
+nodemask_t node_online_map = { { 1 } };
+cpumask_t oracle_node_cpumask[MAX_NUMNODES];
+struct vcpu *oracle_current[NR_CPUS];
+
+extern const struct scheduler *const __start_oracle_schedulers[];
+extern const struct scheduler *const __stop_oracle_schedulers[];
+
+void oracle_assert_failed(const char *what, const char *file, int line)
+{
+    fprintf(stderr, "oracle: assertion %s failed at %s:%d (t=%" PRId64 " ns, cpu %u)\n",
+            what, file, line, oracle_now, oracle_cpu);
+    abort();
+}
+
+static void die(const char *msg, const char *arg)
+{
+    fprintf(stderr, "credit417: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    exit(2);
+}
+
+/* ---- boot parameters ---- */
+static struct { const char *name; void *var; size_t size; } params[16];
+static int nparams;
+
+void oracle_param_register(const char *name, void *var, size_t size)
+{
+    if (nparams == (int)ARRAY_SIZE(params))
+        abort();
+    params[nparams].name = name;
+    params[nparams].var = var;
+    params[nparams++].size = size;
+}
+
+/* As Xen's command line would set NAME=VAL before the scheduler starts. */
+static void set_param(const char *name, long val)
+{
+    for (int i = 0; i < nparams; i++) {
+        if (strcmp(params[i].name, name))
+            continue;
+        if (params[i].size == sizeof(bool))
+            *(bool *)params[i].var = val != 0;
+        else if (params[i].size == sizeof(int))
+            *(int *)params[i].var = (int)val;
+        else
+            die("boot parameter of unexpected size", name);
+        return;
+    }
+    die("no such boot parameter in credit.c", name);
+}
+
+const cpumask_t *cpumask_of(unsigned int cpu)
+{
+    static cpumask_t one[NR_CPUS];
+    cpumask_clear(&one[cpu]);
+    cpumask_set_cpu((int)cpu, &one[cpu]);
+    return &one[cpu];
+}
+
+/* ---- timers: one binary heap ordered by (expires, seq) ---- */
+static struct timer *heap[4 * NR_CPUS + 1024];
+static int hn;
+static uint64_t tseq;
+
+static bool tbefore(const struct timer *a, const struct timer *b)
+{
+    return a->expires < b->expires || (a->expires == b->expires && a->seq < b->seq);
+}
+
+static void hswap(int i, int j)
+{
+    struct timer *t = heap[i];
+    heap[i] = heap[j];
+    heap[j] = t;
+    heap[i]->heap_idx = i;
+    heap[j]->heap_idx = j;
+}
+
+static void hup(int i)
+{
+    while (i > 0 && tbefore(heap[i], heap[(i - 1) / 2])) {
+        hswap(i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void hdown(int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < hn && tbefore(heap[l], heap[m]))
+            m = l;
+        if (r < hn && tbefore(heap[r], heap[m]))
+            m = r;
+        if (m == i)
+            return;
+        hswap(i, m);
+        i = m;
+    }
+}
+
+static void hremove(struct timer *t)
+{
+    int i = t->heap_idx;
+    t->heap_idx = -1;
+    if (i != --hn) {
+        heap[i] = heap[hn];
+        heap[i]->heap_idx = i;
+        hup(i);
+        hdown(i);
+    }
+}
+
+void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
+{
+    memset(t, 0, sizeof *t);
+    t->function = fn;
+    t->data = data;
+    t->cpu = cpu;
+    t->heap_idx = -1;
+}
+
+void set_timer(struct timer *t, s_time_t expires)
+{
+    if (t->killed)
+        return;
+    if (t->heap_idx >= 0)
+        hremove(t);
+    if (hn == (int)ARRAY_SIZE(heap))
+        die("timer heap full", NULL);
+    t->expires = expires;
+    t->seq = tseq++;
+    heap[hn] = t;
+    t->heap_idx = hn++;
+    hup(t->heap_idx);
+}
+
+void stop_timer(struct timer *t)
+{
+    if (t->heap_idx >= 0)
+        hremove(t);
+}
+
+void migrate_timer(struct timer *t, unsigned int cpu)
+{
+    t->cpu = cpu;
+}
+
+void kill_timer(struct timer *t)
+{
+    stop_timer(t);
+    t->killed = true;
+}
+
+/* ---- softirqs ---- */
+static unsigned long softirq_pending[NR_CPUS];
+
+void cpu_raise_softirq(unsigned int cpu, unsigned int nr)
+{
+    softirq_pending[cpu] |= 1UL << nr;
+}
+
+void cpumask_raise_softirq(const cpumask_t *mask, unsigned int nr)
+{
+    int c;
+    for_each_cpu(c, mask)
+        cpu_raise_softirq((unsigned int)c, nr);
+}
+
+void raise_softirq(unsigned int nr)
+{
+    cpu_raise_softirq(oracle_cpu, nr);
+}
+
+/* ---- guests and what is measured ---- */
+enum { HOG, PERIODIC };
+enum { P_START, P_SLEEPING, P_BURST };
+
+struct gdom {
+    char name[64];
+    int kind, nv, weight, cap;
+    s_time_t period, burst, phase;  /* ns */
+    bool pinned;
+    cpumask_t cpus;                 /* hard affinity when pinned */
+    int nstart;
+    int start[NR_CPUS];             /* start=: initial pCPU of vCPU k < nstart */
+    struct domain *d;
+};
+
+struct gvcpu {
+    struct gdom *gd;
+    int k;
+    struct vcpu *v;
+    int state;                      /* P_* (periodic) */
+    s_time_t release;               /* ns: current or next job's release */
+    s_time_t work;                  /* ns of CPU the current burst still needs */
+    int last_cpu;                   /* pCPU it last ran on, -1: none */
+    int at_cpu;                     /* pCPU whose run queue it was last seen on */
+    s_time_t woke_at;               /* ns: unblocked and not yet run, -1: none */
+    s_time_t cpu_ns;                /* in the window */
+    long dispatches, migrations, moves;
+    long lat_n;                     /* wake-to-dispatch samples in the window */
+    s_time_t lat_sum, lat_max;      /* ns */
+};
+
+#define MAXD 64
+#define MAXV 512
+static struct gdom gdoms[MAXD];
+static int ngd;
+static struct gvcpu gv[MAXV];
+static int ngv;
+static int np;
+static s_time_t W0, W1, TL;     /* window start, end; timeline end */
+
+static struct scheduler ops;
+static struct cpupool pool0;
+static struct domain idle_domain;
+
+static bool in_window(s_time_t t) { return t >= W0 && t < W1; }
+static struct gvcpu *G(const struct vcpu *v) { return v->oracle_idx >= 0 ? &gv[v->oracle_idx] : NULL; }
+
+/* ---- the scheduling core (Xen 4.17 core.c, granularity 1) ---- */
+static void vcpu_wake(struct vcpu *v)
+{
+    struct sched_unit *unit = v->sched_unit;
+    if (vcpu_runnable(v)) {
+        if (v->runstate.state >= RUNSTATE_blocked)
+            v->runstate.state = RUNSTATE_runnable;
+        sched_wake(unit->res->scheduler, unit);
+    } else if (!(v->pause_flags & VPF_blocked)) {
+        if (v->runstate.state == RUNSTATE_blocked)
+            v->runstate.state = RUNSTATE_offline;
+    }
+}
+
+static void vcpu_sleep_nosync(struct vcpu *v)
+{
+    struct sched_unit *unit = v->sched_unit;
+    if (!vcpu_runnable(v)) {
+        if (v->runstate.state == RUNSTATE_runnable)
+            v->runstate.state = RUNSTATE_offline;
+        if (!unit_runnable(unit))
+            sched_sleep(unit->res->scheduler, unit);
+    }
+}
+
+void vcpu_pause_nosync(struct vcpu *v)
+{
+    atomic_inc(&v->pause_count);
+    vcpu_sleep_nosync(v);
+}
+
+void vcpu_unpause(struct vcpu *v)
+{
+    if (atomic_dec_and_test(&v->pause_count))
+        vcpu_wake(v);
+}
+
+static void vcpu_unblock(struct vcpu *v)
+{
+    if (!test_and_clear_bit(_VPF_blocked, &v->pause_flags))
+        return;
+    vcpu_wake(v);
+}
+
+/* The guest blocks on the pCPU it runs on (vcpu_block). */
+static void vcpu_block(void)
+{
+    struct vcpu *v = current;
+    set_bit(_VPF_blocked, &v->pause_flags);
+    raise_softirq(SCHEDULE_SOFTIRQ);
+}
+
+static void note_move(struct sched_unit *unit)
+{
+    struct gvcpu *g = G(unit->vcpu_list);
+    int c = (int)unit->res->master_cpu;
+    if (g && c != g->at_cpu) {
+        if (in_window(NOW()))
+            g->moves++;
+        g->at_cpu = c;
+    }
+}
+
+static void sched_unit_migrate_finish(struct sched_unit *unit)
+{
+    struct vcpu *v = unit->vcpu_list;
+    if (unit->is_running || !test_bit(_VPF_migrating, &v->pause_flags))
+        return;
+    /* The lock dance of core.c ends in one pass: a single lock world. */
+    unsigned int new_cpu = sched_pick_resource(unit->res->scheduler, unit)->master_cpu;
+    if (unit->is_running || !test_and_clear_bit(_VPF_migrating, &v->pause_flags))
+        return;
+    sched_migrate(unit->res->scheduler, unit, new_cpu);
+    note_move(unit);
+    vcpu_wake(v);
+}
+
+static void unit_context_saved(struct sched_resource *sr)
+{
+    struct sched_unit *unit = sr->prev;
+    if (!unit)
+        return;
+    unit->is_running = false;
+    unit->state_entry_time = (uint64_t)NOW();
+    sr->prev = NULL;
+    sched_context_saved(unit->res->scheduler, unit);
+    if (!is_idle_unit(unit))
+        sched_unit_migrate_finish(unit);
+}
+
+static void sched_switch_units(struct sched_resource *sr, struct sched_unit *next,
+                               struct sched_unit *prev, s_time_t now)
+{
+    if (prev != next) {
+        sr->curr = next;
+        sr->prev = prev;
+        next->is_running = true;
+        next->state_entry_time = (uint64_t)now;
+    }
+    struct vcpu *vprev = get_cpu_current(sr->master_cpu), *vnext = next->vcpu_list;
+    if (vprev != vnext || vprev->runstate.state != vnext->new_state) {
+        vprev->runstate.state = (vprev->pause_flags & VPF_blocked) ? RUNSTATE_blocked
+                                : vcpu_runnable(vprev) ? RUNSTATE_runnable : RUNSTATE_offline;
+        vnext->runstate.state = is_idle_vcpu(vnext) ? RUNSTATE_running : vnext->new_state;
+    }
+    vnext->is_running = true;
+}
+
+static void note_switch(unsigned int cpu, struct vcpu *vnext)
+{
+    struct gvcpu *g = G(vnext);
+    s_time_t now = NOW();
+    if (now >= W0 && now < TL && now < W1) {
+        if (g)
+            printf("switch t=%" PRId64 " cpu=%u to=%s/v%d\n", now - W0, cpu, g->gd->name, g->k);
+        else
+            printf("switch t=%" PRId64 " cpu=%u to=idle\n", now - W0, cpu);
+    }
+    if (!g)
+        return;
+    if (in_window(now)) {
+        g->dispatches++;
+        if (g->last_cpu >= 0 && g->last_cpu != (int)cpu)
+            g->migrations++;
+        if (g->woke_at >= 0) {
+            g->lat_n++;
+            g->lat_sum += now - g->woke_at;
+            if (now - g->woke_at > g->lat_max)
+                g->lat_max = now - g->woke_at;
+        }
+    }
+    g->woke_at = -1;
+    g->last_cpu = (int)cpu;
+}
+
+/* schedule() on pCPU cpu, at NOW(). */
+static void schedule(unsigned int cpu)
+{
+    oracle_cpu = cpu;
+    struct vcpu *vprev = current;
+    struct sched_unit *prev = vprev->sched_unit;
+    struct sched_resource *sr = get_sched_res(cpu);
+    stop_timer(&sr->s_timer);
+    s_time_t now = NOW();
+    prev->rendezvous_in_cnt = 0;
+    sr->scheduler->do_schedule(sr->scheduler, prev, now, false);
+    struct sched_unit *next = prev->next_task;
+    if (prev->next_time >= 0)
+        set_timer(&sr->s_timer, now + prev->next_time);
+    if (!is_idle_unit(next))
+        note_move(next);            /* a steal moved it here */
+    sched_switch_units(sr, next, prev, now);
+    atomic_set(&next->rendezvous_out_cnt, 0);
+    struct vcpu *vnext = next->vcpu_list;
+    if (vprev != vnext) {
+        oracle_current[cpu] = vnext;
+        note_switch(cpu, vnext);
+        vprev->is_running = false;
+    }
+    unit_context_saved(sr);
+}
+
+static void s_timer_fn(void *unused)
+{
+    (void)unused;
+    raise_softirq(SCHEDULE_SOFTIRQ);
+}
+
+/* The one-shot timer's event reaches the guest, which unblocks. */
+static void singleshot_timer_fn(void *data)
+{
+    struct vcpu *v = data;
+    if (test_bit(_VPF_blocked, &v->pause_flags))
+        G(v)->woke_at = NOW();
+    vcpu_unblock(v);
+}
+
+static void run_softirqs(unsigned int cpu)
+{
+    oracle_cpu = cpu;
+    while (softirq_pending[cpu]) {
+        int i = __builtin_ctzl(softirq_pending[cpu]);
+        softirq_pending[cpu] &= ~(1UL << i);
+        if (i == SCHEDULE_SOFTIRQ)
+            schedule(cpu);
+        oracle_cpu = cpu;
+    }
+}
+
+/* ---- the guests' side ---- */
+static bool guest_needs_step(unsigned int cpu)
+{
+    struct gvcpu *g = G(oracle_current[cpu]);
+    return g && g->gd->kind == PERIODIC && !(g->state == P_BURST && g->work > 0)
+           && !test_bit(_VPF_blocked, &g->v->pause_flags);
+}
+
+/* The running periodic vCPU on cpu asks its workload for what comes next
+ * (workloads/periodic.c's states; a sleep to a time already passed goes on
+ * at once, as models/hv.c does). */
+static void guest_step(unsigned int cpu)
+{
+    oracle_cpu = cpu;
+    struct gvcpu *g = G(current);
+    for (;;) {
+        switch (g->state) {
+        case P_START:
+            g->release = g->gd->phase;
+            g->state = P_SLEEPING;
+            break;
+        case P_SLEEPING:
+            g->state = P_BURST;
+            g->work = g->gd->burst;
+            return;
+        case P_BURST:
+            g->release += g->gd->period;
+            g->state = P_SLEEPING;
+            break;
+        }
+        if (g->release > NOW()) {
+            migrate_timer(&g->v->singleshot_timer, cpu);
+            set_timer(&g->v->singleshot_timer, g->release);
+            vcpu_block();
+            return;
+        }
+    }
+}
+
+/* Run every timer of the earliest due pCPU that is due now, then its
+ * softirqs. Returns false if no timer is due. */
+static bool run_due_timers(void)
+{
+    if (hn == 0 || heap[0]->expires > NOW())
+        return false;
+    unsigned int cpu = heap[0]->cpu;
+    for (;;) {
+        struct timer *t = NULL;
+        for (int i = 0; i < hn; i++)
+            if (heap[i]->cpu == cpu && heap[i]->expires <= NOW() && (!t || tbefore(heap[i], t)))
+                t = heap[i];
+        if (!t)
+            break;
+        hremove(t);
+        oracle_cpu = cpu;
+        t->function(t->data);
+    }
+    run_softirqs(cpu);
+    return true;
+}
+
+static void run_instant(void)
+{
+    bool again;
+    do {
+        again = false;
+        for (int c = 0; c < np; c++) {
+            if (guest_needs_step((unsigned int)c)) {
+                guest_step((unsigned int)c);
+                run_softirqs((unsigned int)c);
+                again = true;
+            }
+        }
+        if (again)
+            continue;
+        if (run_due_timers()) {
+            again = true;
+            continue;
+        }
+        for (int c = 0; c < np && !again; c++) {
+            if (softirq_pending[c]) {
+                run_softirqs((unsigned int)c);
+                again = true;
+            }
+        }
+    } while (again);
+}
+
+/* Time passes from NOW() to t: running guests use CPU. */
+static void advance(s_time_t t)
+{
+    s_time_t a = oracle_now > W0 ? oracle_now : W0, b = t < W1 ? t : W1;
+    for (int c = 0; c < np; c++) {
+        struct gvcpu *g = G(oracle_current[c]);
+        if (!g)
+            continue;
+        if (b > a)
+            g->cpu_ns += b - a;
+        if (g->gd->kind == PERIODIC && g->state == P_BURST)
+            g->work -= t - oracle_now;
+    }
+    oracle_now = t;
+}
+
+static s_time_t next_event(void)
+{
+    s_time_t t = INT64_MAX;
+    if (hn > 0)
+        t = heap[0]->expires;
+    for (int c = 0; c < np; c++) {
+        struct gvcpu *g = G(oracle_current[c]);
+        if (g && g->gd->kind == PERIODIC && g->state == P_BURST && oracle_now + g->work < t)
+            t = oracle_now + g->work;
+    }
+    return t;
+}
+
+/* ---- the machine and boot ---- */
+static int topo_s = 1, topo_c = -1, topo_t = 1, adjacent;
+
+/* sim/topo.c's numbering: where pCPU cpu sits. */
+static void place_of(int cpu, int *socket, int *core)
+{
+    if (adjacent) {
+        cpu /= topo_t;
+    } else {
+        cpu %= topo_s * topo_c;
+    }
+    *core = cpu % topo_c;
+    *socket = cpu / topo_c;
+}
+
+static void build_machine(void)
+{
+    nr_cpu_ids = (unsigned int)np;
+    cpumask_clear(&cpu_online_map);
+    for (int c = 0; c < np; c++)
+        cpumask_set_cpu(c, &cpu_online_map);
+    cpumask_all.bits[0] = ~0UL;
+    oracle_node_cpumask[0] = cpu_online_map;
+    for (int a = 0; a < np; a++) {
+        int sa, ca;
+        place_of(a, &sa, &ca);
+        cpumask_clear(per_cpu(cpu_sibling_mask, a));
+        cpumask_clear(per_cpu(cpu_core_mask, a));
+        for (int b = 0; b < np; b++) {
+            int sb, cb;
+            place_of(b, &sb, &cb);
+            if (sa == sb)
+                cpumask_set_cpu(b, per_cpu(cpu_core_mask, a));
+            if (sa == sb && ca == cb)
+                cpumask_set_cpu(b, per_cpu(cpu_sibling_mask, a));
+        }
+    }
+}
+
+static struct sched_unit *new_unit(struct domain *d, struct vcpu *v, unsigned int cpu)
+{
+    struct sched_unit *u = calloc(1, sizeof *u);
+    if (!u)
+        die("out of memory", NULL);
+    u->domain = d;
+    u->vcpu_list = v;
+    u->unit_id = (unsigned int)v->vcpu_id;
+    v->sched_unit = u;
+    v->processor = cpu;
+    sched_set_res(u, get_sched_res(cpu));
+    return u;
+}
+
+/* scheduler_init, the idle domain, then cpupool0 taking every pCPU
+ * (schedule_cpu_add: alloc_pdata, the idle unit's alloc_udata, switch_sched). */
+static void boot(void)
+{
+    const struct scheduler *const *s;
+    for (s = __start_oracle_schedulers; s < __stop_oracle_schedulers; s++)
+        if (!strcmp((*s)->opt_name, "credit"))
+            break;
+    if (s == __stop_oracle_schedulers)
+        die("credit.c registered no scheduler", NULL);
+    if ((*s)->global_init && (*s)->global_init() < 0)
+        die("credit's global_init failed", NULL);
+    ops = **s;
+    oracle_cpu = 0;
+    for (int c = 0; c < np; c++) {
+        struct sched_resource *sr = calloc(1, sizeof *sr);
+        if (!sr)
+            die("out of memory", NULL);
+        sr->master_cpu = (unsigned int)c;
+        sr->granularity = 1;
+        cpumask_set_cpu(c, sr->cpus);
+        sr->schedule_lock = &sr->_lock;
+        init_timer(&sr->s_timer, s_timer_fn, NULL, (unsigned int)c);
+        per_cpu(sched_res, c) = sr;
+    }
+    if (sched_init(&ops))
+        die("credit's init failed", NULL);
+    if (sched_ratelimit_us && (sched_ratelimit_us > XEN_SYSCTL_SCHED_RATELIMIT_MAX
+                               || sched_ratelimit_us < XEN_SYSCTL_SCHED_RATELIMIT_MIN))
+        sched_ratelimit_us = SCHED_DEFAULT_RATELIMIT_US;
+    idle_domain.domain_id = DOMID_IDLE;
+    idle_domain.max_vcpus = (unsigned int)np;
+    idle_domain.vcpu = calloc((size_t)np, sizeof *idle_domain.vcpu);
+    for (int c = 0; c < np; c++) {
+        struct vcpu *v = calloc(1, sizeof *v);
+        if (!v || !idle_domain.vcpu)
+            die("out of memory", NULL);
+        v->vcpu_id = c;
+        v->domain = &idle_domain;
+        v->oracle_idx = -1;
+        idle_domain.vcpu[c] = v;
+        struct sched_unit *u = new_unit(&idle_domain, v, (unsigned int)c);
+        struct sched_resource *sr = get_sched_res((unsigned int)c);
+        cpumask_copy(u->cpu_hard_affinity, cpumask_of((unsigned int)c));
+        cpumask_copy(u->cpu_soft_affinity, &cpumask_all);
+        sr->curr = sr->sched_unit_idle = u;
+        v->is_running = u->is_running = true;
+        v->runstate.state = RUNSTATE_running;
+        u->state_entry_time = (uint64_t)NOW();
+        oracle_current[c] = v;
+    }
+    pool0.sched = &ops;
+    pool0.gran = SCHED_GRAN_cpu;
+    pool0.sched_gran = 1;
+    cpumask_copy(pool0.cpu_valid, &cpu_online_map);
+    cpumask_copy(pool0.res_valid, &cpu_online_map);
+    ops.cpupool = &pool0;
+    for (int c = 0; c < np; c++) {
+        struct sched_resource *sr = get_sched_res((unsigned int)c);
+        void *ppriv = sched_alloc_pdata(&ops, c);
+        void *vpriv = sched_alloc_udata(&ops, sr->sched_unit_idle, NULL);
+        if (!ppriv || IS_ERR(ppriv) || !vpriv)
+            die("credit refused a pCPU", NULL);
+        sched_switch_sched(&ops, (unsigned int)c, ppriv, vpriv);
+        sr->scheduler = &ops;
+        sr->sched_priv = ppriv;
+        sr->cpupool = &pool0;
+    }
+}
+
+/* core.c's sched_set_affinity. */
+static void set_affinity(struct sched_unit *u, const cpumask_t *hard, const cpumask_t *soft)
+{
+    sched_adjust_affinity(&ops, u, hard, soft);
+    cpumask_copy(u->cpu_hard_affinity, hard);
+    cpumask_copy(u->cpu_soft_affinity, soft);
+    u->soft_aff_effective = !cpumask_subset(u->cpu_hard_affinity, u->cpu_soft_affinity)
+                            && cpumask_intersects(u->cpu_soft_affinity, u->cpu_hard_affinity);
+}
+
+static int placed[NR_CPUS];
+static bool xen_placement;
+
+/* xensim's placement (models/hv.c place): fewest vCPUs placed so far among
+ * the allowed pCPUs, lowest index on ties. With --placement xen, Xen 4.17's
+ * sched_select_initial_cpu instead: vCPU 0 on the first pCPU of the pool,
+ * vCPU k on the next one after vCPU k-1's (hard affinity is applied later,
+ * by the insert's pick). A domain's start= list (an oracle extension
+ * xensim has no key for) names the first vCPUs' pCPUs outright. */
+static unsigned int initial_cpu(const struct gdom *gd, const struct domain *d, int k)
+{
+    if (k < gd->nstart) {
+        if (gd->start[k] >= np)
+            die("a start= pCPU is not on the machine", gd->name);
+        placed[gd->start[k]]++;
+        return (unsigned int)gd->start[k];
+    }
+    if (xen_placement)
+        return (unsigned int)(k == 0 ? cpumask_first(&cpu_online_map)
+                              : cpumask_cycle((int)d->vcpu[k - 1]->processor, &cpu_online_map));
+    int best = -1;
+    for (int c = 0; c < np; c++) {
+        if (gd->pinned && !cpumask_test_cpu(c, &gd->cpus))
+            continue;
+        if (best < 0 || placed[c] < placed[best])
+            best = c;
+    }
+    if (best < 0)
+        die("a domain's cpus name no pCPU of the machine", gd->name);
+    placed[best]++;
+    return (unsigned int)best;
+}
+
+/* domain_create (paused by the controller), the scheduler parameters
+ * (XEN_DOMCTL_SCHEDOP_putinfo), then each vCPU's sched_init_vcpu. */
+static void create_domain(struct gdom *gd, int id)
+{
+    struct domain *d = calloc(1, sizeof *d);
+    if (!d)
+        die("out of memory", NULL);
+    gd->d = d;
+    d->domain_id = (domid_t)id;
+    atomic_set(&d->pause_count, 1);
+    d->cpupool = &pool0;
+    d->sched_priv = sched_alloc_domdata(&ops, d);
+    if (IS_ERR(d->sched_priv))
+        die("credit refused a domain", gd->name);
+    struct xen_domctl_scheduler_op op = { .sched_id = ops.sched_id,
+                                          .cmd = XEN_DOMCTL_SCHEDOP_putinfo };
+    op.u.credit.weight = (uint16_t)gd->weight;
+    op.u.credit.cap = (uint16_t)gd->cap;
+    if (sched_adjust_dom(&ops, d, &op))
+        die("credit refused the weight or cap", gd->name);
+    d->max_vcpus = (unsigned int)gd->nv;
+    d->vcpu = calloc((size_t)gd->nv, sizeof *d->vcpu);
+    if (!d->vcpu)
+        die("out of memory", NULL);
+    struct sched_unit *prev_unit = NULL;
+    for (int k = 0; k < gd->nv; k++) {
+        struct vcpu *v = calloc(1, sizeof *v);
+        if (!v || ngv == MAXV)
+            die("too many vCPUs", NULL);
+        v->vcpu_id = k;
+        v->domain = d;
+        v->runstate.state = RUNSTATE_offline;
+        d->vcpu[k] = v;
+        if (k > 0)
+            d->vcpu[k - 1]->next_in_list = v;
+        struct gvcpu *g = &gv[ngv];
+        memset(g, 0, sizeof *g);
+        g->gd = gd;
+        g->k = k;
+        g->v = v;
+        g->last_cpu = -1;
+        g->woke_at = -1;
+        g->state = P_START;
+        v->oracle_idx = ngv++;
+        oracle_cpu = 0;
+        unsigned int cpu = initial_cpu(gd, d, k);
+        init_timer(&v->singleshot_timer, singleshot_timer_fn, v, cpu);
+        struct sched_unit *u = new_unit(d, v, cpu);
+        if (prev_unit)
+            prev_unit->next_in_list = u;
+        else
+            d->sched_unit_list = u;
+        prev_unit = u;
+        u->priv = sched_alloc_udata(&ops, u, d->sched_priv);
+        if (!u->priv)
+            die("credit refused a vCPU", gd->name);
+        set_affinity(u, gd->pinned ? &gd->cpus : &cpumask_all, &cpumask_all);
+        sched_insert_unit(&ops, u);
+        g->at_cpu = (int)u->res->master_cpu;
+    }
+}
+
+/* domain_unpause_by_systemcontroller -> domain_unpause: every vCPU woken. */
+static void unpause_domain(struct domain *d)
+{
+    oracle_cpu = 0;
+    if (atomic_dec_and_test(&d->pause_count))
+        for (unsigned int k = 0; k < d->max_vcpus; k++)
+            vcpu_wake(d->vcpu[k]);
+}
+
+/* ---- command line ---- */
+static s_time_t num(const char *s, const char *what)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || v < 0)
+        die("not a non-negative integer", what);
+    return (s_time_t)v;
+}
+
+static void parse_cpus(struct gdom *gd, char *v)
+{
+    gd->pinned = true;
+    cpumask_clear(&gd->cpus);
+    for (char *tok = strtok(v, ";"); tok; tok = strtok(NULL, ";")) {
+        char *dash = strchr(tok, '-');
+        long a, b;
+        if (dash) {
+            *dash = 0;
+            a = (long)num(tok, "cpus");
+            b = (long)num(dash + 1, "cpus");
+        } else {
+            a = b = (long)num(tok, "cpus");
+        }
+        if (a > b || b >= NR_CPUS)
+            die("bad cpus range", tok);
+        for (long c = a; c <= b; c++)
+            cpumask_set_cpu((int)c, &gd->cpus);
+    }
+}
+
+static void parse_dom(char *spec)
+{
+    if (ngd == MAXD)
+        die("too many --dom", NULL);
+    struct gdom *gd = &gdoms[ngd++];
+    memset(gd, 0, sizeof *gd);
+    gd->nv = 1;
+    gd->weight = 256;
+    char *save = NULL, *tok = strtok_r(spec, ",", &save);
+    if (!tok)
+        die("--dom needs a name", NULL);
+    snprintf(gd->name, sizeof gd->name, "%s", tok);
+    while ((tok = strtok_r(NULL, ",", &save))) {
+        char *v = strchr(tok, '=');
+        if (!v)
+            die("--dom item without '='", tok);
+        *v++ = 0;
+        if (!strcmp(tok, "vcpus"))
+            gd->nv = (int)num(v, tok);
+        else if (!strcmp(tok, "weight"))
+            gd->weight = (int)num(v, tok);
+        else if (!strcmp(tok, "cap"))
+            gd->cap = (int)num(v, tok);
+        else if (!strcmp(tok, "kind")) {
+            if (!strcmp(v, "hog"))
+                gd->kind = HOG;
+            else if (!strcmp(v, "periodic"))
+                gd->kind = PERIODIC;
+            else
+                die("unknown kind", v);
+        } else if (!strcmp(tok, "period"))
+            gd->period = num(v, tok);
+        else if (!strcmp(tok, "burst"))
+            gd->burst = num(v, tok);
+        else if (!strcmp(tok, "phase"))
+            gd->phase = num(v, tok);
+        else if (!strcmp(tok, "cpus"))
+            parse_cpus(gd, v);
+        else if (!strcmp(tok, "start")) {
+            for (char *c = strtok(v, ";"); c && gd->nstart < NR_CPUS; c = strtok(NULL, ";"))
+                gd->start[gd->nstart++] = (int)num(c, "start");
+        }
+        else
+            die("unknown --dom key", tok);
+    }
+    if (gd->nv < 1 || gd->weight < 1 || gd->weight > 65535 || gd->cap > 65534)
+        die("bad vcpus, weight or cap", gd->name);
+    if (gd->kind == PERIODIC && (gd->period <= 0 || gd->burst <= 0))
+        die("a periodic domain needs period > 0 and burst > 0", gd->name);
+}
+
+static void usage(void)
+{
+    fputs("usage: credit417 --pcpus N [--topology S,C,T] [--numbering split|adjacent]\n"
+          "       --warmup NS --duration NS [--timeline-ns NS]\n"
+          "       [--tslice-ms N] [--ratelimit-us N] [--placement xensim|xen]\n"
+          "       --dom NAME,vcpus=V,weight=W,cap=C,kind=hog|periodic[,period=NS,burst=NS]"
+          "[,cpus=A-B|A;B][,phase=NS][,start=A;B]\n", stderr);
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    long tslice_ms = 30, ratelimit_us = SCHED_DEFAULT_RATELIMIT_US;
+    s_time_t warmup = -1, duration = -1, timeline = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (i + 1 >= argc)
+            usage();
+        char *v = argv[++i];
+        if (!strcmp(a, "--pcpus"))
+            np = (int)num(v, a);
+        else if (!strcmp(a, "--topology")) {
+            if (sscanf(v, "%d,%d,%d", &topo_s, &topo_c, &topo_t) != 3
+                || topo_s < 1 || topo_c < 1 || topo_t < 1)
+                die("--topology wants S,C,T", v);
+        } else if (!strcmp(a, "--numbering")) {
+            if (!strcmp(v, "adjacent"))
+                adjacent = 1;
+            else if (strcmp(v, "split"))
+                die("--numbering is split or adjacent", v);
+        } else if (!strcmp(a, "--warmup"))
+            warmup = num(v, a);
+        else if (!strcmp(a, "--duration"))
+            duration = num(v, a);
+        else if (!strcmp(a, "--timeline-ns"))
+            timeline = num(v, a);
+        else if (!strcmp(a, "--tslice-ms"))
+            tslice_ms = (long)num(v, a);
+        else if (!strcmp(a, "--ratelimit-us"))
+            ratelimit_us = (long)num(v, a);
+        else if (!strcmp(a, "--placement")) {
+            if (!strcmp(v, "xen"))
+                xen_placement = true;
+            else if (strcmp(v, "xensim"))
+                die("--placement is xensim or xen", v);
+        } else if (!strcmp(a, "--dom"))
+            parse_dom(v);
+        else
+            usage();
+    }
+    if (np < 1 || np > NR_CPUS || warmup < 0 || duration <= 0 || ngd == 0)
+        usage();
+    if (topo_c < 0)
+        topo_c = np;                /* sim/topo.c's topo_flat: one socket, one thread per core */
+    if (topo_s * topo_c * topo_t != np)
+        die("--topology does not multiply to --pcpus", NULL);
+    W0 = warmup;
+    W1 = warmup + duration;
+    TL = warmup + timeline;
+
+    /* Boot parameters, as Xen's command line sets them. */
+    set_param("sched_credit_tslice_ms", tslice_ms);
+    sched_ratelimit_us = (int)ratelimit_us;
+
+    build_machine();
+    for (int i = 0; i < ngd; i++) {
+        if (!gdoms[i].pinned)
+            continue;
+        cpumask_and(&gdoms[i].cpus, &gdoms[i].cpus, &cpu_online_map);
+        if (cpumask_empty(&gdoms[i].cpus))
+            die("a domain's cpus name no pCPU of the machine", gdoms[i].name);
+    }
+    boot();
+    for (int i = 0; i < ngd; i++)
+        create_domain(&gdoms[i], i + 1);
+    for (int i = 0; i < ngd; i++)
+        unpause_domain(gdoms[i].d);
+
+    for (;;) {
+        run_instant();
+        s_time_t t = next_event();
+        if (t >= W1) {
+            advance(W1);
+            break;
+        }
+        advance(t);
+    }
+
+    for (int i = 0; i < ngv; i++) {
+        struct gvcpu *g = &gv[i];
+        printf("vcpu name=%s/v%d cpu_ns=%" PRId64 " dispatches=%ld migrations=%ld moves=%ld"
+               " wakes=%ld lat_mean_ns=%" PRId64 " lat_max_ns=%" PRId64 "\n",
+               g->gd->name, g->k, g->cpu_ns, g->dispatches, g->migrations, g->moves, g->lat_n,
+               g->lat_n ? g->lat_sum / g->lat_n : 0, g->lat_max);
+    }
+    return 0;
+}
