@@ -205,7 +205,7 @@ def run_oracle(obin, sc, warmup_ms, duration_ms, timeline_ms, extra):
             switches.append((int(kv["t"]), int(kv["cpu"]), kv["to"]))
         elif f[0] == "vcpu":
             n = kv["name"]
-            cpu[n] = int(kv["cpu_ns"]); disp[n] = int(kv["dispatches"]); migv[n] = int(kv["migrations"])
+            cpu[n] = int(kv["cpu_ns"]); disp[n] = int(kv["dispatches"]); migv[n] = int(kv.get("moves", kv["migrations"]))
     mig = {}
     for d in sc[3]:
         mig[d["name"]] = sum(migv.get(f"{d['name']}/v{k}", 0) for k in range(d["vcpus"]))

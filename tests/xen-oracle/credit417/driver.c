@@ -276,7 +276,7 @@ static struct scheduler ops;
 static struct cpupool pool0;
 static struct domain idle_domain;
 
-static bool in_window(s_time_t t) { return t >= W0 && t < W1; }
+static bool in_window(s_time_t t) { return t > W0 && t <= W1; }
 static struct gvcpu *G(const struct vcpu *v) { return v->oracle_idx >= 0 ? &gv[v->oracle_idx] : NULL; }
 
 /* ---- the scheduling core (Xen 4.17 core.c, granularity 1) ---- */
@@ -391,7 +391,7 @@ static void note_switch(unsigned int cpu, struct vcpu *vnext)
 {
     struct gvcpu *g = G(vnext);
     s_time_t now = NOW();
-    if (now >= W0 && now < TL && now < W1) {
+    if (now > W0 && now <= TL && now <= W1) {
         if (g)
             printf("switch t=%" PRId64 " cpu=%u to=%s/v%d\n", now - W0, cpu, g->gd->name, g->k);
         else
@@ -985,12 +985,13 @@ int main(int argc, char **argv)
     for (;;) {
         run_instant();
         s_time_t t = next_event();
-        if (t >= W1) {
+        if (t > W1) {
             advance(W1);
             break;
         }
         advance(t);
     }
+    /* The window is (W0, W1], as xensim's: what happens at W1 counts. */
 
     for (int i = 0; i < ngv; i++) {
         struct gvcpu *g = &gv[i];
