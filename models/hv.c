@@ -448,13 +448,15 @@ static void move_vcpu(struct hv_vcpu *v, struct hv_pcpu *q)
 
 /* v, descheduled with a migration asked for (sched_migrate), goes where the
  * policy's pick_cpu says and is woken there (Xen 3.x's vcpu_migrate after
- * context_saved). A vCPU that blocked meanwhile with a sleep deadline stays
- * (its wake then finds it where it was). */
+ * context_saved). A paused vCPU (a parked one) moves too but stays paused,
+ * to be woken there when unpaused, as vcpu_migrate's wake does nothing for
+ * it. A vCPU that blocked meanwhile with a sleep deadline stays (its wake
+ * then finds it where it was). */
 static void finish_migrate(struct hv_vcpu *v)
 {
     struct hv *h = v->h;
     v->migrating = false;
-    if (v->blocked || v->pause)
+    if (v->blocked)
         return;
     int c = sched_op_pick_cpu(h->ops, h->spriv, &v->sv);
     if (c < 0 || c >= h->np || !sched_may_run(&h->core, &v->sv, c)) {
@@ -463,7 +465,8 @@ static void finish_migrate(struct hv_vcpu *v)
         c = v->p->idx;
     }
     move_vcpu(v, &h->pcpus[c]);
-    make_runnable(v, false);
+    if (!v->pause)
+        make_runnable(v, false);
 }
 
 /* The end of p's switch away from a vCPU asked to migrate: move it. */
@@ -886,7 +889,9 @@ static void unpause_vcpu(struct hv_vcpu *v, unsigned why)
     if (!(v->pause & why))
         return;
     v->pause &= ~why;
-    if (v->pause)
+    /* A vCPU still being switched away for a migration is woken where the
+     * migration puts it (finish_migrate). */
+    if (v->pause || v->migrating)
         return;
     if (v->blocked)
         set_rs(v, HV_RS_BLOCKED, ev_now(v->h->loop));
@@ -1085,7 +1090,7 @@ int sched_migrate(struct sched_core *core, struct sched_vcpu *sv)
     if (!is_ours(h, sv) || sv->is_idle || !h->ops->pick_cpu)
         return -SIM_EINVAL;
     struct hv_vcpu *v = VCPU_OF(sv);
-    if (v->p->curr != v || !sv->runnable)
+    if (v->p->curr != v || v->migrating || v->blocked)
         return -SIM_ESTATE;
     v->migrating = true;
     sv->runnable = false;

@@ -589,7 +589,7 @@ static void vcpu_acct(struct cr *x, int cpu, sim_time_t now)
         c->credit -= CR_CREDITS_PER_TICK;
     if (cl_empty(&c->active_elem))
         acct_start(x, c);
-    else if (v->runnable && (x->v417 ? pick417(x, v, false) : pick34(x, v)) != cpu)
+    else if ((x->v417 ? pick417(x, v, false) : pick34(x, v)) != cpu)
         (void)sched_migrate(x->core, v);
 }
 

@@ -85,9 +85,10 @@ int sched_move(struct sched_core *core, struct sched_vcpu *v, int pcpu);
 /* Move v, the running vCPU of its pCPU, once it is off that pCPU (Xen
  * 3.x's _VPF_migrating and vcpu_migrate): v stops being runnable, its pCPU
  * reschedules, and after the switch the core asks the policy's pick_cpu
- * where v goes, moves it there and wakes it (the policy's wake). 0;
- * -SIM_EINVAL without a pick_cpu hook; -SIM_ESTATE if v is not running or
- * not runnable. */
+ * where v goes, moves it there and wakes it (the policy's wake), or, if v
+ * is paused (parked), leaves it paused there. 0; -SIM_EINVAL without a
+ * pick_cpu hook; -SIM_ESTATE if v is not running, is already migrating or
+ * has blocked. */
 int sched_migrate(struct sched_core *core, struct sched_vcpu *v);
 /* Pause v for the policy (Xen 3.x's vcpu_pause_nosync of a capped vCPU,
  * "parking") and undo it (vcpu_unpause). Parking calls the policy's sleep

@@ -139,9 +139,11 @@ int sched_migrate(struct sched_core *core, struct sched_vcpu *v)
 {
     if (v->is_idle || !core->ops->pick_cpu)
         return -SIM_EINVAL;
-    if (core->curr[v->processor] != v || !v->runnable)
+    /* Not runnable and not parked: blocked. */
+    struct fake_vcpu *fv = fake_of(v);
+    if (core->curr[v->processor] != v || fv->migrating || (!v->runnable && !fv->parked))
         return -SIM_ESTATE;
-    fake_of(v)->migrating = true;
+    fv->migrating = true;
     v->runnable = false;
     sched_tickle(core, v->processor);
     return 0;
@@ -171,7 +173,8 @@ int sched_unpark(struct sched_core *core, struct sched_vcpu *v)
     if (!fv->parked)
         return 0;
     fv->parked = false;
-    fake_wake(core, v);
+    if (!fv->migrating)
+        fake_wake(core, v);
     return 0;
 }
 
@@ -480,7 +483,8 @@ struct sched_slice fake_schedule(struct sched_core *c, int pcpu)
             prev->processor = to;
             fake_of(prev)->moves++;
         }
-        fake_wake(c, prev);
+        if (!fake_of(prev)->parked)
+            fake_wake(c, prev);
     }
     return s;
 }

@@ -84,17 +84,7 @@ SCEN = {
 # They are run and printed, but do not fail --check. Each entry is a model bug
 # the lead fixes in schedulers/credit.c or models/, then removes from here.
 KNOWN = {
-    "3.4": {
-        "16p-2x4x2-mixed":
-            "a capped vCPU parked by accounting while running, at an instant where its pCPU's tick "
-            "finds pick_cpu would move it: Xen 3.4 still flags it _VPF_migrating "
-            "(sched_credit.c:513-519, csched_vcpu_acct has no runnable test) and vcpu_migrate "
-            "(schedule.c) moves it to pick_cpu's choice although it stays paused; xensim refuses "
-            "(schedulers/credit.c vcpu_acct tests v->runnable; models/hv.c sched_migrate returns "
-            "-SIM_ESTATE for a vCPU that is not runnable, and finish_migrate returns before "
-            "pick_cpu for a paused one), so the vCPU is unparked on its old pCPU (first at 0.66 s "
-            "of the run: big/v4 stays on pCPU 12, Xen moves it to 13)",
-    },
+    "3.4": {},
     "4.17": {},
 }
 
