@@ -278,6 +278,11 @@ struct scn_sched_global fake_sched_defaults(void)
     g.credit.version = SCN_CREDIT_3_4;
     g.credit.reset_credit_quirk = true;
     g.credit.tickle_all_idlers_quirk = true;
+    g.credit.tslice = 30 * SIM_MSEC;
+    g.credit.ratelimit = SIM_MSEC;
+    g.credit.tickle_one_idle = true;
+    g.credit.kick_away_quirk = true;
+    g.credit.first_wake_quirk = true;
     g.bvt.ctx_allow = 5 * SIM_MSEC;
     g.bvt.slice_units_quirk = true;
     g.bvt.u32_runtime_quirk = true;
