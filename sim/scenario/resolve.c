@@ -717,8 +717,9 @@ int scnp_finish(struct ctx *c, struct walk *w)
         }
         if (t->d.credit.cap > 100 * t->d.vcpus)
             rc = loc_err(c, &t->d.credit.loc, "credit: cap %d is above 100 x the domain's %d "
-                         "vCPU%s (%d); Xen 3.4's xend refused it", t->d.credit.cap, t->d.vcpus,
-                         t->d.vcpus == 1 ? "" : "s", 100 * t->d.vcpus);
+                         "vCPU%s (%d); Xen's toolstack refused it (3.4's xend, 4.17's libxl)",
+                         t->d.credit.cap, t->d.vcpus, t->d.vcpus == 1 ? "" : "s",
+                         100 * t->d.vcpus);
         const struct scn_workload *dev = NULL;
         r = resolve_workloads(c, s, &t->d, &dev);
         if (r < 0)

@@ -871,7 +871,8 @@ static const struct keydef credit_dom_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
 
-/* Xen 3.4's xend refused a cap above 100 x the domain's vCPUs; vcpus may
+/* Xen 3.4's xend and 4.17's libxl (sched_credit_domain_set) refused a cap
+ * above 100 x the domain's vCPUs and a weight outside 1..65535; vcpus may
  * come after the block, so resolution checks that. */
 static int k_credit_dom(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
