@@ -33,12 +33,19 @@ extern const char *bench_prog;
  * seconds under scheduler sched, malloc'ed; NULL if out of memory. */
 typedef char *bench_yaml_fn(const char *sched, double dur_s);
 
+/* A scheduler name as the benchmarks take it (rr, bvt, atropos, credit,
+ * credit-4.17) as the scenario's block mapping under "scheduler:" needs it
+ * after "  name: ": the name, and for credit-4.17 also the line choosing
+ * the version. */
+const char *bench_sched_yaml(const char *sched);
+
 /* What one child simulates. */
 struct bench_sim {
     bench_yaml_fn *yaml;            /* the host */
     const char *file;               /* its name in loader messages, e.g. "e2e.yaml" */
     const char *prefix;             /* NULL, or a word put before each line */
-    const char *sched;              /* rr | bvt | atropos; NULL: the empty child */
+    const char *sched;              /* rr | bvt | atropos | credit | credit-4.17;
+                                       NULL: the empty child */
     double dur_s;                   /* s simulated */
     int rounds;                     /* 1 .. BENCH_MAX_ROUNDS */
     bool mem_only;                  /* print the memory line only */
@@ -49,7 +56,8 @@ struct bench_sim {
 /* The options both benchmarks take: -d SECONDS, -r ROUNDS, -s SCHED
  * (repeatable), -M (no memory-against-duration series). */
 struct bench_opts {
-    const char *scheds[8];          /* rr | bvt | atropos | credit, in the order given */
+    const char *scheds[8];          /* rr | bvt | atropos | credit | credit-4.17, in the
+                                       order given */
     int nscheds;
     double dur_s;                   /* s simulated (the program's default) */
     int rounds;                     /* 1 .. BENCH_MAX_ROUNDS */
@@ -61,7 +69,7 @@ struct bench_opts {
  * max_dur_s bounds -d. */
 int bench_parse_opt(int argc, char **argv, int *i, struct bench_opts *o, double max_dur_s);
 
-/* After parsing: all three schedulers if none was named. */
+/* After parsing: every scheduler if none was named. */
 void bench_default_scheds(struct bench_opts *o);
 
 /* -p: print the host the benchmark would simulate (its first scheduler,

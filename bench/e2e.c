@@ -112,7 +112,7 @@ static char *make_yaml(const char *sched, double dur_s)
            "    count: 16\n"
            "    workload: { type: cpu, yield_every: 1ms }\n"
            "    sched: { atropos: { period: 100ms, slice: 5ms, latency: 100ms, xtratime: true } }\n",
-           dur_s, sched);
+           dur_s, bench_sched_yaml(sched));
     for (size_t i = 0; i < sizeof per / sizeof per[0]; i++) {
         int p = per[i].period_ms;
         /* Mean burst 3% of the period (in us), reservation twice that. */

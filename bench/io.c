@@ -110,7 +110,7 @@ static int append_head(char **y, size_t *len, size_t *cap, const char *name,
                          "  name: %s\n"
                          "  rr: { slice: 10ms }\n"
                          "  bvt: { ctx_allow: 5ms }\n",
-                         name, desc, dur_s, sched);
+                         name, desc, dur_s, bench_sched_yaml(sched));
 }
 
 /* One group of guests: COUNT domains with workload WL (a flow mapping) and
