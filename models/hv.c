@@ -915,12 +915,15 @@ static void pause_vcpu(struct hv_vcpu *v, unsigned why)
         raise_softirq(v->p);
         return;
     }
+    bool was_runnable = v->sv.runnable;
     if (v->sv.runnable) {
         v->sv.runnable = false;
         v->wake_pending = false;
         sched_op_sleep(h->ops, h->spriv, &v->sv);
     }
     set_rs(v, HV_RS_OFFLINE, ev_now(h->loop));
+    if (was_runnable && h->obs)
+        observe_rs(h, v->p, v, HV_OBS_SLEEP, HV_RS_RUNNABLE);
 }
 
 static void unpause_fn(void *arg)
@@ -1113,6 +1116,19 @@ void sched_tickle(struct sched_core *core, int pcpu)
     raise_softirq(&core->h->pcpus[pcpu]);
 }
 
+void sched_trace(struct sched_core *core, int pcpu, uint32_t event, unsigned n,
+                 const uint32_t *d)
+{
+    struct hv *h = core->h;
+    if (!h->obs || pcpu < 0 || pcpu >= h->np || n > SCHED_TRACE_MAX)
+        return;
+    struct hv_obs o = { .t = ev_now(h->loop), .pcpu = pcpu, .dom = -1, .vcpu = pcpu,
+                        .kind = HV_OBS_POLICY, .event = event, .nd = n };
+    for (unsigned i = 0; i < n; i++)
+        o.d[i] = d[i];
+    h->obs(h->obs_ctx, &o);
+}
+
 void sched_timer_earlier(struct sched_core *core, int pcpu, sim_time_t expires)
 {
     struct hv_pcpu *p = &core->h->pcpus[pcpu];
@@ -1159,6 +1175,10 @@ void hv_free(struct hv *h)
 {
     if (!h)
         return;
+    /* Taking the host apart is not something to observe (the policy's
+     * remove hooks may write records), and the observer may be gone. */
+    h->obs = NULL;
+    h->op_obs = NULL;
     if (h->unpause_ev)
         for (int d = 0; d < h->nd; d++)
             if (h->unpause_ev[d] != EV_NONE)

@@ -303,7 +303,14 @@ void hv_set_op_observer(struct hv *h, hv_op_fn *fn, void *ctx);
  *  - HV_OBS_RESCHED after a do_schedule that kept the current vCPU;
  *  - HV_OBS_WAKE after a blocked or paused vCPU became runnable (and its
  *    policy's wake hook ran), o->dom/o->vcpu being the woken vCPU and
- *    o->prev_rs its runstate before (blocked; offline for an unpause).
+ *    o->prev_rs its runstate before (blocked; offline for an unpause);
+ *  - HV_OBS_SLEEP after a runnable vCPU that was not running was paused
+ *    (Credit's parking of a queued vCPU): it left its pCPU's run queue and
+ *    is offline, o->prev_rs being runnable;
+ *  - HV_OBS_POLICY when the policy writes a trace record of its own
+ *    (sched_trace): o->event and o->d[0 .. o->nd-1]; o->dom is -1. It may
+ *    come in the middle of a schedule: the run queues are not consistent
+ *    then, and recorders of them ignore it.
  * The run queue of a pCPU (runnable, not running vCPUs placed there)
  * changes only at these points. dom is -1 (and vcpu the pCPU's index) for
  * the idle vCPU. The observer must not change the host; it may call
@@ -318,7 +325,9 @@ void hv_set_op_observer(struct hv *h, hv_op_fn *fn, void *ctx);
 enum hv_obs_kind {
     HV_OBS_SWITCH,
     HV_OBS_RESCHED,
-    HV_OBS_WAKE
+    HV_OBS_WAKE,
+    HV_OBS_SLEEP,
+    HV_OBS_POLICY
 };
 
 struct hv_obs {
@@ -328,6 +337,9 @@ struct hv_obs {
     int vcpu;                       /* vCPU index within the domain */
     enum hv_obs_kind kind;
     enum hv_runstate prev_rs;       /* HV_OBS_WAKE: the runstate it left */
+    uint32_t event;                 /* HV_OBS_POLICY: Xen's event number */
+    unsigned nd;                    /* HV_OBS_POLICY: payload words used */
+    uint32_t d[4];                  /* HV_OBS_POLICY: the payload (SCHED_TRACE_MAX) */
 };
 
 typedef void hv_obs_fn(void *ctx, const struct hv_obs *o);

@@ -85,6 +85,22 @@ enum {
 #define CR_CREDITS_PER_MSEC 10
 #define CR_MIN_TIMER (100 * SIM_USEC)       /* the shortest ratelimited slice */
 
+/* 4.17's trace records, TRC_SCHED_CLASS_EVT(CSCHED, n) of public/trace.h
+ * (class 0x00022000, Credit's scheduler id 0); 3.4 had none. */
+enum {
+    CR_TRC_ACCOUNT_START = 2,       /* dom, vcpu, active vCPUs of the domain */
+    CR_TRC_ACCOUNT_STOP = 3,        /* the same */
+    CR_TRC_STOLEN = 4,              /* peer pCPU, dom, vcpu */
+    CR_TRC_PICKED_CPU = 5,          /* dom, vcpu, pCPU */
+    CR_TRC_TICKLE = 6,              /* pCPU */
+    CR_TRC_BOOST_START = 7,         /* dom, vcpu */
+    CR_TRC_BOOST_END = 8,           /* dom, vcpu */
+    CR_TRC_SCHEDULE = 9,            /* pCPU | tasklet << 16 | previous was idle << 24 */
+    CR_TRC_RATELIMIT = 10,          /* vcpu | dom << 16, ns run since dispatched */
+    CR_TRC_STEAL_CHECK = 11,        /* peer pCPU, 1 if its queue was looked at */
+};
+#define CR_TRC(n) (0x00022000u + (uint32_t)(n))
+
 /* A circular doubly linked list with Linux's list.h semantics (add puts
  * an entry at the head, add_tail at the tail), which the orders of Xen's
  * queues and active lists follow. */
@@ -222,6 +238,23 @@ static struct cr_vcpu *cv(const struct sched_vcpu *v)
 static bool on_runq(const struct cr_vcpu *c)
 {
     return !cl_empty(&c->runq_elem);
+}
+
+/* A 4.17 record on pCPU cpu (none under 3.4, which had no such records). */
+static void trc(const struct cr *x, int cpu, int n, unsigned nd, uint32_t d0, uint32_t d1,
+                uint32_t d2)
+{
+    if (!x->v417)
+        return;
+    uint32_t d[3] = { d0, d1, d2 };
+    sched_trace(x->core, cpu, CR_TRC(n), nd, d);
+}
+
+/* A record about v: its domain and vCPU, then extra. */
+static void trc_v(const struct cr *x, int cpu, int n, const struct sched_vcpu *v, unsigned extra,
+                  uint32_t e)
+{
+    trc(x, cpu, n, 2 + extra, (uint32_t)v->domain, (uint32_t)v->vcpu, e);
 }
 
 /* The next pCPU after cpu in the set (wrapping), as Xen's cycle_cpu; -1 if
@@ -399,6 +432,9 @@ static void tickle417(struct cr *x, int cpu, struct cr_vcpu *c)
         }
     }
     for (int p = 0; p < x->np; p++)
+        if (mask[p])
+            trc(x, cpu, CR_TRC_TICKLE, 1, (uint32_t)p, 0, 0);
+    for (int p = 0; p < x->np; p++)
         if (mask[p]) {
             x->pcpus[p].idler = false;
             sched_tickle(x->core, p);
@@ -415,7 +451,7 @@ static void tickle(struct cr *x, int cpu, struct cr_vcpu *c)
 
 /* ---- active lists ---- */
 
-static void acct_start(struct cr *x, struct cr_vcpu *c)
+static void acct_start(struct cr *x, int cpu, struct cr_vcpu *c)
 {
     struct cr_dom *d = c->d;
     if (!cl_empty(&c->active_elem))
@@ -429,9 +465,10 @@ static void acct_start(struct cr *x, struct cr_vcpu *c)
         if (!x->v417)
             x->weight += d->weight;
     }
+    trc_v(x, cpu, CR_TRC_ACCOUNT_START, c->v, 1, (uint32_t)d->nactive);
 }
 
-static void acct_stop(struct cr *x, struct cr_vcpu *c)
+static void acct_stop(struct cr *x, int cpu, struct cr_vcpu *c)
 {
     struct cr_dom *d = c->d;
     assert(!cl_empty(&c->active_elem));
@@ -445,6 +482,7 @@ static void acct_stop(struct cr *x, struct cr_vcpu *c)
         if (!x->v417)
             x->weight -= d->weight;
     }
+    trc_v(x, cpu, CR_TRC_ACCOUNT_STOP, c->v, 1, (uint32_t)d->nactive);
 }
 
 /* ---- pick_cpu ---- */
@@ -557,6 +595,7 @@ static int pick417(struct cr *x, struct sched_vcpu *v, bool commit)
     }
     if (commit && spc >= 0)
         x->pcpus[spc].idle_bias = cpu;
+    trc_v(x, v->processor, CR_TRC_PICKED_CPU, v, 1, (uint32_t)cpu);
     return cpu;
 }
 
@@ -581,14 +620,16 @@ static void vcpu_acct(struct cr *x, int cpu, sim_time_t now)
     struct sched_vcpu *v = sched_curr(x->core, cpu);
     struct cr_vcpu *c = cv(v);
     assert(v->processor == cpu && c->d);
-    if (c->pri == CR_PRI_BOOST)
+    if (c->pri == CR_PRI_BOOST) {
         c->pri = CR_PRI_UNDER;
+        trc_v(x, cpu, CR_TRC_BOOST_END, v, 0, 0);
+    }
     if (x->v417)
         burn_credits(c, now);
     else
         c->credit -= CR_CREDITS_PER_TICK;
     if (cl_empty(&c->active_elem))
-        acct_start(x, c);
+        acct_start(x, cpu, c);
     else if ((x->v417 ? pick417(x, v, false) : pick34(x, v)) != cpu)
         (void)sched_migrate(x->core, v);
 }
@@ -679,7 +720,7 @@ static void acct_fn(void *arg)
                     c->parked = false;
                 }
                 if (credit > (int)cpt) {
-                    acct_stop(x, c);
+                    acct_stop(x, x->master, c);
                     c->credit = credit = x->v417 ? credit / 2
                                        : x->reset_credit_quirk ? 0 : (int)cpt;
                 }
@@ -854,7 +895,7 @@ static void cr_remove(void *priv, struct sched_vcpu *v)
         nr_dec(x, v->processor);
     }
     if (c->d && !cl_empty(&c->active_elem))
-        acct_stop(x, c);
+        acct_stop(x, v->processor, c);
 }
 
 /* csched_vcpu_sleep: a paused vCPU leaves its queue; a running one makes
@@ -881,8 +922,10 @@ static void cr_wake(void *priv, struct sched_vcpu *v)
         return;
     bool migrating = c->migrating;
     c->migrating = false;
-    if (!migrating && c->pri == CR_PRI_UNDER && !c->parked)
+    if (!migrating && c->pri == CR_PRI_UNDER && !c->parked) {
         c->pri = CR_PRI_BOOST;
+        trc_v(x, v->processor, CR_TRC_BOOST_START, v, 0, 0);
+    }
     runq_insert(x, v->processor, c);
     nr_inc(x, v->processor);
     tickle(x, v->processor, c);
@@ -913,6 +956,8 @@ static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri, sim_
             continue;
         if (x->migration_delay && now - c->last_sched_time < x->migration_delay)
             continue;
+        trc(x, cpu, CR_TRC_STOLEN, 3, (uint32_t)peer, (uint32_t)c->v->domain,
+            (uint32_t)c->v->vcpu);
         runq_remove(c);
         nr_dec(x, peer);
         int rc = sched_move(x->core, c->v, cpu);
@@ -937,7 +982,9 @@ static struct cr_vcpu *load_balance(struct cr *x, int cpu, struct cr_vcpu *snext
     int first = x->v417 ? cycle(x, x->balance_bias, workers) : cycle(x, cpu, workers);
     int peer = first;
     while (peer >= 0) {
-        if (!x->v417 || x->pcpus[peer].nr_runnable > 1) {
+        bool look = !x->v417 || x->pcpus[peer].nr_runnable > 1;
+        trc(x, cpu, CR_TRC_STEAL_CHECK, 2, (uint32_t)peer, look, 0);
+        if (look) {
             struct cr_vcpu *c = runq_steal(x, peer, cpu, snext->pri, now);
             if (c) {
                 x->balance_bias = peer;
@@ -975,6 +1022,7 @@ static struct sched_slice cr_do_schedule(void *priv, int cpu, sim_time_t now)
     struct cr_vcpu *sc = cv(prev), *snext;
     sim_time_t runtime = now - sc->run_start > 0 ? now - sc->run_start : 0;
     sim_time_t slice = x->tslice;
+    trc(x, cpu, CR_TRC_SCHEDULE, 1, (uint32_t)cpu | (uint32_t)prev->is_idle << 24, 0, 0);
     if (x->v417) {
         if (!prev->is_idle) {
             burn_credits(sc, now);
@@ -982,6 +1030,9 @@ static struct sched_slice cr_do_schedule(void *priv, int cpu, sim_time_t now)
             sc->last_sched_time = now;
         }
         if (ratelimited(x, prev, runtime)) {
+            trc(x, cpu, CR_TRC_RATELIMIT, 2,
+                ((uint32_t)prev->vcpu & 0xffff) | (uint32_t)prev->domain << 16,
+                (uint32_t)runtime, 0);
             sc->start_time += now;
             slice = runtime < CR_MIN_TIMER ? CR_MIN_TIMER : x->ratelimit - runtime;
             snext = sc;

@@ -103,6 +103,15 @@ struct sched_vcpu *sched_idle(struct sched_core *core, int pcpu);
 /* Raise SCHEDULE_SOFTIRQ on a pCPU: do_schedule runs there at once (after
  * the current event), e.g. to preempt on wake. */
 void sched_tickle(struct sched_core *core, int pcpu);
+/* A trace record of the policy's own, as Xen's TRC_SCHED_CLASS records
+ * (Credit 4.x's TRC_CSCHED_*): `event` is Xen's 32-bit event number,
+ * d[0 .. n-1] (n <= SCHED_TRACE_MAX) its payload words, written on pcpu at
+ * the current instant by a recorder such as `run --xentrace`; a domain
+ * field is the domain's index, as the recorder numbers domains. Costs a
+ * test when nothing records. */
+#define SCHED_TRACE_MAX 4
+void sched_trace(struct sched_core *core, int pcpu, uint32_t event, unsigned n,
+                 const uint32_t *d);
 /* Move the pCPU's slice timer to expire at `expires` (NOW() time) if that
  * is earlier than where it is now (BVT's wake path). */
 void sched_timer_earlier(struct sched_core *core, int pcpu, sim_time_t expires);

@@ -81,7 +81,8 @@ static void fake_record(struct sched_core *c, enum fake_call_kind kind, int pcpu
     }
     if (c->nlog >= FAKE_MAX_LOG)
         return;
-    c->log[c->nlog++] = (struct fake_call){ kind, pcpu, expires, c->now[pcpu] };
+    c->log[c->nlog++] = (struct fake_call){ .kind = kind, .pcpu = pcpu, .expires = expires,
+                                            .at = c->now[pcpu] };
 }
 
 /* ---- the core services of schedulers/sched.h ---- */
@@ -214,6 +215,21 @@ void sched_tickle(struct sched_core *core, int pcpu)
 {
     fake_check_pcpu(core, pcpu);
     fake_record(core, FAKE_TICKLE, pcpu, 0);
+}
+
+void sched_trace(struct sched_core *core, int pcpu, uint32_t event, unsigned n,
+                 const uint32_t *d)
+{
+    fake_check_pcpu(core, pcpu);
+    if (n > SCHED_TRACE_MAX)
+        abort();
+    if (core->nlog >= FAKE_MAX_LOG)
+        return;
+    struct fake_call f = { .kind = FAKE_TRACE, .pcpu = pcpu, .at = core->now[pcpu],
+                           .event = event, .nd = n };
+    for (unsigned i = 0; i < n; i++)
+        f.d[i] = d[i];
+    core->log[core->nlog++] = f;
 }
 
 void sched_timer_earlier(struct sched_core *core, int pcpu, sim_time_t expires)

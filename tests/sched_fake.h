@@ -58,12 +58,15 @@
 #define FAKE_MAX_LOG 4096       /* recorded core calls kept (later ones dropped) */
 
 /* A core service the policy called (recorded, in call order). */
-enum fake_call_kind { FAKE_TICKLE, FAKE_TIMER_EARLIER };
+enum fake_call_kind { FAKE_TICKLE, FAKE_TIMER_EARLIER, FAKE_TRACE };
 struct fake_call {
     enum fake_call_kind kind;
     int pcpu;
     sim_time_t expires;         /* ns NOW(): FAKE_TIMER_EARLIER's argument, else 0 */
     sim_time_t at;              /* ns NOW() of that pCPU when the call was made */
+    uint32_t event;             /* FAKE_TRACE: sched_trace's event and payload */
+    unsigned nd;
+    uint32_t d[4];
 };
 
 /* Scenario defaults of the scheduler block (docs/scenario.md): rr.slice

@@ -258,6 +258,33 @@ for i in 0 1 2; do
     check "credit: hog.$i running time = cpu_time_ns" near "${got:-0}" "$want" 1000
 done
 
+# ---- Credit 4.17's own records (TRC_CSCHED_*, 0x0002200N) ----
+# The same host under Credit 4.17, which writes its scheduler's records as
+# Xen 4.17 does. Every do_schedule writes one SCHEDULE record and then a
+# switch or a continue-running record: the counts match. Credit 3.4 had no
+# records of its own: its file has none.
+"$xensim" run "$tmp/m.yaml" --set scheduler.credit.version=4.17 --db "$tmp/m4.db" \
+    --xentrace "$tmp/m4.xt" -q >/dev/null 2>"$tmp/err"
+check "credit 4.17 run --xentrace exits 0" eq "$?" 0
+python3 "$srcdir/tests/xentrace_decode.py" "$tmp/m4.xt" --hz "$HZ" --events >"$tmp/decm4" \
+    2>"$tmp/decm4.err"
+check "credit 4.17: the reader reads the file" eq "$?" 0
+cat "$tmp/decm4.err"
+nev() { awk -v e="$2" '$1 == "event" && $2 == e { print $3 }' "$1"; }
+n_sched=$(nev "$tmp/decm4" 0x00022009)
+n_sw=$(nev "$tmp/decm4" 0x0002800a)
+n_cont=$(nev "$tmp/decm4" 0x00021002)
+check "credit 4.17: SCHEDULE records" test "${n_sched:-0}" -gt 100
+# The file opens and closes with one continue-running record per pCPU (2 x
+# 2): the state at each end.
+check "credit 4.17: one SCHEDULE per switch or continue-running" eq "${n_sched:-0}" \
+    "$(( ${n_sw:-0} + ${n_cont:-0} - 4 ))"
+check "credit 4.17: TICKLE and PICKED_CPU records" test \
+    "$(( $(nev "$tmp/decm4" 0x00022006) + 0 ))" -gt 0
+python3 "$srcdir/tests/xentrace_decode.py" "$xtm" --hz "$HZ" --events >"$tmp/decm3"
+check "credit 3.4: no records of its own" eq \
+    "$(awk '$1 == "event" && $2 ~ /^0x000220/' "$tmp/decm3" | wc -l)" 0
+
 if xa=$("$srcdir/scripts/xenalyze" 2>"$tmp/xa.err"); then
     xenalyze_checks "tsc_offset [5000, 12000]" "$xt" "$db" "$tmp/dec"
     xenalyze_checks "default clock" "$xt0" "$db0" "$tmp/dec0"
@@ -275,6 +302,13 @@ if xa=$("$srcdir/scripts/xenalyze" 2>"$tmp/xa.err"); then
         check "credit: xenalyze: hog.$i runs $want ns within 1%" near "${got:-0}" "$want" \
             "$(awk -v c="$want" 'BEGIN { printf "%.0f", c / 100 + 1 }')"
     done
+    "$xa" --dump-all --cpu-hz="$HZ" "$tmp/m4.xt" >"$tmp/xa4.out" 2>"$tmp/xa4.log"
+    check "credit 4.17: xenalyze --dump-all reads the file" eq "$?" 0
+    check "credit 4.17: xenalyze finds nothing strange" eq "$(grep -c '^Strange' "$tmp/xa4.log")" 0
+    check "credit 4.17: xenalyze decodes every SCHEDULE record" eq \
+        "$(grep -c 'csched:schedule' "$tmp/xa4.out")" "${n_sched:-0}"
+    check "credit 4.17: xenalyze decodes the tickles" test \
+        "$(grep -c 'csched:runq_tickle' "$tmp/xa4.out")" -gt 0
 else
     echo "SKIP: xenalyze checks: $(cat "$tmp/xa.err")"
 fi

@@ -39,7 +39,10 @@
 # idle included; "dom" lines sum a domain's vCPUs, the idle domain 32767
 # included.)
 #
-# Usage: xentrace_decode.py FILE --hz HZ
+# With --events, also one line per event number: "event 0xEEEEEEEE COUNT"
+# (every record counted, runstate changes under their full event number).
+#
+# Usage: xentrace_decode.py FILE --hz HZ [--events]
 import struct
 import sys
 
@@ -56,8 +59,9 @@ def fail(off, msg):
 
 
 def main(argv):
-    if len(argv) != 4 or argv[2] != "--hz":
-        sys.stderr.write("usage: xentrace_decode.py FILE --hz HZ\n")
+    events = len(argv) == 5 and argv[4] == "--events"
+    if len(argv) not in (4, 5) or argv[2] != "--hz" or (len(argv) == 5 and not events):
+        sys.stderr.write("usage: xentrace_decode.py FILE --hz HZ [--events]\n")
         return 2
     hz = float(argv[3])
     data = open(argv[1], "rb").read()
@@ -146,6 +150,12 @@ def main(argv):
             if nxt is None or nxt["state"] != RUNNING or nxt["cpu"] != cpu:
                 fail(off, "switch to d%dv%d, which is not running here" % extra[2:4])
     print("file %d windows %d records %d" % (len(data), windows, records))
+    if events:
+        count = {}
+        for r in recs:
+            count[r[4]] = count.get(r[4], 0) + 1
+        for e in sorted(count):
+            print("event 0x%08x %d" % (e, count[e]))
 
     def ns(cycles):
         return int(round(cycles * 1e9 / hz))

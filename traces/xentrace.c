@@ -385,6 +385,12 @@ void xt_host_observe(void *ctx, const struct hv_obs *o)
         emit_rs(x, p, o->t, w, xt_rs((int)o->prev_rs), XT_RS_RUNNABLE);
         break;
     }
+    case HV_OBS_SLEEP:
+        emit_rs(x, p, o->t, w, XT_RS_RUNNABLE, XT_RS_OFFLINE);
+        break;
+    case HV_OBS_POLICY:
+        emit(x, p, o->t, o->event, o->d, o->nd);
+        break;
     }
 }
 

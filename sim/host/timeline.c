@@ -139,7 +139,7 @@ void tl_start(struct tl *t)
 void tl_observe(void *ctx, const struct hv_obs *o)
 {
     struct tl *t = ctx;
-    if (!t->started || o->t <= t->w0 || o->t > t->w1)
+    if (!t->started || o->t <= t->w0 || o->t > t->w1 || o->kind == HV_OBS_POLICY)
         return;
     if (o->kind == HV_OBS_SWITCH)
         tl_push(t, &t->sw[o->pcpu], o->t, tl_value(t, o->dom, o->vcpu));
