@@ -492,7 +492,8 @@ struct sched_slice fake_schedule(struct sched_core *c, int pcpu)
         abort();                    /* the contract of do_schedule */
     s.next->lastschd = now;
     c->curr[pcpu] = s.next;
-    c->slice_timer[pcpu] = now + s.slice;
+    /* Saturated, as the real core arms it (an idle vCPU's slice has no end). */
+    c->slice_timer[pcpu] = s.slice > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + s.slice;
     /* As the real core after the switch: a vCPU asked to migrate goes
      * where pick_cpu says and is woken there. */
     if (prev != s.next && !prev->is_idle && fake_of(prev)->migrating) {
