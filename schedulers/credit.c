@@ -487,51 +487,6 @@ static void acct_stop(struct cr *x, int cpu, struct cr_vcpu *c)
 
 /* ---- pick_cpu ---- */
 
-/* csched_cpu_pick: v's pCPU if it may run there, else the next one it may;
- * then, among the idle pCPUs it may run on, move to one whose core (if in
- * the same socket) or socket (if not) has strictly more idle pCPUs than the
- * current choice's, dropping each group that does not. The current choice
- * counts as idle. */
-static int pick34(struct cr *x, struct sched_vcpu *v)
-{
-    const struct topo *t = sched_topology(x->core);
-    int np = x->np;
-    bool *cpus = x->p_cpus, *idlers = x->p_idle;
-    for (int p = 0; p < np; p++)
-        cpus[p] = sched_may_run(x->core, v, p);
-    int cpu = cpus[v->processor] ? v->processor : cycle(x, v->processor, cpus);
-    assert(cpu >= 0);
-    for (int p = 0; p < np; p++)
-        idlers[p] = x->pcpus[p].idler;
-    idlers[cpu] = true;
-    for (int p = 0; p < np; p++)
-        cpus[p] = cpus[p] && idlers[p];
-    cpus[cpu] = false;
-    int nxt;
-    while ((nxt = cycle(x, cpu, cpus)) >= 0) {
-        bool same_socket = topo_same_socket(t, cpu, nxt);
-        int w_cpu = 0, w_nxt = 0;
-        for (int p = 0; p < np; p++) {
-            if (!idlers[p])
-                continue;
-            if (same_socket ? topo_same_core(t, p, cpu) : topo_same_socket(t, p, cpu))
-                w_cpu++;
-            if (same_socket ? topo_same_core(t, p, nxt) : topo_same_socket(t, p, nxt))
-                w_nxt++;
-        }
-        if (w_cpu < w_nxt) {
-            cpu = nxt;
-            cpus[cpu] = false;
-        } else {
-            for (int p = 0; p < np; p++)
-                if (idlers[p]
-                    && (same_socket ? topo_same_core(t, p, nxt) : topo_same_socket(t, p, nxt)))
-                    cpus[p] = false;
-        }
-    }
-    return cpu;
-}
-
 /* Whether p is in cpu's group: its core (Xen's sibling mask) if by_core,
  * else its socket (Xen's core mask). */
 static bool in_group(const struct topo *t, bool by_core, int p, int cpu)
@@ -539,25 +494,69 @@ static bool in_group(const struct topo *t, bool by_core, int p, int cpu)
     return by_core ? topo_same_core(t, p, cpu) : topo_same_socket(t, p, cpu);
 }
 
-/* 4.17's _csched_cpu_pick, hard affinity only: start from v's pCPU (or
- * the next it may run on), which counts as idle if it is v's own and its
- * queue holds nothing else; move to an idle candidate if it is not one;
- * then visit the idle candidates in pCPU order: one in the same socket
- * wins if its core has more idlers, one in another socket if its socket
- * has more than twice as many; the winner is the group's idler after its
- * idle_bias, and its core leaves the candidates; a loser's group leaves
- * them. With commit, the last group moved into remembers the choice. */
+/* Where both versions' pick_cpu start: the pCPUs v may run on (p_cpus),
+ * the idlers (p_idle), and v's pCPU if it may run there, else the next
+ * one it may. */
+static int pick_start(struct cr *x, const struct sched_vcpu *v)
+{
+    bool *cpus = x->p_cpus, *idlers = x->p_idle;
+    for (int p = 0; p < x->np; p++) {
+        cpus[p] = sched_may_run(x->core, v, p);
+        idlers[p] = x->pcpus[p].idler;
+    }
+    int cpu = cpus[v->processor] ? v->processor : cycle(x, v->processor, cpus);
+    assert(cpu >= 0);
+    return cpu;
+}
+
+/* csched_cpu_pick: from pick_start's pCPU, which counts as idle, move
+ * among the idle pCPUs v may run on to one whose core (if in the same
+ * socket) or socket (if not) has strictly more idle pCPUs than the current
+ * choice's, dropping each group that does not. */
+static int pick34(struct cr *x, struct sched_vcpu *v)
+{
+    const struct topo *t = sched_topology(x->core);
+    int np = x->np;
+    bool *cpus = x->p_cpus, *idlers = x->p_idle;
+    int cpu = pick_start(x, v);
+    idlers[cpu] = true;
+    for (int p = 0; p < np; p++)
+        cpus[p] = cpus[p] && idlers[p];
+    cpus[cpu] = false;
+    int nxt;
+    while ((nxt = cycle(x, cpu, cpus)) >= 0) {
+        bool by_core = topo_same_socket(t, cpu, nxt);
+        int w_cpu = 0, w_nxt = 0;
+        for (int p = 0; p < np; p++) {
+            w_cpu += idlers[p] && in_group(t, by_core, p, cpu);
+            w_nxt += idlers[p] && in_group(t, by_core, p, nxt);
+        }
+        if (w_cpu < w_nxt) {
+            cpu = nxt;
+            cpus[cpu] = false;
+        } else {
+            for (int p = 0; p < np; p++)
+                if (idlers[p] && in_group(t, by_core, p, nxt))
+                    cpus[p] = false;
+        }
+    }
+    return cpu;
+}
+
+/* 4.17's _csched_cpu_pick, hard affinity only: pick_start's pCPU counts
+ * as idle if it is v's own and its queue holds nothing else; move to an
+ * idle candidate if it is not one; then visit the idle candidates in pCPU
+ * order: one in the same socket wins if its core has more idlers, one in
+ * another socket if its socket has more than twice as many; the winner is
+ * the group's idler after its idle_bias, and its core leaves the
+ * candidates; a loser's group leaves them. With commit, the last group
+ * moved into remembers the choice. */
 static int pick417(struct cr *x, struct sched_vcpu *v, bool commit)
 {
     const struct topo *t = sched_topology(x->core);
     int np = x->np;
     bool *cpus = x->p_cpus, *idlers = x->p_idle;
-    for (int p = 0; p < np; p++)
-        cpus[p] = sched_may_run(x->core, v, p);
-    int cpu = cpus[v->processor] ? v->processor : cycle(x, v->processor, cpus);
-    assert(cpu >= 0);
-    for (int p = 0; p < np; p++)
-        idlers[p] = x->pcpus[p].idler;
+    int cpu = pick_start(x, v);
     if (v->processor == cpu && runq_idle(x, cpu))
         idlers[cpu] = true;
     bool any = false;
