@@ -96,6 +96,15 @@ static double quant(struct st_rec *l, double p)
  */
 static const int rr_n[] = { 2, 3, 5 };
 
+/* Run the scenario's warm-up, reset the statistics, and run its measured
+ * window, as the run driver does. */
+static void rig_measure(struct rig *r)
+{
+    rig_run(r, r->s->warmup);
+    hv_stats_reset(r->h);
+    rig_run(r, r->s->warmup + r->s->duration);
+}
+
 START_TEST(test_rr_equal_shares)
 {
     int n = rr_n[_i];
@@ -219,9 +228,7 @@ START_TEST(test_bvt_weighted_shares)
              quirk ? "true" : "false");
     struct rig r;
     rig_up(&r, y, NULL);
-    rig_run(&r, r.s->warmup);
-    hv_stats_reset(r.h);
-    rig_run(&r, r.s->warmup + r.s->duration);
+    rig_measure(&r);
     double w = (double)r.s->duration;
     struct hv_dom_stats a = dstats(&r, "a"), b = dstats(&r, "b"), c = dstats(&r, "c");
     ck_assert_rel(a.cpu_time_ns / w, 4.0 / 7, 0.02);
@@ -267,9 +274,7 @@ START_TEST(test_bvt_quirk_slices_ctx_allow)
              equal ? 10 : 1, equal ? 10 : 2);
     struct rig r;
     rig_up(&r, y, NULL);
-    rig_run(&r, r.s->warmup);
-    hv_stats_reset(r.h);
-    rig_run(&r, r.s->warmup + r.s->duration);
+    rig_measure(&r);
     double secs = (double)r.s->duration / SIM_SEC;
     struct hv_pcpu_stats ps = pstats(&r, 0);
     struct hv_dom_stats a = dstats(&r, "a"), b = dstats(&r, "b");
@@ -1149,9 +1154,7 @@ START_TEST(test_credit_shares)
              k[_i].pcpus, k[_i].w[0], k[_i].cap, k[_i].w[1], k[_i].w[2]);
     struct rig r;
     rig_up(&r, y, NULL);
-    rig_run(&r, r.s->warmup);
-    hv_stats_reset(r.h);
-    rig_run(&r, r.s->warmup + r.s->duration);
+    rig_measure(&r);
     check_conservation(&r);
     double w = (double)r.s->duration;
     const char *names[3] = { "a", "b", "c" };
@@ -1190,9 +1193,7 @@ START_TEST(test_credit_boost_latency)
         "  hog: { count: 2, workload: { type: cpu } }\n";
     struct rig r;
     rig_up(&r, y, NULL);
-    rig_run(&r, r.s->warmup);
-    hv_stats_reset(r.h);
-    rig_run(&r, r.s->warmup + r.s->duration);
+    rig_measure(&r);
     struct hv_dom_stats p = dstats(&r, "p");
     ck_assert_uint_eq(p.wakeups, 500);
     ck_assert_uint_eq(p.late_periods, 0);
@@ -1292,9 +1293,7 @@ START_TEST(test_credit417_shares)
     ck_assert_int_lt(n, (int)sizeof y);
     struct rig r;
     rig_up(&r, y, NULL);
-    rig_run(&r, r.s->warmup);
-    hv_stats_reset(r.h);
-    rig_run(&r, r.s->warmup + r.s->duration);
+    rig_measure(&r);
     check_conservation(&r);
     double w = (double)r.s->duration * k[_i].vcpus;
     for (int d = 0; d < k[_i].n; d++)
@@ -1611,9 +1610,7 @@ static void snap_run(const char *policy, int seed, struct snap *sn)
 {
     struct rig r;
     mixed_up(&r, policy, seed);
-    rig_run(&r, r.s->warmup);
-    hv_stats_reset(r.h);
-    rig_run(&r, r.s->warmup + r.s->duration);
+    rig_measure(&r);
     snap_take(&r, sn);
     rig_down(&r);
 }
