@@ -81,6 +81,15 @@ static double quant(struct st_rec *l, double p)
 
 /* --- RR ---------------------------------------------------------------- */
 
+/* Run the scenario's warm-up, reset the statistics, and run its measured
+ * window, as the run driver does. */
+static void rig_measure(struct rig *r)
+{
+    rig_run(r, r->s->warmup);
+    hv_stats_reset(r->h);
+    rig_run(r, r->s->warmup + r->s->duration);
+}
+
 /*
  * N CPU-bound domains on one pCPU under RR (10 ms slice, 3 us switches).
  * Every slice timer is armed at a dispatch at a multiple of 10 ms and fires
@@ -95,15 +104,6 @@ static double quant(struct st_rec *l, double p)
  * K = 20 rounds.
  */
 static const int rr_n[] = { 2, 3, 5 };
-
-/* Run the scenario's warm-up, reset the statistics, and run its measured
- * window, as the run driver does. */
-static void rig_measure(struct rig *r)
-{
-    rig_run(r, r->s->warmup);
-    hv_stats_reset(r->h);
-    rig_run(r, r->s->warmup + r->s->duration);
-}
 
 START_TEST(test_rr_equal_shares)
 {
