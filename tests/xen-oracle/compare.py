@@ -107,7 +107,8 @@ KNOWN = {
 ORDER_OPTS = {
     "3.4": {"xensim": ["--instant", "fifo", "--context-saved", "deferred", "--virq-rearm", "1"],
             "xen": ["--instant", "fifo", "--context-saved", "inline"]},
-    "4.17": {"xensim": [], "xen": []},
+    "4.17": {"xensim": ["--instant", "fifo", "--context-saved", "deferred", "--virq-rearm", "1"],
+             "xen": ["--instant", "heap"]},
 }
 
 def yaml_for(name, version, sc, warmup_ms, duration_ms):

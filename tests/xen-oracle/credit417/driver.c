@@ -46,6 +46,8 @@
 #include "shim.h"
 #include "private.h"
 
+#include "../instant.h"
+
 /* ---- what credit.c and private.h expect from the rest of Xen ---- */
 s_time_t oracle_now;
 unsigned int oracle_cpu;
@@ -159,6 +161,27 @@ static void hdown(int i)
     }
 }
 
+static int in_timer_softirq[NR_CPUS];
+
+/* cpu's earliest timer expiry, INT64_MAX if none. */
+static s_time_t cpu_first(unsigned int cpu)
+{
+    s_time_t m = INT64_MAX;
+    for (int i = 0; i < hn; i++)
+        if (heap[i]->cpu == cpu && heap[i]->expires < m)
+            m = heap[i]->expires;
+    return m;
+}
+
+/* The order in which the pCPUs' one-shot interrupts were programmed
+ * (instant.h, --instant fifo); inside its timer softirq a pCPU
+ * reprograms once, at the end. */
+static void reprogram(unsigned int cpu)
+{
+    if (!in_timer_softirq[cpu])
+        oi_reprogram((int)cpu, cpu_first(cpu));
+}
+
 static void hremove(struct timer *t)
 {
     int i = t->heap_idx;
@@ -193,17 +216,25 @@ void set_timer(struct timer *t, s_time_t expires)
     heap[hn] = t;
     t->heap_idx = hn++;
     hup(t->heap_idx);
+    reprogram(t->cpu);
 }
 
 void stop_timer(struct timer *t)
 {
-    if (t->heap_idx >= 0)
+    if (t->heap_idx >= 0) {
         hremove(t);
+        reprogram(t->cpu);
+    }
 }
 
 void migrate_timer(struct timer *t, unsigned int cpu)
 {
+    unsigned int old = t->cpu;
     t->cpu = cpu;
+    if (t->heap_idx >= 0) {
+        reprogram(old);
+        reprogram(cpu);
+    }
 }
 
 void kill_timer(struct timer *t)
@@ -217,7 +248,10 @@ static unsigned long softirq_pending[NR_CPUS];
 
 void cpu_raise_softirq(unsigned int cpu, unsigned int nr)
 {
+    bool was = softirq_pending[cpu] & (1UL << nr);
     softirq_pending[cpu] |= 1UL << nr;
+    if (!was && nr == SCHEDULE_SOFTIRQ && oi_order == OI_FIFO)
+        oi_raise((int)cpu);
 }
 
 void cpumask_raise_softirq(const cpumask_t *mask, unsigned int nr)
@@ -257,6 +291,9 @@ struct gvcpu {
     int last_cpu;                   /* pCPU it last ran on, -1: none */
     int at_cpu;                     /* pCPU whose run queue it was last seen on */
     s_time_t woke_at;               /* ns: unblocked and not yet run, -1: none */
+    s_time_t dispatched;            /* ns: when it last started running */
+    unsigned long long done_seq;    /* when its computation was last (re)queued, in
+                                       event order (instant.h, --instant fifo) */
     s_time_t cpu_ns;                /* in the window */
     long dispatches, migrations, moves;
     long lat_n;                     /* wake-to-dispatch samples in the window */
@@ -275,6 +312,8 @@ static s_time_t W0, W1, TL;     /* window start, end; timeline end */
 static struct scheduler ops;
 static struct cpupool pool0;
 static struct domain idle_domain;
+
+static unsigned long long done_counter;
 
 static bool in_window(s_time_t t) { return t > W0 && t <= W1; }
 static struct gvcpu *G(const struct vcpu *v) { return v->oracle_idx >= 0 ? &gv[v->oracle_idx] : NULL; }
@@ -356,6 +395,8 @@ static void sched_unit_migrate_finish(struct sched_unit *unit)
     vcpu_wake(v);
 }
 
+/* With --context-saved deferred, the migration waits its turn among the
+ * instant's softirqs (instant.h), as xensim's context_saved_fn event. */
 static void unit_context_saved(struct sched_resource *sr)
 {
     struct sched_unit *unit = sr->prev;
@@ -365,7 +406,11 @@ static void unit_context_saved(struct sched_resource *sr)
     unit->state_entry_time = (uint64_t)NOW();
     sr->prev = NULL;
     sched_context_saved(unit->res->scheduler, unit);
-    if (!is_idle_unit(unit))
+    if (is_idle_unit(unit))
+        return;
+    if (oi_saved_deferred && test_bit(_VPF_migrating, &unit->vcpu_list->pause_flags))
+        oi_raise(-1 - unit->vcpu_list->oracle_idx);
+    else
         sched_unit_migrate_finish(unit);
 }
 
@@ -412,6 +457,8 @@ static void note_switch(unsigned int cpu, struct vcpu *vnext)
     }
     g->woke_at = -1;
     g->last_cpu = (int)cpu;
+    g->dispatched = now;
+    g->done_seq = ++done_counter;
 }
 
 /* schedule() on pCPU cpu, at NOW(). */
@@ -492,6 +539,7 @@ static void guest_step(unsigned int cpu)
         case P_SLEEPING:
             g->state = P_BURST;
             g->work = g->gd->burst;
+            g->done_seq = ++done_counter;
             return;
         case P_BURST:
             g->release += g->gd->period;
@@ -554,6 +602,116 @@ static void run_instant(void)
             }
         }
     } while (again);
+}
+
+/* ---- the other orders of an instant (instant.h) ---- */
+static bool hook_guest_due(int cpu)
+{
+    return guest_needs_step((unsigned int)cpu);
+}
+
+static unsigned long long hook_guest_key(int cpu)
+{
+    return G(oracle_current[cpu])->done_seq;
+}
+
+/* A block enters schedule() at once: the hypercall's return path. */
+static void hook_guest_step(int cpu)
+{
+    guest_step((unsigned int)cpu);
+    oracle_cpu = (unsigned int)cpu;
+    if (test_bit(_VPF_blocked, &current->pause_flags)
+        && (softirq_pending[cpu] & (1UL << SCHEDULE_SOFTIRQ))) {
+        softirq_pending[cpu] &= ~(1UL << SCHEDULE_SOFTIRQ);
+        schedule((unsigned int)cpu);
+    }
+}
+
+static bool hook_timers_due(int cpu)
+{
+    for (int i = 0; i < hn; i++)
+        if ((int)heap[i]->cpu == cpu && heap[i]->expires <= NOW())
+            return true;
+    return false;
+}
+
+/* TIMER_SOFTIRQ on cpu: its due timers in (expiry, sequence) order, one
+ * set meanwhile included if due; the softirqs they raise stay pending. */
+static int hook_run_timers(int cpu)
+{
+    int n = 0;
+    in_timer_softirq[cpu] = 1;
+    for (;;) {
+        struct timer *t = NULL;
+        for (int i = 0; i < hn; i++)
+            if ((int)heap[i]->cpu == cpu && heap[i]->expires <= NOW() && (!t || tbefore(heap[i], t)))
+                t = heap[i];
+        if (!t)
+            break;
+        hremove(t);
+        oracle_cpu = (unsigned int)cpu;
+        t->function(t->data);
+        n++;
+    }
+    in_timer_softirq[cpu] = 0;
+    if (n)
+        oi_reprogrammed(cpu, cpu_first((unsigned int)cpu));
+    return n;
+}
+
+static bool hook_run_schedule(int cpu)
+{
+    if (!(softirq_pending[cpu] & (1UL << SCHEDULE_SOFTIRQ)))
+        return false;
+    softirq_pending[cpu] &= ~(1UL << SCHEDULE_SOFTIRQ);
+    schedule((unsigned int)cpu);
+    return true;
+}
+
+static void hook_migrate(int i)
+{
+    struct vcpu *v = gv[i].v;
+    oracle_cpu = v->processor;
+    sched_unit_migrate_finish(v->sched_unit);
+}
+
+static struct oi_hooks hooks = {
+    .guest_due = hook_guest_due,
+    .guest_key = hook_guest_key,
+    .guest_step = hook_guest_step,
+    .timers_due = hook_timers_due,
+    .run_timers = hook_run_timers,
+    .run_schedule = hook_run_schedule,
+    .migrate = hook_migrate,
+};
+
+/*
+ * --virq-rearm 1: xensim keeps Xen 2.0's 10 ms tick on every pCPU
+ * (models/hv.c t_timer: armed at boot, re-armed from NOW(), idle or not).
+ * It takes no scheduling decision, but it is a timer of the pCPU, so it
+ * takes part in the order in which the pCPUs' interrupts were programmed,
+ * and its VIRQ_TIMER to a running vCPU 0 interrupts the computation, whose
+ * completion is queued anew (unless the vCPU was dispatched this instant:
+ * its guest entry queues it then).
+ */
+static struct timer xtick[NR_CPUS];
+
+static void xtick_fn(void *data)
+{
+    struct timer *t = data;
+    struct gvcpu *g = G(oracle_current[t->cpu]);
+    if (g && g->k == 0 && g->gd->kind == PERIODIC && g->state == P_BURST && g->work > 0
+        && g->dispatched != NOW())
+        g->done_seq = ++done_counter;
+    set_timer(t, NOW() + MILLISECS(10));
+}
+
+static void run_instant_in_order(void)
+{
+    if (oi_order == OI_OWN)
+        run_instant();
+    else
+        oi_instant(&hooks);
 }
 
 /* Time passes from NOW() to t: running guests use CPU. */
@@ -652,6 +810,10 @@ static void boot(void)
         die("credit's global_init failed", NULL);
     ops = **s;
     oracle_cpu = 0;
+    for (int c = 0; oi_virq_rearm && c < np; c++) {
+        init_timer(&xtick[c], xtick_fn, &xtick[c], (unsigned int)c);
+        set_timer(&xtick[c], NOW() + MILLISECS(10));
+    }
     for (int c = 0; c < np; c++) {
         struct sched_resource *sr = calloc(1, sizeof *sr);
         if (!sr)
@@ -909,6 +1071,8 @@ static void usage(void)
     fputs("usage: credit417 --pcpus N [--topology S,C,T] [--numbering split|adjacent]\n"
           "       --warmup NS --duration NS [--timeline-ns NS]\n"
           "       [--tslice-ms N] [--ratelimit-us N] [--placement xensim|xen]\n"
+          "       [--instant heap|fifo|index|per-cpu] [--context-saved inline|deferred]"
+          " [--virq-rearm 0|1]\n"
           "       --dom NAME,vcpus=V,weight=W,cap=C,kind=hog|periodic[,period=NS,burst=NS]"
           "[,cpus=A-B|A;B][,phase=NS][,start=A;B]\n", stderr);
     exit(2);
@@ -916,6 +1080,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+    oi_order = OI_OWN;
     long tslice_ms = 30, ratelimit_us = SCHED_DEFAULT_RATELIMIT_US;
     s_time_t warmup = -1, duration = -1, timeline = 0;
     for (int i = 1; i < argc; i++) {
@@ -951,11 +1116,13 @@ int main(int argc, char **argv)
                 die("--placement is xensim or xen", v);
         } else if (!strcmp(a, "--dom"))
             parse_dom(v);
-        else
+        else if (!oi_option("credit417", "heap", a, v))
             usage();
     }
     if (np < 1 || np > NR_CPUS || warmup < 0 || duration <= 0 || ngd == 0)
         usage();
+    oi_check("credit417");
+    hooks.np = np;
     if (topo_c < 0)
         topo_c = np;                /* sim/topo.c's topo_flat: one socket, one thread per core */
     if (topo_s * topo_c * topo_t != np)
@@ -983,7 +1150,7 @@ int main(int argc, char **argv)
         unpause_domain(gdoms[i].d);
 
     for (;;) {
-        run_instant();
+        run_instant_in_order();
         s_time_t t = next_event();
         if (t > W1) {
             advance(W1);
