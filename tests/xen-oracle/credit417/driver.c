@@ -243,12 +243,18 @@ void kill_timer(struct timer *t)
     t->killed = true;
 }
 
+/* ORACLE_TRACE set: every wake, SCHEDULE_SOFTIRQ raised, migration's end,
+ * and at each schedule() every pCPU's queue (Credit's own dump), on stderr. */
+static bool trace;
+
 /* ---- softirqs ---- */
 static unsigned long softirq_pending[NR_CPUS];
 
 void cpu_raise_softirq(unsigned int cpu, unsigned int nr)
 {
     bool was = softirq_pending[cpu] & (1UL << nr);
+    if (trace && !was && nr == SCHEDULE_SOFTIRQ)
+        fprintf(stderr, "t=%" PRId64 " raise cpu %u (by cpu %u)\n", NOW(), cpu, oracle_cpu);
     softirq_pending[cpu] |= 1UL << nr;
     if (!was && nr == SCHEDULE_SOFTIRQ && oi_order == OI_FIFO)
         oi_raise((int)cpu);
@@ -323,6 +329,9 @@ static void vcpu_wake(struct vcpu *v)
 {
     struct sched_unit *unit = v->sched_unit;
     if (vcpu_runnable(v)) {
+        if (trace && G(v))
+            fprintf(stderr, "t=%" PRId64 " wake %s/v%d on %u (run by cpu %u)\n", NOW(),
+                    G(v)->gd->name, G(v)->k, v->processor, oracle_cpu);
         if (v->runstate.state >= RUNSTATE_blocked)
             v->runstate.state = RUNSTATE_runnable;
         sched_wake(unit->res->scheduler, unit);
@@ -390,6 +399,9 @@ static void sched_unit_migrate_finish(struct sched_unit *unit)
     unsigned int new_cpu = sched_pick_resource(unit->res->scheduler, unit)->master_cpu;
     if (unit->is_running || !test_and_clear_bit(_VPF_migrating, &v->pause_flags))
         return;
+    if (trace)
+        fprintf(stderr, "t=%" PRId64 " migrate %s/v%d %u -> %u%s\n", NOW(), G(v)->gd->name,
+                G(v)->k, unit->res->master_cpu, new_cpu, vcpu_runnable(v) ? "" : " (not runnable)");
     sched_migrate(unit->res->scheduler, unit, new_cpu);
     note_move(unit);
     vcpu_wake(v);
@@ -468,6 +480,12 @@ static void schedule(unsigned int cpu)
     struct vcpu *vprev = current;
     struct sched_unit *prev = vprev->sched_unit;
     struct sched_resource *sr = get_sched_res(cpu);
+    if (trace) {
+        fprintf(stderr, "t=%" PRId64 " schedule cpu %u\n", NOW(), cpu);
+        for (int c = 0; c < np; c++)
+            sr->scheduler->dump_cpu_state(sr->scheduler, c);
+        oracle_cpu = cpu;
+    }
     stop_timer(&sr->s_timer);
     s_time_t now = NOW();
     prev->rendezvous_in_cnt = 0;
@@ -1122,6 +1140,7 @@ int main(int argc, char **argv)
     if (np < 1 || np > NR_CPUS || warmup < 0 || duration <= 0 || ngd == 0)
         usage();
     oi_check("credit417");
+    trace = getenv("ORACLE_TRACE") != NULL;
     hooks.np = np;
     if (topo_c < 0)
         topo_c = np;                /* sim/topo.c's topo_flat: one socket, one thread per core */
