@@ -78,8 +78,9 @@ static unsigned long long oi_irq_seq[OI_MAXCPU], oi_irq_counter;
 static int64_t oi_irq_for[OI_MAXCPU];
 
 /* The instant's work list in the order raised: a pCPU's SCHEDULE_SOFTIRQ
- * (>= 0) or a deferred migration of guest vCPU i (-1 - i). */
+ * (>= 0), a deferred migration of guest vCPU i (-1 - i), or OI_GONE. */
 #define OI_MAXRAISE 4096
+#define OI_GONE INT32_MIN
 static int oi_raised[OI_MAXRAISE], oi_nraised;
 
 /* Parse one of the order options; own_name (NULL: none) names the driver's
@@ -154,6 +155,16 @@ static void oi_raise(int item)
     oi_raised[oi_nraised++] = item;
 }
 
+/* cpu scheduled outside the list (a block's schedule() on the hypercall's
+ * return path): its pending SCHEDULE_SOFTIRQ is done with, as xensim's
+ * enter_scheduler cancels it, so a later raise takes a new place. */
+static void oi_cancel(int cpu)
+{
+    for (int i = 0; i < oi_nraised; i++)
+        if (oi_raised[i] == cpu)
+            oi_raised[i] = OI_GONE;
+}
+
 /* The pCPUs with want[c] in the order of key (ascending), ties by index. */
 static int oi_by_key(const struct oi_hooks *h, int *out, const unsigned long long *key,
                      const bool *want)
@@ -219,7 +230,9 @@ static void oi_instant(const struct oi_hooks *h)
         }
         if (oi_order == OI_FIFO) {
             for (int i = 0; i < oi_nraised; i++) {     /* a schedule may raise more */
-                if (oi_raised[i] >= 0) {
+                if (oi_raised[i] == OI_GONE) {
+                    continue;
+                } else if (oi_raised[i] >= 0) {
                     busy |= h->run_schedule(oi_raised[i]);
                 } else {
                     h->migrate(-1 - oi_raised[i]);

@@ -641,6 +641,7 @@ static void hook_guest_step(int cpu)
     if (test_bit(_VPF_blocked, &current->pause_flags)
         && (softirq_pending[cpu] & (1UL << SCHEDULE_SOFTIRQ))) {
         softirq_pending[cpu] &= ~(1UL << SCHEDULE_SOFTIRQ);
+        oi_cancel(cpu);
         schedule((unsigned int)cpu);
     }
 }
