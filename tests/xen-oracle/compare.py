@@ -95,7 +95,22 @@ KNOWN = {
             "pick_cpu for a paused one), so the vCPU is unparked on its old pCPU (first at 0.66 s "
             "of the run: big/v4 stays on pCPU 12, Xen moves it to 13)",
     },
-    "4.17": {},
+    "4.17": {
+        "16p-2x4x2-mixed":
+            "two rules. (1) Xen 4.17's __runq_tickle keeps last_tickle_cpu per pCPU that runs "
+            "the wake (credit.c:351, 468-471: this_cpu), i.e. the master pCPU for an unpark by "
+            "csched_acct and the old pCPU for the wake that ends a migration "
+            "(core.c sched_unit_migrate_finish, run from context_saved); xensim's tickle417 keeps "
+            "it per pCPU of the woken vCPU (schedulers/credit.c). First at 0.183 s of the run: "
+            "csched_acct on pCPU 0 unparks big/v7 and big/v6 at 0.18 s, moving pCPU 0's cursor "
+            "to 11, so batchy/v2's wake on pCPU 0 tickles pCPU 1, xensim's tickles 11. "
+            "(2) the case of KNOWN 3.4 in 4.17's order: big/v0, flagged _VPF_migrating by its tick "
+            "on pCPU 5 and parked by csched_acct at the same instant (3.21 s of the run), is still "
+            "moved by sched_unit_migrate_finish (core.c:1098-1195: no runnable test; "
+            "csched_res_pick also sets CSCHED_FLAG_UNIT_MIGRATING, credit.c:875, so its unpark "
+            "is no BOOST); xensim's finish_migrate (models/hv.c) returns before pick_cpu for a "
+            "paused vCPU. With both changed on a scratch copy, the scenario agrees exactly",
+    },
 }
 
 # How the oracle orders events on different pCPUs at one instant (its --instant,
@@ -104,6 +119,7 @@ KNOWN = {
 # order xensim's event queue gives, so that every remaining difference is one of
 # Credit's or the core's rules. "xen" keeps Xen's per-pCPU order (context_saved
 # inline at the end of the switch) and shows what the order alone changes.
+# For 4.17, "xen" is the driver's own order (--instant heap: credit417/NOTES.md).
 ORDER_OPTS = {
     "3.4": {"xensim": ["--instant", "fifo", "--context-saved", "deferred", "--virq-rearm", "1"],
             "xen": ["--instant", "fifo", "--context-saved", "inline"]},

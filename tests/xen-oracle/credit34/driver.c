@@ -330,7 +330,11 @@ static void guest_step(int cpu)
     init_timer(&g->wake_timer, wake_timer_fn, g, (unsigned int)cpu);
     set_timer(&g->wake_timer, g->release);
     set_bit(_VPF_blocked, &g->v.pause_flags);   /* do_block; no event is ever pending */
-    schedule(cpu);            /* raise_softirq(SCHEDULE_SOFTIRQ), run on the hypercall's return path */
+    /* raise_softirq(SCHEDULE_SOFTIRQ), run on the hypercall's return path:
+     * one raised before at this instant is done with too. */
+    clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending(cpu));
+    oi_cancel(cpu);
+    schedule(cpu);
 }
 
 /* ---- the instant's order (instant.h) ---- */

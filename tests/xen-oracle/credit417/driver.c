@@ -32,7 +32,9 @@
  * softirqs (TIMER_SOFTIRQ before SCHEDULE_SOFTIRQ); then every pCPU with a
  * pending softirq in ascending order; repeated until the instant is quiet.
  * A SCHEDULE_SOFTIRQ raised on a pCPU therefore runs schedule() there at
- * the same instant.
+ * the same instant. That is --instant heap, the default; the other orders
+ * (--instant fifo|index|per-cpu, --context-saved, --virq-rearm) are
+ * tests/xen-oracle/instant.h's, xensim's among them.
  *
  * Simplified: no tasklets, no rendezvous (granularity 1), no runstate
  * times, no event channels beyond "the one-shot timer unblocks the vCPU";
