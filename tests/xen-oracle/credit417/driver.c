@@ -575,13 +575,13 @@ static void guest_step(unsigned int cpu)
     }
 }
 
-/* Run every timer of the earliest due pCPU that is due now, then its
- * softirqs. Returns false if no timer is due. */
-static bool run_due_timers(void)
+/* TIMER_SOFTIRQ on cpu: its due timers in (expiry, sequence) order, one
+ * set meanwhile included if due; the softirqs they raise stay pending.
+ * Returns the number run. */
+static int run_cpu_timers(unsigned int cpu)
 {
-    if (hn == 0 || heap[0]->expires > NOW())
-        return false;
-    unsigned int cpu = heap[0]->cpu;
+    int n = 0;
+    in_timer_softirq[cpu] = 1;
     for (;;) {
         struct timer *t = NULL;
         for (int i = 0; i < hn; i++)
@@ -592,7 +592,22 @@ static bool run_due_timers(void)
         hremove(t);
         oracle_cpu = cpu;
         t->function(t->data);
+        n++;
     }
+    in_timer_softirq[cpu] = 0;
+    if (n)
+        oi_reprogrammed((int)cpu, cpu_first(cpu));
+    return n;
+}
+
+/* Run every timer of the earliest due pCPU that is due now, then its
+ * softirqs. Returns false if no timer is due. */
+static bool run_due_timers(void)
+{
+    if (hn == 0 || heap[0]->expires > NOW())
+        return false;
+    unsigned int cpu = heap[0]->cpu;
+    run_cpu_timers(cpu);
     run_softirqs(cpu);
     return true;
 }
@@ -656,28 +671,9 @@ static bool hook_timers_due(int cpu)
     return false;
 }
 
-/* TIMER_SOFTIRQ on cpu: its due timers in (expiry, sequence) order, one
- * set meanwhile included if due; the softirqs they raise stay pending. */
 static int hook_run_timers(int cpu)
 {
-    int n = 0;
-    in_timer_softirq[cpu] = 1;
-    for (;;) {
-        struct timer *t = NULL;
-        for (int i = 0; i < hn; i++)
-            if ((int)heap[i]->cpu == cpu && heap[i]->expires <= NOW() && (!t || tbefore(heap[i], t)))
-                t = heap[i];
-        if (!t)
-            break;
-        hremove(t);
-        oracle_cpu = (unsigned int)cpu;
-        t->function(t->data);
-        n++;
-    }
-    in_timer_softirq[cpu] = 0;
-    if (n)
-        oi_reprogrammed(cpu, cpu_first((unsigned int)cpu));
-    return n;
+    return run_cpu_timers((unsigned int)cpu);
 }
 
 static bool hook_run_schedule(int cpu)
