@@ -29,6 +29,8 @@
 #include <xen/sched-if.h>
 #include <inttypes.h>
 
+#include "../instant.h"
+
 extern struct scheduler sched_credit_def;
 extern int (*oracle_initcall_csched_start_tickers)(void);
 
@@ -67,10 +69,6 @@ int cpumask_scnprintf(char *buf, int len, cpumask_t m)
 static struct timer *timers[MAXT];
 static int ntimers;
 static unsigned long long timer_seq;
-/* Order in which each pCPU's one-shot timer interrupt was last programmed,
- * i.e. its earliest expiry last changed (--instant fifo). */
-static unsigned long long irq_seq[NR_CPUS], irq_counter;
-static s_time_t irq_for[NR_CPUS];
 static int in_timer_softirq[NR_CPUS];
 
 static s_time_t cpu_first(int cpu)
@@ -83,8 +81,7 @@ static s_time_t cpu_first(int cpu)
 
 static void reprogram(int cpu)
 {
-    s_time_t f = cpu_first(cpu);
-    if (f != irq_for[cpu]) { irq_for[cpu] = f; irq_seq[cpu] = ++irq_counter; }
+    oi_reprogram(cpu, cpu_first(cpu));
 }
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
@@ -145,29 +142,15 @@ static int run_timers(int cpu)
         n++;
     }
     in_timer_softirq[cpu] = 0;
-    if (n) { irq_for[cpu] = -1; reprogram(cpu); }
+    if (n) oi_reprogrammed(cpu, cpu_first(cpu));
     return n;
 }
 
-/* ---- softirqs: SCHEDULE_SOFTIRQ pending per pCPU, and the order they were raised in ---- */
-#define MAXRAISE 4096
-static int raised[MAXRAISE], nraised;
-
-static int saved_deferred;     /* --context-saved deferred */
-static int virq_rearm;         /* --virq-rearm 1 */
-
-/* An item of the instant's work list: a pCPU's SCHEDULE_SOFTIRQ (>= 0) or a
- * deferred migration of guest vCPU i (-1 - i). */
-static void raise_item(int item)
-{
-    if (nraised == MAXRAISE) { fprintf(stderr, "credit34: softirq storm\n"); exit(1); }
-    raised[nraised++] = item;
-}
-
+/* ---- softirqs: SCHEDULE_SOFTIRQ pending per pCPU, in the order raised (instant.h) ---- */
 void oracle_raise_softirq(unsigned int cpu, unsigned int nr)
 {
     if (!test_and_set_bit((int)nr, &softirq_pending(cpu)) && nr == SCHEDULE_SOFTIRQ)
-        raise_item((int)cpu);
+        oi_raise((int)cpu);
 }
 
 /* ---- guests ---- */
@@ -311,11 +294,11 @@ static void schedule(int cpu)
         if (in_window(NOW())) g->dispatches++;
         g->last_ran = cpu;
     }
-    if (saved_deferred && test_bit(_VPF_migrating, &prev->pause_flags)) {
+    if (oi_saved_deferred && test_bit(_VPF_migrating, &prev->pause_flags)) {
         /* --context-saved deferred: the running flag clears with the
          * switch, the migration waits its turn among the instant's softirqs. */
         prev->is_running = 0;
-        raise_item(-1 - prev->oracle_idx);
+        oi_raise(-1 - prev->oracle_idx);
     } else {
         context_saved(prev);
     }
@@ -347,90 +330,63 @@ static void guest_step(int cpu)
     init_timer(&g->wake_timer, wake_timer_fn, g, (unsigned int)cpu);
     set_timer(&g->wake_timer, g->release);
     set_bit(_VPF_blocked, &g->v.pause_flags);   /* do_block; no event is ever pending */
-    schedule(cpu);            /* raise_softirq(SCHEDULE_SOFTIRQ), run on the hypercall's return path */
-}
-
-enum { ORDER_FIFO, ORDER_INDEX, ORDER_PERCPU };
-static int order = ORDER_FIFO;
-
-static int run_schedule_if_pending(int cpu)
-{
-    if (!test_and_clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending(cpu))) return 0;
+    /* raise_softirq(SCHEDULE_SOFTIRQ), run on the hypercall's return path:
+     * one raised before at this instant is done with too. */
+    clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending(cpu));
+    oi_cancel(cpu);
     schedule(cpu);
-    return 1;
 }
 
-/* The pCPUs in the order given by key (ascending), ties by index. */
-static int by_key(int *out, const unsigned long long *key, const int *want)
+/* ---- the instant's order (instant.h) ---- */
+static bool hook_guest_due(int cpu)
 {
-    int n = 0;
-    for (int c = 0; c < np; c++) {
-        if (!want[c]) continue;
-        int i = n++;
-        while (i > 0 && key[out[i - 1]] > key[c]) { out[i] = out[i - 1]; i--; }
-        out[i] = c;
-    }
-    return n;
+    struct gvcpu *g = G(oracle_current[cpu]);
+    return g && g->work != INF && g->work <= 0;
 }
 
-/* Everything due at oracle_now, until nothing is (see the file's comment). */
-static void instant(void)
+static unsigned long long hook_guest_key(int cpu)
 {
-    int busy;
-    do {
-        busy = 0;
-        /* Guests whose computation ends now, in the order the computations started. */
-        int want[NR_CPUS], ord[NR_CPUS], n;
-        unsigned long long key[NR_CPUS];
-        for (int c = 0; c < np; c++) {
-            struct gvcpu *g = G(oracle_current[c]);
-            want[c] = g && g->work != INF && g->work <= 0;
-            key[c] = g ? g->done_seq : 0;
-        }
-        n = by_key(ord, key, want);
-        for (int i = 0; i < n; i++) {
-            struct gvcpu *g = G(oracle_current[ord[i]]);
-            if (g && g->work != INF && g->work <= 0) { guest_step(ord[i]); busy = 1; }
-        }
-        /* Timer interrupts. */
-        for (int c = 0; c < np; c++) want[c] = due_timer(c) != NULL;
-        if (order == ORDER_FIFO) n = by_key(ord, irq_seq, want);
-        else { n = 0; for (int c = 0; c < np; c++) if (want[c]) ord[n++] = c; }
-        if (order == ORDER_PERCPU) {
-            for (int c = 0; c < np; c++) {
-                busy |= run_timers(c) > 0;
-                busy |= run_schedule_if_pending(c);
-            }
-            nraised = 0;
-            continue;
-        }
-        for (int i = 0; i < n; i++) {
-            if (virq_rearm && oracle_now % MILLISECS(10) == 0) {
-                /* xensim's Xen 2.0 tick: VIRQ_TIMER to a running vCPU 0 re-queues its completion. */
-                struct gvcpu *g = G(oracle_current[ord[i]]);
-                if (g && g->v.vcpu_id == 0 && g->work != INF && g->work > 0) g->done_seq = ++done_counter;
-            }
-            busy |= run_timers(ord[i]) > 0;
-        }
-        /* SCHEDULE_SOFTIRQs: in the order raised (fifo) or by pCPU index. */
-        if (order == ORDER_FIFO) {
-            for (int i = 0; i < nraised; i++) {     /* schedule() may raise more */
-                if (raised[i] >= 0) {
-                    busy |= run_schedule_if_pending(raised[i]);
-                } else {
-                    struct vcpu *v = &gv[-1 - raised[i]].v;
-                    oracle_cpu = (int)v->processor;
-                    vcpu_migrate(v);
-                    busy = 1;
-                }
-            }
-            nraised = 0;
-        } else {
-            for (int c = 0; c < np; c++) busy |= run_schedule_if_pending(c);
-            nraised = 0;
-        }
-    } while (busy);
+    return G(oracle_current[cpu])->done_seq;
 }
+
+static bool hook_timers_due(int cpu)
+{
+    return due_timer(cpu) != NULL;
+}
+
+static bool hook_run_schedule(int cpu)
+{
+    if (!test_and_clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending(cpu))) return false;
+    schedule(cpu);
+    return true;
+}
+
+static void hook_migrate(int i)
+{
+    struct vcpu *v = &gv[i].v;
+    oracle_cpu = (int)v->processor;
+    vcpu_migrate(v);
+}
+
+/* --virq-rearm: xensim's Xen 2.0 tick, at every 10 ms on every pCPU (where
+ * the 3.4 ticker runs too), sends VIRQ_TIMER to a running vCPU 0, and its
+ * upcall re-queues the completion. */
+static void hook_before_timers(int cpu)
+{
+    struct gvcpu *g = G(oracle_current[cpu]);
+    if (oracle_now % MILLISECS(10) == 0 && g && g->v.vcpu_id == 0 && g->work != INF && g->work > 0)
+        g->done_seq = ++done_counter;
+}
+
+static struct oi_hooks hooks = {
+    .guest_due = hook_guest_due,
+    .guest_key = hook_guest_key,
+    .guest_step = guest_step,
+    .timers_due = hook_timers_due,
+    .run_timers = run_timers,
+    .run_schedule = hook_run_schedule,
+    .migrate = hook_migrate,
+};
 
 /* ---- command line ---- */
 static void usage(void)
@@ -521,22 +477,14 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--warmup")) warmup = num(v);
         else if (!strcmp(a, "--duration")) duration = num(v);
         else if (!strcmp(a, "--timeline-ns")) TL = num(v);
-        else if (!strcmp(a, "--instant")) {
-            if (!strcmp(v, "fifo")) order = ORDER_FIFO;
-            else if (!strcmp(v, "index")) order = ORDER_INDEX;
-            else if (!strcmp(v, "per-cpu")) order = ORDER_PERCPU;
-            else usage();
-        }
-        else if (!strcmp(a, "--context-saved")) saved_deferred = !strcmp(v, "deferred");
-        else if (!strcmp(a, "--virq-rearm")) virq_rearm = (int)num(v);
+        else if (oi_option("credit34", NULL, a, v)) continue;
         else if (!strcmp(a, "--dom")) parse_dom(v);
         else usage();
     }
     if (np < 1 || np > NR_CPUS || warmup < 0 || duration <= 0) usage();
-    if (saved_deferred && order != ORDER_FIFO) {
-        fprintf(stderr, "credit34: --context-saved deferred needs --instant fifo\n");
-        exit(2);
-    }
+    oi_check("credit34");
+    hooks.np = np;
+    if (oi_virq_rearm) hooks.before_timers = hook_before_timers;
     if (!topo) { S = 1; C = np; T = 1; }
     if (S * C * T != np) { fprintf(stderr, "credit34: topology %d,%d,%d is not %d pCPUs\n", S, C, T, np); exit(2); }
     W0 = warmup; W1 = warmup + duration;
@@ -613,7 +561,7 @@ int main(int argc, char **argv)
     }
 
     for (;;) {
-        instant();
+        oi_instant(&hooks);
         /* The next instant: a timer's expiry or the end of a running guest's computation. */
         s_time_t t = next_expiry();
         for (int c = 0; c < np; c++) {

@@ -32,7 +32,9 @@
  * softirqs (TIMER_SOFTIRQ before SCHEDULE_SOFTIRQ); then every pCPU with a
  * pending softirq in ascending order; repeated until the instant is quiet.
  * A SCHEDULE_SOFTIRQ raised on a pCPU therefore runs schedule() there at
- * the same instant.
+ * the same instant. That is --instant heap, the default; the other orders
+ * (--instant fifo|index|per-cpu, --context-saved, --virq-rearm) are
+ * tests/xen-oracle/instant.h's, xensim's among them.
  *
  * Simplified: no tasklets, no rendezvous (granularity 1), no runstate
  * times, no event channels beyond "the one-shot timer unblocks the vCPU";
@@ -45,6 +47,8 @@
  */
 #include "shim.h"
 #include "private.h"
+
+#include "../instant.h"
 
 /* ---- what credit.c and private.h expect from the rest of Xen ---- */
 s_time_t oracle_now;
@@ -159,6 +163,27 @@ static void hdown(int i)
     }
 }
 
+static int in_timer_softirq[NR_CPUS];
+
+/* cpu's earliest timer expiry, INT64_MAX if none. */
+static s_time_t cpu_first(unsigned int cpu)
+{
+    s_time_t m = INT64_MAX;
+    for (int i = 0; i < hn; i++)
+        if (heap[i]->cpu == cpu && heap[i]->expires < m)
+            m = heap[i]->expires;
+    return m;
+}
+
+/* The order in which the pCPUs' one-shot interrupts were programmed
+ * (instant.h, --instant fifo); inside its timer softirq a pCPU
+ * reprograms once, at the end. */
+static void reprogram(unsigned int cpu)
+{
+    if (!in_timer_softirq[cpu])
+        oi_reprogram((int)cpu, cpu_first(cpu));
+}
+
 static void hremove(struct timer *t)
 {
     int i = t->heap_idx;
@@ -193,17 +218,25 @@ void set_timer(struct timer *t, s_time_t expires)
     heap[hn] = t;
     t->heap_idx = hn++;
     hup(t->heap_idx);
+    reprogram(t->cpu);
 }
 
 void stop_timer(struct timer *t)
 {
-    if (t->heap_idx >= 0)
+    if (t->heap_idx >= 0) {
         hremove(t);
+        reprogram(t->cpu);
+    }
 }
 
 void migrate_timer(struct timer *t, unsigned int cpu)
 {
+    unsigned int old = t->cpu;
     t->cpu = cpu;
+    if (t->heap_idx >= 0) {
+        reprogram(old);
+        reprogram(cpu);
+    }
 }
 
 void kill_timer(struct timer *t)
@@ -212,12 +245,21 @@ void kill_timer(struct timer *t)
     t->killed = true;
 }
 
+/* ORACLE_TRACE set: every wake, SCHEDULE_SOFTIRQ raised, migration's end,
+ * and at each schedule() every pCPU's queue (Credit's own dump), on stderr. */
+static bool trace;
+
 /* ---- softirqs ---- */
 static unsigned long softirq_pending[NR_CPUS];
 
 void cpu_raise_softirq(unsigned int cpu, unsigned int nr)
 {
+    bool was = softirq_pending[cpu] & (1UL << nr);
+    if (trace && !was && nr == SCHEDULE_SOFTIRQ)
+        fprintf(stderr, "t=%" PRId64 " raise cpu %u (by cpu %u)\n", NOW(), cpu, oracle_cpu);
     softirq_pending[cpu] |= 1UL << nr;
+    if (!was && nr == SCHEDULE_SOFTIRQ && oi_order == OI_FIFO)
+        oi_raise((int)cpu);
 }
 
 void cpumask_raise_softirq(const cpumask_t *mask, unsigned int nr)
@@ -257,6 +299,9 @@ struct gvcpu {
     int last_cpu;                   /* pCPU it last ran on, -1: none */
     int at_cpu;                     /* pCPU whose run queue it was last seen on */
     s_time_t woke_at;               /* ns: unblocked and not yet run, -1: none */
+    s_time_t dispatched;            /* ns: when it last started running */
+    unsigned long long done_seq;    /* when its computation was last (re)queued, in
+                                       event order (instant.h, --instant fifo) */
     s_time_t cpu_ns;                /* in the window */
     long dispatches, migrations, moves;
     long lat_n;                     /* wake-to-dispatch samples in the window */
@@ -276,6 +321,8 @@ static struct scheduler ops;
 static struct cpupool pool0;
 static struct domain idle_domain;
 
+static unsigned long long done_counter;
+
 static bool in_window(s_time_t t) { return t > W0 && t <= W1; }
 static struct gvcpu *G(const struct vcpu *v) { return v->oracle_idx >= 0 ? &gv[v->oracle_idx] : NULL; }
 
@@ -284,6 +331,9 @@ static void vcpu_wake(struct vcpu *v)
 {
     struct sched_unit *unit = v->sched_unit;
     if (vcpu_runnable(v)) {
+        if (trace && G(v))
+            fprintf(stderr, "t=%" PRId64 " wake %s/v%d on %u (run by cpu %u)\n", NOW(),
+                    G(v)->gd->name, G(v)->k, v->processor, oracle_cpu);
         if (v->runstate.state >= RUNSTATE_blocked)
             v->runstate.state = RUNSTATE_runnable;
         sched_wake(unit->res->scheduler, unit);
@@ -351,11 +401,16 @@ static void sched_unit_migrate_finish(struct sched_unit *unit)
     unsigned int new_cpu = sched_pick_resource(unit->res->scheduler, unit)->master_cpu;
     if (unit->is_running || !test_and_clear_bit(_VPF_migrating, &v->pause_flags))
         return;
+    if (trace)
+        fprintf(stderr, "t=%" PRId64 " migrate %s/v%d %u -> %u%s\n", NOW(), G(v)->gd->name,
+                G(v)->k, unit->res->master_cpu, new_cpu, vcpu_runnable(v) ? "" : " (not runnable)");
     sched_migrate(unit->res->scheduler, unit, new_cpu);
     note_move(unit);
     vcpu_wake(v);
 }
 
+/* With --context-saved deferred, the migration waits its turn among the
+ * instant's softirqs (instant.h), as xensim's context_saved_fn event. */
 static void unit_context_saved(struct sched_resource *sr)
 {
     struct sched_unit *unit = sr->prev;
@@ -365,7 +420,11 @@ static void unit_context_saved(struct sched_resource *sr)
     unit->state_entry_time = (uint64_t)NOW();
     sr->prev = NULL;
     sched_context_saved(unit->res->scheduler, unit);
-    if (!is_idle_unit(unit))
+    if (is_idle_unit(unit))
+        return;
+    if (oi_saved_deferred && test_bit(_VPF_migrating, &unit->vcpu_list->pause_flags))
+        oi_raise(-1 - unit->vcpu_list->oracle_idx);
+    else
         sched_unit_migrate_finish(unit);
 }
 
@@ -412,6 +471,8 @@ static void note_switch(unsigned int cpu, struct vcpu *vnext)
     }
     g->woke_at = -1;
     g->last_cpu = (int)cpu;
+    g->dispatched = now;
+    g->done_seq = ++done_counter;
 }
 
 /* schedule() on pCPU cpu, at NOW(). */
@@ -421,6 +482,12 @@ static void schedule(unsigned int cpu)
     struct vcpu *vprev = current;
     struct sched_unit *prev = vprev->sched_unit;
     struct sched_resource *sr = get_sched_res(cpu);
+    if (trace) {
+        fprintf(stderr, "t=%" PRId64 " schedule cpu %u\n", NOW(), cpu);
+        for (int c = 0; c < np; c++)
+            sr->scheduler->dump_cpu_state(sr->scheduler, c);
+        oracle_cpu = cpu;
+    }
     stop_timer(&sr->s_timer);
     s_time_t now = NOW();
     prev->rendezvous_in_cnt = 0;
@@ -492,6 +559,7 @@ static void guest_step(unsigned int cpu)
         case P_SLEEPING:
             g->state = P_BURST;
             g->work = g->gd->burst;
+            g->done_seq = ++done_counter;
             return;
         case P_BURST:
             g->release += g->gd->period;
@@ -507,13 +575,13 @@ static void guest_step(unsigned int cpu)
     }
 }
 
-/* Run every timer of the earliest due pCPU that is due now, then its
- * softirqs. Returns false if no timer is due. */
-static bool run_due_timers(void)
+/* TIMER_SOFTIRQ on cpu: its due timers in (expiry, sequence) order, one
+ * set meanwhile included if due; the softirqs they raise stay pending.
+ * Returns the number run. */
+static int run_cpu_timers(unsigned int cpu)
 {
-    if (hn == 0 || heap[0]->expires > NOW())
-        return false;
-    unsigned int cpu = heap[0]->cpu;
+    int n = 0;
+    in_timer_softirq[cpu] = 1;
     for (;;) {
         struct timer *t = NULL;
         for (int i = 0; i < hn; i++)
@@ -524,7 +592,22 @@ static bool run_due_timers(void)
         hremove(t);
         oracle_cpu = cpu;
         t->function(t->data);
+        n++;
     }
+    in_timer_softirq[cpu] = 0;
+    if (n)
+        oi_reprogrammed((int)cpu, cpu_first(cpu));
+    return n;
+}
+
+/* Run every timer of the earliest due pCPU that is due now, then its
+ * softirqs. Returns false if no timer is due. */
+static bool run_due_timers(void)
+{
+    if (hn == 0 || heap[0]->expires > NOW())
+        return false;
+    unsigned int cpu = heap[0]->cpu;
+    run_cpu_timers(cpu);
     run_softirqs(cpu);
     return true;
 }
@@ -554,6 +637,98 @@ static void run_instant(void)
             }
         }
     } while (again);
+}
+
+/* ---- the other orders of an instant (instant.h) ---- */
+static bool hook_guest_due(int cpu)
+{
+    return guest_needs_step((unsigned int)cpu);
+}
+
+static unsigned long long hook_guest_key(int cpu)
+{
+    return G(oracle_current[cpu])->done_seq;
+}
+
+/* A block enters schedule() at once: the hypercall's return path. */
+static void hook_guest_step(int cpu)
+{
+    guest_step((unsigned int)cpu);
+    oracle_cpu = (unsigned int)cpu;
+    if (test_bit(_VPF_blocked, &current->pause_flags)
+        && (softirq_pending[cpu] & (1UL << SCHEDULE_SOFTIRQ))) {
+        softirq_pending[cpu] &= ~(1UL << SCHEDULE_SOFTIRQ);
+        oi_cancel(cpu);
+        schedule((unsigned int)cpu);
+    }
+}
+
+static bool hook_timers_due(int cpu)
+{
+    for (int i = 0; i < hn; i++)
+        if ((int)heap[i]->cpu == cpu && heap[i]->expires <= NOW())
+            return true;
+    return false;
+}
+
+static int hook_run_timers(int cpu)
+{
+    return run_cpu_timers((unsigned int)cpu);
+}
+
+static bool hook_run_schedule(int cpu)
+{
+    if (!(softirq_pending[cpu] & (1UL << SCHEDULE_SOFTIRQ)))
+        return false;
+    softirq_pending[cpu] &= ~(1UL << SCHEDULE_SOFTIRQ);
+    schedule((unsigned int)cpu);
+    return true;
+}
+
+static void hook_migrate(int i)
+{
+    struct vcpu *v = gv[i].v;
+    oracle_cpu = v->processor;
+    sched_unit_migrate_finish(v->sched_unit);
+}
+
+static struct oi_hooks hooks = {
+    .guest_due = hook_guest_due,
+    .guest_key = hook_guest_key,
+    .guest_step = hook_guest_step,
+    .timers_due = hook_timers_due,
+    .run_timers = hook_run_timers,
+    .run_schedule = hook_run_schedule,
+    .migrate = hook_migrate,
+};
+
+/*
+ * --virq-rearm 1: xensim keeps Xen 2.0's 10 ms tick on every pCPU
+ * (models/hv.c t_timer: armed at boot, re-armed from NOW(), idle or not).
+ * It takes no scheduling decision, but it is a timer of the pCPU, so it
+ * takes part in the order in which the pCPUs' interrupts were programmed,
+ * and its VIRQ_TIMER to a running vCPU 0 interrupts the computation, whose
+ * completion is queued anew (unless the vCPU was dispatched this instant:
+ * its guest entry queues it then).
+ */
+static struct timer xtick[NR_CPUS];
+
+static void xtick_fn(void *data)
+{
+    struct timer *t = data;
+    struct gvcpu *g = G(oracle_current[t->cpu]);
+    if (g && g->k == 0 && g->gd->kind == PERIODIC && g->state == P_BURST && g->work > 0
+        && g->dispatched != NOW())
+        g->done_seq = ++done_counter;
+    set_timer(t, NOW() + MILLISECS(10));
+}
+
+static void run_instant_in_order(void)
+{
+    if (oi_order == OI_OWN)
+        run_instant();
+    else
+        oi_instant(&hooks);
 }
 
 /* Time passes from NOW() to t: running guests use CPU. */
@@ -652,6 +827,10 @@ static void boot(void)
         die("credit's global_init failed", NULL);
     ops = **s;
     oracle_cpu = 0;
+    for (int c = 0; oi_virq_rearm && c < np; c++) {
+        init_timer(&xtick[c], xtick_fn, &xtick[c], (unsigned int)c);
+        set_timer(&xtick[c], NOW() + MILLISECS(10));
+    }
     for (int c = 0; c < np; c++) {
         struct sched_resource *sr = calloc(1, sizeof *sr);
         if (!sr)
@@ -909,6 +1088,8 @@ static void usage(void)
     fputs("usage: credit417 --pcpus N [--topology S,C,T] [--numbering split|adjacent]\n"
           "       --warmup NS --duration NS [--timeline-ns NS]\n"
           "       [--tslice-ms N] [--ratelimit-us N] [--placement xensim|xen]\n"
+          "       [--instant heap|fifo|index|per-cpu] [--context-saved inline|deferred]"
+          " [--virq-rearm 0|1]\n"
           "       --dom NAME,vcpus=V,weight=W,cap=C,kind=hog|periodic[,period=NS,burst=NS]"
           "[,cpus=A-B|A;B][,phase=NS][,start=A;B]\n", stderr);
     exit(2);
@@ -916,6 +1097,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+    oi_order = OI_OWN;
     long tslice_ms = 30, ratelimit_us = SCHED_DEFAULT_RATELIMIT_US;
     s_time_t warmup = -1, duration = -1, timeline = 0;
     for (int i = 1; i < argc; i++) {
@@ -951,11 +1133,14 @@ int main(int argc, char **argv)
                 die("--placement is xensim or xen", v);
         } else if (!strcmp(a, "--dom"))
             parse_dom(v);
-        else
+        else if (!oi_option("credit417", "heap", a, v))
             usage();
     }
     if (np < 1 || np > NR_CPUS || warmup < 0 || duration <= 0 || ngd == 0)
         usage();
+    oi_check("credit417");
+    trace = getenv("ORACLE_TRACE") != NULL;
+    hooks.np = np;
     if (topo_c < 0)
         topo_c = np;                /* sim/topo.c's topo_flat: one socket, one thread per core */
     if (topo_s * topo_c * topo_t != np)
@@ -983,7 +1168,7 @@ int main(int argc, char **argv)
         unpause_domain(gdoms[i].d);
 
     for (;;) {
-        run_instant();
+        run_instant_in_order();
         s_time_t t = next_event();
         if (t > W1) {
             advance(W1);
