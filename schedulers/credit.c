@@ -52,9 +52,11 @@
  * vcpu_migration_delay is its default, 0 (no vCPU is cache-hot); no soft
  * affinity (4.17's soft-affinity balancing steps are skipped, as Xen skips
  * them for a vCPU without one); sched_smt_power_savings is off, its
- * default; no tasklets; 4.17's last_tickle_cpu is kept per pCPU of the
- * woken vCPU (Xen keeps it per pCPU that runs the wake, the same one for
- * a timer wake). The core's own 10 ms tick of Xen 2.0 still runs
+ * default; no tasklets; 4.17's last_tickle_cpu is that of the pCPU that
+ * runs the wake, taken to be the woken vCPU's own except for an unpark by
+ * the accounting (the master) and the end of a migration (the old pCPU):
+ * an event sent from another pCPU counts as run on the woken vCPU's (Xen:
+ * the sender's). The core's own 10 ms tick of Xen 2.0 still runs
  * (models/hv.c): it sends VIRQ_TIMER and takes no scheduling decision.
  */
 #include "schedulers/policies.h"
@@ -166,6 +168,9 @@ struct cr_vcpu {
     bool yield;                     /* yielded since it last left the queue */
     bool migrating;                 /* pick_cpu chose its pCPU: its next wake is no boost */
     bool pinned;                    /* hard affinity of one pCPU */
+    int waker;                      /* the pCPU that runs its next wake, if not its own
+                                       (-1): the accounting's for an unpark, the old
+                                       pCPU for the end of a migration */
     sim_time_t start_time;          /* ns NOW(): charged up to here while running; while
                                        not running, minus the time run but not charged */
     uint32_t residual;              /* credit charged ahead, in 1e-6 credit */
@@ -385,7 +390,8 @@ static void tickle34(struct cr *x, int cpu, struct cr_vcpu *c)
 /* 4.17's __runq_tickle. Its own pCPU if the vCPU is pinned there alone
  * and that pCPU idles, or if that pCPU idles, or if no pCPU idles and it
  * beats what runs there; else, if some pCPU idles, one idler it may run
- * on (the next after the last one tickled from here), or every such idler
+ * on (the next after the last one tickled by pCPU me, the one that runs
+ * the wake: Xen's per-CPU last_tickle_cpu), or every such idler
  * without tickle_one_idle; failing that, its own pCPU if it beats what
  * runs there. Tickled pCPUs leave the idlers at once, so that the next
  * wake picks another. Xen 4.17 then asks whether the running vCPU could
@@ -393,7 +399,7 @@ static void tickle34(struct cr *x, int cpu, struct cr_vcpu *c)
  * affinity, which has none there: the kick never happens
  * (kick_away_quirk); without the quirk the running vCPU's own affinity
  * is tested and it is migrated (sched_migrate). */
-static void tickle417(struct cr *x, int cpu, struct cr_vcpu *c)
+static void tickle417(struct cr *x, int cpu, int me, struct cr_vcpu *c)
 {
     struct cr_vcpu *cur = cv(sched_curr(x->core, cpu));
     bool *mask = x->t_mask, *idl = x->t_idle;
@@ -423,7 +429,7 @@ static void tickle417(struct cr *x, int cpu, struct cr_vcpu *c)
             }
             mask[cpu] = true;
         } else if (any && x->tickle_one_idle) {
-            struct cr_pcpu *pc = &x->pcpus[cpu];
+            struct cr_pcpu *pc = &x->pcpus[me];
             pc->last_tickle = cycle(x, pc->last_tickle, idl);
             mask[pc->last_tickle] = true;
         } else if (any) {
@@ -433,7 +439,7 @@ static void tickle417(struct cr *x, int cpu, struct cr_vcpu *c)
     }
     for (int p = 0; p < x->np; p++)
         if (mask[p])
-            trc(x, cpu, CR_TRC_TICKLE, 1, (uint32_t)p, 0, 0);
+            trc(x, me, CR_TRC_TICKLE, 1, (uint32_t)p, 0, 0);
     for (int p = 0; p < x->np; p++)
         if (mask[p]) {
             x->pcpus[p].idler = false;
@@ -441,10 +447,10 @@ static void tickle417(struct cr *x, int cpu, struct cr_vcpu *c)
         }
 }
 
-static void tickle(struct cr *x, int cpu, struct cr_vcpu *c)
+static void tickle(struct cr *x, int cpu, int me, struct cr_vcpu *c)
 {
     if (x->v417)
-        tickle417(x, cpu, c);
+        tickle417(x, cpu, me, c);
     else
         tickle34(x, cpu, c);
 }
@@ -607,6 +613,7 @@ static int cr_pick_cpu(void *priv, struct sched_vcpu *v)
     if (!x->v417)
         return pick34(x, v);
     cv(v)->migrating = true;
+    cv(v)->waker = v->processor;
     return pick417(x, v, true);
 }
 
@@ -715,7 +722,10 @@ static void acct_fn(void *arg)
                 /* Unparked before the flag is cleared: its wake is not a
                  * BOOST. */
                 if (c->parked) {
+                    /* The wake, if the unpark makes one, runs here. */
+                    c->waker = x->master;
                     (void)sched_unpark(x->core, c->v);
+                    c->waker = -1;
                     c->parked = false;
                 }
                 if (credit > (int)cpt) {
@@ -832,6 +842,7 @@ static int cr_alloc_vdata(void *priv, struct sched_vcpu *v)
     cl_init(&c->runq_elem);
     cl_init(&c->active_elem);
     c->v = v;
+    c->waker = -1;
     v->priv = c;
     if (v->is_idle) {
         c->pri = CR_PRI_IDLE;
@@ -921,13 +932,15 @@ static void cr_wake(void *priv, struct sched_vcpu *v)
         return;
     bool migrating = c->migrating;
     c->migrating = false;
+    int me = c->waker >= 0 ? c->waker : v->processor;
+    c->waker = -1;
     if (!migrating && c->pri == CR_PRI_UNDER && !c->parked) {
         c->pri = CR_PRI_BOOST;
-        trc_v(x, v->processor, CR_TRC_BOOST_START, v, 0, 0);
+        trc_v(x, me, CR_TRC_BOOST_START, v, 0, 0);
     }
     runq_insert(x, v->processor, c);
     nr_inc(x, v->processor);
-    tickle(x, v->processor, c);
+    tickle(x, v->processor, me, c);
 }
 
 /* csched_unit_yield (4.17): the next queue insertion goes one further. */
