@@ -426,6 +426,16 @@ static void observe(struct hv *h, const struct hv_pcpu *p, const struct hv_vcpu 
 static void make_runnable(struct hv_vcpu *v, bool from_block);
 static void sleep_timer_fn(void *arg);
 
+/* Put v on pCPU q's books: its placement count, its NOW() and timers. */
+static void relocate(struct hv_vcpu *v, struct hv_pcpu *q)
+{
+    v->p->nvcpus--;
+    q->nvcpus++;
+    v->p = q;
+    v->sv.processor = q->idx;
+    clk_timer_init(&v->sleep_timer, q->clk, sleep_timer_fn, v);
+}
+
 /* Move v, which runs nowhere, to pCPU q: the pCPU time and run-queue
  * accounting up to now stay with the old pCPU; its timers and NOW()
  * follow q's clock from now on. */
@@ -438,11 +448,7 @@ static void move_vcpu(struct hv_vcpu *v, struct hv_pcpu *q)
     set_rs(v, v->rs, ev_now(v->h->loop));
     o->runq_adj_ns += v->rs_ns[HV_RS_RUNNABLE];
     q->runq_adj_ns -= v->rs_ns[HV_RS_RUNNABLE];
-    o->nvcpus--;
-    q->nvcpus++;
-    v->p = q;
-    v->sv.processor = q->idx;
-    clk_timer_init(&v->sleep_timer, q->clk, sleep_timer_fn, v);
+    relocate(v, q);
     v->migrations++;
 }
 
@@ -1059,6 +1065,13 @@ bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, in
     return v->is_idle ? pcpu == v->processor : scn_dom_may_run(v->dom, pcpu);
 }
 
+bool sched_prefers(const struct sched_core *core, const struct sched_vcpu *v, int pcpu)
+{
+    if (pcpu < 0 || pcpu >= core->h->np)
+        return false;
+    return v->is_idle ? pcpu == v->processor : scn_dom_prefers(v->dom, pcpu);
+}
+
 int sched_move(struct sched_core *core, struct sched_vcpu *sv, int pcpu)
 {
     struct hv *h = core->h;
@@ -1084,6 +1097,18 @@ int sched_unpark(struct sched_core *core, struct sched_vcpu *sv)
     if (!is_ours(core->h, sv) || sv->is_idle)
         return -SIM_EINVAL;
     unpause_vcpu(VCPU_OF(sv), HV_PAUSE_PARK);
+    return 0;
+}
+
+int sched_place(struct sched_core *core, struct sched_vcpu *sv, int pcpu)
+{
+    struct hv *h = core->h;
+    if (!is_ours(h, sv) || sv->is_idle || !sched_may_run(core, sv, pcpu))
+        return -SIM_EINVAL;
+    struct hv_vcpu *v = VCPU_OF(sv);
+    if (v->inserted)
+        return -SIM_ESTATE;
+    relocate(v, &h->pcpus[pcpu]);
     return 0;
 }
 

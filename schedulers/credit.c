@@ -168,6 +168,8 @@ struct cr_vcpu {
     bool yield;                     /* yielded since it last left the queue */
     bool migrating;                 /* pick_cpu chose its pCPU: its next wake is no boost */
     bool pinned;                    /* hard affinity of one pCPU */
+    bool has_soft;                  /* a soft affinity that matters (Xen's
+                                       has_soft_affinity): 4.17 tries it first */
     int waker;                      /* the pCPU that runs its next wake, if not its own
                                        (-1): the accounting's for an unpark, the old
                                        pCPU for the end of a migration */
@@ -359,6 +361,31 @@ static void runq_sort(struct cr *x, int cpu)
     }
 }
 
+/* 4.17's affinity balancing steps: soft affinity first (for a vCPU with
+ * one that matters), then hard. */
+enum { CR_STEP_SOFT, CR_STEP_HARD };
+
+/* Whether pCPU p is in v's mask for the step (affinity_balance_cpumask:
+ * soft within hard, or hard). */
+static bool in_step(const struct cr *x, const struct sched_vcpu *v, int step, int p)
+{
+    return sched_may_run(x->core, v, p) && (step == CR_STEP_HARD || sched_prefers(x->core, v, p));
+}
+
+/* has_soft_affinity: the soft affinity leaves out some pCPU of the host
+ * and of the hard affinity, and shares one with the hard affinity. */
+static bool soft_matters(const struct cr *x, const struct sched_vcpu *v)
+{
+    bool all = true, hard_in = true, meets = false;
+    for (int p = 0; p < x->np; p++) {
+        bool hard = sched_may_run(x->core, v, p), soft = sched_prefers(x->core, v, p);
+        all = all && soft;
+        hard_in = hard_in && (!hard || soft);
+        meets = meets || (hard && soft);
+    }
+    return !all && !hard_in && meets;
+}
+
 /* __runq_tickle: the vCPU's own pCPU if the new one beats what runs there;
  * if that pCPU is busy, the idle pCPUs it may run on (all of them, or,
  * without the quirk, the first after it). */
@@ -413,28 +440,36 @@ static void tickle417(struct cr *x, int cpu, int me, struct cr_vcpu *c)
     } else if (cur->pri == CR_PRI_IDLE || (idlers_empty && c->pri > cur->pri)) {
         mask[cpu] = true;
     } else if (!idlers_empty) {
-        bool any = false;
-        for (int p = 0; p < x->np; p++) {
-            idl[p] = x->pcpus[p].idler && sched_may_run(x->core, c->v, p);
-            any = any || idl[p];
-        }
-        if (!any && c->pri > cur->pri) {
-            if (!x->kick_away_quirk && cur->v->runnable) {
-                bool cur_fits = false;
-                for (int p = 0; p < x->np; p++)
-                    cur_fits = cur_fits || (x->pcpus[p].idler
-                                            && sched_may_run(x->core, cur->v, p));
-                if (cur_fits)
-                    (void)sched_migrate(x->core, cur->v);
+        bool found = false;
+        for (int step = CR_STEP_SOFT; step <= CR_STEP_HARD && !found; step++) {
+            if (step == CR_STEP_SOFT && !c->has_soft)
+                continue;
+            bool any = false;
+            for (int p = 0; p < x->np; p++) {
+                idl[p] = x->pcpus[p].idler && in_step(x, c->v, step, p);
+                any = any || idl[p];
             }
-            mask[cpu] = true;
-        } else if (any && x->tickle_one_idle) {
-            struct cr_pcpu *pc = &x->pcpus[me];
-            pc->last_tickle = cycle(x, pc->last_tickle, idl);
-            mask[pc->last_tickle] = true;
-        } else if (any) {
-            for (int p = 0; p < x->np; p++)
-                mask[p] = idl[p];
+            if (!any && step == CR_STEP_SOFT)
+                continue;
+            if (!any && c->pri > cur->pri) {
+                if (!x->kick_away_quirk && cur->v->runnable) {
+                    bool cur_fits = false;
+                    for (int p = 0; p < x->np; p++)
+                        cur_fits = cur_fits || (x->pcpus[p].idler
+                                                && sched_may_run(x->core, cur->v, p));
+                    if (cur_fits)
+                        (void)sched_migrate(x->core, cur->v);
+                }
+                mask[cpu] = found = true;
+            } else if (any && x->tickle_one_idle) {
+                struct cr_pcpu *pc = &x->pcpus[me];
+                pc->last_tickle = cycle(x, pc->last_tickle, idl);
+                mask[pc->last_tickle] = found = true;
+            } else if (any) {
+                for (int p = 0; p < x->np; p++)
+                    mask[p] = idl[p];
+                found = true;
+            }
         }
     }
     for (int p = 0; p < x->np; p++)
@@ -500,19 +535,18 @@ static bool in_group(const struct topo *t, bool by_core, int p, int cpu)
     return by_core ? topo_same_core(t, p, cpu) : topo_same_socket(t, p, cpu);
 }
 
-/* Where both versions' pick_cpu start: the pCPUs v may run on (p_cpus),
- * the idlers (p_idle), and v's pCPU if it may run there, else the next
- * one it may. */
-static int pick_start(struct cr *x, const struct sched_vcpu *v)
+/* Where both versions' pick_cpu start (a balancing step of 4.17): the
+ * pCPUs of v's mask for the step (p_cpus), the idlers (p_idle), and v's
+ * pCPU if it is in the mask, else the next one that is; -1 for an empty
+ * mask. */
+static int pick_start(struct cr *x, const struct sched_vcpu *v, int step)
 {
     bool *cpus = x->p_cpus, *idlers = x->p_idle;
     for (int p = 0; p < x->np; p++) {
-        cpus[p] = sched_may_run(x->core, v, p);
+        cpus[p] = in_step(x, v, step, p);
         idlers[p] = x->pcpus[p].idler;
     }
-    int cpu = cpus[v->processor] ? v->processor : cycle(x, v->processor, cpus);
-    assert(cpu >= 0);
-    return cpu;
+    return cpus[v->processor] ? v->processor : cycle(x, v->processor, cpus);
 }
 
 /* csched_cpu_pick: from pick_start's pCPU, which counts as idle, move
@@ -524,7 +558,8 @@ static int pick34(struct cr *x, struct sched_vcpu *v)
     const struct topo *t = sched_topology(x->core);
     int np = x->np;
     bool *cpus = x->p_cpus, *idlers = x->p_idle;
-    int cpu = pick_start(x, v);
+    int cpu = pick_start(x, v, CR_STEP_HARD);
+    assert(cpu >= 0);
     idlers[cpu] = true;
     for (int p = 0; p < np; p++)
         cpus[p] = cpus[p] && idlers[p];
@@ -549,7 +584,9 @@ static int pick34(struct cr *x, struct sched_vcpu *v)
     return cpu;
 }
 
-/* 4.17's _csched_cpu_pick, hard affinity only: pick_start's pCPU counts
+/* 4.17's _csched_cpu_pick, for the soft affinity (if it matters) and then
+ * the hard one, stopping at a step that found an idle pCPU: pick_start's
+ * pCPU counts
  * as idle if it is v's own and its queue holds nothing else; move to an
  * idle candidate if it is not one; then visit the idle candidates in pCPU
  * order: one in the same socket wins if its core has more idlers, one in
@@ -562,42 +599,55 @@ static int pick417(struct cr *x, struct sched_vcpu *v, bool commit)
     const struct topo *t = sched_topology(x->core);
     int np = x->np;
     bool *cpus = x->p_cpus, *idlers = x->p_idle;
-    int cpu = pick_start(x, v);
-    if (v->processor == cpu && runq_idle(x, cpu))
-        idlers[cpu] = true;
-    bool any = false;
-    for (int p = 0; p < np; p++) {
-        cpus[p] = cpus[p] && idlers[p];
-        any = any || cpus[p];
-    }
-    if (!cpus[cpu] && any)
-        cpu = cycle(x, cpu, cpus);
-    cpus[cpu] = false;
-    int spc = -1, nxt;
-    while ((nxt = cycle(x, cpu, cpus)) >= 0) {
-        bool by_core = topo_same_socket(t, cpu, nxt);
-        int factor = by_core ? 1 : 2;
-        int w_cpu = 0, w_nxt = 0;
+    int cpu = -1, spc = -1;
+    for (int step = CR_STEP_SOFT; step <= CR_STEP_HARD; step++) {
+        if (step == CR_STEP_SOFT && !cv(v)->has_soft)
+            continue;
+        cpu = pick_start(x, v, step);
+        if (cpu < 0) {
+            assert(step == CR_STEP_SOFT);
+            continue;
+        }
+        if (v->processor == cpu && runq_idle(x, cpu))
+            idlers[cpu] = true;
+        bool any = false;
         for (int p = 0; p < np; p++) {
-            w_cpu += idlers[p] && in_group(t, by_core, p, cpu);
-            w_nxt += idlers[p] && in_group(t, by_core, p, nxt);
+            cpus[p] = cpus[p] && idlers[p];
+            any = any || cpus[p];
         }
-        if (w_cpu * factor < w_nxt) {
-            bool *nxt_idlers = x->p_nxt;
-            for (int p = 0; p < np; p++)
-                nxt_idlers[p] = idlers[p] && in_group(t, by_core, p, nxt) && cpus[p];
-            spc = nxt;
-            cpu = cycle(x, x->pcpus[nxt].idle_bias, nxt_idlers);
-            assert(cpu >= 0);
-            for (int p = 0; p < np; p++)
-                if (topo_same_core(t, p, cpu))
-                    cpus[p] = false;
-        } else {
-            for (int p = 0; p < np; p++)
-                if (idlers[p] && in_group(t, by_core, p, nxt))
-                    cpus[p] = false;
+        if (!cpus[cpu] && any)
+            cpu = cycle(x, cpu, cpus);
+        cpus[cpu] = false;
+        int nxt;
+        while ((nxt = cycle(x, cpu, cpus)) >= 0) {
+            bool by_core = topo_same_socket(t, cpu, nxt);
+            int factor = by_core ? 1 : 2;
+            int w_cpu = 0, w_nxt = 0;
+            for (int p = 0; p < np; p++) {
+                w_cpu += idlers[p] && in_group(t, by_core, p, cpu);
+                w_nxt += idlers[p] && in_group(t, by_core, p, nxt);
+            }
+            if (w_cpu * factor < w_nxt) {
+                bool *nxt_idlers = x->p_nxt;
+                for (int p = 0; p < np; p++)
+                    nxt_idlers[p] = idlers[p] && in_group(t, by_core, p, nxt) && cpus[p];
+                spc = nxt;
+                cpu = cycle(x, x->pcpus[nxt].idle_bias, nxt_idlers);
+                assert(cpu >= 0);
+                for (int p = 0; p < np; p++)
+                    if (topo_same_core(t, p, cpu))
+                        cpus[p] = false;
+            } else {
+                for (int p = 0; p < np; p++)
+                    if (idlers[p] && in_group(t, by_core, p, nxt))
+                        cpus[p] = false;
+            }
         }
+        /* An idle pCPU within the soft affinity ends the search. */
+        if (idlers[cpu])
+            break;
     }
+    assert(cpu >= 0);
     if (commit && spc >= 0)
         x->pcpus[spc].idle_bias = cpu;
     trc_v(x, v->processor, CR_TRC_PICKED_CPU, v, 1, (uint32_t)cpu);
@@ -850,6 +900,7 @@ static int cr_alloc_vdata(void *priv, struct sched_vcpu *v)
     }
     c->pri = CR_PRI_UNDER;
     c->pinned = v->dom->ncpus == 1;
+    c->has_soft = x->v417 && soft_matters(x, v);
     const struct scn_credit_dom *p = &v->dom->credit;
     if (v->domain < 0 || p->weight < 1 || p->weight > 65535 || p->cap < 0
         || p->cap > 100 * v->dom->vcpus)
@@ -884,14 +935,22 @@ static void cr_free_vdata(void *priv, struct sched_vcpu *v)
     v->priv = NULL;
 }
 
-/* Xen 4.17's insert asks csched_res_pick where a new vCPU goes, which
- * marks it migrating, so its first wake is no BOOST (first_wake_quirk).
- * Where it goes is the core's choice here (docs/hypervisor.md). */
+/* Xen 4.17's insert (csched_unit_insert) puts a new vCPU where
+ * csched_res_pick says, from where the core placed it (Xen's initial
+ * pCPU is its own choice: docs/schedulers.md), which marks it migrating,
+ * so its first wake is no BOOST (first_wake_quirk). */
 static void cr_insert(void *priv, struct sched_vcpu *v)
 {
     struct cr *x = priv;
-    if (x->v417 && !v->is_idle)
-        cv(v)->migrating = x->first_wake_quirk;
+    if (!x->v417 || v->is_idle)
+        return;
+    int p = pick417(x, v, true);
+    if (p != v->processor) {
+        int rc = sched_place(x->core, v, p);
+        assert(rc == 0);
+        (void)rc;
+    }
+    cv(v)->migrating = x->first_wake_quirk;
 }
 
 static void cr_remove(void *priv, struct sched_vcpu *v)
@@ -952,10 +1011,12 @@ static void cr_yield(void *priv, struct sched_vcpu *v)
 }
 
 /* csched_runq_steal: the first migratable queued vCPU of the peer, of priority
- * strictly above pri, that may run on cpu; none from a peer running its
- * idle vCPU (it is about to take its own work). Migratable: not running,
- * allowed here, not cache-hot (4.17's vcpu_migration_delay; 3.4's is 0). */
-static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri, sim_time_t now)
+ * strictly above pri, whose mask for the step holds cpu; none from a peer
+ * running its idle vCPU (it is about to take its own work). Migratable:
+ * not running, not cache-hot (4.17's vcpu_migration_delay; 3.4's is 0);
+ * in the soft step, only a vCPU whose soft affinity matters. */
+static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri, int step,
+                                  sim_time_t now)
 {
     if (sched_curr(x->core, peer)->is_idle)
         return NULL;
@@ -964,9 +1025,10 @@ static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri, sim_
         struct cr_vcpu *c = CR_OF(it, struct cr_vcpu, runq_elem);
         if (c->pri <= pri)
             break;
-        if (sched_running(x->core, c->v) || !sched_may_run(x->core, c->v, cpu))
+        if (sched_running(x->core, c->v) || (step == CR_STEP_SOFT && !c->has_soft))
             continue;
-        if (x->migration_delay && now - c->last_sched_time < x->migration_delay)
+        if (!in_step(x, c->v, step, cpu)
+            || (x->migration_delay && now - c->last_sched_time < x->migration_delay))
             continue;
         trc(x, cpu, CR_TRC_STOLEN, 3, (uint32_t)peer, (uint32_t)c->v->domain,
             (uint32_t)c->v->vcpu);
@@ -983,29 +1045,32 @@ static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri, sim_
 
 /* csched_load_balance: the busy peers in pCPU order, from the next one
  * after cpu (3.4) or after the peer last stolen from (4.17, which skips a
- * peer with one runnable vCPU, the one it runs). Nothing stolen: the
- * local head. */
+ * peer with one runnable vCPU, the one it runs, and goes round twice: for
+ * vCPUs that prefer cpu, then for any that may run there). Nothing stolen:
+ * the local head. */
 static struct cr_vcpu *load_balance(struct cr *x, int cpu, struct cr_vcpu *snext,
                                     sim_time_t now)
 {
     bool *workers = x->lb_workers;
-    for (int p = 0; p < x->np; p++)
-        workers[p] = p != cpu && !x->pcpus[p].idler;
-    int first = x->v417 ? cycle(x, x->balance_bias, workers) : cycle(x, cpu, workers);
-    int peer = first;
-    while (peer >= 0) {
-        bool look = !x->v417 || x->pcpus[peer].nr_runnable > 1;
-        trc(x, cpu, CR_TRC_STEAL_CHECK, 2, (uint32_t)peer, look, 0);
-        if (look) {
-            struct cr_vcpu *c = runq_steal(x, peer, cpu, snext->pri, now);
-            if (c) {
-                x->balance_bias = peer;
-                return c;
+    for (int step = x->v417 ? CR_STEP_SOFT : CR_STEP_HARD; step <= CR_STEP_HARD; step++) {
+        for (int p = 0; p < x->np; p++)
+            workers[p] = p != cpu && !x->pcpus[p].idler;
+        int first = x->v417 ? cycle(x, x->balance_bias, workers) : cycle(x, cpu, workers);
+        int peer = first;
+        while (peer >= 0) {
+            bool look = !x->v417 || x->pcpus[peer].nr_runnable > 1;
+            trc(x, cpu, CR_TRC_STEAL_CHECK, 2, (uint32_t)peer, look, 0);
+            if (look) {
+                struct cr_vcpu *c = runq_steal(x, peer, cpu, snext->pri, step, now);
+                if (c) {
+                    x->balance_bias = peer;
+                    return c;
+                }
             }
+            peer = cycle(x, peer, workers);
+            if (peer == first)
+                break;
         }
-        peer = cycle(x, peer, workers);
-        if (peer == first)
-            break;
     }
     runq_remove(snext);
     return snext;

@@ -74,6 +74,9 @@ bool sched_running(const struct sched_core *core, const struct sched_vcpu *v);
 /* Whether v may run on pcpu: its domain's `cpus` (hard affinity), or any
  * pCPU; an idle vCPU only on its own. */
 bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, int pcpu);
+/* Whether v prefers pcpu: its domain's `cpus_soft` (soft affinity), or
+ * any pCPU without one. A preference only: the core enforces nothing. */
+bool sched_prefers(const struct sched_core *core, const struct sched_vcpu *v, int pcpu);
 /* Put v, which is not running, on pcpu's run queue (a steal from a peer,
  * Xen 3.x's `processor = cpu`): the policy has taken it off its old pCPU's
  * queue and puts it on the new one's itself; the core moves what it keeps
@@ -82,6 +85,11 @@ bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, in
  * or a pCPU v may not run on; -SIM_ESTATE if v is running, migrating or
  * blocked with a sleep deadline. */
 int sched_move(struct sched_core *core, struct sched_vcpu *v, int pcpu);
+/* From the insert hook only: put the new vCPU v on pcpu rather than where
+ * the core placed it (Xen 4.x's insert, which asks pick_cpu). Not a
+ * migration. 0; -SIM_EINVAL for an idle vCPU or a pCPU v may not run on;
+ * -SIM_ESTATE outside insert. */
+int sched_place(struct sched_core *core, struct sched_vcpu *v, int pcpu);
 /* Move v, the running vCPU of its pCPU, once it is off that pCPU (Xen
  * 3.x's _VPF_migrating and vcpu_migrate): v stops being runnable, its pCPU
  * reschedules, and after the switch the core asks the policy's pick_cpu

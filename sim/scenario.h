@@ -272,6 +272,9 @@ struct scn_domain {
     int64_t memory;                 /* bytes */
     int *cpus;                      /* pCPUs the vCPUs may run on, NULL = any */
     int ncpus;
+    int *cpus_soft;                 /* pCPUs the vCPUs prefer (soft affinity, xl's
+                                       cpus_soft), NULL = no preference */
+    int ncpus_soft;
     sim_time_t backend_per_request; /* ns of CPU per backend request (driver domains) */
     sim_time_t unpause;             /* ns engine time at which it is unpaused (admitted
                                        to its scheduler through wake); 0 = at boot */
@@ -304,6 +307,18 @@ static inline const struct scn_workload *scn_vcpu_wl(const struct scn_domain *d,
  * holds the replay's first queue of each front end and receives its
  * arrivals. *n, if not NULL, gets how many vCPUs replay the file. */
 int scn_trace_rank(const struct scn_domain *d, int vcpu, int *n);
+
+/* Whether d's vCPUs prefer pCPU pcpu: its `cpus_soft` list (soft
+ * affinity), or any pCPU without one. */
+static inline bool scn_dom_prefers(const struct scn_domain *d, int pcpu)
+{
+    if (!d || d->ncpus_soft == 0)
+        return true;
+    for (int j = 0; j < d->ncpus_soft; j++)
+        if (d->cpus_soft[j] == pcpu)
+            return true;
+    return false;
+}
 
 /* Whether d's vCPUs may run on pCPU pcpu: its `cpus` list (hard
  * affinity), or any pCPU without one. */

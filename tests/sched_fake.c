@@ -42,6 +42,7 @@ struct sched_core {
     sim_time_t now[FAKE_MAX_PCPUS];             /* ns NOW() */
     sim_time_t slice_timer[FAKE_MAX_PCPUS];     /* ns NOW(), SIM_TIME_MAX if unset */
     struct sched_vcpu *curr[FAKE_MAX_PCPUS];
+    struct sched_vcpu *inserting;   /* the vCPU whose insert hook runs (sched_place) */
     struct fake_vcpu idle[FAKE_MAX_PCPUS];
     struct fake_vcpu *vcpus[FAKE_MAX_VCPUS];
     int nvcpus;
@@ -110,6 +111,13 @@ bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, in
     return v->is_idle ? pcpu == v->processor : scn_dom_may_run(v->dom, pcpu);
 }
 
+bool sched_prefers(const struct sched_core *core, const struct sched_vcpu *v, int pcpu)
+{
+    if (pcpu < 0 || pcpu >= core->npcpus)
+        return false;
+    return v->is_idle ? pcpu == v->processor : scn_dom_prefers(v->dom, pcpu);
+}
+
 static bool fake_running(const struct sched_core *c, const struct sched_vcpu *v)
 {
     for (int p = 0; p < c->npcpus; p++)
@@ -133,6 +141,16 @@ int sched_move(struct sched_core *core, struct sched_vcpu *v, int pcpu)
         v->processor = pcpu;
         fake_of(v)->moves++;
     }
+    return 0;
+}
+
+int sched_place(struct sched_core *core, struct sched_vcpu *v, int pcpu)
+{
+    if (v->is_idle || !sched_may_run(core, v, pcpu))
+        return -SIM_EINVAL;
+    if (core->inserting != v)
+        return -SIM_ESTATE;
+    v->processor = pcpu;
     return 0;
 }
 
@@ -451,7 +469,9 @@ int fake_vcpu_new(struct sched_core *c, const struct scn_domain *dom, int pcpu,
         free(fv);
         return err;
     }
+    c->inserting = v;
     c->ops->insert(c->priv, v);
+    c->inserting = NULL;
     c->vcpus[c->nvcpus++] = fv;
     *out = v;
     if (runnable)

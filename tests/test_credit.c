@@ -462,7 +462,7 @@ START_TEST(v417_tickle_one_idler_in_rotation)
 END_TEST
 
 /* One socket of two cores of two threads (cores {0, 2} and {1, 3}); g runs
- * on 2. A vCPU pinned to the busy pCPU 0 wakes BOOSTed, 2 ms after h began
+ * on 2, pinned there. A vCPU pinned to the busy pCPU 0 wakes BOOSTed, 2 ms after h began
  * to run there (past the ratelimit), while 1 and 3 idle: it can go nowhere
  * else, so 0 is tickled. Xen 4.17 then means to move the running h to an
  * idler but tests the waking vCPU's affinity: nothing moves
@@ -477,7 +477,14 @@ START_TEST(v417_kick_away)
         g.credit.kick_away_quirk = quirk;
         struct sched_core *c = core417_g(4, g);
         ck_assert_int_eq(fake_core_set_topology(c, (struct topo){ 1, 2, 2, TOPO_SPLIT }), 0);
-        struct sched_vcpu *h = dom_on(c, 0, 256, 0, true), *gv = dom_on(c, 2, 256, 0, true);
+        /* g pinned to 2, where insert's pick would not leave it (core {1, 3}
+         * has more idlers). */
+        static int two[1] = { 2 };
+        struct scn_domain dg = fake_domain_defaults();
+        dg.cpus = two;
+        dg.ncpus = 1;
+        struct sched_vcpu *h = dom_on(c, 0, 256, 0, true), *gv;
+        ck_assert_int_eq(fake_vcpu_new(c, &dg, 2, true, &gv), 0);
         ck_assert_ptr_eq(fake_schedule(c, 0).next, h);
         ck_assert_ptr_eq(fake_schedule(c, 2).next, gv);
         static int zero[1] = { 0 };

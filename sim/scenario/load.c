@@ -26,6 +26,7 @@ static void domain_free(struct scn_domain *d)
     free(d->name);
     free(d->group);
     free(d->cpus);
+    free(d->cpus_soft);
     for (int k = 0; d->wl && k < d->nwl; k++) {
         free(d->wl[k].device_name);
         free(d->wl[k].nic_name);
@@ -81,6 +82,7 @@ static void walk_free(struct walk *w)
     for (int i = 0; i < w->ndoms; i++) {
         domain_free(&w->doms[i].d);
         free(w->doms[i].cpus.v);
+        free(w->doms[i].cpus_soft.v);
     }
     free(w->doms);
 }

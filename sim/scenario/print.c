@@ -229,6 +229,11 @@ char *scn_canonical(const struct scn *s)
                        d->backend_per_request, d->unpause);
         for (int j = 0; j < d->ncpus; j++)
             scnp_sb_printf(&b, " %d", d->cpus[j]);
+        /* Only when given, so that other hashes stay as they were. */
+        if (d->ncpus_soft)
+            scnp_sb_printf(&b, " cpus_soft");
+        for (int j = 0; j < d->ncpus_soft; j++)
+            scnp_sb_printf(&b, " %d", d->cpus_soft[j]);
         scnp_sb_printf(&b, "\n bvt %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
                        "\n atropos %" PRId64 " %" PRId64 " %" PRId64 " %d\n workload ",
                        d->bvt.mcu_advance, d->bvt.warp, d->bvt.warpl, d->bvt.warpu,
@@ -429,6 +434,11 @@ void scn_print_summary(const struct scn *s, FILE *out)
             fprintf(out, ", pinned to");
             for (int j = 0; j < dm->ncpus; j++)
                 fprintf(out, "%s%d", j ? "," : " ", dm->cpus[j]);
+        }
+        if (dm->ncpus_soft) {
+            fprintf(out, ", prefers");
+            for (int j = 0; j < dm->ncpus_soft; j++)
+                fprintf(out, "%s%d", j ? "," : " ", dm->cpus_soft[j]);
         }
         fprintf(out, ", %s", wl ? wl : "?");
         if (dm->privileged)

@@ -21,6 +21,41 @@
  * After the walk: cross-references and expansion
  */
 
+/* A domain's list of pCPUs (`cpus`, `cpus_soft`): each one exists, none
+ * twice. 0 or the error of the last bad entry. */
+static int check_cpu_list(struct ctx *c, const struct rawlist *l, const char *key, int pcpus)
+{
+    int rc = 0;
+    for (int j = 0; j < l->n; j++) {
+        if (l->v[j] >= pcpus) {
+            struct nref e = l->ref;
+            if (scnp_is_seq(&e))
+                e = scnp_child(&l->ref, l->ref.node->data.sequence.items.start[j]);
+            rc = scnp_err(c, &e, "%s: pCPU %" PRId64 " does not exist (the machine has %d "
+                          "pCPU%s, numbered from 0)", key, l->v[j], pcpus, pcpus == 1 ? "" : "s");
+        }
+        for (int k = 0; k < j; k++)
+            if (l->v[k] == l->v[j])
+                rc = scnp_err(c, &l->ref, "%s: pCPU %" PRId64 " is listed twice", key, l->v[j]);
+    }
+    return rc;
+}
+
+/* The list as ints, malloc'ed; NULL for an empty one or out of memory. */
+static int *copy_cpu_list(const struct rawlist *l, int *n)
+{
+    *n = 0;
+    if (!l->n)
+        return NULL;
+    int *v = malloc((size_t)l->n * sizeof *v);
+    if (!v)
+        return NULL;
+    for (int k = 0; k < l->n; k++)
+        v[k] = (int)l->v[k];
+    *n = l->n;
+    return v;
+}
+
 static int expand_list(struct ctx *c, struct rawlist *l, int pcpus, int64_t dflt,
                        const char *key, int64_t **out)
 {
@@ -700,21 +735,10 @@ int scnp_finish(struct ctx *c, struct walk *w)
     struct scn_loc first_dev_user = { 0 };
     for (int i = 0; i < w->ndoms; i++) {
         struct dom_tmp *t = &w->doms[i];
-        for (int j = 0; j < t->cpus.n; j++) {
-            if (t->cpus.v[j] >= pcpus) {
-                struct nref e = t->cpus.ref;
-                if (scnp_is_seq(&e))
-                    e = scnp_child(&t->cpus.ref, t->cpus.ref.node->data.sequence.items.start[j]);
-                rc = scnp_err(c, &e, "cpus: pCPU %" PRId64 " does not exist (the machine has %d "
-                              "pCPU%s, numbered from 0)", t->cpus.v[j], pcpus,
-                              pcpus == 1 ? "" : "s");
-            }
-            for (int k = 0; k < j; k++)
-                if (t->cpus.v[k] == t->cpus.v[j]) {
-                    rc = scnp_err(c, &t->cpus.ref, "cpus: pCPU %" PRId64 " is listed twice",
-                                  t->cpus.v[j]);
-                }
-        }
+        int r1 = check_cpu_list(c, &t->cpus, "cpus", pcpus);
+        int r2 = check_cpu_list(c, &t->cpus_soft, "cpus_soft", pcpus);
+        if (r1 < 0 || r2 < 0)
+            rc = r1 < 0 ? r1 : r2;
         if (t->d.credit.cap > 100 * t->d.vcpus)
             rc = loc_err(c, &t->d.credit.loc, "credit: cap %d is above 100 x the domain's %d "
                          "vCPU%s (%d); Xen's toolstack refused it (3.4's xend, 4.17's libxl)",
@@ -739,8 +763,8 @@ int scnp_finish(struct ctx *c, struct walk *w)
             d->wl = copy_workloads(t->d.wl, t->d.nwl);
             d->vif_name = t->d.vif_name ? strdup(t->d.vif_name) : NULL;
             d->ping.target_name = t->d.ping.target_name ? strdup(t->d.ping.target_name) : NULL;
-            d->cpus = NULL;
-            d->ncpus = 0;
+            d->cpus = d->cpus_soft = NULL;
+            d->ncpus = d->ncpus_soft = 0;
             s->ndomains++;
             if (t->count < 0) {
                 d->name = strdup(t->d.name);
@@ -750,15 +774,10 @@ int scnp_finish(struct ctx *c, struct walk *w)
                 d->name = strdup(nm);
                 d->index = j;
             }
-            if (t->cpus.n) {
-                d->cpus = malloc((size_t)t->cpus.n * sizeof *d->cpus);
-                if (d->cpus) {
-                    for (int k = 0; k < t->cpus.n; k++)
-                        d->cpus[k] = (int)t->cpus.v[k];
-                    d->ncpus = t->cpus.n;
-                }
-            }
+            d->cpus = copy_cpu_list(&t->cpus, &d->ncpus);
+            d->cpus_soft = copy_cpu_list(&t->cpus_soft, &d->ncpus_soft);
             if (!d->name || !d->group || !d->wl || (t->cpus.n && !d->cpus) ||
+                (t->cpus_soft.n && !d->cpus_soft) ||
                 (t->d.vif_name && !d->vif_name) ||
                 (t->d.ping.target_name && !d->ping.target_name))
                 return c->oom = true, -SIM_ENOMEM;

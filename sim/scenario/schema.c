@@ -1007,6 +1007,7 @@ static const struct keydef domain_keys[] = {
     { "vcpus", scnp_k_int, DOM(vcpus), &lim_vcpus, 0 },
     { "memory", scnp_k_qty, DOM(memory), &q_memory, 0 },
     { "cpus", k_cpus, offsetof(struct dom_tmp, cpus), NULL, 0 },
+    { "cpus_soft", k_cpus, offsetof(struct dom_tmp, cpus_soft), NULL, 0 },
     { "count", k_count, offsetof(struct dom_tmp, count), &lim_count, 0 },
     { "sched", k_dom_sched, DOM(bvt), dom_sched_keys, 0 },
     { "workload", k_workload, DOM(wl), NULL, 0 },

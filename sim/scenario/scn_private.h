@@ -217,6 +217,7 @@ struct dom_tmp {
     struct scn_domain d;
     int count;                      /* -1 if not given */
     struct rawlist cpus;
+    struct rawlist cpus_soft;
 };
 
 struct walk {

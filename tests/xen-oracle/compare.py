@@ -25,9 +25,10 @@ import argparse, os, sqlite3, subprocess, sys
 
 MS = 1_000_000
 
-def dom(name, kind="hog", vcpus=1, weight=256, cap=0, cpus=None, period=0, burst=0, phase=0):
+def dom(name, kind="hog", vcpus=1, weight=256, cap=0, cpus=None, period=0, burst=0, phase=0,
+        soft=None):
     return dict(name=name, kind=kind, vcpus=vcpus, weight=weight, cap=cap, cpus=cpus,
-                period=period, burst=burst, phase=phase)
+                period=period, burst=burst, phase=phase, soft=soft)
 
 def per(name, period, burst, **kw):
     return dom(name, kind="periodic", period=period, burst=burst, **kw)
@@ -80,6 +81,19 @@ SCEN = {
                         "16 pCPUs, 22 vCPUs: caps, weights, periodic of two kinds"),
 }
 
+# Soft affinity (xensim's cpus_soft, xl's cpus_soft): Xen 4.17 only (3.4 had none).
+SCEN_417 = {
+    "soft-4p-2x2x1": (4, (2, 2, 1), "split",
+                      [dom("h", vcpus=2, soft=[2, 3]), per("p", 10 * MS, 4 * MS, vcpus=2, soft=[0, 1]),
+                       dom("q"), per("r", 7 * MS, 2 * MS, soft=[3], cpus=[1, 2, 3])],
+                      "soft affinity against the placement: hogs that prefer the other socket, "
+                      "periodic vCPUs that prefer the first"),
+    "soft-8p-2x2x2": (8, (2, 2, 2), "split",
+                      [dom("g", vcpus=4, soft=[4, 5, 6, 7]), per("lat", 5 * MS, 1 * MS, vcpus=4, soft=[0, 1]),
+                       dom("h", vcpus=2), per("b", 20 * MS, 12 * MS, vcpus=2, soft=[2, 6], phase=3 * MS)],
+                      "soft affinity on 8 pCPUs: steals and picks within the soft set first"),
+}
+
 # Scenarios where xensim is known to differ from Xen's code, per version: name -> reason.
 # They are run and printed, but do not fail --check. Each entry is a model bug
 # the lead fixes in schedulers/credit.c or models/, then removes from here.
@@ -118,6 +132,8 @@ def yaml_for(name, version, sc, warmup_ms, duration_ms):
             L.append(f"    vcpus: {d['vcpus']}")
         if d["cpus"] is not None:
             L.append(f"    cpus: [{', '.join(map(str, d['cpus']))}]")
+        if d["soft"] is not None:
+            L.append(f"    cpus_soft: [{', '.join(map(str, d['soft']))}]")
         if d["kind"] == "hog":
             L.append("    workload: { type: cpu }")
         else:
@@ -139,6 +155,8 @@ def oracle_args(sc, warmup_ms, duration_ms, timeline_ms):
             spec += [f"period={d['period']}", f"burst={d['burst']}", f"phase={d['phase']}"]
         if d["cpus"] is not None:
             spec.append("cpus=" + ";".join(map(str, d["cpus"])))
+        if d["soft"] is not None:
+            spec.append("soft=" + ";".join(map(str, d["soft"])))
         a += ["--dom", ",".join(spec)]
     return a
 
@@ -237,16 +255,17 @@ def main():
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
-    names = [n for n in SCEN if not a.only or any(n.startswith(o) for o in a.only.split(","))]
+    scen = dict(SCEN, **(SCEN_417 if a.version == "4.17" else {}))
+    names = [n for n in scen if not a.only or any(n.startswith(o) for o in a.only.split(","))]
     if a.list:
         for n in names:
-            print(f"{n}: {SCEN[n][4]}")
+            print(f"{n}: {scen[n][4]}")
         return 0
     os.makedirs(a.out, exist_ok=True)
     known = KNOWN.get(a.version, {})
     bad, known_bad = [], []
     for name in names:
-        sc = SCEN[name]
+        sc = scen[name]
         x = run_xensim(a.xensim, a.out, name, a.version, sc, a.warmup_ms, a.duration_ms)
         o = run_oracle(a.oracle, sc, a.warmup_ms, a.duration_ms, a.timeline_ms,
                        ORDER_OPTS[a.version][a.order] + a.oracle_opt.split())

@@ -284,6 +284,8 @@ struct gdom {
     s_time_t period, burst, phase;  /* ns */
     bool pinned;
     cpumask_t cpus;                 /* hard affinity when pinned */
+    bool has_soft;
+    cpumask_t soft;                 /* soft affinity (soft=), all pCPUs if none */
     int nstart;
     int start[NR_CPUS];             /* start=: initial pCPU of vCPU k < nstart */
     struct domain *d;
@@ -986,7 +988,8 @@ static void create_domain(struct gdom *gd, int id)
         u->priv = sched_alloc_udata(&ops, u, d->sched_priv);
         if (!u->priv)
             die("credit refused a vCPU", gd->name);
-        set_affinity(u, gd->pinned ? &gd->cpus : &cpumask_all, &cpumask_all);
+        set_affinity(u, gd->pinned ? &gd->cpus : &cpumask_all,
+                     gd->has_soft ? &gd->soft : &cpumask_all);
         sched_insert_unit(&ops, u);
         g->at_cpu = (int)u->res->master_cpu;
     }
@@ -1011,10 +1014,10 @@ static s_time_t num(const char *s, const char *what)
     return (s_time_t)v;
 }
 
-static void parse_cpus(struct gdom *gd, char *v)
+/* A pCPU list A-B;C;... into m. */
+static void parse_cpus(cpumask_t *m, char *v)
 {
-    gd->pinned = true;
-    cpumask_clear(&gd->cpus);
+    cpumask_clear(m);
     for (char *tok = strtok(v, ";"); tok; tok = strtok(NULL, ";")) {
         char *dash = strchr(tok, '-');
         long a, b;
@@ -1028,7 +1031,7 @@ static void parse_cpus(struct gdom *gd, char *v)
         if (a > b || b >= NR_CPUS)
             die("bad cpus range", tok);
         for (long c = a; c <= b; c++)
-            cpumask_set_cpu((int)c, &gd->cpus);
+            cpumask_set_cpu((int)c, m);
     }
 }
 
@@ -1068,8 +1071,13 @@ static void parse_dom(char *spec)
             gd->burst = num(v, tok);
         else if (!strcmp(tok, "phase"))
             gd->phase = num(v, tok);
-        else if (!strcmp(tok, "cpus"))
-            parse_cpus(gd, v);
+        else if (!strcmp(tok, "cpus")) {
+            gd->pinned = true;
+            parse_cpus(&gd->cpus, v);
+        } else if (!strcmp(tok, "soft")) {
+            gd->has_soft = true;
+            parse_cpus(&gd->soft, v);
+        }
         else if (!strcmp(tok, "start")) {
             for (char *c = strtok(v, ";"); c && gd->nstart < NR_CPUS; c = strtok(NULL, ";"))
                 gd->start[gd->nstart++] = (int)num(c, "start");
@@ -1091,7 +1099,7 @@ static void usage(void)
           "       [--instant heap|fifo|index|per-cpu] [--context-saved inline|deferred]"
           " [--virq-rearm 0|1]\n"
           "       --dom NAME,vcpus=V,weight=W,cap=C,kind=hog|periodic[,period=NS,burst=NS]"
-          "[,cpus=A-B|A;B][,phase=NS][,start=A;B]\n", stderr);
+          "[,cpus=A-B|A;B][,soft=A-B|A;B][,phase=NS][,start=A;B]\n", stderr);
     exit(2);
 }
 
