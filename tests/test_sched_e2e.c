@@ -1341,6 +1341,47 @@ START_TEST(test_credit_spreads_over_idle_pcpus)
 END_TEST
 
 /*
+ * Soft affinity under Credit 4.17 (docs/schedulers.md). 4 idle pCPUs; a
+ * 2-vCPU guest of hogs prefers pCPUs 2 and 3. Insert's pick_cpu puts both
+ * vCPUs on 2 (its soft step takes the first pCPU of the soft set after the
+ * core's placement, 0 and 1, and every pCPU idles then); they share it
+ * until pCPU 2's second tick (20 ms: the first only activates the running
+ * one), where pick_cpu moves the running vCPU to 3, the idle pCPU of its
+ * soft set; from then on each runs alone. So 2 s of CPU less the 20 ms
+ * they shared and the switch costs, one migration, and both end on 2 and
+ * 3. Credit 3.4 had no soft affinity: they run on 0 and 1 from the start.
+ */
+START_TEST(test_credit_soft_affinity)
+{
+    char y[512];
+    snprintf(y, sizeof y,
+             "name: credit-soft\nduration: 1s\n"
+             "machine: { pcpus: 4, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+             "scheduler: { name: credit, credit: { version: \"%s\" } }\n"
+             "domains:\n"
+             "  a: { vcpus: 2, cpus_soft: [2, 3], workload: { type: cpu } }\n",
+             _i ? "4.17" : "3.4");
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_run(&r, r.s->duration);
+    check_conservation(&r);
+    struct hv_dom_stats a = dstats(&r, "a");
+    int p0 = hv_vcpu_pcpu(r.h, 0, 0), p1 = hv_vcpu_pcpu(r.h, 0, 1);
+    if (_i) {
+        ck_assert_uint_eq(a.migrations, 1);
+        ck_assert(p0 != p1 && p0 >= 2 && p1 >= 2);
+        ck_assert_int_le(a.cpu_time_ns, 2 * r.s->duration - 20 * MS);
+        ck_assert_int_ge(a.cpu_time_ns, 2 * r.s->duration - 20 * MS - 100 * US);
+    } else {
+        ck_assert_uint_eq(a.migrations, 0);
+        ck_assert(p0 == 0 && p1 == 1);
+        ck_assert_int_ge(a.cpu_time_ns, 2 * r.s->duration - 10 * US);
+    }
+    rig_down(&r);
+}
+END_TEST
+
+/*
  * A periodic workload's phase: jobs released at phase, phase + period, ...
  * Alone on a pCPU under RR with no switch cost, a job of 1 ms released at
  * 5 ms is done at 6 ms: no period completes before, one by 7 ms, two by
@@ -1762,6 +1803,7 @@ static Suite *e2e_suite(void)
     tcase_add_loop_test(tc, test_credit_hard_affinity, 0, 2);
     tcase_add_loop_test(tc, test_credit417_shares, 0, 3);
     tcase_add_loop_test(tc, test_credit_spreads_over_idle_pcpus, 0, 2);
+    tcase_add_loop_test(tc, test_credit_soft_affinity, 0, 2);
     tcase_add_test(tc, test_periodic_phase);
     tc = xs_tcase(s, "xen2_hooks", 30);
     tcase_add_loop_test(tc, test_atropos_block_charged_by_state, 0, 2);
