@@ -199,7 +199,7 @@ struct cr_pcpu {
     int nr_runnable;                /* runnable vCPUs placed here, the running one
                                        included, idle excluded */
     int idle_bias;                  /* pick_cpu's rotation among a group's idlers */
-    int last_tickle;                /* the idler a wake here last tickled */
+    int last_tickle;                /* the idler last tickled by a wake this pCPU ran */
 };
 
 struct cr {
