@@ -302,6 +302,8 @@ struct gvcpu {
     int at_cpu;                     /* pCPU whose run queue it was last seen on */
     s_time_t woke_at;               /* ns: unblocked and not yet run, -1: none */
     s_time_t dispatched;            /* ns: when it last started running */
+    bool entering;                  /* dispatched, its guest entry not yet taken
+                                       (--instant fifo: xensim's entry event) */
     unsigned long long done_seq;    /* when its computation was last (re)queued, in
                                        event order (instant.h, --instant fifo) */
     s_time_t cpu_ns;                /* in the window */
@@ -475,6 +477,7 @@ static void note_switch(unsigned int cpu, struct vcpu *vnext)
     g->last_cpu = (int)cpu;
     g->dispatched = now;
     g->done_seq = ++done_counter;
+    g->entering = true;
 }
 
 /* schedule() on pCPU cpu, at NOW(). */
@@ -506,6 +509,10 @@ static void schedule(unsigned int cpu)
         oracle_current[cpu] = vnext;
         note_switch(cpu, vnext);
         vprev->is_running = false;
+    } else if (G(vnext) && G(vnext)->gd->kind == PERIODIC && G(vnext)->state == P_BURST) {
+        /* xensim's schedule that keeps the running vCPU queues its
+         * completion anew (models/hv.c, arm_done when next == prev). */
+        G(vnext)->done_seq = ++done_counter;
     }
     unit_context_saved(sr);
 }
@@ -642,9 +649,15 @@ static void run_instant(void)
 }
 
 /* ---- the other orders of an instant (instant.h) ---- */
+/* A periodic vCPU dispatched at this instant is due for its guest entry,
+ * which xensim runs as an event of its own queued at the dispatch
+ * (models/hv.c): only there is its computation queued, or, if it has
+ * none left (a job not yet started after a wake, or a burst that ended
+ * as it was preempted), the workload asked for the next one. */
 static bool hook_guest_due(int cpu)
 {
-    return guest_needs_step((unsigned int)cpu);
+    struct gvcpu *g = G(oracle_current[cpu]);
+    return (g && g->entering && g->gd->kind == PERIODIC) || guest_needs_step((unsigned int)cpu);
 }
 
 static unsigned long long hook_guest_key(int cpu)
@@ -652,9 +665,18 @@ static unsigned long long hook_guest_key(int cpu)
     return G(oracle_current[cpu])->done_seq;
 }
 
-/* A block enters schedule() at once: the hypercall's return path. */
+/* The guest entry (above), or the guest's next step; a block enters
+ * schedule() at once: the hypercall's return path. */
 static void hook_guest_step(int cpu)
 {
+    struct gvcpu *g = G(oracle_current[cpu]);
+    if (g && g->entering) {
+        g->entering = false;
+        if (!guest_needs_step((unsigned int)cpu)) {
+            g->done_seq = ++done_counter;
+            return;
+        }
+    }
     guest_step((unsigned int)cpu);
     oracle_cpu = (unsigned int)cpu;
     if (test_bit(_VPF_blocked, &current->pause_flags)
