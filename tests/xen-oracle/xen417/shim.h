@@ -36,6 +36,8 @@ typedef uint16_t u16; typedef int16_t s16;
 typedef uint32_t u32; typedef int32_t s32;
 typedef uint64_t u64; typedef int64_t s64;
 typedef int64_t s_time_t;
+#define STIME_MAX ((s_time_t)((uint64_t)~0ull >> 1))
+#define STIME_DELTA_MAX ((s_time_t)((uint64_t)~0ull >> 2))
 typedef uint16_t domid_t;
 typedef uint8_t nodeid_t;
 #define PRI_stime PRId64
@@ -54,6 +56,9 @@ typedef uint8_t nodeid_t;
     ((type *)((char *)(ptr) - offsetof(type, member)))
 #define BUILD_BUG_ON(c) ((void)sizeof(char[1 - 2 * !!(c)]))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
+#define min(a, b) ({ __typeof__(a) a_ = (a); __typeof__(b) b_ = (b); a_ < b_ ? a_ : b_; })
+#define max(a, b) ({ __typeof__(a) a_ = (a); __typeof__(b) b_ = (b); a_ > b_ ? a_ : b_; })
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* count_args(a, b, c) == 3, count_args() == 0 */
 #define oracle_nth_(_0, _1, _2, _3, _4, _5, _6, _7, n, ...) n
@@ -63,10 +68,19 @@ void oracle_assert_failed(const char *what, const char *file, int line);
 #define ASSERT(p) \
     do { if (unlikely(!(p))) oracle_assert_failed(#p, __FILE__, __LINE__); } while (0)
 #define BUG() oracle_assert_failed("BUG", __FILE__, __LINE__)
+#define ASSERT_UNREACHABLE() oracle_assert_failed("unreachable", __FILE__, __LINE__)
 #define BUG_ON(p) \
     do { if (unlikely(p)) oracle_assert_failed("BUG_ON(" #p ")", __FILE__, __LINE__); } while (0)
 #define printk(...) fprintf(stderr, __VA_ARGS__)
+#define dprintk(lvl, ...) ((void)0)
+#define XENLOG_ERR ""
+#define XENLOG_WARNING ""
 #define XENLOG_INFO ""
+#define XENLOG_DEBUG ""
+#define XENLOG_G_ERR ""
+#define XENLOG_G_WARNING ""
+#define XENLOG_G_INFO ""
+#define XENLOG_G_DEBUG ""
 #define smp_mb()               ((void)0)
 #define smp_wmb()              ((void)0)
 #define smp_mb__after_atomic() ((void)0)
@@ -76,6 +90,9 @@ void oracle_assert_failed(const char *what, const char *file, int line);
 
 #define EINVAL 22
 #define ENOMEM 12
+#define EFAULT 14
+#define EBUSY 16
+#define ENOSPC 28
 #define MAX_ERRNO 4095
 static inline void *ERR_PTR(long e) { return (void *)e; }
 static inline long PTR_ERR(const void *p) { return (long)p; }
@@ -90,6 +107,11 @@ void oracle_param_register(const char *name, void *var, size_t size);
     { oracle_param_register(name, &var, sizeof(var)); }
 #define integer_param(name, var) oracle_param_(name, var)
 #define boolean_param(name, var) oracle_param_(name, var)
+/* custom_param: a string parameter handed to the file's own parser. */
+void oracle_custom_param_register(const char *name, int (*parse)(const char *));
+#define custom_param(name, fn) \
+    static void __attribute__((constructor)) oracle_custom_##fn(void) \
+    { oracle_custom_param_register(name, fn); }
 
 /* ---- time ---- */
 extern s_time_t oracle_now;
@@ -126,6 +148,10 @@ static inline int test_and_set_bit(int nr, volatile void *a)
 { int o = test_bit(nr, a); set_bit(nr, a); return o; }
 static inline int test_and_clear_bit(int nr, volatile void *a)
 { int o = test_bit(nr, a); clear_bit(nr, a); return o; }
+#define __set_bit(nr, a)            set_bit((nr), (a))
+#define __clear_bit(nr, a)          clear_bit((nr), (a))
+#define __test_and_set_bit(nr, a)   test_and_set_bit((nr), (a))
+#define __test_and_clear_bit(nr, a) test_and_clear_bit((nr), (a))
 
 /* ---- locks: one thread, so no-ops; a trylock always succeeds ---- */
 typedef struct { int unused; } spinlock_t;
@@ -143,6 +169,18 @@ typedef struct { int unused; } rwlock_t;
 #define _spin_lock_irqsave(l)          ((void)(l), 0UL)
 #define spin_trylock(l)                ((void)(l), 1)
 #define spin_is_locked(l)              ((void)(l), 1)
+#define rwlock_init(l)                 ((void)(l))
+#define read_lock(l)                   ((void)(l))
+#define read_unlock(l)                 ((void)(l))
+#define read_trylock(l)                ((void)(l), 1)
+#define read_lock_irqsave(l, f)        do { (void)(l); (f) = 0; } while (0)
+#define read_unlock_irqrestore(l, f)   do { (void)(l); (void)(f); } while (0)
+#define write_lock(l)                  ((void)(l))
+#define write_unlock(l)                ((void)(l))
+#define write_lock_irqsave(l, f)       do { (void)(l); (f) = 0; } while (0)
+#define write_unlock_irqrestore(l, f)  do { (void)(l); (void)(f); } while (0)
+#define rw_is_locked(l)                ((void)(l), 1)
+#define rw_is_write_locked(l)          ((void)(l), 1)
 typedef struct { int unused; } rcu_read_lock_t;
 #define rcu_read_lock(l)               ((void)(l))
 #define rcu_read_unlock(l)             ((void)(l))
@@ -172,6 +210,8 @@ static inline void __cpumask_set_cpu(int c, cpumask_t *m) { m->bits[0] |= 1UL <<
 static inline void cpumask_clear_cpu(int c, cpumask_t *m) { m->bits[0] &= ~(1UL << c); }
 static inline void __cpumask_clear_cpu(int c, cpumask_t *m) { m->bits[0] &= ~(1UL << c); }
 static inline int cpumask_test_cpu(int c, const cpumask_t *m) { return (m->bits[0] >> c) & 1; }
+static inline int __cpumask_test_and_clear_cpu(int c, cpumask_t *m)
+{ int o = cpumask_test_cpu(c, m); cpumask_clear_cpu(c, m); return o; }
 static inline void cpumask_and(cpumask_t *d, const cpumask_t *a, const cpumask_t *b)
 { d->bits[0] = a->bits[0] & b->bits[0]; }
 static inline void cpumask_or(cpumask_t *d, const cpumask_t *a, const cpumask_t *b)
@@ -201,6 +241,23 @@ static inline int cpumask_cycle(int n, const cpumask_t *m)
         nxt = cpumask_first(m);
     return nxt;
 }
+static inline int cpumask_test_or_cycle(int n, const cpumask_t *m)
+{ return cpumask_test_cpu(n, m) ? n : cpumask_cycle(n, m); }
+/* Xen's get_random (x86: RDRAND or the TSC): the driver's seeded PRNG. */
+unsigned int get_random(void);
+/* As Xen 4.17's cpumask_any: the first cpu, then get_random() % weight steps on. */
+static inline int cpumask_any(const cpumask_t *m)
+{
+    int cpu = cpumask_first(m), w = cpumask_weight(m);
+    if (w > 1 && cpu < (int)nr_cpu_ids)
+        for (w = (int)(get_random() % (unsigned int)w); w--;) {
+            int next = cpumask_next(cpu, m);
+            if (next >= (int)nr_cpu_ids)
+                break;
+            cpu = next;
+        }
+    return cpu;
+}
 #define for_each_cpu(c, m) \
     for ((c) = cpumask_first(m); (c) < (int)nr_cpu_ids; (c) = cpumask_next((c), (m)))
 static inline bool zalloc_cpumask_var(cpumask_var_t *m) { cpumask_clear(*m); return true; }
@@ -219,6 +276,12 @@ typedef struct { unsigned long bits[1]; } nodemask_t;
 extern nodemask_t node_online_map;
 extern cpumask_t oracle_node_cpumask[MAX_NUMNODES];
 #define cpu_to_node(c) ((void)(c), 0)
+/* Sockets and cores from --topology (driver.c); XEN_INVALID_SOCKET_ID never. */
+#define XEN_INVALID_SOCKET_ID (~0U)
+unsigned int cpu_to_socket(unsigned int cpu);
+unsigned int cpu_to_core(unsigned int cpu);
+#define cpu_nr_siblings(c) ((unsigned int)cpumask_weight(per_cpu(cpu_sibling_mask, (c))))
+#define num_online_cpus() ((unsigned int)cpumask_weight(&cpu_online_map))
 #define node_to_cpumask(n) (oracle_node_cpumask[(n)])
 #define cycle_node(n, map) ((void)(map), (n))
 
@@ -244,8 +307,14 @@ struct timer {
     unsigned int cpu;           /* the pCPU whose timer softirq runs it */
     int heap_idx;               /* -1: not armed */
     uint64_t seq;               /* arming order, the tie-break */
-    bool killed;
+    uint8_t status;             /* TIMER_STATUS_*, read by rt.c */
 };
+/* Xen 4.17's timer states (xen/include/xen/timer.h); a zeroed timer is
+ * invalid until init_timer. */
+#define TIMER_STATUS_invalid  0
+#define TIMER_STATUS_inactive 1
+#define TIMER_STATUS_killed   2
+#define TIMER_STATUS_in_heap  3
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
 void set_timer(struct timer *t, s_time_t expires);
 void stop_timer(struct timer *t);
@@ -254,12 +323,14 @@ void kill_timer(struct timer *t);
 
 /* ---- allocation ---- */
 #define xzalloc(type) ((type *)calloc(1, sizeof(type)))
+#define xmalloc(type) ((type *)malloc(sizeof(type)))
 #define xzalloc_array(type, n) ((type *)calloc((n), sizeof(type)))
 #define xfree(p) free(p)
 
 /* ---- tracing and statistics: off ---- */
 #define tb_init_done 0
 #define __trace_var(e, c, s, d) ((void)(e), (void)(d))
+#define trace_var(e, c, s, d)   ((void)(e), (void)(d))
 #define TRC_SCHED_CLASS_EVT(cls, n) (n)
 #define TRACE_0D(e)                ((void)0)
 #define TRACE_1D(e, ...)           ((void)0)
@@ -270,20 +341,72 @@ void kill_timer(struct timer *t);
 #define SCHED_STAT_CRANK(x)        ((void)0)
 #define perfc_incr(x)              ((void)0)
 
-/* ---- the public interface: constants from Xen's headers, our structs ---- */
+/* ---- the public interface: constants from Xen's headers, our structs
+ * with the fields of Xen 4.17's public/sysctl.h and public/domctl.h ---- */
 #include "public_consts.h"
+typedef uint8_t xen_domain_handle_t[16];
+/* A guest handle: the toolstack's buffer, here a plain pointer. */
+#define XEN_GUEST_HANDLE_64(type) struct { type *p; }
+#define copy_from_guest_offset(dst, h, off, n) \
+    (memcpy((dst), (h).p + (off), (n) * sizeof(*(dst))), 0)
+#define copy_to_guest_offset(h, off, src, n) \
+    (memcpy((h).p + (off), (src), (n) * sizeof(*(src))), 0)
+#define copy_from_guest(dst, h, n) copy_from_guest_offset(dst, h, 0, n)
+#define copy_to_guest(h, src, n) copy_to_guest_offset(h, 0, src, n)
+#define hypercall_preempt_check() 0
 struct xen_sysctl_credit_schedule {
     uint32_t tslice_ms;
     uint32_t ratelimit_us;
     uint32_t vcpu_migr_delay_us;
 };
+struct xen_sysctl_credit2_schedule {
+    uint32_t ratelimit_us;
+};
+struct xen_sysctl_arinc653_schedule {
+    uint64_t major_frame;               /* ns */
+    uint8_t num_sched_entries;
+    struct {
+        xen_domain_handle_t dom_handle;
+        uint32_t vcpu_id;
+        uint64_t runtime;               /* ns */
+    } sched_entries[ARINC653_MAX_DOMAINS_PER_SCHEDULE];
+};
+typedef struct xen_sysctl_arinc653_schedule xen_sysctl_arinc653_schedule_t;
 struct xen_sysctl_scheduler_op {
     uint32_t cpupool_id, sched_id, cmd;
-    union { struct xen_sysctl_credit_schedule sched_credit; } u;
+    union {
+        struct { XEN_GUEST_HANDLE_64(xen_sysctl_arinc653_schedule_t) schedule; } sched_arinc653;
+        struct xen_sysctl_credit_schedule sched_credit;
+        struct xen_sysctl_credit2_schedule sched_credit2;
+    } u;
 };
+struct xen_domctl_sched_credit { uint16_t weight, cap; };
+struct xen_domctl_sched_credit2 { uint16_t weight, cap; };
+struct xen_domctl_sched_rtds {
+    uint32_t period;                    /* us */
+    uint32_t budget;                    /* us */
+    uint32_t flags;                     /* XEN_DOMCTL_SCHEDRT_* */
+};
+typedef struct xen_domctl_schedparam_vcpu {
+    union {
+        struct xen_domctl_sched_credit credit;
+        struct xen_domctl_sched_credit2 credit2;
+        struct xen_domctl_sched_rtds rtds;
+    } u;
+    uint32_t vcpuid;
+} xen_domctl_schedparam_vcpu_t;
 struct xen_domctl_scheduler_op {
     uint32_t sched_id, cmd;
-    union { struct { uint16_t weight, cap; } credit; } u;
+    union {
+        struct xen_domctl_sched_credit credit;
+        struct xen_domctl_sched_credit2 credit2;
+        struct xen_domctl_sched_rtds rtds;
+        struct {
+            XEN_GUEST_HANDLE_64(xen_domctl_schedparam_vcpu_t) vcpus;
+            uint32_t nr_vcpus;
+            uint32_t padding;
+        } v;
+    } u;
 };
 
 #include <xen/list.h>
@@ -297,6 +420,8 @@ enum { RUNSTATE_running, RUNSTATE_runnable, RUNSTATE_blocked, RUNSTATE_offline }
 #define VPF_down       (1UL << _VPF_down)
 #define _VPF_migrating 3
 #define VPF_migrating  (1UL << _VPF_migrating)
+#define _VPF_parked    8
+#define VPF_parked     (1UL << _VPF_parked)
 
 struct sched_resource;
 struct cpupool;
@@ -320,6 +445,7 @@ struct vcpu {
 
 struct domain {
     domid_t          domain_id;
+    xen_domain_handle_t handle;         /* the toolstack's UUID (arinc653.c) */
     atomic_t         pause_count;
     struct cpupool  *cpupool;
     void            *sched_priv;

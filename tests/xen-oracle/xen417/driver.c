@@ -77,14 +77,22 @@ void oracle_assert_failed(const char *what, const char *file, int line)
     abort();
 }
 
+static const char *progname = "xen417";
+
 static void die(const char *msg, const char *arg)
 {
-    fprintf(stderr, "credit417: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "%s: %s%s%s\n", progname, msg, arg ? ": " : "", arg ? arg : "");
     exit(2);
 }
 
-/* ---- boot parameters ---- */
-static struct { const char *name; void *var; size_t size; } params[16];
+/* ---- boot parameters: integer_param, boolean_param (var set) and
+ * custom_param (parse called) of every scheduler file ---- */
+static struct {
+    const char *name;
+    void *var;
+    size_t size;
+    int (*parse)(const char *);
+} params[64];
 static int nparams;
 
 void oracle_param_register(const char *name, void *var, size_t size)
@@ -96,21 +104,51 @@ void oracle_param_register(const char *name, void *var, size_t size)
     params[nparams++].size = size;
 }
 
-/* As Xen's command line would set NAME=VAL before the scheduler starts. */
-static void set_param(const char *name, long val)
+void oracle_custom_param_register(const char *name, int (*parse)(const char *))
 {
+    if (nparams == (int)ARRAY_SIZE(params))
+        abort();
+    params[nparams].name = name;
+    params[nparams++].parse = parse;
+}
+
+/* As Xen's command line would set NAME=VAL before the scheduler starts.
+ * sched_ratelimit_us is core.c's own (driver), the rest the files'. */
+static void set_param(const char *name, const char *val)
+{
+    char *end;
+    long n = strtol(val, &end, 0);
     for (int i = 0; i < nparams; i++) {
         if (strcmp(params[i].name, name))
             continue;
+        if (params[i].parse) {
+            if (params[i].parse(val))
+                die("the scheduler refused a boot parameter's value", name);
+            return;
+        }
+        if (end == val || *end)
+            die("boot parameter wants an integer", name);
         if (params[i].size == sizeof(bool))
-            *(bool *)params[i].var = val != 0;
+            *(bool *)params[i].var = n != 0;
         else if (params[i].size == sizeof(int))
-            *(int *)params[i].var = (int)val;
+            *(int *)params[i].var = (int)n;
         else
             die("boot parameter of unexpected size", name);
         return;
     }
-    die("no such boot parameter in credit.c", name);
+    die("no such boot parameter in the scheduler files", name);
+}
+
+/* Xen's get_random (RDRAND or the TSC on x86) for cpumask_any: a
+ * xorshift64 stream seeded by --seed, so that a run is repeatable. */
+static uint64_t rnd_state = 1;
+
+unsigned int get_random(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (unsigned int)(rnd_state >> 32);
 }
 
 const cpumask_t *cpumask_of(unsigned int cpu)
@@ -188,6 +226,7 @@ static void hremove(struct timer *t)
 {
     int i = t->heap_idx;
     t->heap_idx = -1;
+    t->status = TIMER_STATUS_inactive;
     if (i != --hn) {
         heap[i] = heap[hn];
         heap[i]->heap_idx = i;
@@ -203,11 +242,12 @@ void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cp
     t->data = data;
     t->cpu = cpu;
     t->heap_idx = -1;
+    t->status = TIMER_STATUS_inactive;
 }
 
 void set_timer(struct timer *t, s_time_t expires)
 {
-    if (t->killed)
+    if (t->status == TIMER_STATUS_killed)
         return;
     if (t->heap_idx >= 0)
         hremove(t);
@@ -215,6 +255,7 @@ void set_timer(struct timer *t, s_time_t expires)
         die("timer heap full", NULL);
     t->expires = expires;
     t->seq = tseq++;
+    t->status = TIMER_STATUS_in_heap;
     heap[hn] = t;
     t->heap_idx = hn++;
     hup(t->heap_idx);
@@ -242,7 +283,7 @@ void migrate_timer(struct timer *t, unsigned int cpu)
 void kill_timer(struct timer *t)
 {
     stop_timer(t);
-    t->killed = true;
+    t->status = TIMER_STATUS_killed;
 }
 
 /* ORACLE_TRACE set: every wake, SCHEDULE_SOFTIRQ raised, migration's end,
@@ -280,7 +321,11 @@ enum { P_START, P_SLEEPING, P_BURST };
 
 struct gdom {
     char name[64];
-    int kind, nv, weight, cap;
+    int kind, nv;
+    int weight, cap;                /* credit, credit2 (domctl putinfo) */
+    uint32_t period_us, budget_us;  /* rtds (domctl putvcpuinfo, every vCPU) */
+    bool extratime;                 /* rtds: XEN_DOMCTL_SCHEDRT_extra */
+    unsigned int keys;              /* DK_* given in --dom */
     s_time_t period, burst, phase;  /* ns */
     bool pinned;
     cpumask_t cpus;                 /* hard affinity when pinned */
@@ -308,6 +353,8 @@ struct gvcpu {
                                        event order (instant.h, --instant fifo) */
     s_time_t cpu_ns;                /* in the window */
     long dispatches, migrations, moves;
+    long periods, late;             /* periodic jobs completed in the window; of
+                                       them completed after release + period */
     long lat_n;                     /* wake-to-dispatch samples in the window */
     s_time_t lat_sum, lat_max;      /* ns */
 };
@@ -571,6 +618,11 @@ static void guest_step(unsigned int cpu)
             g->done_seq = ++done_counter;
             return;
         case P_BURST:
+            if (in_window(NOW())) {
+                g->periods++;
+                if (NOW() > g->release + g->gd->period)
+                    g->late++;
+            }
             g->release += g->gd->period;
             g->state = P_SLEEPING;
             break;
@@ -799,6 +851,20 @@ static void place_of(int cpu, int *socket, int *core)
     *socket = cpu / topo_c;
 }
 
+unsigned int cpu_to_socket(unsigned int cpu)
+{
+    int sk, co;
+    place_of((int)cpu, &sk, &co);
+    return (unsigned int)sk;
+}
+
+unsigned int cpu_to_core(unsigned int cpu)
+{
+    int sk, co;
+    place_of((int)cpu, &sk, &co);
+    return (unsigned int)co;
+}
+
 static void build_machine(void)
 {
     nr_cpu_ids = (unsigned int)np;
@@ -837,18 +903,138 @@ static struct sched_unit *new_unit(struct domain *d, struct vcpu *v, unsigned in
     return u;
 }
 
+/* ---- the schedulers: which one, and its parameters, set through the
+ * interfaces Xen 4.17's toolstack uses (NOTES.md, "Schedulers") ---- */
+enum { DK_WEIGHT = 1, DK_CAP = 2, DK_PERIOD = 4, DK_BUDGET = 8, DK_EXTRA = 16 };
+
+static void die_rc(const char *what, const char *name, int rc)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "the scheduler refused %s (error %d)", what, rc);
+    die(msg, name);
+}
+
+/* XEN_DOMCTL_SCHEDOP_putinfo with weight and cap (libxl's
+ * sched_credit_domain_set / sched_credit2_domain_set). */
+static void put_weight_cap(struct gdom *gd)
+{
+    struct xen_domctl_scheduler_op op = { .sched_id = ops.sched_id,
+                                          .cmd = XEN_DOMCTL_SCHEDOP_putinfo };
+    if (ops.sched_id == XEN_SCHEDULER_CREDIT2) {
+        op.u.credit2.weight = (uint16_t)gd->weight;
+        op.u.credit2.cap = (uint16_t)gd->cap;
+    } else {
+        op.u.credit.weight = (uint16_t)gd->weight;
+        op.u.credit.cap = (uint16_t)gd->cap;
+    }
+    int rc = sched_adjust_dom(&ops, gd->d, &op);
+    if (rc)
+        die_rc("the weight or cap", gd->name, rc);
+}
+
+/* XEN_DOMCTL_SCHEDOP_putvcpuinfo for every vCPU (libxl's
+ * sched_rtds_vcpus_params_set): period, budget, extratime. */
+static void put_rtds(struct gdom *gd)
+{
+    xen_domctl_schedparam_vcpu_t *vp = calloc((size_t)gd->nv, sizeof *vp);
+    if (!vp)
+        die("out of memory", NULL);
+    for (int k = 0; k < gd->nv; k++) {
+        vp[k].vcpuid = (uint32_t)k;
+        vp[k].u.rtds.period = gd->period_us;
+        vp[k].u.rtds.budget = gd->budget_us;
+        vp[k].u.rtds.flags = gd->extratime ? XEN_DOMCTL_SCHEDRT_extra : 0;
+    }
+    struct xen_domctl_scheduler_op op = { .sched_id = ops.sched_id,
+                                          .cmd = XEN_DOMCTL_SCHEDOP_putvcpuinfo };
+    op.u.v.vcpus.p = vp;
+    op.u.v.nr_vcpus = (uint32_t)gd->nv;
+    int rc = sched_adjust_dom(&ops, gd->d, &op);
+    if (rc)
+        die_rc("the period, budget or extratime", gd->name, rc);
+    free(vp);
+}
+
+static const struct sched_desc {
+    const char *name;               /* --sched: the file's opt_name */
+    unsigned int dom_keys;          /* DK_* its --dom takes */
+    void (*dom_params)(struct gdom *gd);    /* once the vCPUs exist */
+} scheds[] = {
+    { "credit", DK_WEIGHT | DK_CAP, put_weight_cap },
+    { "credit2", DK_WEIGHT | DK_CAP, put_weight_cap },
+    { "rtds", DK_PERIOD | DK_BUDGET | DK_EXTRA, put_rtds },
+    { "null", 0, NULL },
+    { "arinc653", 0, NULL },
+}, *sched = &scheds[0];
+
+/* The toolstack's domain handle (UUID): unique per domain, as arinc653.c
+ * names a schedule's domains by it. */
+static void dom_handle(int id, xen_domain_handle_t h)
+{
+    memset(h, 0x5a, sizeof(xen_domain_handle_t));
+    h[0] = (uint8_t)(id >> 8);
+    h[1] = (uint8_t)id;
+}
+
+/* --a653 "MAJOR_NS;DOM[/vK]:RUNTIME_NS;...": ARINC 653's major frame and
+ * its minor frames in order, set once the domains exist with
+ * XEN_SYSCTL_SCHEDOP_putinfo (what the a653 tool of the toolstack does
+ * through xc_sched_arinc653_schedule_set). */
+static char *a653_spec;
+
+static s_time_t num(const char *s, const char *what);
+
+static void put_a653(void)
+{
+    static struct xen_sysctl_arinc653_schedule sch;
+    char *save = NULL, *tok = strtok_r(a653_spec, ";", &save);
+    if (!tok)
+        die("--a653 needs the major frame", NULL);
+    sch.major_frame = (uint64_t)num(tok, "--a653 major frame");
+    while ((tok = strtok_r(NULL, ";", &save))) {
+        char *colon = strchr(tok, ':');
+        if (!colon)
+            die("--a653 entry wants DOM[/vK]:RUNTIME_NS", tok);
+        *colon = 0;
+        if (sch.num_sched_entries == ARINC653_MAX_DOMAINS_PER_SCHEDULE)
+            die("--a653: too many entries", NULL);
+        int k = 0;
+        char *slash = strchr(tok, '/');
+        if (slash) {
+            *slash++ = 0;
+            k = (int)num(slash + (*slash == 'v'), "--a653 vCPU");
+        }
+        int i;
+        for (i = 0; i < ngd && strcmp(gdoms[i].name, tok); i++)
+            ;
+        if (i == ngd)
+            die("--a653 names no --dom", tok);
+        __typeof__(sch.sched_entries[0]) *e = &sch.sched_entries[sch.num_sched_entries++];
+        memcpy(e->dom_handle, gdoms[i].d->handle, sizeof e->dom_handle);
+        e->vcpu_id = (uint32_t)k;
+        e->runtime = (uint64_t)num(colon + 1, "--a653 runtime");
+    }
+    struct xen_sysctl_scheduler_op op = { .cpupool_id = 0, .sched_id = ops.sched_id,
+                                          .cmd = XEN_SYSCTL_SCHEDOP_putinfo };
+    op.u.sched_arinc653.schedule.p = &sch;
+    oracle_cpu = 0;
+    int rc = sched_adjust_cpupool(&ops, &op);
+    if (rc)
+        die_rc("the --a653 schedule", NULL, rc);
+}
+
 /* scheduler_init, the idle domain, then cpupool0 taking every pCPU
  * (schedule_cpu_add: alloc_pdata, the idle unit's alloc_udata, switch_sched). */
 static void boot(void)
 {
     const struct scheduler *const *s;
     for (s = __start_oracle_schedulers; s < __stop_oracle_schedulers; s++)
-        if (!strcmp((*s)->opt_name, "credit"))
+        if (!strcmp((*s)->opt_name, sched->name))
             break;
     if (s == __stop_oracle_schedulers)
-        die("credit.c registered no scheduler", NULL);
+        die("no scheduler file registered", sched->name);
     if ((*s)->global_init && (*s)->global_init() < 0)
-        die("credit's global_init failed", NULL);
+        die("the scheduler's global_init failed", sched->name);
     ops = **s;
     oracle_cpu = 0;
     for (int c = 0; oi_virq_rearm && c < np; c++) {
@@ -867,7 +1053,7 @@ static void boot(void)
         per_cpu(sched_res, c) = sr;
     }
     if (sched_init(&ops))
-        die("credit's init failed", NULL);
+        die("the scheduler's init failed", sched->name);
     if (sched_ratelimit_us && (sched_ratelimit_us > XEN_SYSCTL_SCHED_RATELIMIT_MAX
                                || sched_ratelimit_us < XEN_SYSCTL_SCHED_RATELIMIT_MIN))
         sched_ratelimit_us = SCHED_DEFAULT_RATELIMIT_US;
@@ -903,7 +1089,7 @@ static void boot(void)
         void *ppriv = sched_alloc_pdata(&ops, c);
         void *vpriv = sched_alloc_udata(&ops, sr->sched_unit_idle, NULL);
         if (!ppriv || IS_ERR(ppriv) || !vpriv)
-            die("credit refused a pCPU", NULL);
+            die("the scheduler refused a pCPU", NULL);
         sched_switch_sched(&ops, (unsigned int)c, ppriv, vpriv);
         sr->scheduler = &ops;
         sr->sched_priv = ppriv;
@@ -954,8 +1140,8 @@ static unsigned int initial_cpu(const struct gdom *gd, const struct domain *d, i
     return (unsigned int)best;
 }
 
-/* domain_create (paused by the controller), the scheduler parameters
- * (XEN_DOMCTL_SCHEDOP_putinfo), then each vCPU's sched_init_vcpu. */
+/* domain_create (paused by the controller), each vCPU's sched_init_vcpu,
+ * then the scheduler parameters (libxl__build_pre, after the vCPUs). */
 static void create_domain(struct gdom *gd, int id)
 {
     struct domain *d = calloc(1, sizeof *d);
@@ -963,17 +1149,12 @@ static void create_domain(struct gdom *gd, int id)
         die("out of memory", NULL);
     gd->d = d;
     d->domain_id = (domid_t)id;
+    dom_handle(id, d->handle);
     atomic_set(&d->pause_count, 1);
     d->cpupool = &pool0;
     d->sched_priv = sched_alloc_domdata(&ops, d);
     if (IS_ERR(d->sched_priv))
-        die("credit refused a domain", gd->name);
-    struct xen_domctl_scheduler_op op = { .sched_id = ops.sched_id,
-                                          .cmd = XEN_DOMCTL_SCHEDOP_putinfo };
-    op.u.credit.weight = (uint16_t)gd->weight;
-    op.u.credit.cap = (uint16_t)gd->cap;
-    if (sched_adjust_dom(&ops, d, &op))
-        die("credit refused the weight or cap", gd->name);
+        die("the scheduler refused a domain", gd->name);
     d->max_vcpus = (unsigned int)gd->nv;
     d->vcpu = calloc((size_t)gd->nv, sizeof *d->vcpu);
     if (!d->vcpu)
@@ -1009,12 +1190,14 @@ static void create_domain(struct gdom *gd, int id)
         prev_unit = u;
         u->priv = sched_alloc_udata(&ops, u, d->sched_priv);
         if (!u->priv)
-            die("credit refused a vCPU", gd->name);
+            die("the scheduler refused a vCPU", gd->name);
         set_affinity(u, gd->pinned ? &gd->cpus : &cpumask_all,
                      gd->has_soft ? &gd->soft : &cpumask_all);
         sched_insert_unit(&ops, u);
         g->at_cpu = (int)u->res->master_cpu;
     }
+    if (sched->dom_params)
+        sched->dom_params(gd);
 }
 
 /* domain_unpause_by_systemcontroller -> domain_unpause: every vCPU woken. */
@@ -1064,7 +1247,10 @@ static void parse_dom(char *spec)
     struct gdom *gd = &gdoms[ngd++];
     memset(gd, 0, sizeof *gd);
     gd->nv = 1;
-    gd->weight = 256;
+    gd->weight = 256;               /* credit.c's and credit2.c's default weight */
+    gd->period_us = 10000;          /* rt.c's RTDS_DEFAULT_PERIOD, */
+    gd->budget_us = 4000;           /* RTDS_DEFAULT_BUDGET */
+    gd->extratime = true;           /* and rt_alloc_udata's RTDS_extratime */
     char *save = NULL, *tok = strtok_r(spec, ",", &save);
     if (!tok)
         die("--dom needs a name", NULL);
@@ -1076,10 +1262,24 @@ static void parse_dom(char *spec)
         *v++ = 0;
         if (!strcmp(tok, "vcpus"))
             gd->nv = (int)num(v, tok);
-        else if (!strcmp(tok, "weight"))
+        else if (!strcmp(tok, "weight")) {
             gd->weight = (int)num(v, tok);
-        else if (!strcmp(tok, "cap"))
+            gd->keys |= DK_WEIGHT;
+        } else if (!strcmp(tok, "cap")) {
             gd->cap = (int)num(v, tok);
+            gd->keys |= DK_CAP;
+        } else if (!strcmp(tok, "period_us")) {
+            gd->period_us = (uint32_t)num(v, tok);
+            gd->keys |= DK_PERIOD;
+        } else if (!strcmp(tok, "budget_us")) {
+            gd->budget_us = (uint32_t)num(v, tok);
+            gd->keys |= DK_BUDGET;
+        } else if (!strcmp(tok, "extratime")) {
+            if (strcmp(v, "0") && strcmp(v, "1"))
+                die("extratime is 0 or 1", v);
+            gd->extratime = *v == '1';
+            gd->keys |= DK_EXTRA;
+        }
         else if (!strcmp(tok, "kind")) {
             if (!strcmp(v, "hog"))
                 gd->kind = HOG;
@@ -1115,27 +1315,46 @@ static void parse_dom(char *spec)
 
 static void usage(void)
 {
-    fputs("usage: credit417 --pcpus N [--topology S,C,T] [--numbering split|adjacent]\n"
+    fprintf(stderr,
+          "usage: %s [--sched credit|credit2|rtds|null|arinc653]\n"
+          "       --pcpus N [--topology S,C,T] [--numbering split|adjacent]\n"
           "       --warmup NS --duration NS [--timeline-ns NS]\n"
-          "       [--tslice-ms N] [--ratelimit-us N] [--placement xensim|xen]\n"
+          "       [--ratelimit-us N] [--tslice-ms N (credit)] [--credit2-runqueue"
+          " cpu|core|socket|node|all]\n"
+          "       [--a653 \"MAJOR_NS;DOM[/vK]:RUNTIME_NS;...\"] [--boot NAME=VALUE]"
+          " [--seed N] [--placement xensim|xen]\n"
           "       [--instant heap|fifo|index|per-cpu] [--context-saved inline|deferred]"
           " [--virq-rearm 0|1]\n"
-          "       --dom NAME,vcpus=V,weight=W,cap=C,kind=hog|periodic[,period=NS,burst=NS]"
-          "[,cpus=A-B|A;B][,soft=A-B|A;B][,phase=NS][,start=A;B]\n", stderr);
+          "       --dom NAME,vcpus=V,kind=hog|periodic[,period=NS,burst=NS,phase=NS]"
+          "[,cpus=A-B|A;B][,soft=A-B|A;B][,start=A;B]\n"
+          "             [,weight=W,cap=C (credit, credit2)]"
+          "[,period_us=P,budget_us=B,extratime=0|1 (rtds)]\n", progname);
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
+    const char *base = strrchr(argv[0], '/');
+    progname = base ? base + 1 : argv[0];
     oi_order = OI_OWN;
-    long tslice_ms = 30, ratelimit_us = SCHED_DEFAULT_RATELIMIT_US;
+    long tslice_ms = -1, ratelimit_us = SCHED_DEFAULT_RATELIMIT_US;
+    const char *runqueue = NULL;
+    const char *boot_params[16];
+    int nboot = 0;
     s_time_t warmup = -1, duration = -1, timeline = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (i + 1 >= argc)
             usage();
         char *v = argv[++i];
-        if (!strcmp(a, "--pcpus"))
+        if (!strcmp(a, "--sched")) {
+            size_t k;
+            for (k = 0; k < ARRAY_SIZE(scheds) && strcmp(scheds[k].name, v); k++)
+                ;
+            if (k == ARRAY_SIZE(scheds))
+                die("--sched is credit, credit2, rtds, null or arinc653", v);
+            sched = &scheds[k];
+        } else if (!strcmp(a, "--pcpus"))
             np = (int)num(v, a);
         else if (!strcmp(a, "--topology")) {
             if (sscanf(v, "%d,%d,%d", &topo_s, &topo_c, &topo_t) != 3
@@ -1156,19 +1375,40 @@ int main(int argc, char **argv)
             tslice_ms = (long)num(v, a);
         else if (!strcmp(a, "--ratelimit-us"))
             ratelimit_us = (long)num(v, a);
-        else if (!strcmp(a, "--placement")) {
+        else if (!strcmp(a, "--credit2-runqueue"))
+            runqueue = v;
+        else if (!strcmp(a, "--a653"))
+            a653_spec = v;
+        else if (!strcmp(a, "--boot")) {
+            if (nboot == (int)ARRAY_SIZE(boot_params) || !strchr(v, '='))
+                die("--boot wants NAME=VALUE (at most 16)", v);
+            boot_params[nboot++] = v;
+        } else if (!strcmp(a, "--seed")) {
+            rnd_state = (uint64_t)num(v, a);
+            if (!rnd_state)
+                die("--seed must not be 0", v);
+        } else if (!strcmp(a, "--placement")) {
             if (!strcmp(v, "xen"))
                 xen_placement = true;
             else if (strcmp(v, "xensim"))
                 die("--placement is xensim or xen", v);
         } else if (!strcmp(a, "--dom"))
             parse_dom(v);
-        else if (!oi_option("credit417", "heap", a, v))
+        else if (!oi_option(progname, "heap", a, v))
             usage();
     }
     if (np < 1 || np > NR_CPUS || warmup < 0 || duration <= 0 || ngd == 0)
         usage();
-    oi_check("credit417");
+    oi_check(progname);
+    for (int i = 0; i < ngd; i++)
+        if (gdoms[i].keys & ~sched->dom_keys)
+            die("--dom has a key the scheduler does not take", gdoms[i].name);
+    if (tslice_ms >= 0 && strcmp(sched->name, "credit"))
+        die("--tslice-ms is credit's", sched->name);
+    if (runqueue && strcmp(sched->name, "credit2"))
+        die("--credit2-runqueue is credit2's", sched->name);
+    if (a653_spec && strcmp(sched->name, "arinc653"))
+        die("--a653 is arinc653's", sched->name);
     trace = getenv("ORACLE_TRACE") != NULL;
     hooks.np = np;
     if (topo_c < 0)
@@ -1180,7 +1420,19 @@ int main(int argc, char **argv)
     TL = warmup + timeline;
 
     /* Boot parameters, as Xen's command line sets them. */
-    set_param("sched_credit_tslice_ms", tslice_ms);
+    if (!strcmp(sched->name, "credit")) {
+        char buf[24];
+        snprintf(buf, sizeof buf, "%ld", tslice_ms >= 0 ? tslice_ms : 30);
+        set_param("sched_credit_tslice_ms", buf);
+    }
+    if (runqueue)
+        set_param("credit2_runqueue", runqueue);
+    for (int i = 0; i < nboot; i++) {
+        char name[64];
+        const char *eq = strchr(boot_params[i], '=');
+        snprintf(name, sizeof name, "%.*s", (int)(eq - boot_params[i]), boot_params[i]);
+        set_param(name, eq + 1);
+    }
     sched_ratelimit_us = (int)ratelimit_us;
 
     build_machine();
@@ -1194,6 +1446,8 @@ int main(int argc, char **argv)
     boot();
     for (int i = 0; i < ngd; i++)
         create_domain(&gdoms[i], i + 1);
+    if (a653_spec)
+        put_a653();
     for (int i = 0; i < ngd; i++)
         unpause_domain(gdoms[i].d);
 
@@ -1211,9 +1465,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < ngv; i++) {
         struct gvcpu *g = &gv[i];
         printf("vcpu name=%s/v%d cpu_ns=%" PRId64 " dispatches=%ld migrations=%ld moves=%ld"
-               " wakes=%ld lat_mean_ns=%" PRId64 " lat_max_ns=%" PRId64 "\n",
+               " wakes=%ld lat_mean_ns=%" PRId64 " lat_max_ns=%" PRId64,
                g->gd->name, g->k, g->cpu_ns, g->dispatches, g->migrations, g->moves, g->lat_n,
                g->lat_n ? g->lat_sum / g->lat_n : 0, g->lat_max);
+        if (g->gd->kind == PERIODIC)
+            printf(" periods=%ld late=%ld", g->periods, g->late);
+        putchar('\n');
     }
     return 0;
 }
