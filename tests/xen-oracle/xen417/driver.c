@@ -53,6 +53,7 @@
 /* ---- what credit.c and private.h expect from the rest of Xen ---- */
 s_time_t oracle_now;
 unsigned int oracle_cpu;
+bool oracle_printk_on;
 unsigned int nr_cpu_ids;
 cpumask_t cpu_online_map, cpumask_all;
 DEFINE_PER_CPU(cpumask_var_t, cpu_sibling_mask);
@@ -1088,7 +1089,7 @@ static void boot(void)
         struct sched_resource *sr = get_sched_res((unsigned int)c);
         void *ppriv = sched_alloc_pdata(&ops, c);
         void *vpriv = sched_alloc_udata(&ops, sr->sched_unit_idle, NULL);
-        if (!ppriv || IS_ERR(ppriv) || !vpriv)
+        if (IS_ERR(ppriv) || !vpriv)
             die("the scheduler refused a pCPU", NULL);
         sched_switch_sched(&ops, (unsigned int)c, ppriv, vpriv);
         sr->scheduler = &ops;
@@ -1409,7 +1410,7 @@ int main(int argc, char **argv)
         die("--credit2-runqueue is credit2's", sched->name);
     if (a653_spec && strcmp(sched->name, "arinc653"))
         die("--a653 is arinc653's", sched->name);
-    trace = getenv("ORACLE_TRACE") != NULL;
+    trace = oracle_printk_on = getenv("ORACLE_TRACE") != NULL;
     hooks.np = np;
     if (topo_c < 0)
         topo_c = np;                /* sim/topo.c's topo_flat: one socket, one thread per core */

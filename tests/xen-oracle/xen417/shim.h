@@ -71,7 +71,9 @@ void oracle_assert_failed(const char *what, const char *file, int line);
 #define ASSERT_UNREACHABLE() oracle_assert_failed("unreachable", __FILE__, __LINE__)
 #define BUG_ON(p) \
     do { if (unlikely(p)) oracle_assert_failed("BUG_ON(" #p ")", __FILE__, __LINE__); } while (0)
-#define printk(...) fprintf(stderr, __VA_ARGS__)
+/* Xen's console: stderr when ORACLE_TRACE is set, else quiet. */
+extern bool oracle_printk_on;
+#define printk(...) ((void)(oracle_printk_on && fprintf(stderr, __VA_ARGS__)))
 #define dprintk(lvl, ...) ((void)0)
 #define XENLOG_ERR ""
 #define XENLOG_WARNING ""
