@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
-"""Differential test of xensim's Credit model against Xen's own Credit code.
+"""Differential test of xensim's scheduler models against Xen's own scheduler code.
 
-compare.py --xensim BIN --oracle BIN [--version 3.4|4.17] [--out DIR] [--only NAME,...]
+compare.py --xensim BIN --oracle BIN [--sched credit|credit2|rtds|null|arinc653]
+           [--version 3.4|4.17] [--out DIR] [--only NAME,...]
            [--warmup-ms N] [--duration-ms N] [--timeline-ms N] [--tol-ns N]
            [--cpu-tol-ns N] [--count-tol N] [--order xensim|xen] [--oracle-opt "..."]
            [--check] [--list]
 
-Every scenario runs through xensim (`xensim run --timeline` over the whole
-window, scheduler credit of the given version, every cost 0, 1 GHz TSC and
-APIC, timer_slop 1ns) and through the oracle binary (credit34 or credit417,
-same command line: tests/xen-oracle/README.md), then prints per vCPU the CPU
-share, dispatches and (per domain) migrations of both, and the first switch
-where the two schedules part: switches of all pCPUs in (time, pCPU) order,
-compared pairwise (same pCPU, same vCPU, times within --tol-ns).
+Every scenario of the scheduler runs through xensim (`xensim run --timeline`
+over the whole window, scheduler.name --sched (Credit: of --version), every
+cost 0, 1 GHz TSC and APIC, timer_slop 1ns) and through the oracle binary
+(credit34 for Credit 3.4; xen417 for Xen 4.17.5's credit, credit2, rtds,
+null and arinc653, run with --sched; same command line:
+tests/xen-oracle/README.md), then prints per vCPU the CPU share, dispatches
+and (per domain) migrations of both, and the first switch where the two
+schedules part: switches of all pCPUs in (time, pCPU) order, compared
+pairwise (same pCPU, same vCPU, times within --tol-ns).
 
 --order xensim|xen: how the oracle orders events of different pCPUs at one
 instant (README.md, "Order at one instant"); default xensim.
@@ -25,10 +28,16 @@ import argparse, os, sqlite3, subprocess, sys
 
 MS = 1_000_000
 
+US = 1_000
+
+# A domain. weight and cap are Credit's and Credit2's (domains.D.sched.NAME.
+# {weight, cap}); rt, RTDS's per-domain parameters, is None (rt.c's defaults)
+# or dict(period=NS, budget=NS, extratime=BOOL), any subset
+# (domains.D.sched.rtds.{period, budget, extratime}).
 def dom(name, kind="hog", vcpus=1, weight=256, cap=0, cpus=None, period=0, burst=0, phase=0,
-        soft=None):
+        soft=None, rt=None):
     return dict(name=name, kind=kind, vcpus=vcpus, weight=weight, cap=cap, cpus=cpus,
-                period=period, burst=burst, phase=phase, soft=soft)
+                period=period, burst=burst, phase=phase, soft=soft, rt=rt)
 
 def per(name, period, burst, **kw):
     return dom(name, kind="periodic", period=period, burst=burst, **kw)
@@ -94,12 +103,68 @@ SCEN_417 = {
                       "soft affinity on 8 pCPUs: steals and picks within the soft set first"),
 }
 
-# Scenarios where xensim is known to differ from Xen's code, per version: name -> reason.
-# They are run and printed, but do not fail --check. Each entry is a model bug
-# the lead fixes in schedulers/credit.c or models/, then removes from here.
+# The other Xen 4.17.5 schedulers, one dict each, scenarios as above with a sixth
+# element, the scheduler's globals (scheduler.NAME.*; None or {} for its
+# defaults):
+#   credit2:  runqueue ("cpu", "core", "socket", "node", "all"), ratelimit (ns,
+#             whole us), migrate_resist (ns, whole us), cap_period (ns, whole ms),
+#             balance_under, balance_over, load_window_shift, load_precision_shift,
+#             max_cpus_runqueue: each set in the oracle as Xen's boot parameter is
+#             (credit2_runqueue, sched_ratelimit_us, sched_credit2_migrate_resist,
+#             credit2_cap_period_ms, credit2_balance_under, credit2_balance_over,
+#             credit2_load_window_shift, credit2_load_precision_shift,
+#             sched_credit2_max_cpus_runqueue);
+#   arinc653: major_frame (ns), minor_frames [(domain, vcpu, runtime ns), ...] in
+#             order (the oracle's --a653, set through XEN_SYSCTL_SCHEDOP_putinfo);
+#   rtds, null: none (their *_quirk keys are xensim's departures, which Xen's
+#             code cannot take: the comparison runs with the defaults).
+# Per domain: credit2 weight= and cap= (dom()), rtds rt= (dom()).
+SCEN_CREDIT2 = {
+    "c2-w124-1p": (1, None, "split", [dom("a", weight=1), dom("b", weight=2), dom("c", weight=4)],
+                   "3 hogs, weights 1:2:4 on one pCPU", None),
+    "c2-w124-2p": (2, None, "split", [dom("a", weight=1), dom("b", weight=2), dom("c", weight=4)],
+                   "3 hogs, weights 1:2:4 on 2 pCPUs of one run queue", None),
+    "c2-equal-2p": (2, None, "split", [dom("a"), dom("b"), dom("c")],
+                    "3 equal hogs on 2 pCPUs: balancing within one run queue", None),
+}
+
+SCEN_RTDS = {
+    "rt-234-1p": (1, None, "split",
+                  [dom(n, rt=dict(period=10 * MS, budget=b * MS, extratime=False))
+                   for n, b in (("a", 2), ("b", 3), ("c", 4))],
+                  "3 hogs, period 10 ms, budgets 2/3/4 ms, no extratime, one pCPU", None),
+    "rt-234-extra-1p": (1, None, "split",
+                        [dom(n, rt=dict(period=10 * MS, budget=b * MS, extratime=True))
+                         for n, b in (("a", 2), ("b", 3), ("c", 4))],
+                        "the same with extratime: the spare 10% goes to extra time", None),
+}
+
+SCEN_NULL = {
+    "null-3on2": (2, None, "split", [dom("a"), dom("b"), dom("c")],
+                  "3 hogs on 2 pCPUs: one waits for a free pCPU", None),
+    "null-2on2": (2, None, "split", [dom("a"), dom("b")], "2 hogs on 2 pCPUs", None),
+}
+
+SCEN_ARINC653 = {
+    "a653-10-20-1p": (1, None, "split", [dom("A"), dom("B")],
+                      "major frame 30 ms: 10 ms for A, 20 ms for B",
+                      dict(major_frame=30 * MS, minor_frames=[("A", 0, 10 * MS), ("B", 0, 20 * MS)])),
+}
+
+SCEN_BY_SCHED = {"credit2": SCEN_CREDIT2, "rtds": SCEN_RTDS, "null": SCEN_NULL,
+                 "arinc653": SCEN_ARINC653}
+
+# Scenarios where xensim is known to differ from Xen's code, per Credit version
+# or other scheduler: name -> reason. They are run and printed, but do not fail
+# --check. Each entry is a model bug the lead fixes in schedulers/ or models/,
+# then removes from here.
 KNOWN = {
     "3.4": {},
     "4.17": {},
+    "credit2": {},
+    "rtds": {},
+    "null": {},
+    "arinc653": {},
 }
 
 # How the oracle orders events on different pCPUs at one instant (its --instant,
@@ -116,8 +181,54 @@ ORDER_OPTS = {
              "xen": ["--instant", "heap"]},
 }
 
-def yaml_for(name, version, sc, warmup_ms, duration_ms):
-    np_, topo, numbering, doms, _ = sc
+def fmt_time(ns):
+    """ns in the largest unit that keeps it whole (xensim's quantities)."""
+    for unit, f in (("ms", MS), ("us", US)):
+        if ns and ns % f == 0:
+            return f"{ns // f}{unit}"
+    return f"{ns}ns"
+
+def globs(sc):
+    return (sc[5] if len(sc) > 5 else None) or {}
+
+# scheduler.credit2.KEY -> the oracle's boot parameter (value in its unit).
+CREDIT2_BOOT = {
+    "migrate_resist": ("sched_credit2_migrate_resist", US),
+    "cap_period": ("credit2_cap_period_ms", MS),
+    "balance_under": ("credit2_balance_under", None),
+    "balance_over": ("credit2_balance_over", None),
+    "load_window_shift": ("credit2_load_window_shift", None),
+    "load_precision_shift": ("credit2_load_precision_shift", None),
+    "max_cpus_runqueue": ("sched_credit2_max_cpus_runqueue", None),
+}
+CREDIT2_TIMES = ("ratelimit", "migrate_resist", "cap_period")
+
+def sched_yaml(sched, version, g):
+    """The lines under `scheduler:` after its name."""
+    if sched == "credit":
+        return [f"  credit: {{ version: \"{version}\" }}"]
+    if sched == "credit2" and g:
+        items = [f"{k}: {fmt_time(v) if k in CREDIT2_TIMES else v}" for k, v in g.items()]
+        return ["  credit2: { " + ", ".join(items) + " }"]
+    if sched == "arinc653" and g:
+        L = ["  arinc653:", f"    major_frame: {fmt_time(g['major_frame'])}", "    minor_frames:"]
+        L += [f"      - {{ domain: {d}, vcpu: {k}, runtime: {fmt_time(r)} }}"
+              for d, k, r in g["minor_frames"]]
+        return L
+    return []
+
+def dom_sched_yaml(sched, d):
+    """The domain's `sched:` line, or None."""
+    if sched in ("credit", "credit2"):
+        return f"    sched: {{ {sched}: {{ weight: {d['weight']}, cap: {d['cap']} }} }}"
+    if sched == "rtds" and d["rt"]:
+        items = [f"{k}: {str(v).lower() if k == 'extratime' else fmt_time(v)}"
+                 for k, v in d["rt"].items()]
+        return "    sched: { rtds: { " + ", ".join(items) + " } }"
+    return None
+
+def yaml_for(name, sched, version, sc, warmup_ms, duration_ms):
+    np_, topo, numbering, doms = sc[:4]
     L = [f"name: oracle-{name}", "seed: 1", f"duration: {duration_ms}ms", f"warmup: {warmup_ms}ms",
          "machine:", f"  pcpus: {np_}",
          "  clock: { tsc_hz: 1GHz, timer_slop: 1ns, apic_timer_hz: 1GHz, timer_order: fifo }",
@@ -125,7 +236,7 @@ def yaml_for(name, version, sc, warmup_ms, duration_ms):
     if topo:
         L.append(f"  topology: {{ sockets: {topo[0]}, cores_per_socket: {topo[1]}, "
                  f"threads_per_core: {topo[2]}, numbering: {numbering} }}")
-    L += ["scheduler:", "  name: credit", f"  credit: {{ version: \"{version}\" }}", "domains:"]
+    L += ["scheduler:", f"  name: {sched}"] + sched_yaml(sched, version, globs(sc)) + ["domains:"]
     for d in doms:
         L.append(f"  {d['name']}:")
         if d["vcpus"] != 1:
@@ -139,18 +250,47 @@ def yaml_for(name, version, sc, warmup_ms, duration_ms):
         else:
             L.append(f"    workload: {{ type: periodic, period: {d['period']}ns, burst: {d['burst']}ns, "
                      f"phase: {d['phase']}ns }}")
-        L.append(f"    sched: {{ credit: {{ weight: {d['weight']}, cap: {d['cap']} }} }}")
+        line = dom_sched_yaml(sched, d)
+        if line:
+            L.append(line)
     return "\n".join(L) + "\n"
 
-def oracle_args(sc, warmup_ms, duration_ms, timeline_ms):
-    np_, topo, numbering, doms, _ = sc
-    a = ["--pcpus", str(np_), "--warmup", str(warmup_ms * MS), "--duration", str(duration_ms * MS),
-         "--timeline-ns", str(timeline_ms * MS)]
+def oracle_sched_args(sched, g):
+    """The oracle's scheduler options (none for credit: credit34 takes no --sched)."""
+    if sched == "credit":
+        return []
+    a = ["--sched", sched]
+    if sched == "credit2":
+        for k, v in g.items():
+            if k == "runqueue":
+                a += ["--credit2-runqueue", v]
+            elif k == "ratelimit":
+                a += ["--ratelimit-us", str(v // US)]
+            else:
+                param, unit = CREDIT2_BOOT[k]
+                a += ["--boot", f"{param}={v // unit if unit else v}"]
+    if sched == "arinc653" and g:
+        a += ["--a653", ";".join([str(g["major_frame"])] +
+                                 [f"{d}/v{k}:{r}" for d, k, r in g["minor_frames"]])]
+    return a
+
+def oracle_dom_keys(sched, d):
+    if sched in ("credit", "credit2"):
+        return [f"weight={d['weight']}", f"cap={d['cap']}"]
+    if sched == "rtds" and d["rt"]:
+        names = {"period": "period_us", "budget": "budget_us", "extratime": "extratime"}
+        return [f"{names[k]}={int(v) if k == 'extratime' else v // US}" for k, v in d["rt"].items()]
+    return []
+
+def oracle_args(sched, sc, warmup_ms, duration_ms, timeline_ms):
+    np_, topo, numbering, doms = sc[:4]
+    a = oracle_sched_args(sched, globs(sc))
+    a += ["--pcpus", str(np_), "--warmup", str(warmup_ms * MS), "--duration", str(duration_ms * MS),
+          "--timeline-ns", str(timeline_ms * MS)]
     if topo:
         a += ["--topology", ",".join(map(str, topo)), "--numbering", numbering]
     for d in doms:
-        spec = [d["name"], f"vcpus={d['vcpus']}", f"weight={d['weight']}", f"cap={d['cap']}",
-                "kind=" + d["kind"]]
+        spec = [d["name"], f"vcpus={d['vcpus']}"] + oracle_dom_keys(sched, d) + ["kind=" + d["kind"]]
         if d["kind"] == "periodic":
             spec += [f"period={d['period']}", f"burst={d['burst']}", f"phase={d['phase']}"]
         if d["cpus"] is not None:
@@ -163,10 +303,10 @@ def oracle_args(sc, warmup_ms, duration_ms, timeline_ms):
 def vnames(doms):
     return [f"{d['name']}/v{k}" for d in doms for k in range(d["vcpus"])]
 
-def run_xensim(xbin, out, name, version, sc, warmup_ms, duration_ms):
+def run_xensim(xbin, out, name, sched, version, sc, warmup_ms, duration_ms):
     y = os.path.join(out, name + ".yaml"); db = os.path.join(out, name + ".db")
     with open(y, "w") as f:
-        f.write(yaml_for(name, version, sc, warmup_ms, duration_ms))
+        f.write(yaml_for(name, sched, version, sc, warmup_ms, duration_ms))
     for f in (db, db + "-wal", db + "-shm"):
         if os.path.exists(f):
             os.remove(f)
@@ -204,8 +344,8 @@ def run_xensim(xbin, out, name, version, sc, warmup_ms, duration_ms):
     switches.sort(key=lambda s: (s[0], s[1]))
     return dict(cpu=cpu, disp=disp, mig=mig, switches=switches, window=w1 - w0)
 
-def run_oracle(obin, sc, warmup_ms, duration_ms, timeline_ms, extra):
-    p = subprocess.run([obin] + oracle_args(sc, warmup_ms, duration_ms, timeline_ms) + extra,
+def run_oracle(obin, sched, sc, warmup_ms, duration_ms, timeline_ms, extra):
+    p = subprocess.run([obin] + oracle_args(sched, sc, warmup_ms, duration_ms, timeline_ms) + extra,
                        check=True, capture_output=True, text=True)
     cpu, disp, migv, switches = {}, {}, {}, []
     for line in p.stdout.splitlines():
@@ -237,7 +377,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--xensim", required=True)
     ap.add_argument("--oracle", required=True)
-    ap.add_argument("--version", default="3.4", choices=["3.4", "4.17"])
+    ap.add_argument("--sched", default="credit", choices=["credit"] + list(SCEN_BY_SCHED),
+                    help="the scheduler (credit: of --version; the others are Xen 4.17.5's)")
+    ap.add_argument("--version", default="3.4", choices=["3.4", "4.17"],
+                    help="Credit's release (--sched credit)")
     ap.add_argument("--out", default="oracle-runs")
     ap.add_argument("--only", default="", help="comma-separated name prefixes")
     ap.add_argument("--warmup-ms", type=int, default=1000)
@@ -255,23 +398,28 @@ def main():
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
-    scen = dict(SCEN, **(SCEN_417 if a.version == "4.17" else {}))
+    if a.sched == "credit":
+        scen = dict(SCEN, **(SCEN_417 if a.version == "4.17" else {}))
+        kind, order_key, title = a.version, a.version, f"Credit {a.version}"
+    else:
+        scen = SCEN_BY_SCHED[a.sched]
+        kind, order_key, title = a.sched, "4.17", f"{a.sched}, Xen 4.17.5"
     names = [n for n in scen if not a.only or any(n.startswith(o) for o in a.only.split(","))]
     if a.list:
         for n in names:
             print(f"{n}: {scen[n][4]}")
         return 0
     os.makedirs(a.out, exist_ok=True)
-    known = KNOWN.get(a.version, {})
+    known = KNOWN.get(kind, {})
     bad, known_bad = [], []
     for name in names:
         sc = scen[name]
-        x = run_xensim(a.xensim, a.out, name, a.version, sc, a.warmup_ms, a.duration_ms)
-        o = run_oracle(a.oracle, sc, a.warmup_ms, a.duration_ms, a.timeline_ms,
-                       ORDER_OPTS[a.version][a.order] + a.oracle_opt.split())
+        x = run_xensim(a.xensim, a.out, name, a.sched, a.version, sc, a.warmup_ms, a.duration_ms)
+        o = run_oracle(a.oracle, a.sched, sc, a.warmup_ms, a.duration_ms, a.timeline_ms,
+                       ORDER_OPTS[order_key][a.order] + a.oracle_opt.split())
         xt = [s for s in x["switches"] if s[0] <= a.timeline_ms * MS]
         ot = o["switches"]
-        print(f"### {name}  (Credit {a.version}; {sc[4]})")
+        print(f"### {name}  ({title}; {sc[4]})")
         print("| vCPU | share Xen | share xensim | dispatches Xen | dispatches xensim |")
         print("|---|---|---|---|---|")
         worst = 0.0; worst_ns = 0; worst_disp = 0
