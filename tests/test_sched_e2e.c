@@ -1127,7 +1127,7 @@ END_TEST
  * light domain's cycle is a whole number of periods; with weights 1:2:4 on
  * one pCPU Xen 3.4's own code gives 0.144, 0.288 and 0.568 when its
  * accounting runs before the tick due at the same instant, and xensim the
- * same switch for switch (tests/credit-oracle.sh); with the heap order of
+ * same switch for switch (tests/xen-oracle.sh); with the heap order of
  * timer_order xen, under which that order alternates, 0.147, 0.293 and
  * 0.560.
  */
@@ -1254,7 +1254,7 @@ END_TEST
  * 19 s after a 1 s warm-up:
  *  0. 1 pCPU, weights 1:2:4: 1/7, 2/7 and 4/7 of it, within 1%. Xen
  *     4.17's own code gives 0.144, 0.287 and 0.569 here, and xensim the
- *     same switch for switch (tests/credit-oracle.sh). The accounting and
+ *     same switch for switch (tests/xen-oracle.sh). The accounting and
  *     the tick fall due at the same instants; this holds with accounting
  *     first (timer_order fifo). Under timer_order xen their order
  *     alternates and the shares are 0.147, 0.292, 0.562 (2.7% from 1/7),

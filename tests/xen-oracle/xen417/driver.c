@@ -537,7 +537,7 @@ static void schedule(unsigned int cpu)
     struct sched_resource *sr = get_sched_res(cpu);
     if (trace) {
         fprintf(stderr, "t=%" PRId64 " schedule cpu %u\n", NOW(), cpu);
-        for (int c = 0; c < np; c++)
+        for (int c = 0; c < np && sr->scheduler->dump_cpu_state; c++)
             sr->scheduler->dump_cpu_state(sr->scheduler, c);
         oracle_cpu = cpu;
     }
