@@ -91,7 +91,7 @@ if [ -n "$oracle" ]; then
     compare "Credit 4.17" credit-4.17 --version 4.17
     order_differs 4.17 cap150-4vcpu-4p
     for s in credit2 rtds null arinc653; do
-        printf 'name: probe\nduration: 1ms\nmachine: { pcpus: 1 }\nscheduler: { name: %s }\n%s\n' \
+        printf 'name: probe\nduration: 1ms\nmachine: { pcpus: 1 }\nscheduler: { name: "%s" }\n%s\n' \
             "$s" 'domains: { a: { workload: { type: cpu } } }' >"$tmp/probe-$s.yaml"
         if ! "$xensim" check "$tmp/probe-$s.yaml" >/dev/null 2>&1; then
             echo "note: $s: xensim has no such scheduler; its comparison is skipped"

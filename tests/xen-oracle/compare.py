@@ -236,7 +236,7 @@ def yaml_for(name, sched, version, sc, warmup_ms, duration_ms):
     if topo:
         L.append(f"  topology: {{ sockets: {topo[0]}, cores_per_socket: {topo[1]}, "
                  f"threads_per_core: {topo[2]}, numbering: {numbering} }}")
-    L += ["scheduler:", f"  name: {sched}"] + sched_yaml(sched, version, globs(sc)) + ["domains:"]
+    L += ["scheduler:", f"  name: \"{sched}\""] + sched_yaml(sched, version, globs(sc)) + ["domains:"]
     for d in doms:
         L.append(f"  {d['name']}:")
         if d["vcpus"] != 1:
