@@ -137,18 +137,35 @@ SCEN_RTDS = {
                         [dom(n, rt=dict(period=10 * MS, budget=b * MS, extratime=True))
                          for n, b in (("a", 2), ("b", 3), ("c", 4))],
                         "the same with extratime: the spare 10% goes to extra time", None),
+    "rt-periodic-2p": (2, None, "split",
+                       [per("p1", 10 * MS, 3 * MS, vcpus=2, rt=dict(period=10 * MS, budget=4 * MS, extratime=False)),
+                        per("p2", 5 * MS, 1 * MS, rt=dict(period=5 * MS, budget=1500 * US, extratime=False)),
+                        per("p3", 20 * MS, 5 * MS, phase=2 * MS, rt=dict(period=20 * MS, budget=6 * MS)),
+                        dom("h", rt=dict(period=10 * MS, budget=5 * MS)), dom("x")],
+                       "periodic guests within their budgets, a hog with extratime and one with rt.c's "
+                       "defaults on 2 pCPUs: the global EDF queue, replenishments, tickles", None),
 }
 
 SCEN_NULL = {
     "null-3on2": (2, None, "split", [dom("a"), dom("b"), dom("c")],
                   "3 hogs on 2 pCPUs: one waits for a free pCPU", None),
     "null-2on2": (2, None, "split", [dom("a"), dom("b")], "2 hogs on 2 pCPUs", None),
+    "null-periodic-3p": (3, None, "split",
+                         [per("p", 10 * MS, 2 * MS, vcpus=2), dom("h", cpus=[1, 2]), per("q", 7 * MS, 3 * MS),
+                          dom("w")],
+                         "periodic vCPUs keep their pCPUs while blocked; the rest wait", None),
 }
 
 SCEN_ARINC653 = {
     "a653-10-20-1p": (1, None, "split", [dom("A"), dom("B")],
                       "major frame 30 ms: 10 ms for A, 20 ms for B",
                       dict(major_frame=30 * MS, minor_frames=[("A", 0, 10 * MS), ("B", 0, 20 * MS)])),
+    "a653-periodic-1p": (1, None, "split", [per("A", 10 * MS, 3 * MS), dom("B", vcpus=2), per("C", 25 * MS, 4 * MS)],
+                         "major frame 40 ms with 5 ms of slack: a periodic guest in two windows, "
+                         "a 2-vCPU hog guest, a periodic guest whose jobs span frames",
+                         dict(major_frame=40 * MS, minor_frames=[("A", 0, 5 * MS), ("B", 1, 10 * MS),
+                                                                 ("C", 0, 6 * MS), ("A", 0, 5 * MS),
+                                                                 ("B", 0, 9 * MS)])),
 }
 
 SCEN_BY_SCHED = {"credit2": SCEN_CREDIT2, "rtds": SCEN_RTDS, "null": SCEN_NULL,
