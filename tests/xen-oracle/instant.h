@@ -1,7 +1,7 @@
 /*
  * tests/xen-oracle/instant.h: the order of one instant's events across
- * pCPUs, shared by the Credit oracles' drivers (credit34/driver.c,
- * credit417/driver.c; README.md, "Order at one instant").
+ * pCPUs, shared by the oracles' drivers (credit34/driver.c,
+ * xen417/driver.c; README.md, "Order at one instant").
  *
  * Xen's pCPUs act concurrently, so events of different pCPUs at the same
  * instant (slice ends, ticks, wakes, blocks) have no defined order, and a
@@ -29,7 +29,7 @@
  *                      vCPU 0 (the upcall re-queues the completion); how a
  *                      driver models the tick is its own (hooks).
  *
- * A driver may keep an order of its own as its default (credit417's heap
+ * A driver may keep an order of its own as its default (xen417's heap
  * order), run outside oi_instant.
  *
  * Header-only: each driver is one translation unit; everything is static.

@@ -1,8 +1,10 @@
 /*
- * tests/xen-oracle/credit417/driver.c: the Xen 4.17 Credit oracle's
- * hypervisor core, machine and guests. Xen 4.17.5's xen/common/sched/credit.c
- * (Debian 12's xen 4.17.5+72-g01140da4e8, compiled unmodified) makes every
- * scheduling decision; this file is what it runs inside:
+ * tests/xen-oracle/xen417/driver.c: the Xen 4.17 scheduler oracle's
+ * hypervisor core, machine, guests and scheduler parameters. One of Xen
+ * 4.17.5's xen/common/sched/{credit,credit2,rt,null,arinc653}.c (Debian 12's
+ * xen 4.17.5+72-g01140da4e8, compiled unmodified, all five linked in,
+ * chosen with --sched by opt_name) makes every scheduling decision; this
+ * file is what it runs inside:
  *
  * - the scheduling core, modelled on Xen 4.17's xen/common/sched/core.c for
  *   sched-gran=cpu (one vCPU per unit): vcpu_wake, vcpu_sleep_nosync,
@@ -14,8 +16,13 @@
  *   boot as scheduler_init and schedule_cpu_add do it (alloc_pdata, the idle
  *   unit's alloc_udata, switch_sched), domains created paused and admitted
  *   by domain_unpause;
- * - the machine: pCPUs with cpu_sibling_mask/cpu_core_mask from --topology
- *   and --numbering numbered as xensim's sim/topo.c numbers them, one NUMA
+ * - the toolstack's side: boot parameters, then each scheduler's domain
+ *   parameters (XEN_DOMCTL_SCHEDOP_putinfo / putvcpuinfo) once the vCPUs
+ *   exist and ARINC 653's schedule (XEN_SYSCTL_SCHEDOP_putinfo), as Xen
+ *   4.17's libxl orders them (NOTES.md, "Schedulers and their parameters");
+ * - the machine: pCPUs with cpu_sibling_mask/cpu_core_mask and
+ *   cpu_to_socket/cpu_to_core from --topology and --numbering, numbered as
+ *   xensim's sim/topo.c numbers them, one NUMA
  *   node, per-pCPU softirq bits, one timer heap ordered by (expiry, arming
  *   sequence), integer-ns NOW() shared by all pCPUs, no cost for anything;
  * - the guests: `hog` never blocks; `periodic` as xensim's
@@ -39,7 +46,7 @@
  * Simplified: no tasklets, no rendezvous (granularity 1), no runstate
  * times, no event channels beyond "the one-shot timer unblocks the vCPU";
  * the guest takes every upcall at once, so a block never finds an event
- * pending.
+ * pending; no domain 0; Xen's get_random is a seeded xorshift64 (--seed).
  *
  * Output (tests/xen-oracle/README.md): one `vcpu` line per guest vCPU over
  * the window [warmup, warmup + duration) and `switch` lines for the first
@@ -50,7 +57,7 @@
 
 #include "../instant.h"
 
-/* ---- what credit.c and private.h expect from the rest of Xen ---- */
+/* ---- what the scheduler files and private.h expect from the rest of Xen ---- */
 s_time_t oracle_now;
 unsigned int oracle_cpu;
 bool oracle_printk_on;
