@@ -295,7 +295,8 @@ void kill_timer(struct timer *t)
 }
 
 /* ORACLE_TRACE set: every wake, SCHEDULE_SOFTIRQ raised, migration's end,
- * and at each schedule() every pCPU's queue (Credit's own dump), on stderr. */
+ * and at each schedule() every pCPU's queue (the scheduler's own dump, where
+ * it has one), and Xen's console (printk), on stderr. */
 static bool trace;
 
 /* ---- softirqs ---- */
