@@ -530,10 +530,25 @@ static int k_a653_global(struct ctx *c, const struct keydef *k, struct nref v, v
     return r;
 }
 
+/* The name of Xen's null scheduler is YAML's null when written plainly;
+ * scheduler.name has no use for "no value", so a plain `null` (exactly
+ * that spelling) names the scheduler, as a quoted "null" does. */
+static bool plain_null_word(const struct nref *v)
+{
+    size_t n;
+    return scnp_is_null(v) && (scnp_sval(v, &n), n == 4) && !memcmp(scnp_sval(v, &n), "null", 4);
+}
+
 static int k_sched_name(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
-    int idx;
-    int rc = scnp_k_enum(c, k, v, &idx);
+    int idx = 0;
+    int rc = 0;
+    if (plain_null_word(&v)) {
+        while (strcmp(scn_sched_names[idx], "null"))
+            idx++;
+    } else {
+        rc = scnp_k_enum(c, k, v, &idx);
+    }
     if (rc)
         return rc;
     struct scn_sched_global *g = dst;
