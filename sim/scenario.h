@@ -85,7 +85,7 @@ enum clk_timer_order scn_default_timer_order(const char *sched);
 
 struct scn_sched_global;
 /* The slop rule a policy runs with when machine.clock.slop_rule is not
- * given: CLK_SLOP_LATE for Credit 4.17 (Xen 4.x's timer.c), CLK_SLOP_EARLY
+ * given: CLK_SLOP_LATE for Credit 4.17, null and arinc653 (Xen 4.x's timer.c), CLK_SLOP_EARLY
  * for the others. */
 enum clk_slop_rule scn_default_slop_rule(const struct scn_sched_global *g);
 
