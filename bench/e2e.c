@@ -84,7 +84,7 @@ static char *make_yaml(const char *sched, double dur_s)
         const char *name;
         int period_ms;
     } per[] = { { "p5", 5 }, { "p10", 10 }, { "p20", 20 }, { "p50", 50 } };
-    size_t cap = 8192, len = 0;
+    size_t cap = 16384, len = 0;     /* the arinc653 schedule adds ~3 kB */
     char *y = malloc(cap);
     if (!y)
         return NULL;
@@ -102,8 +102,16 @@ static char *make_yaml(const char *sched, double dur_s)
            "scheduler:\n"
            "  name: %s\n"
            "  rr: { slice: 10ms }\n"
-           "  bvt: { ctx_allow: 5ms }\n"
-           "domains:\n"
+           "  bvt: { ctx_allow: 5ms }\n", dur_s, bench_sched_yaml(sched));
+    if (!strcmp(sched, "arinc653")) {
+        /* A schedule over the 64 hogs, 1 ms each: without one only a
+         * privileged domain would run, and this host has none. */
+        APPEND("  arinc653:\n    major_frame: 64ms\n    minor_frames:\n");
+        for (int i = 0; i < 64; i++)
+            APPEND("      - { domain: %s.%d, runtime: 1ms }\n", i < 48 ? "hog" : "yhog",
+                   i < 48 ? i : i - 48);
+    }
+    APPEND("domains:\n"
            "  hog:\n"
            "    count: 48\n"
            "    workload: { type: cpu }\n"
@@ -111,8 +119,7 @@ static char *make_yaml(const char *sched, double dur_s)
            "  yhog:\n"
            "    count: 16\n"
            "    workload: { type: cpu, yield_every: 1ms }\n"
-           "    sched: { atropos: { period: 100ms, slice: 5ms, latency: 100ms, xtratime: true } }\n",
-           dur_s, bench_sched_yaml(sched));
+           "    sched: { atropos: { period: 100ms, slice: 5ms, latency: 100ms, xtratime: true } }\n");
     for (size_t i = 0; i < sizeof per / sizeof per[0]; i++) {
         int p = per[i].period_ms;
         /* Mean burst 3% of the period (in us), reservation twice that. */

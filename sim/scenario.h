@@ -85,7 +85,7 @@ enum clk_timer_order scn_default_timer_order(const char *sched);
 
 struct scn_sched_global;
 /* The slop rule a policy runs with when machine.clock.slop_rule is not
- * given: CLK_SLOP_LATE for Credit 4.17 (Xen 4.x's timer.c), CLK_SLOP_EARLY
+ * given: CLK_SLOP_LATE for Credit 4.17, null and arinc653 (Xen 4.x's timer.c), CLK_SLOP_EARLY
  * for the others. */
 enum clk_slop_rule scn_default_slop_rule(const struct scn_sched_global *g);
 
@@ -108,9 +108,24 @@ struct scn_machine {
 /* The Xen releases Credit is modelled as (scheduler.credit.version). */
 enum scn_credit_version { SCN_CREDIT_3_4, SCN_CREDIT_4_17 };
 
+/* ARINC 653: at most this many minor frames (Xen 4.17's
+ * ARINC653_MAX_DOMAINS_PER_SCHEDULE, public/sysctl.h). */
+#define SCN_A653_MAX_FRAMES 64
+
+/* One minor frame of the ARINC 653 schedule: a vCPU and its run time per
+ * major frame (an entry of Xen's struct xen_sysctl_arinc653_schedule). */
+struct scn_a653_frame {
+    char domain_name[80];           /* as written (a domain's name, at most 63 + ".N") */
+    int domain;                     /* index into scn.domains, resolved */
+    int vcpu;                       /* vCPU index in that domain; one it lacks leaves
+                                       the frame idle, as Xen's does */
+    sim_time_t runtime;             /* ns per major frame, > 0 */
+    struct scn_loc loc;             /* of the entry's domain key */
+};
+
 /* Global scheduler parameters, one block per policy. */
 struct scn_sched_global {
-    char name[16];                  /* "rr", "bvt", "atropos" or "credit" */
+    char name[16];                  /* a name of scn_sched_names */
     struct scn_loc loc;             /* of scheduler.name (or the block) */
     struct { sim_time_t slice; } rr;            /* ns, default 10ms */
     /* Quirks: Xen 2.0 behaviour that departs from the algorithm's intent;
@@ -145,6 +160,15 @@ struct scn_sched_global {
         bool global_slack_index_quirk; /* one slack round-robin index for all pCPUs */
         bool slack_search_wrap_quirk;  /* the slack search does not wrap around */
     } atropos;
+    /* ARINC 653 (Xen 4.17): the schedule the toolstack installs through
+     * XEN_SYSCTL_SCHEDOP_putinfo; without one, Xen's boot schedule
+     * (docs/schedulers.md). */
+    struct {
+        sim_time_t major_frame;     /* ns; 0 when no schedule is given */
+        int nframes;                /* 0 .. SCN_A653_MAX_FRAMES; 0 = boot schedule */
+        struct scn_a653_frame frames[SCN_A653_MAX_FRAMES];
+        bool late_frame_quirk;      /* a late major-frame start shifts every later frame */
+    } arinc653;
 };
 
 enum scn_dev_kind { SCN_DEV_DISK, SCN_DEV_NIC };

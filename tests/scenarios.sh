@@ -54,8 +54,10 @@ run_short() {
 }
 
 # smp-credit.yaml (an 8-pCPU SMP host with multi-vCPU guests) under every
-# scheduler: I/O completes and, under credit only, vCPUs move.
-for s in rr bvt atropos credit; do
+# scheduler: I/O completes and, under credit only, vCPUs move. Under null
+# the ten vCPUs of dom0, web and db take the 8 pCPUs in creation order, so
+# db's last two wait, and I/O still completes on its first two.
+for s in rr bvt atropos credit null; do
     run_short smp-credit.yaml "$s" "io_latency of db and net_latency of web" \
         "SELECT count(*) FROM statistic WHERE statCount > 0 AND ((statName = 'io_latency'
          AND moduleName = 'db') OR (statName = 'net_latency' AND moduleName = 'web'))
@@ -67,6 +69,22 @@ for s in rr bvt atropos credit; do
     else
         check "smp-credit.yaml under $s: no vCPU moves" eq "${moved%.0}" 0
     fi
+done
+
+# Under arinc653 without a schedule (Xen's boot schedule), only dom0's
+# vCPUs run, 10 ms each in turn; nothing else ever does.
+run_short smp-credit.yaml arinc653 "dom0 runs" \
+    "SELECT count(*) FROM scalar WHERE moduleName = 'dom0' AND scalarName = 'cpu_time_ns'
+     AND scalarValue > 0"
+others=$(sql "$tmp/smp-credit-arinc653.db" "SELECT sum(scalarValue) FROM scalar
+    WHERE scalarName = 'cpu_time_ns' AND moduleName NOT IN ('dom0', 'host')")
+check "smp-credit.yaml under arinc653's boot schedule: no domU runs" eq "${others%.0}" 0
+for f in default smp-credit; do
+    for s in null arinc653; do
+        "$xensim" run "$srcdir/scenarios/$f.yaml" --db "$tmp/$f-$s-run.db" -q \
+            --set duration=300ms --set scheduler.name="$s" >"$tmp/out" 2>"$tmp/err"
+        check "run $f.yaml under $s exits 0" eq "$?" 0
+    done
 done
 
 for s in rr bvt atropos; do

@@ -1,6 +1,6 @@
 /*
- * tests/test_sched_e2e.c: the scheduling policies (Xen 2.0's three and Xen
- * 3.4's Credit) end to end,
+ * tests/test_sched_e2e.c: the scheduling policies (Xen 2.0's three, Xen
+ * 3.4's Credit, Xen 4.17's null and ARINC 653) end to end,
  * with the real hypervisor core (models/hv.c), the real policies
  * (schedulers/rr.c, bvt.c, atropos.c) and the real cpu and periodic
  * workloads, from scenarios written as YAML strings and run on the real
@@ -1779,6 +1779,84 @@ START_TEST(test_demand_independent_of_policy)
 }
 END_TEST
 
+/* --- null and ARINC 653 (Xen 4.17) ------------------------------------------ */
+
+/*
+ * null: one vCPU per pCPU. Two pCPUs; p (periodic, 1 ms every 10 ms), a and
+ * w hogs, created in that order. p takes pCPU 0, a pCPU 1, w finds no free
+ * pCPU and waits. a never leaves pCPU 1: it runs the whole window bar the
+ * core's work (no switch after the warm-up; within 1% of 100%). p's pCPU
+ * idles 9 ms in 10 but w never gets it (a block keeps the pCPU): w runs 0,
+ * p all its bursts (10% of a pCPU) and misses no period. Nothing migrates.
+ */
+START_TEST(test_null_one_vcpu_per_pcpu)
+{
+    const char *y =
+        "name: null-e2e\nwarmup: 100ms\nduration: 2s\n"
+        "machine: { pcpus: 2, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+        "scheduler: { name: null }\n"
+        "domains:\n"
+        "  p: { workload: { type: periodic, period: 10ms, burst: 1ms } }\n"
+        "  a: { workload: { type: cpu } }\n"
+        "  w: { workload: { type: cpu } }\n";
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    check_conservation(&r);
+    double w = (double)r.s->duration;
+    ck_assert_rel(dstats(&r, "a").cpu_time_ns / w, 1.0, 0.01);
+    ck_assert_int_eq(dstats(&r, "w").cpu_time_ns, 0);
+    ck_assert_rel(dstats(&r, "p").cpu_time_ns / w, 0.1, 0.01);
+    ck_assert_uint_eq(dstats(&r, "p").late_periods, 0);
+    struct hv_vcpu_stats vs;
+    ck_assert_int_eq(hv_vcpu_stats(r.h, 1, 0, &vs), 0);
+    ck_assert_int_eq(vs.pcpu, 1);
+    for (int d = 0; d < 3; d++) {
+        ck_assert_int_eq(hv_vcpu_stats(r.h, d, 0, &vs), 0);
+        ck_assert_uint_eq(vs.migrations, 0);
+    }
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * ARINC 653: major frame 25 ms, minor frames a 10 ms, b 5 ms, c 3 ms (then
+ * 7 ms idle); d is in no frame. Four hogs: each in the schedule gets
+ * runtime / major frame of the window (0.4, 0.2, 0.12) within 1% -- less
+ * only the switch into its frame (3 us in 10 ms) and the lateness of the
+ * major-frame timer (up to the 50 us slop per 25 ms frame under Xen 4.x's
+ * late slop rule, late_frame_quirk) -- and d none. On 1 pCPU, and on 2
+ * pCPUs where the placement puts the hogs on both: one schedule position
+ * for the host, so the shares are the same.
+ */
+START_TEST(test_arinc653_shares)
+{
+    char y[1024];
+    snprintf(y, sizeof y,
+             "name: a653-e2e\nwarmup: 100ms\nduration: 5s\n"
+             "machine: { pcpus: %d, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+             "scheduler:\n  name: arinc653\n  arinc653:\n    major_frame: 25ms\n"
+             "    minor_frames:\n"
+             "      - { domain: a, vcpu: 0, runtime: 10ms }\n"
+             "      - { domain: b, runtime: 5ms }\n"
+             "      - { domain: c, runtime: 3ms }\n"
+             "domains:\n"
+             "  a: { workload: { type: cpu } }\n  b: { workload: { type: cpu } }\n"
+             "  c: { workload: { type: cpu } }\n  d: { workload: { type: cpu } }\n",
+             _i + 1);
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    check_conservation(&r);
+    double w = (double)r.s->duration;
+    ck_assert_rel(dstats(&r, "a").cpu_time_ns / w, 0.4, 0.01);
+    ck_assert_rel(dstats(&r, "b").cpu_time_ns / w, 0.2, 0.01);
+    ck_assert_rel(dstats(&r, "c").cpu_time_ns / w, 0.12, 0.01);
+    ck_assert_int_eq(dstats(&r, "d").cpu_time_ns, 0);
+    rig_down(&r);
+}
+END_TEST
+
 /* --- suite -------------------------------------------------------------- */
 
 static Suite *e2e_suite(void)
@@ -1805,6 +1883,9 @@ static Suite *e2e_suite(void)
     tcase_add_loop_test(tc, test_credit_spreads_over_idle_pcpus, 0, 2);
     tcase_add_loop_test(tc, test_credit_soft_affinity, 0, 2);
     tcase_add_test(tc, test_periodic_phase);
+    tc = xs_tcase(s, "null_arinc653", 60);
+    tcase_add_test(tc, test_null_one_vcpu_per_pcpu);
+    tcase_add_loop_test(tc, test_arinc653_shares, 0, 2);
     tc = xs_tcase(s, "xen2_hooks", 30);
     tcase_add_loop_test(tc, test_atropos_block_charged_by_state, 0, 2);
     tcase_add_test(tc, test_atropos_wait_long_block_starves);

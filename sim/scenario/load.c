@@ -125,6 +125,7 @@ static void scn_defaults(struct scn *s)
     s->sched.credit.tickle_one_idle = true;
     s->sched.credit.kick_away_quirk = true;
     s->sched.credit.first_wake_quirk = true;
+    s->sched.arinc653.late_frame_quirk = true;
     s->sweep_points = 1;
 }
 
@@ -181,6 +182,8 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&s->devices[i].driver_loc, s->file);
         fix_loc(&s->devices[i].served_loc, s->file);
     }
+    for (int i = 0; i < s->sched.arinc653.nframes; i++)
+        fix_loc(&s->sched.arinc653.frames[i].loc, s->file);
     for (int i = 0; i < s->ndomains; i++) {
         struct scn_domain *d = &s->domains[i];
         fix_loc(&d->loc, s->file);

@@ -215,6 +215,14 @@ char *scn_canonical(const struct scn *s)
                        scnp_credit_version_names[g->credit.version], g->credit.tslice,
                        g->credit.ratelimit, g->credit.migration_delay, g->credit.tickle_one_idle,
                        g->credit.kick_away_quirk, g->credit.first_wake_quirk);
+    if (!strcmp(g->name, "arinc653")) {
+        scnp_sb_printf(&b, "arinc653.major_frame %" PRId64 " quirks %d frames",
+                       g->arinc653.major_frame, g->arinc653.late_frame_quirk);
+        for (int i = 0; i < g->arinc653.nframes; i++)
+            scnp_sb_printf(&b, " %d.%d:%" PRId64, g->arinc653.frames[i].domain,
+                           g->arinc653.frames[i].vcpu, g->arinc653.frames[i].runtime);
+        scnp_sb_printf(&b, "\n");
+    }
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         scnp_sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -304,6 +312,8 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
     } else if (!strcmp(g->name, "credit")) {
         q[nq++] = (typeof(q[0])){ "kick_away", g->credit.kick_away_quirk };
         q[nq++] = (typeof(q[0])){ "first_wake", g->credit.first_wake_quirk };
+    } else if (!strcmp(g->name, "arinc653")) {
+        q[nq++] = (typeof(q[0])){ "late_frame", g->arinc653.late_frame_quirk };
     } else {
         q[nq++] = (typeof(q[0])){ "uncharged_block", g->atropos.uncharged_block_quirk };
         q[nq++] = (typeof(q[0])){ "sticky_wait", g->atropos.sticky_wait_quirk };
@@ -319,7 +329,8 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
         }
     if (!off)
         snprintf(buf, n, "Xen %s quirks on", !strcmp(g->name, "credit")
-                 ? scnp_credit_version_names[g->credit.version] : "2.0");
+                 ? scnp_credit_version_names[g->credit.version]
+                 : !strcmp(g->name, "arinc653") ? "4.17" : "2.0");
     return buf;
 }
 
@@ -391,6 +402,15 @@ void scn_print_summary(const struct scn *s, FILE *out)
                 s->sched.credit.tickle_one_idle ? "" : ", tickle every idler",
                 quirks_off(s, b, sizeof b));
     }
+    else if (!strcmp(s->sched.name, "null"))
+        fprintf(out, "scheduler  null (Xen 4.17)\n");
+    else if (!strcmp(s->sched.name, "arinc653") && s->sched.arinc653.nframes)
+        fprintf(out, "scheduler  arinc653 (Xen 4.17; major frame %s, %d minor frames; %s)\n",
+                unit_format(s->sched.arinc653.major_frame, UNIT_TIME, a, sizeof a),
+                s->sched.arinc653.nframes, quirks_off(s, b, sizeof b));
+    else if (!strcmp(s->sched.name, "arinc653"))
+        fprintf(out, "scheduler  arinc653 (Xen 4.17; boot schedule: dom0's vCPUs, 10 ms each; "
+                "%s)\n", quirks_off(s, b, sizeof b));
     else
         fprintf(out, "scheduler  atropos (%s)\n", quirks_off(s, b, sizeof b));
     fprintf(out, "devices    %d\n", s->ndevices);

@@ -799,6 +799,12 @@ int scnp_finish(struct ctx *c, struct walk *w)
         if (r < 0)
             rc = r;
     }
+    for (int i = 0; i < s->sched.arinc653.nframes; i++) {
+        struct scn_a653_frame *f = &s->sched.arinc653.frames[i];
+        r = find_domain(c, s, "minor_frames.domain", f->domain_name, &f->loc, &f->domain);
+        if (r < 0)
+            rc = r;
+    }
     if (rc == 0)
         rc = resolve_net(c, s);
     if (rc == 0)

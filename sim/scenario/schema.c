@@ -164,6 +164,8 @@ static const struct {
     { "bvt", CLK_ORDER_XEN },
     { "atropos", CLK_ORDER_XEN },
     { "credit", CLK_ORDER_XEN },    /* Xen 3.4's timer.c heap has the same rules */
+    { "null", CLK_ORDER_XEN },      /* Xen 4.17's timer.c heap, as credit 4.17 */
+    { "arinc653", CLK_ORDER_XEN },
 };
 
 enum clk_timer_order scn_default_timer_order(const char *sched)
@@ -176,6 +178,8 @@ enum clk_timer_order scn_default_timer_order(const char *sched)
 
 enum clk_slop_rule scn_default_slop_rule(const struct scn_sched_global *g)
 {
+    if (!strcmp(g->name, "null") || !strcmp(g->name, "arinc653"))
+        return CLK_SLOP_LATE;       /* Xen 4.x's timer.c */
     return !strcmp(g->name, "credit") && g->credit.version == SCN_CREDIT_4_17 ? CLK_SLOP_LATE
                                                                               : CLK_SLOP_EARLY;
 }
@@ -283,7 +287,8 @@ static const struct keydef machine_keys[] = {
  * Scheduler
  */
 
-const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", NULL };
+const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", "null", "arinc653",
+                                        NULL };
 const char *const scnp_credit_version_names[] = { "3.4", "4.17", NULL };
 
 static const struct keydef rr_global_keys[] = {
@@ -417,10 +422,133 @@ static const struct keydef atropos_global_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
 
+/* ARINC 653's schedule, checked as Xen 4.17's arinc653_sched_set checks
+ * XEN_SYSCTL_SCHEDOP_putinfo: a major frame above 0, 1 to 64 minor frames,
+ * each run time above 0, their sum within the major frame. A frame names
+ * its domain here (Xen's names a UUID); resolution finds it. */
+static const struct qlim q_a653_time = { UNIT_TIME, 0, 1, SEC(100) };
+static const struct ilim lim_a653_vcpu = { 0, 63 };
+
+static int k_a653_domain(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    char *name = NULL;
+    int rc = scnp_k_str(c, k, v, &name);
+    if (rc)
+        return rc;
+    struct scn_a653_frame *f = dst;
+    if (strlen(name) >= sizeof f->domain_name)
+        rc = scnp_err(c, &v, "%s: '%s' is longer than any domain name", k->name, name);
+    else
+        snprintf(f->domain_name, sizeof f->domain_name, "%s", name);
+    free(name);
+    scnp_set_loc(c, &v, &f->loc);
+    return rc;
+}
+
+static const struct keydef a653_frame_keys[] = {
+    { "domain", k_a653_domain, 0, NULL, K_REQ },
+    { "vcpu", scnp_k_int, offsetof(struct scn_a653_frame, vcpu), &lim_a653_vcpu, 0 },
+    { "runtime", scnp_k_qty, offsetof(struct scn_a653_frame, runtime), &q_a653_time, K_REQ },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+static int k_a653_frames(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_sched_global *g = (struct scn_sched_global *)((char *)dst -
+                                                             offsetof(struct scn_sched_global,
+                                                                      arinc653.nframes));
+    if (!scnp_is_seq(&v))
+        return scnp_err(c, &v, "%s: expected a list of { domain, vcpu, runtime }, found %s",
+                        k->name, scnp_found(&v));
+    yaml_node_item_t *it = v.node->data.sequence.items.start;
+    int n = (int)(v.node->data.sequence.items.top - it);
+    if (n < 1 || n > SCN_A653_MAX_FRAMES)
+        return scnp_err(c, &v, "%s: %d minor frames; Xen takes 1 to %d", k->name, n,
+                        SCN_A653_MAX_FRAMES);
+    g->arinc653.nframes = n;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        struct scn_a653_frame *f = &g->arinc653.frames[i];
+        *f = (struct scn_a653_frame){ .domain = -1 };
+        struct nref e = scnp_child(&v, it[i]);
+        if (!e.node)
+            return scnp_err(c, &v, "unresolved alias in list");
+        int r = scnp_walk_map(c, e, a653_frame_keys, f);
+        if (r < 0)
+            rc = r;
+    }
+    return rc;
+}
+
+static const struct keydef a653_global_keys[] = {
+    { "major_frame", scnp_k_qty, offsetof(struct scn_sched_global, arinc653.major_frame) -
+      offsetof(struct scn_sched_global, arinc653), &q_a653_time, 0 },
+    { "minor_frames", k_a653_frames, offsetof(struct scn_sched_global, arinc653.nframes) -
+      offsetof(struct scn_sched_global, arinc653), NULL, 0 },
+    { "late_frame_quirk", scnp_k_bool, offsetof(struct scn_sched_global,
+                                                arinc653.late_frame_quirk) -
+      offsetof(struct scn_sched_global, arinc653), NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* The arinc653 block: its keys, then the rules that tie them together. */
+static int k_a653_global(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    if (scnp_is_null(&v) || !scnp_is_map(&v))
+        return scnp_walk_map(c, v, k->aux, dst);
+    struct scn_sched_global *g = (struct scn_sched_global *)((char *)dst -
+                                                             offsetof(struct scn_sched_global,
+                                                                      arinc653));
+    struct entries es;
+    int rc = scnp_collect(c, v, true, "key", &es);
+    int r = scnp_walk_entries(c, &v, &es, k->aux, dst);
+    if (rc < 0 || r < 0) {
+        scnp_entries_free(&es);
+        return rc < 0 ? rc : r;
+    }
+    struct entry *mf = scnp_entries_find(&es, "major_frame");
+    struct entry *fr = scnp_entries_find(&es, "minor_frames");
+    if (mf && !fr) {
+        r = scnp_err(c, &mf->kref, "%s.major_frame: given without minor_frames (a schedule "
+                     "is both)", scnp_where(c));
+    } else if (fr && !mf) {
+        r = scnp_err(c, &fr->kref, "%s.minor_frames: given without major_frame (a schedule "
+                     "is both)", scnp_where(c));
+    } else if (fr) {
+        sim_time_t sum = 0;
+        for (int i = 0; i < g->arinc653.nframes; i++)
+            sum += g->arinc653.frames[i].runtime;     /* <= 64 x 100 s: no overflow */
+        if (sum > g->arinc653.major_frame) {
+            char a[32], b[32];
+            r = scnp_err(c, &mf->val, "%s.major_frame: %s is shorter than the minor frames' "
+                         "run times (%s in all); Xen refuses such a schedule", scnp_where(c),
+                         unit_format(g->arinc653.major_frame, UNIT_TIME, a, sizeof a),
+                         unit_format(sum, UNIT_TIME, b, sizeof b));
+        }
+    }
+    scnp_entries_free(&es);
+    return r;
+}
+
+/* The name of Xen's null scheduler is YAML's null when written plainly;
+ * scheduler.name has no use for "no value", so a plain `null` (exactly
+ * that spelling) names the scheduler, as a quoted "null" does. */
+static bool plain_null_word(const struct nref *v)
+{
+    size_t n;
+    return scnp_is_null(v) && (scnp_sval(v, &n), n == 4) && !memcmp(scnp_sval(v, &n), "null", 4);
+}
+
 static int k_sched_name(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
-    int idx;
-    int rc = scnp_k_enum(c, k, v, &idx);
+    int idx = 0;
+    int rc = 0;
+    if (plain_null_word(&v)) {
+        while (strcmp(scn_sched_names[idx], "null"))
+            idx++;
+    } else {
+        rc = scnp_k_enum(c, k, v, &idx);
+    }
     if (rc)
         return rc;
     struct scn_sched_global *g = dst;
@@ -438,6 +566,8 @@ static const struct keydef sched_keys[] = {
     { "bvt", scnp_k_map, offsetof(struct scn_sched_global, bvt), bvt_global_keys, 0 },
     { "atropos", scnp_k_map, offsetof(struct scn_sched_global, atropos), atropos_global_keys, 0 },
     { "credit", k_credit_global, offsetof(struct scn_sched_global, credit), credit_global_keys, 0 },
+    { "arinc653", k_a653_global, offsetof(struct scn_sched_global, arinc653), a653_global_keys,
+      0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
