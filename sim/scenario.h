@@ -123,6 +123,12 @@ struct scn_a653_frame {
     struct scn_loc loc;             /* of the entry's domain key */
 };
 
+/* How Credit2 arranges its run queues (scheduler.credit2.runqueue; Xen's
+ * credit2_runqueue boot parameter, in its order). */
+enum scn_credit2_runqueue {
+    SCN_C2_RQ_CPU, SCN_C2_RQ_CORE, SCN_C2_RQ_SOCKET, SCN_C2_RQ_NODE, SCN_C2_RQ_ALL
+};
+
 /* Global scheduler parameters, one block per policy. */
 struct scn_sched_global {
     char name[16];                  /* a name of scn_sched_names */
@@ -154,6 +160,26 @@ struct scn_sched_global {
         bool kick_away_quirk;       /* the kick-away test reads the waker's affinity: never fires */
         bool first_wake_quirk;      /* a new vCPU's first wake is not boosted */
     } credit;
+    /* Credit2 (Xen 4.17.5): its boot parameters, with Xen's defaults, and
+     * quirks (docs/schedulers.md). */
+    struct {
+        int runqueue;               /* enum scn_credit2_runqueue, default socket */
+        sim_time_t ratelimit;       /* ns, whole us, 0 (off) or 100 us..500 ms; default
+                                       1 ms (sched_ratelimit_us) */
+        sim_time_t migrate_resist;  /* ns, whole us (sched_credit2_migrate_resist),
+                                       default 500 us */
+        sim_time_t cap_period;      /* ns, whole ms >= 1 (credit2_cap_period_ms),
+                                       default 10 ms */
+        int balance_under;          /* credit2_balance_under, default 0 */
+        int balance_over;           /* credit2_balance_over, default -3 */
+        int load_window_shift;      /* credit2_load_window_shift, default 30 */
+        int load_precision_shift;   /* credit2_load_precision_shift, default 18 */
+        int max_cpus_runqueue;      /* sched_credit2_max_cpus_runqueue, default 16 */
+        bool balance_last_rq_quirk; /* the balancer's thresholds read the last run queue
+                                       of the list, not the one it balances with */
+        bool pick_next_quirk;       /* a move to another run queue lands on the pCPU
+                                       after the one picked */
+    } credit2;
     struct {
         bool uncharged_block_quirk; /* a run that ends in a block is not charged */
         bool sticky_wait_quirk;     /* WAIT is left only by blocking, slack is charged */
@@ -206,6 +232,14 @@ struct scn_bvt_dom {
 
 /* Credit's per-domain parameters (xm sched-credit -w -c). */
 struct scn_credit_dom {
+    bool set;
+    int weight;                     /* 1 .. 65535, default 256 */
+    int cap;                        /* % of one pCPU, 0 = none; at most 100 x vcpus */
+    struct scn_loc loc;
+};
+
+/* Credit2's per-domain parameters (xl sched-credit2 -w -c). */
+struct scn_credit2_dom {
     bool set;
     int weight;                     /* 1 .. 65535, default 256 */
     int cap;                        /* % of one pCPU, 0 = none; at most 100 x vcpus */
@@ -305,6 +339,7 @@ struct scn_domain {
     struct scn_bvt_dom bvt;
     struct scn_atropos_dom atropos;
     struct scn_credit_dom credit;
+    struct scn_credit2_dom credit2;
     struct scn_workload *wl;        /* [nwl]: one workload, run by every vCPU (a kind
                                        that runs on vCPU 0 only leaves the others
                                        idle), or `workload:` as a list, one per

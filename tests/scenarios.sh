@@ -3,7 +3,8 @@
 # 0), and the I/O and memory examples (driver-starvation.yaml,
 # page-table-storm.yaml, strace-replay.yaml: real captures replayed with
 # their block I/O; mixed-vcpus.yaml: one workload per vCPU) run briefly
-# under rr, bvt and atropos, and smp-credit.yaml under those and credit, each writing one run with its metrics into a
+# under rr, bvt and atropos, smp-credit.yaml under those, credit and credit2, and
+# default.yaml under credit2, each writing one run with its metrics into a
 # results database in a temporary directory, read back with the sqlite3 CLI
 # (scripts/deps installs it).
 # Prints "N passed, N failed".
@@ -54,18 +55,18 @@ run_short() {
 }
 
 # smp-credit.yaml (an 8-pCPU SMP host with multi-vCPU guests) under every
-# scheduler: I/O completes and, under credit only, vCPUs move. Under null
-# the ten vCPUs of dom0, web and db take the 8 pCPUs in creation order, so
+# scheduler: I/O completes and, under credit and credit2 only, vCPUs move. Under
+# null the ten vCPUs of dom0, web and db take the 8 pCPUs in creation order, so
 # db's last two wait, and I/O still completes on its first two.
-for s in rr bvt atropos credit null; do
+for s in rr bvt atropos credit credit2 null; do
     run_short smp-credit.yaml "$s" "io_latency of db and net_latency of web" \
         "SELECT count(*) FROM statistic WHERE statCount > 0 AND ((statName = 'io_latency'
          AND moduleName = 'db') OR (statName = 'net_latency' AND moduleName = 'web'))
          HAVING count(*) = 2"
     moved=$(sql "$tmp/smp-credit-$s.db" "SELECT sum(scalarValue) FROM scalar
         WHERE scalarName = 'migrations'")
-    if [ "$s" = credit ]; then
-        check "smp-credit.yaml under credit: vCPUs migrate" positive "${moved%.0}"
+    if [ "$s" = credit ] || [ "$s" = credit2 ]; then
+        check "smp-credit.yaml under $s: vCPUs migrate" positive "${moved%.0}"
     else
         check "smp-credit.yaml under $s: no vCPU moves" eq "${moved%.0}" 0
     fi
@@ -85,6 +86,16 @@ for f in default smp-credit; do
             --set duration=300ms --set scheduler.name="$s" >"$tmp/out" 2>"$tmp/err"
         check "run $f.yaml under $s exits 0" eq "$?" 0
     done
+done
+# default.yaml under the schedulers added after Xen 2.0's.
+for s in credit2; do
+    "$xensim" run "$srcdir/scenarios/default.yaml" --db "$tmp/default-$s.db" -q \
+        --set duration=300ms --set warmup=100ms --set scheduler.name="$s" >"$tmp/out" 2>"$tmp/err"
+    status=$?
+    check "run default.yaml under $s exits 0" eq "$status" 0
+    if [ "$status" -ne 0 ]; then sed 's/^/  /' "$tmp/err"; fi
+    check "default.yaml under $s: scalars written" \
+        positive "$(sql "$tmp/default-$s.db" 'SELECT count(*) FROM scalar')"
 done
 
 for s in rr bvt atropos; do

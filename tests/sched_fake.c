@@ -317,6 +317,16 @@ struct scn_sched_global fake_sched_defaults(void)
     g.credit.tickle_one_idle = true;
     g.credit.kick_away_quirk = true;
     g.credit.first_wake_quirk = true;
+    g.credit2.runqueue = SCN_C2_RQ_SOCKET;
+    g.credit2.ratelimit = SIM_MSEC;
+    g.credit2.migrate_resist = 500 * SIM_USEC;
+    g.credit2.cap_period = 10 * SIM_MSEC;
+    g.credit2.balance_over = -3;
+    g.credit2.load_window_shift = 30;
+    g.credit2.load_precision_shift = 18;
+    g.credit2.max_cpus_runqueue = 16;
+    g.credit2.balance_last_rq_quirk = true;
+    g.credit2.pick_next_quirk = true;
     g.bvt.ctx_allow = 5 * SIM_MSEC;
     g.bvt.slice_units_quirk = true;
     g.bvt.u32_runtime_quirk = true;
@@ -349,6 +359,7 @@ struct scn_domain fake_domain_defaults(void)
     d.atropos.latency = 10 * SIM_SEC;
     d.atropos.xtratime = true;
     d.credit.weight = 256;
+    d.credit2.weight = 256;
     static struct scn_workload none = { .type = SCN_WL_NONE, .device = -1, .nic = -1 };
     d.wl = &none;
     d.nwl = 1;
@@ -358,6 +369,14 @@ struct scn_domain fake_domain_defaults(void)
 int fake_core_new(const struct sched_ops *ops, int npcpus,
                   const struct scn_sched_global *g, struct sched_core **out)
 {
+    struct topo t = topo_flat(npcpus);
+    return fake_core_new_topo(ops, &t, g, out);
+}
+
+int fake_core_new_topo(const struct sched_ops *ops, const struct topo *t,
+                       const struct scn_sched_global *g, struct sched_core **out)
+{
+    int npcpus = topo_pcpus(t);
     *out = NULL;
     if (!ops || !g || npcpus < 1 || npcpus > FAKE_MAX_PCPUS || fake_current)
         return -SIM_EINVAL;
@@ -368,7 +387,7 @@ int fake_core_new(const struct sched_ops *ops, int npcpus,
     c->npcpus = npcpus;
     c->scn.sched = *g;
     c->scn.machine.pcpus = npcpus;
-    c->scn.machine.topology.t = topo_flat(npcpus);
+    c->scn.machine.topology = (struct scn_topology){ .given = true, .t = *t };
     for (int p = 0; p < npcpus; p++)
         c->slice_timer[p] = SIM_TIME_MAX;
     fake_current = c;

@@ -87,6 +87,10 @@ struct scn_domain fake_domain_defaults(void);
  */
 int fake_core_new(const struct sched_ops *ops, int npcpus,
                   const struct scn_sched_global *g, struct sched_core **out);
+/* The same on a machine of topology *t (its pCPUs), known from the
+ * policy's init on (Credit2 arranges its run queues there). */
+int fake_core_new_topo(const struct sched_ops *ops, const struct topo *t,
+                       const struct scn_sched_global *g, struct sched_core **out);
 /* Give the machine a topology of its pCPUs (flat by default: each its own
  * core of one socket); -SIM_EINVAL if its pCPU count differs. */
 int fake_core_set_topology(struct sched_core *c, struct topo t);

@@ -13,7 +13,8 @@
  * 2.0's sticky WAIT; where the core calls the hooks as Xen 2.0 did (a block
  * charged by Atropos state, a WAIT vCPU's long block, admission at and after
  * creation, per-pCPU idle slices, an RR block with an event pending);
- * Credit's shares by weight and cap on one and two pCPUs and its BOOST; exact
+ * Credit's shares by weight and cap on one and two pCPUs and its BOOST;
+ * Credit2's (Xen 4.17.5) shares by weight and cap and its hard affinity; exact
  * conservation of time for every policy;
  * determinism, and demand that does not depend on the policy.
  *
@@ -1303,6 +1304,99 @@ START_TEST(test_credit417_shares)
 END_TEST
 
 /*
+ * Credit2 (Xen 4.17.5) with CPU hogs, 19 s after a 1 s warm-up. What
+ * Credit2 promises: within one run queue, vCPUs that are always runnable
+ * burn credit at max_weight/weight and are reset together, so each gets
+ * time in proportion to its weight, except that no vCPU can use more than
+ * one pCPU (max-min fairness by weight); across run queues only the load
+ * balancer acts, and it evens out the number of runnable vCPUs, not
+ * weights. Cases, within 1%:
+ *  0. 1 pCPU, weights 1:2:4: 1/7, 2/7 and 4/7 of it.
+ *  1. 2 pCPUs, one run queue (one socket), 1:2:4: c would be owed 8/7 of
+ *     a pCPU; it gets one whole pCPU, and a and b share the other 1:2:
+ *     1/3 and 2/3 of a pCPU.
+ *  2. 4 pCPUs (2 sockets x 2 cores: two run queues of two), three 4-vCPU
+ *     guests 1:2:4: placement puts two vCPUs of each guest on each run
+ *     queue, so each vCPU gets 1/7, 2/7, 4/7 of a pCPU.
+ *  3. 1 pCPU, a hog capped at 25 beside an uncapped one: the cap's
+ *     budget, 2.5 ms every 10 ms, is 0.25; the other gets the rest, 0.75.
+ */
+START_TEST(test_credit2_shares)
+{
+    static const struct {
+        const char *machine;
+        int vcpus, n, w[3], cap;
+        double util[3];
+    } k[] = {
+        { "pcpus: 1", 1, 3, { 256, 512, 1024 }, 0, { 1.0 / 7, 2.0 / 7, 4.0 / 7 } },
+        { "pcpus: 2", 1, 3, { 256, 512, 1024 }, 0, { 1.0 / 3, 2.0 / 3, 1.0 } },
+        { "pcpus: 4, topology: { sockets: 2, cores_per_socket: 2, threads_per_core: 1 }",
+          4, 3, { 256, 512, 1024 }, 0, { 1.0 / 7, 2.0 / 7, 4.0 / 7 } },
+        { "pcpus: 1", 1, 2, { 256, 256, 0 }, 25, { 0.25, 0.75, 0 } },
+    };
+    char y[1024];
+    int n = snprintf(y, sizeof y,
+                     "name: credit2-share\nwarmup: 1s\nduration: 19s\n"
+                     "machine: { %s, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+                     "scheduler: { name: credit2 }\n"
+                     "domains:\n", k[_i].machine);
+    const char *names[3] = { "a", "b", "c" };
+    for (int d = 0; d < k[_i].n; d++)
+        n += snprintf(y + n, sizeof y - (size_t)n,
+                      "  %s: { vcpus: %d, sched: { credit2: { weight: %d, cap: %d } },"
+                      " workload: { type: cpu } }\n", names[d], k[_i].vcpus, k[_i].w[d],
+                      d == 0 ? k[_i].cap : 0);
+    ck_assert_int_lt(n, (int)sizeof y);
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    check_conservation(&r);
+    double w = (double)r.s->duration * k[_i].vcpus;
+    for (int d = 0; d < k[_i].n; d++)
+        ck_assert_rel(dstats(&r, names[d]).cpu_time_ns / w, k[_i].util[d], 0.01);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * Credit2 keeps hard affinity on every path (placement, the choice from
+ * a shared run queue, the balancer's moves; the core asserts it on every
+ * dispatch, so a violation aborts the test). 4 pCPUs in one run queue,
+ * seven hogs: two pinned to pCPU 0 (never moved, half of it each at
+ * most), one to pCPUs 1 and 2 (it stays there), four free (they move
+ * among the pCPUs of the shared run queue).
+ */
+START_TEST(test_credit2_hard_affinity)
+{
+    const char *y =
+        "name: credit2-pin\nduration: 3s\n"
+        "machine: { pcpus: 4, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+        "scheduler: { name: credit2 }\n"
+        "domains:\n"
+        "  pin0: { count: 2, cpus: [0], workload: { type: cpu } }\n"
+        "  pin12: { cpus: [1, 2], workload: { type: cpu } }\n"
+        "  free: { count: 4, workload: { type: cpu } }\n";
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_run(&r, r.s->duration);
+    check_conservation(&r);
+    ck_assert_uint_eq(dstats(&r, "pin0.0").migrations + dstats(&r, "pin0.1").migrations, 0);
+    int p = hv_vcpu_pcpu(r.h, dom_index(r.s, "pin12"), 0);
+    ck_assert(p == 1 || p == 2);
+    uint64_t moves = 0;
+    for (int k = 0; k < 4; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "free.%d", k);
+        moves += dstats(&r, name).migrations;
+    }
+    ck_assert_uint_gt(moves, 0);
+    ck_assert_int_le(dstats(&r, "pin0.0").cpu_time_ns + dstats(&r, "pin0.1").cpu_time_ns,
+                     r.s->duration);
+    rig_down(&r);
+}
+END_TEST
+
+/*
  * A 4-vCPU guest spreads over idle pCPUs, under both versions. 8 pCPUs (2
  * sockets x 2 cores x 2 threads); a's 8 vCPUs take one pCPU each, its
  * first four hogs, the others with no work; placement then puts g's four
@@ -1414,7 +1508,7 @@ END_TEST
 
 /* What follows "scheduler: { name: " in the mixed host. */
 static const char *const policies[] = { "rr", "bvt", "atropos", "credit",
-                                        "credit, credit: { version: \"4.17\" }" };
+                                        "credit, credit: { version: \"4.17\" }", "credit2" };
 #define NPOLICIES ((int)(sizeof policies / sizeof policies[0]))
 
 /*
@@ -1883,6 +1977,9 @@ static Suite *e2e_suite(void)
     tcase_add_loop_test(tc, test_credit_spreads_over_idle_pcpus, 0, 2);
     tcase_add_loop_test(tc, test_credit_soft_affinity, 0, 2);
     tcase_add_test(tc, test_periodic_phase);
+    tc = xs_tcase(s, "credit2", 60);
+    tcase_add_loop_test(tc, test_credit2_shares, 0, 4);
+    tcase_add_test(tc, test_credit2_hard_affinity);
     tc = xs_tcase(s, "null_arinc653", 60);
     tcase_add_test(tc, test_null_one_vcpu_per_pcpu);
     tcase_add_loop_test(tc, test_arinc653_shares, 0, 2);

@@ -126,6 +126,18 @@ static void scn_defaults(struct scn *s)
     s->sched.credit.kick_away_quirk = true;
     s->sched.credit.first_wake_quirk = true;
     s->sched.arinc653.late_frame_quirk = true;
+    /* Xen 4.17.5's defaults (credit2.c, core.c's sched_ratelimit_us). */
+    s->sched.credit2.runqueue = SCN_C2_RQ_SOCKET;
+    s->sched.credit2.ratelimit = US(1000);
+    s->sched.credit2.migrate_resist = US(500);
+    s->sched.credit2.cap_period = MS(10);
+    s->sched.credit2.balance_under = 0;
+    s->sched.credit2.balance_over = -3;
+    s->sched.credit2.load_window_shift = 30;
+    s->sched.credit2.load_precision_shift = 18;
+    s->sched.credit2.max_cpus_runqueue = 16;
+    s->sched.credit2.balance_last_rq_quirk = true;
+    s->sched.credit2.pick_next_quirk = true;
     s->sweep_points = 1;
 }
 
@@ -190,6 +202,7 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&d->bvt.loc, s->file);
         fix_loc(&d->atropos.loc, s->file);
         fix_loc(&d->credit.loc, s->file);
+        fix_loc(&d->credit2.loc, s->file);
         fix_loc(&d->wl_loc, s->file);
         for (int k = 0; k < d->nwl; k++) {
             fix_loc(&d->wl[k].loc, s->file);

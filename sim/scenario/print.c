@@ -215,6 +215,15 @@ char *scn_canonical(const struct scn *s)
                        scnp_credit_version_names[g->credit.version], g->credit.tslice,
                        g->credit.ratelimit, g->credit.migration_delay, g->credit.tickle_one_idle,
                        g->credit.kick_away_quirk, g->credit.first_wake_quirk);
+    if (!strcmp(g->name, "credit2"))
+        scnp_sb_printf(&b, "credit2.runqueue %s ratelimit %" PRId64 " migrate_resist %" PRId64
+                       " cap_period %" PRId64 " balance %d %d load_shifts %d %d max_cpus %d"
+                       " credit2.quirks %d%d\n",
+                       scnp_credit2_runqueue_names[g->credit2.runqueue], g->credit2.ratelimit,
+                       g->credit2.migrate_resist, g->credit2.cap_period, g->credit2.balance_under,
+                       g->credit2.balance_over, g->credit2.load_window_shift,
+                       g->credit2.load_precision_shift, g->credit2.max_cpus_runqueue,
+                       g->credit2.balance_last_rq_quirk, g->credit2.pick_next_quirk);
     if (!strcmp(g->name, "arinc653")) {
         scnp_sb_printf(&b, "arinc653.major_frame %" PRId64 " quirks %d frames",
                        g->arinc653.major_frame, g->arinc653.late_frame_quirk);
@@ -268,6 +277,8 @@ char *scn_canonical(const struct scn *s)
                            d->echo.arrival.a, d->echo.arrival.b, d->echo.size);
         if (!strcmp(s->sched.name, "credit"))   /* only then: other hashes stay */
             scnp_sb_printf(&b, " credit %d %d\n", d->credit.weight, d->credit.cap);
+        if (!strcmp(s->sched.name, "credit2"))
+            scnp_sb_printf(&b, " credit2 %d %d\n", d->credit2.weight, d->credit2.cap);
     }
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
@@ -312,6 +323,9 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
     } else if (!strcmp(g->name, "credit")) {
         q[nq++] = (typeof(q[0])){ "kick_away", g->credit.kick_away_quirk };
         q[nq++] = (typeof(q[0])){ "first_wake", g->credit.first_wake_quirk };
+    } else if (!strcmp(g->name, "credit2")) {
+        q[nq++] = (typeof(q[0])){ "balance_last_rq", g->credit2.balance_last_rq_quirk };
+        q[nq++] = (typeof(q[0])){ "pick_next", g->credit2.pick_next_quirk };
     } else if (!strcmp(g->name, "arinc653")) {
         q[nq++] = (typeof(q[0])){ "late_frame", g->arinc653.late_frame_quirk };
     } else {
@@ -330,7 +344,8 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
     if (!off)
         snprintf(buf, n, "Xen %s quirks on", !strcmp(g->name, "credit")
                  ? scnp_credit_version_names[g->credit.version]
-                 : !strcmp(g->name, "arinc653") ? "4.17" : "2.0");
+                 : !strcmp(g->name, "arinc653") ? "4.17"
+                 : !strcmp(g->name, "credit2") ? "4.17.5" : "2.0");
     return buf;
 }
 
@@ -400,6 +415,14 @@ void scn_print_summary(const struct scn *s, FILE *out)
                 unit_format(s->sched.credit.tslice, UNIT_TIME, t, sizeof t),
                 unit_format(s->sched.credit.ratelimit, UNIT_TIME, r, sizeof r),
                 s->sched.credit.tickle_one_idle ? "" : ", tickle every idler",
+                quirks_off(s, b, sizeof b));
+    }
+    else if (!strcmp(s->sched.name, "credit2")) {
+        char r[32], cp[32];
+        fprintf(out, "scheduler  credit2 (Xen 4.17.5; run queue per %s, ratelimit %s, cap period "
+                "%s; %s)\n", scnp_credit2_runqueue_names[s->sched.credit2.runqueue],
+                unit_format(s->sched.credit2.ratelimit, UNIT_TIME, r, sizeof r),
+                unit_format(s->sched.credit2.cap_period, UNIT_TIME, cp, sizeof cp),
                 quirks_off(s, b, sizeof b));
     }
     else if (!strcmp(s->sched.name, "null"))

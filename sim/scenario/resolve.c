@@ -744,6 +744,10 @@ int scnp_finish(struct ctx *c, struct walk *w)
                          "vCPU%s (%d); Xen's toolstack refused it (3.4's xend, 4.17's libxl)",
                          t->d.credit.cap, t->d.vcpus, t->d.vcpus == 1 ? "" : "s",
                          100 * t->d.vcpus);
+        if (t->d.credit2.cap > 100 * t->d.vcpus)
+            rc = loc_err(c, &t->d.credit2.loc, "credit2: cap %d is above 100 x the domain's %d "
+                         "vCPU%s (%d); Xen 4.17's libxl refused it", t->d.credit2.cap,
+                         t->d.vcpus, t->d.vcpus == 1 ? "" : "s", 100 * t->d.vcpus);
         const struct scn_workload *dev = NULL;
         r = resolve_workloads(c, s, &t->d, &dev);
         if (r < 0)

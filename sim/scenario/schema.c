@@ -164,6 +164,7 @@ static const struct {
     { "bvt", CLK_ORDER_XEN },
     { "atropos", CLK_ORDER_XEN },
     { "credit", CLK_ORDER_XEN },    /* Xen 3.4's timer.c heap has the same rules */
+    { "credit2", CLK_ORDER_XEN },   /* Xen 4.17's timer.c heap */
     { "null", CLK_ORDER_XEN },      /* Xen 4.17's timer.c heap, as credit 4.17 */
     { "arinc653", CLK_ORDER_XEN },
 };
@@ -178,7 +179,7 @@ enum clk_timer_order scn_default_timer_order(const char *sched)
 
 enum clk_slop_rule scn_default_slop_rule(const struct scn_sched_global *g)
 {
-    if (!strcmp(g->name, "null") || !strcmp(g->name, "arinc653"))
+    if (!strcmp(g->name, "null") || !strcmp(g->name, "arinc653") || !strcmp(g->name, "credit2"))
         return CLK_SLOP_LATE;       /* Xen 4.x's timer.c */
     return !strcmp(g->name, "credit") && g->credit.version == SCN_CREDIT_4_17 ? CLK_SLOP_LATE
                                                                               : CLK_SLOP_EARLY;
@@ -287,8 +288,9 @@ static const struct keydef machine_keys[] = {
  * Scheduler
  */
 
-const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", "null", "arinc653",
-                                        NULL };
+const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", "credit2", "null",
+                                        "arinc653", NULL };
+const char *const scnp_credit2_runqueue_names[] = { "cpu", "core", "socket", "node", "all", NULL };
 const char *const scnp_credit_version_names[] = { "3.4", "4.17", NULL };
 
 static const struct keydef rr_global_keys[] = {
@@ -408,6 +410,90 @@ static int k_credit_global(struct ctx *c, const struct keydef *k, struct nref v,
                      scnp_where(c), unit_format(g->credit.ratelimit, UNIT_TIME, a, sizeof a),
                      unit_format(g->credit.tslice, UNIT_TIME, b, sizeof b));
         goto out;
+    }
+out:
+    scnp_entries_free(&es);
+    return r;
+}
+
+/* Credit2's boot parameters. Xen 4.17 warns and falls back to a default
+ * for some values it cannot use (a precision shift below 4, a window
+ * shift of 10 or less, a ratelimit outside 100 us..500 ms) and
+ * misbehaves on others (max_cpus_runqueue 0 divides by zero, shifts out
+ * of range); xensim refuses them all. */
+static const struct qlim q_c2_ratelimit = { UNIT_TIME, 0, 0, MS(500) };
+static const struct qlim q_c2_resist = { UNIT_TIME, 0, 0, MS(100) };
+static const struct qlim q_c2_cap_period = { UNIT_TIME, 0, MS(1), SEC(10) };
+static const struct ilim lim_c2_tolerance = { -16, 16 };
+static const struct ilim lim_c2_window = { 11, 36 };
+static const struct ilim lim_c2_precision = { 4, 24 };
+static const struct ilim lim_c2_max_cpus = { 1, 1024 };
+
+#define C2_K(name, fn, f, aux) { name, fn, offsetof(struct scn_sched_global, credit2.f) - \
+                                 offsetof(struct scn_sched_global, credit2), aux, 0 }
+
+static const struct keydef credit2_global_keys[] = {
+    C2_K("runqueue", scnp_k_enum, runqueue, scnp_credit2_runqueue_names),
+    C2_K("ratelimit", scnp_k_qty, ratelimit, &q_c2_ratelimit),
+    C2_K("migrate_resist", scnp_k_qty, migrate_resist, &q_c2_resist),
+    C2_K("cap_period", scnp_k_qty, cap_period, &q_c2_cap_period),
+    C2_K("balance_under", scnp_k_int, balance_under, &lim_c2_tolerance),
+    C2_K("balance_over", scnp_k_int, balance_over, &lim_c2_tolerance),
+    C2_K("load_window_shift", scnp_k_int, load_window_shift, &lim_c2_window),
+    C2_K("load_precision_shift", scnp_k_int, load_precision_shift, &lim_c2_precision),
+    C2_K("max_cpus_runqueue", scnp_k_int, max_cpus_runqueue, &lim_c2_max_cpus),
+    C2_K("balance_last_rq_quirk", scnp_k_bool, balance_last_rq_quirk, NULL),
+    C2_K("pick_next_quirk", scnp_k_bool, pick_next_quirk, NULL),
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* The credit2 block: its keys, then Xen's units (ratelimit and the
+ * migration resistance in us, the cap period in ms: finer values are
+ * refused, not rounded) and the rules that tie keys together. */
+static int k_credit2_global(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    if (scnp_is_null(&v))
+        return scnp_walk_map(c, v, k->aux, dst);
+    if (!scnp_is_map(&v))
+        return scnp_err(c, &v, "%s: expected a mapping, found %s", scnp_where(c), scnp_found(&v));
+    struct scn_sched_global *g = (struct scn_sched_global *)((char *)dst -
+                                                             offsetof(struct scn_sched_global, credit2));
+    struct entries es;
+    int rc = scnp_collect(c, v, true, "key", &es);
+    int r = scnp_walk_entries(c, &v, &es, k->aux, dst);
+    if (rc < 0 || r < 0) {
+        scnp_entries_free(&es);
+        return rc < 0 ? rc : r;
+    }
+    struct { const char *key; sim_time_t val, unit; const char *uname; } whole[] = {
+        { "ratelimit", g->credit2.ratelimit, US(1), "us" },
+        { "migrate_resist", g->credit2.migrate_resist, US(1), "us" },
+        { "cap_period", g->credit2.cap_period, MS(1), "ms" },
+    };
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+        struct entry *e = scnp_entries_find(&es, whole[i].key);
+        if (e && whole[i].val % whole[i].unit) {
+            r = scnp_err(c, &e->val, "%s.%s: expected a whole number of %s (Xen's unit for it)",
+                         scnp_where(c), e->key, whole[i].uname);
+            goto out;
+        }
+    }
+    struct entry *e = scnp_entries_find(&es, "ratelimit");
+    if (e && g->credit2.ratelimit && g->credit2.ratelimit < US(100)) {
+        r = scnp_err(c, &e->val, "%s.ratelimit: expected 0 (off) or at least 100us", scnp_where(c));
+        goto out;
+    }
+    const char *tol[] = { "balance_under", "balance_over" };
+    for (size_t i = 0; i < 2; i++) {
+        int t = i ? g->credit2.balance_over : g->credit2.balance_under;
+        if (g->credit2.load_precision_shift + t < 0) {
+            e = scnp_entries_find(&es, tol[i]);
+            e = e ? e : scnp_entries_find(&es, "load_precision_shift");
+            r = scnp_err(c, e ? &e->val : &v, "%s: %s (%d) must not be below minus "
+                         "load_precision_shift (%d): Xen shifts by their sum", scnp_where(c),
+                         tol[i], t, g->credit2.load_precision_shift);
+            goto out;
+        }
     }
 out:
     scnp_entries_free(&es);
@@ -566,6 +652,8 @@ static const struct keydef sched_keys[] = {
     { "bvt", scnp_k_map, offsetof(struct scn_sched_global, bvt), bvt_global_keys, 0 },
     { "atropos", scnp_k_map, offsetof(struct scn_sched_global, atropos), atropos_global_keys, 0 },
     { "credit", k_credit_global, offsetof(struct scn_sched_global, credit), credit_global_keys, 0 },
+    { "credit2", k_credit2_global, offsetof(struct scn_sched_global, credit2), credit2_global_keys,
+      0 },
     { "arinc653", k_a653_global, offsetof(struct scn_sched_global, arinc653), a653_global_keys,
       0 },
     { NULL, NULL, 0, NULL, 0 },
@@ -1012,6 +1100,23 @@ static int k_credit_dom(struct ctx *c, const struct keydef *k, struct nref v, vo
     return scnp_walk_map(c, v, k->aux, cr);
 }
 
+static const struct keydef credit2_dom_keys[] = {
+    { "weight", scnp_k_int, offsetof(struct scn_credit2_dom, weight), &lim_credit_weight, 0 },
+    { "cap", scnp_k_int, offsetof(struct scn_credit2_dom, cap), &lim_credit_cap, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* Xen 4.17's libxl (sched_credit2_domain_set) refuses a weight outside
+ * 1..65535 and a cap above 100 x the domain's vCPUs; vcpus may come after
+ * the block, so resolution checks the cap. */
+static int k_credit2_dom(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_credit2_dom *cr = dst;
+    cr->set = true;
+    scnp_set_loc(c, &v, &cr->loc);
+    return scnp_walk_map(c, v, k->aux, cr);
+}
+
 static const struct keydef rr_dom_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
@@ -1049,6 +1154,7 @@ static const struct keydef dom_sched_keys[] = {
     { "bvt", k_bvt_dom, DOM(bvt) - DOM(bvt), bvt_dom_keys, 0 },
     { "atropos", k_atropos_dom, DOM(atropos) - DOM(bvt), atropos_dom_keys, 0 },
     { "credit", k_credit_dom, DOM(credit) - DOM(bvt), credit_dom_keys, 0 },
+    { "credit2", k_credit2_dom, DOM(credit2) - DOM(bvt), credit2_dom_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1167,6 +1273,8 @@ static void dom_defaults(struct scn_domain *d, bool privileged)
     d->atropos.xtratime = true;
     d->credit.weight = 256;         /* Xen 3.4's CSCHED_DEFAULT_WEIGHT */
     d->credit.cap = 0;
+    d->credit2.weight = 256;        /* Xen 4.17's CSCHED2_DEFAULT_WEIGHT */
+    d->credit2.cap = 0;
     if (d->wl) {
         d->nwl = 1;
         wl_defaults(&d->wl[0]);
@@ -1353,7 +1461,8 @@ const struct keydef scnp_top_keys[] = {
 static bool nested_keys(const struct keydef *k)
 {
     return k->fn == scnp_k_map || k->fn == k_topology || k->fn == k_dom_sched || k->fn == k_bvt_dom ||
-           k->fn == k_atropos_dom || k->fn == k_credit_dom || k->fn == k_ping ||
+           k->fn == k_atropos_dom || k->fn == k_credit_dom || k->fn == k_credit2_dom ||
+           k->fn == k_credit2_global || k->fn == k_ping ||
            k->fn == k_echo;
 }
 

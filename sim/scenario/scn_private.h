@@ -235,6 +235,7 @@ extern const char *const scnp_kind_names[];
 extern const char *const scnp_wl_names[];
 extern const char *const scnp_numbering_names[];
 extern const char *const scnp_credit_version_names[];
+extern const char *const scnp_credit2_runqueue_names[];
 extern const char *const scnp_timer_order_names[];
 extern const char *const scnp_system_time_names[];
 extern const char *const scnp_slop_rule_names[];
