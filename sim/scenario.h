@@ -110,7 +110,7 @@ enum scn_credit_version { SCN_CREDIT_3_4, SCN_CREDIT_4_17 };
 
 /* Global scheduler parameters, one block per policy. */
 struct scn_sched_global {
-    char name[16];                  /* "rr", "bvt", "atropos" or "credit" */
+    char name[16];                  /* a name of scn_sched_names */
     struct scn_loc loc;             /* of scheduler.name (or the block) */
     struct { sim_time_t slice; } rr;            /* ns, default 10ms */
     /* Quirks: Xen 2.0 behaviour that departs from the algorithm's intent;
@@ -139,6 +139,13 @@ struct scn_sched_global {
         bool kick_away_quirk;       /* the kick-away test reads the waker's affinity: never fires */
         bool first_wake_quirk;      /* a new vCPU's first wake is not boosted */
     } credit;
+    /* RTDS (Xen 4.17): no global parameters, only its quirks. */
+    struct {
+        bool stale_first_period_quirk; /* the first period keeps the deadline and budget
+                                          of the defaults (10 ms, 4 ms) set at insert */
+        bool replq_priority_quirk;  /* the replenishment queue is ordered by priority
+                                       level before deadline */
+    } rtds;
     struct {
         bool uncharged_block_quirk; /* a run that ends in a block is not charged */
         bool sticky_wait_quirk;     /* WAIT is left only by blocking, slack is charged */
@@ -185,6 +192,16 @@ struct scn_credit_dom {
     bool set;
     int weight;                     /* 1 .. 65535, default 256 */
     int cap;                        /* % of one pCPU, 0 = none; at most 100 x vcpus */
+    struct scn_loc loc;
+};
+
+/* RTDS's per-vCPU parameters, set on every vCPU of the domain as
+ * `xl sched-rtds -d D -v all -p -b -e` does. */
+struct scn_rtds_dom {
+    bool set;
+    sim_time_t period;              /* ns, whole us, 10 us .. INT_MAX us; default 10 ms */
+    sim_time_t budget;              /* ns, whole us, 10 us .. period; default 4 ms */
+    bool extratime;                 /* may run beyond its budget; default true */
     struct scn_loc loc;
 };
 
@@ -281,6 +298,7 @@ struct scn_domain {
     struct scn_bvt_dom bvt;
     struct scn_atropos_dom atropos;
     struct scn_credit_dom credit;
+    struct scn_rtds_dom rtds;
     struct scn_workload *wl;        /* [nwl]: one workload, run by every vCPU (a kind
                                        that runs on vCPU 0 only leaves the others
                                        idle), or `workload:` as a list, one per

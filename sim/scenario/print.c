@@ -215,6 +215,9 @@ char *scn_canonical(const struct scn *s)
                        scnp_credit_version_names[g->credit.version], g->credit.tslice,
                        g->credit.ratelimit, g->credit.migration_delay, g->credit.tickle_one_idle,
                        g->credit.kick_away_quirk, g->credit.first_wake_quirk);
+    else if (!strcmp(g->name, "rtds"))
+        scnp_sb_printf(&b, "rtds.quirks %d%d\n", g->rtds.stale_first_period_quirk,
+                       g->rtds.replq_priority_quirk);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         scnp_sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -260,6 +263,9 @@ char *scn_canonical(const struct scn *s)
                            d->echo.arrival.a, d->echo.arrival.b, d->echo.size);
         if (!strcmp(s->sched.name, "credit"))   /* only then: other hashes stay */
             scnp_sb_printf(&b, " credit %d %d\n", d->credit.weight, d->credit.cap);
+        if (!strcmp(s->sched.name, "rtds"))
+            scnp_sb_printf(&b, " rtds %" PRId64 " %" PRId64 " %d\n", d->rtds.period,
+                           d->rtds.budget, d->rtds.extratime);
     }
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
@@ -304,6 +310,9 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
     } else if (!strcmp(g->name, "credit")) {
         q[nq++] = (typeof(q[0])){ "kick_away", g->credit.kick_away_quirk };
         q[nq++] = (typeof(q[0])){ "first_wake", g->credit.first_wake_quirk };
+    } else if (!strcmp(g->name, "rtds")) {
+        q[nq++] = (typeof(q[0])){ "stale_first_period", g->rtds.stale_first_period_quirk };
+        q[nq++] = (typeof(q[0])){ "replq_priority", g->rtds.replq_priority_quirk };
     } else {
         q[nq++] = (typeof(q[0])){ "uncharged_block", g->atropos.uncharged_block_quirk };
         q[nq++] = (typeof(q[0])){ "sticky_wait", g->atropos.sticky_wait_quirk };
@@ -319,7 +328,8 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
         }
     if (!off)
         snprintf(buf, n, "Xen %s quirks on", !strcmp(g->name, "credit")
-                 ? scnp_credit_version_names[g->credit.version] : "2.0");
+                 ? scnp_credit_version_names[g->credit.version]
+                 : !strcmp(g->name, "rtds") ? "4.17" : "2.0");
     return buf;
 }
 
@@ -391,6 +401,8 @@ void scn_print_summary(const struct scn *s, FILE *out)
                 s->sched.credit.tickle_one_idle ? "" : ", tickle every idler",
                 quirks_off(s, b, sizeof b));
     }
+    else if (!strcmp(s->sched.name, "rtds"))
+        fprintf(out, "scheduler  rtds (Xen 4.17; %s)\n", quirks_off(s, b, sizeof b));
     else
         fprintf(out, "scheduler  atropos (%s)\n", quirks_off(s, b, sizeof b));
     fprintf(out, "devices    %d\n", s->ndevices);
