@@ -230,7 +230,7 @@ START_TEST(test_registry)
     ck_assert_ptr_null(sched_find("rrobin"));
     ck_assert_ptr_null(sched_find(""));
     ck_assert_ptr_null(sched_find(NULL));
-    ck_assert_str_eq(sched_names(), "rr, bvt, atropos, credit");
+    ck_assert_str_eq(sched_names(), "rr, bvt, atropos, credit, rtds");
     /* Every policy provides the hooks sched.h calls required. */
     for (int i = 0; sched_registry[i]; i++) {
         const struct sched_ops *o = sched_registry[i];
