@@ -223,7 +223,8 @@ START_TEST(test_registry)
     ck_assert_ptr_eq(sched_registry[1], &sched_bvt_ops);
     ck_assert_ptr_eq(sched_registry[2], &sched_atropos_ops);
     ck_assert_ptr_eq(sched_registry[3], &sched_credit_ops);
-    ck_assert_ptr_null(sched_registry[4]);
+    ck_assert_ptr_eq(sched_registry[4], &sched_rtds_ops);
+    ck_assert_ptr_null(sched_registry[5]);
     ck_assert_ptr_eq(sched_find("rr"), &sched_rr_ops);
     ck_assert_ptr_eq(sched_find("bvt"), &sched_bvt_ops);
     ck_assert_ptr_eq(sched_find("atropos"), &sched_atropos_ops);
