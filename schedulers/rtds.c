@@ -173,31 +173,20 @@ static void update_deadline(struct rt_vcpu *s, sim_time_t now)
     s->priority_level = 0;
 }
 
-/* deadline_queue_insert into the run queue: before the first entry s
- * strictly beats. True if s went to the front. */
-static bool runq_sorted_insert(struct rt *x, struct rt_vcpu *s)
+/* deadline_queue_insert: s goes before the first entry of the run queue
+ * (or the replenishment queue) that it strictly beats. True if s went to
+ * the front. */
+static bool sorted_insert(struct rt *x, struct rt_vcpu *s, bool repl)
 {
-    struct rt_link *it;
+    struct rt_link *q = repl ? &x->replq : &x->runq, *it;
     bool first = true;
-    for (it = x->runq.next; it != &x->runq; it = it->next) {
-        if (prio_cmp(s, RT_OF(it, q_elem)) > 0)
+    for (it = q->next; it != q; it = it->next) {
+        const struct rt_vcpu *o = repl ? RT_OF(it, replq_elem) : RT_OF(it, q_elem);
+        if ((repl ? repl_cmp(x, s, o) : prio_cmp(s, o)) > 0)
             break;
         first = false;
     }
-    rl_add_before(&s->q_elem, it);
-    return first;
-}
-
-static bool replq_sorted_insert(struct rt *x, struct rt_vcpu *s)
-{
-    struct rt_link *it;
-    bool first = true;
-    for (it = x->replq.next; it != &x->replq; it = it->next) {
-        if (repl_cmp(x, s, RT_OF(it, replq_elem)) > 0)
-            break;
-        first = false;
-    }
-    rl_add_before(&s->replq_elem, it);
+    rl_add_before(repl ? &s->replq_elem : &s->q_elem, it);
     return first;
 }
 
@@ -212,7 +201,7 @@ static void runq_insert(struct rt *x, struct rt_vcpu *s)
 {
     assert(!on_q(s) && on_replq(s));
     if (s->cur_budget > 0 || s->extratime)
-        runq_sorted_insert(x, s);
+        sorted_insert(x, s, false);
     else
         rl_add_before(&s->q_elem, x->depletedq.next);
 }
@@ -220,7 +209,7 @@ static void runq_insert(struct rt *x, struct rt_vcpu *s)
 static void replq_insert(struct rt *x, struct rt_vcpu *s)
 {
     assert(!on_replq(s));
-    if (replq_sorted_insert(x, s))
+    if (sorted_insert(x, s, true))
         sched_timer_set(&x->repl_timer, s->cur_deadline);
 }
 
@@ -244,7 +233,7 @@ static void replq_reinsert(struct rt *x, struct rt_vcpu *s)
     assert(on_replq(s));
     bool was_first = x->replq.next == &s->replq_elem;
     rl_del(&s->replq_elem);
-    bool now_first = replq_sorted_insert(x, s);
+    bool now_first = sorted_insert(x, s, true);
     if (was_first)
         sched_timer_set(&x->repl_timer, replq_head(x)->cur_deadline);
     else if (now_first)
@@ -355,7 +344,7 @@ static void repl_timer_fn(void *arg)
             s->depleted = false;                        /* __test_and_clear_bit */
         }
         rl_del(&s->replq_elem);
-        replq_sorted_insert(x, s);
+        sorted_insert(x, s, true);
     }
     if (!rl_empty(&x->replq))
         sched_timer_set(&x->repl_timer, replq_head(x)->cur_deadline);
