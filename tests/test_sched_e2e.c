@@ -1544,7 +1544,7 @@ START_TEST(test_rtds_deadlines)
     } else {
         uint64_t late = 0;
         for (int i = 0; i < 4; i++) {
-            char n[8];
+            char n[16];
             snprintf(n, sizeof n, "p.%d", i);
             late += dstats(&r, n).late_periods;
         }
