@@ -180,6 +180,13 @@ struct scn_sched_global {
         bool pick_next_quirk;       /* a move to another run queue lands on the pCPU
                                        after the one picked */
     } credit2;
+    /* RTDS (Xen 4.17): no global parameters, only its quirks. */
+    struct {
+        bool stale_first_period_quirk; /* the first period keeps the deadline and budget
+                                          of the defaults (10 ms, 4 ms) set at insert */
+        bool replq_priority_quirk;  /* the replenishment queue is ordered by priority
+                                       level before deadline */
+    } rtds;
     struct {
         bool uncharged_block_quirk; /* a run that ends in a block is not charged */
         bool sticky_wait_quirk;     /* WAIT is left only by blocking, slack is charged */
@@ -243,6 +250,13 @@ struct scn_credit2_dom {
     bool set;
     int weight;                     /* 1 .. 65535, default 256 */
     int cap;                        /* % of one pCPU, 0 = none; at most 100 x vcpus */
+/* RTDS's per-vCPU parameters, set on every vCPU of the domain as
+ * `xl sched-rtds -d D -v all -p -b -e` does. */
+struct scn_rtds_dom {
+    bool set;
+    sim_time_t period;              /* ns, whole us, 10 us .. INT_MAX us; default 10 ms */
+    sim_time_t budget;              /* ns, whole us, 10 us .. period; default 4 ms */
+    bool extratime;                 /* may run beyond its budget; default true */
     struct scn_loc loc;
 };
 
@@ -340,6 +354,7 @@ struct scn_domain {
     struct scn_atropos_dom atropos;
     struct scn_credit_dom credit;
     struct scn_credit2_dom credit2;
+    struct scn_rtds_dom rtds;
     struct scn_workload *wl;        /* [nwl]: one workload, run by every vCPU (a kind
                                        that runs on vCPU 0 only leaves the others
                                        idle), or `workload:` as a list, one per

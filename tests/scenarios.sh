@@ -3,8 +3,8 @@
 # 0), and the I/O and memory examples (driver-starvation.yaml,
 # page-table-storm.yaml, strace-replay.yaml: real captures replayed with
 # their block I/O; mixed-vcpus.yaml: one workload per vCPU) run briefly
-# under rr, bvt and atropos, smp-credit.yaml under those, credit and credit2, and
-# default.yaml under credit2, each writing one run with its metrics into a
+# under rr, bvt and atropos, smp-credit.yaml under those, credit, credit2 and rtds,
+# and default.yaml under credit2 and rtds, each writing one run with its metrics into a
 # results database in a temporary directory, read back with the sqlite3 CLI
 # (scripts/deps installs it).
 # Prints "N passed, N failed".
@@ -55,17 +55,17 @@ run_short() {
 }
 
 # smp-credit.yaml (an 8-pCPU SMP host with multi-vCPU guests) under every
-# scheduler: I/O completes and, under credit and credit2 only, vCPUs move. Under
-# null the ten vCPUs of dom0, web and db take the 8 pCPUs in creation order, so
-# db's last two wait, and I/O still completes on its first two.
-for s in rr bvt atropos credit credit2 null; do
+# scheduler: I/O completes and, under credit, credit2 and rtds (global EDF), vCPUs
+# move. Under null the ten vCPUs of dom0, web and db take the 8 pCPUs in creation
+# order, so db's last two wait, and I/O still completes on its first two.
+for s in rr bvt atropos credit credit2 rtds null; do
     run_short smp-credit.yaml "$s" "io_latency of db and net_latency of web" \
         "SELECT count(*) FROM statistic WHERE statCount > 0 AND ((statName = 'io_latency'
          AND moduleName = 'db') OR (statName = 'net_latency' AND moduleName = 'web'))
          HAVING count(*) = 2"
     moved=$(sql "$tmp/smp-credit-$s.db" "SELECT sum(scalarValue) FROM scalar
         WHERE scalarName = 'migrations'")
-    if [ "$s" = credit ] || [ "$s" = credit2 ]; then
+    if [ "$s" = credit ] || [ "$s" = credit2 ] || [ "$s" = rtds ]; then
         check "smp-credit.yaml under $s: vCPUs migrate" positive "${moved%.0}"
     else
         check "smp-credit.yaml under $s: no vCPU moves" eq "${moved%.0}" 0
@@ -96,6 +96,13 @@ for s in credit2; do
     if [ "$status" -ne 0 ]; then sed 's/^/  /' "$tmp/err"; fi
     check "default.yaml under $s: scalars written" \
         positive "$(sql "$tmp/default-$s.db" 'SELECT count(*) FROM scalar')"
+done
+# default.yaml under the schedulers its own name does not pick: every
+# domain with a workload gets CPU time.
+for s in rtds; do
+    run_short default.yaml "$s" "CPU time of all six domains" \
+        "SELECT count(*) FROM scalar WHERE scalarName = 'cpu_time_ns' AND scalarValue > 0
+         AND moduleName IN ('dom0', 'probe', 'web', 'db', 'hog.0', 'hog.1') HAVING count(*) = 6"
 done
 
 for s in rr bvt atropos; do

@@ -327,6 +327,8 @@ struct scn_sched_global fake_sched_defaults(void)
     g.credit2.max_cpus_runqueue = 16;
     g.credit2.balance_last_rq_quirk = true;
     g.credit2.pick_next_quirk = true;
+    g.rtds.stale_first_period_quirk = true;
+    g.rtds.replq_priority_quirk = true;
     g.bvt.ctx_allow = 5 * SIM_MSEC;
     g.bvt.slice_units_quirk = true;
     g.bvt.u32_runtime_quirk = true;
@@ -360,6 +362,9 @@ struct scn_domain fake_domain_defaults(void)
     d.atropos.xtratime = true;
     d.credit.weight = 256;
     d.credit2.weight = 256;
+    d.rtds.period = 10 * SIM_MSEC;
+    d.rtds.budget = 4 * SIM_MSEC;
+    d.rtds.extratime = true;
     static struct scn_workload none = { .type = SCN_WL_NONE, .device = -1, .nic = -1 };
     d.wl = &none;
     d.nwl = 1;

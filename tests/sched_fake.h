@@ -74,7 +74,8 @@ struct fake_call {
 struct scn_sched_global fake_sched_defaults(void);
 /* Defaults of an unprivileged domain's scheduling parameters: bvt
  * mcu_advance 10, warp 0, warpl 2000 ms, warpu 1000 ms; atropos period
- * 10 s, slice 10 ms, latency 10 s, xtratime. Name "d". */
+ * 10 s, slice 10 ms, latency 10 s, xtratime; rtds period 10 ms, budget
+ * 4 ms, extratime. Name "d". */
 struct scn_domain fake_domain_defaults(void);
 
 /*

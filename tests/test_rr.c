@@ -224,9 +224,10 @@ START_TEST(test_registry)
     ck_assert_ptr_eq(sched_registry[2], &sched_atropos_ops);
     ck_assert_ptr_eq(sched_registry[3], &sched_credit_ops);
     ck_assert_ptr_eq(sched_registry[4], &sched_credit2_ops);
-    ck_assert_ptr_eq(sched_registry[5], &sched_null_ops);
-    ck_assert_ptr_eq(sched_registry[6], &sched_arinc653_ops);
-    ck_assert_ptr_null(sched_registry[7]);
+    ck_assert_ptr_eq(sched_registry[5], &sched_rtds_ops);
+    ck_assert_ptr_eq(sched_registry[6], &sched_null_ops);
+    ck_assert_ptr_eq(sched_registry[7], &sched_arinc653_ops);
+    ck_assert_ptr_null(sched_registry[8]);
     ck_assert_ptr_eq(sched_find("rr"), &sched_rr_ops);
     ck_assert_ptr_eq(sched_find("bvt"), &sched_bvt_ops);
     ck_assert_ptr_eq(sched_find("atropos"), &sched_atropos_ops);
@@ -235,7 +236,8 @@ START_TEST(test_registry)
     ck_assert_ptr_null(sched_find(NULL));
     ck_assert_ptr_eq(sched_find("null"), &sched_null_ops);
     ck_assert_ptr_eq(sched_find("arinc653"), &sched_arinc653_ops);
-    ck_assert_str_eq(sched_names(), "rr, bvt, atropos, credit, credit2, null, arinc653");
+    ck_assert_ptr_eq(sched_find("rtds"), &sched_rtds_ops);
+    ck_assert_str_eq(sched_names(), "rr, bvt, atropos, credit, credit2, rtds, null, arinc653");
     /* Every policy provides the hooks sched.h calls required. */
     for (int i = 0; sched_registry[i]; i++) {
         const struct sched_ops *o = sched_registry[i];

@@ -1506,9 +1506,151 @@ START_TEST(test_periodic_phase)
 }
 END_TEST
 
+
+/* --- RTDS (Xen 4.17) ---------------------------------------------------- */
+
+/* A scenario string for RTDS: pCPUs, the first-period quirk, then domains. */
+static void rtds_yaml(char *y, size_t n, int pcpus, bool stale_first, const char *domains)
+{
+    int w = snprintf(y, n,
+                     "name: rtds\nwarmup: 1s\nduration: 9s\n"
+                     "machine: { pcpus: %d, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+                     "scheduler: { name: rtds, rtds: { stale_first_period_quirk: %s } }\n"
+                     "domains:\n%s", pcpus, stale_first ? "true" : "false", domains);
+    ck_assert_int_lt(w, (int)n);
+}
+
+/*
+ * Reservations without extratime are exact: EDF over deferrable servers
+ * whose budgets sum to at most the pCPUs gives each vCPU its budget every
+ * period (rt.c: a vCPU runs for its remaining budget, is depleted, and is
+ * refilled at its deadline), and nothing more. Each dispatch loses one
+ * 3 us switch from the budget (the budget burns from the schedule), under
+ * 0.2% of the smallest budget here, so every share is budget / period
+ * within 1%.
+ *  0. 1 pCPU: a 2ms/10ms = 0.2, b 6ms/20ms = 0.3, c 2ms/5ms = 0.4 (sum 0.9).
+ *  1. 2 pCPUs: four vCPUs of 4ms/10ms = 0.4 each (sum 1.6 of 2).
+ * With the first-period quirk on (the first 10 ms runs on 4 ms budgets),
+ * which moves nothing in the measured 9 s after a 1 s warm-up.
+ */
+START_TEST(test_rtds_reservations)
+{
+    static const struct {
+        int pcpus;
+        const char *domains;
+        const char *names[4];
+        double share[4];
+    } k[] = {
+        { 1,
+          "  a: { sched: { rtds: { period: 10ms, budget: 2ms, extratime: false } }, workload: { type: cpu } }\n"
+          "  b: { sched: { rtds: { period: 20ms, budget: 6ms, extratime: false } }, workload: { type: cpu } }\n"
+          "  c: { sched: { rtds: { period: 5ms, budget: 2ms, extratime: false } }, workload: { type: cpu } }\n",
+          { "a", "b", "c", NULL }, { 0.2, 0.3, 0.4, 0 } },
+        { 2,
+          "  a: { vcpus: 4, sched: { rtds: { period: 10ms, budget: 4ms, extratime: false } },"
+          " workload: { type: cpu } }\n",
+          { "a", NULL, NULL, NULL }, { 4 * 0.4, 0, 0, 0 } },
+    };
+    char y[1024];
+    rtds_yaml(y, sizeof y, k[_i].pcpus, true, k[_i].domains);
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    check_conservation(&r);
+    for (int d = 0; d < 4 && k[_i].names[d]; d++)
+        ck_assert_rel(dstats(&r, k[_i].names[d]).cpu_time_ns / (double)r.s->duration,
+                      k[_i].share[d], 0.01);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * Extratime shares the slack. 1 pCPU, a 2ms/10ms and b 4ms/10ms, both
+ * with extratime (tests/test_rtds.c, test_extratime_levels, works the
+ * schedule out): after its budget each vCPU goes to level 1 with a fresh
+ * budget, the running one loses every tie of equal deadlines and levels,
+ * and from the first replenishment each 10 ms gives a 4 ms and b 6 ms:
+ * shares 0.4 and 0.6, the 0.4 of slack split equally; within 1% (switch
+ * costs: about five 3 us switches per 10 ms). Without extratime: 0.2 and
+ * 0.4, and the pCPU idles 0.4.
+ */
+START_TEST(test_rtds_extratime_slack)
+{
+    bool extra = _i == 0;
+    char d[512], y[1024];
+    snprintf(d, sizeof d,
+             "  a: { sched: { rtds: { period: 10ms, budget: 2ms, extratime: %s } }, workload: { type: cpu } }\n"
+             "  b: { sched: { rtds: { period: 10ms, budget: 4ms, extratime: %s } }, workload: { type: cpu } }\n",
+             extra ? "true" : "false", extra ? "true" : "false");
+    rtds_yaml(y, sizeof y, 1, false, d);
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    check_conservation(&r);
+    double t = (double)r.s->duration;
+    ck_assert_rel(dstats(&r, "a").cpu_time_ns / t, extra ? 0.4 : 0.2, 0.01);
+    ck_assert_rel(dstats(&r, "b").cpu_time_ns / t, extra ? 0.6 : 0.4, 0.01);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * Deadlines of a periodic task set on 1 pCPU, one task per vCPU, each
+ * vCPU's server sized to its task (no extratime).
+ *  0. Under the bound: tasks 2ms/10ms, 5ms/20ms, 8ms/40ms on servers
+ *     2.5ms/10ms, 5.5ms/20ms, 9ms/40ms: the budgets sum to 0.75 <= 1, and
+ *     with the servers' periods aligned to the releases (both start at 0:
+ *     the first-period quirk off) EDF gives each task its budget, which
+ *     covers its burst and the switches, before each job's deadline: no
+ *     job is late (late_periods 0 for every task), 900, 450 and 225 jobs
+ *     released in the 9 s.
+ *  1. Over the bound: four tasks 3ms/10ms on servers 3ms/10ms, 1.2 > 1:
+ *     12 ms of work per 10 ms can not be done, so jobs are late (a backlog
+ *     builds: late_periods above 0 in sum).
+ */
+START_TEST(test_rtds_deadlines)
+{
+    bool under = _i == 0;
+    const char *d_under =
+        "  p: { sched: { rtds: { period: 10ms, budget: 2500us, extratime: false } },"
+        " workload: { type: periodic, period: 10ms, burst: 2ms } }\n"
+        "  q: { sched: { rtds: { period: 20ms, budget: 5500us, extratime: false } },"
+        " workload: { type: periodic, period: 20ms, burst: 5ms } }\n"
+        "  s: { sched: { rtds: { period: 40ms, budget: 9ms, extratime: false } },"
+        " workload: { type: periodic, period: 40ms, burst: 8ms } }\n";
+    const char *d_over =
+        "  p: { count: 4, sched: { rtds: { period: 10ms, budget: 3ms, extratime: false } },"
+        " workload: { type: periodic, period: 10ms, burst: 3ms } }\n";
+    char y[1024];
+    rtds_yaml(y, sizeof y, 1, false, under ? d_under : d_over);
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    check_conservation(&r);
+    if (under) {
+        const char *names[] = { "p", "q", "s" };
+        const uint64_t jobs[] = { 900, 450, 225 };
+        for (int i = 0; i < 3; i++) {
+            struct hv_dom_stats st = dstats(&r, names[i]);
+            ck_assert_uint_eq(st.late_periods, 0);
+            ck_assert_uint_ge(st.periods + 1, jobs[i]);
+        }
+    } else {
+        uint64_t late = 0;
+        for (int i = 0; i < 4; i++) {
+            char n[16];
+            snprintf(n, sizeof n, "p.%d", i);
+            late += dstats(&r, n).late_periods;
+        }
+        ck_assert_uint_gt(late, 0);
+    }
+    rig_down(&r);
+}
+END_TEST
+
 /* What follows "scheduler: { name: " in the mixed host. */
 static const char *const policies[] = { "rr", "bvt", "atropos", "credit",
-                                        "credit, credit: { version: \"4.17\" }", "credit2" };
+                                        "credit, credit: { version: \"4.17\" }", "credit2", "rtds" };
 #define NPOLICIES ((int)(sizeof policies / sizeof policies[0]))
 
 /*
@@ -1983,6 +2125,10 @@ static Suite *e2e_suite(void)
     tc = xs_tcase(s, "null_arinc653", 60);
     tcase_add_test(tc, test_null_one_vcpu_per_pcpu);
     tcase_add_loop_test(tc, test_arinc653_shares, 0, 2);
+    tc = xs_tcase(s, "rtds", 60);
+    tcase_add_loop_test(tc, test_rtds_reservations, 0, 2);
+    tcase_add_loop_test(tc, test_rtds_extratime_slack, 0, 2);
+    tcase_add_loop_test(tc, test_rtds_deadlines, 0, 2);
     tc = xs_tcase(s, "xen2_hooks", 30);
     tcase_add_loop_test(tc, test_atropos_block_charged_by_state, 0, 2);
     tcase_add_test(tc, test_atropos_wait_long_block_starves);

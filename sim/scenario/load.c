@@ -138,6 +138,8 @@ static void scn_defaults(struct scn *s)
     s->sched.credit2.max_cpus_runqueue = 16;
     s->sched.credit2.balance_last_rq_quirk = true;
     s->sched.credit2.pick_next_quirk = true;
+    s->sched.rtds.stale_first_period_quirk = true;
+    s->sched.rtds.replq_priority_quirk = true;
     s->sweep_points = 1;
 }
 
@@ -203,6 +205,7 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&d->atropos.loc, s->file);
         fix_loc(&d->credit.loc, s->file);
         fix_loc(&d->credit2.loc, s->file);
+        fix_loc(&d->rtds.loc, s->file);
         fix_loc(&d->wl_loc, s->file);
         for (int k = 0; k < d->nwl; k++) {
             fix_loc(&d->wl[k].loc, s->file);

@@ -232,6 +232,9 @@ char *scn_canonical(const struct scn *s)
                            g->arinc653.frames[i].vcpu, g->arinc653.frames[i].runtime);
         scnp_sb_printf(&b, "\n");
     }
+    if (!strcmp(g->name, "rtds"))
+        scnp_sb_printf(&b, "rtds.quirks %d%d\n", g->rtds.stale_first_period_quirk,
+                       g->rtds.replq_priority_quirk);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         scnp_sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -279,6 +282,9 @@ char *scn_canonical(const struct scn *s)
             scnp_sb_printf(&b, " credit %d %d\n", d->credit.weight, d->credit.cap);
         if (!strcmp(s->sched.name, "credit2"))
             scnp_sb_printf(&b, " credit2 %d %d\n", d->credit2.weight, d->credit2.cap);
+        if (!strcmp(s->sched.name, "rtds"))
+            scnp_sb_printf(&b, " rtds %" PRId64 " %" PRId64 " %d\n", d->rtds.period,
+                           d->rtds.budget, d->rtds.extratime);
     }
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
@@ -328,6 +334,9 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
         q[nq++] = (typeof(q[0])){ "pick_next", g->credit2.pick_next_quirk };
     } else if (!strcmp(g->name, "arinc653")) {
         q[nq++] = (typeof(q[0])){ "late_frame", g->arinc653.late_frame_quirk };
+    } else if (!strcmp(g->name, "rtds")) {
+        q[nq++] = (typeof(q[0])){ "stale_first_period", g->rtds.stale_first_period_quirk };
+        q[nq++] = (typeof(q[0])){ "replq_priority", g->rtds.replq_priority_quirk };
     } else {
         q[nq++] = (typeof(q[0])){ "uncharged_block", g->atropos.uncharged_block_quirk };
         q[nq++] = (typeof(q[0])){ "sticky_wait", g->atropos.sticky_wait_quirk };
@@ -344,7 +353,7 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
     if (!off)
         snprintf(buf, n, "Xen %s quirks on", !strcmp(g->name, "credit")
                  ? scnp_credit_version_names[g->credit.version]
-                 : !strcmp(g->name, "arinc653") ? "4.17"
+                 : !strcmp(g->name, "arinc653") || !strcmp(g->name, "rtds") ? "4.17"
                  : !strcmp(g->name, "credit2") ? "4.17.5" : "2.0");
     return buf;
 }
@@ -434,6 +443,8 @@ void scn_print_summary(const struct scn *s, FILE *out)
     else if (!strcmp(s->sched.name, "arinc653"))
         fprintf(out, "scheduler  arinc653 (Xen 4.17; boot schedule: dom0's vCPUs, 10 ms each; "
                 "%s)\n", quirks_off(s, b, sizeof b));
+    else if (!strcmp(s->sched.name, "rtds"))
+        fprintf(out, "scheduler  rtds (Xen 4.17; %s)\n", quirks_off(s, b, sizeof b));
     else
         fprintf(out, "scheduler  atropos (%s)\n", quirks_off(s, b, sizeof b));
     fprintf(out, "devices    %d\n", s->ndevices);

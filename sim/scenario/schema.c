@@ -167,6 +167,7 @@ static const struct {
     { "credit2", CLK_ORDER_XEN },   /* Xen 4.17's timer.c heap */
     { "null", CLK_ORDER_XEN },      /* Xen 4.17's timer.c heap, as credit 4.17 */
     { "arinc653", CLK_ORDER_XEN },
+    { "rtds", CLK_ORDER_XEN },      /* Xen 4.17's timer.c heap */
 };
 
 enum clk_timer_order scn_default_timer_order(const char *sched)
@@ -179,7 +180,8 @@ enum clk_timer_order scn_default_timer_order(const char *sched)
 
 enum clk_slop_rule scn_default_slop_rule(const struct scn_sched_global *g)
 {
-    if (!strcmp(g->name, "null") || !strcmp(g->name, "arinc653") || !strcmp(g->name, "credit2"))
+    if (!strcmp(g->name, "null") || !strcmp(g->name, "arinc653") || !strcmp(g->name, "credit2")
+        || !strcmp(g->name, "rtds"))
         return CLK_SLOP_LATE;       /* Xen 4.x's timer.c */
     return !strcmp(g->name, "credit") && g->credit.version == SCN_CREDIT_4_17 ? CLK_SLOP_LATE
                                                                               : CLK_SLOP_EARLY;
@@ -288,8 +290,8 @@ static const struct keydef machine_keys[] = {
  * Scheduler
  */
 
-const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", "credit2", "null",
-                                        "arinc653", NULL };
+const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", "credit2", "rtds",
+                                        "null", "arinc653", NULL };
 const char *const scnp_credit2_runqueue_names[] = { "cpu", "core", "socket", "node", "all", NULL };
 const char *const scnp_credit_version_names[] = { "3.4", "4.17", NULL };
 
@@ -625,6 +627,15 @@ static bool plain_null_word(const struct nref *v)
     return scnp_is_null(v) && (scnp_sval(v, &n), n == 4) && !memcmp(scnp_sval(v, &n), "null", 4);
 }
 
+#define RT_Q(f) { #f, scnp_k_bool, offsetof(struct scn_sched_global, rtds.f) - \
+                  offsetof(struct scn_sched_global, rtds), NULL, 0 }
+
+static const struct keydef rtds_global_keys[] = {
+    RT_Q(stale_first_period_quirk),
+    RT_Q(replq_priority_quirk),
+    { NULL, NULL, 0, NULL, 0 },
+};
+
 static int k_sched_name(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
     int idx = 0;
@@ -654,6 +665,7 @@ static const struct keydef sched_keys[] = {
     { "credit", k_credit_global, offsetof(struct scn_sched_global, credit), credit_global_keys, 0 },
     { "credit2", k_credit2_global, offsetof(struct scn_sched_global, credit2), credit2_global_keys,
       0 },
+    { "rtds", scnp_k_map, offsetof(struct scn_sched_global, rtds), rtds_global_keys, 0 },
     { "arinc653", k_a653_global, offsetof(struct scn_sched_global, arinc653), a653_global_keys,
       0 },
     { NULL, NULL, 0, NULL, 0 },
@@ -1117,6 +1129,57 @@ static int k_credit2_dom(struct ctx *c, const struct keydef *k, struct nref v, v
     return scnp_walk_map(c, v, k->aux, cr);
 }
 
+/* Xen 4.17: libxl's sched_rtds_validate_params wants period and budget
+ * >= 1 us with budget <= period, in int us; rt_dom_cntl then refuses a
+ * period or budget below 10 us (RTDS_MIN_PERIOD, RTDS_MIN_BUDGET). */
+static const struct qlim q_rtds_time = { UNIT_TIME, 0, US(10), INT32_MAX * US(1) };
+
+static const struct keydef rtds_dom_keys[] = {
+    { "period", scnp_k_qty, offsetof(struct scn_rtds_dom, period), &q_rtds_time, 0 },
+    { "budget", scnp_k_qty, offsetof(struct scn_rtds_dom, budget), &q_rtds_time, 0 },
+    { "extratime", scnp_k_bool, offsetof(struct scn_rtds_dom, extratime), NULL, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* `xl sched-rtds -d D -v all -p P -b B -e E`: xl takes whole us, libxl
+ * refuses a budget above the period. */
+static int k_rtds_dom(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_rtds_dom *rt = dst;
+    rt->set = true;
+    scnp_set_loc(c, &v, &rt->loc);
+    if (!scnp_is_map(&v))
+        return scnp_walk_map(c, v, k->aux, rt);
+    struct entries es;
+    int rc = scnp_collect(c, v, true, "key", &es);
+    int r = scnp_walk_entries(c, &v, &es, k->aux, rt);
+    if (rc < 0 || r < 0) {
+        scnp_entries_free(&es);
+        return rc < 0 ? rc : r;
+    }
+    const char *keys[] = { "period", "budget" };
+    const sim_time_t vals[] = { rt->period, rt->budget };
+    for (size_t i = 0; i < 2; i++) {
+        struct entry *e = scnp_entries_find(&es, keys[i]);
+        if (e && vals[i] % US(1)) {
+            r = scnp_err(c, &e->val, "rtds.%s: expected a whole number of us (Xen's unit for it)",
+                         keys[i]);
+            goto out;
+        }
+    }
+    if (rt->budget > rt->period) {
+        struct entry *e = scnp_entries_find(&es, "budget");
+        char b[32], p[32];
+        r = scnp_err(c, e ? &e->val : &v, "rtds: budget (%s) must not exceed period (%s); "
+                     "Xen's libxl refuses it",
+                     unit_format(rt->budget, UNIT_TIME, b, sizeof b),
+                     unit_format(rt->period, UNIT_TIME, p, sizeof p));
+    }
+out:
+    scnp_entries_free(&es);
+    return r;
+}
+
 static const struct keydef rr_dom_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
@@ -1155,6 +1218,7 @@ static const struct keydef dom_sched_keys[] = {
     { "atropos", k_atropos_dom, DOM(atropos) - DOM(bvt), atropos_dom_keys, 0 },
     { "credit", k_credit_dom, DOM(credit) - DOM(bvt), credit_dom_keys, 0 },
     { "credit2", k_credit2_dom, DOM(credit2) - DOM(bvt), credit2_dom_keys, 0 },
+    { "rtds", k_rtds_dom, DOM(rtds) - DOM(bvt), rtds_dom_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1275,6 +1339,9 @@ static void dom_defaults(struct scn_domain *d, bool privileged)
     d->credit.cap = 0;
     d->credit2.weight = 256;        /* Xen 4.17's CSCHED2_DEFAULT_WEIGHT */
     d->credit2.cap = 0;
+    d->rtds.period = MS(10);        /* Xen 4.17's RTDS_DEFAULT_PERIOD */
+    d->rtds.budget = MS(4);         /* RTDS_DEFAULT_BUDGET */
+    d->rtds.extratime = true;       /* rt_alloc_udata sets the flag */
     if (d->wl) {
         d->nwl = 1;
         wl_defaults(&d->wl[0]);
@@ -1462,7 +1529,7 @@ static bool nested_keys(const struct keydef *k)
 {
     return k->fn == scnp_k_map || k->fn == k_topology || k->fn == k_dom_sched || k->fn == k_bvt_dom ||
            k->fn == k_atropos_dom || k->fn == k_credit_dom || k->fn == k_credit2_dom ||
-           k->fn == k_credit2_global || k->fn == k_ping ||
+           k->fn == k_credit2_global || k->fn == k_rtds_dom || k->fn == k_ping ||
            k->fn == k_echo;
 }
 
