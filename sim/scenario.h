@@ -250,6 +250,9 @@ struct scn_credit2_dom {
     bool set;
     int weight;                     /* 1 .. 65535, default 256 */
     int cap;                        /* % of one pCPU, 0 = none; at most 100 x vcpus */
+    struct scn_loc loc;
+};
+
 /* RTDS's per-vCPU parameters, set on every vCPU of the domain as
  * `xl sched-rtds -d D -v all -p -b -e` does. */
 struct scn_rtds_dom {

@@ -157,6 +157,24 @@ SCEN_RTDS = {
                         dom("h", rt=dict(period=10 * MS, budget=5 * MS)), dom("x")],
                        "periodic guests within their budgets, a hog with extratime and one with rt.c's "
                        "defaults on 2 pCPUs: the global EDF queue, replenishments, tickles", None),
+    "rt-under-1p": (1, None, "split",
+                    [per("p", 10 * MS, 2 * MS, rt=dict(period=10 * MS, budget=2500 * US, extratime=False)),
+                     per("q", 20 * MS, 5 * MS, rt=dict(period=20 * MS, budget=5500 * US, extratime=False)),
+                     per("s", 40 * MS, 8 * MS, rt=dict(period=40 * MS, budget=9 * MS, extratime=False))],
+                    "a task set under the bound (0.75), periods 10/20/40 ms", None),
+    "rt-over-1p": (1, None, "split",
+                   [per("p", 10 * MS, 3 * MS, vcpus=4, rt=dict(period=10 * MS, budget=3 * MS, extratime=False))],
+                   "four 3 ms / 10 ms tasks on one pCPU: over the bound", None),
+    "rt-slack-1p": (1, None, "split",
+                    [dom("a", rt=dict(period=10 * MS, budget=2 * MS, extratime=True)),
+                     dom("b", rt=dict(period=10 * MS, budget=4 * MS, extratime=True))],
+                    "extratime sharing the slack, ties at level 1", None),
+    "rt-mixed-4p": (4, None, "split",
+                    [per("p", 10 * MS, 2 * MS, vcpus=3, rt=dict(period=10 * MS, budget=1 * MS, extratime=True)),
+                     dom("h", vcpus=2, rt=dict(period=7 * MS, budget=3 * MS)),
+                     dom("k", cpus=[0, 1], rt=dict(period=15 * MS, budget=5 * MS, extratime=False)),
+                     per("q", 7 * MS, 1 * MS, phase=1 * MS, rt=dict(period=5 * MS, budget=1 * MS))],
+                    "periodic vCPUs blocking in extratime, hogs, affinity, 4 pCPUs", None),
 }
 
 SCEN_NULL = {
@@ -167,6 +185,10 @@ SCEN_NULL = {
                          [per("p", 10 * MS, 2 * MS, vcpus=2), dom("h", cpus=[1, 2]), per("q", 7 * MS, 3 * MS),
                           dom("w")],
                          "periodic vCPUs keep their pCPUs while blocked; the rest wait", None),
+    "null-affinity-3p": (3, None, "split",
+                         [dom("s", soft=[2]), dom("t", soft=[2]), dom("p", cpus=[2]),
+                          per("q", 10 * MS, 2 * MS), dom("w")],
+                         "soft and hard affinity in null's pick and its wait list", None),
 }
 
 SCEN_ARINC653 = {
@@ -179,6 +201,11 @@ SCEN_ARINC653 = {
                          dict(major_frame=40 * MS, minor_frames=[("A", 0, 5 * MS), ("B", 1, 10 * MS),
                                                                  ("C", 0, 6 * MS), ("A", 0, 5 * MS),
                                                                  ("B", 0, 9 * MS)])),
+    "a653-2p": (2, None, "split", [dom("A", vcpus=2), dom("B"), per("C", 10 * MS, 2 * MS), dom("D")],
+                "2 pCPUs sharing one schedule position; a frame naming a vCPU A lacks idles",
+                dict(major_frame=50 * MS, minor_frames=[("A", 0, 10 * MS), ("A", 1, 10 * MS),
+                                                        ("B", 0, 5 * MS), ("C", 0, 7 * MS),
+                                                        ("A", 3, 5 * MS)])),
 }
 
 SCEN_BY_SCHED = {"credit2": SCEN_CREDIT2, "rtds": SCEN_RTDS, "null": SCEN_NULL,
