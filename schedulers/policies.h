@@ -15,5 +15,6 @@ extern const struct sched_ops sched_rr_ops;        /* Xen 2.0 sched_rrobin.c */
 extern const struct sched_ops sched_bvt_ops;       /* Xen 2.0 sched_bvt.c */
 extern const struct sched_ops sched_atropos_ops;   /* Xen 2.0 sched_atropos.c */
 extern const struct sched_ops sched_credit_ops;    /* Xen 3.4 sched_credit.c */
+extern const struct sched_ops sched_sedf_ops;      /* Xen 4.5 sched_sedf.c */
 
 #endif

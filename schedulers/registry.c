@@ -17,6 +17,7 @@ const struct sched_ops *const sched_registry[] = {
     &sched_bvt_ops,
     &sched_atropos_ops,
     &sched_credit_ops,
+    &sched_sedf_ops,
     NULL,
 };
 

@@ -110,7 +110,7 @@ enum scn_credit_version { SCN_CREDIT_3_4, SCN_CREDIT_4_17 };
 
 /* Global scheduler parameters, one block per policy. */
 struct scn_sched_global {
-    char name[16];                  /* "rr", "bvt", "atropos" or "credit" */
+    char name[16];                  /* "rr", "bvt", "atropos", "credit" or "sedf" */
     struct scn_loc loc;             /* of scheduler.name (or the block) */
     struct { sim_time_t slice; } rr;            /* ns, default 10ms */
     /* Quirks: Xen 2.0 behaviour that departs from the algorithm's intent;
@@ -139,6 +139,11 @@ struct scn_sched_global {
         bool kick_away_quirk;       /* the kick-away test reads the waker's affinity: never fires */
         bool first_wake_quirk;      /* a new vCPU's first wake is not boosted */
     } credit;
+    /* SEDF (Xen 4.5): its quirks (docs/schedulers.md). */
+    struct {
+        bool pen_once_quirk;        /* one L0 (penalty) run clears the lost-slice debt */
+        bool first_deadline_quirk;  /* the first wake's deadline is now + slice */
+    } sedf;
     struct {
         bool uncharged_block_quirk; /* a run that ends in a block is not charged */
         bool sticky_wait_quirk;     /* WAIT is left only by blocking, slack is charged */
@@ -185,6 +190,20 @@ struct scn_credit_dom {
     bool set;
     int weight;                     /* 1 .. 65535, default 256 */
     int cap;                        /* % of one pCPU, 0 = none; at most 100 x vcpus */
+    struct scn_loc loc;
+};
+
+/* SEDF's per-domain parameters as xl/libxl 4.5 take them (xl's period,
+ * slice, latency, extratime, weight); a field not given is SCN_SEDF_UNSET,
+ * libxl's LIBXL_DOMAIN_SCHED_PARAM_*_DEFAULT. */
+#define SCN_SEDF_UNSET (-1)
+struct scn_sedf_dom {
+    bool set;
+    sim_time_t period;              /* ns, whole ms, 1 ms .. 10 s */
+    sim_time_t slice;               /* ns, whole ms, 1 ms .. period */
+    sim_time_t latency;             /* ns, whole ms (stored; 4.5 never reads it) */
+    int extratime;                  /* 0 or 1 */
+    int weight;                     /* 1 .. 32767 */
     struct scn_loc loc;
 };
 
@@ -281,6 +300,7 @@ struct scn_domain {
     struct scn_bvt_dom bvt;
     struct scn_atropos_dom atropos;
     struct scn_credit_dom credit;
+    struct scn_sedf_dom sedf;
     struct scn_workload *wl;        /* [nwl]: one workload, run by every vCPU (a kind
                                        that runs on vCPU 0 only leaves the others
                                        idle), or `workload:` as a list, one per

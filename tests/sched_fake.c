@@ -317,6 +317,8 @@ struct scn_sched_global fake_sched_defaults(void)
     g.credit.tickle_one_idle = true;
     g.credit.kick_away_quirk = true;
     g.credit.first_wake_quirk = true;
+    g.sedf.pen_once_quirk = true;
+    g.sedf.first_deadline_quirk = true;
     g.bvt.ctx_allow = 5 * SIM_MSEC;
     g.bvt.slice_units_quirk = true;
     g.bvt.u32_runtime_quirk = true;
@@ -349,6 +351,8 @@ struct scn_domain fake_domain_defaults(void)
     d.atropos.latency = 10 * SIM_SEC;
     d.atropos.xtratime = true;
     d.credit.weight = 256;
+    d.sedf.period = d.sedf.slice = d.sedf.latency = SCN_SEDF_UNSET;
+    d.sedf.extratime = d.sedf.weight = SCN_SEDF_UNSET;
     static struct scn_workload none = { .type = SCN_WL_NONE, .device = -1, .nic = -1 };
     d.wl = &none;
     d.nwl = 1;

@@ -125,6 +125,8 @@ static void scn_defaults(struct scn *s)
     s->sched.credit.tickle_one_idle = true;
     s->sched.credit.kick_away_quirk = true;
     s->sched.credit.first_wake_quirk = true;
+    s->sched.sedf.pen_once_quirk = true;
+    s->sched.sedf.first_deadline_quirk = true;
     s->sweep_points = 1;
 }
 
@@ -187,6 +189,7 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&d->bvt.loc, s->file);
         fix_loc(&d->atropos.loc, s->file);
         fix_loc(&d->credit.loc, s->file);
+        fix_loc(&d->sedf.loc, s->file);
         fix_loc(&d->wl_loc, s->file);
         for (int k = 0; k < d->nwl; k++) {
             fix_loc(&d->wl[k].loc, s->file);

@@ -215,6 +215,9 @@ char *scn_canonical(const struct scn *s)
                        scnp_credit_version_names[g->credit.version], g->credit.tslice,
                        g->credit.ratelimit, g->credit.migration_delay, g->credit.tickle_one_idle,
                        g->credit.kick_away_quirk, g->credit.first_wake_quirk);
+    else if (!strcmp(g->name, "sedf"))
+        scnp_sb_printf(&b, "sedf.quirks %d%d\n", g->sedf.pen_once_quirk,
+                       g->sedf.first_deadline_quirk);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         scnp_sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -260,6 +263,10 @@ char *scn_canonical(const struct scn *s)
                            d->echo.arrival.a, d->echo.arrival.b, d->echo.size);
         if (!strcmp(s->sched.name, "credit"))   /* only then: other hashes stay */
             scnp_sb_printf(&b, " credit %d %d\n", d->credit.weight, d->credit.cap);
+        if (!strcmp(s->sched.name, "sedf"))
+            scnp_sb_printf(&b, " sedf %" PRId64 " %" PRId64 " %" PRId64 " %d %d\n",
+                           d->sedf.period, d->sedf.slice, d->sedf.latency, d->sedf.extratime,
+                           d->sedf.weight);
     }
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
@@ -304,6 +311,9 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
     } else if (!strcmp(g->name, "credit")) {
         q[nq++] = (typeof(q[0])){ "kick_away", g->credit.kick_away_quirk };
         q[nq++] = (typeof(q[0])){ "first_wake", g->credit.first_wake_quirk };
+    } else if (!strcmp(g->name, "sedf")) {
+        q[nq++] = (typeof(q[0])){ "pen_once", g->sedf.pen_once_quirk };
+        q[nq++] = (typeof(q[0])){ "first_deadline", g->sedf.first_deadline_quirk };
     } else {
         q[nq++] = (typeof(q[0])){ "uncharged_block", g->atropos.uncharged_block_quirk };
         q[nq++] = (typeof(q[0])){ "sticky_wait", g->atropos.sticky_wait_quirk };
@@ -319,7 +329,8 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
         }
     if (!off)
         snprintf(buf, n, "Xen %s quirks on", !strcmp(g->name, "credit")
-                 ? scnp_credit_version_names[g->credit.version] : "2.0");
+                 ? scnp_credit_version_names[g->credit.version]
+                 : !strcmp(g->name, "sedf") ? "4.5" : "2.0");
     return buf;
 }
 

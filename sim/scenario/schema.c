@@ -164,6 +164,7 @@ static const struct {
     { "bvt", CLK_ORDER_XEN },
     { "atropos", CLK_ORDER_XEN },
     { "credit", CLK_ORDER_XEN },    /* Xen 3.4's timer.c heap has the same rules */
+    { "sedf", CLK_ORDER_XEN },      /* and Xen 4.5's */
 };
 
 enum clk_timer_order scn_default_timer_order(const char *sched)
@@ -176,8 +177,11 @@ enum clk_timer_order scn_default_timer_order(const char *sched)
 
 enum clk_slop_rule scn_default_slop_rule(const struct scn_sched_global *g)
 {
-    return !strcmp(g->name, "credit") && g->credit.version == SCN_CREDIT_4_17 ? CLK_SLOP_LATE
-                                                                              : CLK_SLOP_EARLY;
+    /* Xen 4.x's timer.c */
+    if ((!strcmp(g->name, "credit") && g->credit.version == SCN_CREDIT_4_17)
+        || !strcmp(g->name, "sedf"))
+        return CLK_SLOP_LATE;
+    return CLK_SLOP_EARLY;
 }
 
 static int k_slop_rule(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
@@ -283,7 +287,7 @@ static const struct keydef machine_keys[] = {
  * Scheduler
  */
 
-const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", NULL };
+const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", "sedf", NULL };
 const char *const scnp_credit_version_names[] = { "3.4", "4.17", NULL };
 
 static const struct keydef rr_global_keys[] = {
@@ -417,6 +421,15 @@ static const struct keydef atropos_global_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
 
+#define SEDF_Q(f) { #f, scnp_k_bool, offsetof(struct scn_sched_global, sedf.f) - \
+                    offsetof(struct scn_sched_global, sedf), NULL, 0 }
+
+static const struct keydef sedf_global_keys[] = {
+    SEDF_Q(pen_once_quirk),
+    SEDF_Q(first_deadline_quirk),
+    { NULL, NULL, 0, NULL, 0 },
+};
+
 static int k_sched_name(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
     int idx;
@@ -438,6 +451,7 @@ static const struct keydef sched_keys[] = {
     { "bvt", scnp_k_map, offsetof(struct scn_sched_global, bvt), bvt_global_keys, 0 },
     { "atropos", scnp_k_map, offsetof(struct scn_sched_global, atropos), atropos_global_keys, 0 },
     { "credit", k_credit_global, offsetof(struct scn_sched_global, credit), credit_global_keys, 0 },
+    { "sedf", scnp_k_map, offsetof(struct scn_sched_global, sedf), sedf_global_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -882,6 +896,91 @@ static int k_credit_dom(struct ctx *c, const struct keydef *k, struct nref v, vo
     return scnp_walk_map(c, v, k->aux, cr);
 }
 
+/* SEDF: xl's units (libxl 4.5 passes period, slice and latency in whole
+ * ms), Xen 4.5's limits (sedf_adjust: period 10 us .. 10 s, slice 5 us ..
+ * period) and a weight that fits the short Xen keeps it in. */
+static const struct qlim q_sedf_period = { UNIT_TIME, 0, MS(1), SEC(10) };
+static const struct qlim q_sedf_latency = { UNIT_TIME, 0, 0, SEC(10000) };
+static const struct ilim lim_sedf_weight = { 1, 32767 };
+
+static int k_sedf_extratime(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    bool b;
+    int rc = scnp_k_bool(c, k, v, &b);
+    if (!rc)
+        *(int *)dst = b;
+    return rc;
+}
+
+static const struct keydef sedf_dom_keys[] = {
+    { "period", scnp_k_qty, offsetof(struct scn_sedf_dom, period), &q_sedf_period, 0 },
+    { "slice", scnp_k_qty, offsetof(struct scn_sedf_dom, slice), &q_sedf_period, 0 },
+    { "latency", scnp_k_qty, offsetof(struct scn_sedf_dom, latency), &q_sedf_latency, 0 },
+    { "extratime", k_sedf_extratime, offsetof(struct scn_sedf_dom, extratime), NULL, 0 },
+    { "weight", scnp_k_int, offsetof(struct scn_sedf_dom, weight), &lim_sedf_weight, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* The combinations libxl 4.5 (sched_params_valid) and Xen 4.5
+ * (sedf_adjust) refused: weight with period or slice, period without
+ * slice or slice without period, a slice longer than its period, and
+ * extratime false on a domain with neither (Xen then gets neither a
+ * period nor a weight). */
+static int k_sedf_dom(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_sedf_dom *sd = dst;
+    sd->set = true;
+    scnp_set_loc(c, &v, &sd->loc);
+    if (!scnp_is_map(&v))
+        return scnp_walk_map(c, v, k->aux, sd);
+    struct entries es;
+    int rc = scnp_collect(c, v, true, "key", &es);
+    int r = scnp_walk_entries(c, &v, &es, k->aux, sd);
+    if (rc < 0 || r < 0) {
+        scnp_entries_free(&es);
+        return rc < 0 ? rc : r;
+    }
+    struct entry *ep = scnp_entries_find(&es, "period"), *es_ = scnp_entries_find(&es, "slice");
+    struct entry *ew = scnp_entries_find(&es, "weight"), *ex = scnp_entries_find(&es, "extratime");
+    const char *ms_keys[] = { "period", "slice", "latency" };
+    const sim_time_t ms_vals[] = { sd->period, sd->slice, sd->latency };
+    for (size_t i = 0; i < 3; i++) {
+        struct entry *e = scnp_entries_find(&es, ms_keys[i]);
+        if (e && ms_vals[i] % MS(1)) {
+            r = scnp_err(c, &e->val, "%s.%s: expected a whole number of ms (libxl's unit for it)",
+                         scnp_where(c), e->key);
+            goto out;
+        }
+    }
+    if (ew && (ep || es_)) {
+        r = scnp_err(c, &ew->kref, "%s: weight and period/slice exclude each other "
+                     "(libxl 4.5 refused both)", scnp_where(c));
+        goto out;
+    }
+    if (!ep != !es_) {
+        struct entry *e = ep ? ep : es_;
+        r = scnp_err(c, &e->kref, "%s: give both period and slice (a real-time domain), "
+                     "or neither", scnp_where(c));
+        goto out;
+    }
+    if (ep && sd->slice > sd->period) {
+        char a[32], b[32];
+        r = scnp_err(c, &es_->val, "%s: slice (%s) must not exceed period (%s)", scnp_where(c),
+                     unit_format(sd->slice, UNIT_TIME, a, sizeof a),
+                     unit_format(sd->period, UNIT_TIME, b, sizeof b));
+        goto out;
+    }
+    if (ex && !sd->extratime && !ep && !ew) {
+        r = scnp_err(c, &ex->val, "%s: extratime false needs a period and slice or a weight: "
+                     "a best-effort domain runs only in extra time (Xen 4.5 refused it)",
+                     scnp_where(c));
+        goto out;
+    }
+out:
+    scnp_entries_free(&es);
+    return r;
+}
+
 static const struct keydef rr_dom_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
@@ -919,6 +1018,7 @@ static const struct keydef dom_sched_keys[] = {
     { "bvt", k_bvt_dom, DOM(bvt) - DOM(bvt), bvt_dom_keys, 0 },
     { "atropos", k_atropos_dom, DOM(atropos) - DOM(bvt), atropos_dom_keys, 0 },
     { "credit", k_credit_dom, DOM(credit) - DOM(bvt), credit_dom_keys, 0 },
+    { "sedf", k_sedf_dom, DOM(sedf) - DOM(bvt), sedf_dom_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1037,6 +1137,10 @@ static void dom_defaults(struct scn_domain *d, bool privileged)
     d->atropos.xtratime = true;
     d->credit.weight = 256;         /* Xen 3.4's CSCHED_DEFAULT_WEIGHT */
     d->credit.cap = 0;
+    /* SEDF: nothing given (libxl's defaults); Xen 4.5 makes every domain,
+     * dom0 included, best-effort. */
+    d->sedf.period = d->sedf.slice = d->sedf.latency = SCN_SEDF_UNSET;
+    d->sedf.extratime = d->sedf.weight = SCN_SEDF_UNSET;
     if (d->wl) {
         d->nwl = 1;
         wl_defaults(&d->wl[0]);
