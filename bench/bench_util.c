@@ -185,7 +185,8 @@ int bench_in_child(const struct bench_sim *sim)
     return 0;
 }
 
-static const char *const all_scheds[] = { "rr", "bvt", "atropos", "credit", "credit-4.17" };
+static const char *const all_scheds[] = { "rr", "bvt", "atropos", "credit", "credit-4.17",
+                                          "sedf" };
 
 const char *bench_sched_yaml(const char *sched)
 {

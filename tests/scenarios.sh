@@ -3,7 +3,8 @@
 # 0), and the I/O and memory examples (driver-starvation.yaml,
 # page-table-storm.yaml, strace-replay.yaml: real captures replayed with
 # their block I/O; mixed-vcpus.yaml: one workload per vCPU) run briefly
-# under rr, bvt and atropos, and smp-credit.yaml under those and credit, each writing one run with its metrics into a
+# under rr, bvt and atropos, smp-credit.yaml under those, credit and sedf,
+# and default.yaml under sedf, each writing one run with its metrics into a
 # results database in a temporary directory, read back with the sqlite3 CLI
 # (scripts/deps installs it).
 # Prints "N passed, N failed".
@@ -55,7 +56,7 @@ run_short() {
 
 # smp-credit.yaml (an 8-pCPU SMP host with multi-vCPU guests) under every
 # scheduler: I/O completes and, under credit only, vCPUs move.
-for s in rr bvt atropos credit; do
+for s in rr bvt atropos credit sedf; do
     run_short smp-credit.yaml "$s" "io_latency of db and net_latency of web" \
         "SELECT count(*) FROM statistic WHERE statCount > 0 AND ((statName = 'io_latency'
          AND moduleName = 'db') OR (statName = 'net_latency' AND moduleName = 'web'))
@@ -68,6 +69,11 @@ for s in rr bvt atropos credit; do
         check "smp-credit.yaml under $s: no vCPU moves" eq "${moved%.0}" 0
     fi
 done
+
+# default.yaml (the mixed host) under SEDF, the scheduler added last.
+run_short default.yaml sedf "io_latency of db" \
+    "SELECT count(*) FROM statistic WHERE statName = 'io_latency' AND statCount > 0
+     AND moduleName = 'db'"
 
 for s in rr bvt atropos; do
     run_short driver-starvation.yaml "$s" "io_latency of both io guests" \
