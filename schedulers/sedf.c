@@ -184,6 +184,13 @@ static void add_runq(struct sedf *s, struct sedf_vcpu *sv)
     queue_sorted(&cpu_of(s, sv)->runq, sv, true);
 }
 
+/* a - b as Xen's int arithmetic gives it on gcc (wrapping), without C's
+ * undefined overflow. */
+static int score_sub(int a, int b)
+{
+    return (int)((unsigned)a - (unsigned)b);
+}
+
 /* Queue sv on extra queue i by score, subtracting `sub` from the score of
  * every vCPU already there (4.5's extraq_add_sort_update: the scores are
  * kept small by charging the others the runner's old score). */
@@ -193,14 +200,14 @@ static void extraq_add(struct sedf *s, struct sedf_vcpu *sv, int i, int sub)
     struct sedf_link *cur;
     for (cur = q->next; cur != q; cur = cur->next) {
         struct sedf_vcpu *c = SEDF_OF(cur, extra[i]);
-        c->score[i] -= sub;
+        c->score[i] = score_sub(c->score[i], sub);
         if (sv->score[i] < c->score[i])
             break;
     }
     link_after(cur->prev, &sv->extra[i]);
     if (cur != q && sub)
         for (cur = cur->next; cur != q; cur = cur->next)
-            SEDF_OF(cur, extra[i])->score[i] -= sub;
+            SEDF_OF(cur, extra[i])->score[i] = score_sub(SEDF_OF(cur, extra[i])->score[i], sub);
 }
 
 static void extraq_del_if(struct sedf_vcpu *sv, int i)

@@ -223,14 +223,16 @@ START_TEST(test_registry)
     ck_assert_ptr_eq(sched_registry[1], &sched_bvt_ops);
     ck_assert_ptr_eq(sched_registry[2], &sched_atropos_ops);
     ck_assert_ptr_eq(sched_registry[3], &sched_credit_ops);
-    ck_assert_ptr_null(sched_registry[4]);
+    ck_assert_ptr_eq(sched_registry[4], &sched_sedf_ops);
+    ck_assert_ptr_null(sched_registry[5]);
     ck_assert_ptr_eq(sched_find("rr"), &sched_rr_ops);
     ck_assert_ptr_eq(sched_find("bvt"), &sched_bvt_ops);
     ck_assert_ptr_eq(sched_find("atropos"), &sched_atropos_ops);
     ck_assert_ptr_null(sched_find("rrobin"));
     ck_assert_ptr_null(sched_find(""));
     ck_assert_ptr_null(sched_find(NULL));
-    ck_assert_str_eq(sched_names(), "rr, bvt, atropos, credit");
+    ck_assert_ptr_eq(sched_find("sedf"), &sched_sedf_ops);
+    ck_assert_str_eq(sched_names(), "rr, bvt, atropos, credit, sedf");
     /* Every policy provides the hooks sched.h calls required. */
     for (int i = 0; sched_registry[i]; i++) {
         const struct sched_ops *o = sched_registry[i];

@@ -940,8 +940,10 @@ static int k_sedf_dom(struct ctx *c, const struct keydef *k, struct nref v, void
         scnp_entries_free(&es);
         return rc < 0 ? rc : r;
     }
-    struct entry *ep = scnp_entries_find(&es, "period"), *es_ = scnp_entries_find(&es, "slice");
-    struct entry *ew = scnp_entries_find(&es, "weight"), *ex = scnp_entries_find(&es, "extratime");
+    struct entry *ep = scnp_entries_find(&es, "period");
+    struct entry *es_ = scnp_entries_find(&es, "slice");
+    struct entry *ew = scnp_entries_find(&es, "weight");
+    struct entry *ex = scnp_entries_find(&es, "extratime");
     const char *ms_keys[] = { "period", "slice", "latency" };
     const sim_time_t ms_vals[] = { sd->period, sd->slice, sd->latency };
     for (size_t i = 0; i < 3; i++) {
@@ -1327,8 +1329,8 @@ const struct keydef scnp_top_keys[] = {
 static bool nested_keys(const struct keydef *k)
 {
     return k->fn == scnp_k_map || k->fn == k_topology || k->fn == k_dom_sched || k->fn == k_bvt_dom ||
-           k->fn == k_atropos_dom || k->fn == k_credit_dom || k->fn == k_ping ||
-           k->fn == k_echo;
+           k->fn == k_atropos_dom || k->fn == k_credit_dom || k->fn == k_sedf_dom ||
+           k->fn == k_ping || k->fn == k_echo;
 }
 
 static void paths_of(const struct keydef *tab, char *path, size_t len, scn_path_fn *emit,
