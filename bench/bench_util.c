@@ -186,7 +186,7 @@ int bench_in_child(const struct bench_sim *sim)
 }
 
 static const char *const all_scheds[] = { "rr", "bvt", "atropos", "credit", "credit-4.17",
-                                          "credit2", "rtds", "null", "arinc653" };
+                                          "credit2", "rtds", "sedf", "null", "arinc653" };
 
 const char *bench_sched_yaml(const char *sched)
 {

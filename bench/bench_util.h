@@ -56,7 +56,7 @@ struct bench_sim {
 /* The options both benchmarks take: -d SECONDS, -r ROUNDS, -s SCHED
  * (repeatable), -M (no memory-against-duration series). */
 struct bench_opts {
-    const char *scheds[12];         /* rr | bvt | atropos | credit | credit-4.17 | credit2 | rtds | null | arinc653, in the
+    const char *scheds[12];         /* rr | bvt | atropos | credit | credit-4.17 | credit2 | rtds | sedf | null | arinc653, in the
                                        order given */
     int nscheds;
     double dur_s;                   /* s simulated (the program's default) */

@@ -17,6 +17,7 @@ extern const struct sched_ops sched_atropos_ops;   /* Xen 2.0 sched_atropos.c */
 extern const struct sched_ops sched_credit_ops;    /* Xen 3.4 sched_credit.c */
 extern const struct sched_ops sched_credit2_ops;   /* Xen 4.17.5 sched/credit2.c */
 extern const struct sched_ops sched_rtds_ops;      /* Xen 4.17 sched/rt.c */
+extern const struct sched_ops sched_sedf_ops;      /* Xen 4.5 sched_sedf.c */
 extern const struct sched_ops sched_null_ops;      /* Xen 4.17 sched/null.c */
 extern const struct sched_ops sched_arinc653_ops;  /* Xen 4.17 sched/arinc653.c */
 

@@ -19,6 +19,7 @@ const struct sched_ops *const sched_registry[] = {
     &sched_credit_ops,
     &sched_credit2_ops,
     &sched_rtds_ops,
+    &sched_sedf_ops,
     &sched_null_ops,
     &sched_arinc653_ops,
     NULL,

@@ -187,6 +187,11 @@ struct scn_sched_global {
         bool replq_priority_quirk;  /* the replenishment queue is ordered by priority
                                        level before deadline */
     } rtds;
+    /* SEDF (Xen 4.5): its quirks (docs/schedulers.md). */
+    struct {
+        bool pen_once_quirk;        /* one L0 (penalty) run clears the lost-slice debt */
+        bool first_deadline_quirk;  /* the first wake's deadline is now + slice */
+    } sedf;
     struct {
         bool uncharged_block_quirk; /* a run that ends in a block is not charged */
         bool sticky_wait_quirk;     /* WAIT is left only by blocking, slack is charged */
@@ -260,6 +265,20 @@ struct scn_rtds_dom {
     sim_time_t period;              /* ns, whole us, 10 us .. INT_MAX us; default 10 ms */
     sim_time_t budget;              /* ns, whole us, 10 us .. period; default 4 ms */
     bool extratime;                 /* may run beyond its budget; default true */
+    struct scn_loc loc;
+};
+
+/* SEDF's per-domain parameters as xl/libxl 4.5 take them (xl's period,
+ * slice, latency, extratime, weight); a field not given is SCN_SEDF_UNSET,
+ * libxl's LIBXL_DOMAIN_SCHED_PARAM_*_DEFAULT. */
+#define SCN_SEDF_UNSET (-1)
+struct scn_sedf_dom {
+    bool set;
+    sim_time_t period;              /* ns, whole ms, 1 ms .. 10 s */
+    sim_time_t slice;               /* ns, whole ms, 1 ms .. period */
+    sim_time_t latency;             /* ns, whole ms (stored; 4.5 never reads it) */
+    int extratime;                  /* 0 or 1 */
+    int weight;                     /* 1 .. 32767 */
     struct scn_loc loc;
 };
 
@@ -358,6 +377,7 @@ struct scn_domain {
     struct scn_credit_dom credit;
     struct scn_credit2_dom credit2;
     struct scn_rtds_dom rtds;
+    struct scn_sedf_dom sedf;
     struct scn_workload *wl;        /* [nwl]: one workload, run by every vCPU (a kind
                                        that runs on vCPU 0 only leaves the others
                                        idle), or `workload:` as a list, one per

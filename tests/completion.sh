@@ -48,8 +48,8 @@ c "--timeline" run "--ti"
 c "--jobs" sweep "--jo"
 c "--scheduler" report db "--schedul"
 c "--schedulers" compare x.yaml "--schedul"
-c "arinc653 atropos bvt credit credit2 null rr rtds" compare x.yaml --schedulers ""
-c "rr,arinc653 rr,atropos rr,bvt rr,credit rr,credit2 rr,null rr,rr rr,rtds" compare x.yaml --schedulers "rr,"
+c "arinc653 atropos bvt credit credit2 null rr rtds sedf" compare x.yaml --schedulers ""
+c "rr,arinc653 rr,atropos rr,bvt rr,credit rr,credit2 rr,null rr,rr rr,rtds rr,sedf" compare x.yaml --schedulers "rr,"
 c "svg" plot db --out d --format s
 c "csv" report db --format c
 c "fixed32 fixed64" trace import xentrace f --layout fi
@@ -78,7 +78,7 @@ check "--set domains. lists each domain of the scenario" \
          "$(sed -n '/^domains:/,/^[a-z]/p' "$scn" | grep -c '^  [a-z_][a-z0-9_-]*:')"
 # --set scheduler.name=VALUE, split at "=" as bash does.
 c "arinc653 atropos" run x.yaml --set scheduler.name = a
-c "arinc653 atropos bvt credit credit2 null rr rtds" run x.yaml --set scheduler.name = ""
+c "arinc653 atropos bvt credit credit2 null rr rtds sedf" run x.yaml --set scheduler.name = ""
 c "scheduler.name=" run x.yaml --set = scheduler.na
 # After a file option, files.
 mkdir "$tmp/dir"

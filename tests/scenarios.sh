@@ -3,8 +3,8 @@
 # 0), and the I/O and memory examples (driver-starvation.yaml,
 # page-table-storm.yaml, strace-replay.yaml: real captures replayed with
 # their block I/O; mixed-vcpus.yaml: one workload per vCPU) run briefly
-# under rr, bvt and atropos, smp-credit.yaml under those, credit, credit2 and rtds,
-# and default.yaml under credit2 and rtds, each writing one run with its metrics into a
+# under rr, bvt and atropos, smp-credit.yaml under those, credit, credit2, rtds and
+# sedf, and default.yaml under credit2, rtds and sedf, each writing one run with its metrics into a
 # results database in a temporary directory, read back with the sqlite3 CLI
 # (scripts/deps installs it).
 # Prints "N passed, N failed".
@@ -58,7 +58,7 @@ run_short() {
 # scheduler: I/O completes and, under credit, credit2 and rtds (global EDF), vCPUs
 # move. Under null the ten vCPUs of dom0, web and db take the 8 pCPUs in creation
 # order, so db's last two wait, and I/O still completes on its first two.
-for s in rr bvt atropos credit credit2 rtds null; do
+for s in rr bvt atropos credit credit2 rtds sedf null; do
     run_short smp-credit.yaml "$s" "io_latency of db and net_latency of web" \
         "SELECT count(*) FROM statistic WHERE statCount > 0 AND ((statName = 'io_latency'
          AND moduleName = 'db') OR (statName = 'net_latency' AND moduleName = 'web'))
@@ -104,6 +104,10 @@ for s in rtds; do
         "SELECT count(*) FROM scalar WHERE scalarName = 'cpu_time_ns' AND scalarValue > 0
          AND moduleName IN ('dom0', 'probe', 'web', 'db', 'hog.0', 'hog.1') HAVING count(*) = 6"
 done
+# default.yaml (the mixed host) under SEDF, the scheduler added last.
+run_short default.yaml sedf "io_latency of db" \
+    "SELECT count(*) FROM statistic WHERE statName = 'io_latency' AND statCount > 0
+     AND moduleName = 'db'"
 
 for s in rr bvt atropos; do
     run_short driver-starvation.yaml "$s" "io_latency of both io guests" \

@@ -329,6 +329,8 @@ struct scn_sched_global fake_sched_defaults(void)
     g.credit2.pick_next_quirk = true;
     g.rtds.stale_first_period_quirk = true;
     g.rtds.replq_priority_quirk = true;
+    g.sedf.pen_once_quirk = true;
+    g.sedf.first_deadline_quirk = true;
     g.bvt.ctx_allow = 5 * SIM_MSEC;
     g.bvt.slice_units_quirk = true;
     g.bvt.u32_runtime_quirk = true;
@@ -365,6 +367,8 @@ struct scn_domain fake_domain_defaults(void)
     d.rtds.period = 10 * SIM_MSEC;
     d.rtds.budget = 4 * SIM_MSEC;
     d.rtds.extratime = true;
+    d.sedf.period = d.sedf.slice = d.sedf.latency = SCN_SEDF_UNSET;
+    d.sedf.extratime = d.sedf.weight = SCN_SEDF_UNSET;
     static struct scn_workload none = { .type = SCN_WL_NONE, .device = -1, .nic = -1 };
     d.wl = &none;
     d.nwl = 1;

@@ -70,12 +70,13 @@ struct fake_call {
 };
 
 /* Scenario defaults of the scheduler block (docs/scenario.md): rr.slice
- * 10 ms, bvt.ctx_allow 5 ms, both quirks on; name "". */
+ * 10 ms, bvt.ctx_allow 5 ms, every quirk on; name "". */
 struct scn_sched_global fake_sched_defaults(void);
 /* Defaults of an unprivileged domain's scheduling parameters: bvt
  * mcu_advance 10, warp 0, warpl 2000 ms, warpu 1000 ms; atropos period
  * 10 s, slice 10 ms, latency 10 s, xtratime; rtds period 10 ms, budget
- * 4 ms, extratime. Name "d". */
+ * 4 ms, extratime; sedf nothing given
+ * (SCN_SEDF_UNSET, sedf.set false). Name "d". */
 struct scn_domain fake_domain_defaults(void);
 
 /*

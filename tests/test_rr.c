@@ -225,9 +225,10 @@ START_TEST(test_registry)
     ck_assert_ptr_eq(sched_registry[3], &sched_credit_ops);
     ck_assert_ptr_eq(sched_registry[4], &sched_credit2_ops);
     ck_assert_ptr_eq(sched_registry[5], &sched_rtds_ops);
-    ck_assert_ptr_eq(sched_registry[6], &sched_null_ops);
-    ck_assert_ptr_eq(sched_registry[7], &sched_arinc653_ops);
-    ck_assert_ptr_null(sched_registry[8]);
+    ck_assert_ptr_eq(sched_registry[6], &sched_sedf_ops);
+    ck_assert_ptr_eq(sched_registry[7], &sched_null_ops);
+    ck_assert_ptr_eq(sched_registry[8], &sched_arinc653_ops);
+    ck_assert_ptr_null(sched_registry[9]);
     ck_assert_ptr_eq(sched_find("rr"), &sched_rr_ops);
     ck_assert_ptr_eq(sched_find("bvt"), &sched_bvt_ops);
     ck_assert_ptr_eq(sched_find("atropos"), &sched_atropos_ops);
@@ -237,7 +238,8 @@ START_TEST(test_registry)
     ck_assert_ptr_eq(sched_find("null"), &sched_null_ops);
     ck_assert_ptr_eq(sched_find("arinc653"), &sched_arinc653_ops);
     ck_assert_ptr_eq(sched_find("rtds"), &sched_rtds_ops);
-    ck_assert_str_eq(sched_names(), "rr, bvt, atropos, credit, credit2, rtds, null, arinc653");
+    ck_assert_ptr_eq(sched_find("sedf"), &sched_sedf_ops);
+    ck_assert_str_eq(sched_names(), "rr, bvt, atropos, credit, credit2, rtds, sedf, null, arinc653");
     /* Every policy provides the hooks sched.h calls required. */
     for (int i = 0; sched_registry[i]; i++) {
         const struct sched_ops *o = sched_registry[i];

@@ -1,6 +1,7 @@
 /*
  * tests/test_sched_e2e.c: the scheduling policies (Xen 2.0's three, Xen
- * 3.4's Credit, Xen 4.17's null and ARINC 653) end to end,
+ * 3.4's and 4.17's Credit, Xen 4.17's Credit2, RTDS, null and ARINC 653,
+ * Xen 4.5's SEDF) end to end,
  * with the real hypervisor core (models/hv.c), the real policies
  * (schedulers/rr.c, bvt.c, atropos.c) and the real cpu and periodic
  * workloads, from scenarios written as YAML strings and run on the real
@@ -1648,9 +1649,127 @@ START_TEST(test_rtds_deadlines)
 }
 END_TEST
 
+/* --- SEDF (Xen 4.5) ----------------------------------------------------- */
+
+/*
+ * SEDF's reservations on several pCPUs. Per pCPU p (vCPUs are placed in
+ * creation order, a.p then b.p then a best-effort hog h.p, and never move)
+ * a reserves 5 ms every 20 ms and b 30 ms every 100 ms, neither with
+ * extratime; h runs in what is left, in 500 us quanta. EDF meets both
+ * deadlines (utilisation 0.55), so a gets exactly its slice each period,
+ * switch costs (3 us a dispatch) included, as 4.5 charges cputime from
+ * dispatch to deschedule: its share is 5/20 = 25%, less 3 us per
+ * dispatch (at most 3 of its runs a period: 0.045%), b's 30%; within 1%.
+ * h gets at most the other 45%, and no less than 45% less one quantum
+ * (an idle gap shorter than EXTRA_QUANTUM) per period start of a and b
+ * (60 a second): 45% - 3%.
+ */
+START_TEST(test_sedf_reservations)
+{
+    int pcpus = _i ? 2 : 1;
+    char y[1024];
+    snprintf(y, sizeof y,
+             "name: sedf-res\nwarmup: 1s\nduration: 10s\n"
+             "machine: { pcpus: %d, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+             "scheduler: { name: sedf }\n"
+             "domains:\n"
+             "  a: { vcpus: %d, sched: { sedf: { period: 20ms, slice: 5ms, extratime: false } },"
+             " workload: { type: cpu } }\n"
+             "  b: { vcpus: %d, sched: { sedf: { period: 100ms, slice: 30ms, extratime: false } },"
+             " workload: { type: cpu } }\n"
+             "  h: { vcpus: %d, workload: { type: cpu } }\n", pcpus, pcpus, pcpus, pcpus);
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    check_conservation(&r);
+    double w = (double)r.s->duration * pcpus;
+    ck_assert_rel(dstats(&r, "a").cpu_time_ns / w, 0.25, 0.01);
+    ck_assert_rel(dstats(&r, "b").cpu_time_ns / w, 0.30, 0.01);
+    double h = dstats(&r, "h").cpu_time_ns / w;
+    ck_assert_double_le(h, 0.45);
+    ck_assert_double_ge(h, 0.42);
+    ck_assert_uint_eq(dstats(&r, "a").migrations + dstats(&r, "b").migrations
+                      + dstats(&r, "h").migrations, 0);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * Extra time by extraweight: two best-effort hogs with weights 1 and 3
+ * (4.5's extra-time-only mode: extraweights 1 and 3) on one pCPU share it
+ * 1 : 3, one quantum of x1 to three of x3 (tests/test_sedf.c derives the
+ * order from the L1 scores): 25% and 75%, each within 1% (a switch, 3 us,
+ * comes with every quantum of x1 and every third of x3: 0.6% and 0.2%).
+ */
+START_TEST(test_sedf_extratime_shares)
+{
+    const char *y =
+        "name: sedf-extra\nwarmup: 1s\nduration: 10s\n"
+        "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+        "scheduler: { name: sedf }\n"
+        "domains:\n"
+        "  x1: { sched: { sedf: { weight: 1 } }, workload: { type: cpu } }\n"
+        "  x3: { sched: { sedf: { weight: 3 } }, workload: { type: cpu } }\n";
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    check_conservation(&r);
+    double w = (double)r.s->duration;
+    ck_assert_rel(dstats(&r, "x1").cpu_time_ns / w, 0.25, 0.01);
+    ck_assert_rel(dstats(&r, "x3").cpu_time_ns / w, 0.75, 0.01);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * A latency-sensitive domain's wake: p bursts 1 ms every 20 ms beside two
+ * best-effort hogs. With a reservation (2 ms every 10 ms) every wake comes
+ * after p's deadline (it blocked 1 ms into a 10 ms period, 19 ms before),
+ * a long block: a new period starts at the wake, before the hog's quantum
+ * ends, so the wake reschedules at once and p, the only EDF vCPU, runs:
+ * every one of the 500 wakes is dispatched the instant it happens and no
+ * period is late. Best-effort instead, p wakes in extra time with no
+ * period starting before the quantum ends and no lost slice, so it does
+ * not preempt: it joins L1, where three vCPUs of extraweight 1 take turns
+ * (each run resets the runner's score to 131072 and takes its old score
+ * off the others'), and waits for the rest of the running quantum and at
+ * most one more of the other hog: latency above 0, at most 1 ms (plus
+ * the 50 us timer slop).
+ */
+START_TEST(test_sedf_latency_wake)
+{
+    char y[1024];
+    snprintf(y, sizeof y,
+             "name: sedf-lat\nwarmup: 1s\nduration: 10s\n"
+             "machine: { pcpus: 1, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
+             "scheduler: { name: sedf }\n"
+             "domains:\n"
+             "  p: { %sworkload: { type: periodic, period: 20ms, burst: 1ms } }\n"
+             "  hog: { count: 2, workload: { type: cpu } }\n",
+             _i == 0 ? "sched: { sedf: { period: 10ms, slice: 2ms, extratime: false } }, " : "");
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    struct hv_dom_stats p = dstats(&r, "p");
+    ck_assert_uint_eq(p.wakeups, 500);
+    struct st_summary sm;
+    st_rec_summary(lat(&r, "p"), &sm);
+    ck_assert_uint_eq(sm.count, 500);
+    if (_i == 0) {
+        ck_assert_uint_eq(p.late_periods, 0);
+        ck_assert(sm.max == 0);
+    } else {
+        ck_assert(quant(lat(&r, "p"), 0.5) > 0);
+        ck_assert(sm.max <= 1 * MS + 50 * US);
+    }
+    rig_down(&r);
+}
+END_TEST
+
 /* What follows "scheduler: { name: " in the mixed host. */
 static const char *const policies[] = { "rr", "bvt", "atropos", "credit",
-                                        "credit, credit: { version: \"4.17\" }", "credit2", "rtds" };
+                                        "credit, credit: { version: \"4.17\" }", "credit2", "rtds",
+                                        "sedf" };
 #define NPOLICIES ((int)(sizeof policies / sizeof policies[0]))
 
 /*
@@ -2119,6 +2238,9 @@ static Suite *e2e_suite(void)
     tcase_add_loop_test(tc, test_credit_spreads_over_idle_pcpus, 0, 2);
     tcase_add_loop_test(tc, test_credit_soft_affinity, 0, 2);
     tcase_add_test(tc, test_periodic_phase);
+    tcase_add_loop_test(tc, test_sedf_reservations, 0, 2);
+    tcase_add_test(tc, test_sedf_extratime_shares);
+    tcase_add_loop_test(tc, test_sedf_latency_wake, 0, 2);
     tc = xs_tcase(s, "credit2", 60);
     tcase_add_loop_test(tc, test_credit2_shares, 0, 4);
     tcase_add_test(tc, test_credit2_hard_affinity);

@@ -140,6 +140,8 @@ static void scn_defaults(struct scn *s)
     s->sched.credit2.pick_next_quirk = true;
     s->sched.rtds.stale_first_period_quirk = true;
     s->sched.rtds.replq_priority_quirk = true;
+    s->sched.sedf.pen_once_quirk = true;
+    s->sched.sedf.first_deadline_quirk = true;
     s->sweep_points = 1;
 }
 
@@ -206,6 +208,7 @@ static struct scn *build(struct ctx *c, struct nref root, const char *file)
         fix_loc(&d->credit.loc, s->file);
         fix_loc(&d->credit2.loc, s->file);
         fix_loc(&d->rtds.loc, s->file);
+        fix_loc(&d->sedf.loc, s->file);
         fix_loc(&d->wl_loc, s->file);
         for (int k = 0; k < d->nwl; k++) {
             fix_loc(&d->wl[k].loc, s->file);

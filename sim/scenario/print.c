@@ -235,6 +235,9 @@ char *scn_canonical(const struct scn *s)
     if (!strcmp(g->name, "rtds"))
         scnp_sb_printf(&b, "rtds.quirks %d%d\n", g->rtds.stale_first_period_quirk,
                        g->rtds.replq_priority_quirk);
+    if (!strcmp(g->name, "sedf"))
+        scnp_sb_printf(&b, "sedf.quirks %d%d\n", g->sedf.pen_once_quirk,
+                       g->sedf.first_deadline_quirk);
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
         scnp_sb_printf(&b, "device %s %s seek %" PRId64 " rpm %" PRId64 " latency %" PRId64
@@ -285,6 +288,10 @@ char *scn_canonical(const struct scn *s)
         if (!strcmp(s->sched.name, "rtds"))
             scnp_sb_printf(&b, " rtds %" PRId64 " %" PRId64 " %d\n", d->rtds.period,
                            d->rtds.budget, d->rtds.extratime);
+        if (!strcmp(s->sched.name, "sedf"))
+            scnp_sb_printf(&b, " sedf %" PRId64 " %" PRId64 " %" PRId64 " %d %d\n",
+                           d->sedf.period, d->sedf.slice, d->sedf.latency, d->sedf.extratime,
+                           d->sedf.weight);
     }
     for (int i = 0; i < s->ndevices; i++) {
         const struct scn_device *d = &s->devices[i];
@@ -337,6 +344,9 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
     } else if (!strcmp(g->name, "rtds")) {
         q[nq++] = (typeof(q[0])){ "stale_first_period", g->rtds.stale_first_period_quirk };
         q[nq++] = (typeof(q[0])){ "replq_priority", g->rtds.replq_priority_quirk };
+    } else if (!strcmp(g->name, "sedf")) {
+        q[nq++] = (typeof(q[0])){ "pen_once", g->sedf.pen_once_quirk };
+        q[nq++] = (typeof(q[0])){ "first_deadline", g->sedf.first_deadline_quirk };
     } else {
         q[nq++] = (typeof(q[0])){ "uncharged_block", g->atropos.uncharged_block_quirk };
         q[nq++] = (typeof(q[0])){ "sticky_wait", g->atropos.sticky_wait_quirk };
@@ -354,7 +364,8 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
         snprintf(buf, n, "Xen %s quirks on", !strcmp(g->name, "credit")
                  ? scnp_credit_version_names[g->credit.version]
                  : !strcmp(g->name, "arinc653") || !strcmp(g->name, "rtds") ? "4.17"
-                 : !strcmp(g->name, "credit2") ? "4.17.5" : "2.0");
+                 : !strcmp(g->name, "credit2") ? "4.17.5"
+                 : !strcmp(g->name, "sedf") ? "4.5" : "2.0");
     return buf;
 }
 

@@ -167,7 +167,8 @@ static const struct {
     { "credit2", CLK_ORDER_XEN },   /* Xen 4.17's timer.c heap */
     { "null", CLK_ORDER_XEN },      /* Xen 4.17's timer.c heap, as credit 4.17 */
     { "arinc653", CLK_ORDER_XEN },
-    { "rtds", CLK_ORDER_XEN },      /* Xen 4.17's timer.c heap */
+    { "rtds", CLK_ORDER_XEN },
+    { "sedf", CLK_ORDER_XEN },      /* and Xen 4.5's */      /* Xen 4.17's timer.c heap */
 };
 
 enum clk_timer_order scn_default_timer_order(const char *sched)
@@ -181,7 +182,7 @@ enum clk_timer_order scn_default_timer_order(const char *sched)
 enum clk_slop_rule scn_default_slop_rule(const struct scn_sched_global *g)
 {
     if (!strcmp(g->name, "null") || !strcmp(g->name, "arinc653") || !strcmp(g->name, "credit2")
-        || !strcmp(g->name, "rtds"))
+        || !strcmp(g->name, "rtds") || !strcmp(g->name, "sedf"))
         return CLK_SLOP_LATE;       /* Xen 4.x's timer.c */
     return !strcmp(g->name, "credit") && g->credit.version == SCN_CREDIT_4_17 ? CLK_SLOP_LATE
                                                                               : CLK_SLOP_EARLY;
@@ -291,7 +292,7 @@ static const struct keydef machine_keys[] = {
  */
 
 const char *const scn_sched_names[] = { "rr", "bvt", "atropos", "credit", "credit2", "rtds",
-                                        "null", "arinc653", NULL };
+                                        "sedf", "null", "arinc653", NULL };
 const char *const scnp_credit2_runqueue_names[] = { "cpu", "core", "socket", "node", "all", NULL };
 const char *const scnp_credit_version_names[] = { "3.4", "4.17", NULL };
 
@@ -636,6 +637,15 @@ static const struct keydef rtds_global_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
 
+#define SEDF_Q(f) { #f, scnp_k_bool, offsetof(struct scn_sched_global, sedf.f) - \
+                    offsetof(struct scn_sched_global, sedf), NULL, 0 }
+
+static const struct keydef sedf_global_keys[] = {
+    SEDF_Q(pen_once_quirk),
+    SEDF_Q(first_deadline_quirk),
+    { NULL, NULL, 0, NULL, 0 },
+};
+
 static int k_sched_name(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
     int idx = 0;
@@ -666,6 +676,7 @@ static const struct keydef sched_keys[] = {
     { "credit2", k_credit2_global, offsetof(struct scn_sched_global, credit2), credit2_global_keys,
       0 },
     { "rtds", scnp_k_map, offsetof(struct scn_sched_global, rtds), rtds_global_keys, 0 },
+    { "sedf", scnp_k_map, offsetof(struct scn_sched_global, sedf), sedf_global_keys, 0 },
     { "arinc653", k_a653_global, offsetof(struct scn_sched_global, arinc653), a653_global_keys,
       0 },
     { NULL, NULL, 0, NULL, 0 },
@@ -1180,6 +1191,93 @@ out:
     return r;
 }
 
+/* SEDF: xl's units (libxl 4.5 passes period, slice and latency in whole
+ * ms), Xen 4.5's limits (sedf_adjust: period 10 us .. 10 s, slice 5 us ..
+ * period) and a weight that fits the short Xen keeps it in. */
+static const struct qlim q_sedf_period = { UNIT_TIME, 0, MS(1), SEC(10) };
+static const struct qlim q_sedf_latency = { UNIT_TIME, 0, 0, SEC(10000) };
+static const struct ilim lim_sedf_weight = { 1, 32767 };
+
+static int k_sedf_extratime(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    bool b;
+    int rc = scnp_k_bool(c, k, v, &b);
+    if (!rc)
+        *(int *)dst = b;
+    return rc;
+}
+
+static const struct keydef sedf_dom_keys[] = {
+    { "period", scnp_k_qty, offsetof(struct scn_sedf_dom, period), &q_sedf_period, 0 },
+    { "slice", scnp_k_qty, offsetof(struct scn_sedf_dom, slice), &q_sedf_period, 0 },
+    { "latency", scnp_k_qty, offsetof(struct scn_sedf_dom, latency), &q_sedf_latency, 0 },
+    { "extratime", k_sedf_extratime, offsetof(struct scn_sedf_dom, extratime), NULL, 0 },
+    { "weight", scnp_k_int, offsetof(struct scn_sedf_dom, weight), &lim_sedf_weight, 0 },
+    { NULL, NULL, 0, NULL, 0 },
+};
+
+/* The combinations libxl 4.5 (sched_params_valid) and Xen 4.5
+ * (sedf_adjust) refused: weight with period or slice, period without
+ * slice or slice without period, a slice longer than its period, and
+ * extratime false on a domain with neither (Xen then gets neither a
+ * period nor a weight). */
+static int k_sedf_dom(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
+{
+    struct scn_sedf_dom *sd = dst;
+    sd->set = true;
+    scnp_set_loc(c, &v, &sd->loc);
+    if (!scnp_is_map(&v))
+        return scnp_walk_map(c, v, k->aux, sd);
+    struct entries es;
+    int rc = scnp_collect(c, v, true, "key", &es);
+    int r = scnp_walk_entries(c, &v, &es, k->aux, sd);
+    if (rc < 0 || r < 0) {
+        scnp_entries_free(&es);
+        return rc < 0 ? rc : r;
+    }
+    struct entry *ep = scnp_entries_find(&es, "period");
+    struct entry *es_ = scnp_entries_find(&es, "slice");
+    struct entry *ew = scnp_entries_find(&es, "weight");
+    struct entry *ex = scnp_entries_find(&es, "extratime");
+    const char *ms_keys[] = { "period", "slice", "latency" };
+    const sim_time_t ms_vals[] = { sd->period, sd->slice, sd->latency };
+    for (size_t i = 0; i < 3; i++) {
+        struct entry *e = scnp_entries_find(&es, ms_keys[i]);
+        if (e && ms_vals[i] % MS(1)) {
+            r = scnp_err(c, &e->val, "%s.%s: expected a whole number of ms (libxl's unit for it)",
+                         scnp_where(c), e->key);
+            goto out;
+        }
+    }
+    if (ew && (ep || es_)) {
+        r = scnp_err(c, &ew->kref, "%s: weight and period/slice exclude each other "
+                     "(libxl 4.5 refused both)", scnp_where(c));
+        goto out;
+    }
+    if (!ep != !es_) {
+        struct entry *e = ep ? ep : es_;
+        r = scnp_err(c, &e->kref, "%s: give both period and slice (a real-time domain), "
+                     "or neither", scnp_where(c));
+        goto out;
+    }
+    if (ep && sd->slice > sd->period) {
+        char a[32], b[32];
+        r = scnp_err(c, &es_->val, "%s: slice (%s) must not exceed period (%s)", scnp_where(c),
+                     unit_format(sd->slice, UNIT_TIME, a, sizeof a),
+                     unit_format(sd->period, UNIT_TIME, b, sizeof b));
+        goto out;
+    }
+    if (ex && !sd->extratime && !ep && !ew) {
+        r = scnp_err(c, &ex->val, "%s: extratime false needs a period and slice or a weight: "
+                     "a best-effort domain runs only in extra time (Xen 4.5 refused it)",
+                     scnp_where(c));
+        goto out;
+    }
+out:
+    scnp_entries_free(&es);
+    return r;
+}
+
 static const struct keydef rr_dom_keys[] = {
     { NULL, NULL, 0, NULL, 0 },
 };
@@ -1219,6 +1317,7 @@ static const struct keydef dom_sched_keys[] = {
     { "credit", k_credit_dom, DOM(credit) - DOM(bvt), credit_dom_keys, 0 },
     { "credit2", k_credit2_dom, DOM(credit2) - DOM(bvt), credit2_dom_keys, 0 },
     { "rtds", k_rtds_dom, DOM(rtds) - DOM(bvt), rtds_dom_keys, 0 },
+    { "sedf", k_sedf_dom, DOM(sedf) - DOM(bvt), sedf_dom_keys, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1342,6 +1441,10 @@ static void dom_defaults(struct scn_domain *d, bool privileged)
     d->rtds.period = MS(10);        /* Xen 4.17's RTDS_DEFAULT_PERIOD */
     d->rtds.budget = MS(4);         /* RTDS_DEFAULT_BUDGET */
     d->rtds.extratime = true;       /* rt_alloc_udata sets the flag */
+    /* SEDF: nothing given (libxl's defaults); Xen 4.5 makes every domain,
+     * dom0 included, best-effort. */
+    d->sedf.period = d->sedf.slice = d->sedf.latency = SCN_SEDF_UNSET;
+    d->sedf.extratime = d->sedf.weight = SCN_SEDF_UNSET;
     if (d->wl) {
         d->nwl = 1;
         wl_defaults(&d->wl[0]);
@@ -1529,7 +1632,7 @@ static bool nested_keys(const struct keydef *k)
 {
     return k->fn == scnp_k_map || k->fn == k_topology || k->fn == k_dom_sched || k->fn == k_bvt_dom ||
            k->fn == k_atropos_dom || k->fn == k_credit_dom || k->fn == k_credit2_dom ||
-           k->fn == k_credit2_global || k->fn == k_rtds_dom || k->fn == k_ping ||
+           k->fn == k_credit2_global || k->fn == k_rtds_dom || k->fn == k_sedf_dom || k->fn == k_ping ||
            k->fn == k_echo;
 }
 

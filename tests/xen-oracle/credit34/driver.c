@@ -64,87 +64,8 @@ int cpumask_scnprintf(char *buf, int len, cpumask_t m)
     return snprintf(buf, (size_t)len, "%#lx", m.bits[0]);
 }
 
-/* ---- timers: every armed timer in one array; each pCPU runs its own in (expires, seq) ---- */
-#define MAXT 1024
-static struct timer *timers[MAXT];
-static int ntimers;
-static unsigned long long timer_seq;
-static int in_timer_softirq[NR_CPUS];
-
-static s_time_t cpu_first(int cpu)
-{
-    s_time_t m = INT64_MAX;
-    for (int i = 0; i < ntimers; i++)
-        if ((int)timers[i]->cpu == cpu && timers[i]->expires < m) m = timers[i]->expires;
-    return m;
-}
-
-static void reprogram(int cpu)
-{
-    oi_reprogram(cpu, cpu_first(cpu));
-}
-
-void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
-{
-    memset(t, 0, sizeof *t);
-    t->function = fn; t->data = data; t->cpu = cpu;
-}
-
-void stop_timer(struct timer *t)
-{
-    if (!t->active) return;
-    for (int i = 0; i < ntimers; i++)
-        if (timers[i] == t) { timers[i] = timers[--ntimers]; break; }
-    t->active = 0;
-    if (!in_timer_softirq[t->cpu]) reprogram((int)t->cpu);
-}
-
-void set_timer(struct timer *t, s_time_t expires)
-{
-    stop_timer(t);
-    if (ntimers == MAXT) { fprintf(stderr, "oracle: too many timers\n"); exit(1); }
-    t->expires = expires; t->seq = timer_seq++; t->active = 1;
-    timers[ntimers++] = t;
-    if (!in_timer_softirq[t->cpu]) reprogram((int)t->cpu);
-}
-
-/* The due timer of cpu that runs first, or NULL. */
-static struct timer *due_timer(int cpu)
-{
-    struct timer *best = NULL;
-    for (int i = 0; i < ntimers; i++) {
-        struct timer *t = timers[i];
-        if ((int)t->cpu != cpu || t->expires > oracle_now) continue;
-        if (!best || t->expires < best->expires || (t->expires == best->expires && t->seq < best->seq))
-            best = t;
-    }
-    return best;
-}
-
-static s_time_t next_expiry(void)
-{
-    s_time_t m = INT64_MAX;
-    for (int i = 0; i < ntimers; i++) if (timers[i]->expires < m) m = timers[i]->expires;
-    return m;
-}
-
-/* TIMER_SOFTIRQ on cpu: run what is due, a timer set meanwhile included if due. */
-static int run_timers(int cpu)
-{
-    int n = 0;
-    struct timer *t;
-    oracle_cpu = cpu;
-    in_timer_softirq[cpu] = 1;
-    while ((t = due_timer(cpu))) {
-        stop_timer(t);
-        t->function(t->data);
-        oracle_cpu = cpu;
-        n++;
-    }
-    in_timer_softirq[cpu] = 0;
-    if (n) oi_reprogrammed(cpu, cpu_first(cpu));
-    return n;
-}
+/* ---- timers (timers.h) ---- */
+#include "../timers.h"
 
 /* ---- softirqs: SCHEDULE_SOFTIRQ pending per pCPU, in the order raised (instant.h) ---- */
 void oracle_raise_softirq(unsigned int cpu, unsigned int nr)
@@ -351,7 +272,7 @@ static unsigned long long hook_guest_key(int cpu)
 
 static bool hook_timers_due(int cpu)
 {
-    return due_timer(cpu) != NULL;
+    return ot_due(cpu) != NULL;
 }
 
 static bool hook_run_schedule(int cpu)
@@ -383,7 +304,7 @@ static struct oi_hooks hooks = {
     .guest_key = hook_guest_key,
     .guest_step = guest_step,
     .timers_due = hook_timers_due,
-    .run_timers = run_timers,
+    .run_timers = ot_run,
     .run_schedule = hook_run_schedule,
     .migrate = hook_migrate,
 };
@@ -563,7 +484,7 @@ int main(int argc, char **argv)
     for (;;) {
         oi_instant(&hooks);
         /* The next instant: a timer's expiry or the end of a running guest's computation. */
-        s_time_t t = next_expiry();
+        s_time_t t = ot_next_expiry();
         for (int c = 0; c < np; c++) {
             struct gvcpu *g = G(oracle_current[c]);
             if (g && g->work != INF && oracle_now + g->work < t) t = oracle_now + g->work;
