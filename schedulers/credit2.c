@@ -99,7 +99,7 @@ enum {
     C2_MIGRATE_DEFER = 1u << 6,     /* C2_MIGRATE_REQ on the vCPU do_schedule was handing
                                        to the core: told at its pCPU's next schedule */
     C2_MIGRATE_SELF = 1u << 7,      /* C2_MIGRATE_REQ on a vCPU that blocked: moved by
-                                       context_saved, not by the core */
+                                       this policy (c2_pcpu.migrant), not the core */
 };
 
 /* A circular doubly linked list (Linux list.h semantics). */
@@ -199,6 +199,8 @@ struct c2_pcpu {
     struct c2_rqd *rqd;
     bool *sibling;                  /* [np]: its threads in its run queue, itself included */
     struct c2_unit *curr;           /* running, as Xen's curr_on_cpu after the switch */
+    struct c2_unit *migrant;        /* C2_MIGRATE_SELF, switched away here: moved at the
+                                       end of this pCPU's next schedule */
 };
 
 struct c2 {
@@ -357,6 +359,7 @@ static void burn_credits(struct c2 *x, struct c2_rqd *r, struct c2_unit *s, sim_
     trc(x, s->cpu, C2_TRC_CREDIT_BURN, 4, ud(s->v), (uint32_t)s->credit,
         has_cap(s) ? (uint32_t)(int32_t)s->budget : (uint32_t)INT32_MIN, (uint32_t)delta);
 }
+
 
 /* ---- load tracking ---- */
 
@@ -1236,56 +1239,6 @@ static void c2_remove(void *priv, struct sched_vcpu *v)
     (void)x;
 }
 
-/* csched2_unit_sleep. */
-static void c2_sleep(void *priv, struct sched_vcpu *v)
-{
-    struct c2 *x = priv;
-    struct c2_unit *s = cu(v);
-    if (x->parking || v->is_idle)
-        return;
-    if (x->pcpus[s->cpu].curr == s) {
-        tickle_cpu(x, s->cpu, s->rqd);
-    } else if (on_runq(s)) {
-        update_load(x, s->rqd, s, -1, sched_now(x->core, s->cpu));
-        runq_remove(s);
-    } else {
-        s->flags &= ~C2_DELAYED_ADD;
-    }
-}
-
-/* csched2_unit_wake: onto its run queue, then runq_tickle. A vCPU moved
- * while the core could not move it goes to its pCPU first (set_res). */
-static void c2_wake(void *priv, struct sched_vcpu *v)
-{
-    struct c2 *x = priv;
-    struct c2_unit *s = cu(v);
-    if (v->is_idle)
-        return;
-    if (v->processor != s->cpu) {
-        int rc = sched_move(x->core, v, s->cpu);
-        assert(rc == 0);
-        (void)rc;
-    }
-    if (x->pcpus[s->cpu].curr == s || on_runq(s))
-        return;
-    if (s->flags & C2_SCHEDULED) {
-        s->flags |= C2_DELAYED_ADD;
-        return;
-    }
-    if (!s->rqd)
-        rq_assign(x, s, x->pcpus[s->cpu].rqd);
-    sim_time_t now = sched_now(x->core, s->cpu);
-    update_load(x, s->rqd, s, 1, now);
-    runq_insert(x, s);
-    runq_tickle(x, s, now);
-}
-
-static void c2_yield(void *priv, struct sched_vcpu *v)
-{
-    (void)priv;
-    cu(v)->flags |= C2_YIELD;
-}
-
 /* sched_unit_migrate_finish, for a vCPU the balancer asked to move once
  * off its pCPU: res_pick (the balancer's run queue), then
  * csched2_unit_migrate, which, for another run queue, moves it to the
@@ -1311,6 +1264,72 @@ static int finish_migrate(struct c2 *x, struct c2_unit *s)
     return cpu;
 }
 
+/* sched_unit_migrate_finish of a vCPU that blocked while asked to move,
+ * which the core refuses to migrate (sched_migrate): Xen moves it all the
+ * same, without waking it. The core queues its own migrations right behind
+ * the schedule the switch raised on that pCPU; this is done at the end of
+ * that schedule (c2_do_schedule, which context_saved raises), or at the
+ * vCPU's wake if that comes first. */
+static void finish_self(struct c2 *x, struct c2_unit *s)
+{
+    s->flags &= ~C2_MIGRATE_SELF;
+    if (x->pcpus[s->cpu].migrant == s)
+        x->pcpus[s->cpu].migrant = NULL;
+    set_res(x, s, finish_migrate(x, s));
+}
+
+/* csched2_unit_sleep. */
+static void c2_sleep(void *priv, struct sched_vcpu *v)
+{
+    struct c2 *x = priv;
+    struct c2_unit *s = cu(v);
+    if (x->parking || v->is_idle)
+        return;
+    if (x->pcpus[s->cpu].curr == s) {
+        tickle_cpu(x, s->cpu, s->rqd);
+    } else if (on_runq(s)) {
+        update_load(x, s->rqd, s, -1, sched_now(x->core, s->cpu));
+        runq_remove(s);
+    } else {
+        s->flags &= ~C2_DELAYED_ADD;
+    }
+}
+
+/* csched2_unit_wake: onto its run queue, then runq_tickle. A vCPU moved
+ * while the core could not move it goes to its pCPU first (set_res). */
+static void c2_wake(void *priv, struct sched_vcpu *v)
+{
+    struct c2 *x = priv;
+    struct c2_unit *s = cu(v);
+    if (v->is_idle)
+        return;
+    if (s->flags & C2_MIGRATE_SELF)
+        finish_self(x, s);
+    if (v->processor != s->cpu) {
+        int rc = sched_move(x->core, v, s->cpu);
+        assert(rc == 0);
+        (void)rc;
+    }
+    if (x->pcpus[s->cpu].curr == s || on_runq(s))
+        return;
+    if (s->flags & C2_SCHEDULED) {
+        s->flags |= C2_DELAYED_ADD;
+        return;
+    }
+    if (!s->rqd)
+        rq_assign(x, s, x->pcpus[s->cpu].rqd);
+    sim_time_t now = sched_now(x->core, s->cpu);
+    update_load(x, s->rqd, s, 1, now);
+    runq_insert(x, s);
+    runq_tickle(x, s, now);
+}
+
+static void c2_yield(void *priv, struct sched_vcpu *v)
+{
+    (void)priv;
+    cu(v)->flags |= C2_YIELD;
+}
+
 /* csched2_context_saved, run as soon as do_schedule has chosen: prev's
  * unused budget goes back to its pool; prev, if it stays runnable, is
  * queued and tickled. */
@@ -1331,8 +1350,8 @@ static void context_saved(struct c2 *x, struct c2_unit *prev, sim_time_t now)
     if (unpark)
         unpark_all(x, prev->d);
     if (prev->flags & C2_MIGRATE_SELF) {
-        prev->flags &= ~C2_MIGRATE_SELF;
-        set_res(x, prev, finish_migrate(x, prev));
+        x->pcpus[prev->cpu].migrant = prev;
+        sched_tickle(x->core, prev->cpu);
     }
 }
 
@@ -1342,8 +1361,9 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
     struct c2 *x = priv;
     struct c2_pcpu *pc = &x->pcpus[cpu];
     struct c2_rqd *r = pc->rqd;
-    struct c2_unit *scurr = pc->curr, *snext;
+    struct c2_unit *scurr = pc->curr, *snext, *migrant = pc->migrant;
     assert(scurr->v == sched_curr(x->core, cpu));
+    pc->migrant = NULL;
     if (scurr->flags & C2_MIGRATE_DEFER) {
         scurr->flags &= ~C2_MIGRATE_DEFER;
         if (sched_migrate(x->core, scurr->v) < 0)
@@ -1407,6 +1427,8 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
         snext->state_entry = now;
         context_saved(x, scurr, now);
     }
+    if (migrant)
+        finish_self(x, migrant);
     return (struct sched_slice){ snext->v, slice };
 }
 
