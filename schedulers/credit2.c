@@ -41,9 +41,9 @@
  *
  * Simplified (docs/schedulers.md says why): no tasklets; no lock
  * contention (Xen's trylocks always succeed, so get_fallback_cpu is never
- * needed); the balancer does not move the vCPU being switched in or out
- * on the balancing pCPU, nor one the core cannot move (blocked with a
- * sleep deadline pending); the cap's refill timer runs on pCPU 0 (Xen:
+ * needed); a vCPU the balancer flags while do_schedule chooses it is
+ * handed to the core (sched_migrate) at its pCPU's next schedule, and a
+ * blocked one the core cannot move follows at its wake; the cap's refill timer runs on pCPU 0 (Xen:
  * cpumask_any of the pool); a domain's weight and cap are in force from
  * its creation (Xen: from the toolstack's call before the first unpause);
  * parking the running vCPU costs one extra schedule on its pCPU (the
