@@ -41,9 +41,9 @@
  *
  * Simplified (docs/schedulers.md says why): no tasklets; no lock
  * contention (Xen's trylocks always succeed, so get_fallback_cpu is never
- * needed); the balancer does not move the vCPU being switched in or out
- * on the balancing pCPU, nor one the core cannot move (blocked with a
- * sleep deadline pending); the cap's refill timer runs on pCPU 0 (Xen:
+ * needed); a vCPU the balancer flags while do_schedule chooses it is
+ * handed to the core (sched_migrate) at its pCPU's next schedule, and a
+ * blocked one the core cannot move follows at its wake; the cap's refill timer runs on pCPU 0 (Xen:
  * cpumask_any of the pool); a domain's weight and cap are in force from
  * its creation (Xen: from the toolstack's call before the first unpause);
  * parking the running vCPU costs one extra schedule on its pCPU (the
@@ -96,6 +96,10 @@ enum {
     C2_MIGRATE_REQ = 1u << 3,       /* the balancer asked for it on migrate_rqd */
     C2_YIELD = 1u << 4,
     C2_PINNED = 1u << 5,            /* hard affinity of one pCPU */
+    C2_MIGRATE_DEFER = 1u << 6,     /* C2_MIGRATE_REQ on the vCPU do_schedule was handing
+                                       to the core: told at its pCPU's next schedule */
+    C2_MIGRATE_SELF = 1u << 7,      /* C2_MIGRATE_REQ on a vCPU that blocked: moved by
+                                       this policy (c2_pcpu.migrant), not the core */
 };
 
 /* A circular doubly linked list (Linux list.h semantics). */
@@ -160,6 +164,9 @@ struct c2_unit {
     struct c2_dom *d;               /* NULL for an idle vCPU */
     struct c2_rqd *rqd;             /* NULL until assigned */
     struct c2_rqd *migrate_rqd;     /* the balancer's target when C2_MIGRATE_REQ */
+    int cpu;                        /* its pCPU (Xen's sched_unit_master); the core's
+                                       v->processor catches up at its wake if it was
+                                       moved while blocked with a sleep deadline */
     int credit;                     /* ns of credit */
     unsigned weight;
     unsigned residual;              /* remainder of the last burn's division */
@@ -192,6 +199,8 @@ struct c2_pcpu {
     struct c2_rqd *rqd;
     bool *sibling;                  /* [np]: its threads in its run queue, itself included */
     struct c2_unit *curr;           /* running, as Xen's curr_on_cpu after the switch */
+    struct c2_unit *migrant;        /* C2_MIGRATE_SELF, switched away here: moved at the
+                                       end of this pCPU's next schedule */
 };
 
 struct c2 {
@@ -212,8 +221,8 @@ struct c2 {
     bool pick_next_quirk;
     bool *mask, *scratch;           /* [np] scratch sets */
     bool parking;                   /* the sleep hook is park_unit's own */
-    /* The vCPUs do_schedule is switching between while it balances. */
-    const struct c2_unit *sw_prev, *sw_next;
+    /* The vCPU do_schedule is about to return, while it balances. */
+    const struct c2_unit *sw_next;
 };
 
 static struct c2_unit *cu(const struct sched_vcpu *v)
@@ -224,6 +233,13 @@ static struct c2_unit *cu(const struct sched_vcpu *v)
 static bool on_runq(const struct c2_unit *s)
 {
     return !l_empty(&s->runq_elem);
+}
+
+/* unit_runnable: a vCPU asked to migrate is not (Xen's _VPF_migrating),
+ * the core told of it (sched_migrate) or not yet (C2_MIGRATE_DEFER). */
+static bool runnable(const struct c2_unit *s)
+{
+    return s->v->runnable && !(s->flags & C2_MIGRATE_DEFER);
 }
 
 static bool has_cap(const struct c2_unit *s)
@@ -340,9 +356,10 @@ static void burn_credits(struct c2 *x, struct c2_rqd *r, struct c2_unit *s, sim_
             s->budget -= delta;
         s->start_time = now;
     }
-    trc(x, s->v->processor, C2_TRC_CREDIT_BURN, 4, ud(s->v), (uint32_t)s->credit,
+    trc(x, s->cpu, C2_TRC_CREDIT_BURN, 4, ud(s->v), (uint32_t)s->credit,
         has_cap(s) ? (uint32_t)(int32_t)s->budget : (uint32_t)INT32_MIN, (uint32_t)delta);
 }
+
 
 /* ---- load tracking ---- */
 
@@ -373,7 +390,7 @@ static void update_runq_load(struct c2 *x, struct c2_rqd *r, int change, sim_tim
 static void update_svc_load(struct c2 *x, struct c2_unit *s, int change, sim_time_t now)
 {
     int64_t t = now >> C2_LOADAVG_GRANULARITY_SHIFT;
-    int64_t load = change == -1 ? 1 : change == 1 ? 0 : s->v->runnable;
+    int64_t load = change == -1 ? 1 : change == 1 ? 0 : runnable(s);
     if (s->load_last_update + ((int64_t)1 << x->load_window_shift) < t) {
         s->avgload = load << x->load_precision_shift;
     } else {
@@ -414,7 +431,7 @@ static void rq_assign(struct c2 *x, struct c2_unit *s, struct c2_rqd *r)
     l_add_tail(&s->rqd_elem, &r->svc);
     update_max_weight(r, s->weight, 0);
     r->b_avgload += s->avgload;
-    trc(x, s->v->processor, C2_TRC_RUNQ_ASSIGN, 2, ud(s->v), (uint32_t)r->id, 0, 0);
+    trc(x, s->cpu, C2_TRC_RUNQ_ASSIGN, 2, ud(s->v), (uint32_t)r->id, 0, 0);
 }
 
 static void rq_deassign(struct c2_unit *s)
@@ -430,7 +447,7 @@ static void rq_deassign(struct c2_unit *s)
 /* runq_insert: after every vCPU with as much credit or more. */
 static void runq_insert(struct c2 *x, struct c2_unit *s)
 {
-    assert(!on_runq(s) && !s->v->is_idle && s->rqd == x->pcpus[s->v->processor].rqd);
+    assert(!on_runq(s) && !s->v->is_idle && s->rqd == x->pcpus[s->cpu].rqd);
     struct c2_link *q = &s->rqd->runq, *it = q->next;
     unsigned pos = 0;
     while (it != q && s->credit <= C2_OF(it, struct c2_unit, runq_elem)->credit) {
@@ -438,7 +455,7 @@ static void runq_insert(struct c2 *x, struct c2_unit *s)
         pos++;
     }
     l_add_tail(&s->runq_elem, it);
-    trc(x, s->v->processor, C2_TRC_RUNQ_POS, 2, ud(s->v), pos, 0, 0);
+    trc(x, s->cpu, C2_TRC_RUNQ_POS, 2, ud(s->v), pos, 0, 0);
 }
 
 static void runq_remove(struct c2_unit *s)
@@ -475,7 +492,7 @@ static sim_time_t tickle_score(struct c2 *x, sim_time_t now, const struct c2_uni
         return -1;
     burn_credits(x, r, cur, now);
     sim_time_t score = (sim_time_t)new->credit - cur->credit;
-    if (new->v->processor != cpu)
+    if (new->cpu != cpu)
         score -= x->migrate_resist;
     if (score > 0) {
         if (sched_prefers(x->core, new->v, cpu))
@@ -495,7 +512,7 @@ static sim_time_t tickle_score(struct c2 *x, sim_time_t now, const struct c2_uni
 static void runq_tickle(struct c2 *x, struct c2_unit *new, sim_time_t now)
 {
     struct sched_vcpu *v = new->v;
-    int cpu = v->processor, ipid = -1;
+    int cpu = new->cpu, ipid = -1;
     struct c2_rqd *r = x->pcpus[cpu].rqd;
     bool *mask = x->mask;
     assert(new->rqd == r);
@@ -561,7 +578,7 @@ static void reset_credit(struct c2 *x, int cpu, sim_time_t now, struct c2_unit *
         reset += (int)C2_CREDIT_INIT;
     for (struct c2_link *e = r->svc.next; e != &r->svc; e = e->next) {
         struct c2_unit *s = C2_OF(e, struct c2_unit, rqd_elem);
-        int scpu = s->v->processor;
+        int scpu = s->cpu;
         if (x->pcpus[scpu].curr == s) {
             burn_credits(x, r, s, now);
             if (s->budget <= 0)
@@ -706,7 +723,7 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
         yield = scurr->flags & C2_YIELD;
         scurr->flags &= ~C2_YIELD;
         sim_time_t ran = now - scurr->state_entry;
-        if (!yield && x->ratelimit && scurr->v->runnable && ran < x->ratelimit) {
+        if (!yield && x->ratelimit && runnable(scurr) && ran < x->ratelimit) {
             trc(x, cpu, C2_TRC_RATELIMIT, 2, ud(scurr->v), (uint32_t)ran, 0, 0);
             return scurr;
         }
@@ -715,8 +732,7 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
             for (int p = 0; p < x->np && !soft_aff_preempt; p++)
                 soft_aff_preempt = in_step(x, scurr->v, true, p) && r->idle[p] && !r->tickled[p];
         }
-        snext = scurr->v->runnable && !soft_aff_preempt ? scurr
-                                                       : cu(sched_idle(x->core, cpu));
+        snext = runnable(scurr) && !soft_aff_preempt ? scurr : cu(sched_idle(x->core, cpu));
     }
     struct c2_link *q = &r->runq, *it = q->next;
     while (it != q) {
@@ -725,11 +741,11 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
         it = next;
         if (!yield && s->credit <= snext->credit)
             break;
-        if (!s->v->runnable || !sched_may_run(x->core, s->v, cpu))
+        if (!runnable(s) || !sched_may_run(x->core, s->v, cpu))
             continue;
         if (s->tickled_cpu != -1 && s->tickled_cpu != cpu && r->tickled[s->tickled_cpu])
             continue;
-        if (s->v->processor != cpu && (int64_t)snext->credit + x->migrate_resist > s->credit)
+        if (s->cpu != cpu && (int64_t)snext->credit + x->migrate_resist > s->credit)
             continue;
         if (has_cap(s) && !grab_budget(x, s, now))
             continue;
@@ -741,16 +757,34 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
 
 /* ---- moving between run queues ---- */
 
+/* sched_set_res: s now belongs to cpu. The core follows at once, unless s
+ * is running or blocked with a sleep deadline pending (sched_move refuses
+ * those): then at its wake (c2_wake). Xen leaves the guest's timer on the
+ * old pCPU too, and its wake puts s where it now belongs. */
+static void set_res(struct c2 *x, struct c2_unit *s, int cpu)
+{
+    s->cpu = cpu;
+    if (s->v->processor != cpu)
+        (void)sched_move(x->core, s->v, cpu);
+}
+
 /* migrate(): svc to run queue t. A running vCPU is asked to move once off
- * its pCPU (sched_migrate; pick_cpu then goes to t); another is moved now
- * to t's pCPU after its pick_bias. */
+ * its pCPU (pick_cpu then goes to t) and that pCPU is tickled; another is
+ * moved now to t's pCPU after its pick_bias. The core is told of a running
+ * vCPU at once (sched_migrate), except of the one do_schedule is about to
+ * return: Xen's core runs that one although _VPF_migrating is set, until
+ * its pCPU next schedules (at once if the tickle is for that pCPU);
+ * xensim's core runs only runnable vCPUs, so it is told then
+ * (C2_MIGRATE_DEFER, c2_do_schedule). */
 static void migrate(struct c2 *x, struct c2_unit *s, struct c2_rqd *t, sim_time_t now)
 {
-    int cpu = s->v->processor;
+    int cpu = s->cpu;
     trc(x, cpu, C2_TRC_MIGRATE, 2, ud(s->v), (uint32_t)s->rqd->id | (uint32_t)t->id << 16, 0, 0);
     if (s->flags & C2_SCHEDULED) {
-        if (sched_migrate(x->core, s->v) < 0)
-            return;
+        if (s == x->sw_next)
+            s->flags |= C2_MIGRATE_DEFER;
+        else if (sched_migrate(x->core, s->v) < 0)
+            s->flags |= C2_MIGRATE_SELF;    /* blocked: the core refuses */
         s->migrate_rqd = t;
         s->flags |= C2_MIGRATE_REQ;
         tickle_cpu(x, cpu, s->rqd);
@@ -760,14 +794,13 @@ static void migrate(struct c2 *x, struct c2_unit *s, struct c2_rqd *t, sim_time_
         x->mask[p] = t->active[p] && sched_may_run(x->core, s->v, p);
     int dest = cycle(x, t->pick_bias, x->mask);
     assert(dest >= 0);
-    if (sched_move(x->core, s->v, dest) < 0)
-        return;     /* blocked with a sleep deadline: the core keeps it */
     bool was_queued = on_runq(s);
     if (was_queued) {
         runq_remove(s);
         update_load(x, s->rqd, NULL, -1, now);
     }
     rq_deassign(s);
+    set_res(x, s, dest);
     t->pick_bias = dest;
     rq_assign(x, s, t);
     if (was_queued) {
@@ -777,11 +810,11 @@ static void migrate(struct c2 *x, struct c2_unit *s, struct c2_rqd *t, sim_time_
     }
 }
 
-/* unit_is_migrateable: not already asked to move, may run somewhere in r,
- * and (xensim) not being switched on the balancing pCPU. */
+/* unit_is_migrateable: not already asked to move, and may run somewhere
+ * in r. */
 static bool migrateable(const struct c2 *x, const struct c2_unit *s, const struct c2_rqd *r)
 {
-    if ((s->flags & C2_MIGRATE_REQ) || s == x->sw_prev || s == x->sw_next)
+    if (s->flags & C2_MIGRATE_REQ)
         return false;
     for (int p = 0; p < x->np; p++)
         if (r->active[p] && sched_may_run(x->core, s->v, p))
@@ -936,7 +969,7 @@ static int res_pick(struct c2 *x, struct c2_unit *s)
     assert(new_cpu >= 0);
     min_rqd->pick_bias = new_cpu;
 out:
-    trc(x, v->processor, C2_TRC_PICKED_CPU, 4, (uint32_t)min_avg, (uint32_t)(min_avg >> 32),
+    trc(x, s->cpu, C2_TRC_PICKED_CPU, 4, (uint32_t)min_avg, (uint32_t)(min_avg >> 32),
         ud(v), ((uint32_t)min_rqd->id & 0xffff) | (uint32_t)new_cpu << 16);
     return new_cpu;
 }
@@ -1132,6 +1165,7 @@ static int c2_alloc_vdata(void *priv, struct sched_vcpu *v)
     l_init(&s->rqd_elem);
     l_init(&s->parked_elem);
     s->v = v;
+    s->cpu = v->processor;
     s->tickled_cpu = -1;
     s->budget = SIM_TIME_MAX;
     v->priv = s;
@@ -1183,6 +1217,7 @@ static void c2_insert(void *priv, struct sched_vcpu *v)
         assert(rc == 0);
         (void)rc;
     }
+    s->cpu = p;
     rq_assign(x, s, x->pcpus[p].rqd);
     s->d->nr_units++;
 }
@@ -1204,6 +1239,45 @@ static void c2_remove(void *priv, struct sched_vcpu *v)
     (void)x;
 }
 
+/* sched_unit_migrate_finish, for a vCPU the balancer asked to move once
+ * off its pCPU: res_pick (the balancer's run queue), then
+ * csched2_unit_migrate, which, for another run queue, moves it to the
+ * pCPU after that run queue's pick_bias, the one res_pick just set
+ * (pick_next_quirk). Returns that pCPU, which the caller moves it to. */
+static int finish_migrate(struct c2 *x, struct c2_unit *s)
+{
+    struct sched_vcpu *v = s->v;
+    int cpu = res_pick(x, s);
+    struct c2_rqd *t = x->pcpus[cpu].rqd;
+    if (t == s->rqd)
+        return cpu;
+    if (x->pick_next_quirk) {
+        for (int p = 0; p < x->np; p++)
+            x->mask[p] = t->active[p] && sched_may_run(x->core, v, p);
+        cpu = cycle(x, t->pick_bias, x->mask);
+        t->pick_bias = cpu;
+    }
+    trc(x, s->cpu, C2_TRC_MIGRATE, 2, ud(v), (uint32_t)s->rqd->id | (uint32_t)t->id << 16,
+        0, 0);
+    rq_deassign(s);
+    rq_assign(x, s, t);
+    return cpu;
+}
+
+/* sched_unit_migrate_finish of a vCPU that blocked while asked to move,
+ * which the core refuses to migrate (sched_migrate): Xen moves it all the
+ * same, without waking it. The core queues its own migrations right behind
+ * the schedule the switch raised on that pCPU; this is done at the end of
+ * that schedule (c2_do_schedule, which context_saved raises), or at the
+ * vCPU's wake if that comes first. */
+static void finish_self(struct c2 *x, struct c2_unit *s)
+{
+    s->flags &= ~C2_MIGRATE_SELF;
+    if (x->pcpus[s->cpu].migrant == s)
+        x->pcpus[s->cpu].migrant = NULL;
+    set_res(x, s, finish_migrate(x, s));
+}
+
 /* csched2_unit_sleep. */
 static void c2_sleep(void *priv, struct sched_vcpu *v)
 {
@@ -1211,30 +1285,40 @@ static void c2_sleep(void *priv, struct sched_vcpu *v)
     struct c2_unit *s = cu(v);
     if (x->parking || v->is_idle)
         return;
-    if (x->pcpus[v->processor].curr == s) {
-        tickle_cpu(x, v->processor, s->rqd);
+    if (x->pcpus[s->cpu].curr == s) {
+        tickle_cpu(x, s->cpu, s->rqd);
     } else if (on_runq(s)) {
-        update_load(x, s->rqd, s, -1, sched_now(x->core, v->processor));
+        update_load(x, s->rqd, s, -1, sched_now(x->core, s->cpu));
         runq_remove(s);
     } else {
         s->flags &= ~C2_DELAYED_ADD;
     }
 }
 
-/* csched2_unit_wake: onto its run queue, then runq_tickle. */
+/* csched2_unit_wake: onto its run queue, then runq_tickle. A vCPU moved
+ * while the core could not move it goes to its pCPU first (set_res). */
 static void c2_wake(void *priv, struct sched_vcpu *v)
 {
     struct c2 *x = priv;
     struct c2_unit *s = cu(v);
-    if (v->is_idle || x->pcpus[v->processor].curr == s || on_runq(s))
+    if (v->is_idle)
+        return;
+    if (s->flags & C2_MIGRATE_SELF)
+        finish_self(x, s);
+    if (v->processor != s->cpu) {
+        int rc = sched_move(x->core, v, s->cpu);
+        assert(rc == 0);
+        (void)rc;
+    }
+    if (x->pcpus[s->cpu].curr == s || on_runq(s))
         return;
     if (s->flags & C2_SCHEDULED) {
         s->flags |= C2_DELAYED_ADD;
         return;
     }
     if (!s->rqd)
-        rq_assign(x, s, x->pcpus[v->processor].rqd);
-    sim_time_t now = sched_now(x->core, v->processor);
+        rq_assign(x, s, x->pcpus[s->cpu].rqd);
+    sim_time_t now = sched_now(x->core, s->cpu);
     update_load(x, s->rqd, s, 1, now);
     runq_insert(x, s);
     runq_tickle(x, s, now);
@@ -1265,6 +1349,10 @@ static void context_saved(struct c2 *x, struct c2_unit *prev, sim_time_t now)
     }
     if (unpark)
         unpark_all(x, prev->d);
+    if (prev->flags & C2_MIGRATE_SELF) {
+        x->pcpus[prev->cpu].migrant = prev;
+        sched_tickle(x->core, prev->cpu);
+    }
 }
 
 /* csched2_schedule. */
@@ -1273,8 +1361,14 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
     struct c2 *x = priv;
     struct c2_pcpu *pc = &x->pcpus[cpu];
     struct c2_rqd *r = pc->rqd;
-    struct c2_unit *scurr = pc->curr, *snext;
+    struct c2_unit *scurr = pc->curr, *snext, *migrant = pc->migrant;
     assert(scurr->v == sched_curr(x->core, cpu));
+    pc->migrant = NULL;
+    if (scurr->flags & C2_MIGRATE_DEFER) {
+        scurr->flags &= ~C2_MIGRATE_DEFER;
+        if (sched_migrate(x->core, scurr->v) < 0)
+            scurr->flags |= C2_MIGRATE_SELF;    /* blocked meanwhile */
+    }
     bool tickled = r->tickled[cpu];
     if (tickled) {
         r->tickled[cpu] = false;
@@ -1287,7 +1381,7 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
     if (!scurr->v->is_idle && scurr->budget <= 0)
         grab_budget(x, scurr, now);
     snext = runq_candidate(x, r, scurr, cpu, now);
-    if (snext != scurr && !scurr->v->is_idle && scurr->v->runnable)
+    if (snext != scurr && !scurr->v->is_idle && runnable(scurr))
         scurr->flags |= C2_DELAYED_ADD;
     if (!snext->v->is_idle) {
         if (snext != scurr) {
@@ -1307,18 +1401,18 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
         }
         if (top <= C2_CREDIT_RESET) {
             reset_credit(x, cpu, now, snext);
-            x->sw_prev = scurr;
             x->sw_next = snext;
             balance_load(x, cpu, now);
-            x->sw_prev = x->sw_next = NULL;
+            x->sw_next = NULL;
         }
         snext->start_time = now;
         snext->tickled_cpu = -1;
-        if (snext->v->processor != cpu) {
+        if (snext->cpu != cpu) {
             snext->credit += (int)C2_MIGRATE_COMPENSATION;
             int rc = sched_move(x->core, snext->v, cpu);
             assert(rc == 0);
             (void)rc;
+            snext->cpu = cpu;
         }
     } else {
         if (!r->idle[cpu]) {
@@ -1333,32 +1427,18 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
         snext->state_entry = now;
         context_saved(x, scurr, now);
     }
+    if (migrant)
+        finish_self(x, migrant);
     return (struct sched_slice){ snext->v, slice };
 }
 
-/* The core asks where a vCPU the balancer moved off its pCPU goes:
- * res_pick (the balancer's run queue), then csched2_unit_migrate, which,
- * for another run queue, moves it to the pCPU after that run queue's
- * pick_bias, the one res_pick just set (pick_next_quirk). */
+/* The core asks where a vCPU it was told to migrate (sched_migrate) goes. */
 static int c2_pick_cpu(void *priv, struct sched_vcpu *v)
 {
     struct c2 *x = priv;
     struct c2_unit *s = cu(v);
-    int cpu = res_pick(x, s);
-    struct c2_rqd *t = x->pcpus[cpu].rqd;
-    if (t == s->rqd)
-        return cpu;
-    if (x->pick_next_quirk) {
-        for (int p = 0; p < x->np; p++)
-            x->mask[p] = t->active[p] && sched_may_run(x->core, v, p);
-        cpu = cycle(x, t->pick_bias, x->mask);
-        t->pick_bias = cpu;
-    }
-    trc(x, v->processor, C2_TRC_MIGRATE, 2, ud(v), (uint32_t)s->rqd->id | (uint32_t)t->id << 16,
-        0, 0);
-    rq_deassign(s);
-    rq_assign(x, s, t);
-    return cpu;
+    s->cpu = finish_migrate(x, s);
+    return s->cpu;
 }
 
 static void c2_dump(void *priv, FILE *out)

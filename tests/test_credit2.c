@@ -192,6 +192,7 @@ START_TEST(tickle_migrate_resist)
         fake_advance(c, 1, 2 * MS);
         if (n->processor != 0)
             ck_assert_int_eq(sched_move(c, n, 0), 0);
+        cu(n)->cpu = 0;     /* the policy's own record of n's pCPU follows */
         cu(x)->start_time = cu(y)->start_time = 2 * MS;
         cu(x)->credit = 10500 * US;
         cu(y)->credit = k ? 9400 * US : 9600 * US;

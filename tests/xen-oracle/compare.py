@@ -139,6 +139,16 @@ SCEN_CREDIT2 = {
     "c2-rq-cpu-4p-rl0": (4, None, "split",
                          [dom("a", vcpus=3), dom("b", weight=512), per("p", 4 * MS, 1 * MS, vcpus=2)],
                          "4 pCPUs, one run queue each, ratelimit off", dict(runqueue="cpu", ratelimit=0)),
+    "c2-rq-core-cap-4p-1x2x2": (4, (1, 2, 2), "split",
+                                [dom("capped", vcpus=2, cap=60), per("p", 6 * MS, 2 * MS, vcpus=2),
+                                 dom("h", vcpus=2, weight=512)],
+                                "4 pCPUs, one run queue per core: a capped guest, periodic wakes and "
+                                "hogs, balancing between the two run queues", dict(runqueue="core")),
+    "c2-soft-4p-2x2x1": (4, (2, 2, 1), "split",
+                         [dom("h", vcpus=2, soft=[2, 3]), per("p", 10 * MS, 4 * MS, vcpus=2, soft=[0, 1]),
+                          dom("q"), per("r", 7 * MS, 2 * MS, soft=[3], cpus=[1, 2, 3])],
+                         "soft affinity against the placement, one run queue per socket (2 pCPUs each)",
+                         None),
 }
 
 SCEN_RTDS = {
@@ -218,15 +228,20 @@ SCEN_BY_SCHED = {"credit2": SCEN_CREDIT2, "rtds": SCEN_RTDS, "null": SCEN_NULL,
 KNOWN = {
     "3.4": {},
     "4.17": {},
-    # Measured against branch i16-credit2 (329f41f): the one-run-queue scenarios
-    # agree switch for switch; with several run queues the schedules part (warm-up 0):
+    # Branch c2fix (warm-up 0 for the times): the balancer now moves running,
+    # just-chosen and blocked vCPUs as Xen's does. What is left is the core's:
+    # sched_migrate raises SCHEDULE_SOFTIRQ itself, and a vCPU the balancer
+    # flags while do_schedule is choosing it can only be handed over at that
+    # pCPU's next schedule, whose raise then runs ahead of the migrations
+    # Xen's order puts first (docs/schedulers.md, Credit2, "Simplified").
     "credit2": {
-        "c2-rq-core-8p-2x2x2": "first divergence at 869.625 ms: Xen's pCPU 0 switches h1 -> "
-                               "batch/v1 and pCPU 1 idle -> h1 at that instant (a move between "
-                               "run queues), xensim does neither; not analysed",
-        "c2-rq-cpu-4p-rl0": "first divergence at 14 ms: Xen's pCPU 0 goes idle and at once "
-                            "takes a/v2 from another run queue, pCPU 2 takes a/v0; xensim "
-                            "switches nothing until 16 ms; not analysed",
+        "c2-rq-core-8p-2x2x2": "first divergence at 6637.886 ms (was 869.625 ms); not analysed "
+                               "further",
+        "c2-rq-cpu-4p-rl0": "first divergence at 159 ms (was 14 ms): b/v0, flagged while chosen on "
+                            "pCPU 1, is moved after pCPU 1's next schedule instead of before it, so "
+                            "that schedule balances a/v1 back out",
+        "c2-soft-4p-2x2x1": "differs from the first switch (1 ms: q/v0 on pCPU 0 in Xen, 1 in "
+                            "xensim), also before branch c2fix; not analysed",
     },
     "rtds": {},
     "null": {},
