@@ -320,6 +320,38 @@ static const struct keydef bvt_global_keys[] = {
 #define CR_Q(f) { #f, scnp_k_bool, offsetof(struct scn_sched_global, credit.f) - \
                   offsetof(struct scn_sched_global, credit), NULL, 0 }
 
+/* A mapping walked with its entries kept, for the checks that tie its keys
+ * together: 0 with *es filled (the caller frees it); 1 for a null value
+ * or a non-mapping, walked (or refused) as scnp_walk_map does, *es unset;
+ * or the walk's error, *es freed. */
+static int walk_keep(struct ctx *c, struct nref v, const struct keydef *tab, void *dst,
+                     struct entries *es)
+{
+    if (scnp_is_null(&v) || !scnp_is_map(&v)) {
+        int r = scnp_walk_map(c, v, tab, dst);
+        return r < 0 ? r : 1;
+    }
+    int rc = scnp_collect(c, v, true, "key", es);
+    int r = scnp_walk_entries(c, &v, es, tab, dst);
+    if (rc < 0 || r < 0) {
+        scnp_entries_free(es);
+        return rc < 0 ? rc : r;
+    }
+    return 0;
+}
+
+/* Xen's (or its toolstack's) parameters in whole units: an error at key's
+ * value if it is given and val is not a whole number of unit. */
+static int check_whole(struct ctx *c, const struct entries *es, const char *key, sim_time_t val,
+                       sim_time_t unit, const char *uname, const char *whose)
+{
+    struct entry *e = scnp_entries_find(es, key);
+    if (!e || val % unit == 0)
+        return 0;
+    return scnp_err(c, &e->val, "%s.%s: expected a whole number of %s (%s's unit for it)",
+                    scnp_where(c), key, uname, whose);
+}
+
 /* Xen 4.17's limits (public/sysctl.h, as libxl_sched_credit_params_set
  * checks them): tslice 1..1000 ms, ratelimit 0 or 100 us..500 ms,
  * vcpu_migration_delay 0..100 ms. */
@@ -365,19 +397,12 @@ static const struct {
  * values are refused rather than rounded. */
 static int k_credit_global(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
-    if (scnp_is_null(&v))
-        return scnp_walk_map(c, v, k->aux, dst);
-    if (!scnp_is_map(&v))
-        return scnp_err(c, &v, "%s: expected a mapping, found %s", scnp_where(c), scnp_found(&v));
     struct scn_sched_global *g = (struct scn_sched_global *)((char *)dst -
                                                              offsetof(struct scn_sched_global, credit));
     struct entries es;
-    int rc = scnp_collect(c, v, true, "key", &es);
-    int r = scnp_walk_entries(c, &v, &es, k->aux, dst);
-    if (rc < 0 || r < 0) {
-        scnp_entries_free(&es);
-        return rc < 0 ? rc : r;
-    }
+    int r = walk_keep(c, v, k->aux, dst, &es);
+    if (r)
+        return r < 0 ? r : 0;
     const char *ver = scnp_credit_version_names[g->credit.version];
     for (size_t i = 0; i < sizeof credit_key_version / sizeof credit_key_version[0]; i++) {
         struct entry *e = scnp_entries_find(&es, credit_key_version[i].key);
@@ -388,19 +413,11 @@ static int k_credit_global(struct ctx *c, const struct keydef *k, struct nref v,
             goto out;
         }
     }
-    struct { const char *key; sim_time_t val, unit; const char *uname; } whole[] = {
-        { "tslice", g->credit.tslice, MS(1), "ms" },
-        { "ratelimit", g->credit.ratelimit, US(1), "us" },
-        { "migration_delay", g->credit.migration_delay, US(1), "us" },
-    };
-    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
-        struct entry *e = scnp_entries_find(&es, whole[i].key);
-        if (e && whole[i].val % whole[i].unit) {
-            r = scnp_err(c, &e->val, "%s.%s: expected a whole number of %s (Xen's unit for it)",
-                         scnp_where(c), e->key, whole[i].uname);
-            goto out;
-        }
-    }
+    if ((r = check_whole(c, &es, "tslice", g->credit.tslice, MS(1), "ms", "Xen"))
+        || (r = check_whole(c, &es, "ratelimit", g->credit.ratelimit, US(1), "us", "Xen"))
+        || (r = check_whole(c, &es, "migration_delay", g->credit.migration_delay, US(1), "us",
+                            "Xen")))
+        goto out;
     struct entry *e = scnp_entries_find(&es, "ratelimit");
     if (e && g->credit.ratelimit && g->credit.ratelimit < US(100)) {
         r = scnp_err(c, &e->val, "%s.ratelimit: expected 0 (off) or at least 100us", scnp_where(c));
@@ -455,32 +472,17 @@ static const struct keydef credit2_global_keys[] = {
  * refused, not rounded) and the rules that tie keys together. */
 static int k_credit2_global(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
-    if (scnp_is_null(&v))
-        return scnp_walk_map(c, v, k->aux, dst);
-    if (!scnp_is_map(&v))
-        return scnp_err(c, &v, "%s: expected a mapping, found %s", scnp_where(c), scnp_found(&v));
     struct scn_sched_global *g = (struct scn_sched_global *)((char *)dst -
                                                              offsetof(struct scn_sched_global, credit2));
     struct entries es;
-    int rc = scnp_collect(c, v, true, "key", &es);
-    int r = scnp_walk_entries(c, &v, &es, k->aux, dst);
-    if (rc < 0 || r < 0) {
-        scnp_entries_free(&es);
-        return rc < 0 ? rc : r;
-    }
-    struct { const char *key; sim_time_t val, unit; const char *uname; } whole[] = {
-        { "ratelimit", g->credit2.ratelimit, US(1), "us" },
-        { "migrate_resist", g->credit2.migrate_resist, US(1), "us" },
-        { "cap_period", g->credit2.cap_period, MS(1), "ms" },
-    };
-    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
-        struct entry *e = scnp_entries_find(&es, whole[i].key);
-        if (e && whole[i].val % whole[i].unit) {
-            r = scnp_err(c, &e->val, "%s.%s: expected a whole number of %s (Xen's unit for it)",
-                         scnp_where(c), e->key, whole[i].uname);
-            goto out;
-        }
-    }
+    int r = walk_keep(c, v, k->aux, dst, &es);
+    if (r)
+        return r < 0 ? r : 0;
+    if ((r = check_whole(c, &es, "ratelimit", g->credit2.ratelimit, US(1), "us", "Xen"))
+        || (r = check_whole(c, &es, "migrate_resist", g->credit2.migrate_resist, US(1), "us",
+                            "Xen"))
+        || (r = check_whole(c, &es, "cap_period", g->credit2.cap_period, MS(1), "ms", "Xen")))
+        goto out;
     struct entry *e = scnp_entries_find(&es, "ratelimit");
     if (e && g->credit2.ratelimit && g->credit2.ratelimit < US(100)) {
         r = scnp_err(c, &e->val, "%s.ratelimit: expected 0 (off) or at least 100us", scnp_where(c));
@@ -583,18 +585,13 @@ static const struct keydef a653_global_keys[] = {
 /* The arinc653 block: its keys, then the rules that tie them together. */
 static int k_a653_global(struct ctx *c, const struct keydef *k, struct nref v, void *dst)
 {
-    if (scnp_is_null(&v) || !scnp_is_map(&v))
-        return scnp_walk_map(c, v, k->aux, dst);
     struct scn_sched_global *g = (struct scn_sched_global *)((char *)dst -
                                                              offsetof(struct scn_sched_global,
                                                                       arinc653));
     struct entries es;
-    int rc = scnp_collect(c, v, true, "key", &es);
-    int r = scnp_walk_entries(c, &v, &es, k->aux, dst);
-    if (rc < 0 || r < 0) {
-        scnp_entries_free(&es);
-        return rc < 0 ? rc : r;
-    }
+    int r = walk_keep(c, v, k->aux, dst, &es);
+    if (r)
+        return r < 0 ? r : 0;
     struct entry *mf = scnp_entries_find(&es, "major_frame");
     struct entry *fr = scnp_entries_find(&es, "minor_frames");
     if (mf && !fr) {
@@ -1159,25 +1156,13 @@ static int k_rtds_dom(struct ctx *c, const struct keydef *k, struct nref v, void
     struct scn_rtds_dom *rt = dst;
     rt->set = true;
     scnp_set_loc(c, &v, &rt->loc);
-    if (!scnp_is_map(&v))
-        return scnp_walk_map(c, v, k->aux, rt);
     struct entries es;
-    int rc = scnp_collect(c, v, true, "key", &es);
-    int r = scnp_walk_entries(c, &v, &es, k->aux, rt);
-    if (rc < 0 || r < 0) {
-        scnp_entries_free(&es);
-        return rc < 0 ? rc : r;
-    }
-    const char *keys[] = { "period", "budget" };
-    const sim_time_t vals[] = { rt->period, rt->budget };
-    for (size_t i = 0; i < 2; i++) {
-        struct entry *e = scnp_entries_find(&es, keys[i]);
-        if (e && vals[i] % US(1)) {
-            r = scnp_err(c, &e->val, "rtds.%s: expected a whole number of us (Xen's unit for it)",
-                         keys[i]);
-            goto out;
-        }
-    }
+    int r = walk_keep(c, v, k->aux, rt, &es);
+    if (r)
+        return r < 0 ? r : 0;
+    if ((r = check_whole(c, &es, "period", rt->period, US(1), "us", "Xen"))
+        || (r = check_whole(c, &es, "budget", rt->budget, US(1), "us", "Xen")))
+        goto out;
     if (rt->budget > rt->period) {
         struct entry *e = scnp_entries_find(&es, "budget");
         char b[32], p[32];
@@ -1226,29 +1211,18 @@ static int k_sedf_dom(struct ctx *c, const struct keydef *k, struct nref v, void
     struct scn_sedf_dom *sd = dst;
     sd->set = true;
     scnp_set_loc(c, &v, &sd->loc);
-    if (!scnp_is_map(&v))
-        return scnp_walk_map(c, v, k->aux, sd);
     struct entries es;
-    int rc = scnp_collect(c, v, true, "key", &es);
-    int r = scnp_walk_entries(c, &v, &es, k->aux, sd);
-    if (rc < 0 || r < 0) {
-        scnp_entries_free(&es);
-        return rc < 0 ? rc : r;
-    }
+    int r = walk_keep(c, v, k->aux, sd, &es);
+    if (r)
+        return r < 0 ? r : 0;
     struct entry *ep = scnp_entries_find(&es, "period");
     struct entry *es_ = scnp_entries_find(&es, "slice");
     struct entry *ew = scnp_entries_find(&es, "weight");
     struct entry *ex = scnp_entries_find(&es, "extratime");
-    const char *ms_keys[] = { "period", "slice", "latency" };
-    const sim_time_t ms_vals[] = { sd->period, sd->slice, sd->latency };
-    for (size_t i = 0; i < 3; i++) {
-        struct entry *e = scnp_entries_find(&es, ms_keys[i]);
-        if (e && ms_vals[i] % MS(1)) {
-            r = scnp_err(c, &e->val, "%s.%s: expected a whole number of ms (libxl's unit for it)",
-                         scnp_where(c), e->key);
-            goto out;
-        }
-    }
+    if ((r = check_whole(c, &es, "period", sd->period, MS(1), "ms", "libxl"))
+        || (r = check_whole(c, &es, "slice", sd->slice, MS(1), "ms", "libxl"))
+        || (r = check_whole(c, &es, "latency", sd->latency, MS(1), "ms", "libxl")))
+        goto out;
     if (ew && (ep || es_)) {
         r = scnp_err(c, &ew->kref, "%s: weight and period/slice exclude each other "
                      "(libxl 4.5 refused both)", scnp_where(c));
