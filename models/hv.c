@@ -118,6 +118,8 @@ struct hv_vcpu {
     uint64_t migrations;            /* moves to another pCPU (sched_move, sched_migrate) */
     int last_pcpu;                  /* where it last ran, -1 before its first run */
     bool migrating;                 /* sched_migrate: off the pCPUs until moved */
+    bool wake_deferred;             /* woken from a block while migrating: the wake is
+                                       finish_migrate's */
 };
 
 struct hv_pcpu {
@@ -187,6 +189,9 @@ struct hv {
     sim_time_t upcall_ns;           /* costs.upcall */
     sim_time_t migrate_ns;          /* costs.migration */
     bool sched_inited;
+    struct hv_pcpu *scheduling;     /* the pCPU whose do_schedule is under way, or NULL */
+    struct hv_vcpu *chosen;         /* a vCPU not running that do_schedule asked to
+                                       migrate (sched_migrate): it may be the one returned */
     bool started;
     bool booting;                   /* idle vCPUs being set up: NOW() reads HV_BOOT_NOW */
     int np;                         /* pCPUs */
@@ -433,18 +438,23 @@ static void relocate(struct hv_vcpu *v, struct hv_pcpu *q)
     q->nvcpus++;
     v->p = q;
     v->sv.processor = q->idx;
-    clk_timer_init(&v->sleep_timer, q->clk, sleep_timer_fn, v);
+    /* A pending sleep timer stays on the old pCPU, as Xen 4.17 leaves
+     * v->singleshot_timer where set_timer_op last put it (sched_move_irqs
+     * moves interrupts, not timers); it follows v at its next set_timer_op
+     * (run_ops). */
+    if (!clk_timer_pending(&v->sleep_timer))
+        clk_timer_init(&v->sleep_timer, q->clk, sleep_timer_fn, v);
 }
 
 /* Move v, which runs nowhere, to pCPU q: the pCPU time and run-queue
- * accounting up to now stay with the old pCPU; its timers and NOW()
- * follow q's clock from now on. */
+ * accounting up to now stay with the old pCPU; its NOW() and timers
+ * follow q's clock from now on (a sleep timer already armed: relocate). */
 static void move_vcpu(struct hv_vcpu *v, struct hv_pcpu *q)
 {
     struct hv_pcpu *o = v->p;
     if (o == q)
         return;
-    assert(o->curr != v && !clk_timer_pending(&v->sleep_timer));
+    assert(o->curr != v);
     set_rs(v, v->rs, ev_now(v->h->loop));
     o->runq_adj_ns += v->rs_ns[HV_RS_RUNNABLE];
     q->runq_adj_ns -= v->rs_ns[HV_RS_RUNNABLE];
@@ -454,16 +464,18 @@ static void move_vcpu(struct hv_vcpu *v, struct hv_pcpu *q)
 
 /* v, descheduled with a migration asked for (sched_migrate), goes where the
  * policy's pick_cpu says and is woken there (Xen 3.x's vcpu_migrate after
- * context_saved). A paused vCPU (a parked one) moves too but stays paused,
- * to be woken there when unpaused, as vcpu_migrate's wake does nothing for
- * it. A vCPU that blocked meanwhile with a sleep deadline stays (its wake
- * then finds it where it was). */
+ * context_saved, Xen 4.17's sched_unit_migrate_finish). A paused vCPU (a
+ * parked one) or a blocked one moves too but is not woken, as
+ * vcpu_migrate's wake does nothing for it: it is woken there when unpaused
+ * or unblocked. A wake from a block that came while v was migrating
+ * (wake_deferred) is done here, as Xen's vcpu_wake waits for the
+ * _VPF_migrating flag to clear. */
 static void finish_migrate(struct hv_vcpu *v)
 {
     struct hv *h = v->h;
     v->migrating = false;
-    if (v->blocked)
-        return;
+    bool woken = v->wake_deferred;
+    v->wake_deferred = false;
     int c = sched_op_pick_cpu(h->ops, h->spriv, &v->sv);
     if (c < 0 || c >= h->np || !sched_may_run(&h->core, &v->sv, c)) {
         fail(h, -SIM_ESTATE, "scheduler %s broke its contract: pick_cpu chose pCPU %d for "
@@ -471,8 +483,12 @@ static void finish_migrate(struct hv_vcpu *v)
         c = v->p->idx;
     }
     move_vcpu(v, &h->pcpus[c]);
-    if (!v->pause)
-        make_runnable(v, false);
+    if (v->pause || v->blocked)
+        return;
+    sim_time_t woke_at = v->woke_at;
+    make_runnable(v, woken);
+    if (woken)
+        v->woke_at = woke_at;       /* sched_latency from the wake itself */
 }
 
 /* The end of p's switch away from a vCPU asked to migrate: move it. */
@@ -521,11 +537,21 @@ static void enter_scheduler(struct hv_pcpu *p)
     struct hv_vcpu *prev = p->curr;
     p->schedules++;
 
+    h->scheduling = p;
     struct sched_slice sl = h->ops->do_schedule(h->spriv, p->idx, now);
-    struct hv_vcpu *next = NULL;
+    h->scheduling = NULL;
+    struct hv_vcpu *next = NULL, *chosen = h->chosen;
+    h->chosen = NULL;
+    if (chosen)
+        chosen->migrating = true;
     if (sl.next && is_ours(h, sl.next))
         next = VCPU_OF(sl.next);
-    if (!next || next->p != p || (!next->sv.is_idle && !next->sv.runnable) || sl.slice <= 0) {
+    /* A vCPU asked to migrate runs until it is switched away, as Xen 4.17's
+     * schedule() runs the unit its policy returns although _VPF_migrating
+     * is set. */
+    if (!next || next->p != p || sl.slice <= 0
+        || (!next->sv.is_idle && !next->sv.runnable
+            && !(next->migrating && !next->blocked && !next->pause))) {
         fail(h, -SIM_ESTATE, "scheduler %s broke its contract on pCPU %d: %s",
              h->ops->opt_name,  p->idx,
              !next ? "do_schedule returned no vCPU of this host"
@@ -536,6 +562,11 @@ static void enter_scheduler(struct hv_pcpu *p)
         next = p->idle;
         sl.slice = HV_TICK;
     }
+    /* A vCPU asked to migrate from do_schedule and not returned runs
+     * nowhere: it moves at once (Xen's sched_unit_migrate_finish of a unit
+     * that is not running). */
+    if (chosen && chosen != next)
+        finish_migrate(chosen);
     /* Hard affinity holds on every dispatch, whatever the policy did. */
     assert(next->sv.is_idle || sched_may_run(&h->core, &next->sv, p->idx));
     next->sv.lastschd = now;
@@ -551,7 +582,7 @@ static void enter_scheduler(struct hv_pcpu *p)
         return;
     }
 
-    if (!prev->sv.is_idle && (prev->sv.runnable || prev->migrating)) {
+    if (!prev->sv.is_idle && (prev->sv.runnable || (prev->migrating && !prev->blocked))) {
         set_rs(prev, HV_RS_RUNNABLE, t);
         prev->preemptions++;
     } else if (!prev->sv.is_idle && prev->pause) {
@@ -817,6 +848,11 @@ static void run_ops(struct hv_pcpu *p, struct hv_vcpu *v)
                 continue;
             if (hv_work_wait(p, v))
                 return;
+            /* set_timer_op puts the timer on the pCPU it runs on (Xen
+             * 4.17's do_set_timer_op: migrate_timer), where a move while
+             * it was armed left it behind. */
+            if (v->sleep_timer.cpu != p->clk)
+                clk_timer_init(&v->sleep_timer, p->clk, sleep_timer_fn, v);
             rc = clk_timer_set(&v->sleep_timer, op.ns);
             if (rc < 0) {
                 fail(h, rc, "domain '%s' vCPU %d: cannot arm its sleep timer (%s)",
@@ -883,6 +919,13 @@ static void wake(struct hv_vcpu *v)
     v->blocked = false;
     v->wakeups++;
     v->remaining = 0;
+    if (v->migrating) {
+        /* Still being switched away for a migration: woken where the
+         * migration puts it (finish_migrate). */
+        v->wake_deferred = true;
+        v->woke_at = ev_now(v->h->loop);
+        return;
+    }
     if (!v->pause)
         make_runnable(v, true);
 }
@@ -1078,7 +1121,7 @@ int sched_move(struct sched_core *core, struct sched_vcpu *sv, int pcpu)
     if (!is_ours(h, sv) || sv->is_idle || !sched_may_run(core, sv, pcpu))
         return -SIM_EINVAL;
     struct hv_vcpu *v = VCPU_OF(sv);
-    if (is_running(v) || v->migrating || clk_timer_pending(&v->sleep_timer))
+    if (is_running(v) || v->migrating)
         return -SIM_ESTATE;
     move_vcpu(v, &h->pcpus[pcpu]);
     return 0;
@@ -1118,11 +1161,21 @@ int sched_migrate(struct sched_core *core, struct sched_vcpu *sv)
     if (!is_ours(h, sv) || sv->is_idle || !h->ops->pick_cpu)
         return -SIM_EINVAL;
     struct hv_vcpu *v = VCPU_OF(sv);
-    if (v->p->curr != v || v->migrating || v->blocked)
+    if (v->migrating || v == h->chosen)
         return -SIM_ESTATE;
-    v->migrating = true;
+    if (!is_running(v)) {
+        /* From do_schedule, a vCPU it may be about to return. */
+        if (!h->scheduling || h->chosen || !sv->runnable)
+            return -SIM_ESTATE;
+        h->chosen = v;
+    } else {
+        v->migrating = true;
+    }
     sv->runnable = false;
-    raise_softirq(v->p);
+    /* A blocked running vCPU is being switched away by the schedule
+     * under way. */
+    if (!v->blocked)
+        raise_softirq(v->p);
     return 0;
 }
 

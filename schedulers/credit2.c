@@ -41,9 +41,7 @@
  *
  * Simplified (docs/schedulers.md says why): no tasklets; no lock
  * contention (Xen's trylocks always succeed, so get_fallback_cpu is never
- * needed); a vCPU the balancer flags while do_schedule chooses it is
- * handed to the core (sched_migrate) at its pCPU's next schedule, and a
- * blocked one the core cannot move follows at its wake; the cap's refill timer runs on pCPU 0 (Xen:
+ * needed); the cap's refill timer runs on pCPU 0 (Xen:
  * cpumask_any of the pool); a domain's weight and cap are in force from
  * its creation (Xen: from the toolstack's call before the first unpause);
  * parking the running vCPU costs one extra schedule on its pCPU (the
@@ -96,10 +94,6 @@ enum {
     C2_MIGRATE_REQ = 1u << 3,       /* the balancer asked for it on migrate_rqd */
     C2_YIELD = 1u << 4,
     C2_PINNED = 1u << 5,            /* hard affinity of one pCPU */
-    C2_MIGRATE_DEFER = 1u << 6,     /* C2_MIGRATE_REQ on the vCPU do_schedule was handing
-                                       to the core: told at its pCPU's next schedule */
-    C2_MIGRATE_SELF = 1u << 7,      /* C2_MIGRATE_REQ on a vCPU that blocked: moved by
-                                       this policy (c2_pcpu.migrant), not the core */
 };
 
 /* A circular doubly linked list (Linux list.h semantics). */
@@ -164,9 +158,9 @@ struct c2_unit {
     struct c2_dom *d;               /* NULL for an idle vCPU */
     struct c2_rqd *rqd;             /* NULL until assigned */
     struct c2_rqd *migrate_rqd;     /* the balancer's target when C2_MIGRATE_REQ */
-    int cpu;                        /* its pCPU (Xen's sched_unit_master); the core's
-                                       v->processor catches up at its wake if it was
-                                       moved while blocked with a sleep deadline */
+    int cpu;                        /* its pCPU (Xen's sched_unit_master): v->processor,
+                                       except for a vCPU do_schedule takes from another
+                                       pCPU, moved once it has balanced (as Xen) */
     int credit;                     /* ns of credit */
     unsigned weight;
     unsigned residual;              /* remainder of the last burn's division */
@@ -199,8 +193,6 @@ struct c2_pcpu {
     struct c2_rqd *rqd;
     bool *sibling;                  /* [np]: its threads in its run queue, itself included */
     struct c2_unit *curr;           /* running, as Xen's curr_on_cpu after the switch */
-    struct c2_unit *migrant;        /* C2_MIGRATE_SELF, switched away here: moved at the
-                                       end of this pCPU's next schedule */
 };
 
 struct c2 {
@@ -221,8 +213,6 @@ struct c2 {
     bool pick_next_quirk;
     bool *mask, *scratch;           /* [np] scratch sets */
     bool parking;                   /* the sleep hook is park_unit's own */
-    /* The vCPU do_schedule is about to return, while it balances. */
-    const struct c2_unit *sw_next;
 };
 
 static struct c2_unit *cu(const struct sched_vcpu *v)
@@ -235,11 +225,11 @@ static bool on_runq(const struct c2_unit *s)
     return !l_empty(&s->runq_elem);
 }
 
-/* unit_runnable: a vCPU asked to migrate is not (Xen's _VPF_migrating),
- * the core told of it (sched_migrate) or not yet (C2_MIGRATE_DEFER). */
+/* unit_runnable: a vCPU asked to migrate is not (Xen's _VPF_migrating;
+ * sched_migrate clears v->runnable). */
 static bool runnable(const struct c2_unit *s)
 {
-    return s->v->runnable && !(s->flags & C2_MIGRATE_DEFER);
+    return s->v->runnable;
 }
 
 static bool has_cap(const struct c2_unit *s)
@@ -757,34 +747,21 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
 
 /* ---- moving between run queues ---- */
 
-/* sched_set_res: s now belongs to cpu. The core follows at once, unless s
- * is running or blocked with a sleep deadline pending (sched_move refuses
- * those): then at its wake (c2_wake). Xen leaves the guest's timer on the
- * old pCPU too, and its wake puts s where it now belongs. */
-static void set_res(struct c2 *x, struct c2_unit *s, int cpu)
-{
-    s->cpu = cpu;
-    if (s->v->processor != cpu)
-        (void)sched_move(x->core, s->v, cpu);
-}
-
-/* migrate(): svc to run queue t. A running vCPU is asked to move once off
- * its pCPU (pick_cpu then goes to t) and that pCPU is tickled; another is
- * moved now to t's pCPU after its pick_bias. The core is told of a running
- * vCPU at once (sched_migrate), except of the one do_schedule is about to
- * return: Xen's core runs that one although _VPF_migrating is set, until
- * its pCPU next schedules (at once if the tickle is for that pCPU);
- * xensim's core runs only runnable vCPUs, so it is told then
- * (C2_MIGRATE_DEFER, c2_do_schedule). */
+/* migrate(): svc to run queue t. A vCPU marked scheduled (running, blocked
+ * or not, or the one do_schedule is about to return) is asked to move once
+ * off its pCPU (sched_migrate; pick_cpu then goes to t) and its pCPU is
+ * tickled: the core runs it until then although it is flagged, as Xen's
+ * schedule() does. Another, queued or blocked, is moved now to t's pCPU
+ * after its pick_bias (sched_set_res; a blocked vCPU's guest timer stays
+ * where it was set, as in Xen). */
 static void migrate(struct c2 *x, struct c2_unit *s, struct c2_rqd *t, sim_time_t now)
 {
     int cpu = s->cpu;
     trc(x, cpu, C2_TRC_MIGRATE, 2, ud(s->v), (uint32_t)s->rqd->id | (uint32_t)t->id << 16, 0, 0);
     if (s->flags & C2_SCHEDULED) {
-        if (s == x->sw_next)
-            s->flags |= C2_MIGRATE_DEFER;
-        else if (sched_migrate(x->core, s->v) < 0)
-            s->flags |= C2_MIGRATE_SELF;    /* blocked: the core refuses */
+        int rc = sched_migrate(x->core, s->v);
+        assert(rc == 0);
+        (void)rc;
         s->migrate_rqd = t;
         s->flags |= C2_MIGRATE_REQ;
         tickle_cpu(x, cpu, s->rqd);
@@ -800,7 +777,10 @@ static void migrate(struct c2 *x, struct c2_unit *s, struct c2_rqd *t, sim_time_
         update_load(x, s->rqd, NULL, -1, now);
     }
     rq_deassign(s);
-    set_res(x, s, dest);
+    int rc = sched_move(x->core, s->v, dest);
+    assert(rc == 0);
+    (void)rc;
+    s->cpu = dest;
     t->pick_bias = dest;
     rq_assign(x, s, t);
     if (was_queued) {
@@ -1264,20 +1244,6 @@ static int finish_migrate(struct c2 *x, struct c2_unit *s)
     return cpu;
 }
 
-/* sched_unit_migrate_finish of a vCPU that blocked while asked to move,
- * which the core refuses to migrate (sched_migrate): Xen moves it all the
- * same, without waking it. The core queues its own migrations right behind
- * the schedule the switch raised on that pCPU; this is done at the end of
- * that schedule (c2_do_schedule, which context_saved raises), or at the
- * vCPU's wake if that comes first. */
-static void finish_self(struct c2 *x, struct c2_unit *s)
-{
-    s->flags &= ~C2_MIGRATE_SELF;
-    if (x->pcpus[s->cpu].migrant == s)
-        x->pcpus[s->cpu].migrant = NULL;
-    set_res(x, s, finish_migrate(x, s));
-}
-
 /* csched2_unit_sleep. */
 static void c2_sleep(void *priv, struct sched_vcpu *v)
 {
@@ -1295,21 +1261,14 @@ static void c2_sleep(void *priv, struct sched_vcpu *v)
     }
 }
 
-/* csched2_unit_wake: onto its run queue, then runq_tickle. A vCPU moved
- * while the core could not move it goes to its pCPU first (set_res). */
+/* csched2_unit_wake: onto its run queue, then runq_tickle. */
 static void c2_wake(void *priv, struct sched_vcpu *v)
 {
     struct c2 *x = priv;
     struct c2_unit *s = cu(v);
     if (v->is_idle)
         return;
-    if (s->flags & C2_MIGRATE_SELF)
-        finish_self(x, s);
-    if (v->processor != s->cpu) {
-        int rc = sched_move(x->core, v, s->cpu);
-        assert(rc == 0);
-        (void)rc;
-    }
+    assert(v->processor == s->cpu);
     if (x->pcpus[s->cpu].curr == s || on_runq(s))
         return;
     if (s->flags & C2_SCHEDULED) {
@@ -1349,10 +1308,6 @@ static void context_saved(struct c2 *x, struct c2_unit *prev, sim_time_t now)
     }
     if (unpark)
         unpark_all(x, prev->d);
-    if (prev->flags & C2_MIGRATE_SELF) {
-        x->pcpus[prev->cpu].migrant = prev;
-        sched_tickle(x->core, prev->cpu);
-    }
 }
 
 /* csched2_schedule. */
@@ -1361,14 +1316,8 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
     struct c2 *x = priv;
     struct c2_pcpu *pc = &x->pcpus[cpu];
     struct c2_rqd *r = pc->rqd;
-    struct c2_unit *scurr = pc->curr, *snext, *migrant = pc->migrant;
+    struct c2_unit *scurr = pc->curr, *snext;
     assert(scurr->v == sched_curr(x->core, cpu));
-    pc->migrant = NULL;
-    if (scurr->flags & C2_MIGRATE_DEFER) {
-        scurr->flags &= ~C2_MIGRATE_DEFER;
-        if (sched_migrate(x->core, scurr->v) < 0)
-            scurr->flags |= C2_MIGRATE_SELF;    /* blocked meanwhile */
-    }
     bool tickled = r->tickled[cpu];
     if (tickled) {
         r->tickled[cpu] = false;
@@ -1401,9 +1350,7 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
         }
         if (top <= C2_CREDIT_RESET) {
             reset_credit(x, cpu, now, snext);
-            x->sw_next = snext;
             balance_load(x, cpu, now);
-            x->sw_next = NULL;
         }
         snext->start_time = now;
         snext->tickled_cpu = -1;
@@ -1427,8 +1374,6 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
         snext->state_entry = now;
         context_saved(x, scurr, now);
     }
-    if (migrant)
-        finish_self(x, migrant);
     return (struct sched_slice){ snext->v, slice };
 }
 

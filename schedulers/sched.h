@@ -18,9 +18,9 @@
  * the domain's parameters. Each vCPU belongs to one pCPU's run queue at a
  * time, chosen by the core at creation (models/hv.c says how); Xen 2.0's
  * policies keep it there for good, as Xen 2.0 did. A policy that migrates
- * (as Xen 3.x's do) moves a queued vCPU with sched_move (a steal) or a
- * running one with sched_migrate and its pick_cpu hook; the core keeps the
- * runstate accounting whole across the move.
+ * (as Xen 3.x's do) moves a queued or blocked vCPU with sched_move (a
+ * steal) or a running one with sched_migrate and its pick_cpu hook; the
+ * core keeps the runstate accounting whole across the move.
  *
  * Calling context: every hook runs inside an event dispatch of the core
  * with the pCPU's state consistent; hooks may call the core services below
@@ -81,9 +81,11 @@ bool sched_prefers(const struct sched_core *core, const struct sched_vcpu *v, in
  * Xen 3.x's `processor = cpu`): the policy has taken it off its old pCPU's
  * queue and puts it on the new one's itself; the core moves what it keeps
  * per pCPU (the clock of v's NOW() and timers), counts a migration and
- * charges costs.migration when v next runs. 0; -SIM_EINVAL for an idle vCPU
- * or a pCPU v may not run on; -SIM_ESTATE if v is running, migrating or
- * blocked with a sleep deadline. */
+ * charges costs.migration when v next runs. v may be blocked: a sleep
+ * deadline it armed stays on the old pCPU's clock (Xen 4.17's
+ * singleshot_timer) and wakes it on the new one. 0; -SIM_EINVAL for an idle
+ * vCPU or a pCPU v may not run on; -SIM_ESTATE if v is running or
+ * migrating. */
 int sched_move(struct sched_core *core, struct sched_vcpu *v, int pcpu);
 /* From the insert hook only: put the new vCPU v on pcpu rather than where
  * the core placed it (Xen 4.x's insert, which asks pick_cpu). Not a
@@ -92,11 +94,16 @@ int sched_move(struct sched_core *core, struct sched_vcpu *v, int pcpu);
 int sched_place(struct sched_core *core, struct sched_vcpu *v, int pcpu);
 /* Move v, the running vCPU of its pCPU, once it is off that pCPU (Xen
  * 3.x's _VPF_migrating and vcpu_migrate): v stops being runnable, its pCPU
- * reschedules, and after the switch the core asks the policy's pick_cpu
- * where v goes, moves it there and wakes it (the policy's wake), or, if v
- * is paused (parked), leaves it paused there. 0; -SIM_EINVAL without a
- * pick_cpu hook; -SIM_ESTATE if v is not running, is already migrating or
- * has blocked. */
+ * reschedules (SCHEDULE_SOFTIRQ), and after the switch the core asks the
+ * policy's pick_cpu where v goes, moves it there and wakes it (the
+ * policy's wake), or, if v is paused (parked) or blocked, leaves it so
+ * there. From do_schedule, v may also be the running vCPU that blocked
+ * (nothing is raised: the schedule under way switches away from it) or a
+ * vCPU not running that do_schedule is about to return (one a call): the
+ * core runs it although it is flagged (Xen 4.17's schedule()) and moves it
+ * once switched away, or at once if do_schedule returns another. 0;
+ * -SIM_EINVAL without a pick_cpu hook; -SIM_ESTATE if v is already
+ * migrating, or neither running nor such a vCPU. */
 int sched_migrate(struct sched_core *core, struct sched_vcpu *v);
 /* Pause v for the policy (Xen 3.x's vcpu_pause_nosync of a capped vCPU,
  * "parking") and undo it (vcpu_unpause). Parking calls the policy's sleep
@@ -190,8 +197,9 @@ struct sched_ops {
 
     /* Choose what runs next on pcpu at NOW() = now. The previously running
      * vCPU is sched_curr(core, pcpu) (runnable unless it blocked). Must
-     * return a vCPU of this pCPU, the idle vCPU if nothing else, and a
-     * slice > 0. */
+     * return a vCPU of this pCPU, runnable, or asked to migrate
+     * (sched_migrate) but neither blocked nor paused, the idle vCPU if
+     * nothing else, and a slice > 0. */
     struct sched_slice (*do_schedule)(void *priv, int pcpu, sim_time_t now);
 
     /* The pCPU v (not running, about to be woken there) should go to, one

@@ -21,6 +21,7 @@ struct fake_vcpu {
     int moves;                      /* sched_move and finished sched_migrate calls */
     bool migrating;                 /* sched_migrate: moved at its next deschedule */
     bool parked;                    /* sched_park */
+    bool blocked;                   /* fake_block, until fake_wake */
 };
 
 struct fake_timer {
@@ -43,6 +44,8 @@ struct sched_core {
     sim_time_t slice_timer[FAKE_MAX_PCPUS];     /* ns NOW(), SIM_TIME_MAX if unset */
     struct sched_vcpu *curr[FAKE_MAX_PCPUS];
     struct sched_vcpu *inserting;   /* the vCPU whose insert hook runs (sched_place) */
+    int scheduling;                 /* pCPU whose do_schedule runs, -1 */
+    struct sched_vcpu *chosen;      /* not running, asked to migrate from do_schedule */
     struct fake_vcpu idle[FAKE_MAX_PCPUS];
     struct fake_vcpu *vcpus[FAKE_MAX_VCPUS];
     int nvcpus;
@@ -160,12 +163,39 @@ int sched_migrate(struct sched_core *core, struct sched_vcpu *v)
         return -SIM_EINVAL;
     /* Not runnable and not parked: blocked. */
     struct fake_vcpu *fv = fake_of(v);
-    if (core->curr[v->processor] != v || fv->migrating || (!v->runnable && !fv->parked))
+    if (fv->migrating || v == core->chosen)
         return -SIM_ESTATE;
-    fv->migrating = true;
+    bool blocked = fv->blocked;
+    if (core->curr[v->processor] != v) {
+        /* From do_schedule, a vCPU it may be about to return. */
+        if (core->scheduling < 0 || core->chosen || !v->runnable)
+            return -SIM_ESTATE;
+        core->chosen = v;
+    } else {
+        fv->migrating = true;
+    }
     v->runnable = false;
-    sched_tickle(core, v->processor);
+    if (!blocked)
+        sched_tickle(core, v->processor);
     return 0;
+}
+
+/* As the real core once v is off its pCPU (or at once if it never ran): a
+ * vCPU asked to migrate goes where pick_cpu says and is woken there unless
+ * parked or blocked (fake_blocked). */
+static void fake_finish_migrate(struct sched_core *c, struct sched_vcpu *v)
+{
+    struct fake_vcpu *fv = fake_of(v);
+    fv->migrating = false;
+    int to = c->ops->pick_cpu(c->priv, v);
+    if (!sched_may_run(c, v, to))
+        abort();
+    if (to != v->processor) {
+        v->processor = to;
+        fv->moves++;
+    }
+    if (!fv->parked && !fv->blocked)
+        fake_wake(c, v);
 }
 
 int sched_park(struct sched_core *core, struct sched_vcpu *v)
@@ -394,6 +424,7 @@ int fake_core_new_topo(const struct sched_ops *ops, const struct topo *t,
         return -SIM_ENOMEM;
     c->ops = ops;
     c->npcpus = npcpus;
+    c->scheduling = -1;
     c->scn.sched = *g;
     c->scn.machine.pcpus = npcpus;
     c->scn.machine.topology = (struct scn_topology){ .given = true, .t = *t };
@@ -535,33 +566,30 @@ struct sched_slice fake_schedule(struct sched_core *c, int pcpu)
     sim_time_t now = c->now[pcpu];
     struct sched_vcpu *prev = c->curr[pcpu];
     fake_of(prev)->cpu_time += now - prev->lastschd;
+    c->scheduling = pcpu;
     struct sched_slice s = c->ops->do_schedule(c->priv, pcpu, now);
+    c->scheduling = -1;
+    struct sched_vcpu *chosen = c->chosen;
+    c->chosen = NULL;
+    if (chosen)
+        fake_of(chosen)->migrating = true;
     if (!s.next || s.next->processor != pcpu)
         abort();                    /* the contract of do_schedule */
+    if (chosen && chosen != s.next)
+        fake_finish_migrate(c, chosen);
     s.next->lastschd = now;
     c->curr[pcpu] = s.next;
     /* Saturated, as the real core arms it (an idle vCPU's slice has no end). */
     c->slice_timer[pcpu] = s.slice > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + s.slice;
-    /* As the real core after the switch: a vCPU asked to migrate goes
-     * where pick_cpu says and is woken there. */
-    if (prev != s.next && !prev->is_idle && fake_of(prev)->migrating) {
-        fake_of(prev)->migrating = false;
-        int to = c->ops->pick_cpu(c->priv, prev);
-        if (!sched_may_run(c, prev, to))
-            abort();
-        if (to != prev->processor) {
-            prev->processor = to;
-            fake_of(prev)->moves++;
-        }
-        if (!fake_of(prev)->parked)
-            fake_wake(c, prev);
-    }
+    if (prev != s.next && !prev->is_idle && fake_of(prev)->migrating)
+        fake_finish_migrate(c, prev);
     return s;
 }
 
 void fake_block(struct sched_core *c, struct sched_vcpu *v)
 {
     v->runnable = false;
+    fake_of(v)->blocked = true;
     if (c->ops->do_block)
         c->ops->do_block(c->priv, v);
 }
@@ -576,6 +604,7 @@ void fake_pause(struct sched_core *c, struct sched_vcpu *v)
 void fake_wake(struct sched_core *c, struct sched_vcpu *v)
 {
     v->runnable = true;
+    fake_of(v)->blocked = false;
     if (c->ops->wake)
         c->ops->wake(c->priv, v);
 }

@@ -138,8 +138,10 @@ void fake_wake(struct sched_core *c, struct sched_vcpu *v);
 
 /* Migration services (sched_move, sched_migrate, sched_park): the fake
  * moves v at once (sched_move), or, for sched_migrate, at fake_schedule of
- * its pCPU once it is descheduled (pick_cpu, then the wake hook), as the
- * core does; sched_unpark wakes v (a parked vCPU of a test never blocks).
+ * its pCPU once it is descheduled (pick_cpu, then the wake hook unless v is
+ * parked or blocked), as the core does; a vCPU not running that
+ * do_schedule asks to migrate may be returned by it, or is moved when it
+ * returns; sched_unpark wakes v (a parked vCPU of a test never blocks).
  * fake_moves counts v's moves, fake_parked says whether it is parked. */
 int fake_moves(struct sched_core *c, const struct sched_vcpu *v);
 bool fake_parked(struct sched_core *c, const struct sched_vcpu *v);

@@ -228,18 +228,15 @@ SCEN_BY_SCHED = {"credit2": SCEN_CREDIT2, "rtds": SCEN_RTDS, "null": SCEN_NULL,
 KNOWN = {
     "3.4": {},
     "4.17": {},
-    # Branch c2fix (warm-up 0 for the times): the balancer now moves running,
-    # just-chosen and blocked vCPUs as Xen's does. What is left is the core's:
-    # sched_migrate raises SCHEDULE_SOFTIRQ itself, and a vCPU the balancer
-    # flags while do_schedule is choosing it can only be handed over at that
-    # pCPU's next schedule, whose raise then runs ahead of the migrations
-    # Xen's order puts first (docs/schedulers.md, Credit2, "Simplified").
+    # Times after the warm-up. Since the core runs a vCPU flagged while
+    # do_schedule chooses it and moves blocked vCPUs (branch c2core), none of
+    # these is explained.
     "credit2": {
         "c2-rq-core-8p-2x2x2": "first divergence at 6637.886 ms (was 869.625 ms); not analysed "
                                "further",
-        "c2-rq-cpu-4p-rl0": "first divergence at 159 ms (was 14 ms): b/v0, flagged while chosen on "
-                            "pCPU 1, is moved after pCPU 1's next schedule instead of before it, so "
-                            "that schedule balances a/v1 back out",
+        "c2-rq-cpu-4p-rl0": "first divergence at 5057.5 ms (was 159 ms before branch c2core): Xen "
+                            "switches pCPU 3 to a/v0 (just moved there from pCPU 1 with a/v2), "
+                            "xensim keeps a/v2; not analysed further",
         "c2-soft-4p-2x2x1": "differs from the first switch (1 ms: q/v0 on pCPU 0 in Xen, 1 in "
                             "xensim), also before branch c2fix; not analysed",
     },
