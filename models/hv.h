@@ -339,7 +339,7 @@ struct hv_obs {
     enum hv_runstate prev_rs;       /* HV_OBS_WAKE: the runstate it left */
     uint32_t event;                 /* HV_OBS_POLICY: Xen's event number */
     unsigned nd;                    /* HV_OBS_POLICY: payload words used */
-    uint32_t d[4];                  /* HV_OBS_POLICY: the payload (SCHED_TRACE_MAX) */
+    uint32_t d[7];                  /* HV_OBS_POLICY: the payload (SCHED_TRACE_MAX) */
 };
 
 typedef void hv_obs_fn(void *ctx, const struct hv_obs *o);

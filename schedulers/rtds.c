@@ -31,10 +31,9 @@
  * Simplified: Xen's context_saved (the previous vCPU back on a queue, its
  * tickle) runs at the end of do_schedule, as if the context switch took no
  * time; xensim's core has no such hook. No cpupools (every pCPU is the
- * pool's), no core scheduling (a unit is a vCPU), no tasklets. The trace
- * records of one 32-bit word (TICKLE, SCHEDULE) are written; RUNQ_PICK,
- * BUDGET_BURN and BUDGET_REPLENISH carry 64-bit fields beyond
- * SCHED_TRACE_MAX words and are not.
+ * pool's), no core scheduling (a unit is a vCPU), no tasklets. Its trace
+ * records are rt.c's (TICKLE, RUNQ_PICK, BUDGET_BURN, BUDGET_REPLENISH,
+ * SCHEDULE), packed as its structs; no SCHED_TASKLET.
  */
 #include "schedulers/policies.h"
 
@@ -53,6 +52,11 @@
 /* TRC_SCHED_CLASS_EVT(RTDS, n): class 0x00022000, RTDS's id 4 << 9. */
 enum {
     RT_TRC_TICKLE = 1,              /* pCPU */
+    RT_TRC_RUNQ_PICK = 2,           /* vcpu | dom << 16, deadline (u64), budget (u64) */
+    RT_TRC_BUDGET_BURN = 3,         /* vcpu | dom << 16, budget (u64), delta, level,
+                                       extratime (a byte) */
+    RT_TRC_BUDGET_REPLENISH = 4,    /* vcpu | dom << 16, level, deadline (u64),
+                                       budget (u64) */
     RT_TRC_SCHEDULE = 6,            /* pCPU | tasklet << 16 | tickled << 24 | idle << 28 */
 };
 #define RT_TRC(n) (0x00022800u + (uint32_t)(n))
@@ -155,10 +159,32 @@ static void trc(struct rt *x, int cpu, int n, uint32_t d)
     sched_trace(x->core, cpu, RT_TRC(n), 1, &d);
 }
 
+/* The records about a vCPU, packed as rt.c's structs: the vCPU and domain
+ * in one word, then the given words, 64-bit values low word first. */
+static void trc_v(struct rt *x, int cpu, int n, const struct rt_vcpu *s, unsigned nw,
+                  const uint32_t *w)
+{
+    uint32_t d[SCHED_TRACE_MAX] = { ((uint32_t)s->v->vcpu & 0xffff)
+                                    | (uint32_t)s->v->domain << 16 };
+    for (unsigned i = 0; i < nw && i + 1 < SCHED_TRACE_MAX; i++)
+        d[i + 1] = w[i];
+    sched_trace(x->core, cpu, RT_TRC(n), nw + 1, d);
+}
+
+static uint32_t lo32(sim_time_t t)
+{
+    return (uint32_t)(uint64_t)t;
+}
+
+static uint32_t hi32(sim_time_t t)
+{
+    return (uint32_t)((uint64_t)t >> 32);
+}
+
 /* rt_update_deadline: now is at or past the deadline; move it to the end
  * of the period holding now, with a full budget at level 0, burnt from
  * now. */
-static void update_deadline(struct rt_vcpu *s, sim_time_t now)
+static void next_period(struct rt_vcpu *s, sim_time_t now)
 {
     assert(now >= s->cur_deadline && s->period > 0);
     if (s->cur_deadline + (s->period << RT_UPDATE_LIMIT_SHIFT) > now) {
@@ -171,6 +197,15 @@ static void update_deadline(struct rt_vcpu *s, sim_time_t now)
     s->last_start = now;
     s->cur_budget = s->budget;
     s->priority_level = 0;
+}
+
+/* The same, with its trace record written on cpu, the pCPU running it. */
+static void update_deadline(struct rt *x, int cpu, struct rt_vcpu *s, sim_time_t now)
+{
+    next_period(s, now);
+    uint32_t w[5] = { s->priority_level, lo32(s->cur_deadline), hi32(s->cur_deadline),
+                      lo32(s->cur_budget), hi32(s->cur_budget) };
+    trc_v(x, cpu, RT_TRC_BUDGET_REPLENISH, s, 5, w);
 }
 
 /* deadline_queue_insert: s goes before the first entry of the run queue
@@ -288,7 +323,7 @@ static void tickle(struct rt *x, const struct rt_vcpu *nw)
 
 /* burn_budget: charge the time since last_start; at zero, a new level
  * with a fresh budget (extratime; an overrun is forgiven) or depleted. */
-static void burn_budget(struct rt_vcpu *s, sim_time_t now)
+static void burn_budget(struct rt *x, int cpu, struct rt_vcpu *s, sim_time_t now)
 {
     if (s->v->is_idle)
         return;
@@ -306,6 +341,9 @@ static void burn_budget(struct rt_vcpu *s, sim_time_t now)
             s->depleted = true;
         }
     }
+    uint32_t w[5] = { lo32(s->cur_budget), hi32(s->cur_budget), (uint32_t)(int32_t)delta,
+                      s->priority_level, s->extratime };
+    trc_v(x, cpu, RT_TRC_BUDGET_BURN, s, 5, w);
 }
 
 /* repl_timer_handler: every vCPU whose deadline has passed, in queue
@@ -324,7 +362,7 @@ static void repl_timer_fn(void *arg)
         if (now < s->cur_deadline)
             break;
         rl_del(&s->replq_elem);
-        update_deadline(s, now);
+        update_deadline(x, 0, s, now);
         rl_add_before(&s->replq_elem, done.next);      /* list_add: newest first */
         if (on_q(s)) {
             rl_del(&s->q_elem);
@@ -448,7 +486,7 @@ static void rt_insert(void *priv, struct sched_vcpu *v)
         s->budget = RT_DEFAULT_BUDGET;
     }
     if (now >= s->cur_deadline)
-        update_deadline(s, now);
+        update_deadline(x, v->processor, s, now);
     s->period = period;
     s->budget = budget;
     if (!on_q(s) && v->runnable) {
@@ -497,7 +535,7 @@ static void rt_wake(void *priv, struct sched_vcpu *v)
     sim_time_t now = sched_now(x->core, v->processor);
     bool missed = now >= s->cur_deadline;
     if (missed)
-        update_deadline(s, now);
+        update_deadline(x, v->processor, s, now);
     if (s->scheduled) {
         s->delayed_runq_add = true;
         if (missed)
@@ -533,6 +571,9 @@ static struct rt_vcpu *runq_pick(struct rt *x, int cpu)
         struct rt_vcpu *s = RT_OF(it, q_elem);
         if (sched_may_run(x->core, s->v, cpu)) {
             assert(s->cur_budget > 0);
+            uint32_t w[4] = { lo32(s->cur_deadline), hi32(s->cur_deadline),
+                              lo32(s->cur_budget), hi32(s->cur_budget) };
+            trc_v(x, cpu, RT_TRC_RUNQ_PICK, s, 4, w);
             return s;
         }
     }
@@ -550,7 +591,7 @@ static struct sched_slice rt_do_schedule(void *priv, int cpu, sim_time_t now)
     trc(x, cpu, RT_TRC_SCHEDULE, (uint32_t)cpu | (uint32_t)x->tickled[cpu] << 24
                                       | (uint32_t)scurr->v->is_idle << 28);
     x->tickled[cpu] = false;
-    burn_budget(scurr, now);
+    burn_budget(x, cpu, scurr, now);
 
     struct rt_vcpu *snext = runq_pick(x, cpu);
     if (!snext) {

@@ -124,7 +124,7 @@ void sched_tickle(struct sched_core *core, int pcpu);
  * the current instant by a recorder such as `run --xentrace`; a domain
  * field is the domain's index, as the recorder numbers domains. Costs a
  * test when nothing records. */
-#define SCHED_TRACE_MAX 4
+#define SCHED_TRACE_MAX 7     /* Xen's TRACE_EXTRA_MAX */
 void sched_trace(struct sched_core *core, int pcpu, uint32_t event, unsigned n,
                  const uint32_t *d);
 /* Move the pCPU's slice timer to expire at `expires` (NOW() time) if that

@@ -66,7 +66,7 @@ struct fake_call {
     sim_time_t at;              /* ns NOW() of that pCPU when the call was made */
     uint32_t event;             /* FAKE_TRACE: sched_trace's event and payload */
     unsigned nd;
-    uint32_t d[4];
+    uint32_t d[7];
 };
 
 /* Scenario defaults of the scheduler block (docs/scenario.md): rr.slice

@@ -286,16 +286,16 @@ START_TEST(test_update_deadline)
 {
     struct rt_vcpu s = { .period = 10 * MS, .budget = 3 * MS, .cur_deadline = 10 * MS,
                          .priority_level = 2 };
-    update_deadline(&s, 25 * MS);
+    next_period(&s, 25 * MS);
     ck_assert_int_eq(s.cur_deadline, 30 * MS);
     ck_assert_int_eq(s.cur_budget, 3 * MS);
     ck_assert_int_eq(s.last_start, 25 * MS);
     ck_assert_uint_eq(s.priority_level, 0);
     s.cur_deadline = 10 * MS;
-    update_deadline(&s, 20000 * MS + 3);
+    next_period(&s, 20000 * MS + 3);
     ck_assert_int_eq(s.cur_deadline, 20010 * MS);
     s.cur_deadline = 10 * MS;
-    update_deadline(&s, 10 * MS);                           /* exactly at: one period */
+    next_period(&s, 10 * MS);                           /* exactly at: one period */
     ck_assert_int_eq(s.cur_deadline, 20 * MS);
 }
 END_TEST
