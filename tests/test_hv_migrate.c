@@ -29,6 +29,7 @@
 #include "models/hv.h"
 #include "schedulers/sched.h"
 #include "sim/err.h"
+#include "sim/stats.h"
 #include "tests/check_util.h"
 #include "tests/hv_rig.h"
 
@@ -373,10 +374,12 @@ struct steer {
     /* what happened */
     struct st_log wakes[LOGN], picks[LOGN];
     int nwakes, npicks;
-    int move_rc, place_rc[3];
+    bool place;                     /* insert puts domain vCPUs on pCPU 1 */
+    int move_rc, place_rc[4];
 };
 
 static struct steer *st;
+static bool st_place;               /* st->place, for the inserts of hv_new */
 
 static void st_kick(void *arg)
 {
@@ -417,6 +420,13 @@ static void st_deinit(void *priv)
 static void st_insert(void *priv, struct sched_vcpu *v)
 {
     struct steer *t = priv;
+    t->place = st_place;
+    if (st_place && v->is_idle && v->processor == 0)
+        t->place_rc[0] = sched_place(t->core, v, 1);
+    if (st_place && !v->is_idle) {
+        t->place_rc[1] = sched_place(t->core, v, 2);     /* no such pCPU */
+        t->place_rc[2] = sched_place(t->core, v, 1);
+    }
     if (!v->is_idle && v->vcpu == 0 && v->domain < 4)
         t->vc[v->domain] = v;
 }
@@ -435,6 +445,8 @@ static void st_wake(void *priv, struct sched_vcpu *v)
     if (v->is_idle)
         return;
     st_note(t->wakes, &t->nwakes, v);
+    if (t->place)
+        t->place_rc[3] = sched_place(t->core, v, 0);     /* not from insert */
     int p = v->processor;
     ck_assert_int_lt(t->n[p], MAXQ);
     t->q[p][t->n[p]++] = v;
@@ -584,6 +596,242 @@ START_TEST(move_blocked_sleeper)
 }
 END_TEST
 
+static const char two_hogs[] =
+    "name: flagged\nduration: 1s\n" ST_MACHINE("3us")
+    "domains:\n"
+    "  a: { unpause: 1ms, workload: { type: cpu } }\n"
+    "  b: { cpus: [0], unpause: 1ms, workload: { type: cpu } }\n";
+
+/*
+ * sched_migrate from do_schedule of the vCPU it returns. a and b (both on
+ * pCPU 0, b pinned there) are admitted at 1 ms; the kick at 1.7 ms
+ * schedules a, which the policy flags as it returns it. The core runs a
+ * although it is flagged (switch 1.7 .. 1.703 ms), not runnable; the
+ * SCHEDULE_SOFTIRQ that sched_migrate raises on its pCPU waits for that
+ * switch, so pCPU 0 schedules again at 1.703 ms and switches to b; pick_cpu
+ * is asked only when that switch away from a is over, at 1.706 ms
+ * (context_saved). a is woken on pCPU 1 then and runs there from the kick
+ * at 2.406 ms (switch to 2.409 ms). It was switched away while runnable but
+ * for the flag: one preemption. At 5 ms:
+ *   a: CPU 0 (pCPU 0) + 2.591 ms (pCPU 1), running 0.003 + 2.594 ms,
+ *      runnable 0.7 + 0.003 ms (pCPU 0) + 0.7 ms (pCPU 1);
+ *   b: CPU 5 - 1.706 = 3.294 ms;
+ *   pCPU 0 run queue a 0.703 + b 0.703 = 1.406 ms; pCPU 1 0.7 ms.
+ */
+START_TEST(migrate_returned_vcpu_after_its_switch)
+{
+    struct rig r;
+    rig_up(&r, two_hogs, &steer_ops);
+    st->flag_next = true;
+    rig_run(&r, 1702 * SIM_USEC);           /* switching to a */
+    struct sched_vcpu *a = st->vc[0];
+    ck_assert_ptr_eq(sched_curr(st->core, 0), a);
+    ck_assert(!a->runnable);
+    ck_assert_int_eq(sched_migrate(st->core, a), -SIM_ESTATE);     /* migrating */
+    ck_assert_int_eq(sched_move(st->core, a, 1), -SIM_ESTATE);
+    rig_run(&r, 1705 * SIM_USEC);           /* switched away, switch not over */
+    ck_assert_ptr_eq(sched_curr(st->core, 0), st->vc[1]);
+    ck_assert_int_eq(st->npicks, 0);
+    ck_assert_int_eq(a->processor, 0);
+    rig_run(&r, 5 * SIM_MSEC);
+    check_conservation(&r);
+    ck_assert_int_eq(st->npicks, 1);
+    ck_assert_int_eq(st->picks[0].dom, 0);
+    ck_assert_int_eq(st->picks[0].pcpu, 0);
+    ck_assert_int_eq(st->picks[0].now0, 1706 * SIM_USEC);
+    ck_assert_int_eq(st->nwakes, 3);        /* a, b admitted; a moved */
+    ck_assert_int_eq(st->wakes[2].dom, 0);
+    ck_assert_int_eq(st->wakes[2].pcpu, 1);
+    ck_assert_int_eq(st->wakes[2].now0, 1706 * SIM_USEC);
+    ck_assert_ptr_eq(sched_curr(st->core, 1), a);
+    ck_assert_int_eq(hv_vcpu_pcpu(r.h, 0, 0), 1);
+    struct hv_vcpu_stats vs = vstats(&r, "a");
+    ck_assert_uint_eq(vs.migrations, 1);
+    ck_assert_uint_eq(vs.preemptions, 1);
+    ck_assert_uint_eq(vs.wakeups, 0);
+    ck_assert_uint_eq(vs.dispatches, 2);
+    ck_assert_int_eq(vs.cpu_time_ns, 2591 * SIM_USEC);
+    ck_assert_int_eq(vs.runstate_ns[HV_RS_RUNNING], 2597 * SIM_USEC);
+    ck_assert_int_eq(vs.runstate_ns[HV_RS_RUNNABLE], 1403 * SIM_USEC);
+    ck_assert_int_eq(vstats(&r, "b").cpu_time_ns, 3294 * SIM_USEC);
+    ck_assert_int_eq(pstats(&r, 0).runq_ns, 1406 * SIM_USEC);
+    ck_assert_int_eq(pstats(&r, 1).runq_ns, 700 * SIM_USEC);
+    ck_assert_int_eq(pstats(&r, 1).busy_ns, 2591 * SIM_USEC);
+    ck_assert_uint_eq(vstats(&r, "b").migrations, 0);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * The same flag on a vCPU do_schedule then does not return: at 1.7 ms the
+ * policy flags a, the head of pCPU 0's queue, and returns b. a is moved at
+ * once: pick_cpu at 1.7 ms, woken on pCPU 1 at 1.7 ms, run there from the
+ * kick at 2.4 ms. It never ran on pCPU 0: no preemption, one dispatch. At
+ * 5 ms: a CPU 5 - 2.403 = 2.597 ms, runnable 0.7 (pCPU 0) + 0.7 ms
+ * (pCPU 1); b runs on pCPU 0 from 1.703 ms: CPU 3.297 ms; pCPU 0 run queue
+ * a 0.7 + b 0.7 = 1.4 ms, pCPU 1 0.7 ms.
+ */
+START_TEST(migrate_flagged_not_returned_moves_at_once)
+{
+    struct rig r;
+    rig_up(&r, two_hogs, &steer_ops);
+    st->flag_skip = true;
+    rig_run(&r, 5 * SIM_MSEC);
+    check_conservation(&r);
+    ck_assert_int_eq(st->npicks, 1);
+    ck_assert_int_eq(st->picks[0].pcpu, 0);
+    ck_assert_int_eq(st->picks[0].now0, 1700 * SIM_USEC);
+    ck_assert_int_eq(st->nwakes, 3);
+    ck_assert_int_eq(st->wakes[2].dom, 0);
+    ck_assert_int_eq(st->wakes[2].pcpu, 1);
+    ck_assert_int_eq(st->wakes[2].now0, 1700 * SIM_USEC);
+    ck_assert_ptr_eq(sched_curr(st->core, 1), st->vc[0]);
+    ck_assert_ptr_eq(sched_curr(st->core, 0), st->vc[1]);
+    struct hv_vcpu_stats vs = vstats(&r, "a");
+    ck_assert_uint_eq(vs.migrations, 1);
+    ck_assert_uint_eq(vs.preemptions, 0);
+    ck_assert_uint_eq(vs.dispatches, 1);
+    ck_assert_int_eq(vs.cpu_time_ns, 2597 * SIM_USEC);
+    ck_assert_int_eq(vs.runstate_ns[HV_RS_RUNNABLE], 1400 * SIM_USEC);
+    ck_assert_int_eq(vstats(&r, "b").cpu_time_ns, 3297 * SIM_USEC);
+    ck_assert_int_eq(pstats(&r, 0).runq_ns, 1400 * SIM_USEC);
+    ck_assert_int_eq(pstats(&r, 1).runq_ns, 700 * SIM_USEC);
+    rig_down(&r);
+}
+END_TEST
+
+#define SLEEPER(off)                                                            \
+    "name: blocker\nduration: 1s\n" ST_MACHINE("3us")                           \
+    "domains:\n"                                                                \
+    "  s: { unpause: 1ms, workload: { type: onoff, on: 1ms, off: " off " } }\n"
+
+/*
+ * sched_migrate from do_schedule of the running vCPU that blocked. s is
+ * admitted at 1 ms, runs from the kick at 1.7 ms (switch to 1.703 ms) its
+ * 1 ms burst and sleeps at 2.703 ms for 5 ms: deadline 7.703 ms on pCPU
+ * 0's clock. The policy flags it then. The switch away does not book it
+ * runnable (no preemption: it is blocked); at its end, 2.706 ms, pick_cpu
+ * moves it to pCPU 1, not woken (no wake hook call, still blocked). Its
+ * timer stays on pCPU 0: the wake at 7.703 ms reaches the policy on pCPU 1,
+ * which runs it from the kick at 8.403 ms (switch to 8.406 ms).
+ */
+START_TEST(migrate_blocked_running_vcpu)
+{
+    struct rig r;
+    rig_up(&r, SLEEPER("5ms"), &steer_ops);
+    st->flag_blocked = true;
+    rig_run(&r, 2705 * SIM_USEC);
+    ck_assert_int_eq(st->npicks, 0);
+    ck_assert_int_eq(hv_vcpu_pcpu(r.h, 0, 0), 0);
+    rig_run(&r, 5 * SIM_MSEC);
+    check_conservation(&r);
+    ck_assert_int_eq(st->npicks, 1);
+    ck_assert_int_eq(st->picks[0].now0, 2706 * SIM_USEC);
+    ck_assert_int_eq(hv_vcpu_pcpu(r.h, 0, 0), 1);
+    ck_assert_int_eq(st->nwakes, 1);        /* the admission only */
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_BLOCKED);
+    struct hv_vcpu_stats vs = vstats(&r, "s");
+    ck_assert_uint_eq(vs.migrations, 1);
+    ck_assert_uint_eq(vs.preemptions, 0);
+    ck_assert_uint_eq(vs.wakeups, 0);
+    ck_assert_uint_eq(vs.blocks, 1);
+    ck_assert_int_eq(vs.runstate_ns[HV_RS_RUNNABLE], 700 * SIM_USEC);
+    ck_assert_int_eq(vs.runstate_ns[HV_RS_RUNNING], 1003 * SIM_USEC);
+    ck_assert_int_eq(vs.runstate_ns[HV_RS_BLOCKED], 2297 * SIM_USEC);
+    ck_assert_int_eq(pstats(&r, 0).runq_ns, 700 * SIM_USEC);
+    ck_assert_int_eq(pstats(&r, 1).runq_ns, 0);
+    rig_run(&r, 9 * SIM_MSEC);
+    check_conservation(&r);
+    ck_assert_int_eq(st->nwakes, 2);
+    ck_assert_int_eq(st->wakes[1].pcpu, 1);
+    ck_assert_int_eq(st->wakes[1].now0, 7703 * SIM_USEC);
+    vs = vstats(&r, "s");
+    ck_assert_uint_eq(vs.wakeups, 1);
+    ck_assert_uint_eq(vs.migrations, 1);
+    ck_assert_int_eq(vs.cpu_time_ns, 1594 * SIM_USEC);
+    ck_assert_int_eq(pstats(&r, 1).busy_ns, 594 * SIM_USEC);
+    ck_assert_int_eq(pstats(&r, 1).runq_ns, 700 * SIM_USEC);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * A wake between the switch away and the move. As above, but s sleeps
+ * 1 us: its timer fires at 2.704 ms, inside the switch away (2.703 ..
+ * 2.706 ms). The wake waits for the move: the policy's wake runs once, at
+ * 2.706 ms with processor 1, and s is runnable on pCPU 1 from then; one
+ * wakeup; its sched_latency runs from the wake itself (2.704 ms) to its
+ * dispatch at the kick, 3.406 ms: 702 us.
+ */
+START_TEST(migrate_wake_during_switch_waits_for_move)
+{
+    struct rig r;
+    rig_up(&r, SLEEPER("1us"), &steer_ops);
+    st->flag_blocked = true;
+    rig_run(&r, 2705 * SIM_USEC);
+    ck_assert_int_eq(st->nwakes, 1);
+    ck_assert_int_eq(st->npicks, 0);
+    rig_run(&r, 3 * SIM_MSEC);
+    check_conservation(&r);
+    ck_assert_int_eq(st->npicks, 1);
+    ck_assert_int_eq(st->picks[0].now0, 2706 * SIM_USEC);
+    ck_assert_int_eq(st->nwakes, 2);
+    ck_assert_int_eq(st->wakes[1].pcpu, 1);
+    ck_assert_int_eq(st->wakes[1].now0, 2706 * SIM_USEC);
+    ck_assert_int_eq(hv_vcpu_runstate(r.h, 0, 0), HV_RS_RUNNABLE);
+    struct hv_vcpu_stats vs = vstats(&r, "s");
+    ck_assert_uint_eq(vs.wakeups, 1);
+    ck_assert_uint_eq(vs.migrations, 1);
+    ck_assert_uint_eq(vs.preemptions, 0);
+    ck_assert_int_eq(pstats(&r, 1).runq_ns, 294 * SIM_USEC);
+    rig_run(&r, 4 * SIM_MSEC);
+    check_conservation(&r);
+    ck_assert_int_eq(st->nwakes, 2);
+    ck_assert_ptr_eq(sched_curr(st->core, 1), st->vc[0]);
+    struct st_rec *lat = hv_dom_sched_latency(r.h, 0);
+    ck_assert_uint_eq(st_rec_count(lat), 1);
+    double l;
+    ck_assert_int_eq(st_rec_quantile(lat, 0, &l, NULL), 0);
+    ck_assert_int_eq((int64_t)l, 702 * SIM_USEC);
+    rig_down(&r);
+}
+END_TEST
+
+/*
+ * sched_place from insert: d, which the core places on pCPU 0, is put on
+ * pCPU 1 and runs there only; that is not a migration (none counted, no
+ * costs.migration charged at its first run). Refused for an idle vCPU, a
+ * pCPU it may not run on, and outside insert (from wake).
+ */
+START_TEST(place_from_insert_only)
+{
+    struct rig r;
+    st_place = true;
+    rig_up(&r, "name: place\nduration: 1s\n"
+               "machine: { pcpus: 2, costs: { cache_refill: 0us, migration: 50us } }\n"
+               "domains:\n  d: { workload: { type: cpu } }\n",
+           &steer_ops);
+    st_place = false;
+    rig_run(&r, 20 * SIM_MSEC);
+    check_conservation(&r);
+    ck_assert_int_eq(st->place_rc[0], -SIM_EINVAL);
+    ck_assert_int_eq(st->place_rc[1], -SIM_EINVAL);
+    ck_assert_int_eq(st->place_rc[2], 0);
+    ck_assert_int_eq(st->place_rc[3], -SIM_ESTATE);
+    ck_assert_int_eq(hv_vcpu_pcpu(r.h, 0, 0), 1);
+    ck_assert_int_eq(st->wakes[0].pcpu, 1);
+    ck_assert_int_eq(pstats(&r, 0).nvcpus, 0);
+    ck_assert_int_eq(pstats(&r, 1).nvcpus, 1);
+    ck_assert_int_eq(pstats(&r, 0).busy_ns, 0);
+    ck_assert_int_gt(pstats(&r, 1).busy_ns, 0);
+    struct hv_vcpu_stats vs = vstats(&r, "d");
+    ck_assert_uint_eq(vs.migrations, 0);
+    ck_assert_int_eq(vs.refill_ns, 0);
+    ck_assert_int_eq(vs.cpu_time_ns, pstats(&r, 1).busy_ns);
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *migrate_suite(void)
 {
     Suite *s = suite_create("hv_migrate");
@@ -593,6 +841,11 @@ static Suite *migrate_suite(void)
     tcase_add_test(tc, migrate_after_descheduling);
     tcase_add_test(tc, migrate_needs_pick_cpu);
     tcase_add_test(tc, move_blocked_sleeper);
+    tcase_add_test(tc, migrate_returned_vcpu_after_its_switch);
+    tcase_add_test(tc, migrate_flagged_not_returned_moves_at_once);
+    tcase_add_test(tc, migrate_blocked_running_vcpu);
+    tcase_add_test(tc, migrate_wake_during_switch_waits_for_move);
+    tcase_add_test(tc, place_from_insert_only);
     return s;
 }
 
