@@ -12,6 +12,14 @@
  *   bounce  per-pCPU FIFOs; every 10 ms tick of a pCPU asks the running
  *           vCPU to migrate (sched_migrate), and pick_cpu sends it to the
  *           next pCPU. One hog on two pCPUs runs on each half the time.
+ *   steer   per-pCPU FIFOs whose waits the test sets (a wake on an idle
+ *           pCPU is scheduled 700 us later), and one migration a test asks
+ *           for: a sched_move of a blocked sleeper, a sched_migrate from
+ *           do_schedule of the vCPU it returns, of one it does not return,
+ *           or of the running vCPU that blocked; sched_place from insert.
+ *           Each test derives, from docs/hypervisor.md "Migration", when
+ *           pick_cpu and the wake hook run and on which pCPU, and every
+ *           vCPU's and pCPU's runstate, CPU and run-queue time to the ns.
  *
  * What is checked, from those definitions: the shares; that every ns of
  * busy time is some vCPU's CPU time and every vCPU's runstates cover the
