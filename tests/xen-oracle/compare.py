@@ -237,8 +237,6 @@ KNOWN = {
         "c2-rq-cpu-4p-rl0": "first divergence at 5057.5 ms (was 159 ms before branch c2core): Xen "
                             "switches pCPU 3 to a/v0 (just moved there from pCPU 1 with a/v2), "
                             "xensim keeps a/v2; not analysed further",
-        "c2-soft-4p-2x2x1": "differs from the first switch (1 ms: q/v0 on pCPU 0 in Xen, 1 in "
-                            "xensim), also before branch c2fix; not analysed",
     },
     "rtds": {},
     "null": {},
