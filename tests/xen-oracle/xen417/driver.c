@@ -470,7 +470,8 @@ static void sched_unit_migrate_finish(struct sched_unit *unit)
 }
 
 /* With --context-saved deferred, the migration waits its turn among the
- * instant's softirqs (instant.h), as xensim's context_saved_fn event. */
+ * instant's softirqs (instant.h), as xensim's context_saved_fn event, and
+ * the pCPU's next such switch ends a migration still waiting first. */
 static void unit_context_saved(struct sched_resource *sr)
 {
     struct sched_unit *unit = sr->prev;
@@ -482,9 +483,12 @@ static void unit_context_saved(struct sched_resource *sr)
     sched_context_saved(unit->res->scheduler, unit);
     if (is_idle_unit(unit))
         return;
-    if (oi_saved_deferred && test_bit(_VPF_migrating, &unit->vcpu_list->pause_flags))
-        oi_raise(-1 - unit->vcpu_list->oracle_idx);
-    else
+    if (oi_saved_deferred && test_bit(_VPF_migrating, &unit->vcpu_list->pause_flags)) {
+        int older = oi_take_saved(sr->master_cpu);
+        if (older >= 0)
+            sched_unit_migrate_finish(gv[older].v->sched_unit);
+        oi_defer_saved(sr->master_cpu, unit->vcpu_list->oracle_idx);
+    } else
         sched_unit_migrate_finish(unit);
 }
 
