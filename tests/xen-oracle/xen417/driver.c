@@ -560,8 +560,11 @@ static void schedule(unsigned int cpu)
     struct sched_unit *next = prev->next_task;
     if (prev->next_time >= 0)
         set_timer(&sr->s_timer, now + prev->next_time);
-    if (!is_idle_unit(next))
-        note_move(next);            /* a steal moved it here */
+    /* A steal moved next here; a balancer (credit2's migrate()) may have
+     * moved queued vCPUs to another run queue: each counts, as each is a
+     * sched_move in xensim. */
+    for (int i = 0; i < ngv; i++)
+        note_move(gv[i].v->sched_unit);
     sched_switch_units(sr, next, prev, now);
     atomic_set(&next->rendezvous_out_cnt, 0);
     struct vcpu *vnext = next->vcpu_list;
