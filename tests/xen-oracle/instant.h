@@ -35,7 +35,8 @@
  * A driver may keep an order of its own as its default (xen417's heap
  * order), run outside oi_instant.
  *
- * Header-only: each driver is one translation unit; everything is static.
+ * Header-only: each driver is one translation unit; everything is static
+ * (inline where a driver may not use it).
  */
 #ifndef ORACLE_INSTANT_H
 #define ORACLE_INSTANT_H
@@ -167,7 +168,7 @@ static void oi_raise(int item)
 
 /* cpu switched away from guest vCPU i, which is to migrate (--context-saved
  * deferred): its migration waits its turn in the list. */
-static void oi_defer_saved(int cpu, int i)
+static inline void oi_defer_saved(int cpu, int i)
 {
     oi_raise(-1 - i);
     oi_saved_slot[cpu] = oi_nraised;
@@ -175,7 +176,7 @@ static void oi_defer_saved(int cpu, int i)
 
 /* The guest vCPU whose deferred migration cpu raised and that has not run,
  * taken off the list (the caller ends it now); -1 if none. */
-static int oi_take_saved(int cpu)
+static inline int oi_take_saved(int cpu)
 {
     int k = oi_saved_slot[cpu] - 1;
     oi_saved_slot[cpu] = 0;
