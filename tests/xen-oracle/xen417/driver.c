@@ -488,8 +488,9 @@ static void unit_context_saved(struct sched_resource *sr)
         if (older >= 0)
             sched_unit_migrate_finish(gv[older].v->sched_unit);
         oi_defer_saved(sr->master_cpu, unit->vcpu_list->oracle_idx);
-    } else
+    } else {
         sched_unit_migrate_finish(unit);
+    }
 }
 
 static void sched_switch_units(struct sched_resource *sr, struct sched_unit *next,
