@@ -894,8 +894,8 @@ static void balance_load(struct c2 *x, int cpu, sim_time_t now)
 
 /* csched2_res_pick: the run queue the balancer asked for, else the least
  * loaded one v may run in (its own counted without v's load), preferring
- * one within its soft affinity; the pCPU after that run queue's
- * pick_bias, which moves there. */
+ * one within its soft affinity; the pCPU after a pick_bias, which moves
+ * there. */
 static int res_pick(struct c2 *x, struct c2_unit *s)
 {
     struct sched_vcpu *v = s->v;
@@ -939,12 +939,16 @@ static int res_pick(struct c2 *x, struct c2_unit *s)
             min_rqd = r;
         }
     }
+    /* With a soft-affinity run queue, Xen 4.17.5's csched2_res_pick picks
+     * among its pCPUs but cycles from, and then moves, the pick_bias of the
+     * least loaded run queue of the hard affinity (min_rqd), which its
+     * PICKED_CPU record also names: kept, so that a soft-affine vCPU's
+     * placement follows the other run queue's bias. */
     bool soft = has_soft && min_s_rqd;
-    if (soft)
-        min_rqd = min_s_rqd;
     assert(min_rqd);
+    const struct c2_rqd *pick_rqd = soft ? min_s_rqd : min_rqd;
     for (int p = 0; p < x->np; p++)
-        mask[p] = min_rqd->active[p] && in_step(x, v, soft, p);
+        mask[p] = pick_rqd->active[p] && in_step(x, v, soft, p);
     new_cpu = cycle(x, min_rqd->pick_bias, mask);
     assert(new_cpu >= 0);
     min_rqd->pick_bias = new_cpu;

@@ -173,6 +173,37 @@ START_TEST(place_and_tickle_idlers)
 }
 END_TEST
 
+/* Two sockets of two pCPUs: run queue 0 holds pCPUs 0 and 1 (pick_bias 0),
+ * run queue 1 pCPUs 2 and 3 (pick_bias 2). s prefers 2 and 3: both loads
+ * are 0, so the least loaded of its hard affinity is run queue 0 (the
+ * first) and of its soft affinity run queue 1. csched2_res_pick picks among
+ * run queue 1's preferred pCPUs but from run queue 0's pick_bias: after 0
+ * in {2, 3} is 2 (run queue 1's own bias would give 3), and run queue 0's
+ * bias becomes 2. n, no preference, then finds run queue 0 at load 0
+ * against 0.5: after 2 in {0, 1} is 0 (from bias 0 it would be 1). */
+START_TEST(place_soft_uses_hard_bias)
+{
+    struct topo t = { 2, 2, 1, TOPO_SPLIT };
+    struct sched_core *c = core_t(4, t, fake_sched_defaults());
+    struct c2 *x = pol(c);
+    ck_assert_int_eq(x->nrqd, 2);
+    ck_assert_ptr_eq(x->pcpus[1].rqd, &x->rqds[0]);
+    ck_assert_ptr_eq(x->pcpus[2].rqd, &x->rqds[1]);
+    struct scn_domain d = fake_domain_defaults();
+    int soft[] = { 2, 3 };
+    d.cpus_soft = soft;
+    d.ncpus_soft = 2;
+    struct sched_vcpu *s, *n;
+    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, false, &s), 0);
+    ck_assert_int_eq(s->processor, 2);
+    ck_assert_int_eq(x->rqds[0].pick_bias, 2);
+    ck_assert_int_eq(x->rqds[1].pick_bias, 2);
+    n = dom_w(c, 256, 0, false);
+    ck_assert_int_eq(n->processor, 0);
+    fake_core_free(c);
+}
+END_TEST
+
 /* Both pCPUs busy with x (pCPU 0) and y (pCPU 1), past the ratelimit. A
  * new vCPU n of pCPU 0 with 10 ms: against x at 10.5 ms the score is -0.5
  * ms; against y, off n's pCPU, 10 - credit(y) - 0.5 ms. y at 9.6 ms: -0.1
@@ -362,6 +393,7 @@ static Suite *credit2_suite(void)
     tcase_add_test(tc, burn_residual);
     tcase_add_test(tc, reset_clips_and_floors);
     tcase_add_test(tc, place_and_tickle_idlers);
+    tcase_add_test(tc, place_soft_uses_hard_bias);
     tcase_add_test(tc, tickle_migrate_resist);
     tcase_add_test(tc, balance_swaps);
     tcase_add_test(tc, balance_last_rq_quirk);

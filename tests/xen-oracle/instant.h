@@ -23,7 +23,10 @@
  *   --context-saved deferred  the migration of a vCPU switched away from
  *                      with _VPF_migrating set waits its turn among the
  *                      instant's softirqs, as xensim's context_saved_fn
- *                      event, instead of ending the switch (needs fifo);
+ *                      event, instead of ending the switch; a pCPU's next
+ *                      switch away from a vCPU to migrate ends the one
+ *                      still waiting first, as xensim's one pending event
+ *                      per pCPU does (needs fifo);
  *   --virq-rearm 1     a computation's place in that order is renewed when
  *                      xensim's Xen 2.0 tick sends VIRQ_TIMER to its
  *                      vCPU 0 (the upcall re-queues the completion); how a
@@ -32,7 +35,8 @@
  * A driver may keep an order of its own as its default (xen417's heap
  * order), run outside oi_instant.
  *
- * Header-only: each driver is one translation unit; everything is static.
+ * Header-only: each driver is one translation unit; everything is static
+ * (inline where a driver may not use it).
  */
 #ifndef ORACLE_INSTANT_H
 #define ORACLE_INSTANT_H
@@ -82,6 +86,13 @@ static int64_t oi_irq_for[OI_MAXCPU];
 #define OI_MAXRAISE 4096
 #define OI_GONE INT32_MIN
 static int oi_raised[OI_MAXRAISE], oi_nraised;
+
+/* Per pCPU, 1 + the slot in oi_raised of the deferred migration its last
+ * switch raised and that has not run (0: none). xensim's pCPU holds one
+ * pending context_saved_fn event: a switch away from another vCPU asked to
+ * migrate first ends the pending one, on the spot (models/hv.c,
+ * enter_scheduler). */
+static int oi_saved_slot[OI_MAXCPU];
 
 /* Parse one of the order options; own_name (NULL: none) names the driver's
  * own order, the default then. Returns false if opt is not one of them;
@@ -153,6 +164,27 @@ static void oi_raise(int item)
         exit(1);
     }
     oi_raised[oi_nraised++] = item;
+}
+
+/* cpu switched away from guest vCPU i, which is to migrate (--context-saved
+ * deferred): its migration waits its turn in the list. */
+static inline void oi_defer_saved(int cpu, int i)
+{
+    oi_raise(-1 - i);
+    oi_saved_slot[cpu] = oi_nraised;
+}
+
+/* The guest vCPU whose deferred migration cpu raised and that has not run,
+ * taken off the list (the caller ends it now); -1 if none. */
+static inline int oi_take_saved(int cpu)
+{
+    int k = oi_saved_slot[cpu] - 1;
+    oi_saved_slot[cpu] = 0;
+    if (k < 0 || oi_raised[k] == OI_GONE)
+        return -1;
+    int i = -1 - oi_raised[k];
+    oi_raised[k] = OI_GONE;
+    return i;
 }
 
 /* cpu scheduled outside the list (a block's schedule() on the hypercall's
@@ -235,7 +267,12 @@ static void oi_instant(const struct oi_hooks *h)
                 } else if (oi_raised[i] >= 0) {
                     busy |= h->run_schedule(oi_raised[i]);
                 } else {
-                    h->migrate(-1 - oi_raised[i]);
+                    int item = oi_raised[i];
+                    oi_raised[i] = OI_GONE;
+                    for (int c = 0; c < h->np; c++)
+                        if (oi_saved_slot[c] == i + 1)
+                            oi_saved_slot[c] = 0;
+                    h->migrate(-1 - item);
                     busy = true;
                 }
             }
@@ -244,6 +281,7 @@ static void oi_instant(const struct oi_hooks *h)
                 busy |= h->run_schedule(c);
         }
         oi_nraised = 0;
+        memset(oi_saved_slot, 0, sizeof oi_saved_slot);
     } while (busy);
 }
 

@@ -217,9 +217,13 @@ static void schedule(int cpu)
     }
     if (oi_saved_deferred && test_bit(_VPF_migrating, &prev->pause_flags)) {
         /* --context-saved deferred: the running flag clears with the
-         * switch, the migration waits its turn among the instant's softirqs. */
+         * switch, the migration waits its turn among the instant's softirqs;
+         * one of this pCPU still waiting ends first (instant.h). */
         prev->is_running = 0;
-        oi_raise(-1 - prev->oracle_idx);
+        int older = oi_take_saved(cpu);
+        if (older >= 0)
+            vcpu_migrate(&gv[older].v);
+        oi_defer_saved(cpu, prev->oracle_idx);
     } else {
         context_saved(prev);
     }

@@ -470,7 +470,8 @@ static void sched_unit_migrate_finish(struct sched_unit *unit)
 }
 
 /* With --context-saved deferred, the migration waits its turn among the
- * instant's softirqs (instant.h), as xensim's context_saved_fn event. */
+ * instant's softirqs (instant.h), as xensim's context_saved_fn event, and
+ * the pCPU's next such switch ends a migration still waiting first. */
 static void unit_context_saved(struct sched_resource *sr)
 {
     struct sched_unit *unit = sr->prev;
@@ -482,10 +483,14 @@ static void unit_context_saved(struct sched_resource *sr)
     sched_context_saved(unit->res->scheduler, unit);
     if (is_idle_unit(unit))
         return;
-    if (oi_saved_deferred && test_bit(_VPF_migrating, &unit->vcpu_list->pause_flags))
-        oi_raise(-1 - unit->vcpu_list->oracle_idx);
-    else
+    if (oi_saved_deferred && test_bit(_VPF_migrating, &unit->vcpu_list->pause_flags)) {
+        int older = oi_take_saved(sr->master_cpu);
+        if (older >= 0)
+            sched_unit_migrate_finish(gv[older].v->sched_unit);
+        oi_defer_saved(sr->master_cpu, unit->vcpu_list->oracle_idx);
+    } else {
         sched_unit_migrate_finish(unit);
+    }
 }
 
 static void sched_switch_units(struct sched_resource *sr, struct sched_unit *next,
@@ -556,8 +561,11 @@ static void schedule(unsigned int cpu)
     struct sched_unit *next = prev->next_task;
     if (prev->next_time >= 0)
         set_timer(&sr->s_timer, now + prev->next_time);
-    if (!is_idle_unit(next))
-        note_move(next);            /* a steal moved it here */
+    /* A steal moved next here; a balancer (credit2's migrate()) may have
+     * moved queued vCPUs to another run queue: each counts, as each is a
+     * sched_move in xensim. */
+    for (int i = 0; i < ngv; i++)
+        note_move(gv[i].v->sched_unit);
     sched_switch_units(sr, next, prev, now);
     atomic_set(&next->rendezvous_out_cnt, 0);
     struct vcpu *vnext = next->vcpu_list;
