@@ -211,6 +211,7 @@ struct c2 {
     unsigned load_precision_shift;
     bool balance_last_rq_quirk;
     bool pick_next_quirk;
+    bool soft_pick_bias_quirk;
     bool *mask, *scratch;           /* [np] scratch sets */
     bool parking;                   /* the sleep hook is park_unit's own */
 };
@@ -942,16 +943,17 @@ static int res_pick(struct c2 *x, struct c2_unit *s)
     /* With a soft-affinity run queue, Xen 4.17.5's csched2_res_pick picks
      * among its pCPUs but cycles from, and then moves, the pick_bias of the
      * least loaded run queue of the hard affinity (min_rqd), which its
-     * PICKED_CPU record also names: kept, so that a soft-affine vCPU's
-     * placement follows the other run queue's bias. */
+     * PICKED_CPU record also names (soft_pick_bias_quirk); without the
+     * quirk, the soft run queue's own bias. */
     bool soft = has_soft && min_s_rqd;
     assert(min_rqd);
-    const struct c2_rqd *pick_rqd = soft ? min_s_rqd : min_rqd;
+    struct c2_rqd *pick_rqd = soft ? min_s_rqd : min_rqd;
+    struct c2_rqd *bias_rqd = soft && !x->soft_pick_bias_quirk ? min_s_rqd : min_rqd;
     for (int p = 0; p < x->np; p++)
         mask[p] = pick_rqd->active[p] && in_step(x, v, soft, p);
-    new_cpu = cycle(x, min_rqd->pick_bias, mask);
+    new_cpu = cycle(x, bias_rqd->pick_bias, mask);
     assert(new_cpu >= 0);
-    min_rqd->pick_bias = new_cpu;
+    bias_rqd->pick_bias = new_cpu;
 out:
     trc(x, s->cpu, C2_TRC_PICKED_CPU, 4, (uint32_t)min_avg, (uint32_t)(min_avg >> 32),
         ud(v), ((uint32_t)min_rqd->id & 0xffff) | (uint32_t)new_cpu << 16);
@@ -1065,6 +1067,7 @@ static int c2_init(struct sched_core *core, const struct scn *sc, void **priv)
     x->load_window_shift = (unsigned)(g->credit2.load_window_shift - C2_LOADAVG_GRANULARITY_SHIFT);
     x->balance_last_rq_quirk = g->credit2.balance_last_rq_quirk;
     x->pick_next_quirk = g->credit2.pick_next_quirk;
+    x->soft_pick_bias_quirk = g->credit2.soft_pick_bias_quirk;
     for (int p = 0; p < x->np; p++)
         add_to_runqueue(x, g, p);
     *priv = x;

@@ -177,6 +177,8 @@ struct scn_sched_global {
         int max_cpus_runqueue;      /* sched_credit2_max_cpus_runqueue, default 16 */
         bool balance_last_rq_quirk; /* the balancer's thresholds read the last run queue
                                        of the list, not the one it balances with */
+        bool soft_pick_bias_quirk;  /* a soft-affine placement cycles from the bias of the
+                                       least loaded hard run queue, not its own */
         bool pick_next_quirk;       /* a move to another run queue lands on the pCPU
                                        after the one picked */
     } credit2;

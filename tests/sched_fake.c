@@ -357,6 +357,7 @@ struct scn_sched_global fake_sched_defaults(void)
     g.credit2.max_cpus_runqueue = 16;
     g.credit2.balance_last_rq_quirk = true;
     g.credit2.pick_next_quirk = true;
+    g.credit2.soft_pick_bias_quirk = true;
     g.rtds.stale_first_period_quirk = true;
     g.rtds.replq_priority_quirk = true;
     g.sedf.pen_once_quirk = true;

@@ -178,29 +178,35 @@ END_TEST
  * are 0, so the least loaded of its hard affinity is run queue 0 (the
  * first) and of its soft affinity run queue 1. csched2_res_pick picks among
  * run queue 1's preferred pCPUs but from run queue 0's pick_bias: after 0
- * in {2, 3} is 2 (run queue 1's own bias would give 3), and run queue 0's
- * bias becomes 2. n, no preference, then finds run queue 0 at load 0
- * against 0.5: after 2 in {0, 1} is 0 (from bias 0 it would be 1). */
+ * in {2, 3} is 2, and run queue 0's bias becomes 2. n, no preference, then
+ * finds run queue 0 at load 0 against 0.5: after 2 in {0, 1} is 0. Without
+ * soft_pick_bias_quirk, run queue 1's own bias: after 2 in {2, 3} is 3,
+ * run queue 1's bias becomes 3, run queue 0's stays 0, and n goes after 0
+ * in {0, 1}: 1. */
 START_TEST(place_soft_uses_hard_bias)
 {
-    struct topo t = { 2, 2, 1, TOPO_SPLIT };
-    struct sched_core *c = core_t(4, t, fake_sched_defaults());
-    struct c2 *x = pol(c);
-    ck_assert_int_eq(x->nrqd, 2);
-    ck_assert_ptr_eq(x->pcpus[1].rqd, &x->rqds[0]);
-    ck_assert_ptr_eq(x->pcpus[2].rqd, &x->rqds[1]);
-    struct scn_domain d = fake_domain_defaults();
-    int soft[] = { 2, 3 };
-    d.cpus_soft = soft;
-    d.ncpus_soft = 2;
-    struct sched_vcpu *s, *n;
-    ck_assert_int_eq(fake_vcpu_new(c, &d, 0, false, &s), 0);
-    ck_assert_int_eq(s->processor, 2);
-    ck_assert_int_eq(x->rqds[0].pick_bias, 2);
-    ck_assert_int_eq(x->rqds[1].pick_bias, 2);
-    n = dom_w(c, 256, 0, false);
-    ck_assert_int_eq(n->processor, 0);
-    fake_core_free(c);
+    for (int quirk = 1; quirk >= 0; quirk--) {
+        struct topo t = { 2, 2, 1, TOPO_SPLIT };
+        struct scn_sched_global g = fake_sched_defaults();
+        g.credit2.soft_pick_bias_quirk = quirk;
+        struct sched_core *c = core_t(4, t, g);
+        struct c2 *x = pol(c);
+        ck_assert_int_eq(x->nrqd, 2);
+        ck_assert_ptr_eq(x->pcpus[1].rqd, &x->rqds[0]);
+        ck_assert_ptr_eq(x->pcpus[2].rqd, &x->rqds[1]);
+        struct scn_domain d = fake_domain_defaults();
+        int soft[] = { 2, 3 };
+        d.cpus_soft = soft;
+        d.ncpus_soft = 2;
+        struct sched_vcpu *s, *n;
+        ck_assert_int_eq(fake_vcpu_new(c, &d, 0, false, &s), 0);
+        ck_assert_int_eq(s->processor, (quirk ? 2 : 3));
+        ck_assert_int_eq(x->rqds[0].pick_bias, (quirk ? 2 : 0));
+        ck_assert_int_eq(x->rqds[1].pick_bias, (quirk ? 2 : 3));
+        n = dom_w(c, 256, 0, false);
+        ck_assert_int_eq(n->processor, (quirk ? 0 : 1));
+        fake_core_free(c);
+    }
 }
 END_TEST
 

@@ -138,6 +138,7 @@ static void scn_defaults(struct scn *s)
     s->sched.credit2.max_cpus_runqueue = 16;
     s->sched.credit2.balance_last_rq_quirk = true;
     s->sched.credit2.pick_next_quirk = true;
+    s->sched.credit2.soft_pick_bias_quirk = true;
     s->sched.rtds.stale_first_period_quirk = true;
     s->sched.rtds.replq_priority_quirk = true;
     s->sched.sedf.pen_once_quirk = true;

@@ -218,12 +218,13 @@ char *scn_canonical(const struct scn *s)
     if (!strcmp(g->name, "credit2"))
         scnp_sb_printf(&b, "credit2.runqueue %s ratelimit %" PRId64 " migrate_resist %" PRId64
                        " cap_period %" PRId64 " balance %d %d load_shifts %d %d max_cpus %d"
-                       " credit2.quirks %d%d\n",
+                       " credit2.quirks %d%d%d\n",
                        scnp_credit2_runqueue_names[g->credit2.runqueue], g->credit2.ratelimit,
                        g->credit2.migrate_resist, g->credit2.cap_period, g->credit2.balance_under,
                        g->credit2.balance_over, g->credit2.load_window_shift,
                        g->credit2.load_precision_shift, g->credit2.max_cpus_runqueue,
-                       g->credit2.balance_last_rq_quirk, g->credit2.pick_next_quirk);
+                       g->credit2.balance_last_rq_quirk, g->credit2.pick_next_quirk,
+                       g->credit2.soft_pick_bias_quirk);
     if (!strcmp(g->name, "arinc653")) {
         scnp_sb_printf(&b, "arinc653.major_frame %" PRId64 " quirks %d frames",
                        g->arinc653.major_frame, g->arinc653.late_frame_quirk);
@@ -339,6 +340,7 @@ static const char *quirks_off(const struct scn *s, char *buf, size_t n)
     } else if (!strcmp(g->name, "credit2")) {
         q[nq++] = (typeof(q[0])){ "balance_last_rq", g->credit2.balance_last_rq_quirk };
         q[nq++] = (typeof(q[0])){ "pick_next", g->credit2.pick_next_quirk };
+        q[nq++] = (typeof(q[0])){ "soft_pick_bias", g->credit2.soft_pick_bias_quirk };
     } else if (!strcmp(g->name, "arinc653")) {
         q[nq++] = (typeof(q[0])){ "late_frame", g->arinc653.late_frame_quirk };
     } else if (!strcmp(g->name, "rtds")) {

@@ -464,6 +464,7 @@ static const struct keydef credit2_global_keys[] = {
     C2_K("max_cpus_runqueue", scnp_k_int, max_cpus_runqueue, &lim_c2_max_cpus),
     C2_K("balance_last_rq_quirk", scnp_k_bool, balance_last_rq_quirk, NULL),
     C2_K("pick_next_quirk", scnp_k_bool, pick_next_quirk, NULL),
+    C2_K("soft_pick_bias_quirk", scnp_k_bool, soft_pick_bias_quirk, NULL),
     { NULL, NULL, 0, NULL, 0 },
 };
 
