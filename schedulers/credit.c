@@ -1108,8 +1108,7 @@ static struct sched_slice cr_do_schedule(void *priv, int cpu, sim_time_t now)
         }
         if (ratelimited(x, prev, runtime)) {
             trc(x, cpu, CR_TRC_RATELIMIT, 2,
-                ((uint32_t)prev->vcpu & 0xffff) | (uint32_t)prev->domain << 16,
-                (uint32_t)runtime, 0);
+                sched_trace_unit(prev), (uint32_t)runtime, 0);
             sc->start_time += now;
             slice = runtime < CR_MIN_TIMER ? CR_MIN_TIMER : x->ratelimit - runtime;
             snext = sc;

@@ -74,17 +74,29 @@
 enum {
     C2_TRC_RUNQ_POS = 2,            /* unit | dom << 16, position */
     C2_TRC_CREDIT_BURN = 3,         /* unit | dom << 16, credit, budget, delta */
+    C2_TRC_TICKLE_CHECK = 5,        /* unit | dom << 16, credit, score */
     C2_TRC_TICKLE = 6,              /* pCPU */
     C2_TRC_CREDIT_RESET = 7,        /* unit | dom << 16, credit before, after */
+    C2_TRC_UPDATE_LOAD = 9,         /* no payload */
     C2_TRC_RUNQ_ASSIGN = 10,        /* unit | dom << 16, run queue */
+    C2_TRC_UPDATE_UNIT_LOAD = 11,   /* avgload lo, hi, unit | dom << 16, shift */
+    C2_TRC_UPDATE_RUNQ_LOAD = 12,   /* avgload lo, hi, b_avgload lo, hi,
+                                       load | rq << 16 | shift << 24, padding */
     C2_TRC_TICKLE_NEW = 13,         /* unit | dom << 16, pCPU, credit */
+    C2_TRC_RUNQ_MAX_WEIGHT = 14,    /* run queue | max_weight << 16 */
     C2_TRC_MIGRATE = 15,            /* unit | dom << 16, run queue | target << 16 */
     C2_TRC_LOAD_CHECK = 16,         /* run queue | other << 16, load delta */
+    C2_TRC_LOAD_BALANCE = 17,       /* b_avgload lo, hi, other's lo, hi,
+                                       run queue | other << 16, padding */
     C2_TRC_PICKED_CPU = 19,         /* load lo, hi, unit | dom << 16, rq | pCPU << 16 */
     C2_TRC_SCHEDULE = 21,           /* pCPU | rq << 16, idle << 8 | smt_idle << 16 |
                                        tickled << 24 */
     C2_TRC_RATELIMIT = 22,          /* unit | dom << 16, ns run */
+    C2_TRC_RUNQ_CAND_CHECK = 23,    /* unit | dom << 16 */
+    C2_TRC_RUNQ_CANDIDATE = 20,     /* unit | dom << 16, tickled pCPU, credit */
 };
+/* Xen traces a payload struct with sizeof(): one that ends in a 32-bit word
+ * after 64-bit fields carries a padding word, which xensim writes as 0. */
 #define C2_TRC(n) (0x00022000u + (1u << 9) + (uint32_t)(n))
 
 /* Flags of a vCPU (Xen's CSFLAG_*). */
@@ -238,15 +250,8 @@ static bool has_cap(const struct c2_unit *s)
     return s->budget != SIM_TIME_MAX;
 }
 
-static uint32_t ud(const struct sched_vcpu *v)
+static void trc(const struct c2 *x, int cpu, int n, unsigned nd, const uint32_t *d)
 {
-    return ((uint32_t)v->vcpu & 0xffff) | ((uint32_t)v->domain & 0xffff) << 16;
-}
-
-static void trc(const struct c2 *x, int cpu, int n, unsigned nd, uint32_t d0, uint32_t d1,
-                uint32_t d2, uint32_t d3)
-{
-    uint32_t d[4] = { d0, d1, d2, d3 };
     sched_trace(x->core, cpu, C2_TRC(n), nd, d);
 }
 
@@ -347,8 +352,10 @@ static void burn_credits(struct c2 *x, struct c2_rqd *r, struct c2_unit *s, sim_
             s->budget -= delta;
         s->start_time = now;
     }
-    trc(x, s->cpu, C2_TRC_CREDIT_BURN, 4, ud(s->v), (uint32_t)s->credit,
-        has_cap(s) ? (uint32_t)(int32_t)s->budget : (uint32_t)INT32_MIN, (uint32_t)delta);
+    trc(x, s->cpu, C2_TRC_CREDIT_BURN, 4, (const uint32_t[]){
+            sched_trace_unit(s->v), (uint32_t)s->credit,
+            has_cap(s) ? (uint32_t)(int32_t)s->budget : (uint32_t)INT32_MIN, (uint32_t)delta
+    });
 }
 
 
@@ -360,7 +367,8 @@ static int64_t ewma(const struct c2 *x, int64_t avg, int64_t load, int64_t delta
     return avg + ((delta * (load << pr)) >> w) - ((delta * avg) >> w);
 }
 
-static void update_runq_load(struct c2 *x, struct c2_rqd *r, int change, sim_time_t now)
+static void update_runq_load(struct c2 *x, int cpu, struct c2_rqd *r, int change,
+                             sim_time_t now)
 {
     int64_t t = now >> C2_LOADAVG_GRANULARITY_SHIFT;
     int64_t load = r->load;
@@ -376,9 +384,16 @@ static void update_runq_load(struct c2 *x, struct c2_rqd *r, int change, sim_tim
     r->load += change;
     r->load_last_update = t;
     assert(r->avgload >= 0 && r->b_avgload >= 0 && r->load >= 0);
+    trc(x, cpu, C2_TRC_UPDATE_RUNQ_LOAD, 6, (const uint32_t[]){
+            sched_trace_lo(r->avgload), sched_trace_hi(r->avgload),
+            sched_trace_lo(r->b_avgload), sched_trace_hi(r->b_avgload),
+            ((uint32_t)r->load & 0xffff) | ((uint32_t)r->id & 0xff) << 16 |
+                (uint32_t)x->load_precision_shift << 24, 0
+    });
 }
 
-static void update_svc_load(struct c2 *x, struct c2_unit *s, int change, sim_time_t now)
+static void update_svc_load(struct c2 *x, int cpu, struct c2_unit *s, int change,
+                            sim_time_t now)
 {
     int64_t t = now >> C2_LOADAVG_GRANULARITY_SHIFT;
     int64_t load = change == -1 ? 1 : change == 1 ? 0 : runnable(s);
@@ -389,19 +404,25 @@ static void update_svc_load(struct c2 *x, struct c2_unit *s, int change, sim_tim
         s->avgload = ewma(x, s->avgload, load, delta < 0 ? 0 : delta);
     }
     s->load_last_update = t;
+    trc(x, cpu, C2_TRC_UPDATE_UNIT_LOAD, 4, (const uint32_t[]){
+            sched_trace_lo(s->avgload), sched_trace_hi(s->avgload), sched_trace_unit(s->v),
+            x->load_precision_shift
+    });
 }
 
-static void update_load(struct c2 *x, struct c2_rqd *r, struct c2_unit *s, int change,
-                        sim_time_t now)
+static void update_load(struct c2 *x, int cpu, struct c2_rqd *r, struct c2_unit *s,
+                        int change, sim_time_t now)
 {
-    update_runq_load(x, r, change, now);
+    trc(x, cpu, C2_TRC_UPDATE_LOAD, 0, NULL);
+    update_runq_load(x, cpu, r, change, now);
     if (s)
-        update_svc_load(x, s, change, now);
+        update_svc_load(x, cpu, s, change, now);
 }
 
 /* ---- run queue assignment ---- */
 
-static void update_max_weight(struct c2_rqd *r, unsigned new_weight, unsigned old_weight)
+static void update_max_weight(struct c2 *x, int cpu, struct c2_rqd *r, unsigned new_weight,
+                              unsigned old_weight)
 {
     if (new_weight > r->max_weight) {
         r->max_weight = new_weight;
@@ -414,23 +435,26 @@ static void update_max_weight(struct c2_rqd *r, unsigned new_weight, unsigned ol
         }
         r->max_weight = m;
     }
+    trc(x, cpu, C2_TRC_RUNQ_MAX_WEIGHT, 1, (const uint32_t[]){
+            ((uint32_t)r->id & 0xffff) | (r->max_weight & 0xffff) << 16
+    });
 }
 
 static void rq_assign(struct c2 *x, struct c2_unit *s, struct c2_rqd *r)
 {
     s->rqd = r;
     l_add_tail(&s->rqd_elem, &r->svc);
-    update_max_weight(r, s->weight, 0);
+    update_max_weight(x, s->cpu, r, s->weight, 0);
     r->b_avgload += s->avgload;
-    trc(x, s->cpu, C2_TRC_RUNQ_ASSIGN, 2, ud(s->v), (uint32_t)r->id, 0, 0);
+    trc(x, s->cpu, C2_TRC_RUNQ_ASSIGN, 2, (const uint32_t[]){ sched_trace_unit(s->v), (uint32_t)r->id });
 }
 
-static void rq_deassign(struct c2_unit *s)
+static void rq_deassign(struct c2 *x, struct c2_unit *s)
 {
     struct c2_rqd *r = s->rqd;
     assert(!on_runq(s));
     l_del_init(&s->rqd_elem);
-    update_max_weight(r, 0, s->weight);
+    update_max_weight(x, s->cpu, r, 0, s->weight);
     r->b_avgload = r->b_avgload - s->avgload > 0 ? r->b_avgload - s->avgload : 0;
     s->rqd = NULL;
 }
@@ -446,7 +470,7 @@ static void runq_insert(struct c2 *x, struct c2_unit *s)
         pos++;
     }
     l_add_tail(&s->runq_elem, it);
-    trc(x, s->cpu, C2_TRC_RUNQ_POS, 2, ud(s->v), pos, 0, 0);
+    trc(x, s->cpu, C2_TRC_RUNQ_POS, 2, (const uint32_t[]){ sched_trace_unit(s->v), pos });
 }
 
 static void runq_remove(struct c2_unit *s)
@@ -491,6 +515,9 @@ static sim_time_t tickle_score(struct c2 *x, sim_time_t now, const struct c2_uni
         if (!sched_prefers(x->core, cur->v, cpu))
             score += C2_CREDIT_INIT;
     }
+    trc(x, new->cpu, C2_TRC_TICKLE_CHECK, 3, (const uint32_t[]){
+            sched_trace_unit(cur->v), (uint32_t)cur->credit, (uint32_t)score
+    });
     return score;
 }
 
@@ -507,7 +534,9 @@ static void runq_tickle(struct c2 *x, struct c2_unit *new, sim_time_t now)
     struct c2_rqd *r = x->pcpus[cpu].rqd;
     bool *mask = x->mask;
     assert(new->rqd == r);
-    trc(x, cpu, C2_TRC_TICKLE_NEW, 3, ud(v), (uint32_t)cpu, (uint32_t)new->credit, 0);
+    trc(x, cpu, C2_TRC_TICKLE_NEW, 3, (const uint32_t[]){
+            sched_trace_unit(v), (uint32_t)cpu, (uint32_t)new->credit
+    });
     if ((new->flags & C2_PINNED) && r->idle[cpu] && !r->tickled[cpu]) {
         ipid = cpu;
         goto tickle;
@@ -550,7 +579,7 @@ static void runq_tickle(struct c2 *x, struct c2_unit *new, sim_time_t now)
     if (ipid < 0)
         return;
 tickle:
-    trc(x, cpu, C2_TRC_TICKLE, 1, (uint32_t)ipid, 0, 0, 0);
+    trc(x, cpu, C2_TRC_TICKLE, 1, (const uint32_t[]){ (uint32_t)ipid });
     tickle_cpu(x, ipid, r);
     new->tickled_cpu = ipid;
 }
@@ -580,18 +609,20 @@ static void reset_credit(struct c2 *x, int cpu, sim_time_t now, struct c2_unit *
         s->credit = c > C2_CREDIT_INIT + C2_CARRYOVER_MAX ? (int)(C2_CREDIT_INIT + C2_CARRYOVER_MAX)
                                                           : (int)c;
         s->start_time = now;
-        trc(x, cpu, C2_TRC_CREDIT_RESET, 3, ud(s->v), (uint32_t)start, (uint32_t)s->credit, 0);
+        trc(x, cpu, C2_TRC_CREDIT_RESET, 3, (const uint32_t[]){
+                sched_trace_unit(s->v), (uint32_t)start, (uint32_t)s->credit
+        });
     }
 }
 
 /* ---- caps ---- */
 
-static void park_unit(struct c2 *x, struct c2_unit *s, sim_time_t now)
+static void park_unit(struct c2 *x, int cpu, struct c2_unit *s, sim_time_t now)
 {
     s->parked = true;
     if (on_runq(s)) {
         runq_remove(s);
-        update_load(x, s->rqd, s, -1, now);
+        update_load(x, cpu, s->rqd, s, -1, now);
     }
     l_add(&s->parked_elem, &s->d->parked);
     x->parking = true;
@@ -603,7 +634,7 @@ static void park_unit(struct c2 *x, struct c2_unit *s, sim_time_t now)
 
 /* unit_grab_budget: take a quota from the domain's pool, net of what the
  * vCPU overran; park it if the pool is empty. */
-static bool grab_budget(struct c2 *x, struct c2_unit *s, sim_time_t now)
+static bool grab_budget(struct c2 *x, int cpu, struct c2_unit *s, sim_time_t now)
 {
     struct c2_dom *d = s->d;
     if (s->budget > 0)
@@ -615,7 +646,7 @@ static bool grab_budget(struct c2 *x, struct c2_unit *s, sim_time_t now)
         d->budget -= b;
     } else {
         s->budget = 0;
-        park_unit(x, s, now);
+        park_unit(x, cpu, s, now);
     }
     return s->budget > 0;
 }
@@ -715,7 +746,7 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
         scurr->flags &= ~C2_YIELD;
         sim_time_t ran = now - scurr->state_entry;
         if (!yield && x->ratelimit && runnable(scurr) && ran < x->ratelimit) {
-            trc(x, cpu, C2_TRC_RATELIMIT, 2, ud(scurr->v), (uint32_t)ran, 0, 0);
+            trc(x, cpu, C2_TRC_RATELIMIT, 2, (const uint32_t[]){ sched_trace_unit(scurr->v), (uint32_t)ran });
             return scurr;
         }
         bool soft_aff_preempt = false;
@@ -730,6 +761,7 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
         struct c2_link *next = it->next;
         struct c2_unit *s = C2_OF(it, struct c2_unit, runq_elem);
         it = next;
+        trc(x, cpu, C2_TRC_RUNQ_CAND_CHECK, 1, (const uint32_t[]){ sched_trace_unit(s->v) });
         if (!yield && s->credit <= snext->credit)
             break;
         if (!runnable(s) || !sched_may_run(x->core, s->v, cpu))
@@ -738,11 +770,14 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
             continue;
         if (s->cpu != cpu && (int64_t)snext->credit + x->migrate_resist > s->credit)
             continue;
-        if (has_cap(s) && !grab_budget(x, s, now))
+        if (has_cap(s) && !grab_budget(x, cpu, s, now))
             continue;
         snext = s;
         break;
     }
+    trc(x, cpu, C2_TRC_RUNQ_CANDIDATE, 3, (const uint32_t[]){
+            sched_trace_unit(snext->v), (uint32_t)snext->tickled_cpu, (uint32_t)snext->credit
+    });
     return snext;
 }
 
@@ -758,7 +793,9 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
 static void migrate(struct c2 *x, struct c2_unit *s, struct c2_rqd *t, sim_time_t now)
 {
     int cpu = s->cpu;
-    trc(x, cpu, C2_TRC_MIGRATE, 2, ud(s->v), (uint32_t)s->rqd->id | (uint32_t)t->id << 16, 0, 0);
+    trc(x, cpu, C2_TRC_MIGRATE, 2, (const uint32_t[]){
+            sched_trace_unit(s->v), (uint32_t)s->rqd->id | (uint32_t)t->id << 16
+    });
     if (s->flags & C2_SCHEDULED) {
         int rc = sched_migrate(x->core, s->v);
         assert(rc == 0);
@@ -775,9 +812,9 @@ static void migrate(struct c2 *x, struct c2_unit *s, struct c2_rqd *t, sim_time_
     bool was_queued = on_runq(s);
     if (was_queued) {
         runq_remove(s);
-        update_load(x, s->rqd, NULL, -1, now);
+        update_load(x, cpu, s->rqd, NULL, -1, now);
     }
-    rq_deassign(s);
+    rq_deassign(x, s);
     int rc = sched_move(x->core, s->v, dest);
     assert(rc == 0);
     (void)rc;
@@ -785,7 +822,7 @@ static void migrate(struct c2 *x, struct c2_unit *s, struct c2_rqd *t, sim_time_
     t->pick_bias = dest;
     rq_assign(x, s, t);
     if (was_queued) {
-        update_load(x, s->rqd, NULL, 1, now);
+        update_load(x, cpu, s->rqd, NULL, 1, now);
         runq_insert(x, s);
         runq_tickle(x, s, now);
     }
@@ -835,14 +872,14 @@ static void balance_load(struct c2 *x, int cpu, sim_time_t now)
 {
     struct balance st = { 0 };
     st.l = x->pcpus[cpu].rqd;
-    update_runq_load(x, st.l, 0, now);
+    update_runq_load(x, cpu, st.l, 0, now);
     struct c2_rqd *max_rqd = NULL;
     for (int i = 0; i < x->nrqd; i++) {
         struct c2_rqd *r = &x->rqds[i];
         st.o = r;
         if (r == st.l)
             continue;
-        update_runq_load(x, r, 0, now);
+        update_runq_load(x, cpu, r, 0, now);
         int64_t delta = st.l->b_avgload - r->b_avgload;
         if (delta < 0)
             delta = -delta;
@@ -858,23 +895,29 @@ static void balance_load(struct c2 *x, int cpu, sim_time_t now)
     const struct c2_rqd *o = x->balance_last_rq_quirk ? st.o : max_rqd;
     int64_t load_max = st.l->b_avgload > o->b_avgload ? st.l->b_avgload : o->b_avgload;
     int cpus_max = st.l->nr_cpus > o->nr_cpus ? st.l->nr_cpus : o->nr_cpus;
-    trc(x, cpu, C2_TRC_LOAD_CHECK, 2, (uint32_t)st.l->id | (uint32_t)o->id << 16,
-        (uint32_t)st.load_delta, 0, 0);
+    trc(x, cpu, C2_TRC_LOAD_CHECK, 2, (const uint32_t[]){
+            (uint32_t)st.l->id | (uint32_t)o->id << 16, (uint32_t)st.load_delta
+    });
     unsigned pr = x->load_precision_shift;
     int tol = load_max < ((int64_t)cpus_max << pr) ? x->balance_under : x->balance_over;
     if (st.load_delta < (int64_t)(1ULL << (pr + (unsigned)tol)))
         return;
     st.o = max_rqd;
+    trc(x, cpu, C2_TRC_LOAD_BALANCE, 6, (const uint32_t[]){
+            sched_trace_lo(st.l->b_avgload), sched_trace_hi(st.l->b_avgload),
+            sched_trace_lo(st.o->b_avgload), sched_trace_hi(st.o->b_avgload),
+            ((uint32_t)st.l->id & 0xffff) | ((uint32_t)st.o->id & 0xffff) << 16, 0
+    });
     bool inner_updated = false;
     for (struct c2_link *e = st.l->svc.next; e != &st.l->svc; e = e->next) {
         struct c2_unit *push = C2_OF(e, struct c2_unit, rqd_elem);
-        update_svc_load(x, push, 0, now);
+        update_svc_load(x, cpu, push, 0, now);
         if (!migrateable(x, push, st.o))
             continue;
         for (struct c2_link *f = st.o->svc.next; f != &st.o->svc; f = f->next) {
             struct c2_unit *pull = C2_OF(f, struct c2_unit, rqd_elem);
             if (!inner_updated)
-                update_svc_load(x, pull, 0, now);
+                update_svc_load(x, cpu, pull, 0, now);
             if (!migrateable(x, pull, st.l))
                 continue;
             consider(&st, push, pull);
@@ -955,8 +998,10 @@ static int res_pick(struct c2 *x, struct c2_unit *s)
     assert(new_cpu >= 0);
     bias_rqd->pick_bias = new_cpu;
 out:
-    trc(x, s->cpu, C2_TRC_PICKED_CPU, 4, (uint32_t)min_avg, (uint32_t)(min_avg >> 32),
-        ud(v), ((uint32_t)min_rqd->id & 0xffff) | (uint32_t)new_cpu << 16);
+    trc(x, s->cpu, C2_TRC_PICKED_CPU, 4, (const uint32_t[]){
+            sched_trace_lo(min_avg), sched_trace_hi(min_avg), sched_trace_unit(v),
+            ((uint32_t)min_rqd->id & 0xffff) | (uint32_t)new_cpu << 16
+    });
     return new_cpu;
 }
 
@@ -1220,7 +1265,7 @@ static void c2_remove(void *priv, struct sched_vcpu *v)
     if (!l_empty(&s->parked_elem))
         l_del_init(&s->parked_elem);
     if (s->rqd)
-        rq_deassign(s);
+        rq_deassign(x, s);
     if (s->d)
         s->d->nr_units--;
     (void)x;
@@ -1244,9 +1289,10 @@ static int finish_migrate(struct c2 *x, struct c2_unit *s)
         cpu = cycle(x, t->pick_bias, x->mask);
         t->pick_bias = cpu;
     }
-    trc(x, s->cpu, C2_TRC_MIGRATE, 2, ud(v), (uint32_t)s->rqd->id | (uint32_t)t->id << 16,
-        0, 0);
-    rq_deassign(s);
+    trc(x, s->cpu, C2_TRC_MIGRATE, 2, (const uint32_t[]){
+            sched_trace_unit(v), (uint32_t)s->rqd->id | (uint32_t)t->id << 16
+    });
+    rq_deassign(x, s);
     rq_assign(x, s, t);
     return cpu;
 }
@@ -1261,7 +1307,7 @@ static void c2_sleep(void *priv, struct sched_vcpu *v)
     if (x->pcpus[s->cpu].curr == s) {
         tickle_cpu(x, s->cpu, s->rqd);
     } else if (on_runq(s)) {
-        update_load(x, s->rqd, s, -1, sched_now(x->core, s->cpu));
+        update_load(x, s->cpu, s->rqd, s, -1, sched_now(x->core, s->cpu));
         runq_remove(s);
     } else {
         s->flags &= ~C2_DELAYED_ADD;
@@ -1285,7 +1331,7 @@ static void c2_wake(void *priv, struct sched_vcpu *v)
     if (!s->rqd)
         rq_assign(x, s, x->pcpus[s->cpu].rqd);
     sim_time_t now = sched_now(x->core, s->cpu);
-    update_load(x, s->rqd, s, 1, now);
+    update_load(x, s->cpu, s->rqd, s, 1, now);
     runq_insert(x, s);
     runq_tickle(x, s, now);
 }
@@ -1311,7 +1357,7 @@ static void context_saved(struct c2 *x, struct c2_unit *prev, sim_time_t now)
         runq_insert(x, prev);
         runq_tickle(x, prev, now);
     } else {
-        update_load(x, prev->rqd, prev, -1, now);
+        update_load(x, prev->cpu, prev->rqd, prev, -1, now);
     }
     if (unpark)
         unpark_all(x, prev->d);
@@ -1330,12 +1376,14 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
         r->tickled[cpu] = false;
         smt_idle_set(x, cpu, idle_untickled(x, r), r->smt_idle);
     }
-    trc(x, cpu, C2_TRC_SCHEDULE, 2, (uint32_t)cpu | (uint32_t)r->id << 16,
-        (uint32_t)scurr->v->is_idle << 8 | (uint32_t)r->smt_idle[cpu] << 16
-        | (uint32_t)tickled << 24, 0, 0);
+    trc(x, cpu, C2_TRC_SCHEDULE, 2, (const uint32_t[]){
+            (uint32_t)cpu | (uint32_t)r->id << 16,
+            (uint32_t)scurr->v->is_idle << 8 | (uint32_t)r->smt_idle[cpu] << 16 |
+                (uint32_t)tickled << 24
+    });
     burn_credits(x, r, scurr, now);
     if (!scurr->v->is_idle && scurr->budget <= 0)
-        grab_budget(x, scurr, now);
+        grab_budget(x, cpu, scurr, now);
     snext = runq_candidate(x, r, scurr, cpu, now);
     if (snext != scurr && !scurr->v->is_idle && runnable(scurr))
         scurr->flags |= C2_DELAYED_ADD;
@@ -1344,7 +1392,7 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
             runq_remove(snext);
             snext->flags |= C2_SCHEDULED;
         } else {
-            update_load(x, r, snext, 0, now);
+            update_load(x, cpu, r, snext, 0, now);
         }
         if (r->idle[cpu]) {
             r->idle[cpu] = false;
@@ -1373,7 +1421,7 @@ static struct sched_slice c2_do_schedule(void *priv, int cpu, sim_time_t now)
             r->idle[cpu] = true;
             smt_idle_set(x, cpu, idle_untickled(x, r), r->smt_idle);
         }
-        update_load(x, r, NULL, 0, now);
+        update_load(x, cpu, r, NULL, 0, now);
     }
     sim_time_t slice = runtime(x, cpu, snext, snext == scurr, now);
     if (snext != scurr) {

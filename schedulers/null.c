@@ -61,14 +61,9 @@ static struct nl_vcpu *nv(const struct sched_vcpu *v)
     return v->priv;
 }
 
-static uint32_t vd_word(const struct sched_vcpu *v)
-{
-    return ((uint32_t)v->vcpu & 0xffffu) | ((uint32_t)v->domain & 0xffffu) << 16;
-}
-
 static void trc_vcpu(const struct nl *x, int cpu, int n, const struct sched_vcpu *v, int pcpu)
 {
-    uint32_t d[2] = { vd_word(v), (uint32_t)pcpu };
+    uint32_t d[2] = { sched_trace_unit(v), (uint32_t)pcpu };
     sched_trace(x->core, cpu, NL_TRC(n), 2, d);
 }
 
@@ -312,7 +307,7 @@ static struct sched_slice nl_do_schedule(void *priv, int pcpu, sim_time_t now)
     (void)now;
     struct nl *x = priv;
     struct sched_vcpu *next = x->assigned[pcpu];
-    uint32_t d[2] = { (uint32_t)pcpu << 16, next ? vd_word(next) : 0xffffffffu };
+    uint32_t d[2] = { (uint32_t)pcpu << 16, next ? sched_trace_unit(next) : 0xffffffffu };
     sched_trace(x->core, pcpu, NL_TRC(NL_TRC_SCHEDULE), 2, d);
     if (!next) {
         struct nl_vcpu *w = first_waiter(x, pcpu);

@@ -164,21 +164,10 @@ static void trc(struct rt *x, int cpu, int n, uint32_t d)
 static void trc_v(struct rt *x, int cpu, int n, const struct rt_vcpu *s, unsigned nw,
                   const uint32_t *w)
 {
-    uint32_t d[SCHED_TRACE_MAX] = { ((uint32_t)s->v->vcpu & 0xffff)
-                                    | (uint32_t)s->v->domain << 16 };
+    uint32_t d[SCHED_TRACE_MAX] = { sched_trace_unit(s->v) };
     for (unsigned i = 0; i < nw && i + 1 < SCHED_TRACE_MAX; i++)
         d[i + 1] = w[i];
     sched_trace(x->core, cpu, RT_TRC(n), nw + 1, d);
-}
-
-static uint32_t lo32(sim_time_t t)
-{
-    return (uint32_t)(uint64_t)t;
-}
-
-static uint32_t hi32(sim_time_t t)
-{
-    return (uint32_t)((uint64_t)t >> 32);
 }
 
 /* rt_update_deadline: now is at or past the deadline; move it to the end
@@ -203,8 +192,9 @@ static void next_period(struct rt_vcpu *s, sim_time_t now)
 static void update_deadline(struct rt *x, int cpu, struct rt_vcpu *s, sim_time_t now)
 {
     next_period(s, now);
-    uint32_t w[5] = { s->priority_level, lo32(s->cur_deadline), hi32(s->cur_deadline),
-                      lo32(s->cur_budget), hi32(s->cur_budget) };
+    uint32_t w[5] = { s->priority_level,
+                      sched_trace_lo(s->cur_deadline), sched_trace_hi(s->cur_deadline),
+                      sched_trace_lo(s->cur_budget), sched_trace_hi(s->cur_budget) };
     trc_v(x, cpu, RT_TRC_BUDGET_REPLENISH, s, 5, w);
 }
 
@@ -341,8 +331,8 @@ static void burn_budget(struct rt *x, int cpu, struct rt_vcpu *s, sim_time_t now
             s->depleted = true;
         }
     }
-    uint32_t w[5] = { lo32(s->cur_budget), hi32(s->cur_budget), (uint32_t)(int32_t)delta,
-                      s->priority_level, s->extratime };
+    uint32_t w[5] = { sched_trace_lo(s->cur_budget), sched_trace_hi(s->cur_budget),
+                      (uint32_t)(int32_t)delta, s->priority_level, s->extratime };
     trc_v(x, cpu, RT_TRC_BUDGET_BURN, s, 5, w);
 }
 
@@ -571,8 +561,8 @@ static struct rt_vcpu *runq_pick(struct rt *x, int cpu)
         struct rt_vcpu *s = RT_OF(it, q_elem);
         if (sched_may_run(x->core, s->v, cpu)) {
             assert(s->cur_budget > 0);
-            uint32_t w[4] = { lo32(s->cur_deadline), hi32(s->cur_deadline),
-                              lo32(s->cur_budget), hi32(s->cur_budget) };
+            uint32_t w[4] = { sched_trace_lo(s->cur_deadline), sched_trace_hi(s->cur_deadline),
+                              sched_trace_lo(s->cur_budget), sched_trace_hi(s->cur_budget) };
             trc_v(x, cpu, RT_TRC_RUNQ_PICK, s, 4, w);
             return s;
         }

@@ -127,6 +127,18 @@ void sched_tickle(struct sched_core *core, int pcpu);
 #define SCHED_TRACE_MAX 7     /* Xen's TRACE_EXTRA_MAX */
 void sched_trace(struct sched_core *core, int pcpu, uint32_t event, unsigned n,
                  const uint32_t *d);
+/* The low and high payload words of a 64-bit field, in the order an x86
+ * trace buffer holds them. */
+static inline uint32_t sched_trace_lo(int64_t v) { return (uint32_t)(uint64_t)v; }
+static inline uint32_t sched_trace_hi(int64_t v) { return (uint32_t)((uint64_t)v >> 32); }
+/* The unit word of Xen's records, vCPU | domain << 16; an idle vCPU is
+ * vCPU `processor` of Xen's idle domain 32767, as Xen numbers it. */
+static inline uint32_t sched_trace_unit(const struct sched_vcpu *v)
+{
+    if (v->is_idle)
+        return ((uint32_t)v->processor & 0xffffu) | 32767u << 16;
+    return ((uint32_t)v->vcpu & 0xffffu) | ((uint32_t)v->domain & 0xffffu) << 16;
+}
 /* Move the pCPU's slice timer to expire at `expires` (NOW() time) if that
  * is earlier than where it is now (BVT's wake path). */
 void sched_timer_earlier(struct sched_core *core, int pcpu, sim_time_t expires);

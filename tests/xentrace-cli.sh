@@ -285,6 +285,40 @@ python3 "$srcdir/tests/xentrace_decode.py" "$xtm" --hz "$HZ" --events >"$tmp/dec
 check "credit 3.4: no records of its own" eq \
     "$(awk '$1 == "event" && $2 ~ /^0x000220/' "$tmp/decm3" | wc -l)" 0
 
+# ---- Credit2's records (TRC_CSCHED2_*, 0x000222NN) ----
+# Four run queues of one pCPU each, six hogs and a periodic probe: the
+# balancer runs and moves vCPUs, so every record Xen 4.17's credit2.c
+# writes on such a host appears (RATELIMIT, 22, only when a preemption
+# comes within 1 ms of a dispatch). Structure from the code: do_schedule
+# ends in one RUNQ_CANDIDATE or one RATELIMIT, and a LOAD_BALANCE only
+# follows a LOAD_CHECK that passed the threshold.
+cat >"$tmp/c2.yaml" <<'EOF'
+name: xentrace-credit2
+duration: 1500ms
+machine: { pcpus: 4, clock: { tsc_hz: 2.4GHz }, costs: { context_switch: 0us } }
+scheduler: { name: credit2, credit2: { runqueue: cpu } }
+domains:
+  hog: { count: 6, workload: { type: cpu } }
+  probe: { workload: { type: periodic, period: 5ms, burst: 500us } }
+EOF
+"$xensim" run "$tmp/c2.yaml" --db "$tmp/c2.db" --xentrace "$tmp/c2.xt" -q >/dev/null 2>"$tmp/err"
+check "credit2 run --xentrace exits 0" eq "$?" 0
+python3 "$srcdir/tests/xentrace_decode.py" "$tmp/c2.xt" --hz "$HZ" --events >"$tmp/decc2" \
+    2>"$tmp/decc2.err"
+check "credit2: the reader reads the file" eq "$?" 0
+cat "$tmp/decc2.err"
+for n in 02 03 05 06 07 09 0a 0b 0c 0d 0e 0f 10 11 13 14 15 17; do
+    check "credit2: record 0x000222$n written" test "$(( $(nev "$tmp/decc2" 0x000222$n) + 0 ))" -gt 0
+done
+c2_sched=$(nev "$tmp/decc2" 0x00022215)
+check "credit2: one SCHEDULE per switch or continue-running" eq "${c2_sched:-0}" \
+    "$(( $(nev "$tmp/decc2" 0x0002800a) + $(nev "$tmp/decc2" 0x00021002) - 8 ))"
+check "credit2: every SCHEDULE ends in RUNQ_CANDIDATE or RATELIMIT" eq "${c2_sched:-0}" \
+    "$(( $(nev "$tmp/decc2" 0x00022214) + $(nev "$tmp/decc2" 0x00022216) + 0 ))"
+c2_lb=$(nev "$tmp/decc2" 0x00022211)
+check "credit2: LOAD_BALANCE only after LOAD_CHECK" test "${c2_lb:-0}" -le \
+    "$(( $(nev "$tmp/decc2" 0x00022210) + 0 ))"
+
 if xa=$("$srcdir/scripts/xenalyze" 2>"$tmp/xa.err"); then
     xenalyze_checks "tsc_offset [5000, 12000]" "$xt" "$db" "$tmp/dec"
     xenalyze_checks "default clock" "$xt0" "$db0" "$tmp/dec0"
@@ -309,6 +343,18 @@ if xa=$("$srcdir/scripts/xenalyze" 2>"$tmp/xa.err"); then
         "$(grep -c 'csched:schedule' "$tmp/xa4.out")" "${n_sched:-0}"
     check "credit 4.17: xenalyze decodes the tickles" test \
         "$(grep -c 'csched:runq_tickle' "$tmp/xa4.out")" -gt 0
+    "$xa" --dump-all --cpu-hz="$HZ" "$tmp/c2.xt" >"$tmp/xac2.out" 2>"$tmp/xac2.log"
+    check "credit2: xenalyze --dump-all reads the file" eq "$?" 0
+    check "credit2: xenalyze finds nothing strange" eq "$(grep -c '^Strange' "$tmp/xac2.log")" 0
+    check "credit2: xenalyze decodes every SCHEDULE record" eq \
+        "$(grep -c 'csched2:schedule' "$tmp/xac2.out")" "${c2_sched:-0}"
+    check "credit2: xenalyze decodes every LOAD_BALANCE record" eq \
+        "$(grep -c 'csched2:load_balance_begin' "$tmp/xac2.out")" "${c2_lb:-0}"
+    check "credit2: each balance is between two of the four run queues" eq "$(awk \
+        '/load_balance_begin/ { for (i = 1; i <= NF; i++) if ($i == "lrq#") l = $(i + 1);
+                                    else if ($i == "orq#") o = $(i + 1);
+                                if (l + 0 == o + 0 || o + 0 > 3 || l + 0 > 3) bad++ }
+         END { print bad + 0 }' "$tmp/xac2.out")" 0
 else
     echo "SKIP: xenalyze checks: $(cat "$tmp/xa.err")"
 fi
