@@ -48,6 +48,8 @@ static const char schema_sql[] =
     " addedTime INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS runAttr_value_idx ON runAttr(attrName, attrValue);";
 
+static int open_history(const char *path, sqlite3 **db, char *err, size_t errlen);
+
 static bool label_ok(const char *l)
 {
     size_t n = l ? strlen(l) : 0;
@@ -215,6 +217,64 @@ int history_add(const char *path, const char *results_db, const char *label, boo
     return ret;
 }
 
+int history_prune(const char *path, int keep, int64_t *deleted, char *err, size_t errlen)
+{
+    if (deleted)
+        *deleted = 0;
+    if (keep <= 0)
+        return 0;
+    sqlite3 *db = NULL;
+    int ret = open_history(path, &db, err, errlen);
+    if (ret < 0)
+        return ret;
+    sqlite3_close(db);
+    db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc != SQLITE_OK) {
+        sim_errmsg(err, errlen, "%s: cannot open: %s", path,
+            db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return -SIM_EIO;
+    }
+    sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+    /* The runs of every night but the newest `keep`. */
+#define OLD_RUNS "SELECT n.runId FROM runAttr n WHERE n.attrName = '" ATTR_NIGHT "' AND " \
+                 "n.attrValue IN (SELECT label FROM historyNight ORDER BY nightTime DESC, " \
+                 "label DESC LIMIT -1 OFFSET ?1)"
+    static const char *const sql[] = {
+        "DELETE FROM histogramBin WHERE statId IN (SELECT statId FROM statistic WHERE "
+        "runId IN (" OLD_RUNS "))",
+        "DELETE FROM vectorData WHERE vectorId IN (SELECT vectorId FROM vector WHERE "
+        "runId IN (" OLD_RUNS "))",
+    };
+#undef OLD_RUNS
+    ret = exec_sql(db, "BEGIN IMMEDIATE", path, err, errlen);
+    int64_t n = 0;
+    for (size_t i = 0; !ret && i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *st = NULL;
+        rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int(st, 1, keep);
+            rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            sim_errmsg(err, errlen, "%s: cannot prune: %s", path, sqlite3_errmsg(db));
+            ret = -SIM_EDB;
+        } else {
+            n += sqlite3_changes(db);
+        }
+    }
+    if (!ret)
+        ret = exec_sql(db, "COMMIT", path, err, errlen);
+    else
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    if (!ret && deleted)
+        *deleted = n;
+    return ret;
+}
+
 /* ---- reading ---- */
 
 static int open_history(const char *path, sqlite3 **db, char *err, size_t errlen)
@@ -267,9 +327,11 @@ void history_nights_free(struct history_night *v, size_t n)
     free(v);
 }
 
-/* The distinct values of one run attribute over a night's runs, sorted. */
+/* The distinct values of one run attribute over a night's runs, sorted.
+ * CROSS JOIN keeps SQLite from scanning every run's attribute x for each
+ * night (quadratic in the nights): the night's runs first, by the index. */
 #define NIGHT_ATTRS(a) \
-    "(SELECT group_concat(v, ', ') FROM (SELECT DISTINCT x.attrValue AS v FROM runAttr n " \
+    "(SELECT group_concat(v, ', ') FROM (SELECT DISTINCT x.attrValue AS v FROM runAttr n CROSS " \
     "JOIN runAttr x ON x.runId = n.runId AND x.attrName = '" a "' WHERE n.attrName = '" \
     ATTR_NIGHT "' AND n.attrValue = h.label ORDER BY v))"
 

@@ -75,6 +75,18 @@ struct history_add_result {
 int history_add(const char *path, const char *results_db, const char *label, bool have_time,
                 int64_t time_s, struct history_add_result *res, char *err, size_t errlen);
 
+/*
+ * Keep the detail (histogram bins, vector data) of the newest `keep`
+ * nights only; older nights keep their scalars (percentiles among them)
+ * and statistics (count, mean, sd, min, max), which is all the series and
+ * the steps read. SQLite reuses the freed pages, so a history grows by a
+ * night's scalars a night once it holds `keep` nights. keep <= 0 keeps
+ * everything. *deleted (may be NULL) counts the rows removed. One
+ * transaction. 0 or -SIM_EBADINPUT / -SIM_EDB with a message in err.
+ */
+#define HISTORY_KEEP_DETAIL_DEFAULT 7
+int history_prune(const char *path, int keep, int64_t *deleted, char *err, size_t errlen);
+
 struct history_night {
     int64_t id;                     /* historyNight.nightId */
     char *label;

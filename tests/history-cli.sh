@@ -11,7 +11,8 @@
 # With nights 1..30 added, `history regressions` must list exactly the two
 # regressions, `--all` exactly the four steps at their nights; the newest
 # night (30) did not regress, so the exit status is 0. Night 31 steps web's
-# scheduling latency under rr up by 25%: the exit status becomes 1. Also: adding a night twice adds nothing, `list` shows the 30 nights in
+# scheduling latency under rr up by 25%: the exit status becomes 1. Only
+# the newest 7 nights keep their histogram bins (--keep-detail's default). Also: adding a night twice adds nothing, `list` shows the 30 nights in
 # time order whatever the order they were added in, and bad input exits 2
 # with a message and leaves the history as it was.
 # Prints "N passed, N failed".
@@ -74,6 +75,15 @@ check "adding a night again adds nothing" eq "$out" \
 check "the history holds 300 runs" eq "$(sql "$h" "SELECT count(*) FROM run")" 300
 check "each run carries its night" eq \
     "$(sql "$h" "SELECT count(DISTINCT attrValue) FROM runAttr WHERE attrName = 'night'")" 30
+
+# Histogram bins (detail) stay for the newest 7 nights by time only.
+check "detail kept for the newest 7 nights" eq "$(sql "$h" "SELECT group_concat(l, ' ') FROM
+    (SELECT DISTINCT n.attrValue AS l FROM histogramBin b JOIN statistic s ON s.statId = b.statId
+     JOIN runAttr n ON n.runId = s.runId AND n.attrName = 'night' ORDER BY l)")" \
+    "n24 n25 n26 n27 n28 n29 n30"
+check "older nights keep their statistics" eq "$(sql "$h" "SELECT count(*) FROM statistic s
+    JOIN runAttr n ON n.runId = s.runId AND n.attrName = 'night' AND n.attrValue = 'n01'")" \
+    "$(sql "$tmp/base.db" "SELECT count(*) FROM statistic")"
 
 "$xensim" history list "$h" >"$tmp/list"
 check "history list exits 0" eq "$?" 0

@@ -2,7 +2,8 @@
  * sim/cli/cmd_history.c: `xensim history add|list|regressions`, the
  * nightly result history (analysis/history.h has the model and the step
  * rule; docs/experiments.md the nightly setup):
- *   history add HISTORY.db RESULTS.db... --label LABEL [--time T] [-q]
+ *   history add HISTORY.db RESULTS.db... --label LABEL [--time T]
+ *       [--keep-detail N|all] [-q]
  *   history list HISTORY.db
  *   history regressions HISTORY.db [--tolerance PCT] [--alpha A]
  *       [--window N] [--metric NAME]... [--all]
@@ -91,14 +92,25 @@ static int cmd_add(int argc, char **argv)
     size_t ndbs = 0;
     bool quiet = false, have_time = false;
     int64_t t = 0;
+    int keep = HISTORY_KEEP_DETAIL_DEFAULT;
     int rc = 0;
     for (int i = 0; i < argc && !rc; i++) {
         const char *arg = argv[i];
-        if (!strcmp(arg, "--label") || !strcmp(arg, "--time")) {
+        if (!strcmp(arg, "--label") || !strcmp(arg, "--time") || !strcmp(arg, "--keep-detail")) {
             if (i + 1 >= argc) {
                 rc = cli_usage_error("history add: %s needs a value", arg);
             } else if (!strcmp(arg, "--label")) {
                 label = argv[++i];
+            } else if (!strcmp(arg, "--keep-detail")) {
+                const char *v = argv[++i];
+                char *end;
+                errno = 0;
+                long k = strcmp(v, "all") ? strtol(v, &end, 10) : 0;
+                if (strcmp(v, "all") && (end == v || *end || errno || k < 1 || k > 1000000))
+                    rc = cli_usage_error("history add: --keep-detail: '%s' is not a number of "
+                                         "nights from 1, or all", v);
+                else
+                    keep = (int)k;
             } else if (!parse_time(argv[++i], &t)) {
                 rc = cli_usage_error("history add: --time: '%s' is not YYYY-MM-DD, "
                                      "YYYY-MM-DDTHH:MM[:SS][Z] or @SECONDS", argv[i]);
@@ -145,6 +157,16 @@ static int cmd_add(int argc, char **argv)
     free(dbs);
     if (rc)
         return rc;
+    if (!bad || copied) {
+        char err[1024] = "";
+        int64_t pruned = 0;
+        int e = history_prune(hist, keep, &pruned, err, sizeof err);
+        if (e < 0)
+            return history_error("add", e, err);
+        if (!quiet && pruned)
+            printf("%s: detail of nights older than the newest %d dropped (%" PRId64
+                   " rows)\n", hist, keep, pruned);
+    }
     if (!quiet && ndbs > 1)
         printf("%s: night %s: %" PRId64 " runs added, %" PRId64 " already there\n", hist, label,
                copied, present);

@@ -98,6 +98,8 @@ static const struct cli_opt history_opts[] = {
     { "--label", "LABEL", "add: the night's label, a date or a commit (required)" },
     { "--time", "T", "add: the night's time, YYYY-MM-DD[THH:MM[:SS]][Z] (UTC) or @SECONDS "
       "(default now)" },
+    { "--keep-detail", "N|all", "add: keep the histogram bins and vector data of the newest "
+      "N nights only (default 7)" },
     { "--tolerance", "PCT", "regressions: a move smaller than this is never a step "
       "(default 5%)" },
     { "--alpha", "A", "regressions: significance level of Welch's t-test (default 0.01)" },
@@ -160,7 +162,8 @@ const struct cli_command cli_commands[] = {
     { "merge", cmd_merge, "merge OUT.db SHARD.db... [--scenario-hash HASH] [-q]",
       "merge results databases into OUT.db, skipping runs already present", merge_opts },
     { "history", cmd_history,
-      "history {add HISTORY.db RESULTS.db... --label LABEL [--time T] [-q] | list HISTORY.db | "
+      "history {add HISTORY.db RESULTS.db... --label LABEL [--time T] [--keep-detail N|all] "
+      "[-q] | list HISTORY.db | "
       "regressions HISTORY.db [--tolerance PCT] [--alpha A] [--window N] [--metric NAME]... "
       "[--all]}",
       "keep a history of nightly results and find the nights where a metric stepped; "
