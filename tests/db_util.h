@@ -71,6 +71,8 @@ double xs_db_must_stat(sqlite3 *db, const char *run, const char *module, const c
 /* Run sql (one or more statements) on a read-write connection to the
  * file at path, e.g. to inject a change into a results database. */
 void xs_db_exec(const char *path, const char *sql);
+/* Copy a database file byte for byte (its writer closed, WAL checkpointed). */
+void xs_db_copy(const char *from, const char *to);
 /* Every row of sql, one line per row, doubles as %a (exact): two dumps
  * are equal only if every value is bit for bit the same. */
 char *xs_db_dump(sqlite3 *db, const char *sql);

@@ -211,29 +211,6 @@ static const char yaml[] =
     "    count: 2\n"
     "    workload: { type: cpu }\n";
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    ck_assert_ptr_nonnull(in);
-    ck_assert_ptr_nonnull(out);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    ck_assert_int_eq(fclose(out), 0);
-}
-
-static void sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
-    sqlite3_close(db);
-}
-
 static void setup(void)
 {
     tmpdb_make("xs_history");
@@ -244,8 +221,8 @@ static void setup(void)
         run_result_free(&res);
     }
     scn_free(s);
-    copy_file(tmpdb_path("night.db"), tmpdb_path("slow.db"));
-    sql_exec(tmpdb_path("slow.db"), "UPDATE statistic SET statMean = statMean * 1.25 WHERE "
+    xs_db_copy(tmpdb_path("night.db"), tmpdb_path("slow.db"));
+    xs_db_exec(tmpdb_path("slow.db"), "UPDATE statistic SET statMean = statMean * 1.25 WHERE "
              "moduleName = 'probe' AND statName = 'sched_latency'");
 }
 

@@ -83,19 +83,6 @@ static void exec_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    ck_assert_ptr_nonnull(a);
-    ck_assert_ptr_nonnull(b);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, a)) > 0)
-        ck_assert_uint_eq(fwrite(buf, 1, n, b), n);
-    fclose(a);
-    ck_assert_int_eq(fclose(b), 0);
-}
-
 static const char *const tables[] = {
     "run", "runAttr", "runItervar", "runConfig", "scalar", "scalarAttr", "parameter",
     "paramAttr", "statistic", "statisticAttr", "histogramBin", "vector", "vectorAttr",
@@ -288,7 +275,7 @@ START_TEST(test_refusals)
     ck_assert_msg(merge_one(out, a, NULL, &r, err, sizeof err) == 0, "%s", err);
 
     const char *v2 = tp("rf-v2.db");
-    copy_file(b, v2);
+    xs_db_copy(b, v2);
     exec_sql(v2, "PRAGMA user_version = 2");
     expect_refused(out, v2, NULL, -SIM_ESCHEMA, "schema version 2, but", NULL);
     {
@@ -325,7 +312,7 @@ START_TEST(test_refusals)
 
     /* Corrupt: everything after the first two pages overwritten. */
     const char *corrupt = tp("rf-corrupt.db");
-    copy_file(b, corrupt);
+    xs_db_copy(b, corrupt);
     f = fopen(corrupt, "r+b");
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
@@ -339,7 +326,7 @@ START_TEST(test_refusals)
     /* Corrupt data pages only (the second half of the file): the schema
      * reads, PRAGMA quick_check finds the damage before anything is copied. */
     const char *corrupt2 = tp("rf-corrupt2.db");
-    copy_file(b, corrupt2);
+    xs_db_copy(b, corrupt2);
     f = fopen(corrupt2, "r+b");
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(fseek(f, size / 2 / 4096 * 4096, SEEK_SET), 0);

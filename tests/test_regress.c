@@ -65,20 +65,6 @@ static void make_db(const char *path, int reps)
     scn_free(s);
 }
 
-/* Copy a database file (after its writer closed: WAL checkpointed). */
-static void copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    ck_assert_ptr_nonnull(in);
-    ck_assert_ptr_nonnull(out);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    ck_assert_int_eq(fclose(out), 0);
-}
-
 static const struct regress_opts defaults = { REGRESS_TOLERANCE_DEFAULT,
                                               REGRESS_ALPHA_DEFAULT, NULL, 0 };
 
@@ -97,7 +83,7 @@ static const char *current(const char *name, const char *from)
 {
     static char p[1024];
     snprintf(p, sizeof p, "%s", tmpdb_path(name));
-    copy_file(tmpdb_path(from), p);
+    xs_db_copy(tmpdb_path(from), p);
     return p;
 }
 

@@ -166,3 +166,21 @@ void cli_fmt_metric(const char *metric, double v, char *buf, size_t n)
     else
         snprintf(buf, n, "%.6g", v);
 }
+
+void cli_fmt_change(double change, char *buf, size_t n)
+{
+    if (isnan(change))
+        snprintf(buf, n, "-");
+    else if (isinf(change))
+        snprintf(buf, n, "%s", change > 0 ? "+inf" : "-inf");
+    else
+        snprintf(buf, n, "%+.1f%%", 100.0 * change);
+}
+
+void cli_fmt_p(double p, char *buf, size_t n)
+{
+    if (isnan(p))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.2g", p);
+}

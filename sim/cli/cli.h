@@ -114,4 +114,9 @@ bool cli_parse_pct(const char *s, double *out);
  * (cli_fmt_ns), else %.6g; "-" for NaN. */
 void cli_fmt_metric(const char *metric, double v, char *buf, size_t n);
 
+/* A relative change as "+12.3%", "+inf" or "-inf"; a p-value as %.2g;
+ * "-" for NaN. */
+void cli_fmt_change(double change, char *buf, size_t n);
+void cli_fmt_p(double p, char *buf, size_t n);
+
 #endif

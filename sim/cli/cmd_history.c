@@ -13,7 +13,6 @@
 #define _DEFAULT_SOURCE 1           /* timegm, gmtime_r */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,14 +305,8 @@ static int cmd_regressions(int argc, char **argv)
             char b[32], c[32], ch[32], p[32], g[160];
             cli_fmt_metric(s->metric, f->base, b, sizeof b);
             cli_fmt_metric(s->metric, f->cur, c, sizeof c);
-            if (isinf(f->change))
-                snprintf(ch, sizeof ch, "%s", f->change > 0 ? "+inf" : "-inf");
-            else
-                snprintf(ch, sizeof ch, "%+.1f%%", 100.0 * f->change);
-            if (isnan(f->p))
-                snprintf(p, sizeof p, "-");
-            else
-                snprintf(p, sizeof p, "%.2g", f->p);
+            cli_fmt_change(f->change, ch, sizeof ch);
+            cli_fmt_p(f->p, p, sizeof p);
             printf("%-16s %-16s %-16s %-12s %-24s %12s %12s %9s %9s  %s\n",
                    h->nights[f->night].label, s->scenario, group_text(s, g, sizeof g),
                    s->module, s->metric, b, c, ch, p, regress_verdict_name(f->verdict));

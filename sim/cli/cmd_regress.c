@@ -7,7 +7,6 @@
  * group, and exit 1 if anything regressed, 0 if not, 2 on bad input.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,16 +44,8 @@ static void print_report(const struct regress_report *r, const char *base, const
         char b[32], c[32], ch[32], p[32];
         cli_fmt_metric(x->metric, x->base, b, sizeof b);
         cli_fmt_metric(x->metric, x->cur, c, sizeof c);
-        if (isnan(x->change))
-            snprintf(ch, sizeof ch, "-");
-        else if (isinf(x->change))
-            snprintf(ch, sizeof ch, "%s", x->change > 0 ? "+inf" : "-inf");
-        else
-            snprintf(ch, sizeof ch, "%+.1f%%", 100.0 * x->change);
-        if (isnan(x->p))
-            snprintf(p, sizeof p, "-");
-        else
-            snprintf(p, sizeof p, "%.2g", x->p);
+        cli_fmt_change(x->change, ch, sizeof ch);
+        cli_fmt_p(x->p, p, sizeof p);
         printf("  %-24s %-12s %12s %12s %9s %9s  %s\n", x->metric, x->module, b, c, ch, p,
                regress_verdict_name(x->verdict));
     }
