@@ -89,6 +89,16 @@ static const struct cli_opt regress_opts[] = {
     O_END,
 };
 
+static const struct cli_opt dashboard_opts[] = {
+    { "--out", "DIR", "where the site goes: index.html, style.css, s/SCENARIO.html (required)" },
+    { "--tolerance", "PCT", "a step smaller than this is never flagged (default 5%)" },
+    { "--alpha", "A", "significance level of Welch's t-test for a step (default 0.01)" },
+    { "--window", "N", "nights in the stable stretch a night is tested against, at most "
+      "(default 10)" },
+    { "--no-figures", NULL, "skip the newest night's gnuplot figures" },
+    O_QUIET, O_END,
+};
+
 static const struct cli_opt merge_opts[] = {
     { "--scenario-hash", "HASH", "refuse shards holding runs of another scenario hash" },
     O_QUIET, O_END,
@@ -143,6 +153,11 @@ const struct cli_command cli_commands[] = {
     { "regress", cmd_regress,
       "regress --baseline DB --current DB [--tolerance PCT] [--alpha A] [--metric NAME]...",
       "compare a results database against a baseline; exit 1 on a regression", regress_opts },
+    { "dashboard", cmd_dashboard,
+      "dashboard HISTORY.db --out DIR [--tolerance PCT] [--alpha A] [--window N] "
+      "[--no-figures] [-q]",
+      "write a result history as a static web site: every scenario's series with their "
+      "trends and steps, and the newest night's figures (docs/dashboard.md)", dashboard_opts },
     { "merge", cmd_merge, "merge OUT.db SHARD.db... [--scenario-hash HASH] [-q]",
       "merge results databases into OUT.db, skipping runs already present", merge_opts },
     { "trace", cmd_trace,
