@@ -363,9 +363,44 @@ fail:
     return -SIM_EDB;
 }
 
+/* The run row, named `name` (the shard's runName, prefixed if asked). */
+static int insert_run(sqlite3 *db, int64_t old_id, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "INSERT INTO main.run (runName, simtimeExp) SELECT ?2, "
+                                "simtimeExp FROM shard.run WHERE runId = ?1", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, old_id);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int insert_attr(sqlite3 *db, int64_t run_id, const char *name, const char *value)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "INSERT INTO main.runAttr (runId, attrName, attrValue) "
+                                "VALUES (?1, ?2, ?3)", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, value, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* One run in one transaction: 1 copied, 0 already present, < 0 failed
- * (rolled back, reason in why). */
-static int copy_run(sqlite3 *db, int64_t old_id, const char *name, char *why, size_t whylen)
+ * (rolled back, reason in why). name is the name it gets in the output. */
+static int copy_run(sqlite3 *db, int64_t old_id, const char *name, const struct merge_opts *o,
+                    char *why, size_t whylen)
 {
     int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
@@ -384,13 +419,18 @@ static int copy_run(sqlite3 *db, int64_t old_id, const char *name, char *why, si
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return 0;
     }
-    if ((rc = exec3(db, "INSERT INTO main.run (runName, simtimeExp) SELECT runName, "
-                    "simtimeExp FROM shard.run WHERE runId = ?1", old_id, 0, 0)) != SQLITE_OK) {
+    if ((rc = insert_run(db, old_id, name)) != SQLITE_OK) {
         sim_errmsg(why, whylen, "%s", sqlite3_errmsg(db));
         ret = -SIM_EDB;
         goto fail;
     }
     int64_t new_id = sqlite3_last_insert_rowid(db);
+    if (o && o->attr_name && (rc = insert_attr(db, new_id, o->attr_name, o->attr_value)) !=
+        SQLITE_OK) {
+        sim_errmsg(why, whylen, "%s", sqlite3_errmsg(db));
+        ret = -SIM_EDB;
+        goto fail;
+    }
     static const char *const simple[] = {
         "INSERT INTO main.runAttr (runId, attrName, attrValue) SELECT ?2, attrName, "
         "attrValue FROM shard.runAttr WHERE runId = ?1 ORDER BY rowid",
@@ -534,7 +574,20 @@ int merge_shard(struct merge *m, const char *path, const struct merge_opts *o,
             ret == -SIM_ENOMEM ? "out of memory" : sqlite3_errmsg(m->db));
     for (size_t i = 0; !ret && i < nruns; i++) {
         char why[512] = "";
-        int k = copy_run(m->db, runs[i].id, runs[i].name, why, sizeof why);
+        char *name = runs[i].name;
+        if (o && o->name_prefix) {
+            size_t lp = strlen(o->name_prefix), ln = strlen(runs[i].name);
+            if (!(name = malloc(lp + ln + 1))) {
+                ret = -SIM_ENOMEM;
+                sim_errmsg(err, errlen, "%s: out of memory", path);
+                break;
+            }
+            memcpy(name, o->name_prefix, lp);
+            memcpy(name + lp, runs[i].name, ln + 1);
+        }
+        int k = copy_run(m->db, runs[i].id, name, o, why, sizeof why);
+        if (name != runs[i].name)
+            free(name);
         if (k == 1) {
             r.copied++;
         } else if (k == 0) {

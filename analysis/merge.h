@@ -37,6 +37,12 @@ struct merge_opts {
     /* If non-NULL: refuse a shard any of whose runs lacks this
      * scenario_hash attribute or has another one. */
     const char *scenario_hash;
+    /* If non-NULL: each run is copied as PREFIX + its runName (a run of
+     * that name already there is skipped), with one more run attribute,
+     * attr_name = attr_value (both non-NULL), in the same transaction. The
+     * history files nights this way (analysis/history.h). */
+    const char *name_prefix;
+    const char *attr_name, *attr_value;
 };
 
 struct merge_result {

@@ -234,18 +234,37 @@ static int cmp_grp(const void *a, const void *b)
     return strcmp(((const struct grp *)a)->name, ((const struct grp *)b)->name);
 }
 
-static bool selected(const char *metric, const struct regress_opts *o)
+bool regress_selected(const char *metric, const char *const *metrics, size_t nmetrics)
 {
-    if (!o->metrics || !o->nmetrics)
+    if (!metrics || !nmetrics)
         return true;
     const char *colon = strchr(metric, ':');
     size_t base = colon ? (size_t)(colon - metric) : strlen(metric);
-    for (size_t i = 0; i < o->nmetrics; i++) {
-        const char *m = o->metrics[i];
+    for (size_t i = 0; i < nmetrics; i++) {
+        const char *m = metrics[i];
         if (!strcmp(m, metric) || (strlen(m) == base && !memcmp(m, metric, base)))
             return true;
     }
     return false;
+}
+
+enum regress_verdict regress_judge(double m1, double v1, size_t n1, double m2, double v2,
+                                   size_t n2, enum regress_dir dir, double tolerance,
+                                   double alpha, double *change_out, double *p_out)
+{
+    double change = m1 == m2 ? 0 : m1 != 0 ? (m2 - m1) / fabs(m1)
+                                           : (m2 > m1 ? INFINITY : -INFINITY);
+    *change_out = change;
+    *p_out = NAN;
+    if (m1 == m2 || fabs(change) <= tolerance)
+        return REGRESS_WITHIN;
+    double p = regress_welch_p(m1, v1, n1, m2, v2, n2);
+    *p_out = p;
+    if (!(isnan(p) || p < alpha))
+        return REGRESS_NOISE;
+    if (dir == REGRESS_NEUTRAL)
+        return REGRESS_CHANGED;
+    return (change > 0 ? 1 : -1) == (int)dir ? REGRESS_REGRESSED : REGRESS_IMPROVED;
 }
 
 static int side_groups(struct side *s, const char *path, char *err, size_t errlen)
@@ -328,7 +347,7 @@ static int side_values(struct side *s, const char *path, const struct regress_op
         const char *mod = (const char *)sqlite3_column_text(st, 1);
         const char *met = (const char *)sqlite3_column_text(st, 2);
         double v = sqlite3_column_double(st, 3);
-        if (!run || !mod || !met || !isfinite(v) || !selected(met, o))
+        if (!run || !mod || !met || !isfinite(v) || !regress_selected(met, o->metrics, o->nmetrics))
             continue;
         if (s->nents == cap) {
             cap = cap ? 2 * cap : 1024;
@@ -448,35 +467,27 @@ static int judge(struct rows *rs, const char *group, const struct agg *b, const 
 {
     struct regress_report *r = rs->r;
     r->compared++;
-    if (b->mean == c->mean)
-        return 0;
-    double change = b->mean != 0 ? (c->mean - b->mean) / fabs(b->mean)
-                                 : (c->mean > b->mean ? INFINITY : -INFINITY);
-    if (fabs(change) <= o->tolerance) {
-        r->within++;
+    double change, p;
+    enum regress_verdict v = regress_judge(b->mean, b->var, b->n, c->mean, c->var, c->n,
+                                           regress_direction(b->metric), o->tolerance,
+                                           o->alpha, &change, &p);
+    if (v == REGRESS_WITHIN) {
+        if (b->mean != c->mean)
+            r->within++;
         return 0;
     }
-    double p = regress_welch_p(b->mean, b->var, b->n, c->mean, c->var, c->n);
     int rc = add_row(rs, group, b, c);
     if (rc < 0)
         return rc;
     struct regress_row *row = &r->rows[r->nrows - 1];
     row->change = change;
     row->p = p;
-    bool significant = isnan(p) || p < o->alpha;
-    int sign = change > 0 ? 1 : -1;
-    if (!significant) {
-        row->verdict = REGRESS_NOISE;
-        r->noise++;
-    } else if (row->dir == REGRESS_NEUTRAL) {
-        row->verdict = REGRESS_CHANGED;
-        r->changed++;
-    } else if (sign == (int)row->dir) {
-        row->verdict = REGRESS_REGRESSED;
-        r->regressed++;
-    } else {
-        row->verdict = REGRESS_IMPROVED;
-        r->improved++;
+    row->verdict = v;
+    switch (v) {
+    case REGRESS_NOISE: r->noise++; break;
+    case REGRESS_CHANGED: r->changed++; break;
+    case REGRESS_REGRESSED: r->regressed++; break;
+    default: r->improved++; break;
     }
     return 0;
 }

@@ -98,6 +98,21 @@ struct regress_report {
 /* The bad direction of a metric name (scalar, "STAT:mean" or "STAT:pNN"). */
 enum regress_dir regress_direction(const char *metric);
 
+/* Whether a metric is among the selected names (regress_opts.metrics):
+ * all of them when there are none. */
+bool regress_selected(const char *metric, const char *const *metrics, size_t nmetrics);
+
+/* The rule on one metric that moved from mean m1 (sample variance v1 over
+ * n1 values) to m2 (v2, n2): REGRESS_WITHIN if equal or within the
+ * tolerance, else REGRESS_NOISE if Welch's test does not find it
+ * significant at alpha (with n >= 2 on both sides), else REGRESS_CHANGED
+ * for a metric without a bad direction, else REGRESS_REGRESSED or
+ * REGRESS_IMPROVED. *change gets (m2 - m1) / |m1| (+-INFINITY if m1 is 0,
+ * 0 if equal), *p the p-value (NAN when not tested). */
+enum regress_verdict regress_judge(double m1, double v1, size_t n1, double m2, double v2,
+                                   size_t n2, enum regress_dir dir, double tolerance,
+                                   double alpha, double *change, double *p);
+
 /* The group of a run name: the length of its prefix without a trailing
  * "-r<digits>", and the replication index (0 without the suffix). */
 size_t regress_group_len(const char *run_name, unsigned long *replication);
