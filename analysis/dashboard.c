@@ -145,10 +145,11 @@ int dash_nice_ticks(double min, double max, int target, struct dash_ticks *t)
     if (!isfinite(min) || !isfinite(max) || min > max || target < 2
         || target > DASH_TICKS_MAX - 2)
         return -SIM_EINVAL;
-    if (min == max) {
-        double pad = min != 0 ? fabs(min) * 0.1 : 1.0;
-        min -= pad;
-        max += pad;
+    if (min == max && min == 0) {
+        max = 1;
+    } else if (min == max) {
+        min -= fabs(min) * 0.1;
+        max += fabs(max) * 0.1;
     }
     double raw = (max - min) / (target - 1);
     double mag = pow(10.0, floor(log10(raw)));
@@ -490,7 +491,9 @@ static const char style_css[] =
     "th, td { padding: 0.2rem 0.5rem; border-bottom: 1px solid var(--line); text-align: left;\n"
     "         white-space: nowrap; vertical-align: middle; }\n"
     "th { background: var(--bg-alt); }\n"
-    "td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }\n"
+    "td.num, th.num, table.nums td:nth-child(n+3), table.nums th:nth-child(n+3) {\n"
+    "  text-align: right; font-variant-numeric: tabular-nums; }\n"
+    "table.nums td:last-child, table.nums th:last-child { text-align: left; }\n"
     "tr.flagged td { background: #fff8e1; }\n"
     ".mark { font-weight: 600; }\n"
     ".mark.regressed, .v-regressed { color: var(--regressed); }\n"
@@ -644,22 +647,20 @@ static int put_sparkline(struct site *st, FILE *f, size_t s)
     return 0;
 }
 
-/* The point's tooltip: "n07 (2026-01-07 02:00 UTC): mean 1.20ms, 95% CI
- * 1.10ms .. 1.30ms, sd 50.0us, n = 5". */
+/* The point's tooltip: "n07 (2026-01-07): mean 1.20ms, 95% CI 1.10ms ..
+ * 1.30ms, n = 5" (the table under the chart has the rest). */
 static void put_point_title(FILE *f, const struct history_night *night, const char *metric,
                             const struct history_point *p)
 {
     char t[64];
     fmt_time(night->time, t, sizeof t);
     put_esc(f, night->label);
-    fprintf(f, " (%s): mean ", t);
+    fprintf(f, " (%.10s): mean ", t);
     put_value(f, metric, p->mean);
     fputs(", 95% CI ", f);
     put_value(f, metric, p->lo);
     fputs(" .. ", f);
     put_value(f, metric, p->hi);
-    fputs(", sd ", f);
-    put_value(f, metric, p->sd);
     fprintf(f, ", n = %d", p->n);
 }
 
@@ -862,10 +863,9 @@ static int put_chart(struct site *st, FILE *f, size_t s)
     }
     fputs("</svg>\n", f);
     /* The numbers. */
-    fputs("<details><summary>numbers per night</summary>\n<div class=\"scroll\"><table>\n"
-          "<thead><tr><th>night</th><th>time</th><th class=\"num\">n</th>"
-          "<th class=\"num\">mean</th><th class=\"num\">sd</th><th class=\"num\">95% CI</th>"
-          "<th>step</th></tr></thead>\n<tbody>\n", f);
+    fputs("<details><summary>numbers per night</summary>\n<div class=\"scroll\">"
+          "<table class=\"nums\">\n<thead><tr><th>night</th><th>time (UTC)</th><th>n</th>"
+          "<th>mean</th><th>sd</th><th>95% CI</th><th>step</th></tr></thead>\n<tbody>\n", f);
     for (size_t j = nn; j-- > 0;) {
         const struct history_point *p = &se->points[j];
         const struct history_flag *fl = flag_at(h, s, j);
@@ -873,11 +873,11 @@ static int put_chart(struct site *st, FILE *f, size_t s)
         fmt_time(h->nights[j].time, tm, sizeof tm);
         fprintf(f, "<tr%s><td>", fl ? " class=\"flagged\"" : "");
         put_esc(f, h->nights[j].label);
-        fprintf(f, "</td><td>%s</td><td class=\"num\">%d</td><td class=\"num\">", tm, p->n);
+        fprintf(f, "</td><td>%.16s</td><td>%d</td><td>", tm, p->n);
         put_value(f, se->metric, p->n > 0 ? p->mean : NAN);
-        fputs("</td><td class=\"num\">", f);
+        fputs("</td><td>", f);
         put_value(f, se->metric, p->n > 0 ? p->sd : NAN);
-        fputs("</td><td class=\"num\">", f);
+        fputs("</td><td>", f);
         if (p->n > 0) {
             put_value(f, se->metric, p->lo);
             fputs(" .. ", f);
@@ -1319,7 +1319,11 @@ static int put_figures(struct site *st, FILE *f, size_t k, const char *fn)
             fputs("<div class=\"figs\">\n", f);
             for (size_t i = 0; i < nnames; i++) {
                 size_t len = strlen(names[i]);
-                fputs("<figure><img src=\"", f);
+                fputs("<figure><a href=\"", f);
+                put_url(f, fn);
+                fputs("-fig/", f);
+                put_url(f, names[i]);
+                fputs("\"><img src=\"", f);
                 put_url(f, fn);
                 fputs("-fig/", f);
                 put_url(f, names[i]);
@@ -1327,7 +1331,7 @@ static int put_figures(struct site *st, FILE *f, size_t k, const char *fn)
                 fprintf(f, "%.*s", (int)(len - 4), names[i]);
                 fputs(" of night ", f);
                 put_esc(f, label);
-                fprintf(f, "\"><figcaption>%.*s</figcaption></figure>\n", (int)(len - 4),
+                fprintf(f, "\"></a><figcaption>%.*s</figcaption></figure>\n", (int)(len - 4),
                         names[i]);
                 st->r->figures++;
             }

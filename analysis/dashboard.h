@@ -85,8 +85,8 @@ struct dash_ticks {
     double v[DASH_TICKS_MAX];
 };
 
-/* Ticks of [min, max]; an empty range is widened by 10% of its value (by
- * 1 around 0). 0, or -SIM_EINVAL (a bound not finite, min > max, target
+/* Ticks of [min, max]; an empty range is widened by 10% of its value
+ * each way, or to [0, 1] at 0 (a metric that stays 0 is mostly a count). 0, or -SIM_EINVAL (a bound not finite, min > max, target
  * outside 2 .. DASH_TICKS_MAX - 2). */
 int dash_nice_ticks(double min, double max, int target, struct dash_ticks *t);
 

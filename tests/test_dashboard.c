@@ -79,9 +79,10 @@ START_TEST(ticks)
     ticks_are(1234, 98765, 5, 0, 100000, 50000, 3);
     ticks_are(1.2e6, 1.5e6, 5, 1.2e6, 1.5e6, 1e5, 4);
     ticks_are(-3, 7, 5, -5, 10, 5, 4);
-    /* An empty range is widened: by 10% of its value, by 1 around 0. */
+    /* An empty range is widened: by 10% of its value, to [0, 1] at 0. */
     ticks_are(100, 100, 5, 90, 110, 5, 5);
-    ticks_are(0, 0, 5, -1, 1, 0.5, 5);
+    ticks_are(-2, -2, 5, -2.2, -1.8, 0.1, 5);
+    ticks_are(0, 0, 5, 0, 1, 0.5, 3);
     /* No "-0" among the ticks. */
     struct dash_ticks t;
     ck_assert_int_eq(dash_nice_ticks(-1, 1, 3, &t), 0);
