@@ -1,11 +1,11 @@
 #!/bin/sh
 # The bash completion (completion/xensim, or the file given as $1): sourced
 # into bash, _xensim fills COMPREPLY for commands, a command's options,
-# option values (schedulers, formats, layouts), trace's subcommands and the
-# key paths of --set, those of a SCENARIO on the line with its own domain
-# and device names (a device with its kind's keys only); each list comes
-# from `xensim _complete`. Prints
-# "N passed, N failed".
+# option values (schedulers, formats, layouts), trace's and history's
+# subcommands and the key paths of --set, those of a SCENARIO on the line
+# with its own domain and device names (a device with its kind's keys
+# only); each list comes from `xensim _complete`. Prints "N passed, N
+# failed".
 set -u
 srcdir=${abs_top_srcdir:-.}
 xensim=${XENSIM:-./xensim}
@@ -51,11 +51,15 @@ c "--schedulers" compare x.yaml "--schedul"
 c "arinc653 atropos bvt credit credit2 null rr rtds sedf" compare x.yaml --schedulers ""
 c "rr,arinc653 rr,atropos rr,bvt rr,credit rr,credit2 rr,null rr,rr rr,rtds rr,sedf" compare x.yaml --schedulers "rr,"
 c "svg" plot db --out d --format s
+c "--no-figures" dashboard h.db --out d "--no-"
 c "csv" report db --format c
 c "fixed32 fixed64" trace import xentrace f --layout fi
 c "auto" trace import xentrace f --tsc-skew a
 c "import info" trace i
 c "strace" trace import s
+c "regressions" history r
+c "add" history a
+c "--all --alpha" history regressions h.db --al
 # --set paths: with no scenario the generic ones, "=" appended.
 c "machine.clock.tsc_hz= machine.clock.tsc_offset= machine.clock.tsc_ppm=" \
     run x.yaml --set machine.clock.tsc

@@ -60,7 +60,7 @@ for i in $(seq 1 30); do
     n=$(printf 'n%02d' "$i")
     # Nights a day apart from 2026-01-01 02:00 UTC.
     if "$xensim" history add "$hist" "$tmp/nights/$n.db" --label "$n" \
-        --time $((1767232800 + (i - 1) * 86400)) -q >/dev/null 2>"$tmp/err"; then
+        --time @$((1767232800 + (i - 1) * 86400)) -q >/dev/null 2>"$tmp/err"; then
         added=$((added + 1))
     else
         sed 's/^/  /' "$tmp/err"

@@ -166,3 +166,38 @@ const char *cli_find_gnuplot(void)
         return GNUPLOT_PATH;
     return "gnuplot";
 }
+
+bool cli_parse_pct(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !isfinite(v))
+        return false;
+    if (*end == '%' && end[1] == '\0')
+        end++;
+    if (*end)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* A metric whose unit is ns: "*_ns" and "*_latency", with or without a
+ * ":mean" / ":p99" suffix. */
+static bool metric_is_time(const char *metric)
+{
+    const char *colon = strchr(metric, ':');
+    size_t n = colon ? (size_t)(colon - metric) : strlen(metric);
+    return (n >= 3 && !memcmp(metric + n - 3, "_ns", 3)) ||
+           (n >= 8 && !memcmp(metric + n - 8, "_latency", 8));
+}
+
+void cli_fmt_metric(const char *metric, double v, char *buf, size_t n)
+{
+    if (isnan(v))
+        snprintf(buf, n, "-");
+    else if (metric_is_time(metric))
+        cli_fmt_ns(v, buf, n);
+    else
+        snprintf(buf, n, "%.6g", v);
+}

@@ -31,6 +31,7 @@ int cmd_report(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_dashboard(int argc, char **argv);
 /* The subcommands of `trace` (sim/cli/cmd_trace*.c). */
@@ -102,5 +103,21 @@ const char *cli_find_gnuplot(void);
 
 /* A latency in ns as "812ns", "3.4us", "1.25ms", "2.000s"; "-" for NaN. */
 void cli_fmt_ns(double ns, char *buf, size_t n);
+
+/* The options the history's readers share (`history regressions`,
+ * `dashboard`): --tolerance PCT, --alpha A, --window N and --metric NAME
+ * (appended to metrics, which has room). 0 if opt is one of them and val
+ * is good, EXIT_BADINPUT (message printed) if val is bad, -1 if opt is
+ * none of them (sim/cli/cmd_history.c). */
+struct history_opts;
+int cli_history_option(const char *opt, const char *val, struct history_opts *o,
+                       const char **metrics, size_t *nmetrics);
+
+/* A finite number, optionally followed by '%' (which is dropped). */
+bool cli_parse_pct(const char *s, double *out);
+
+/* A metric's value for a table: a time for "*_ns" and "*_latency" metrics
+ * (cli_fmt_ns), else %.6g; "-" for NaN. */
+void cli_fmt_metric(const char *metric, double v, char *buf, size_t n);
 
 #endif

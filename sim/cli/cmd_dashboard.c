@@ -1,18 +1,17 @@
 /*
  * sim/cli/cmd_dashboard.c: `xensim dashboard HISTORY.db --out DIR
- * [--tolerance PCT] [--alpha A] [--window N] [--no-figures] [-q]`: write
- * a result history (analysis/history.h) as a static web site into DIR
- * (analysis/dashboard.h, docs/dashboard.md) and say where its index is.
+ * [--tolerance PCT] [--alpha A] [--window N] [--metric NAME]...
+ * [--no-figures] [-q]`: write a result history (analysis/history.h) as a
+ * static web site into DIR (analysis/dashboard.h, docs/dashboard.md) and
+ * say where its index is.
  *
- * --tolerance, --alpha and --window are the step rule's, read as `xensim
- * history regressions` reads them; their defaults are the history's
- * (HISTORY_*_DEFAULT). gnuplot is found as `xensim plot` finds it
- * (cli_find_gnuplot); without it the pages say so and the exit status is
- * still 0. Exit 0 on success, 2 on bad input or an unwritable DIR.
+ * --tolerance, --alpha, --window and --metric are the step rule's, read by
+ * cli_history_option as `xensim history regressions` reads them; their
+ * defaults are the history's (HISTORY_*_DEFAULT). gnuplot is found as
+ * `xensim plot` finds it (cli_find_gnuplot); without it the pages say so
+ * and the exit status is still 0. Exit 0 on success, 2 on bad input or an
+ * unwritable DIR.
  */
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,33 +19,6 @@
 #include "analysis/dashboard.h"
 #include "sim/cli/cli.h"
 #include "sim/err.h"
-
-/* A number, optionally followed by '%'. */
-static bool parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || !isfinite(v))
-        return false;
-    if (*end == '%' && end[1] == '\0')
-        end++;
-    if (*end)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_window(const char *s, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno || v < 1 || v > INT_MAX)
-        return false;
-    *out = (int)v;
-    return true;
-}
 
 static void print_note(void *ctx, const char *msg)
 {
@@ -62,47 +34,50 @@ int cmd_dashboard(int argc, char **argv)
         .figures = true,
     };
     bool quiet = false;
+    const char **metrics = calloc((size_t)argc + 1, sizeof *metrics);
+    if (!metrics)
+        return cli_usage_error("%s", "out of memory");
+    size_t nmetrics = 0;
+    int status = EXIT_BADINPUT;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool takes = !strcmp(a, "--out") || !strcmp(a, "--tolerance") || !strcmp(a, "--alpha")
-                     || !strcmp(a, "--window");
-        if (takes && i + 1 >= argc)
-            return cli_usage_error("%s needs a value", a);
-        double d;
+                     || !strcmp(a, "--window") || !strcmp(a, "--metric");
+        if (takes && i + 1 >= argc) {
+            cli_usage_error("%s needs a value", a);
+            goto out;
+        }
         if (!strcmp(a, "--out")) {
             o.out_dir = argv[++i];
-        } else if (!strcmp(a, "--tolerance")) {
-            const char *v = argv[++i];
-            if (!parse_double(v, &d) || d < 0)
-                return cli_usage_error("--tolerance: '%s' is not a percentage >= 0", v);
-            o.hist.tolerance = d / 100.0;
-        } else if (!strcmp(a, "--alpha")) {
-            const char *v = argv[++i];
-            if (!parse_double(v, &d) || !(d > 0 && d < 1))
-                return cli_usage_error("--alpha: '%s' is not a level between 0 and 1", v);
-            o.hist.alpha = d;
-        } else if (!strcmp(a, "--window")) {
-            const char *v = argv[++i];
-            if (!parse_window(v, &o.hist.window))
-                return cli_usage_error("--window: '%s' is not a number of nights >= 1", v);
+        } else if (takes) {
+            if (cli_history_option(a, argv[++i], &o.hist, metrics, &nmetrics))
+                goto out;
         } else if (!strcmp(a, "--no-figures")) {
             o.figures = false;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = true;
         } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("unknown option '%s'", a);
+            cli_usage_error("unknown option '%s'", a);
+            goto out;
         } else if (!o.history) {
             o.history = a;
         } else {
-            return cli_usage_error("unexpected argument '%s'", a);
+            cli_usage_error("unexpected argument '%s'", a);
+            goto out;
         }
     }
-    if (!o.history)
-        return cli_usage_error("%s", "missing the history HISTORY.db");
+    if (!o.history) {
+        cli_usage_error("%s", "missing the history HISTORY.db");
+        goto out;
+    }
     if (cli_check_db(o.history))
-        return EXIT_BADINPUT;
-    if (!o.out_dir || !o.out_dir[0])
-        return cli_usage_error("%s", "missing --out DIR");
+        goto out;
+    if (!o.out_dir || !o.out_dir[0]) {
+        cli_usage_error("%s", "missing --out DIR");
+        goto out;
+    }
+    o.hist.metrics = nmetrics ? metrics : NULL;
+    o.hist.nmetrics = nmetrics;
     o.gnuplot = cli_find_gnuplot();
     o.note = print_note;
     o.note_ctx = &quiet;
@@ -111,7 +86,7 @@ int cmd_dashboard(int argc, char **argv)
     int rc = dash_write(&o, &r, err, sizeof err);
     if (rc < 0) {
         fprintf(stderr, "xensim dashboard: %s\n", err[0] ? err : sim_strerror(rc));
-        return EXIT_BADINPUT;
+        goto out;
     }
     if (r.no_gnuplot)
         fprintf(stderr, "xensim dashboard: note: gnuplot could not be run (install it, e.g. "
@@ -126,5 +101,8 @@ int cmd_dashboard(int argc, char **argv)
             printf("%zu regression%s in the newest night, %s\n", r.newest_regressions,
                    r.newest_regressions == 1 ? "" : "s", r.newest);
     }
-    return 0;
+    status = 0;
+out:
+    free(metrics);
+    return status;
 }

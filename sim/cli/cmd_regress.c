@@ -16,39 +16,6 @@
 #include "sim/cli/cli.h"
 #include "sim/err.h"
 
-static bool parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno || !isfinite(v))
-        return false;
-    if (*end == '%' && end[1] == '\0')
-        end++;
-    if (*end)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool is_time(const char *metric)
-{
-    const char *colon = strchr(metric, ':');
-    size_t n = colon ? (size_t)(colon - metric) : strlen(metric);
-    return (n >= 3 && !memcmp(metric + n - 3, "_ns", 3)) ||
-           (n >= 8 && !memcmp(metric + n - 8, "_latency", 8));
-}
-
-static void fmt_value(const char *metric, double v, char *buf, size_t n)
-{
-    if (isnan(v))
-        snprintf(buf, n, "-");
-    else if (is_time(metric))
-        cli_fmt_ns(v, buf, n);
-    else
-        snprintf(buf, n, "%.6g", v);
-}
-
 static void print_report(const struct regress_report *r, const char *base, const char *cur,
                          double tol, double alpha)
 {
@@ -76,8 +43,8 @@ static void print_report(const struct regress_report *r, const char *base, const
                    "current", "change", "p-value", "verdict");
         }
         char b[32], c[32], ch[32], p[32];
-        fmt_value(x->metric, x->base, b, sizeof b);
-        fmt_value(x->metric, x->cur, c, sizeof c);
+        cli_fmt_metric(x->metric, x->base, b, sizeof b);
+        cli_fmt_metric(x->metric, x->cur, c, sizeof c);
         if (isnan(x->change))
             snprintf(ch, sizeof ch, "-");
         else if (isinf(x->change))
@@ -136,11 +103,11 @@ int cmd_regress(int argc, char **argv)
         } else if (!strcmp(arg, "--metric")) {
             metrics[nmetrics++] = v;
         } else if (!strcmp(arg, "--tolerance")) {
-            if (!parse_double(v, &d) || d < 0)
+            if (!cli_parse_pct(v, &d) || d < 0)
                 rc = cli_usage_error("--tolerance: '%s' is not a percentage >= 0", v);
             else
                 o.tolerance = d / 100.0;
-        } else if (!parse_double(v, &d) || !(d > 0 && d < 1)) {
+        } else if (!cli_parse_pct(v, &d) || !(d > 0 && d < 1)) {
             rc = cli_usage_error("--alpha: '%s' is not a level between 0 and 1", v);
         } else {
             o.alpha = d;

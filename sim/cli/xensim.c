@@ -95,6 +95,7 @@ static const struct cli_opt dashboard_opts[] = {
     { "--alpha", "A", "significance level of Welch's t-test for a step (default 0.01)" },
     { "--window", "N", "nights in the stable stretch a night is tested against, at most "
       "(default 10)" },
+    { "--metric", "NAME", "only this metric's series (repeatable)" },
     { "--no-figures", NULL, "skip the newest night's gnuplot figures" },
     O_QUIET, O_END,
 };
@@ -102,6 +103,20 @@ static const struct cli_opt dashboard_opts[] = {
 static const struct cli_opt merge_opts[] = {
     { "--scenario-hash", "HASH", "refuse shards holding runs of another scenario hash" },
     O_QUIET, O_END,
+};
+
+static const struct cli_opt history_opts[] = {
+    { "--label", "LABEL", "add: the night's label, a date or a commit (required)" },
+    { "--time", "T", "add: the night's time, YYYY-MM-DD[THH:MM[:SS]][Z] (UTC) or @SECONDS "
+      "(default now)" },
+    { "--tolerance", "PCT", "regressions: a move smaller than this is never a step "
+      "(default 5%)" },
+    { "--alpha", "A", "regressions: significance level of Welch's t-test (default 0.01)" },
+    { "--window", "N", "regressions: nights in the stable stretch, at most (default 10)" },
+    { "--metric", "NAME", "regressions: only this metric (repeatable)" },
+    { "--all", NULL, "regressions: list improvements and changes too" },
+    { "-q", NULL, "add: print nothing but errors" },
+    O_END,
 };
 
 static const struct cli_opt trace_opts[] = {
@@ -155,11 +170,18 @@ const struct cli_command cli_commands[] = {
       "compare a results database against a baseline; exit 1 on a regression", regress_opts },
     { "dashboard", cmd_dashboard,
       "dashboard HISTORY.db --out DIR [--tolerance PCT] [--alpha A] [--window N] "
-      "[--no-figures] [-q]",
+      "[--metric NAME]... [--no-figures] [-q]",
       "write a result history as a static web site: every scenario's series with their "
       "trends and steps, and the newest night's figures (docs/dashboard.md)", dashboard_opts },
     { "merge", cmd_merge, "merge OUT.db SHARD.db... [--scenario-hash HASH] [-q]",
       "merge results databases into OUT.db, skipping runs already present", merge_opts },
+    { "history", cmd_history,
+      "history {add HISTORY.db RESULTS.db... --label LABEL [--time T] [-q] | list HISTORY.db | "
+      "regressions HISTORY.db [--tolerance PCT] [--alpha A] [--window N] [--metric NAME]... "
+      "[--all]}",
+      "keep a history of nightly results and find the nights where a metric stepped; "
+      "`regressions` exits 1 if the newest night regressed (docs/experiments.md)",
+      history_opts },
     { "trace", cmd_trace,
       "trace {info FILE | convert IN -o OUT [--text] | import strace FILE -o OUT | "
       "import xentrace FILE|- -o OUT [--cpu-hz HZ] [--layout L] [--tsc-offset CPU=CYCLES]... "
@@ -168,7 +190,8 @@ const struct cli_command cli_commands[] = {
     { NULL, NULL, NULL, NULL, NULL },
 };
 
-#define EXIT_TEXT "exit status: 0 success, 1 regression found (regress), 2 bad input or " \
+#define EXIT_TEXT "exit status: 0 success, 1 regression found (regress, history " \
+                  "regressions), 2 bad input or " \
                   "usage, 130 interrupted (SIGINT or SIGTERM)\n"
 
 static void usage(FILE *out)

@@ -294,29 +294,39 @@ def dom_sched_yaml(sched, d):
         return "    sched: { rtds: { " + ", ".join(items) + " } }"
     return None
 
+def yaml_machine(name, np_, warmup_ms, duration_ms):
+    """The scenario's head up to its machine's costs: every cost 0, a 1 GHz TSC
+    and APIC, exact timers run in the order they were set (also sedf45/compare.py)."""
+    return [f"name: oracle-{name}", "seed: 1", f"duration: {duration_ms}ms", f"warmup: {warmup_ms}ms",
+            "machine:", f"  pcpus: {np_}",
+            "  clock: { tsc_hz: 1GHz, timer_slop: 1ns, apic_timer_hz: 1GHz, timer_order: fifo }",
+            "  costs: { context_switch: 0, hypercall: 0, upcall: 0, pte_validate: 0, cache_refill: 0, migration: 0 }"]
+
+def yaml_domain(d):
+    """A domain's lines up to its workload (also sedf45/compare.py)."""
+    L = [f"  {d['name']}:"]
+    if d["vcpus"] != 1:
+        L.append(f"    vcpus: {d['vcpus']}")
+    if d["cpus"] is not None:
+        L.append(f"    cpus: [{', '.join(map(str, d['cpus']))}]")
+    if d["soft"] is not None:
+        L.append(f"    cpus_soft: [{', '.join(map(str, d['soft']))}]")
+    if d["kind"] == "hog":
+        L.append("    workload: { type: cpu }")
+    else:
+        L.append(f"    workload: {{ type: periodic, period: {d['period']}ns, burst: {d['burst']}ns, "
+                 f"phase: {d['phase']}ns }}")
+    return L
+
 def yaml_for(name, sched, version, sc, warmup_ms, duration_ms):
     np_, topo, numbering, doms = sc[:4]
-    L = [f"name: oracle-{name}", "seed: 1", f"duration: {duration_ms}ms", f"warmup: {warmup_ms}ms",
-         "machine:", f"  pcpus: {np_}",
-         "  clock: { tsc_hz: 1GHz, timer_slop: 1ns, apic_timer_hz: 1GHz, timer_order: fifo }",
-         "  costs: { context_switch: 0, hypercall: 0, upcall: 0, pte_validate: 0, cache_refill: 0, migration: 0 }"]
+    L = yaml_machine(name, np_, warmup_ms, duration_ms)
     if topo:
         L.append(f"  topology: {{ sockets: {topo[0]}, cores_per_socket: {topo[1]}, "
                  f"threads_per_core: {topo[2]}, numbering: {numbering} }}")
     L += ["scheduler:", f"  name: \"{sched}\""] + sched_yaml(sched, version, globs(sc)) + ["domains:"]
     for d in doms:
-        L.append(f"  {d['name']}:")
-        if d["vcpus"] != 1:
-            L.append(f"    vcpus: {d['vcpus']}")
-        if d["cpus"] is not None:
-            L.append(f"    cpus: [{', '.join(map(str, d['cpus']))}]")
-        if d["soft"] is not None:
-            L.append(f"    cpus_soft: [{', '.join(map(str, d['soft']))}]")
-        if d["kind"] == "hog":
-            L.append("    workload: { type: cpu }")
-        else:
-            L.append(f"    workload: {{ type: periodic, period: {d['period']}ns, burst: {d['burst']}ns, "
-                     f"phase: {d['phase']}ns }}")
+        L += yaml_domain(d)
         line = dom_sched_yaml(sched, d)
         if line:
             L.append(line)
@@ -349,22 +359,31 @@ def oracle_dom_keys(sched, d):
         return [f"{names[k]}={int(v) if k == 'extratime' else v // US}" for k, v in d["rt"].items()]
     return []
 
+def oracle_window(np_, warmup_ms, duration_ms, timeline_ms):
+    """The oracle's --pcpus and window options (also sedf45/compare.py)."""
+    return ["--pcpus", str(np_), "--warmup", str(warmup_ms * MS), "--duration", str(duration_ms * MS),
+            "--timeline-ns", str(timeline_ms * MS)]
+
+def oracle_dom(d, sched_keys=(), after=()):
+    """A domain's --dom value: name, vcpus, sched_keys, kind, the periodic
+    workload, cpus, soft, then after (also sedf45/compare.py)."""
+    spec = [d["name"], f"vcpus={d['vcpus']}"] + list(sched_keys) + ["kind=" + d["kind"]]
+    if d["kind"] == "periodic":
+        spec += [f"period={d['period']}", f"burst={d['burst']}", f"phase={d['phase']}"]
+    if d["cpus"] is not None:
+        spec.append("cpus=" + ";".join(map(str, d["cpus"])))
+    if d["soft"] is not None:
+        spec.append("soft=" + ";".join(map(str, d["soft"])))
+    return ",".join(spec + list(after))
+
 def oracle_args(sched, sc, warmup_ms, duration_ms, timeline_ms):
     np_, topo, numbering, doms = sc[:4]
     a = oracle_sched_args(sched, globs(sc))
-    a += ["--pcpus", str(np_), "--warmup", str(warmup_ms * MS), "--duration", str(duration_ms * MS),
-          "--timeline-ns", str(timeline_ms * MS)]
+    a += oracle_window(np_, warmup_ms, duration_ms, timeline_ms)
     if topo:
         a += ["--topology", ",".join(map(str, topo)), "--numbering", numbering]
     for d in doms:
-        spec = [d["name"], f"vcpus={d['vcpus']}"] + oracle_dom_keys(sched, d) + ["kind=" + d["kind"]]
-        if d["kind"] == "periodic":
-            spec += [f"period={d['period']}", f"burst={d['burst']}", f"phase={d['phase']}"]
-        if d["cpus"] is not None:
-            spec.append("cpus=" + ";".join(map(str, d["cpus"])))
-        if d["soft"] is not None:
-            spec.append("soft=" + ";".join(map(str, d["soft"])))
-        a += ["--dom", ",".join(spec)]
+        a += ["--dom", oracle_dom(d, oracle_dom_keys(sched, d))]
     return a
 
 def vnames(doms):
@@ -440,30 +459,51 @@ def first_divergence(ot, xt, tol):
 def fmt_sw(s):
     return f"{s[0] / 1e6:.6f}ms cpu{s[1]}->{s[2]}"
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def print_timeline(ot, xt, tol, timeline_ms):
+    """Print where the two switch sequences part (or that they do not) and
+    return first_divergence's answer (also sedf45/compare.py)."""
+    k = first_divergence(ot, xt, tol)
+    if k is None:
+        print(f"timeline: identical, {len(ot)} switches in the first {timeline_ms} ms")
+    else:
+        lo = max(0, k - 3)
+        print(f"timeline: first divergent switch #{k} of {len(ot)} (Xen) / {len(xt)} (xensim):")
+        print("  Xen:    " + "; ".join(fmt_sw(s) for s in ot[lo:k + 3]))
+        print("  xensim: " + "; ".join(fmt_sw(s) for s in xt[lo:k + 3]))
+    return k
+
+def select(scen, only):
+    """The scenarios whose names start with one of --only's prefixes (all without it)."""
+    return [n for n in scen if not only or any(n.startswith(o) for o in only.split(","))]
+
+def common_args(ap, out, timeline_ms):
+    """The options both comparisons take (also sedf45/compare.py)."""
     ap.add_argument("--xensim", required=True)
     ap.add_argument("--oracle", required=True)
-    ap.add_argument("--sched", default="credit", choices=["credit"] + list(SCEN_BY_SCHED),
-                    help="the scheduler (credit: of --version; the others are Xen 4.17.5's)")
-    ap.add_argument("--version", default="3.4", choices=["3.4", "4.17"],
-                    help="Credit's release (--sched credit)")
-    ap.add_argument("--out", default="oracle-runs")
+    ap.add_argument("--out", default=out)
     ap.add_argument("--only", default="", help="comma-separated name prefixes")
     ap.add_argument("--warmup-ms", type=int, default=1000)
     ap.add_argument("--duration-ms", type=int, default=10000)
-    ap.add_argument("--timeline-ms", type=int, default=1000,
+    ap.add_argument("--timeline-ms", type=int, default=timeline_ms,
                     help="compare the switches of this much of the window")
-    ap.add_argument("--tol-ns", type=int, default=0)
-    ap.add_argument("--cpu-tol-ns", type=int, default=0,
-                    help="largest CPU time difference per vCPU over the window")
-    ap.add_argument("--count-tol", type=int, default=0,
-                    help="largest difference in dispatches per vCPU and migrations per domain")
     ap.add_argument("--oracle-opt", default="", help="extra oracle options")
     ap.add_argument("--order", default="xensim", choices=["xensim", "xen"],
                     help="same-instant order across pCPUs in the oracle (README.md)")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--list", action="store_true")
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common_args(ap, "oracle-runs", 1000)
+    ap.add_argument("--sched", default="credit", choices=["credit"] + list(SCEN_BY_SCHED),
+                    help="the scheduler (credit: of --version; the others are Xen 4.17.5's)")
+    ap.add_argument("--version", default="3.4", choices=["3.4", "4.17"],
+                    help="Credit's release (--sched credit)")
+    ap.add_argument("--tol-ns", type=int, default=0)
+    ap.add_argument("--cpu-tol-ns", type=int, default=0,
+                    help="largest CPU time difference per vCPU over the window")
+    ap.add_argument("--count-tol", type=int, default=0,
+                    help="largest difference in dispatches per vCPU and migrations per domain")
     a = ap.parse_args()
     if a.sched == "credit":
         scen = dict(SCEN, **(SCEN_417 if a.version == "4.17" else {}))
@@ -471,7 +511,7 @@ def main():
     else:
         scen = SCEN_BY_SCHED[a.sched]
         kind, order_key, title = a.sched, "4.17", f"{a.sched}, Xen 4.17.5"
-    names = [n for n in scen if not a.only or any(n.startswith(o) for o in a.only.split(","))]
+    names = select(scen, a.only)
     if a.list:
         for n in names:
             print(f"{n}: {scen[n][4]}")
@@ -502,14 +542,7 @@ def main():
             print(f"| {d['name']} | {o['mig'][d['name']]} | {x['mig'][d['name']]} |")
         worst_mig = max(abs(o["mig"][d["name"]] - x["mig"][d["name"]]) for d in sc[3])
         print(f"largest differences: CPU time {worst_ns} ns, dispatches {worst_disp}, migrations {worst_mig}")
-        k = first_divergence(ot, xt, a.tol_ns)
-        if k is None:
-            print(f"timeline: identical, {len(ot)} switches in the first {a.timeline_ms} ms")
-        else:
-            lo = max(0, k - 3)
-            print(f"timeline: first divergent switch #{k} of {len(ot)} (Xen) / {len(xt)} (xensim):")
-            print("  Xen:    " + "; ".join(fmt_sw(s) for s in ot[lo:k + 3]))
-            print("  xensim: " + "; ".join(fmt_sw(s) for s in xt[lo:k + 3]))
+        k = print_timeline(ot, xt, a.tol_ns, a.timeline_ms)
         whys = []
         if worst_ns > a.cpu_tol_ns:
             whys.append(f"CPU time differs by {worst_ns} ns (share {worst:.4f})")

@@ -1,7 +1,8 @@
 /*
  * tests/xen-oracle/instant.h: the order of one instant's events across
- * pCPUs, shared by the oracles' drivers (credit34/driver.c,
- * xen417/driver.c; README.md, "Order at one instant").
+ * pCPUs, shared by the oracles' drivers (credit34/driver.c and
+ * sedf45/driver.c through guest.h, xen417/driver.c; README.md, "Order at
+ * one instant").
  *
  * Xen's pCPUs act concurrently, so events of different pCPUs at the same
  * instant (slice ends, ticks, wakes, blocks) have no defined order, and a

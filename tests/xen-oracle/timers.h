@@ -8,10 +8,10 @@
  * instant.h (oi_reprogram), which orders the pCPUs' interrupts at an
  * instant.
  *
- * The including driver's shim defines struct timer (expires, seq, cpu,
- * function, data, active) and s_time_t, and the driver defines oracle_now
- * and oracle_cpu; include instant.h first. Header-only: each driver is one
- * translation unit.
+ * shim_common.h declares struct timer (expires, seq, cpu, function, data,
+ * active), s_time_t, oracle_now and oracle_cpu; guest.h defines the latter
+ * two and includes instant.h, then this file. Header-only: each driver is
+ * one translation unit.
  */
 #ifndef ORACLE_TIMERS_H
 #define ORACLE_TIMERS_H

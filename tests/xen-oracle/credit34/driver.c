@@ -8,8 +8,8 @@
  * the per-pCPU schedule() (ops.do_schedule, s_timer armed with the slice,
  * context_saved -> vcpu_migrate for a vCPU flagged _VPF_migrating),
  * vcpu_wake, vcpu_sleep_nosync, vcpu_pause_nosync/vcpu_unpause (Credit's
- * parking), do_block and the guest's one-shot timer; one timer heap per
- * pCPU ordered by (expiry, set order); softirqs. Time is integer ns, timers
+ * parking), the boot with Credit's tickers, the domains with their weight
+ * and cap, the topology's sibling and core maps. Time is integer ns, timers
  * fire exactly at expiry, every cost is 0, and one thread plays every pCPU.
  *
  * Order at one instant (Xen's pCPUs act concurrently; a sequential driver
@@ -23,85 +23,41 @@
  * in the order raised; --instant index and per-cpu, --context-saved and
  * --virq-rearm give other orders (README.md, "Order at one instant").
  *
+ * Shared with sedf45's driver: the guests (hog, periodic; do_block and the
+ * guest's one-shot timer), the softirqs, the common command line, the
+ * placement of vCPUs, the run loop and the output (../guest.h); each
+ * pCPU's timers in (expiry, set order) (../timers.h); the instant's order
+ * (../instant.h).
+ *
  * Command line and output: tests/xen-oracle/README.md (the common contract).
  */
 #include "oracle_shim.h"
 #include <xen/sched-if.h>
-#include <inttypes.h>
 
-#include "../instant.h"
+/* Credit's --dom keys: weight=W (default 256), cap=C (default 0). */
+struct dom_sched { int weight, cap; };
+#define ORACLE_PROG "credit34"
+#include "../guest.h"
 
 extern struct scheduler sched_credit_def;
 extern int (*oracle_initcall_csched_start_tickers)(void);
 
-/* ---- the environment sched_credit.c links against ---- */
+/* ---- the environment sched_credit.c links against (with guest.h's) ---- */
 DEFINE_PER_CPU(struct schedule_data, schedule_data);
-s_time_t oracle_now;
-int oracle_cpu;
-cpumask_t cpu_online_map;
 cpumask_t cpu_sibling_map[NR_CPUS];
 cpumask_t cpu_core_map[NR_CPUS];
 int sched_smt_power_savings;
-unsigned long oracle_softirq_pending[NR_CPUS];
 struct vcpu *oracle_current[NR_CPUS];
-
-void oracle_bug(const char *what, const char *file, int line)
-{
-    fprintf(stderr, "oracle: %s failed at %s:%d (t=%" PRId64 " cpu %d)\n", what, file, line,
-            oracle_now, oracle_cpu);
-    abort();
-}
-
-void *oracle_zalloc(size_t n)
-{
-    void *p = calloc(1, n);
-    if (!p) { fprintf(stderr, "oracle: out of memory\n"); exit(1); }
-    return p;
-}
 
 int cpumask_scnprintf(char *buf, int len, cpumask_t m)
 {
     return snprintf(buf, (size_t)len, "%#lx", m.bits[0]);
 }
 
-/* ---- timers (timers.h) ---- */
-#include "../timers.h"
-
-/* ---- softirqs: SCHEDULE_SOFTIRQ pending per pCPU, in the order raised (instant.h) ---- */
-void oracle_raise_softirq(unsigned int cpu, unsigned int nr)
-{
-    if (!test_and_set_bit((int)nr, &softirq_pending(cpu)) && nr == SCHEDULE_SOFTIRQ)
-        oi_raise((int)cpu);
-}
-
-/* ---- guests ---- */
-#define INF INT64_MAX
-#define MAXV 256
-enum { HOG, PERIODIC };
-struct gvcpu {
-    struct vcpu v;
-    char name[80];
-    int kind;
-    s_time_t period, burst, release;
-    s_time_t work;              /* CPU still needed by the current job (INF: hog) */
-    struct timer wake_timer;    /* the guest's one-shot timer (set_timer_op) */
-    int last_ran;               /* pCPU it last ran on, -1 none */
-    unsigned long long done_seq;    /* when its current computation was started, in event order */
-    unsigned int seen_proc;     /* processor when last looked at */
-    /* over the window */
-    s_time_t cpu_ns; long dispatches, migrations;
-};
-static struct gvcpu gv[MAXV];
-static int ngv;
 static struct domain idle_dom;
 static struct vcpu idle_v[NR_CPUS];
-static s_time_t W0, W1, TL;
-static s_time_t acct_from[NR_CPUS];
 
-/* The measured window for counts is (W0, W1], as xensim's timeline: a switch at W0
- * is part of the state the window starts from. */
-static int in_window(s_time_t t) { return t > W0 && t <= W1; }
-static struct gvcpu *G(struct vcpu *v) { return v->oracle_idx >= 0 ? &gv[v->oracle_idx] : NULL; }
+static struct vcpu *running(int cpu) { return oracle_current[cpu]; }
 
 /* A vCPU's processor changed (a steal in do_schedule, or vcpu_migrate): xensim's `migrations`. */
 static void note_moves(void)
@@ -115,9 +71,8 @@ static void note_moves(void)
     }
 }
 
-static int trace;      /* ORACLE_TRACE set: each schedule(), the queues, each vcpu_migrate on stderr */
-
-/* ---- the schedule.c core ---- */
+/* ---- the schedule.c core (ORACLE_TRACE: each schedule(), the queues, each
+ * vcpu_migrate on stderr) ---- */
 static void vcpu_wake(struct vcpu *v)
 {
     if (vcpu_runnable(v))
@@ -162,27 +117,6 @@ static void context_saved(struct vcpu *prev)
         vcpu_migrate(prev);
 }
 
-static void print_switch(int cpu, struct vcpu *next)
-{
-    if (!in_window(oracle_now) || oracle_now - W0 > TL) return;
-    struct gvcpu *g = G(next);
-    printf("switch t=%" PRId64 " cpu=%d to=%s\n", oracle_now - W0, cpu, g ? g->name : "idle");
-}
-
-/* Account the CPU time of cpu's running vCPU up to now. */
-static void account(int cpu)
-{
-    s_time_t a = acct_from[cpu] > W0 ? acct_from[cpu] : W0, b = oracle_now < W1 ? oracle_now : W1;
-    struct gvcpu *g = G(oracle_current[cpu]);
-    if (g && b > a) g->cpu_ns += b - a;
-    if (g && g->work != INF) g->work -= oracle_now - acct_from[cpu];
-    acct_from[cpu] = oracle_now;
-}
-
-static int np;
-
-static unsigned long long done_counter;
-
 static void schedule(int cpu)
 {
     oracle_cpu = cpu;
@@ -208,13 +142,7 @@ static void schedule(int cpu)
     prev->last_run_time = NOW();
     next->is_running = 1;
     oracle_current[cpu] = next;
-    print_switch(cpu, next);
-    struct gvcpu *g = G(next);
-    if (g) {
-        g->done_seq = ++done_counter;
-        if (in_window(NOW())) g->dispatches++;
-        g->last_ran = cpu;
-    }
+    guest_switched(cpu, next);
     if (oi_saved_deferred && test_bit(_VPF_migrating, &prev->pause_flags)) {
         /* --context-saved deferred: the running flag clears with the
          * switch, the migration waits its turn among the instant's softirqs;
@@ -236,82 +164,13 @@ static void s_timer_fn(void *data)
     cpu_raise_softirq(smp_processor_id(), SCHEDULE_SOFTIRQ);
 }
 
-/* The guest's one-shot timer: VIRQ_TIMER unblocks it; its next job is released. */
-static void wake_timer_fn(void *data)
-{
-    struct gvcpu *g = data;
-    g->work = g->burst;
-    if (test_and_clear_bit(_VPF_blocked, &g->v.pause_flags))
-        vcpu_wake(&g->v);
-}
-
-/* cpu's running guest has finished its computation: start the next job or block. */
-static void guest_step(int cpu)
-{
-    struct gvcpu *g = G(oracle_current[cpu]);
-    g->release += g->period;
-    if (NOW() >= g->release) { g->work = g->burst; g->done_seq = ++done_counter; return; }
-    oracle_cpu = cpu;
-    init_timer(&g->wake_timer, wake_timer_fn, g, (unsigned int)cpu);
-    set_timer(&g->wake_timer, g->release);
-    set_bit(_VPF_blocked, &g->v.pause_flags);   /* do_block; no event is ever pending */
-    /* raise_softirq(SCHEDULE_SOFTIRQ), run on the hypercall's return path:
-     * one raised before at this instant is done with too. */
-    clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending(cpu));
-    oi_cancel(cpu);
-    schedule(cpu);
-}
-
-/* ---- the instant's order (instant.h) ---- */
-static bool hook_guest_due(int cpu)
-{
-    struct gvcpu *g = G(oracle_current[cpu]);
-    return g && g->work != INF && g->work <= 0;
-}
-
-static unsigned long long hook_guest_key(int cpu)
-{
-    return G(oracle_current[cpu])->done_seq;
-}
-
-static bool hook_timers_due(int cpu)
-{
-    return ot_due(cpu) != NULL;
-}
-
-static bool hook_run_schedule(int cpu)
-{
-    if (!test_and_clear_bit(SCHEDULE_SOFTIRQ, &softirq_pending(cpu))) return false;
-    schedule(cpu);
-    return true;
-}
-
+/* ---- the instant's order (instant.h; the other hooks are guest.h's) ---- */
 static void hook_migrate(int i)
 {
     struct vcpu *v = &gv[i].v;
     oracle_cpu = (int)v->processor;
     vcpu_migrate(v);
 }
-
-/* --virq-rearm: xensim's Xen 2.0 tick, at every 10 ms on every pCPU (where
- * the 3.4 ticker runs too), sends VIRQ_TIMER to a running vCPU 0, and its
- * upcall re-queues the completion. */
-static void hook_before_timers(int cpu)
-{
-    struct gvcpu *g = G(oracle_current[cpu]);
-    if (oracle_now % MILLISECS(10) == 0 && g && g->v.vcpu_id == 0 && g->work != INF && g->work > 0)
-        g->done_seq = ++done_counter;
-}
-
-static struct oi_hooks hooks = {
-    .guest_due = hook_guest_due,
-    .guest_key = hook_guest_key,
-    .guest_step = guest_step,
-    .timers_due = hook_timers_due,
-    .run_timers = ot_run,
-    .run_schedule = hook_run_schedule,
-    .migrate = hook_migrate,
-};
 
 /* ---- command line ---- */
 static void usage(void)
@@ -322,55 +181,33 @@ static void usage(void)
     exit(2);
 }
 
-static s_time_t num(const char *s)
+static void dom_sched_init(struct dom_sched *p)
 {
-    char *e; long long v = strtoll(s, &e, 10);
-    if (*e || e == s) { fprintf(stderr, "credit34: not an integer: %s\n", s); exit(2); }
-    return v;
+    p->weight = 256;
+    p->cap = 0;
 }
 
-struct domspec {
-    char name[64]; int vcpus, weight, cap, kind; s_time_t period, burst, phase; cpumask_t cpus; int has_cpus;
-};
-static struct domspec ds[MAXV];
-static int nds;
-
-static void parse_cpus(struct domspec *d, char *v)
+static bool dom_sched_key(struct dom_sched *p, const char *key, const char *val)
 {
-    cpus_clear(d->cpus); d->has_cpus = 1;
-    for (char *tok = strtok(v, ";"); tok; tok = strtok(NULL, ";")) {
-        char *dash = strchr(tok, '-');
-        long a = strtol(tok, NULL, 10), b = dash ? strtol(dash + 1, NULL, 10) : a;
-        for (long c = a; c <= b; c++) cpu_set(c, d->cpus);
-    }
+    if (!strcmp(key, "weight")) p->weight = (int)num(val);
+    else if (!strcmp(key, "cap")) p->cap = (int)num(val);
+    else return false;
+    return true;
 }
 
-static void parse_dom(char *spec)
+static int S = 1, C = -1, T = 1, adjacent, topo;
+
+/* --topology S,C,T and --numbering split|adjacent. */
+static bool topology_option(const char *a, char *v)
 {
-    if (nds == MAXV) usage();
-    struct domspec *d = &ds[nds++];
-    memset(d, 0, sizeof *d);
-    d->vcpus = 1; d->weight = 256; d->kind = HOG;
-    char *save, *tok = strtok_r(spec, ",", &save);
-    snprintf(d->name, sizeof d->name, "%s", tok);
-    while ((tok = strtok_r(NULL, ",", &save))) {
-        char *v = strchr(tok, '=');
-        if (!v) usage();
-        *v++ = 0;
-        if (!strcmp(tok, "vcpus")) d->vcpus = (int)num(v);
-        else if (!strcmp(tok, "weight")) d->weight = (int)num(v);
-        else if (!strcmp(tok, "cap")) d->cap = (int)num(v);
-        else if (!strcmp(tok, "kind")) d->kind = !strcmp(v, "periodic") ? PERIODIC : !strcmp(v, "hog") ? HOG : (usage(), 0);
-        else if (!strcmp(tok, "period")) d->period = num(v);
-        else if (!strcmp(tok, "burst")) d->burst = num(v);
-        else if (!strcmp(tok, "phase")) d->phase = num(v);
-        else if (!strcmp(tok, "cpus")) parse_cpus(d, v);
-        else { fprintf(stderr, "credit34: unknown --dom key %s\n", tok); exit(2); }
-    }
+    if (!strcmp(a, "--topology")) { topo = 1; if (sscanf(v, "%d,%d,%d", &S, &C, &T) != 3) usage(); }
+    else if (!strcmp(a, "--numbering")) adjacent = !strcmp(v, "adjacent");
+    else return false;
+    return true;
 }
 
 /* Sibling (same core) and core (same socket) maps of the topology. */
-static void build_topology(int S, int C, int T, int adjacent)
+static void build_topology(void)
 {
     int sock[NR_CPUS], core[NR_CPUS];
     for (int n = 0; n < np; n++) {
@@ -389,32 +226,10 @@ static void build_topology(int S, int C, int T, int adjacent)
 
 int main(int argc, char **argv)
 {
-    int S = 1, C = -1, T = 1, adjacent = 0, topo = 0;
-    s_time_t warmup = -1, duration = -1;
-    TL = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (i + 1 >= argc) usage();
-        char *v = argv[++i];
-        if (!strcmp(a, "--pcpus")) np = (int)num(v);
-        else if (!strcmp(a, "--topology")) { topo = 1; if (sscanf(v, "%d,%d,%d", &S, &C, &T) != 3) usage(); }
-        else if (!strcmp(a, "--numbering")) adjacent = !strcmp(v, "adjacent");
-        else if (!strcmp(a, "--warmup")) warmup = num(v);
-        else if (!strcmp(a, "--duration")) duration = num(v);
-        else if (!strcmp(a, "--timeline-ns")) TL = num(v);
-        else if (oi_option("credit34", NULL, a, v)) continue;
-        else if (!strcmp(a, "--dom")) parse_dom(v);
-        else usage();
-    }
-    if (np < 1 || np > NR_CPUS || warmup < 0 || duration <= 0) usage();
-    oi_check("credit34");
-    hooks.np = np;
-    if (oi_virq_rearm) hooks.before_timers = hook_before_timers;
+    guest_options(argc, argv, topology_option);
     if (!topo) { S = 1; C = np; T = 1; }
     if (S * C * T != np) { fprintf(stderr, "credit34: topology %d,%d,%d is not %d pCPUs\n", S, C, T, np); exit(2); }
-    W0 = warmup; W1 = warmup + duration;
-    build_topology(S, C, T, adjacent);
-    trace = getenv("ORACLE_TRACE") != NULL;
+    build_topology();
 
     /* Boot (Xen 3.4's scheduler_init and SMP bring-up): the policy, then each
      * pCPU's idle vCPU, current on its pCPU (csched_vcpu_init sets up the pCPU),
@@ -438,8 +253,7 @@ int main(int argc, char **argv)
     oracle_initcall_csched_start_tickers();
 
     /* The domains, created paused at 0 in --dom order; each vCPU placed as
-     * xensim places it: the pCPU with the fewest vCPUs so far among its
-     * allowed ones, lowest index on ties. */
+     * xensim places it (guest_place). */
     int nplaced[NR_CPUS] = { 0 };
     struct domain *doms[MAXV];
     for (int d = 0; d < nds; d++) {
@@ -450,56 +264,15 @@ int main(int argc, char **argv)
         doms[d] = dom;
         if (sched_credit_def.init_domain(dom)) { fprintf(stderr, "credit34: init_domain failed\n"); return 1; }
         for (int k = 0; k < s->vcpus; k++) {
-            if (ngv == MAXV) usage();
-            int best = -1;
-            for (int c = 0; c < np; c++) {
-                if (s->has_cpus && !cpu_isset(c, s->cpus)) continue;
-                if (best < 0 || nplaced[c] < nplaced[best]) best = c;
-            }
-            if (best < 0) { fprintf(stderr, "credit34: domain %s has no pCPU\n", s->name); return 2; }
-            nplaced[best]++;
-            struct gvcpu *g = &gv[ngv];
-            g->v.vcpu_id = k; g->v.processor = (unsigned int)best; g->v.domain = dom;
-            g->v.oracle_idx = ngv; g->seen_proc = (unsigned int)best; g->last_ran = -1;
-            if (s->has_cpus) g->v.cpu_affinity = s->cpus; else g->v.cpu_affinity = cpu_online_map;
-            snprintf(g->name, sizeof g->name, "%.63s/v%d", s->name, k);
-            g->kind = s->kind; g->period = s->period; g->burst = s->burst;
-            /* A periodic guest's first job is released at phase; the driver's
-             * model of xensim's periodic workload (workloads/periodic.c). */
-            g->release = s->phase - s->period;
-            g->work = s->kind == HOG ? INF : 0;
-            ngv++;
-            oracle_cpu = best;
+            struct gvcpu *g = guest_add(s, k, dom, guest_place(s, nplaced));
+            g->v.cpu_affinity = guest_cpus(s);
             if (sched_credit_def.init_vcpu(&g->v)) { fprintf(stderr, "credit34: init_vcpu failed\n"); return 1; }
         }
         struct xen_domctl_scheduler_op op = { .sched_id = XEN_SCHEDULER_CREDIT, .cmd = XEN_DOMCTL_SCHEDOP_putinfo };
-        op.u.credit.weight = (u16)s->weight; op.u.credit.cap = (u16)s->cap;
+        op.u.credit.weight = (u16)s->sched.weight; op.u.credit.cap = (u16)s->sched.cap;
         sched_credit_def.adjust(dom, &op);
     }
-    /* The toolstack unpauses each domain in creation order: every vCPU wakes. */
-    for (int d = 0, i = 0; d < nds; d++) {
-        atomic_set(&doms[d]->pause_count, 0);
-        for (int k = 0; k < ds[d].vcpus; k++, i++) {
-            oracle_cpu = (int)gv[i].v.processor;
-            vcpu_wake(&gv[i].v);
-        }
-    }
-
-    for (;;) {
-        oi_instant(&hooks);
-        /* The next instant: a timer's expiry or the end of a running guest's computation. */
-        s_time_t t = ot_next_expiry();
-        for (int c = 0; c < np; c++) {
-            struct gvcpu *g = G(oracle_current[c]);
-            if (g && g->work != INF && oracle_now + g->work < t) t = oracle_now + g->work;
-        }
-        if (oracle_now >= W1) break;
-        if (t > W1) t = W1;
-        oracle_now = t;
-        for (int c = 0; c < np; c++) account(c);
-    }
-    for (int i = 0; i < ngv; i++)
-        printf("vcpu name=%s cpu_ns=%" PRId64 " dispatches=%ld migrations=%ld\n", gv[i].name,
-               gv[i].cpu_ns, gv[i].dispatches, gv[i].migrations);
+    guests_unpause(doms);
+    guests_run();
     return 0;
 }

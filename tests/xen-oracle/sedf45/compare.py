@@ -6,8 +6,9 @@ sedf45/compare.py --xensim BIN --oracle BIN [--out DIR] [--only NAME,...]
                   [--order xensim|xen] [--oracle-opt "..."] [--quirks-off NAME,...]
                   [--check] [--list]
 
-The SEDF entry of ../compare.py (the Credit comparison): the same runs,
-readers and switch comparison (imported from it), with SEDF's scenarios,
+The SEDF entry of ../compare.py (the Credit comparison): the same options,
+runs, readers, scenario head and domain lines, --dom values and switch
+comparison (imported from it), with SEDF's scenarios,
 xensim YAML (scheduler sedf, per-domain sched.sedf) and oracle --dom keys
 (speriod, sslice, latency, extratime, weight). Every cost 0, exact timers,
 no tolerance: the same decisions give the same switches at the same
@@ -88,23 +89,11 @@ def ms(ns):
 
 def yaml_for(name, version, sc, warmup_ms, duration_ms):
     np_, _, _, doms, _ = sc
-    L = [f"name: oracle-{name}", "seed: 1", f"duration: {duration_ms}ms", f"warmup: {warmup_ms}ms",
-         "machine:", f"  pcpus: {np_}",
-         "  clock: { tsc_hz: 1GHz, timer_slop: 1ns, apic_timer_hz: 1GHz, timer_order: fifo }",
-         "  costs: { context_switch: 0, hypercall: 0, upcall: 0, pte_validate: 0, cache_refill: 0, migration: 0 }",
-         "scheduler: { name: sedf, sedf: { "
-         + ", ".join(f"{q}_quirk: false" for q in QUIRKS_OFF) + " } }", "domains:"]
+    L = C.yaml_machine(name, np_, warmup_ms, duration_ms) + [
+        "scheduler: { name: sedf, sedf: { "
+        + ", ".join(f"{q}_quirk: false" for q in QUIRKS_OFF) + " } }", "domains:"]
     for d in doms:
-        L.append(f"  {d['name']}:")
-        if d["vcpus"] != 1:
-            L.append(f"    vcpus: {d['vcpus']}")
-        if d["cpus"] is not None:
-            L.append(f"    cpus: [{', '.join(map(str, d['cpus']))}]")
-        if d["kind"] == "hog":
-            L.append("    workload: { type: cpu }")
-        else:
-            L.append(f"    workload: {{ type: periodic, period: {d['period']}ns, burst: {d['burst']}ns, "
-                     f"phase: {d['phase']}ns }}")
+        L += C.yaml_domain(d)
         s = d["sedf"]
         keys = [("speriod", "period"), ("sslice", "slice"), ("latency", "latency")]
         kv = [f"{y}: {ms(s[k])}" for k, y in keys if k in s]
@@ -118,35 +107,18 @@ def yaml_for(name, version, sc, warmup_ms, duration_ms):
 
 def oracle_args(sc, warmup_ms, duration_ms, timeline_ms):
     np_, _, _, doms, _ = sc
-    a = ["--pcpus", str(np_), "--warmup", str(warmup_ms * MS), "--duration", str(duration_ms * MS),
-         "--timeline-ns", str(timeline_ms * MS)]
+    a = C.oracle_window(np_, warmup_ms, duration_ms, timeline_ms)
     for d in doms:
-        spec = [d["name"], f"vcpus={d['vcpus']}", "kind=" + d["kind"]]
-        if d["kind"] == "periodic":
-            spec += [f"period={d['period']}", f"burst={d['burst']}", f"phase={d['phase']}"]
-        if d["cpus"] is not None:
-            spec.append("cpus=" + ";".join(map(str, d["cpus"])))
-        spec += [f"{k}={v}" for k, v in d["sedf"].items()]
-        a += ["--dom", ",".join(spec)]
+        a += ["--dom", C.oracle_dom(d, after=[f"{k}={v}" for k, v in d["sedf"].items()])]
     return a
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--xensim", required=True)
-    ap.add_argument("--oracle", required=True)
-    ap.add_argument("--out", default="oracle-runs-sedf")
-    ap.add_argument("--only", default="", help="comma-separated name prefixes")
-    ap.add_argument("--warmup-ms", type=int, default=1000)
-    ap.add_argument("--duration-ms", type=int, default=10000)
-    ap.add_argument("--timeline-ms", type=int, default=10000)
-    ap.add_argument("--oracle-opt", default="")
-    ap.add_argument("--order", default="xensim", choices=["xensim", "xen"])
+    C.common_args(ap, "oracle-runs-sedf", 10000)
     ap.add_argument("--quirks-off", default="", help="comma-separated: pen_once, first_deadline")
-    ap.add_argument("--check", action="store_true")
-    ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
     QUIRKS_OFF[:] = [q for q in a.quirks_off.split(",") if q]
-    names = [n for n in SCEN if not a.only or any(n.startswith(o) for o in a.only.split(","))]
+    names = C.select(SCEN, a.only)
     if a.list:
         for n in names:
             print(f"{n}: {SCEN[n][4]}")
@@ -175,14 +147,7 @@ def main():
         moved = sum(x["mig"].values())
         print(f"largest differences: CPU time {worst_ns} ns, dispatches {worst_disp}; "
               f"migrations xensim {moved} (SEDF never migrates)")
-        k = C.first_divergence(ot, xt, 0)
-        if k is None:
-            print(f"timeline: identical, {len(ot)} switches in the first {a.timeline_ms} ms")
-        else:
-            lo = max(0, k - 3)
-            print(f"timeline: first divergent switch #{k} of {len(ot)} (Xen) / {len(xt)} (xensim):")
-            print("  Xen:    " + "; ".join(C.fmt_sw(s) for s in ot[lo:k + 3]))
-            print("  xensim: " + "; ".join(C.fmt_sw(s) for s in xt[lo:k + 3]))
+        k = C.print_timeline(ot, xt, 0, a.timeline_ms)
         if worst_ns or worst_disp or moved or k is not None:
             if name in KNOWN:
                 print(f"KNOWN DIVERGENCE: {KNOWN[name]}")

@@ -25,23 +25,10 @@
 #define ORACLE417_SHIM_H
 
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../shim_types.h"      /* the C headers; u8 ... s64, s_time_t, domid_t, atomic_t */
 
-
-typedef uint8_t u8;   typedef int8_t s8;
-typedef uint16_t u16; typedef int16_t s16;
-typedef uint32_t u32; typedef int32_t s32;
-typedef uint64_t u64; typedef int64_t s64;
-typedef int64_t s_time_t;
 #define STIME_MAX ((s_time_t)((uint64_t)~0ull >> 1))
 #define STIME_DELTA_MAX ((s_time_t)((uint64_t)~0ull >> 2))
-typedef uint16_t domid_t;
 typedef uint8_t nodeid_t;
 #define PRI_stime PRId64
 
@@ -133,14 +120,8 @@ extern s_time_t oracle_now;
 })
 
 /* ---- atomics and bit operations (32-bit words, as x86's btsl/btrl) ---- */
-typedef struct { int counter; } atomic_t;
-#define atomic_read(v)        ((v)->counter)
-#define atomic_set(v, i)      ((v)->counter = (i))
-#define atomic_add(i, v)      ((v)->counter += (i))
-#define atomic_sub(i, v)      ((v)->counter -= (i))
-#define atomic_inc(v)         ((v)->counter++)
+/* atomic_t and its other operations: ../shim_types.h */
 #define atomic_dec(v)         ((v)->counter--)
-#define atomic_dec_and_test(v) (--(v)->counter == 0)
 #define atomic_dec_return(v)  (--(v)->counter)
 
 static inline void set_bit(int nr, volatile void *a)
