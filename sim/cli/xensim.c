@@ -168,11 +168,6 @@ const struct cli_command cli_commands[] = {
     { "regress", cmd_regress,
       "regress --baseline DB --current DB [--tolerance PCT] [--alpha A] [--metric NAME]...",
       "compare a results database against a baseline; exit 1 on a regression", regress_opts },
-    { "dashboard", cmd_dashboard,
-      "dashboard HISTORY.db --out DIR [--tolerance PCT] [--alpha A] [--window N] "
-      "[--metric NAME]... [--no-figures] [-q]",
-      "write a result history as a static web site: every scenario's series with their "
-      "trends and steps, and the newest night's figures (docs/dashboard.md)", dashboard_opts },
     { "merge", cmd_merge, "merge OUT.db SHARD.db... [--scenario-hash HASH] [-q]",
       "merge results databases into OUT.db, skipping runs already present", merge_opts },
     { "history", cmd_history,
@@ -182,6 +177,11 @@ const struct cli_command cli_commands[] = {
       "keep a history of nightly results and find the nights where a metric stepped; "
       "`regressions` exits 1 if the newest night regressed (docs/experiments.md)",
       history_opts },
+    { "dashboard", cmd_dashboard,
+      "dashboard HISTORY.db --out DIR [--tolerance PCT] [--alpha A] [--window N] "
+      "[--metric NAME]... [--no-figures] [-q]",
+      "write a result history as a static web site: every scenario's series with their "
+      "trends and steps, and the newest night's figures (docs/dashboard.md)", dashboard_opts },
     { "trace", cmd_trace,
       "trace {info FILE | convert IN -o OUT [--text] | import strace FILE -o OUT | "
       "import xentrace FILE|- -o OUT [--cpu-hz HZ] [--layout L] [--tsc-offset CPU=CYCLES]... "
