@@ -51,6 +51,7 @@ c "--schedulers" compare x.yaml "--schedul"
 c "arinc653 atropos bvt credit credit2 null rr rtds sedf" compare x.yaml --schedulers ""
 c "rr,arinc653 rr,atropos rr,bvt rr,credit rr,credit2 rr,null rr,rr rr,rtds rr,sedf" compare x.yaml --schedulers "rr,"
 c "svg" plot db --out d --format s
+c "--no-figures" dashboard h.db --out d "--no-"
 c "csv" report db --format c
 c "fixed32 fixed64" trace import xentrace f --layout fi
 c "auto" trace import xentrace f --tsc-skew a

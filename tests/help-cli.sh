@@ -19,8 +19,8 @@ fail=0
 "$xensim" --help >"$tmp/top" 2>"$tmp/err"
 check "xensim --help exits 0" eq "$?" 0
 commands=$(sed -n 's/^  xensim \([a-z]*\) .*/\1/p' "$tmp/top")
-check "xensim --help lists the 10 commands" eq "$(echo $commands)" \
-    "run check sweep compare report plot regress merge history trace"
+check "xensim --help lists the 11 commands" eq "$(echo $commands)" \
+    "run check sweep compare report plot regress merge history dashboard trace"
 
 # The options a help text describes: its lines "  -x, --long ARG".
 described() {

@@ -1,12 +1,15 @@
 /*
  * sim/cli/cli.c: helpers the commands share (see sim/cli/cli.h).
  */
+#include "config.h"
+
 #include "sim/cli/cli.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis/store.h"
 
@@ -130,6 +133,38 @@ void cli_fmt_ns(double ns, char *buf, size_t n)
         snprintf(buf, n, "%.2fms", ns / 1e6);
     else
         snprintf(buf, n, "%.3fs", ns / 1e9);
+}
+
+/* Whether an executable `name` is in a directory of PATH. */
+static bool on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return false;
+    char buf[4096];
+    for (const char *s = path; *s;) {
+        const char *e = strchr(s, ':');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        snprintf(buf, sizeof buf, "%.*s/%s", (int)len, len ? s : ".", name);
+        if (access(buf, X_OK) == 0)
+            return true;
+        if (!e)
+            break;
+        s = e + 1;
+    }
+    return false;
+}
+
+const char *cli_find_gnuplot(void)
+{
+    const char *env = getenv("XENSIM_GNUPLOT");
+    if (env && *env)
+        return env;
+    if (on_path("gnuplot"))
+        return "gnuplot";
+    if (GNUPLOT_PATH[0] == '/' && access(GNUPLOT_PATH, X_OK) == 0)
+        return GNUPLOT_PATH;
+    return "gnuplot";
 }
 
 bool cli_parse_pct(const char *s, double *out)

@@ -33,6 +33,7 @@ int cmd_regress(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_dashboard(int argc, char **argv);
 /* The subcommands of `trace` (sim/cli/cmd_trace*.c). */
 int cmd_trace_info(int argc, char **argv);
 int cmd_trace_convert(int argc, char **argv);
@@ -94,6 +95,11 @@ struct scn *cli_load(const struct scn_args *a);
  * interruption at any point leaves no half-written run). */
 extern volatile sig_atomic_t cli_interrupted;
 void cli_catch_signals(void);
+
+/* The gnuplot to run: $XENSIM_GNUPLOT if set, else `gnuplot` on PATH,
+ * else the one configure found (GNUPLOT_PATH), else "gnuplot" (which
+ * then fails to start, and the caller says so). */
+const char *cli_find_gnuplot(void);
 
 /* A latency in ns as "812ns", "3.4us", "1.25ms", "2.000s"; "-" for NaN. */
 void cli_fmt_ns(double ns, char *buf, size_t n);

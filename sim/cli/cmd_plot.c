@@ -4,8 +4,8 @@
  * standard figures of a results database as gnuplot scripts into DIR and
  * render them (analysis/plot.h, docs/plots.md).
  *
- * gnuplot: $XENSIM_GNUPLOT if set, else `gnuplot` on PATH, else the one
- * configure found (GNUPLOT_PATH). Without any, the scripts are still
+ * gnuplot: cli_find_gnuplot ($XENSIM_GNUPLOT, PATH, then the one configure
+ * found). Without any, the scripts are still
  * written, the message says how to render them, and the exit status is 0.
  */
 #include "config.h"
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "analysis/plot.h"
 #include "sim/cli/cli.h"
@@ -23,38 +22,6 @@ static void print_note(void *ctx, const char *msg)
 {
     if (!*(const bool *)ctx)
         fprintf(stderr, "xensim plot: note: %s\n", msg);
-}
-
-/* Whether an executable `name` is in a directory of PATH. */
-static bool on_path(const char *name)
-{
-    const char *path = getenv("PATH");
-    if (!path)
-        return false;
-    char buf[4096];
-    for (const char *s = path; *s;) {
-        const char *e = strchr(s, ':');
-        size_t len = e ? (size_t)(e - s) : strlen(s);
-        snprintf(buf, sizeof buf, "%.*s/%s", (int)len, len ? s : ".", name);
-        if (access(buf, X_OK) == 0)
-            return true;
-        if (!e)
-            break;
-        s = e + 1;
-    }
-    return false;
-}
-
-static const char *find_gnuplot(void)
-{
-    const char *env = getenv("XENSIM_GNUPLOT");
-    if (env && *env)
-        return env;
-    if (on_path("gnuplot"))
-        return "gnuplot";
-    if (GNUPLOT_PATH[0] == '/' && access(GNUPLOT_PATH, X_OK) == 0)
-        return GNUPLOT_PATH;
-    return "gnuplot";
 }
 
 int cmd_plot(int argc, char **argv)
@@ -120,7 +87,7 @@ int cmd_plot(int argc, char **argv)
         goto out;
     }
     o.runs = runs;
-    o.gnuplot = find_gnuplot();
+    o.gnuplot = cli_find_gnuplot();
     o.note = print_note;
     o.note_ctx = &quiet;
     struct plot_result r;

@@ -89,6 +89,17 @@ static const struct cli_opt regress_opts[] = {
     O_END,
 };
 
+static const struct cli_opt dashboard_opts[] = {
+    { "--out", "DIR", "where the site goes: index.html, style.css, s/SCENARIO.html (required)" },
+    { "--tolerance", "PCT", "a step smaller than this is never flagged (default 5%)" },
+    { "--alpha", "A", "significance level of Welch's t-test for a step (default 0.01)" },
+    { "--window", "N", "nights in the stable stretch a night is tested against, at most "
+      "(default 10)" },
+    { "--metric", "NAME", "only this metric's series (repeatable)" },
+    { "--no-figures", NULL, "skip the newest night's gnuplot figures" },
+    O_QUIET, O_END,
+};
+
 static const struct cli_opt merge_opts[] = {
     { "--scenario-hash", "HASH", "refuse shards holding runs of another scenario hash" },
     O_QUIET, O_END,
@@ -169,6 +180,11 @@ const struct cli_command cli_commands[] = {
       "keep a history of nightly results and find the nights where a metric stepped; "
       "`regressions` exits 1 if the newest night regressed (docs/experiments.md)",
       history_opts },
+    { "dashboard", cmd_dashboard,
+      "dashboard HISTORY.db --out DIR [--tolerance PCT] [--alpha A] [--window N] "
+      "[--metric NAME]... [--no-figures] [-q]",
+      "write a result history as a static web site: every scenario's series with their "
+      "trends and steps, and the newest night's figures (docs/dashboard.md)", dashboard_opts },
     { "trace", cmd_trace,
       "trace {info FILE | convert IN -o OUT [--text] | import strace FILE -o OUT | "
       "import xentrace FILE|- -o OUT [--cpu-hz HZ] [--layout L] [--tsc-offset CPU=CYCLES]... "
