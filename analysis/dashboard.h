@@ -71,7 +71,8 @@ size_t dash_html_escape(const char *s, char *out, size_t n);
 /* A file name for a scenario name: its bytes of [A-Za-z0-9._-] kept, any
  * other one as '_', at most 64 of them; when that changed anything (or
  * the name is empty or starts with '.'), "-" and 8 hex digits of the
- * name's FNV-1a hash follow, so that two names never share a file.
+ * name's FNV-1a hash follow, so that names differing only in replaced
+ * bytes get different files (unless their 32-bit hashes collide).
  * Written as dash_html_escape writes; returns the whole length. */
 size_t dash_file_name(const char *name, char *out, size_t n);
 
