@@ -229,46 +229,9 @@ size_t dash_sparkline(const double *v, size_t n, double w, double h, double pad,
     return b.len;
 }
 
-bool dash_is_time(const char *metric)
-{
-    const char *colon = strchr(metric, ':');
-    size_t n = colon ? (size_t)(colon - metric) : strlen(metric);
-    return (n >= 3 && !memcmp(metric + n - 3, "_ns", 3)) ||
-           (n >= 8 && !memcmp(metric + n - 8, "_latency", 8));
-}
 
-static void fmt_ns(double ns, char *buf, size_t n)
-{
-    double a = fabs(ns);
-    if (a < 1e3)
-        snprintf(buf, n, "%.0fns", ns);
-    else if (a < 1e6)
-        snprintf(buf, n, "%.1fus", ns / 1e3);
-    else if (a < 1e9)
-        snprintf(buf, n, "%.2fms", ns / 1e6);
-    else
-        snprintf(buf, n, "%.3fs", ns / 1e9);
-}
 
-void dash_fmt_value(const char *metric, double v, char *buf, size_t n)
-{
-    if (isnan(v))
-        snprintf(buf, n, "-");
-    else if (dash_is_time(metric))
-        fmt_ns(v, buf, n);
-    else
-        snprintf(buf, n, "%.6g", v);
-}
 
-void dash_fmt_change(double change, char *buf, size_t n)
-{
-    if (isnan(change))
-        snprintf(buf, n, "-");
-    else if (isinf(change))
-        snprintf(buf, n, "%s", change > 0 ? "+inf" : "-inf");
-    else
-        snprintf(buf, n, "%+.1f%%", 100.0 * change + 0.0);
-}
 
 /* ---- the site -------------------------------------------------------- */
 
@@ -567,7 +530,7 @@ static void put_group(FILE *f, const struct history_series *s)
 static void put_value(FILE *f, const char *metric, double v)
 {
     char b[64];
-    dash_fmt_value(metric, v, b, sizeof b);
+    regress_fmt_value(metric, v, b, sizeof b);
     put_esc(f, b);
 }
 
@@ -668,7 +631,7 @@ static void put_step_words(FILE *f, const struct history *h, const struct histor
 {
     const struct history_series *se = &h->series[fl->series];
     char ch[32], p[32];
-    dash_fmt_change(fl->change, ch, sizeof ch);
+    regress_fmt_change(fl->change, ch, sizeof ch);
     fmt_p(fl->p, p, sizeof p);
     fprintf(f, "%s at ", verdict_word(fl->verdict));
     put_esc(f, h->nights[fl->night].label);
@@ -685,7 +648,7 @@ static void axis_unit(const char *metric, const struct dash_ticks *t, double *di
 {
     *div = 1;
     *unit = "";
-    if (!dash_is_time(metric))
+    if (!regress_is_time(metric))
         return;
     double a = fabs(t->lo) > fabs(t->hi) ? fabs(t->lo) : fabs(t->hi);
     if (a < 1e3) {
@@ -751,7 +714,7 @@ static int put_chart(struct site *st, FILE *f, size_t s)
     double div;
     const char *unit;
     axis_unit(se->metric, &t, &div, &unit);
-    bool time = dash_is_time(se->metric);
+    bool time = regress_is_time(se->metric);
     double pw = CW - ML - MR, ph = CH - MT - MB, x0 = ML, x1 = ML + pw, ybot = MT + ph;
     fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n<title>", CW, CH);
     put_esc(f, se->metric);
@@ -913,7 +876,7 @@ static void put_steps_table(FILE *f, const struct history *h, const size_t *fl, 
         const struct history_series *se = &h->series[x->series];
         const char *w = verdict_word(x->verdict);
         char ch[32], p[32], fn[128];
-        dash_fmt_change(x->change, ch, sizeof ch);
+        regress_fmt_change(x->change, ch, sizeof ch);
         fmt_p(x->p, p, sizeof p);
         fprintf(f, "<tr><td class=\"v-%s\"><span class=\"mark %s\">%s</span></td><td>", w, w,
                 w);
@@ -994,7 +957,7 @@ static void put_series_row(struct site *st, FILE *f, size_t s, const char *fn, i
     if (!isnan(cv) && !isnan(pv))
         change = pv != 0 ? (cv - pv) / fabs(pv) : cv == 0 ? 0 : cv > 0 ? INFINITY : -INFINITY;
     char ch[32];
-    dash_fmt_change(change, ch, sizeof ch);
+    regress_fmt_change(change, ch, sizeof ch);
     fprintf(f, "</td><td class=\"num\">%s</td><td>", ch);
     if (!*rc)
         *rc = put_sparkline(st, f, s);

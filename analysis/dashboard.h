@@ -107,15 +107,4 @@ size_t dash_path(const double *x, const double *y, size_t n, char *out, size_t l
 size_t dash_sparkline(const double *v, size_t n, double w, double h, double pad, char *out,
                       size_t len);
 
-/* Whether a metric is a time in ns: its name (before any ':') ends in
- * "_ns" or "_latency". */
-bool dash_is_time(const char *metric);
-
-/* A value of a metric for a table: a time as "812ns", "3.4us", "1.25ms",
- * "2.000s", anything else as %.6g; "-" for NaN. */
-void dash_fmt_value(const char *metric, double v, char *buf, size_t n);
-
-/* A relative change as "+20.0%", "-3.1%", "+inf", "-inf", "-" (NaN). */
-void dash_fmt_change(double change, char *buf, size_t n);
-
 #endif

@@ -54,6 +54,7 @@
 
 #include "analysis/store.h"
 #include "sim/err.h"
+#include "sim/units.h"
 
 /* ---- metric directions ---- */
 
@@ -624,4 +625,40 @@ void regress_report_free(struct regress_report *r)
     }
     free(r->groups);
     memset(r, 0, sizeof *r);
+}
+
+bool regress_is_time(const char *metric)
+{
+    const char *colon = strchr(metric, ':');
+    size_t n = colon ? (size_t)(colon - metric) : strlen(metric);
+    return (n >= 3 && !memcmp(metric + n - 3, "_ns", 3)) ||
+           (n >= 8 && !memcmp(metric + n - 8, "_latency", 8));
+}
+
+void regress_fmt_value(const char *metric, double v, char *buf, size_t n)
+{
+    if (isnan(v))
+        snprintf(buf, n, "-");
+    else if (regress_is_time(metric))
+        unit_format_time(v, buf, n);
+    else
+        snprintf(buf, n, "%.6g", v);
+}
+
+void regress_fmt_change(double change, char *buf, size_t n)
+{
+    if (isnan(change))
+        snprintf(buf, n, "-");
+    else if (isinf(change))
+        snprintf(buf, n, "%s", change > 0 ? "+inf" : "-inf");
+    else
+        snprintf(buf, n, "%+.1f%%", 100.0 * change + 0.0);
+}
+
+void regress_fmt_p(double p, char *buf, size_t n)
+{
+    if (isnan(p))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.2g", p);
 }

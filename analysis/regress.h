@@ -134,6 +134,17 @@ int regress_compare(const char *baseline, const char *current, const struct regr
 
 void regress_report_free(struct regress_report *r);
 
+/* Whether a metric is a time in ns: its name (before any ':') ends in
+ * "_ns" or "_latency". */
+bool regress_is_time(const char *metric);
+
+/* Values for tables and pages: a metric's value (a time by
+ * unit_format_time, anything else as %.6g), a relative change ("+20.0%",
+ * "+inf", "-inf") and a p-value (%.2g); each "-" for NaN. */
+void regress_fmt_value(const char *metric, double v, char *buf, size_t n);
+void regress_fmt_change(double change, char *buf, size_t n);
+void regress_fmt_p(double p, char *buf, size_t n);
+
 /* "regressed", "improved", ... for the table. */
 const char *regress_verdict_name(enum regress_verdict v);
 

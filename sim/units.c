@@ -17,6 +17,7 @@
  */
 #include "sim/units.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -580,4 +581,20 @@ int64_t unit_cost_ns(const struct quantity *q, int64_t hz)
     unsigned __int128 x = (unsigned __int128)q->value * 1000000000u + (uint64_t)hz / 2;
     x /= (uint64_t)hz;
     return x > (unsigned __int128)INT64_MAX ? INT64_MAX : (int64_t)x;
+}
+
+char *unit_format_time(double ns, char *buf, size_t n)
+{
+    double a = fabs(ns);
+    if (isnan(ns))
+        snprintf(buf, n, "-");
+    else if (a < 1e3)
+        snprintf(buf, n, "%.0fns", ns);
+    else if (a < 1e6)
+        snprintf(buf, n, "%.1fus", ns / 1e3);
+    else if (a < 1e9)
+        snprintf(buf, n, "%.2fms", ns / 1e6);
+    else
+        snprintf(buf, n, "%.3fs", ns / 1e9);
+    return buf;
 }

@@ -76,4 +76,8 @@ int64_t unit_cost_ns(const struct quantity *q, int64_t hz);
  */
 char *unit_format(int64_t value, enum unit_kind kind, char *buf, size_t n);
 
+/* A duration in ns for a table, to about three digits: "812ns", "3.4us",
+ * "1.25ms", "2.000s" (negative ones alike); "-" for NaN. Returns buf. */
+char *unit_format_time(double ns, char *buf, size_t n);
+
 #endif

@@ -19,7 +19,9 @@
  * (numerical integration of the t density: t = 2.1909, df = 6,
  * p = 0.070988; an unequal-variance case with df = 3.2988, p = 0.054741).
  * cmp_run: the runs are recorded once, a rerun simulates nothing, and the
- * paired t-test finds the probe's share under rr and bvt.
+ * paired t-test finds the probe's share under rr and bvt. The formats of
+ * values, changes and p-values that regress, history and the dashboard
+ * print, against exact strings.
  */
 #include <math.h>
 #include <stdio.h>
@@ -395,6 +397,49 @@ START_TEST(paired_p_values)
 }
 END_TEST
 
+START_TEST(formats)
+{
+    char b[32];
+    ck_assert(regress_is_time("sched_latency:mean"));
+    ck_assert(regress_is_time("io_latency:p99"));
+    ck_assert(regress_is_time("cpu_time_ns"));
+    ck_assert(!regress_is_time("cpu_share"));
+    ck_assert(!regress_is_time("late_ns_periods"));
+    regress_fmt_value("sched_latency:mean", 1234567, b, sizeof b);
+    ck_assert_str_eq(b, "1.23ms");
+    regress_fmt_value("cpu_time_ns", 812, b, sizeof b);
+    ck_assert_str_eq(b, "812ns");
+    regress_fmt_value("net_latency:p50", 3400, b, sizeof b);
+    ck_assert_str_eq(b, "3.4us");
+    regress_fmt_value("busy_ns", 2e9, b, sizeof b);
+    ck_assert_str_eq(b, "2.000s");
+    regress_fmt_value("io_ops", 12.5, b, sizeof b);
+    ck_assert_str_eq(b, "12.5");
+    regress_fmt_value("cpu_share", 0.123456789, b, sizeof b);
+    ck_assert_str_eq(b, "0.123457");
+    regress_fmt_value("io_ops", NAN, b, sizeof b);
+    ck_assert_str_eq(b, "-");
+    regress_fmt_change(0.2, b, sizeof b);
+    ck_assert_str_eq(b, "+20.0%");
+    regress_fmt_change(-0.031, b, sizeof b);
+    ck_assert_str_eq(b, "-3.1%");
+    regress_fmt_change(0, b, sizeof b);
+    ck_assert_str_eq(b, "+0.0%");
+    regress_fmt_change(INFINITY, b, sizeof b);
+    ck_assert_str_eq(b, "+inf");
+    regress_fmt_change(-INFINITY, b, sizeof b);
+    ck_assert_str_eq(b, "-inf");
+    regress_fmt_change(NAN, b, sizeof b);
+    ck_assert_str_eq(b, "-");
+    regress_fmt_value("runnable_wait_ns", -5000, b, sizeof b);
+    ck_assert_str_eq(b, "-5.0us");
+    regress_fmt_p(0.000123, b, sizeof b);
+    ck_assert_str_eq(b, "0.00012");
+    regress_fmt_p(NAN, b, sizeof b);
+    ck_assert_str_eq(b, "-");
+}
+END_TEST
+
 static Suite *regress_suite(void)
 {
     Suite *s = suite_create("regress");
@@ -412,6 +457,7 @@ static Suite *regress_suite(void)
     tcase_add_test(tc, group_names);
     tcase_add_test(tc, welch_p_values);
     tcase_add_test(tc, paired_p_values);
+    tcase_add_test(tc, formats);
     return s;
 }
 

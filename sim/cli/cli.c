@@ -121,19 +121,6 @@ void cli_catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-void cli_fmt_ns(double ns, char *buf, size_t n)
-{
-    if (isnan(ns))
-        snprintf(buf, n, "-");
-    else if (ns < 1e3)
-        snprintf(buf, n, "%.0fns", ns);
-    else if (ns < 1e6)
-        snprintf(buf, n, "%.1fus", ns / 1e3);
-    else if (ns < 1e9)
-        snprintf(buf, n, "%.2fms", ns / 1e6);
-    else
-        snprintf(buf, n, "%.3fs", ns / 1e9);
-}
 
 /* Whether an executable `name` is in a directory of PATH. */
 static bool on_path(const char *name)
@@ -182,40 +169,6 @@ bool cli_parse_pct(const char *s, double *out)
     return true;
 }
 
-/* A metric whose unit is ns: "*_ns" and "*_latency", with or without a
- * ":mean" / ":p99" suffix. */
-static bool metric_is_time(const char *metric)
-{
-    const char *colon = strchr(metric, ':');
-    size_t n = colon ? (size_t)(colon - metric) : strlen(metric);
-    return (n >= 3 && !memcmp(metric + n - 3, "_ns", 3)) ||
-           (n >= 8 && !memcmp(metric + n - 8, "_latency", 8));
-}
 
-void cli_fmt_metric(const char *metric, double v, char *buf, size_t n)
-{
-    if (isnan(v))
-        snprintf(buf, n, "-");
-    else if (metric_is_time(metric))
-        cli_fmt_ns(v, buf, n);
-    else
-        snprintf(buf, n, "%.6g", v);
-}
 
-void cli_fmt_change(double change, char *buf, size_t n)
-{
-    if (isnan(change))
-        snprintf(buf, n, "-");
-    else if (isinf(change))
-        snprintf(buf, n, "%s", change > 0 ? "+inf" : "-inf");
-    else
-        snprintf(buf, n, "%+.1f%%", 100.0 * change);
-}
 
-void cli_fmt_p(double p, char *buf, size_t n)
-{
-    if (isnan(p))
-        snprintf(buf, n, "-");
-    else
-        snprintf(buf, n, "%.2g", p);
-}

@@ -101,8 +101,6 @@ void cli_catch_signals(void);
  * then fails to start, and the caller says so). */
 const char *cli_find_gnuplot(void);
 
-/* A latency in ns as "812ns", "3.4us", "1.25ms", "2.000s"; "-" for NaN. */
-void cli_fmt_ns(double ns, char *buf, size_t n);
 
 /* The options the history's readers share (`history regressions`,
  * `dashboard`): --tolerance PCT, --alpha A, --window N and --metric NAME
@@ -116,13 +114,5 @@ int cli_history_option(const char *opt, const char *val, struct history_opts *o,
 /* A finite number, optionally followed by '%' (which is dropped). */
 bool cli_parse_pct(const char *s, double *out);
 
-/* A metric's value for a table: a time for "*_ns" and "*_latency" metrics
- * (cli_fmt_ns), else %.6g; "-" for NaN. */
-void cli_fmt_metric(const char *metric, double v, char *buf, size_t n);
-
-/* A relative change as "+12.3%", "+inf" or "-inf"; a p-value as %.2g;
- * "-" for NaN. */
-void cli_fmt_change(double change, char *buf, size_t n);
-void cli_fmt_p(double p, char *buf, size_t n);
 
 #endif

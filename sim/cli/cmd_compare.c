@@ -22,6 +22,7 @@
 #include "analysis/compare.h"
 #include "analysis/plot.h"
 #include "sim/cli/cli.h"
+#include "sim/units.h"
 #include "sim/err.h"
 #include "sim/scenario.h"
 
@@ -161,7 +162,7 @@ static void fmt_num(const char *metric, double v, char *buf, size_t n)
     if (isnan(v))
         snprintf(buf, n, "-");
     else if (is_time(metric))
-        cli_fmt_ns(v, buf, n);
+        unit_format_time(v, buf, n);
     else if (is_fraction(metric))
         snprintf(buf, n, "%.2f%%", 100.0 * v);
     else

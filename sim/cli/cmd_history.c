@@ -303,10 +303,10 @@ static int cmd_regressions(int argc, char **argv)
                        "scenario", "scheduler/point", "module", "metric", "before", "after",
                        "change", "p-value", "verdict");
             char b[32], c[32], ch[32], p[32], g[160];
-            cli_fmt_metric(s->metric, f->base, b, sizeof b);
-            cli_fmt_metric(s->metric, f->cur, c, sizeof c);
-            cli_fmt_change(f->change, ch, sizeof ch);
-            cli_fmt_p(f->p, p, sizeof p);
+            regress_fmt_value(s->metric, f->base, b, sizeof b);
+            regress_fmt_value(s->metric, f->cur, c, sizeof c);
+            regress_fmt_change(f->change, ch, sizeof ch);
+            regress_fmt_p(f->p, p, sizeof p);
             printf("%-16s %-16s %-16s %-12s %-24s %12s %12s %9s %9s  %s\n",
                    h->nights[f->night].label, s->scenario, group_text(s, g, sizeof g),
                    s->module, s->metric, b, c, ch, p, regress_verdict_name(f->verdict));

@@ -42,10 +42,10 @@ static void print_report(const struct regress_report *r, const char *base, const
                    "current", "change", "p-value", "verdict");
         }
         char b[32], c[32], ch[32], p[32];
-        cli_fmt_metric(x->metric, x->base, b, sizeof b);
-        cli_fmt_metric(x->metric, x->cur, c, sizeof c);
-        cli_fmt_change(x->change, ch, sizeof ch);
-        cli_fmt_p(x->p, p, sizeof p);
+        regress_fmt_value(x->metric, x->base, b, sizeof b);
+        regress_fmt_value(x->metric, x->cur, c, sizeof c);
+        regress_fmt_change(x->change, ch, sizeof ch);
+        regress_fmt_p(x->p, p, sizeof p);
         printf("  %-24s %-12s %12s %12s %9s %9s  %s\n", x->metric, x->module, b, c, ch, p,
                regress_verdict_name(x->verdict));
     }

@@ -25,6 +25,7 @@
 #include "analysis/plot.h"
 #include "analysis/store.h"
 #include "sim/cli/cli.h"
+#include "sim/units.h"
 #include "sim/err.h"
 #include "analysis/record.h"
 #include "sim/host/run.h"
@@ -208,9 +209,9 @@ static void print_table(const struct scn *s, const struct run_result *r)
     for (int d = 0; d < r->ndoms; d++) {
         const struct run_dom *x = &r->doms[d];
         char cpu[32], p50[32], p99[32];
-        cli_fmt_ns((double)x->cpu_time_ns, cpu, sizeof cpu);
-        cli_fmt_ns(x->lat_p50, p50, sizeof p50);
-        cli_fmt_ns(x->lat_p99, p99, sizeof p99);
+        unit_format_time((double)x->cpu_time_ns, cpu, sizeof cpu);
+        unit_format_time(x->lat_p50, p50, sizeof p50);
+        unit_format_time(x->lat_p99, p99, sizeof p99);
         printf("  %-12s %6.2f%% %10s %9" PRIu64 " %8" PRIu64 " %8" PRIu64 " %9s %9s %6" PRIu64
                "\n", x->name, 100.0 * x->cpu_share, cpu, x->dispatches, x->wakeups,
                x->preemptions, p50, p99, x->late_periods);
@@ -226,9 +227,9 @@ static void print_table(const struct scn *s, const struct run_result *r)
             if (!x->io_kind)
                 continue;
             char p50[32], p99[32], e99[32];
-            cli_fmt_ns(x->io_p50, p50, sizeof p50);
-            cli_fmt_ns(x->io_p99, p99, sizeof p99);
-            cli_fmt_ns(x->evt_p99, e99, sizeof e99);
+            unit_format_time(x->io_p50, p50, sizeof p50);
+            unit_format_time(x->io_p99, p99, sizeof p99);
+            unit_format_time(x->evt_p99, e99, sizeof e99);
             printf("  %-12s %-7s %10.1f %9s %9s %8" PRIu64 " %8" PRIu64 " %9s\n", x->name,
                    x->io_kind, x->io_rate, p50, p99, x->io_stalls, x->mmu_rejected, e99);
         }

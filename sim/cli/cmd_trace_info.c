@@ -15,13 +15,14 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/units.h"
 #include "sim/err.h"
 #include "traces/trace.h"
 
 static void print_span(const char *label, sim_time_t ns)
 {
     char buf[32];
-    cli_fmt_ns((double)ns, buf, sizeof buf);
+    unit_format_time((double)ns, buf, sizeof buf);
     printf("  %-9s %" PRId64 " ns (%s)\n", label, ns, buf);
 }
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/units.h"
 #include "sim/err.h"
 #include "traces/strace.h"
 #include "traces/trace.h"
@@ -77,7 +78,7 @@ static void print_summary(const char *in, const char *out, const char *dom, bool
 {
     const struct stc_stats *s = stc_stats(p);
     char span[32], rd[32], wr[32], rx[32], tx[32];
-    cli_fmt_ns((double)s->span, span, sizeof span);
+    unit_format_time((double)s->span, span, sizeof span);
     human_bytes(s->read_bytes, rd, sizeof rd);
     human_bytes(s->write_bytes, wr, sizeof wr);
     human_bytes(s->recv_bytes, rx, sizeof rx);

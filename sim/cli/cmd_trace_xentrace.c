@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/units.h"
 #include "sim/err.h"
 #include "traces/trace.h"
 #include "traces/xtimport.h"
@@ -150,7 +151,7 @@ static void print_summary(const char *in, const char *out, bool text, struct xti
     const struct xti_stats *s = xti_stats(x);
     const struct tr_header *h = xti_header(x);
     char span[32];
-    cli_fmt_ns((double)s->span, span, sizeof span);
+    unit_format_time((double)s->span, span, sizeof span);
     printf("imported %s -> %s (%s)\n", in, out, text ? "text" : "binary");
     printf("  layout %s, %" PRIu64 " bytes, %" PRIu32 " CPU%s", xti_layout_name(s->layout),
            s->bytes, s->ncpus, s->ncpus == 1 ? "" : "s");
