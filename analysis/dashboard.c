@@ -257,6 +257,7 @@ struct site {
     size_t pcap;
     char *err;
     size_t errlen;
+    size_t all_nights;              /* in the history, before keeping the newest o->nights */
 };
 
 static void note(const struct site *st, const char *f, ...) __attribute__((format(printf, 2, 3)));
@@ -311,14 +312,6 @@ static void fmt_time(int64_t t, char *buf, size_t n)
     struct tm tm;
     if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M UTC", &tm))
         snprintf(buf, n, "%lld", (long long)t);
-}
-
-static void fmt_p(double p, char *buf, size_t n)
-{
-    if (isnan(p))
-        snprintf(buf, n, "-");
-    else
-        snprintf(buf, n, "%.2g", p);
 }
 
 /* Create dir and its missing parents. */
@@ -632,7 +625,7 @@ static void put_step_words(FILE *f, const struct history *h, const struct histor
     const struct history_series *se = &h->series[fl->series];
     char ch[32], p[32];
     regress_fmt_change(fl->change, ch, sizeof ch);
-    fmt_p(fl->p, p, sizeof p);
+    regress_fmt_p(fl->p, p, sizeof p);
     fprintf(f, "%s at ", verdict_word(fl->verdict));
     put_esc(f, h->nights[fl->night].label);
     fputs(": ", f);
@@ -877,7 +870,7 @@ static void put_steps_table(FILE *f, const struct history *h, const size_t *fl, 
         const char *w = verdict_word(x->verdict);
         char ch[32], p[32], fn[128];
         regress_fmt_change(x->change, ch, sizeof ch);
-        fmt_p(x->p, p, sizeof p);
+        regress_fmt_p(x->p, p, sizeof p);
         fprintf(f, "<tr><td class=\"v-%s\"><span class=\"mark %s\">%s</span></td><td>", w, w,
                 w);
         put_esc(f, h->nights[x->night].label);
@@ -1010,7 +1003,11 @@ static int write_index(struct site *st)
         char t0[64], t1[64];
         fmt_time(first->time, t0, sizeof t0);
         fmt_time(last->time, t1, sizeof t1);
-        fprintf(f, "<p class=\"summary\">%zu night%s, from ", nn, nn == 1 ? "" : "s");
+        if (st->all_nights > nn)
+            fprintf(f, "<p class=\"summary\">The newest %zu of %zu nights, from ", nn,
+                    st->all_nights);
+        else
+            fprintf(f, "<p class=\"summary\">%zu night%s, from ", nn, nn == 1 ? "" : "s");
         put_esc(f, first->label);
         fprintf(f, " (%s) to ", t0);
         put_esc(f, last->label);
@@ -1361,8 +1358,10 @@ static int write_scenario(struct site *st, size_t k)
              j < h->series[s].first_flag + h->series[s].nflags && j < h->nflags; j++)
             fl[nf++] = j;
     }
-    fprintf(f, "<p class=\"summary\">%zu series over %zu night%s", nkey + nother, nn,
-            nn == 1 ? "" : "s");
+    fprintf(f, "<p class=\"summary\">%zu series over %s%zu night%s", nkey + nother,
+            st->all_nights > nn ? "the newest " : "", nn, nn == 1 ? "" : "s");
+    if (st->all_nights > nn)
+        fprintf(f, " of %zu", st->all_nights);
     if (nn) {
         fputs(", the newest ", f);
         put_esc(f, h->nights[nn - 1].label);
@@ -1424,6 +1423,8 @@ int dash_write(const struct dash_opts *o, struct dash_result *r, char *err, size
     int rc = history_read(o->history, &o->hist, &st.h, err, errlen);
     if (rc)
         return rc;
+    st.all_nights = st.h->nnights;
+    history_keep_newest(st.h, o->nights);
     const struct history *h = st.h;
     if (!(rc = read_scenarios(&st))) {
         st.xs = calloc(h->nnights + 2, sizeof *st.xs);
@@ -1439,6 +1440,7 @@ int dash_write(const struct dash_opts *o, struct dash_result *r, char *err, size
         rc = make_dirs(sdir, err, errlen);
     if (!rc) {
         r->nights = h->nnights;
+        r->all_nights = st.all_nights;
         r->series = h->nseries;
         r->steps = h->nflags;
         if (h->nnights) {

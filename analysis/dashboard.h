@@ -36,16 +36,21 @@ struct dash_opts {
     const char *out_dir;            /* created if missing */
     struct history_opts hist;       /* the step rule (tolerance, alpha, window) */
     bool figures;                   /* draw the newest night's standard figures */
+    size_t nights;                  /* show the newest this many nights; 0: all (the steps
+                                       are found over the whole history either way) */
     const char *gnuplot;            /* program (PATH lookup); NULL: "gnuplot" */
     dash_note_fn *note;             /* may be NULL */
     void *note_ctx;
 };
 
+#define DASH_NIGHTS_DEFAULT 60       /* nights shown by `xensim dashboard` */
+
 struct dash_result {
-    size_t nights;
+    size_t nights;                  /* shown */
+    size_t all_nights;              /* in the history */
     size_t scenarios;               /* pages written */
     size_t series;
-    size_t steps;                   /* flags over every night */
+    size_t steps;                   /* flags over the nights shown */
     size_t newest_regressions;      /* flags of the newest night that are regressions */
     char newest[HISTORY_LABEL_MAX + 1];     /* the newest night's label ("" if none) */
     int figures;                    /* figure images embedded in the pages */

@@ -316,14 +316,18 @@ static char *dup_col(sqlite3_stmt *st, int i)
     return strdup(t ? t : "");
 }
 
+static void night_strings_free(struct history_night *x)
+{
+    free(x->label);
+    free(x->scenarios);
+    free(x->versions);
+    free(x->hashes);
+}
+
 void history_nights_free(struct history_night *v, size_t n)
 {
-    for (size_t i = 0; v && i < n; i++) {
-        free(v[i].label);
-        free(v[i].scenarios);
-        free(v[i].versions);
-        free(v[i].hashes);
-    }
+    for (size_t i = 0; v && i < n; i++)
+        night_strings_free(&v[i]);
     free(v);
 }
 
@@ -923,6 +927,34 @@ int history_read(const char *path, const struct history_opts *o, struct history 
     }
     *out = h;
     return 0;
+}
+
+void history_keep_newest(struct history *h, size_t n)
+{
+    if (!h || n == 0 || h->nnights <= n)
+        return;
+    size_t cut = h->nnights - n;
+    for (size_t i = 0; i < cut; i++)
+        night_strings_free(&h->nights[i]);
+    memmove(h->nights, h->nights + cut, n * sizeof *h->nights);
+    h->nnights = n;
+    size_t w = 0;
+    for (size_t i = 0; i < h->nseries; i++) {
+        struct history_series *s = &h->series[i];
+        memmove(s->points, s->points + cut, n * sizeof *s->points);
+        size_t first = w;
+        for (size_t k = s->first_flag; k < s->first_flag + s->nflags; k++) {
+            struct history_flag f = h->flags[k];
+            if (f.night < cut)
+                continue;
+            f.night -= cut;
+            f.stretch_from = f.stretch_from >= cut ? f.stretch_from - cut : 0;
+            h->flags[w++] = f;
+        }
+        s->first_flag = first;
+        s->nflags = w - first;
+    }
+    h->nflags = w;
 }
 
 void history_free(struct history *h)

@@ -182,6 +182,14 @@ int history_night_runs(const char *path, const char *label, const char *scenario
 size_t history_detect(const struct history_point *pts, size_t nnights, enum regress_dir dir,
                       const struct history_opts *o, struct history_flag *flags);
 
+/* Keep the newest n nights of h only (n = 0, or n >= the nights: all):
+ * the older nights, their points and their flags go; the remaining flags'
+ * night indices shift to the new numbering, and a flag whose stable
+ * stretch began before the kept nights says it began at the first of
+ * them. The steps were found over the whole history first, so cutting
+ * changes no verdict. */
+void history_keep_newest(struct history *h, size_t n);
+
 /* Free a history from history_read. Accepts NULL. */
 void history_free(struct history *h);
 

@@ -7,7 +7,8 @@
 # (tests/dashboard_browser.py nights), added with `xensim history add`.
 # Then: the dashboard exits 0 and gives the same bytes twice; its pages
 # hold no script and no address outside the site, nor do gnuplot's
-# figures; bad input exits 2; and headless Chromium, driven by selenium
+# figures; --nights shows the newest nights with their steps; bad input
+# exits 2; and headless Chromium, driven by selenium
 # (tests/dashboard_browser.py check), opens every page and checks what a
 # reader would: every scenario listed, every chart drawn, the step marked
 # and named, every link and image good, no console error, no page wider
@@ -104,6 +105,23 @@ check "--no-figures: no figure directory, the pages say so" eq \
     >/dev/null 2>&1
 check "--tolerance 50%: no step of 20% is flagged" eq \
     "$(grep -c '<text class="flag' "$tmp"/site-t/s/*.html | awk -F: '{ s += $2 } END { print s }')" 0
+# --nights 11 shows n20 .. n30: the step at n20 is still marked, every
+# chart's mean line has 11 points; --nights 10 cuts the step's night off.
+"$xensim" dashboard "$hist" --out "$tmp/site-n" --nights 11 --no-figures -q >/dev/null 2>&1
+check "--nights 11: the summary says so" grep -q 'The newest 11 of 30 nights, from n20 ' \
+    "$tmp/site-n/index.html"
+n20_marks() {
+    grep -o '<text class="flag regressed"[^>]*>regressed n20<' "$1"/s/*.html | wc -l |
+        tr -d ' '
+}
+check "--nights 11: the steps at n20 are marked as on the whole site" eq \
+    "$(n20_marks "$tmp/site-n")" "$(n20_marks "$site")"
+check "... and there are some" test "$(n20_marks "$site")" -gt 0
+check "--nights 11: every mean line has 11 points" eq "$(grep -ho '<path class="mean" d="[^"]*"' \
+    "$tmp"/site-n/s/*.html | awk -F'[ML]' '{ print NF - 1 }' | sort -u)" 11
+"$xensim" dashboard "$hist" --out "$tmp/site-n10" --nights 10 --no-figures -q >/dev/null 2>&1
+check "--nights 10: no step shown" eq \
+    "$(grep -c '<text class="flag' "$tmp"/site-n10/s/*.html | awk -F: '{ s += $2 } END { print s }')" 0
 
 # ---- bad input ----
 "$xensim" dashboard "$tmp/none.db" --out "$tmp/x" >/dev/null 2>"$tmp/err"
@@ -112,7 +130,7 @@ check "... and says so" grep -q 'none.db' "$tmp/err"
 "$xensim" dashboard "$hist" >/dev/null 2>"$tmp/err"
 check "no --out exits 2" eq $? 2
 check "... and says so" grep -q 'missing --out DIR' "$tmp/err"
-for bad in "--tolerance -1" "--alpha 1" "--window 0" "--window x" "--bogus"; do
+for bad in "--tolerance -1" "--alpha 1" "--window 0" "--window x" "--nights 0" "--bogus"; do
     # shellcheck disable=SC2086
     "$xensim" dashboard "$hist" --out "$tmp/x" $bad >/dev/null 2>"$tmp/err"
     check "$bad exits 2" eq $? 2

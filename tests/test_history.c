@@ -16,7 +16,9 @@
  * Then real databases: a short scenario (tests/db_util.h) with three
  * replications is added as four nights, the third and fourth with the
  * probe's scheduling latency raised 25% by SQL; reading the history finds
- * exactly that step at the third night and none elsewhere. Adding a night
+ * exactly that step at the third night and none elsewhere; keeping the
+ * newest two nights keeps it, renumbered, and the newest one drops it.
+ * Adding a night
  * twice copies nothing; a night given another time, a bad label, a
  * results database without runs and a history added into a history are
  * refused and leave the history as it was.
@@ -281,6 +283,25 @@ START_TEST(nights_find_the_injected_step)
         int c = strcmp(h->series[i - 1].module, h->series[i].module);
         ck_assert(c < 0 || (c == 0 && strcmp(h->series[i - 1].metric, h->series[i].metric) < 0));
     }
+    /* The newest two nights only: the step at n3 is now at index 0, its
+     * stretch (which began at n1) at the first kept night. */
+    double p3 = s->points[2].mean;
+    size_t si = f->series;
+    history_keep_newest(h, 2);
+    ck_assert_uint_eq(h->nnights, 2);
+    ck_assert_str_eq(h->nights[0].label, "n3");
+    ck_assert_uint_eq(h->nflags, 1);
+    ck_assert_uint_eq(h->flags[0].night, 0);
+    ck_assert_uint_eq(h->flags[0].stretch_from, 0);
+    ck_assert_uint_eq(h->flags[0].series, si);
+    ck_assert_double_eq(h->series[si].points[0].mean, p3);
+    ck_assert_uint_eq(h->series[si].first_flag, 0);
+    ck_assert_uint_eq(h->series[si].nflags, 1);
+    /* One night: the step is gone with n3. */
+    history_keep_newest(h, 1);
+    ck_assert_uint_eq(h->nflags, 0);
+    ck_assert_uint_eq(h->series[si].nflags, 0);
+    ck_assert_str_eq(h->nights[0].label, "n4");
     history_free(h);
 
     /* The runs of one night for its figures. */

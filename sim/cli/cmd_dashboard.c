@@ -1,7 +1,7 @@
 /*
  * sim/cli/cmd_dashboard.c: `xensim dashboard HISTORY.db --out DIR
- * [--tolerance PCT] [--alpha A] [--window N] [--metric NAME]...
- * [--no-figures] [-q]`: write a result history (analysis/history.h) as a
+ * [--nights N|all] [--tolerance PCT] [--alpha A] [--window N]
+ * [--metric NAME]... [--no-figures] [-q]`: write a result history (analysis/history.h) as a
  * static web site into DIR (analysis/dashboard.h, docs/dashboard.md) and
  * say where its index is.
  *
@@ -12,6 +12,7 @@
  * and the exit status is still 0. Exit 0 on success, 2 on bad input or an
  * unwritable DIR.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ int cmd_dashboard(int argc, char **argv)
         .hist = { .tolerance = HISTORY_TOLERANCE_DEFAULT, .alpha = HISTORY_ALPHA_DEFAULT,
                   .window = HISTORY_WINDOW_DEFAULT },
         .figures = true,
+        .nights = DASH_NIGHTS_DEFAULT,
     };
     bool quiet = false;
     const char **metrics = calloc((size_t)argc + 1, sizeof *metrics);
@@ -42,13 +44,24 @@ int cmd_dashboard(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool takes = !strcmp(a, "--out") || !strcmp(a, "--tolerance") || !strcmp(a, "--alpha")
-                     || !strcmp(a, "--window") || !strcmp(a, "--metric");
+                     || !strcmp(a, "--window") || !strcmp(a, "--metric")
+                     || !strcmp(a, "--nights");
         if (takes && i + 1 >= argc) {
             cli_usage_error("%s needs a value", a);
             goto out;
         }
         if (!strcmp(a, "--out")) {
             o.out_dir = argv[++i];
+        } else if (!strcmp(a, "--nights")) {
+            const char *v = argv[++i];
+            char *end;
+            errno = 0;
+            long k = strcmp(v, "all") ? strtol(v, &end, 10) : 0;
+            if (strcmp(v, "all") && (end == v || *end || errno || k < 1 || k > 1000000)) {
+                cli_usage_error("--nights: '%s' is not a number of nights from 1, or all", v);
+                goto out;
+            }
+            o.nights = (size_t)k;
         } else if (takes) {
             if (cli_history_option(a, argv[++i], &o.hist, metrics, &nmetrics))
                 goto out;
@@ -93,6 +106,8 @@ int cmd_dashboard(int argc, char **argv)
                 "`apt-get install gnuplot-nox`), so the pages show no figures; their scripts "
                 "are in %s/s/*-fig/\n", o.out_dir);
     if (!quiet) {
+        if (r.all_nights > r.nights)
+            printf("the newest %zu of %zu nights shown\n", r.nights, r.all_nights);
         printf("%zu night%s, %zu scenario%s, %zu series, %zu step%s, %d figure%s: %s/index.html"
                "\n", r.nights, r.nights == 1 ? "" : "s", r.scenarios,
                r.scenarios == 1 ? "" : "s", r.series, r.steps, r.steps == 1 ? "" : "s",

@@ -96,6 +96,7 @@ static const struct cli_opt dashboard_opts[] = {
     { "--window", "N", "nights in the stable stretch a night is tested against, at most "
       "(default 10)" },
     { "--metric", "NAME", "only this metric's series (repeatable)" },
+    { "--nights", "N|all", "show the newest N nights (default 60); steps are found over all" },
     { "--no-figures", NULL, "skip the newest night's gnuplot figures" },
     O_QUIET, O_END,
 };
@@ -182,7 +183,7 @@ const struct cli_command cli_commands[] = {
       history_opts },
     { "dashboard", cmd_dashboard,
       "dashboard HISTORY.db --out DIR [--tolerance PCT] [--alpha A] [--window N] "
-      "[--metric NAME]... [--no-figures] [-q]",
+      "[--metric NAME]... [--nights N|all] [--no-figures] [-q]",
       "write a result history as a static web site: every scenario's series with their "
       "trends and steps, and the newest night's figures (docs/dashboard.md)", dashboard_opts },
     { "trace", cmd_trace,
