@@ -27,8 +27,9 @@
  *   - its mean moved by more than the tolerance relative to the stretch's
  *     mean (any move when that mean is 0), and
  *   - where both sides have at least two values, Welch's t-test (as in
- *     analysis/regress.h) finds the difference significant at alpha; with
- *     one value on either side the tolerance alone decides.
+ *     analysis/regress.h) finds the difference significant at alpha (the
+ *     Welch confidence interval of the difference excludes 0); with one
+ *     value on either side the tolerance alone decides.
  * A step is a regression when it goes in the metric's bad direction
  * (regress_direction), an improvement in the other, a change for a metric
  * without a bad direction. After a step the stretch restarts at the
