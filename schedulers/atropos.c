@@ -267,13 +267,6 @@ static int at_alloc_vdata(void *priv, struct sched_vcpu *v)
     return 0;
 }
 
-static void at_free_vdata(void *priv, struct sched_vcpu *v)
-{
-    (void)priv;
-    free(v->priv);
-    v->priv = NULL;
-}
-
 /* Xen's at_add_task: its constants for the current values (see top). A
  * domain's vCPU is queued by its first wake; an idle vCPU goes on the run
  * queue at once, as at_init_idle_task put it. */
@@ -544,7 +537,6 @@ const struct sched_ops sched_atropos_ops = {
     .init = at_init,
     .deinit = at_deinit,
     .alloc_vdata = at_alloc_vdata,
-    .free_vdata = at_free_vdata,
     .insert = at_insert,
     .remove = at_remove,
     .sleep = at_sleep,

@@ -928,13 +928,6 @@ static int cr_alloc_vdata(void *priv, struct sched_vcpu *v)
     return 0;
 }
 
-static void cr_free_vdata(void *priv, struct sched_vcpu *v)
-{
-    (void)priv;
-    free(v->priv);
-    v->priv = NULL;
-}
-
 /* Xen 4.17's insert (csched_unit_insert) puts a new vCPU where
  * csched_res_pick says, from where the core placed it (Xen's initial
  * pCPU is its own choice: docs/schedulers.md), which marks it migrating,
@@ -1161,7 +1154,6 @@ const struct sched_ops sched_credit_ops = {
     .init = cr_init,
     .deinit = cr_deinit,
     .alloc_vdata = cr_alloc_vdata,
-    .free_vdata = cr_free_vdata,
     .insert = cr_insert,
     .remove = cr_remove,
     .sleep = cr_sleep,

@@ -1228,13 +1228,6 @@ static int c2_alloc_vdata(void *priv, struct sched_vcpu *v)
     return 0;
 }
 
-static void c2_free_vdata(void *priv, struct sched_vcpu *v)
-{
-    (void)priv;
-    free(v->priv);
-    v->priv = NULL;
-}
-
 /* csched2_unit_insert: where res_pick says, then assigned to that run
  * queue. */
 static void c2_insert(void *priv, struct sched_vcpu *v)
@@ -1462,7 +1455,6 @@ const struct sched_ops sched_credit2_ops = {
     .init = c2_init,
     .deinit = c2_deinit,
     .alloc_vdata = c2_alloc_vdata,
-    .free_vdata = c2_free_vdata,
     .insert = c2_insert,
     .remove = c2_remove,
     .sleep = c2_sleep,

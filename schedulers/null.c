@@ -223,13 +223,6 @@ static int nl_alloc_vdata(void *priv, struct sched_vcpu *v)
     return 0;
 }
 
-static void nl_free_vdata(void *priv, struct sched_vcpu *v)
-{
-    (void)priv;
-    free(v->priv);
-    v->priv = NULL;
-}
-
 /* null_unit_insert: the pCPU pick chooses if free, else the wait list
  * (pick only answers a taken pCPU when none of the hard affinity is free,
  * so Xen's retry for a pCPU taken meanwhile does not arise). */
@@ -344,7 +337,6 @@ const struct sched_ops sched_null_ops = {
     .init = nl_init,
     .deinit = nl_deinit,
     .alloc_vdata = nl_alloc_vdata,
-    .free_vdata = nl_free_vdata,
     .insert = nl_insert,
     .remove = nl_remove,
     .sleep = nl_sleep,

@@ -125,13 +125,6 @@ static int rr_alloc_vdata(void *priv, struct sched_vcpu *v)
     return 0;
 }
 
-static void rr_free_vdata(void *priv, struct sched_vcpu *v)
-{
-    (void)priv;
-    free(v->priv);
-    v->priv = NULL;
-}
-
 /* Xen's rr_add_task only records the owner: a new vCPU is paused and
  * joins the queue through wake when the core unpauses it. */
 static void rr_insert(void *priv, struct sched_vcpu *v)
@@ -210,7 +203,6 @@ const struct sched_ops sched_rr_ops = {
     .init = rr_init,
     .deinit = rr_deinit,
     .alloc_vdata = rr_alloc_vdata,
-    .free_vdata = rr_free_vdata,
     .insert = rr_insert,
     .remove = rr_remove,
     .sleep = rr_sleep,

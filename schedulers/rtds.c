@@ -442,13 +442,6 @@ static int rt_alloc_vdata(void *priv, struct sched_vcpu *v)
     return 0;
 }
 
-static void rt_free_vdata(void *priv, struct sched_vcpu *v)
-{
-    (void)priv;
-    free(v->priv);
-    v->priv = NULL;
-}
-
 /* rt_unit_insert: the vCPU stays where the core put it if it may run
  * there (rt_res_pick), and gets its first deadline and budget from NOW().
  * Xen inserts a vCPU when the domain is built, with the defaults, and the
@@ -646,7 +639,6 @@ const struct sched_ops sched_rtds_ops = {
     .init = rt_init,
     .deinit = rt_deinit,
     .alloc_vdata = rt_alloc_vdata,
-    .free_vdata = rt_free_vdata,
     .insert = rt_insert,
     .remove = rt_remove,
     .sleep = rt_sleep,

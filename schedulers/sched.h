@@ -31,6 +31,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "sim/clock.h"
 #include "sim/scenario.h"
 #include "sim/types.h"
@@ -173,7 +174,9 @@ struct sched_ops {
      * domain's parameters (v->dom->bvt, ->atropos, ...), validating them as
      * Xen's adjdom did: -SIM_EINVAL for values Xen refused. */
     int (*alloc_vdata)(void *priv, struct sched_vcpu *v);
-    /* Free v->priv; accepts a vCPU whose alloc failed (priv NULL). */
+    /* Free v->priv; accepts a vCPU whose alloc failed (priv NULL). NULL:
+     * v->priv is one malloc'd block that nothing else points into, and
+     * the core frees it. */
     void (*free_vdata)(void *priv, struct sched_vcpu *v);
 
     /* A new vCPU (Xen 2.0's add_task). A domain's vCPU is created paused
@@ -238,8 +241,12 @@ static inline void sched_op_deinit(const struct sched_ops *o, void *priv)
 static inline void sched_op_free_vdata(const struct sched_ops *o, void *priv,
                                        struct sched_vcpu *v)
 {
-    if (o->free_vdata)
+    if (o->free_vdata) {
         o->free_vdata(priv, v);
+    } else {
+        free(v->priv);
+        v->priv = NULL;
+    }
 }
 
 static inline void sched_op_remove(const struct sched_ops *o, void *priv, struct sched_vcpu *v)

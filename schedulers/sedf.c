@@ -387,13 +387,6 @@ static int sedf_alloc_vdata(void *priv, struct sched_vcpu *v)
     return 0;
 }
 
-static void sedf_free_vdata(void *priv, struct sched_vcpu *v)
-{
-    (void)priv;
-    free(v->priv);
-    v->priv = NULL;
-}
-
 /* A new vCPU is asleep (paused) and joins the queues at its first wake;
  * the toolstack's parameters are applied now, as xl create does before
  * unpausing the domain. */
@@ -761,7 +754,6 @@ const struct sched_ops sched_sedf_ops = {
     .init = sedf_init,
     .deinit = sedf_deinit,
     .alloc_vdata = sedf_alloc_vdata,
-    .free_vdata = sedf_free_vdata,
     .insert = sedf_insert,
     .remove = sedf_remove,
     .sleep = sedf_sleep,

@@ -451,8 +451,7 @@ int fake_core_new_topo(const struct sched_ops *ops, const struct topo *t,
         err = ops->alloc_vdata(c->priv, v);
         if (err) {
             for (int q = 0; q <= p; q++)
-                if (ops->free_vdata)
-                    ops->free_vdata(c->priv, &c->idle[q].v);
+                sched_op_free_vdata(ops, c->priv, &c->idle[q].v);
             if (ops->deinit)
                 ops->deinit(c->priv);
             fake_current = NULL;
@@ -480,15 +479,13 @@ void fake_core_free(struct sched_core *c)
         struct sched_vcpu *v = &c->vcpus[i]->v;
         if (c->ops->remove)
             c->ops->remove(c->priv, v);
-        if (c->ops->free_vdata)
-            c->ops->free_vdata(c->priv, v);
+        sched_op_free_vdata(c->ops, c->priv, v);
         free(c->vcpus[i]);
     }
     for (int p = 0; p < c->npcpus; p++) {
         if (c->ops->remove)
             c->ops->remove(c->priv, &c->idle[p].v);
-        if (c->ops->free_vdata)
-            c->ops->free_vdata(c->priv, &c->idle[p].v);
+        sched_op_free_vdata(c->ops, c->priv, &c->idle[p].v);
     }
     if (c->ops->deinit)
         c->ops->deinit(c->priv);
@@ -524,8 +521,7 @@ int fake_vcpu_new(struct sched_core *c, const struct scn_domain *dom, int pcpu,
     v->lastschd = c->now[pcpu];
     int err = c->ops->alloc_vdata(c->priv, v);
     if (err) {
-        if (c->ops->free_vdata)
-            c->ops->free_vdata(c->priv, v);
+        sched_op_free_vdata(c->ops, c->priv, v);
         free(fv);
         return err;
     }
