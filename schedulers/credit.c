@@ -365,27 +365,6 @@ static void runq_sort(struct cr *x, int cpu)
  * one that matters), then hard. */
 enum { CR_STEP_SOFT, CR_STEP_HARD };
 
-/* Whether pCPU p is in v's mask for the step (affinity_balance_cpumask:
- * soft within hard, or hard). */
-static bool in_step(const struct cr *x, const struct sched_vcpu *v, int step, int p)
-{
-    return sched_may_run(x->core, v, p) && (step == CR_STEP_HARD || sched_prefers(x->core, v, p));
-}
-
-/* has_soft_affinity: the soft affinity leaves out some pCPU of the host
- * and of the hard affinity, and shares one with the hard affinity. */
-static bool soft_matters(const struct cr *x, const struct sched_vcpu *v)
-{
-    bool all = true, hard_in = true, meets = false;
-    for (int p = 0; p < x->np; p++) {
-        bool hard = sched_may_run(x->core, v, p), soft = sched_prefers(x->core, v, p);
-        all = all && soft;
-        hard_in = hard_in && (!hard || soft);
-        meets = meets || (hard && soft);
-    }
-    return !all && !hard_in && meets;
-}
-
 /* __runq_tickle: the vCPU's own pCPU if the new one beats what runs there;
  * if that pCPU is busy, the idle pCPUs it may run on (all of them, or,
  * without the quirk, the first after it). */
@@ -446,7 +425,7 @@ static void tickle417(struct cr *x, int cpu, int me, struct cr_vcpu *c)
                 continue;
             bool any = false;
             for (int p = 0; p < x->np; p++) {
-                idl[p] = x->pcpus[p].idler && in_step(x, c->v, step, p);
+                idl[p] = x->pcpus[p].idler && sched_in_step(x->core, c->v, step == CR_STEP_SOFT, p);
                 any = any || idl[p];
             }
             if (!any && step == CR_STEP_SOFT)
@@ -543,7 +522,7 @@ static int pick_start(struct cr *x, const struct sched_vcpu *v, int step)
 {
     bool *cpus = x->p_cpus, *idlers = x->p_idle;
     for (int p = 0; p < x->np; p++) {
-        cpus[p] = in_step(x, v, step, p);
+        cpus[p] = sched_in_step(x->core, v, step == CR_STEP_SOFT, p);
         idlers[p] = x->pcpus[p].idler;
     }
     return cpus[v->processor] ? v->processor : cycle(x, v->processor, cpus);
@@ -900,7 +879,7 @@ static int cr_alloc_vdata(void *priv, struct sched_vcpu *v)
     }
     c->pri = CR_PRI_UNDER;
     c->pinned = v->dom->ncpus == 1;
-    c->has_soft = x->v417 && soft_matters(x, v);
+    c->has_soft = x->v417 && sched_soft_matters(x->core, v);
     const struct scn_credit_dom *p = &v->dom->credit;
     if (v->domain < 0 || p->weight < 1 || p->weight > 65535 || p->cap < 0
         || p->cap > 100 * v->dom->vcpus)
@@ -1020,7 +999,7 @@ static struct cr_vcpu *runq_steal(struct cr *x, int peer, int cpu, int pri, int 
             break;
         if (sched_running(x->core, c->v) || (step == CR_STEP_SOFT && !c->has_soft))
             continue;
-        if (!in_step(x, c->v, step, cpu)
+        if (!sched_in_step(x->core, c->v, step == CR_STEP_SOFT, cpu)
             || (x->migration_delay && now - c->last_sched_time < x->migration_delay))
             continue;
         trc(x, cpu, CR_TRC_STOLEN, 3, (uint32_t)peer, (uint32_t)c->v->domain,

@@ -273,25 +273,6 @@ static int test_or_cycle(const struct c2 *x, int n, const bool *set)
     return set[n] ? n : cycle(x, n, set);
 }
 
-static bool in_step(const struct c2 *x, const struct sched_vcpu *v, bool soft, int p)
-{
-    return sched_may_run(x->core, v, p) && (!soft || sched_prefers(x->core, v, p));
-}
-
-/* has_soft_affinity: the soft affinity leaves out some pCPU of the host
- * and of the hard affinity, and shares one with the hard affinity. */
-static bool soft_matters(const struct c2 *x, const struct sched_vcpu *v)
-{
-    bool all = true, hard_in = true, meets = false;
-    for (int p = 0; p < x->np; p++) {
-        bool hard = sched_may_run(x->core, v, p), soft = sched_prefers(x->core, v, p);
-        all = all && soft;
-        hard_in = hard_in && (!hard || soft);
-        meets = meets || (hard && soft);
-    }
-    return !all && !hard_in && meets;
-}
-
 /* ---- smt_idle: pCPUs whose threads (in the run queue) are all idle and
  * untickled ---- */
 
@@ -446,7 +427,8 @@ static void rq_assign(struct c2 *x, struct c2_unit *s, struct c2_rqd *r)
     l_add_tail(&s->rqd_elem, &r->svc);
     update_max_weight(x, s->cpu, r, s->weight, 0);
     r->b_avgload += s->avgload;
-    trc(x, s->cpu, C2_TRC_RUNQ_ASSIGN, 2, (const uint32_t[]){ sched_trace_unit(s->v), (uint32_t)r->id });
+    trc(x, s->cpu, C2_TRC_RUNQ_ASSIGN, 2,
+        (const uint32_t[]){ sched_trace_unit(s->v), (uint32_t)r->id });
 }
 
 static void rq_deassign(struct c2 *x, struct c2_unit *s)
@@ -545,11 +527,11 @@ static void runq_tickle(struct c2 *x, struct c2_unit *new, sim_time_t now)
         if (soft && !new->has_soft)
             continue;
         for (int p = 0; p < x->np; p++)
-            mask[p] = r->smt_idle[p] && in_step(x, v, soft, p);
+            mask[p] = r->smt_idle[p] && sched_in_step(x->core, v, soft, p);
         if ((ipid = test_or_cycle(x, cpu, mask)) >= 0)
             goto tickle;
         for (int p = 0; p < x->np; p++)
-            mask[p] = r->idle[p] && !r->tickled[p] && in_step(x, v, soft, p);
+            mask[p] = r->idle[p] && !r->tickled[p] && sched_in_step(x->core, v, soft, p);
         if ((ipid = test_or_cycle(x, cpu, mask)) >= 0)
             goto tickle;
     }
@@ -746,13 +728,15 @@ static struct c2_unit *runq_candidate(struct c2 *x, struct c2_rqd *r, struct c2_
         scurr->flags &= ~C2_YIELD;
         sim_time_t ran = now - scurr->state_entry;
         if (!yield && x->ratelimit && runnable(scurr) && ran < x->ratelimit) {
-            trc(x, cpu, C2_TRC_RATELIMIT, 2, (const uint32_t[]){ sched_trace_unit(scurr->v), (uint32_t)ran });
+            trc(x, cpu, C2_TRC_RATELIMIT, 2,
+                (const uint32_t[]){ sched_trace_unit(scurr->v), (uint32_t)ran });
             return scurr;
         }
         bool soft_aff_preempt = false;
-        if (scurr->has_soft && !in_step(x, scurr->v, true, cpu)) {
+        if (scurr->has_soft && !sched_in_step(x->core, scurr->v, true, cpu)) {
             for (int p = 0; p < x->np && !soft_aff_preempt; p++)
-                soft_aff_preempt = in_step(x, scurr->v, true, p) && r->idle[p] && !r->tickled[p];
+                soft_aff_preempt = sched_in_step(x->core, scurr->v, true, p) && r->idle[p] &&
+                                   !r->tickled[p];
         }
         snext = runnable(scurr) && !soft_aff_preempt ? scurr : cu(sched_idle(x->core, cpu));
     }
@@ -993,7 +977,7 @@ static int res_pick(struct c2 *x, struct c2_unit *s)
     struct c2_rqd *pick_rqd = soft ? min_s_rqd : min_rqd;
     struct c2_rqd *bias_rqd = soft && !x->soft_pick_bias_quirk ? min_s_rqd : min_rqd;
     for (int p = 0; p < x->np; p++)
-        mask[p] = pick_rqd->active[p] && in_step(x, v, soft, p);
+        mask[p] = pick_rqd->active[p] && sched_in_step(x->core, v, soft, p);
     new_cpu = cycle(x, bias_rqd->pick_bias, mask);
     assert(new_cpu >= 0);
     bias_rqd->pick_bias = new_cpu;
@@ -1224,7 +1208,7 @@ static int c2_alloc_vdata(void *priv, struct sched_vcpu *v)
     }
     if (v->dom->ncpus == 1)
         s->flags |= C2_PINNED;
-    s->has_soft = soft_matters(x, v);
+    s->has_soft = sched_soft_matters(x->core, v);
     return 0;
 }
 

@@ -71,25 +71,6 @@ static void trc_vcpu(const struct nl *x, int cpu, int n, const struct sched_vcpu
  * a vCPU whose soft affinity matters, then hard. */
 enum { NL_STEP_SOFT, NL_STEP_HARD };
 
-static bool in_step(const struct nl *x, const struct sched_vcpu *v, int step, int p)
-{
-    return sched_may_run(x->core, v, p) && (step == NL_STEP_HARD || sched_prefers(x->core, v, p));
-}
-
-/* has_soft_affinity: the soft affinity leaves out some pCPU of the host
- * and of the hard affinity, and shares one with the hard affinity. */
-static bool soft_matters(const struct nl *x, const struct sched_vcpu *v)
-{
-    bool all = true, hard_in = true, meets = false;
-    for (int p = 0; p < x->np; p++) {
-        bool hard = sched_may_run(x->core, v, p), soft = sched_prefers(x->core, v, p);
-        all = all && soft;
-        hard_in = hard_in && (!hard || soft);
-        meets = meets || (hard && soft);
-    }
-    return !all && !hard_in && meets;
-}
-
 static void wait_add(struct nl *x, struct nl_vcpu *n)
 {
     n->waiting = true;
@@ -124,16 +105,17 @@ static void wait_del(struct nl *x, struct nl_vcpu *n)
 static int pick(const struct nl *x, const struct sched_vcpu *v)
 {
     int cpu = v->processor, out = -1;
-    bool soft = soft_matters(x, v);
+    bool soft = sched_soft_matters(x->core, v);
     for (int step = NL_STEP_SOFT; step <= NL_STEP_HARD && out < 0; step++) {
         if (step == NL_STEP_SOFT && !soft)
             continue;
-        if ((!x->assigned[cpu] || x->assigned[cpu] == v) && in_step(x, v, step, cpu)) {
+        if ((!x->assigned[cpu] || x->assigned[cpu] == v) &&
+            sched_in_step(x->core, v, step == NL_STEP_SOFT, cpu)) {
             out = cpu;
             break;
         }
         for (int p = 0; p < x->np && out < 0; p++)
-            if (!x->assigned[p] && in_step(x, v, step, p))
+            if (!x->assigned[p] && sched_in_step(x->core, v, step == NL_STEP_SOFT, p))
                 out = p;
     }
     if (out < 0 && sched_may_run(x->core, v, cpu))
@@ -165,9 +147,9 @@ static struct nl_vcpu *first_waiter(const struct nl *x, int cpu)
 {
     for (int step = NL_STEP_SOFT; step <= NL_STEP_HARD; step++)
         for (struct nl_vcpu *w = x->whead; w; w = w->wnext) {
-            if (step == NL_STEP_SOFT && !soft_matters(x, w->v))
+            if (step == NL_STEP_SOFT && !sched_soft_matters(x->core, w->v))
                 continue;
-            if (in_step(x, w->v, step, cpu))
+            if (sched_in_step(x->core, w->v, step == NL_STEP_SOFT, cpu))
                 return w;
         }
     return NULL;
@@ -272,8 +254,8 @@ static void nl_wake(void *priv, struct sched_vcpu *v)
         sched_tickle(x->core, cpu);
         return;
     }
-    if (!x->assigned[cpu] && in_step(x, v, NL_STEP_HARD, cpu)
-        && (!soft_matters(x, v) || in_step(x, v, NL_STEP_SOFT, cpu))) {
+    if (!x->assigned[cpu] && sched_in_step(x->core, v, false, cpu)
+        && (!sched_soft_matters(x->core, v) || sched_in_step(x->core, v, true, cpu))) {
         x->assigned[cpu] = v;
         trc_vcpu(x, cpu, NL_TRC_ASSIGN, v, cpu);
         sched_tickle(x->core, cpu);

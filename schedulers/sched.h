@@ -78,6 +78,28 @@ bool sched_may_run(const struct sched_core *core, const struct sched_vcpu *v, in
 /* Whether v prefers pcpu: its domain's `cpus_soft` (soft affinity), or
  * any pCPU without one. A preference only: the core enforces nothing. */
 bool sched_prefers(const struct sched_core *core, const struct sched_vcpu *v, int pcpu);
+/* Xen 4.x's affinity balancing (has_soft_affinity and
+ * affinity_balance_cpumask of 4.17's sched-if.h, the soft_aff_effective
+ * of sched_set_affinity): v's soft affinity matters when it leaves out
+ * some pCPU of the host and some of the hard affinity, and shares one with
+ * the hard affinity; a balancing step's mask is soft within hard (soft) or
+ * hard. Built on the two above, so the fake core of the tests has them. */
+static inline bool sched_soft_matters(const struct sched_core *core, const struct sched_vcpu *v)
+{
+    bool all = true, hard_in = true, meets = false;
+    for (int p = 0, n = sched_npcpus(core); p < n; p++) {
+        bool hard = sched_may_run(core, v, p), soft = sched_prefers(core, v, p);
+        all = all && soft;
+        hard_in = hard_in && (!hard || soft);
+        meets = meets || (hard && soft);
+    }
+    return !all && !hard_in && meets;
+}
+static inline bool sched_in_step(const struct sched_core *core, const struct sched_vcpu *v,
+                                 bool soft, int pcpu)
+{
+    return sched_may_run(core, v, pcpu) && (!soft || sched_prefers(core, v, pcpu));
+}
 /* Put v, which is not running, on pcpu's run queue (a steal from a peer,
  * Xen 3.x's `processor = cpu`): the policy has taken it off its old pCPU's
  * queue and puts it on the new one's itself; the core moves what it keeps
