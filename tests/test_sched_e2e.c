@@ -1250,6 +1250,32 @@ START_TEST(test_credit_hard_affinity)
 }
 END_TEST
 
+/* Append domains a, b, c (n of them, each `vcpus` CPU hogs of weight w[d]
+ * under `policy`, a capped at cap) to the scenario head in y (of size
+ * len), run it and check that each gets util[d] of a pCPU per vCPU,
+ * within 1%, with CPU time conserved. */
+static void check_weighted_shares(char *y, size_t len, const char *policy, int n, int vcpus,
+                                  const int *w, int cap, const double *util)
+{
+    const char *names[3] = { "a", "b", "c" };
+    size_t at = strlen(y);
+    for (int d = 0; d < n; d++) {
+        int k = snprintf(y + at, len - at, "  %s: { vcpus: %d, sched: { %s: { weight: %d, "
+                         "cap: %d } }, workload: { type: cpu } }\n", names[d], vcpus, policy,
+                         w[d], d == 0 ? cap : 0);
+        ck_assert(k > 0 && (size_t)k < len - at);
+        at += (size_t)k;
+    }
+    struct rig r;
+    rig_up(&r, y, NULL);
+    rig_measure(&r);
+    check_conservation(&r);
+    double total = (double)r.s->duration * vcpus;
+    for (int d = 0; d < n; d++)
+        ck_assert_rel(dstats(&r, names[d]).cpu_time_ns / total, util[d], 0.01);
+    rig_down(&r);
+}
+
 /*
  * Credit 4.17 with CPU hogs (docs/schedulers.md): a pool of 300 credits per
  * pCPU every 30 ms shared by weight, 10 credits charged per ms run. Cases,
@@ -1286,21 +1312,9 @@ START_TEST(test_credit417_shares)
                      " costs: { context_switch: 3us } }\n"
                      "scheduler: { name: credit, credit: { version: \"4.17\" } }\n"
                      "domains:\n", k[_i].machine, k[_i].order);
-    const char *names[3] = { "a", "b", "c" };
-    for (int d = 0; d < k[_i].n; d++)
-        n += snprintf(y + n, sizeof y - (size_t)n,
-                      "  %s: { vcpus: %d, sched: { credit: { weight: %d, cap: %d } },"
-                      " workload: { type: cpu } }\n", names[d], k[_i].vcpus, k[_i].w[d],
-                      d == 0 ? k[_i].cap : 0);
     ck_assert_int_lt(n, (int)sizeof y);
-    struct rig r;
-    rig_up(&r, y, NULL);
-    rig_measure(&r);
-    check_conservation(&r);
-    double w = (double)r.s->duration * k[_i].vcpus;
-    for (int d = 0; d < k[_i].n; d++)
-        ck_assert_rel(dstats(&r, names[d]).cpu_time_ns / w, k[_i].util[d], 0.01);
-    rig_down(&r);
+    check_weighted_shares(y, sizeof y, "credit", k[_i].n, k[_i].vcpus, k[_i].w, k[_i].cap,
+                          k[_i].util);
 }
 END_TEST
 
@@ -1341,21 +1355,9 @@ START_TEST(test_credit2_shares)
                      "machine: { %s, clock: { tsc_hz: 2GHz }, costs: { context_switch: 3us } }\n"
                      "scheduler: { name: credit2 }\n"
                      "domains:\n", k[_i].machine);
-    const char *names[3] = { "a", "b", "c" };
-    for (int d = 0; d < k[_i].n; d++)
-        n += snprintf(y + n, sizeof y - (size_t)n,
-                      "  %s: { vcpus: %d, sched: { credit2: { weight: %d, cap: %d } },"
-                      " workload: { type: cpu } }\n", names[d], k[_i].vcpus, k[_i].w[d],
-                      d == 0 ? k[_i].cap : 0);
     ck_assert_int_lt(n, (int)sizeof y);
-    struct rig r;
-    rig_up(&r, y, NULL);
-    rig_measure(&r);
-    check_conservation(&r);
-    double w = (double)r.s->duration * k[_i].vcpus;
-    for (int d = 0; d < k[_i].n; d++)
-        ck_assert_rel(dstats(&r, names[d]).cpu_time_ns / w, k[_i].util[d], 0.01);
-    rig_down(&r);
+    check_weighted_shares(y, sizeof y, "credit2", k[_i].n, k[_i].vcpus, k[_i].w, k[_i].cap,
+                          k[_i].util);
 }
 END_TEST
 
